@@ -1,0 +1,208 @@
+"""Turn checked plain data into the frozen `Conventions`, filling documented defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scaffold import naming
+from scaffold.conventions import model as m
+from scaffold.conventions.checks import duration_ms, parse_template
+from scaffold.conventions.semconv import SEMCONV
+
+DEFAULT_RULES: dict[str, tuple[str, str]] = {
+    "http_server": ("{http.request.method} {http.route}", "{http.request.method}"),
+    "http_client": ("{http.request.method}", "{http.request.method}"),
+    "rpc_server": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
+    "rpc_client": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
+    "db": ("{db.operation.name} {db.collection.name}", "{db.system.name}"),
+    "messaging_producer": ("send {messaging.destination.name}", "send"),
+    "messaging_consumer": ("process {messaging.destination.name}", "process"),
+}
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+
+
+def dur(text: str) -> m.Duration:
+    return m.Duration(text=text, ms=duration_ms(text))
+
+
+def _parts(template: str) -> tuple[m.NamePart, ...]:
+    pieces, _ = parse_template(template)
+    return tuple(m.NamePart(text=lit, attribute=attr) for lit, attr in pieces)
+
+
+def _attribute(raw: dict[str, Any]) -> m.Attribute:
+    return m.Attribute(
+        id=raw["id"],
+        type=raw["type"],
+        brief=raw["brief"],
+        requirement_level=raw["requirement_level"],
+        pii=raw["pii"],
+        cardinality=raw.get("cardinality", "high"),
+        stability=raw.get("stability", "development"),
+        examples=tuple(raw.get("examples", [])),
+        members=tuple(
+            m.EnumMember(id=x["id"], value=x["value"], brief=x.get("brief", ""))
+            for x in raw.get("members", [])
+        ),
+        note=raw.get("note", ""),
+        condition=raw.get("condition", ""),
+        deprecated=raw.get("deprecated", ""),
+        renamed_to=raw.get("renamed_to", ""),
+    )
+
+
+def _registry(own: tuple[m.Attribute, ...]) -> dict[str, m.Attribute]:
+    registry = {
+        aid: m.Attribute(
+            id=aid, type=kind, brief=brief, requirement_level="recommended", pii=pii,
+            cardinality=card, stability=stab, origin="semconv",
+        )
+        for aid, kind, card, pii, stab, brief in SEMCONV
+    }
+    registry.update({a.id: a for a in own})
+    return dict(sorted(registry.items()))
+
+
+def _span_rules(raw: dict[str, Any]) -> dict[str, m.SpanRule]:
+    rules: dict[str, m.SpanRule] = {}
+    for boundary, (template, fallback) in DEFAULT_RULES.items():
+        given = raw.get(boundary, {})
+        tpl = given.get("template", template)
+        if "fallback" in given:
+            fb = given["fallback"]
+        elif tpl == template:
+            fb = fallback
+        else:
+            pieces, _ = parse_template(tpl)
+            literal = "".join(lit for lit, _ in pieces).strip()
+            first = next((f"{{{attr}}}" for _, attr in pieces if attr), tpl)
+            fb = literal or first
+        rules[boundary] = m.SpanRule(boundary, tpl, _parts(tpl), fb, _parts(fb))
+    return rules
+
+
+def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
+    org = data["organisation"]
+    org_const = naming.rust_const(org["name"])
+    own = tuple(_attribute(a) for a in data.get("attributes", []))
+    sampling = data["sampling"]
+    tail = sampling.get("tail", {})
+    prop = data.get("propagation", {"propagators": ["tracecontext", "baggage"]})
+    export = data["export"]
+    batch, retry = export.get("batch", {}), export.get("retry", {})
+    logs = data.get("logs", {"fields": {"trace_id": "trace_id", "span_id": "span_id"}})
+    metrics = data.get("metrics", {})
+    instruments = metrics.get("instruments", {})
+    privacy = data.get("privacy", {})
+    actions = privacy.get("actions", {"pii": {"sdk": "hash", "collector": "hash"},
+                                      "secret": {"sdk": "drop", "collector": "drop"}})
+    retention = privacy.get("retention", {})
+    collector = data.get("collector", {"topology": "single"})
+    queue = collector.get("queue", {})
+    incident = data.get("incident", {})
+    codegen = data.get("codegen", {})
+    return m.Conventions(
+        source=source,
+        digest=digest,
+        schema_version=data["schema_version"],
+        organisation=org["name"],
+        environments=tuple(org["environments"]),
+        environment_variable=org.get("environment_variable", "DEPLOYMENT_ENVIRONMENT"),
+        go_package=codegen.get("go_package", "telemetry"),
+        rust_module=codegen.get("rust_module", "telemetry"),
+        resource=tuple(
+            m.ResourceAttribute(r["key"], r["requirement_level"], r["source"], r.get("env", ""), r.get("value", ""))
+            for r in data["resource"]
+        ),
+        attributes=own,
+        registry=_registry(own),
+        span_rules=_span_rules(data["span_naming"]),
+        internal_span_pattern=data["span_naming"].get("internal", {}).get("pattern", "^.+$"),
+        sampling=m.Sampling(
+            environments={k: float(v) for k, v in sampling["environments"].items()},
+            routes=tuple(
+                m.RouteRatio(r["route"].split(" ", 1)[0], r["route"].split(" ", 1)[1], float(r["ratio"]))
+                for r in sampling.get("routes", [])
+            ),
+            decision_wait=dur(tail.get("decision_wait", "10s")),
+            num_traces=tail.get("num_traces", 50_000),
+            tail_policies=tuple(
+                m.TailPolicy(
+                    name=p["name"], type=p["type"], status_codes=tuple(p.get("status_codes", [])),
+                    threshold=dur(p["threshold"]) if "threshold" in p else None,
+                    ratio=float(p["ratio"]) if "ratio" in p else None,
+                    key=p.get("key", ""), values=tuple(p.get("values", [])),
+                )
+                for p in tail.get("policies", [])
+            ),
+        ),
+        propagation=m.Propagation(
+            propagators=tuple(prop["propagators"]),
+            baggage_allow=tuple(prop.get("baggage", {}).get("allow", [])),
+            baggage_max_entries=prop.get("baggage", {}).get("max_entries", 8),
+        ),
+        export=m.Export(
+            protocol=export["protocol"],
+            endpoint=export["endpoint"],
+            timeout=dur(export.get("timeout", "10s")),
+            compression=export.get("compression", "gzip"),
+            max_export_batch_size=batch.get("max_export_batch_size", 512),
+            max_queue_size=batch.get("max_queue_size", 2048),
+            schedule_delay=dur(batch.get("schedule_delay", "5s")),
+            retry_enabled=retry.get("enabled", True),
+            retry_initial_interval=dur(retry.get("initial_interval", "1s")),
+            retry_max_interval=dur(retry.get("max_interval", "10s")),
+            retry_max_elapsed_time=dur(retry.get("max_elapsed_time", "30s")),
+            shutdown_timeout=dur(export.get("shutdown_timeout", "5s")),
+        ),
+        logs=m.Logs(
+            format=logs.get("format", "json"),
+            level=logs.get("level", "info"),
+            trace_id_field=logs["fields"]["trace_id"],
+            span_id_field=logs["fields"]["span_id"],
+            trace_flags_field=logs["fields"].get("trace_flags", "trace_flags"),
+        ),
+        metrics=m.Metrics(
+            http_server_duration=instruments.get("http_server_duration", "http.server.request.duration"),
+            http_client_duration=instruments.get("http_client_duration", "http.client.request.duration"),
+            rpc_server_duration=instruments.get("rpc_server_duration", "rpc.server.call.duration"),
+            db_duration=instruments.get("db_duration", "db.client.operation.duration"),
+            duration_buckets=tuple(float(b) for b in metrics.get("duration_buckets", DEFAULT_BUCKETS)),
+            cardinality_limit=metrics.get("cardinality_limit", 2000),
+            export_interval=dur(metrics.get("export_interval", "60s")),
+        ),
+        privacy=m.Privacy(
+            actions={k: m.PrivacyAction(v["sdk"], v["collector"]) for k, v in actions.items()},
+            db_query_text=privacy.get("db_query_text", False),
+            retention={s: dur(retention.get(s, d)) for s, d in
+                       (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))},
+        ),
+        slos=tuple(
+            m.Slo(
+                name=s["name"], description=s.get("description", ""), operation=s["operation"],
+                objective=float(s["objective"]), window=dur(s["window"]),
+                latency_threshold=dur(s["latency_threshold"]) if "latency_threshold" in s else None,
+            )
+            for s in data.get("slos", [])
+        ),
+        collector=m.Collector(
+            topology=collector["topology"],
+            gateway_endpoint=collector.get("gateway_endpoint", ""),
+            memory_limit_mib=collector.get("memory_limit_mib", 512),
+            backends=tuple(
+                m.Backend(b["name"], b["type"], b["endpoint"], tuple(b.get("signals", ["traces"])))
+                for b in collector.get("backends", [])
+            ),
+            queue_durable=queue.get("durable", False),
+            queue_directory=queue.get("directory", "/var/lib/otelcol/queue"),
+            queue_size=queue.get("size", 5000),
+        ),
+        incident=m.Incident(
+            kill_switch_env=incident.get("kill_switch_env", f"{org_const}_TRACING_DISABLED"),
+            ratio_env=incident.get("ratio_env", f"{org_const}_TRACING_RATIO"),
+            control=incident.get("control", "admin_handler"),
+            admin_path=incident.get("admin_path", "/-/telemetry"),
+            control_file=incident.get("control_file", "/etc/telemetry/telemetry.json"),
+        ),
+        glossary=tuple(m.GlossaryTerm(g["term"], g["definition"]) for g in data.get("glossary", [])),
+    )

@@ -1,0 +1,238 @@
+"""The typed, frozen conventions. Built only by scaffold/conventions/build.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Duration:
+    text: str
+    ms: int
+
+    @property
+    def seconds(self) -> float:
+        return self.ms / 1000
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    id: str
+    value: str | int
+    brief: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    id: str
+    type: str
+    brief: str
+    requirement_level: str
+    pii: str
+    cardinality: str
+    stability: str
+    examples: tuple[object, ...] = ()
+    members: tuple[EnumMember, ...] = ()
+    note: str = ""
+    condition: str = ""
+    deprecated: str = ""
+    renamed_to: str = ""
+    # "semconv" for OpenTelemetry's attributes, "conventions" for the organisation's own.
+    origin: str = "conventions"
+
+
+@dataclass(frozen=True)
+class ResourceAttribute:
+    key: str
+    requirement_level: str
+    source: str
+    env: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class NamePart:
+    """A piece of a span name: literal text, or an attribute id (when `attribute` is set)."""
+
+    text: str
+    attribute: str = ""
+
+
+@dataclass(frozen=True)
+class SpanRule:
+    boundary: str
+    template: str
+    parts: tuple[NamePart, ...]
+    fallback: str
+    fallback_parts: tuple[NamePart, ...]
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return tuple(p.attribute for p in self.parts if p.attribute)
+
+
+@dataclass(frozen=True)
+class RouteRatio:
+    method: str
+    route: str
+    ratio: float
+
+
+@dataclass(frozen=True)
+class TailPolicy:
+    name: str
+    type: str
+    status_codes: tuple[str, ...] = ()
+    threshold: Duration | None = None
+    ratio: float | None = None
+    key: str = ""
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sampling:
+    environments: dict[str, float]
+    routes: tuple[RouteRatio, ...]
+    decision_wait: Duration
+    num_traces: int
+    tail_policies: tuple[TailPolicy, ...]
+
+
+@dataclass(frozen=True)
+class Propagation:
+    propagators: tuple[str, ...]
+    baggage_allow: tuple[str, ...]
+    baggage_max_entries: int
+
+
+@dataclass(frozen=True)
+class Export:
+    protocol: str
+    endpoint: str
+    timeout: Duration
+    compression: str
+    max_export_batch_size: int
+    max_queue_size: int
+    schedule_delay: Duration
+    retry_enabled: bool
+    retry_initial_interval: Duration
+    retry_max_interval: Duration
+    retry_max_elapsed_time: Duration
+    shutdown_timeout: Duration
+
+
+@dataclass(frozen=True)
+class Logs:
+    format: str
+    level: str
+    trace_id_field: str
+    span_id_field: str
+    trace_flags_field: str
+
+
+@dataclass(frozen=True)
+class Metrics:
+    http_server_duration: str
+    http_client_duration: str
+    rpc_server_duration: str
+    db_duration: str
+    duration_buckets: tuple[float, ...]
+    cardinality_limit: int
+    export_interval: Duration
+
+
+@dataclass(frozen=True)
+class PrivacyAction:
+    sdk: str
+    collector: str
+
+
+@dataclass(frozen=True)
+class Privacy:
+    actions: dict[str, PrivacyAction]
+    db_query_text: bool
+    retention: dict[str, Duration]
+
+
+@dataclass(frozen=True)
+class Slo:
+    name: str
+    description: str
+    operation: str
+    objective: float
+    window: Duration
+    latency_threshold: Duration | None = None
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    type: str
+    endpoint: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Collector:
+    topology: str
+    gateway_endpoint: str
+    memory_limit_mib: int
+    backends: tuple[Backend, ...]
+    queue_durable: bool
+    queue_directory: str
+    queue_size: int
+
+
+@dataclass(frozen=True)
+class Incident:
+    kill_switch_env: str
+    ratio_env: str
+    control: str
+    admin_path: str
+    control_file: str
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Conventions:
+    source: str
+    digest: str
+    schema_version: int
+    organisation: str
+    environments: tuple[str, ...]
+    environment_variable: str
+    go_package: str
+    rust_module: str
+    resource: tuple[ResourceAttribute, ...]
+    # The organisation's own attributes, in file order.
+    attributes: tuple[Attribute, ...]
+    # Every known attribute (semantic conventions and the organisation's), by id.
+    registry: dict[str, Attribute]
+    span_rules: dict[str, SpanRule]
+    internal_span_pattern: str
+    sampling: Sampling
+    propagation: Propagation
+    export: Export
+    logs: Logs
+    metrics: Metrics
+    privacy: Privacy
+    slos: tuple[Slo, ...]
+    collector: Collector
+    incident: Incident
+    glossary: tuple[GlossaryTerm, ...]
+
+    def attribute(self, attribute_id: str) -> Attribute:
+        return self.registry[attribute_id]
+
+    def ratio_for(self, environment: str) -> float:
+        return self.sampling.environments[environment]
+
+    @property
+    def sensitive_attributes(self) -> tuple[Attribute, ...]:
+        """Attributes whose PII class is pii or secret, sorted by id."""
+        return tuple(a for _, a in sorted(self.registry.items()) if a.pii != "none")

@@ -1,0 +1,183 @@
+"""Check plain YAML values against the JSON Schema (schema.py), collecting every problem.
+
+Only the schema keywords scaffold's own schema uses are understood; each problem becomes
+a Finding with the line and column of the value (or key) and a "did you mean" where one
+is close.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any
+
+from scaffold.conventions.schema import Schema
+from scaffold.conventions.yamlsource import Located, Path_
+from scaffold.errors import Finding
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def shown(value: Any) -> str:
+    kind = kind_of(value)
+    if kind == "null":
+        return "nothing (an empty value)"
+    if kind == "object":
+        return "a mapping"
+    if kind == "array":
+        return "a list"
+    if kind == "number" and not math.isfinite(value):
+        return f"{value!r} (not a finite number)"
+    text = repr(value) if kind == "string" else str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{_TYPE_NAMES.get(kind, kind)} {text}" if kind not in ("string",) else text
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"Did you mean {close[0]!r}?" if close else ""
+
+
+def _type_ok(value: Any, wanted: str) -> bool:
+    kind = kind_of(value)
+    if wanted == "number":
+        return kind in ("integer", "number")
+    return kind == wanted
+
+
+class SchemaChecker:
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.findings: list[Finding] = []
+
+    def add(self, path: Path_, message: str, hint: str = "", key: bool = False) -> None:
+        self.findings.append(self.located.finding(path, message, hint, key))
+
+    def check(self, value: Any, schema: Schema, path: Path_ = ()) -> None:
+        if "const" in schema and value != schema["const"]:
+            self.add(path, f"found {shown(value)}, expected {schema['const']!r}")
+            return
+        wanted = schema.get("type")
+        if wanted is not None:
+            allowed = wanted if isinstance(wanted, list) else [wanted]
+            if not any(_type_ok(value, t) for t in allowed):
+                names = " or ".join(_TYPE_NAMES[t] for t in allowed)
+                hint = "Quote it to make it a string." if "string" in allowed else ""
+                self.add(path, f"found {shown(value)}, expected {names}", hint)
+                return
+        kind = kind_of(value)
+        if kind == "object":
+            self._object(value, schema, path)
+        elif kind == "array":
+            self._array(value, schema, path)
+        elif kind in ("integer", "number"):
+            self._number(value, schema, path)
+        elif kind == "string":
+            self._string(value, schema, path)
+
+    def _object(self, value: dict[str, Any], schema: Schema, path: Path_) -> None:
+        props: dict[str, Schema] = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in value:
+                desc = props.get(name, {}).get("description", "")
+                hint = f"Add `{name}:`" + (f" ({desc})" if desc else "") + "."
+                self.add(path, f"missing required key {name!r}", hint)
+        extra = schema.get("additionalProperties", True)
+        names_pattern = schema.get("propertyNames", {}).get("pattern")
+        for key, item in value.items():
+            child = (*path, key)
+            if key in props:
+                self.check(item, props[key], child)
+            elif extra is False:
+                hint = did_you_mean(key, list(props)) or f"Allowed keys: {', '.join(props)}."
+                self.add(child, f"unknown key {key!r}", hint, key=True)
+            elif isinstance(extra, dict):
+                if names_pattern:
+                    self._pattern(key, names_pattern, child, "key", key=True)
+                self.check(item, extra, child)
+
+    def _array(self, value: list[Any], schema: Schema, path: Path_) -> None:
+        minimum = schema.get("minItems", 0)
+        if len(value) < minimum:
+            self.add(path, f"found {len(value)} item(s), expected at least {minimum}")
+        if schema.get("uniqueItems"):
+            seen: list[Any] = []
+            for index, item in enumerate(value):
+                if item in seen:
+                    self.add((*path, index), f"{shown(item)} is listed twice", "Remove the copy.")
+                seen.append(item)
+        items = schema.get("items")
+        if items:
+            for index, item in enumerate(value):
+                self.check(item, items, (*path, index))
+
+    def _number(self, value: float, schema: Schema, path: Path_) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add(path, f"found {shown(value)}, expected a finite number")
+            return
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = (
+                f"from {low} to {high}"
+                if low is not None and high is not None
+                else (f"at least {low}" if low is not None else f"at most {high}")
+            )
+            self.add(path, f"found {value}, expected a number {span}")
+
+    def _string(self, value: str, schema: Schema, path: Path_) -> None:
+        enum = schema.get("enum")
+        if enum and value not in enum:
+            self.add(
+                path,
+                f"found {value!r}, expected one of: {', '.join(map(str, enum))}",
+                did_you_mean(value, [str(e) for e in enum]),
+            )
+            return
+        pattern = schema.get("pattern")
+        if pattern:
+            self._pattern(value, pattern, path, schema.get("description", "") or "value")
+
+    def _pattern(self, value: str, pattern: str, path: Path_, what: str, key: bool = False) -> None:
+        import re
+
+        if not re.search(pattern, value):
+            expected = what.rstrip(".")
+            expected = expected[:1].lower() + expected[1:]
+            self.add(
+                path,
+                f"found {value!r}, expected {expected}",
+                f"It must match the pattern {pattern}",
+                key=key,
+            )
+
+
+def check_schema(located: Located, schema: Schema) -> list[Finding]:
+    checker = SchemaChecker(located)
+    checker.check(located.data, schema)
+    return checker.findings

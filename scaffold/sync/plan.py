@@ -1,0 +1,210 @@
+"""Plan one service's sync in memory: what to create, rewrite, merge, delete or refuse.
+
+Nothing is written here. The plan compares three things per file: the tree as it is, the
+lock (what scaffold last wrote, and for user-owned files the previous render kept as the
+merge base) and the new render.
+
+Rules:
+- generated files are rewritten when the tree still holds exactly what the lock says was
+  written; anything else in the way (a hand edit, or a file scaffold never wrote) is
+  refused unless `force`. A generated file deleted by hand is written again.
+- user-owned files are three-way merged (base = previous render). A user-owned file the
+  tree lacks although the lock has it was deleted by its team and stays deleted. A
+  user-owned file in the way of a first render (no base yet) is refused unless `force`;
+  with `force` the team's file is kept as is and the render becomes its merge base.
+- generated files the render no longer produces are deleted (refused if hand-edited);
+  user-owned files it no longer produces are released: kept, and dropped from the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.render import Rendered
+from scaffold.sync.atomic import Delete, Op, Write
+from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path, sha256_hex
+from scaffold.sync.merge import merge3
+from scaffold.sync.results import Action, FileChange, Refusal, unified_diff
+
+LockFactory = Callable[[dict[str, LockedFile]], Lock]
+
+
+@dataclass
+class Plan:
+    root: Path
+    changes: list[FileChange] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    # Base renders to write or delete, relative to the root (under .scaffold/base/).
+    base_writes: dict[str, bytes] = field(default_factory=dict)
+    base_deletes: list[str] = field(default_factory=list)
+    lock_before: bytes | None = None
+    lock_after: bytes = b""
+
+    @property
+    def lock_changed(self) -> bool:
+        return self.lock_before != self.lock_after
+
+    @property
+    def is_noop(self) -> bool:
+        return not (self.changes or self.base_writes or self.base_deletes or self.lock_changed)
+
+    def ops(self) -> list[Op]:
+        """Every write and delete, the lock last (written only after all it describes)."""
+        ops: list[Op] = []
+        for change in self.changes:
+            if change.action is Action.DELETE:
+                ops.append(Delete(change.path))
+            elif change.after is not None and change.action is not Action.RELEASE:
+                ops.append(Write(change.path, change.after))
+        ops += [Write(base_path(rel), data) for rel, data in sorted(self.base_writes.items())]
+        ops += [Delete(base_path(rel)) for rel in sorted(self.base_deletes)]
+        if self.lock_changed:
+            ops.append(Write(LOCK_NAME, self.lock_after))
+        return ops
+
+    def diff(self) -> str:
+        return "".join(unified_diff(c.path, c.before, c.after) for c in self.changes)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        return b""
+
+
+@dataclass
+class _Planner:
+    root: Path
+    old: Lock | None
+    cause: str
+    force: bool
+    plan: Plan
+    locked: dict[str, LockedFile] = field(default_factory=dict)
+
+    def change(
+        self,
+        rel: str,
+        owner: str,
+        action: Action,
+        before: bytes | None,
+        after: bytes | None,
+        reason: str,
+        conflicts: int = 0,
+    ) -> None:
+        self.plan.changes.append(
+            FileChange(rel, owner, action, before, after, reason, conflicts)
+        )
+
+    def refuse(self, rel: str, reason: str, before: bytes | None, after: bytes | None) -> bool:
+        """Record a refusal; True when `force` overrides it (go ahead)."""
+        if self.force:
+            return True
+        self.plan.refusals.append(Refusal(rel, reason, unified_diff(rel, before, after)))
+        return False
+
+    def generated(self, rel: str, new: bytes, template: str) -> None:
+        entry = self.old.files.get(rel) if self.old else None
+        disk = _read(self.root / rel)
+        self.locked[rel] = LockedFile("generated", sha256_hex(new), template)
+        if disk == new:
+            return
+        if disk is None:
+            reason = "deleted by hand" if entry else (self.cause if self.old else "new")
+            self.change(rel, "generated", Action.CREATE, None, new, reason)
+            return
+        if entry is not None and entry.owner == "generated" and sha256_hex(disk) == entry.sha256:
+            self.change(rel, "generated", Action.OVERWRITE, disk, new, self.cause)
+            return
+        why = "edited by hand" if entry else "exists, and scaffold did not write it"
+        if self.refuse(rel, why, disk, new):
+            self.change(rel, "generated", Action.OVERWRITE, disk, new, f"{why}; --force")
+
+    def user(self, rel: str, new: bytes, template: str) -> None:
+        entry = self.old.files.get(rel) if self.old else None
+        tracked = entry is not None and entry.owner == "user"
+        disk = _read(self.root / rel)
+        base = _read(self.root / base_path(rel)) if tracked else None
+        if base != new:
+            self.plan.base_writes[rel] = new
+        if disk is None:
+            if tracked and entry is not None:  # deleted by its team: stays deleted
+                self.locked[rel] = entry
+                return
+            self.locked[rel] = LockedFile("user", sha256_hex(new), template)
+            self.change(rel, "user", Action.CREATE, None, new, self.cause if self.old else "new")
+            return
+        if base is None:
+            self.locked[rel] = LockedFile("user", sha256_hex(disk), template)
+            if disk != new:
+                why = "exists with other content, and there is no previous render to merge with"
+                if not self.refuse(rel, why, disk, new):
+                    self.plan.base_writes.pop(rel, None)
+            return
+        merged = merge3(rel, base=base, ours=disk, theirs=new)
+        self.locked[rel] = LockedFile("user", sha256_hex(merged.content), template)
+        if merged.content == disk:
+            return
+        action = Action.CONFLICT if merged.conflicts else Action.MERGE
+        self.change(rel, "user", action, disk, merged.content, self.cause, merged.conflicts)
+
+    def gone(self, rel: str, entry: LockedFile) -> None:
+        disk = _read(self.root / rel)
+        if entry.owner == "user":
+            self.plan.base_deletes.append(rel)
+            if disk is not None:
+                self.change(rel, "user", Action.RELEASE, disk, disk, "no longer rendered; kept")
+            return
+        if disk is None:
+            return
+        if sha256_hex(disk) == entry.sha256:
+            self.change(rel, "generated", Action.DELETE, disk, None, f"no longer generated ({self.cause})")
+        elif self.refuse(rel, "edited by hand, and no longer generated", disk, None):
+            self.change(rel, "generated", Action.DELETE, disk, None, "no longer generated; --force")
+        else:
+            self.locked[rel] = entry
+
+
+def plan_sync(
+    root: Path,
+    rendered: Rendered,
+    *,
+    old: Lock | None,
+    make_lock: LockFactory,
+    cause: str,
+    force: bool,
+) -> Plan:
+    """Plan bringing the service at `root` to `rendered` (see the module doc)."""
+    plan = Plan(root=root, lock_before=_read(root / LOCK_NAME))
+    planner = _Planner(root=root, old=old, cause=cause, force=force, plan=plan)
+    for rel in sorted(rendered.files):
+        file = rendered.files[rel]
+        new = file.content.encode("utf-8")
+        if file.owner == "user":
+            planner.user(rel, new, file.template)
+        else:
+            planner.generated(rel, new, file.template)
+    if old is not None:
+        for rel, entry in sorted(old.files.items()):
+            if rel not in rendered.files:
+                planner.gone(rel, entry)
+    plan.lock_after = make_lock(planner.locked).to_bytes()
+    return plan
+
+
+def describe_cause(old: Lock, new: Lock) -> str:
+    """Why a render differs from the last one, from the two locks' metadata."""
+    parts = []
+    if old.conventions_digest != new.conventions_digest:
+        parts.append("conventions changed")
+    if old.tool_version != new.tool_version or old.templates_digest != new.templates_digest:
+        parts.append("tool upgraded")
+    if old.options != new.options or old.target != new.target:
+        parts.append("options changed")
+    if old.conventions_path != new.conventions_path:
+        parts.append("conventions file moved")
+    return ", ".join(parts) or "render differs from the last one"

@@ -1,0 +1,1 @@
+"""View builders, one module per target: `build_view(conv, opts) -> dict`."""
