@@ -96,9 +96,7 @@ class _Planner:
         reason: str,
         conflicts: int = 0,
     ) -> None:
-        self.plan.changes.append(
-            FileChange(rel, owner, action, before, after, reason, conflicts)
-        )
+        self.plan.changes.append(FileChange(rel, owner, action, before, after, reason, conflicts))
 
     def refuse(self, rel: str, reason: str, before: bytes | None, after: bytes | None) -> bool:
         """Record a refusal; True when `force` overrides it (go ahead)."""
@@ -162,7 +160,9 @@ class _Planner:
         if disk is None:
             return
         if sha256_hex(disk) == entry.sha256:
-            self.change(rel, "generated", Action.DELETE, disk, None, f"no longer generated ({self.cause})")
+            self.change(
+                rel, "generated", Action.DELETE, disk, None, f"no longer generated ({self.cause})"
+            )
         elif self.refuse(rel, "edited by hand, and no longer generated", disk, None):
             self.change(rel, "generated", Action.DELETE, disk, None, "no longer generated; --force")
         else:
