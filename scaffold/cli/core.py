@@ -1,0 +1,216 @@
+"""The commands that read and write conventions and create services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaffold.cli import ui
+from scaffold.conventions import FILE_NAME, load, locate
+from scaffold.errors import ConventionsError
+from scaffold.services import LANGUAGES, ServiceResult, add_service, new_service
+from scaffold.starter import StarterAnswers, schema_text, write_starter
+
+ConventionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--conventions",
+        "-c",
+        help="Conventions file. Default: observability.yaml here or in a parent, else the bundled default.",
+        dir_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite generated files in the way.")]
+
+
+def validate(
+    file: Annotated[Path | None, typer.Argument(help="The file to check.", dir_okay=False)] = None,
+    conventions: ConventionsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a conventions file and list every problem with file:line:column.
+
+    Examples:
+      scaffold validate
+      scaffold validate conventions/observability.yaml --json
+    """
+    located = locate(file or conventions)
+    ui.info(f"conventions: {located.describe()}")
+    try:
+        conv = load(located.path)
+    except ConventionsError as exc:
+        if as_json:
+            ui.emit_json(
+                {
+                    "ok": False,
+                    "file": str(located.path),
+                    "problems": [f.__dict__ for f in exc.findings],
+                }
+            )
+        raise
+    summary = {
+        "ok": True,
+        "file": str(located.path),
+        "digest": conv.digest,
+        "organisation": conv.organisation,
+        "attributes": len(conv.attributes),
+        "environments": list(conv.environments),
+        "slos": len(conv.slos),
+    }
+    if as_json:
+        ui.emit_json(summary)
+    else:
+        ui.say(
+            f"{located.path}: valid ({len(conv.attributes)} attributes of your own, "
+            f"{len(conv.environments)} environments, {len(conv.slos)} SLOs)"
+        )
+
+
+def schema(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of observability.yaml, for editor completion.
+
+    Examples:
+      scaffold schema > observability.schema.json
+    """
+    text = schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        ui.info(f"wrote {out}")
+
+
+def init(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write it.")] = Path("."),
+    defaults: Annotated[bool, typer.Option("--defaults", help="Ask nothing; use defaults.")] = False,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation name.")] = None,
+    environments: Annotated[
+        str | None, typer.Option("--environments", help="Comma-separated, e.g. dev,staging,prod.")
+    ] = None,
+    protocol: Annotated[str | None, typer.Option("--protocol", help="grpc or http/protobuf.")] = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Collector endpoint URL.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a starter observability.yaml (and its JSON Schema) to fill in.
+
+    Asks on a terminal; with --defaults, or without a terminal, asks nothing.
+
+    Examples:
+      scaffold init
+      scaffold init --defaults --org Acme --environments dev,prod
+    """
+    base = StarterAnswers()
+    ask = not defaults and ui.interactive()
+    if ask:
+        org = org or ui.ask_text("Organisation name?", "--org", base.organisation)
+        environments = environments or ui.ask_text(
+            "Environments (comma-separated)?", "--environments", ",".join(base.environments)
+        )
+        protocol = protocol or ui.ask_choice("OTLP protocol?", "--protocol", ["grpc", "http/protobuf"])
+        endpoint = endpoint or ui.ask_text("Collector endpoint?", "--endpoint", base.endpoint)
+    answers = StarterAnswers(
+        organisation=org or base.organisation,
+        environments=(
+            tuple(e.strip() for e in environments.split(",") if e.strip())
+            if environments
+            else base.environments
+        ),
+        protocol=protocol or base.protocol,
+        endpoint=endpoint or base.endpoint,
+    )
+    for path in write_starter(directory, answers, force=force):
+        ui.info(f"wrote {path}")
+    ui.info("next: edit it, then `scaffold validate` and `scaffold new NAME --lang go`")
+
+
+def _report(outcome: ServiceResult, as_json: bool, verb: str) -> None:
+    result = outcome.result
+    if as_json:
+        ui.emit_json(
+            {
+                "service": outcome.options.service_name,
+                "lang": outcome.options.target,
+                "dir": str(outcome.dest),
+                "conventions": str(outcome.conventions.path),
+                "result": result.to_json(),
+            }
+        )
+        return
+    if result.diff:
+        typer.echo(result.diff, nl=False)
+    count = len(result.changes)
+    done = "would write" if result.diff or str(result.status) == "would-update" else verb
+    ui.say(f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} ({outcome.options.target})")
+
+
+def new(
+    name: Annotated[str | None, typer.Argument(help="Service name, e.g. payments.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to create it. Default: ./NAME.")
+    ] = None,
+    module: Annotated[
+        str, typer.Option("--module", help="Go module path. Default: the service name.")
+    ] = "",
+    conventions: ConventionsOpt = None,
+    force: ForceOpt = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a runnable service whose instrumentation follows the conventions.
+
+    Examples:
+      scaffold new payments --lang go --module example.com/acme/payments
+      scaffold new checkout --lang rust --dir services/checkout
+    """
+    name = name or ui.ask_text("Service name?", "NAME (scaffold new NAME --lang go)")
+    lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
+    located = locate(conventions)
+    ui.info(f"conventions: {located.describe()}")
+    outcome = new_service(
+        name=name,
+        lang=lang,
+        dest=directory or Path(name),
+        conventions=located,
+        module_path=module,
+        force=force,
+        dry_run=dry_run,
+    )
+    _report(outcome, as_json, "created")
+
+
+def add(
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
+    directory: Annotated[Path, typer.Option("--dir", help="The existing module or crate.")] = Path("."),
+    name: Annotated[
+        str, typer.Option("--name", help="Service name. Default: from go.mod or Cargo.toml.")
+    ] = "",
+    conventions: ConventionsOpt = None,
+    force: ForceOpt = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add the generated instrumentation to an existing Go module or Rust crate.
+
+    Examples:
+      scaffold add --lang go
+      scaffold add --lang rust --dir services/checkout --dry-run
+    """
+    lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
+    located = locate(conventions, start=directory)
+    ui.info(f"conventions: {located.describe()}")
+    outcome = add_service(
+        lang=lang, dest=directory, conventions=located, name=name, force=force, dry_run=dry_run
+    )
+    _report(outcome, as_json, "added")
+
+
+__all__ = ["FILE_NAME", "add", "init", "new", "schema", "validate"]

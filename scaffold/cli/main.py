@@ -1,0 +1,95 @@
+"""The `scaffold` command: registers every command and maps errors to exit codes, once."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from scaffold import __version__
+from scaffold.cli import core, ui
+from scaffold.errors import ScaffoldError
+
+HELP = """\
+Render OpenTelemetry instrumentation for Go and Rust services from one conventions
+file (observability.yaml), and keep every service in sync when it changes.
+
+\b
+Examples:
+  scaffold init                                 write a starter observability.yaml
+  scaffold validate                             check it (file:line:column for every problem)
+  scaffold schema > observability.schema.json   the JSON Schema, for editors
+  scaffold new payments --lang go               a runnable Go service, instrumented
+  scaffold new checkout --lang rust             a runnable Rust (axum) service
+  scaffold add --lang go                        instrument an existing Go module
+
+\b
+Exit codes: 0 ok, 1 a check failed (drift, conflicts), 2 bad input.
+"""
+
+app = typer.Typer(
+    name="scaffold",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _examples_kept(doc: str) -> str:
+    """Keep the Examples block of a docstring as written (click rewraps paragraphs)."""
+    return doc.replace("\n    Examples:", "\n    \b\n    Examples:")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Render and sync OpenTelemetry instrumentation from observability.yaml."""
+
+
+COMMANDS = (
+    (core.init, "Write a starter observability.yaml: scaffold init --defaults"),
+    (core.validate, "Check conventions: scaffold validate [FILE] [--json]"),
+    (core.schema, "Print the JSON Schema: scaffold schema > s.json"),
+    (core.new, "Create a service: scaffold new NAME --lang go|rust"),
+    (core.add, "Instrument a module/crate: scaffold add --lang go"),
+)
+for command, short in COMMANDS:
+    app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; every error scaffold raises ends here."""
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="scaffold")
+    except ScaffoldError as exc:
+        ui.error(exc.message)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        ui.error("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else 1
+    except KeyboardInterrupt:
+        ui.error("interrupted")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

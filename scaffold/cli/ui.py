@@ -1,0 +1,67 @@
+"""Terminal output and prompts for the CLI: colour rules, JSON, questionary on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+
+from scaffold.errors import UsageError
+
+
+def colour_on(stream: Any = None) -> bool:
+    stream = stream or sys.stderr
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("CI") is None
+
+
+def info(text: str) -> None:
+    """A line for people, on stderr (stdout is kept for results and --json)."""
+    typer.echo(text, err=True)
+
+
+def say(text: str) -> None:
+    typer.echo(text)
+
+
+def styled(text: str, colour: str, bold: bool = False) -> str:
+    return typer.style(text, fg=colour, bold=bold) if colour_on(sys.stdout) else text
+
+
+def error(text: str) -> None:
+    prefix = typer.style("error:", fg="red", bold=True) if colour_on() else "error:"
+    typer.echo(f"{prefix} {text}", err=True)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def ask_text(question: str, flag: str, default: str = "") -> str:
+    """Ask on a terminal; otherwise fail naming the flag that gives the answer."""
+    if not interactive():
+        raise UsageError(f"{question.rstrip('?: ')}: give it with {flag}")
+    import questionary
+
+    answer = questionary.text(question, default=default).ask()
+    if answer is None:
+        raise typer.Abort()
+    return str(answer)
+
+
+def ask_choice(question: str, flag: str, choices: Sequence[str]) -> str:
+    if not interactive():
+        raise UsageError(f"{question.rstrip('?: ')}: give it with {flag} ({' or '.join(choices)})")
+    import questionary
+
+    answer = questionary.select(question, choices=list(choices)).ask()
+    if answer is None:
+        raise typer.Abort()
+    return str(answer)
