@@ -69,7 +69,7 @@ class Located:
     reason: str  # "given", "found", "bundled"
 
     def describe(self) -> str:
-        why = {"given": "given with --conventions", "found": "found in this directory or a parent",
+        why = {"given": "given", "found": "found in this directory or a parent",
                "bundled": "the bundled default"}[self.reason]
         return f"{self.path} ({why})"
 
