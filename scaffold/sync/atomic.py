@@ -85,7 +85,8 @@ class _Transaction:
         if isinstance(op, Write):
             backup = self.backup(target) if existed else None
             self.done.append((target, backup))
-            os.replace(self.temps.pop(op.path), target)
+            os.replace(self.temps[op.path], target)
+            del self.temps[op.path]
         elif existed:
             backup = self.sibling(target, "bak")
             os.replace(target, backup)
@@ -94,10 +95,12 @@ class _Transaction:
     def rollback(self) -> None:
         for target, backup in reversed(self.done):
             with contextlib.suppress(OSError):
-                if backup is not None:
-                    os.replace(backup, target)
-                elif target.exists():
+                if backup is None:
                     target.unlink()
+                elif target.exists() and os.path.samefile(backup, target):
+                    backup.unlink()  # not replaced yet; rename() of a hard link is a no-op
+                else:
+                    os.replace(backup, target)
         for temp in self.temps.values():
             with contextlib.suppress(OSError):
                 temp.unlink()

@@ -48,15 +48,22 @@ def conventions_digest(path: Path) -> str:
         raise UsageError(f"cannot read the conventions file {path}: {exc.strerror}") from exc
 
 
-@lru_cache(maxsize=32)
 def _folder_digest(folder: Path) -> str:
+    if not folder.is_dir():
+        return ""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _hash_files(folder, stamp)
+
+
+@lru_cache(maxsize=64)
+def _hash_files(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+    """Hash of the files named in `stamp`; cached while their mtimes and sizes hold."""
     digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(sha256_hex(path.read_bytes()).encode() + b"\n")
+    for name, _mtime, _size in stamp:
+        path = Path(name)
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(sha256_hex(path.read_bytes()).encode() + b"\n")
     return digest.hexdigest()
 
 

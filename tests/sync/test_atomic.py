@@ -1,0 +1,145 @@
+"""An update interrupted at any step leaves the service's tree and lock byte for byte."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffold.sync import Status, update_services
+from scaffold.sync.atomic import Delete, Write, apply_ops
+
+from .conftest import TEMPLATES, change_conventions, remove_attribute, set_prod_ratio, snapshot
+
+
+class Fault(Exception):
+    pass
+
+
+def add_attribute(data: dict[str, Any]) -> None:
+    data["attributes"].append(
+        {
+            "id": "app.order.id",
+            "type": "string",
+            "brief": "The order a request works on.",
+            "examples": ["o-1"],
+            "requirement_level": "recommended",
+            "stability": "stable",
+            "pii": "none",
+            "cardinality": "high",
+        }
+    )
+
+
+def prepare(service: Path, conventions: Path) -> dict[str, bytes]:
+    """A change that creates, overwrites, merges and deletes files; returns the tree."""
+    main = service / "cmd/payments/main.go"
+    main.write_text(main.read_text().replace("// Wire handlers here.", "// wired by us"))
+    change_conventions(conventions, set_prod_ratio(0.33))
+    change_conventions(conventions, remove_attribute("app.cart.items"))
+    change_conventions(conventions, add_attribute)
+    return snapshot(service)
+
+
+def count_steps(service: Path, conventions: Path, stage: str) -> int:
+    steps: list[str] = []
+    update_services(
+        [service],
+        templates_dir=TEMPLATES,
+        dry_run=False,
+        hook=lambda s, p: steps.append(p) if s == stage else None,
+    )
+    return len(steps)
+
+
+@pytest.mark.parametrize("stage", ["stage", "commit"])
+def test_fault_at_every_step_leaves_tree_and_lock_unchanged(
+    tmp_path: Path, conventions: Path, stage: str
+) -> None:
+    from .conftest import new_service
+
+    # Count the steps on a twin service, so the one under test is never updated.
+    twin = tmp_path / "twin"
+    new_service(twin, conventions)
+    service = tmp_path / "svc"
+    new_service(service, conventions)
+    before = prepare(service, conventions)
+    (twin / "cmd/payments/main.go").write_bytes(before["cmd/payments/main.go"])
+    total = count_steps(twin, conventions, stage)
+    # a create, overwrites, a merge, a base, the lock (and a delete when committing)
+    assert total == (6 if stage == "stage" else 7)
+
+    for fail_at in range(total):
+        seen: list[str] = []
+
+        def hook(s: str, path: str, fail_at: int = fail_at, seen: list[str] = seen) -> None:
+            if s == stage:
+                seen.append(path)
+                if len(seen) == fail_at + 1:
+                    raise Fault(f"injected at {s} {path}")
+
+        with pytest.raises(Fault):
+            update_services([service], templates_dir=TEMPLATES, hook=hook)
+        assert snapshot(service) == before, f"fault at {stage} step {fail_at}"
+
+    [result] = update_services([service], templates_dir=TEMPLATES).services
+    assert result.status is Status.UPDATED
+    assert snapshot(service) == snapshot(twin)
+
+
+def test_os_replace_failing_mid_commit_rolls_back(
+    service: Path, conventions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = prepare(service, conventions)
+    real_replace = os.replace
+    calls = 0
+
+    def flaky_replace(src: Any, dst: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 6:
+            raise OSError(5, "Input/output error")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky_replace)
+    [result] = update_services([service], templates_dir=TEMPLATES).services
+    monkeypatch.undo()
+    assert calls > 6  # the rollback itself went on after the fault
+    assert result.status is Status.FAILED
+    assert "Input/output error" in result.error
+    assert snapshot(service) == before
+
+
+def test_apply_ops_restores_modes_and_removes_created_folders(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "run.sh"
+    script.write_text("echo old\n")
+    script.chmod(0o755)
+    doomed = tmp_path / "old.txt"
+    doomed.write_text("old\n")
+    ops = [
+        Write("bin/run.sh", b"echo new\n"),
+        Delete("old.txt"),
+        Write("new/deep/file.txt", b"new\n"),
+        Write("last.txt", b"x"),
+    ]
+
+    def hook(stage: str, path: str) -> None:
+        if stage == "commit" and path == "last.txt":
+            raise Fault(path)
+
+    with pytest.raises(Fault):
+        apply_ops(tmp_path, ops, hook=hook)
+    assert script.read_text() == "echo old\n"
+    assert doomed.read_text() == "old\n"
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "old.txt"]
+
+    apply_ops(tmp_path, ops)
+    assert script.read_text() == "echo new\n"
+    assert os.stat(script).st_mode & 0o777 == 0o755
+    assert not doomed.exists()
+    assert (tmp_path / "new/deep/file.txt").read_bytes() == b"new\n"
+    assert sorted(p.name for p in (tmp_path / "bin").iterdir()) == ["run.sh"]
