@@ -131,7 +131,7 @@ class _Planner:
             self.plan.base_writes[rel] = new
         if disk is None:
             if tracked and entry is not None:  # deleted by its team: stays deleted
-                self.locked[rel] = entry
+                self.locked[rel] = LockedFile("user", entry.sha256, template)
                 return
             self.locked[rel] = LockedFile("user", sha256_hex(new), template)
             self.change(rel, "user", Action.CREATE, None, new, self.cause if self.old else "new")
@@ -144,9 +144,11 @@ class _Planner:
                     self.plan.base_writes.pop(rel, None)
             return
         merged = merge3(rel, base=base, ours=disk, theirs=new)
-        self.locked[rel] = LockedFile("user", sha256_hex(merged.content), template)
-        if merged.content == disk:
+        if merged.content == disk:  # nothing to write: the lock keeps the hash last written
+            assert entry is not None
+            self.locked[rel] = LockedFile("user", entry.sha256, template)
             return
+        self.locked[rel] = LockedFile("user", sha256_hex(merged.content), template)
         action = Action.CONFLICT if merged.conflicts else Action.MERGE
         self.change(rel, "user", action, disk, merged.content, self.cause, merged.conflicts)
 

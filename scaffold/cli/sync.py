@@ -1,0 +1,218 @@
+"""`scaffold update` and `scaffold check`: the thin CLI over scaffold.sync."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaffold.cli import ui
+from scaffold.errors import CheckFailed, UsageError
+from scaffold.sync import (
+    ApplyResult,
+    CheckReport,
+    Status,
+    UpdateReport,
+    check_services,
+    update_services,
+)
+from scaffold.sync.run import Progress
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Services, or folders holding them (a monorepo). Default: here."),
+]
+ConventionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--conventions",
+        "-c",
+        help="Use this conventions file for every service (recorded in each lock). "
+        "Default: the file each service's lock names.",
+        dir_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
+
+_BAR_WIDTH = 24
+
+
+def _progress(enabled: bool) -> Progress | None:
+    """A one-line text progress bar on stderr, only when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int, root: Path) -> None:
+        filled = _BAR_WIDTH * done // max(total, 1)
+        bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+        name = _show(root)[-40:]
+        end = "\n" if done == total else ""
+        typer.echo(f"\r[{bar}] {done}/{total} {name:<40}{end}", err=True, nl=False)
+
+    return draw
+
+
+def _show(root: Path) -> str:
+    try:
+        rel = os.path.relpath(root)
+    except ValueError:
+        return str(root)
+    return str(root) if rel.startswith("..") else rel
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _summary(report: UpdateReport) -> str:
+    rows = [("SERVICE", "STATUS", "CHANGED", "MERGED", "CONFLICTS")]
+    for r in report.services:
+        rows.append(
+            (
+                _show(r.root),
+                str(r.status),
+                str(r.files_changed),
+                str(r.merged),
+                str(len(r.conflicts)),
+            )
+        )
+    return _table(rows)
+
+
+def _details(result: ApplyResult) -> list[str]:
+    name = _show(result.root)
+    out: list[str] = []
+    if result.status is Status.FAILED:
+        out.append(f"{name}: failed, nothing written: {result.error}")
+    for refusal in result.refusals:
+        out.append(
+            f"{name}/{refusal.path}: {refusal.reason}; not updated (use --force to overwrite)"
+        )
+    for change in result.conflicts:
+        out.append(f"{name}/{change.path}: {change.conflicts} conflict(s), resolve the markers")
+    return out
+
+
+def _paths(paths: list[Path] | None) -> list[Path]:
+    return list(paths) if paths else [Path(".")]
+
+
+def update(
+    paths: PathsArg = None,
+    conventions: ConventionsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the unified diff; change nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite hand edits in generated files.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-render every service under PATHS from its conventions, keeping hand-written code.
+
+    Generated files are rewritten, user-owned files are three-way merged (conflicts leave
+    markers and exit 1), files the conventions no longer produce are deleted. Each service
+    is updated all or nothing. A hand edit in a generated file stops that service (the
+    diff is shown) unless --force.
+
+    Examples:
+      scaffold update
+      scaffold update services/ --dry-run
+      scaffold update services/payments --conventions platform/observability.yaml
+    """
+    report = update_services(
+        _paths(paths),
+        conventions=conventions,
+        force=force,
+        dry_run=dry_run,
+        progress=_progress(not as_json),
+    )
+    if as_json:
+        ui.emit_json(
+            {"exit_code": report.exit_code, "services": [r.to_json() for r in report.services]}
+        )
+    else:
+        for result in report.services:
+            if result.diff:
+                typer.echo(result.diff, nl=False)
+        ui.say(_summary(report))
+        for result in report.services:
+            for line in _details(result):
+                ui.say(line)
+        if not report.changed:
+            ui.say("nothing to do: every service is up to date")
+    _exit(report.exit_code, _update_problem(report))
+
+
+def _update_problem(report: UpdateReport) -> str:
+    counts = {s: sum(1 for r in report.services if r.status is s) for s in Status}
+    parts = []
+    if counts[Status.FAILED]:
+        parts.append(f"{counts[Status.FAILED]} service(s) failed")
+    if counts[Status.REFUSED]:
+        parts.append(f"{counts[Status.REFUSED]} service(s) refused (hand edits in generated files)")
+    if counts[Status.CONFLICTS]:
+        files = sum(len(r.conflicts) for r in report.services)
+        parts.append(f"{files} file(s) with conflicts in {counts[Status.CONFLICTS]} service(s)")
+    return "; ".join(parts)
+
+
+def check(
+    paths: PathsArg = None, conventions: ConventionsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Fail (exit 1) when any service under PATHS differs from a fresh render; for CI.
+
+    Renders in memory, writes nothing, and names each stale or hand-edited file and why
+    (conventions changed, tool upgraded, edited by hand).
+
+    Examples:
+      scaffold check
+      scaffold check services/ --json
+    """
+    report = check_services(_paths(paths), conventions=conventions, progress=_progress(not as_json))
+    if as_json:
+        ui.emit_json(
+            {"exit_code": report.exit_code, "services": [r.to_json() for r in report.services]}
+        )
+    else:
+        for result in report.services:
+            name = _show(result.root)
+            if result.error:
+                ui.say(f"{name}: cannot check: {result.error}")
+            for drift in result.drift:
+                ui.say(f"{name}/{drift.path}: {drift.reason}")
+        if report.exit_code == 0:
+            ui.say(f"{len(report.services)} service(s) in sync")
+    _exit(report.exit_code, _check_problem(report))
+
+
+def _check_problem(report: CheckReport) -> str:
+    stale = [r for r in report.services if r.drift]
+    files = sum(len(r.drift) for r in stale)
+    failed = sum(1 for r in report.services if r.error)
+    parts = []
+    if failed:
+        parts.append(f"{failed} service(s) could not be checked")
+    if stale:
+        parts.append(
+            f"{files} file(s) out of sync in {len(stale)} service(s); run `scaffold update`"
+        )
+    return "; ".join(parts)
+
+
+def _exit(code: int, problem: str) -> None:
+    if code == 2:
+        raise UsageError(problem)
+    if code == 1:
+        raise CheckFailed(problem)

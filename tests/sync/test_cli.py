@@ -1,0 +1,117 @@
+"""The update and check commands: output, --json, --dry-run, exit codes via the error types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from scaffold.cli import sync as sync_cli
+from scaffold.errors import CheckFailed, ScaffoldError, UsageError
+
+from .conftest import TEMPLATES, change_conventions, set_prod_ratio, snapshot
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    # The commands render the fixture target from the test templates.
+    real_update, real_check = sync_cli.update_services, sync_cli.check_services
+    monkeypatch.setattr(
+        sync_cli, "update_services", lambda *a, **k: real_update(*a, templates_dir=TEMPLATES, **k)
+    )
+    monkeypatch.setattr(
+        sync_cli, "check_services", lambda *a, **k: real_check(*a, templates_dir=TEMPLATES, **k)
+    )
+    app = typer.Typer()
+    app.command()(sync_cli.update)
+    app.command()(sync_cli.check)
+    return app
+
+
+def run(app: typer.Typer, *args: str) -> tuple[int, str]:
+    """Invoke like scaffold/cli/main.py does: ScaffoldError -> its exit code."""
+    result = CliRunner().invoke(app, list(args))
+    exc = result.exception
+    if isinstance(exc, ScaffoldError):
+        return exc.exit_code, result.output + exc.message
+    if exc is not None and not isinstance(exc, SystemExit):
+        raise exc
+    return result.exit_code, result.output
+
+
+def test_update_prints_summary_and_is_idempotent(
+    app: typer.Typer, service: Path, conventions: Path
+) -> None:
+    change_conventions(conventions, set_prod_ratio(0.2))
+    code, out = run(app, "update", str(service))
+    assert code == 0
+    assert "SERVICE" in out and "CONFLICTS" in out
+    assert "updated" in out
+    code, out = run(app, "update", str(service))
+    assert code == 0
+    assert "nothing to do: every service is up to date" in out
+
+
+def test_update_dry_run_prints_diff(app: typer.Typer, service: Path, conventions: Path) -> None:
+    change_conventions(conventions, set_prod_ratio(0.2))
+    before = snapshot(service)
+    code, out = run(app, "update", str(service), "--dry-run")
+    assert code == 0
+    assert '+  "prod": 0.2' in out
+    assert "would-update" in out
+    assert snapshot(service) == before
+
+
+def test_update_conflict_exits_1_and_lists_the_file(
+    app: typer.Typer, service: Path, conventions: Path
+) -> None:
+    main = service / "cmd/payments/main.go"
+    main.write_text(main.read_text().replace("const defaultRatio = 0.1", "const defaultRatio = 1"))
+    change_conventions(conventions, set_prod_ratio(0.2))
+    code, out = run(app, "update", str(service))
+    assert code == 1
+    assert "cmd/payments/main.go: 1 conflict(s), resolve the markers" in out
+    assert "1 file(s) with conflicts in 1 service(s)" in out
+
+
+def test_update_json(app: typer.Typer, service: Path, conventions: Path) -> None:
+    gen = service / "config/sampling.yaml"
+    gen.write_text(gen.read_text() + "# mine\n")
+    change_conventions(conventions, set_prod_ratio(0.2))
+    result = CliRunner().invoke(app, ["update", str(service), "--json"])
+    assert isinstance(result.exception, CheckFailed)
+    data = json.loads(result.stdout)
+    [svc] = data["services"]
+    assert data["exit_code"] == 1
+    assert svc["status"] == "refused"
+    assert svc["refusals"][0]["path"] == "config/sampling.yaml"
+    assert "-# mine" in svc["refusals"][0]["diff"]
+
+
+def test_check_names_each_file_and_why(app: typer.Typer, service: Path, conventions: Path) -> None:
+    assert run(app, "check", str(service)) == (0, "1 service(s) in sync\n")
+    gen = service / "internal/telemetry/attributes.go"
+    gen.write_text(gen.read_text() + "// mine\n")
+    change_conventions(conventions, set_prod_ratio(0.2))
+    before = snapshot(service)
+    code, out = run(app, "check", str(service))
+    assert code == 1
+    assert "internal/telemetry/attributes.go: edited by hand" in out
+    assert "config/sampling.yaml: conventions changed" in out
+    assert "cmd/payments/main.go: conventions changed (user-owned, would merge)" in out
+    assert snapshot(service) == before
+
+    result = CliRunner().invoke(app, ["check", str(service), "--json"])
+    data = json.loads(result.stdout)
+    drift = {d["path"]: d["reason"] for d in data["services"][0]["drift"]}
+    assert drift["internal/telemetry/attributes.go"] == "edited by hand"
+    assert drift["config/sampling.yaml"] == "conventions changed"
+
+
+def test_no_service_is_bad_input(app: typer.Typer, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(tmp_path)])
+    assert isinstance(result.exception, UsageError)
+    assert "no scaffold service under" in str(result.exception)
