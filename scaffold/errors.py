@@ -50,7 +50,7 @@ class Finding:
         key = f" {self.path}:" if self.path else ""
         text = f"{where}:{key} {self.message}"
         if self.hint:
-            text += f" {self.hint}"
+            text = text.rstrip(".") + ". " + self.hint
         return text
 
 

@@ -122,7 +122,7 @@ class Checker:
                 if value in seen:
                     self.add((*path, "members", m_index, field), f"duplicate enum member {field} {value!r}")
                 seen.add(value)
-        for e_index, example in enumerate(attr.get("examples", [])):
+        for e_index, example in enumerate(attr.get("examples", []) if kind != "enum" or members else []):
             if not self.example_fits(kind, example, member_values):
                 expected = f"one of the members ({', '.join(sorted(member_values))})" if kind == "enum" else f"a value of type {kind}"
                 self.add((*path, "examples", e_index), f"example {example!r} is not {expected}")

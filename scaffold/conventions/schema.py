@@ -28,6 +28,13 @@ ATTRIBUTE_TYPES = [
 ]
 REQUIREMENT_LEVELS = ["required", "conditionally_required", "recommended", "opt_in"]
 PII_CLASSES = ["none", "pii", "secret"]
+# What a value matching each pattern is, for messages when a field has no description.
+PATTERN_NAMES = {
+    ATTRIBUTE_ID: "a dotted, lower-case attribute id such as app.tenant.id",
+    ENV_VAR: "an environment variable name such as ACME_TRACING_DISABLED",
+    DURATION: "a duration such as 500ms, 10s, 5m, 1h or 28d",
+    NAME: "a lower-case name (letters, digits, - and _)",
+}
 BOUNDARIES = [
     "http_server",
     "http_client",

@@ -11,7 +11,7 @@ import difflib
 import math
 from typing import Any
 
-from scaffold.conventions.schema import Schema
+from scaffold.conventions.schema import PATTERN_NAMES, Schema
 from scaffold.conventions.yamlsource import Located, Path_
 from scaffold.errors import Finding
 
@@ -45,6 +45,8 @@ def kind_of(value: Any) -> str:
 
 def shown(value: Any) -> str:
     kind = kind_of(value)
+    if kind == "boolean":
+        return f"the boolean {str(value).lower()} (YAML reads yes/no/on/off as booleans)"
     if kind == "null":
         return "nothing (an empty value)"
     if kind == "object":
@@ -103,12 +105,20 @@ class SchemaChecker:
 
     def _object(self, value: dict[str, Any], schema: Schema, path: Path_) -> None:
         props: dict[str, Schema] = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        # A misspelt key explains the missing one it resembles: report the typo only.
+        typos = {
+            close[0]
+            for key in value
+            if key not in props and extra is False
+            for close in [difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)]
+            if close
+        }
         for name in schema.get("required", []):
-            if name not in value:
+            if name not in value and name not in typos:
                 desc = props.get(name, {}).get("description", "")
                 hint = f"Add `{name}:`" + (f" ({desc})" if desc else "") + "."
                 self.add(path, f"missing required key {name!r}", hint)
-        extra = schema.get("additionalProperties", True)
         names_pattern = schema.get("propertyNames", {}).get("pattern")
         for key, item in value.items():
             child = (*path, key)
@@ -161,7 +171,8 @@ class SchemaChecker:
             return
         pattern = schema.get("pattern")
         if pattern:
-            self._pattern(value, pattern, path, schema.get("description", "") or "value")
+            what = PATTERN_NAMES.get(pattern) or schema.get("description", "") or "a valid value"
+            self._pattern(value, pattern, path, what)
 
     def _pattern(self, value: str, pattern: str, path: Path_, what: str, key: bool = False) -> None:
         import re

@@ -132,7 +132,7 @@ def render_target(
         raise UsageError(f"unknown target {target!r}; known targets: {', '.join(known)}")
     manifest = load_manifest(root, target)
     env = make_environment(manifest.root)
-    view = build_view(target, conv, opts)
+    view = build_view(manifest.view, conv, opts)
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes:

@@ -31,6 +31,8 @@ class Manifest:
     target: str
     root: Path
     entries: tuple[ManifestEntry, ...]
+    # The view builder module in scaffold.targets; the target's own name by default.
+    view: str
 
 
 def load_manifest(root: Path, target: str) -> Manifest:
@@ -65,4 +67,5 @@ def load_manifest(root: Path, target: str) -> Manifest:
         entries.append(
             ManifestEntry(template, str(item["path"]), owner, modes, str(item.get("each", "")))
         )
-    return Manifest(target=target, root=folder, entries=tuple(entries))
+    view = str(data.get("view", target))
+    return Manifest(target=target, root=folder, entries=tuple(entries), view=view)
