@@ -1,0 +1,135 @@
+"""What the docs say about each request boundary: span kind, what is traced, how errors
+are recorded, which metric and which attributes the metric carries, and sample values
+used for worked examples of span names.
+
+Data only; scaffold/targets/docs.py turns it into the view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Boundary:
+    key: str
+    title: str
+    kind: str
+    traced: str
+    errors: str
+    # Key of the duration instrument in the conventions' `metrics.instruments`, or "".
+    instrument: str = ""
+    # Attributes the duration metric carries (low cardinality only).
+    metric_attributes: tuple[str, ...] = ()
+
+
+BOUNDARIES: tuple[Boundary, ...] = (
+    Boundary(
+        "http_server",
+        "HTTP server",
+        "server",
+        "Every request a service receives over HTTP: the middleware extracts the incoming "
+        "W3C context, starts a server span as its child and ends it when the response is "
+        "written.",
+        "A 5xx response sets the span status to error; 4xx does not (the client erred, not "
+        "the server). A panic is recorded as an exception event and answered with 500.",
+        "http_server_duration",
+        ("http.request.method", "http.route", "http.response.status_code", "error.type"),
+    ),
+    Boundary(
+        "http_client",
+        "HTTP client",
+        "client",
+        "Every outgoing HTTP call made through the generated transport or client layer: a "
+        "client span, the context injected into the request headers, and only the "
+        "allow-listed baggage keys.",
+        "A 4xx or 5xx response, or a transport error (timeout, refused connection), sets the "
+        "span status to error and error.type.",
+        "http_client_duration",
+        (
+            "http.request.method",
+            "server.address",
+            "server.port",
+            "http.response.status_code",
+            "error.type",
+        ),
+    ),
+    Boundary(
+        "rpc_server",
+        "RPC server",
+        "server",
+        "Every gRPC call a service serves, through the generated stats handler or layer.",
+        "Server errors (codes Unknown, DeadlineExceeded, Unimplemented, Internal, "
+        "Unavailable, DataLoss) set the span status to error; the code is recorded as "
+        "rpc.grpc.status_code.",
+        "rpc_server_duration",
+        ("rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code"),
+    ),
+    Boundary(
+        "rpc_client",
+        "RPC client",
+        "client",
+        "Every gRPC call a service makes, with the context injected into the call metadata.",
+        "Any code other than OK sets the span status to error.",
+    ),
+    Boundary(
+        "db",
+        "Database",
+        "client",
+        "Every database call made through the generated span helper, with the system, "
+        "operation and collection; query text only where the conventions allow it.",
+        "An error returned by the driver sets the span status to error and is recorded as an "
+        "exception event; error.type carries its class.",
+        "db_duration",
+        ("db.system.name", "db.operation.name", "db.collection.name", "error.type"),
+    ),
+    Boundary(
+        "messaging_producer",
+        "Message producer",
+        "producer",
+        "Every message sent through the generated producer helper; the context is written "
+        "into the message headers.",
+        "A failed send sets the span status to error.",
+    ),
+    Boundary(
+        "messaging_consumer",
+        "Message consumer",
+        "consumer",
+        "Every message processed through the generated consumer helper; the span continues "
+        "the producer's trace from the message headers.",
+        "An error returned by the handler sets the span status to error.",
+    ),
+)
+
+BOUNDARY_BY_KEY = {b.key: b for b in BOUNDARIES}
+
+# Values used to show what a span name looks like, when the registry has no example.
+SAMPLE_VALUES: dict[str, str] = {
+    "http.request.method": "GET",
+    "http.route": "/orders/{id}",
+    "url.scheme": "https",
+    "server.address": "orders.internal",
+    "server.port": "8080",
+    "rpc.system": "grpc",
+    "rpc.service": "acme.orders.v1.Orders",
+    "rpc.method": "GetOrder",
+    "db.system.name": "postgresql",
+    "db.namespace": "orders",
+    "db.collection.name": "orders",
+    "db.operation.name": "SELECT",
+    "db.query.summary": "SELECT orders",
+    "messaging.system": "kafka",
+    "messaging.destination.name": "orders.created",
+    "messaging.operation.name": "send",
+    "messaging.operation.type": "send",
+    "messaging.consumer.group.name": "billing",
+}
+
+# Candidate internal span names, checked against the conventions' pattern on the page.
+INTERNAL_CANDIDATES: tuple[str, ...] = (
+    "checkout.validate",
+    "cache.refresh orders",
+    "render invoice/pdf",
+    "ValidateCart",
+    "send email to jane@example.com",
+)
