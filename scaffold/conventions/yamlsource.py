@@ -126,18 +126,27 @@ def read_located(path: Path, display: str | None = None) -> Located:
 
 def read_located_text(text: str, name: str) -> Located:
     out = Located(file=name, data=None)
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         out.data = _Converter(loader, out).convert(node, ()) if node is not None else None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        out.findings.append(
+            Finding(name, line, column, "", f"not valid YAML: character #x{exc.character:04x} "
+                    "is not allowed", "Remove it, or write it as an escape in a quoted string.")
+        )
     except yaml.YAMLError as exc:
         out.findings.append(_yaml_finding(name, exc))
         out.data = None
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         out.findings.append(Finding(name, 1, 1, "", f"not valid YAML: {exc}"))
         out.data = None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return out
 
 

@@ -1,0 +1,50 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONVENTIONS = ROOT / "conventions" / "observability.yaml"
+EXAMPLES = sorted((ROOT / "conventions" / "examples").glob("*.yaml"))
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile.yaml"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the scaffold CLI in-process and capture what it prints."""
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def build_file_tree(root: Path, spec: dict[str, str]) -> None:
+    """Write {relative path: text} under root."""
+    for rel, text in spec.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def cargo_target_dir() -> Path:
+    default = Path.home() / ".cache" / "scaffold-ci" / "cargo-target"
+    return Path(os.environ.get("SCAFFOLD_CARGO_TARGET_DIR", str(default)))
