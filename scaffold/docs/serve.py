@@ -1,0 +1,69 @@
+"""`scaffold docs serve`: the built site over HTTP on the loopback interface only."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import UsageError
+
+HOST = "127.0.0.1"
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files of one folder, no directory listings, no logging to the terminal."""
+
+    extensions_map = {  # noqa: RUF012 - the base class declares it this way
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".html": "text/html; charset=utf-8",
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", _CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(404, "Not found")
+        return None
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class DocsServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[0], self.server_address[1]
+        return f"http://{host!s}:{port}/"
+
+    def start_in_thread(self) -> threading.Thread:
+        """Serve from a daemon thread (for tests and embedding); stop with `shutdown()`."""
+        thread = threading.Thread(target=self.serve_forever, name="scaffold-docs", daemon=True)
+        thread.start()
+        return thread
+
+
+def make_server(site: Path, *, port: int = 0) -> DocsServer:
+    """A server for the site folder on 127.0.0.1:`port` (0 picks a free port)."""
+    if not (site / "index.html").is_file():
+        raise UsageError(f"{site} holds no index.html; run `scaffold docs build` first")
+    if not 0 <= port <= 65535:
+        raise UsageError(f"port {port} is not between 0 and 65535")
+    handler = functools.partial(_Handler, directory=str(site))
+    try:
+        return DocsServer((HOST, port), handler)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from exc
