@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from scaffold import __version__
@@ -77,17 +76,19 @@ def run(argv: list[str] | None = None) -> int:
     except ScaffoldError as exc:
         ui.error(exc.message)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         ui.error("aborted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return 2 if isinstance(exc, click.UsageError) else 1
-    except KeyboardInterrupt:
-        ui.error("interrupted")
-        return 130
+    except Exception as exc:
+        # Command-line parsing errors (bad options, missing arguments) show themselves;
+        # they carry their own exit code (2 for usage). Anything else is a bug: re-raise.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            return code
+        raise
     return result if isinstance(result, int) else 0
 
 
