@@ -1,0 +1,62 @@
+"""Render the Go target into a folder and run the real Go toolchain on it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scaffold.conventions import load
+from scaffold.render import RenderOptions, render_target
+
+GO = shutil.which("go")
+GOFMT = shutil.which("gofmt")
+
+needs_go = pytest.mark.skipif(
+    GO is None or GOFMT is None, reason="the Go toolchain is not installed"
+)
+
+
+def render_service(
+    conventions: Path,
+    dest: Path,
+    *,
+    service: str = "payments",
+    module: str = "example.com/payments",
+    mode: str = "new",
+) -> dict[str, str]:
+    """Render the Go target for `conventions` into dest; returns {path: content}."""
+    conv = load(conventions)
+    opts = RenderOptions(service_name=service, target="go", module_path=module, mode=mode)  # type: ignore[arg-type]
+    rendered = render_target("go", conv, opts)
+    out: dict[str, str] = {}
+    for rel, f in rendered.files.items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.content, encoding="utf-8")
+        out[rel] = f.content
+    return out
+
+
+def go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Build exactly what go.mod and go.sum pin: no edits, no VCS stamping.
+    env["GOFLAGS"] = "-mod=readonly -buildvcs=false"
+    env.setdefault("GOTOOLCHAIN", "local")
+    env.pop("GOWORK", None)
+    env["GOWORK"] = "off"
+    return env
+
+
+def run(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run a command; the result carries its output for assertion messages."""
+    return subprocess.run(
+        args, cwd=cwd, env=go_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def assert_ok(proc: subprocess.CompletedProcess[str], what: str) -> None:
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"

@@ -1,0 +1,76 @@
+"""The rendered Go service passes gofmt, go vet, go build and its own tests, for the
+default conventions, every bundled example and the hostile fixture."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scaffold.render.headers import GENERATED_LINE
+from scaffold.targets.go import PACKAGE_NAMES
+from tests.go.gotools import GO, GOFMT, assert_ok, needs_go, render_service, run
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = {
+    "default": ROOT / "conventions" / "observability.yaml",
+    **{f"example-{p.stem}": p for p in sorted((ROOT / "conventions" / "examples").glob("*.yaml"))},
+    "hostile": ROOT / "tests" / "fixtures" / "hostile.yaml",
+}
+HOSTILE_SERVICE = 'pay"ments */ \\ ü\nline'
+
+pytestmark = [needs_go, pytest.mark.toolchain]
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    name = str(request.param)
+    dest = tmp_path_factory.mktemp(f"go-{name}")
+    service_name = HOSTILE_SERVICE if name == "hostile" else "payments"
+    render_service(CASES[name], dest, service=service_name)
+    return dest
+
+
+def test_gofmt_reports_nothing(service: Path) -> None:
+    proc = run([str(GOFMT), "-l", "."], service)
+    assert_ok(proc, "gofmt -l")
+    assert proc.stdout == "", f"files gofmt would change:\n{proc.stdout}"
+
+
+def test_go_vet(service: Path) -> None:
+    assert_ok(run([str(GO), "vet", "./..."], service), "go vet ./...")
+
+
+def test_go_build(service: Path) -> None:
+    assert_ok(run([str(GO), "build", "-o", "bin/service", "."], service), "go build")
+    assert (service / "bin" / "service").is_file()
+
+
+def test_generated_tests_pass(service: Path) -> None:
+    proc = run([str(GO), "test", "-count=1", "./..."], service)
+    assert_ok(proc, "go test ./...")
+    assert re.search(r"^ok\s+\S+/internal/\w+", proc.stdout, re.M), proc.stdout
+
+
+def test_generated_files_carry_the_go_header(service: Path) -> None:
+    generated = sorted(service.glob("internal/*/*.go"))
+    assert len(generated) > 20
+    for path in generated:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert re.fullmatch(r"// Code generated .* DO NOT EDIT\.", first), path
+        assert GENERATED_LINE in first
+    assert "DO NOT EDIT" not in (service / "main.go").read_text(encoding="utf-8")
+
+
+def test_exported_names_are_known_to_the_view(service: Path) -> None:
+    """Attribute constructors are renamed around the package's own exported names; that
+    needs PACKAGE_NAMES to list every one of them."""
+    names: set[str] = set()
+    for path in service.glob("internal/*/*.go"):
+        if path.name.endswith("_test.go") or path.name == "attributes.go":
+            continue
+        text = path.read_text(encoding="utf-8")
+        names.update(re.findall(r"^(?:func|type|const|var) ([A-Z]\w*)", text, re.M))
+    missing = names - PACKAGE_NAMES
+    assert not missing, f"add to PACKAGE_NAMES: {sorted(missing)}"
