@@ -1,0 +1,45 @@
+"""The `docs` sub-app through typer: build, update-markdown and its --check exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scaffold.cli.docs import docs_app
+from scaffold.errors import CheckFailed
+from tests.conftest import DEFAULT_CONVENTIONS, build_file_tree
+
+runner = CliRunner()
+
+
+def test_build_writes_the_docs_and_says_where(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        docs_app, ["build", "--out", str(out), "--no-scan", "-c", str(DEFAULT_CONVENTIONS)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote 19 files under {out}" in result.output
+    assert (out / "site" / "index.html").is_file()
+    assert (out / "markdown" / "README.md").is_file()
+
+
+def test_update_markdown_check_fails_then_passes(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            "README.md": "# x\n\n<!-- scaffold-docs:begin sampling -->\n<!-- scaffold-docs:end sampling -->\n"
+        },
+    )
+    conv = ["-c", str(DEFAULT_CONVENTIONS)]
+    check = runner.invoke(docs_app, ["update-markdown", str(tmp_path), "--check", *conv])
+    assert check.exit_code != 0
+    assert isinstance(check.exception, CheckFailed)
+    assert "README.md" in str(check.exception)
+    assert CheckFailed.exit_code == 1
+    update = runner.invoke(docs_app, ["update-markdown", str(tmp_path), *conv])
+    assert update.exit_code == 0, update.output
+    assert "updated" in update.output
+    again = runner.invoke(docs_app, ["update-markdown", str(tmp_path), "--check", *conv])
+    assert again.exit_code == 0, again.output
+    assert "1 sections in 1 files are up to date" in again.output

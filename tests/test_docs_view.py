@@ -1,0 +1,171 @@
+"""The docs view: glossary, registry with where-used and identifiers, anchors, search index."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scaffold.conventions import load
+from scaffold.docs.anchors import Anchors
+from scaffold.docs.glossary import BUILTIN_TERMS
+from scaffold.render import RenderOptions
+from scaffold.render.filters import go_ident, rust_const
+from scaffold.targets.docs import build_view
+from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
+
+OPTS = RenderOptions(service_name="", target="docs")
+
+
+def view_of(path: Path) -> dict[str, object]:
+    return build_view(load(path), OPTS)
+
+
+def test_glossary_has_the_otel_terms_and_the_organisations_own() -> None:
+    view = view_of(DEFAULT_CONVENTIONS)
+    terms = {t["term"]: t for t in view["glossary"]}  # type: ignore[attr-defined]
+    for needed in (
+        "trace",
+        "span",
+        "span kind",
+        "context",
+        "propagation",
+        "baggage",
+        "head sampling",
+        "tail sampling",
+        "parent-based sampling",
+        "ratio sampling",
+        "resource",
+        "exemplar",
+        "collector",
+        "exporter",
+    ):
+        assert needed in terms, needed
+    assert terms["tenant"]["origin"] == "Acme"
+    assert terms["golden signals"]["origin"] == "Acme"
+    names = [t["term"].casefold() for t in view["glossary"]]  # type: ignore[attr-defined]
+    assert names == sorted(names)
+
+
+def test_every_related_term_of_the_builtin_glossary_exists() -> None:
+    known = {t.casefold() for t, _, _ in BUILTIN_TERMS}
+    for term, _, related in BUILTIN_TERMS:
+        for r in related:
+            assert r.casefold() in known, f"{term} -> {r}"
+
+
+def test_an_organisation_term_replaces_the_builtin_one(tmp_path: Path) -> None:
+    text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8").replace(
+        "  - term: tenant\n", "  - term: Span\n    definition: Our own span.\n  - term: tenant\n"
+    )
+    path = tmp_path / "observability.yaml"
+    path.write_text(text, encoding="utf-8")
+    view = view_of(path)
+    spans = [t for t in view["glossary"] if t["term"].casefold() == "span"]  # type: ignore[attr-defined]
+    assert [(t["term"], t["definition"], t["origin"]) for t in spans] == [
+        ("Span", "Our own span.", "Acme")
+    ]
+
+
+def test_registry_lists_every_attribute_with_identifiers_from_the_shared_filters() -> None:
+    conv = load(DEFAULT_CONVENTIONS)
+    view = build_view(conv, OPTS)
+    attrs = {a["id"]: a for a in view["attributes"]}  # type: ignore[attr-defined]
+    assert set(attrs) == set(conv.registry)
+    for aid, a in attrs.items():
+        assert a["go"] == f"telemetry.{go_ident(aid)}"
+        assert a["rust"] == f"telemetry::{rust_const(aid)}"
+    assert attrs["app.tenant.id"]["go"] == "telemetry.AppTenantID"
+    assert attrs["app.user.email"]["sensitive"] and attrs["app.user.email"]["pii_label"] == "PII"
+    assert attrs["app.session.token"]["pii_label"] == "Secret"
+    old = attrs["app.customer.id"]
+    assert old["is_deprecated"] and old["renamed_to"] == "app.tenant.id"
+    assert old["renamed_anchor"] == attrs["app.tenant.id"]["anchor"]
+    assert attrs["app.tenant.id"]["replaces"] == [
+        {"id": "app.customer.id", "anchor": "attr-app-customer-id"}
+    ]
+    # The organisation's attributes come first, then OpenTelemetry's, each sorted.
+    origins = [a["origin"] for a in view["attributes"]]  # type: ignore[attr-defined]
+    assert origins == sorted(origins, key=lambda o: o != "conventions")
+
+
+def test_where_used_names_span_names_resource_metrics_and_baggage() -> None:
+    view = view_of(DEFAULT_CONVENTIONS)
+    attrs = {a["id"]: a for a in view["attributes"]}  # type: ignore[attr-defined]
+    kinds = {aid: {u["kind"] for u in a["used_in"]} for aid, a in attrs.items()}
+    assert kinds["http.route"] == {"span name", "metric"}
+    assert kinds["http.request.method"] >= {"span name", "metric"}
+    assert "resource" in kinds["acme.team"]
+    assert kinds["app.tenant.id"] == {"baggage"}
+    assert "db.system.name" in attrs and "span name" in kinds["db.system.name"]  # fallback
+    assert kinds["app.user.email"] == set()
+    metric = next(u for u in attrs["http.route"]["used_in"] if u["kind"] == "metric")
+    assert metric["code"] == "http.server.request.duration"
+
+
+def test_anchors_are_unique_even_when_ids_slug_alike() -> None:
+    anchors = Anchors()
+    first = anchors.get("attr", "app.tenant.id")
+    second = anchors.get("attr", "app.tenant_id")
+    assert (first, second) == ("attr-app-tenant-id", "attr-app-tenant-id-2")
+    assert anchors.get("attr", "app.tenant.id") == first
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONVENTIONS, HOSTILE, *EXAMPLES], ids=lambda p: p.stem)
+def test_every_anchor_in_the_view_is_unique_and_url_safe(path: Path) -> None:
+    view = view_of(path)
+    ids = [a["anchor"] for a in view["attributes"]] + [  # type: ignore[attr-defined]
+        t["anchor"] for t in view["glossary"]  # type: ignore[attr-defined]
+    ]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids)
+
+
+def test_span_naming_worked_examples_fill_the_templates() -> None:
+    view = view_of(DEFAULT_CONVENTIONS)
+    rules = {r["key"]: r for r in view["span_rules"]}  # type: ignore[attr-defined]
+    assert rules["http_server"]["example"] == "GET /orders/{id}"
+    assert rules["http_server"]["fallback_example"] == "GET"
+    assert rules["http_server"]["fallback_when"] == "http.route"
+    assert rules["db"]["example"] == "SELECT orders"
+    assert rules["messaging_consumer"]["kind"] == "consumer"
+    internal = view["internal"]
+    assert {e["name"]: e["ok"] for e in internal["examples"]}["ValidateCart"] is False  # type: ignore[index]
+
+
+def test_runbook_commands_use_the_real_variables_and_quote_hostile_text() -> None:
+    view = view_of(DEFAULT_CONVENTIONS)
+    runbook = view["runbook"]
+    codes = [c["code"] for s in runbook["steps"] for c in s["commands"]]  # type: ignore[index]
+    assert "kubectl set env deployment/SERVICE ACME_TRACING_DISABLED=true" in codes
+    assert any("'{\"enabled\": false}' http://127.0.0.1:ADMIN_PORT/-/telemetry" in c for c in codes)
+    assert runbook["go_mount"]["code"] == 'admin.Handle("/-/telemetry", telemetry.AdminHandler())'  # type: ignore[index]
+    hostile = view_of(HOSTILE)["runbook"]
+    for step in hostile["steps"]:  # type: ignore[index]
+        for command in step["commands"]:
+            # A fence longer than any run of backticks in the command.
+            assert "`" * len(command["fence"]) not in command["code"]
+
+
+def test_search_index_covers_attributes_terms_and_pages() -> None:
+    view = view_of(DEFAULT_CONVENTIONS)
+    index = view["search_index"]
+    kinds = {e["k"] for e in index}  # type: ignore[attr-defined]
+    assert kinds == {"attribute", "term", "span name", "page"}
+    email = next(e for e in index if e["t"] == "app.user.email")  # type: ignore[attr-defined]
+    assert email["u"] == "attributes.html#attr-app-user-email"
+    assert "e-mail" in email["s"]
+
+
+def test_catalogue_page_only_with_services() -> None:
+    conv = load(DEFAULT_CONVENTIONS)
+    assert build_view(conv, OPTS)["catalogue_pages"] == []
+    with_services = RenderOptions(
+        service_name="",
+        target="docs",
+        extra={"services": [{"name": "payments", "path": "services/payments", "lang": "go"}]},
+    )
+    view = build_view(conv, with_services)
+    assert [p["slug"] for p in view["catalogue_pages"]] == ["services"]  # type: ignore[attr-defined]
+    assert view["services"][0]["anchor"] == "service-services-payments"  # type: ignore[index]
