@@ -75,7 +75,9 @@ def test_without_terminal_missing_choices_name_the_flag(cli: Callable[..., CliRe
         (["new", "pay", "--lang", "go", "--module", "a/../b"], "not a valid Go module path"),
     ],
 )
-def test_bad_names_and_paths(cli: Callable[..., CliResult], tmp_path: Path, args: list[str], text: str) -> None:
+def test_bad_names_and_paths(
+    cli: Callable[..., CliResult], tmp_path: Path, args: list[str], text: str
+) -> None:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -111,7 +113,10 @@ def test_no_colour_without_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     out = subprocess.run(
         [sys.executable, "-m", "scaffold", "validate", str(tmp_path / "missing.yaml")],
-        capture_output=True, text=True, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert out.returncode == 2
     assert "\x1b[" not in out.stderr
@@ -126,7 +131,9 @@ def test_pip_install_in_a_fresh_venv_then_init_validate_new(tmp_path: Path) -> N
     pip = env_dir / "bin" / "pip"
     install = subprocess.run(
         [str(pip), "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert install.returncode == 0, install.stderr
     scaffold = str(env_dir / "bin" / "scaffold")
@@ -134,15 +141,29 @@ def test_pip_install_in_a_fresh_venv_then_init_validate_new(tmp_path: Path) -> N
     work.mkdir()
     clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for args in (["init", "--defaults"], ["validate"]):
-        step = subprocess.run([scaffold, *args], cwd=work, capture_output=True, text=True, env=clean_env)
+        step = subprocess.run(
+            [scaffold, *args], cwd=work, capture_output=True, text=True, env=clean_env
+        )
         assert step.returncode == 0, step.stderr
     site = subprocess.run(
-        [str(env_dir / "bin" / "python"), "-c", "import scaffold.resources as r; print(r.templates_root())"],
-        cwd=work, capture_output=True, text=True, env=clean_env,
+        [
+            str(env_dir / "bin" / "python"),
+            "-c",
+            "import scaffold.resources as r; print(r.templates_root())",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=clean_env,
     )
     assert "site-packages" in site.stdout and "_templates" in site.stdout
     if (ROOT / "templates" / "go" / "manifest.yaml").is_file():
-        made = subprocess.run([scaffold, "new", "payments", "--lang", "go"], cwd=work,
-                              capture_output=True, text=True, env=clean_env)
+        made = subprocess.run(
+            [scaffold, "new", "payments", "--lang", "go"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env=clean_env,
+        )
         assert made.returncode == 0, made.stderr
         assert (work / "payments" / "go.mod").is_file()

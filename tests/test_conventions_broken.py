@@ -14,7 +14,9 @@ CORPUS = sorted((ROOT / "tests" / "broken").glob("*.yaml"))
 
 def expectations(path: Path) -> tuple[str, str, int]:
     head = path.read_text(encoding="utf-8").splitlines()[:3]
-    fields = dict(line[2:].split(": ", 1) if ": " in line else (line[2:].rstrip(":"), "") for line in head)
+    fields = dict(
+        line[2:].split(": ", 1) if ": " in line else (line[2:].rstrip(":"), "") for line in head
+    )
     return fields["expect-key"], fields["expect-text"], int(fields["expect-line"])
 
 
@@ -34,7 +36,8 @@ def test_broken_file_is_reported_precisely(path: Path, cli: Callable[..., CliRes
     assert problems, result.err
     location = f"{path}:{line}:"
     matching = [
-        p for p in problems
+        p
+        for p in problems
         if p.startswith(location) and (not key or f" {key}:" in p) and text.lower() in p.lower()
     ]
     assert matching, f"expected {location} {key}: ...{text}... in:\n" + "\n".join(problems)

@@ -26,7 +26,8 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
 
@@ -97,7 +98,9 @@ def outcome(text: str) -> str:
     value=values,
     key=st.text(max_size=10),
 )
-def test_data_mutations_never_crash(path: tuple[Any, ...], action: str, value: Any, key: str) -> None:
+def test_data_mutations_never_crash(
+    path: tuple[Any, ...], action: str, value: Any, key: str
+) -> None:
     outcome(mutate_data(path, action, value, key))
 
 

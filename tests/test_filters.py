@@ -42,7 +42,7 @@ NASTY = [
     "# heading",
     "[link]: https://example.com",
     "\t tab",
-    "r#\"raw\"#",
+    'r#"raw"#',
     "\U0010ffff",
 ]
 
@@ -117,9 +117,7 @@ needs_rust = pytest.mark.skipif(shutil.which("rustc") is None, reason="rustc is 
 
 def _go_round_trip(tmp: Path, samples: list[str]) -> None:
     body = ",\n".join(f"\t{filters.go_string(s)}" for s in samples)
-    docs = "\n".join(
-        f"{filters.go_comment(s)}\nfunc F{i}() {{}}\n" for i, s in enumerate(samples)
-    )
+    docs = "\n".join(f"{filters.go_comment(s)}\nfunc F{i}() {{}}\n" for i, s in enumerate(samples))
     source = (
         'package main\n\nimport (\n\t"encoding/hex"\n\t"fmt"\n)\n\n'
         f"var samples = []string{{\n{body},\n}}\n\n{docs}\n"
@@ -139,13 +137,13 @@ def _rust_round_trip(tmp: Path, samples: list[str]) -> None:
     docs = "\n".join(f"{filters.rust_doc(s)}\npub fn f{i}() {{}}\n" for i, s in enumerate(samples))
     source = (
         f"//! Round trip.\n\npub const SAMPLES: &[&str] = &[\n{body},\n];\n\n{docs}\n"
-        "pub fn hex() -> Vec<String> {\n    SAMPLES.iter().map(|s| s.bytes().map(|b| format!(\"{b:02x}\")).collect()).collect()\n}\n"
+        'pub fn hex() -> Vec<String> {\n    SAMPLES.iter().map(|s| s.bytes().map(|b| format!("{b:02x}")).collect()).collect()\n}\n'
     )
     src = tmp / "src"
     src.mkdir()
     (src / "lib.rs").write_text(source, encoding="utf-8")
     (src / "main.rs").write_text(
-        "fn main() {\n    for line in roundtrip::hex() {\n        println!(\"{line}\");\n    }\n}\n",
+        'fn main() {\n    for line in roundtrip::hex() {\n        println!("{line}");\n    }\n}\n',
         encoding="utf-8",
     )
     (tmp / "Cargo.toml").write_text(
@@ -166,18 +164,24 @@ def _rust_round_trip(tmp: Path, samples: list[str]) -> None:
     assert lint.returncode == 0, lint.stderr
     doctests = run("test", "--doc")
     assert doctests.returncode == 0, doctests.stderr
-    assert "running 0 tests" in doctests.stdout, "a doc comment became a doctest:\n" + doctests.stdout
+    assert "running 0 tests" in doctests.stdout, (
+        "a doc comment became a doctest:\n" + doctests.stdout
+    )
 
 
 @needs_go
 @settings(max_examples=3, deadline=None)
 @given(st.lists(TEXT, min_size=40, max_size=40))
-def test_go_literals_and_comments_with_go(tmp_path_factory: pytest.TempPathFactory, samples: list[str]) -> None:
+def test_go_literals_and_comments_with_go(
+    tmp_path_factory: pytest.TempPathFactory, samples: list[str]
+) -> None:
     _go_round_trip(tmp_path_factory.mktemp("go"), NASTY + samples)
 
 
 @needs_rust
 @settings(max_examples=2, deadline=None)
 @given(st.lists(TEXT, min_size=40, max_size=40))
-def test_rust_literals_and_docs_with_rustc(tmp_path_factory: pytest.TempPathFactory, samples: list[str]) -> None:
+def test_rust_literals_and_docs_with_rustc(
+    tmp_path_factory: pytest.TempPathFactory, samples: list[str]
+) -> None:
     _rust_round_trip(tmp_path_factory.mktemp("rust"), NASTY + samples)

@@ -18,7 +18,9 @@ OPTS = RenderOptions(service_name="svc", target="demo")
 
 
 def demo_tree(root: Path, manifest: str, templates: dict[str, str]) -> Path:
-    build_file_tree(root, {"demo/manifest.yaml": manifest, **{f"demo/{k}": v for k, v in templates.items()}})
+    build_file_tree(
+        root, {"demo/manifest.yaml": manifest, **{f"demo/{k}": v for k, v in templates.items()}}
+    )
     return root
 
 
@@ -45,7 +47,9 @@ files:
     assert GO_GENERATED.match(first)
     assert second == "// Source: templates/demo/attr.go.j2"
     assert 'const AppTenantID = "app.tenant.id"' in tenant.content
-    added = render_target("demo", conv, RenderOptions("svc", "demo", mode="add"), templates_dir=root)
+    added = render_target(
+        "demo", conv, RenderOptions("svc", "demo", mode="add"), templates_dir=root
+    )
     assert "main.go" not in added.files and len(added.files) == len(conv.attributes)
 
 
@@ -83,7 +87,7 @@ def test_output_paths_stay_inside_the_service(tmp_path: Path, path: str) -> None
 def test_hostile_text_cannot_steer_paths(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
-        "target: demo\nview: basic\nfiles:\n  - {template: a.md.j2, path: \"{{ item.id | slug }}.md\", each: attributes}\n",
+        'target: demo\nview: basic\nfiles:\n  - {template: a.md.j2, path: "{{ item.id | slug }}.md", each: attributes}\n',
         {"a.md.j2": "{{ item.brief | md_escape }}\n"},
     )
     rendered = render_target("demo", load(HOSTILE), OPTS, templates_dir=root)
@@ -93,7 +97,7 @@ def test_hostile_text_cannot_steer_paths(tmp_path: Path) -> None:
 
 def test_manifest_problems_are_reported(tmp_path: Path) -> None:
     demo_tree(tmp_path, "target: demo\nfiles:\n  - {template: gone.j2, path: x}\n", {})
-    with pytest.raises(TemplateError, match="gone.j2"):
+    with pytest.raises(TemplateError, match=r"gone\.j2"):
         render_target("demo", load(DEFAULT_CONVENTIONS), OPTS, templates_dir=tmp_path)
     with pytest.raises(UsageError, match="unknown target"):
         render_target("nope", load(DEFAULT_CONVENTIONS), OPTS, templates_dir=tmp_path)
@@ -103,7 +107,10 @@ def test_html_is_escaped_and_code_is_not(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
         "target: demo\nview: basic\nfiles:\n  - {template: p.html.j2, path: p.html}\n  - {template: c.go.j2, path: c.go}\n",
-        {"p.html.j2": "<!doctype html>\n<p>{{ conventions.organisation }}</p>\n", "c.go.j2": "package c\n\n// {{ '<b>' }}\n"},
+        {
+            "p.html.j2": "<!doctype html>\n<p>{{ conventions.organisation }}</p>\n",
+            "c.go.j2": "package c\n\n// {{ '<b>' }}\n",
+        },
     )
     rendered = render_target("demo", load(HOSTILE), OPTS, templates_dir=root)
     html = rendered.files["p.html"].content

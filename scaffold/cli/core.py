@@ -23,7 +23,9 @@ ConventionsOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite generated files in the way.")]
 
 
@@ -90,13 +92,19 @@ def schema(
 
 def init(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write it.")] = Path("."),
-    defaults: Annotated[bool, typer.Option("--defaults", help="Ask nothing; use defaults.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Ask nothing; use defaults.")
+    ] = False,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name.")] = None,
     environments: Annotated[
         str | None, typer.Option("--environments", help="Comma-separated, e.g. dev,staging,prod.")
     ] = None,
-    protocol: Annotated[str | None, typer.Option("--protocol", help="grpc or http/protobuf.")] = None,
-    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Collector endpoint URL.")] = None,
+    protocol: Annotated[
+        str | None, typer.Option("--protocol", help="grpc or http/protobuf.")
+    ] = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", help="Collector endpoint URL.")
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write a starter observability.yaml (and its JSON Schema) to fill in.
@@ -114,7 +122,9 @@ def init(
         environments = environments or ui.ask_text(
             "Environments (comma-separated)?", "--environments", ",".join(base.environments)
         )
-        protocol = protocol or ui.ask_choice("OTLP protocol?", "--protocol", ["grpc", "http/protobuf"])
+        protocol = protocol or ui.ask_choice(
+            "OTLP protocol?", "--protocol", ["grpc", "http/protobuf"]
+        )
         endpoint = endpoint or ui.ask_text("Collector endpoint?", "--endpoint", base.endpoint)
     answers = StarterAnswers(
         organisation=org or base.organisation,
@@ -148,7 +158,9 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> None:
         typer.echo(result.diff, nl=False)
     count = len(result.changes)
     done = "would write" if result.diff or str(result.status) == "would-update" else verb
-    ui.say(f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} ({outcome.options.target})")
+    ui.say(
+        f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} ({outcome.options.target})"
+    )
 
 
 def new(
@@ -189,7 +201,9 @@ def new(
 
 def add(
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
-    directory: Annotated[Path, typer.Option("--dir", help="The existing module or crate.")] = Path("."),
+    directory: Annotated[Path, typer.Option("--dir", help="The existing module or crate.")] = Path(
+        "."
+    ),
     name: Annotated[
         str, typer.Option("--name", help="Service name. Default: from go.mod or Cargo.toml.")
     ] = "",

@@ -47,7 +47,9 @@ def load(path: Path, display: str | None = None) -> Conventions:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise UsageError(f"{name}: no such file (give --conventions FILE, or run `scaffold init`)") from exc
+        raise UsageError(
+            f"{name}: no such file (give --conventions FILE, or run `scaffold init`)"
+        ) from exc
     except IsADirectoryError as exc:
         raise UsageError(f"{name}: is a directory, not a conventions file") from exc
     except OSError as exc:
@@ -56,7 +58,11 @@ def load(path: Path, display: str | None = None) -> Conventions:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConventionsError(
-            [Finding(name, 1, 1, "", f"not UTF-8 text (byte {exc.start})", "Save the file as UTF-8.")]
+            [
+                Finding(
+                    name, 1, 1, "", f"not UTF-8 text (byte {exc.start})", "Save the file as UTF-8."
+                )
+            ]
         ) from exc
     return load_text(text, name)
 
@@ -69,8 +75,11 @@ class Located:
     reason: str  # "given", "found", "bundled"
 
     def describe(self) -> str:
-        why = {"given": "given", "found": "found in this directory or a parent",
-               "bundled": "the bundled default"}[self.reason]
+        why = {
+            "given": "given",
+            "found": "found in this directory or a parent",
+            "bundled": "the bundled default",
+        }[self.reason]
         return f"{self.path} ({why})"
 
 

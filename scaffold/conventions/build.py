@@ -54,8 +54,14 @@ def _attribute(raw: dict[str, Any]) -> m.Attribute:
 def _registry(own: tuple[m.Attribute, ...]) -> dict[str, m.Attribute]:
     registry = {
         aid: m.Attribute(
-            id=aid, type=kind, brief=brief, requirement_level="recommended", pii=pii,
-            cardinality=card, stability=stab, origin="semconv",
+            id=aid,
+            type=kind,
+            brief=brief,
+            requirement_level="recommended",
+            pii=pii,
+            cardinality=card,
+            stability=stab,
+            origin="semconv",
         )
         for aid, kind, card, pii, stab, brief in SEMCONV
     }
@@ -94,8 +100,13 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
     metrics = data.get("metrics", {})
     instruments = metrics.get("instruments", {})
     privacy = data.get("privacy", {})
-    actions = privacy.get("actions", {"pii": {"sdk": "hash", "collector": "hash"},
-                                      "secret": {"sdk": "drop", "collector": "drop"}})
+    actions = privacy.get(
+        "actions",
+        {
+            "pii": {"sdk": "hash", "collector": "hash"},
+            "secret": {"sdk": "drop", "collector": "drop"},
+        },
+    )
     retention = privacy.get("retention", {})
     collector = data.get("collector", {"topology": "single"})
     queue = collector.get("queue", {})
@@ -111,7 +122,9 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         go_package=codegen.get("go_package", "telemetry"),
         rust_module=codegen.get("rust_module", "telemetry"),
         resource=tuple(
-            m.ResourceAttribute(r["key"], r["requirement_level"], r["source"], r.get("env", ""), r.get("value", ""))
+            m.ResourceAttribute(
+                r["key"], r["requirement_level"], r["source"], r.get("env", ""), r.get("value", "")
+            )
             for r in data["resource"]
         ),
         attributes=own,
@@ -121,17 +134,22 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         sampling=m.Sampling(
             environments={k: float(v) for k, v in sampling["environments"].items()},
             routes=tuple(
-                m.RouteRatio(r["route"].split(" ", 1)[0], r["route"].split(" ", 1)[1], float(r["ratio"]))
+                m.RouteRatio(
+                    r["route"].split(" ", 1)[0], r["route"].split(" ", 1)[1], float(r["ratio"])
+                )
                 for r in sampling.get("routes", [])
             ),
             decision_wait=dur(tail.get("decision_wait", "10s")),
             num_traces=tail.get("num_traces", 50_000),
             tail_policies=tuple(
                 m.TailPolicy(
-                    name=p["name"], type=p["type"], status_codes=tuple(p.get("status_codes", [])),
+                    name=p["name"],
+                    type=p["type"],
+                    status_codes=tuple(p.get("status_codes", [])),
                     threshold=dur(p["threshold"]) if "threshold" in p else None,
                     ratio=float(p["ratio"]) if "ratio" in p else None,
-                    key=p.get("key", ""), values=tuple(p.get("values", [])),
+                    key=p.get("key", ""),
+                    values=tuple(p.get("values", [])),
                 )
                 for p in tail.get("policies", [])
             ),
@@ -163,24 +181,35 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
             trace_flags_field=logs["fields"].get("trace_flags", "trace_flags"),
         ),
         metrics=m.Metrics(
-            http_server_duration=instruments.get("http_server_duration", "http.server.request.duration"),
-            http_client_duration=instruments.get("http_client_duration", "http.client.request.duration"),
+            http_server_duration=instruments.get(
+                "http_server_duration", "http.server.request.duration"
+            ),
+            http_client_duration=instruments.get(
+                "http_client_duration", "http.client.request.duration"
+            ),
             rpc_server_duration=instruments.get("rpc_server_duration", "rpc.server.call.duration"),
             db_duration=instruments.get("db_duration", "db.client.operation.duration"),
-            duration_buckets=tuple(float(b) for b in metrics.get("duration_buckets", DEFAULT_BUCKETS)),
+            duration_buckets=tuple(
+                float(b) for b in metrics.get("duration_buckets", DEFAULT_BUCKETS)
+            ),
             cardinality_limit=metrics.get("cardinality_limit", 2000),
             export_interval=dur(metrics.get("export_interval", "60s")),
         ),
         privacy=m.Privacy(
             actions={k: m.PrivacyAction(v["sdk"], v["collector"]) for k, v in actions.items()},
             db_query_text=privacy.get("db_query_text", False),
-            retention={s: dur(retention.get(s, d)) for s, d in
-                       (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))},
+            retention={
+                s: dur(retention.get(s, d))
+                for s, d in (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))
+            },
         ),
         slos=tuple(
             m.Slo(
-                name=s["name"], description=s.get("description", ""), operation=s["operation"],
-                objective=float(s["objective"]), window=dur(s["window"]),
+                name=s["name"],
+                description=s.get("description", ""),
+                operation=s["operation"],
+                objective=float(s["objective"]),
+                window=dur(s["window"]),
                 latency_threshold=dur(s["latency_threshold"]) if "latency_threshold" in s else None,
             )
             for s in data.get("slos", [])
@@ -204,5 +233,7 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
             admin_path=incident.get("admin_path", "/-/telemetry"),
             control_file=incident.get("control_file", "/etc/telemetry/telemetry.json"),
         ),
-        glossary=tuple(m.GlossaryTerm(g["term"], g["definition"]) for g in data.get("glossary", [])),
+        glossary=tuple(
+            m.GlossaryTerm(g["term"], g["definition"]) for g in data.get("glossary", [])
+        ),
     )

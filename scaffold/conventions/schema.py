@@ -141,7 +141,9 @@ _ATTRIBUTE = obj(
         "brief": string("One sentence on what the attribute holds."),
         "note": string("Longer notes."),
         "examples": arr({}, 1, "Example values, of the attribute's type."),
-        "requirement_level": string("How much instrumentation must set it.", enum=REQUIREMENT_LEVELS),
+        "requirement_level": string(
+            "How much instrumentation must set it.", enum=REQUIREMENT_LEVELS
+        ),
         "condition": string("When a conditionally required attribute is required."),
         "stability": string("Stability.", enum=["stable", "development", "deprecated"]),
         "deprecated": string("Why it is deprecated and what to use."),
@@ -207,7 +209,9 @@ SCHEMA: Schema = {
             ),
             "codegen": obj(
                 {
-                    "go_package": string("Go package name of the generated code.", r"^[a-z][a-z0-9]*$"),
+                    "go_package": string(
+                        "Go package name of the generated code.", r"^[a-z][a-z0-9]*$"
+                    ),
                     "rust_module": string("Rust module name.", r"^[a-z][a-z0-9_]*$"),
                 },
             ),
@@ -216,13 +220,17 @@ SCHEMA: Schema = {
             "span_naming": obj(
                 {
                     **{b: _RULE for b in BOUNDARIES},
-                    "internal": obj({"pattern": string("Regular expression for internal span names.")}),
+                    "internal": obj(
+                        {"pattern": string("Regular expression for internal span names.")}
+                    ),
                 },
                 desc="Span names per boundary.",
             ),
             "sampling": obj(
                 {
-                    "environments": map_of(RATIO, r"^[a-z0-9][a-z0-9_-]*$", "Ratio per environment."),
+                    "environments": map_of(
+                        RATIO, r"^[a-z0-9][a-z0-9_-]*$", "Ratio per environment."
+                    ),
                     "routes": arr(
                         obj(
                             {"route": string("METHOD /route", r"^[A-Z]+ /\S*$"), "ratio": RATIO},
@@ -242,7 +250,9 @@ SCHEMA: Schema = {
             ),
             "propagation": obj(
                 {
-                    "propagators": arr(string(enum=["tracecontext", "baggage", "b3"]), 1, unique=True),
+                    "propagators": arr(
+                        string(enum=["tracecontext", "baggage", "b3"]), 1, unique=True
+                    ),
                     "baggage": obj(
                         {
                             "allow": arr(string("", ATTRIBUTE_ID), 0, unique=True),
@@ -256,7 +266,9 @@ SCHEMA: Schema = {
             "export": obj(
                 {
                     "protocol": string("", enum=["grpc", "http/protobuf"]),
-                    "endpoint": string("Collector endpoint URL.", r"^https?://[^\s/:]+(:[0-9]{1,5})?(/\S*)?$"),
+                    "endpoint": string(
+                        "Collector endpoint URL.", r"^https?://[^\s/:]+(:[0-9]{1,5})?(/\S*)?$"
+                    ),
                     "timeout": duration(),
                     "compression": string("", enum=["gzip", "none"]),
                     "batch": obj(
@@ -355,10 +367,18 @@ SCHEMA: Schema = {
                                 "name": string("", NAME),
                                 "type": string(
                                     "",
-                                    enum=["otlp", "otlphttp", "jaeger", "zipkin", "prometheus_remote_write"],
+                                    enum=[
+                                        "otlp",
+                                        "otlphttp",
+                                        "jaeger",
+                                        "zipkin",
+                                        "prometheus_remote_write",
+                                    ],
                                 ),
                                 "endpoint": string(),
-                                "signals": arr(string(enum=["traces", "metrics", "logs"]), 1, unique=True),
+                                "signals": arr(
+                                    string(enum=["traces", "metrics", "logs"]), 1, unique=True
+                                ),
                             },
                             ("name", "type", "endpoint"),
                         )

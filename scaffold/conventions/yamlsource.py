@@ -77,7 +77,9 @@ class _Converter:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.out.values[(*path, "?")] = self.pos(key_node)
                     self.out.findings.append(
-                        self.out.finding((*path, "?"), "a key must be a plain word, not a list or mapping")
+                        self.out.finding(
+                            (*path, "?"), "a key must be a plain word, not a list or mapping"
+                        )
                     )
                     continue
                 key = str(self.loader.construct_object(key_node))
@@ -135,8 +137,14 @@ def read_located_text(text: str, name: str) -> Located:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         out.findings.append(
-            Finding(name, line, column, "", f"not valid YAML: character #x{exc.character:04x} "
-                    "is not allowed", "Remove it, or write it as an escape in a quoted string.")
+            Finding(
+                name,
+                line,
+                column,
+                "",
+                f"not valid YAML: character #x{exc.character:04x} " "is not allowed",
+                "Remove it, or write it as an escape in a quoted string.",
+            )
         )
     except yaml.YAMLError as exc:
         out.findings.append(_yaml_finding(name, exc))

@@ -7,12 +7,9 @@ from scaffold.lang import LangRules
 RULES = LangRules(
     name="rust",
     keywords=frozenset(
-        """as async await break const continue crate dyn else enum extern false fn for gen if
-        impl in let loop match mod move mut pub ref return self Self static struct super trait
-        true type unsafe use where while abstract become box do final macro override priv
-        try typeof unsized virtual yield union""".split()
+        ["as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union"]
     ),
-    predeclared=frozenset("""std core alloc""".split()),
+    predeclared=frozenset(["std", "core", "alloc"]),
     acronyms=frozenset(),
     escape_suffix="_",
     value_types={

@@ -111,7 +111,9 @@ def rust_doc(text: object, prefix: str = "/// ") -> str:
 def line_comment(text: object, prefix: str = "# ") -> str:
     """Comment lines for YAML, TOML or shell (`# `)."""
     lines = _comment_lines(text)
-    return "\n".join(prefix + line if line else prefix.rstrip() for line in lines) or prefix.rstrip()
+    return (
+        "\n".join(prefix + line if line else prefix.rstrip() for line in lines) or prefix.rstrip()
+    )
 
 
 def one_line(text: object) -> str:
