@@ -51,10 +51,14 @@ def go_env() -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, timeout: float = 600, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command; the result carries its output for assertion messages."""
+    env = go_env()
+    env.update(env_extra or {})
     return subprocess.run(
-        args, cwd=cwd, env=go_env(), capture_output=True, text=True, timeout=timeout, check=False
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
