@@ -45,6 +45,8 @@ def merge3(path: str, *, base: bytes, ours: bytes, theirs: bytes) -> MergeResult
         return MergeResult(ours, 0)
     if ours == base:
         return MergeResult(theirs, 0)
+    if any(b"\0" in data[:8000] for data in (base, ours, theirs)):
+        raise MergeError(f"{path}: binary content (a NUL byte) cannot be merged; merge it by hand")
     with tempfile.TemporaryDirectory(prefix="scaffold-merge-") as tmp:
         folder = Path(tmp)
         files = []
