@@ -10,8 +10,8 @@ import pytest
 from scaffold.conventions import load
 from scaffold.docs.anchors import Anchors
 from scaffold.docs.glossary import BUILTIN_TERMS
-from scaffold.render import RenderOptions
-from scaffold.render.filters import go_ident, rust_const
+from scaffold.render import RenderOptions, render_target
+from scaffold.render.filters import rust_const
 from scaffold.targets.docs import build_view
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 
@@ -74,9 +74,12 @@ def test_registry_lists_every_attribute_with_identifiers_from_the_shared_filters
     attrs = {a["id"]: a for a in view["attributes"]}  # type: ignore[attr-defined]
     assert set(attrs) == set(conv.registry)
     for aid, a in attrs.items():
-        assert a["go"] == f"telemetry.{go_ident(aid)}"
-        assert a["rust"] == f"telemetry::{rust_const(aid)}"
-    assert attrs["app.tenant.id"]["go"] == "telemetry.AppTenantID"
+        own = conv.registry[aid].origin == "conventions"
+        assert bool(a["go"]) == own and bool(a["rust"]) == own
+        if own:
+            assert a["rust"] == f"telemetry::{rust_const(aid)}"
+    assert attrs["app.tenant.id"]["go"] == "telemetry.AppTenantID(v)"
+    assert attrs["app.tenant.id"]["go_key"] == "telemetry.AppTenantIDKey"
     assert attrs["app.user.email"]["sensitive"] and attrs["app.user.email"]["pii_label"] == "PII"
     assert attrs["app.session.token"]["pii_label"] == "Secret"
     old = attrs["app.customer.id"]
@@ -169,3 +172,20 @@ def test_catalogue_page_only_with_services() -> None:
     view = build_view(conv, with_services)
     assert [p["slug"] for p in view["catalogue_pages"]] == ["services"]  # type: ignore[attr-defined]
     assert view["services"][0]["anchor"] == "service-services-payments"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONVENTIONS, HOSTILE], ids=lambda p: p.stem)
+def test_documented_go_identifiers_are_the_ones_the_go_target_generates(path: Path) -> None:
+    conv = load(path)
+    view = build_view(conv, OPTS)
+    rendered = render_target(
+        "go", conv, RenderOptions(service_name="svc", target="go", module_path="example.com/svc")
+    )
+    source = rendered.files[f"internal/{conv.go_package}/attributes.go"].content
+    own = [a for a in view["attributes"] if a["go"]]  # type: ignore[attr-defined]
+    assert len(own) == len(conv.attributes)
+    for a in own:
+        func = a["go"].split(".", 1)[1].removesuffix("(v)")
+        key = a["go_key"].split(".", 1)[1]
+        assert f"func {func}(v " in source, a["id"]
+        assert f"const {key} = attribute.Key(" in source, a["id"]

@@ -85,11 +85,12 @@ def build_docs(
     out: Path,
     scan: Sequence[Path] = (),
     templates_dir: Path | None = None,
+    services_templates_dir: Path | None = None,
 ) -> DocsBuild:
     """Render the docs and write them under `out` (created if needed)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder for the docs")
-    services = scan_services(scan) if scan else []
+    services = scan_services(scan, templates_dir=services_templates_dir) if scan else []
     rendered = render_docs(conventions, services=services, templates_dir=templates_dir)
     ops: list[Op] = [Write(p, f.content.encode("utf-8")) for p, f in sorted(rendered.files.items())]
     removed = _stale(out, set(rendered.files)) if out.is_dir() else []

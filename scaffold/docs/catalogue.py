@@ -76,8 +76,10 @@ def _owns(pattern: str, rel: str) -> bool:
     return any(fnmatch.fnmatchcase(c, pat) for c in candidates)
 
 
-def _status(root: Path, conventions: Path | None) -> tuple[bool, str]:
-    result = check_service(root, RenderContext(conventions=conventions))
+def _status(root: Path, conventions: Path | None, templates_dir: Path | None) -> tuple[bool, str]:
+    result = check_service(
+        root, RenderContext(conventions=conventions, templates_dir=templates_dir)
+    )
     if result.error:
         return False, f"cannot check: {result.error}"
     if result.ok:
@@ -89,9 +91,16 @@ def _status(root: Path, conventions: Path | None) -> tuple[bool, str]:
 
 
 def scan_services(
-    folders: Sequence[Path], *, conventions: Path | None = None
+    folders: Sequence[Path],
+    *,
+    conventions: Path | None = None,
+    templates_dir: Path | None = None,
 ) -> list[ServiceEntry]:
-    """Every service under `folders`; an empty list when there is none."""
+    """Every service under `folders`; an empty list when there is none.
+
+    `conventions` and `templates_dir` override what each service's lock names, as for
+    `scaffold check`; by default each service is checked against its own conventions file.
+    """
     entries: list[ServiceEntry] = []
     for folder in folders:
         try:
@@ -108,7 +117,7 @@ def scan_services(
                 continue
             extra = lock.options.extra
             owner = str(extra.get("owner") or extra.get("team") or "") or _codeowners(base, rel)
-            in_sync, status = _status(root, conventions)
+            in_sync, status = _status(root, conventions, templates_dir)
             entries.append(
                 ServiceEntry(
                     name=lock.options.service_name or root.name,

@@ -8,7 +8,8 @@ from typing import Any
 from scaffold.conventions.model import Attribute, Conventions
 from scaffold.docs.anchors import Anchors
 from scaffold.docs.facts import BOUNDARIES, BOUNDARY_BY_KEY
-from scaffold.render.filters import go_ident, rust_const
+from scaffold.render.filters import rust_const
+from scaffold.targets.go import attributes_view as go_attributes
 
 PII_LABELS = {"none": "", "pii": "PII", "secret": "Secret"}
 PII_TEXT = {
@@ -117,9 +118,13 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
     for a in ordered:
         if a.renamed_to:
             replaced_by.setdefault(a.renamed_to, []).append(a.id)
+    # The names the Go target generates (made unique there), so the docs name exactly them.
+    go_names = {g["id"]: g for g in go_attributes(conv)}
     views: list[dict[str, Any]] = []
     for a in ordered:
         renamed = a.renamed_to
+        go = go_names.get(a.id)
+        own = a.origin == "conventions"
         views.append(
             {
                 "id": a.id,
@@ -154,8 +159,9 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
                     if a.origin == "conventions"
                     else "OpenTelemetry semantic conventions"
                 ),
-                "go": f"{conv.go_package}.{go_ident(a.id)}",
-                "rust": f"{conv.rust_module}::{rust_const(a.id)}",
+                "go": f"{conv.go_package}.{go['ident']}(v)" if go else "",
+                "go_key": f"{conv.go_package}.{go['key_ident']}" if go else "",
+                "rust": f"{conv.rust_module}::{rust_const(a.id)}" if own else "",
                 "used_in": _used_in(conv, a, anchors),
             }
         )
