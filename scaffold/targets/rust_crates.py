@@ -1,0 +1,142 @@
+"""The crates generated Rust code needs, pinned, and edits of an existing Cargo.toml.
+
+`scaffold new --lang rust` writes Cargo.toml from these; `scaffold add --lang rust`
+merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
+crate already declares is left as it is, missing ones are appended to the table.
+
+The set is the newest mutually compatible one: tracing-opentelemetry's minor version is
+one above opentelemetry's, and all opentelemetry crates share one version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scaffold.errors import UsageError
+from scaffold.render.filters import toml_string
+
+OTEL = "0.33.1"
+
+
+@dataclass(frozen=True)
+class Crate:
+    name: str
+    version: str
+    default_features: bool = True
+    features: tuple[str, ...] = ()
+
+    def toml(self) -> str:
+        """The dependency line: `name = { version = "=x", ... }`."""
+        fields = [f"version = {toml_string('=' + self.version)}"]
+        if not self.default_features:
+            fields.append("default-features = false")
+        if self.features:
+            fields.append("features = [" + ", ".join(toml_string(f) for f in self.features) + "]")
+        return f"{self.name} = {{ {', '.join(fields)} }}"
+
+
+_TOKIO_FEATURES = ("rt-multi-thread", "macros", "net", "signal", "time", "sync", "fs")
+
+_OTLP_FEATURES = {
+    "grpc": ("grpc-tonic", "gzip-tonic", "tls-ring", "tls-roots", "trace", "metrics"),
+    "http/protobuf": ("http-proto", "reqwest-blocking-client", "gzip-http", "trace", "metrics"),
+}
+
+
+def dependencies(protocol: str) -> tuple[Crate, ...]:
+    """The `[dependencies]` of the generated module and service, sorted by name."""
+    if protocol not in _OTLP_FEATURES:
+        raise UsageError(f"export.protocol {protocol!r} is not supported by the Rust target")
+    return (
+        Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path")),
+        Crate("http", "1.5.0"),
+        Crate("http-body", "1.0.1"),
+        Crate("opentelemetry", OTEL, False, ("trace", "metrics")),
+        Crate("opentelemetry-otlp", OTEL, False, _OTLP_FEATURES[protocol]),
+        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics")),
+        Crate("pin-project-lite", "0.2.18"),
+        Crate("reqwest", "0.13.5", False),
+        Crate("serde_json", "1.0.154"),
+        Crate("sha2", "0.11.1"),
+        Crate("tokio", "1.54.1", True, _TOKIO_FEATURES),
+        Crate("tower", "0.5.3", False),
+        Crate("tracing", "0.1.44"),
+        Crate("tracing-opentelemetry", "0.34.0", False),
+        Crate("tracing-subscriber", "0.3.23", False, ("std", "registry")),
+    )
+
+
+def dev_dependencies() -> tuple[Crate, ...]:
+    """The `[dev-dependencies]` of the module's own tests."""
+    return (
+        Crate("bytes", "1.12.2"),
+        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", "testing")),
+        Crate("tower", "0.5.3", False, ("util",)),
+    )
+
+
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*[=.]""")
+
+
+def _normal(name: str) -> str:
+    return name.replace("_", "-").lower()
+
+
+def _declared(lines: list[str], start: int, end: int) -> set[str]:
+    names: set[str] = set()
+    for line in lines[start:end]:
+        match = _KEY.match(line)
+        if match:
+            names.add(_normal(next(g for g in match.groups() if g)))
+    return names
+
+
+def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
+    lines = text.splitlines()
+    start = end = -1
+    declared: set[str] = set()
+    for index, line in enumerate(lines):
+        match = _TABLE.match(line)
+        if not match:
+            continue
+        name = match.group(1).strip()
+        if start >= 0 and end < 0:
+            end = index
+        if name == table:
+            start, end = index + 1, -1
+        elif name.startswith(table + "."):
+            # `[dependencies.serde]` style: the crate is declared.
+            declared.add(_normal(name[len(table) + 1 :].strip().strip("\"'")))
+    if start >= 0 and end < 0:
+        end = len(lines)
+    if start >= 0:
+        declared |= _declared(lines, start, end)
+    missing = [c.toml() for c in crates if _normal(c.name) not in declared]
+    if not missing:
+        return text
+    if start < 0:
+        block = ["", f"[{table}]", *missing]
+        return "\n".join([*lines, *block]).strip("\n") + "\n"
+    # Insert after the table's last non-blank line.
+    insert_at = end
+    while insert_at > start and not lines[insert_at - 1].strip():
+        insert_at -= 1
+    merged = lines[:insert_at] + missing + lines[insert_at:]
+    return "\n".join(merged) + "\n"
+
+
+def merge_cargo_toml(text: str, protocol: str) -> str:
+    """Cargo.toml `text` with every missing dependency of the generated module added.
+
+    Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
+    dotted or `[dependencies.x]` tables) are left untouched, so a service keeps its own
+    versions; the result is checked by building the crate.
+    """
+    if not re.search(r"^\s*\[\s*package\s*\]", text, re.MULTILINE):
+        raise UsageError(
+            "Cargo.toml has no [package] table (a workspace root?); run add in the crate"
+        )
+    merged = _merge_table(text, "dependencies", dependencies(protocol))
+    return _merge_table(merged, "dev-dependencies", dev_dependencies())
