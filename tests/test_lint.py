@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 TOOLS = {
     "ruff": [sys.executable, "-m", "ruff", "check", "."],
-    "black": [sys.executable, "-m", "black", "--check", "--quiet", "."],
+    "black": [sys.executable, "-m", "black", "--check", "."],
     "mypy": [sys.executable, "-m", "mypy"],
 }
 
