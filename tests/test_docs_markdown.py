@@ -99,6 +99,6 @@ def test_markdown_names_each_attribute_with_pii_marked_and_identifiers(tmp_path:
     assert "### `app.user.email` ⚠ PII" in entry
     assert "**PII: personal data**" in entry
     assert "- **Go:** `telemetry.AppUserEmail(v)`, key `telemetry.AppUserEmailKey`" in entry
-    assert "- **Rust:** `telemetry::APP_USER_EMAIL`" in entry
+    assert "- **Rust:** `telemetry::attributes::APP_USER_EMAIL`" in entry
     deprecated = text.split('<a id="attr-app-customer-id"></a>', 1)[1].split("<a id=", 1)[0]
     assert "Replaced by [`app.tenant.id`](#attr-app-tenant-id)" in deprecated

@@ -77,7 +77,7 @@ def test_registry_lists_every_attribute_with_identifiers_from_the_shared_filters
         own = conv.registry[aid].origin == "conventions"
         assert bool(a["go"]) == own and bool(a["rust"]) == own
         if own:
-            assert a["rust"] == f"telemetry::{rust_const(aid)}"
+            assert a["rust"].startswith(f"telemetry::attributes::{rust_const(aid)}")
     assert attrs["app.tenant.id"]["go"] == "telemetry.AppTenantID(v)"
     assert attrs["app.tenant.id"]["go_key"] == "telemetry.AppTenantIDKey"
     assert attrs["app.user.email"]["sensitive"] and attrs["app.user.email"]["pii_label"] == "PII"
@@ -142,8 +142,8 @@ def test_runbook_commands_use_the_real_variables_and_quote_hostile_text() -> Non
     runbook = view["runbook"]
     codes = [c["code"] for s in runbook["steps"] for c in s["commands"]]  # type: ignore[index]
     assert "kubectl set env deployment/SERVICE ACME_TRACING_DISABLED=true" in codes
-    assert any("'{\"enabled\": false}' http://127.0.0.1:ADMIN_PORT/-/telemetry" in c for c in codes)
-    assert runbook["go_mount"]["code"] == 'admin.Handle("/-/telemetry", telemetry.AdminHandler())'  # type: ignore[index]
+    assert any("'{\"enabled\": false}' http://ADMIN_ADDRESS/-/telemetry" in c for c in codes)
+    assert runbook["go_mount"]["code"] == "adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())"  # type: ignore[index]
     hostile = view_of(HOSTILE)["runbook"]
     for step in hostile["steps"]:  # type: ignore[index]
         for command in step["commands"]:
@@ -189,3 +189,45 @@ def test_documented_go_identifiers_are_the_ones_the_go_target_generates(path: Pa
         key = a["go_key"].split(".", 1)[1]
         assert f"func {func}(v " in source, a["id"]
         assert f"const {key} = attribute.Key(" in source, a["id"]
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONVENTIONS, HOSTILE], ids=lambda p: p.stem)
+def test_documented_rust_constants_are_the_ones_the_rust_target_generates(path: Path) -> None:
+    conv = load(path)
+    view = build_view(conv, OPTS)
+    rendered = render_target(
+        "rust", conv, RenderOptions(service_name="svc", target="rust", crate_name="svc")
+    )
+    source = rendered.files[f"src/{conv.rust_module}/attributes.rs"].content
+    own = [a for a in view["attributes"] if a["rust"]]  # type: ignore[attr-defined]
+    assert len(own) == len(conv.attributes)
+    for a in own:
+        const = a["rust"].rsplit("::", 1)[1]
+        assert f"pub const {const}: &str = " in source, a["id"]
+
+
+def test_runbook_facts_match_the_generated_go_and_rust_services() -> None:
+    """The runbook names addresses, routes and JSON fields; the services must have them."""
+    from scaffold.docs import runbook_view as rb
+
+    conv = load(DEFAULT_CONVENTIONS)
+    go = render_target(
+        "go", conv, RenderOptions(service_name="svc", target="go", module_path="example.com/svc")
+    ).files
+    rust = render_target(
+        "rust", conv, RenderOptions(service_name="svc", target="rust", crate_name="svc")
+    ).files
+    go_text = "\n".join(f.content for f in go.values())
+    rust_text = "\n".join(f.content for f in rust.values())
+    assert f'envOr("{rb.GO_ADMIN_ENV}", "{rb.GO_ADMIN_DEFAULT}")' in go["main.go"].content
+    assert "adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())" in go["main.go"].content
+    assert f'std::env::var("{rb.RUST_ADMIN_ENV}")' in rust["src/main.rs"].content
+    assert f'"{rb.RUST_ADMIN_DEFAULT}"' in rust["src/main.rs"].content
+    assert "telemetry::control::admin_router(" in rust["src/main.rs"].content
+    for field in ("enabled", "ratio", "reset_ratio"):
+        assert f'json:"{field}' in go_text, field
+        assert f'("{field}", ' in rust_text, field
+    for name in (conv.incident.kill_switch_env, conv.incident.ratio_env, conv.incident.admin_path):
+        assert f'"{name}"' in go_text, name
+        assert f'"{name}"' in rust_text, name
+    assert "telemetry levers changed" in go_text and "telemetry levers changed" in rust_text

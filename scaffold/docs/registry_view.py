@@ -8,8 +8,8 @@ from typing import Any
 from scaffold.conventions.model import Attribute, Conventions
 from scaffold.docs.anchors import Anchors
 from scaffold.docs.facts import BOUNDARIES, BOUNDARY_BY_KEY
-from scaffold.render.filters import rust_const
 from scaffold.targets.go import attributes_view as go_attributes
+from scaffold.targets.rust import attributes_view as rust_attributes
 
 PII_LABELS = {"none": "", "pii": "PII", "secret": "Secret"}
 PII_TEXT = {
@@ -120,11 +120,12 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
             replaced_by.setdefault(a.renamed_to, []).append(a.id)
     # The names the Go target generates (made unique there), so the docs name exactly them.
     go_names = {g["id"]: g for g in go_attributes(conv)}
+    rust_names = {r["id"]: r["const"] for r in rust_attributes(conv)}
     views: list[dict[str, Any]] = []
     for a in ordered:
         renamed = a.renamed_to
         go = go_names.get(a.id)
-        own = a.origin == "conventions"
+        rust = rust_names.get(a.id)
         views.append(
             {
                 "id": a.id,
@@ -161,7 +162,7 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
                 ),
                 "go": f"{conv.go_package}.{go['ident']}(v)" if go else "",
                 "go_key": f"{conv.go_package}.{go['key_ident']}" if go else "",
-                "rust": f"{conv.rust_module}::{rust_const(a.id)}" if own else "",
+                "rust": f"{conv.rust_module}::attributes::{rust}" if rust else "",
                 "used_in": _used_in(conv, a, anchors),
             }
         )

@@ -4,7 +4,6 @@ sampling and propagation, privacy, runbook, contract and the service catalogue."
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from scaffold.conventions.model import Conventions, SpanRule, TailPolicy
@@ -12,7 +11,6 @@ from scaffold.docs.anchors import Anchors
 from scaffold.docs.facts import BOUNDARIES, INTERNAL_CANDIDATES, SAMPLE_VALUES
 from scaffold.docs.glossary import BUILTIN_TERMS
 from scaffold.docs.registry_view import example_text
-from scaffold.render.filters import go_string
 
 
 def ratio_text(ratio: float) -> str:
@@ -163,119 +161,6 @@ def privacy_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
         ],
         "db_query_text": p.db_query_text,
         "retention": [{"signal": k, "text": v.text} for k, v in sorted(p.retention.items())],
-    }
-
-
-def _code(text: str, lang: str = "sh") -> dict[str, str]:
-    """A command for a code block, with a Markdown fence longer than any backtick run."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return {"code": text, "fence": "`" * max(3, longest + 1), "lang": lang}
-
-
-def _lever_commands(conv: Conventions, body: str) -> list[dict[str, str]]:
-    """How to pull a lever in a running service, for the conventions' control."""
-    i = conv.incident
-    if i.control == "admin_handler":
-        url = shlex.quote(f"http://127.0.0.1:ADMIN_PORT{i.admin_path}")
-        cmd = (
-            f"curl -sS -X POST -H 'Content-Type: application/json' \\\n"
-            f"  --data {shlex.quote(body)} {url}"
-        )
-        return [{"label": "Running service, no restart (admin endpoint)", **_code(cmd)}]
-    cmd = f"printf '%s\\n' {shlex.quote(body)} > {shlex.quote(i.control_file)}"
-    return [{"label": "Running service, no restart (watched control file)", **_code(cmd)}]
-
-
-def _set_env(name: str, value: str | None) -> str:
-    if value is None:
-        return f"kubectl set env deployment/SERVICE {shlex.quote(name + '-')}"
-    return f"kubectl set env deployment/SERVICE {shlex.quote(f'{name}={value}')}"
-
-
-def runbook_view(conv: Conventions) -> dict[str, Any]:
-    i = conv.incident
-    ratio = conv.sampling.environments
-    kill, ratio_env = i.kill_switch_env, i.ratio_env
-    steps = [
-        {
-            "id": "disable-tracing",
-            "title": "Disable tracing",
-            "text": "Stops recording and exporting spans; requests are served as before.",
-            "commands": [
-                *_lever_commands(conv, '{"enabled": false}'),
-                {"label": "With a restart", **_code(_set_env(kill, "true"))},
-            ],
-        },
-        {
-            "id": "change-ratio",
-            "title": "Change the sampling ratio",
-            "text": "Sets the share of root spans kept (0 to 1); sampled parents are still followed.",
-            "commands": [
-                *_lever_commands(conv, '{"ratio": 0.01}'),
-                {"label": "With a restart", **_code(_set_env(ratio_env, "0.01"))},
-            ],
-        },
-        {
-            "id": "raise-detail",
-            "title": "Raise detail",
-            "text": "Keeps every root span of the service while you investigate.",
-            "commands": [
-                *_lever_commands(conv, '{"enabled": true, "ratio": 1}'),
-                {"label": "With a restart", **_code(_set_env(ratio_env, "1"))},
-            ],
-        },
-        {
-            "id": "roll-back",
-            "title": "Roll back",
-            "text": "Returns to the conventions' ratios and switches tracing back on.",
-            "commands": [
-                *_lever_commands(conv, '{"enabled": true, "reset_ratio": true}'),
-                {
-                    "label": "With a restart (removes both variables)",
-                    **_code(
-                        f"kubectl set env deployment/SERVICE {shlex.quote(kill + '-')} "
-                        f"{shlex.quote(ratio_env + '-')}"
-                    ),
-                },
-            ],
-        },
-    ]
-    return {
-        "kill_switch_env": kill,
-        "ratio_env": ratio_env,
-        "control": i.control,
-        "admin_path": i.admin_path,
-        "control_file": i.control_file,
-        "environment_variable": conv.environment_variable,
-        "ratios": [
-            {"env": e, "percent": ratio_text(ratio[e])} for e in conv.environments if e in ratio
-        ],
-        "go_package": conv.go_package,
-        "rust_module": conv.rust_module,
-        "go_mount": _code(
-            f"admin.Handle({go_string(i.admin_path)}, {conv.go_package}.AdminHandler())", "go"
-        ),
-        "steps": steps,
-        "gateway_endpoint": conv.collector.gateway_endpoint,
-        "topology": conv.collector.topology,
-        "collector_commands": [
-            {
-                "label": "Roll out a changed collector configuration",
-                **_code(
-                    "kubectl rollout restart deployment/otel-gateway\n"
-                    "kubectl rollout status deployment/otel-gateway --timeout=120s"
-                ),
-            },
-            {
-                "label": "Roll back the collector",
-                **_code("kubectl rollout undo deployment/otel-gateway"),
-            },
-        ],
-        "baseline": [
-            {"name": p.name, "percent": ratio_text(p.ratio)}
-            for p in conv.sampling.tail_policies
-            if p.type == "probabilistic" and p.ratio is not None
-        ],
     }
 
 

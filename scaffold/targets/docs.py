@@ -13,12 +13,12 @@ from typing import Any
 from scaffold.conventions.model import Conventions
 from scaffold.docs.anchors import Anchors
 from scaffold.docs.registry_view import attribute_views
+from scaffold.docs.runbook_view import runbook_view
 from scaffold.docs.sections_view import (
     contract_view,
     glossary_view,
     internal_view,
     privacy_view,
-    runbook_view,
     sampling_view,
     span_rules_view,
 )
