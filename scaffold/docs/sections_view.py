@@ -204,6 +204,17 @@ def contract_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
             }
             for r in conv.resource
         ],
+        "slos": [
+            {
+                "name": slo.name,
+                "description": slo.description,
+                "operation": slo.operation,
+                "objective": f"{slo.objective * 100:.6g}%",
+                "window": slo.window.text,
+                "latency": slo.latency_threshold.text if slo.latency_threshold else "",
+            }
+            for slo in conv.slos
+        ],
         "log_fields": [
             {"name": conv.logs.trace_id_field, "what": "the trace id, 32 hexadecimal digits"},
             {"name": conv.logs.span_id_field, "what": "the span id, 16 hexadecimal digits"},
