@@ -31,10 +31,17 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "Every request a service receives over HTTP: the middleware extracts the incoming "
         "W3C context, starts a server span as its child and ends it when the response is "
         "written.",
-        "A 5xx response sets the span status to error; 4xx does not (the client erred, not "
-        "the server). A panic is recorded as an exception event and answered with 500.",
+        "A 5xx response sets the span status to error and error.type; 4xx does not (the "
+        "client erred, not the server). In Go services a panic is recorded as an exception "
+        "event with its stack trace, then re-raised.",
         "http_server_duration",
-        ("http.request.method", "http.route", "http.response.status_code", "error.type"),
+        (
+            "http.request.method",
+            "http.route",
+            "http.response.status_code",
+            "url.scheme",
+            "error.type",
+        ),
     ),
     Boundary(
         "http_client",
@@ -50,6 +57,7 @@ BOUNDARIES: tuple[Boundary, ...] = (
             "http.request.method",
             "server.address",
             "server.port",
+            "url.scheme",
             "http.response.status_code",
             "error.type",
         ),
@@ -78,10 +86,15 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "client",
         "Every database call made through the generated span helper, with the system, "
         "operation and collection; query text only where the conventions allow it.",
-        "An error returned by the driver sets the span status to error and is recorded as an "
-        "exception event; error.type carries its class.",
+        "An error returned by the driver sets the span status to error and error.type.",
         "db_duration",
-        ("db.system.name", "db.operation.name", "db.collection.name", "error.type"),
+        (
+            "db.system.name",
+            "db.operation.name",
+            "db.collection.name",
+            "db.namespace",
+            "error.type",
+        ),
     ),
     Boundary(
         "messaging_producer",
