@@ -18,9 +18,10 @@ import jinja2
 from scaffold import __version__
 from scaffold.conventions.model import Conventions
 from scaffold.errors import TemplateError, UsageError
+from scaffold.render.cache import path_template, prepared_target
 from scaffold.render.filters import FILTERS
 from scaffold.render.headers import add_header
-from scaffold.render.manifest import Manifest, ManifestEntry, Owner, load_manifest
+from scaffold.render.manifest import Manifest, ManifestEntry, Owner
 from scaffold.render.options import RenderOptions
 from scaffold.resources import templates_root
 
@@ -103,10 +104,10 @@ def _render_one(
     out: list[RenderedFile] = []
     try:
         template = env.get_template(entry.template)
-        path_template = env.from_string(entry.path)
+        path_expr = path_template(env, entry.path)
         for item in _items(entry, view):
             scope = {**view, "item": item} if entry.each else view
-            path = _safe_path(path_template.render(scope), source)
+            path = _safe_path(path_expr.render(scope), source)
             content = template.render(scope)
             if entry.owner == "generated":
                 content = add_header(path, source, content)
@@ -130,8 +131,7 @@ def render_target(
     if not (root / target).is_dir():
         known = sorted(p.name for p in root.iterdir() if (p / "manifest.yaml").is_file())
         raise UsageError(f"unknown target {target!r}; known targets: {', '.join(known)}")
-    manifest = load_manifest(root, target)
-    env = make_environment(manifest.root)
+    manifest, env = prepared_target(root, target)
     view = build_view(manifest.view, conv, opts)
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
