@@ -19,7 +19,8 @@ from tests.docs.browser import ARTIFACTS, CHROMIUM_ARGS, Served, chromium_path, 
 
 pytestmark = pytest.mark.browser
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+# Imported plainly: without Playwright these tests fail, they are never skipped.
+from playwright import sync_api as playwright_api  # noqa: E402
 
 PAGES = [
     "index.html",

@@ -99,3 +99,17 @@ def test_every_section_renders_for_hostile_conventions_as_inert_markdown() -> No
         assert body.strip(), name
         assert "<script>" not in body, name
         assert "scaffold-docs:" not in body, name
+
+
+def test_markers_inside_fenced_code_are_examples_not_sections() -> None:
+    text = (
+        "How to use it:\n\n```markdown\n<!-- scaffold-docs:begin nope -->\n"
+        "<!-- scaffold-docs:end nope -->\n```\n\n"
+        "<!-- scaffold-docs:begin sampling -->\nold\n<!-- scaffold-docs:end sampling -->\n"
+    )
+    new, count = replace_sections(text, {name: "fresh" for name in SECTIONS}, "doc.md")
+    assert count == 1
+    assert new.startswith(text.split("<!-- scaffold-docs:begin sampling -->")[0])
+    assert new.endswith(
+        "<!-- scaffold-docs:begin sampling -->\n\nfresh\n\n<!-- scaffold-docs:end sampling -->\n"
+    )

@@ -1,6 +1,7 @@
 """`scaffold docs update-markdown`: keep sections of a team's own Markdown up to date.
 
-A section is everything between two marker comments, which stay in place:
+A section is everything between two marker comments, which stay in place (markers inside
+fenced code blocks are left alone, so a page can show how to use them):
 
     <!-- scaffold-docs:begin attributes -->
     (replaced on every update)
@@ -26,6 +27,7 @@ from scaffold.resources import templates_root
 from scaffold.sync.atomic import Write, apply_ops
 
 SECTIONS = ("attributes", "span-naming", "sampling", "privacy", "runbook", "log-fields")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MARKER = re.compile(r"^[ \t]*<!--\s*scaffold-docs:(begin|end)\s+(\S+)\s*-->[ \t]*$")
 _SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "target", "vendor", ".venv", "__pycache__", ".scaffold"}
@@ -74,8 +76,19 @@ def replace_sections(text: str, sections: dict[str, str], where: str) -> tuple[s
     open_name = ""
     open_line = 0
     count = 0
+    fence = ""
     for number, line in enumerate(lines, start=1):
-        match = _MARKER.match(line.rstrip("\r\n"))
+        opened = _FENCE.match(line)
+        if fence:
+            # Inside a fenced code block markers are examples, not markers.
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            match = None
+        elif opened and not open_name:
+            fence = opened.group(1)
+            match = None
+        else:
+            match = _MARKER.match(line.rstrip("\r\n"))
         if match is None:
             if not open_name:
                 out.append(line)
