@@ -38,6 +38,8 @@ _ACTIONS = {"drop": "Drop", "hash": "Hash", "redact": "Redact"}
 _CONTROLS = {"admin_handler": "AdminHandler", "watched_file": "WatchedFile"}
 _PROTOCOLS = {"grpc": "Grpc", "http/protobuf": "HttpProtobuf"}
 _PROPAGATORS = {"tracecontext", "baggage", "b3"}
+# Modules of the service skeleton the generated module must not collide with.
+_SKELETON_MODULES = frozenset({"routes", "main", "lib", "tests"})
 _CRATE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
@@ -173,6 +175,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         not naming.RUST_IDENT.match(module)
         or naming.rust_reserved(module)
         or module != module.lower()
+        or module in _SKELETON_MODULES
     ):
         raise UsageError(f"codegen.rust_module {module!r} is not a usable Rust module name")
     crate = check_crate_name(opts.crate_name or opts.service_name)

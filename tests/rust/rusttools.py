@@ -1,0 +1,78 @@
+"""Render the Rust target into a folder and run the real cargo toolchain on it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scaffold.conventions import load
+from scaffold.render import RenderOptions, render_target
+from tests.conftest import cargo_target_dir
+
+CARGO = shutil.which("cargo")
+
+needs_cargo = pytest.mark.skipif(CARGO is None, reason="the Rust toolchain is not installed")
+
+# One package name for every rendered crate, so the shared target directory reuses
+# the dependency builds between cases.
+CRATE = "svc"
+
+
+def render_crate(
+    conventions: Path,
+    dest: Path,
+    *,
+    service: str = CRATE,
+    crate: str = CRATE,
+    mode: str = "new",
+) -> dict[str, str]:
+    """Render the Rust target for `conventions` into dest; returns {path: content}."""
+    conv = load(conventions)
+    opts = RenderOptions(service_name=service, target="rust", crate_name=crate, mode=mode)  # type: ignore[arg-type]
+    rendered = render_target("rust", conv, opts)
+    out: dict[str, str] = {}
+    for rel, f in rendered.files.items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.content, encoding="utf-8")
+        out[rel] = f.content
+    return out
+
+
+def cargo_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["CARGO_TARGET_DIR"] = str(cargo_target_dir())
+    env.setdefault("CARGO_BUILD_JOBS", "2")
+    env["CARGO_TERM_COLOR"] = "never"
+    return env
+
+
+def cargo(
+    args: list[str], cwd: Path, timeout: float = 1800, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `cargo args` in cwd; the result carries its output for assertion messages."""
+    assert CARGO is not None
+    env = cargo_env()
+    env.update(env_extra or {})
+    return subprocess.run(
+        [CARGO, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_ok(proc: subprocess.CompletedProcess[str], what: str) -> None:
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+
+
+def binary(name: str = CRATE) -> Path:
+    """The debug binary `cargo build` wrote for the crate."""
+    return cargo_target_dir() / "debug" / name
