@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
+# Imported plainly: without Playwright these tests fail, they are never skipped.
+from playwright import sync_api as playwright_api
+
 from scaffold.conventions import load
 from tests.conftest import DEFAULT_CONVENTIONS, HOSTILE
 from tests.docs.browser import ARTIFACTS, CHROMIUM_ARGS, Served, chromium_path, serve_docs
 
 pytestmark = pytest.mark.browser
 
-# Imported plainly: without Playwright these tests fail, they are never skipped.
-from playwright import sync_api as playwright_api  # noqa: E402
 
 PAGES = [
     "index.html",
