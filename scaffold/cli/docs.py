@@ -56,6 +56,7 @@ def build(
 ) -> None:
     """Write the docs as Markdown (OUT/markdown) and an offline HTML site (OUT/site).
 
+    \b
     Examples:
       scaffold docs build
       scaffold docs build --out build/docs --scan services/
@@ -99,6 +100,7 @@ def serve(
 ) -> None:
     """Build the docs and serve the site on the loopback interface until interrupted.
 
+    \b
     Examples:
       scaffold docs serve
       scaffold docs serve --port 0
@@ -133,9 +135,12 @@ def update_markdown_command(
 ) -> None:
     """Rewrite the sections between scaffold-docs marker comments in Markdown files.
 
+    \b
     A section is kept between two comments that stay in place:
     <!-- scaffold-docs:begin NAME --> and <!-- scaffold-docs:end NAME -->.
+    NAME is one of: attributes, span-naming, sampling, privacy, runbook, log-fields.
 
+    \b
     Examples:
       scaffold docs update-markdown README.md docs/
       scaffold docs update-markdown --check
