@@ -159,6 +159,8 @@ def test_search_index_covers_attributes_terms_and_pages() -> None:
     email = next(e for e in index if e["t"] == "app.user.email")  # type: ignore[attr-defined]
     assert email["u"] == "attributes.html#attr-app-user-email"
     assert "e-mail" in email["s"]
+    assert "telemetry.AppUserEmailKey" in email["s"]
+    assert "APP_USER_EMAIL" in email["s"]
 
 
 def test_catalogue_page_only_with_services() -> None:

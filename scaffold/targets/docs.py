@@ -63,7 +63,14 @@ def _search_index(view: dict[str, Any]) -> list[dict[str, str]]:
     entries: list[dict[str, str]] = []
     for a in view["attributes"]:
         text = " ".join(
-            [a["brief"], a["type"], a["pii_text"] if a["sensitive"] else "", *a["examples"]]
+            [
+                a["brief"],
+                a["type"],
+                a["pii_text"] if a["sensitive"] else "",
+                *a["examples"],
+                a["go_key"],
+                a["rust"],
+            ]
         )
         entries.append(
             {"t": a["id"], "k": "attribute", "u": f"attributes.html#{a['anchor']}", "s": text}
