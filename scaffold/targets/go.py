@@ -69,6 +69,7 @@ PACKAGE_NAMES = frozenset(
         "WithMeterProvider",
         "WithMetricReader",
         "WithPropagators",
+        "WithRequestDetails",
         "WithServerAddress",
         "WithServiceVersion",
         "WithSetupLogger",
