@@ -10,6 +10,7 @@ from scaffold.errors import UsageError
 from scaffold.targets.go import check_module_path
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
+    add_requirements,
     direct_requires,
     merge_go_mod,
     merge_go_sum,
@@ -115,9 +116,10 @@ def test_add_into_an_existing_module_builds(tmp_path: Path) -> None:
     )
     module = read_module_path((tmp_path / "go.mod").read_text())
     render_service(ROOT / "conventions" / "observability.yaml", tmp_path, module=module, mode="add")
-    go_mod = tmp_path / "go.mod"
-    go_mod.write_text(merge_go_mod(go_mod.read_text(), direct_requires(b3=False)))
-    (tmp_path / "go.sum").write_text(merge_go_sum("", TEMPLATE_SUM.read_text()))
+    go_mod, go_sum = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
+    (tmp_path / "go.mod").write_text(go_mod)
+    (tmp_path / "go.sum").write_text(go_sum)
+    assert go_sum == merge_go_sum("", TEMPLATE_SUM.read_text())
     assert_ok(run([str(GO), "build", "./..."], tmp_path), "go build after add")
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet after add")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test after add")

@@ -167,3 +167,12 @@ def merge_go_sum(go_sum: str, pinned: str) -> str:
     """The union of two go.sum files' lines, sorted as the go command writes them."""
     lines = {line for line in (go_sum + "\n" + pinned).splitlines() if line.strip()}
     return "\n".join(sorted(lines)) + "\n"
+
+
+def add_requirements(go_mod: str, go_sum: str, *, b3: bool) -> tuple[str, str]:
+    """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
+    requirements merged into go.mod, the pinned checksums merged into go.sum."""
+    from scaffold.resources import templates_root
+
+    pinned_sum = (templates_root() / "go" / "go.sum.j2").read_text(encoding="utf-8")
+    return merge_go_mod(go_mod, direct_requires(b3=b3)), merge_go_sum(go_sum, pinned_sum)
