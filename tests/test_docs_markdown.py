@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 from pymarkdown.api import PyMarkdownApi
 
@@ -102,3 +103,26 @@ def test_markdown_names_each_attribute_with_pii_marked_and_identifiers(tmp_path:
     assert "- **Rust:** `telemetry::attributes::APP_USER_EMAIL`" in entry
     deprecated = text.split('<a id="attr-app-customer-id"></a>', 1)[1].split("<a id=", 1)[0]
     assert "Replaced by [`app.tenant.id`](#attr-app-tenant-id)" in deprecated
+
+
+def test_a_sparse_conventions_file_still_gives_linked_linted_docs(tmp_path: Path) -> None:
+    """No own attributes, glossary, SLOs, routes, tail policies, baggage or retention."""
+    data = yaml.safe_load(DEFAULT_CONVENTIONS.read_text(encoding="utf-8"))
+    for key in ("attributes", "glossary", "slos", "logs", "metrics", "collector", "incident"):
+        data.pop(key)
+    for section, key in (
+        ("sampling", "routes"),
+        ("sampling", "tail"),
+        ("propagation", "baggage"),
+        ("privacy", "retention"),
+    ):
+        data[section].pop(key)
+    data["resource"] = [r for r in data["resource"] if not r["key"].startswith("acme.")]
+    sparse = tmp_path / "observability.yaml"
+    sparse.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = build_docs(conventions=sparse, out=tmp_path / "docs")
+    broken, _ = broken_links(result.markdown_dir)
+    assert broken == []
+    assert lint(result.markdown_dir) == []
+    attributes = (result.markdown_dir / "attributes.md").read_text(encoding="utf-8")
+    assert "`http.route`" in attributes
