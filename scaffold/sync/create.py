@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
-from scaffold.sync.atomic import FaultHook, apply_ops
+from scaffold.sync.atomic import FaultHook, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, new_lock
 from scaffold.sync.plan import plan_sync
 from scaffold.sync.results import ApplyResult, Status
@@ -33,6 +33,7 @@ def create_service(
     merge base (the next `update` merges template changes into it). A `dest` that already
     holds a lock is refused: it is updated with `scaffold update`.
     """
+    recover(dest)  # a first render a crash interrupted is rolled back first
     if (dest / LOCK_NAME).exists():
         raise UsageError(
             f"{dest} is already a scaffold service ({LOCK_NAME} exists); "

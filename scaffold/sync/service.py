@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.render import Rendered, render_target
-from scaffold.sync.atomic import FaultHook, apply_ops
+from scaffold.sync.atomic import JOURNAL, FaultHook, apply_ops, recover
 from scaffold.sync.lock import (
     LOCK_NAME,
     Lock,
@@ -114,6 +114,7 @@ def update_service(
     the tree and lock untouched, so one broken service does not stop a monorepo run.
     """
     try:
+        recover(root)  # an update a crash interrupted is rolled back first
         plan = _plan(root, _prepare(root, ctx), force=force)
     except (ScaffoldError, OSError) as exc:
         return ApplyResult(root=root, status=Status.FAILED, error=str(exc))
@@ -147,6 +148,11 @@ def update_service(
 
 def check_service(root: Path, ctx: RenderContext) -> CheckResult:
     """Render in memory and compare: every file an update would touch, and why."""
+    if (root / JOURNAL).exists():
+        return CheckResult(
+            root=root,
+            drift=(Drift(JOURNAL, "an update was interrupted; `scaffold update` rolls it back"),),
+        )
     try:
         prepared = _prepare(root, ctx)
         plan = _plan(root, prepared, force=False)

@@ -143,3 +143,66 @@ def test_apply_ops_restores_modes_and_removes_created_folders(tmp_path: Path) ->
     assert not doomed.exists()
     assert (tmp_path / "new/deep/file.txt").read_bytes() == b"new\n"
     assert sorted(p.name for p in (tmp_path / "bin").iterdir()) == ["run.sh"]
+
+
+CRASHING_UPDATE = """
+import importlib.util, os, signal, sys
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("scaffold.targets.syncdemo", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+sys.modules["scaffold.targets.syncdemo"] = module
+from scaffold.sync import update_services
+stage, fail_at, seen = sys.argv[4], int(sys.argv[5]), []
+def hook(s, path):
+    if s == stage:
+        seen.append(path)
+        if len(seen) == fail_at + 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+update_services([Path(sys.argv[2])], templates_dir=Path(sys.argv[3]), hook=hook)
+"""
+
+
+@pytest.mark.parametrize(
+    ("stage", "fail_at"), [("stage", 2), ("commit", 0), ("commit", 3), ("commit", 6)]
+)
+def test_a_killed_update_is_rolled_back_by_the_next_one(
+    tmp_path: Path, conventions: Path, stage: str, fail_at: int
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from scaffold.sync import check_services
+    from scaffold.sync.atomic import JOURNAL, recover
+
+    from .conftest import FIXTURES, new_service
+
+    twin = tmp_path / "twin"
+    new_service(twin, conventions)
+    service = tmp_path / "svc"
+    new_service(service, conventions)
+    before = prepare(service, conventions)
+    (twin / "cmd/payments/main.go").write_bytes(before["cmd/payments/main.go"])
+    update_services([twin], templates_dir=TEMPLATES)
+
+    args = [str(FIXTURES / "syncdemo_target.py"), str(service), str(TEMPLATES), stage, str(fail_at)]
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHING_UPDATE, *args],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert (service / JOURNAL).is_file()
+    assert snapshot(service) != before  # the crash left the service mid-way...
+    [checked] = check_services([service], templates_dir=TEMPLATES).services
+    assert [d.path for d in checked.drift] == [JOURNAL]
+
+    assert recover(service)  # ...and the journal puts it back byte for byte
+    assert snapshot(service) == before
+    assert not recover(service)
+
+    [result] = update_services([service], templates_dir=TEMPLATES).services
+    assert result.status is Status.UPDATED
+    assert snapshot(service) == snapshot(twin)
