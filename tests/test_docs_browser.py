@@ -54,6 +54,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
+def monorepo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Two real services made by `new_service` (Go and Rust), one edited by hand."""
+    from scaffold.conventions import locate
+    from scaffold.services import new_service
+
+    repo = tmp_path_factory.mktemp("monorepo")
+    located = locate(DEFAULT_CONVENTIONS)
+    new_service(
+        name="payments", lang="go", dest=repo / "services" / "payments", conventions=located
+    )
+    new_service(name="search", lang="rust", dest=repo / "services" / "search", conventions=located)
+    edited = repo / "services" / "search" / "src" / "telemetry" / "attributes.rs"
+    edited.write_text(edited.read_text(encoding="utf-8") + "// a hand edit\n", encoding="utf-8")
+    with serve_docs(DEFAULT_CONVENTIONS, repo, scan=repo) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serve_docs(HOSTILE, tmp_path_factory.mktemp("serve-hostile")) as served:
         yield served
@@ -260,6 +278,56 @@ def test_copy_buttons_copy_the_snippet(watched: Watched) -> None:
     )
     assert page.evaluate("navigator.clipboard.readText()") == code
     assert watched.problems == []
+
+
+def test_search_results_follow_the_keyboard(watched: Watched) -> None:
+    page = watched.goto("index.html")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search"
+    page.keyboard.type("tenant")
+    page.wait_for_selector("#search-results a")
+    second = results(page)[1]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    selected = page.eval_on_selector(
+        "#search-results a[aria-selected='true'] .title", "e => e.textContent"
+    )
+    assert selected == second[0]
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/*.html#*")
+    page.wait_for_load_state("load")
+    assert target_id(page) is not None
+    assert page.inner_text(f"#{target_id(page)}").find(second[0]) >= 0
+    assert watched.problems == []
+
+
+def test_service_catalogue_shows_each_service_and_whether_it_is_in_sync(
+    browser: Any, monorepo_site: Served
+) -> None:
+    w = Watched(browser, monorepo_site.url)
+    try:
+        page = w.goto("index.html")
+        assert "services.html" in page.eval_on_selector_all(
+            ".side a", "els => els.map(a => a.getAttribute('href'))"
+        )
+        page = w.goto("services.html#service-services-search")
+        assert target_id(page) == "service-services-search"
+        rows = page.eval_on_selector_all(
+            "table.services tbody tr",
+            "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))",
+        )
+        by_name = {r[0].split()[0]: r for r in rows}
+        assert set(by_name) == {"payments", "search"}
+        assert by_name["payments"][1] == "go" and by_name["payments"][4] == "in sync"
+        assert by_name["search"][1] == "rust"
+        assert by_name["search"][4].startswith("out of sync out of sync: ")
+        assert "src/telemetry/attributes.rs" in by_name["search"][4]
+        page.fill("#search", "payments")
+        page.wait_for_selector("#search-results a")
+        assert ("payments", "service") in results(page)
+        assert w.problems == []
+    finally:
+        w.close()
 
 
 def test_screenshot_is_saved(watched: Watched) -> None:

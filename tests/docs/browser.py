@@ -49,7 +49,7 @@ class Served:
 
 
 @contextmanager
-def serve_docs(conventions: Path, cwd: Path) -> Iterator[Served]:
+def serve_docs(conventions: Path, cwd: Path, scan: Path | None = None) -> Iterator[Served]:
     """Run `scaffold docs serve --port 0` and yield its address; stop it by its pid."""
     command = [
         sys.executable,
@@ -58,7 +58,7 @@ def serve_docs(conventions: Path, cwd: Path) -> Iterator[Served]:
         "serve",
         "--port",
         "0",
-        "--no-scan",
+        *(["--scan", str(scan)] if scan else ["--no-scan"]),
         "--conventions",
         str(conventions),
     ]
