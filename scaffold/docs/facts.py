@@ -84,7 +84,7 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "db",
         "Database",
         "client",
-        "Every database call made through the generated span helper, with the system, "
+        "Every database call made through the generated span function, with the system, "
         "operation and collection; query text only where the conventions allow it.",
         "An error returned by the driver sets the span status to error and error.type.",
         "db_duration",
@@ -100,7 +100,7 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "messaging_producer",
         "Message producer",
         "producer",
-        "Every message sent through the generated producer helper; the context is written "
+        "Every message sent through the generated producer function; the context is written "
         "into the message headers.",
         "A failed send sets the span status to error.",
     ),
@@ -108,7 +108,7 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "messaging_consumer",
         "Message consumer",
         "consumer",
-        "Every message processed through the generated consumer helper; the span continues "
+        "Every message processed through the generated consumer function; the span continues "
         "the producer's trace from the message headers.",
         "An error returned by the handler sets the span status to error.",
     ),
