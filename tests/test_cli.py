@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult
 
-COMMANDS = ["init", "validate", "schema", "new", "add"]
+COMMANDS = ["init", "validate", "schema", "new", "add", "update", "check", "docs"]
 
 
 def test_help_lists_every_command_with_an_example(cli: Callable[..., CliResult]) -> None:

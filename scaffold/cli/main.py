@@ -7,7 +7,7 @@ import sys
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, ui
+from scaffold.cli import core, docs, sync, ui
 from scaffold.errors import ScaffoldError
 
 HELP = """\
@@ -22,6 +22,9 @@ Examples:
   scaffold new payments --lang go               a runnable Go service, instrumented
   scaffold new checkout --lang rust             a runnable Rust (axum) service
   scaffold add --lang go                        instrument an existing Go module
+  scaffold update services/                     every service follows the conventions
+  scaffold check services/ --json               CI: exit 1 on drift, naming each file
+  scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
 Exit codes: 0 ok, 1 a check failed (drift, conflicts), 2 bad input.
@@ -64,9 +67,25 @@ COMMANDS = (
     (core.schema, "Print the JSON Schema: scaffold schema > s.json"),
     (core.new, "Create a service: scaffold new NAME --lang go|rust"),
     (core.add, "Instrument a module/crate: scaffold add --lang go"),
+    (sync.update, "Follow the conventions: scaffold update [PATH...]"),
+    (sync.check, "CI drift check: scaffold check [PATH...] --json"),
 )
 for command, short in COMMANDS:
     app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)
+DOCS_HELP = """Glossary and conventions docs: Markdown and a searchable offline HTML site.
+
+\b
+Examples:
+  scaffold docs build --out site/
+  scaffold docs serve --port 8000
+  scaffold docs update-markdown README.md --check
+"""
+app.add_typer(
+    docs.docs_app,
+    name="docs",
+    help=DOCS_HELP,
+    short_help="Glossary docs: scaffold docs build|serve",
+)
 
 
 def run(argv: list[str] | None = None) -> int:
