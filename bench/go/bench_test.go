@@ -79,11 +79,13 @@ func run(b *testing.B, h http.Handler) {
 	}
 }
 
-func generated(b *testing.B, sampled bool) http.Handler {
+func generated(b *testing.B, sampled bool, extra ...telemetry.Option) http.Handler {
 	p := newProviders(b, sampled)
-	return telemetry.NewHandler(newMux(),
+	opts := []telemetry.Option{
 		telemetry.WithTracerProvider(p.tp), telemetry.WithMeterProvider(p.mp),
-		telemetry.WithPropagators(propagators), telemetry.WithServerAddress("127.0.0.1", 8080))
+		telemetry.WithPropagators(propagators), telemetry.WithServerAddress("127.0.0.1", 8080),
+	}
+	return telemetry.NewHandler(newMux(), append(opts, extra...)...)
 }
 
 func contrib(b *testing.B, sampled bool) http.Handler {
@@ -93,8 +95,11 @@ func contrib(b *testing.B, sampled bool) http.Handler {
 		otelhttp.WithPropagators(propagators))
 }
 
-func BenchmarkBare(b *testing.B)               { run(b, newMux()) }
-func BenchmarkGeneratedSampled(b *testing.B)   { run(b, generated(b, true)) }
+func BenchmarkBare(b *testing.B)             { run(b, newMux()) }
+func BenchmarkGeneratedSampled(b *testing.B) { run(b, generated(b, true)) }
+func BenchmarkGeneratedSampledDetails(b *testing.B) {
+	run(b, generated(b, true, telemetry.WithRequestDetails()))
+}
 func BenchmarkGeneratedUnsampled(b *testing.B) { run(b, generated(b, false)) }
 func BenchmarkOtelhttpSampled(b *testing.B)    { run(b, contrib(b, true)) }
 func BenchmarkOtelhttpUnsampled(b *testing.B)  { run(b, contrib(b, false)) }
