@@ -287,6 +287,16 @@ def attributes_view(conv: Conventions) -> list[dict[str, Any]]:
     return out
 
 
+SPAN_NAME_SAMPLES = ("", "checkout", "checkout.process orders", "Bad Name!", "x\ny", "a/b {c}")
+
+
+def span_name_samples(pattern: str) -> list[dict[str, object]]:
+    """Names with whether the internal-span pattern accepts them (Go's MatchString is a
+    search, like Python's re.search), for the generated package's own test."""
+    compiled = re.compile(pattern)
+    return [{"name": n, "valid": compiled.search(n) is not None} for n in SPAN_NAME_SAMPLES]
+
+
 def _duration(ms: int) -> str:
     return f"{ms} * time.Millisecond"
 
@@ -370,6 +380,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "db_query_text": "true" if conv.privacy.db_query_text else "false",
         "incident": conv.incident,
         "internal_span_pattern": conv.internal_span_pattern,
+        "span_name_samples": span_name_samples(conv.internal_span_pattern),
         "name_funcs": rules,
         "attributes": attributes_view(conv),
     }
