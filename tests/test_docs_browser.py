@@ -152,6 +152,8 @@ def test_search_finds_an_attribute_by_part_of_its_name(watched: Watched) -> None
     page.fill("#search", "user.em")
     page.wait_for_selector("#search-results a")
     assert results(page)[0] == ("app.user.email", "attribute")
+    mark = page.eval_on_selector("#search-results a .title mark", "m => m.textContent")
+    assert mark == "user.em"
     page.click("#search-results a >> nth=0")
     page.wait_for_url("**/attributes.html#attr-app-user-email")
     assert target_id(page) == "attr-app-user-email"
