@@ -228,6 +228,36 @@ def test_pii_attributes_are_marked(watched: Watched) -> None:
     assert colours[0] != colours[1]
 
 
+def test_attribute_filters_show_pii_own_and_deprecated_entries(watched: Watched) -> None:
+    conv = load(DEFAULT_CONVENTIONS)
+    page = watched.goto("attributes.html")
+
+    def visible() -> set[str]:
+        ids = page.eval_on_selector_all(
+            "article.attribute",
+            "els => els.filter(e => e.checkVisibility())"
+            ".map(e => e.querySelector('h3 code').textContent)",
+        )
+        return set(ids)
+
+    assert visible() == set(conv.registry)
+    page.click(".filters button[data-filter='sensitive']")
+    assert visible() == {a.id for a in conv.sensitive_attributes}
+    assert (
+        page.inner_text(".filter-count")
+        == f"{len(conv.sensitive_attributes)} of {len(conv.registry)} attributes"
+    )
+    page.click(".filters button[data-filter='own']")
+    assert visible() == {a.id for a in conv.attributes}
+    page.click(".filters button[data-filter='deprecated']")
+    assert visible() == {"app.customer.id"}
+    # A deep link to a hidden entry shows everything again and the entry.
+    page.evaluate("window.location.hash = 'attr-http-route'")
+    page.wait_for_function("!document.getElementById('attr-http-route').hidden")
+    assert in_viewport(page, "attr-http-route")
+    assert watched.problems == []
+
+
 def test_every_page_loads_without_console_errors_or_network(watched: Watched) -> None:
     for rel in PAGES:
         page = watched.goto(rel)
