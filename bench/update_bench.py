@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from scaffold.conventions import load  # noqa: E402
 from scaffold.render import RenderOptions, render_target  # noqa: E402
-from scaffold.resources import bundled_conventions  # noqa: E402
+from scaffold.resources import bundled_conventions, templates_root  # noqa: E402
 from scaffold.sync import Status, create_service, update_services  # noqa: E402
 
 COPIER_TEMPLATE = Path(__file__).resolve().parent / "copier_template"
@@ -99,12 +99,12 @@ def as_copier_template(text: str) -> str:
     return "".join(out)
 
 
-def write_template_version(repo: Path, conventions: Path, tag: str) -> None:
+def write_template_version(repo: Path, conventions: Path, tag: str, templates: Path) -> None:
     folder = repo / "template"
     for path in folder.rglob("*"):
         if path.is_file() and not path.name.startswith("{{_copier_conf"):
             path.unlink()
-    rendered = render_target("go", load(conventions), options(PLACEHOLDER))
+    rendered = render_target("go", load(conventions), options(PLACEHOLDER), templates_dir=templates)
     for rel, file in rendered.files.items():
         assert PLACEHOLDER not in rel
         target = folder / f"{rel}.jinja"
@@ -115,14 +115,16 @@ def write_template_version(repo: Path, conventions: Path, tag: str) -> None:
     git(repo, "tag", tag)
 
 
-def copier_services(ws: Path, n: int, v1: Path, v2: Path) -> tuple[list[Path], Path]:
+def copier_services(
+    ws: Path, n: int, v1: Path, v2: Path, templates: Path
+) -> tuple[list[Path], Path]:
     import copier
 
     repo = ws / "copier-template"
     shutil.copytree(COPIER_TEMPLATE, repo)
     git(repo, "init", "-q")
-    write_template_version(repo, v1, "v1")
-    write_template_version(repo, v2, "v2")
+    write_template_version(repo, v1, "v1", templates)
+    write_template_version(repo, v2, "v2", templates)
     roots = []
     for i in range(n):
         name = f"svc{i:03d}"
@@ -165,7 +167,9 @@ def copier_update(roots: list[Path]) -> list[float]:
 # --- scaffold ----------------------------------------------------------------------------
 
 
-def scaffold_services(ws: Path, n: int, conventions: Path, folder: str) -> list[Path]:
+def scaffold_services(
+    ws: Path, n: int, conventions: Path, folder: str, templates: Path
+) -> list[Path]:
     conv = load(conventions)
     roots = []
     for i in range(n):
@@ -174,11 +178,12 @@ def scaffold_services(ws: Path, n: int, conventions: Path, folder: str) -> list[
         opts = options(name)
         create_service(
             dest=root,
-            rendered=render_target("go", conv, opts),
+            rendered=render_target("go", conv, opts, templates_dir=templates),
             conventions_path=conventions,
             conventions_digest=conv.digest,
             target="go",
             options=opts,
+            templates_dir=templates,
         )
         hand_edit(root)
         roots.append(root)
@@ -231,21 +236,25 @@ def main() -> None:
         shutil.copy(v1, v2)
         change_conventions(v2)
 
+        # A snapshot of the templates: both sides render exactly these, whatever happens
+        # to the checkout during the run.
+        templates = ws / "templates"
+        shutil.copytree(templates_root(), templates)
         print(f"setting up {n} services per side in {ws} ...", file=sys.stderr)
-        mono = scaffold_services(ws, n, v1, "scaffold-monorepo")
-        single = scaffold_services(ws, n, v1, "scaffold-single")
-        copier_roots, _repo = copier_services(ws, n, v1, v2)
+        mono = scaffold_services(ws, n, v1, "scaffold-monorepo", templates)
+        single = scaffold_services(ws, n, v1, "scaffold-single", templates)
+        copier_roots, _repo = copier_services(ws, n, v1, v2, templates)
         shutil.copy(v2, v1)  # the conventions change, seen by every scaffold service
 
         start = time.perf_counter()
-        report = update_services([ws / "scaffold-monorepo"])
+        report = update_services([ws / "scaffold-monorepo"], templates_dir=templates)
         mono_s = time.perf_counter() - start
         check_statuses(report.services)
 
         single_times = []
         for root in single:
             start = time.perf_counter()
-            one = update_services([root])
+            one = update_services([root], templates_dir=templates)
             single_times.append(time.perf_counter() - start)
             check_statuses(one.services)
 
