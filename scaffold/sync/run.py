@@ -16,9 +16,18 @@ from scaffold.sync.service import Loader, RenderContext, check_service, update_s
 # Called after each service: (services done, services in total, the service's root).
 Progress = Callable[[int, int, Path], None]
 
-_SKIP_DIRS = frozenset(
-    {STATE_DIR, ".git", ".hg", ".svn", "node_modules", "target", "vendor", ".venv", "__pycache__"}
-)
+_SKIP_DIRS = frozenset({STATE_DIR, ".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
+
+
+def _skipped(folder: Path, name: str) -> bool:
+    """Folders that hold no service: VCS data, caches, build output, vendored modules."""
+    if name in _SKIP_DIRS:
+        return True
+    path = folder / name
+    # Cargo's target/ (and other caches) carry CACHEDIR.TAG; Go's vendor/ has modules.txt.
+    return (path / "CACHEDIR.TAG").is_file() or (
+        name == "vendor" and (path / "modules.txt").is_file()
+    )
 
 
 def find_services(paths: Iterable[Path]) -> list[Path]:
@@ -33,7 +42,7 @@ def find_services(paths: Iterable[Path]) -> list[Path]:
             here = Path(folder)
             if (here / LOCK_NAME).is_file():
                 found.add(here.resolve())
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            dirs[:] = sorted(d for d in dirs if not _skipped(here, d))
     if not found:
         listed = ", ".join(str(p) for p in paths)
         raise UsageError(

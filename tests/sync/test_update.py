@@ -279,3 +279,22 @@ def test_tool_upgrade_flows_through_update(tmp_path: Path, conventions: Path) ->
     assert [(c.path, c.reason) for c in result.changes] == [(SAMPLING, "tool upgraded")]
     assert (root / SAMPLING).read_text().splitlines()[2] == "# ratios per environment"
     assert read_lock(root).templates_digest != old_digest
+
+
+def test_discovery_skips_caches_but_not_services_named_like_them(
+    tmp_path: Path, conventions: Path
+) -> None:
+    from scaffold.sync import find_services
+
+    repo = tmp_path / "repo"
+    wanted = [repo / "target", repo / "vendor", repo / "go" / "api"]
+    for root in wanted:
+        new_service(root, conventions)
+    hidden = [repo / "rust" / "target" / "copy", repo / "go" / "vendor" / "x", repo / ".git" / "y"]
+    for root in hidden:
+        new_service(root, conventions)
+    (repo / "rust" / "target" / "CACHEDIR.TAG").write_text(
+        "Signature: 8a477f597d28d172789f06886806bc55\n"
+    )
+    (repo / "go" / "vendor" / "modules.txt").write_text("# vendored\n")
+    assert find_services([repo]) == sorted(p.resolve() for p in wanted)
