@@ -54,7 +54,8 @@ def serve_docs(conventions: Path, cwd: Path, scan: Path | None = None) -> Iterat
     command = [
         sys.executable,
         "-m",
-        "scaffold.cli.docs",
+        "scaffold",
+        "docs",
         "serve",
         "--port",
         "0",
