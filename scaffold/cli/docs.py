@@ -165,7 +165,3 @@ def update_markdown_command(
         ui.say(
             f"{result.sections} sections in {len(result.files)} files, {len(result.changed)} changed"
         )
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m scaffold.cli.docs`
-    docs_app()
