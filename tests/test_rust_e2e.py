@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -190,3 +191,49 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     changed = [r for r in logs if r.get("message") == "telemetry levers changed"]
     assert changed and changed[0]["tracing_enabled"] is False
     assert any(r.get("message") == "shutting down" for r in logs)
+
+
+def test_shutdown_is_bounded_when_the_collector_is_unreachable(built: Path) -> None:
+    env = cargo_env()
+    env.update(
+        {
+            "DEPLOYMENT_ENVIRONMENT": "dev",
+            "ACME_TEAM": "payments",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1",  # nothing listens there
+            "LISTEN_ADDR": "127.0.0.1:0",
+            "DOWNSTREAM_URL": "http://127.0.0.1:1",
+        }
+    )
+    proc = subprocess.Popen(
+        [str(built)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+    records: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + 30
+        address = ""
+        while not address and time.monotonic() < deadline:
+            try:
+                record = json.loads(lines.get(timeout=0.5))
+            except queue.Empty:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                continue
+            records.append(record)
+            address = record.get("address", "") if record.get("message") == "listening" else ""
+        assert address, records
+        try:
+            _request(f"http://{address}/orders/1", {})
+        except urllib.error.HTTPError as err:
+            assert err.code == 502  # the downstream is unreachable too
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        elapsed = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert code == 0, proc.stderr.read() if proc.stderr else ""
+    # The conventions' shutdown timeout is 5 s: flush and shutdown give up by then.
+    assert elapsed < 20, elapsed

@@ -36,6 +36,9 @@ class Crate:
         return f"{self.name} = {{ {', '.join(fields)} }}"
 
 
+# Duration histograms are bound once per attribute set (see the module's bound.rs).
+_BOUND = "experimental_metrics_bound_instruments"
+
 _TOKIO_FEATURES = ("rt-multi-thread", "macros", "net", "signal", "time", "sync", "fs")
 
 _OTLP_FEATURES = {
@@ -52,9 +55,9 @@ def dependencies(protocol: str) -> tuple[Crate, ...]:
         Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path")),
         Crate("http", "1.5.0"),
         Crate("http-body", "1.0.1"),
-        Crate("opentelemetry", OTEL, False, ("trace", "metrics")),
+        Crate("opentelemetry", OTEL, False, ("trace", "metrics", _BOUND)),
         Crate("opentelemetry-otlp", OTEL, False, _OTLP_FEATURES[protocol]),
-        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics")),
+        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND)),
         Crate("pin-project-lite", "0.2.18"),
         Crate("reqwest", "0.13.5", False),
         Crate("serde_json", "1.0.154"),
@@ -71,7 +74,7 @@ def dev_dependencies() -> tuple[Crate, ...]:
     """The `[dev-dependencies]` of the module's own tests."""
     return (
         Crate("bytes", "1.12.2"),
-        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", "testing")),
+        Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND, "testing")),
         Crate("tower", "0.5.3", False, ("util",)),
     )
 
