@@ -131,11 +131,7 @@ def test_merge_cargo_toml_adds_only_missing_dependencies() -> None:
     assert "serde_json" not in deps and deps["serde-json"] == "1"
     assert deps["opentelemetry"]["version"] == "=" + rust_crates.OTEL
     assert "grpc-tonic" in deps["opentelemetry-otlp"]["features"]
-    assert data["dev-dependencies"]["opentelemetry_sdk"]["features"] == [
-        "trace",
-        "metrics",
-        "testing",
-    ]
+    assert "testing" in data["dev-dependencies"]["opentelemetry_sdk"]["features"]
     assert data["features"] == {"extra": []}
     assert data["package"]["name"] == "shop"
     # Merging again changes nothing.
