@@ -250,6 +250,8 @@ def main() -> None:
         report = update_services([ws / "scaffold-monorepo"], templates_dir=templates)
         mono_s = time.perf_counter() - start
         check_statuses(report.services)
+        first = report.services[0]
+        changed = ", ".join(f"{c.path} ({c.owner}, {c.action})" for c in first.changes)
 
         single_times = []
         for root in single:
@@ -293,6 +295,7 @@ def main() -> None:
         first = next(d for d in differing if d)
         print(f"  first difference: {first[:5]}")
     print(f"copier files with conflict markers: {conflicts}")
+    print(f"files changed per service ({len(first.changes)}): {changed}")
     print(
         f"copier per service: median {1000 * sorted(copier_times)[n // 2]:.0f} ms, "
         f"min {1000 * min(copier_times):.0f} ms, max {1000 * max(copier_times):.0f} ms"
