@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scaffold import __version__
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.render import Rendered, render_target
 from scaffold.sync.atomic import JOURNAL, FaultHook, apply_ops, recover
@@ -74,7 +75,7 @@ def _prepare(root: Path, ctx: RenderContext) -> _Prepared:
     rendered = render_target(old.target, conv, options, templates_dir=ctx.templates_dir)
     meta = replace(
         old,
-        tool_version=_tool_version(),
+        tool_version=__version__,
         templates_digest=templates_digest(old.target, ctx.templates_dir),
         conventions_path=relative_conventions_path(root, conv_file),
         conventions_digest=digest,
@@ -82,12 +83,6 @@ def _prepare(root: Path, ctx: RenderContext) -> _Prepared:
         files={},
     )
     return _Prepared(old, rendered, meta)
-
-
-def _tool_version() -> str:
-    from scaffold import __version__
-
-    return __version__
 
 
 def _plan(root: Path, prepared: _Prepared, *, force: bool) -> Plan:
@@ -113,6 +108,12 @@ def update_service(
     Never raises for a problem of this service: it is reported as `Status.FAILED` with
     the tree and lock untouched, so one broken service does not stop a monorepo run.
     """
+    if dry_run and (root / JOURNAL).exists():
+        return ApplyResult(
+            root=root,
+            status=Status.FAILED,
+            error="an update was interrupted here; run `scaffold update` to roll it back",
+        )
     try:
         recover(root)  # an update a crash interrupted is rolled back first
         plan = _plan(root, _prepare(root, ctx), force=force)
