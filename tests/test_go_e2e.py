@@ -135,7 +135,7 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
             "ACME_TEAM": "payments-team",
             "SERVICE_VERSION": "1.2.3",
             "OTEL_TRACES_EXPORTER": "console",
-            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_METRICS_EXPORTER": "console",
         }
     )
     proc = subprocess.Popen(
@@ -180,8 +180,27 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
             proc.kill()
             proc.wait(timeout=10)
 
-    spans = json_lines(out.all)
+    written = json_lines(out.all)
+    spans = [s for s in written if "SpanContext" in s]
     assert spans, "no spans written on shutdown:\n" + "".join(err.all)
+    metrics = {
+        m["Name"]: m
+        for batch in written
+        if "ScopeMetrics" in batch
+        for scope in batch["ScopeMetrics"]
+        for m in scope["Metrics"]
+    }
+    server_duration = metrics["http.server.request.duration"]
+    assert server_duration["Unit"] == "s"
+    points = server_duration["Data"]["DataPoints"]
+    assert sum(p["Count"] for p in points) == 2
+    for point in points:
+        labels = {a["Key"]: a["Value"]["Value"] for a in point["Attributes"]}
+        assert labels["http.route"] == "/hello/{name}"
+        assert labels["server.address"] == "127.0.0.1"
+        assert labels["http.response.status_code"] == 200
+        assert not {"client.address", "url.path", "url.full", "user_agent.original"} & set(labels)
+    assert "http.client.request.duration" in metrics
     assert not [s for s in spans if s["SpanContext"]["TraceID"] == KILLED_TRACE_ID]
     server = next(s for s in spans if s["SpanKind"] == 2)
     client = next(s for s in spans if s["SpanKind"] == 3)
