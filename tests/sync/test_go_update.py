@@ -68,3 +68,51 @@ def test_go_service_follows_a_conventions_change_and_still_builds(
     assert fmt.stdout == ""
     assert_ok(run(["go", "vet", "./..."], cwd=root), "go vet")
     assert_ok(run(["go", "test", "./..."], cwd=root), "go test")
+
+
+def test_tool_upgrade_merges_into_a_hand_edited_go_file(tmp_path: Path, conventions: Path) -> None:
+    import shutil
+
+    from scaffold.resources import templates_root
+
+    templates = tmp_path / "templates"
+    shutil.copytree(templates_root(), templates)
+    root = tmp_path / "payments"
+    opts = RenderOptions(service_name="payments", target="go", module_path="example.com/payments")
+    conv = load(conventions)
+    create_service(
+        dest=root,
+        rendered=render_target("go", conv, opts, templates_dir=templates),
+        conventions_path=conventions,
+        conventions_digest=conv.digest,
+        target="go",
+        options=opts,
+        templates_dir=templates,
+    )
+    main = root / "main.go"
+    ours = ('envOr("ADDR", "127.0.0.1:8080")', 'envOr("ADDR", "127.0.0.1:9090")')
+    main.write_text(main.read_text().replace(*ours))
+
+    # The next version of the tool: a longer header timeout on the service's server.
+    template = templates / "go" / "main.go.j2"
+    old = "\t\tReadHeaderTimeout: 5 * time.Second,\n\t}\n\tservers :="
+    assert old in template.read_text()
+    template.write_text(template.read_text().replace(old, old.replace("5 *", "10 *")))
+
+    report = update_services([root], templates_dir=templates)
+    [result] = report.services
+    assert result.status is Status.UPDATED, result.error or result.refusals
+    assert [(c.path, c.action, c.reason) for c in result.changes] == [
+        ("main.go", Action.MERGE, "tool upgraded")
+    ]
+    text = main.read_text()
+    assert ours[1] in text and ours[0] not in text
+    assert "ReadHeaderTimeout: 10 * time.Second," in text
+    assert check_services([root], templates_dir=templates).exit_code == 0
+
+    assert GOFMT is not None
+    fmt = run([GOFMT, "-l", "."], cwd=root)
+    assert_ok(fmt, "gofmt -l")
+    assert fmt.stdout == ""
+    assert_ok(run(["go", "vet", "./..."], cwd=root), "go vet")
+    assert_ok(run(["go", "build", "./..."], cwd=root), "go build")
