@@ -33,4 +33,14 @@ fi
 
 cd "$here"
 cargo bench --bench layers -- --noplot --measurement-time 10
+echo
+echo "## wall time (criterion, mean per request)"
 "$python" "$here/report.py" "$CARGO_TARGET_DIR/criterion/layers"
+
+# Instruction counts do not move with machine load; they need valgrind.
+if command -v valgrind >/dev/null 2>&1; then
+  cargo build --release --example requests
+  echo
+  echo "## instructions (valgrind callgrind, per request)"
+  "$python" "$here/instructions.py" "$CARGO_TARGET_DIR/release/examples/requests"
+fi
