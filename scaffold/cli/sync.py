@@ -145,6 +145,12 @@ def update(
     else:
         for result in report.services:
             if result.diff:
+                what = (
+                    "hand edits that --force would overwrite"
+                    if result.status is Status.REFUSED
+                    else "what the update would change"
+                )
+                ui.say(f"==> {_show(result.root)}: {what}")
                 typer.echo(result.diff, nl=False)
         ui.say(_summary(report))
         for result in report.services:
