@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.go.gotools import GO, assert_ok, go_env, needs_go, render_service, run
 
@@ -229,3 +230,61 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
     greeted = next(rec for rec in logs if rec.get("msg") == "greeted")
     assert greeted["trace_id"] == TRACE_ID
     assert greeted["span_id"] == server["SpanContext"]["SpanID"]
+
+
+def test_watched_file_lever_changes_a_running_service(
+    tmp_path: Path, downstream: Downstream
+) -> None:
+    """Conventions with `control: watched_file`: writing the control file switches
+    tracing off in the running service, and the change is logged."""
+    control = tmp_path / "control" / "telemetry.json"
+    control.parent.mkdir()
+    data = yaml.safe_load(CONVENTIONS.read_text(encoding="utf-8"))
+    data["incident"]["control"] = "watched_file"
+    data["incident"]["control_file"] = str(control)
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    service = tmp_path / "svc"
+    files = render_service(conventions, service)
+    assert "AdminHandler" not in files["main.go"]
+    assert_ok(run([str(GO), "build", "-o", "bin/service", "."], service), "go build")
+
+    env = go_env()
+    env.update(
+        {
+            "ADDR": "127.0.0.1:0",
+            "DOWNSTREAM_URL": downstream.url,
+            "DEPLOYMENT_ENVIRONMENT": "dev",
+            "ACME_TEAM": "payments-team",
+            "OTEL_TRACES_EXPORTER": "console",
+            "OTEL_METRICS_EXPORTER": "none",
+        }
+    )
+    proc = subprocess.Popen(
+        [str(service / "bin" / "service")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = Lines(proc.stdout), Lines(proc.stderr)
+        base = "http://" + json.loads(err.wait_for(lambda line: '"listening"' in line))["addr"]
+        get(f"{base}/hello/on", {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"})
+        assert downstream.seen.get(timeout=10)["traceparent"].endswith("-01")
+
+        control.write_text('{"enabled": false}', encoding="utf-8")
+        changed = json.loads(err.wait_for(lambda line: "telemetry levers changed" in line))
+        assert changed["tracing_enabled"] is False and str(control) in changed["source"]
+        get(f"{base}/hello/off", {"traceparent": f"00-{KILLED_TRACE_ID}-{CALLER_SPAN}-01"})
+        assert downstream.seen.get(timeout=10)["traceparent"].endswith("-00")
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        out.thread.join(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    traces = {s["SpanContext"]["TraceID"] for s in json_lines(out.all) if "SpanContext" in s}
+    assert TRACE_ID in traces and KILLED_TRACE_ID not in traces
