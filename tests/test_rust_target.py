@@ -126,9 +126,13 @@ def test_merge_cargo_toml_adds_only_missing_dependencies() -> None:
     merged = rust_crates.merge_cargo_toml(CARGO, "grpc")
     data = tomllib.loads(merged)
     deps = data["dependencies"]
-    assert deps["tokio"] == {"version": "1", "features": ["full"]}  # kept as it was
+    # Kept at its version, with the features the module needs added.
+    assert deps["tokio"]["version"] == "1"
+    assert deps["tokio"]["features"][0] == "full"
+    assert {"macros", "signal", "fs"} <= set(deps["tokio"]["features"])
     assert deps["axum"] == {"version": "0.8"}
     assert "serde_json" not in deps and deps["serde-json"] == "1"
+    assert deps["tracing-subscriber"]["features"] == ["std", "registry"]
     assert deps["opentelemetry"]["version"] == "=" + rust_crates.OTEL
     assert "grpc-tonic" in deps["opentelemetry-otlp"]["features"]
     assert "testing" in data["dev-dependencies"]["opentelemetry_sdk"]["features"]
@@ -136,6 +140,21 @@ def test_merge_cargo_toml_adds_only_missing_dependencies() -> None:
     assert data["package"]["name"] == "shop"
     # Merging again changes nothing.
     assert rust_crates.merge_cargo_toml(merged, "grpc") == merged
+
+
+def test_merge_cargo_toml_adds_features_to_one_line_declarations() -> None:
+    text = (
+        '[package]\nname = "x"\nversion = "0.1.0"\n\n[dependencies]\n'
+        'tower = "0.5"  # a comment\n'
+        'tracing-subscriber = { version = "0.3", default-features = false }\n'
+    )
+    deps = tomllib.loads(rust_crates.merge_cargo_toml(text, "grpc"))["dependencies"]
+    assert deps["tower"] == "0.5"  # tower needs no feature outside tests
+    assert deps["tracing-subscriber"] == {
+        "version": "0.3",
+        "default-features": False,
+        "features": ["std", "registry"],
+    }
 
 
 def test_merge_cargo_toml_creates_missing_tables() -> None:

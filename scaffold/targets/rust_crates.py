@@ -11,6 +11,7 @@ one above opentelemetry's, and all opentelemetry crates share one version.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 
 from scaffold.errors import UsageError
@@ -96,6 +97,50 @@ def _declared(lines: list[str], start: int, end: int) -> set[str]:
     return names
 
 
+def _with_features(line: str, crate: Crate) -> str:
+    """A one-line dependency declaration with the crate's features added, or the line
+    unchanged when it has them all (or is not a one-line declaration)."""
+    key, sep, value = line.partition("=")
+    try:
+        spec = tomllib.loads(f"x = {value}")["x"]
+    except tomllib.TOMLDecodeError:
+        return line
+    if isinstance(spec, str):
+        spec = {"version": spec}
+    if not isinstance(spec, dict):
+        return line
+    have = list(spec.get("features", []))
+    missing = [f for f in crate.features if f not in have]
+    if not missing:
+        return line
+    fields = [f"{k} = {_toml_value(v)}" for k, v in spec.items() if k != "features"]
+    fields.append("features = [" + ", ".join(toml_string(f) for f in have + missing) + "]")
+    return f"{key.rstrip()} {sep} {{ {', '.join(fields)} }}"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return toml_string(value)
+
+
+def _add_features(lines: list[str], start: int, end: int, crates: tuple[Crate, ...]) -> None:
+    wanted = {_normal(c.name): c for c in crates if c.features}
+    for index in range(start, end):
+        match = _KEY.match(lines[index])
+        if not match or not lines[index].split("#", 1)[0].rstrip().endswith(("}", '"', "'")):
+            continue
+        crate = wanted.get(_normal(next(g for g in match.groups() if g)))
+        if crate is not None and "." not in lines[index].split("=", 1)[0]:
+            lines[index] = _with_features(lines[index], crate)
+
+
 def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
     lines = text.splitlines()
     start = end = -1
@@ -116,9 +161,10 @@ def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
         end = len(lines)
     if start >= 0:
         declared |= _declared(lines, start, end)
+        _add_features(lines, start, end, crates)
     missing = [c.toml() for c in crates if _normal(c.name) not in declared]
     if not missing:
-        return text
+        return "\n".join(lines) + "\n"
     if start < 0:
         block = ["", f"[{table}]", *missing]
         return "\n".join([*lines, *block]).strip("\n") + "\n"
@@ -134,8 +180,8 @@ def merge_cargo_toml(text: str, protocol: str) -> str:
     """Cargo.toml `text` with every missing dependency of the generated module added.
 
     Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
-    dotted or `[dependencies.x]` tables) are left untouched, so a service keeps its own
-    versions; the result is checked by building the crate.
+    dotted or `[dependencies.x]` tables) keep their versions; a one-line declaration
+    gets the features the module needs added. Other forms are left as they are.
     """
     if not re.search(r"^\s*\[\s*package\s*\]", text, re.MULTILINE):
         raise UsageError(
