@@ -14,6 +14,9 @@ Rules:
   with `force` the team's file is kept as is and the render becomes its merge base.
 - generated files the render no longer produces are deleted (refused if hand-edited);
   user-owned files it no longer produces are released: kept, and dropped from the lock.
+- a file whose owner changes between template versions: generated -> user-owned is
+  merged with what scaffold last wrote as the base; user-owned -> generated is
+  rewritten if its team never changed it, refused otherwise (as a hand edit).
 """
 
 from __future__ import annotations
@@ -109,16 +112,23 @@ class _Planner:
         entry = self.old.files.get(rel) if self.old else None
         disk = _read(self.root / rel)
         self.locked[rel] = LockedFile("generated", sha256_hex(new), template)
+        if entry is not None and entry.owner == "user":
+            self.plan.base_deletes.append(rel)  # no merge base for a generated file
         if disk == new:
             return
         if disk is None:
             reason = "deleted by hand" if entry else (self.cause if self.old else "new")
             self.change(rel, "generated", Action.CREATE, None, new, reason)
             return
-        if entry is not None and entry.owner == "generated" and sha256_hex(disk) == entry.sha256:
+        if entry is not None and sha256_hex(disk) == entry.sha256:
             self.change(rel, "generated", Action.OVERWRITE, disk, new, self.cause)
             return
-        why = "edited by hand" if entry else "exists, and scaffold did not write it"
+        if entry is None:
+            why = "exists, and scaffold did not write it"
+        elif entry.owner == "user":
+            why = "was user-owned and edited, is generated now"
+        else:
+            why = "edited by hand"
         if self.refuse(rel, why, disk, new):
             self.change(rel, "generated", Action.OVERWRITE, disk, new, f"{why}; --force")
 
@@ -127,6 +137,13 @@ class _Planner:
         tracked = entry is not None and entry.owner == "user"
         disk = _read(self.root / rel)
         base = _read(self.root / base_path(rel)) if tracked else None
+        if (
+            entry is not None
+            and not tracked
+            and disk is not None
+            and sha256_hex(disk) == entry.sha256
+        ):
+            base = disk  # generated until now, untouched: what scaffold wrote is the base
         if base != new:
             self.plan.base_writes[rel] = new
         if disk is None:

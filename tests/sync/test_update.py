@@ -298,3 +298,52 @@ def test_discovery_skips_caches_but_not_services_named_like_them(
     )
     (repo / "go" / "vendor" / "modules.txt").write_text("# vendored\n")
     assert find_services([repo]) == sorted(p.resolve() for p in wanted)
+
+
+def test_a_file_changing_owner_is_handled(tmp_path: Path, conventions: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    from scaffold.conventions import load
+    from scaffold.sync import create_service
+
+    from .conftest import render
+
+    root = tmp_path / "svc"
+    rendered = render(conventions, "payments")
+    create_service(
+        dest=root,
+        rendered=rendered,
+        conventions_path=conventions,
+        conventions_digest=load(conventions).digest,
+        target="syncdemo",
+        options=rendered.options,
+        templates_dir=templates,
+    )
+    (root / "README.md").write_text("# payments, by us\n")
+    manifest = templates / "syncdemo" / "manifest.yaml"
+    text = manifest.read_text()
+    # README.md becomes generated; the sampling file becomes user-owned.
+    text = text.replace(
+        '    path: "README.md"\n    owner: user', '    path: "README.md"\n    owner: generated'
+    )
+    text = text.replace(
+        '    path: "config/sampling.yaml"\n    owner: generated',
+        '    path: "config/sampling.yaml"\n    owner: user',
+    )
+    manifest.write_text(text)
+    [result] = update_services([root], templates_dir=templates).services
+    # The team edited README.md: it is not taken over without --force.
+    assert result.status is Status.REFUSED
+    assert [(r.path, r.reason) for r in result.refusals] == [
+        ("README.md", "was user-owned and edited, is generated now")
+    ]
+    [forced] = update_services([root], templates_dir=templates, force=True).services
+    assert forced.status is Status.UPDATED
+    lock = read_lock(root)
+    assert lock.files["README.md"].owner == "generated"
+    assert lock.files[SAMPLING].owner == "user"
+    assert not (root / ".scaffold/base/README.md").exists()
+    assert (root / ".scaffold/base" / SAMPLING).read_bytes() == (root / SAMPLING).read_bytes()
+    assert not (root / SAMPLING).read_text().startswith("# Code generated")
+    assert (root / "README.md").read_text().startswith("<!-- Code generated")
+    assert update_services([root], templates_dir=templates).services[0].status is Status.UNCHANGED
