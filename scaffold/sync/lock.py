@@ -113,12 +113,23 @@ class Lock:
 
     def conventions_file(self, root: Path) -> Path:
         """The conventions file this service follows, resolved against the service root."""
+        if self.conventions_path.startswith(PACKAGE_PREFIX):
+            return _PACKAGE / self.conventions_path.removeprefix(PACKAGE_PREFIX)
         return Path(os.path.normpath(root / self.conventions_path))
+
+
+# Conventions shipped inside the installed package (the bundled default) are recorded
+# relative to the package, so a lock does not name one machine's virtualenv.
+PACKAGE_PREFIX = "@scaffold/"
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def relative_conventions_path(root: Path, conventions: Path) -> str:
     """How the lock spells the conventions path: relative to the service, POSIX slashes."""
-    rel = os.path.relpath(conventions.resolve(), root.resolve())
+    path = conventions.resolve()
+    if _PACKAGE in path.parents:
+        return PACKAGE_PREFIX + path.relative_to(_PACKAGE).as_posix()
+    rel = os.path.relpath(path, root.resolve())
     return PurePosixPath(Path(rel).as_posix()).as_posix()
 
 

@@ -90,3 +90,21 @@ def test_tool_upgrade_is_named(tmp_path: Path, conventions: Path) -> None:
         "cmd/payments/main.go": "conventions changed, tool upgraded (user-owned, would merge)",
         "config/sampling.yaml": "conventions changed, tool upgraded",
     }
+
+
+def test_conventions_inside_the_installed_package_are_recorded_portably(tmp_path: Path) -> None:
+    from scaffold.sync.lock import _PACKAGE, PACKAGE_PREFIX, Lock, relative_conventions_path
+
+    inside = _PACKAGE / "_conventions" / "observability.yaml"
+    rel = relative_conventions_path(tmp_path / "svc", inside)
+    assert rel == PACKAGE_PREFIX + "_conventions/observability.yaml"
+    lock = Lock("0", "d", "go", rel, "x", render(bundled(), "p").options)
+    assert lock.conventions_file(tmp_path / "anywhere") == inside
+    outside = tmp_path / "platform" / "observability.yaml"
+    assert relative_conventions_path(tmp_path / "svc", outside) == "../platform/observability.yaml"
+
+
+def bundled() -> Path:
+    from scaffold.resources import bundled_conventions
+
+    return bundled_conventions()
