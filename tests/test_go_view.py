@@ -115,3 +115,20 @@ def test_variant_compiles_and_its_tests_pass(variant: Path, tmp_path: Path) -> N
     assert "AdminHandler()" not in files["main.go"]
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test")
+
+
+def test_module_path_defaults_from_the_service_name() -> None:
+    from scaffold.errors import UsageError
+    from scaffold.targets.go import service_module
+
+    assert service_module(RenderOptions(service_name="Pay Ments!", target="go")) == (
+        "example.com/pay-ments"
+    )
+    assert (
+        service_module(RenderOptions(service_name="x", target="go", module_path="acme.io/x"))
+        == "acme.io/x"
+    )
+    with pytest.raises(UsageError):
+        service_module(RenderOptions(service_name="../..", target="go"))
+    with pytest.raises(UsageError):
+        service_module(RenderOptions(service_name="x", target="go", module_path="../escape"))
