@@ -76,6 +76,8 @@ def dev_dependencies() -> tuple[Crate, ...]:
     return (
         Crate("bytes", "1.12.2"),
         Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND, "testing")),
+        Crate("tonic", "0.14.9", False, ("transport", "router", "codegen")),
+        Crate("tonic-health", "0.14.9"),
         Crate("tower", "0.5.3", False, ("util",)),
     )
 

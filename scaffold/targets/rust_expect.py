@@ -31,6 +31,11 @@ TEST_VALUES: dict[str, dict[str, str]] = {
         "rpc.method": "Get",
         "server.address": "127.0.0.1",
     },
+    "tonic": {
+        "rpc.system": "grpc",
+        "rpc.service": "grpc.health.v1.Health",
+        "rpc.method": "Check",
+    },
     "db": {
         "db.system.name": "postgresql",
         "db.operation.name": "SELECT",
@@ -59,12 +64,16 @@ def render_name(
     return "".join(p["value"] if p["kind"] == "Text" else values.get(p["value"], "") for p in parts)
 
 
+# Test cases named other than their boundary.
+_BOUNDARY_OF = {"http_server_fallback": "http_server", "tonic": "rpc_server"}
+
+
 def expected_names(rules: list[dict[str, Any]]) -> dict[str, str]:
     """Expected span names per test case (`http_server`, `http_server_fallback`, ...)."""
     by_boundary = {r["boundary"]: r for r in rules}
     out: dict[str, str] = {}
     for case, values in TEST_VALUES.items():
-        rule = by_boundary[case.removesuffix("_fallback")]
+        rule = by_boundary[_BOUNDARY_OF.get(case, case)]
         out[case] = render_name(rule["template"], rule["fallback"], values)
     return out
 
