@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import naming
 from scaffold.conventions import Located, load
+from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions, render_target
 from scaffold.sync.create import create_service
 from scaffold.sync.results import ApplyResult
+from scaffold.targets import go_modules, rust_crates
 
 LANGUAGES = ("go", "rust")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -24,6 +27,8 @@ class ServiceResult:
     dest: Path
     options: RenderOptions
     result: ApplyResult
+    # Project files `add` extended so the generated code builds (go.mod, Cargo.toml, ...).
+    edited: tuple[str, ...] = ()
 
 
 def check_service_name(name: str) -> str:
@@ -88,11 +93,48 @@ def _crate_name_of(dest: Path) -> str:
     raise UsageError(f"{cargo}: no [package] name")
 
 
+def _dependency_edits(opts: RenderOptions, dest: Path, conv: Conventions) -> dict[str, str]:
+    """New text of the project files that must name the generated code's dependencies."""
+    if opts.target == "go":
+        go_mod = (dest / "go.mod").read_text(encoding="utf-8")
+        go_sum_path = dest / "go.sum"
+        go_sum = go_sum_path.read_text(encoding="utf-8") if go_sum_path.is_file() else ""
+        new_mod, new_sum = go_modules.add_requirements(
+            go_mod, go_sum, b3="b3" in conv.propagation.propagators
+        )
+        edits = {"go.mod": new_mod, "go.sum": new_sum}
+    else:
+        cargo = (dest / "Cargo.toml").read_text(encoding="utf-8")
+        edits = {"Cargo.toml": rust_crates.merge_cargo_toml(cargo, conv.export.protocol)}
+    return {
+        name: text
+        for name, text in edits.items()
+        if not (dest / name).is_file() or (dest / name).read_text(encoding="utf-8") != text
+    }
+
+
+def _write_edits(dest: Path, edits: dict[str, str]) -> None:
+    """Write each edit through a temporary file and a rename; all files are staged first."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in edits.items():
+            target = dest / name
+            tmp = target.with_name(f".{target.name}.scaffold-tmp")
+            tmp.write_text(text, encoding="utf-8")
+            staged.append((tmp, target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+
+
 def _render_and_write(
     *, conventions: Located, dest: Path, opts: RenderOptions, force: bool, dry_run: bool
 ) -> ServiceResult:
     conv = load(conventions.path)
     rendered = render_target(opts.target, conv, opts)
+    edits = _dependency_edits(opts, dest, conv) if opts.mode == "add" else {}
     result = create_service(
         dest=dest,
         rendered=rendered,
@@ -103,7 +145,9 @@ def _render_and_write(
         force=force,
         dry_run=dry_run,
     )
-    return ServiceResult(conventions, dest, opts, result)
+    if not dry_run:
+        _write_edits(dest, edits)
+    return ServiceResult(conventions, dest, opts, result, tuple(sorted(edits)))
 
 
 def new_service(

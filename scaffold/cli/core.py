@@ -12,6 +12,7 @@ from scaffold.conventions import FILE_NAME, load, locate
 from scaffold.errors import ConventionsError
 from scaffold.services import LANGUAGES, ServiceResult, add_service, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
+from scaffold.sync.results import Status
 
 ConventionsOpt = Annotated[
     Path | None,
@@ -151,16 +152,21 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> None:
                 "dir": str(outcome.dest),
                 "conventions": str(outcome.conventions.path),
                 "result": result.to_json(),
+                "edited": list(outcome.edited),
             }
         )
         return
     if result.diff:
         typer.echo(result.diff, nl=False)
     count = len(result.changes)
-    done = "would write" if result.diff or str(result.status) == "would-update" else verb
+    dry = result.status is Status.WOULD_UPDATE
+    done = "would write" if dry else verb
     ui.say(
-        f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} ({outcome.options.target})"
+        f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} "
+        f"({outcome.options.target})"
     )
+    for name in outcome.edited:
+        ui.say(f"{outcome.dest / name}: {'would add' if dry else 'added'} dependencies")
 
 
 def new(
