@@ -55,6 +55,22 @@ OUR_HANDLER = (
 GIT_TIMEOUT_S = 120
 
 
+class ProcessCounter:
+    """Counts the processes this Python process starts (copier runs git through them)."""
+
+    count = 0
+
+    @classmethod
+    def install(cls) -> None:
+        original = subprocess.Popen.__init__
+
+        def counting(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+            cls.count += 1
+            original(self, *args, **kwargs)
+
+        subprocess.Popen.__init__ = counting  # type: ignore[method-assign]
+
+
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", *args],
@@ -246,9 +262,12 @@ def main() -> None:
         copier_roots, _repo = copier_services(ws, n, v1, v2, templates)
         shutil.copy(v2, v1)  # the conventions change, seen by every scaffold service
 
+        ProcessCounter.install()
+        spawned = ProcessCounter.count
         start = time.perf_counter()
         report = update_services([ws / "scaffold-monorepo"], templates_dir=templates)
         mono_s = time.perf_counter() - start
+        ours_spawned = ProcessCounter.count - spawned
         check_statuses(report.services)
         first = report.services[0]
         changed = ", ".join(f"{c.path} ({c.owner}, {c.action})" for c in first.changes)
@@ -260,7 +279,9 @@ def main() -> None:
             single_times.append(time.perf_counter() - start)
             check_statuses(one.services)
 
+        spawned = ProcessCounter.count
         copier_times = copier_update(copier_roots)
+        copier_spawned = ProcessCounter.count - spawned
         copier_s = sum(copier_times)
 
         differing = [same_trees(mono[i], copier_roots[i]) for i in range(n)]
@@ -295,6 +316,10 @@ def main() -> None:
         first = next(d for d in differing if d)
         print(f"  first difference: {first[:5]}")
     print(f"copier files with conflict markers: {conflicts}")
+    print(
+        f"processes started per service: scaffold {ours_spawned / n:.1f}, "
+        f"copier {copier_spawned / n:.1f}"
+    )
     print(f"files changed per service ({len(first.changes)}): {changed}")
     print(
         f"copier per service: median {1000 * sorted(copier_times)[n // 2]:.0f} ms, "
