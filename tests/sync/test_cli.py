@@ -115,3 +115,26 @@ def test_no_service_is_bad_input(app: typer.Typer, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(tmp_path)])
     assert isinstance(result.exception, UsageError)
     assert "no scaffold service under" in str(result.exception)
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert sync_cli._progress(True) is None
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    assert sync_cli._progress(False) is None
+    draw = sync_cli._progress(True)
+    assert draw is not None
+    draw(1, 4, Path("services/a"))
+    draw(4, 4, Path("services/d"))
+    text = screen.getvalue()
+    assert "\r[######------------------] 1/4 services/a" in text
+    assert "\r[########################] 4/4 services/d" in text
+    assert text.endswith("\n") and text.count("\n") == 1
