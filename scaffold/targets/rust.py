@@ -263,6 +263,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "db_duration": conv.metrics.db_duration,
             "buckets": [_float(b) for b in conv.metrics.duration_buckets],
             "export_interval_ms": conv.metrics.export_interval.ms,
+            "cardinality_limit": conv.metrics.cardinality_limit,
         },
         "name_rules": rules,
         "internal_span_pattern": conv.internal_span_pattern,
