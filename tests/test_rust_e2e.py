@@ -95,6 +95,7 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
             "DEPLOYMENT_ENVIRONMENT": "prod",  # ratio 0.1: only the sampled parent decides
             "ACME_TEAM": "payments",
             "OTEL_TRACES_EXPORTER": "console",
+            "OTEL_METRICS_EXPORTER": "none",
             "OTEL_BSP_SCHEDULE_DELAY": "50",
             "LISTEN_ADDR": "127.0.0.1:0",
             "DOWNSTREAM_URL": downstream.url,
@@ -166,6 +167,9 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     assert attrs["http.route"] == "/orders/{id}"
     assert attrs["http.response.status_code"] == 200  # an integer, not a string
     assert attrs["url.path"] == "/orders/42"
+    # The peer is personal data in the registry: hashed before export.
+    assert attrs["client.address"] == hashlib.sha256(b"127.0.0.1").hexdigest()
+    assert isinstance(attrs["client.port"], int)
     assert server_span["status"] == "unset"
 
     # The outgoing call is a child span and carries the context.
