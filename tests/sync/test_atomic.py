@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scaffold.sync import Status, update_services
 from scaffold.sync.atomic import Delete, Write, apply_ops
@@ -206,3 +208,58 @@ def test_a_killed_update_is_rolled_back_by_the_next_one(
     [result] = update_services([service], templates_dir=TEMPLATES).services
     assert result.status is Status.UPDATED
     assert snapshot(service) == snapshot(twin)
+
+
+PATHS = [f"{d}{n}" for d in ("", "d1/", "d1/d2/", "d3/") for n in ("f1", "f2.go", "f3 x")]
+
+
+@st.composite
+def transactions(draw: st.DrawFn) -> tuple[dict[str, bytes], list[Write | Delete], int | None]:
+    existing = draw(st.dictionaries(st.sampled_from(PATHS), st.binary(max_size=20), max_size=6))
+    targets = draw(st.lists(st.sampled_from(PATHS), unique=True, min_size=1, max_size=8))
+    ops: list[Write | Delete] = []
+    for path in targets:
+        if draw(st.booleans()):
+            ops.append(Write(path, draw(st.binary(max_size=20))))
+        else:
+            ops.append(Delete(path))
+    steps = sum(isinstance(op, Write) for op in ops) + len(ops)
+    fail_at = draw(st.one_of(st.none(), st.integers(0, steps - 1)))
+    return existing, ops, fail_at
+
+
+@settings(max_examples=150, deadline=None)
+@given(transactions())
+def test_apply_ops_is_all_or_nothing(case: tuple[dict[str, bytes], list[Any], int | None]) -> None:
+    import tempfile
+
+    existing, ops, fail_at = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "svc"
+        root.mkdir()
+        for rel, data in existing.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        before = snapshot(root)
+        dirs_before = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_dir())
+        steps: list[str] = []
+
+        def hook(stage: str, path: str) -> None:
+            steps.append(path)
+            if fail_at is not None and len(steps) == fail_at + 1:
+                raise Fault(path)
+
+        if fail_at is not None:
+            with pytest.raises(Fault):
+                apply_ops(root, ops, hook=hook)
+            assert snapshot(root) == before
+            assert sorted(p.relative_to(root) for p in root.rglob("*") if p.is_dir()) == dirs_before
+            return
+        apply_ops(root, ops, hook=hook)
+        expected = dict(before)
+        for op in ops:
+            if isinstance(op, Write):
+                expected[op.path] = op.content
+            else:
+                expected.pop(op.path, None)
+        assert snapshot(root) == expected
