@@ -25,11 +25,13 @@ import json
 import os
 import secrets
 import shutil
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold.errors import UsageError
 from scaffold.sync.lock import STATE_DIR
 
 FaultHook = Callable[[str, str], None]
@@ -70,13 +72,40 @@ def _missing_parents(root: Path, rels: Sequence[str]) -> list[str]:
 
 
 def _write_journal(root: Path, data: dict[str, Any]) -> None:
+    """Write the journal whole, and only if no other one is there (one update at a time)."""
     path = root / JOURNAL
     temp = path.with_name(f".journal.{data['token']}.scaffold-tmp")
-    with open(temp, "xb") as handle:
-        handle.write(json.dumps(data, indent=1).encode())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    try:
+        with open(temp, "xb") as handle:
+            handle.write(json.dumps(data, indent=1).encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError as exc:
+            raise Busy(f"{root}: another scaffold is changing this service right now") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+class Busy(UsageError):
+    """Another process is applying changes to the same service."""
+
+
+def _owner_alive(data: dict[str, Any]) -> bool:
+    if data.get("host") != socket.gethostname():
+        return True  # cannot tell: treat as alive
+    pid = data.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _play_back(root: Path, data: dict[str, Any]) -> None:
@@ -118,11 +147,16 @@ def recover(root: Path) -> bool:
     except FileNotFoundError:
         return False
     except (OSError, ValueError):
-        # The journal is written to a temporary file and renamed: a torn journal means
-        # the transaction never started changing files.
+        # The journal is written whole to a temporary file, then linked into place: a
+        # torn journal means the transaction never started changing files.
         with contextlib.suppress(OSError):
             path.unlink()
         return True
+    if _owner_alive(data):
+        raise Busy(
+            f"{root}: another scaffold (pid {data.get('pid')} on {data.get('host')}) is "
+            "changing this service; run again when it has finished"
+        )
     _play_back(root, data)
     return True
 
@@ -177,6 +211,8 @@ def apply_ops(root: Path, ops: Sequence[Op], *, hook: FaultHook | None = None) -
     writes = [op for op in ops if isinstance(op, Write)]
     data: dict[str, Any] = {
         "token": token,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
         "ops": [{"path": op.path, "existed": _exists(root / op.path)} for op in ops],
         "created_dirs": _missing_parents(root, [JOURNAL, *(op.path for op in writes)]),
     }

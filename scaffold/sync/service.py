@@ -112,7 +112,8 @@ def update_service(
         return ApplyResult(
             root=root,
             status=Status.FAILED,
-            error="an update was interrupted here; run `scaffold update` to roll it back",
+            error="an update is running or was interrupted here; "
+            "`scaffold update` rolls back an interrupted one",
         )
     try:
         recover(root)  # an update a crash interrupted is rolled back first
@@ -152,7 +153,13 @@ def check_service(root: Path, ctx: RenderContext) -> CheckResult:
     if (root / JOURNAL).exists():
         return CheckResult(
             root=root,
-            drift=(Drift(JOURNAL, "an update was interrupted; `scaffold update` rolls it back"),),
+            drift=(
+                Drift(
+                    JOURNAL,
+                    "an update is running or was interrupted; `scaffold update` rolls back "
+                    "an interrupted one",
+                ),
+            ),
         )
     try:
         prepared = _prepare(root, ctx)

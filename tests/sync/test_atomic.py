@@ -263,3 +263,35 @@ def test_apply_ops_is_all_or_nothing(case: tuple[dict[str, bytes], list[Any], in
             else:
                 expected.pop(op.path, None)
         assert snapshot(root) == expected
+
+
+def test_a_running_update_is_never_rolled_back_by_another(service: Path, conventions: Path) -> None:
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from scaffold.sync.atomic import JOURNAL
+
+    before = prepare(service, conventions)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        journal = {
+            "token": "0badc0de",
+            "pid": other.pid,
+            "host": socket.gethostname(),
+            "ops": [{"path": "config/sampling.yaml", "existed": True}],
+            "created_dirs": [],
+        }
+        (service / JOURNAL).write_text(json.dumps(journal))
+        [result] = update_services([service], templates_dir=TEMPLATES).services
+        assert result.status is Status.FAILED
+        assert f"another scaffold (pid {other.pid}" in result.error
+        assert snapshot(service) == {**before, JOURNAL: (service / JOURNAL).read_bytes()}
+    finally:
+        other.kill()
+        other.wait(timeout=30)
+    # Its owner is gone: the next update rolls the journal back, then updates.
+    [result] = update_services([service], templates_dir=TEMPLATES).services
+    assert result.status is Status.UPDATED
+    assert not (service / JOURNAL).exists()
