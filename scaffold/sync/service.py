@@ -138,7 +138,7 @@ def update_service(
         )
     try:
         apply_ops(root, plan.ops(), hook=hook)
-    except OSError as exc:
+    except (OSError, ScaffoldError) as exc:
         return ApplyResult(
             root=root, status=Status.FAILED, changes=changes, error=f"nothing written: {exc}"
         )
