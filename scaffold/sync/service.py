@@ -139,9 +139,7 @@ def update_service(
     try:
         apply_ops(root, plan.ops(), hook=hook)
     except (OSError, ScaffoldError) as exc:
-        return ApplyResult(
-            root=root, status=Status.FAILED, changes=changes, error=f"nothing written: {exc}"
-        )
+        return ApplyResult(root=root, status=Status.FAILED, error=f"nothing written: {exc}")
     status = (
         Status.CONFLICTS if any(c.action is Action.CONFLICT for c in changes) else Status.UPDATED
     )
