@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.conventions import load
+from scaffold.conventions import load, load_text
 from scaffold.render import RenderOptions
 from scaffold.targets.go import PACKAGE_NAMES, build_view, name_func
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
@@ -101,7 +101,16 @@ def test_name_function_uses_fallback_when_a_part_is_missing() -> None:
 
 
 def test_name_function_default_when_rule_missing() -> None:
-    f = name_func("messaging_consumer", None)
+    text = """
+schema_version: 1
+organisation: {name: Tiny, environments: [prod]}
+resource: [{key: service.name, requirement_level: required, source: service}]
+span_naming: {}
+sampling: {environments: {prod: 1.0}}
+export: {protocol: grpc, endpoint: "http://collector:4317"}
+"""
+    conv = load_text(text, "tiny.yaml")
+    f = name_func("messaging_consumer", conv.span_rules["messaging_consumer"])
     assert f.expr == '"process " + messagingDestinationName'
     assert f.fallback == '"process"'
 

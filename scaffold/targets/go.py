@@ -15,7 +15,7 @@ from typing import Any
 from scaffold import naming
 from scaffold.conventions.model import Attribute, Conventions, NamePart, SpanRule
 from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
-from scaffold.errors import TemplateError, UsageError
+from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import GO_DIRECTIVE, SEMCONV_VERSION, direct_requires
@@ -76,51 +76,9 @@ PACKAGE_NAMES = frozenset(
     ]
 )
 
-# The parameters of each generated span-name function, in order (Go call sites pass
-# them in this order; see templates/go/internal/telemetry/*.go.j2).
-NAME_PARAMS: dict[str, tuple[str, ...]] = {
-    "http_server": (
-        "http.request.method",
-        "http.route",
-        "url.scheme",
-        "server.address",
-        "server.port",
-    ),
-    "http_client": ("http.request.method", "server.address", "server.port", "url.scheme"),
-    "rpc_server": ("rpc.system", "rpc.service", "rpc.method", "server.address"),
-    "rpc_client": ("rpc.system", "rpc.service", "rpc.method", "server.address"),
-    "db": (
-        "db.system.name",
-        "db.namespace",
-        "db.collection.name",
-        "db.operation.name",
-        "db.query.summary",
-        "server.address",
-    ),
-    "messaging_producer": (
-        "messaging.system",
-        "messaging.destination.name",
-        "messaging.operation.name",
-        "messaging.operation.type",
-    ),
-    "messaging_consumer": (
-        "messaging.system",
-        "messaging.destination.name",
-        "messaging.operation.name",
-        "messaging.operation.type",
-        "messaging.consumer.group.name",
-    ),
-}
-
-_DEFAULT_RULES: dict[str, tuple[str, str]] = {
-    "http_server": ("{http.request.method} {http.route}", "{http.request.method}"),
-    "http_client": ("{http.request.method}", "{http.request.method}"),
-    "rpc_server": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "rpc_client": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "db": ("{db.operation.name} {db.collection.name}", "{db.system.name}"),
-    "messaging_producer": ("send {messaging.destination.name}", "send"),
-    "messaging_consumer": ("process {messaging.destination.name}", "process"),
-}
+# Each generated span-name function takes the attributes known when its boundary's span
+# starts, in the order the conventions module lists them (Go call sites pass them so).
+NAME_PARAMS = BOUNDARY_ATTRIBUTES
 
 _SOURCES = {
     "service": "sourceService",
@@ -189,18 +147,11 @@ def _name_expr(parts: tuple[NamePart, ...], params: dict[str, str]) -> str:
     return " + ".join(pieces) if pieces else '""'
 
 
-def name_func(boundary: str, rule: SpanRule | None) -> NameFunc:
+def name_func(boundary: str, rule: SpanRule) -> NameFunc:
     """The Go pieces of one boundary's span-name function."""
-    from scaffold.conventions.checks import parse_template
-
     params = NAME_PARAMS[boundary]
     idents = {a: naming.go_private(a) for a in params}
-    if rule is None:
-        template, fallback = _DEFAULT_RULES[boundary]
-        parts = _parts(parse_template(template)[0])
-        fallback_parts = _parts(parse_template(fallback)[0])
-    else:
-        parts, fallback_parts = rule.parts, rule.fallback_parts
+    parts, fallback_parts = rule.parts, rule.fallback_parts
     needed = sorted({p.attribute for p in parts if p.attribute})
     # An attribute the boundary does not know is always missing: the fallback applies.
     checks = [f'{idents[a]} == ""' if a in idents else "true" for a in needed]
@@ -210,10 +161,6 @@ def name_func(boundary: str, rule: SpanRule | None) -> NameFunc:
         expr=_name_expr(parts, idents),
         fallback=_name_expr(fallback_parts or parts, idents),
     )
-
-
-def _parts(pieces: list[tuple[str, str]]) -> tuple[NamePart, ...]:
-    return tuple(NamePart(text=t, attribute=a) for t, a in pieces)
 
 
 def _doc(attr: Attribute) -> list[str]:
@@ -301,9 +248,6 @@ def _duration(ms: int) -> str:
 
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Go target's view for one service."""
-    for boundary, params in NAME_PARAMS.items():
-        if BOUNDARY_ATTRIBUTES.get(boundary) != params:
-            raise TemplateError(f"the Go span-name parameters of {boundary} are out of date")
     if naming.go_reserved(conv.go_package) or not naming.GO_IDENT.match(conv.go_package):
         raise UsageError(f"codegen.go_package {conv.go_package!r} is not a usable Go package name")
     module = service_module(opts)
@@ -317,7 +261,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         for a in conv.sensitive_attributes
         if a.pii in conv.privacy.actions and conv.privacy.actions[a.pii].sdk != "keep"
     ]
-    rules = {b: name_func(b, conv.span_rules.get(b)) for b in NAME_PARAMS}
+    rules = {b: name_func(b, conv.span_rules[b]) for b in NAME_PARAMS}
     return {
         "go_package": pkg,
         "module_path": module,

@@ -11,24 +11,11 @@ import re
 from typing import Any
 
 from scaffold import naming
-from scaffold.conventions.checks import parse_template
 from scaffold.conventions.model import Attribute, Conventions, NamePart, SpanRule
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
 from scaffold.targets import rust_crates
 from scaffold.targets.rust_expect import expected_names, sampling_vectors
-
-# Span-name rules used when the conventions name none for a boundary; the same as the
-# Go target's, so both languages name spans alike.
-DEFAULT_RULES: dict[str, tuple[str, str]] = {
-    "http_server": ("{http.request.method} {http.route}", "{http.request.method}"),
-    "http_client": ("{http.request.method}", "{http.request.method}"),
-    "rpc_server": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "rpc_client": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "db": ("{db.operation.name} {db.collection.name}", "{db.system.name}"),
-    "messaging_producer": ("send {messaging.destination.name}", "send"),
-    "messaging_consumer": ("process {messaging.destination.name}", "process"),
-}
 
 # Public names of the module's `attributes` file that attribute constants must not take.
 _TAKEN = frozenset({"ALL"})
@@ -53,17 +40,8 @@ def check_crate_name(name: str) -> str:
     return name
 
 
-def _parts(
-    rule: SpanRule | None, boundary: str
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    if rule is None:
-        template, fallback = DEFAULT_RULES[boundary]
-        parts = tuple(NamePart(text=t, attribute=a) for t, a in parse_template(template)[0])
-        fallback_parts = tuple(
-            NamePart(text=t, attribute=a) for t, a in parse_template(fallback)[0]
-        )
-    else:
-        parts, fallback_parts = rule.parts, rule.fallback_parts or rule.parts
+def _parts(rule: SpanRule) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    parts, fallback_parts = rule.parts, rule.fallback_parts or rule.parts
 
     def out(pieces: tuple[NamePart, ...]) -> list[dict[str, str]]:
         return [
@@ -82,8 +60,8 @@ def _parts(
 def name_rules(conv: Conventions) -> list[dict[str, Any]]:
     """One entry per boundary: its constant name and template/fallback parts."""
     rules = []
-    for boundary in DEFAULT_RULES:
-        template, fallback = _parts(conv.span_rules.get(boundary), boundary)
+    for boundary, rule in conv.span_rules.items():
+        template, fallback = _parts(rule)
         rules.append(
             {
                 "boundary": boundary,
