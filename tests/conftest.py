@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.cli import run
+from scaffold.conventions import load
+from scaffold.render import RenderOptions, render_target
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONVENTIONS = ROOT / "conventions" / "observability.yaml"
@@ -43,6 +45,18 @@ def build_file_tree(root: Path, spec: dict[str, str]) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def write_render(conventions: Path, dest: Path, opts: RenderOptions) -> dict[str, str]:
+    """Render `opts.target` for `conventions` into `dest`; returns {path: content}."""
+    rendered = render_target(opts.target, load(conventions), opts)
+    out: dict[str, str] = {}
+    for rel, rendered_file in rendered.files.items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rendered_file.content, encoding="utf-8")
+        out[rel] = rendered_file.content
+    return out
 
 
 def cargo_target_dir() -> Path:

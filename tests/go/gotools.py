@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
+from tests.conftest import write_render
 
 GO = shutil.which("go")
 GOFMT = shutil.which("gofmt")
@@ -29,16 +29,8 @@ def render_service(
     mode: str = "new",
 ) -> dict[str, str]:
     """Render the Go target for `conventions` into dest; returns {path: content}."""
-    conv = load(conventions)
     opts = RenderOptions(service_name=service, target="go", module_path=module, mode=mode)  # type: ignore[arg-type]
-    rendered = render_target("go", conv, opts)
-    out: dict[str, str] = {}
-    for rel, f in rendered.files.items():
-        path = dest / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f.content, encoding="utf-8")
-        out[rel] = f.content
-    return out
+    return write_render(conventions, dest, opts)
 
 
 def go_env() -> dict[str, str]:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
-from tests.conftest import cargo_target_dir
+from scaffold.render import RenderOptions
+from tests.conftest import cargo_target_dir, write_render
 
 CARGO = shutil.which("cargo")
 
@@ -31,16 +30,8 @@ def render_crate(
     mode: str = "new",
 ) -> dict[str, str]:
     """Render the Rust target for `conventions` into dest; returns {path: content}."""
-    conv = load(conventions)
     opts = RenderOptions(service_name=service, target="rust", crate_name=crate, mode=mode)  # type: ignore[arg-type]
-    rendered = render_target("rust", conv, opts)
-    out: dict[str, str] = {}
-    for rel, f in rendered.files.items():
-        path = dest / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f.content, encoding="utf-8")
-        out[rel] = f.content
-    return out
+    return write_render(conventions, dest, opts)
 
 
 def cargo_env() -> dict[str, str]:
