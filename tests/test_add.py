@@ -65,3 +65,20 @@ def test_add_rust_into_an_existing_crate(tmp_path: Path, cli: Callable[..., CliR
     main.write_text("mod telemetry;\n\n" + main.read_text(encoding="utf-8"), encoding="utf-8")
     env = {"CARGO_TARGET_DIR": str(cargo_target_dir())}
     sh(crate, "cargo", "check", "--quiet", env=env)
+
+
+def test_a_service_on_the_bundled_conventions_can_move(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    first = tmp_path / "payments"
+    created = cli(
+        "new", "payments", "--lang", "go", "--dir", str(first), "-c", str(DEFAULT_CONVENTIONS)
+    )
+    assert created.code == 0, created.err
+    moved = tmp_path / "monorepo" / "services" / "payments"
+    moved.parent.mkdir(parents=True)
+    first.rename(moved)
+    checked = cli("check", str(tmp_path / "monorepo"))
+    assert checked.code == 0, checked.out + checked.err
+    updated = cli("update", str(tmp_path / "monorepo"))
+    assert updated.code == 0 and "nothing to do" in updated.out

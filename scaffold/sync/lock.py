@@ -23,7 +23,7 @@ from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.render.manifest import Owner
 from scaffold.render.options import RenderOptions
-from scaffold.resources import templates_root
+from scaffold.resources import conventions_root, templates_root
 
 STATE_DIR = ".scaffold"
 LOCK_NAME = f"{STATE_DIR}/lock.json"
@@ -113,22 +113,23 @@ class Lock:
 
     def conventions_file(self, root: Path) -> Path:
         """The conventions file this service follows, resolved against the service root."""
-        if self.conventions_path.startswith(PACKAGE_PREFIX):
-            return _PACKAGE / self.conventions_path.removeprefix(PACKAGE_PREFIX)
+        if self.conventions_path.startswith(BUNDLED_PREFIX):
+            return conventions_root() / self.conventions_path.removeprefix(BUNDLED_PREFIX)
         return Path(os.path.normpath(root / self.conventions_path))
 
 
-# Conventions shipped inside the installed package (the bundled default) are recorded
-# relative to the package, so a lock does not name one machine's virtualenv.
-PACKAGE_PREFIX = "@scaffold/"
-_PACKAGE = Path(__file__).resolve().parent.parent
+# Conventions bundled with scaffold (the default and the examples) are recorded relative
+# to the bundle, wherever it is installed, so a lock names neither one machine's
+# virtualenv nor a checkout, and a service can move.
+BUNDLED_PREFIX = "@bundled/"
 
 
 def relative_conventions_path(root: Path, conventions: Path) -> str:
     """How the lock spells the conventions path: relative to the service, POSIX slashes."""
     path = conventions.resolve()
-    if _PACKAGE in path.parents:
-        return PACKAGE_PREFIX + path.relative_to(_PACKAGE).as_posix()
+    bundle = conventions_root().resolve()
+    if bundle in path.parents:
+        return BUNDLED_PREFIX + path.relative_to(bundle).as_posix()
     rel = os.path.relpath(path, root.resolve())
     return PurePosixPath(Path(rel).as_posix()).as_posix()
 

@@ -127,7 +127,9 @@ def _context(
     conventions: Path | None, templates_dir: Path | None, loader: Loader | None
 ) -> RenderContext:
     if conventions is not None and not conventions.is_file():
-        raise UsageError(f"the conventions file {conventions} does not exist")
+        raise UsageError(
+            f"the conventions file {conventions} does not exist (give it with --conventions FILE)"
+        )
     ctx = RenderContext(conventions=conventions, templates_dir=templates_dir)
     if loader is not None:
         ctx.loader = loader

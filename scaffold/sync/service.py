@@ -55,7 +55,10 @@ class RenderContext:
         key = path.resolve()
         if key not in self._loaded:
             if not key.is_file():
-                raise UsageError(f"the conventions file {path} does not exist")
+                raise UsageError(
+                    f"the conventions file {path} does not exist "
+                    "(moved? give it with --conventions FILE)"
+                )
             self._loaded[key] = (self.loader(key), conventions_digest(key))
         return self._loaded[key]
 

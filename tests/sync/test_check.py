@@ -92,12 +92,12 @@ def test_tool_upgrade_is_named(tmp_path: Path, conventions: Path) -> None:
     }
 
 
-def test_conventions_inside_the_installed_package_are_recorded_portably(tmp_path: Path) -> None:
-    from scaffold.sync.lock import _PACKAGE, PACKAGE_PREFIX, Lock, relative_conventions_path
+def test_bundled_conventions_are_recorded_portably(tmp_path: Path) -> None:
+    from scaffold.sync.lock import BUNDLED_PREFIX, Lock, relative_conventions_path
 
-    inside = _PACKAGE / "_conventions" / "observability.yaml"
+    inside = bundled()
     rel = relative_conventions_path(tmp_path / "svc", inside)
-    assert rel == PACKAGE_PREFIX + "_conventions/observability.yaml"
+    assert rel == BUNDLED_PREFIX + "observability.yaml"
     lock = Lock("0", "d", "go", rel, "x", render(bundled(), "p").options)
     assert lock.conventions_file(tmp_path / "anywhere") == inside
     outside = tmp_path / "platform" / "observability.yaml"
