@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,7 +75,20 @@ def render(conventions: Path, name: str, mode: str = "new") -> Any:
     return render_target(TARGET, load(conventions), opts, templates_dir=TEMPLATES)
 
 
-def new_service(root: Path, conventions: Path, name: str = "payments", **kw: Any) -> ApplyResult:
+def own_templates(tmp_path: Path) -> Path:
+    """A private copy of the fixture templates, for tests that upgrade the tool."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    return templates
+
+
+def new_service(
+    root: Path,
+    conventions: Path,
+    name: str = "payments",
+    templates: Path = TEMPLATES,
+    **kw: Any,
+) -> ApplyResult:
     rendered = render(conventions, name)
     return create_service(
         dest=root,
@@ -83,7 +97,7 @@ def new_service(root: Path, conventions: Path, name: str = "payments", **kw: Any
         conventions_digest=load(conventions).digest,
         target=TARGET,
         options=rendered.options,
-        templates_dir=TEMPLATES,
+        templates_dir=templates,
         **kw,
     )
 

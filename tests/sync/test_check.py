@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from scaffold.conventions import load
-from scaffold.sync import LOCK_NAME, check_services, create_service, update_services
+from scaffold.sync import LOCK_NAME, check_services, update_services
 
 from .conftest import (
     TEMPLATES,
     change_conventions,
+    new_service,
+    own_templates,
     remove_attribute,
     render,
     set_prod_ratio,
@@ -66,19 +66,9 @@ def test_comment_only_conventions_change_leaves_only_the_lock_stale(
 
 
 def test_tool_upgrade_is_named(tmp_path: Path, conventions: Path) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
+    templates = own_templates(tmp_path)
     root = tmp_path / "svc"
-    rendered = render(conventions, "payments")
-    create_service(
-        dest=root,
-        rendered=rendered,
-        conventions_path=conventions,
-        conventions_digest=load(conventions).digest,
-        target="syncdemo",
-        options=rendered.options,
-        templates_dir=templates,
-    )
+    new_service(root, conventions, templates=templates)
     readme = templates / "syncdemo/README.md.j2"
     readme.write_text(readme.read_text() + "\nSee the runbook.\n")
     sampling = templates / "syncdemo/sampling.yaml.j2"

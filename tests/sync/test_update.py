@@ -13,6 +13,7 @@ from .conftest import (
     change_conventions,
     fresh_render_files,
     new_service,
+    own_templates,
     remove_attribute,
     set_prod_ratio,
     snapshot,
@@ -252,24 +253,9 @@ def test_conventions_option_switches_the_file_and_the_lock_follows(
 
 
 def test_tool_upgrade_flows_through_update(tmp_path: Path, conventions: Path) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
+    templates = own_templates(tmp_path)
     root = tmp_path / "svc"
-    from scaffold.conventions import load
-    from scaffold.sync import create_service
-
-    from .conftest import render
-
-    rendered = render(conventions, "payments")
-    create_service(
-        dest=root,
-        rendered=rendered,
-        conventions_path=conventions,
-        conventions_digest=load(conventions).digest,
-        target="syncdemo",
-        options=rendered.options,
-        templates_dir=templates,
-    )
+    new_service(root, conventions, templates=templates)
     (templates / "syncdemo/sampling.yaml.j2").write_text(
         "# ratios per environment\n" + (templates / "syncdemo/sampling.yaml.j2").read_text()
     )
@@ -301,24 +287,10 @@ def test_discovery_skips_caches_but_not_services_named_like_them(
 
 
 def test_a_file_changing_owner_is_handled(tmp_path: Path, conventions: Path) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    from scaffold.conventions import load
-    from scaffold.sync import create_service
-
-    from .conftest import render
+    templates = own_templates(tmp_path)
 
     root = tmp_path / "svc"
-    rendered = render(conventions, "payments")
-    create_service(
-        dest=root,
-        rendered=rendered,
-        conventions_path=conventions,
-        conventions_digest=load(conventions).digest,
-        target="syncdemo",
-        options=rendered.options,
-        templates_dir=templates,
-    )
+    new_service(root, conventions, templates=templates)
     (root / "README.md").write_text("# payments, by us\n")
     manifest = templates / "syncdemo" / "manifest.yaml"
     text = manifest.read_text()
