@@ -62,3 +62,12 @@ def write_render(conventions: Path, dest: Path, opts: RenderOptions) -> dict[str
 def cargo_target_dir() -> Path:
     default = Path.home() / ".cache" / "scaffold-ci" / "cargo-target"
     return Path(os.environ.get("SCAFFOLD_CARGO_TARGET_DIR", str(default)))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*/expected from the current render (review the diff)",
+    )

@@ -1,0 +1,52 @@
+use checkout::routes::{router, AppState};
+use checkout::telemetry;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let guard = telemetry::init()?;
+    let state = AppState {
+        client: telemetry::HttpClient::new(reqwest::Client::new()),
+        downstream: std::env::var("DOWNSTREAM_URL")
+            .unwrap_or_else(|_| "http://127.0.0.1:8081".to_owned()),
+    };
+    // Incident levers: mount the admin endpoint (keep it off public listeners).
+    let app = router(state).merge(telemetry::control::admin_router(
+        telemetry::levers().clone(),
+    ));
+    let address = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    // With the peer's address, server spans record client.address and client.port.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down");
+    if let Err(error) = guard.shutdown() {
+        // Bounded by the conventions' shutdown timeout; what was queued is lost.
+        tracing::warn!(%error, "telemetry shutdown incomplete");
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

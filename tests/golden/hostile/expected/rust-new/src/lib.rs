@@ -1,0 +1,4 @@
+//! The checkout service: its routes and its telemetry.
+
+pub mod routes;
+pub mod telemetry;
