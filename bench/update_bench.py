@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scaffold.conventions import load  # noqa: E402
-from scaffold.render import RenderOptions, render_target  # noqa: E402
+from scaffold.render import RenderOptions  # noqa: E402
 from scaffold.resources import bundled_conventions, templates_root  # noqa: E402
 from scaffold.sync import Status, create_service, update_services  # noqa: E402
+from scaffold.targets.registry import render_target  # noqa: E402
 
 COPIER_TEMPLATE = Path(__file__).resolve().parent / "copier_template"
 PLACEHOLDER = "zzbenchsvc"

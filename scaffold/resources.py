@@ -17,6 +17,11 @@ def templates_root() -> Path:
     return _pick("_templates", "templates")
 
 
+def runtime_root() -> Path:
+    """The folder holding the static runtime sources: one real Go or Rust tree per target."""
+    return _pick("_runtime", "runtime")
+
+
 def conventions_root() -> Path:
     """The folder holding the bundled default conventions and the examples."""
     return _pick("_conventions", "conventions")

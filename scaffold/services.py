@@ -11,10 +11,11 @@ from scaffold import naming
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.sync.create import create_service
 from scaffold.sync.results import ApplyResult
 from scaffold.targets import go_modules, rust_crates
+from scaffold.targets.registry import render_target
 
 LANGUAGES = ("go", "rust")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")

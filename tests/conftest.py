@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,9 @@ import pytest
 
 from scaffold.cli import run
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.conventions.model import Conventions
+from scaffold.render import RenderOptions
+from scaffold.targets.registry import TARGETS, Target, render_target
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONVENTIONS = ROOT / "conventions" / "observability.yaml"
@@ -71,3 +73,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/*/expected from the current render (review the diff)",
     )
+
+
+def basic_view(conv: Conventions, opts: RenderOptions) -> dict[str, object]:
+    """The plainest view, for fixture targets: the conventions, the options, the attributes."""
+    return {
+        "conventions": conv,
+        "options": opts,
+        "service_name": opts.service_name,
+        "attributes": list(conv.attributes),
+    }
+
+
+def register_target(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    build_view: Callable[[Conventions, RenderOptions], Mapping[str, object]] = basic_view,
+) -> None:
+    """A fixture target: its folder of templates plus this one registry line."""
+    monkeypatch.setitem(TARGETS, name, Target(name, build_view, f"test target {name}"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +12,11 @@ import pytest
 from scaffold.conventions import load
 from scaffold.docs.build import build_docs
 from scaffold.docs.catalogue import scan_services
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.sync import create_service
 from scaffold.sync.lock import conventions_digest
-from tests.conftest import DEFAULT_CONVENTIONS, build_file_tree
+from scaffold.targets.registry import render_target
+from tests.conftest import DEFAULT_CONVENTIONS, build_file_tree, register_target
 from tests.docs.linkcheck import broken_links
 
 FIXTURES = Path(__file__).parent / "docs" / "fixtures"
@@ -26,12 +26,12 @@ TEMPLATES = FIXTURES / "templates"
 @pytest.fixture(autouse=True)
 def docsdemo_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     spec = importlib.util.spec_from_file_location(
-        "scaffold.targets.docsdemo", FIXTURES / "docsdemo_target.py"
+        "docsdemo_target", FIXTURES / "docsdemo_target.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    monkeypatch.setitem(sys.modules, "scaffold.targets.docsdemo", module)
+    register_target(monkeypatch, "docsdemo", module.build_view)
     yield
 
 

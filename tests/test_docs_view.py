@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 
 from scaffold.conventions import load
-from scaffold.docs.anchors import Anchors
-from scaffold.docs.glossary import BUILTIN_TERMS
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.render.filters import rust_const
 from scaffold.targets.docs import build_view
+from scaffold.targets.docs.anchors import Anchors
+from scaffold.targets.docs.glossary import BUILTIN_TERMS
+from scaffold.targets.registry import render_target
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 
 OPTS = RenderOptions(service_name="", target="docs")
@@ -210,7 +212,7 @@ def test_documented_rust_constants_are_the_ones_the_rust_target_generates(path: 
 
 def test_runbook_facts_match_the_generated_go_and_rust_services() -> None:
     """The runbook names addresses, routes and JSON fields; the services must have them."""
-    from scaffold.docs import runbook_view as rb
+    rb = importlib.import_module("scaffold.targets.docs.runbook_view")
 
     conv = load(DEFAULT_CONVENTIONS)
     go = render_target(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.render.cache import _prepare, prepared_target
+from scaffold.targets.registry import render_target
 from tests.conftest import DEFAULT_CONVENTIONS
 
 

@@ -9,12 +9,18 @@ import pytest
 
 from scaffold.conventions import load
 from scaffold.errors import TemplateError, UsageError
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.render.headers import GENERATED_LINE, add_header, is_generated
-from tests.conftest import DEFAULT_CONVENTIONS, HOSTILE, build_file_tree
+from scaffold.targets.registry import render_target
+from tests.conftest import DEFAULT_CONVENTIONS, HOSTILE, build_file_tree, register_target
 
 GO_GENERATED = re.compile(r"^// Code generated .* DO NOT EDIT\.$")
 OPTS = RenderOptions(service_name="svc", target="demo")
+
+
+@pytest.fixture(autouse=True)
+def demo_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    register_target(monkeypatch, "demo")
 
 
 def demo_tree(root: Path, manifest: str, templates: dict[str, str]) -> Path:
@@ -28,7 +34,6 @@ def test_renders_with_fan_out_modes_and_owners(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
         """target: demo
-view: basic
 files:
   - {template: attr.go.j2, path: "attrs/{{ item.id | go_private_ident }}.go", each: attributes}
   - {template: main.go.j2, path: main.go, owner: user, modes: [new]}
@@ -56,7 +61,7 @@ files:
 def test_missing_value_is_an_error_not_an_empty_file(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
-        "target: demo\nview: basic\nfiles:\n  - {template: a.go.j2, path: a.go}\n",
+        "target: demo\nfiles:\n  - {template: a.go.j2, path: a.go}\n",
         {"a.go.j2": "package a\n// {{ conventions.no_such_field }}\n"},
     )
     with pytest.raises(TemplateError, match="no_such_field"):
@@ -66,7 +71,7 @@ def test_missing_value_is_an_error_not_an_empty_file(tmp_path: Path) -> None:
 def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
-        "target: demo\nview: basic\nfiles:\n  - {template: a.go.j2, path: a.go}\n",
+        "target: demo\nfiles:\n  - {template: a.go.j2, path: a.go}\n",
         {"a.go.j2": "package a\n\n{% if %}\n"},
     )
     with pytest.raises(TemplateError, match=r"templates/demo/a.go.j2:3"):
@@ -77,7 +82,7 @@ def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_output_paths_stay_inside_the_service(tmp_path: Path, path: str) -> None:
     root = demo_tree(
         tmp_path,
-        f"target: demo\nview: basic\nfiles:\n  - {{template: a.go.j2, path: {path!r}}}\n",
+        f"target: demo\nfiles:\n  - {{template: a.go.j2, path: {path!r}}}\n",
         {"a.go.j2": "package a\n"},
     )
     with pytest.raises(TemplateError, match="must be relative"):
@@ -87,7 +92,7 @@ def test_output_paths_stay_inside_the_service(tmp_path: Path, path: str) -> None
 def test_hostile_text_cannot_steer_paths(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
-        'target: demo\nview: basic\nfiles:\n  - {template: a.md.j2, path: "{{ item.id | slug }}.md", each: attributes}\n',
+        'target: demo\nfiles:\n  - {template: a.md.j2, path: "{{ item.id | slug }}.md", each: attributes}\n',
         {"a.md.j2": "{{ item.brief | md_escape }}\n"},
     )
     rendered = render_target("demo", load(HOSTILE), OPTS, templates_dir=root)
@@ -106,7 +111,7 @@ def test_manifest_problems_are_reported(tmp_path: Path) -> None:
 def test_html_is_escaped_and_code_is_not(tmp_path: Path) -> None:
     root = demo_tree(
         tmp_path,
-        "target: demo\nview: basic\nfiles:\n  - {template: p.html.j2, path: p.html}\n  - {template: c.go.j2, path: c.go}\n",
+        "target: demo\nfiles:\n  - {template: p.html.j2, path: p.html}\n  - {template: c.go.j2, path: c.go}\n",
         {
             "p.html.j2": "<!doctype html>\n<p>{{ conventions.organisation }}</p>\n",
             "c.go.j2": "package c\n\n// {{ '<b>' }}\n",

@@ -11,8 +11,9 @@ import pytest
 
 from scaffold.conventions import load
 from scaffold.errors import UsageError
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.targets import rust, rust_crates, rust_expect
+from scaffold.targets.registry import render_target
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "conventions" / "observability.yaml"

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.sync import Action, Status, check_services, create_service, update_services
+from scaffold.targets.registry import render_target
 from tests.rust.rusttools import CRATE, assert_ok, cargo, needs_cargo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.resources import bundled_conventions
+from scaffold.targets.registry import render_target
 
 HERE = Path(__file__).resolve().parent
 

@@ -15,7 +15,8 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 import shutil, sys
 from pathlib import Path
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
+from scaffold.targets.registry import render_target
 
 conv = load(Path(sys.argv[1]))
 out = Path(sys.argv[2])

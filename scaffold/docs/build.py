@@ -15,9 +15,10 @@ from pathlib import Path
 from scaffold.conventions import load
 from scaffold.docs.catalogue import ServiceEntry, scan_services
 from scaffold.errors import UsageError
-from scaffold.render import Rendered, RenderOptions, render_target
+from scaffold.render import Rendered, RenderOptions
 from scaffold.render.headers import is_generated
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops
+from scaffold.targets.registry import render_target
 
 TARGET = "docs"
 OUTPUT_DIRS = ("markdown", "site")

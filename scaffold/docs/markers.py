@@ -21,10 +21,9 @@ from pathlib import Path
 
 from scaffold.conventions import load
 from scaffold.errors import UsageError
-from scaffold.render import RenderOptions, make_environment
-from scaffold.render.engine import build_view
-from scaffold.resources import templates_root
+from scaffold.render import RenderOptions
 from scaffold.sync.atomic import Write, apply_ops
+from scaffold.targets.registry import render_templates
 
 SECTIONS = ("attributes", "span-naming", "sampling", "privacy", "runbook", "log-fields")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -44,14 +43,10 @@ class MarkdownUpdate:
 def render_sections(conventions: Path, templates_dir: Path | None = None) -> dict[str, str]:
     """Each section's Markdown for `conventions`, without surrounding blank lines."""
     conv = load(conventions)
-    folder = (templates_dir or templates_root()) / "docs"
-    env = make_environment(folder)
     opts = RenderOptions(service_name=conv.organisation, target="docs")
-    view = build_view("docs", conv, opts)
-    return {
-        name: env.get_template(f"md/parts/{name}.md.j2").render(view).strip("\n")
-        for name in SECTIONS
-    }
+    names = {name: f"md/parts/{name}.md.j2" for name in SECTIONS}
+    texts = render_templates("docs", list(names.values()), conv, opts, templates_dir=templates_dir)
+    return {name: texts[template].strip("\n") for name, template in names.items()}
 
 
 def _markdown_files(paths: Sequence[Path]) -> list[Path]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from scaffold.render.manifest import Manifest, load_manifest
+from scaffold.resources import runtime_root
 
 Stamp = tuple[tuple[str, int, int], ...]
 
@@ -45,8 +46,20 @@ def _prepare(root: Path, target: str, stamp: Stamp) -> tuple[Manifest, jinja2.En
 def prepared_target(root: Path, target: str) -> tuple[Manifest, jinja2.Environment]:
     """The manifest of `target` and its environment, built once while the files stay put."""
     root = root.resolve()
-    stamp = _stamp(root / target) + _stamp(root / "_shared")
+    stamp = _stamp(root / target) + _stamp(root / "_shared") + _stamp(runtime_root())
     return _prepare(root, target, stamp)
+
+
+@lru_cache(maxsize=512)
+def _read_static(path: Path, mtime_ns: int, size: int) -> str:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def static_source(path: Path) -> str:
+    """The text of a static runtime source, read once while the file stays put."""
+    info = path.stat()
+    return _read_static(path, info.st_mtime_ns, info.st_size)
 
 
 def path_template(env: jinja2.Environment, text: str) -> jinja2.Template:

@@ -1,29 +1,27 @@
-"""Render one target's templates from the conventions into files in memory.
+"""Render one target's manifest against its view into files in memory.
 
-The engine knows no language: it reads the target's manifest, asks the target's view
-builder (scaffold/targets/<target>.py: `build_view`) for a resolved view, renders each
-entry with StrictUndefined and returns the files. Nothing is written here.
+The engine knows no language and no target: it is handed the manifest, the jinja2
+environment and the view the target's view builder made (scaffold/targets/ holds the
+registry), renders each entry with StrictUndefined in jinja2's sandbox, copies static
+sources with the manifest's rewrites, and returns the files. Nothing is written here.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
-from scaffold import __version__
-from scaffold.conventions.model import Conventions
-from scaffold.errors import TemplateError, UsageError
-from scaffold.render.cache import path_template, prepared_target
+from scaffold.errors import TemplateError
+from scaffold.render.cache import path_template, static_source
 from scaffold.render.filters import FILTERS
 from scaffold.render.headers import add_header
 from scaffold.render.manifest import Manifest, ManifestEntry, Owner
 from scaffold.render.options import RenderOptions
-from scaffold.resources import templates_root
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,9 @@ class Rendered:
 
 
 def make_environment(folder: Path) -> jinja2.Environment:
-    """The one jinja2 environment: strict, no autoescape for code, HTML escaped."""
+    """The one jinja2 environment: sandboxed, strict, no autoescape for code, HTML escaped."""
     shared = folder.parent / "_shared"
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(str(folder)), jinja2.FileSystemLoader(str(shared))]
         ),
@@ -61,19 +59,6 @@ def make_environment(folder: Path) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     return env
-
-
-def build_view(target: str, conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
-    """The target's view: what its templates see, plus what every template may use."""
-    try:
-        module = importlib.import_module(f"scaffold.targets.{target}")
-    except ModuleNotFoundError as exc:
-        raise TemplateError(f"target {target!r} has no view builder (scaffold/targets/)") from exc
-    view = dict(module.build_view(conv, opts))
-    view.setdefault("conventions", conv)
-    view.setdefault("options", opts)
-    view.setdefault("tool_version", __version__)
-    return view
 
 
 def _safe_path(raw: str, where: str) -> str:
@@ -97,18 +82,39 @@ def _items(entry: ManifestEntry, view: Mapping[str, Any]) -> Iterable[Any]:
     return value
 
 
+def _static(
+    env: jinja2.Environment, manifest: Manifest, entry: ManifestEntry, scope: Mapping[str, Any]
+) -> str:
+    assert manifest.runtime is not None  # load_manifest refuses static entries without one
+    content = static_source(manifest.runtime / entry.template)
+    for rewrite in manifest.rewrites:
+        replacement = path_template(env, rewrite.replace).render(scope)
+        content = rewrite.pattern.sub(lambda _m, r=replacement: r, content)
+    return content
+
+
+def _source_name(manifest: Manifest, entry: ManifestEntry) -> str:
+    if entry.static:
+        assert manifest.runtime is not None
+        return f"runtime/{manifest.runtime.name}/{entry.template}"
+    return f"templates/{manifest.target}/{entry.template}"
+
+
 def _render_one(
-    env: jinja2.Environment, manifest: Manifest, entry: ManifestEntry, view: dict[str, Any]
+    env: jinja2.Environment, manifest: Manifest, entry: ManifestEntry, view: Mapping[str, Any]
 ) -> list[RenderedFile]:
-    source = f"templates/{manifest.target}/{entry.template}"
+    source = _source_name(manifest, entry)
     out: list[RenderedFile] = []
     try:
-        template = env.get_template(entry.template)
+        template = None if entry.static else env.get_template(entry.template)
         path_expr = path_template(env, entry.path)
         for item in _items(entry, view):
             scope = {**view, "item": item} if entry.each else view
             path = _safe_path(path_expr.render(scope), source)
-            content = template.render(scope)
+            if template is None:
+                content = _static(env, manifest, entry, scope)
+            else:
+                content = template.render(scope)
             if entry.owner == "generated":
                 content = add_header(path, source, content)
             out.append(RenderedFile(path, content, entry.owner, source))
@@ -116,23 +122,26 @@ def _render_one(
         raise TemplateError(f"{source}:{exc.lineno}: template syntax error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{source}: {exc.message} (a value the template needs)") from exc
+    except jinja2.sandbox.SecurityError as exc:
+        raise TemplateError(f"{source}: refused by the template sandbox: {exc}") from exc
     return out
 
 
-def render_target(
-    target: str,
-    conv: Conventions,
+def render_one_template(env: jinja2.Environment, name: str, view: Mapping[str, Any]) -> str:
+    """One template of the environment's folder, rendered with `view` (no header)."""
+    try:
+        return env.get_template(name).render(view)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}: {exc}") from exc
+
+
+def render_manifest(
+    manifest: Manifest,
+    env: jinja2.Environment,
+    view: Mapping[str, Any],
     opts: RenderOptions,
-    *,
-    templates_dir: Path | None = None,
 ) -> Rendered:
-    """Render every manifest entry of `target` for `opts.mode`, in memory."""
-    root = templates_dir or templates_root()
-    if not (root / target).is_dir():
-        known = sorted(p.name for p in root.iterdir() if (p / "manifest.yaml").is_file())
-        raise UsageError(f"unknown target {target!r}; known targets: {', '.join(known)}")
-    manifest, env = prepared_target(root, target)
-    view = build_view(manifest.view, conv, opts)
+    """Render every manifest entry for `opts.mode` against `view`, in memory."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes:
@@ -144,4 +153,4 @@ def render_target(
                     f"{files[rendered.path].template}"
                 )
             files[rendered.path] = rendered
-    return Rendered(target=target, options=opts, files=files)
+    return Rendered(target=manifest.target, options=opts, files=files)

@@ -1,20 +1,26 @@
-"""Per-target manifests: which template produces which path, how often, owned by whom.
+"""Per-target manifests: which source produces which path, how often, owned by whom.
 
 The manifest is data (templates/<target>/manifest.yaml); its YAML is read through the
-conventions module's single YAML reader, and checked here.
+conventions module's single YAML reader, and checked here. An entry names either a jinja2
+`template` (under the manifest's folder) or a `static` source: real Go or Rust code under
+`runtime/<runtime>/`, copied as it is except for the manifest's `rewrite` rules (for
+example the package clause), whose replacements are rendered with the target's view.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from scaffold.conventions.yamlsource import read_plain_yaml
 from scaffold.errors import TemplateError
+from scaffold.resources import runtime_root
 
 Owner = Literal["generated", "user"]
-_KEYS = {"template", "path", "owner", "modes", "each"}
+_KEYS = {"template", "static", "path", "owner", "modes", "each"}
+_TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,16 @@ class ManifestEntry:
     owner: Owner
     modes: tuple[str, ...]
     each: str
+    # True: `template` is a static source under the manifest's runtime folder.
+    static: bool = False
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One line-anchored substitution applied to every static source."""
+
+    pattern: re.Pattern[str]
+    replace: str
 
 
 @dataclass(frozen=True)
@@ -31,8 +47,50 @@ class Manifest:
     target: str
     root: Path
     entries: tuple[ManifestEntry, ...]
-    # The view builder module in scaffold.targets; the target's own name by default.
-    view: str
+    # The folder of static sources, or None when the target has none.
+    runtime: Path | None = None
+    rewrites: tuple[Rewrite, ...] = ()
+
+
+def _rewrites(raw: object, where: Path) -> tuple[Rewrite, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise TemplateError(f"{where}: 'rewrite' must be a list of {{match, replace}}")
+    out: list[Rewrite] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) != {"match", "replace"}:
+            raise TemplateError(f"{where}: rewrite[{index}] needs exactly 'match' and 'replace'")
+        try:
+            pattern = re.compile(str(item["match"]), re.MULTILINE)
+        except re.error as exc:
+            raise TemplateError(f"{where}: rewrite[{index}]: {exc}") from exc
+        out.append(Rewrite(pattern, str(item["replace"])))
+    return tuple(out)
+
+
+def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> ManifestEntry:
+    if not isinstance(item, dict) or "path" not in item:
+        raise TemplateError(f"{where}: needs 'path' and one of 'template' or 'static'")
+    unknown = set(item) - _KEYS
+    if unknown:
+        raise TemplateError(f"{where}: unknown keys {sorted(unknown)}")
+    if ("template" in item) == ("static" in item):
+        raise TemplateError(f"{where}: give exactly one of 'template' or 'static'")
+    owner = item.get("owner", "generated")
+    if owner not in ("generated", "user"):
+        raise TemplateError(f"{where}: owner must be 'generated' or 'user', not {owner!r}")
+    modes = tuple(item.get("modes", ["new", "add"]))
+    if not set(modes) <= {"new", "add"}:
+        raise TemplateError(f"{where}: modes may hold only 'new' and 'add'")
+    static = "static" in item
+    source = str(item["static"] if static else item["template"])
+    base = runtime if static else folder
+    if base is None:
+        raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
+    if ".." in Path(source).parts or not (base / source).is_file():
+        raise TemplateError(f"{where}: {source!r} does not exist in {base}")
+    return ManifestEntry(source, str(item["path"]), owner, modes, str(item.get("each", "")), static)
 
 
 def load_manifest(root: Path, target: str) -> Manifest:
@@ -47,25 +105,20 @@ def load_manifest(root: Path, target: str) -> Manifest:
     data = read_plain_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise TemplateError(f"{path}: expected a mapping with a 'files' list")
-    entries: list[ManifestEntry] = []
-    for index, item in enumerate(data["files"]):
-        where = f"{path}: files[{index}]"
-        if not isinstance(item, dict) or not {"template", "path"} <= item.keys():
-            raise TemplateError(f"{where}: needs 'template' and 'path'")
-        unknown = set(item) - _KEYS
-        if unknown:
-            raise TemplateError(f"{where}: unknown keys {sorted(unknown)}")
-        owner = item.get("owner", "generated")
-        if owner not in ("generated", "user"):
-            raise TemplateError(f"{where}: owner must be 'generated' or 'user', not {owner!r}")
-        modes = tuple(item.get("modes", ["new", "add"]))
-        if not set(modes) <= {"new", "add"}:
-            raise TemplateError(f"{where}: modes may hold only 'new' and 'add'")
-        template = str(item["template"])
-        if not (folder / template).is_file():
-            raise TemplateError(f"{where}: template {template!r} does not exist in {folder}")
-        entries.append(
-            ManifestEntry(template, str(item["path"]), owner, modes, str(item.get("each", "")))
-        )
-    view = str(data.get("view", target))
-    return Manifest(target=target, root=folder, entries=tuple(entries), view=view)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise TemplateError(f"{path}: unknown keys {sorted(unknown)}")
+    runtime = runtime_root() / str(data["runtime"]) if "runtime" in data else None
+    if runtime is not None and not runtime.is_dir():
+        raise TemplateError(f"{path}: runtime folder {runtime} does not exist")
+    entries = tuple(
+        _entry(item, f"{path}: files[{index}]", folder, runtime)
+        for index, item in enumerate(data["files"])
+    )
+    return Manifest(
+        target=target,
+        root=folder,
+        entries=entries,
+        runtime=runtime,
+        rewrites=_rewrites(data.get("rewrite"), path),
+    )

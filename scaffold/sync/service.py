@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import __version__
 from scaffold.errors import ScaffoldError, UsageError
-from scaffold.render import Rendered, render_target
+from scaffold.render import Rendered
 from scaffold.sync.atomic import JOURNAL, FaultHook, apply_ops, recover
 from scaffold.sync.lock import (
     LOCK_NAME,
@@ -29,6 +29,7 @@ from scaffold.sync.results import (
     Drift,
     Status,
 )
+from scaffold.targets.registry import render_target
 
 if TYPE_CHECKING:
     from scaffold.conventions.model import Conventions

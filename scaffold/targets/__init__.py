@@ -1,1 +1,1 @@
-"""View builders, one module per target: `build_view(conv, opts) -> dict`."""
+"""Targets: one view builder per target, and the registry (scaffold.targets.registry)."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
+from scaffold.targets.registry import render_target
 
 GOLDEN = Path(__file__).resolve().parent
 _ROOT = GOLDEN.parent.parent

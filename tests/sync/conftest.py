@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,11 @@ import pytest
 import yaml
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.resources import bundled_conventions
 from scaffold.sync import ApplyResult, create_service
+from scaffold.targets.registry import render_target
+from tests.conftest import register_target
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATES = FIXTURES / "templates"
@@ -24,14 +25,14 @@ TARGET = "syncdemo"
 
 @pytest.fixture(autouse=True)
 def syncdemo_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Install the fixture target's view builder where the render core looks for it."""
+    """The fixture target: its folder of templates and one registry line."""
     spec = importlib.util.spec_from_file_location(
-        "scaffold.targets.syncdemo", FIXTURES / "syncdemo_target.py"
+        "syncdemo_target", FIXTURES / "syncdemo_target.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    monkeypatch.setitem(sys.modules, "scaffold.targets.syncdemo", module)
+    register_target(monkeypatch, "syncdemo", module.build_view)
     yield
 
 

@@ -150,10 +150,11 @@ def test_apply_ops_restores_modes_and_removes_created_folders(tmp_path: Path) ->
 CRASHING_UPDATE = """
 import importlib.util, os, signal, sys
 from pathlib import Path
-spec = importlib.util.spec_from_file_location("scaffold.targets.syncdemo", sys.argv[1])
+spec = importlib.util.spec_from_file_location("syncdemo_target", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-sys.modules["scaffold.targets.syncdemo"] = module
+from scaffold.targets.registry import TARGETS, Target
+TARGETS["syncdemo"] = Target("syncdemo", module.build_view, "test target")
 from scaffold.sync import update_services
 stage, fail_at, seen = sys.argv[4], int(sys.argv[5]), []
 def hook(s, path):

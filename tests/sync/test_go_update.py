@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from scaffold.conventions import load
-from scaffold.render import RenderOptions, render_target
+from scaffold.render import RenderOptions
 from scaffold.sync import Action, Status, check_services, create_service, update_services
+from scaffold.targets.registry import render_target
 from tests.go.gotools import GOFMT, assert_ok, needs_go, run
 
 from .conftest import change_conventions, remove_attribute, set_prod_ratio

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from scaffold.conventions.model import Attribute, Conventions
-from scaffold.docs.anchors import Anchors
-from scaffold.docs.facts import BOUNDARIES, BOUNDARY_BY_KEY
+from scaffold.targets.docs.anchors import Anchors
+from scaffold.targets.docs.facts import BOUNDARIES, BOUNDARY_BY_KEY
 from scaffold.targets.go import attributes_view as go_attributes
 from scaffold.targets.rust import attributes_view as rust_attributes
 

@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from scaffold.conventions.model import Conventions, SpanRule, TailPolicy
-from scaffold.docs.anchors import Anchors
-from scaffold.docs.facts import BOUNDARIES, INTERNAL_CANDIDATES, SAMPLE_VALUES
-from scaffold.docs.glossary import BUILTIN_TERMS
-from scaffold.docs.registry_view import example_text
+from scaffold.targets.docs.anchors import Anchors
+from scaffold.targets.docs.facts import BOUNDARIES, INTERNAL_CANDIDATES, SAMPLE_VALUES
+from scaffold.targets.docs.glossary import BUILTIN_TERMS
+from scaffold.targets.docs.registry_view import example_text
 
 
 def ratio_text(ratio: float) -> str:

@@ -12,7 +12,7 @@ import shlex
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.docs.sections_view import ratio_text
+from scaffold.targets.docs.sections_view import ratio_text
 
 # Where the generated services listen for the admin endpoint (their main.go / main.rs,
 # checked against the rendered services by tests/test_docs_view.py).

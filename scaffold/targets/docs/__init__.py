@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.docs.anchors import Anchors
-from scaffold.docs.registry_view import attribute_views
-from scaffold.docs.runbook_view import runbook_view
-from scaffold.docs.sections_view import (
+from scaffold.render.options import RenderOptions
+from scaffold.targets.docs.anchors import Anchors
+from scaffold.targets.docs.registry_view import attribute_views
+from scaffold.targets.docs.runbook_view import runbook_view
+from scaffold.targets.docs.sections_view import (
     contract_view,
     glossary_view,
     internal_view,
@@ -22,7 +23,6 @@ from scaffold.docs.sections_view import (
     sampling_view,
     span_rules_view,
 )
-from scaffold.render.options import RenderOptions
 
 # slug, title, one-line summary. The Markdown index is README.md, the HTML one index.html.
 PAGES: tuple[tuple[str, str, str], ...] = (
