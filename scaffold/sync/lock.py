@@ -23,7 +23,7 @@ from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.render.manifest import Owner
 from scaffold.render.options import RenderOptions
-from scaffold.resources import conventions_root, templates_root
+from scaffold.resources import conventions_root, runtime_root, templates_root
 
 STATE_DIR = ".scaffold"
 LOCK_NAME = f"{STATE_DIR}/lock.json"
@@ -68,9 +68,13 @@ def _hash_files(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
 
 
 def templates_digest(target: str, templates_dir: Path | None = None) -> str:
-    """The template version of `target`: a digest over its templates and the shared ones."""
+    """The template version of `target`: its templates, the shared ones and its runtime sources."""
     root = (templates_dir or templates_root()).resolve()
-    combined = _folder_digest(root / target) + _folder_digest(root / "_shared")
+    combined = (
+        _folder_digest(root / target)
+        + _folder_digest(root / "_shared")
+        + _folder_digest(runtime_root() / target)
+    )
     return "sha256:" + sha256_hex(combined.encode())
 
 
