@@ -12,6 +12,7 @@ import yaml
 from scaffold.conventions import load, load_text
 from scaffold.render import RenderOptions
 from scaffold.targets.go import PACKAGE_NAMES, build_view, name_func
+from scaffold.targets.shared import neutral_view
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def test_identifiers_avoid_the_package_api_and_each_other(variant: Path) -> None
 
 def test_name_function_uses_fallback_when_a_part_is_missing() -> None:
     conv = load(DEFAULT)
-    f = name_func("http_server", conv.span_rules["http_server"])
+    f = name_func(neutral_view(conv).span_rule("http_server"))
     assert f.params == (
         "httpRequestMethod",
         "httpRoute",
@@ -110,7 +111,7 @@ sampling: {environments: {prod: 1.0}}
 export: {protocol: grpc, endpoint: "http://collector:4317"}
 """
     conv = load_text(text, "tiny.yaml")
-    f = name_func("messaging_consumer", conv.span_rules["messaging_consumer"])
+    f = name_func(neutral_view(conv).span_rule("messaging_consumer"))
     assert f.expr == '"process " + messagingDestinationName'
     assert f.fallback == '"process"'
 

@@ -12,7 +12,7 @@ import pytest
 from scaffold.conventions import load
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
-from scaffold.targets import rust, rust_crates, rust_expect
+from scaffold.targets import rust, rust_crates, rust_expect, shared
 from scaffold.targets.registry import render_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +27,10 @@ def opts(mode: str = "new", crate: str = "svc") -> RenderOptions:
 
 def test_max_retries_fit_the_total_retry_time() -> None:
     # 1 + 2 + 4 + 8 + 10 = 25 <= 30 < 35
-    assert rust.max_retries(True, 1000, 10000, 30000) == 5
-    assert rust.max_retries(True, 1000, 10000, 999) == 0
-    assert rust.max_retries(False, 1000, 10000, 30000) == 0
-    assert rust.max_retries(True, 0, 0, 10**9) == 20  # bounded even for zero delays
+    assert shared.max_retries(True, 1000, 10000, 30000) == 5
+    assert shared.max_retries(True, 1000, 10000, 999) == 0
+    assert shared.max_retries(False, 1000, 10000, 30000) == 0
+    assert shared.max_retries(True, 0, 0, 10**9) == 20  # bounded even for zero delays
 
 
 @pytest.mark.parametrize("name", ["payments", "payments-api", "pay_ments", "A1"])

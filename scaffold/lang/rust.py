@@ -89,3 +89,7 @@ RULES = LangRules(
         "enum": "KeyValue::new",
     },
 )
+
+
+# Public names of the generated module's `attributes` file that attribute constants yield.
+GENERATED_NAMES = frozenset({"ALL"})

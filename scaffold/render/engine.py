@@ -8,12 +8,14 @@ sources with the manifest's rewrites, and returns the files. Nothing is written 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.exceptions
 import jinja2.sandbox
 
 from scaffold.errors import TemplateError
@@ -82,6 +84,10 @@ def _items(entry: ManifestEntry, view: Mapping[str, Any]) -> Iterable[Any]:
     return value
 
 
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _match: text
+
+
 def _static(
     env: jinja2.Environment, manifest: Manifest, entry: ManifestEntry, scope: Mapping[str, Any]
 ) -> str:
@@ -89,7 +95,8 @@ def _static(
     content = static_source(manifest.runtime / entry.template)
     for rewrite in manifest.rewrites:
         replacement = path_template(env, rewrite.replace).render(scope)
-        content = rewrite.pattern.sub(lambda _m, r=replacement: r, content)
+        # A function, so that backslashes in the replacement are taken literally.
+        content = rewrite.pattern.sub(_literal(replacement), content)
     return content
 
 
@@ -122,7 +129,7 @@ def _render_one(
         raise TemplateError(f"{source}:{exc.lineno}: template syntax error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{source}: {exc.message} (a value the template needs)") from exc
-    except jinja2.sandbox.SecurityError as exc:
+    except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"{source}: refused by the template sandbox: {exc}") from exc
     return out
 

@@ -8,8 +8,7 @@ from typing import Any
 from scaffold.conventions.model import Attribute, Conventions
 from scaffold.targets.docs.anchors import Anchors
 from scaffold.targets.docs.facts import BOUNDARIES, BOUNDARY_BY_KEY
-from scaffold.targets.go import attributes_view as go_attributes
-from scaffold.targets.rust import attributes_view as rust_attributes
+from scaffold.targets.shared import neutral_view
 
 PII_LABELS = {"none": "", "pii": "PII", "secret": "Secret"}
 PII_TEXT = {
@@ -118,14 +117,12 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
     for a in ordered:
         if a.renamed_to:
             replaced_by.setdefault(a.renamed_to, []).append(a.id)
-    # The names the Go target generates (made unique there), so the docs name exactly them.
-    go_names = {g["id"]: g for g in go_attributes(conv)}
-    rust_names = {r["id"]: r["const"] for r in rust_attributes(conv)}
+    # The identifiers the Go and Rust targets generate, so the docs name exactly them.
+    generated = {g.id: g for g in neutral_view(conv).attributes}
     views: list[dict[str, Any]] = []
     for a in ordered:
         renamed = a.renamed_to
-        go = go_names.get(a.id)
-        rust = rust_names.get(a.id)
+        ids = generated.get(a.id)
         views.append(
             {
                 "id": a.id,
@@ -160,9 +157,9 @@ def attribute_views(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
                     if a.origin == "conventions"
                     else "OpenTelemetry semantic conventions"
                 ),
-                "go": f"{conv.go_package}.{go['ident']}(v)" if go else "",
-                "go_key": f"{conv.go_package}.{go['key_ident']}" if go else "",
-                "rust": f"{conv.rust_module}::attributes::{rust}" if rust else "",
+                "go": f"{conv.go_package}.{ids.go_ident}(v)" if ids else "",
+                "go_key": f"{conv.go_package}.{ids.go_key}" if ids else "",
+                "rust": f"{conv.rust_module}::attributes::{ids.rust_const}" if ids else "",
                 "used_in": _used_in(conv, a, anchors),
             }
         )

@@ -13,13 +13,14 @@ from typing import Any
 
 from scaffold.conventions.model import Conventions
 from scaffold.targets.docs.sections_view import ratio_text
+from scaffold.targets.shared import GO_ADMIN, RUST_ADMIN
 
-# Where the generated services listen for the admin endpoint (their main.go / main.rs,
-# checked against the rendered services by tests/test_docs_view.py).
-GO_ADMIN_ENV = "ADMIN_ADDR"
-GO_ADMIN_DEFAULT = "127.0.0.1:9464"
-RUST_ADMIN_ENV = "LISTEN_ADDR"
-RUST_ADMIN_DEFAULT = "127.0.0.1:8080"
+# Where the generated services listen for the admin endpoint: the same values their
+# main.go and main.rs are rendered with.
+GO_ADMIN_ENV = GO_ADMIN.env
+GO_ADMIN_DEFAULT = GO_ADMIN.default
+RUST_ADMIN_ENV = RUST_ADMIN.env
+RUST_ADMIN_DEFAULT = RUST_ADMIN.default
 ADMIN = "ADMIN_ADDRESS"
 
 
