@@ -43,8 +43,18 @@ def _metric_uses(conv: Conventions) -> dict[str, list[str]]:
     return uses
 
 
-def _used_in(conv: Conventions, attr: Attribute, anchors: Anchors) -> list[dict[str, str]]:
-    """Where `attr` appears: span names, resource, metrics, baggage, tail sampling."""
+def _use(kind: str, text: str, code: str, label: str, page: str, anchor: str) -> dict[str, str]:
+    return {
+        "kind": kind,
+        "text": text,
+        "code": code,
+        "label": label,
+        "page": page,
+        "anchor": anchor,
+    }
+
+
+def _span_name_uses(conv: Conventions, attr: Attribute, anchors: Anchors) -> list[dict[str, str]]:
     used: list[dict[str, str]] = []
     for key, rule in sorted(conv.span_rules.items()):
         in_name = attr.id in rule.attributes
@@ -53,59 +63,36 @@ def _used_in(conv: Conventions, attr: Attribute, anchors: Anchors) -> list[dict[
             title = BOUNDARY_BY_KEY[key].title if key in BOUNDARY_BY_KEY else key
             where = rule.template if in_name else rule.fallback
             used.append(
-                {
-                    "kind": "span name",
-                    "text": f"{title} span name {where}",
-                    "code": where,
-                    "label": f"{title} span name",
-                    "page": "span-naming",
-                    "anchor": anchors.get("span", key),
-                }
+                _use(
+                    "span name",
+                    f"{title} span name {where}",
+                    where,
+                    f"{title} span name",
+                    "span-naming",
+                    anchors.get("span", key),
+                )
             )
+    return used
+
+
+def _used_in(conv: Conventions, attr: Attribute, anchors: Anchors) -> list[dict[str, str]]:
+    """Where `attr` appears: span names, resource, metrics, baggage, tail sampling."""
+    used = _span_name_uses(conv, attr, anchors)
     if any(r.key == attr.id for r in conv.resource):
-        used.append(
-            {
-                "kind": "resource",
-                "text": "resource attribute on every signal",
-                "code": "",
-                "label": "Resource attribute on every span, metric and log record",
-                "page": "contract",
-                "anchor": "resource",
-            }
-        )
+        label = "Resource attribute on every span, metric and log record"
+        text = "resource attribute on every signal"
+        used.append(_use("resource", text, "", label, "contract", "resource"))
     for metric in _metric_uses(conv).get(attr.id, []):
-        used.append(
-            {
-                "kind": "metric",
-                "text": f"metric {metric}",
-                "code": metric,
-                "label": "Metric attribute of",
-                "page": "contract",
-                "anchor": "metrics",
-            }
-        )
+        label = "Metric attribute of"
+        used.append(_use("metric", f"metric {metric}", metric, label, "contract", "metrics"))
     if attr.id in conv.propagation.baggage_allow:
-        used.append(
-            {
-                "kind": "baggage",
-                "text": "allowed in outgoing baggage",
-                "code": "",
-                "label": "Allowed in outgoing baggage",
-                "page": "sampling",
-                "anchor": "baggage",
-            }
-        )
+        label, text = "Allowed in outgoing baggage", "allowed in outgoing baggage"
+        used.append(_use("baggage", text, "", label, "sampling", "baggage"))
     for policy in conv.sampling.tail_policies:
         if policy.key == attr.id:
+            text, label = f"tail sampling policy {policy.name}", "Tail sampling policy"
             used.append(
-                {
-                    "kind": "tail sampling",
-                    "text": f"tail sampling policy {policy.name}",
-                    "code": policy.name,
-                    "label": "Tail sampling policy",
-                    "page": "sampling",
-                    "anchor": "tail-sampling",
-                }
+                _use("tail sampling", text, policy.name, label, "sampling", "tail-sampling")
             )
     return used
 

@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from scaffold.conventions.model import Conventions
+from scaffold.conventions.model import Conventions, Incident
 from scaffold.targets.docs.sections_view import ratio_text
 from scaffold.targets.shared import GO_ADMIN, RUST_ADMIN
 
@@ -96,10 +96,48 @@ def _steps(conv: Conventions) -> list[dict[str, Any]]:
     ]
 
 
+def _reach(i: Incident) -> list[dict[str, str]]:
+    """How to reach the lever of a running service, for the conventions' control."""
+    if i.control != "admin_handler":
+        return [
+            {
+                "label": "Read the current control file",
+                **code(f"cat {shlex.quote(i.control_file)}"),
+            }
+        ]
+    return [
+        {
+            "label": "Reach the admin endpoint from your machine (Go, then Rust)",
+            **code(
+                f"kubectl port-forward deployment/SERVICE {_port(GO_ADMIN_DEFAULT)}\n"
+                f"kubectl port-forward deployment/SERVICE {_port(RUST_ADMIN_DEFAULT)}"
+            ),
+        },
+        {
+            "label": "Read the current state",
+            **code(f"curl -sS {shlex.quote(f'http://{ADMIN}{i.admin_path}')}"),
+        },
+    ]
+
+
+_COLLECTOR_COMMANDS = [
+    {
+        "label": "Roll out a changed collector configuration",
+        **code(
+            "kubectl rollout restart deployment/otel-gateway\n"
+            "kubectl rollout status deployment/otel-gateway --timeout=120s"
+        ),
+    },
+    {
+        "label": "Roll back the collector",
+        **code("kubectl rollout undo deployment/otel-gateway"),
+    },
+]
+
+
 def runbook_view(conv: Conventions) -> dict[str, Any]:
     i = conv.incident
     ratio = conv.sampling.environments
-    admin = i.control == "admin_handler"
     return {
         "kill_switch_env": i.kill_switch_env,
         "ratio_env": i.ratio_env,
@@ -123,44 +161,11 @@ def runbook_view(conv: Conventions) -> dict[str, Any]:
             f"    {conv.rust_module}::levers().clone(),\n));",
             "rust",
         ),
-        "reach": (
-            [
-                {
-                    "label": "Reach the admin endpoint from your machine (Go, then Rust)",
-                    **code(
-                        f"kubectl port-forward deployment/SERVICE {_port(GO_ADMIN_DEFAULT)}\n"
-                        f"kubectl port-forward deployment/SERVICE {_port(RUST_ADMIN_DEFAULT)}"
-                    ),
-                },
-                {
-                    "label": "Read the current state",
-                    **code(f"curl -sS {shlex.quote(f'http://{ADMIN}{i.admin_path}')}"),
-                },
-            ]
-            if admin
-            else [
-                {
-                    "label": "Read the current control file",
-                    **code(f"cat {shlex.quote(i.control_file)}"),
-                }
-            ]
-        ),
+        "reach": _reach(i),
         "steps": _steps(conv),
         "gateway_endpoint": conv.collector.gateway_endpoint,
         "topology": conv.collector.topology,
-        "collector_commands": [
-            {
-                "label": "Roll out a changed collector configuration",
-                **code(
-                    "kubectl rollout restart deployment/otel-gateway\n"
-                    "kubectl rollout status deployment/otel-gateway --timeout=120s"
-                ),
-            },
-            {
-                "label": "Roll back the collector",
-                **code("kubectl rollout undo deployment/otel-gateway"),
-            },
-        ],
+        "collector_commands": _COLLECTOR_COMMANDS,
         "baseline": [
             {"name": p.name, "percent": ratio_text(p.ratio)}
             for p in conv.sampling.tail_policies

@@ -164,7 +164,7 @@ def privacy_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
     }
 
 
-def contract_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
+def _contract_boundaries(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]:
     m = conv.metrics
     names = {
         "http_server_duration": m.http_server_duration,
@@ -192,8 +192,13 @@ def contract_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
                 ],
             }
         )
+    return boundaries
+
+
+def contract_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
+    m = conv.metrics
     return {
-        "boundaries": boundaries,
+        "boundaries": _contract_boundaries(conv, anchors),
         "resource": [
             {
                 "key": r.key,
