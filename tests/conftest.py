@@ -66,7 +66,17 @@ def cargo_target_dir() -> Path:
     return Path(os.environ.get("SCAFFOLD_CARGO_TARGET_DIR", str(default)))
 
 
+# The quick tier: no Go, Rust or browser, fewer property examples; under a minute.
+QUICK_SKIPS = ("toolchain", "browser", "slow")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        default=False,
+        help="the quick tier: skip tests that need go, cargo or a browser, fewer examples",
+    )
     parser.addoption(
         "--update-golden",
         action="store_true",
@@ -92,3 +102,28 @@ def register_target(
 ) -> None:
     """A fixture target: its folder of templates plus this one registry line."""
     monkeypatch.setitem(TARGETS, name, Target(name, build_view, f"test target {name}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An environment variable, so that every copy of this module (and subprocesses) sees it.
+    if config.getoption("--quick"):
+        os.environ["SCAFFOLD_QUICK_TIER"] = "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _quick():
+        return
+    kept = [i for i in items if not any(i.get_closest_marker(m) for m in QUICK_SKIPS)]
+    deselected = [i for i in items if i not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def examples(full: int) -> int:
+    """How many examples a property test runs: all of them, or a tenth in the quick tier."""
+    return max(10, full // 10) if _quick() else full
+
+
+def _quick() -> bool:
+    return os.environ.get("SCAFFOLD_QUICK_TIER") == "1"

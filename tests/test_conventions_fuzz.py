@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scaffold.conventions import load_text
 from scaffold.conventions.model import Conventions
 from scaffold.errors import ConventionsError
-from tests.conftest import DEFAULT_CONVENTIONS
+from tests.conftest import DEFAULT_CONVENTIONS, examples
 
 TEXT = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
 DATA = yaml.safe_load(TEXT)
@@ -91,7 +91,7 @@ def outcome(text: str) -> str:
     return "valid"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     path=st.sampled_from(ALL_PATHS),
     action=st.sampled_from(["replace", "delete", "add"]),
@@ -104,7 +104,7 @@ def test_data_mutations_never_crash(
     outcome(mutate_data(path, action, value, key))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     line=st.integers(min_value=0, max_value=10_000),
     action=st.sampled_from(["delete", "duplicate", "insert", "splice"]),

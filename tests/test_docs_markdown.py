@@ -43,6 +43,7 @@ def lint(folder: Path) -> list[str]:
     ] + [str(e) for e in result.pragma_errors]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("conventions", CASES, ids=lambda p: p.stem)
 def test_markdown_passes_the_linter(conventions: Path, tmp_path: Path) -> None:
     result = build_docs(conventions=conventions, out=tmp_path)
@@ -105,6 +106,7 @@ def test_markdown_names_each_attribute_with_pii_marked_and_identifiers(tmp_path:
     assert "Replaced by [`app.tenant.id`](#attr-app-tenant-id)" in deprecated
 
 
+@pytest.mark.slow
 def test_a_sparse_conventions_file_still_gives_linked_linted_docs(tmp_path: Path) -> None:
     """No own attributes, glossary, SLOs, routes, tail policies, baggage or retention."""
     data = yaml.safe_load(DEFAULT_CONVENTIONS.read_text(encoding="utf-8"))

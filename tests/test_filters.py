@@ -170,6 +170,7 @@ def _rust_round_trip(tmp: Path, samples: list[str]) -> None:
 
 
 @needs_go
+@pytest.mark.toolchain
 @settings(max_examples=3, deadline=None)
 @given(st.lists(TEXT, min_size=40, max_size=40))
 def test_go_literals_and_comments_with_go(
@@ -179,6 +180,7 @@ def test_go_literals_and_comments_with_go(
 
 
 @needs_rust
+@pytest.mark.toolchain
 @settings(max_examples=2, deadline=None)
 @given(st.lists(TEXT, min_size=40, max_size=40))
 def test_rust_literals_and_docs_with_rustc(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from scaffold.sync import Status, update_services
 from scaffold.sync.atomic import Delete, Write, apply_ops
+from tests.conftest import examples
 
 from .conftest import TEMPLATES, change_conventions, remove_attribute, set_prod_ratio, snapshot
 
@@ -229,7 +230,7 @@ def transactions(draw: st.DrawFn) -> tuple[dict[str, bytes], list[Write | Delete
     return existing, ops, fail_at
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(transactions())
 def test_apply_ops_is_all_or_nothing(case: tuple[dict[str, bytes], list[Any], int | None]) -> None:
     import tempfile

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scaffold.sync import Status, read_lock, update_services
+from tests.conftest import examples
 
 from .conftest import (
     TEMPLATES,
@@ -31,7 +32,7 @@ from .conftest import (
     write_conventions,
 )
 
-EXAMPLES = 300
+EXAMPLES = examples(300)
 USER_FILES = ("cmd/payments/main.go", "README.md")
 MARGIN = 2  # lines kept clear around each changed region of the render
 
