@@ -1,0 +1,77 @@
+"""What jinja2's sandbox costs the render: every target of the default conventions,
+rendered with the sandboxed environment scaffold uses and with a plain one, in one run.
+
+    .venv/bin/python bench/render_bench.py [ROUNDS]
+
+Prints the median time per full render of each target and the ratio sandboxed / plain.
+Templates are compiled once per environment before timing, as the render cache does.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scaffold.conventions import load  # noqa: E402
+from scaffold.render import RenderOptions, render_manifest  # noqa: E402
+from scaffold.render.engine import make_environment  # noqa: E402
+from scaffold.render.filters import FILTERS  # noqa: E402
+from scaffold.render.manifest import load_manifest  # noqa: E402
+from scaffold.resources import bundled_conventions, templates_root  # noqa: E402
+from scaffold.targets.registry import TARGETS  # noqa: E402
+
+OPTIONS = {
+    "go": RenderOptions("payments", "go", module_path="example.com/payments"),
+    "rust": RenderOptions("checkout", "rust", crate_name="checkout"),
+    "docs": RenderOptions("Acme", "docs", extra={"services": []}),
+}
+
+
+def plain_environment(folder: Path) -> jinja2.Environment:
+    """The same settings as scaffold's environment, without the sandbox."""
+    sandboxed = make_environment(folder)
+    env = jinja2.Environment(
+        loader=sandboxed.loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=sandboxed.autoescape,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def timed(target: str, env: jinja2.Environment, rounds: int) -> float:
+    conv = load(bundled_conventions())
+    manifest = load_manifest(templates_root(), target)
+    view = TARGETS[target].build_view(conv, OPTIONS[target])
+    render_manifest(manifest, env, view, OPTIONS[target])  # compile every template once
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        render_manifest(manifest, env, view, OPTIONS[target])
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    print(f"{'target':8} {'plain ms':>10} {'sandboxed ms':>13} {'ratio':>7}")
+    for target in OPTIONS:
+        folder = templates_root() / target
+        plain = timed(target, plain_environment(folder), rounds)
+        boxed = timed(target, make_environment(folder), rounds)
+        print(f"{target:8} {plain * 1e3:10.2f} {boxed * 1e3:13.2f} {boxed / plain:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
