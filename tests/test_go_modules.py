@@ -19,7 +19,7 @@ from scaffold.targets.go_modules import (
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_SUM = ROOT / "templates" / "go" / "go.sum.j2"
+PINNED_SUM = ROOT / "runtime" / "go" / "go.sum"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_add_into_an_existing_module_builds(tmp_path: Path) -> None:
     go_mod, go_sum = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
     (tmp_path / "go.mod").write_text(go_mod)
     (tmp_path / "go.sum").write_text(go_sum)
-    assert go_sum == merge_go_sum("", TEMPLATE_SUM.read_text())
+    assert go_sum == merge_go_sum("", PINNED_SUM.read_text())
     assert_ok(run([str(GO), "build", "./..."], tmp_path), "go build after add")
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet after add")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test after add")

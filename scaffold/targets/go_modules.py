@@ -172,7 +172,7 @@ def merge_go_sum(go_sum: str, pinned: str) -> str:
 def add_requirements(go_mod: str, go_sum: str, *, b3: bool) -> tuple[str, str]:
     """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
     requirements merged into go.mod, the pinned checksums merged into go.sum."""
-    from scaffold.resources import templates_root
+    from scaffold.resources import runtime_root
 
-    pinned_sum = (templates_root() / "go" / "go.sum.j2").read_text(encoding="utf-8")
+    pinned_sum = (runtime_root() / "go" / "go.sum").read_text(encoding="utf-8")
     return merge_go_mod(go_mod, direct_requires(b3=b3)), merge_go_sum(go_sum, pinned_sum)

@@ -1,0 +1,98 @@
+// Command runtime is a net/http service instrumented by its internal/telemetry package.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"example.invalid/runtime/telemetry"
+)
+
+func main() {
+	logger := slog.New(telemetry.NewLogHandler(slog.NewJSONHandler(os.Stderr, nil)))
+	slog.SetDefault(logger)
+	if err := run(); err != nil {
+		slog.Error("service stopped", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	shutdownTelemetry, err := telemetry.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := shutdownTelemetry(context.Background()); err != nil {
+			slog.Error("telemetry shutdown", slog.String("error", err.Error()))
+		}
+	}()
+
+	ln, err := net.Listen("tcp", envOr("ADDR", "127.0.0.1:8080"))
+	if err != nil {
+		return err
+	}
+	host, portText, _ := net.SplitHostPort(ln.Addr().String())
+	port, _ := strconv.Atoi(portText)
+
+	mux := http.NewServeMux()
+	a := &app{
+		client:     telemetry.NewClient(),
+		downstream: envOr("DOWNSTREAM_URL", "http://127.0.0.1:8081/"),
+	}
+	a.routes(mux)
+	srv := &http.Server{
+		Handler:           telemetry.NewHandler(mux, telemetry.WithServerAddress(host, port)),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	slog.Info("listening", slog.String("addr", ln.Addr().String()))
+
+	// The telemetry levers live on their own listener, reachable by operators only.
+	adminLn, err := net.Listen("tcp", envOr("ADMIN_ADDR", "127.0.0.1:9464"))
+	if err != nil {
+		return err
+	}
+	adminMux := http.NewServeMux()
+	adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())
+	admin := &http.Server{Handler: adminMux, ReadHeaderTimeout: 5 * time.Second}
+	servers = append(servers, admin)
+	go func() { errc <- admin.Serve(adminLn) }()
+	slog.Info("admin listening", slog.String("addr", adminLn.Addr().String()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,273 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+)
+
+const testTraceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+func serve(t *testing.T, h http.Handler, method, target string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	req.RemoteAddr = "198.51.100.7:4711"
+	req.Host = "attacker-chosen.example"
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func onlySpan(t *testing.T, p *testProviders) sdktrace.ReadOnlySpan {
+	t.Helper()
+	ended := p.spans.Ended()
+	if len(ended) != 1 {
+		t.Fatalf("%d spans ended, want 1", len(ended))
+	}
+	return ended[0]
+}
+
+func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if !trace.SpanContextFromContext(r.Context()).IsValid() {
+			t.Error("the handler's context carries no span")
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	h := NewHandler(mux, append(p.options(), WithServerAddress("api.internal", 8443))...)
+	rec := serve(t, h, "GET", "/items/42?q=1", http.Header{"Traceparent": {testTraceparent}})
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("status %d", rec.Code)
+	}
+	s := onlySpan(t, p)
+	if got := s.SpanContext().TraceID().String(); got != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("trace id %s does not continue the caller's trace", got)
+	}
+	if got := s.Parent().SpanID().String(); got != "00f067aa0ba902b7" || !s.Parent().IsRemote() {
+		t.Errorf("parent span %s (remote %v), want the caller's", got, s.Parent().IsRemote())
+	}
+	if want := httpServerSpanName("GET", "/items/{id}", "http", "api.internal", "8443"); s.Name() != want {
+		t.Errorf("span name %q, want %q", s.Name(), want)
+	}
+	if s.SpanKind() != trace.SpanKindServer {
+		t.Errorf("span kind %v", s.SpanKind())
+	}
+	a := attrMap(s.Attributes())
+	wantAttr(t, a, keyHTTPRequestMethod, "GET")
+	wantAttr(t, a, keyHTTPRoute, "/items/{id}")
+	wantAttr(t, a, keyHTTPResponseStatusCode, int64(201))
+	wantAttr(t, a, keyURLPath, "/items/42")
+	wantAttr(t, a, keyURLScheme, "http")
+	wantAttr(t, a, keyServerAddress, "api.internal")
+	wantAttr(t, a, keyServerPort, int64(8443))
+	wantAttr(t, a, keyClientAddress, "198.51.100.7")
+	if s.Status().Code != codes.Unset {
+		t.Errorf("status %v for a 201", s.Status())
+	}
+
+	points := p.histogram(t, conv.httpServerDuration)
+	if len(points) != 1 || points[0].Count != 1 {
+		t.Fatalf("duration points %+v, want one with one request", points)
+	}
+	m := attrMap(points[0].Attributes.ToSlice())
+	wantAttr(t, m, keyHTTPRequestMethod, "GET")
+	wantAttr(t, m, keyHTTPRoute, "/items/{id}")
+	wantAttr(t, m, keyHTTPResponseStatusCode, int64(201))
+	wantAttr(t, m, keyServerAddress, "api.internal")
+	for _, k := range []string{"url.path", "client.address", "user_agent.original", "url.full"} {
+		if _, ok := m[attributeKey(k)]; ok {
+			t.Errorf("high-cardinality attribute %s on the duration metric", k)
+		}
+	}
+	for _, kv := range points[0].Attributes.ToSlice() {
+		if kv.Value.Emit() == "attacker-chosen.example" {
+			t.Errorf("the client's Host header reached the metric as %s", kv.Key)
+		}
+	}
+	if len(points[0].Bounds) != len(conv.durationBuckets) {
+		t.Errorf("bucket bounds %v, want %v", points[0].Bounds, conv.durationBuckets)
+	}
+}
+
+func TestHandlerRequestDetails(t *testing.T) {
+	for _, details := range []bool{false, true} {
+		p := newTestProviders(t, nil)
+		opts := p.options()
+		if details {
+			opts = append(opts, WithRequestDetails())
+		}
+		h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), opts...)
+		serve(t, h, "GET", "/", http.Header{"User-Agent": {"probe/1.0"}})
+		a := attrMap(onlySpan(t, p).Attributes())
+		_, hasUA := a[keyUserAgentOriginal]
+		_, hasProto := a[keyNetworkProtocolVersion]
+		if hasUA != details || hasProto != details {
+			t.Errorf("WithRequestDetails %v: user agent %v, protocol version %v", details, hasUA, hasProto)
+		}
+		if details {
+			wantAttr(t, a, keyUserAgentOriginal, "probe/1.0")
+		}
+	}
+}
+
+func TestHandlerUnmatchedRouteUsesFallback(t *testing.T) {
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.NewServeMux(), p.options()...)
+	serve(t, h, "DELETE", "/nowhere", nil)
+	s := onlySpan(t, p)
+	if want := httpServerSpanName("DELETE", "", "http", "", ""); s.Name() != want {
+		t.Errorf("span name %q, want %q", s.Name(), want)
+	}
+	if _, ok := attrMap(s.Attributes())[keyHTTPRoute]; ok {
+		t.Error("http.route set for an unmatched request")
+	}
+}
+
+func TestHandlerUnknownMethod(t *testing.T) {
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	serve(t, h, "BREW", "/pot", nil)
+	s := onlySpan(t, p)
+	if want := httpServerSpanName("HTTP", "", "http", "", ""); s.Name() != want {
+		t.Errorf("span name %q, want %q", s.Name(), want)
+	}
+	a := attrMap(s.Attributes())
+	wantAttr(t, a, keyHTTPRequestMethod, "_OTHER")
+	wantAttr(t, a, keyHTTPRequestMethodOriginal, "BREW")
+}
+
+func TestHandlerStatusMapping(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		code   codes.Code
+	}{
+		{200, codes.Unset}, {404, codes.Unset}, {499, codes.Unset}, {500, codes.Error}, {503, codes.Error},
+	} {
+		p := newTestProviders(t, nil)
+		h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(c.status) }), p.options()...)
+		serve(t, h, "GET", "/", nil)
+		s := onlySpan(t, p)
+		if s.Status().Code != c.code {
+			t.Errorf("status %d: span status %v, want %v", c.status, s.Status().Code, c.code)
+		}
+		_, hasType := attrMap(s.Attributes())[keyErrorType]
+		if hasType != (c.status >= 500) {
+			t.Errorf("status %d: error.type present %v", c.status, hasType)
+		}
+	}
+}
+
+func TestHandlerRecordsPanic(t *testing.T) {
+	p := newTestProviders(t, nil)
+	boom := errors.New("boom")
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(boom) }), p.options()...)
+	func() {
+		defer func() {
+			if r := recover(); r != boom {
+				t.Errorf("recovered %v, want the handler's panic to propagate", r)
+			}
+		}()
+		serve(t, h, "GET", "/", nil)
+	}()
+	s := onlySpan(t, p)
+	if s.Status().Code != codes.Error {
+		t.Errorf("span status %v after a panic", s.Status())
+	}
+	wantAttr(t, attrMap(s.Attributes()), keyHTTPResponseStatusCode, int64(500))
+	found := false
+	for _, ev := range s.Events() {
+		if ev.Name == "exception" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the panic is not recorded as an exception event")
+	}
+	if pts := p.histogram(t, conv.httpServerDuration); len(pts) != 1 {
+		t.Errorf("%d duration points after a panic, want 1", len(pts))
+	}
+}
+
+func TestHandlerUnsampledStillMeasures(t *testing.T) {
+	p := newTestProviders(t, sdktrace.NeverSample())
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	serve(t, h, "GET", "/", nil)
+	if n := len(p.spans.Ended()); n != 0 {
+		t.Errorf("%d spans recorded while unsampled", n)
+	}
+	if pts := p.histogram(t, conv.httpServerDuration); len(pts) != 1 || pts[0].Count != 1 {
+		t.Errorf("duration points %+v, want one request", pts)
+	}
+}
+
+// fixedIDs gives every root span the same trace id, so sampling is predictable.
+type fixedIDs struct{ id trace.TraceID }
+
+func (f fixedIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
+	return f.id, trace.SpanID{1}
+}
+
+func (fixedIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID { return trace.SpanID{2} }
+
+var wildcard = regexp.MustCompile(`\{[^}]*\}`)
+
+// Per-route ratios decide root server spans, for literal routes and routes
+// with wildcards alike, before the handler runs.
+func TestHandlerPerRouteRatios(t *testing.T) {
+	for _, rr := range conv.routeRatios {
+		method := rr.method
+		if method == "" {
+			method = http.MethodGet
+		}
+		mux := http.NewServeMux()
+		if !register(mux, rr.method, rr.route) {
+			t.Logf("route %q is not a ServeMux pattern; skipped", rr.route)
+			continue
+		}
+		envRatio := 1.0
+		if rr.ratio > 0 {
+			envRatio = 0
+		}
+		spans := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(NewSampler(envRatio)),
+			sdktrace.WithSpanProcessor(spans), sdktrace.WithIDGenerator(fixedIDs{idWithLow(0)}))
+		h := NewHandler(mux, WithTracerProvider(tp), WithPropagators(Propagators()))
+		req := httptest.NewRequest(method, "/", nil)
+		req.URL.Path = wildcard.ReplaceAllString(rr.route, "v")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if got, want := len(spans.Ended()) == 1, rr.ratio > 0; got != want {
+			t.Errorf("route %q %q (ratio %v, environment %v): sampled %v, want %v",
+				rr.method, rr.route, rr.ratio, envRatio, got, want)
+		}
+		_ = tp.Shutdown(context.Background())
+	}
+}
+
+// register adds a handler for the route, or reports false when ServeMux
+// refuses the pattern.
+func register(mux *http.ServeMux, method, route string) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	pattern := route
+	if method != "" {
+		pattern = method + " " + route
+	}
+	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+	return true
+}

@@ -1,0 +1,109 @@
+package telemetry
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Header is one message header, as Kafka-style clients carry them.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// HeaderCarrier adapts a slice of message headers to propagation.TextMapCarrier.
+type HeaderCarrier struct{ Headers *[]Header }
+
+var _ propagation.TextMapCarrier = HeaderCarrier{}
+
+// Get returns the value of the first header named key.
+func (c HeaderCarrier) Get(key string) string {
+	for _, h := range *c.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// Set replaces the header named key, or appends it.
+func (c HeaderCarrier) Set(key, value string) {
+	for i, h := range *c.Headers {
+		if h.Key == key {
+			(*c.Headers)[i].Value = []byte(value)
+			return
+		}
+	}
+	*c.Headers = append(*c.Headers, Header{Key: key, Value: []byte(value)})
+}
+
+// Keys lists the header names.
+func (c HeaderCarrier) Keys() []string {
+	keys := make([]string, 0, len(*c.Headers))
+	for _, h := range *c.Headers {
+		keys = append(keys, h.Key)
+	}
+	return keys
+}
+
+// Message describes a message for producer and consumer spans.
+type Message struct {
+	System      string // messaging.system, e.g. "kafka"
+	Destination string // messaging.destination.name
+	ID          string // messaging.message.id, optional
+	Group       string // messaging.consumer.group.name, for consumers, optional
+}
+
+func (m Message) attrs(opType, opName string) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{
+		keyMessagingSystem.String(m.System),
+		keyMessagingDestinationName.String(m.Destination),
+		keyMessagingOperationType.String(opType),
+		keyMessagingOperationName.String(opName),
+	}
+	if m.ID != "" {
+		attrs = append(attrs, keyMessagingMessageID.String(m.ID))
+	}
+	if m.Group != "" && opType == "process" {
+		attrs = append(attrs, keyMessagingConsumerGroup.String(m.Group))
+	}
+	return attrs
+}
+
+// StartProducer starts a producer span for sending m and injects its context
+// (and the allowed baggage) into carrier. End the span with End.
+func StartProducer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
+	ctx, span := otel.Tracer(instrumentationName).Start(ctx,
+		messagingProducerSpanName(m.System, m.Destination, "send", "send"),
+		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(m.attrs("send", "send")...))
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	return ctx, span
+}
+
+// StartConsumer extracts the producer's context from carrier and starts a
+// consumer span for processing m as its child, linked to it as well.
+func StartConsumer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
+	ctx = otel.GetTextMapPropagator().Extract(ctx, carrier)
+	opts := []trace.SpanStartOption{
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(m.attrs("process", "process")...),
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+	}
+	return otel.Tracer(instrumentationName).Start(ctx, messagingConsumerSpanName(m.System, m.Destination, "process", "process", m.Group), opts...)
+}
+
+// End ends span, recording err as its error when not nil.
+func End(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+}

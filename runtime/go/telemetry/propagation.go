@@ -1,0 +1,91 @@
+package telemetry
+
+import (
+	"context"
+	"net/http"
+	"net/textproto"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// Propagators returns the conventions' propagators. Baggage leaving the
+// service is filtered by the conventions' allow-list (see FilterBaggage).
+func Propagators() propagation.TextMapPropagator {
+	return propagation.NewCompositeTextMapPropagator(conventionPropagators()...)
+}
+
+// allowedBaggage is the set of baggage keys that may leave the service.
+var allowedBaggage = func() map[string]bool {
+	m := make(map[string]bool, len(conv.baggageAllow))
+	for _, k := range conv.baggageAllow {
+		m[k] = true
+	}
+	return m
+}()
+
+// FilterBaggage keeps the members of b on the allow-list, at most the
+// conventions' maximum number of entries.
+func FilterBaggage(b baggage.Baggage) baggage.Baggage {
+	members := b.Members()
+	kept := make([]baggage.Member, 0, len(members))
+	for _, m := range members {
+		if allowedBaggage[m.Key()] && len(kept) < conv.baggageMaxEntries {
+			kept = append(kept, m)
+		}
+	}
+	if len(kept) == len(members) {
+		return b
+	}
+	out, err := baggage.New(kept...)
+	if err != nil {
+		return baggage.Baggage{}
+	}
+	return out
+}
+
+// allowListBaggage is the W3C baggage propagator with an outgoing allow-list.
+type allowListBaggage struct{ propagation.Baggage }
+
+var _ propagation.TextMapPropagator = allowListBaggage{}
+
+// Inject writes only allowed baggage members.
+func (p allowListBaggage) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	b := baggage.FromContext(ctx)
+	if b.Len() == 0 {
+		return
+	}
+	p.Baggage.Inject(baggage.ContextWithBaggage(ctx, FilterBaggage(b)), carrier)
+}
+
+// headerCarrier is propagation.HeaderCarrier without the allocation of
+// canonicalising the propagators' lower-case header names on every request.
+type headerCarrier http.Header
+
+var _ propagation.TextMapCarrier = headerCarrier(nil)
+
+func canonicalHeader(key string) string {
+	switch key {
+	case "traceparent":
+		return "Traceparent"
+	case "tracestate":
+		return "Tracestate"
+	case "baggage":
+		return "Baggage"
+	}
+	return textproto.CanonicalMIMEHeaderKey(key)
+}
+
+// Get returns the first value of key.
+func (c headerCarrier) Get(key string) string {
+	if v := c[canonicalHeader(key)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Set replaces the values of key.
+func (c headerCarrier) Set(key, value string) { http.Header(c).Set(key, value) }
+
+// Keys lists the header names.
+func (c headerCarrier) Keys() []string { return propagation.HeaderCarrier(c).Keys() }

@@ -1,0 +1,68 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+)
+
+func TestLogHandlerStampsTraceFields(t *testing.T) {
+	p := newTestProviders(t, nil)
+	var buf bytes.Buffer
+	logger := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil))).With(slog.String("svc", "x"))
+	ctx, span := p.tp.Tracer("test").Start(context.Background(), "op")
+	logger.InfoContext(ctx, "inside")
+	span.End()
+	logger.InfoContext(context.Background(), "outside")
+
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	if len(lines) != 2 {
+		t.Fatalf("%d log lines", len(lines))
+	}
+	var in, out map[string]any
+	if err := json.Unmarshal(lines[0], &in); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(lines[1], &out); err != nil {
+		t.Fatal(err)
+	}
+	sc := span.SpanContext()
+	if in[conv.logTraceID] != sc.TraceID().String() || in[conv.logSpanID] != sc.SpanID().String() {
+		t.Errorf("log line %s lacks the span's ids in %q and %q", lines[0], conv.logTraceID, conv.logSpanID)
+	}
+	if in[conv.logTraceFlags] != "01" {
+		t.Errorf("log line %s: trace flags %v", lines[0], in[conv.logTraceFlags])
+	}
+	if in["svc"] != "x" {
+		t.Errorf("attributes of With were lost: %s", lines[0])
+	}
+	if _, ok := out[conv.logTraceID]; ok {
+		t.Errorf("a record without a span got a trace id: %s", lines[1])
+	}
+}
+
+func TestLogHandlerFieldsStayTopLevelInGroups(t *testing.T) {
+	p := newTestProviders(t, nil)
+	var buf bytes.Buffer
+	logger := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil))).
+		With(slog.String("before", "1")).WithGroup("req").With(slog.String("k", "v"))
+	ctx, span := p.tp.Tracer("test").Start(context.Background(), "op")
+	logger.InfoContext(ctx, "grouped", slog.Int("n", 2))
+	span.End()
+	var rec map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec[conv.logTraceID] != span.SpanContext().TraceID().String() || rec["before"] != "1" {
+		t.Errorf("top level of %s lacks the trace id or an attribute added before the group", buf.String())
+	}
+	group, _ := rec["req"].(map[string]any)
+	if group["k"] != "v" || group["n"] != float64(2) {
+		t.Errorf("group attributes misplaced in %s", buf.String())
+	}
+	if _, nested := group[conv.logTraceID]; nested {
+		t.Errorf("the trace id was nested in the group: %s", buf.String())
+	}
+}

@@ -1,0 +1,66 @@
+package telemetry
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Query describes a database call for StartQuery.
+type Query struct {
+	System     string // db.system.name, e.g. "postgresql"
+	Operation  string // db.operation.name, e.g. "SELECT"
+	Collection string // db.collection.name, e.g. "orders"
+	Text       string // db.query.text, recorded only where the conventions allow it
+	Namespace  string // db.namespace, optional
+	Summary    string // db.query.summary, optional
+	Server     string // server.address, optional
+}
+
+var dbDuration = sync.OnceValue(func() metric.Float64Histogram {
+	return newDurationHistogram(otel.GetMeterProvider(), conv.dbDuration, "Duration of database client operations.")
+})
+
+// StartQuery starts a client span for a database call. Call the returned
+// function with the call's error when it is done: it ends the span and
+// records the conventions' database duration histogram.
+func StartQuery(ctx context.Context, q Query) (context.Context, func(error)) {
+	start := time.Now()
+	attrs := []attribute.KeyValue{keyDBSystemName.String(q.System)}
+	if q.Operation != "" {
+		attrs = append(attrs, keyDBOperationName.String(q.Operation))
+	}
+	if q.Collection != "" {
+		attrs = append(attrs, keyDBCollectionName.String(q.Collection))
+	}
+	if q.Namespace != "" {
+		attrs = append(attrs, keyDBNamespace.String(q.Namespace))
+	}
+	if q.Summary != "" {
+		attrs = append(attrs, keyDBQuerySummary.String(q.Summary))
+	}
+	if q.Server != "" {
+		attrs = append(attrs, keyServerAddress.String(q.Server))
+	}
+	ctx, span := otel.Tracer(instrumentationName).Start(ctx,
+		dbSpanName(q.System, q.Namespace, q.Collection, q.Operation, q.Summary, q.Server),
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	if QueryTextRecorded && q.Text != "" {
+		span.SetAttributes(keyDBQueryText.String(q.Text))
+	}
+	return ctx, func(err error) {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+			attrs = append(attrs, keyErrorType.String("_OTHER"))
+		}
+		span.End()
+		dbDuration().Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+	}
+}

@@ -1,0 +1,109 @@
+package telemetry
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// notAllowed is a baggage key that is not on the allow-list.
+func notAllowed(t *testing.T) string {
+	t.Helper()
+	for _, k := range []string{"zz.not.allowed", "zz.not.allowed.either"} {
+		if !slices.Contains(conv.baggageAllow, k) {
+			return k
+		}
+	}
+	t.Fatal("no key off the allow-list")
+	return ""
+}
+
+func TestTransportInjectsContextAndAllowedBaggage(t *testing.T) {
+	p := newTestProviders(t, nil)
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer srv.Close()
+
+	var members []baggage.Member
+	for _, k := range conv.baggageAllow {
+		m, err := baggage.NewMember(k, "v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, m)
+	}
+	secret, err := baggage.NewMember(notAllowed(t), "leak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag, err := baggage.New(append(members, secret)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := baggage.ContextWithBaggage(context.Background(), bag)
+	ctx, parent := p.tp.Tracer("test").Start(ctx, "parent")
+
+	client := &http.Client{Transport: NewTransport(nil, p.options()...)}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/x?token=secret", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	parent.End()
+
+	spans := p.spans.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want client and parent", len(spans))
+	}
+	cs := spans[0]
+	if cs.SpanKind() != trace.SpanKindClient || cs.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("client span kind %v parent %v", cs.SpanKind(), cs.Parent().SpanID())
+	}
+	want := "00-" + cs.SpanContext().TraceID().String() + "-" + cs.SpanContext().SpanID().String() + "-01"
+	if tp := got.Get("Traceparent"); tp != want {
+		t.Errorf("traceparent %q, want %q", tp, want)
+	}
+	sent, err := baggage.Parse(got.Get("Baggage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Member(notAllowed(t)).Key() != "" {
+		t.Errorf("baggage %q carries a key off the allow-list", got.Get("Baggage"))
+	}
+	wantN := min(len(conv.baggageAllow), conv.baggageMaxEntries)
+	if sent.Len() != wantN {
+		t.Errorf("baggage %q has %d members, want %d", got.Get("Baggage"), sent.Len(), wantN)
+	}
+	a := attrMap(cs.Attributes())
+	wantAttr(t, a, keyHTTPRequestMethod, "GET")
+	wantAttr(t, a, keyHTTPResponseStatusCode, int64(418))
+	wantAttr(t, a, keyServerAddress, "127.0.0.1")
+	if u := a[keyURLFull].AsString(); u == "" || strings.Contains(u, "secret") {
+		t.Errorf("url.full %q: the query value must be masked", u)
+	}
+	if cs.Status().Code != codes.Error {
+		t.Errorf("a 4xx answer is an error for a client span, got %v", cs.Status())
+	}
+	if pts := p.histogram(t, conv.httpClientDuration); len(pts) != 1 || pts[0].Count != 1 {
+		t.Errorf("client duration points %+v", pts)
+	}
+}
+
+func TestFilterBaggageKeepsAllowedOnly(t *testing.T) {
+	m, _ := baggage.NewMember(notAllowed(t), "x")
+	b, _ := baggage.New(m)
+	if FilterBaggage(b).Len() != 0 {
+		t.Error("a key off the allow-list survived")
+	}
+}
