@@ -118,3 +118,16 @@ def test_no_function_over_the_limit() -> None:
                 if size > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"] = size
     assert long == {}, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+
+
+def test_every_template_has_template_syntax() -> None:
+    """A file that renders to itself is static source: it belongs under runtime/."""
+    plain = [
+        str(p.relative_to(ROOT))
+        for p in sorted((ROOT / "templates").rglob("*.j2"))
+        if not any(mark in p.read_text(encoding="utf-8") for mark in TEMPLATE_SYNTAX)
+    ]
+    assert plain == [], f"templates without template syntax (move them to runtime/): {plain}"
