@@ -1,13 +1,19 @@
 """`scaffold docs build`: render the docs target and write it, all at once.
 
 The output folder gets `markdown/` (pages readable on any code host) and `site/` (a
-self-contained HTML site: open `site/index.html` from disk or serve it). Files a previous
-build wrote that this build no longer produces (the service catalogue, say) are removed;
-nothing else in the folder is touched.
+self-contained HTML site: open `site/index.html` from disk or serve it). Each build
+records what it wrote in `.scaffold-docs.json` beside them; files the previous build
+recorded that this build no longer produces (the service catalogue, say) are removed, if
+they still hold what was written. Nothing else in the folder is ever deleted, whatever
+header it carries, and nothing is followed through a symbolic link.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +22,13 @@ from scaffold.conventions import load
 from scaffold.docs.catalogue import ServiceEntry, scan_services
 from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
-from scaffold.render.headers import is_generated
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops
 from scaffold.targets.registry import render_target
 
 TARGET = "docs"
 OUTPUT_DIRS = ("markdown", "site")
+RECORD = ".scaffold-docs.json"
+_RECORD_LIMIT = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,24 +67,64 @@ def render_docs(
     return render_target(TARGET, conv, opts, templates_dir=templates_dir)
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _regular_file(root: Path, rel: str) -> Path | None:
+    """`root/rel` if every component is a real folder or file (no symlink), else None."""
+    current = root
+    for part in rel.split("/"):
+        if part in ("", ".", ".."):
+            return None
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return current if stat.S_ISREG(mode) else None
+
+
+def _recorded(out: Path) -> dict[str, str]:
+    """{path: sha256} the previous build wrote; empty when there is no usable record."""
+    path = _regular_file(out, RECORD)
+    if path is None or path.stat().st_size > _RECORD_LIMIT:
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        str(k): str(v)
+        for k, v in files.items()
+        if isinstance(k, str) and isinstance(v, str) and k.split("/", 1)[0] in OUTPUT_DIRS
+    }
+
+
 def _stale(out: Path, keep: set[str]) -> list[str]:
-    """Generated files under the output folders that this build does not produce."""
+    """Files the previous build recorded, not produced now, still holding what it wrote."""
     stale: list[str] = []
-    for name in OUTPUT_DIRS:
-        folder = out / name
-        if not folder.is_dir():
+    for rel, digest in sorted(_recorded(out).items()):
+        if rel in keep:
             continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            rel = path.relative_to(out).as_posix()
-            if rel in keep:
-                continue
-            try:
-                head = path.read_text(encoding="utf-8", errors="replace")[:400]
-            except OSError:
-                continue
-            if is_generated(head):
-                stale.append(rel)
+        path = _regular_file(out, rel)
+        if path is not None and _digest(path.read_bytes()) == digest:
+            stale.append(rel)
     return stale
+
+
+def _record(files: dict[str, bytes]) -> bytes:
+    data = {
+        "comment": "Written by scaffold docs build: the files it wrote, so the next build "
+        "removes only those. Do not edit.",
+        "files": {p: _digest(b) for p, b in sorted(files.items())},
+    }
+    return (json.dumps(data, indent=2) + "\n").encode("utf-8")
 
 
 def build_docs(
@@ -93,7 +140,9 @@ def build_docs(
         raise UsageError(f"{out} is a file; give a folder for the docs")
     services = scan_services(scan, templates_dir=services_templates_dir) if scan else []
     rendered = render_docs(conventions, services=services, templates_dir=templates_dir)
-    ops: list[Op] = [Write(p, f.content.encode("utf-8")) for p, f in sorted(rendered.files.items())]
+    contents = {p: f.content.encode("utf-8") for p, f in sorted(rendered.files.items())}
+    ops: list[Op] = [Write(p, data) for p, data in contents.items()]
+    ops.append(Write(RECORD, _record(contents)))
     removed = _stale(out, set(rendered.files)) if out.is_dir() else []
     ops.extend(Delete(p) for p in removed)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,17 @@
-"""`scaffold docs serve`: the built site over HTTP on the loopback interface only."""
+"""`scaffold docs serve`: the built site over HTTP on the loopback interface only.
+
+Only GET and HEAD of regular files inside the site folder are answered; a path with a
+NUL, a `..`, a backslash or a symbolic link anywhere in it is a 404, and a request the
+server cannot parse never prints a traceback.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
+import stat
 import threading
+import urllib.parse
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,12 +45,53 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_error(404, "Not found")
         return None
 
+    def translate_path(self, path: str) -> str:
+        """The file to serve, or a path that does not exist (served as a 404)."""
+        found = site_file(Path(self.directory), path)
+        return str(found) if found is not None else str(Path(self.directory) / "\x00missing")
+
+    def send_head(self) -> Any:
+        if site_file(Path(self.directory), self.path) is None:
+            self.send_error(404, "Not found")
+            return None
+        return super().send_head()
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
 
+def site_file(site: Path, url_path: str) -> Path | None:
+    """The regular file `url_path` names inside `site`, never through a symbolic link."""
+    try:
+        text = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if "\x00" in text or "\\" in text or not text.startswith("/"):
+        return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None
+    if text.endswith("/"):
+        parts.append("index.html")
+    current = site
+    mode = os.lstat(site).st_mode
+    for part in parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return current if stat.S_ISREG(mode) else None
+
+
 class DocsServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A broken request ends that connection; nothing is printed."""
+        return
 
     @property
     def url(self) -> str:
