@@ -141,11 +141,12 @@ def _error(message: str, code: int, as_json: bool, extra: dict[str, Any] | None 
 def _finish(outcome: object, as_json: bool) -> int:
     """Print what a command returned (its JSON, or its problem on stderr) and map its code."""
     code = exit_code(outcome)
+    problem = _problem(outcome) if code else ""
     data = _result_json(outcome, code) if as_json else None
     if data is not None:
-        ui.emit_json(data)
-    if code:
-        ui.error(_problem(outcome))
+        ui.emit_json({**data, "error": problem} if code == 2 else data)
+    if problem:
+        ui.error(problem)
     return code
 
 
