@@ -47,6 +47,15 @@ def test_add_in_a_module_made_by_go_mod_init_with_an_underscore(
     assert cli("check", str(tmp_path)).code == 0
 
 
+def test_without_a_name_the_service_is_named_after_the_module(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD})
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV)
+    assert result.code == 0, result.err
+    assert read_lock(tmp_path).options.service_name == "foo-bar"
+
+
 def test_go_mod_module_line_quoted_and_commented(
     tmp_path: Path, cli: Callable[..., CliResult]
 ) -> None:
