@@ -4,7 +4,7 @@ Both sides update the same Go services (scaffold's `go` target) after the same c
 the conventions (the production sampling ratio and one attribute removed), with the same
 hand-written edit in each service's user-owned handlers.go:
 
-- scaffold: `scaffold.sync.update_services` in-process, once over the folder holding all
+- scaffold: `scaffold.update.update_services` in-process, once over the folder holding all
   N services (a monorepo run), and once per service (a fresh call each time);
 - copier: `copier.run_update` in-process on each service, from template tag v1 to v2 of
   an equivalent copier template (bench/copier_template/, its files generated from the
@@ -40,8 +40,9 @@ sys.path.insert(0, str(ROOT))
 from scaffold.conventions import load  # noqa: E402
 from scaffold.render import RenderOptions  # noqa: E402
 from scaffold.resources import bundled_conventions, templates_root  # noqa: E402
-from scaffold.sync import Status, create_service, update_services  # noqa: E402
+from scaffold.sync import Status, create_service  # noqa: E402
 from scaffold.targets.registry import render_target  # noqa: E402
+from scaffold.update import update_services  # noqa: E402
 
 COPIER_TEMPLATE = Path(__file__).resolve().parent / "copier_template"
 PLACEHOLDER = "zzbenchsvc"

@@ -7,7 +7,8 @@ one place (scaffold/cli/main.py). Exit codes: 0 ok, 1 a check failed (drift, con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 class ScaffoldError(Exception):
@@ -19,6 +20,10 @@ class ScaffoldError(Exception):
     def message(self) -> str:
         return str(self)
 
+    def details(self) -> dict[str, Any]:
+        """What `--json` prints about this error besides its message."""
+        return {}
+
 
 class UsageError(ScaffoldError, ValueError):
     """The user asked for something that cannot be done as asked (exit 2)."""
@@ -26,6 +31,14 @@ class UsageError(ScaffoldError, ValueError):
 
 class TemplateError(ScaffoldError, RuntimeError):
     """A template failed to render (a missing value, a syntax error) (exit 2)."""
+
+
+class Busy(UsageError):
+    """Another process is applying changes to the same service (exit 2)."""
+
+
+class MergeError(ScaffoldError, RuntimeError):
+    """`git merge-file` could not run or failed; not a conflict, conflicts are results (exit 2)."""
 
 
 class CheckFailed(ScaffoldError):
@@ -60,6 +73,9 @@ class ConventionsError(UsageError):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = sorted(findings, key=lambda f: (f.file, f.line, f.column, f.path))
         super().__init__(self._text())
+
+    def details(self) -> dict[str, Any]:
+        return {"problems": [asdict(f) for f in self.findings]}
 
     def _text(self) -> str:
         count = len(self.findings)

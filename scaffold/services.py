@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold import naming
@@ -12,14 +11,14 @@ from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
-from scaffold.sync.create import create_service
-from scaffold.sync.results import ApplyResult
+from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
+from scaffold.sync.atomic import FaultHook, recover
 from scaffold.targets import go_modules, rust_crates
 from scaffold.targets.registry import render_target
+from scaffold.update import RenderContext, update_one
 
 LANGUAGES = ("go", "rust")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-_MODULE_ELEMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class ServiceResult:
     result: ApplyResult
     # Project files `add` extended so the generated code builds (go.mod, Cargo.toml, ...).
     edited: tuple[str, ...] = ()
+    renamed_from: str = ""  # `add --name` on a service: its previous name
 
 
 def check_service_name(name: str) -> str:
@@ -52,90 +52,90 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def check_module_path(path: str) -> str:
-    """A Go module path: slash-separated elements, no empty, '.' or '..' element."""
-    elements = path.split("/")
-    bad = (
-        not path
-        or path.startswith("/")
-        or any(e in ("", ".", "..") or not _MODULE_ELEMENT.match(e) for e in elements)
-        or elements[0].startswith("-")
-        or not elements[0][:1].isalnum()
-    )
-    if bad:
+def _read_project_file(path: Path) -> str:
+    """A project file `add` reads (go.mod, go.sum, Cargo.toml) as text, or UsageError."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise UsageError(
-            f"--module {path!r} is not a valid Go module path (e.g. example.com/acme/payments)"
-        )
-    return path
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run add again"
+        ) from exc
 
 
-def _go_module_of(dest: Path) -> str:
+def _service_from_module(module: str) -> str:
+    """A service name from a module path: its last element (before a /vN suffix)."""
+    elements = module.split("/")
+    last = elements[-1]
+    if len(elements) > 1 and re.fullmatch(r"v[0-9]+", last):
+        last = elements[-2]
+    last = re.sub(r"\.v[0-9]+$", "", last) if module.startswith("gopkg.in/") else last
+    return re.sub(r"[._~]+", "-", last.lower()).strip("-")
+
+
+def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
+    """The render options for `add` in a Go module, and its go.mod (and go.sum) as read."""
     gomod = dest / "go.mod"
     if not gomod.is_file():
         raise UsageError(f"{dest} has no go.mod; run `go mod init` first or use `scaffold new`")
-    for line in gomod.read_text(encoding="utf-8").splitlines():
-        words = line.split()
-        if len(words) >= 2 and words[0] == "module":
-            return words[1].strip('"')
-    raise UsageError(f"{gomod}: no module line")
+    files = {"go.mod": _read_project_file(gomod)}
+    module = go_modules.read_module_path(files["go.mod"], str(gomod))
+    if (dest / "go.sum").is_file():
+        files["go.sum"] = _read_project_file(dest / "go.sum")
+    service = name or _service_from_module(module)
+    opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
+    return opts, files
 
 
-def _crate_name_of(dest: Path) -> str:
+def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
+    """The render options for `add` in a Rust crate, and its Cargo.toml as read."""
     cargo = dest / "Cargo.toml"
     if not cargo.is_file():
         raise UsageError(f"{dest} has no Cargo.toml; run `cargo init` first or use `scaffold new`")
-    in_package = False
-    for line in cargo.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_package = stripped == "[package]"
-        elif in_package and stripped.startswith("name") and "=" in stripped:
-            return stripped.split("=", 1)[1].strip().strip("\"'")
-    raise UsageError(f"{cargo}: no [package] name")
+    files = {"Cargo.toml": _read_project_file(cargo)}
+    crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)
+    service = name or crate.replace("_", "-").lower()
+    opts = RenderOptions(service_name=service, target="rust", mode="add", crate_name=crate)
+    return opts, files
 
 
-def _dependency_edits(opts: RenderOptions, dest: Path, conv: Conventions) -> dict[str, str]:
+def _dependency_edits(
+    opts: RenderOptions, dest: Path, files: dict[str, str], conv: Conventions
+) -> dict[str, str]:
     """New text of the project files that must name the generated code's dependencies."""
     if opts.target == "go":
-        go_mod = (dest / "go.mod").read_text(encoding="utf-8")
-        go_sum_path = dest / "go.sum"
-        go_sum = go_sum_path.read_text(encoding="utf-8") if go_sum_path.is_file() else ""
         new_mod, new_sum = go_modules.add_requirements(
-            go_mod, go_sum, b3="b3" in conv.propagation.propagators
+            files["go.mod"],
+            files.get("go.sum", ""),
+            b3="b3" in conv.propagation.propagators,
+            name=str(dest / "go.mod"),
         )
         edits = {"go.mod": new_mod, "go.sum": new_sum}
     else:
-        cargo = (dest / "Cargo.toml").read_text(encoding="utf-8")
-        edits = {"Cargo.toml": rust_crates.merge_cargo_toml(cargo, conv.export.protocol)}
-    return {
-        name: text
-        for name, text in edits.items()
-        if not (dest / name).is_file() or (dest / name).read_text(encoding="utf-8") != text
-    }
-
-
-def _write_edits(dest: Path, edits: dict[str, str]) -> None:
-    """Write each edit through a temporary file and a rename; all files are staged first."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, text in edits.items():
-            target = dest / name
-            tmp = target.with_name(f".{target.name}.scaffold-tmp")
-            tmp.write_text(text, encoding="utf-8")
-            staged.append((tmp, target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        cargo = rust_crates.merge_cargo_toml(
+            files["Cargo.toml"], conv.export.protocol, str(dest / "Cargo.toml")
+        )
+        edits = {"Cargo.toml": cargo}
+    return {name: text for name, text in edits.items() if files.get(name) != text}
 
 
 def _render_and_write(
-    *, conventions: Located, dest: Path, opts: RenderOptions, force: bool, dry_run: bool
+    *,
+    conventions: Located,
+    dest: Path,
+    opts: RenderOptions,
+    force: bool,
+    dry_run: bool,
+    project: dict[str, str] | None = None,
+    hook: FaultHook | None = None,
 ) -> ServiceResult:
+    """Render and write a first render; `project` (add) holds the files to extend."""
     conv = load(conventions.path)
     rendered = render_target(opts.target, conv, opts)
-    edits = _dependency_edits(opts, dest, conv) if opts.mode == "add" else {}
+    edits = _dependency_edits(opts, dest, project, conv) if project is not None else {}
     result = create_service(
         dest=dest,
         rendered=rendered,
@@ -145,9 +145,9 @@ def _render_and_write(
         options=opts,
         force=force,
         dry_run=dry_run,
+        hook=hook,
+        project_files={name: text.encode("utf-8") for name, text in edits.items()},
     )
-    if not dry_run:
-        _write_edits(dest, edits)
     return ServiceResult(conventions, dest, opts, result, tuple(sorted(edits)))
 
 
@@ -166,7 +166,7 @@ def new_service(
     check_language(lang)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder")
-    module = check_module_path(module_path) if module_path else name
+    module = go_modules.check_module_path(module_path) if module_path else name
     opts = RenderOptions(
         service_name=name,
         target=lang,
@@ -187,20 +187,64 @@ def add_service(
     name: str = "",
     force: bool = False,
     dry_run: bool = False,
+    hook: FaultHook | None = None,
 ) -> ServiceResult:
-    """Add only the generated instrumentation to an existing Go module or Rust crate."""
+    """Add only the generated instrumentation to an existing Go module or Rust crate.
+
+    The project file the generated code needs extended (go.mod and go.sum, or Cargo.toml)
+    is read and parsed before anything is written, and written in the same transaction as
+    the generated files and the lock: all or nothing. In a folder that already is a
+    scaffold service, `name` renames it (see `rename_service`).
+    """
     check_language(lang)
     if not dest.is_dir():
         raise UsageError(f"{dest} is not a folder")
-    if lang == "go":
-        module = check_module_path(_go_module_of(dest))
-        service = name or module.rsplit("/", 1)[-1].lower()
-        opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
-    else:
-        crate = _crate_name_of(dest)
-        service = name or crate.replace("_", "-").lower()
-        opts = RenderOptions(service_name=service, target="rust", mode="add", crate_name=crate)
-    check_service_name(service)
+    recover(dest)  # an add or update a crash interrupted is rolled back first
+    if (dest / LOCK_NAME).is_file():
+        if not name:
+            raise UsageError(
+                f"{dest} is already a scaffold service ({LOCK_NAME} exists); run "
+                "`scaffold update` to follow the conventions, or give --name NEW to rename it"
+            )
+        return rename_service(
+            lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
+        )
+    opts, project = _go_project(dest, name) if lang == "go" else _rust_project(dest, name)
+    check_service_name(opts.service_name)
     return _render_and_write(
-        conventions=conventions, dest=dest, opts=opts, force=force, dry_run=dry_run
+        conventions=conventions,
+        dest=dest,
+        opts=opts,
+        force=force,
+        dry_run=dry_run,
+        project=project,
+        hook=hook,
     )
+
+
+def rename_service(
+    *,
+    lang: str,
+    dest: Path,
+    name: str,
+    conventions: Located,
+    force: bool = False,
+    dry_run: bool = False,
+) -> ServiceResult:
+    """Give the service at `dest` a new service name: render it again with that name and
+    apply it through the normal update path (generated files rewritten, user-owned files
+    merged, the lock records the new name). The conventions stay those its lock names
+    unless `conventions` was given explicitly."""
+    check_service_name(name)
+    old = read_lock(dest)
+    if old.target != lang:
+        raise UsageError(
+            f"{dest} is a {old.target} service (its lock says so), not {lang}; "
+            f"run `scaffold add --lang {old.target} --name {name}`"
+        )
+    given = conventions.path if conventions.reason == "given" else None
+    ctx = RenderContext(conventions=given)
+    opts = replace(old.options, service_name=name)
+    result = update_one(dest, ctx, force=force, dry_run=dry_run, options=opts)
+    used = Located(given or old.conventions_file(dest), conventions.reason if given else "found")
+    return ServiceResult(used, dest, opts, result, renamed_from=old.options.service_name)

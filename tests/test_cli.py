@@ -167,3 +167,46 @@ def test_pip_install_in_a_fresh_venv_then_init_validate_new(tmp_path: Path) -> N
         )
         assert made.returncode == 0, made.stderr
         assert (work / "payments" / "go.mod").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["validate", "nope.yaml"], "no such file"),
+        (["new", "pay", "--lang", "cobol"], "choose one of go, rust"),
+        (["new", "pay", "--lang", "go", "--module", "a//b"], "not a valid Go module path"),
+        (["check", "."], "no scaffold service under"),
+        (["update", "--no-such-flag"], "No such option"),
+    ],
+)
+def test_json_errors_are_json(
+    cli: Callable[..., CliResult], tmp_path: Path, args: list[str], text: str
+) -> None:
+    """--json prints one JSON object on stdout whatever happens, errors included."""
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = cli(*args, "--json", "--conventions", str(DEFAULT_CONVENTIONS))
+    finally:
+        os.chdir(cwd)
+    data = json.loads(result.out)
+    assert result.code == 2 and data["exit_code"] == 2 and data["ok"] is False
+    assert text in data["error"] and text in result.err and "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_result_carries_the_exit_code(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    made = cli(
+        "new",
+        "pay",
+        "--lang",
+        "go",
+        "--dir",
+        str(tmp_path / "pay"),
+        "--json",
+        "-c",
+        str(DEFAULT_CONVENTIONS),
+    )
+    data = json.loads(made.out)
+    assert made.code == 0 and data["exit_code"] == 0 and data["service"] == "pay"
+    assert data["result"]["status"] == "updated"

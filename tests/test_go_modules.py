@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from scaffold.errors import UsageError
-from scaffold.targets.go import check_module_path
+from scaffold.targets import go as go_target
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
     add_requirements,
+    check_module_path,
     direct_requires,
     merge_go_mod,
     merge_go_sum,
+    parse_go_mod,
     read_module_path,
 )
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
@@ -23,10 +26,25 @@ PINNED_SUM = ROOT / "runtime" / "go" / "go.sum"
 
 
 @pytest.mark.parametrize(
-    "path", ["example.com/payments", "github.com/acme/svc-1", "acme.io/a/b_c/v2", "payments"]
+    "path",
+    [
+        "example.com/payments",
+        "github.com/acme/svc-1",
+        "acme.io/a/b_c/v2",
+        "payments",
+        "foo_bar",  # go mod init foo_bar: a local module, no dot in the first element
+        "Acme_Tools/Orders",  # local: letters of either case
+        "example.com/a~b/c.d_e-f",
+        "example.com/x/v10",
+        "gopkg.in/yaml.v3",
+    ],
 )
 def test_module_path_accepted(path: str) -> None:
     assert check_module_path(path) == path
+
+
+def test_the_go_target_uses_the_one_validator() -> None:
+    assert go_target.check_module_path is check_module_path
 
 
 @pytest.mark.parametrize(
@@ -44,17 +62,79 @@ def test_module_path_accepted(path: str) -> None:
         'a"b',
         "a b",
         "a\\b",
+        "-x/y",
+        "example.com/x.",
+        "example.com/...",
+        "exa_mple.com/x",
+        "example.com/x/v1",
+        "example.com/x/v02",
+        "example.com/x/v2.1",
+        "gopkg.in/yaml",
+        "example.com/con/x",
+        "example.com/LPT1.txt",
+        "example.com/progra~1",
+        "caf\u00e9",
     ],
 )
 def test_module_path_refused(path: str) -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="is not a valid Go module path: "):
         check_module_path(path)
 
 
 def test_read_module_path() -> None:
     assert read_module_path("// c\nmodule example.com/x\n\ngo 1.22\n") == "example.com/x"
+    assert read_module_path('module "example.com/x" // the service\n') == "example.com/x"
+    assert read_module_path("module `example.com/x`\n") == "example.com/x"
+    assert read_module_path("module example.com/x// no space\n") == "example.com/x"
+    assert read_module_path("module (\n\texample.com/x\n)\n") == "example.com/x"
     with pytest.raises(UsageError):
         read_module_path("go 1.22\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("module a\nmodule b\n", "go.mod:2: a second module line"),
+        ("module a b\n", "go.mod:1: write the module line as `module <path>`"),
+        ('module "a\n', "go.mod:1: unterminated quoted string"),
+        ("module a\n\nrequire (\n\tb v1.0.0\n", "go.mod:3: the `require (` block is never closed"),
+        ("module a\nrequire b\n", "go.mod:2: a requirement is `<module path> <version>`"),
+        ("module a\nmodul b\n", "go.mod:2: unknown directive 'modul'"),
+        ("module ../a\n", "go.mod:1: '../a' is not a valid Go module path"),
+    ],
+)
+def test_parse_go_mod_names_the_line(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_go_mod(text)
+    assert message in str(caught.value)
+
+
+def test_parse_go_mod_reads_requires_and_the_go_line() -> None:
+    parsed = parse_go_mod(
+        'module "x"\n\ngo 1.22 // old\nrequire (\n\ta v1.0.0 // indirect\n)\nrequire b v2.0.0\n'
+    )
+    assert (parsed.module, parsed.module_line, parsed.go_version, parsed.go_line) == (
+        "x",
+        0,
+        "1.22",
+        2,
+    )
+    assert parsed.requires == {"a": ("v1.0.0", 4), "b": ("v2.0.0", 6)}
+    merged = merge_go_mod(
+        'module "x" // c\n\ngo 1.22 // old\n', direct_requires(b3=False), name="svc/go.mod"
+    )
+    assert merged.startswith(f'module "x" // c\n\ngo {GO_DIRECTIVE} // old\n')
+
+
+def test_a_bad_version_names_file_and_line() -> None:
+    with pytest.raises(
+        UsageError, match=re.escape("svc/go.mod:2: 'latest' is not a Go module version")
+    ):
+        merge_go_mod(
+            "module x\nrequire go.opentelemetry.io/otel latest\n",
+            direct_requires(b3=False),
+            "svc/go.mod",
+        )
 
 
 def test_merge_go_mod_adds_raises_and_keeps() -> None:

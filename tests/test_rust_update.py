@@ -12,8 +12,9 @@ import yaml
 
 from scaffold.conventions import load
 from scaffold.render import RenderOptions
-from scaffold.sync import Action, Status, check_services, create_service, update_services
+from scaffold.sync import Action, Status, create_service
 from scaffold.targets.registry import render_target
+from scaffold.update import check_services, update_services
 from tests.rust.rusttools import CRATE, assert_ok, cargo, needs_cargo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def test_rust_service_follows_a_conventions_change_and_still_builds(tmp_path: Pa
     attributes = (root / "src" / "telemetry" / "attributes.rs").read_text(encoding="utf-8")
     assert "APP_CART_ITEMS" not in attributes and "APP_TENANT_ID" in attributes
     assert OUR_ROUTE in routes.read_text(encoding="utf-8")
-    assert check_services([root]).exit_code == 0
+    assert check_services([root]).in_sync
     assert update_services([root]).services[0].status is Status.UNCHANGED
 
     assert_ok(cargo(["fmt", "--check"], root), "cargo fmt --check")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from scaffold.cli import ui
 from scaffold.conventions import FILE_NAME, load, locate
-from scaffold.errors import ConventionsError
 from scaffold.services import LANGUAGES, ServiceResult, add_service, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
 from scaffold.sync.results import Status
@@ -43,18 +42,7 @@ def validate(
     """
     located = locate(file or conventions)
     ui.info(f"conventions: {located.describe()}")
-    try:
-        conv = load(located.path)
-    except ConventionsError as exc:
-        if as_json:
-            ui.emit_json(
-                {
-                    "ok": False,
-                    "file": str(located.path),
-                    "problems": [f.__dict__ for f in exc.findings],
-                }
-            )
-        raise
+    conv = load(located.path)  # a ConventionsError lists every problem (as JSON too)
     summary = {
         "ok": True,
         "file": str(located.path),
@@ -142,24 +130,47 @@ def init(
     ui.info("next: edit it, then `scaffold validate` and `scaffold new NAME --lang go`")
 
 
-def _report(outcome: ServiceResult, as_json: bool, verb: str) -> None:
+def service_json(outcome: ServiceResult) -> dict[str, Any]:
+    """What `new` and `add` print with --json."""
+    return {
+        "service": outcome.options.service_name,
+        "renamed_from": outcome.renamed_from,
+        "lang": outcome.options.target,
+        "dir": str(outcome.dest),
+        "conventions": str(outcome.conventions.path),
+        "result": outcome.result.to_json(),
+        "edited": list(outcome.edited),
+    }
+
+
+def service_problem(outcome: ServiceResult) -> str:
+    """Why `new` or `add` did not end with exit 0, for stderr."""
+    result = outcome.result
+    if result.status is Status.FAILED:
+        return f"{outcome.dest}: nothing written: {result.error}"
+    if result.status is Status.REFUSED:
+        listed = "\n".join(f"  {r.path}: {r.reason}" for r in result.refusals)
+        return f"{outcome.dest}: not renamed; use --force to overwrite:\n{listed}"
+    listed = "\n".join(f"  {c.path}: {c.conflicts} conflict(s)" for c in result.conflicts)
+    return f"{outcome.dest}: conflicts left, resolve the markers:\n{listed}"
+
+
+def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
+    """Print the outcome for people (the CLI prints --json from what this returns)."""
     result = outcome.result
     if as_json:
-        ui.emit_json(
-            {
-                "service": outcome.options.service_name,
-                "lang": outcome.options.target,
-                "dir": str(outcome.dest),
-                "conventions": str(outcome.conventions.path),
-                "result": result.to_json(),
-                "edited": list(outcome.edited),
-            }
-        )
-        return
+        return outcome
     if result.diff:
         typer.echo(result.diff, nl=False)
     count = len(result.changes)
     dry = result.status is Status.WOULD_UPDATE
+    if outcome.renamed_from:
+        done = "would rename" if dry else "renamed"
+        ui.say(
+            f"{outcome.dest}: {done} {outcome.renamed_from} to {outcome.options.service_name} "
+            f"({count} file(s) {'to change' if dry else 'changed'}, status {result.status})"
+        )
+        return outcome
     done = "would write" if dry else verb
     ui.say(
         f"{outcome.dest}: {done} {count} file(s) for {outcome.options.service_name} "
@@ -167,6 +178,7 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> None:
     )
     for name in outcome.edited:
         ui.say(f"{outcome.dest / name}: {'would add' if dry else 'added'} dependencies")
+    return outcome
 
 
 def new(
@@ -182,7 +194,7 @@ def new(
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
-) -> None:
+) -> ServiceResult:
     """Create a runnable service whose instrumentation follows the conventions.
 
     Examples:
@@ -202,7 +214,7 @@ def new(
         force=force,
         dry_run=dry_run,
     )
-    _report(outcome, as_json, "created")
+    return _report(outcome, as_json, "created")
 
 
 def add(
@@ -211,18 +223,28 @@ def add(
         "."
     ),
     name: Annotated[
-        str, typer.Option("--name", help="Service name. Default: from go.mod or Cargo.toml.")
+        str,
+        typer.Option(
+            "--name",
+            help="Service name. Default: from go.mod or Cargo.toml. "
+            "On a scaffold service: rename it.",
+        ),
     ] = "",
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
-) -> None:
+) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
+
+    The module's go.mod and go.sum (or the crate's Cargo.toml) get the dependencies the
+    generated code needs, in the same all-or-nothing write. Run again with --name NEW in
+    a folder that already is a scaffold service to rename the service.
 
     Examples:
       scaffold add --lang go
       scaffold add --lang rust --dir services/checkout --dry-run
+      scaffold add --lang go --name orders-api
     """
     lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
     located = locate(conventions, start=directory)
@@ -230,7 +252,7 @@ def add(
     outcome = add_service(
         lang=lang, dest=directory, conventions=located, name=name, force=force, dry_run=dry_run
     )
-    _report(outcome, as_json, "added")
+    return _report(outcome, as_json, "added")
 
 
 __all__ = ["FILE_NAME", "add", "init", "new", "schema", "validate"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
 from scaffold import __version__
 from scaffold.cli import core, docs, sync, ui
 from scaffold.errors import ScaffoldError
+from scaffold.services import ServiceResult
+from scaffold.sync import CheckReport, Status, UpdateReport
 
 HELP = """\
 Render OpenTelemetry instrumentation for Go and Rust services from one conventions
@@ -88,27 +91,91 @@ app.add_typer(
 )
 
 
+def _status_code(statuses: set[Status]) -> int:
+    if Status.FAILED in statuses:
+        return 2
+    if statuses & {Status.CONFLICTS, Status.REFUSED}:
+        return 1
+    return 0
+
+
+def exit_code(outcome: object) -> int:
+    """The one mapping of results and errors to exit codes: 0 ok; 1 a check failed (drift,
+    conflicts, hand edits refused); 2 bad input (the error names the file and the fix)."""
+    if isinstance(outcome, ScaffoldError):
+        return outcome.exit_code
+    if isinstance(outcome, UpdateReport):
+        return _status_code({s.status for s in outcome.services})
+    if isinstance(outcome, CheckReport):
+        return 2 if outcome.failed else 0 if outcome.in_sync else 1
+    if isinstance(outcome, ServiceResult):
+        return _status_code({outcome.result.status})
+    return 0
+
+
+def _problem(outcome: object) -> str:
+    if isinstance(outcome, UpdateReport):
+        return sync.update_problem(outcome)
+    if isinstance(outcome, CheckReport):
+        return sync.check_problem(outcome)
+    if isinstance(outcome, ServiceResult):
+        return core.service_problem(outcome)
+    return ""
+
+
+def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
+    if isinstance(outcome, UpdateReport | CheckReport):
+        return {"exit_code": code, "services": [r.to_json() for r in outcome.services]}
+    if isinstance(outcome, ServiceResult):
+        return {**core.service_json(outcome), "exit_code": code}
+    return None
+
+
+def _error(message: str, code: int, as_json: bool, extra: dict[str, Any] | None = None) -> int:
+    if as_json:
+        ui.emit_json({"ok": False, "error": message, "exit_code": code, **(extra or {})})
+    ui.error(message)
+    return code
+
+
+def _finish(outcome: object, as_json: bool) -> int:
+    """Print what a command returned (its JSON, or its problem on stderr) and map its code."""
+    code = exit_code(outcome)
+    problem = _problem(outcome) if code else ""
+    data = _result_json(outcome, code) if as_json else None
+    if data is not None:
+        ui.emit_json({**data, "error": problem} if code == 2 else data)
+    if problem:
+        ui.error(problem)
+    return code
+
+
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the exit code; every error scaffold raises ends here."""
+    """Run the CLI and return the exit code; every result and error scaffold raises ends
+    here, and with --json every one of them prints a JSON object on stdout."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in args
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="scaffold")
+        outcome = app(args=args, standalone_mode=False, prog_name="scaffold")
     except ScaffoldError as exc:
-        ui.error(exc.message)
-        return exc.exit_code
+        return _error(exc.message, exit_code(exc), as_json, exc.details())
     except typer.Exit as exc:
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        ui.error("aborted")
-        return 130
+        return _error("aborted", 130, as_json)
     except Exception as exc:
-        # Command-line parsing errors (bad options, missing arguments) show themselves;
-        # they carry their own exit code (2 for usage). Anything else is a bug: re-raise.
+        # Command-line parsing errors (bad options, missing arguments) carry their own
+        # exit code (2 for usage) and show themselves. Anything else is a bug: re-raise.
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):
+        if not callable(show) or not isinstance(code, int):
+            raise
+        if not as_json:
             show()
             return code
-        raise
-    return result if isinstance(result, int) else 0
+        describe = getattr(exc, "format_message", None)
+        text = describe() if callable(describe) else str(exc)
+        return _error(str(text), code, as_json)
+    return _finish(outcome, as_json)
 
 
 def main() -> None:

@@ -11,16 +11,8 @@ from typing import Annotated
 import typer
 
 from scaffold.cli import ui
-from scaffold.errors import CheckFailed, UsageError
-from scaffold.sync import (
-    ApplyResult,
-    CheckReport,
-    Status,
-    UpdateReport,
-    check_services,
-    update_services,
-)
-from scaffold.sync.run import Progress
+from scaffold.sync import ApplyResult, CheckReport, Status, UpdateReport
+from scaffold.update import Progress, check_services, update_services
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -118,7 +110,7 @@ def update(
         bool, typer.Option("--force", help="Overwrite hand edits in generated files.")
     ] = False,
     as_json: JsonOpt = False,
-) -> None:
+) -> UpdateReport:
     """Re-render every service under PATHS from its conventions, keeping hand-written code.
 
     Generated files are rewritten, user-owned files are three-way merged (conflicts leave
@@ -138,31 +130,32 @@ def update(
         dry_run=dry_run,
         progress=_progress(not as_json),
     )
-    if as_json:
-        ui.emit_json(
-            {"exit_code": report.exit_code, "services": [r.to_json() for r in report.services]}
-        )
-    else:
-        for result in report.services:
-            if result.diff:
-                what = (
-                    "hand edits that --force would overwrite"
-                    if result.status is Status.REFUSED
-                    else "what the update would change"
-                )
-                ui.say(f"==> {_show(result.root)}: {what}")
-                typer.echo(result.diff, nl=False)
-        ui.say(_summary(report))
-        for result in report.services:
-            for line in _details(result):
-                ui.say(line)
-        if not report.changed:
-            ui.say("nothing to do: every service is up to date")
-    _exit(report.exit_code, _update_problem(report))
+    if not as_json:
+        _print_update(report)
+    return report
 
 
-def _update_problem(report: UpdateReport) -> str:
-    counts = {s: sum(1 for r in report.services if r.status is s) for s in Status}
+def _print_update(report: UpdateReport) -> None:
+    for result in report.services:
+        if result.diff:
+            what = (
+                "hand edits that --force would overwrite"
+                if result.status is Status.REFUSED
+                else "what the update would change"
+            )
+            ui.say(f"==> {_show(result.root)}: {what}")
+            typer.echo(result.diff, nl=False)
+    ui.say(_summary(report))
+    for result in report.services:
+        for line in _details(result):
+            ui.say(line)
+    if not report.changed:
+        ui.say("nothing to do: every service is up to date")
+
+
+def update_problem(report: UpdateReport) -> str:
+    """Why `update` did not end with exit 0, for stderr."""
+    counts = {s: report.count(s) for s in Status}
     parts = []
     if counts[Status.FAILED]:
         parts.append(f"{counts[Status.FAILED]} service(s) failed")
@@ -176,7 +169,7 @@ def _update_problem(report: UpdateReport) -> str:
 
 def check(
     paths: PathsArg = None, conventions: ConventionsOpt = None, as_json: JsonOpt = False
-) -> None:
+) -> CheckReport:
     """Fail (exit 1) when any service under PATHS differs from a fresh render; for CI.
 
     Renders in memory, writes nothing, and names each stale or hand-edited file and why
@@ -187,23 +180,20 @@ def check(
       scaffold check services/ --json
     """
     report = check_services(_paths(paths), conventions=conventions, progress=_progress(not as_json))
-    if as_json:
-        ui.emit_json(
-            {"exit_code": report.exit_code, "services": [r.to_json() for r in report.services]}
-        )
-    else:
+    if not as_json:
         for result in report.services:
             name = _show(result.root)
             if result.error:
                 ui.say(f"{name}: cannot check: {result.error}")
             for drift in result.drift:
                 ui.say(f"{name}/{drift.path}: {drift.reason}")
-        if report.exit_code == 0:
+        if report.in_sync and not report.failed:
             ui.say(f"{len(report.services)} service(s) in sync")
-    _exit(report.exit_code, _check_problem(report))
+    return report
 
 
-def _check_problem(report: CheckReport) -> str:
+def check_problem(report: CheckReport) -> str:
+    """Why `check` did not end with exit 0, for stderr."""
     stale = [r for r in report.services if r.drift]
     files = sum(len(r.drift) for r in stale)
     failed = sum(1 for r in report.services if r.error)
@@ -215,10 +205,3 @@ def _check_problem(report: CheckReport) -> str:
             f"{files} file(s) out of sync in {len(stale)} service(s); run `scaffold update`"
         )
     return "; ".join(parts)
-
-
-def _exit(code: int, problem: str) -> None:
-    if code == 2:
-        raise UsageError(problem)
-    if code == 1:
-        raise CheckFailed(problem)

@@ -15,9 +15,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffold.errors import ScaffoldError, UsageError
+from scaffold.sync.find import find_services
 from scaffold.sync.lock import read_lock
-from scaffold.sync.run import find_services
-from scaffold.sync.service import RenderContext, check_service
+from scaffold.update import RenderContext, check_one
 
 _CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 
@@ -77,9 +77,7 @@ def _owns(pattern: str, rel: str) -> bool:
 
 
 def _status(root: Path, conventions: Path | None, templates_dir: Path | None) -> tuple[bool, str]:
-    result = check_service(
-        root, RenderContext(conventions=conventions, templates_dir=templates_dir)
-    )
+    result = check_one(root, RenderContext(conventions=conventions, templates_dir=templates_dir))
     if result.error:
         return False, f"cannot check: {result.error}"
     if result.ok:

@@ -1,33 +1,34 @@
-"""The sync engine: write a first render, keep services in sync, check them in CI.
+"""The sync engine: plan and apply renders it is handed, keep a lock, compare for CI.
+
+It never loads conventions or renders (scaffold/update.py and scaffold/services.py do,
+then hand it the files):
 
 - `create_service` (used by `scaffold new` and `scaffold add`) writes a render, its lock
   (`.scaffold/lock.json`) and the merge bases of user-owned files, all or nothing.
-- `update_services` re-renders every service under some paths from the conventions each
-  one records, rewrites generated files, three-way merges user-owned ones (`git
-  merge-file`), deletes stale generated files, each service atomically.
-- `check_services` renders in memory and names every file out of sync, and why.
+- `update_service` brings one service to a fresh render: rewrites generated files,
+  three-way merges user-owned ones (`git merge-file`), deletes stale generated files,
+  atomically.
+- `check_service` compares a service with a fresh render and names every file out of
+  sync, and why.
 
 The library never prints: results are data (scaffold.sync.results).
 """
 
 from scaffold.sync.create import create_service
+from scaffold.sync.find import find_services
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, conventions_digest, read_lock
 from scaffold.sync.results import (
     Action,
     ApplyResult,
+    CheckReport,
     CheckResult,
     Drift,
     FileChange,
     Refusal,
     Status,
-)
-from scaffold.sync.run import (
-    CheckReport,
     UpdateReport,
-    check_services,
-    find_services,
-    update_services,
 )
+from scaffold.sync.service import Rerender, check_service, update_service
 
 __all__ = [
     "LOCK_NAME",
@@ -40,12 +41,13 @@ __all__ = [
     "Lock",
     "LockedFile",
     "Refusal",
+    "Rerender",
     "Status",
     "UpdateReport",
-    "check_services",
+    "check_service",
     "conventions_digest",
     "create_service",
     "find_services",
     "read_lock",
-    "update_services",
+    "update_service",
 ]

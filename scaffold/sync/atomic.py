@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.errors import UsageError
+from scaffold.errors import Busy
 from scaffold.sync.lock import STATE_DIR
 
 FaultHook = Callable[[str, str], None]
@@ -87,10 +87,6 @@ def _write_journal(root: Path, data: dict[str, Any]) -> None:
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
-
-
-class Busy(UsageError):
-    """Another process is applying changes to the same service."""
 
 
 def _owner_alive(data: dict[str, Any]) -> bool:

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
-from scaffold.sync.atomic import FaultHook, apply_ops, recover
+from scaffold.sync.atomic import FaultHook, Write, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, new_lock
-from scaffold.sync.plan import plan_sync
-from scaffold.sync.results import ApplyResult, Status
+from scaffold.sync.plan import LockFactory, Plan, plan_sync
+from scaffold.sync.results import ApplyResult, Status, unified_diff
+
+
+def _first_plan(dest: Path, rendered: Rendered, make_lock: LockFactory, *, force: bool) -> Plan:
+    """The plan of a first render into `dest`, or UsageError when something is in the way."""
+    recover(dest)  # a first render a crash interrupted is rolled back first
+    if (dest / LOCK_NAME).exists():
+        raise UsageError(
+            f"{dest} is already a scaffold service ({LOCK_NAME} exists); "
+            "run `scaffold update` to follow the conventions"
+        )
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} exists and is not a folder")
+    plan = plan_sync(dest, rendered, old=None, make_lock=make_lock, cause="new", force=force)
+    if plan.refusals:
+        listed = "\n".join(f"  {r.path}: {r.reason}" for r in plan.refusals)
+        raise UsageError(
+            f"{len(plan.refusals)} file(s) in {dest} are in the way "
+            f"(use --force to overwrite generated files and keep your own):\n{listed}"
+        )
+    return plan
 
 
 def create_service(
@@ -24,6 +45,7 @@ def create_service(
     dry_run: bool = False,
     templates_dir: Path | None = None,
     hook: FaultHook | None = None,
+    project_files: Mapping[str, bytes] | None = None,
 ) -> ApplyResult:
     """Write every rendered file under `dest`, the lock and the merge bases, all or nothing.
 
@@ -32,15 +54,10 @@ def create_service(
     is overwritten, and a user-owned file is kept exactly as it is, the render becoming its
     merge base (the next `update` merges template changes into it). A `dest` that already
     holds a lock is refused: it is updated with `scaffold update`.
+
+    `project_files` are files outside the render that the same transaction rewrites (the
+    go.mod, go.sum or Cargo.toml `scaffold add` extends); the lock does not track them.
     """
-    recover(dest)  # a first render a crash interrupted is rolled back first
-    if (dest / LOCK_NAME).exists():
-        raise UsageError(
-            f"{dest} is already a scaffold service ({LOCK_NAME} exists); "
-            "run `scaffold update` to follow the conventions"
-        )
-    if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder")
 
     def make_lock(files: dict[str, LockedFile]) -> Lock:
         return new_lock(
@@ -53,20 +70,27 @@ def create_service(
             templates_dir=templates_dir,
         )
 
-    plan = plan_sync(dest, rendered, old=None, make_lock=make_lock, cause="new", force=force)
-    if plan.refusals:
-        listed = "\n".join(f"  {r.path}: {r.reason}" for r in plan.refusals)
-        raise UsageError(
-            f"{len(plan.refusals)} file(s) in {dest} are in the way "
-            f"(use --force to overwrite generated files and keep your own):\n{listed}"
+    plan = _first_plan(dest, rendered, make_lock, force=force)
+    extra = [Write(rel, data) for rel, data in sorted((project_files or {}).items())]
+    diff = ""
+    if dry_run:
+        diff = plan.diff() + "".join(
+            unified_diff(w.path, _current(dest / w.path), w.content) for w in extra
         )
     result = ApplyResult(
         root=dest,
         status=Status.WOULD_UPDATE if dry_run else Status.UPDATED,
         changes=tuple(plan.changes),
-        diff=plan.diff() if dry_run else "",
+        diff=diff,
         lock_changed=plan.lock_changed,
     )
     if not dry_run:
-        apply_ops(dest, plan.ops(), hook=hook)
+        apply_ops(dest, plan.ops(extra), hook=hook)
     return result
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

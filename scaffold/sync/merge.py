@@ -13,13 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.errors import ScaffoldError
+from scaffold.errors import MergeError
 
 _MERGE_TIMEOUT_S = 60
 
-
-class MergeError(ScaffoldError, RuntimeError):
-    """`git merge-file` could not run or failed (not a conflict: conflicts are results)."""
+__all__ = ["MergeError", "MergeResult", "git_executable", "merge3"]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +53,9 @@ class Plan:
     def is_noop(self) -> bool:
         return not (self.changes or self.base_writes or self.base_deletes or self.lock_changed)
 
-    def ops(self) -> list[Op]:
-        """Every write and delete, the lock last (written only after all it describes)."""
+    def ops(self, extra: Sequence[Op] = ()) -> list[Op]:
+        """Every write and delete, then `extra` (files outside the render), the lock last
+        (written only after all it describes)."""
         ops: list[Op] = []
         for change in self.changes:
             if change.action is Action.DELETE:
@@ -63,6 +64,7 @@ class Plan:
                 ops.append(Write(change.path, change.after))
         ops += [Write(base_path(rel), data) for rel, data in sorted(self.base_writes.items())]
         ops += [Delete(base_path(rel)) for rel in sorted(self.base_deletes)]
+        ops += extra
         if self.lock_changed:
             ops.append(Write(LOCK_NAME, self.lock_after))
         return ops

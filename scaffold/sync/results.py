@@ -127,6 +127,36 @@ class CheckResult:
         }
 
 
+@dataclass(frozen=True)
+class UpdateReport:
+    """`update` over many services: one result each, in the order they were visited."""
+
+    services: tuple[ApplyResult, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(s.status is not Status.UNCHANGED for s in self.services)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for s in self.services if s.status is status)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """`check` over many services: one result each."""
+
+    services: tuple[CheckResult, ...]
+
+    @property
+    def failed(self) -> bool:
+        """A service could not be checked (an unreadable lock or conventions file)."""
+        return any(s.error for s in self.services)
+
+    @property
+    def in_sync(self) -> bool:
+        return all(s.ok for s in self.services)
+
+
 def unified_diff(path: str, before: bytes | None, after: bytes | None) -> str:
     """A unified diff of one file (`/dev/null` for a missing side)."""
     old = [] if before is None else before.decode("utf-8", "replace").splitlines(keepends=True)

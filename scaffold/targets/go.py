@@ -18,7 +18,12 @@ from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
 from scaffold.lang.go import GENERATED_NAMES as PACKAGE_NAMES
 from scaffold.render.options import RenderOptions
-from scaffold.targets.go_modules import GO_DIRECTIVE, SEMCONV_VERSION, direct_requires
+from scaffold.targets.go_modules import (
+    GO_DIRECTIVE,
+    SEMCONV_VERSION,
+    check_module_path,
+    direct_requires,
+)
 from scaffold.targets.shared import AttributeView, SpanRuleView, neutral_view
 
 __all__ = ["PACKAGE_NAMES", "build_view", "check_module_path", "name_func", "service_module"]
@@ -41,7 +46,6 @@ _PROPAGATORS = {
     "baggage": "allowListBaggage{}",
     "b3": "b3.New()",
 }
-_MODULE_PATH = re.compile(r"^[a-z0-9][a-z0-9.\-]*(/[A-Za-z0-9_.\-~]+)*$")
 
 
 @dataclass(frozen=True)
@@ -52,22 +56,6 @@ class NameFunc:
     condition: str
     expr: str
     fallback: str
-
-
-def check_module_path(path: str) -> str:
-    """A Go module path, or UsageError: no '..', no absolute path, no scheme."""
-    text = path.strip()
-    elements = text.split("/")
-    if (
-        not text
-        or not _MODULE_PATH.match(text)
-        or any(e in ("", ".", "..") or e.startswith(".") or e.endswith(".") for e in elements)
-    ):
-        raise UsageError(
-            f"{path!r} is not a valid Go module path: use lower-case domain-like elements "
-            "separated by '/', such as 'example.com/payments'"
-        )
-    return text
 
 
 def service_module(opts: RenderOptions) -> str:

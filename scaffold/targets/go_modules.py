@@ -8,7 +8,8 @@ requirements into the service's own go.mod with `merge_go_mod` (and go.sum lines
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, field
 
 from scaffold.errors import UsageError
 
@@ -78,23 +79,91 @@ def direct_requires(*, b3: bool) -> list[Require]:
     return [*direct, *sorted(_INDIRECT, key=lambda r: r.path)]
 
 
-_MODULE_LINE = re.compile(r"^module\s+(\S+)\s*$", re.M)
-_GO_LINE = re.compile(r"^go\s+(\S+)\s*$", re.M)
 _SEMVER = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.\-]+))?(?:\+[0-9A-Za-z.\-]+)?$")
 
+# Module paths, as the go command checks them (golang.org/x/mod/module): `go mod init`
+# accepts any valid import path; a path whose first element looks like a domain name (has
+# a dot) must also be fetchable, so that element is held to the domain rules.
+_ELEMENT_CHARS = frozenset(string.ascii_letters + string.digits + "-._~")
+_DOMAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + "-.")
+_WINDOWS_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"COM{n}" for n in range(1, 10)]
+    + [f"LPT{n}" for n in range(1, 10)]
+)
+_SHORT_NAME = re.compile(r"~[0-9]+$")
 
-def read_module_path(go_mod: str) -> str:
-    """The module path declared by a go.mod, or UsageError."""
-    match = _MODULE_LINE.search(go_mod)
-    if not match:
-        raise UsageError("go.mod has no module line")
-    return match.group(1).strip('"')
+
+def _element_problem(elem: str) -> str:
+    """Why one slash-separated element is not allowed in a module path ('' when it is)."""
+    if not elem:
+        return "it has an empty element (a leading, trailing or double slash)"
+    if set(elem) == {"."}:
+        return f"element {elem!r} is only dots"
+    if elem.startswith(".") or elem.endswith("."):
+        return f"element {elem!r} starts or ends with a dot"
+    bad = sorted(set(elem) - _ELEMENT_CHARS)
+    if bad:
+        return f"element {elem!r} holds {bad[0]!r} (allowed: letters, digits and - . _ ~)"
+    short = elem.split(".", 1)[0]
+    if short.upper() in _WINDOWS_NAMES:
+        return f"element {elem!r} is a reserved file name on Windows"
+    if _SHORT_NAME.search(short):
+        return f"element {elem!r} ends like a Windows short name (~ and digits)"
+    return ""
 
 
-def _version_key(version: str) -> tuple[int, int, int, int, str]:
+def _major_problem(path: str) -> str:
+    """Why the major version suffix (/vN, or .vN for gopkg.in) is not allowed ('' if it is)."""
+    if path.startswith("gopkg.in/"):
+        if not re.search(r"\.v(0|[1-9][0-9]*)(-unstable)?$", path):
+            return "a gopkg.in path ends in .vN (e.g. gopkg.in/yaml.v3)"
+        return ""
+    last = path.rsplit("/", 1)[-1]
+    if (
+        "/" in path
+        and re.fullmatch(r"v[0-9.]+", last)
+        and not re.fullmatch(r"v[2-9][0-9]*|v[1-9][0-9]+", last)
+    ):
+        return f"major version suffix /{last} must be /v2 or higher, without dots or a leading 0"
+    return ""
+
+
+def module_path_problem(path: str) -> str:
+    """Why `path` is not a valid Go module path, or '' when it is."""
+    if not path:
+        return "it is empty"
+    if path.startswith("-"):
+        return "it starts with a dash"
+    for elem in path.split("/"):
+        problem = _element_problem(elem)
+        if problem:
+            return problem
+    first = path.split("/", 1)[0]
+    if "." in first and not set(first) <= _DOMAIN_CHARS:
+        return (
+            f"its first element {first!r} is a domain name, which may hold only lower-case "
+            "letters, digits, '-' and '.'"
+        )
+    return _major_problem(path)
+
+
+def check_module_path(path: str) -> str:
+    """`path` if it is a valid Go module path, else UsageError saying why."""
+    problem = module_path_problem(path)
+    if problem:
+        raise UsageError(
+            f"{path!r} is not a valid Go module path: {problem} "
+            "(e.g. example.com/acme/payments, or a local name such as payments)"
+        )
+    return path
+
+
+def _version_key(version: str, where: str = "") -> tuple[int, int, int, int, str]:
     match = _SEMVER.match(version)
     if not match:
-        raise UsageError(f"{version!r} is not a Go module version")
+        prefix = f"{where}: " if where else ""
+        raise UsageError(f"{prefix}{version!r} is not a Go module version (e.g. v1.2.3)")
     major, minor, patch, pre = match.groups()
     # A release sorts after every pre-release of the same version.
     return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
@@ -104,56 +173,157 @@ def _go_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 
-def _requirements(go_mod: str) -> dict[str, tuple[str, int]]:
-    """Module path -> (version, line index) of every require in go.mod."""
-    found: dict[str, tuple[str, int]] = {}
-    in_block = False
-    for index, raw in enumerate(go_mod.splitlines()):
-        line = raw.split("//", 1)[0].strip()
-        if in_block:
-            if line == ")":
-                in_block = False
-            elif line:
-                parts = line.split()
-                if len(parts) >= 2:
-                    found[parts[0]] = (parts[1], index)
-        elif line.startswith("require"):
-            rest = line[len("require") :].strip()
-            if rest == "(":
-                in_block = True
-            elif rest:
-                parts = rest.split()
-                if len(parts) >= 2:
-                    found[parts[0]] = (parts[1], index)
-    return found
+_VERBS = frozenset(
+    [
+        "module",
+        "go",
+        "toolchain",
+        "godebug",
+        "require",
+        "exclude",
+        "replace",
+        "retract",
+        "tool",
+        "ignore",
+    ]
+)
 
 
-def merge_go_mod(go_mod: str, requires: list[Require]) -> str:
+@dataclass(frozen=True)
+class GoMod:
+    """What scaffold reads from a go.mod: the module path and where things are (0-based lines)."""
+
+    module: str
+    module_line: int
+    go_version: str = ""
+    go_line: int = -1
+    requires: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def _quoted(line: str, start: int, where: str) -> tuple[str, int]:
+    """The Go string literal at `start` ("..." or `...`) unquoted, and the index after it."""
+    quote, index = line[start], start + 1
+    while index < len(line) and line[index] != quote:
+        index += 2 if quote == '"' and line[index] == "\\" else 1
+    if index >= len(line):
+        raise UsageError(f"{where}: unterminated quoted string; close the {quote}")
+    text = line[start + 1 : index]
+    if quote == '"':
+        text = re.sub(r"\\(.)", r"\1", text)
+    return text, index + 1
+
+
+def _tokens(line: str, where: str) -> list[str]:
+    """The words of one go.mod line: quoted strings unquoted, `//` comments dropped."""
+    tokens: list[str] = []
+    index = 0
+    while index < len(line):
+        if line[index].isspace():
+            index += 1
+        elif line.startswith("//", index):
+            break
+        elif line[index] in '"`':
+            token, index = _quoted(line, index, where)
+            tokens.append(token)
+        else:
+            end = index
+            while end < len(line) and not line[end].isspace() and not line.startswith("//", end):
+                end += 1
+            tokens.append(line[index:end])
+            index = end
+    return tokens
+
+
+@dataclass
+class _GoModParser:
+    name: str
+    module: str | None = None
+    module_line: int = -1
+    go_version: str = ""
+    go_line: int = -1
+    requires: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def entry(self, verb: str, args: list[str], index: int) -> None:
+        where = f"{self.name}:{index + 1}"
+        if verb == "module":
+            if self.module is not None:
+                raise UsageError(f"{where}: a second module line; a go.mod names one module")
+            if len(args) != 1:
+                raise UsageError(f"{where}: write the module line as `module <path>`")
+            problem = module_path_problem(args[0])
+            if problem:
+                raise UsageError(f"{where}: {args[0]!r} is not a valid Go module path: {problem}")
+            self.module, self.module_line = args[0], index
+        elif verb == "go":
+            if len(args) != 1:
+                raise UsageError(f"{where}: write the go line as `go <version>`, e.g. go 1.22")
+            self.go_version, self.go_line = args[0], index
+        elif verb == "require":
+            if len(args) != 2:
+                raise UsageError(f"{where}: a requirement is `<module path> <version>`")
+            self.requires[args[0]] = (args[1], index)
+
+    def parse(self, text: str) -> GoMod:
+        block, opened = "", 0
+        for index, raw in enumerate(text.splitlines()):
+            tokens = _tokens(raw, f"{self.name}:{index + 1}")
+            if not tokens:
+                continue
+            if block:
+                if tokens == [")"]:
+                    block = ""
+                else:
+                    self.entry(block, tokens, index)
+                continue
+            verb, args = tokens[0], tokens[1:]
+            if verb not in _VERBS:
+                raise UsageError(
+                    f"{self.name}:{index + 1}: unknown directive {verb!r}; "
+                    "is this a go.mod? (`go mod edit -fmt` shows what go makes of it)"
+                )
+            if args == ["("]:
+                block, opened = verb, index + 1
+            else:
+                self.entry(verb, args, index)
+        if block:
+            raise UsageError(f"{self.name}:{opened}: the `{block} (` block is never closed")
+        if self.module is None:
+            raise UsageError(f"{self.name}: no module line; run `go mod init <module path>`")
+        return GoMod(self.module, self.module_line, self.go_version, self.go_line, self.requires)
+
+
+def parse_go_mod(text: str, name: str = "go.mod") -> GoMod:
+    """Read a go.mod (the one parser of it here), or UsageError naming the file and line."""
+    return _GoModParser(name).parse(text)
+
+
+def read_module_path(go_mod: str, name: str = "go.mod") -> str:
+    """The module path declared by a go.mod, or UsageError."""
+    return parse_go_mod(go_mod, name).module
+
+
+def merge_go_mod(go_mod: str, requires: list[Require], name: str = "go.mod") -> str:
     """`go_mod` with every requirement present at least at its pinned version.
 
     Versions the service already requires that are newer stay; older ones are raised in
     place; missing ones are added in a new require block. The go directive is raised to
     GO_DIRECTIVE when lower. Everything else in the file is kept as written.
     """
-    read_module_path(go_mod)
+    parsed = parse_go_mod(go_mod, name)
     lines = go_mod.splitlines()
-    present = _requirements(go_mod)
     missing: list[Require] = []
     for req in requires:
-        have = present.get(req.path)
+        have = parsed.requires.get(req.path)
         if have is None:
             missing.append(req)
-        elif _version_key(have[0]) < _version_key(req.version):
-            index = have[1]
-            lines[index] = lines[index].replace(have[0], req.version, 1)
+        elif _version_key(have[0], f"{name}:{have[1] + 1}") < _version_key(req.version):
+            lines[have[1]] = lines[have[1]].replace(have[0], req.version, 1)
+    if parsed.go_line < 0:
+        lines[parsed.module_line + 1 : parsed.module_line + 1] = ["", f"go {GO_DIRECTIVE}"]
+    elif _go_key(parsed.go_version) < _go_key(GO_DIRECTIVE):
+        line = lines[parsed.go_line]
+        lines[parsed.go_line] = line.replace(parsed.go_version, GO_DIRECTIVE, 1)
     text = "\n".join(lines) + "\n"
-    go_line = _GO_LINE.search(text)
-    if go_line is None:
-        module_end = _MODULE_LINE.search(text)
-        assert module_end is not None
-        text = text[: module_end.end()] + f"\n\ngo {GO_DIRECTIVE}" + text[module_end.end() :]
-    elif _go_key(go_line.group(1)) < _go_key(GO_DIRECTIVE):
-        text = text[: go_line.start()] + f"go {GO_DIRECTIVE}" + text[go_line.end() :]
     if missing:
         block = ["", "require ("]
         for req in missing:
@@ -169,10 +339,12 @@ def merge_go_sum(go_sum: str, pinned: str) -> str:
     return "\n".join(sorted(lines)) + "\n"
 
 
-def add_requirements(go_mod: str, go_sum: str, *, b3: bool) -> tuple[str, str]:
+def add_requirements(
+    go_mod: str, go_sum: str, *, b3: bool, name: str = "go.mod"
+) -> tuple[str, str]:
     """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
     requirements merged into go.mod, the pinned checksums merged into go.sum."""
     from scaffold.resources import runtime_root
 
     pinned_sum = (runtime_root() / "go" / "go.sum").read_text(encoding="utf-8")
-    return merge_go_mod(go_mod, direct_requires(b3=b3)), merge_go_sum(go_sum, pinned_sum)
+    return merge_go_mod(go_mod, direct_requires(b3=b3), name), merge_go_sum(go_sum, pinned_sum)

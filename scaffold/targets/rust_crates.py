@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from scaffold.errors import UsageError
 from scaffold.render.filters import toml_string
@@ -178,16 +180,61 @@ def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
     return "\n".join(merged) + "\n"
 
 
-def merge_cargo_toml(text: str, protocol: str) -> str:
+def parse_cargo_toml(text: str, name: str = "Cargo.toml") -> dict[str, Any]:
+    """A Cargo.toml as data (the one parser of it here), or UsageError naming the file."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(
+            f"{name}: not valid TOML: {exc}; fix it first (`cargo metadata` agrees)"
+        ) from exc
+
+
+def _members(workspace: Any, root: Path | None) -> list[str]:
+    """The workspace's member crates, globs expanded against `root` where it is known."""
+    patterns = workspace.get("members", []) if isinstance(workspace, dict) else []
+    found: list[str] = []
+    for pattern in (p for p in patterns if isinstance(p, str)):
+        if root is not None and any(c in pattern for c in "*?["):
+            hits = sorted(p for p in root.glob(pattern) if (p / "Cargo.toml").is_file())
+            found += [p.relative_to(root).as_posix() for p in hits] or [pattern]
+        else:
+            found.append(pattern)
+    return found
+
+
+def package_table(data: dict[str, Any], name: str, root: Path | None = None) -> dict[str, Any]:
+    """The [package] table of a parsed Cargo.toml; a workspace root is refused, naming its
+    members (`scaffold add` runs in one crate)."""
+    package = data.get("package")
+    if isinstance(package, dict):
+        return package
+    if "workspace" in data:
+        members = _members(data["workspace"], root)
+        listed = ", ".join(members) if members else "none listed in [workspace] members"
+        raise UsageError(
+            f"{name} is a Cargo workspace root ([workspace] without [package]); run add in one "
+            f"member crate with --dir <member> (members: {listed})"
+        )
+    raise UsageError(f"{name}: no [package] table; is this a crate? (`cargo init` makes one)")
+
+
+def crate_name(text: str, name: str = "Cargo.toml", root: Path | None = None) -> str:
+    """The crate's name from its Cargo.toml text, or UsageError."""
+    package = package_table(parse_cargo_toml(text, name), name, root)
+    crate = package.get("name")
+    if not isinstance(crate, str) or not crate:
+        raise UsageError(f'{name}: [package] has no name; add name = "<crate>"')
+    return crate
+
+
+def merge_cargo_toml(text: str, protocol: str, name: str = "Cargo.toml") -> str:
     """Cargo.toml `text` with every missing dependency of the generated module added.
 
     Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
     dotted or `[dependencies.x]` tables) keep their versions; a one-line declaration
     gets the features the module needs added. Other forms are left as they are.
     """
-    if not re.search(r"^\s*\[\s*package\s*\]", text, re.MULTILINE):
-        raise UsageError(
-            "Cargo.toml has no [package] table (a workspace root?); run add in the crate"
-        )
+    package_table(parse_cargo_toml(text, name), name)
     merged = _merge_table(text, "dependencies", dependencies(protocol))
     return _merge_table(merged, "dev-dependencies", dev_dependencies())

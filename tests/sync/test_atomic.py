@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaffold.sync import Status, update_services
+from scaffold.sync import Status
 from scaffold.sync.atomic import Delete, Write, apply_ops
+from scaffold.update import update_services
 from tests.conftest import examples
 
 from .conftest import TEMPLATES, change_conventions, remove_attribute, set_prod_ratio, snapshot
@@ -156,7 +157,7 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 from scaffold.targets.registry import TARGETS, Target
 TARGETS["syncdemo"] = Target("syncdemo", module.build_view, "test target")
-from scaffold.sync import update_services
+from scaffold.update import update_services
 stage, fail_at, seen = sys.argv[4], int(sys.argv[5]), []
 def hook(s, path):
     if s == stage:
@@ -177,8 +178,8 @@ def test_a_killed_update_is_rolled_back_by_the_next_one(
     import subprocess
     import sys
 
-    from scaffold.sync import check_services
     from scaffold.sync.atomic import JOURNAL, recover
+    from scaffold.update import check_services
 
     from .conftest import FIXTURES, new_service
 

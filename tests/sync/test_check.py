@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold.sync import LOCK_NAME, check_services, update_services
+from scaffold.cli.main import exit_code
+from scaffold.sync import LOCK_NAME
+from scaffold.update import check_services, update_services
 
 from .conftest import (
     TEMPLATES,
@@ -21,7 +23,7 @@ from .conftest import (
 def reasons(root: Path, templates: Path = TEMPLATES) -> dict[str, str]:
     report = check_services([root], templates_dir=templates)
     [result] = report.services
-    assert report.exit_code == (0 if result.ok else 1)
+    assert exit_code(report) == (0 if result.ok else 1)
     return {d.path: d.reason for d in result.drift}
 
 

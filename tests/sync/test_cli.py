@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from scaffold.cli import sync as sync_cli
-from scaffold.errors import CheckFailed, ScaffoldError, UsageError
+from scaffold.cli.main import run as scaffold_run
 
 from .conftest import TEMPLATES, change_conventions, set_prod_ratio, snapshot
 
+App = Callable[..., tuple[int, str, str]]
+
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    # The commands render the fixture target from the test templates.
+def app(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> App:
+    """`scaffold` itself (scaffold/cli/main.py maps results and errors to exit codes),
+    its update and check rendering the fixture target from the test templates."""
     real_update, real_check = sync_cli.update_services, sync_cli.check_services
     monkeypatch.setattr(
         sync_cli, "update_services", lambda *a, **k: real_update(*a, templates_dir=TEMPLATES, **k)
@@ -25,25 +27,24 @@ def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     monkeypatch.setattr(
         sync_cli, "check_services", lambda *a, **k: real_check(*a, templates_dir=TEMPLATES, **k)
     )
-    app = typer.Typer()
-    app.command()(sync_cli.update)
-    app.command()(sync_cli.check)
-    return app
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = scaffold_run(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
 
 
-def run(app: typer.Typer, *args: str) -> tuple[int, str]:
-    """Invoke like scaffold/cli/main.py does: ScaffoldError -> its exit code."""
-    result = CliRunner().invoke(app, list(args))
-    exc = result.exception
-    if isinstance(exc, ScaffoldError):
-        return exc.exit_code, result.output + exc.message
-    if exc is not None and not isinstance(exc, SystemExit):
-        raise exc
-    return result.exit_code, result.output
+def run(app: App, *args: str) -> tuple[int, str]:
+    """The exit code, and stdout followed by stderr."""
+    code, out, err = app(*args)
+    return code, out + err
 
 
 def test_update_prints_summary_and_is_idempotent(
-    app: typer.Typer, service: Path, conventions: Path
+    app: App, service: Path, conventions: Path
 ) -> None:
     change_conventions(conventions, set_prod_ratio(0.2))
     code, out = run(app, "update", str(service))
@@ -55,7 +56,7 @@ def test_update_prints_summary_and_is_idempotent(
     assert "nothing to do: every service is up to date" in out
 
 
-def test_update_dry_run_prints_diff(app: typer.Typer, service: Path, conventions: Path) -> None:
+def test_update_dry_run_prints_diff(app: App, service: Path, conventions: Path) -> None:
     change_conventions(conventions, set_prod_ratio(0.2))
     before = snapshot(service)
     code, out = run(app, "update", str(service), "--dry-run")
@@ -66,7 +67,7 @@ def test_update_dry_run_prints_diff(app: typer.Typer, service: Path, conventions
 
 
 def test_update_conflict_exits_1_and_lists_the_file(
-    app: typer.Typer, service: Path, conventions: Path
+    app: App, service: Path, conventions: Path
 ) -> None:
     main = service / "cmd/payments/main.go"
     main.write_text(main.read_text().replace("const defaultRatio = 0.1", "const defaultRatio = 1"))
@@ -77,13 +78,13 @@ def test_update_conflict_exits_1_and_lists_the_file(
     assert "1 file(s) with conflicts in 1 service(s)" in out
 
 
-def test_update_json(app: typer.Typer, service: Path, conventions: Path) -> None:
+def test_update_json(app: App, service: Path, conventions: Path) -> None:
     gen = service / "config/sampling.yaml"
     gen.write_text(gen.read_text() + "# mine\n")
     change_conventions(conventions, set_prod_ratio(0.2))
-    result = CliRunner().invoke(app, ["update", str(service), "--json"])
-    assert isinstance(result.exception, CheckFailed)
-    data = json.loads(result.stdout)
+    code, out, err = app("update", str(service), "--json")
+    assert code == 1 and "refused (hand edits in generated files)" in err
+    data = json.loads(out)
     [svc] = data["services"]
     assert data["exit_code"] == 1
     assert svc["status"] == "refused"
@@ -91,7 +92,7 @@ def test_update_json(app: typer.Typer, service: Path, conventions: Path) -> None
     assert "-# mine" in svc["refusals"][0]["diff"]
 
 
-def test_check_names_each_file_and_why(app: typer.Typer, service: Path, conventions: Path) -> None:
+def test_check_names_each_file_and_why(app: App, service: Path, conventions: Path) -> None:
     assert run(app, "check", str(service)) == (0, "1 service(s) in sync\n")
     gen = service / "internal/telemetry/attributes.go"
     gen.write_text(gen.read_text() + "// mine\n")
@@ -104,17 +105,22 @@ def test_check_names_each_file_and_why(app: typer.Typer, service: Path, conventi
     assert "cmd/payments/main.go: conventions changed (user-owned, would merge)" in out
     assert snapshot(service) == before
 
-    result = CliRunner().invoke(app, ["check", str(service), "--json"])
-    data = json.loads(result.stdout)
+    code, out, _err = app("check", str(service), "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["exit_code"] == 1
     drift = {d["path"]: d["reason"] for d in data["services"][0]["drift"]}
     assert drift["internal/telemetry/attributes.go"] == "edited by hand"
     assert drift["config/sampling.yaml"] == "conventions changed"
 
 
-def test_no_service_is_bad_input(app: typer.Typer, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["check", str(tmp_path)])
-    assert isinstance(result.exception, UsageError)
-    assert "no scaffold service under" in str(result.exception)
+def test_no_service_is_bad_input(app: App, tmp_path: Path) -> None:
+    code, out, err = app("check", str(tmp_path))
+    assert code == 2 and "no scaffold service under" in err and out == ""
+    code, out, _err = app("check", str(tmp_path), "--json")
+    data = json.loads(out)
+    assert code == 2 and data["exit_code"] == 2
+    assert "no scaffold service under" in data["error"]
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from scaffold.conventions import load
 from scaffold.render import RenderOptions
-from scaffold.sync import Action, Status, check_services, create_service, update_services
+from scaffold.sync import Action, Status, create_service
 from scaffold.targets.registry import render_target
+from scaffold.update import check_services, update_services
 from tests.go.gotools import GOFMT, assert_ok, needs_go, run
 
 from .conftest import change_conventions, remove_attribute, set_prod_ratio
@@ -60,7 +61,7 @@ def test_go_service_follows_a_conventions_change_and_still_builds(
         if file.owner == "generated":
             assert (root / rel).read_text() == file.content, rel
     assert OUR_ROUTE in handlers.read_text()
-    assert check_services([root]).exit_code == 0
+    assert check_services([root]).in_sync
     assert update_services([root]).services[0].status is Status.UNCHANGED
 
     assert GOFMT is not None
@@ -109,7 +110,7 @@ def test_tool_upgrade_merges_into_a_hand_edited_go_file(tmp_path: Path, conventi
     text = main.read_text()
     assert ours[1] in text and ours[0] not in text
     assert "ReadHeaderTimeout: 10 * time.Second," in text
-    assert check_services([root], templates_dir=templates).exit_code == 0
+    assert check_services([root], templates_dir=templates).in_sync
 
     assert GOFMT is not None
     fmt = run([GOFMT, "-l", "."], cwd=root)

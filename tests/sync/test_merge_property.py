@@ -18,7 +18,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold.sync import Status, read_lock, update_services
+from scaffold.sync import Status, read_lock
+from scaffold.update import update_services
 from tests.conftest import examples
 
 from .conftest import (

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from scaffold.sync import LOCK_NAME, Action, Status, read_lock, update_services
+from scaffold.cli.main import exit_code
+from scaffold.sync import LOCK_NAME, Action, Status, read_lock
 from scaffold.sync.lock import sha256_hex
+from scaffold.update import update_services
 
 from .conftest import (
     TEMPLATES,
@@ -55,7 +57,7 @@ def test_change_touching_only_generated_files(service: Path, conventions: Path) 
     before = snapshot(service)
     change_conventions(conventions, set_staging_ratio(0.25))
     report = update(service)
-    assert report.exit_code == 0
+    assert exit_code(report) == 0
     [result] = report.services
     assert result.status is Status.UPDATED
     assert [(c.path, c.action) for c in result.changes] == [(SAMPLING, Action.OVERWRITE)]
@@ -75,7 +77,7 @@ def test_user_owned_file_edited_elsewhere_is_merged_cleanly(
     change_conventions(conventions, set_prod_ratio(0.2))
     report = update(service)
     [result] = report.services
-    assert report.exit_code == 0
+    assert exit_code(report) == 0
     assert result.status is Status.UPDATED
     actions = {c.path: c.action for c in result.changes}
     assert actions[MAIN] is Action.MERGE
@@ -98,7 +100,7 @@ def test_overlapping_edit_leaves_markers_and_exits_1(service: Path, conventions:
     change_conventions(conventions, set_prod_ratio(0.3))
     report = update(service)
     [result] = report.services
-    assert report.exit_code == 1
+    assert exit_code(report) == 1
     assert result.status is Status.CONFLICTS
     assert [c.path for c in result.conflicts] == [MAIN]
     assert result.conflicts[0].conflicts == 1
@@ -126,7 +128,7 @@ def test_hand_edited_generated_file_is_refused_then_forced(
     before = snapshot(service)
     report = update(service)
     [result] = report.services
-    assert report.exit_code == 1
+    assert exit_code(report) == 1
     assert result.status is Status.REFUSED
     assert [(r.path, r.reason) for r in result.refusals] == [
         ("internal/telemetry/attributes.go", "edited by hand")
@@ -135,7 +137,7 @@ def test_hand_edited_generated_file_is_refused_then_forced(
     assert snapshot(service) == before  # the whole service stopped, nothing written
 
     forced = update(service, force=True)
-    assert forced.exit_code == 0
+    assert exit_code(forced) == 0
     assert "// mine" not in target.read_text()
     assert "0.75" in (service / SAMPLING).read_text()
     assert_generated_fresh(service, conventions)
@@ -164,7 +166,7 @@ def test_second_update_changes_nothing(service: Path, conventions: Path) -> None
     second = update(service)
     assert second.services[0].status is Status.UNCHANGED
     assert not second.changed
-    assert second.exit_code == 0
+    assert exit_code(second) == 0
     assert snapshot(service) == after_first
 
 
@@ -221,7 +223,7 @@ def test_monorepo_updates_every_service_each_on_its_own(tmp_path: Path, conventi
         roots[1].resolve(): Status.REFUSED,
         roots[2].resolve(): Status.UPDATED,
     }
-    assert report.exit_code == 1
+    assert exit_code(report) == 1
     assert '"prod": 0.9' in (roots[2] / SAMPLING).read_text()
     assert '"prod": 0.9' not in (roots[1] / SAMPLING).read_text()
 
@@ -235,7 +237,7 @@ def test_broken_conventions_fail_the_service_and_touch_nothing(
     [result] = report.services
     assert result.status is Status.FAILED
     assert "observability.yaml" in result.error
-    assert report.exit_code == 2
+    assert exit_code(report) == 2
     assert snapshot(service) == before
 
 

@@ -1,0 +1,152 @@
+"""`scaffold update` and `scaffold check` as library verbs: load, render, hand to the engine.
+
+For each service under some paths this reads its lock, loads the conventions file the lock
+names (or the one given for all), renders the target again, and hands the render to the
+sync engine (scaffold.sync), which plans and applies it, or compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scaffold import __version__
+from scaffold.conventions import load
+from scaffold.conventions.model import Conventions
+from scaffold.errors import ScaffoldError, UsageError
+from scaffold.render import RenderOptions
+from scaffold.sync import (
+    ApplyResult,
+    CheckReport,
+    CheckResult,
+    Rerender,
+    UpdateReport,
+    check_service,
+    find_services,
+    read_lock,
+    update_service,
+)
+from scaffold.sync.atomic import FaultHook, recover
+from scaffold.sync.lock import conventions_digest, relative_conventions_path, templates_digest
+from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
+from scaffold.targets.registry import render_target
+
+# Called after each service: (services done, services in total, the service's root).
+Progress = Callable[[int, int, Path], None]
+
+
+@dataclass
+class RenderContext:
+    """What every service of one run shares: overrides, and conventions loaded once."""
+
+    conventions: Path | None = None  # --conventions FILE, for every service
+    templates_dir: Path | None = None
+    _loaded: dict[Path, tuple[Conventions, str]] = field(default_factory=dict)
+
+    def load(self, path: Path) -> tuple[Conventions, str]:
+        key = path.resolve()
+        if key not in self._loaded:
+            if not key.is_file():
+                raise UsageError(
+                    f"the conventions file {path} does not exist "
+                    "(moved? give it with --conventions FILE)"
+                )
+            self._loaded[key] = (load(key), conventions_digest(key))
+        return self._loaded[key]
+
+    def rerender(self, root: Path, options: RenderOptions | None = None) -> Rerender:
+        """Render the service at `root` again from its lock (with `options`, if given)."""
+        old = read_lock(root)
+        conv_file = self.conventions or old.conventions_file(root)
+        conv, digest = self.load(conv_file)
+        opts = replace(options or old.options, target=old.target)
+        rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
+        meta = replace(
+            old,
+            tool_version=__version__,
+            templates_digest=templates_digest(old.target, self.templates_dir),
+            conventions_path=relative_conventions_path(root, conv_file),
+            conventions_digest=digest,
+            options=opts,
+            files={},
+        )
+        return Rerender(old, rendered, meta)
+
+
+def update_one(
+    root: Path,
+    ctx: RenderContext,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    hook: FaultHook | None = None,
+    options: RenderOptions | None = None,
+) -> ApplyResult:
+    """Render one service again and let the engine apply it; a problem is a FAILED result."""
+    if dry_run and interrupted(root):
+        return failed(root, INTERRUPTED)
+    try:
+        recover(root)  # an update a crash interrupted is rolled back first
+        job = ctx.rerender(root, options)
+    except (ScaffoldError, OSError) as exc:
+        return failed(root, str(exc))
+    return update_service(root, job, force=force, dry_run=dry_run, hook=hook)
+
+
+def check_one(root: Path, ctx: RenderContext) -> CheckResult:
+    """Render one service again in memory and let the engine compare; writes nothing."""
+    if interrupted(root):
+        return check_interrupted(root)
+    try:
+        job = ctx.rerender(root)
+    except (ScaffoldError, OSError) as exc:
+        return CheckResult(root=root, error=str(exc))
+    return check_service(root, job)
+
+
+def update_services(
+    paths: Sequence[Path],
+    *,
+    conventions: Path | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    templates_dir: Path | None = None,
+    progress: Progress | None = None,
+    hook: FaultHook | None = None,
+) -> UpdateReport:
+    """Update every service under `paths`; each one all or nothing, independently."""
+    services = find_services(paths)
+    ctx = _context(conventions, templates_dir)
+    results = []
+    for index, root in enumerate(services, start=1):
+        results.append(update_one(root, ctx, force=force, dry_run=dry_run, hook=hook))
+        if progress is not None:
+            progress(index, len(services), root)
+    return UpdateReport(tuple(results))
+
+
+def check_services(
+    paths: Sequence[Path],
+    *,
+    conventions: Path | None = None,
+    templates_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Compare every service under `paths` with a fresh render, in memory."""
+    services = find_services(paths)
+    ctx = _context(conventions, templates_dir)
+    results = []
+    for index, root in enumerate(services, start=1):
+        results.append(check_one(root, ctx))
+        if progress is not None:
+            progress(index, len(services), root)
+    return CheckReport(tuple(results))
+
+
+def _context(conventions: Path | None, templates_dir: Path | None) -> RenderContext:
+    if conventions is not None and not conventions.is_file():
+        raise UsageError(
+            f"the conventions file {conventions} does not exist (give it with --conventions FILE)"
+        )
+    return RenderContext(conventions=conventions, templates_dir=templates_dir)

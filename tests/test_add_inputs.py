@@ -1,0 +1,206 @@
+"""`scaffold add` reads the module or crate it goes into with one parser per file, writes
+its dependency edits in the same transaction as the rest, and renames a service.
+
+No toolchain is needed: the projects are written by hand, as `go mod init` and `cargo new`
+would leave them (the builds themselves are in tests/test_add.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scaffold.conventions import Located
+from scaffold.services import add_service
+from scaffold.sync import LOCK_NAME, read_lock
+from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
+
+CONV = ["-c", str(DEFAULT_CONVENTIONS)]
+GO_MOD = "module foo_bar\n\ngo 1.22\n"  # what `go mod init foo_bar` writes
+CARGO = '[package]\nname = "checkout" # the service\nversion = "0.1.0"\nedition = "2021"\n'
+CARGO_PROJECT = {"Cargo.toml": CARGO, "src/main.rs": "fn main() {}\n"}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_add_in_a_module_made_by_go_mod_init_with_an_underscore(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": "package main\n\nfunc main() {}\n"})
+    result = cli("add", "--lang", "go", "--name", "foo", "--dir", str(tmp_path), *CONV)
+    assert result.code == 0, result.err
+    conventions_go = tmp_path / "internal" / "telemetry" / "conventions.go"
+    assert 'const ServiceName = "foo"' in conventions_go.read_text(encoding="utf-8")
+    go_mod = (tmp_path / "go.mod").read_text(encoding="utf-8")
+    assert go_mod.startswith("module foo_bar\n") and "go.opentelemetry.io/otel v" in go_mod
+    lock = read_lock(tmp_path)
+    assert lock.options.module_path == "foo_bar" and lock.options.service_name == "foo"
+    assert cli("check", str(tmp_path)).code == 0
+
+
+def test_without_a_name_the_service_is_named_after_the_module(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD})
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV)
+    assert result.code == 0, result.err
+    assert read_lock(tmp_path).options.service_name == "foo-bar"
+
+
+def test_go_mod_module_line_quoted_and_commented(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(
+        tmp_path, {"go.mod": '// orders\nmodule "example.com/acme/orders/v2" // ours\n'}
+    )
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV)
+    assert result.code == 0, result.err
+    lock = read_lock(tmp_path)
+    assert lock.options.module_path == "example.com/acme/orders/v2"
+    assert lock.options.service_name == "orders"  # not "v2"
+    assert 'module "example.com/acme/orders/v2" // ours\n\ngo ' in (tmp_path / "go.mod").read_text()
+
+
+def test_add_in_a_crate_whose_name_line_has_a_comment(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, CARGO_PROJECT)
+    result = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV)
+    assert result.code == 0, result.err
+    lock = read_lock(tmp_path)
+    assert lock.options.crate_name == "checkout" and lock.options.service_name == "checkout"
+    cargo = (tmp_path / "Cargo.toml").read_text(encoding="utf-8")
+    assert cargo.startswith(CARGO) and "tracing-opentelemetry" in cargo
+
+
+@pytest.mark.parametrize(
+    ("lang", "files", "text"),
+    [
+        ("go", {"go.mod": b"module caf\xe9\n"}, "go.mod: not UTF-8 text (byte 10)"),
+        ("rust", {"Cargo.toml": b'[package]\nname = "x\xff"\n'}, "Cargo.toml: not UTF-8 text"),
+        ("go", {"go.mod": b"module x\nrequire (\n\ta v1.0.0\n"}, "go.mod:2: the `require (`"),
+        ("go", {"go.mod": b"module a b\n"}, "go.mod:1: write the module line as"),
+        ("go", {"go.mod": b"go 1.22\n"}, "no module line"),
+        ("go", {"go.mod": b"module x/../y\n"}, "not a valid Go module path"),
+        ("rust", {"Cargo.toml": b"[package\nname = 1\n"}, "Cargo.toml: not valid TOML"),
+        ("rust", {"Cargo.toml": b"[package]\nversion = '1'\n"}, "[package] has no name"),
+    ],
+)
+def test_a_project_file_that_does_not_read_is_refused_before_any_edit(
+    tmp_path: Path, cli: Callable[..., CliResult], lang: str, files: dict[str, bytes], text: str
+) -> None:
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    before = tree(tmp_path)
+    result = cli("add", "--lang", lang, "--dir", str(tmp_path), *CONV)
+    assert result.code == 2 and text in result.err, result.err
+    assert "Traceback" not in result.err
+    assert tree(tmp_path) == before
+    as_json = cli("add", "--lang", lang, "--dir", str(tmp_path), *CONV, "--json")
+    data = json.loads(as_json.out)
+    assert as_json.code == 2 and data["exit_code"] == 2 and text in data["error"]
+    assert tree(tmp_path) == before
+
+
+def test_a_workspace_root_names_its_members(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["crates/*", "tools/gen"]\n',
+            "crates/api/Cargo.toml": '[package]\nname = "api"\n',
+            "crates/worker/Cargo.toml": '[package]\nname = "worker"\n',
+        },
+    )
+    before = tree(tmp_path)
+    result = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV)
+    assert result.code == 2, result.err
+    assert "Cargo workspace root" in result.err and "--dir <member>" in result.err
+    assert "crates/api, crates/worker, tools/gen" in result.err
+    assert tree(tmp_path) == before
+
+
+class Fault(Exception):
+    pass
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+@pytest.mark.parametrize("fault_at", ["stage", "commit"])
+def test_add_is_all_or_nothing_with_its_dependency_edits(
+    tmp_path: Path, lang: str, fault_at: str
+) -> None:
+    """A fault after every generated file is staged (at the project file's own step, or
+    when the lock, the very last step, is put in place) leaves go.mod/Cargo.toml as they
+    were and adds no file."""
+    build_file_tree(tmp_path, {"go.mod": GO_MOD} if lang == "go" else CARGO_PROJECT)
+    project = "go.mod" if lang == "go" else "Cargo.toml"
+    before = tree(tmp_path)
+    seen: list[tuple[str, str]] = []
+
+    def hook(stage: str, path: str) -> None:
+        seen.append((stage, path))
+        if (stage, path) == (fault_at, project if fault_at == "stage" else LOCK_NAME):
+            raise Fault(path)
+
+    located = Located(DEFAULT_CONVENTIONS, "given")
+    with pytest.raises(Fault):
+        add_service(lang=lang, dest=tmp_path, conventions=located, name="shop", hook=hook)
+    staged = [path for stage, path in seen if stage == "stage"]
+    generated = [p for p in staged if p.startswith(("internal/", "src/telemetry/"))]
+    assert generated and staged.index(project) > max(staged.index(p) for p in generated)
+    if fault_at == "commit":
+        assert ("commit", project) in seen  # go.mod/Cargo.toml had been replaced already
+    assert tree(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.split("/")[0] for p in before)
+
+
+def test_add_with_a_new_name_renames_the_service(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, CARGO_PROJECT)
+    assert cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV).code == 0
+    conventions_rs = tmp_path / "src" / "telemetry" / "conventions.rs"
+    assert 'SERVICE_NAME: &str = "checkout"' in conventions_rs.read_text(encoding="utf-8")
+    cargo = (tmp_path / "Cargo.toml").read_bytes()
+
+    again = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV)
+    assert again.code == 2 and "--name NEW to rename it" in again.err
+
+    renamed = cli("add", "--lang", "rust", "--dir", str(tmp_path), "--name", "checkout-api", *CONV)
+    assert renamed.code == 0, renamed.err
+    assert "renamed checkout to checkout-api" in renamed.out
+    assert 'SERVICE_NAME: &str = "checkout-api"' in conventions_rs.read_text(encoding="utf-8")
+    lock = read_lock(tmp_path)
+    assert lock.options.service_name == "checkout-api" and lock.options.crate_name == "checkout"
+    assert lock.options.mode == "add"
+    assert (tmp_path / "Cargo.toml").read_bytes() == cargo  # the crate is not renamed
+    assert cli("check", str(tmp_path)).code == 0
+    assert "nothing to do" in cli("update", str(tmp_path)).out
+
+    same = cli("add", "--lang", "rust", "--dir", str(tmp_path), "--name", "checkout-api", *CONV)
+    assert same.code == 0 and "0 file(s) changed, status unchanged" in same.out
+
+
+def test_a_rename_stops_on_a_hand_edit_and_keeps_the_lock(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD})
+    assert cli("add", "--lang", "go", "--name", "foo", "--dir", str(tmp_path), *CONV).code == 0
+    edited = tmp_path / "internal" / "telemetry" / "conventions.go"
+    edited.write_text(edited.read_text(encoding="utf-8") + "// mine\n", encoding="utf-8")
+    before = tree(tmp_path)
+    result = cli("add", "--lang", "go", "--name", "bar", "--dir", str(tmp_path), *CONV, "--json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert data["renamed_from"] == "foo" and data["result"]["status"] == "refused"
+    assert tree(tmp_path) == before
+    wrong = cli("add", "--lang", "rust", "--name", "bar", "--dir", str(tmp_path), *CONV)
+    assert wrong.code == 2 and "is a go service" in wrong.err
