@@ -6,7 +6,7 @@ from typing import Any
 
 from scaffold import naming
 from scaffold.conventions import model as m
-from scaffold.conventions.checks import duration_ms, parse_template
+from scaffold.conventions.rulebase import duration_ms, parse_template
 from scaffold.conventions.semconv import SEMCONV
 
 DEFAULT_RULES: dict[str, tuple[str, str]] = {
