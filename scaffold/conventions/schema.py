@@ -15,7 +15,8 @@ from scaffold.conventions.schema_types import (
     DURATION,
     ENDPOINT,
     ENV_VAR,
-    ENVIRONMENT_NAME,
+    ENVIRONMENT_VARIABLE,
+    ENVIRONMENTS,
     LOG_FIELD,
     NAME,
     PATTERN_NAMES,
@@ -40,7 +41,8 @@ __all__ = [
     "ATTRIBUTE_ID",
     "DURATION",
     "ENDPOINT",
-    "ENVIRONMENT_NAME",
+    "ENVIRONMENTS",
+    "ENVIRONMENT_VARIABLE",
     "ENV_VAR",
     "NAME",
     "PATTERN_NAMES",
@@ -128,7 +130,7 @@ SCHEMA: Schema = {
             "organisation": obj(
                 {
                     "name": string("The organisation's name."),
-                    "environments": arr(ENVIRONMENT_NAME, 1, "Environment names.", unique=True),
+                    "environments": ENVIRONMENTS,
                     "environment_variable": string("Variable naming the environment.", ENV_VAR),
                 },
                 ("name", "environments"),
@@ -313,8 +315,8 @@ SCHEMA: Schema = {
             ),
             "incident": obj(
                 {
-                    "kill_switch_env": string("", ENV_VAR),
-                    "ratio_env": string("", ENV_VAR),
+                    "kill_switch_env": ENVIRONMENT_VARIABLE,
+                    "ratio_env": ENVIRONMENT_VARIABLE,
                     "control": string("", enum=["admin_handler", "watched_file", "none"]),
                     "admin_path": string("", r"^/\S*$"),
                     "control_file": string(),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
+
 Schema = dict[str, Any]
 
 ATTRIBUTE_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
@@ -39,15 +41,8 @@ PATTERN_NAMES = {
     DURATION: "a duration such as 500ms, 10s, 5m, 1h or 28d",
     NAME: "a lower-case name (letters, digits, - and _)",
 }
-BOUNDARIES = [
-    "http_server",
-    "http_client",
-    "rpc_server",
-    "rpc_client",
-    "db",
-    "messaging_producer",
-    "messaging_consumer",
-]
+# The boundaries a span can be named at: those whose start attributes scaffold knows.
+BOUNDARIES = list(BOUNDARY_ATTRIBUTES)
 PRIVACY_ACTIONS = ["drop", "hash", "redact", "keep"]
 
 
@@ -137,5 +132,7 @@ def duration(desc: str = "") -> Schema:
 
 RATIO = number("A sampling ratio: a finite number from 0 to 1.", 0, 1)
 ENVIRONMENT_NAME = string("", NAME)
+ENVIRONMENTS = arr(ENVIRONMENT_NAME, 1, "Environment names.", unique=True)
+ENVIRONMENT_VARIABLE = string("", ENV_VAR)
 PROTOCOL = string("", enum=PROTOCOLS)
 ENDPOINT = string("Collector endpoint URL.", ENDPOINT_URL)
