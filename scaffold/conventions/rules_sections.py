@@ -53,9 +53,8 @@ def resource_keys(ctx: Context) -> None:
 
 
 def span_templates(ctx: Context) -> None:
-    for boundary, rule in ctx.section("span_naming").items():
-        if boundary == "internal":
-            continue
+    for boundary in BOUNDARIES:
+        rule = ctx.section("span_naming", boundary)
         for field in ("template", "fallback"):
             if field in rule:
                 _template(ctx, boundary, ("span_naming", boundary, field), rule[field])

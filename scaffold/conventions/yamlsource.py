@@ -75,6 +75,10 @@ class Located:
 class _TooManyValues(Exception):
     """The document expands (through aliases) to more than MAX_VALUES values."""
 
+    def __init__(self, path: Path_) -> None:
+        super().__init__(format_path(path))
+        self.path = path
+
 
 class _Converter:
     def __init__(self, loader: yaml.SafeLoader, out: Located) -> None:
@@ -87,9 +91,9 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
-        if self.count > MAX_VALUES:
-            raise _TooManyValues
         self.out.values[path] = self.pos(node)
+        if self.count > MAX_VALUES:
+            raise _TooManyValues(path)
         if len(path) > MAX_DEPTH:
             self.out.broke(path, f"nesting is too deep (more than {MAX_DEPTH} levels)")
             return None
@@ -166,18 +170,19 @@ def read_bounded_text(path: Path, name: str) -> str:
         raise UsageError(f"{name}: is a directory, not a conventions file") from exc
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{name}: is a directory, not a conventions file")
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{name}: not a regular file (a pipe or a device); give a file")
         if info.st_size > MAX_BYTES:
             raise UsageError(_too_big(name))
-        try:
-            raw = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
+        raw = _read_at_most(fd, MAX_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
     if len(raw) > MAX_BYTES:
         raise UsageError(_too_big(name))
     try:
@@ -191,10 +196,23 @@ def read_bounded_text(path: Path, name: str) -> str:
         raise ConventionsError([finding]) from exc
 
 
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(fd, min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+_TOO_BIG = f"larger than {MAX_BYTES // (1024 * 1024)} MiB; a conventions file is far smaller"
+
+
 def _too_big(name: str) -> str:
-    return (
-        f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MiB; a conventions file is far smaller"
-    )
+    return f"{name}: {_TOO_BIG}"
 
 
 def read_located(path: Path, display: str | None = None) -> Located:
@@ -206,7 +224,7 @@ def read_located(path: Path, display: str | None = None) -> Located:
 def read_located_text(text: str, name: str) -> Located:
     out = Located(file=name, data=None)
     if len(text) > MAX_BYTES:
-        out.findings.append(Finding(name, 1, 1, "", _too_big(name)))
+        out.findings.append(Finding(name, 1, 1, "", _TOO_BIG))
         return out
     loader: yaml.SafeLoader | None = None
     try:
@@ -218,13 +236,10 @@ def read_located_text(text: str, name: str) -> Located:
     except yaml.YAMLError as exc:
         out.findings.append(_yaml_finding(name, exc))
         out.data = None
-    except _TooManyValues:
+    except _TooManyValues as exc:
         out.findings.append(
-            Finding(
-                name,
-                1,
-                1,
-                "",
+            out.finding(
+                exc.path[:1],
                 f"the file expands to more than {MAX_VALUES} values (nested YAML aliases?)",
                 "Write the values out instead of repeating anchors (&name) through aliases (*name).",
             )

@@ -512,6 +512,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "unknown-boundary-beside-a-bad-template",
+        (
+            Edit("span_naming:\n", "span_naming:\n  websocket:\n    template: 1\n"),
+            Edit(
+                '    template: "{rpc.service}/{rpc.method}"\n  rpc_client',
+                '    template: "{rpc.servic}"\n  rpc_client',
+            ),
+        ),
+        Found("span_naming.websocket", "unknown key 'websocket'", at="  websocket:"),
+        Found("span_naming.rpc_server.template", "did you mean 'rpc.service'", at="{rpc.servic}"),
+    ),
+    Case(
         "slo-objective-zero",
         Edit("    objective: 0.99\n", "    objective: 0\n"),
         Found("slos[1].objective", "above 0 and below 1"),
