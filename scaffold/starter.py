@@ -1,21 +1,31 @@
-"""`scaffold init`: the starter conventions file and its JSON Schema beside it."""
+"""`scaffold init`: the starter conventions file and its JSON Schema beside it.
+
+The answers are checked against the pieces of the schema that will hold them, so the
+starter knows no rule of its own, and the file it renders is loaded before it is written.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold import naming
 from scaffold.conventions import FILE_NAME, SCHEMA, load_text
+from scaffold.conventions.build import incident_variables
+from scaffold.conventions.schema import (
+    ENDPOINT,
+    ENVIRONMENT_VARIABLE,
+    ENVIRONMENTS,
+    PROTOCOL,
+    RATIO,
+)
+from scaffold.conventions.validate import value_problem
 from scaffold.errors import UsageError
 from scaffold.render.engine import make_environment
 from scaffold.resources import templates_root
 
 SCHEMA_FILE = "observability.schema.json"
-_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_ENDPOINT = re.compile(r"^https?://[^\s/:]+(:[0-9]{1,5})?(/\S*)?$")
+DEFAULT_RATIOS = {"dev": 1.0, "staging": 0.5, "prod": 0.1}
 
 
 @dataclass(frozen=True)
@@ -29,19 +39,20 @@ class StarterAnswers:
     def check(self) -> None:
         if not self.organisation.strip():
             raise UsageError("the organisation name is empty (--org NAME)")
-        if not self.environments:
-            raise UsageError("give at least one environment (--environments dev,prod)")
-        for env in self.environments:
-            if not _ENV_NAME.match(env):
-                raise UsageError(
-                    f"environment {env!r} is not a valid name: lower case letters, digits, - and _"
-                )
-        if self.protocol not in ("grpc", "http/protobuf"):
-            raise UsageError(f"protocol {self.protocol!r}: choose grpc or http/protobuf")
-        if not _ENDPOINT.match(self.endpoint):
-            raise UsageError(
-                f"endpoint {self.endpoint!r} is not a URL such as http://localhost:4317"
-            )
+        answers = (
+            ("--environments", list(self.environments), ENVIRONMENTS),
+            ("--protocol", self.protocol, PROTOCOL),
+            ("--endpoint", self.endpoint, ENDPOINT),
+            *((f"the sampling ratio of {env}", r, RATIO) for env, r in self.ratios.items()),
+            *(("the incident variable", v, ENVIRONMENT_VARIABLE) for v in self.variables()),
+        )
+        for what, value, schema in answers:
+            problem = value_problem(value, schema)
+            if problem:
+                raise UsageError(f"{what}: {problem}")
+
+    def variables(self) -> tuple[str, str]:
+        return incident_variables(self.organisation)
 
 
 def schema_text() -> str:
@@ -50,19 +61,19 @@ def schema_text() -> str:
 
 def starter_text(answers: StarterAnswers) -> str:
     answers.check()
-    default_ratios = {"dev": 1.0, "staging": 0.5, "prod": 0.1}
     ratios = {
-        env: answers.ratios.get(env, default_ratios.get(env, 1.0)) for env in answers.environments
+        env: answers.ratios.get(env, DEFAULT_RATIOS.get(env, 1.0)) for env in answers.environments
     }
+    kill_switch_env, ratio_env = answers.variables()
     env = make_environment(templates_root() / "_init")
-    prefix = naming.rust_const(answers.organisation)
     text = env.get_template("observability.yaml.j2").render(
         organisation=answers.organisation,
         environments=list(answers.environments),
         ratios=ratios,
         protocol=answers.protocol,
         endpoint=answers.endpoint,
-        env_prefix=prefix if prefix[0].isalpha() else "APP_" + prefix,
+        kill_switch_env=kill_switch_env,
+        ratio_env=ratio_env,
     )
     load_text(text, FILE_NAME)  # the starter must always be valid
     return text

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.broken.cases import CASES
 from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult
 
 COMMANDS = ["init", "validate", "schema", "new", "add", "update", "check", "docs"]
@@ -40,8 +41,9 @@ def test_validate_json_and_which_file(cli: Callable[..., CliResult]) -> None:
     assert str(DEFAULT_CONVENTIONS) in result.err
 
 
-def test_validate_json_lists_problems(cli: Callable[..., CliResult]) -> None:
-    broken = sorted((ROOT / "tests" / "broken").glob("*.yaml"))[0]
+def test_validate_json_lists_problems(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    broken = tmp_path / "observability.yaml"
+    broken.write_text(CASES[0].text(), encoding="utf-8")
     result = cli("validate", str(broken), "--json")
     assert result.code == 2
     data = json.loads(result.out)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from scaffold.conventions import SCHEMA, load, load_text, locate
-from scaffold.errors import ConventionsError
+from scaffold.errors import ConventionsError, UsageError
 from scaffold.starter import StarterAnswers, schema_text, starter_text
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE, ROOT
 
@@ -106,3 +106,42 @@ def test_locate_prefers_given_then_nearest_parent_then_bundled(tmp_path: Path) -
     assert found.reason == "found" and found.path == tmp_path / "a" / "observability.yaml"
     given = locate(tmp_path / "other.yaml", start=nested)
     assert given.reason == "given"
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (StarterAnswers(environments=("dev", "Prod")), "--environments: found 'Prod'"),
+        (StarterAnswers(environments=("dev", "prod\n")), "--environments: found 'prod\\n'"),
+        (StarterAnswers(environments=("dev", "dev")), "'dev' is listed twice"),
+        (StarterAnswers(environments=()), "--environments: found 0 item(s)"),
+        (StarterAnswers(protocol="http"), "expected one of: grpc, http/protobuf"),
+        (StarterAnswers(endpoint="localhost:4317"), "--endpoint: found 'localhost:4317'"),
+        (StarterAnswers(endpoint="http://localhost:4317\n"), "expected collector endpoint URL"),
+        (StarterAnswers(ratios={"prod": 1.5}), "ratio of prod: found 1.5, expected a number"),
+        (StarterAnswers(organisation="  "), "the organisation name is empty"),
+    ],
+)
+def test_starter_refuses_answers_the_schema_refuses(answers: StarterAnswers, message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        starter_text(answers)
+    assert message in str(info.value)
+    assert not isinstance(info.value, ConventionsError), "the answer is named, not the file"
+
+
+def test_starter_incident_variables_are_the_model_defaults() -> None:
+    for organisation in ("Acme", "42 Corp", "!!!", "Zürich Öl"):
+        starter = load_text(starter_text(StarterAnswers(organisation=organisation)), "s.yaml")
+        bare = load_text(
+            f"""
+schema_version: 1
+organisation: {{name: {json.dumps(organisation)}, environments: [prod]}}
+resource: [{{key: service.name, requirement_level: required, source: service}}]
+span_naming: {{}}
+sampling: {{environments: {{prod: 0.5}}}}
+export: {{protocol: grpc, endpoint: "http://collector:4317"}}
+""",
+            "bare.yaml",
+        )
+        assert starter.incident.kill_switch_env == bare.incident.kill_switch_env
+        assert starter.incident.ratio_env == bare.incident.ratio_env

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.conventions.build import build
-from scaffold.conventions.checks import Checker
+from scaffold.conventions.checks import check_document
 from scaffold.conventions.model import Conventions
 from scaffold.conventions.schema import SCHEMA
-from scaffold.conventions.validate import check_schema
-from scaffold.conventions.yamlsource import read_located_text
-from scaffold.errors import ConventionsError, Finding, UsageError
+from scaffold.conventions.yamlsource import read_bounded_text, read_located_text
+from scaffold.errors import ConventionsError, Finding
 from scaffold.resources import bundled_conventions
 
 FILE_NAME = "observability.yaml"
@@ -25,18 +24,17 @@ def load_text(text: str, name: str) -> Conventions:
     """Check and build conventions from YAML text; raises ConventionsError with every problem."""
     located = read_located_text(text, name)
     findings: list[Finding] = list(located.findings)
-    if located.data is None and not findings:
-        findings.append(Finding(name, 1, 1, "", "the file is empty", "Start from `scaffold init`."))
-    elif located.data is not None and not isinstance(located.data, dict):
+    if located.data is None:
+        if not findings:
+            findings.append(
+                Finding(name, 1, 1, "", "the file is empty", "Start from `scaffold init`.")
+            )
+    elif not isinstance(located.data, dict):
         findings.append(located.finding((), "expected a mapping of sections at the top level"))
+    else:
+        findings = check_document(located)
     if findings:
         raise ConventionsError(findings)
-    schema_findings = check_schema(located, SCHEMA)
-    if schema_findings:
-        raise ConventionsError(located.findings + schema_findings)
-    rule_findings = Checker(located).run()
-    if rule_findings:
-        raise ConventionsError(rule_findings)
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return build(located.data, name, digest)
 
@@ -44,26 +42,7 @@ def load_text(text: str, name: str) -> Conventions:
 def load(path: Path, display: str | None = None) -> Conventions:
     """Load and check the conventions file at `path`."""
     name = display or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"{name}: no such file (give --conventions FILE, or run `scaffold init`)"
-        ) from exc
-    except IsADirectoryError as exc:
-        raise UsageError(f"{name}: is a directory, not a conventions file") from exc
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConventionsError(
-            [
-                Finding(
-                    name, 1, 1, "", f"not UTF-8 text (byte {exc.start})", "Save the file as UTF-8."
-                )
-            ]
-        ) from exc
+    text = read_bounded_text(path, name)
     return load_text(text, name)
 
 

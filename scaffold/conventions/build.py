@@ -6,7 +6,7 @@ from typing import Any
 
 from scaffold import naming
 from scaffold.conventions import model as m
-from scaffold.conventions.checks import duration_ms, parse_template
+from scaffold.conventions.rulebase import duration_ms, parse_template
 from scaffold.conventions.semconv import SEMCONV
 
 DEFAULT_RULES: dict[str, tuple[str, str]] = {
@@ -19,6 +19,12 @@ DEFAULT_RULES: dict[str, tuple[str, str]] = {
     "messaging_consumer": ("process {messaging.destination.name}", "process"),
 }
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+
+
+def incident_variables(organisation: str) -> tuple[str, str]:
+    """The kill-switch and ratio variables an organisation gets unless it names its own."""
+    prefix = naming.rust_const(organisation)
+    return f"{prefix}_TRACING_DISABLED", f"{prefix}_TRACING_RATIO"
 
 
 def dur(text: str) -> m.Duration:
@@ -87,18 +93,92 @@ def _span_rules(raw: dict[str, Any]) -> dict[str, m.SpanRule]:
     return rules
 
 
-def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
-    org = data["organisation"]
-    org_const = naming.rust_const(org["name"])
-    own = tuple(_attribute(a) for a in data.get("attributes", []))
+def _sampling(data: dict[str, Any]) -> m.Sampling:
     sampling = data["sampling"]
     tail = sampling.get("tail", {})
+    return m.Sampling(
+        environments={k: float(v) for k, v in sampling["environments"].items()},
+        routes=tuple(
+            m.RouteRatio(
+                r["route"].split(" ", 1)[0], r["route"].split(" ", 1)[1], float(r["ratio"])
+            )
+            for r in sampling.get("routes", [])
+        ),
+        decision_wait=dur(tail.get("decision_wait", "10s")),
+        num_traces=tail.get("num_traces", 50_000),
+        tail_policies=tuple(
+            m.TailPolicy(
+                name=p["name"],
+                type=p["type"],
+                status_codes=tuple(p.get("status_codes", [])),
+                threshold=dur(p["threshold"]) if "threshold" in p else None,
+                ratio=float(p["ratio"]) if "ratio" in p else None,
+                key=p.get("key", ""),
+                values=tuple(p.get("values", [])),
+            )
+            for p in tail.get("policies", [])
+        ),
+    )
+
+
+def _propagation(data: dict[str, Any]) -> m.Propagation:
     prop = data.get("propagation", {"propagators": ["tracecontext", "baggage"]})
+    return m.Propagation(
+        propagators=tuple(prop["propagators"]),
+        baggage_allow=tuple(prop.get("baggage", {}).get("allow", [])),
+        baggage_max_entries=prop.get("baggage", {}).get("max_entries", 8),
+    )
+
+
+def _export(data: dict[str, Any]) -> m.Export:
     export = data["export"]
     batch, retry = export.get("batch", {}), export.get("retry", {})
+    return m.Export(
+        protocol=export["protocol"],
+        endpoint=export["endpoint"],
+        timeout=dur(export.get("timeout", "10s")),
+        compression=export.get("compression", "gzip"),
+        max_export_batch_size=batch.get("max_export_batch_size", 512),
+        max_queue_size=batch.get("max_queue_size", 2048),
+        schedule_delay=dur(batch.get("schedule_delay", "5s")),
+        retry_enabled=retry.get("enabled", True),
+        retry_initial_interval=dur(retry.get("initial_interval", "1s")),
+        retry_max_interval=dur(retry.get("max_interval", "10s")),
+        retry_max_elapsed_time=dur(retry.get("max_elapsed_time", "30s")),
+        shutdown_timeout=dur(export.get("shutdown_timeout", "5s")),
+    )
+
+
+def _logs(data: dict[str, Any]) -> m.Logs:
     logs = data.get("logs", {"fields": {"trace_id": "trace_id", "span_id": "span_id"}})
+    return m.Logs(
+        format=logs.get("format", "json"),
+        level=logs.get("level", "info"),
+        trace_id_field=logs["fields"]["trace_id"],
+        span_id_field=logs["fields"]["span_id"],
+        trace_flags_field=logs["fields"].get("trace_flags", "trace_flags"),
+    )
+
+
+def _metrics(data: dict[str, Any]) -> m.Metrics:
     metrics = data.get("metrics", {})
     instruments = metrics.get("instruments", {})
+    return m.Metrics(
+        http_server_duration=instruments.get(
+            "http_server_duration", "http.server.request.duration"
+        ),
+        http_client_duration=instruments.get(
+            "http_client_duration", "http.client.request.duration"
+        ),
+        rpc_server_duration=instruments.get("rpc_server_duration", "rpc.server.call.duration"),
+        db_duration=instruments.get("db_duration", "db.client.operation.duration"),
+        duration_buckets=tuple(float(b) for b in metrics.get("duration_buckets", DEFAULT_BUCKETS)),
+        cardinality_limit=metrics.get("cardinality_limit", 2000),
+        export_interval=dur(metrics.get("export_interval", "60s")),
+    )
+
+
+def _privacy(data: dict[str, Any]) -> m.Privacy:
     privacy = data.get("privacy", {})
     actions = privacy.get(
         "actions",
@@ -108,9 +188,62 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         },
     )
     retention = privacy.get("retention", {})
+    return m.Privacy(
+        actions={k: m.PrivacyAction(v["sdk"], v["collector"]) for k, v in actions.items()},
+        db_query_text=privacy.get("db_query_text", False),
+        retention={
+            s: dur(retention.get(s, d))
+            for s, d in (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))
+        },
+    )
+
+
+def _slos(data: dict[str, Any]) -> tuple[m.Slo, ...]:
+    return tuple(
+        m.Slo(
+            name=s["name"],
+            description=s.get("description", ""),
+            operation=s["operation"],
+            objective=float(s["objective"]),
+            window=dur(s["window"]),
+            latency_threshold=dur(s["latency_threshold"]) if "latency_threshold" in s else None,
+        )
+        for s in data.get("slos", [])
+    )
+
+
+def _collector(data: dict[str, Any]) -> m.Collector:
     collector = data.get("collector", {"topology": "single"})
     queue = collector.get("queue", {})
+    return m.Collector(
+        topology=collector["topology"],
+        gateway_endpoint=collector.get("gateway_endpoint", ""),
+        memory_limit_mib=collector.get("memory_limit_mib", 512),
+        backends=tuple(
+            m.Backend(b["name"], b["type"], b["endpoint"], tuple(b.get("signals", ["traces"])))
+            for b in collector.get("backends", [])
+        ),
+        queue_durable=queue.get("durable", False),
+        queue_directory=queue.get("directory", "/var/lib/otelcol/queue"),
+        queue_size=queue.get("size", 5000),
+    )
+
+
+def _incident(data: dict[str, Any]) -> m.Incident:
+    kill_switch_env, ratio_env = incident_variables(data["organisation"]["name"])
     incident = data.get("incident", {})
+    return m.Incident(
+        kill_switch_env=incident.get("kill_switch_env", kill_switch_env),
+        ratio_env=incident.get("ratio_env", ratio_env),
+        control=incident.get("control", "admin_handler"),
+        admin_path=incident.get("admin_path", "/-/telemetry"),
+        control_file=incident.get("control_file", "/etc/telemetry/telemetry.json"),
+    )
+
+
+def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
+    org = data["organisation"]
+    own = tuple(_attribute(a) for a in data.get("attributes", []))
     codegen = data.get("codegen", {})
     return m.Conventions(
         source=source,
@@ -131,108 +264,15 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         registry=_registry(own),
         span_rules=_span_rules(data["span_naming"]),
         internal_span_pattern=data["span_naming"].get("internal", {}).get("pattern", "^.+$"),
-        sampling=m.Sampling(
-            environments={k: float(v) for k, v in sampling["environments"].items()},
-            routes=tuple(
-                m.RouteRatio(
-                    r["route"].split(" ", 1)[0], r["route"].split(" ", 1)[1], float(r["ratio"])
-                )
-                for r in sampling.get("routes", [])
-            ),
-            decision_wait=dur(tail.get("decision_wait", "10s")),
-            num_traces=tail.get("num_traces", 50_000),
-            tail_policies=tuple(
-                m.TailPolicy(
-                    name=p["name"],
-                    type=p["type"],
-                    status_codes=tuple(p.get("status_codes", [])),
-                    threshold=dur(p["threshold"]) if "threshold" in p else None,
-                    ratio=float(p["ratio"]) if "ratio" in p else None,
-                    key=p.get("key", ""),
-                    values=tuple(p.get("values", [])),
-                )
-                for p in tail.get("policies", [])
-            ),
-        ),
-        propagation=m.Propagation(
-            propagators=tuple(prop["propagators"]),
-            baggage_allow=tuple(prop.get("baggage", {}).get("allow", [])),
-            baggage_max_entries=prop.get("baggage", {}).get("max_entries", 8),
-        ),
-        export=m.Export(
-            protocol=export["protocol"],
-            endpoint=export["endpoint"],
-            timeout=dur(export.get("timeout", "10s")),
-            compression=export.get("compression", "gzip"),
-            max_export_batch_size=batch.get("max_export_batch_size", 512),
-            max_queue_size=batch.get("max_queue_size", 2048),
-            schedule_delay=dur(batch.get("schedule_delay", "5s")),
-            retry_enabled=retry.get("enabled", True),
-            retry_initial_interval=dur(retry.get("initial_interval", "1s")),
-            retry_max_interval=dur(retry.get("max_interval", "10s")),
-            retry_max_elapsed_time=dur(retry.get("max_elapsed_time", "30s")),
-            shutdown_timeout=dur(export.get("shutdown_timeout", "5s")),
-        ),
-        logs=m.Logs(
-            format=logs.get("format", "json"),
-            level=logs.get("level", "info"),
-            trace_id_field=logs["fields"]["trace_id"],
-            span_id_field=logs["fields"]["span_id"],
-            trace_flags_field=logs["fields"].get("trace_flags", "trace_flags"),
-        ),
-        metrics=m.Metrics(
-            http_server_duration=instruments.get(
-                "http_server_duration", "http.server.request.duration"
-            ),
-            http_client_duration=instruments.get(
-                "http_client_duration", "http.client.request.duration"
-            ),
-            rpc_server_duration=instruments.get("rpc_server_duration", "rpc.server.call.duration"),
-            db_duration=instruments.get("db_duration", "db.client.operation.duration"),
-            duration_buckets=tuple(
-                float(b) for b in metrics.get("duration_buckets", DEFAULT_BUCKETS)
-            ),
-            cardinality_limit=metrics.get("cardinality_limit", 2000),
-            export_interval=dur(metrics.get("export_interval", "60s")),
-        ),
-        privacy=m.Privacy(
-            actions={k: m.PrivacyAction(v["sdk"], v["collector"]) for k, v in actions.items()},
-            db_query_text=privacy.get("db_query_text", False),
-            retention={
-                s: dur(retention.get(s, d))
-                for s, d in (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))
-            },
-        ),
-        slos=tuple(
-            m.Slo(
-                name=s["name"],
-                description=s.get("description", ""),
-                operation=s["operation"],
-                objective=float(s["objective"]),
-                window=dur(s["window"]),
-                latency_threshold=dur(s["latency_threshold"]) if "latency_threshold" in s else None,
-            )
-            for s in data.get("slos", [])
-        ),
-        collector=m.Collector(
-            topology=collector["topology"],
-            gateway_endpoint=collector.get("gateway_endpoint", ""),
-            memory_limit_mib=collector.get("memory_limit_mib", 512),
-            backends=tuple(
-                m.Backend(b["name"], b["type"], b["endpoint"], tuple(b.get("signals", ["traces"])))
-                for b in collector.get("backends", [])
-            ),
-            queue_durable=queue.get("durable", False),
-            queue_directory=queue.get("directory", "/var/lib/otelcol/queue"),
-            queue_size=queue.get("size", 5000),
-        ),
-        incident=m.Incident(
-            kill_switch_env=incident.get("kill_switch_env", f"{org_const}_TRACING_DISABLED"),
-            ratio_env=incident.get("ratio_env", f"{org_const}_TRACING_RATIO"),
-            control=incident.get("control", "admin_handler"),
-            admin_path=incident.get("admin_path", "/-/telemetry"),
-            control_file=incident.get("control_file", "/etc/telemetry/telemetry.json"),
-        ),
+        sampling=_sampling(data),
+        propagation=_propagation(data),
+        export=_export(data),
+        logs=_logs(data),
+        metrics=_metrics(data),
+        privacy=_privacy(data),
+        slos=_slos(data),
+        collector=_collector(data),
+        incident=_incident(data),
         glossary=tuple(
             m.GlossaryTerm(g["term"], g["definition"]) for g in data.get("glossary", [])
         ),

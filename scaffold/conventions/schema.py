@@ -2,127 +2,55 @@
 
 It is data: `scaffold schema` prints it for editors, and scaffold's own validator walks
 it (scaffold/conventions/validate.py), so the two can never disagree. Rules that a JSON
-Schema cannot say (references between sections, identifiers) live in checks.py.
+Schema cannot say (references between sections, identifiers) live in checks.py and the
+rules_*.py modules beside it. The patterns and builders are in schema_types.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from scaffold.conventions.schema_types import (
+    ATTRIBUTE_ID,
+    ATTRIBUTE_TYPES,
+    BOUNDARIES,
+    DURATION,
+    ENDPOINT,
+    ENV_VAR,
+    ENVIRONMENT_VARIABLE,
+    ENVIRONMENTS,
+    LOG_FIELD,
+    NAME,
+    PATTERN_NAMES,
+    PII_CLASSES,
+    PRIVACY_ACTIONS,
+    PROTOCOL,
+    RATIO,
+    REQUIREMENT_LEVELS,
+    Schema,
+    arr,
+    boolean,
+    duration,
+    integer,
+    map_of,
+    number,
+    obj,
+    open_fraction,
+    string,
+)
 
-Schema = dict[str, Any]
-
-ATTRIBUTE_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
-ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
-DURATION = r"^[0-9]+(ms|s|m|h|d)$"
-NAME = r"^[a-z0-9][a-z0-9_-]*$"
-ATTRIBUTE_TYPES = [
-    "string",
-    "int",
-    "double",
-    "boolean",
-    "string[]",
-    "int[]",
-    "double[]",
-    "boolean[]",
-    "enum",
+__all__ = [
+    "ATTRIBUTE_ID",
+    "DURATION",
+    "ENDPOINT",
+    "ENVIRONMENTS",
+    "ENVIRONMENT_VARIABLE",
+    "ENV_VAR",
+    "NAME",
+    "PATTERN_NAMES",
+    "PROTOCOL",
+    "RATIO",
+    "SCHEMA",
+    "Schema",
 ]
-REQUIREMENT_LEVELS = ["required", "conditionally_required", "recommended", "opt_in"]
-PII_CLASSES = ["none", "pii", "secret"]
-# What a value matching each pattern is, for messages when a field has no description.
-PATTERN_NAMES = {
-    ATTRIBUTE_ID: "a dotted, lower-case attribute id such as app.tenant.id",
-    ENV_VAR: "an environment variable name such as ACME_TRACING_DISABLED",
-    DURATION: "a duration such as 500ms, 10s, 5m, 1h or 28d",
-    NAME: "a lower-case name (letters, digits, - and _)",
-}
-BOUNDARIES = [
-    "http_server",
-    "http_client",
-    "rpc_server",
-    "rpc_client",
-    "db",
-    "messaging_producer",
-    "messaging_consumer",
-]
-PRIVACY_ACTIONS = ["drop", "hash", "redact", "keep"]
-
-
-def obj(props: dict[str, Schema], required: tuple[str, ...] = (), desc: str = "") -> Schema:
-    schema: Schema = {
-        "type": "object",
-        "properties": props,
-        "required": list(required),
-        "additionalProperties": False,
-    }
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def map_of(values: Schema, key_pattern: str, desc: str = "") -> Schema:
-    schema: Schema = {
-        "type": "object",
-        "additionalProperties": values,
-        "propertyNames": {"pattern": key_pattern},
-    }
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def arr(items: Schema, min_items: int = 0, desc: str = "", unique: bool = False) -> Schema:
-    schema: Schema = {"type": "array", "items": items}
-    if min_items:
-        schema["minItems"] = min_items
-    if unique:
-        schema["uniqueItems"] = True
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def string(desc: str = "", pattern: str = "", enum: list[str] | None = None) -> Schema:
-    schema: Schema = {"type": "string"}
-    if pattern:
-        schema["pattern"] = pattern
-    if enum:
-        schema["enum"] = enum
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def number(desc: str = "", minimum: float | None = None, maximum: float | None = None) -> Schema:
-    schema: Schema = {"type": "number"}
-    if minimum is not None:
-        schema["minimum"] = minimum
-    if maximum is not None:
-        schema["maximum"] = maximum
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def integer(desc: str = "", minimum: int | None = None, maximum: int | None = None) -> Schema:
-    schema: Schema = {"type": "integer"}
-    if minimum is not None:
-        schema["minimum"] = minimum
-    if maximum is not None:
-        schema["maximum"] = maximum
-    if desc:
-        schema["description"] = desc
-    return schema
-
-
-def boolean(desc: str = "") -> Schema:
-    return {"type": "boolean", "description": desc} if desc else {"type": "boolean"}
-
-
-def duration(desc: str = "") -> Schema:
-    return string(desc or "A duration such as 500ms, 10s, 5m, 1h or 28d.", pattern=DURATION)
-
-
-RATIO = number("A sampling ratio: a finite number from 0 to 1.", 0, 1)
 
 _MEMBER = obj(
     {
@@ -202,7 +130,7 @@ SCHEMA: Schema = {
             "organisation": obj(
                 {
                     "name": string("The organisation's name."),
-                    "environments": arr(string("", NAME), 1, "Environment names.", unique=True),
+                    "environments": ENVIRONMENTS,
                     "environment_variable": string("Variable naming the environment.", ENV_VAR),
                 },
                 ("name", "environments"),
@@ -228,9 +156,7 @@ SCHEMA: Schema = {
             ),
             "sampling": obj(
                 {
-                    "environments": map_of(
-                        RATIO, r"^[a-z0-9][a-z0-9_-]*$", "Ratio per environment."
-                    ),
+                    "environments": map_of(RATIO, NAME, "Ratio per environment."),
                     "routes": arr(
                         obj(
                             {"route": string("METHOD /route", r"^[A-Z]+ /\S*$"), "ratio": RATIO},
@@ -265,10 +191,8 @@ SCHEMA: Schema = {
             ),
             "export": obj(
                 {
-                    "protocol": string("", enum=["grpc", "http/protobuf"]),
-                    "endpoint": string(
-                        "Collector endpoint URL.", r"^https?://[^\s/:]+(:[0-9]{1,5})?(/\S*)?$"
-                    ),
+                    "protocol": PROTOCOL,
+                    "endpoint": ENDPOINT,
                     "timeout": duration(),
                     "compression": string("", enum=["gzip", "none"]),
                     "batch": obj(
@@ -296,9 +220,9 @@ SCHEMA: Schema = {
                     "level": string("", enum=["debug", "info", "warn", "error"]),
                     "fields": obj(
                         {
-                            "trace_id": string("", r"^[a-z_][a-z0-9_.]*$"),
-                            "span_id": string("", r"^[a-z_][a-z0-9_.]*$"),
-                            "trace_flags": string("", r"^[a-z_][a-z0-9_.]*$"),
+                            "trace_id": string("", LOG_FIELD),
+                            "span_id": string("", LOG_FIELD),
+                            "trace_flags": string("", LOG_FIELD),
                         },
                         ("trace_id", "span_id"),
                     ),
@@ -349,7 +273,7 @@ SCHEMA: Schema = {
                         "name": string("", NAME),
                         "description": string(),
                         "operation": string("The span name the SLO measures."),
-                        "objective": number("Fraction of good events, below 1.", 0, 1),
+                        "objective": open_fraction("Fraction of good events, above 0 and below 1."),
                         "latency_threshold": duration(),
                         "window": duration(),
                     },
@@ -391,8 +315,8 @@ SCHEMA: Schema = {
             ),
             "incident": obj(
                 {
-                    "kill_switch_env": string("", ENV_VAR),
-                    "ratio_env": string("", ENV_VAR),
+                    "kill_switch_env": ENVIRONMENT_VARIABLE,
+                    "ratio_env": ENVIRONMENT_VARIABLE,
                     "control": string("", enum=["admin_handler", "watched_file", "none"]),
                     "admin_path": string("", r"^/\S*$"),
                     "control_file": string(),

@@ -2,16 +2,19 @@
 
 Only the schema keywords scaffold's own schema uses are understood; each problem becomes
 a Finding with the line and column of the value (or key) and a "did you mean" where one
-is close.
+is close. Patterns match the whole value (a trailing newline is not ignored). Beside
+the findings, the checker keeps the path of every value it found wrong (`failed`), so
+that rule checks can skip exactly the rules that read one of them.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any
 
-from scaffold.conventions.schema import PATTERN_NAMES, Schema
+from scaffold.conventions.schema_types import PATTERN_NAMES, Schema
 from scaffold.conventions.yamlsource import Located, Path_
 from scaffold.errors import Finding
 
@@ -61,6 +64,11 @@ def shown(value: Any) -> str:
     return f"{_TYPE_NAMES.get(kind, kind)} {text}" if kind not in ("string",) else text
 
 
+def _short(value: float) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else f"{text[:20]}...({len(text)} digits)"
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"Did you mean {close[0]!r}?" if close else ""
@@ -77,9 +85,22 @@ class SchemaChecker:
     def __init__(self, located: Located) -> None:
         self.located = located
         self.findings: list[Finding] = []
+        self.subjects: list[Path_] = []  # beside each finding, the value it is about
+        self.failed: list[Path_] = []
 
-    def add(self, path: Path_, message: str, hint: str = "", key: bool = False) -> None:
+    def add(
+        self,
+        path: Path_,
+        message: str,
+        hint: str = "",
+        key: bool = False,
+        subject: Path_ | None = None,
+    ) -> None:
+        """Report a problem at `path`; `subject` is the value it makes unusable (default
+        `path`), such as the key a missing required key would have had."""
         self.findings.append(self.located.finding(path, message, hint, key))
+        self.subjects.append(path if subject is None else subject)
+        self.failed.append(self.subjects[-1])
 
     def check(self, value: Any, schema: Schema, path: Path_ = ()) -> None:
         if "const" in schema and value != schema["const"]:
@@ -114,11 +135,13 @@ class SchemaChecker:
             for close in [difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)]
             if close
         }
+        # The key a typo stands for is unusable too, though the typo is reported alone.
+        self.failed.extend((*path, name) for name in typos)
         for name in schema.get("required", []):
             if name not in value and name not in typos:
                 desc = props.get(name, {}).get("description", "")
                 hint = f"Add `{name}:`" + (f" ({desc})" if desc else "") + "."
-                self.add(path, f"missing required key {name!r}", hint)
+                self.add(path, f"missing required key {name!r}", hint, subject=(*path, name))
         names_pattern = schema.get("propertyNames", {}).get("pattern")
         for key, item in value.items():
             child = (*path, key)
@@ -158,7 +181,13 @@ class SchemaChecker:
                 if low is not None and high is not None
                 else (f"at least {low}" if low is not None else f"at most {high}")
             )
-            self.add(path, f"found {value}, expected a number {span}")
+            self.add(path, f"found {_short(value)}, expected a number {span}")
+            return
+        above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        if (above is not None and value <= above) or (below is not None and value >= below):
+            bounds = [f"above {above}"] if above is not None else []
+            bounds += [f"below {below}"] if below is not None else []
+            self.add(path, f"found {_short(value)}, expected a number {' and '.join(bounds)}")
 
     def _string(self, value: str, schema: Schema, path: Path_) -> None:
         enum = schema.get("enum")
@@ -175,9 +204,7 @@ class SchemaChecker:
             self._pattern(value, pattern, path, what)
 
     def _pattern(self, value: str, pattern: str, path: Path_, what: str, key: bool = False) -> None:
-        import re
-
-        if not re.search(pattern, value):
+        if not re.fullmatch(pattern, value):
             expected = what.rstrip(".")
             expected = expected[:1].lower() + expected[1:]
             self.add(
@@ -188,7 +215,19 @@ class SchemaChecker:
             )
 
 
-def check_schema(located: Located, schema: Schema) -> list[Finding]:
+def check_schema(located: Located, schema: Schema) -> SchemaChecker:
+    """Check the whole document; the checker holds the findings and the failed paths."""
     checker = SchemaChecker(located)
     checker.check(located.data, schema)
-    return checker.findings
+    return checker
+
+
+def value_problem(value: Any, schema: Schema) -> str:
+    """What is wrong with one value against a piece of the schema, with the fix; '' if
+    nothing. For answers that become conventions before there is a file (scaffold init)."""
+    checker = SchemaChecker(Located(file="", data=value))
+    checker.check(value, schema)
+    if not checker.findings:
+        return ""
+    first = checker.findings[0]
+    return first.message + (f". {first.hint}" if first.hint else "")

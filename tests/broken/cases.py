@@ -1,0 +1,571 @@
+"""The broken-conventions corpus: mutations of the bundled default, applied at test time.
+
+Each case is a name, a mutation of `conventions/observability.yaml` (text edits, or a
+function over its text) and every finding `scaffold validate` must report for it, no
+more and no fewer: the key path, a piece of the message (or of its hint), and the line.
+The line is that of the edit's first replaced line unless `at` names a text that occurs
+exactly once in the mutated file, whose line it is then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.conftest import DEFAULT_CONVENTIONS
+
+DEFAULT = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the one occurrence of `old` in the default file with `new`."""
+
+    old: str
+    new: str
+
+    def __call__(self, text: str) -> str:
+        assert text.count(self.old) == 1, f"{self.old!r} must occur once in the default file"
+        return text.replace(self.old, self.new, 1)
+
+    def line(self, text: str) -> int:
+        """Line (1-based, in the mutated file) where the replacement's first line is."""
+        pos = text.index(self.old) + len(self.new) - len(self.new.lstrip("\n"))
+        return text.count("\n", 0, pos) + 1
+
+
+@dataclass(frozen=True)
+class Found:
+    """One finding: its key path ('' for none), a piece of its text, and where it is."""
+
+    path: str
+    text: str
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    mutate: Edit | tuple[Edit, ...] | Callable[[str], str]
+    found: tuple[Found, ...]
+
+    def __init__(
+        self, name: str, mutate: Edit | tuple[Edit, ...] | Callable[[str], str], *found: Found
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "mutate", mutate)
+        object.__setattr__(self, "found", found)
+
+    def text(self) -> str:
+        if isinstance(self.mutate, tuple):
+            out = DEFAULT
+            for edit in self.mutate:
+                out = edit(out)
+            return out
+        return self.mutate(DEFAULT)
+
+    def expected(self) -> list[tuple[int, str, str]]:
+        """(line, key path, message piece) of every finding, in order of the table."""
+        mutant = self.text()
+        out = []
+        for found in self.found:
+            if found.at:
+                assert mutant.count(found.at) == 1, f"{self.name}: {found.at!r} is not unique"
+                line = mutant.count("\n", 0, mutant.index(found.at)) + 1
+            else:
+                assert isinstance(self.mutate, Edit), f"{self.name}: give `at` for each finding"
+                line = self.mutate.line(DEFAULT)
+            out.append((line, found.path, found.text))
+        return out
+
+
+def nested(depth: int) -> Callable[[str], str]:
+    """The first glossary definition becomes a list nested `depth` deep."""
+
+    def mutate(text: str) -> str:
+        old = "    definition: A customer organisation; every request is served for exactly one."
+        return Edit(old, "    definition: " + "[" * depth + "x" + "]" * depth)(text)
+
+    return mutate
+
+
+CASES: list[Case] = [
+    Case(
+        "unknown-top-key",
+        Edit("\nattributes:\n", "\natributes:\n"),
+        Found("atributes", "did you mean 'attributes'"),
+    ),
+    Case(
+        "unknown-nested-key",
+        Edit("  endpoint: http://localhost:4317", "  endpiont: http://localhost:4317"),
+        Found("export.endpiont", "did you mean 'endpoint'"),
+    ),
+    Case(
+        "timeout-not-string",
+        Edit("  timeout: 10s", "  timeout: 10"),
+        Found("export.timeout", "expected a string"),
+    ),
+    Case(
+        "environments-not-list",
+        Edit("  environments: [dev, staging, prod]", "  environments: dev"),
+        Found("organisation.environments", "expected a list"),
+    ),
+    Case(
+        "duplicate-attribute-id",
+        Edit("  - id: app.user.email", "  - id: app.user.id"),
+        Found("attributes[3].id", "duplicate attribute id 'app.user.id'"),
+    ),
+    Case(
+        "duplicate-yaml-key",
+        Edit(
+            "    brief: The tenant a request is served for.",
+            "    brief: The tenant a request is served for.\n    brief: again",
+        ),
+        Found("attributes[1].brief", "duplicate key 'brief'", at="    brief: again"),
+    ),
+    Case(
+        "naming-unknown-attribute",
+        Edit(
+            '    template: "{http.request.method} {http.route}"',
+            '    template: "{http.request.method} {http.rout}"',
+        ),
+        Found("span_naming.http_server.template", "did you mean 'http.route'"),
+    ),
+    Case(
+        "naming-high-cardinality",
+        Edit(
+            '    template: "{http.request.method} {http.route}"',
+            '    template: "{http.request.method} {url.full}"',
+        ),
+        Found("span_naming.http_server.template", "high cardinality"),
+    ),
+    Case(
+        "naming-wrong-boundary",
+        Edit(
+            '    template: "{http.request.method} {http.route}"',
+            '    template: "{http.request.method} {db.system.name}"',
+        ),
+        Found("span_naming.http_server.template", "not known when a http_server span starts"),
+    ),
+    Case(
+        "naming-unbalanced-brace",
+        Edit(
+            '    template: "{http.request.method} {http.route}"',
+            '    template: "{http.request.method} {http.route"',
+        ),
+        Found("span_naming.http_server.template", "unbalanced"),
+    ),
+    Case(
+        "bad-type-enum",
+        Edit("  - id: app.cart.items\n    type: int", "  - id: app.cart.items\n    type: integer"),
+        Found("attributes[6].type", "expected one of", at="    type: integer"),
+    ),
+    Case(
+        "bad-requirement-level",
+        Edit(
+            "    requirement_level: recommended\n    stability: development",
+            "    requirement_level: recomended\n    stability: development",
+        ),
+        Found("attributes[6].requirement_level", "did you mean 'recommended'"),
+    ),
+    Case(
+        "bad-pii-class",
+        Edit("    pii: secret\n", "    pii: secrets\n"),
+        Found("attributes[4].pii", "did you mean 'secret'"),
+    ),
+    Case(
+        "ratio-nan",
+        Edit("    prod: 0.1", "    prod: .nan"),
+        Found("sampling.environments.prod", "finite number"),
+    ),
+    Case(
+        "ratio-above-one",
+        Edit("    prod: 0.1", "    prod: 1.5"),
+        Found("sampling.environments.prod", "from 0 to 1"),
+    ),
+    Case(
+        "ratio-negative",
+        Edit("    staging: 0.5", "    staging: -0.5"),
+        Found("sampling.environments.staging", "from 0 to 1"),
+    ),
+    Case(
+        "ratio-infinite",
+        Edit("      ratio: 1.0", "      ratio: .inf"),
+        Found("sampling.routes[1].ratio", "finite number"),
+    ),
+    Case(
+        "invalid-attribute-id",
+        Edit("  - id: app.plan", "  - id: App.Plan"),
+        Found("attributes[5].id", "lower-case attribute id"),
+    ),
+    Case(
+        "go-package-keyword",
+        Edit("  go_package: telemetry", "  go_package: func"),
+        Found("codegen.go_package", "Go keyword"),
+    ),
+    Case(
+        "rust-module-keyword",
+        Edit("  rust_module: telemetry", "  rust_module: type"),
+        Found("codegen.rust_module", "Rust keyword"),
+    ),
+    Case(
+        "go-package-invalid",
+        Edit("  go_package: telemetry", "  go_package: my-telemetry"),
+        Found("codegen.go_package", "go package name"),
+    ),
+    Case(
+        "unknown-environment",
+        Edit("    prod: 0.1", "    prod: 0.1\n    prdo: 0.2"),
+        Found("sampling.environments.prdo", "did you mean 'prod'", at="    prdo: 0.2"),
+    ),
+    Case(
+        "missing-environment-ratio",
+        Edit("    staging: 0.5\n", ""),
+        Found(
+            "sampling.environments",
+            "no sampling ratio for environment 'staging'",
+            at="    dev: 1.0",
+        ),
+    ),
+    Case(
+        "missing-section",
+        Edit("export:\n  protocol: grpc", "exports:\n  protocol: grpc"),
+        Found("exports", "did you mean 'export'"),
+    ),
+    Case(
+        "missing-attribute-key",
+        Edit("    pii: secret\n", ""),
+        Found("attributes[4]", "missing required key 'pii'", at="  - id: app.session.token"),
+    ),
+    Case(
+        "enum-without-members",
+        Edit(
+            "    type: enum\n    brief: The commercial plan of the tenant.\n    members:\n      - id: free\n        value: free\n        brief: No paid features.\n      - id: team\n        value: team\n        brief: Paid, small teams.\n      - id: enterprise\n        value: enterprise\n        brief: Paid, with a contract.\n",
+            "    type: enum\n    brief: The commercial plan of the tenant.\n",
+        ),
+        Found("attributes[5].type", "needs `members:`", at="    type: enum"),
+    ),
+    Case(
+        "members-on-non-enum",
+        Edit(
+            "  - id: app.cart.items\n    type: int\n",
+            "  - id: app.cart.items\n    type: int\n    members: [{id: one, value: 1}]\n",
+        ),
+        Found(
+            "attributes[6].members", "members:` given for type 'int'", at="    members: [{id: one"
+        ),
+    ),
+    Case(
+        "example-wrong-type",
+        Edit("    examples: [3]", "    examples: [three]"),
+        Found("attributes[6].examples[0]", "not a value of type int"),
+    ),
+    Case(
+        "enum-example-not-member",
+        Edit("    examples: [team]", "    examples: [gold]"),
+        Found("attributes[5].examples[0]", "not one of the members"),
+    ),
+    Case(
+        "renamed-to-unknown",
+        Edit("    renamed_to: app.tenant.id", "    renamed_to: app.tenant.idd"),
+        Found("attributes[8].renamed_to", "did you mean 'app.tenant.id'"),
+    ),
+    Case(
+        "deprecated-without-text",
+        Edit("    deprecated: Use app.tenant.id.\n", ""),
+        Found("attributes[8].stability", "needs `deprecated:`", at="    stability: deprecated"),
+    ),
+    Case(
+        "conditional-without-condition",
+        Edit(
+            "  - id: app.cart.items\n    type: int\n    brief: Number of items in the cart at checkout.\n    examples: [3]\n    requirement_level: recommended",
+            "  - id: app.cart.items\n    type: int\n    brief: Number of items in the cart at checkout.\n    examples: [3]\n    requirement_level: conditionally_required",
+        ),
+        Found(
+            "attributes[6].requirement_level",
+            "needs `condition:`",
+            at="    requirement_level: conditionally_required",
+        ),
+    ),
+    Case(
+        "resource-unknown-key",
+        Edit("  - key: service.version", "  - key: service.verison"),
+        Found("resource[1].key", "did you mean 'service.version'"),
+    ),
+    Case(
+        "resource-env-without-name",
+        Edit("    source: env\n    env: ACME_TEAM\n", "    source: env\n"),
+        Found("resource[4]", "needs `env:`", at="  - key: acme.team"),
+    ),
+    Case(
+        "resource-static-without-value",
+        Edit("    value: acme\n", ""),
+        Found("resource[3]", "needs `value:`", at="  - key: service.namespace"),
+    ),
+    Case(
+        "baggage-unknown-key",
+        Edit("    allow: [app.tenant.id, app.plan]", "    allow: [app.tenant.id, app.plann]"),
+        Found("propagation.baggage.allow[1]", "did you mean 'app.plan'"),
+    ),
+    Case(
+        "baggage-secret",
+        Edit(
+            "    allow: [app.tenant.id, app.plan]", "    allow: [app.tenant.id, app.session.token]"
+        ),
+        Found("propagation.baggage.allow[1]", "classed secret"),
+    ),
+    Case(
+        "bad-protocol",
+        Edit(
+            "  protocol: grpc            # grpc or http/protobuf",
+            "  protocol: http            # grpc or http/protobuf",
+        ),
+        Found("export.protocol", "expected one of: grpc, http/protobuf"),
+    ),
+    Case(
+        "bad-endpoint",
+        Edit("  endpoint: http://localhost:4317", "  endpoint: localhost:4317"),
+        Found("export.endpoint", "collector endpoint URL"),
+    ),
+    Case(
+        "bad-duration",
+        Edit("    schedule_delay: 5s", "    schedule_delay: 5 seconds"),
+        Found("export.batch.schedule_delay", "a duration such as"),
+    ),
+    Case(
+        "batch-larger-than-queue",
+        Edit("    max_export_batch_size: 512", "    max_export_batch_size: 4096"),
+        Found("export.batch.max_export_batch_size", "larger than the queue"),
+    ),
+    Case(
+        "buckets-not-increasing",
+        Edit("  duration_buckets: [0.005, 0.01, 0.025,", "  duration_buckets: [0.005, 0.01, 0.01,"),
+        Found("metrics.duration_buckets[2]", "does not grow"),
+    ),
+    Case(
+        "slo-objective-one",
+        Edit("    objective: 0.999", "    objective: 1.0"),
+        Found("slos[0].objective", "above 0 and below 1"),
+    ),
+    Case(
+        "slo-duplicate-name",
+        Edit("  - name: checkout-latency", "  - name: checkout-availability"),
+        Found("slos[1].name", "used twice"),
+    ),
+    Case(
+        "tail-latency-without-threshold",
+        Edit("        threshold: 500ms\n", ""),
+        Found("sampling.tail.policies[1]", "needs `threshold:`", at="      - name: keep-slow"),
+    ),
+    Case(
+        "yaml-syntax",
+        Edit("  environments: [dev, staging, prod]", "  environments: [dev, staging, prod"),
+        Found("", "not valid YAML", at="  environment_variable: DEPLOYMENT_ENVIRONMENT"),
+    ),
+    Case(
+        "schema-version",
+        Edit("schema_version: 1", "schema_version: 2"),
+        Found("schema_version", "expected 1"),
+    ),
+    Case(
+        "env-var-name",
+        Edit("  kill_switch_env: ACME_TRACING_DISABLED", "  kill_switch_env: acme-tracing-off"),
+        Found("incident.kill_switch_env", "expected an environment variable name"),
+    ),
+    Case(
+        "identifier-collision",
+        Edit("  - id: app.cart.items", "  - id: app.tenant_id"),
+        Found("attributes[6].id", "both become the Go identifier AppTenantID"),
+        Found("attributes[6].id", "both become the Rust identifier APP_TENANT_ID"),
+    ),
+    Case(
+        "internal-pattern-lookahead",
+        Edit(
+            '    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"',
+            '    pattern: "^(?!http)[a-z]+$"',
+        ),
+        Found("span_naming.internal.pattern", "look-arounds"),
+    ),
+    Case(
+        "internal-pattern-invalid",
+        Edit('    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"', '    pattern: "^[a-z+$"'),
+        Found("span_naming.internal.pattern", "not a valid regular expression"),
+    ),
+    Case(
+        "semconv-redefined",
+        Edit("  - id: app.cart.items", "  - id: http.route"),
+        Found("attributes[6].id", "semantic-convention attribute"),
+    ),
+    Case(
+        "log-fields-same",
+        Edit("    span_id: span_id", "    span_id: trace_id"),
+        Found("logs.fields.span_id", "also used for trace_id"),
+    ),
+    Case(
+        "unknown-propagator",
+        Edit("  propagators: [tracecontext, baggage]", "  propagators: [w3c, baggage]"),
+        Found("propagation.propagators[0]", "expected one of: tracecontext"),
+    ),
+    Case(
+        "retry-intervals",
+        Edit("    initial_interval: 1s", "    initial_interval: 1m"),
+        Found("export.retry.initial_interval", "longer than max_interval"),
+    ),
+    Case(
+        "tail-duplicate-name",
+        Edit("      - name: baseline", "      - name: keep-errors"),
+        Found("sampling.tail.policies[2].name", "used twice"),
+    ),
+    Case(
+        "route-duplicate",
+        Edit('    - route: "POST /checkout"', '    - route: "GET /healthz"'),
+        Found("sampling.routes[1].route", "listed twice"),
+    ),
+    Case(
+        "yes-is-boolean",
+        Edit("  - term: tenant", "  - term: yes"),
+        Found("glossary[0].term", "YAML reads yes/no/on/off as booleans"),
+    ),
+    Case(
+        "bad-stability",
+        Edit(
+            "    stability: development\n    pii: none\n    cardinality: high\n  - id: app.feature_flags",
+            "    stability: experimental\n    pii: none\n    cardinality: high\n  - id: app.feature_flags",
+        ),
+        Found(
+            "attributes[6].stability",
+            "expected one of: stable, development, deprecated",
+            at="    stability: experimental",
+        ),
+    ),
+    Case(
+        "bad-topology",
+        Edit(
+            "  topology: agent_gateway     # single, agent, gateway or agent_gateway",
+            "  topology: mesh",
+        ),
+        Found("collector.topology", "expected one of: single"),
+    ),
+    Case(
+        "baggage-without-propagator",
+        Edit("  propagators: [tracecontext, baggage]", "  propagators: [tracecontext]"),
+        Found("propagation.propagators", "baggage propagator is off"),
+    ),
+    # Cases the rule checks or the bounds added later.
+    Case(
+        "five-mistakes-in-five-sections",
+        (
+            Edit("  timeout: 10s", "  timeout: ten"),
+            Edit("    prod: 0.1", "    prod: 2"),
+            Edit("    pii: secret\n", "    pii: secrte\n"),
+            Edit('"{http.request.method} {http.route}"', '"{http.request.method} {url.path}"'),
+            Edit("  kill_switch_env: ACME_TRACING_DISABLED", "  kill_switch_env: off"),
+        ),
+        Found("export.timeout", "a duration such as", at="  timeout: ten"),
+        Found("sampling.environments.prod", "from 0 to 1", at="    prod: 2"),
+        Found("attributes[4].pii", "did you mean 'secret'", at="    pii: secrte"),
+        Found("span_naming.http_server.template", "high cardinality", at="{url.path}"),
+        Found("incident.kill_switch_env", "booleans", at="  kill_switch_env: off"),
+    ),
+    Case(
+        "schema-and-rule-mistakes-in-one-section",
+        (
+            Edit("    brief: The tenant a request is served for.", "    brief: [not, text]"),
+            Edit("  - id: app.user.email", "  - id: app.user.id"),
+            Edit("    examples: [3]", "    examples: [three]"),
+        ),
+        Found("attributes[1].brief", "expected a string", at="    brief: [not, text]"),
+        Found(
+            "attributes[3].id",
+            "duplicate attribute id",
+            at="  - id: app.user.id\n    type: string\n    brief: The end user's e-mail",
+        ),
+        Found("attributes[6].examples[0]", "not a value of type int", at="[three]"),
+    ),
+    Case(
+        "duplicate-yaml-key-and-a-rule-mistake",
+        (
+            Edit("  rust_module: telemetry", "  rust_module: telemetry\n  rust_module: type"),
+            Edit("    max_export_batch_size: 512", "    max_export_batch_size: 4096"),
+        ),
+        Found("codegen.rust_module", "duplicate key", at="  rust_module: type"),
+        Found("codegen.rust_module", "Rust keyword", at="  rust_module: type"),
+        Found("export.batch.max_export_batch_size", "larger than the queue", at="4096"),
+    ),
+    Case(
+        "misspelt-section-hides-what-depends-on-it",
+        Edit("\norganisation:\n", "\norganization:\n"),
+        Found("organization", "did you mean 'organisation'"),
+    ),
+    Case(
+        "service-name-missing",
+        Edit("  - key: service.name\n", "  - key: service.instance.id\n"),
+        Found(
+            "resource[5].key",
+            "listed twice",
+            at="  - key: service.instance.id\n    requirement_level: recommended",
+        ),
+        Found(
+            "resource",
+            "service.name must be a resource attribute",
+            at="service.instance.id\n    requirement_level: required",
+        ),
+    ),
+    Case(
+        "unknown-boundary-beside-a-bad-template",
+        (
+            Edit("span_naming:\n", "span_naming:\n  websocket:\n    template: 1\n"),
+            Edit(
+                '    template: "{rpc.service}/{rpc.method}"\n  rpc_client',
+                '    template: "{rpc.servic}"\n  rpc_client',
+            ),
+        ),
+        Found("span_naming.websocket", "unknown key 'websocket'", at="  websocket:"),
+        Found("span_naming.rpc_server.template", "did you mean 'rpc.service'", at="{rpc.servic}"),
+    ),
+    Case(
+        "slo-objective-zero",
+        Edit("    objective: 0.99\n", "    objective: 0\n"),
+        Found("slos[1].objective", "above 0 and below 1"),
+    ),
+    Case(
+        "env-var-trailing-newline",
+        Edit("  ratio_env: ACME_TRACING_RATIO", '  ratio_env: "ACME_TRACING_RATIO\\n"'),
+        Found("incident.ratio_env", "expected an environment variable name"),
+    ),
+    Case(
+        "attribute-id-trailing-newline",
+        Edit("  - id: app.plan", '  - id: "app.plan\\n"'),
+        Found("attributes[5].id", "lower-case attribute id"),
+    ),
+    Case(
+        "environment-trailing-newline",
+        Edit("  environments: [dev, staging, prod]", '  environments: [dev, staging, "prod\\n"]'),
+        Found("organisation.environments[2]", "a lower-case name"),
+    ),
+    Case(
+        "integer-of-5000-digits",
+        Edit("    num_traces: 50000", "    num_traces: " + "9" * 5000),
+        Found("sampling.tail.num_traces", "cannot read this value"),
+    ),
+    Case(
+        "integer-of-4000-digits",
+        Edit("  cardinality_limit: 2000", "  cardinality_limit: " + "9" * 4000),
+        Found("metrics.cardinality_limit", "(4000 digits), expected a number from 1 to 2147483647"),
+    ),
+    Case(
+        "duration-too-long",
+        Edit("  shutdown_timeout: 5s", "  shutdown_timeout: " + "9" * 30 + "s"),
+        Found("export.shutdown_timeout", "a duration such as"),
+    ),
+    Case(
+        "nesting-too-deep",
+        nested(80),
+        Found("glossary[0].definition" + "[0]" * 62, "nesting is too deep", at="definition: [["),
+    ),
+    Case(
+        "nesting-deeper-than-the-parser-goes",
+        nested(5000),
+        Found("", "nesting is too deep", at="definition: [["),
+    ),
+]
