@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from scaffold.conventions import regex_dialect
 from scaffold.conventions.rulebase import (
     CARDINALITIES,
     IDS,
@@ -18,7 +17,6 @@ from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.conventions.validate import did_you_mean
 from scaffold.conventions.yamlsource import Path_
 
-_UNSUPPORTED_REGEX = re.compile(r"\(\?[=!<]|\\[1-9]")
 _TAIL_NEEDS = {
     "status_code": "status_codes",
     "latency": "threshold",
@@ -91,14 +89,12 @@ def internal_pattern(ctx: Context) -> None:
     if pattern is None:
         return
     path: Path_ = ("span_naming", "internal", "pattern")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        ctx.add(path, f"not a valid regular expression: {exc}")
-        return
-    if _UNSUPPORTED_REGEX.search(pattern):
+    problem = regex_dialect.check(pattern)
+    if problem:
         ctx.add(
-            path, "look-arounds and back-references do not work in Go and Rust regular expressions"
+            path,
+            f"not a regular expression that Go and Rust both read the same way: {problem}",
+            "Use RE2 syntax: literals, classes, groups, the flags i m s U, and repetitions",
         )
 
 

@@ -7,12 +7,12 @@ expressions, types and doc lines. Identifiers come from the shared view.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from scaffold import naming
 from scaffold.conventions.model import Conventions, NamePart
+from scaffold.conventions.regex_dialect import as_python
 from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
@@ -131,8 +131,11 @@ SPAN_NAME_SAMPLES = ("", "checkout", "checkout.process orders", "Bad Name!", "x\
 
 def span_name_samples(pattern: str) -> list[dict[str, object]]:
     """Names with whether the internal-span pattern accepts them (Go's MatchString is a
-    search, like Python's re.search), for the generated package's own test."""
-    compiled = re.compile(pattern)
+    search, like Python's re.search), for the generated package's own test; none when
+    Python cannot read the pattern as Go does."""
+    compiled = as_python(pattern)
+    if compiled is None:
+        return []
     return [{"name": n, "valid": compiled.search(n) is not None} for n in SPAN_NAME_SAMPLES]
 
 

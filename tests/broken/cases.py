@@ -384,12 +384,12 @@ CASES: list[Case] = [
             '    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"',
             '    pattern: "^(?!http)[a-z]+$"',
         ),
-        Found("span_naming.internal.pattern", "look-arounds"),
+        Found("span_naming.internal.pattern", "no look-around"),
     ),
     Case(
         "internal-pattern-invalid",
         Edit('    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"', '    pattern: "^[a-z+$"'),
-        Found("span_naming.internal.pattern", "not a valid regular expression"),
+        Found("span_naming.internal.pattern", "a character class is not closed"),
     ),
     Case(
         "semconv-redefined",
@@ -568,4 +568,25 @@ CASES: list[Case] = [
         nested(5000),
         Found("", "nesting is too deep", at="definition: [["),
     ),
+]
+
+_PATTERN = '    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"'
+# Patterns Python accepts but Go's regexp or Rust's regex refuse or read otherwise.
+_FOREIGN_PATTERNS = {
+    "verbose-flag": ("(?x)a b", "(?x)"),
+    "python-end-anchor": ("a\\\\Z", "\\Z is not an escape"),
+    "possessive": ("a++", "no possessive"),
+    "atomic-group": ("(?>a)", "atomic groups"),
+    "comment-group": ("(?#c)a", "comments"),
+    "repeat-over-1000": ("\\\\d{1001}", "over 1000"),
+    "named-backreference": ("(?P<n>a)(?P=n)", "(?P="),
+    "class-intersection": ("[a-z&&[^q]]", "set operation"),
+}
+CASES += [
+    Case(
+        f"internal-pattern-{name}",
+        Edit(_PATTERN, f'    pattern: "{pattern}"'),
+        Found("span_naming.internal.pattern", text),
+    )
+    for name, (pattern, text) in _FOREIGN_PATTERNS.items()
 ]

@@ -3,10 +3,10 @@ sampling and propagation, privacy, runbook, contract and the service catalogue."
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scaffold.conventions.model import Conventions, SpanRule, TailPolicy
+from scaffold.conventions.regex_dialect import as_python
 from scaffold.targets.docs.anchors import Anchors
 from scaffold.targets.docs.facts import BOUNDARIES, INTERNAL_CANDIDATES, SAMPLE_VALUES
 from scaffold.targets.docs.glossary import BUILTIN_TERMS
@@ -92,10 +92,7 @@ def span_rules_view(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
 
 def internal_view(conv: Conventions) -> dict[str, Any]:
     pattern = conv.internal_span_pattern
-    try:
-        compiled: re.Pattern[str] | None = re.compile(pattern)
-    except re.error:
-        compiled = None
+    compiled = as_python(pattern)
     examples = [
         {"name": name, "ok": bool(compiled and compiled.search(name))}
         for name in INTERNAL_CANDIDATES
