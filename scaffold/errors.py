@@ -28,6 +28,10 @@ class TemplateError(ScaffoldError, RuntimeError):
     """A template failed to render (a missing value, a syntax error) (exit 2)."""
 
 
+class InputError(UsageError):
+    """Telemetry given to `scaffold verify` cannot be read as OTLP (exit 2)."""
+
+
 class CheckFailed(ScaffoldError):
     """A check found differences, drift or conflicts (exit 1)."""
 
