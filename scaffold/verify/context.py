@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from scaffold.conventions.model import Conventions
 from scaffold.verify.findings import Finding, Level, Where
 from scaffold.verify.lines import RuleLines
+from scaffold.verify.records import Value
+
+CLEAN_MEMO = 4096
 
 # Keys that SDKs, detectors and instrumentation libraries set which scaffold's own
 # semantic-convention table leaves out. They are known (never "unknown"), not type-checked.
@@ -66,6 +69,13 @@ class Context:
     found: list[Finding] = field(default_factory=list)
     attributes_seen: set[str] = field(default_factory=set)
     rules_seen: set[str] = field(default_factory=set)
+    # Low-cardinality (key, value, on_resource) that passed every attribute rule: they repeat.
+    clean: set[tuple[str, Value, bool]] = field(default_factory=set)
+
+    def remember_clean(self, memo: tuple[str, Value, bool]) -> None:
+        if len(self.clean) >= CLEAN_MEMO:
+            self.clean.clear()
+        self.clean.add(memo)
 
     def add(
         self, level: Level, rule: str, message: str, where: Where, line: int, attribute: str = ""

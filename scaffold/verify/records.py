@@ -51,11 +51,12 @@ Attributes = dict[str, Value]
 @dataclass(slots=True)
 class Resource:
     attributes: Attributes
+    # service.name's value ("" when absent), kept because every finding names it.
+    service: str = field(init=False)
 
-    @property
-    def service(self) -> str:
+    def __post_init__(self) -> None:
         value = self.attributes.get("service.name")
-        return value.text() if value is not None else ""
+        self.service = value.text() if value is not None else ""
 
 
 @dataclass(slots=True)

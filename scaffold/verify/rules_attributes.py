@@ -117,20 +117,34 @@ def check_attributes(
 ) -> None:
     """Every rule on one attribute set; `scope` says whose ("span", "log", "metric"...)."""
     for key, value in attributes.items():
-        if key in ctx.conv.registry:
-            ctx.attributes_seen.add(key)
-            _check_known(ctx, key, value, where, scope)
-            if ctx.conv.registry[key].pii != "none":
-                continue
-        elif not ctx.known(key, on_resource):
-            ctx.add(
-                Level.IMPROVEMENT if on_resource else Level.VIOLATION,
-                "attribute.unknown",
-                f"{scope} attribute {key} is not in the registry "
-                "(the conventions' attributes or the semantic conventions scaffold knows)",
-                where,
-                ctx.lines.at("attributes"),
-                key,
-            )
-        for text in value.strings():
-            check_text(ctx, text, where, f"{scope} attribute {key}")
+        memo = (key, value, on_resource)
+        if memo in ctx.clean:
+            continue
+        before = len(ctx.found)
+        _check_one(ctx, key, value, where, scope, on_resource)
+        attr = ctx.conv.registry.get(key)
+        if len(ctx.found) == before and attr is not None and attr.cardinality == "low":
+            ctx.remember_clean(memo)
+
+
+def _check_one(
+    ctx: Context, key: str, value: Value, where: Where, scope: str, on_resource: bool
+) -> None:
+    attr = ctx.conv.registry.get(key)
+    if attr is not None:
+        ctx.attributes_seen.add(key)
+        _check_known(ctx, key, value, where, scope)
+        if attr.pii != "none":
+            return
+    elif not ctx.known(key, on_resource):
+        ctx.add(
+            Level.IMPROVEMENT if on_resource else Level.VIOLATION,
+            "attribute.unknown",
+            f"{scope} attribute {key} is not in the registry "
+            "(the conventions' attributes or the semantic conventions scaffold knows)",
+            where,
+            ctx.lines.at("attributes"),
+            key,
+        )
+    for text in value.strings():
+        check_text(ctx, text, where, f"{scope} attribute {key}")

@@ -3,6 +3,7 @@ both as OTLP JSON lines and as length-prefixed OTLP protobuf."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -261,12 +262,8 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
     (
         "log.correlation",
         Level.VIOLATION,
-        [_log_with(body='{"msg": "charged", "traceId": "%s"}' % TRACE)],
-        [
-            _log_with(
-                body='{"msg": "charged", "trace_id": "%s", "span_id": "%s"}' % (TRACE, ROOT_SPAN)
-            )
-        ],
+        [_log_with(body=json.dumps({"msg": "charged", "traceId": TRACE}))],
+        [_log_with(body=json.dumps({"msg": "charged", "trace_id": TRACE, "span_id": ROOT_SPAN}))],
     ),
     (
         "metric.unit",
