@@ -9,10 +9,12 @@ attributes the generated Go middleware sets) as the collector's file exporter wr
   (the `scaffold verify FILE` command minus interpreter start-up and printing);
 - command: the `scaffold verify FILE --json` command as a process, start-up included;
 - parse only: the same file read request by request and parsed with the
-  `opentelemetry-proto` messages (protobuf), or with `json.loads` (JSON), nothing else.
+  `opentelemetry-proto` messages (protobuf), or with `json.loads` (JSON), nothing else;
+- parse and read (protobuf): the same, plus reading every field verify looks at from
+  the parsed messages (the protobuf runtime builds Python objects only on access).
 
-Prints spans per second for each and the ratio verify / parse. Not a test; nothing here
-asserts a time.
+Prints the median of `--rounds` runs (default 3) of each, spans per second, and the ratio
+verify / parse. Not a test; nothing here asserts a time.
 
     .venv/bin/python bench/verify_bench.py                 # 100,000 spans, protobuf and JSON
     .venv/bin/python bench/verify_bench.py --spans 20000 --format proto
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,6 +179,24 @@ def parse_only(path: Path, fmt: str) -> int:
     return spans
 
 
+def parse_and_read(path: Path) -> int:
+    """Parse with opentelemetry-proto and read every field verify reads (ids, name, kind,
+    each attribute's key and value): the floor for any Python code that looks at spans."""
+    spans = 0
+    with path.open("rb") as stream:
+        while prefix := stream.read(4):
+            message = ExportTraceServiceRequest()
+            message.ParseFromString(stream.read(int.from_bytes(prefix, "big")))
+            for group in message.resource_spans:
+                for scope in group.scope_spans:
+                    for span in scope.spans:
+                        _ = (span.trace_id.hex(), span.span_id.hex(), span.name, span.kind)
+                        for kv in span.attributes:
+                            _ = (kv.key, kv.value.WhichOneof("value"))
+                        spans += 1
+    return spans
+
+
 def verify_in_process(path: Path) -> tuple[int, int]:
     verifier = open_verifier(CONVENTIONS)
     found = sum(1 for _ in verify_files(verifier, [path]))
@@ -189,38 +210,49 @@ def verify_command(path: Path) -> None:
         raise SystemExit(f"scaffold verify exited {proc.returncode}: {proc.stderr}{proc.stdout}")
 
 
-def _timed(label: str, spans: int, fn: Any, *args: Any) -> float:
-    started = time.perf_counter()
-    fn(*args)
-    seconds = time.perf_counter() - started
-    print(f"  {label:<34} {seconds:8.2f} s  {spans / seconds:>10,.0f} spans/s")
-    return seconds
+def _timed(label: str, spans: int, rounds: int, fn: Any, *args: Any) -> float:
+    """Run `fn` `rounds` times; print and return the median seconds."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    spread = f"{min(times):.2f}-{max(times):.2f}"
+    print(f"  {label:<34} {median:8.2f} s ({spread})  {spans / median:>10,.0f} spans/s")
+    return median
 
 
-def run(spans: int, fmt: str, folder: Path) -> None:
+def run(spans: int, fmt: str, folder: Path, rounds: int) -> None:
     path = folder / f"traces-{spans}.{'json' if fmt == 'json' else 'pb'}"
     write_spans(path, spans, fmt)
     size = path.stat().st_size / 1e6
-    print(f"{fmt}: {spans:,} spans, {size:.1f} MB ({path.name})")
+    print(f"{fmt}: {spans:,} spans, {size:.1f} MB ({path.name}); median of {rounds} (min-max)")
     checked, found = verify_in_process(path)
     if checked != spans or found:
         raise SystemExit(f"expected {spans} clean spans, verified {checked} with {found} findings")
     parser = "opentelemetry-proto parse only" if fmt == "proto" else "json.loads only"
-    parse = _timed(parser, spans, parse_only, path, fmt)
-    verify = _timed("scaffold.verify in-process", spans, verify_in_process, path)
-    command = _timed("scaffold verify (command)", spans, verify_command, path)
+    parse = _timed(parser, spans, rounds, parse_only, path, fmt)
+    read = 0.0
+    if fmt == "proto":
+        read = _timed("parse and read every field", spans, rounds, parse_and_read, path)
+    verify = _timed("scaffold.verify in-process", spans, rounds, verify_in_process, path)
+    command = _timed("scaffold verify (command)", spans, rounds, verify_command, path)
     print(f"  ratio verify / parse: {verify / parse:.1f}x; command / parse: {command / parse:.1f}x")
+    if read:
+        print(f"  ratio verify / parse and read every field: {verify / read:.1f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--format", choices=["proto", "json", "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     formats = ["proto", "json"] if args.format == "both" else [args.format]
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in formats:
-            run(args.spans, fmt, Path(tmp))
+            run(args.spans, fmt, Path(tmp), args.rounds)
 
 
 if __name__ == "__main__":

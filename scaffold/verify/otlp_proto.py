@@ -34,18 +34,20 @@ SIGNALS = ("traces", "metrics", "logs")
 _INSTRUMENTS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
 
 
+_SCALARS = {
+    "string_value": "string",
+    "int_value": "int",
+    "double_value": "double",
+    "bool_value": "bool",
+    "bytes_value": "bytes",
+}
+
+
 def value_of(raw: AnyValue) -> Value:
     which = raw.WhichOneof("value")
-    if which == "string_value":
-        return Value("string", raw.string_value)
-    if which == "int_value":
-        return Value("int", raw.int_value)
-    if which == "double_value":
-        return Value("double", raw.double_value)
-    if which == "bool_value":
-        return Value("bool", raw.bool_value)
-    if which == "bytes_value":
-        return Value("bytes", raw.bytes_value)
+    kind = _SCALARS.get(which or "")
+    if kind is not None:
+        return Value(kind, getattr(raw, str(which)))
     if which == "array_value":
         return Value("array", tuple(value_of(v) for v in raw.array_value.values))
     if which == "kvlist_value":

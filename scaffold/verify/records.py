@@ -7,17 +7,18 @@ hex ("" when absent); attribute values keep their OTLP type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # OTLP SpanKind numbers.
 KIND_UNSPECIFIED, KIND_INTERNAL, KIND_SERVER, KIND_CLIENT, KIND_PRODUCER, KIND_CONSUMER = range(6)
 KIND_NAMES = ("unspecified", "internal", "server", "client", "producer", "consumer")
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
     """An attribute value: kind is string, int, double, bool, bytes, array, kvlist or empty.
 
-    Arrays hold a tuple of Values; kvlists a tuple of (key, Value) pairs.
+    Arrays hold a tuple of Values; kvlists a tuple of (key, Value) pairs. A named tuple:
+    millions are made, and they are hashed to remember values already checked.
     """
 
     kind: str
