@@ -175,13 +175,38 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
             self._send(200, reply, content_type or "application/x-protobuf")
 
         def _body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
+                return self._chunked()
             length = self.headers.get("Content-Length")
             if length is None or not length.isdigit():
-                raise _Reply(411, "a Content-Length is required")
+                self.close_connection = True
+                raise _Reply(411, "a Content-Length or chunked transfer encoding is required")
             if int(length) > listener.max_body:
                 self.close_connection = True
                 raise _Reply(413, f"body over {listener.max_body} bytes")
             return self.rfile.read(int(length))
+
+        def _chunked(self) -> bytes:
+            """A chunked body (Go's OTLP exporter sends one), read up to the size limit."""
+            parts: list[bytes] = []
+            total = 0
+            while True:
+                head = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                try:
+                    size = int(head, 16)
+                except ValueError:
+                    self.close_connection = True
+                    raise _Reply(400, "malformed chunked body") from None
+                if size == 0:
+                    while self.rfile.readline(1024).strip():
+                        pass
+                    return b"".join(parts)
+                total += size
+                if total > listener.max_body:
+                    self.close_connection = True
+                    raise _Reply(413, f"body over {listener.max_body} bytes")
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(8)
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)

@@ -195,3 +195,27 @@ def test_command_stops_on_sigterm(tmp_path: Path) -> None:
     summary = json.loads(out.splitlines()[-1])
     assert summary["spans"] == 1 and summary["failed"] is False
     assert proc.returncode == 0, err
+
+
+def test_command_stops_after_duration(tmp_path: Path) -> None:
+    proc, _ = _start(tmp_path, "--duration", "0.5")
+    out, err = proc.communicate(timeout=30)
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["type"] == "summary" and summary["spans"] == 0
+    assert proc.returncode == 0, err
+
+
+def test_chunked_bodies_are_read(running: Running) -> None:
+    body = gzip.compress(to_proto(BAD))
+    with socket.create_connection(("127.0.0.1", int(running.base.rsplit(":", 1)[1]))) as conn:
+        head = (
+            "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+            "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        half = len(body) // 2
+        chunks = b"".join(
+            f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (body[:half], body[half:])
+        )
+        conn.sendall(head.encode() + chunks + b"0\r\n\r\n")
+        assert conn.recv(100).startswith(b"HTTP/1.1 200")
+    assert "privacy.raw" in {f.rule for f in running.found}
