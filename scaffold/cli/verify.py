@@ -97,60 +97,76 @@ def _listen(
         listener.close()
 
 
+FilesArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="OTLP files: JSON (lines or one document) or protobuf."),
+]
+ListenOpt = Annotated[
+    str | None, typer.Option("--listen", help="Receive OTLP/HTTP on HOST:PORT instead of files.")
+]
+RemoteOpt = Annotated[
+    bool, typer.Option("--allow-remote", help="Allow --listen on a non-loopback address.")
+]
+DurationOpt = Annotated[
+    float | None, typer.Option("--duration", help="With --listen: stop after this many seconds.")
+]
+CountOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--count", help="With --listen: stop after this many spans, log records and metric points."
+    ),
+]
+FailOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--fail-on", help="Exit 1 on a finding at or above: violation, improvement, information."
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON object per finding, then a summary object.")
+]
+SignalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--signal", help="traces, metrics or logs, for protobuf files whose name does not say."
+    ),
+]
+StageOpt = Annotated[
+    str,
+    typer.Option(
+        "--stage", help="Privacy actions to expect: sdk (from services) or collector (after it)."
+    ),
+]
+OrphanWaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--orphan-wait",
+        help="With --listen: seconds a trace may be idle before orphans are judged.",
+    ),
+]
+
+
+def _check_flags(files: list[Path] | None, listen: str | None, stage: str, sig: str | None) -> None:
+    if stage not in ("sdk", "collector"):
+        raise UsageError(f"--stage {stage!r}: use sdk or collector")
+    if sig not in (None, "traces", "metrics", "logs"):
+        raise UsageError(f"--signal {sig!r}: use traces, metrics or logs")
+    if bool(files) == bool(listen):
+        raise UsageError("give OTLP files to read, or --listen HOST:PORT (not both)")
+
+
 def verify(
-    files: Annotated[
-        list[Path] | None,
-        typer.Argument(help="OTLP files: JSON (lines or one document) or protobuf."),
-    ] = None,
+    files: FilesArg = None,
     conventions: ConventionsOpt = None,
-    listen: Annotated[
-        str | None,
-        typer.Option("--listen", help="Receive OTLP/HTTP on HOST:PORT instead of files."),
-    ] = None,
-    allow_remote: Annotated[
-        bool, typer.Option("--allow-remote", help="Allow --listen on a non-loopback address.")
-    ] = False,
-    duration: Annotated[
-        float | None,
-        typer.Option("--duration", help="With --listen: stop after this many seconds."),
-    ] = None,
-    count: Annotated[
-        int | None,
-        typer.Option(
-            "--count",
-            help="With --listen: stop after this many spans, log records and metric points.",
-        ),
-    ] = None,
-    fail_on: Annotated[
-        str,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on a finding at or above: violation, improvement, information.",
-        ),
-    ] = "violation",
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per finding, then a summary object.")
-    ] = False,
-    signal_name: Annotated[
-        str | None,
-        typer.Option(
-            "--signal", help="traces, metrics or logs, for protobuf files whose name does not say."
-        ),
-    ] = None,
-    stage: Annotated[
-        str,
-        typer.Option(
-            "--stage",
-            help="Privacy actions to expect: sdk (from services) or collector (after it).",
-        ),
-    ] = "sdk",
-    orphan_wait: Annotated[
-        float,
-        typer.Option(
-            "--orphan-wait",
-            help="With --listen: seconds a trace may be idle before orphans are judged.",
-        ),
-    ] = 30.0,
+    listen: ListenOpt = None,
+    allow_remote: RemoteOpt = False,
+    duration: DurationOpt = None,
+    count: CountOpt = None,
+    fail_on: FailOnOpt = "violation",
+    as_json: JsonOpt = False,
+    signal_name: SignalOpt = None,
+    stage: StageOpt = "sdk",
+    orphan_wait: OrphanWaitOpt = 30.0,
 ) -> None:
     """Check telemetry against the conventions: every finding names the service, the span,
     log record or metric, the rule and the conventions line it comes from.
@@ -161,29 +177,17 @@ def verify(
       scaffold verify --listen 127.0.0.1:4318 --duration 60
     """
     level = _level(fail_on)
-    if stage not in ("sdk", "collector"):
-        raise UsageError(f"--stage {stage!r}: use sdk or collector")
-    if signal_name not in (None, "traces", "metrics", "logs"):
-        raise UsageError(f"--signal {signal_name!r}: use traces, metrics or logs")
-    if bool(files) == bool(listen):
-        raise UsageError("give OTLP files to read, or --listen HOST:PORT (not both)")
+    _check_flags(files, listen, stage, signal_name)
     located = locate(conventions)
     ui.info(f"conventions: {located.describe()}")
-    options = Options(stage=stage, orphan_wait=orphan_wait)
     printer = _Printer(as_json)
-    verifier = open_verifier(located.path, options)
+    verifier = open_verifier(located.path, Options(stage=stage, orphan_wait=orphan_wait))
     if listen:
         _listen(
-            verifier,
-            listen,
-            printer,
-            allow_remote=allow_remote,
-            count=count,
-            duration=duration,
+            verifier, listen, printer, allow_remote=allow_remote, count=count, duration=duration
         )
     else:
         printer.findings(verify_files(verifier, files or [], signal_name))
-    summary = verifier.summary
-    printer.summary(summary, level)
-    if summary.failed(level):
+    printer.summary(verifier.summary, level)
+    if verifier.summary.failed(level):
         raise typer.Exit(1)

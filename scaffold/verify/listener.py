@@ -7,6 +7,7 @@ told otherwise. Findings go to a callback the caller gives; nothing here prints.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import socket
@@ -159,6 +160,27 @@ def _decode(signal: str, content_type: str, body: bytes) -> Batch:
     raise _Reply(415, "use Content-Type application/x-protobuf or application/json")
 
 
+def read_chunked(stream: io.BufferedIOBase, max_body: int) -> bytes:
+    """A chunked request body (Go's OTLP exporter sends one), read up to `max_body` bytes."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        head = stream.readline(1024).split(b";", 1)[0].strip()
+        try:
+            size = int(head, 16)
+        except ValueError:
+            raise _Reply(400, "malformed chunked body") from None
+        if size == 0:
+            while stream.readline(1024).strip():
+                pass
+            return b"".join(parts)
+        total += size
+        if total > max_body:
+            raise _Reply(413, f"body over {max_body} bytes")
+        parts.append(stream.read(size))
+        stream.readline(8)
+
+
 def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -187,26 +209,11 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(length))
 
         def _chunked(self) -> bytes:
-            """A chunked body (Go's OTLP exporter sends one), read up to the size limit."""
-            parts: list[bytes] = []
-            total = 0
-            while True:
-                head = self.rfile.readline(1024).split(b";", 1)[0].strip()
-                try:
-                    size = int(head, 16)
-                except ValueError:
-                    self.close_connection = True
-                    raise _Reply(400, "malformed chunked body") from None
-                if size == 0:
-                    while self.rfile.readline(1024).strip():
-                        pass
-                    return b"".join(parts)
-                total += size
-                if total > listener.max_body:
-                    self.close_connection = True
-                    raise _Reply(413, f"body over {listener.max_body} bytes")
-                parts.append(self.rfile.read(size))
-                self.rfile.readline(8)
+            try:
+                return read_chunked(self.rfile, listener.max_body)
+            except _Reply:
+                self.close_connection = True
+                raise
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
