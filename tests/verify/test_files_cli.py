@@ -93,6 +93,7 @@ def test_fail_on_sets_the_exit_code(cli: Cli, tmp_path: Path, fail_on: str, code
     result = cli("verify", *CONV, str(path), "--fail-on", fail_on)
     assert result.code == code, result.out + result.err
     assert "attribute.deprecated" in result.out
+    assert "app.customer.id is deprecated; use app.tenant.id" in result.out
     assert f"--fail-on {fail_on}" in result.out
 
 
