@@ -71,6 +71,8 @@ class Context:
     rules_seen: set[str] = field(default_factory=set)
     # Low-cardinality (key, value, on_resource) that passed every attribute rule: they repeat.
     clean: set[tuple[str, Value, bool]] = field(default_factory=set)
+    # service.name spellings seen, by their normalised form (lower case, '-' for '_' and '.').
+    service_names: dict[str, str] = field(default_factory=dict)
 
     def remember_clean(self, memo: tuple[str, Value, bool]) -> None:
         if len(self.clean) >= CLEAN_MEMO:

@@ -42,6 +42,7 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
             ctx.lines.at("resource"),
         )
     name = resource.service
+    _check_consistent(ctx, name, where)
     if name and not SERVICE_NAME.match(name):
         ctx.add(
             Level.IMPROVEMENT,
@@ -53,3 +54,18 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
             "service.name",
         )
     check_attributes(ctx, attrs, where, "resource", on_resource=True)
+
+
+def _check_consistent(ctx: Context, name: str, where: Where) -> None:
+    """One service, one spelling: payments-api and Payments_API are the same service."""
+    key = name.lower().replace("_", "-").replace(".", "-")
+    first = ctx.service_names.setdefault(key, name) if len(ctx.service_names) < 10_000 else name
+    if first != name:
+        ctx.add(
+            Level.VIOLATION,
+            "resource.service_name.spelling",
+            f"service.name {name!r} is spelled {first!r} elsewhere; one service, one name",
+            where,
+            ctx.lines.resource("service.name"),
+            "service.name",
+        )

@@ -117,6 +117,18 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
         [traces(_server(), res=resource_attrs(service="payments-api"))],
     ),
     (
+        "resource.service_name.spelling",
+        Level.VIOLATION,
+        [
+            traces(_server(), res=resource_attrs(service="payments-api")),
+            traces(_server(), res=resource_attrs(service="payments_api")),
+        ],
+        [
+            traces(_server(), res=resource_attrs(service="payments-api")),
+            traces(_server(), res=resource_attrs(service="orders")),
+        ],
+    ),
+    (
         "span.name",
         Level.VIOLATION,
         [traces(span("GET /users", attributes=attrs(**SERVER)))],
