@@ -115,17 +115,19 @@ def _json_document(path: Path, stream: Stream, max_message: int) -> Iterator[Pie
         yield _json_piece(path, 1, item)
 
 
-def _read_varint(stream: Stream) -> int | None:
-    shift, result = 0, 0
+def _read_varint(stream: Stream) -> tuple[int, int] | None:
+    """A varint length prefix and how many bytes it took, or None at the end of the file."""
+    shift, result, used = 0, 0, 0
     while True:
         byte = stream.read(1)
         if not byte:
-            if shift == 0:
+            if used == 0:
                 return None
             raise InputError("the file ends inside a length prefix")
+        used += 1
         result |= (byte[0] & 0x7F) << shift
         if not byte[0] & 0x80:
-            return result
+            return result, used
         shift += 7
         if shift > 63:
             raise InputError("a length prefix is not a varint")
@@ -168,7 +170,7 @@ def _frames(stream: Stream, max_message: int) -> Iterator[tuple[int, bytes]]:
             found = _read_varint(stream)
             if found is None:
                 return
-            length, size = found, 1
+            length, size = found
         if length > max_message:
             raise InputError(f"at byte {offset}: a message of {length} bytes is over the limit")
         data = stream.read(length)
@@ -194,6 +196,8 @@ def _proto_pieces(
         for offset, data in _frames(stream, max_message):
             if chosen is None:
                 chosen = otlp_proto.guess_signal(data)
+            if chosen is None:
+                raise InputError("neither OTLP JSON nor an OTLP protobuf message")
             yield Piece(f"{path}@{offset}", otlp_proto.batch_of(chosen, data))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc

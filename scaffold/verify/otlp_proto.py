@@ -145,27 +145,27 @@ def batch_of(signal: str, data: bytes) -> Batch:
     return batch
 
 
-def guess_signal(data: bytes) -> str:
+def guess_signal(data: bytes) -> str | None:
     """Which signal a message holds, for files that do not say: spans carry 16-byte trace
-    ids, log records carry a time or a body, anything else is read as metrics."""
+    and 8-byte span ids, log records a time; else metrics, if it parses as metrics at all."""
     try:
         traces = parse("traces", data)
-        if any(
-            len(s.trace_id) == 16
-            for g in traces.resource_spans
-            for sc in g.scope_spans
-            for s in sc.spans
-        ):
-            return "traces"
+        for group in traces.resource_spans:
+            for scope in group.scope_spans:
+                if any(len(s.trace_id) == 16 and len(s.span_id) == 8 for s in scope.spans):
+                    return "traces"
     except InputError:
         pass
     try:
         logs = parse("logs", data)
         for group in logs.resource_logs:
             for scope in group.scope_logs:
-                for record in scope.log_records:
-                    if record.time_unix_nano or record.observed_time_unix_nano:
-                        return "logs"
+                if any(r.time_unix_nano or r.observed_time_unix_nano for r in scope.log_records):
+                    return "logs"
     except InputError:
         pass
+    try:
+        parse("metrics", data)
+    except InputError:
+        return None
     return "metrics"

@@ -145,3 +145,22 @@ def test_usage_errors(cli: Cli, tmp_path: Path) -> None:
     assert cli("verify", *CONV, str(tmp_path / "missing.json")).code == 2
     result = cli("verify", *CONV, str(tmp_path), "--fail-on", "loud")
     assert result.code == 2 and "--fail-on" in result.err
+
+
+def test_varint_framing_reports_the_byte_offset(cli: Cli, tmp_path: Path) -> None:
+    data = to_proto(BAD)
+    assert len(data) > 127  # a two-byte length prefix
+    first = _varint(len(data)) + data
+    path = tmp_path / "traces.bin"
+    path.write_bytes(first + _varint(len(data)) + data[:10])
+    result = cli("verify", *CONV, str(path))
+    assert result.code == 2
+    assert f"at byte {len(first)}: the file ends inside a message" in result.err
+
+
+def test_a_file_that_is_not_otlp_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "junk.bin"
+    path.write_bytes(b"hello world\x00\xff\xfe")
+    result = cli("verify", *CONV, str(path))
+    assert result.code == 2
+    assert "neither OTLP JSON nor an OTLP protobuf message" in result.err
