@@ -194,6 +194,10 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
             except _Reply as exc:
                 self._send(exc.status, str(exc).encode(), "text/plain; charset=utf-8")
                 return
+            except Exception as exc:  # a receiver answers every request, even on a bug
+                self.close_connection = True
+                self._send(500, f"verify failed: {exc!r}".encode(), "text/plain; charset=utf-8")
+                return
             self._send(200, reply, content_type or "application/x-protobuf")
 
         def _body(self) -> bytes:
