@@ -74,7 +74,16 @@ def _check_known(ctx: Context, key: str, value: Value, where: Where, scope: str)
             ctx.lines.attribute(key),
             key,
         )
-    if attr.pii != "none":
+    if key == "db.query.text" and not ctx.conv.privacy.db_query_text:
+        ctx.add(
+            Level.VIOLATION,
+            "privacy.raw",
+            f"{scope} attribute db.query.text is exported; the conventions do not record it",
+            where,
+            ctx.lines.at("privacy", "db_query_text"),
+            key,
+        )
+    elif attr.pii != "none":
         _check_private(ctx, attr, value, where, scope)
 
 

@@ -231,6 +231,32 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
         ],
     ),
     (
+        "privacy.raw",
+        Level.VIOLATION,
+        [
+            traces(
+                span(
+                    "SELECT users",
+                    kind=3,
+                    attributes=attrs(db__system__name="postgresql", db__query__text=HASHED),
+                )
+            )
+        ],
+        [
+            traces(
+                span(
+                    "SELECT users",
+                    kind=3,
+                    attributes=attrs(
+                        db__system__name="postgresql",
+                        db__operation__name="SELECT",
+                        db__collection__name="users",
+                    ),
+                )
+            )
+        ],
+    ),
+    (
         "privacy.email",
         Level.VIOLATION,
         [_log_with(body="charged jane@example.com")],
