@@ -1,7 +1,8 @@
 """Read OTLP files one export request at a time, never the whole file at once.
 
 - JSON: one export request per line (the collector's file exporter), or one document
-  (pretty-printed, up to `max_message` bytes).
+  of any size (pretty-printed, or one long line), split into its resource groups as it
+  is read; each line, or each resource group, at most `max_message` bytes.
 - protobuf: messages framed as the collector's file exporter writes them (a 4-byte
   big-endian length before each), delimited by a varint length (the OTLP file spec), or
   one whole message (up to `max_message` bytes).
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import InputError, UsageError
-from scaffold.verify import otlp_json, otlp_proto
+from scaffold.verify import jsonsplit, otlp_json, otlp_proto
 from scaffold.verify.records import Batch
 
 DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024
@@ -74,7 +75,7 @@ def _json_pieces(path: Path, stream: Stream, max_message: int) -> Iterator[Piece
         if not line:
             return
         number += 1
-        if len(line) > max_message:
+        if len(line) > max_message and number > 1:
             raise InputError(
                 f"{path}:{number}: a line longer than {max_message} bytes; "
                 "split the export into smaller requests"
@@ -82,13 +83,16 @@ def _json_pieces(path: Path, stream: Stream, max_message: int) -> Iterator[Piece
         if not line.strip():
             continue
         try:
-            document = json.loads(line)
+            document = json.loads(line) if len(line) <= max_message else None
         except json.JSONDecodeError as exc:
-            if number == 1:
-                stream.seek(0)
-                yield from _json_document(path, stream, max_message)
-                return
-            raise InputError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
+            if number > 1:
+                raise InputError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
+            document = None
+        if document is None:
+            # Not one request per line: a pretty-printed or very long document.
+            stream.seek(0)
+            yield from _json_document(path, stream, max_message)
+            return
         yield _json_piece(path, number, document)
 
 
@@ -100,19 +104,26 @@ def _json_piece(path: Path, number: int, document: object) -> Piece:
 
 
 def _json_document(path: Path, stream: Stream, max_message: int) -> Iterator[Piece]:
+    """One document (or an array of them): parsed whole when it fits in `max_message`,
+    else split into its resource groups as it is read."""
     data = stream.read(max_message + 1)
-    if len(data) > max_message:
-        raise InputError(
-            f"{path}:1: one JSON document over {max_message} bytes; write one export "
-            "request per line (as the collector's file exporter does)"
-        )
+    if len(data) <= max_message:
+        try:
+            document = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
+        for item in document if isinstance(document, list) else [document]:
+            yield _json_piece(path, 1, item)
+        return
+    del data
+    stream.seek(0)
     try:
-        document = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
-    documents = document if isinstance(document, list) else [document]
-    for item in documents:
-        yield _json_piece(path, 1, item)
+        for number, document in jsonsplit.split(stream, max_message):
+            yield _json_piece(path, number, document)
+    except InputError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise InputError(f"{path}:{exc}") from exc
 
 
 def _read_varint(stream: Stream) -> tuple[int, int] | None:

@@ -3,13 +3,14 @@ signal, and the trace tracker's wait and window."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from scaffold.conventions import load
 from scaffold.errors import InputError
-from scaffold.verify import Options
+from scaffold.verify import Options, jsonsplit
 from scaffold.verify.context import Context
 from scaffold.verify.files import read_file
 from scaffold.verify.lines import RuleLines
@@ -21,10 +22,12 @@ from tests.verify.payloads import (
     CHILD_SPAN,
     ROOT_SPAN,
     TRACE,
+    attrs,
     log,
     logs,
     metric,
     metrics,
+    resource_attrs,
     span,
     to_proto,
     traces,
@@ -136,3 +139,63 @@ def test_the_window_bounds_what_is_held() -> None:
         tracker.add(one, now=0.0)
         assert tracker.held <= 50
     assert len(tracker.open) <= 50
+
+
+def _two_groups() -> dict[str, object]:
+    tricky = span('GET /a"[{}]\\ \u00e9', attributes=attrs(note='}{"]['))  # type: ignore[arg-type]
+    doc = traces(span(), tricky)
+    other = traces(span(span_id=CHILD_SPAN, parent=ROOT_SPAN), res=resource_attrs(service="stock"))
+    doc["resourceSpans"] = doc["resourceSpans"] + other["resourceSpans"]  # type: ignore[operator]
+    doc["extra"] = {"resourceSpans": [{"not": "a group"}]}
+    return doc
+
+
+def _names(path: Path, max_message: int) -> list[tuple[str, str, str]]:
+    return [
+        (piece.where.rsplit(":", 1)[1], s.resource.service, s.name)
+        for piece in read_file(path, max_message=max_message)
+        for s in piece.batch.spans
+    ]
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+@pytest.mark.parametrize("shape", ["pretty", "one-line", "array", "concatenated"])
+def test_large_documents_are_split_by_resource_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, shape: str
+) -> None:
+    monkeypatch.setattr(jsonsplit, "CHUNK", chunk)
+    doc = _two_groups()
+    text = {
+        "pretty": json.dumps(doc, indent=2),
+        "one-line": json.dumps(doc),
+        "array": json.dumps([doc, doc], indent=1),
+        "concatenated": json.dumps(doc, indent=1) + "\n" + json.dumps(doc, indent=1),
+    }[shape]
+    path = tmp_path / "big.json"
+    path.write_text(text, encoding="utf-8")
+    limit = len(text) // 3 if shape in ("array", "concatenated") else len(text) - 10
+    got = _names(path, limit)
+    expected = [("payments", "GET /users/{id}"), ("payments", 'GET /a"[{}]\\ \u00e9')]
+    expected += [("stock", "GET /users/{id}")]
+    twice = shape in ("array", "concatenated")
+    assert [(service, name) for _, service, name in got] == expected * (2 if twice else 1)
+    if shape == "pretty":
+        lines = text.splitlines()
+        first_group = int(got[0][0])
+        assert lines[first_group - 1].strip() == "{" and "resourceSpans" in lines[first_group - 2]
+
+
+def test_a_resource_group_over_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(_two_groups(), indent=2), encoding="utf-8")
+    with pytest.raises(InputError, match="one resource group over 200 bytes"):
+        list(read_file(path, max_message=200))
+
+
+def test_a_broken_group_names_its_line(tmp_path: Path) -> None:
+    text = json.dumps(_two_groups(), indent=2).replace('"stock"', '"stock" oops', 1)
+    path = tmp_path / "big.json"
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, x in enumerate(text.splitlines(), start=1) if "oops" in x)
+    with pytest.raises(InputError, match=rf"big.json:{line}: not valid JSON"):
+        list(read_file(path, max_message=len(text) - 10))
