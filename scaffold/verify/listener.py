@@ -50,6 +50,14 @@ class _Reply(Exception):
         self.status = status
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Only I/O errors get here (a client gone mid-reply): the request handler turns
+        every other failure into a 500. Nothing to report, and the library never prints."""
+
+
 class Listener:
     def __init__(
         self,
@@ -74,18 +82,17 @@ class Listener:
         self.items = 0
         self.lock = threading.Lock()
         self.stopped = threading.Event()
-        self.server: ThreadingHTTPServer | None = None
+        self.server: _Server | None = None
         self.thread: threading.Thread | None = None
 
     def start(self) -> tuple[str, int]:
         """Bind and serve in a background thread; returns the bound host and port."""
         handler = _handler_for(self)
         try:
-            server = ThreadingHTTPServer(self.address, handler)
+            server = _Server(self.address, handler)
         except OSError as exc:
             host, port = self.address
             raise UsageError(f"--listen {host}:{port}: cannot bind ({exc.strerror})") from exc
-        server.daemon_threads = True
         self.server = server
         self.thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
         self.thread.start()
