@@ -46,8 +46,8 @@ class Where:
         if self.signal == "trace":
             return f"{service} trace {self.trace_id}" + (f"/{self.span_id}" if self.span_id else "")
         if self.signal == "log":
-            ids = f" {self.trace_id}/{self.span_id}" if self.trace_id else ""
-            return f"{service} log record #{self.log_record}{ids}"
+            ids = "/".join(i for i in (self.trace_id, self.span_id) if i)
+            return f"{service} log record #{self.log_record}" + (f" {ids}" if ids else "")
         if self.signal == "metric":
             return f"{service} metric {self.metric}"
         return f"{service} resource"
