@@ -41,6 +41,10 @@ class MergeError(ScaffoldError, RuntimeError):
     """`git merge-file` could not run or failed; not a conflict, conflicts are results (exit 2)."""
 
 
+class InputError(UsageError):
+    """Telemetry given to `scaffold verify` cannot be read as OTLP (exit 2)."""
+
+
 class CheckFailed(ScaffoldError):
     """A check found differences, drift or conflicts (exit 1)."""
 

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, docs, sync, ui
+from scaffold.cli import core, docs, sync, ui, verify
 from scaffold.errors import ScaffoldError
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
@@ -27,6 +27,7 @@ Examples:
   scaffold add --lang go                        instrument an existing Go module
   scaffold update services/                     every service follows the conventions
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
+  scaffold verify traces.json --fail-on violation   check exported telemetry
   scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
@@ -72,6 +73,7 @@ COMMANDS = (
     (core.add, "Instrument a module/crate: scaffold add --lang go"),
     (sync.update, "Follow the conventions: scaffold update [PATH...]"),
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
+    (verify.verify, "Check telemetry: scaffold verify FILE... | --listen 127.0.0.1:4318"),
 )
 for command, short in COMMANDS:
     app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)

@@ -1,0 +1,190 @@
+"""OTLP JSON (as the collector's file exporter and OTLP/HTTP JSON write it) into a Batch.
+
+Ids are hex strings, 64-bit integers may be strings ("intValue": "42"), enums may be
+numbers or names ("kind": 2 or "SPAN_KIND_SERVER").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from scaffold.errors import InputError
+from scaffold.verify.records import (
+    KIND_NAMES,
+    Attributes,
+    Batch,
+    Event,
+    Link,
+    LogRecord,
+    Metric,
+    Resource,
+    Span,
+    Value,
+)
+
+_INSTRUMENTS = {
+    "gauge": "gauge",
+    "sum": "sum",
+    "histogram": "histogram",
+    "exponentialHistogram": "exponential_histogram",
+    "summary": "summary",
+}
+
+
+def _list(obj: dict[str, Any], key: str) -> list[Any]:
+    value = obj.get(key) or []
+    if not isinstance(value, list):
+        raise InputError(f"`{key}` must be a list, not {type(value).__name__}")
+    return value
+
+
+def _dict(obj: Any, what: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise InputError(f"{what} must be an object, not {type(obj).__name__}")
+    return obj
+
+
+def value_of(raw: Any) -> Value:
+    """One OTLP AnyValue in JSON form."""
+    obj = _dict(raw, "an attribute value")
+    if "stringValue" in obj:
+        return Value("string", str(obj["stringValue"]))
+    if "intValue" in obj:
+        try:
+            return Value("int", int(obj["intValue"]))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"intValue {obj['intValue']!r} is not an integer") from exc
+    if "doubleValue" in obj:
+        try:
+            return Value("double", float(obj["doubleValue"]))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"doubleValue {obj['doubleValue']!r} is not a number") from exc
+    if "boolValue" in obj:
+        return Value("bool", bool(obj["boolValue"]))
+    if "bytesValue" in obj:
+        try:
+            return Value("bytes", base64.b64decode(str(obj["bytesValue"]), validate=True))
+        except binascii.Error as exc:
+            raise InputError("bytesValue is not base64") from exc
+    if "arrayValue" in obj:
+        items = _list(_dict(obj["arrayValue"], "arrayValue"), "values")
+        return Value("array", tuple(value_of(v) for v in items))
+    if "kvlistValue" in obj:
+        pairs = attributes_of(_list(_dict(obj["kvlistValue"], "kvlistValue"), "values"))
+        return Value("kvlist", tuple(pairs.items()))
+    return Value("empty", None)
+
+
+def attributes_of(raw: list[Any]) -> Attributes:
+    out: Attributes = {}
+    for item in raw:
+        kv = _dict(item, "an attribute")
+        key = kv.get("key")
+        if not isinstance(key, str):
+            raise InputError("an attribute has no string `key`")
+        out[key] = value_of(kv.get("value") or {})
+    return out
+
+
+def _hex(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key) or ""
+    if not isinstance(value, str):
+        raise InputError(f"`{key}` must be a hex string")
+    return value.lower()
+
+
+def _kind(raw: Any) -> int:
+    if isinstance(raw, int):
+        return raw if 0 <= raw < len(KIND_NAMES) else 0
+    if isinstance(raw, str):
+        name = raw.removeprefix("SPAN_KIND_").lower()
+        return KIND_NAMES.index(name) if name in KIND_NAMES else 0
+    return 0
+
+
+def _resource(obj: dict[str, Any]) -> Resource:
+    raw = obj.get("resource") or {}
+    return Resource(attributes_of(_list(_dict(raw, "resource"), "attributes")))
+
+
+def _span(resource: Resource, raw: Any) -> Span:
+    obj = _dict(raw, "a span")
+    events = [
+        Event(str(e.get("name", "")), attributes_of(_list(e, "attributes")))
+        for e in (_dict(x, "an event") for x in _list(obj, "events"))
+    ]
+    links = [
+        Link(_hex(k, "traceId"), _hex(k, "spanId"), attributes_of(_list(k, "attributes")))
+        for k in (_dict(x, "a link") for x in _list(obj, "links"))
+    ]
+    return Span(
+        resource=resource,
+        trace_id=_hex(obj, "traceId"),
+        span_id=_hex(obj, "spanId"),
+        parent_span_id=_hex(obj, "parentSpanId"),
+        name=str(obj.get("name", "")),
+        kind=_kind(obj.get("kind", 0)),
+        attributes=attributes_of(_list(obj, "attributes")),
+        events=events,
+        links=links,
+    )
+
+
+def _log(resource: Resource, raw: Any) -> LogRecord:
+    obj = _dict(raw, "a log record")
+    body = obj.get("body")
+    return LogRecord(
+        resource=resource,
+        ordinal=0,
+        trace_id=_hex(obj, "traceId"),
+        span_id=_hex(obj, "spanId"),
+        severity=str(obj.get("severityText", "")),
+        body=value_of(body) if body else None,
+        attributes=attributes_of(_list(obj, "attributes")),
+    )
+
+
+def _metric(resource: Resource, raw: Any) -> Metric:
+    obj = _dict(raw, "a metric")
+    instrument, points = "", []
+    for key, name in _INSTRUMENTS.items():
+        if key in obj:
+            instrument = name
+            data = _dict(obj[key], key)
+            points = [
+                attributes_of(_list(_dict(p, "a data point"), "attributes"))
+                for p in _list(data, "dataPoints")
+            ]
+            break
+    return Metric(resource, str(obj.get("name", "")), str(obj.get("unit", "")), instrument, points)
+
+
+_SIGNALS = (
+    ("resourceSpans", "scopeSpans", "spans"),
+    ("resourceLogs", "scopeLogs", "logRecords"),
+    ("resourceMetrics", "scopeMetrics", "metrics"),
+)
+
+
+def batch_of(document: Any) -> Batch:
+    """One export request (traces, logs or metrics; several at once are fine)."""
+    doc = _dict(document, "an OTLP document")
+    if not any(top in doc for top, _, _ in _SIGNALS):
+        raise InputError("not an OTLP export: no resourceSpans, resourceLogs or resourceMetrics")
+    batch = Batch()
+    for top, scopes, items in _SIGNALS:
+        for raw_resource in _list(doc, top):
+            obj = _dict(raw_resource, top)
+            resource = _resource(obj)
+            batch.resources.append(resource)
+            for scope in _list(obj, scopes):
+                for raw in _list(_dict(scope, scopes), items):
+                    if items == "spans":
+                        batch.spans.append(_span(resource, raw))
+                    elif items == "logRecords":
+                        batch.logs.append(_log(resource, raw))
+                    else:
+                        batch.metrics.append(_metric(resource, raw))
+    return batch
