@@ -106,6 +106,8 @@ def exit_code(outcome: object) -> int:
     conflicts, hand edits refused); 2 bad input (the error names the file and the fix)."""
     if isinstance(outcome, ScaffoldError):
         return outcome.exit_code
+    if isinstance(outcome, int) and not isinstance(outcome, bool):
+        return outcome  # a command that ended with typer.Exit(code)
     if isinstance(outcome, UpdateReport):
         return _status_code({s.status for s in outcome.services})
     if isinstance(outcome, CheckReport):
