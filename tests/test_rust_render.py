@@ -59,7 +59,7 @@ def test_generated_files_carry_the_header(crate: Path) -> None:
     for path in generated:
         lines = path.read_text(encoding="utf-8").splitlines()
         assert lines[0] == "// " + GENERATED_LINE, path
-        assert lines[1].startswith("// Source: templates/rust/"), path
+        assert lines[1].startswith(("// Source: templates/rust/", "// Source: runtime/rust/")), path
     for user_file in ("Cargo.toml", "src/main.rs", "src/routes.rs", "src/lib.rs"):
         assert "Code generated" not in (crate / user_file).read_text(encoding="utf-8")
 
