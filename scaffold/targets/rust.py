@@ -15,7 +15,6 @@ from scaffold.conventions.model import Attribute, Conventions, NamePart, SpanRul
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
 from scaffold.targets import rust_crates
-from scaffold.targets.rust_expect import expected_names, sampling_vectors
 
 # Public names of the module's `attributes` file that attribute constants must not take.
 _TAKEN = frozenset({"ALL"})
@@ -256,6 +255,4 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "control_file": conv.incident.control_file,
         },
         "attributes": attributes_view(conv),
-        "expected": expected_names(rules),
-        "sampling_vectors": sampling_vectors(),
     }
