@@ -28,7 +28,7 @@ RUNTIME = ROOT / "runtime" / "rust"
 CRATE = "scaffold-runtime"
 REFRESH = ".venv/bin/python -m tests.rust.runtime_crate"
 # Project-only files of the crate, written by hand.
-HAND_WRITTEN = ("src/lib.rs",)
+HAND_WRITTEN = ("src/lib.rs", ".cargo/config.toml")
 
 _CARGO_PREFIX = (
     "# The crate that checks runtime/rust/src in place (cargo fmt, clippy, test).\n"
