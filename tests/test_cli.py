@@ -169,6 +169,38 @@ def test_pip_install_in_a_fresh_venv_then_init_validate_new(tmp_path: Path) -> N
         )
         assert made.returncode == 0, made.stderr
         assert (work / "payments" / "go.mod").is_file()
+    # From runtime/, the wheel ships exactly the static sources the manifests name.
+    site_root = Path(site.stdout.strip()).parent
+    shipped = {
+        p.relative_to(site_root / "_runtime").as_posix()
+        for p in (site_root / "_runtime").rglob("*")
+        if p.is_file()
+    }
+    assert shipped == _named_runtime_sources()
+    made = subprocess.run(
+        [scaffold, "new", "checkout", "--lang", "rust"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+    )
+    assert made.returncode == 0, made.stderr
+    server = (work / "checkout" / "src" / "telemetry" / "server.rs").read_text(encoding="utf-8")
+    assert "// Source: runtime/rust/src/telemetry/server.rs" in server
+
+
+def _named_runtime_sources() -> set[str]:
+    from scaffold.render.manifest import load_manifest
+    from scaffold.resources import templates_root
+
+    out = set()
+    for manifest in sorted(templates_root().glob("*/manifest.yaml")):
+        loaded = load_manifest(templates_root(), manifest.parent.name)
+        if loaded.runtime is not None:
+            name = loaded.runtime.name
+            out |= {f"{name}/{e.template}" for e in loaded.entries if e.static}
+    assert any(s.startswith("rust/") for s in out)
+    return out
 
 
 @pytest.mark.parametrize(

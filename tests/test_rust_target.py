@@ -1,5 +1,6 @@
-"""The Rust target's view: names, checks, retry arithmetic, expected span names,
-sampling vectors and the Cargo.toml merge used by `scaffold add --lang rust`."""
+"""The Rust target's view: names, checks, retry arithmetic, the span names the project
+expects (tests/rust/expect.py), the sampling rule and the Cargo.toml merge used by
+`scaffold add --lang rust`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from scaffold.conventions import load
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
-from scaffold.targets import rust, rust_crates, rust_expect, shared
+from scaffold.targets import rust, rust_crates, shared
 from scaffold.targets.registry import render_target
+from tests.rust import expect
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "conventions" / "observability.yaml"
@@ -51,9 +53,12 @@ def test_view_resolves_the_default_conventions() -> None:
     assert view["export"]["max_retries"] == 5
     assert {"key": "app.session.token", "action": "Drop"} in view["redactions"]
     assert {"key": "app.user.email", "action": "Hash"} in view["redactions"]
-    assert view["expected"]["http_server"] == "GET /orders/{id}"
-    assert view["expected"]["http_server_fallback"] == "GET"
-    assert view["expected"]["db"] == "SELECT orders"
+    # Test expectations stay in the test suite, out of the view.
+    assert "expected" not in view and "sampling_vectors" not in view
+    names = expect.expected_names(load(DEFAULT))
+    assert names["http_server"] == "GET /orders/{id}"
+    assert names["http_server_fallback"] == "GET"
+    assert names["db"] == "SELECT orders"
     assert view["doc_example"] == "no_run"
     assert rust.build_view(load(DEFAULT), opts("add"))["doc_example"] == "ignore"
 
@@ -61,9 +66,10 @@ def test_view_resolves_the_default_conventions() -> None:
 def test_view_of_hostile_conventions() -> None:
     view = rust.build_view(load(HOSTILE), opts())
     assert view["export"]["grpc"] is False
-    assert view["expected"]["http_client"] == 'GET "client" */'
+    names = expect.expected_names(load(HOSTILE))
+    assert names["http_client"] == 'GET "client" */'
     # No fallback named: the template with unknown attributes left empty.
-    assert view["expected"]["messaging_producer"] == "send\\orders"
+    assert names["messaging_producer"] == "send\\orders"
     consts = [a["const"] for a in view["attributes"]]
     assert len(consts) == len(set(consts))
 
@@ -87,23 +93,16 @@ def test_add_mode_renders_only_the_module() -> None:
 def test_expected_names_follow_template_and_fallback() -> None:
     text = [{"kind": "Text", "value": "send "}, {"kind": "Attr", "value": "a"}]
     fallback = [{"kind": "Text", "value": "send"}]
-    assert rust_expect.render_name(text, fallback, {"a": "q"}) == "send q"
-    assert rust_expect.render_name(text, fallback, {}) == "send"
-    assert rust_expect.render_name(text, text, {}) == "send "
+    assert expect.render_name(text, fallback, {"a": "q"}) == "send q"
+    assert expect.render_name(text, fallback, {}) == "send"
+    assert expect.render_name(text, text, {}) == "send "
 
 
 def test_python_rule_agrees_with_the_shared_vectors() -> None:
     rows = json.loads(VECTORS.read_text(encoding="utf-8"))["vectors"]
     assert len(rows) >= 10_000
     for row in rows:
-        assert rust_expect.sampled(row["trace_id"], row["ratio"]) == row["sampled"], row
-
-
-def test_embedded_vectors_straddle_the_bounds() -> None:
-    rows = rust_expect.sampling_vectors()
-    assert any(r["sampled"] for r in rows) and not all(r["sampled"] for r in rows)
-    half = [r for r in rows if r["ratio"] == "0.5"]
-    assert [r["sampled"] for r in half] == [True, False, False]
+        assert expect.sampled(row["trace_id"], row["ratio"]) == row["sampled"], row
 
 
 CARGO = """[package]

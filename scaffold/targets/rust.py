@@ -15,7 +15,6 @@ from scaffold.conventions.model import Conventions, NamePart
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
 from scaffold.targets import rust_crates
-from scaffold.targets.rust_expect import expected_names, sampling_vectors
 from scaffold.targets.shared import (
     AttributeView,
     ConventionsView,
@@ -209,6 +208,4 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "admin": incident.rust_admin,
         },
         "attributes": [_attribute(a) for a in shared.attributes],
-        "expected": expected_names(rules),
-        "sampling_vectors": sampling_vectors(),
     }

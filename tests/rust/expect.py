@@ -1,16 +1,22 @@
-"""Values the generated Rust tests expect, computed here independently of the Rust code.
+"""What the project expects of the Rust module, computed here independently of the Rust code.
 
-Span names are filled from the conventions' rules with the attributes each Rust
-boundary knows; sampling vectors follow the shared arithmetic. The generated tests
-compare the Rust module's behaviour with these.
+Span names are filled from the conventions' rules with the attribute values each test
+case knows; `sampled` is the shared sampling rule. The Rust module's own tests take their
+expected names from its generated tables; these values check those tables against the
+conventions (runtime/rust/tests/span_names.rs reads them from expected_names.json).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-# The attribute values the generated tests use at each boundary (what the Rust code
-# knows when the span starts; anything else is missing and selects the fallback).
+from scaffold.conventions.model import Conventions
+from scaffold.targets.rust import name_rules
+from scaffold.targets.shared import neutral_view
+
+# The attribute values each test case knows when its span starts; anything else is
+# missing and selects the fallback.
 TEST_VALUES: dict[str, dict[str, str]] = {
     "http_server": {
         "http.request.method": "GET",
@@ -53,6 +59,9 @@ TEST_VALUES: dict[str, dict[str, str]] = {
     },
 }
 
+# Test cases named other than their boundary.
+_BOUNDARY_OF = {"http_server_fallback": "http_server", "tonic": "rpc_server"}
+
 
 def render_name(
     template: list[dict[str, str]], fallback: list[dict[str, str]], values: dict[str, str]
@@ -64,18 +73,29 @@ def render_name(
     return "".join(p["value"] if p["kind"] == "Text" else values.get(p["value"], "") for p in parts)
 
 
-# Test cases named other than their boundary.
-_BOUNDARY_OF = {"http_server_fallback": "http_server", "tonic": "rpc_server"}
-
-
-def expected_names(rules: list[dict[str, Any]]) -> dict[str, str]:
+def expected_names(conv: Conventions) -> dict[str, str]:
     """Expected span names per test case (`http_server`, `http_server_fallback`, ...)."""
-    by_boundary = {r["boundary"]: r for r in rules}
-    out: dict[str, str] = {}
+    return {case: row["name"] for case, row in expected_cases(conv).items()}
+
+
+def expected_cases(conv: Conventions) -> dict[str, dict[str, Any]]:
+    """Per test case: the boundary whose rule names it, the known values and the name."""
+    by_boundary = {r["boundary"]: r for r in name_rules(neutral_view(conv))}
+    out: dict[str, dict[str, Any]] = {}
     for case, values in TEST_VALUES.items():
-        rule = by_boundary[_BOUNDARY_OF.get(case, case)]
-        out[case] = render_name(rule["template"], rule["fallback"], values)
+        boundary = _BOUNDARY_OF.get(case, case)
+        rule = by_boundary[boundary]
+        out[case] = {
+            "boundary": boundary,
+            "known": values,
+            "name": render_name(rule["template"], rule["fallback"], values),
+        }
     return out
+
+
+def expected_names_json(conv: Conventions) -> str:
+    """The expectations as the Rust integration test reads them (stable bytes)."""
+    return json.dumps({"cases": expected_cases(conv)}, indent=2, sort_keys=True) + "\n"
 
 
 def sampled(trace_id: str, ratio: float) -> bool:
@@ -86,21 +106,3 @@ def sampled(trace_id: str, ratio: float) -> bool:
         return False
     x = int(trace_id[16:32], 16) >> 1
     return x < int(ratio * float(2**63))
-
-
-def sampling_vectors() -> list[dict[str, Any]]:
-    """Boundary cases of the sampling rule, for the generated module's own test."""
-    cases: list[tuple[int, float]] = []
-    for ratio in (0.5, 0.25, 0.1, 1e-9, 0.999999):
-        bound = int(ratio * float(2**63))
-        for x in (bound - 1, bound, bound + 1):
-            if 0 <= x < 2**63:
-                cases.append(((x << 1) | (x & 1), ratio))
-    cases += [(0, 0.0), (0, 1.0), (2**64 - 1, 0.999999), (2**64 - 1, 1.0), (1, 1e-300)]
-    out = []
-    for low, ratio in cases:
-        trace_id = "0123456789abcdef" + f"{low:016x}"
-        out.append(
-            {"trace_id": trace_id, "ratio": repr(float(ratio)), "sampled": sampled(trace_id, ratio)}
-        )
-    return out
