@@ -48,7 +48,7 @@ def duration_ms(text: str) -> int:
     match = re.fullmatch(DURATION, text)
     if not match:
         raise ValueError(f"not a duration: {text!r}")
-    unit = match.group(1)
+    unit = next(u for u in match.groups() if u)
     return int(text[: -len(unit)]) * _UNITS[unit]
 
 

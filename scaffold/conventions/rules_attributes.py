@@ -26,21 +26,27 @@ _SHAPE_FIELDS = (
 )
 
 
+# Names a language reserves in that position: a Go package named `main` is a program; a
+# Rust module named like the service skeleton's own modules would collide with them.
+GO_PACKAGE_TAKEN = frozenset({"main", "internal", "vendor", "testdata"})
+RUST_MODULE_TAKEN = frozenset({"main", "lib", "routes", "tests", "build"})
+
+
 def codegen(ctx: Context) -> None:
-    """Package and module names must not be keywords of their language."""
+    """Package and module names must not be keywords, or names taken in that position."""
     section = ctx.section("codegen")
     name = section.get("go_package")
-    if name is not None and naming.go_reserved(name):
+    if name is not None and (naming.go_reserved(name) or name in GO_PACKAGE_TAKEN):
         ctx.add(
             ("codegen", "go_package"),
-            f"{name!r} is a Go keyword or predeclared name",
+            f"{name!r} is a Go keyword, a predeclared name or a name Go reserves for a package",
             "Choose another package name, such as 'telemetry'.",
         )
     module = section.get("rust_module")
-    if module is not None and naming.rust_reserved(module):
+    if module is not None and (naming.rust_reserved(module) or module in RUST_MODULE_TAKEN):
         ctx.add(
             ("codegen", "rust_module"),
-            f"{module!r} is a Rust keyword",
+            f"{module!r} is a Rust keyword or a module the service skeleton has",
             "Choose another module name, such as 'telemetry'.",
         )
 

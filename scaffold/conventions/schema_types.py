@@ -14,7 +14,8 @@ Schema = dict[str, Any]
 
 ATTRIBUTE_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
-DURATION = r"^[0-9]{1,9}(ms|s|m|h|d)$"
+# Digits per unit keep every duration under 274 years, inside Go's time.Duration (int64 ns).
+DURATION = r"^(?:[0-9]{1,12}(ms)|[0-9]{1,9}(s)|[0-9]{1,8}(m)|[0-9]{1,6}(h)|[0-9]{1,5}(d))$"
 NAME = r"^[a-z0-9][a-z0-9_-]*$"
 ENDPOINT_URL = r"^https?://[^\s/:]+(:[0-9]{1,5})?(/\S*)?$"
 LOG_FIELD = r"^[a-z_][a-z0-9_.]*$"
@@ -38,7 +39,7 @@ PROTOCOLS = ["grpc", "http/protobuf"]
 PATTERN_NAMES = {
     ATTRIBUTE_ID: "a dotted, lower-case attribute id such as app.tenant.id",
     ENV_VAR: "an environment variable name such as ACME_TRACING_DISABLED",
-    DURATION: "a duration such as 500ms, 10s, 5m, 1h or 28d",
+    DURATION: "a duration such as 500ms, 10s, 5m, 1h or 28d (at most 99999d)",
     NAME: "a lower-case name (letters, digits, - and _)",
 }
 # The boundaries a span can be named at: those whose start attributes scaffold knows.

@@ -9,6 +9,7 @@ once aliases are expanded, at most `MAX_DEPTH` levels of nesting.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ Path_ = tuple[str | int, ...]
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_VALUES = 100_000
+# Characters no Go or Rust literal, file name or UTF-8 file can carry.
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_DEPTH = 64
 
 
@@ -105,10 +108,19 @@ class _Converter:
 
     def scalar(self, node: yaml.Node, path: Path_) -> Any:
         try:
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
         except (ValueError, OverflowError) as exc:
             self.out.broke(path, f"cannot read this value: {exc}", "Write a shorter value.")
             return None
+        if isinstance(value, str) and _UNWRITABLE.search(value):
+            self.out.broke(
+                path,
+                "the text holds a NUL or a lone surrogate (\\ud800-\\udfff), which no "
+                "generated file can carry",
+                "Remove the escape, or write the whole character.",
+            )
+            return None
+        return value
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -209,6 +209,31 @@ CASES: list[Case] = [
         Found("codegen.rust_module", "Rust keyword"),
     ),
     Case(
+        "go-package-main",
+        Edit("  go_package: telemetry", "  go_package: main"),
+        Found("codegen.go_package", "reserves for a package"),
+    ),
+    Case(
+        "rust-module-skeleton",
+        Edit("  rust_module: telemetry", "  rust_module: routes"),
+        Found("codegen.rust_module", "module the service skeleton has"),
+    ),
+    Case(
+        "duration-past-go",
+        Edit("  timeout: 10s", "  timeout: 100000d"),
+        Found("export.timeout", "at most 99999d"),
+    ),
+    Case(
+        "lone-surrogate",
+        Edit("    brief: The team that owns the service.", '    brief: "\\ud800 team"'),
+        Found("attributes[0].brief", "lone surrogate"),
+    ),
+    Case(
+        "nul-in-text",
+        Edit("    brief: The team that owns the service.", '    brief: "team\\0"'),
+        Found("attributes[0].brief", "NUL"),
+    ),
+    Case(
         "go-package-invalid",
         Edit("  go_package: telemetry", "  go_package: my-telemetry"),
         Found("codegen.go_package", "go package name"),
