@@ -113,3 +113,25 @@ def test_markers_inside_fenced_code_are_examples_not_sections() -> None:
     assert new.endswith(
         "<!-- scaffold-docs:begin sampling -->\n\nfresh\n\n<!-- scaffold-docs:end sampling -->\n"
     )
+
+
+def test_fifos_devices_and_symlinks_are_never_read(tmp_path: Path) -> None:
+    """A FIFO named *.md would block a reader forever; a symlink may lead outside."""
+    import os
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    os.mkfifo(docs / "pipe.md")
+    outside = tmp_path / "outside.md"
+    outside.write_text(
+        "<!-- scaffold-docs:begin attributes -->\nold\n<!-- scaffold-docs:end attributes -->\n",
+        encoding="utf-8",
+    )
+    (docs / "link.md").symlink_to(outside)
+    before = outside.read_bytes()
+    result = update_markdown([docs], conventions=HOSTILE)
+    assert result.files == () and result.changed == ()
+    assert outside.read_bytes() == before
+    for bad in (docs / "pipe.md", docs / "link.md", Path("/dev/zero")):
+        with pytest.raises(UsageError, match="not a regular Markdown file"):
+            update_markdown([bad], conventions=HOSTILE)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from scaffold.render import RenderOptions
 from scaffold.sync.atomic import Write, apply_ops
 from scaffold.targets.registry import render_templates
 
+MAX_MARKDOWN_BYTES = 8 * 1024 * 1024
 SECTIONS = ("attributes", "span-naming", "sampling", "privacy", "runbook", "log-fields")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MARKER = re.compile(r"^[ \t]*<!--\s*scaffold-docs:(begin|end)\s+(\S+)\s*-->[ \t]*$")
@@ -49,18 +51,39 @@ def render_sections(conventions: Path, templates_dir: Path | None = None) -> dic
     return {name: texts[template].strip("\n") for name, template in names.items()}
 
 
+def _regular(path: Path) -> bool:
+    """A regular file itself, not a symlink, FIFO or device (reading those can hang)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _markdown_files(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for start in paths:
-        if start.is_file():
+        if start.is_dir() and not start.is_symlink():
+            for folder, dirs, files in os.walk(start):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                found.extend(
+                    Path(folder) / f
+                    for f in sorted(files)
+                    if f.endswith(".md") and _regular(Path(folder) / f)
+                )
+        elif _regular(start):
             found.append(start)
-            continue
-        if not start.is_dir():
+        elif start.exists() or start.is_symlink():
+            raise UsageError(f"{start} is not a regular Markdown file or folder (nor a symlink)")
+        else:
             raise UsageError(f"{start} does not exist")
-        for folder, dirs, files in os.walk(start):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-            found.extend(Path(folder) / f for f in sorted(files) if f.endswith(".md"))
     return sorted(set(found))
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is too big to be a page."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_MARKDOWN_BYTES + 1)
+    return data if len(data) <= MAX_MARKDOWN_BYTES else None
 
 
 def replace_sections(text: str, sections: dict[str, str], where: str) -> tuple[str, int]:
@@ -131,7 +154,9 @@ def update_markdown(
     changed: list[tuple[Path, str]] = []
     total = 0
     for path in _markdown_files(paths):
-        raw = path.read_bytes()
+        raw = _read(path)
+        if raw is None:
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
