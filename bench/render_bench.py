@@ -4,7 +4,8 @@ rendered with the sandboxed environment scaffold uses and with a plain one, in o
     .venv/bin/python bench/render_bench.py [ROUNDS]
 
 Prints the median time per full render of each target and the ratio sandboxed / plain.
-Templates are compiled once per environment before timing, as the render cache does.
+Templates are compiled once per environment before timing, as the render cache does;
+the two environments render in alternating rounds.
 """
 
 from __future__ import annotations
@@ -49,26 +50,30 @@ def plain_environment(folder: Path) -> jinja2.Environment:
     return env
 
 
-def timed(target: str, env: jinja2.Environment, rounds: int) -> float:
+def timed(target: str, rounds: int) -> tuple[float, float]:
+    """Median seconds per render, plain and sandboxed, measured in alternating rounds so
+    that load from elsewhere on the machine falls on both alike."""
     conv = load(bundled_conventions())
     manifest = load_manifest(templates_root(), target)
     view = TARGETS[target].build_view(conv, OPTIONS[target])
-    render_manifest(manifest, env, view, OPTIONS[target])  # compile every template once
-    samples = []
+    folder = templates_root() / target
+    envs = (plain_environment(folder), make_environment(folder))
+    for env in envs:
+        render_manifest(manifest, env, view, OPTIONS[target])  # compile every template once
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        start = time.perf_counter()
-        render_manifest(manifest, env, view, OPTIONS[target])
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for env, out in zip(envs, samples, strict=True):
+            start = time.perf_counter()
+            render_manifest(manifest, env, view, OPTIONS[target])
+            out.append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     print(f"{'target':8} {'plain ms':>10} {'sandboxed ms':>13} {'ratio':>7}")
     for target in OPTIONS:
-        folder = templates_root() / target
-        plain = timed(target, plain_environment(folder), rounds)
-        boxed = timed(target, make_environment(folder), rounds)
+        plain, boxed = timed(target, rounds)
         print(f"{target:8} {plain * 1e3:10.2f} {boxed * 1e3:13.2f} {boxed / plain:7.2f}")
     return 0
 
