@@ -9,7 +9,7 @@ scaffold/_runtime/<name>/<path>; nothing else under runtime/ is included.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -26,8 +26,20 @@ def named_runtime_sources(root: Path) -> list[str]:
             continue
         for entry in data.get("files") or []:
             if isinstance(entry, dict) and "static" in entry:
-                out.add(f"{runtime}/{entry['static']}")
+                out.add(_checked(root, f"{runtime}/{entry['static']}"))
     return sorted(out)
+
+
+def _checked(root: Path, rel: str) -> str:
+    """`rel` when it names a regular file inside runtime/, through no symlink and no `..`."""
+    pure = PurePosixPath(rel)
+    base = (root / "runtime").resolve()
+    path = root / "runtime" / pure
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel:
+        raise ValueError(f"a manifest names runtime/{rel}, which is not inside runtime/")
+    if path.is_symlink() or not path.is_file() or path.resolve() != base / pure:
+        raise ValueError(f"a manifest names runtime/{rel}, which is not a file inside runtime/")
+    return rel
 
 
 class RuntimeSourcesHook(BuildHookInterface):
@@ -39,6 +51,4 @@ class RuntimeSourcesHook(BuildHookInterface):
         root = Path(self.root)
         for rel in named_runtime_sources(root):
             source = root / "runtime" / rel
-            if not source.is_file():
-                raise FileNotFoundError(f"a manifest names runtime/{rel}, which does not exist")
             build_data["force_include"][str(source)] = f"scaffold/_runtime/{rel}"

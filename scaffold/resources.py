@@ -22,6 +22,12 @@ def runtime_root() -> Path:
     return _pick("_runtime", "runtime")
 
 
+def runtime_beside(templates: Path) -> Path:
+    """The runtime folder that goes with a templates folder: its sibling `runtime/`
+    (`_runtime/` beside an installed `_templates/`)."""
+    return templates.parent / ("_runtime" if templates.name == "_templates" else "runtime")
+
+
 def conventions_root() -> Path:
     """The folder holding the bundled default conventions and the examples."""
     return _pick("_conventions", "conventions")

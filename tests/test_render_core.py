@@ -140,3 +140,63 @@ def test_headers_per_language(path: str, first: str) -> None:
     assert text.splitlines()[0] == first
     assert is_generated(text)
     assert add_header("a.json", "t", "{}\n") == "{}\n"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{static: /etc/passwd, path: leaked.txt}",
+        "{static: ../../../../etc/passwd, path: leaked.txt}",
+        "{static: link.txt, path: leaked.txt}",
+        "{template: /etc/passwd, path: leaked.txt}",
+        "{template: ../outside.j2, path: leaked.txt}",
+    ],
+)
+def test_a_manifest_cannot_read_outside_its_folders(tmp_path: Path, entry: str) -> None:
+    root = tmp_path / "templates"
+    build_file_tree(tmp_path, {"outside.j2": "secret\n", "runtime/demo/ok.txt": "ok\n"})
+    (tmp_path / "runtime" / "demo" / "link.txt").symlink_to(tmp_path / "outside.j2")
+    demo_tree(root, f"target: demo\nruntime: demo\nfiles:\n  - {entry}\n", {})
+    with pytest.raises(TemplateError, match="inside|not a file"):
+        render_target("demo", load(DEFAULT_CONVENTIONS), OPTS, templates_dir=root)
+
+
+@pytest.mark.parametrize("name", ["../../etc", "/etc", "a/b", ""])
+def test_a_runtime_folder_is_a_plain_name(tmp_path: Path, name: str) -> None:
+    root = demo_tree(tmp_path / "templates", f"target: demo\nruntime: '{name}'\nfiles: []\n", {})
+    with pytest.raises(TemplateError, match="plain folder name"):
+        render_target("demo", load(DEFAULT_CONVENTIONS), OPTS, templates_dir=root)
+
+
+def test_a_fixture_target_brings_its_own_static_sources(tmp_path: Path) -> None:
+    """A folder of templates, a runtime folder beside it, one registry line."""
+    build_file_tree(tmp_path, {"runtime/demo/lib/util.go": "package lib\n\nfunc Util() {}\n"})
+    root = demo_tree(
+        tmp_path / "templates",
+        "target: demo\nruntime: demo\nrewrite:\n  - {match: '^package lib$', "
+        "replace: 'package {{ service_name }}'}\nfiles:\n"
+        "  - {static: lib/util.go, path: 'x/util.go'}\n",
+        {},
+    )
+    rendered = render_target("demo", load(DEFAULT_CONVENTIONS), OPTS, templates_dir=root)
+    content = rendered.files["x/util.go"].content
+    assert content.splitlines()[1] == "// Source: runtime/demo/lib/util.go"
+    assert "package svc\n" in content
+
+
+def test_the_template_version_ignores_what_does_not_ship(tmp_path: Path) -> None:
+    """Build output or a Cargo.lock beside the runtime sources is not a new version."""
+    import shutil
+
+    from scaffold.resources import runtime_root, templates_root
+    from scaffold.sync.lock import templates_digest
+
+    shutil.copytree(templates_root(), tmp_path / "templates")
+    shutil.copytree(runtime_root(), tmp_path / "runtime")
+    before = templates_digest("rust", tmp_path / "templates")
+    (tmp_path / "runtime" / "rust" / "Cargo.lock").write_text("# built\n", encoding="utf-8")
+    (tmp_path / "runtime" / "go" / "telemetry" / "scratch_test.go").write_text("x", "utf-8")
+    assert templates_digest("rust", tmp_path / "templates") == before
+    server = tmp_path / "runtime" / "rust" / "src" / "telemetry" / "server.rs"
+    server.write_text(server.read_text(encoding="utf-8") + "// changed\n", encoding="utf-8")
+    assert templates_digest("rust", tmp_path / "templates") != before

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from scaffold.render.manifest import Manifest, load_manifest
-from scaffold.resources import runtime_root
+from scaffold.resources import runtime_beside
 
 Stamp = tuple[tuple[str, int, int], ...]
 
@@ -46,7 +46,7 @@ def _prepare(root: Path, target: str, stamp: Stamp) -> tuple[Manifest, jinja2.En
 def prepared_target(root: Path, target: str) -> tuple[Manifest, jinja2.Environment]:
     """The manifest of `target` and its environment, built once while the files stay put."""
     root = root.resolve()
-    stamp = _stamp(root / target) + _stamp(root / "_shared") + _stamp(runtime_root())
+    stamp = _stamp(root / target) + _stamp(root / "_shared") + _stamp(runtime_beside(root) / target)
     return _prepare(root, target, stamp)
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from scaffold.conventions.yamlsource import read_plain_yaml
 from scaffold.errors import TemplateError
-from scaffold.resources import runtime_root
+from scaffold.resources import runtime_beside
 
 Owner = Literal["generated", "user"]
+_RUNTIME_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _KEYS = {"template", "static", "path", "owner", "modes", "each"}
 _TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
 
@@ -88,9 +89,45 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
     base = runtime if static else folder
     if base is None:
         raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
-    if ".." in Path(source).parts or not (base / source).is_file():
-        raise TemplateError(f"{where}: {source!r} does not exist in {base}")
+    inside_source(base, source, where)
     return ManifestEntry(source, str(item["path"]), owner, modes, str(item.get("each", "")), static)
+
+
+def inside_source(base: Path, source: str, where: str) -> Path:
+    """`base/source` when it is a regular file inside `base`, reached through no symlink and
+    no `..`; else TemplateError. Manifests are package data, but they must not be able to
+    read (or ship) a file from anywhere else on the machine."""
+    pure = PurePosixPath(source)
+    if not source or pure.is_absolute() or ".." in pure.parts or "\\" in source:
+        raise TemplateError(f"{where}: {source!r} must be a relative path inside {base}")
+    path = base / pure
+    real_base = base.resolve()
+    if path.is_symlink() or not path.is_file() or path.resolve() != real_base / pure:
+        raise TemplateError(f"{where}: {source!r} is not a file in {base} (nor a symlink)")
+    return path
+
+
+def _runtime(root: Path, name: object, where: Path) -> Path | None:
+    """The manifest's folder of static sources, beside the templates root, or None."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _RUNTIME_NAME.fullmatch(name):
+        raise TemplateError(f"{where}: 'runtime' must be a plain folder name, not {name!r}")
+    folder = runtime_beside(root) / name
+    if not folder.is_dir() or folder.is_symlink():
+        raise TemplateError(f"{where}: runtime folder {folder} does not exist")
+    return folder
+
+
+def manifest_sources(manifest: Manifest) -> list[tuple[str, Path]]:
+    """(name, path) of every source file the manifest renders or copies, sorted."""
+    out = {
+        (f"runtime/{e.template}" if e.static else e.template): (
+            (manifest.runtime if e.static and manifest.runtime else manifest.root) / e.template
+        )
+        for e in manifest.entries
+    }
+    return sorted(out.items())
 
 
 def load_manifest(root: Path, target: str) -> Manifest:
@@ -108,9 +145,7 @@ def load_manifest(root: Path, target: str) -> Manifest:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise TemplateError(f"{path}: unknown keys {sorted(unknown)}")
-    runtime = runtime_root() / str(data["runtime"]) if "runtime" in data else None
-    if runtime is not None and not runtime.is_dir():
-        raise TemplateError(f"{path}: runtime folder {runtime} does not exist")
+    runtime = _runtime(root, data.get("runtime"), path)
     entries = tuple(
         _entry(item, f"{path}: files[{index}]", folder, runtime)
         for index, item in enumerate(data["files"])

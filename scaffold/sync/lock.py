@@ -21,9 +21,9 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.errors import UsageError
-from scaffold.render.manifest import Owner
+from scaffold.render.manifest import Owner, load_manifest, manifest_sources
 from scaffold.render.options import RenderOptions
-from scaffold.resources import conventions_root, runtime_root, templates_root
+from scaffold.resources import conventions_root, templates_root
 
 STATE_DIR = ".scaffold"
 LOCK_NAME = f"{STATE_DIR}/lock.json"
@@ -68,14 +68,29 @@ def _hash_files(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
 
 
 def templates_digest(target: str, templates_dir: Path | None = None) -> str:
-    """The template version of `target`: its templates, the shared ones and its runtime sources."""
+    """The template version of `target`: its templates, the shared ones and the static
+    runtime sources its manifest names (not the rest of the runtime folder, which a wheel
+    does not ship)."""
     root = (templates_dir or templates_root()).resolve()
+    static = [
+        (name, path)
+        for name, path in manifest_sources(load_manifest(root, target))
+        if name.startswith("runtime/")
+    ]
     combined = (
         _folder_digest(root / target)
         + _folder_digest(root / "_shared")
-        + _folder_digest(runtime_root() / target)
+        + _named_digest(tuple(static))
     )
     return "sha256:" + sha256_hex(combined.encode())
+
+
+def _named_digest(files: tuple[tuple[str, Path], ...]) -> str:
+    """Hash of exactly the named static sources: what ships, whatever else lies beside it."""
+    digest = hashlib.sha256()
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + sha256_hex(path.read_bytes()).encode() + b"\n")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,11 @@ def test_go_service_follows_a_conventions_change_and_still_builds(
 def test_tool_upgrade_merges_into_a_hand_edited_go_file(tmp_path: Path, conventions: Path) -> None:
     import shutil
 
-    from scaffold.resources import templates_root
+    from scaffold.resources import runtime_root, templates_root
 
     templates = tmp_path / "templates"
     shutil.copytree(templates_root(), templates)
+    shutil.copytree(runtime_root(), tmp_path / "runtime")
     root = tmp_path / "payments"
     opts = RenderOptions(service_name="payments", target="go", module_path="example.com/payments")
     conv = load(conventions)
