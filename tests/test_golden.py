@@ -34,6 +34,10 @@ def test_golden(case: str, request: pytest.FixtureRequest) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(text.encode("utf-8"))
         return
+    folders = sorted(p.name for p in expected_root.iterdir() if p.is_dir())
+    assert folders == sorted(
+        actual
+    ), f"{case}: expected renders {folders}, rendered {sorted(actual)}"
     for name, files in actual.items():
         expected = _tree(expected_root / name)
         missing = sorted(set(expected) - set(files))

@@ -72,11 +72,13 @@ def renders(organisation: str) -> tuple[GoldenRender, ...]:
 
 def render_case(case: str) -> dict[str, dict[str, str]]:
     """{render name: {path: content}} for one case. The docs name the conventions file by
-    its path; the checkout's own location is cut from it, so any clone compares equal."""
+    its path; the checkout's own location is cut from it there (and only there: a path
+    leaking into code would show), so any clone compares equal."""
     conv = load(SOURCES[case])
     checkout = str(_ROOT) + "/"
     out: dict[str, dict[str, str]] = {}
     for r in renders(conv.organisation):
         rendered = render_target(r.options.target, conv, r.options)
-        out[r.name] = {p: f.content.replace(checkout, "") for p, f in rendered.files.items()}
+        cut = checkout if r.options.target == "docs" else "\0"
+        out[r.name] = {p: f.content.replace(cut, "") for p, f in rendered.files.items()}
     return out

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.util
 import tracemalloc
 from pathlib import Path
+
+import pytest
 from types import ModuleType
 
 from scaffold.conventions import load
@@ -30,6 +32,7 @@ def _bench() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_100k_spans_stream_with_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "traces.pb"
     _bench().write_spans(path, SPANS, "proto")
