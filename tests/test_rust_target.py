@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.conventions import load
-from scaffold.errors import UsageError
+from scaffold.errors import ConventionsError, UsageError
 from scaffold.render import RenderOptions
 from scaffold.targets import rust, rust_crates, shared
 from scaffold.targets.registry import render_target
@@ -74,11 +74,14 @@ def test_view_of_hostile_conventions() -> None:
     assert len(consts) == len(set(consts))
 
 
-def test_module_name_must_not_collide_with_the_skeleton() -> None:
-    conv = load(DEFAULT)
-    bad = type(conv)(**{**conv.__dict__, "rust_module": "routes"})
-    with pytest.raises(UsageError):
-        rust.build_view(bad, opts())
+def test_module_name_must_not_collide_with_the_skeleton(tmp_path: Path) -> None:
+    """Refused when the conventions are loaded, before any target sees them."""
+    text = DEFAULT.read_text(encoding="utf-8").replace(
+        "rust_module: telemetry", "rust_module: routes"
+    )
+    (tmp_path / "o.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConventionsError, match="module the service skeleton has"):
+        load(tmp_path / "o.yaml")
 
 
 def test_add_mode_renders_only_the_module() -> None:

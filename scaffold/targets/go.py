@@ -174,20 +174,11 @@ def _metrics(conv: Conventions) -> dict[str, Any]:
     }
 
 
-def _checked_package(conv: Conventions) -> str:
-    pkg = conv.go_package
-    if naming.go_reserved(pkg) or not naming.GO_IDENT.match(pkg):
-        raise UsageError(f"codegen.go_package {pkg!r} is not a usable Go package name")
-    for p in conv.propagation.propagators:
-        if p not in _PROPAGATORS:
-            raise UsageError(f"propagator {p!r} is not supported by the Go target")
-    return pkg
-
-
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Go target's view for one service."""
-    pkg = _checked_package(conv)
+    # The package name and the propagators were checked when the conventions were loaded.
     shared = neutral_view(conv)
+    pkg = shared.go_package
     module = service_module(opts)
     b3 = "b3" in shared.propagators
     return {

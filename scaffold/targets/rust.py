@@ -23,13 +23,9 @@ from scaffold.targets.shared import (
     neutral_view,
 )
 
-_SOURCES = {"service", "version", "environment", "env", "static"}
 _ACTIONS = {"drop": "Drop", "hash": "Hash", "redact": "Redact"}
 _CONTROLS = {"admin_handler": "AdminHandler", "watched_file": "WatchedFile"}
 _PROTOCOLS = {"grpc": "Grpc", "http/protobuf": "HttpProtobuf"}
-_PROPAGATORS = {"tracecontext", "baggage", "b3"}
-# Modules of the service skeleton the generated module must not collide with.
-_SKELETON_MODULES = frozenset({"routes", "main", "lib", "tests"})
 _CRATE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
@@ -97,32 +93,6 @@ def _float(value: float) -> str:
     return text if ("." in text or "e" in text or "inf" in text or "nan" in text) else text + ".0"
 
 
-def _check(conv: Conventions, opts: RenderOptions) -> str:
-    """The crate name, after refusing what the Rust target cannot render."""
-    module = conv.rust_module
-    if (
-        not naming.RUST_IDENT.match(module)
-        or naming.rust_reserved(module)
-        or module != module.lower()
-        or module in _SKELETON_MODULES
-    ):
-        raise UsageError(f"codegen.rust_module {module!r} is not a usable Rust module name")
-    crate = check_crate_name(opts.crate_name or opts.service_name)
-    for p in conv.propagation.propagators:
-        if p not in _PROPAGATORS:
-            raise UsageError(f"propagator {p!r} is not supported by the Rust target")
-    if conv.export.protocol not in _PROTOCOLS:
-        raise UsageError(
-            f"export.protocol {conv.export.protocol!r} is not supported by the Rust target"
-        )
-    if not (conv.incident.admin_path or "/").startswith("/"):
-        raise UsageError(f"incident.admin_path {conv.incident.admin_path!r} must start with '/'")
-    for r in conv.resource:
-        if r.source not in _SOURCES:
-            raise UsageError(f"resource source {r.source!r} is not supported by the Rust target")
-    return crate
-
-
 def _export(e: ExportView) -> dict[str, Any]:
     return {
         "protocol": _PROTOCOLS[e.protocol],
@@ -155,7 +125,7 @@ def _metrics(m: MetricsView) -> dict[str, Any]:
 
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Rust target's view for one service."""
-    crate = _check(conv, opts)
+    crate = check_crate_name(opts.crate_name or opts.service_name)
     shared = neutral_view(conv)
     rules = name_rules(shared)
     incident = shared.incident

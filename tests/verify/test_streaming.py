@@ -7,9 +7,9 @@ from __future__ import annotations
 import importlib.util
 import tracemalloc
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from types import ModuleType
 
 from scaffold.conventions import load
 from scaffold.verify import Options
