@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from scaffold.conventions import Located
+from scaffold.errors import UsageError
 from scaffold.services import add_service
 from scaffold.sync import LOCK_NAME, read_lock
+from scaffold.targets.rust_crates import merge_cargo_toml
 from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
 
 CONV = ["-c", str(DEFAULT_CONVENTIONS)]
@@ -204,3 +206,14 @@ def test_a_rename_stops_on_a_hand_edit_and_keeps_the_lock(
     assert tree(tmp_path) == before
     wrong = cli("add", "--lang", "rust", "--name", "bar", "--dir", str(tmp_path), *CONV)
     assert wrong.code == 2 and "is a go service" in wrong.err
+
+
+def test_an_edit_that_would_land_in_the_wrong_table_is_refused() -> None:
+    """A multi-line string holding a table header fools a line-based edit; the result
+    is read back with TOML's parser and refused, so the file is never written."""
+    text = (
+        '[dependencies]\nserde = "1"\n\n[package]\nname = "checkout"\nversion = "0.1.0"\n'
+        'description = """\n[dependencies]\n"""\n'
+    )
+    with pytest.raises(UsageError, match=r"would not land in \[dependencies\]"):
+        merge_cargo_toml(text, "grpc")

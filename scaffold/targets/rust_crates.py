@@ -237,4 +237,29 @@ def merge_cargo_toml(text: str, protocol: str, name: str = "Cargo.toml") -> str:
     """
     package_table(parse_cargo_toml(text, name), name)
     merged = _merge_table(text, "dependencies", dependencies(protocol))
-    return _merge_table(merged, "dev-dependencies", dev_dependencies())
+    merged = _merge_table(merged, "dev-dependencies", dev_dependencies())
+    _check_merged(merged, protocol, name)
+    return merged
+
+
+def _check_merged(merged: str, protocol: str, name: str) -> None:
+    """The edit is read back with TOML's own parser: every dependency must sit in its
+    table, and nothing else may have moved; else the file is left alone (exit 2)."""
+    try:
+        data = tomllib.loads(merged)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(_cannot_edit(name, f"the edited file would not parse ({exc})")) from exc
+    tables = (("dependencies", dependencies(protocol)), ("dev-dependencies", dev_dependencies()))
+    for table, crates in tables:
+        have = {_normal(k) for k in (data.get(table) or {})}
+        missing = [c for c in crates if _normal(c.name) not in have]
+        if missing:
+            lines = "; ".join(c.toml() for c in missing)
+            raise UsageError(
+                _cannot_edit(name, f"they would not land in [{table}]")
+                + f" (add under [{table}]: {lines})"
+            )
+
+
+def _cannot_edit(name: str, why: str) -> str:
+    return f"{name}: cannot add the dependencies safely: {why}; add them by hand and run again"
