@@ -244,3 +244,23 @@ def test_json_result_carries_the_exit_code(cli: Callable[..., CliResult], tmp_pa
     data = json.loads(made.out)
     assert made.code == 0 and data["exit_code"] == 0 and data["service"] == "pay"
     assert data["result"]["status"] == "updated"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["docs", "build", "--out", "{file}/site"],
+        ["new", "x", "--lang", "go", "--dir", "{file}/x"],
+        ["new", "x", "--lang", "rust", "--dir", "{file}/x", "--json"],
+    ],
+)
+def test_an_output_under_a_regular_file_is_exit_2_without_traceback(
+    cli: Callable[..., CliResult], tmp_path: Path, args: list[str]
+) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("mine\n", encoding="utf-8")
+    result = cli(*(a.replace("{file}", str(blocker)) for a in args))
+    assert result.code == 2, result
+    assert "Not a directory" in result.err and "Traceback" not in result.err
+    assert blocker.read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -135,6 +135,14 @@ def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
     return None
 
 
+def os_error_message(exc: OSError) -> str:
+    """`PATH: reason` for an operating-system error, with what to check."""
+    where = exc.filename if isinstance(exc.filename, str | bytes) else ""
+    reason = exc.strerror or str(exc)
+    text = f"{where!s}: {reason}" if where else reason
+    return f"{text} (check the path and its permissions)"
+
+
 def _error(message: str, code: int, as_json: bool, extra: dict[str, Any] | None = None) -> int:
     if as_json:
         ui.emit_json({"ok": False, "error": message, "exit_code": code, **(extra or {})})
@@ -167,6 +175,10 @@ def run(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         return _error("aborted", 130, as_json)
+    except OSError as exc:
+        # A folder that is a file, a full disk, a read-only tree, a deleted working folder:
+        # the environment or the arguments, never a crash to report as drift.
+        return _error(os_error_message(exc), 2, as_json)
     except Exception as exc:
         # Command-line parsing errors (bad options, missing arguments) carry their own
         # exit code (2 for usage) and show themselves. Anything else is a bug: re-raise.
