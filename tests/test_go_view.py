@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from scaffold.conventions import load, load_text
+from scaffold.conventions.model import Conventions
 from scaffold.render import RenderOptions
-from scaffold.targets.go import PACKAGE_NAMES, build_view, name_func
-from scaffold.targets.shared import neutral_view
+from scaffold.targets.go import PACKAGE_NAMES, build_view
+from scaffold.targets.registry import render_target
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,19 +87,22 @@ def test_identifiers_avoid_the_package_api_and_each_other(variant: Path) -> None
     assert {"LevelHi", "LevelHiAttr"} <= set(idents) or {"LevelHi", "LevelHiValue"} <= set(idents)
 
 
+def _conventions_go(conv: Conventions) -> str:
+    opts = RenderOptions(service_name="svc", target="go", module_path="example.com/svc")
+    return render_target("go", conv, opts).files["internal/telemetry/conventions.go"].content
+
+
 def test_name_function_uses_fallback_when_a_part_is_missing() -> None:
-    conv = load(DEFAULT)
-    f = name_func(neutral_view(conv).span_rule("http_server"))
-    assert f.params == (
-        "httpRequestMethod",
-        "httpRoute",
-        "urlScheme",
-        "serverAddress",
-        "serverPort",
-    )
-    assert f.condition == 'httpRequestMethod == "" || httpRoute == ""'
-    assert f.expr == 'httpRequestMethod + " " + httpRoute'
-    assert f.fallback == "httpRequestMethod"
+    text = _conventions_go(load(DEFAULT))
+    assert (
+        "func httpServerSpanName(httpRequestMethod, httpRoute, urlScheme, serverAddress, "
+        "serverPort string) string {\n"
+        '\tif httpRequestMethod == "" || httpRoute == "" {\n'
+        "\t\treturn httpRequestMethod\n"
+        "\t}\n"
+        '\treturn httpRequestMethod + " " + httpRoute\n'
+        "}\n"
+    ) in text
 
 
 def test_name_function_default_when_rule_missing() -> None:
@@ -110,10 +114,8 @@ span_naming: {}
 sampling: {environments: {prod: 1.0}}
 export: {protocol: grpc, endpoint: "http://collector:4317"}
 """
-    conv = load_text(text, "tiny.yaml")
-    f = name_func(neutral_view(conv).span_rule("messaging_consumer"))
-    assert f.expr == '"process " + messagingDestinationName'
-    assert f.fallback == '"process"'
+    rendered = _conventions_go(load_text(text, "tiny.yaml"))
+    assert '\t\treturn "process"\n\t}\n\treturn "process " + messagingDestinationName\n' in rendered
 
 
 @needs_go

@@ -7,11 +7,10 @@ expressions, types and doc lines. Identifiers come from the shared view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from scaffold import naming
-from scaffold.conventions.model import Conventions, NamePart
+from scaffold.conventions.model import Conventions
 from scaffold.conventions.regex_dialect import as_python
 from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.errors import UsageError
@@ -24,9 +23,9 @@ from scaffold.targets.go_modules import (
     check_module_path,
     direct_requires,
 )
-from scaffold.targets.shared import AttributeView, SpanRuleView, neutral_view
+from scaffold.targets.shared import AttributeView, neutral_view
 
-__all__ = ["PACKAGE_NAMES", "build_view", "check_module_path", "name_func", "service_module"]
+__all__ = ["PACKAGE_NAMES", "build_view", "check_module_path", "service_module"]
 
 _SOURCES = {
     "service": "sourceService",
@@ -48,16 +47,6 @@ _PROPAGATORS = {
 }
 
 
-@dataclass(frozen=True)
-class NameFunc:
-    """A generated span-name function: its parameters, fallback condition and bodies."""
-
-    params: tuple[str, ...]
-    condition: str
-    expr: str
-    fallback: str
-
-
 def service_module(opts: RenderOptions) -> str:
     if opts.module_path:
         return check_module_path(opts.module_path)
@@ -65,26 +54,6 @@ def service_module(opts: RenderOptions) -> str:
     if not name:
         raise UsageError(f"service name {opts.service_name!r} has no letters or digits")
     return check_module_path("example.com/" + "-".join(name))
-
-
-def _name_expr(parts: tuple[NamePart, ...], params: dict[str, str]) -> str:
-    from scaffold.render.filters import go_string
-
-    pieces = [params.get(p.attribute, '""') if p.attribute else go_string(p.text) for p in parts]
-    return " + ".join(pieces) if pieces else '""'
-
-
-def name_func(rule: SpanRuleView) -> NameFunc:
-    """The Go pieces of one boundary's span-name function."""
-    idents = {a: naming.go_private(a) for a in rule.params}
-    # An attribute the boundary does not know is always missing: the fallback applies.
-    checks = [f'{idents[a]} == ""' if a in idents else "true" for a in rule.needed]
-    return NameFunc(
-        params=tuple(idents[a] for a in rule.params),
-        condition=" || ".join(checks),
-        expr=_name_expr(rule.parts, idents),
-        fallback=_name_expr(rule.fallback, idents),
-    )
 
 
 def _doc(attr: AttributeView) -> list[str]:
@@ -214,6 +183,6 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "incident": shared.incident,
         "internal_span_pattern": shared.internal_span_pattern,
         "span_name_samples": span_name_samples(shared.internal_span_pattern),
-        "name_funcs": {b: name_func(shared.span_rule(b)) for b in BOUNDARY_ATTRIBUTES},
+        "span_rules": [shared.span_rule(b) for b in BOUNDARY_ATTRIBUTES],
         "attributes": [_attribute(a) for a in shared.attributes],
     }
