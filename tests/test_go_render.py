@@ -74,3 +74,40 @@ def test_exported_names_are_known_to_the_view(service: Path) -> None:
         names.update(re.findall(r"^(?:func|type|const|var) ([A-Z]\w*)", text, re.M))
     missing = names - PACKAGE_NAMES
     assert not missing, f"add to PACKAGE_NAMES: {sorted(missing)}"
+
+
+# Names checked against the internal-span pattern; the expectation comes from the
+# project's tests (Python reading the pattern as Go does), never from the product.
+SPAN_NAME_SAMPLES = ("", "checkout", "checkout.process orders", "Bad Name!", "x\ny", "a/b {c}")
+
+
+def test_valid_span_name_follows_the_conventions_pattern(service: Path) -> None:
+    from scaffold.conventions import load
+    from scaffold.conventions.regex_dialect import as_python
+    from scaffold.render.filters import go_string
+
+    case = next(n for n in CASES if service.name.startswith(f"go-{n}"))
+    conv = load(CASES[case])
+    compiled = as_python(conv.internal_span_pattern)
+    assert compiled is not None, conv.internal_span_pattern
+    rows = "".join(
+        f"\t\t{{{go_string(n)}, {'true' if compiled.search(n) else 'false'}}},\n"
+        for n in SPAN_NAME_SAMPLES
+    )
+    test = service / "internal" / conv.go_package / "span_samples_test.go"
+    test.write_text(
+        f'package {conv.go_package}\n\nimport "testing"\n\n'
+        "func TestSpanNameSamples(t *testing.T) {\n\tcases := []struct {\n\t\tname  string\n"
+        f"\t\tvalid bool\n\t}}{{\n{rows}\t}}\n"
+        "\tfor _, c := range cases {\n\t\tif got := ValidSpanName(c.name); got != c.valid {\n"
+        '\t\t\tt.Errorf("ValidSpanName(%q) = %v, want %v", c.name, got, c.valid)\n\t\t}\n\t}\n}\n',
+        encoding="utf-8",
+    )
+    try:
+        proc = run(
+            [str(GO), "test", "-count=1", "-run", "TestSpanNameSamples", "./internal/..."], service
+        )
+        assert_ok(proc, "go test -run TestSpanNameSamples")
+        assert "no tests to run" not in proc.stdout, proc.stdout
+    finally:
+        test.unlink()

@@ -11,7 +11,6 @@ from typing import Any
 
 from scaffold import naming
 from scaffold.conventions.model import Conventions
-from scaffold.conventions.regex_dialect import as_python
 from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
@@ -95,19 +94,6 @@ def _attribute(attr: AttributeView) -> dict[str, Any]:
     }
 
 
-SPAN_NAME_SAMPLES = ("", "checkout", "checkout.process orders", "Bad Name!", "x\ny", "a/b {c}")
-
-
-def span_name_samples(pattern: str) -> list[dict[str, object]]:
-    """Names with whether the internal-span pattern accepts them (Go's MatchString is a
-    search, like Python's re.search), for the generated package's own test; none when
-    Python cannot read the pattern as Go does."""
-    compiled = as_python(pattern)
-    if compiled is None:
-        return []
-    return [{"name": n, "valid": compiled.search(n) is not None} for n in SPAN_NAME_SAMPLES]
-
-
 def _duration(ms: int) -> str:
     return f"{ms} * time.Millisecond"
 
@@ -182,7 +168,6 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "db_query_text": "true" if shared.db_query_text else "false",
         "incident": shared.incident,
         "internal_span_pattern": shared.internal_span_pattern,
-        "span_name_samples": span_name_samples(shared.internal_span_pattern),
         "span_rules": [shared.span_rule(b) for b in BOUNDARY_ATTRIBUTES],
         "attributes": [_attribute(a) for a in shared.attributes],
     }
