@@ -56,16 +56,8 @@ def service_module(opts: RenderOptions) -> str:
 
 
 def _doc(attr: AttributeView) -> list[str]:
-    lines = [attr.brief]
-    if attr.note:
-        lines.append(attr.note)
-    facts = f"Requirement level: {attr.requirement_level}. Stability: {attr.stability}. PII class: {attr.pii}. Cardinality: {attr.cardinality}."
-    lines.append(facts)
-    if attr.examples:
-        lines.append("Examples: " + ", ".join(repr(e) for e in attr.examples) + ".")
-    if attr.deprecated:
-        lines.append("Deprecated: " + attr.deprecated)
-    return lines
+    """Doc comment paragraphs (go_comment wraps them)."""
+    return [attr.brief, *([attr.note] if attr.note else []), attr.facts, *attr.tail_lines]
 
 
 def _attribute(attr: AttributeView) -> dict[str, Any]:

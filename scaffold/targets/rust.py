@@ -60,19 +60,9 @@ def name_rules(shared: ConventionsView) -> list[dict[str, Any]]:
 
 
 def _doc(attr: AttributeView) -> str:
-    lines = [attr.brief]
-    if attr.note:
-        lines += ["", attr.note]
-    lines += [
-        "",
-        f"Type: {attr.type}. Requirement level: {attr.requirement_level}. "
-        f"Stability: {attr.stability}. PII class: {attr.pii}. Cardinality: {attr.cardinality}.",
-    ]
-    if attr.examples:
-        lines.append("Examples: " + ", ".join(repr(e) for e in attr.examples) + ".")
-    if attr.deprecated:
-        lines.append("Deprecated: " + attr.deprecated)
-    return "\n".join(lines)
+    """Doc text with blank lines between paragraphs (rust_doc comments it)."""
+    note = ["", attr.note] if attr.note else []
+    return "\n".join([attr.brief, *note, "", f"Type: {attr.type}. {attr.facts}", *attr.tail_lines])
 
 
 def _attribute(attr: AttributeView) -> dict[str, Any]:

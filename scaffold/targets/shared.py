@@ -53,6 +53,24 @@ class AttributeView:
     go_key: str
     rust_const: str
 
+    @property
+    def facts(self) -> str:
+        """The one-line summary every language's doc comment carries."""
+        return (
+            f"Requirement level: {self.requirement_level}. Stability: {self.stability}. "
+            f"PII class: {self.pii}. Cardinality: {self.cardinality}."
+        )
+
+    @property
+    def tail_lines(self) -> list[str]:
+        """The doc lines after the facts: examples and deprecation, when there are any."""
+        lines = []
+        if self.examples:
+            lines.append("Examples: " + ", ".join(repr(e) for e in self.examples) + ".")
+        if self.deprecated:
+            lines.append("Deprecated: " + self.deprecated)
+        return lines
+
 
 @dataclass(frozen=True)
 class SpanRuleView:
