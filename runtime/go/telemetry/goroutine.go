@@ -38,13 +38,19 @@ func run(ctx context.Context, span trace.Span, fn func(context.Context) error) <
 	done := make(chan error, 1)
 	go func() {
 		defer close(done)
-		defer span.End()
-		err := fn(ctx)
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, err.Error())
-		}
-		done <- err
+		// The span ends before the result is sent, so a caller that has the result
+		// also has the finished span (and a panic in fn still ends it).
+		done <- runInSpan(ctx, span, fn)
 	}()
 	return done
+}
+
+func runInSpan(ctx context.Context, span trace.Span, fn func(context.Context) error) error {
+	defer span.End()
+	err := fn(ctx)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
 }
