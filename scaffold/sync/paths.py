@@ -107,14 +107,18 @@ def read_inside(root: Path, rel: str, *, limit: int = MAX_READ) -> bytes | None:
         if exc.errno == errno.EISDIR:
             raise UsageError(f"{path}: is a folder where scaffold expects a file") from None
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{path}: is a folder where scaffold expects a file")
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{path}: is not a regular file (a FIFO, socket or device)")
         if info.st_size > limit:
             raise UsageError(f"{path}: is over {limit} bytes; scaffold does not read it")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise UsageError(f"{path}: is over {limit} bytes; scaffold does not read it")

@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,9 +92,17 @@ def _load(root: Path) -> dict[str, Any] | None:
             return dict(data)
     except (ValueError, RecursionError, UsageError):
         pass
-    with contextlib.suppress(OSError):
-        os.unlink(root / JOURNAL)
+    _remove_any(root / JOURNAL)
     return {}
+
+
+def _remove_any(path: Path) -> None:
+    """Remove a file, symlink (never its target) or folder scaffold keeps in `.scaffold/`."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 
 def _undo_op(root: Path, token: str, entry: dict[str, Any]) -> None:
