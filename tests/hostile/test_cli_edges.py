@@ -194,7 +194,13 @@ SHELL = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(SHELL))
+GO_RENDERS = {"new-to-dev-full", "deleted-cwd-new"}  # a whole Go render: over 2 s
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow) if c in GO_RENDERS else c for c in sorted(SHELL)],
+)
 def test_process_level_error_paths(world: World, case: str) -> None:
     script, code = SHELL[case]
     script = (
