@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import Busy
+from scaffold.sync.owner import held
 from scaffold.sync.paths import create_nofollow, inside, lexists
 from scaffold.sync.recovery import JOURNAL, finish, play_back, recover, remove_folders, sibling
 
@@ -181,11 +182,16 @@ def _run(root: Path, ops: Sequence[Op], data: dict[str, Any], hook: FaultHook | 
 def apply_ops(root: Path, ops: Sequence[Op], *, hook: FaultHook | None = None) -> None:
     """Write and delete as `ops` say, in that order, all or nothing (see the module doc).
 
-    Put the lock last: it is then replaced only after every file it describes. Call it
-    holding the service lock (scaffold.sync.owner): it first recovers whatever a dead
-    process left.
+    Put the lock last: it is then replaced only after every file it describes. Runs
+    holding the service lock of `root` (scaffold.sync.owner; taken here unless the caller
+    holds it), and first recovers whatever a dead process left.
     """
-    recover(root)
+    with held(root):
+        _apply_locked(root, ops, hook)
+
+
+def _apply_locked(root: Path, ops: Sequence[Op], hook: FaultHook | None) -> None:
+    recover(root, sweep=False)
     for op in ops:
         inside(root, op.path)  # a symlink anywhere on the way: refused, nothing written
     above = _make_root(root)

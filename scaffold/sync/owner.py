@@ -141,6 +141,21 @@ def _acquire(root: Path, wait: float) -> int:
     return fd
 
 
+# The services this process holds the lock of (absolute paths).
+_HELD: set[str] = set()
+
+
+@contextlib.contextmanager
+def held(root: Path) -> Iterator[None]:
+    """Run the block holding the service lock of `root`: taken here unless this process
+    already holds it (the verbs take it before planning; the engine makes sure)."""
+    if os.path.abspath(root) in _HELD:
+        yield
+        return
+    with service_lock(root):
+        yield
+
+
 @contextlib.contextmanager
 def service_lock(root: Path, *, wait: float = 0.0) -> Iterator[None]:
     """Hold the service lock of `root` (creating `root` if needed) while the block runs."""
@@ -150,9 +165,12 @@ def service_lock(root: Path, *, wait: float = 0.0) -> Iterator[None]:
     except BaseException:
         _remove_empty(created)
         raise
+    key = os.path.abspath(root)
+    _HELD.add(key)
     try:
         yield
     finally:
+        _HELD.discard(key)
         with contextlib.suppress(OSError):
             os.unlink(root / RUN_LOCK)
         os.close(fd)

@@ -161,10 +161,12 @@ def finish(root: Path, token: str, paths: Sequence[str], deleted: Sequence[str])
             parent = parent.parent
 
 
-def _sweep(root: Path) -> int:
-    """Remove leftovers no journal accounts for; how many were handled."""
+def _sweep(root: Path, whole: bool) -> int:
+    """Remove leftovers no journal accounts for (in `.scaffold/` only, unless `whole`);
+    how many were handled."""
     handled = 0
-    for folder, dirs, files in os.walk(root):
+    start = root if whole else root / STATE_DIR
+    for folder, dirs, files in os.walk(start):
         here = Path(folder)
         dirs[:] = [d for d in dirs if d not in _SKIP and not lexists(here / d / STATE_DIR)]
         for name in files:
@@ -181,8 +183,10 @@ def _sweep(root: Path) -> int:
     return handled
 
 
-def recover(root: Path) -> str:
-    """Roll back (or forward) what a dead process left at `root`, then sweep leftovers.
+def recover(root: Path, *, sweep: bool = True) -> str:
+    """Roll back (or forward) what a dead process left at `root`, then sweep leftovers
+    (the whole service with `sweep`, else only `.scaffold/`: the engine's own call before
+    each apply, which may be handed any folder).
 
     Call it holding the service lock. Returns what was done ('' when nothing was).
     """
@@ -201,7 +205,7 @@ def recover(root: Path) -> str:
     elif data:
         play_back(root, data)
         done.append("undid an interrupted update (rolled back)")
-    count = _sweep(root)
+    count = _sweep(root, sweep)
     if count:
         done.append(f"removed {count} leftover temporary or backup file(s)")
     return "; ".join(done)
