@@ -208,6 +208,8 @@ def expect(run: Run, code: int) -> None:
     """The promised exit code, and never a traceback."""
     assert "Traceback" not in run.text, run.text
     assert run.code == code, f"exit {run.code}, expected {code}:\n{run.text}"
+    for prefix in ("nothing written: ", "error: ", "failed, "):
+        assert prefix * 2 not in run.text, run.text  # no message repeats its prefix
 
 
 RUNNER = Path(__file__).parent / "runner.py"

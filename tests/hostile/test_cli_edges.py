@@ -90,6 +90,7 @@ def test_new_into_a_read_only_folder(
     expect(run, 2)  # type: ignore[arg-type]
     assert "Permission denied" in run.text  # type: ignore[attr-defined]
     assert not (world.tmp / "ro").exists()
+    world.untouched()
 
 
 @pytest.mark.parametrize("command", ["update", "update-json"])
@@ -112,6 +113,7 @@ def test_update_of_a_read_only_service(
         assert json.loads(run.out)["exit_code"] == 2
     assert {p: p.read_bytes() for p in world.svc.rglob("*") if p.is_file()} == before
     assert "nothing written: nothing written" not in run.text
+    world.untouched()
 
 
 def test_add_with_a_go_mod_that_is_not_utf8(world: World, cli: Cli) -> None:
@@ -122,6 +124,7 @@ def test_add_with_a_go_mod_that_is_not_utf8(world: World, cli: Cli) -> None:
     expect(run, 2)
     assert "UTF-8" in run.text
     assert sorted(p.name for p in module.iterdir()) == ["go.mod"]
+    world.untouched()
 
 
 @pytest.mark.parametrize(
@@ -136,6 +139,7 @@ def test_a_held_lock_stops_the_second_run(world: World, cli: Cli, command: tuple
     if "--json" in command:
         assert json.loads(run.out)["exit_code"] == 2
     assert not (world.svc / ".scaffold" / "run.lock").exists()
+    world.untouched()
 
 
 def test_add_rename_while_locked(world: World, cli: Cli) -> None:
@@ -143,6 +147,7 @@ def test_add_rename_while_locked(world: World, cli: Cli) -> None:
         run = cli("add", "--lang", "go", "--dir", str(world.svc), "--name", "orders")
     expect(run, 2)
     assert f"pid {os.getpid()}" in run.text
+    world.untouched()
 
 
 def test_wait_takes_the_lock_once_it_is_free(world: World, cli: Cli) -> None:
@@ -161,6 +166,7 @@ def test_wait_takes_the_lock_once_it_is_free(world: World, cli: Cli) -> None:
     holder.join()
     expect(run, 0)
     assert "updated" in run.out
+    world.untouched()
 
 
 def _sh(world: World, script: str) -> object:
@@ -223,3 +229,4 @@ def test_process_level_error_paths(world: World, case: str) -> None:
 def test_the_subprocess_runner_knows_the_fixture_target(world: World) -> None:
     run = run_sub("check", str(world.svc))
     expect(run, 0)
+    world.untouched()

@@ -195,6 +195,7 @@ def test_a_stray_backup_of_a_missing_file_is_put_back(world: World, cli: Cli) ->
     expect(cli("recover", str(world.svc)), 0)
     assert snap(world.svc) == before
     assert leftovers(world.svc) == []
+    world.untouched()
 
 
 def test_recover_leaves_another_service_inside_alone(world: World, cli: Cli) -> None:
@@ -210,6 +211,7 @@ def test_recover_leaves_another_service_inside_alone(world: World, cli: Cli) -> 
     assert stray.exists()
     recover(inner)
     assert not stray.exists()
+    world.untouched()
 
 
 def test_the_interrupted_state_is_really_mid_way(

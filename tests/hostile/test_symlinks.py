@@ -107,3 +107,4 @@ def test_a_symlinked_service_root_is_the_users_choice(world: World, cli: Cli) ->
     link = world.tmp / "link-to-payments"
     link.symlink_to(world.svc)
     expect(cli("check", str(link)), 0)
+    world.untouched()
