@@ -2,7 +2,8 @@
 
 The kill loop runs `update` (tests/hostile/runner.py: the real CLI, each apply step slowed
 by HOSTILE_STEP_DELAY so that kills land inside the apply as often as before or after it),
-kills it after a seeded random delay, then runs the next scaffold command (alternately
+kills it at a seeded random moment (anywhere in its run, or anywhere inside its apply once
+its journal is there), then runs the next scaffold command (alternately
 `recover`, `update`, and `check` followed by `recover`) and checks: the tree is wholly the
 old render or wholly the new one, nothing is left over (journal, lock file, temporary or
 backup files), and nothing is stuck.
@@ -17,17 +18,19 @@ import signal
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.sync.conftest import change_conventions, set_prod_ratio
 
-from .conftest import Snapshot, World, expect, run_sub, snap, spawn
+from .conftest import Cli, Snapshot, World, expect, run_sub, snap, spawn
 from .test_recovery import leftovers
 
 KILLS = 50
 SEED = 20261201
-STEP_DELAY = "0.01"
+STEP_DELAY = 0.03
+APPLY_STEPS = 12  # about how many slowed steps one apply of this change takes
 
 
 def _reset(world: World, pristine: Path) -> None:
@@ -39,28 +42,42 @@ def _update_b(world: World) -> list[str]:
     return ["update", "--conventions", str(world.conv_b), str(world.svc)]
 
 
-def _follow(world: World, index: int, old: Snapshot, new: Snapshot) -> str:
+def _follow(world: World, cli: Cli, index: int, old: Snapshot, new: Snapshot) -> str:
+    """The next scaffold command after a kill (in-process: the same code, quicker)."""
     kind = ("recover", "update", "check")[index % 3]
     if kind == "check":
-        checked = run_sub("check", "--conventions", str(world.conv_b), str(world.svc))
+        checked = cli("check", "--conventions", str(world.conv_b), str(world.svc))
         expect(checked, 1 if snap(world.svc) != new else 0)
         kind = "recover"
     if kind == "recover":
-        expect(run_sub("recover", str(world.svc)), 0)
+        expect(cli("recover", str(world.svc)), 0)
         assert snap(world.svc) in (old, new), "neither wholly old nor wholly new"
     else:
-        expect(run_sub(*_update_b(world)), 0)
+        expect(cli(*_update_b(world)), 0)
         assert snap(world.svc) == new
     assert leftovers(world.svc) == []
     return kind
 
 
+def _random_moment(world: World, proc: Any, rng: random.Random, full: float) -> None:
+    """Sleep until a seeded random moment of the update: anywhere in its run, or (more
+    often, as that window is short) anywhere inside its apply, once the journal is there."""
+    if rng.random() < 0.4:
+        time.sleep(rng.uniform(0, 1.05 * full))
+        return
+    journal = world.svc / ".scaffold" / "journal.json"
+    deadline = time.monotonic() + 60
+    while not journal.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(rng.uniform(0, APPLY_STEPS * STEP_DELAY))
+
+
 @pytest.mark.slow
-def test_fifty_sigkills_never_leave_a_service_half_updated(world: World) -> None:
+def test_fifty_sigkills_never_leave_a_service_half_updated(world: World, cli: Cli) -> None:
     pristine = world.tmp / "pristine-svc"
     shutil.copytree(world.svc, pristine, symlinks=True)
     old = snap(world.svc)
-    env = {"HOSTILE_STEP_DELAY": STEP_DELAY}
+    env = {"HOSTILE_STEP_DELAY": str(STEP_DELAY)}
     started = time.monotonic()
     expect(run_sub(*_update_b(world), env=env), 0)
     full = time.monotonic() - started
@@ -73,13 +90,13 @@ def test_fifty_sigkills_never_leave_a_service_half_updated(world: World) -> None
         tries += 1
         _reset(world, pristine)
         proc = spawn(*_update_b(world), env=env)
-        time.sleep(rng.uniform(0.3 * full, 1.05 * full))
+        _random_moment(world, proc, rng, full)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         if proc.returncode == -signal.SIGKILL:
             kills += 1
             mid += (world.svc / ".scaffold" / "journal.json").exists()
-        _follow(world, tries, old, new)
+        _follow(world, cli, tries, old, new)
         outcomes["new" if snap(world.svc) == new else "old"] += 1
     elapsed = time.monotonic() - loop_started
     print(
