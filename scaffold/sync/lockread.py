@@ -107,11 +107,12 @@ def _keys(data: object, where: str, required: set[str], allowed: set[str]) -> di
 def _conventions(data: dict[str, Any]) -> tuple[str, str]:
     conv = _keys(data["conventions"], "'conventions'", {"path", "digest"}, {"path", "digest"})
     path = _text(conv, "path")
-    bundled = path.removeprefix(BUNDLED_PREFIX)
-    bad = rel_problem(bundled) if path.startswith(BUNDLED_PREFIX) else ""
-    if path.startswith(BUNDLED_PREFIX) is False:
-        cleaned = "/".join(p for p in path.split("/") if p != "..")
-        bad = "is absolute" if path.startswith("/") else rel_problem(cleaned)
+    if path.startswith(BUNDLED_PREFIX):
+        bad = rel_problem(path.removeprefix(BUNDLED_PREFIX))
+    elif path.startswith("/"):
+        bad = "is absolute"
+    else:  # relative to the service, and usually outside it: `..` is allowed here
+        bad = rel_problem("/".join(p for p in path.split("/") if p != ".."))
     if bad or not path.endswith((".yaml", ".yml")):
         _fail(f"conventions path {path[:80]!r} {bad or 'is not a .yaml or .yml file'}")
     return path, _text(conv, "digest", _DIGEST)

@@ -198,3 +198,24 @@ def test_the_lock_snapshot_helper_sees_a_change(world: World) -> None:
     before = snap(world.outside)
     (world.outside / "secret.txt").write_bytes(SECRET + b"!")
     assert snap(world.outside) != before
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_a_lock_that_is_no_regular_file(world: World, cli: Cli, kind: str, command: str) -> None:
+    """A FIFO would hang a plain read, /dev/zero would fill memory: both refused at once."""
+    import os
+
+    lock = world.svc / LOCK
+    lock.unlink()
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to("/dev/zero")
+    world.watch(world.svc)
+    run = cli(*COMMANDS[command], str(world.svc))
+    expect(run, 2)
+    assert "lock.json" in run.text
+    world.untouched()
