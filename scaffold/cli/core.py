@@ -148,7 +148,8 @@ def service_problem(outcome: ServiceResult) -> str:
     """Why `new` or `add` did not end with exit 0, for stderr."""
     result = outcome.result
     if result.status is Status.FAILED:
-        return f"{outcome.dest}: nothing written: {result.error}"
+        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+        return f"{outcome.dest}: nothing written: {error}"
     if result.status is Status.REFUSED:
         listed = "\n".join(f"  {r.path}: {r.reason}" for r in result.refusals)
         return f"{outcome.dest}: not renamed; use --force to overwrite:\n{listed}"

@@ -97,7 +97,8 @@ def _details(result: ApplyResult) -> list[str]:
     name = _show(result.root)
     out: list[str] = []
     if result.status is Status.FAILED:
-        out.append(f"{name}: failed, nothing changed: {result.error}")
+        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+        out.append(f"{name}: failed, nothing changed: {error}")
     for refusal in result.refusals:
         out.append(
             f"{name}/{refusal.path}: {refusal.reason}; not updated (use --force to overwrite)"
