@@ -12,13 +12,16 @@ from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
 from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
-from scaffold.sync.atomic import FaultHook, recover
+from scaffold.sync.atomic import FaultHook
+from scaffold.sync.owner import service_lock
+from scaffold.sync.paths import lexists
+from scaffold.sync.recovery import recover
 from scaffold.targets import go_modules, rust_crates
-from scaffold.targets.registry import render_target
-from scaffold.update import RenderContext, update_one
+from scaffold.targets.registry import TARGETS, render_target
+from scaffold.update import RenderContext, update_locked
 
 LANGUAGES = ("go", "rust")
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class ServiceResult:
 
 
 def check_service_name(name: str) -> str:
-    if not _SERVICE_NAME.match(name):
+    if not isinstance(name, str) or not _SERVICE_NAME.fullmatch(name):
         raise UsageError(
             f"service name {name!r} is not valid: start with a lower-case letter, then lower-case "
             "letters, digits and '-', at most 63 characters (e.g. payments-api)"
@@ -72,7 +75,7 @@ def _service_from_module(module: str) -> str:
     last = elements[-1]
     if len(elements) > 1 and re.fullmatch(r"v[0-9]+", last):
         last = elements[-2]
-    last = re.sub(r"\.v[0-9]+$", "", last) if module.startswith("gopkg.in/") else last
+    last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
     return re.sub(r"[._~]+", "-", last.lower()).strip("-")
 
 
@@ -164,7 +167,7 @@ def new_service(
     """Render a runnable service `name` in `lang` into `dest` (created if missing)."""
     check_service_name(name)
     check_language(lang)
-    if dest.exists() and not dest.is_dir():
+    if lexists(dest) and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder")
     module = go_modules.check_module_path(module_path) if module_path else name
     opts = RenderOptions(
@@ -174,9 +177,14 @@ def new_service(
         module_path=module if lang == "go" else "",
         crate_name=name if lang == "rust" else "",
     )
-    return _render_and_write(
-        conventions=conventions, dest=dest, opts=opts, force=force, dry_run=dry_run
-    )
+    if dry_run and not lexists(dest):  # nothing to lock, nothing to create
+        return _render_and_write(
+            conventions=conventions, dest=dest, opts=opts, force=force, dry_run=True
+        )
+    with service_lock(dest):
+        return _render_and_write(
+            conventions=conventions, dest=dest, opts=opts, force=force, dry_run=dry_run
+        )
 
 
 def add_service(
@@ -199,8 +207,31 @@ def add_service(
     check_language(lang)
     if not dest.is_dir():
         raise UsageError(f"{dest} is not a folder")
+    with service_lock(dest):
+        return _add_locked(
+            lang=lang,
+            dest=dest,
+            conventions=conventions,
+            name=name,
+            force=force,
+            dry_run=dry_run,
+            hook=hook,
+        )
+
+
+def _add_locked(
+    *,
+    lang: str,
+    dest: Path,
+    conventions: Located,
+    name: str,
+    force: bool,
+    dry_run: bool,
+    hook: FaultHook | None,
+) -> ServiceResult:
+    """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
-    if (dest / LOCK_NAME).is_file():
+    if lexists(dest / LOCK_NAME):
         if not name:
             raise UsageError(
                 f"{dest} is already a scaffold service ({LOCK_NAME} exists); run "
@@ -234,9 +265,9 @@ def rename_service(
     """Give the service at `dest` a new service name: render it again with that name and
     apply it through the normal update path (generated files rewritten, user-owned files
     merged, the lock records the new name). The conventions stay those its lock names
-    unless `conventions` was given explicitly."""
+    unless `conventions` was given explicitly. The caller holds the service lock."""
     check_service_name(name)
-    old = read_lock(dest)
+    old = read_lock(dest, TARGETS)
     if old.target != lang:
         raise UsageError(
             f"{dest} is a {old.target} service (its lock says so), not {lang}; "
@@ -245,6 +276,6 @@ def rename_service(
     given = conventions.path if conventions.reason == "given" else None
     ctx = RenderContext(conventions=given)
     opts = replace(old.options, service_name=name)
-    result = update_one(dest, ctx, force=force, dry_run=dry_run, options=opts)
+    result = update_locked(dest, ctx, force=force, dry_run=dry_run, options=opts)
     used = Located(given or old.conventions_file(dest), conventions.reason if given else "found")
     return ServiceResult(used, dest, opts, result, renamed_from=old.options.service_name)

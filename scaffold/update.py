@@ -7,6 +7,7 @@ sync engine (scaffold.sync), which plans and applies it, or compares.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,9 @@ from scaffold import __version__
 from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import ScaffoldError, UsageError
-from scaffold.render import RenderOptions
+from scaffold.render import Rendered, RenderOptions
+from scaffold.render.cache import prepared_target
+from scaffold.resources import templates_root
 from scaffold.sync import (
     ApplyResult,
     CheckReport,
@@ -27,10 +30,18 @@ from scaffold.sync import (
     read_lock,
     update_service,
 )
-from scaffold.sync.atomic import FaultHook, recover
-from scaffold.sync.lock import conventions_digest, relative_conventions_path, templates_digest
+from scaffold.sync.atomic import FaultHook
+from scaffold.sync.lock import (
+    LOCK_NAME,
+    Lock,
+    conventions_digest,
+    relative_conventions_path,
+    templates_digest,
+)
+from scaffold.sync.owner import locked_by_other, service_lock
+from scaffold.sync.recovery import recover
 from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
-from scaffold.targets.registry import render_target
+from scaffold.targets.registry import TARGETS, render_target
 
 # Called after each service: (services done, services in total, the service's root).
 Progress = Callable[[int, int, Path], None]
@@ -57,11 +68,12 @@ class RenderContext:
 
     def rerender(self, root: Path, options: RenderOptions | None = None) -> Rerender:
         """Render the service at `root` again from its lock (with `options`, if given)."""
-        old = read_lock(root)
+        old = read_lock(root, TARGETS)
         conv_file = self.conventions or old.conventions_file(root)
         conv, digest = self.load(conv_file)
         opts = replace(options or old.options, target=old.target)
         rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
+        self.check_entries(root, old, rendered)
         meta = replace(
             old,
             tool_version=__version__,
@@ -73,6 +85,29 @@ class RenderContext:
         )
         return Rerender(old, rendered, meta)
 
+    def check_entries(self, root: Path, old: Lock, rendered: Rendered) -> None:
+        """Refuse a lock naming a file its target's manifest cannot produce (before anything
+        is planned, so before anything is deleted)."""
+        manifest, _env = prepared_target(self.templates_dir or templates_root(), old.target)
+        patterns = [manifest_pattern(entry.path) for entry in manifest.entries]
+        for rel in old.files:
+            if rel not in rendered.files and not any(p.fullmatch(rel) for p in patterns):
+                raise UsageError(
+                    f"{root / LOCK_NAME}: invalid lock: file {rel!r} is nothing the "
+                    f"{old.target} target can produce; restore the lock from version control "
+                    f"(git checkout -- {LOCK_NAME}), the lock is generated, never edit it"
+                )
+
+
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
+
+
+def manifest_pattern(path_template: str) -> re.Pattern[str]:
+    """A manifest path (`internal/{{ go_package }}/doc.go`) as a full-match pattern: each
+    placeholder stands for one path component or part of one."""
+    literals = _PLACEHOLDER.split(path_template)
+    return re.compile("[^/]+".join(re.escape(part) for part in literals))
+
 
 def update_one(
     root: Path,
@@ -82,22 +117,58 @@ def update_one(
     dry_run: bool = False,
     hook: FaultHook | None = None,
     options: RenderOptions | None = None,
+    wait: float = 0.0,
 ) -> ApplyResult:
-    """Render one service again and let the engine apply it; a problem is a FAILED result."""
+    """Render one service again and let the engine apply it; a problem is a FAILED result.
+
+    The service lock is held from planning to apply (a second run stops naming the holder,
+    or waits up to `wait` seconds)."""
     if dry_run and interrupted(root):
         return failed(root, INTERRUPTED)
     try:
-        recover(root)  # an update a crash interrupted is rolled back first
+        with service_lock(root, wait=wait):
+            return update_locked(
+                root, ctx, force=force, dry_run=dry_run, hook=hook, options=options
+            )
+    except (ScaffoldError, OSError) as exc:
+        return failed(root, str(exc))
+
+
+def update_locked(
+    root: Path,
+    ctx: RenderContext,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    hook: FaultHook | None = None,
+    options: RenderOptions | None = None,
+) -> ApplyResult:
+    """`update_one` for a caller that already holds the service lock."""
+    try:
+        recover(root)  # an update a crash interrupted is rolled back (or forward) first
         job = ctx.rerender(root, options)
     except (ScaffoldError, OSError) as exc:
         return failed(root, str(exc))
     return update_service(root, job, force=force, dry_run=dry_run, hook=hook)
 
 
+def recover_services(paths: Sequence[Path], *, wait: float = 0.0) -> list[tuple[Path, str]]:
+    """Take each service's lock, then roll back or forward what a dead process left and
+    remove leftovers; (service, what was done) per service."""
+    done = []
+    for root in find_services(paths):
+        with service_lock(root, wait=wait):
+            done.append((root, recover(root)))
+    return done
+
+
 def check_one(root: Path, ctx: RenderContext) -> CheckResult:
     """Render one service again in memory and let the engine compare; writes nothing."""
     if interrupted(root):
         return check_interrupted(root)
+    holder = locked_by_other(root)
+    if holder:
+        return CheckResult(root=root, error=f"another scaffold ({holder}) is changing it now")
     try:
         job = ctx.rerender(root)
     except (ScaffoldError, OSError) as exc:
@@ -114,13 +185,14 @@ def update_services(
     templates_dir: Path | None = None,
     progress: Progress | None = None,
     hook: FaultHook | None = None,
+    wait: float = 0.0,
 ) -> UpdateReport:
     """Update every service under `paths`; each one all or nothing, independently."""
     services = find_services(paths)
     ctx = _context(conventions, templates_dir)
     results = []
     for index, root in enumerate(services, start=1):
-        results.append(update_one(root, ctx, force=force, dry_run=dry_run, hook=hook))
+        results.append(update_one(root, ctx, force=force, dry_run=dry_run, hook=hook, wait=wait))
         if progress is not None:
             progress(index, len(services), root)
     return UpdateReport(tuple(results))

@@ -80,7 +80,7 @@ def schema(
 
 
 def init(
-    directory: Annotated[Path, typer.Option("--dir", help="Where to write it.")] = Path("."),
+    directory: Annotated[str, typer.Option("--dir", help="Where to write it.")] = ".",
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Ask nothing; use defaults.")
     ] = False,
@@ -104,6 +104,7 @@ def init(
       scaffold init
       scaffold init --defaults --org Acme --environments dev,prod
     """
+    folder = ui.folder_arg(directory, "--dir")
     base = StarterAnswers()
     ask = not defaults and ui.interactive()
     if ask:
@@ -125,7 +126,7 @@ def init(
         protocol=protocol or base.protocol,
         endpoint=endpoint or base.endpoint,
     )
-    for path in write_starter(directory, answers, force=force):
+    for path in write_starter(folder, answers, force=force):
         ui.info(f"wrote {path}")
     ui.info("next: edit it, then `scaffold validate` and `scaffold new NAME --lang go`")
 
@@ -147,7 +148,8 @@ def service_problem(outcome: ServiceResult) -> str:
     """Why `new` or `add` did not end with exit 0, for stderr."""
     result = outcome.result
     if result.status is Status.FAILED:
-        return f"{outcome.dest}: nothing written: {result.error}"
+        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+        return f"{outcome.dest}: nothing written: {error}"
     if result.status is Status.REFUSED:
         listed = "\n".join(f"  {r.path}: {r.reason}" for r in result.refusals)
         return f"{outcome.dest}: not renamed; use --force to overwrite:\n{listed}"
@@ -185,7 +187,7 @@ def new(
     name: Annotated[str | None, typer.Argument(help="Service name, e.g. payments.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
     directory: Annotated[
-        Path | None, typer.Option("--dir", help="Where to create it. Default: ./NAME.")
+        str | None, typer.Option("--dir", help="Where to create it. Default: ./NAME.")
     ] = None,
     module: Annotated[
         str, typer.Option("--module", help="Go module path. Default: the service name.")
@@ -208,7 +210,7 @@ def new(
     outcome = new_service(
         name=name,
         lang=lang,
-        dest=directory or Path(name),
+        dest=Path(name) if directory is None else ui.folder_arg(directory, "--dir"),
         conventions=located,
         module_path=module,
         force=force,
@@ -219,9 +221,7 @@ def new(
 
 def add(
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
-    directory: Annotated[Path, typer.Option("--dir", help="The existing module or crate.")] = Path(
-        "."
-    ),
+    directory: Annotated[str, typer.Option("--dir", help="The existing module or crate.")] = ".",
     name: Annotated[
         str,
         typer.Option(
@@ -247,10 +247,11 @@ def add(
       scaffold add --lang go --name orders-api
     """
     lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
-    located = locate(conventions, start=directory)
+    dest = ui.folder_arg(directory, "--dir")
+    located = locate(conventions, start=dest)
     ui.info(f"conventions: {located.describe()}")
     outcome = add_service(
-        lang=lang, dest=directory, conventions=located, name=name, force=force, dry_run=dry_run
+        lang=lang, dest=dest, conventions=located, name=name, force=force, dry_run=dry_run
     )
     return _report(outcome, as_json, "added")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Any
 
@@ -28,6 +30,7 @@ Examples:
   scaffold update services/                     every service follows the conventions
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
   scaffold verify traces.json --fail-on violation   check exported telemetry
+  scaffold recover services/                    undo what a killed update left behind
   scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
@@ -74,6 +77,7 @@ COMMANDS = (
     (sync.update, "Follow the conventions: scaffold update [PATH...]"),
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
     (verify.verify, "Check telemetry: scaffold verify FILE... | --listen 127.0.0.1:4318"),
+    (sync.recover, "Undo a killed update: scaffold recover [PATH...]"),
 )
 for command, short in COMMANDS:
     app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)
@@ -135,18 +139,12 @@ def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
     return None
 
 
-def os_error_message(exc: OSError) -> str:
-    """`PATH: reason` for an operating-system error, with what to check."""
-    where = exc.filename if isinstance(exc.filename, str | bytes) else ""
-    reason = exc.strerror or str(exc)
-    text = f"{where!s}: {reason}" if where else reason
-    return f"{text} (check the path and its permissions)"
-
-
 def _error(message: str, code: int, as_json: bool, extra: dict[str, Any] | None = None) -> int:
     if as_json:
-        ui.emit_json({"ok": False, "error": message, "exit_code": code, **(extra or {})})
-    ui.error(message)
+        with contextlib.suppress(OSError):
+            ui.emit_json({"ok": False, "error": message, "exit_code": code, **(extra or {})})
+    with contextlib.suppress(OSError):
+        ui.error(message)
     return code
 
 
@@ -162,37 +160,70 @@ def _finish(outcome: object, as_json: bool) -> int:
     return code
 
 
+def _unexpected(exc: Exception, as_json: bool) -> int:
+    """Anything no command raised on purpose: exit 2 with one line, never a traceback."""
+    if isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, OSError):
+        text = f"cannot read the input or write the output: {exc.strerror or exc}"
+    elif isinstance(exc, UnicodeError):
+        text = f"not UTF-8 text: {exc}"
+    elif isinstance(exc, RecursionError | MemoryError):
+        text = f"input too large or too deeply nested ({type(exc).__name__})"
+    else:
+        text = f"internal error ({type(exc).__name__}: {exc}); please report it"
+    return _error(text, 2, as_json)
+
+
+def _usage(exc: Exception, as_json: bool) -> int | None:
+    """Command-line parsing errors carry their own exit code (2) and show themselves."""
+    show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+    if not callable(show) or not isinstance(code, int):
+        return None
+    if not as_json:
+        show()
+        return code
+    describe = getattr(exc, "format_message", None)
+    text = describe() if callable(describe) else str(exc)
+    return _error(str(text), code, as_json)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; every result and error scaffold raises ends
     here, and with --json every one of them prints a JSON object on stdout."""
     args = sys.argv[1:] if argv is None else list(argv)
     as_json = "--json" in args
     try:
-        outcome = app(args=args, standalone_mode=False, prog_name="scaffold")
-    except ScaffoldError as exc:
-        return _error(exc.message, exit_code(exc), as_json, exc.details())
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        return _error("aborted", 130, as_json)
-    except OSError as exc:
-        # A folder that is a file, a full disk, a read-only tree, a deleted working folder:
-        # the environment or the arguments, never a crash to report as drift.
-        return _error(os_error_message(exc), 2, as_json)
+        os.getcwd()
+    except OSError:
+        msg = "the current folder no longer exists (deleted?); cd into a folder and run again"
+        return _error(msg, 2, as_json)
+    try:
+        try:
+            outcome = app(args=args, standalone_mode=False, prog_name="scaffold")
+        except ScaffoldError as exc:
+            return _error(exc.message, exit_code(exc), as_json, exc.details())
+        except typer.Exit as exc:
+            return int(exc.exit_code)
+        except (typer.Abort, KeyboardInterrupt):
+            return _error("aborted", 130, as_json)
+        return _finish(outcome, as_json)
     except Exception as exc:
-        # Command-line parsing errors (bad options, missing arguments) carry their own
-        # exit code (2 for usage) and show themselves. Anything else is a bug: re-raise.
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if not callable(show) or not isinstance(code, int):
-            raise
-        if not as_json:
-            show()
-            return code
-        describe = getattr(exc, "format_message", None)
-        text = describe() if callable(describe) else str(exc)
-        return _error(str(text), code, as_json)
-    return _finish(outcome, as_json)
+        code = _usage(exc, as_json)
+        return code if code is not None else _unexpected(exc, as_json)
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        # stdout cannot take what was printed (a full disk, /dev/full, a closed pipe):
+        # say so once, and keep the interpreter from failing again at exit.
+        with contextlib.suppress(OSError):
+            sys.stderr.write("error: cannot write to standard output\n")
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        code = 2 if code in (0, 1) else code
+    sys.exit(code)

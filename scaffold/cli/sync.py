@@ -12,10 +12,11 @@ import typer
 
 from scaffold.cli import ui
 from scaffold.sync import ApplyResult, CheckReport, Status, UpdateReport
-from scaffold.update import Progress, check_services, update_services
+from scaffold.sync.owner import MAX_WAIT_S
+from scaffold.update import Progress, check_services, recover_services, update_services
 
 PathsArg = Annotated[
-    list[Path] | None,
+    list[str] | None,
     typer.Argument(help="Services, or folders holding them (a monorepo). Default: here."),
 ]
 ConventionsOpt = Annotated[
@@ -29,6 +30,16 @@ ConventionsOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        max=MAX_WAIT_S,
+        help="When another scaffold is changing a service, wait up to SECONDS for it "
+        "(default: stop at once with exit 2, naming it).",
+    ),
+]
 
 _BAR_WIDTH = 24
 
@@ -86,7 +97,8 @@ def _details(result: ApplyResult) -> list[str]:
     name = _show(result.root)
     out: list[str] = []
     if result.status is Status.FAILED:
-        out.append(f"{name}: failed, nothing written: {result.error}")
+        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+        out.append(f"{name}: failed, nothing changed: {error}")
     for refusal in result.refusals:
         out.append(
             f"{name}/{refusal.path}: {refusal.reason}; not updated (use --force to overwrite)"
@@ -96,8 +108,8 @@ def _details(result: ApplyResult) -> list[str]:
     return out
 
 
-def _paths(paths: list[Path] | None) -> list[Path]:
-    return list(paths) if paths else [Path(".")]
+def _paths(paths: list[str] | None) -> list[Path]:
+    return [ui.folder_arg(p, "PATH") for p in paths] if paths else [Path(".")]
 
 
 def update(
@@ -110,6 +122,7 @@ def update(
         bool, typer.Option("--force", help="Overwrite hand edits in generated files.")
     ] = False,
     as_json: JsonOpt = False,
+    wait: WaitOpt = 0.0,
 ) -> UpdateReport:
     """Re-render every service under PATHS from its conventions, keeping hand-written code.
 
@@ -129,6 +142,7 @@ def update(
         force=force,
         dry_run=dry_run,
         progress=_progress(not as_json),
+        wait=wait,
     )
     if not as_json:
         _print_update(report)
@@ -205,3 +219,25 @@ def check_problem(report: CheckReport) -> str:
             f"{files} file(s) out of sync in {len(stale)} service(s); run `scaffold update`"
         )
     return "; ".join(parts)
+
+
+def recover(paths: PathsArg = None, wait: WaitOpt = 0.0, as_json: JsonOpt = False) -> None:
+    """Undo (or finish) what a killed or crashed scaffold left in each service under PATHS.
+
+    Takes each service's lock (a lock left by a dead process, or written on another
+    machine, is taken over), plays an interrupted update's journal back (or forward when
+    it had reached its commit point), and removes leftover temporary and backup files.
+    Safe to run at any time: on a clean service it changes nothing.
+
+    Examples:
+      scaffold recover
+      scaffold recover services/ --wait 30
+    """
+    done = recover_services(_paths(paths), wait=wait)
+    if as_json:
+        ui.emit_json(
+            {"exit_code": 0, "services": [{"root": str(r), "recovered": d} for r, d in done]}
+        )
+        return
+    for root, what in done:
+        ui.say(f"{_show(root)}: {what or 'nothing to recover'}")

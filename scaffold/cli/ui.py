@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,7 +20,19 @@ def colour_on(stream: Any = None) -> bool:
 
 
 def interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("CI") is None
+    streams = (sys.stdin, sys.stdout)
+    if any(s is None or s.closed for s in streams):
+        return False  # a closed standard input or output: nobody to ask
+    return all(s.isatty() for s in streams) and os.environ.get("CI") is None
+
+
+def folder_arg(raw: str, flag: str) -> Path:
+    """A folder given on the command line, refused when empty or holding control bytes
+    (an empty string would otherwise mean the current folder)."""
+    if raw == "" or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        shown = repr(raw)
+        raise UsageError(f"{flag} {shown}: give a folder name (e.g. {flag} services/payments)")
+    return Path(raw)
 
 
 def info(text: str) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.sync.find import find_services
-from scaffold.sync.lock import read_lock
+from scaffold.sync.lockread import read_lock
+from scaffold.targets.registry import TARGETS
 from scaffold.update import RenderContext, check_one
 
 _CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
@@ -109,7 +110,7 @@ def scan_services(
         for root in roots:
             rel = root.relative_to(base).as_posix() if root != base else "."
             try:
-                lock = read_lock(root)
+                lock = read_lock(root, TARGETS)
             except ScaffoldError as exc:
                 entries.append(ServiceEntry(root.name, rel, "?", "", "", False, str(exc)))
                 continue

@@ -16,7 +16,8 @@ The library never prints: results are data (scaffold.sync.results).
 
 from scaffold.sync.create import create_service
 from scaffold.sync.find import find_services
-from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, conventions_digest, read_lock
+from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, conventions_digest
+from scaffold.sync.lockread import read_lock
 from scaffold.sync.results import (
     Action,
     ApplyResult,

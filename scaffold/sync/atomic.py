@@ -1,18 +1,22 @@
 """Apply one service's changes all together or not at all, even across a crash.
 
-1. A journal (`.scaffold/journal.json`) names every target, whether it existed, and the
-   folders about to be created.
+1. A journal (`.scaffold/journal.json`) names every target, whether it existed, the hash
+   of what is about to be written, and the folders about to be created.
 2. Every new content is written to a temporary file next to its target.
 3. The targets are replaced one by one (`os.replace`), each previous file kept as a
    hard-linked backup next to it; deleted files are renamed to their backup.
-4. Removing the journal is the commit point; the backups are removed after it.
+4. The journal is rewritten in state `committed` (the commit point); then the backups
+   are removed, and the journal last.
 
 If anything fails before the commit point (a full disk, a permission, an interrupt), the
 journal is played back: every replaced file is put back from its backup, every created
 file, temporary file and folder removed, and the error raised again. If the process dies
-instead, the journal is still there and `recover()` (called before each service's next
-`update`, `new` or `add`) plays it back the same way. Either way the tree and the lock are
-byte for byte as they were.
+instead, the journal is still there and `recover()` (scaffold.sync.recovery, called holding
+the service lock before each service's next command) rolls it back, or forward when it had
+reached the commit point. Either way the tree is wholly old or wholly new.
+
+Every path is checked inside the service without following symlinks (scaffold.sync.paths)
+before anything is written, and again right before each step.
 
 `hook(stage, path)` is called before each step ("stage" writes a temporary file,
 "commit" replaces or deletes a target); tests use it to inject faults.
@@ -21,21 +25,27 @@ byte for byte as they were.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import Busy
-from scaffold.sync.lock import STATE_DIR
+from scaffold.sync.owner import held
+from scaffold.sync.paths import create_nofollow, inside, lexists
+from scaffold.sync.recovery import JOURNAL, finish, play_back, recover, remove_folders, sibling
 
 FaultHook = Callable[[str, str], None]
-JOURNAL = f"{STATE_DIR}/journal.json"
+
+__all__ = ["JOURNAL", "Delete", "FaultHook", "Op", "Write", "apply_ops", "recover"]
 
 
 @dataclass(frozen=True)
@@ -52,34 +62,30 @@ class Delete:
 Op = Write | Delete
 
 
-def _sibling(target: Path, token: str, kind: str) -> Path:
-    return target.with_name(f".{target.name}.{token}.scaffold-{kind}")
-
-
-def _exists(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
-
-
 def _missing_parents(root: Path, rels: Sequence[str]) -> list[str]:
     """Folders (relative, shallowest first) that writing `rels` under `root` creates."""
     missing: set[Path] = set()
     for rel in rels:
         parent = (root / rel).parent
-        while not parent.exists():
+        while not lexists(parent):
             missing.add(parent)
             parent = parent.parent
     return [os.path.relpath(p, root) for p in sorted(missing, key=lambda p: (len(p.parts), str(p)))]
 
 
-def _write_journal(root: Path, data: dict[str, Any]) -> None:
-    """Write the journal whole, and only if no other one is there (one update at a time)."""
+def _put_journal(root: Path, data: dict[str, Any], *, replace: bool) -> None:
+    """Write the journal whole; a first one only if no other one is there."""
     path = root / JOURNAL
-    temp = path.with_name(f".journal.{data['token']}.scaffold-tmp")
+    temp = sibling(path, str(data["token"]), "tmp")
     try:
-        with open(temp, "xb") as handle:
+        fd = create_nofollow(temp)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(json.dumps(data, indent=1).encode())
             handle.flush()
             os.fsync(handle.fileno())
+        if replace:
+            os.replace(temp, path)
+            return
         try:
             os.link(temp, path)
         except FileExistsError as exc:
@@ -89,148 +95,124 @@ def _write_journal(root: Path, data: dict[str, Any]) -> None:
             temp.unlink()
 
 
-def _owner_alive(data: dict[str, Any]) -> bool:
-    if data.get("host") != socket.gethostname():
-        return True  # cannot tell: treat as alive
-    pid = data.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _play_back(root: Path, data: dict[str, Any]) -> None:
-    """Undo a transaction described by its journal; each step is safe to repeat."""
-    token = str(data["token"])
-    for entry in reversed(data["ops"]):
-        target = root / entry["path"]
-        backup = _sibling(target, token, "bak")
-        with contextlib.suppress(OSError):
-            if _exists(backup):
-                if _exists(target) and os.path.samefile(backup, target):
-                    backup.unlink()  # not replaced yet: rename() of a hard link is a no-op
-                else:
-                    os.replace(backup, target)
-            elif not entry["existed"] and _exists(target):
-                target.unlink()
-        with contextlib.suppress(OSError):
-            _sibling(target, token, "tmp").unlink()
-    with contextlib.suppress(OSError):
-        (root / JOURNAL).unlink()
-    _remove_folders(root, data["created_dirs"])
-
-
-def _folder(root: Path, rel: str) -> Path:
-    return Path(os.path.normpath(root / rel))
-
-
-def _remove_folders(root: Path, rels: Sequence[str]) -> None:
-    for rel in reversed(rels):
-        with contextlib.suppress(OSError):
-            _folder(root, rel).rmdir()
-
-
-def recover(root: Path) -> bool:
-    """Roll back an update a crash interrupted at `root`; True if there was one."""
-    path = root / JOURNAL
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError):
-        # The journal is written whole to a temporary file, then linked into place: a
-        # torn journal means the transaction never started changing files.
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return True
-    if _owner_alive(data):
-        raise Busy(
-            f"{root}: another scaffold (pid {data.get('pid')} on {data.get('host')}) is "
-            "changing this service; run again when it has finished"
-        )
-    _play_back(root, data)
-    return True
-
-
 def _stage(root: Path, token: str, op: Write) -> None:
-    target = root / op.path
-    temp = _sibling(target, token, "tmp")
-    with open(temp, "xb") as handle:
+    target = inside(root, op.path)
+    temp = sibling(target, token, "tmp")
+    with os.fdopen(create_nofollow(temp), "wb") as handle:
         handle.write(op.content)
         handle.flush()
         os.fsync(handle.fileno())
-    if target.is_file():
-        shutil.copymode(target, temp)
+    with contextlib.suppress(FileNotFoundError):
+        info = os.lstat(target)
+        if stat.S_ISREG(info.st_mode):
+            os.chmod(temp, stat.S_IMODE(info.st_mode))
 
 
 def _commit(root: Path, token: str, op: Op) -> None:
-    target = root / op.path
-    backup = _sibling(target, token, "bak")
+    target = inside(root, op.path)
+    backup = sibling(target, token, "bak")
     if isinstance(op, Write):
-        if _exists(target):
+        if lexists(target):
             try:
-                os.link(target, backup)
+                os.link(target, backup, follow_symlinks=False)
             except OSError:
-                shutil.copy2(target, backup)
-        os.replace(_sibling(target, token, "tmp"), target)
-    elif _exists(target):
+                shutil.copy2(target, backup, follow_symlinks=False)
+        os.replace(sibling(target, token, "tmp"), target)
+    elif lexists(target):
         os.replace(target, backup)
 
 
-def _finish(root: Path, token: str, ops: Sequence[Op]) -> None:
-    for op in ops:
+def _make_root(root: Path) -> list[Path]:
+    """Create `root` and its missing parents (a first render); the folders created."""
+    missing = []
+    folder = root
+    while not lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return missing
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    for folder in folders:  # deepest first
         with contextlib.suppress(OSError):
-            _sibling(root / op.path, token, "bak").unlink()
+            folder.rmdir()
+
+
+def _journal(root: Path, ops: Sequence[Op]) -> dict[str, Any]:
+    writes = [op.path for op in ops if isinstance(op, Write)]
+    return {
+        "token": secrets.token_hex(4),
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "state": "applying",
+        "ops": [
+            {
+                "path": op.path,
+                "existed": lexists(root / op.path),
+                "sha256": (
+                    hashlib.sha256(op.content).hexdigest() if isinstance(op, Write) else None
+                ),
+            }
+            for op in ops
+        ],
+        "created_dirs": _missing_parents(root, [JOURNAL, *writes]),
+    }
+
+
+def _run(root: Path, ops: Sequence[Op], data: dict[str, Any], hook: FaultHook | None) -> None:
+    """Stage every write, then replace or delete each target (before the commit point)."""
+    token = str(data["token"])
+    for rel in data["created_dirs"]:
+        if not lexists(root / rel):
+            inside(root, rel).mkdir()
     for op in ops:
-        if isinstance(op, Delete):
-            parent = (root / op.path).parent
-            while parent != root and root in parent.parents:
-                try:
-                    parent.rmdir()
-                except OSError:
-                    break
-                parent = parent.parent
+        if isinstance(op, Write):
+            if hook is not None:
+                hook("stage", op.path)
+            _stage(root, token, op)
+    for op in ops:
+        if hook is not None:
+            hook("commit", op.path)
+        _commit(root, token, op)
 
 
 def apply_ops(root: Path, ops: Sequence[Op], *, hook: FaultHook | None = None) -> None:
     """Write and delete as `ops` say, in that order, all or nothing (see the module doc).
 
-    Put the lock last: it is then replaced only after every file it describes.
+    Put the lock last: it is then replaced only after every file it describes. Runs
+    holding the service lock of `root` (scaffold.sync.owner; taken here unless the caller
+    holds it), and first recovers whatever a dead process left.
     """
-    recover(root)
-    token = secrets.token_hex(4)
-    writes = [op for op in ops if isinstance(op, Write)]
-    data: dict[str, Any] = {
-        "token": token,
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "ops": [{"path": op.path, "existed": _exists(root / op.path)} for op in ops],
-        "created_dirs": _missing_parents(root, [JOURNAL, *(op.path for op in writes)]),
-    }
-    journal_written = False
+    with held(root):
+        _apply_locked(root, ops, hook)
+
+
+def _apply_locked(root: Path, ops: Sequence[Op], hook: FaultHook | None) -> None:
+    recover(root, sweep=False)
+    for op in ops:
+        inside(root, op.path)  # a symlink anywhere on the way: refused, nothing written
+    above = _make_root(root)
+    data = _journal(root, ops)
+    journal_dirs = _missing_parents(root, [JOURNAL])
     try:
-        for rel in data["created_dirs"]:
-            _folder(root, rel).mkdir()
-        _write_journal(root, data)
-        journal_written = True
-        for write in writes:
-            if hook is not None:
-                hook("stage", write.path)
-            _stage(root, token, write)
-        for op in ops:
-            if hook is not None:
-                hook("commit", op.path)
-            _commit(root, token, op)
-        (root / JOURNAL).unlink()  # the commit point
+        for rel in journal_dirs:
+            (root / rel).mkdir()
+        _put_journal(root, data, replace=False)
     except BaseException:
-        if journal_written:
-            _play_back(root, data)
-        else:
-            _remove_folders(root, data["created_dirs"])
+        remove_folders(root, journal_dirs)
+        _remove_empty(above)
         raise
-    _finish(root, token, ops)
+    try:
+        _run(root, ops, data, hook)
+        _put_journal(root, {**data, "state": "committed"}, replace=True)  # the commit point
+    except BaseException:
+        play_back(root, data)
+        _remove_empty(above)
+        raise
+    deleted = [op.path for op in ops if isinstance(op, Delete)]
+    finish(root, str(data["token"]), [op.path for op in ops], deleted)
+    with contextlib.suppress(OSError):
+        (root / JOURNAL).unlink()

@@ -9,6 +9,7 @@ from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
 from scaffold.sync.atomic import FaultHook, Write, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, new_lock
+from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.plan import LockFactory, Plan, plan_sync
 from scaffold.sync.results import ApplyResult, Status, unified_diff
 
@@ -16,7 +17,7 @@ from scaffold.sync.results import ApplyResult, Status, unified_diff
 def _first_plan(dest: Path, rendered: Rendered, make_lock: LockFactory, *, force: bool) -> Plan:
     """The plan of a first render into `dest`, or UsageError when something is in the way."""
     recover(dest)  # a first render a crash interrupted is rolled back first
-    if (dest / LOCK_NAME).exists():
+    if lexists(dest / LOCK_NAME):
         raise UsageError(
             f"{dest} is already a scaffold service ({LOCK_NAME} exists); "
             "run `scaffold update` to follow the conventions"
@@ -75,7 +76,7 @@ def create_service(
     diff = ""
     if dry_run:
         diff = plan.diff() + "".join(
-            unified_diff(w.path, _current(dest / w.path), w.content) for w in extra
+            unified_diff(w.path, _current(dest, w.path), w.content) for w in extra
         )
     result = ApplyResult(
         root=dest,
@@ -89,8 +90,5 @@ def create_service(
     return result
 
 
-def _current(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+def _current(root: Path, rel: str) -> bytes | None:
+    return read_inside(root, rel)

@@ -21,6 +21,8 @@ Rules:
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from scaffold.render import Rendered
 from scaffold.sync.atomic import Delete, Op, Write
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path, sha256_hex
 from scaffold.sync.merge import merge3
+from scaffold.sync.paths import inside, lexists, read_inside
 from scaffold.sync.results import Action, FileChange, Refusal, unified_diff
 
 LockFactory = Callable[[dict[str, LockedFile]], Lock]
@@ -73,13 +76,13 @@ class Plan:
         return "".join(unified_diff(c.path, c.before, c.after) for c in self.changes)
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
+def _read(root: Path, rel: str) -> bytes | None:
+    """A file of the service as it is now, never through a symlink (UsageError); a folder
+    in its place reads as empty (it is then in the way, and refused)."""
+    path = inside(root, rel)
+    if stat.S_ISDIR(os.lstat(path).st_mode if lexists(path) else 0):
         return b""
+    return read_inside(root, rel)
 
 
 @dataclass
@@ -112,7 +115,7 @@ class _Planner:
 
     def generated(self, rel: str, new: bytes, template: str) -> None:
         entry = self.old.files.get(rel) if self.old else None
-        disk = _read(self.root / rel)
+        disk = _read(self.root, rel)
         self.locked[rel] = LockedFile("generated", sha256_hex(new), template)
         if entry is not None and entry.owner == "user":
             self.plan.base_deletes.append(rel)  # no merge base for a generated file
@@ -137,8 +140,8 @@ class _Planner:
     def user(self, rel: str, new: bytes, template: str) -> None:
         entry = self.old.files.get(rel) if self.old else None
         tracked = entry is not None and entry.owner == "user"
-        disk = _read(self.root / rel)
-        base = _read(self.root / base_path(rel)) if tracked else None
+        disk = _read(self.root, rel)
+        base = _read(self.root, base_path(rel)) if tracked else None
         if (
             entry is not None
             and not tracked
@@ -172,7 +175,7 @@ class _Planner:
         self.change(rel, "user", action, disk, merged.content, self.cause, merged.conflicts)
 
     def gone(self, rel: str, entry: LockedFile) -> None:
-        disk = _read(self.root / rel)
+        disk = _read(self.root, rel)
         if entry.owner == "user":
             self.plan.base_deletes.append(rel)
             if disk is not None:
@@ -200,7 +203,7 @@ def plan_sync(
     force: bool,
 ) -> Plan:
     """Plan bringing the service at `root` to `rendered` (see the module doc)."""
-    plan = Plan(root=root, lock_before=_read(root / LOCK_NAME))
+    plan = Plan(root=root, lock_before=_read(root, LOCK_NAME))
     planner = _Planner(root=root, old=old, cause=cause, force=force, plan=plan)
     for rel in sorted(rendered.files):
         file = rendered.files[rel]

@@ -14,12 +14,13 @@ from scaffold.errors import ScaffoldError
 from scaffold.render import Rendered
 from scaffold.sync.atomic import JOURNAL, FaultHook, apply_ops
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path
+from scaffold.sync.paths import lexists
 from scaffold.sync.plan import Plan, describe_cause, plan_sync
 from scaffold.sync.results import Action, ApplyResult, CheckResult, Drift, Status
 
 INTERRUPTED = (
-    "an update is running or was interrupted here; `scaffold update` rolls back an "
-    "interrupted one"
+    "an update is running or was interrupted here; `scaffold recover` (or the next "
+    "`scaffold update`) rolls an interrupted one back or forward"
 )
 
 
@@ -38,7 +39,7 @@ class Rerender:
 
 def interrupted(root: Path) -> bool:
     """True while a journal is there: an update runs, or one was killed half way."""
-    return (root / JOURNAL).exists()
+    return lexists(root / JOURNAL)
 
 
 def failed(root: Path, error: str) -> ApplyResult:
@@ -90,7 +91,7 @@ def update_service(
     try:
         apply_ops(root, plan.ops(), hook=hook)
     except (OSError, ScaffoldError) as exc:
-        return failed(root, f"nothing written: {exc}")
+        return failed(root, str(exc))
     status = (
         Status.CONFLICTS if any(c.action is Action.CONFLICT for c in changes) else Status.UPDATED
     )

@@ -178,8 +178,8 @@ def test_a_killed_update_is_rolled_back_by_the_next_one(
     import subprocess
     import sys
 
-    from scaffold.sync.atomic import JOURNAL, recover
-    from scaffold.update import check_services
+    from scaffold.sync.atomic import JOURNAL
+    from scaffold.update import check_services, recover_services
 
     from .conftest import FIXTURES, new_service
 
@@ -204,9 +204,11 @@ def test_a_killed_update_is_rolled_back_by_the_next_one(
     [checked] = check_services([service], templates_dir=TEMPLATES).services
     assert [d.path for d in checked.drift] == [JOURNAL]
 
-    assert recover(service)  # ...and the journal puts it back byte for byte
+    # ...and the journal puts it back byte for byte (the dead process's lock file goes too)
+    [(_, done)] = recover_services([service])
+    assert "rolled back" in done
     assert snapshot(service) == before
-    assert not recover(service)
+    assert recover_services([service]) == [(service, "")]
 
     [result] = update_services([service], templates_dir=TEMPLATES).services
     assert result.status is Status.UPDATED
@@ -268,6 +270,16 @@ def test_apply_ops_is_all_or_nothing(case: tuple[dict[str, bytes], list[Any], in
         assert snapshot(root) == expected
 
 
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from scaffold.sync.owner import service_lock
+with service_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
 def test_a_running_update_is_never_rolled_back_by_another(service: Path, conventions: Path) -> None:
     import json
     import socket
@@ -277,20 +289,28 @@ def test_a_running_update_is_never_rolled_back_by_another(service: Path, convent
     from scaffold.sync.atomic import JOURNAL
 
     before = prepare(service, conventions)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(service)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
+        assert other.stdout is not None and other.stdout.readline() == b"held\n"
         journal = {
             "token": "0badc0de",
             "pid": other.pid,
             "host": socket.gethostname(),
-            "ops": [{"path": "config/sampling.yaml", "existed": True}],
+            "started": "2026-01-01T00:00:00+00:00",
+            "state": "applying",
+            "ops": [{"path": "config/sampling.yaml", "existed": True, "sha256": None}],
             "created_dirs": [],
         }
         (service / JOURNAL).write_text(json.dumps(journal))
+        held = snapshot(service)
         [result] = update_services([service], templates_dir=TEMPLATES).services
         assert result.status is Status.FAILED
-        assert f"another scaffold (pid {other.pid}" in result.error
-        assert snapshot(service) == {**before, JOURNAL: (service / JOURNAL).read_bytes()}
+        assert f"another scaffold (pid {other.pid} on {socket.gethostname()}" in result.error
+        assert snapshot(service) == held
     finally:
         other.kill()
         other.wait(timeout=30)
@@ -298,3 +318,5 @@ def test_a_running_update_is_never_rolled_back_by_another(service: Path, convent
     [result] = update_services([service], templates_dir=TEMPLATES).services
     assert result.status is Status.UPDATED
     assert not (service / JOURNAL).exists()
+    assert not (service / ".scaffold" / "run.lock").exists()
+    assert snapshot(service) != before
