@@ -7,7 +7,7 @@ import sys
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, docs, sync, ui
+from scaffold.cli import core, docs, pipeline, sync, ui
 from scaffold.errors import ScaffoldError
 
 HELP = """\
@@ -24,6 +24,9 @@ Examples:
   scaffold add --lang go                        instrument an existing Go module
   scaffold update services/                     every service follows the conventions
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
+  scaffold collector --topology single          collector config and builder manifest
+  scaffold alerts                               Prometheus rules and promtool tests
+  scaffold dashboards                           Grafana dashboards
   scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
@@ -69,6 +72,9 @@ COMMANDS = (
     (core.add, "Instrument a module/crate: scaffold add --lang go"),
     (sync.update, "Follow the conventions: scaffold update [PATH...]"),
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
+    (pipeline.collector, "Collector configs: scaffold collector --topology single"),
+    (pipeline.alerts, "Prometheus rules and tests: scaffold alerts --out DIR"),
+    (pipeline.dashboards, "Grafana dashboards: scaffold dashboards --out DIR"),
 )
 for command, short in COMMANDS:
     app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)
