@@ -234,3 +234,12 @@ def test_cli_bad_input_is_exit_2_naming_the_fix(
     result = cli("collector", "--gateway", "not a host", "--out", str(tmp_path / "c"))
     assert result.code == 2 and "host:port" in result.err
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_builder_manifest_names_are_safe_for_generated_go_source() -> None:
+    """The builder writes dist name and description into Go source without escaping."""
+    manifest = yaml.safe_load(
+        render_pipeline("collector", HOSTILE).files["builder-config.yaml"].content
+    )
+    for key in ("name", "description", "output_path"):
+        assert re.fullmatch(r"[A-Za-z0-9 ./_-]+", manifest["dist"][key]), manifest["dist"][key]
