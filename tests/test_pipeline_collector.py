@@ -205,6 +205,7 @@ def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
     email = values["app.user.email"]  # pii: hashed with the collector's SHA3-256
     assert email == hashlib.sha3_256(b"jane@example.com").hexdigest()
     assert resource["service.namespace"] == {"stringValue": "acme"}  # from the conventions
+    assert "deprecated" not in (tmp_path / "single.log").read_text()  # current names only
     assert "eyJhbGciOi-secret" not in export.read_text()
     assert "jane@example.com" not in export.read_text()
 
@@ -267,3 +268,5 @@ def test_agent_routes_whole_traces_to_one_of_two_gateways(tmp_path: Path) -> Non
     used = {next(iter(c)) for c in where.values()}
     assert used == {0, 1}, "every trace went to one gateway; the balancing was not exercised"
     assert os.path.getsize(exports[0]) > 0 and os.path.getsize(exports[1]) > 0
+    for log in tmp_path.rglob("*.log"):
+        assert "deprecated" not in log.read_text(), f"{log}: a deprecated component name"
