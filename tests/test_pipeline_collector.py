@@ -100,6 +100,43 @@ def test_collector_validates_every_topology(conventions: Path, tmp_path: Path) -
         assert checked.returncode == 0, f"{config}:\n{checked.stdout}\n{checked.stderr}"
 
 
+OTHER_BACKENDS = """  backends:
+    - name: zipkin
+      type: zipkin
+      endpoint: http://zipkin:9411/api/v2/spans
+      signals: [traces]
+    - name: jaeger
+      type: jaeger
+      endpoint: https://jaeger-collector:4317
+      signals: [traces]
+    - name: loki
+      type: otlphttp
+      endpoint: http://loki:3100/otlp
+      signals: [logs]
+"""
+
+
+def test_collector_validates_the_other_backend_types_and_a_first_tier_gateway(
+    tmp_path: Path,
+) -> None:
+    """Zipkin, Jaeger (through OTLP) and OTLP/HTTP backends, gateways without agents."""
+    text = DEFAULT_CONVENTIONS.read_text()
+    start = text.index("  backends:\n")
+    end = text.index("  queue:\n", start)
+    text = text[:start] + OTHER_BACKENDS + text[end:]
+    text = text.replace("topology: agent_gateway", "topology: gateway")
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(text)
+    rendered = _render(conventions, tmp_path / "out", topologies=["gateway"])
+    gateway = yaml.safe_load(rendered["otelcol-gateway.yaml"].read_text())
+    assert {"zipkin/zipkin", "otlp_grpc/jaeger", "otlp_http/loki"} <= set(gateway["exporters"])
+    assert gateway["exporters"]["otlp_grpc/jaeger"]["tls"]["insecure"] is False
+    # No agent tier: the gateway is where the services' data arrives, so it redacts.
+    assert "redaction/hash" in gateway["service"]["pipelines"]["traces"]["processors"]
+    checked = _validate(_binary(rendered), rendered["otelcol-gateway.yaml"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_validate_refuses_a_broken_config(tmp_path: Path) -> None:
     rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
     binary = _binary(rendered)

@@ -86,11 +86,14 @@ def slo_annotations(slo: pm.SloView, severity: str) -> tuple[tuple[str, str], ..
         if slo.kind == "latency"
         else "failed requests (5xx)"
     )
+    lead = slo.description.strip()
+    if lead and lead[-1] not in ".!?":
+        lead += "."
     return (
         ("summary", f"SLO {slo.name} is burning its error budget ({severity})"),
         (
             "description",
-            f"{slo.description} Objective {pm.number(slo.objective * 100)}% over "
+            f"{lead} Objective {pm.number(slo.objective * 100)}% over "
             f"{slo.window}; the share of {what} spends the error budget too fast.",
         ),
     )

@@ -156,7 +156,9 @@ def _extras(opts: RenderOptions) -> tuple[Exporter, ...]:
 
 
 def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ...]:
-    out = ["memory_limiter", "resource/conventions"]
+    out = ["memory_limiter"]
+    if any(r.source == "static" for r in conv.resource):
+        out.append("resource/conventions")
     if privacy.drop:
         out.append("transform/drop")
     if privacy.hash:

@@ -104,7 +104,7 @@ def _slo(conv: Conventions, slo: Slo) -> SloView:
     buckets = tuple(float(b) for b in conv.metrics.duration_buckets) or (0.5,)
     return SloView(
         name=slo.name,
-        description=slo.description or slo.name,
+        description=slo.description or f"SLO {slo.name}",
         objective=slo.objective,
         window=slo.window.text,
         method=method,
