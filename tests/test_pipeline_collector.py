@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -209,42 +210,89 @@ def _wait_for(predicate: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
+PII_ATTRIBUTES = [
+    _attr("app.user.email", "jane@example.com"),
+    _attr("app.session.token", "eyJhbGciOi-secret"),
+    _attr("app.tenant.id", "tenant-42"),
+    _attr("url.path", "/orders/123e4567-e89b-12d3-a456-426614174000/items/42"),
+]
+
+
+def _run_single(conventions: Path, tmp_path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Start the single topology on loopback, send one span with PII, and return the
+    exported resource attributes, span attributes and the collector's own metrics text."""
     export = tmp_path / "export.json"
-    rendered = _render(DEFAULT_CONVENTIONS, tmp_path, file_export=export)
-    binary = _binary(rendered)
+    rendered = _render(conventions, tmp_path, file_export=export)
     config = rendered["otelcol-single.yaml"]
     override, ports = loopback_override(yaml.safe_load(config.read_text()), tmp_path, "single")
-    proc = start(binary, [config, override], tmp_path / "single.log")
+    proc = start(_binary(rendered), [config, override], tmp_path / "single.log")
     try:
         wait_healthy(ports["health"], proc)
         trace_id = secrets.token_hex(16)
-        attrs = [
-            _attr("app.user.email", "jane@example.com"),
-            _attr("app.session.token", "eyJhbGciOi-secret"),
-            _attr("app.tenant.id", "tenant-42"),
-            _attr("http.route", "/checkout"),
-        ]
         started = time.monotonic()
-        _post(ports["http"], _traces([_span(trace_id, "POST /checkout", attrs)]))
+        _post(ports["http"], _traces([_span(trace_id, "GET /orders/42", PII_ATTRIBUTES)]))
 
         def found() -> bool:
             return any(s["traceId"] == trace_id for _, s in _exported_spans(export))
 
         _wait_for(found, 90, "the span in the file exporter's output")
         print(f"single: span exported after {time.monotonic() - started:.1f}s")
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['metrics']}/metrics") as resp:
+            metrics = resp.read().decode()
     finally:
         stop(proc)
     resource, span = next((r, s) for r, s in _exported_spans(export) if s["traceId"] == trace_id)
     values = {a["key"]: a["value"].get("stringValue") for a in span["attributes"]}
+    assert "deprecated" not in (tmp_path / "single.log").read_text()  # current names only
+    text = export.read_text()
+    assert "eyJhbGciOi-secret" not in text and "jane@example.com" not in text
+    assert "123e4567-e89b-12d3-a456-426614174000" not in text  # URL sanitised
+    return resource, {**values, "span.name": span["name"]}, metrics
+
+
+def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
+    resource, values, metrics = _run_single(DEFAULT_CONVENTIONS, tmp_path)
     assert "app.session.token" not in values  # secret: drop
     assert values["app.tenant.id"] == "tenant-42"  # not personal: kept
-    email = values["app.user.email"]  # pii: hashed with the collector's SHA3-256
-    assert email == hashlib.sha3_256(b"jane@example.com").hexdigest()
+    # pii: hashed with the collector's SHA3-256.
+    assert values["app.user.email"] == hashlib.sha3_256(b"jane@example.com").hexdigest()
+    assert values["url.path"] == "/orders/*/items/*"
     assert resource["service.namespace"] == {"stringValue": "acme"}  # from the conventions
-    assert "deprecated" not in (tmp_path / "single.log").read_text()  # current names only
-    assert "eyJhbGciOi-secret" not in export.read_text()
-    assert "jane@example.com" not in export.read_text()
+    # The names the pipeline alerts and dashboards select are the ones the collector exposes.
+    exposed = set(re.findall(r"^([a-z_]+)(?:\{| )", metrics, re.MULTILINE))
+    selectors = _alert_and_dashboard_selectors()
+    for family in (
+        "otelcol_receiver_accepted_",
+        "otelcol_receiver_refused_",
+        "otelcol_exporter_sent_",
+    ):
+        pattern = selectors[family]
+        assert any(re.fullmatch(pattern, name) for name in exposed), (family, sorted(exposed))
+    assert {"otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"} <= exposed
+
+
+def _alert_and_dashboard_selectors() -> dict[str, str]:
+    """{counter family prefix: the __name__ regex the rendered rules or dashboards use}."""
+    texts = [f.content for f in render_pipeline("alerts", DEFAULT_CONVENTIONS).files.values()]
+    texts += [f.content for f in render_pipeline("dashboards", DEFAULT_CONVENTIONS).files.values()]
+    found: dict[str, str] = {}
+    for text in texts:
+        for raw in re.findall(r'__name__=~\\"(otelcol_[a-z_]+_\([^"\\]*\)\(_total\)\?)', text):
+            found[raw.split("(")[0]] = raw
+    return found
+
+
+def test_single_collector_masks_when_the_conventions_say_redact(tmp_path: Path) -> None:
+    text = DEFAULT_CONVENTIONS.read_text()
+    old = "    pii:\n      sdk: hash\n      collector: hash\n"
+    assert old in text
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(
+        text.replace(old, "    pii:\n      sdk: hash\n      collector: redact\n")
+    )
+    _, values, _ = _run_single(conventions, tmp_path)
+    assert set(values["app.user.email"]) == {"*"}
+    assert "app.session.token" not in values
 
 
 def _start_gateways(
