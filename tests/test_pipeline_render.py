@@ -16,11 +16,14 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scaffold.conventions import load
 from scaffold.pipeline import render_pipeline
+from scaffold.render import filters
 from scaffold.targets.collector_components import COLLECTOR_VERSION, COMPONENTS
-from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE, CliResult
+from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE, CliResult, examples
 
 SOURCES = [DEFAULT_CONVENTIONS, *EXAMPLES, HOSTILE]
 ALL = {"topologies": ["single", "agent", "gateway"]}
@@ -243,3 +246,29 @@ def test_builder_manifest_names_are_safe_for_generated_go_source() -> None:
     )
     for key in ("name", "description", "output_path"):
         assert re.fullmatch(r"[A-Za-z0-9 ./_-]+", manifest["dist"][key]), manifest["dist"][key]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text())
+def test_collector_string_reads_back_exactly(text: str) -> None:
+    loaded = yaml.safe_load(f"key: {filters.collector_string(text)}")["key"]
+    assert unescape(loaded) == text
+    assert "${" not in loaded.replace("$$", "")  # nothing left for the collector to expand
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii")))
+def test_regex_literal_matches_exactly_its_text(text: str) -> None:
+    pattern = filters.regex_literal(text)
+    assert re.fullmatch(pattern, text)
+    assert not re.fullmatch(pattern, text + "x")
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text())
+def test_ottl_and_promql_strings_escape_quotes_and_backslashes(text: str) -> None:
+    for literal in (filters.ottl_string(text), filters.promql_string(text)):
+        body = literal[1:-1]
+        assert literal[0] == literal[-1] == '"'
+        # Every quote inside is escaped: strip escaped pairs and none is left.
+        assert '"' not in re.sub(r"\\.", "", body, flags=re.DOTALL)
