@@ -4,6 +4,7 @@ and rule unit-test runner). Install it with `apt-get install -y prometheus` (Deb
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 from scaffold.conventions import load
 from scaffold.pipeline import render_pipeline, write_pipeline
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
+from tests.pipeline.otelcol import cache_root
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = [
@@ -117,3 +119,61 @@ def test_every_dashboard_query_parses_as_promql(conventions: Path, tmp_path: Pat
 def test_the_promql_check_refuses_a_broken_query(tmp_path: Path) -> None:
     checked = _check_exprs(["sum by (job (rate(x[5m]))"], tmp_path)
     assert checked.returncode != 0
+
+
+SLOTH_VERSION = "v0.16.0"
+
+
+def _sloth() -> Path:
+    """Sloth, installed once with `go install` into the CI cache."""
+    folder = cache_root().parent / f"sloth-{SLOTH_VERSION}"
+    binary = folder / "sloth"
+    if not binary.is_file():
+        go = shutil.which("go")
+        if go is None:
+            pytest.skip("Go is not installed (Sloth is installed with go install)")
+        proc = subprocess.run(
+            [go, "install", f"github.com/slok/sloth/cmd/sloth@{SLOTH_VERSION}"],
+            env={**os.environ, "GOBIN": str(folder), "GOFLAGS": "-mod=mod"},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    return binary
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_sloth_specs_generate_rules_promtool_accepts(conventions: Path, tmp_path: Path) -> None:
+    write_alerts(conventions, tmp_path)
+    specs = (
+        sorted((tmp_path / "sloth").glob("slos-*.yaml")) if (tmp_path / "sloth").is_dir() else []
+    )
+    conv = load(conventions)
+    periods = {s.window.text for s in conv.slos if s.window.text in ("28d", "30d")}
+    assert {p.stem.removeprefix("slos-") for p in specs} == periods
+    for spec in specs:
+        period = spec.stem.removeprefix("slos-")
+        out = tmp_path / f"sloth-{period}.rules.yaml"
+        generated = subprocess.run(
+            [
+                str(_sloth()),
+                "generate",
+                "-i",
+                str(spec),
+                "-o",
+                str(out),
+                "--default-slo-period",
+                period,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert generated.returncode == 0, generated.stderr[-3000:]
+        names = {s["name"] for s in yaml.safe_load(spec.read_text())["slos"]}
+        assert names == {s.name for s in conv.slos if s.window.text == period}
+        checked = promtool("check", "rules", out.name, cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr

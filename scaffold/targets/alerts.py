@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.render.filters import go_template_text
+from scaffold.render.filters import go_template_text, slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets import pipeline_metrics as pm
+from scaffold.targets.alerts_sloth import left_out, sloth_specs
 from scaffold.targets.alerts_tests import pipeline_tests, slo_tests
 from scaffold.targets.shared import neutral_view
 
@@ -207,4 +208,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "pipeline": pipeline_group(alerts),
         "slo_tests": slo_tests(slos, metric, SLO_ALERT, slo_annotations),
         "pipeline_tests": pipeline_tests(alerts),
+        "sloth_specs": sloth_specs(slos, metric),
+        "sloth_left_out": left_out(slos),
+        "service_slug": slug(shared.organisation),
     }
