@@ -191,7 +191,10 @@ def _exported_spans(path: Path) -> Iterator[tuple[dict[str, Any], dict[str, Any]
     """(resource attributes, span) for every span in a file exporter's JSON lines."""
     if not path.exists():
         return
-    for line in path.read_text().splitlines():
+    # The exporter may be writing while we read: a last line without its newline is
+    # not complete yet.
+    lines = path.read_text().split("\n")[:-1]
+    for line in lines:
         if not line.strip():
             continue
         for rs in json.loads(line).get("resourceSpans", []):
