@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, docs, sync, ui, verify
+from scaffold.cli import core, docs, pipeline, sync, ui, verify
 from scaffold.errors import ScaffoldError
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
@@ -31,6 +31,9 @@ Examples:
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
   scaffold verify traces.json --fail-on violation   check exported telemetry
   scaffold recover services/                    undo what a killed update left behind
+  scaffold collector --topology single          collector config and builder manifest
+  scaffold alerts                               Prometheus rules and promtool tests
+  scaffold dashboards                           Grafana dashboards
   scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
@@ -78,6 +81,9 @@ COMMANDS = (
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
     (verify.verify, "Check telemetry: scaffold verify FILE... | --listen 127.0.0.1:4318"),
     (sync.recover, "Undo a killed update: scaffold recover [PATH...]"),
+    (pipeline.collector, "Collector configs: scaffold collector --topology single"),
+    (pipeline.alerts, "Prometheus rules and tests: scaffold alerts --out DIR"),
+    (pipeline.dashboards, "Grafana dashboards: scaffold dashboards --out DIR"),
 )
 for command, short in COMMANDS:
     app.command(help=_examples_kept(command.__doc__ or ""), short_help=short)(command)

@@ -60,6 +60,31 @@ def json_string(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def collector_string(value: object) -> str:
+    """A YAML scalar for a collector config: `$` doubled so the collector never expands it."""
+    return yaml_string(str(value).replace("$", "$$"))
+
+
+def promql_string(value: object) -> str:
+    """A PromQL double-quoted string (a label value) that reads back as exactly `value`."""
+    return '"' + _escape(str(value), _C_SIMPLE, "\\u{:04x}", "\\U{:08x}", True) + '"'
+
+
+def ottl_string(value: object) -> str:
+    """An OTTL string literal (inside a collector transform statement) for `value`."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def regex_literal(value: object) -> str:
+    """A Go (RE2) regular expression matching exactly `value`, anchored at both ends."""
+    return "^" + re.sub(r"([^A-Za-z0-9_])", r"\\\1", str(value)) + "$"
+
+
+def go_template_text(value: object) -> str:
+    """Text that a Go text/template (Prometheus annotations) prints unchanged."""
+    return str(value).replace("{{", '{{ "{{" }}')
+
+
 # --- comments ---------------------------------------------------------------------------
 
 _LINK_DEF = re.compile(r"^(\[[^\]]*\]):")
@@ -183,6 +208,11 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "yaml_string": yaml_string,
     "toml_string": toml_string,
     "json_string": json_string,
+    "collector_string": collector_string,
+    "promql_string": promql_string,
+    "ottl_string": ottl_string,
+    "regex_literal": regex_literal,
+    "go_template_text": go_template_text,
     "line_comment": line_comment,
     "one_line": one_line,
     "md_escape": md_escape,

@@ -18,7 +18,7 @@ from scaffold.render.cache import prepared_target
 from scaffold.render.engine import Rendered, render_manifest, render_one_template
 from scaffold.render.options import RenderOptions
 from scaffold.resources import templates_root
-from scaffold.targets import docs, go, rust
+from scaffold.targets import alerts, collector, dashboards, docs, go, rust
 
 ViewBuilder = Callable[[Conventions, RenderOptions], Mapping[str, Any]]
 
@@ -38,6 +38,19 @@ TARGETS: dict[str, Target] = {
         Target("go", go.build_view, "Go instrumentation package and net/http service"),
         Target("rust", rust.build_view, "Rust telemetry module and axum service"),
         Target("docs", docs.build_view, "Markdown docs and the offline HTML site"),
+        Target(
+            "collector",
+            collector.build_view,
+            "OpenTelemetry Collector configs and builder manifest",
+        ),
+        Target(
+            "alerts",
+            alerts.build_view,
+            "Prometheus recording and alerting rules with promtool tests",
+        ),
+        Target(
+            "dashboards", dashboards.build_view, "Grafana dashboards for RED and pipeline health"
+        ),
     )
 }
 

@@ -67,6 +67,16 @@ def renders(organisation: str) -> tuple[GoldenRender, ...]:
             "docs",
             RenderOptions(service_name=organisation, target="docs", extra={"services": []}),
         ),
+        GoldenRender(
+            "collector",
+            RenderOptions(
+                service_name=organisation,
+                target="collector",
+                extra={"topologies": ["single", "agent", "gateway"]},
+            ),
+        ),
+        GoldenRender("alerts", RenderOptions(service_name=organisation, target="alerts")),
+        GoldenRender("dashboards", RenderOptions(service_name=organisation, target="dashboards")),
     )
 
 

@@ -1,0 +1,297 @@
+"""The collector target's view: one collector config per topology and the builder manifest.
+
+Topologies (`opts.extra["topologies"]`, default: what the conventions' `collector.topology`
+deploys): `single` (one tier does everything), `agent` (next to the services: protects
+memory, stamps the resource, redacts, and routes spans by trace id to the gateways with
+the load-balancing exporter), `gateway` (tail sampling on whole traces, then the
+backends). The first tier the services talk to redacts; a gateway behind agents does not,
+so that hashing never runs twice. The builder manifest lists exactly the component types
+the rendered configs use, at the pinned collector version.
+
+Other options: `zpages` (bool), `debug` (bool, a debug exporter on every pipeline),
+`file_export` (a path: a file exporter on every pipeline, for tests) and `gateways`
+(host:port list for the agent's static resolver; default: DNS on the conventions'
+gateway endpoint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scaffold.conventions.model import Backend, Conventions
+from scaffold.errors import UsageError
+from scaffold.render.options import RenderOptions
+from scaffold.targets.collector_components import COLLECTOR_VERSION, builder_sections
+from scaffold.targets.shared import neutral_view
+
+TOPOLOGIES = ("single", "agent", "gateway")
+SIGNALS = ("traces", "metrics", "logs")
+DEPLOYED = {
+    "single": ("single",),
+    "agent": ("agent",),
+    "gateway": ("gateway",),
+    "agent_gateway": ("agent", "gateway"),
+}
+# Where the gateways are when the conventions name no endpoint.
+DEFAULT_GATEWAY = "otel-gateway:4317"
+# Backend type in the conventions -> exporter type (Jaeger takes OTLP).
+EXPORTER_TYPES = {
+    "otlp": "otlp_grpc",
+    "jaeger": "otlp_grpc",
+    "otlphttp": "otlp_http",
+    "zipkin": "zipkin",
+    "prometheus_remote_write": "prometheus_remote_write",
+}
+# Attributes whose URLs the redaction processor sanitises (variable path segments).
+URL_ATTRIBUTES = ("url.path", "http.target", "http.url")
+
+
+@dataclass(frozen=True)
+class Exporter:
+    id: str
+    type: str
+    endpoint: str = ""
+    insecure: bool = False
+    # Timeout, capped retry and the sending queue (exporterhelper settings).
+    helper: bool = True
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    signal: str
+    processors: tuple[str, ...]
+    exporters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    summary: str
+    extensions: tuple[str, ...]
+    processors: tuple[str, ...]
+    exporters: tuple[Exporter, ...]
+    pipelines: tuple[Pipeline, ...]
+
+    @property
+    def types(self) -> set[str]:
+        ids = (*self.extensions, *self.processors, *(e.id for e in self.exporters))
+        return {"otlp", *(i.split("/")[0] for i in ids)}
+
+
+@dataclass(frozen=True)
+class TailPolicyView:
+    name: str
+    type: str
+    status_codes: tuple[str, ...] = ()
+    threshold_ms: int = 0
+    percentage: float = 0.0
+    key: str = ""
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Privacy:
+    drop: tuple[str, ...]
+    hash: tuple[str, ...]
+    mask: tuple[str, ...]
+    urls: tuple[str, ...]
+
+
+def _go_duration(ms: int) -> str:
+    return f"{ms}ms"
+
+
+def _privacy(conv: Conventions) -> Privacy:
+    actions = conv.privacy.actions
+    by: dict[str, list[str]] = {"drop": [], "hash": [], "redact": []}
+    for attr in conv.sensitive_attributes:
+        action = actions[attr.pii].collector if attr.pii in actions else "drop"
+        if action in by:
+            by[action].append(attr.id)
+    return Privacy(tuple(by["drop"]), tuple(by["hash"]), tuple(by["redact"]), URL_ATTRIBUTES)
+
+
+def _tail_policies(conv: Conventions) -> tuple[TailPolicyView, ...]:
+    out: list[TailPolicyView] = []
+    for p in conv.sampling.tail_policies:
+        out.append(
+            TailPolicyView(
+                name=p.name,
+                type=p.type,
+                status_codes=p.status_codes,
+                threshold_ms=p.threshold.ms if p.threshold else 0,
+                percentage=round((p.ratio or 0.0) * 100, 6),
+                key=p.key,
+                values=p.values,
+            )
+        )
+    names = {p.name for p in out}
+    for slo in conv.slos:
+        name = f"slo-{slo.name}"
+        if slo.latency_threshold is not None and name not in names:
+            names.add(name)
+            out.append(TailPolicyView(name, "latency", threshold_ms=slo.latency_threshold.ms))
+    return tuple(out)
+
+
+def _backend_exporter(backend: Backend) -> Exporter:
+    kind = EXPORTER_TYPES[backend.type]
+    return Exporter(
+        id=f"{kind}/{backend.name}",
+        type=kind,
+        endpoint=backend.endpoint,
+        insecure=kind == "otlp_grpc" and not backend.endpoint.startswith("https://"),
+    )
+
+
+def _extras(opts: RenderOptions) -> tuple[Exporter, ...]:
+    out: list[Exporter] = []
+    if opts.extra.get("debug"):
+        out.append(Exporter("debug", "debug", helper=False))
+    if opts.extra.get("file_export"):
+        out.append(Exporter("file/test", "file", helper=False, path=str(opts.extra["file_export"])))
+    return tuple(out)
+
+
+def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ...]:
+    out = ["memory_limiter"]
+    if any(r.source == "static" for r in conv.resource):
+        out.append("resource/conventions")
+    if privacy.drop:
+        out.append("transform/drop")
+    if privacy.hash:
+        out.append("redaction/hash")
+    if privacy.mask:
+        out.append("redaction/mask")
+    out.append("redaction/urls")
+    return tuple(out)
+
+
+def _backend_tier(
+    name: str, conv: Conventions, opts: RenderOptions, privacy: Privacy, first: bool
+) -> Topology:
+    """`single` and `gateway`: the backends of the conventions, tail sampling on traces."""
+    backends = [_backend_exporter(b) for b in conv.collector.backends]
+    extras = _extras(opts)
+    signals = [s for s in SIGNALS if any(s in b.signals for b in conv.collector.backends)]
+    if extras:
+        signals = list(SIGNALS)
+    if not signals:
+        extras, signals = (Exporter("debug", "debug", helper=False),), ["traces"]
+    base = _first_tier_processors(conv, privacy) if first else ("memory_limiter",)
+    pipelines = []
+    for signal in signals:
+        processors = (*base, "tail_sampling") if signal == "traces" else base
+        used = [
+            e.id
+            for b, e in zip(conv.collector.backends, backends, strict=True)
+            if signal in b.signals
+        ]
+        pipelines.append(Pipeline(signal, processors, (*used, *(e.id for e in extras))))
+    return _topology(name, conv, opts, (*backends, *extras), tuple(pipelines))
+
+
+def _agent(conv: Conventions, opts: RenderOptions, privacy: Privacy) -> Topology:
+    endpoint = conv.collector.gateway_endpoint or DEFAULT_GATEWAY
+    insecure = not endpoint.startswith("https://")
+    balancer = Exporter("load_balancing/gateways", "load_balancing", endpoint, insecure)
+    forward = Exporter("otlp_grpc/gateway", "otlp_grpc", endpoint, insecure)
+    extras = _extras(opts)
+    base = _first_tier_processors(conv, privacy)
+    pipelines = tuple(
+        Pipeline(s, base, ((balancer if s == "traces" else forward).id, *(e.id for e in extras)))
+        for s in SIGNALS
+    )
+    return _topology("agent", conv, opts, (balancer, forward, *extras), pipelines)
+
+
+SUMMARIES = {
+    "single": "one collector: receives, redacts, tail-samples and exports to the backends",
+    "agent": "next to the services: redacts and routes spans by trace id to the gateways",
+    "gateway": "behind the agents: tail-samples whole traces and exports to the backends",
+}
+
+
+def _topology(
+    name: str,
+    conv: Conventions,
+    opts: RenderOptions,
+    exporters: tuple[Exporter, ...],
+    pipelines: tuple[Pipeline, ...],
+) -> Topology:
+    extensions = ["health_check"]
+    if conv.collector.queue_durable:
+        extensions.append("file_storage/queue")
+    if opts.extra.get("zpages"):
+        extensions.append("zpages")
+    processors = tuple(dict.fromkeys(p for pl in pipelines for p in pl.processors))
+    return Topology(name, SUMMARIES[name], tuple(extensions), processors, exporters, pipelines)
+
+
+def topologies_for(conv: Conventions, opts: RenderOptions) -> tuple[str, ...]:
+    """The topologies to render: the option, else what the conventions deploy."""
+    asked = tuple(opts.extra.get("topologies") or DEPLOYED[conv.collector.topology])
+    unknown = [t for t in asked if t not in TOPOLOGIES]
+    if unknown or not asked:
+        raise UsageError(
+            f"--topology {', '.join(unknown) or '(none)'}: choose from {', '.join(TOPOLOGIES)}"
+        )
+    return tuple(dict.fromkeys(asked))
+
+
+def _gateway_resolver(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
+    static = tuple(str(g) for g in opts.extra.get("gateways") or ())
+    if static:
+        return {"static": static, "hostname": "", "port": ""}
+    endpoint = (conv.collector.gateway_endpoint or DEFAULT_GATEWAY).split("://")[-1]
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit():
+        host, port = endpoint, "4317"
+    return {"static": (), "hostname": host, "port": port}
+
+
+def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
+    shared = neutral_view(conv)
+    privacy = _privacy(conv)
+    first_tier_gateway = conv.collector.topology == "gateway"
+    built: list[Topology] = []
+    for name in topologies_for(conv, opts):
+        if name == "agent":
+            built.append(_agent(conv, opts, privacy))
+        else:
+            first = name == "single" or first_tier_gateway
+            built.append(_backend_tier(name, conv, opts, privacy, first))
+    types: set[str] = set().union(*(t.types for t in built))
+    e = shared.export
+    return {
+        "conv": shared,
+        "version": COLLECTOR_VERSION,
+        "topologies": built,
+        "builder": builder_sections(types),
+        "privacy": privacy,
+        "tail": {
+            "decision_wait": _go_duration(conv.sampling.decision_wait.ms),
+            "num_traces": conv.sampling.num_traces,
+            "policies": _tail_policies(conv),
+        },
+        "memory_limit_mib": conv.collector.memory_limit_mib,
+        "resource": [r for r in shared.resource if r.source == "static"],
+        "queue": {
+            "durable": conv.collector.queue_durable,
+            "directory": conv.collector.queue_directory,
+            "size": conv.collector.queue_size,
+        },
+        "helper": {
+            "timeout": _go_duration(e.timeout_ms),
+            "retry_enabled": e.retry_enabled,
+            "initial": _go_duration(e.retry_initial_ms),
+            "max": _go_duration(e.retry_max_ms),
+            # Capped: the collector's 0 means retry forever.
+            "elapsed": _go_duration(e.retry_elapsed_ms or 300_000),
+            "batch_size": e.batch_size,
+            "compression": "gzip" if e.gzip else "none",
+        },
+        "resolver": _gateway_resolver(conv, opts),
+    }

@@ -1,0 +1,360 @@
+"""The rendered collector configs, checked by a real OpenTelemetry Collector built from the
+rendered builder manifest (tests/pipeline/otelcol.py builds it once per manifest).
+
+- `validate` accepts every topology rendered from the default, the large and the hostile
+  conventions (and refuses a broken config, so the check has teeth);
+- the single topology runs on loopback: spans sent as OTLP/HTTP JSON come out of the file
+  exporter with PII dropped, hashed or kept as the conventions say;
+- one agent and two gateways on loopback: spans of many traces, sent interleaved, each
+  trace lands whole on one gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scaffold.pipeline import collector_options, render_pipeline
+from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
+from tests.pipeline.otelcol import (
+    collector_binary,
+    loopback_override,
+    needs_go,
+    start,
+    stop,
+    wait_healthy,
+)
+
+pytestmark = [pytest.mark.toolchain, needs_go]
+SOURCES = [DEFAULT_CONVENTIONS, *EXAMPLES, HOSTILE]
+TOPOLOGIES = ["single", "agent", "gateway"]
+
+
+def _render(conventions: Path, out: Path, **options: Any) -> dict[str, Path]:
+    extra = collector_options(
+        options.pop("topologies", TOPOLOGIES),
+        zpages=True,
+        debug=True,
+        file_export=str(options.pop("file_export", out / "export.json")),
+        **options,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for rel, f in render_pipeline("collector", conventions, extra).files.items():
+        (out / rel).write_text(f.content)
+        paths[rel] = out / rel
+    return paths
+
+
+def _binary(rendered: dict[str, Path]) -> Path:
+    return collector_binary(rendered["builder-config.yaml"].read_text())
+
+
+def _gomods(manifest: str) -> set[str]:
+    data = yaml.safe_load(manifest)
+    kinds = ("receivers", "processors", "exporters", "extensions")
+    return {m["gomod"] for kind in kinds for m in data.get(kind, [])}
+
+
+def _validate(binary: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(binary), "validate", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_collector_validates_every_topology(conventions: Path, tmp_path: Path) -> None:
+    rendered = _render(conventions, tmp_path / "full")
+    started = time.monotonic()
+    binary = _binary(rendered)
+    print(f"collector for {conventions.name}: ready in {time.monotonic() - started:.1f}s")
+    plain_extra = collector_options(TOPOLOGIES)
+    plain = render_pipeline("collector", conventions, plain_extra).files
+    # The plain render (no debug, zpages or file exporter) needs a subset of the components.
+    full_mods = _gomods(rendered["builder-config.yaml"].read_text())
+    assert _gomods(plain["builder-config.yaml"].content) <= full_mods
+    (tmp_path / "plain").mkdir()
+    configs = [p for name, p in rendered.items() if name.startswith("otelcol-")]
+    for name, f in plain.items():
+        if name.startswith("otelcol-"):
+            configs.append(tmp_path / "plain" / name)
+            configs[-1].write_text(f.content)
+    assert len(configs) == 6
+    for config in configs:
+        checked = _validate(binary, config)
+        assert checked.returncode == 0, f"{config}:\n{checked.stdout}\n{checked.stderr}"
+
+
+OTHER_BACKENDS = """  backends:
+    - name: zipkin
+      type: zipkin
+      endpoint: http://zipkin:9411/api/v2/spans
+      signals: [traces]
+    - name: jaeger
+      type: jaeger
+      endpoint: https://jaeger-collector:4317
+      signals: [traces]
+    - name: loki
+      type: otlphttp
+      endpoint: http://loki:3100/otlp
+      signals: [logs]
+"""
+
+
+def test_collector_validates_the_other_backend_types_and_a_first_tier_gateway(
+    tmp_path: Path,
+) -> None:
+    """Zipkin, Jaeger (through OTLP) and OTLP/HTTP backends, gateways without agents."""
+    text = DEFAULT_CONVENTIONS.read_text()
+    start = text.index("  backends:\n")
+    end = text.index("  queue:\n", start)
+    text = text[:start] + OTHER_BACKENDS + text[end:]
+    text = text.replace("topology: agent_gateway", "topology: gateway")
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(text)
+    rendered = _render(conventions, tmp_path / "out", topologies=["gateway"])
+    gateway = yaml.safe_load(rendered["otelcol-gateway.yaml"].read_text())
+    assert {"zipkin/zipkin", "otlp_grpc/jaeger", "otlp_http/loki"} <= set(gateway["exporters"])
+    assert gateway["exporters"]["otlp_grpc/jaeger"]["tls"]["insecure"] is False
+    # No agent tier: the gateway is where the services' data arrives, so it redacts.
+    assert "redaction/hash" in gateway["service"]["pipelines"]["traces"]["processors"]
+    checked = _validate(_binary(rendered), rendered["otelcol-gateway.yaml"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_validate_refuses_a_broken_config(tmp_path: Path) -> None:
+    rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
+    binary = _binary(rendered)
+    config = rendered["otelcol-single.yaml"]
+    config.write_text(config.read_text().replace("limit_mib:", "limit_mb:"))
+    assert _validate(binary, config).returncode != 0
+
+
+def _post(port: int, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/traces",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def _attr(key: str, value: str) -> dict[str, Any]:
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def _span(trace_id: str, name: str, attrs: list[dict[str, Any]]) -> dict[str, Any]:
+    now = time.time_ns()
+    return {
+        "traceId": trace_id,
+        "spanId": secrets.token_hex(8),
+        "name": name,
+        "kind": 2,
+        "startTimeUnixNano": str(now - 5_000_000),
+        "endTimeUnixNano": str(now),
+        "attributes": attrs,
+        # Errors: every tail-sampling policy set keeps them.
+        "status": {"code": 2},
+    }
+
+
+def _traces(spans: list[dict[str, Any]], service: str = "payments") -> dict[str, Any]:
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_attr("service.name", service)]},
+                "scopeSpans": [{"scope": {"name": "scaffold-test"}, "spans": spans}],
+            }
+        ]
+    }
+
+
+def _exported_spans(path: Path) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(resource attributes, span) for every span in a file exporter's JSON lines."""
+    if not path.exists():
+        return
+    # The exporter may be writing while we read: a last line without its newline is
+    # not complete yet.
+    lines = path.read_text().split("\n")[:-1]
+    for line in lines:
+        if not line.strip():
+            continue
+        for rs in json.loads(line).get("resourceSpans", []):
+            resource = {a["key"]: a["value"] for a in rs["resource"].get("attributes", [])}
+            for ss in rs.get("scopeSpans", []):
+                for span in ss.get("spans", []):
+                    yield resource, span
+
+
+def _wait_for(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+PII_ATTRIBUTES = [
+    _attr("app.user.email", "jane@example.com"),
+    _attr("app.session.token", "eyJhbGciOi-secret"),
+    _attr("app.tenant.id", "tenant-42"),
+    _attr("url.path", "/orders/123e4567-e89b-12d3-a456-426614174000/items/42"),
+]
+
+
+def _run_single(conventions: Path, tmp_path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Start the single topology on loopback, send one span with PII, and return the
+    exported resource attributes, span attributes and the collector's own metrics text."""
+    export = tmp_path / "export.json"
+    rendered = _render(conventions, tmp_path, file_export=export)
+    config = rendered["otelcol-single.yaml"]
+    override, ports = loopback_override(yaml.safe_load(config.read_text()), tmp_path, "single")
+    proc = start(_binary(rendered), [config, override], tmp_path / "single.log")
+    try:
+        wait_healthy(ports["health"], proc)
+        trace_id = secrets.token_hex(16)
+        started = time.monotonic()
+        _post(ports["http"], _traces([_span(trace_id, "GET /orders/42", PII_ATTRIBUTES)]))
+
+        def found() -> bool:
+            return any(s["traceId"] == trace_id for _, s in _exported_spans(export))
+
+        _wait_for(found, 90, "the span in the file exporter's output")
+        print(f"single: span exported after {time.monotonic() - started:.1f}s")
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['metrics']}/metrics") as resp:
+            metrics = resp.read().decode()
+    finally:
+        stop(proc)
+    resource, span = next((r, s) for r, s in _exported_spans(export) if s["traceId"] == trace_id)
+    values = {a["key"]: a["value"].get("stringValue") for a in span["attributes"]}
+    assert "deprecated" not in (tmp_path / "single.log").read_text()  # current names only
+    text = export.read_text()
+    assert "eyJhbGciOi-secret" not in text and "jane@example.com" not in text
+    assert "123e4567-e89b-12d3-a456-426614174000" not in text  # URL sanitised
+    return resource, {**values, "span.name": span["name"]}, metrics
+
+
+def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
+    resource, values, metrics = _run_single(DEFAULT_CONVENTIONS, tmp_path)
+    assert "app.session.token" not in values  # secret: drop
+    assert values["app.tenant.id"] == "tenant-42"  # not personal: kept
+    # pii: hashed with the collector's SHA3-256.
+    assert values["app.user.email"] == hashlib.sha3_256(b"jane@example.com").hexdigest()
+    assert values["url.path"] == "/orders/*/items/*"
+    assert resource["service.namespace"] == {"stringValue": "acme"}  # from the conventions
+    # The names the pipeline alerts and dashboards select are the ones the collector exposes.
+    exposed = set(re.findall(r"^([a-z_]+)(?:\{| )", metrics, re.MULTILINE))
+    selectors = _alert_and_dashboard_selectors()
+    for family in (
+        "otelcol_receiver_accepted_",
+        "otelcol_receiver_refused_",
+        "otelcol_exporter_sent_",
+    ):
+        pattern = selectors[family]
+        assert any(re.fullmatch(pattern, name) for name in exposed), (family, sorted(exposed))
+    assert {"otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"} <= exposed
+
+
+def _alert_and_dashboard_selectors() -> dict[str, str]:
+    """{counter family prefix: the __name__ regex the rendered rules or dashboards use}."""
+    texts = [f.content for f in render_pipeline("alerts", DEFAULT_CONVENTIONS).files.values()]
+    texts += [f.content for f in render_pipeline("dashboards", DEFAULT_CONVENTIONS).files.values()]
+    found: dict[str, str] = {}
+    for text in texts:
+        for raw in re.findall(r'__name__=~\\"(otelcol_[a-z_]+_\([^"\\]*\)\(_total\)\?)', text):
+            found[raw.split("(")[0]] = raw
+    return found
+
+
+def test_single_collector_masks_when_the_conventions_say_redact(tmp_path: Path) -> None:
+    text = DEFAULT_CONVENTIONS.read_text()
+    old = "    pii:\n      sdk: hash\n      collector: hash\n"
+    assert old in text
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(
+        text.replace(old, "    pii:\n      sdk: hash\n      collector: redact\n")
+    )
+    _, values, _ = _run_single(conventions, tmp_path)
+    assert set(values["app.user.email"]) == {"*"}
+    assert "app.session.token" not in values
+
+
+def _start_gateways(
+    tmp_path: Path, count: int
+) -> tuple[list[subprocess.Popen[bytes]], list[Path], list[int]]:
+    procs, exports, grpc_ports = [], [], []
+    for i in range(count):
+        folder = tmp_path / f"gateway-{i}"
+        export = folder / "export.json"
+        rendered = _render(DEFAULT_CONVENTIONS, folder, topologies=TOPOLOGIES, file_export=export)
+        config = rendered["otelcol-gateway.yaml"]
+        override, ports = loopback_override(yaml.safe_load(config.read_text()), folder, "gw")
+        procs.append(start(_binary(rendered), [config, override], folder / "gateway.log"))
+        wait_healthy(ports["health"], procs[-1])
+        exports.append(export)
+        grpc_ports.append(ports["grpc"])
+    return procs, exports, grpc_ports
+
+
+def test_agent_routes_whole_traces_to_one_of_two_gateways(tmp_path: Path) -> None:
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs, exports, gw_ports = _start_gateways(tmp_path, 2)
+        gateways = [f"127.0.0.1:{p}" for p in gw_ports]
+        folder = tmp_path / "agent"
+        rendered = _render(DEFAULT_CONVENTIONS, folder, topologies=TOPOLOGIES, gateways=gateways)
+        config = rendered["otelcol-agent.yaml"]
+        cfg = yaml.safe_load(config.read_text())
+        override, ports = loopback_override(cfg, folder, "agent")
+        procs.append(start(_binary(rendered), [config, override], folder / "agent.log"))
+        wait_healthy(ports["health"], procs[-1])
+        traces = [secrets.token_hex(16) for _ in range(40)]
+        per_trace = 4
+        # Interleaved: each request carries one span of every trace, in shuffled order.
+        for round_ in range(per_trace):
+            order = sorted(traces, key=lambda t: hashlib.sha256(f"{t}{round_}".encode()).digest())
+            _post(ports["http"], _traces([_span(t, f"op {round_}", []) for t in order]))
+        total = len(traces) * per_trace
+
+        def landed() -> bool:
+            return sum(1 for e in exports for _ in _exported_spans(e)) >= total
+
+        started = time.monotonic()
+        _wait_for(landed, 120, f"{total} spans at the gateways")
+        print(f"scale-out: {total} spans at the gateways after {time.monotonic() - started:.1f}s")
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    where: dict[str, dict[int, int]] = {}
+    for index, export in enumerate(exports):
+        for _, span in _exported_spans(export):
+            counts = where.setdefault(span["traceId"], {})
+            counts[index] = counts.get(index, 0) + 1
+    assert set(where) == {bytes.fromhex(t).hex() for t in traces}
+    split = {t: c for t, c in where.items() if len(c) > 1}
+    assert not split, f"traces split across gateways: {split}"
+    assert all(sum(c.values()) == per_trace for c in where.values())
+    used = {next(iter(c)) for c in where.values()}
+    assert used == {0, 1}, "every trace went to one gateway; the balancing was not exercised"
+    assert os.path.getsize(exports[0]) > 0 and os.path.getsize(exports[1]) > 0
+    for log in tmp_path.rglob("*.log"):
+        assert "deprecated" not in log.read_text(), f"{log}: a deprecated component name"

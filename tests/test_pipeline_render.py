@@ -1,0 +1,274 @@
+"""The pipeline targets (collector, alerts, dashboards) read as their consumers read them.
+
+These tests need no toolchain: the rendered YAML and JSON are parsed and checked against
+the conventions. tests/test_pipeline_collector.py and tests/test_pipeline_promtool.py run
+the real collector and promtool.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scaffold.conventions import load
+from scaffold.pipeline import render_pipeline
+from scaffold.render import filters
+from scaffold.targets.collector_components import COLLECTOR_VERSION, COMPONENTS
+from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE, CliResult, examples
+
+SOURCES = [DEFAULT_CONVENTIONS, *EXAMPLES, HOSTILE]
+ALL = {"topologies": ["single", "agent", "gateway"]}
+DEPRECATED = {"otlp", "otlphttp", "loadbalancing", "prometheusremotewrite"}
+SCHEMA = Path(__file__).parent / "fixtures" / "grafana-dashboard.schema.json"
+
+
+def unescape(value: Any) -> Any:
+    """What the collector reads from a scalar: `$$` is a literal `$`."""
+    if isinstance(value, str):
+        return value.replace("$$", "$")
+    if isinstance(value, list):
+        return [unescape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: unescape(v) for k, v in value.items()}
+    return value
+
+
+def configs(conventions: Path, **extra: Any) -> dict[str, dict[str, Any]]:
+    rendered = render_pipeline("collector", conventions, {**ALL, **extra})
+    return {p: unescape(yaml.safe_load(f.content)) for p, f in rendered.files.items()}
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_every_pipeline_starts_with_the_memory_limiter_and_uses_defined_components(
+    conventions: Path,
+) -> None:
+    for name, cfg in configs(conventions, debug=True, zpages=True).items():
+        if name == "builder-config.yaml":
+            continue
+        pipelines = cfg["service"]["pipelines"]
+        assert pipelines, name
+        for signal, p in pipelines.items():
+            assert p["processors"][0] == "memory_limiter", (name, signal)
+            assert set(p["processors"]) <= set(cfg["processors"]), (name, signal)
+            assert set(p["exporters"]) <= set(cfg["exporters"]), (name, signal)
+            assert p["receivers"] == ["otlp"]
+        assert set(cfg["service"]["extensions"]) == set(cfg["extensions"])
+        types = {i.split("/")[0] for i in cfg["exporters"]}
+        assert not types & DEPRECATED, f"{name} uses a deprecated exporter name: {types}"
+        metrics = cfg["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
+        assert metrics["prometheus"]["port"] == 8888
+
+
+def test_gateway_tail_samples_and_the_agent_routes_by_trace_id() -> None:
+    conv = load(DEFAULT_CONVENTIONS)
+    cfgs = configs(DEFAULT_CONVENTIONS)
+    gateway, agent = cfgs["otelcol-gateway.yaml"], cfgs["otelcol-agent.yaml"]
+    assert "tail_sampling" in gateway["service"]["pipelines"]["traces"]["processors"]
+    policies = {p["name"]: p for p in gateway["processors"]["tail_sampling"]["policies"]}
+    assert policies["keep-errors"]["status_code"]["status_codes"] == ["ERROR"]
+    assert policies["keep-slow"]["latency"]["threshold_ms"] == 500
+    assert policies["baseline"]["probabilistic"]["sampling_percentage"] == 5.0
+    latency_slo = next(s for s in conv.slos if s.latency_threshold)
+    assert policies[f"slo-{latency_slo.name}"]["latency"]["threshold_ms"] == 300
+    balancer = agent["exporters"]["load_balancing/gateways"]
+    assert balancer["routing_key"] == "traceID"
+    assert balancer["resolver"]["dns"] == {"hostname": "otel-gateway", "port": "4317"}
+    assert agent["service"]["pipelines"]["traces"]["exporters"] == ["load_balancing/gateways"]
+    # Redaction happens once, on the tier the services talk to.
+    assert "redaction/hash" in agent["processors"]
+    assert "redaction/hash" not in gateway["processors"]
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_backend_exporters_have_timeout_capped_retry_and_queue(conventions: Path) -> None:
+    conv = load(conventions)
+    single = configs(conventions)["otelcol-single.yaml"]
+    for backend in conv.collector.backends:
+        exporter = next(v for k, v in single["exporters"].items() if k.endswith(f"/{backend.name}"))
+        assert exporter["endpoint"] == backend.endpoint
+        assert exporter["timeout"] == f"{conv.export.timeout.ms}ms"
+        retry = exporter["retry_on_failure"]
+        assert retry["max_elapsed_time"] not in ("0", "0s", "0ms")
+        if backend.type == "prometheus_remote_write":
+            assert exporter["remote_write_queue"]["queue_size"] == conv.collector.queue_size
+            continue
+        queue = exporter["sending_queue"]
+        assert queue["queue_size"] == conv.collector.queue_size
+        assert (queue.get("storage") == "file_storage/queue") is conv.collector.queue_durable
+        if conv.collector.queue_durable:
+            storage = single["extensions"]["file_storage/queue"]
+            assert storage["create_directory"] is True
+            assert storage["directory"] == conv.collector.queue_directory
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_pii_classes_become_drop_hash_and_mask(conventions: Path) -> None:
+    conv = load(conventions)
+    single = configs(conventions)["otelcol-single.yaml"]["processors"]
+    for attr in conv.sensitive_attributes:
+        action = conv.privacy.actions[attr.pii].collector
+        if action == "drop":
+            statements = single["transform/drop"]["trace_statements"][1]["statements"]
+            assert f'delete_key(attributes, "{attr.id}")' in statements
+        elif action in ("hash", "redact"):
+            name = "redaction/hash" if action == "hash" else "redaction/mask"
+            patterns = single[name]["blocked_key_patterns"]
+            assert any(re.fullmatch(p, attr.id) for p in patterns), (attr.id, patterns)
+            assert not any(re.fullmatch(p, attr.id + "x") for p in patterns)
+    if single.get("redaction/hash"):
+        assert single["redaction/hash"]["hash_function"] == "sha3"
+
+
+def test_hostile_values_read_back_exactly() -> None:
+    conv = load(HOSTILE)
+    single = configs(HOSTILE)["otelcol-single.yaml"]
+    static = [r for r in conv.resource if r.source == "static"]
+    attrs = single["processors"]["resource/conventions"]["attributes"]
+    assert [(a["key"], a["value"]) for a in attrs] == [(r.key, r.value) for r in static]
+    policy = next(
+        p
+        for p in single["processors"]["tail_sampling"]["policies"]
+        if p["type"] == "string_attribute"
+    )
+    expected = next(p for p in conv.sampling.tail_policies if p.type == "string_attribute")
+    assert policy["string_attribute"]["values"] == list(expected.values)
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_builder_manifest_lists_exactly_the_components_used(conventions: Path) -> None:
+    for extra in ({}, {"debug": True, "zpages": True, "file_export": "/tmp/out.json"}):
+        cfgs = configs(conventions, **extra)
+        manifest = cfgs.pop("builder-config.yaml")
+        used: set[str] = set()
+        for cfg in cfgs.values():
+            for kind in ("receivers", "processors", "exporters", "extensions"):
+                used |= {i.split("/")[0] for i in cfg.get(kind, {})}
+        listed = {
+            entry["gomod"]
+            for kind in ("receivers", "processors", "exporters", "extensions")
+            for entry in manifest.get(kind, [])
+        }
+        assert listed == {f"{COMPONENTS[t].gomod} v{COLLECTOR_VERSION}" for t in used}
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_dashboards_follow_the_schema_and_take_the_datasource_as_a_variable(
+    conventions: Path,
+) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    rendered = render_pipeline("dashboards", conventions)
+    assert sorted(rendered.files) == ["dashboards/pipeline.json", "dashboards/red.json"]
+    for path, f in rendered.files.items():
+        dashboard = json.loads(f.content)
+        jsonschema.validate(dashboard, schema)
+        names = [v["name"] for v in dashboard["templating"]["list"]]
+        assert names[0] == "datasource", path
+        for panel in dashboard["panels"]:
+            assert panel["datasource"]["uid"] == "${datasource}"
+            assert all(t["datasource"]["uid"] == "${datasource}" for t in panel["targets"])
+
+
+def test_the_schema_refuses_a_broken_dashboard() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    dashboard = json.loads(
+        render_pipeline("dashboards", DEFAULT_CONVENTIONS).files["dashboards/red.json"].content
+    )
+    del dashboard["panels"][0]["gridPos"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dashboard, schema)
+
+
+def test_pipeline_alert_selectors_match_names_with_and_without_total() -> None:
+    rules = yaml.safe_load(
+        render_pipeline("alerts", DEFAULT_CONVENTIONS).files["rules/pipeline.rules.yaml"].content
+    )
+    exprs = {r["alert"]: r["expr"] for r in rules["groups"][0]["rules"]}
+    pattern = re.search(r'__name__=~"([^"]+)"', exprs["OtelcolExporterSendFailed"])
+    assert pattern is not None
+    for name in ("otelcol_exporter_send_failed_spans", "otelcol_exporter_send_failed_spans_total"):
+        assert re.fullmatch(pattern.group(1), name)
+    assert not re.fullmatch(pattern.group(1), "otelcol_exporter_sent_spans_total")
+
+
+def test_cli_writes_only_under_out_and_reports(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    out = tmp_path / "deploy" / "collector"
+    result = cli("collector", "--topology", "single", "--out", str(out), "--dry-run", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert {f["status"] for f in data["files"]} == {"create"}
+    assert not out.exists()
+    result = cli("collector", "-t", "single", "--out", str(out))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+        "builder-config.yaml",
+        "otelcol-single.yaml",
+    ]
+    assert {p for p in tmp_path.rglob("*") if p.is_file()} <= set(out.rglob("*"))
+    again = cli("collector", "-t", "single", "--out", str(out), "--json")
+    assert {f["status"] for f in json.loads(again.out)["files"]} == {"unchanged"}
+    for target in ("alerts", "dashboards"):
+        assert cli(target, "--out", str(tmp_path / target)).code == 0
+
+
+def test_cli_bad_input_is_exit_2_naming_the_fix(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    result = cli("collector", "--topology", "mesh", "--out", str(tmp_path / "c"))
+    assert result.code == 2
+    assert "single, agent, gateway" in result.err
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = cli("alerts", "--out", str(a_file))
+    assert result.code == 2 and "give a folder" in result.err
+    broken = Path(__file__).parent / "broken" / "14-ratio-nan.yaml"
+    result = cli("dashboards", "--conventions", str(broken), "--out", str(tmp_path / "d"))
+    assert result.code == 2 and "14-ratio-nan.yaml:" in result.err
+    result = cli("collector", "--gateway", "not a host", "--out", str(tmp_path / "c"))
+    assert result.code == 2 and "host:port" in result.err
+    assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_builder_manifest_names_are_safe_for_generated_go_source() -> None:
+    """The builder writes dist name and description into Go source without escaping."""
+    manifest = yaml.safe_load(
+        render_pipeline("collector", HOSTILE).files["builder-config.yaml"].content
+    )
+    for key in ("name", "description", "output_path"):
+        assert re.fullmatch(r"[A-Za-z0-9 ./_-]+", manifest["dist"][key]), manifest["dist"][key]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text())
+def test_collector_string_reads_back_exactly(text: str) -> None:
+    loaded = yaml.safe_load(f"key: {filters.collector_string(text)}")["key"]
+    assert unescape(loaded) == text
+    assert "${" not in loaded.replace("$$", "")  # nothing left for the collector to expand
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii")))
+def test_regex_literal_matches_exactly_its_text(text: str) -> None:
+    pattern = filters.regex_literal(text)
+    assert re.fullmatch(pattern, text)
+    assert not re.fullmatch(pattern, text + "x")
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text())
+def test_ottl_and_promql_strings_escape_quotes_and_backslashes(text: str) -> None:
+    for literal in (filters.ottl_string(text), filters.promql_string(text)):
+        body = literal[1:-1]
+        assert literal[0] == literal[-1] == '"'
+        # Every quote inside is escaped: strip escaped pairs and none is left.
+        assert '"' not in re.sub(r"\\.", "", body, flags=re.DOTALL)
