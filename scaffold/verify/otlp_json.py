@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from scaffold.errors import InputError
@@ -24,6 +25,10 @@ from scaffold.verify.records import (
     Value,
 )
 
+# How deep arrays and kvlists may nest inside one attribute value (the protobuf reader
+# enforces the same); deeper is refused, not recursed into.
+MAX_NESTING = 64
+
 _INSTRUMENTS = {
     "gauge": "gauge",
     "sum": "sum",
@@ -31,6 +36,33 @@ _INSTRUMENTS = {
     "exponentialHistogram": "exponential_histogram",
     "summary": "summary",
 }
+
+
+class JsonSyntaxError(InputError):
+    """Text that is not JSON at all (as opposed to JSON that is not OTLP)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonSyntaxError(f"not valid JSON: {name} is not a JSON value", 1)
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON text; every way it can be bad (syntax, NaN and Infinity, bytes that are not
+    UTF-8, nesting beyond the parser's depth) is an InputError."""
+    try:
+        return json.loads(data, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"not valid JSON: {exc.msg}", exc.lineno) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8: byte {exc.start} is {data[exc.start:exc.start + 1]!r}"
+        ) from exc
+    except RecursionError as exc:
+        raise InputError("JSON nested too deeply to read") from exc
 
 
 def _list(obj: dict[str, Any], key: str) -> list[Any]:
@@ -46,8 +78,10 @@ def _dict(obj: Any, what: str) -> dict[str, Any]:
     return obj
 
 
-def value_of(raw: Any) -> Value:
+def value_of(raw: Any, depth: int = 0) -> Value:
     """One OTLP AnyValue in JSON form."""
+    if depth > MAX_NESTING:
+        raise InputError(f"an attribute value nests arrays or kvlists over {MAX_NESTING} deep")
     obj = _dict(raw, "an attribute value")
     if "stringValue" in obj:
         return Value("string", str(obj["stringValue"]))
@@ -70,21 +104,21 @@ def value_of(raw: Any) -> Value:
             raise InputError("bytesValue is not base64") from exc
     if "arrayValue" in obj:
         items = _list(_dict(obj["arrayValue"], "arrayValue"), "values")
-        return Value("array", tuple(value_of(v) for v in items))
+        return Value("array", tuple(value_of(v, depth + 1) for v in items))
     if "kvlistValue" in obj:
-        pairs = attributes_of(_list(_dict(obj["kvlistValue"], "kvlistValue"), "values"))
+        pairs = attributes_of(_list(_dict(obj["kvlistValue"], "kvlistValue"), "values"), depth + 1)
         return Value("kvlist", tuple(pairs.items()))
     return Value("empty", None)
 
 
-def attributes_of(raw: list[Any]) -> Attributes:
+def attributes_of(raw: list[Any], depth: int = 0) -> Attributes:
     out: Attributes = {}
     for item in raw:
         kv = _dict(item, "an attribute")
         key = kv.get("key")
         if not isinstance(key, str):
             raise InputError("an attribute has no string `key`")
-        out[key] = value_of(kv.get("value") or {})
+        out[key] = value_of(kv.get("value") or {}, depth)
     return out
 
 

@@ -43,20 +43,26 @@ _SCALARS = {
 }
 
 
-def value_of(raw: AnyValue) -> Value:
+MAX_NESTING = 64
+
+
+def value_of(raw: AnyValue, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:
+        raise InputError(f"an attribute value nests arrays or kvlists over {MAX_NESTING} deep")
     which = raw.WhichOneof("value")
     kind = _SCALARS.get(which or "")
     if kind is not None:
         return Value(kind, getattr(raw, str(which)))
     if which == "array_value":
-        return Value("array", tuple(value_of(v) for v in raw.array_value.values))
+        return Value("array", tuple(value_of(v, depth + 1) for v in raw.array_value.values))
     if which == "kvlist_value":
-        return Value("kvlist", tuple(attributes_of(raw.kvlist_value.values).items()))
+        pairs = attributes_of(raw.kvlist_value.values, depth + 1)
+        return Value("kvlist", tuple(pairs.items()))
     return Value("empty", None)
 
 
-def attributes_of(raw: Iterable[KeyValue]) -> Attributes:
-    return {kv.key: value_of(kv.value) for kv in raw}
+def attributes_of(raw: Iterable[KeyValue], depth: int = 0) -> Attributes:
+    return {kv.key: value_of(kv.value, depth) for kv in raw}
 
 
 def _span(resource: Resource, raw: Any) -> Span:
