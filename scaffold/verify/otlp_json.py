@@ -202,13 +202,21 @@ _SIGNALS = (
 )
 
 
-def batch_of(document: Any) -> Batch:
-    """One export request (traces, logs or metrics; several at once are fine)."""
+_TOP_KEYS = {"traces": "resourceSpans", "logs": "resourceLogs", "metrics": "resourceMetrics"}
+
+
+def batch_of(document: Any, signal: str | None = None) -> Batch:
+    """One export request (traces, logs or metrics; several at once are fine in a file).
+
+    With `signal` (an OTLP/HTTP path said which), only that signal's groups are read and
+    an empty request (`{}`) is a valid one, as the specification has it; a file with none
+    of the three keys is not an OTLP export at all."""
     doc = _dict(document, "an OTLP document")
-    if not any(top in doc for top, _, _ in _SIGNALS):
+    wanted = [s for s in _SIGNALS if signal is None or s[0] == _TOP_KEYS[signal]]
+    if signal is None and not any(top in doc for top, _, _ in _SIGNALS):
         raise InputError("not an OTLP export: no resourceSpans, resourceLogs or resourceMetrics")
     batch = Batch()
-    for top, scopes, items in _SIGNALS:
+    for top, scopes, items in wanted:
         for raw_resource in _list(doc, top):
             obj = _dict(raw_resource, top)
             resource = _resource(obj)
