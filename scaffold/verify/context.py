@@ -10,6 +10,7 @@ from scaffold.verify.lines import RuleLines
 from scaffold.verify.records import Value
 
 CLEAN_MEMO = 4096
+MEMO_CHARS = 256
 
 # Keys that SDKs, detectors and instrumentation libraries set which scaffold's own
 # semantic-convention table leaves out. They are known (never "unknown"), not type-checked.
@@ -75,6 +76,11 @@ class Context:
     service_names: dict[str, str] = field(default_factory=dict)
 
     def remember_clean(self, memo: tuple[str, Value, bool]) -> None:
+        """Remember a short scalar value that passed; long or nested ones are not kept (the
+        memo is for values that repeat, and must not hold megabytes a client sent)."""
+        value = memo[1]
+        if value.kind in ("array", "kvlist", "bytes") or len(str(value.value)) > MEMO_CHARS:
+            return
         if len(self.clean) >= CLEAN_MEMO:
             self.clean.clear()
         self.clean.add(memo)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from scaffold.errors import InputError
@@ -122,10 +123,18 @@ def attributes_of(raw: list[Any], depth: int = 0) -> Attributes:
     return out
 
 
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_ID_DIGITS = {"traceId": 32, "spanId": 16, "parentSpanId": 16}
+
+
 def _hex(obj: dict[str, Any], key: str) -> str:
+    """A trace or span id: hex digits of its exact width (case-insensitive), or absent."""
     value = obj.get(key) or ""
     if not isinstance(value, str):
         raise InputError(f"`{key}` must be a hex string")
+    digits = _ID_DIGITS[key]
+    if value and (len(value) != digits or not _HEX.fullmatch(value)):
+        raise InputError(f"`{key}` {value[:40]!r} is not {digits} hex digits")
     return value.lower()
 
 
