@@ -54,10 +54,19 @@ def _render(parts: tuple[NamePart, ...], attributes: Attributes) -> str | None:
             value = attributes.get(part.attribute)
             if value is None:
                 return None
-            out.append(value.text())
+            out.append(_placeholder(part.attribute, value.text()))
         else:
             out.append(part.text)
     return "".join(out)
+
+
+def _placeholder(attribute: str, text: str) -> str:
+    """What an attribute puts in a span name. HTTP semantic conventions (v1.23 on): when
+    http.request.method is `_OTHER` (a method the instrumentation does not know), the
+    name's `{method}` MUST be `HTTP`."""
+    if attribute == "http.request.method" and text == "_OTHER":
+        return "HTTP"
+    return text
 
 
 @lru_cache(maxsize=64)

@@ -30,6 +30,7 @@ from tests.verify.payloads import (
 
 FORMATS = ["json", "proto"]
 SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
+OTHER = {"http__request__method": "_OTHER", "http__route": "/users/{id}"}
 
 
 def _server(**extra: object) -> dict[str, object]:
@@ -139,6 +140,20 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
         Level.VIOLATION,
         [traces(span("LoadUser", kind=1, attributes=[]))],
         [traces(span("load_user", kind=1, attributes=[]))],
+    ),
+    (
+        # HTTP semantic conventions: an unknown method (`_OTHER`) is named `HTTP`.
+        "span.name",
+        Level.VIOLATION,
+        [
+            traces(span("_OTHER /users/{id}", attributes=attrs(**OTHER))),
+            traces(span("_OTHER", kind=3, attributes=attrs(**OTHER))),
+        ],
+        [
+            traces(span("HTTP /users/{id}", attributes=attrs(**OTHER))),
+            traces(span("HTTP", attributes=attrs(http__request__method="_OTHER"))),
+            traces(span("HTTP", kind=3, attributes=attrs(**OTHER))),
+        ],
     ),
     (
         "span.name.cardinality",
