@@ -15,6 +15,7 @@ from typing import Any
 from scaffold.errors import InputError
 from scaffold.verify.records import (
     KIND_NAMES,
+    STATUS_NAMES,
     Attributes,
     Batch,
     Event,
@@ -147,6 +148,15 @@ def _kind(raw: Any) -> int:
     return 0
 
 
+def _status_code(raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 <= raw < len(STATUS_NAMES) else 0
+    if isinstance(raw, str):
+        name = raw.removeprefix("STATUS_CODE_").lower()
+        return STATUS_NAMES.index(name) if name in STATUS_NAMES else 0
+    return 0
+
+
 def _resource(obj: dict[str, Any]) -> Resource:
     raw = obj.get("resource") or {}
     return Resource(attributes_of(_list(_dict(raw, "resource"), "attributes")))
@@ -162,6 +172,7 @@ def _span(resource: Resource, raw: Any) -> Span:
         Link(_hex(k, "traceId"), _hex(k, "spanId"), attributes_of(_list(k, "attributes")))
         for k in (_dict(x, "a link") for x in _list(obj, "links"))
     ]
+    status = _dict(obj.get("status") or {}, "a span status")
     return Span(
         resource=resource,
         trace_id=_hex(obj, "traceId"),
@@ -172,6 +183,8 @@ def _span(resource: Resource, raw: Any) -> Span:
         attributes=attributes_of(_list(obj, "attributes")),
         events=events,
         links=links,
+        status_code=_status_code(status.get("code", 0)),
+        status_message=str(status.get("message", "")),
     )
 
 

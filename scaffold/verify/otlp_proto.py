@@ -90,6 +90,8 @@ def _span(resource: Resource, raw: Any) -> Span:
             )
             for k in raw.links
         ],
+        status_code=int(raw.status.code) if 0 <= raw.status.code <= 2 else 0,
+        status_message=raw.status.message,
     )
 
 

@@ -14,6 +14,9 @@ from scaffold.verify.records import (
     KIND_CONSUMER,
     KIND_PRODUCER,
     KIND_SERVER,
+    STATUS_ERROR,
+    STATUS_NAMES,
+    STATUS_UNSET,
     Attributes,
     Span,
 )
@@ -115,6 +118,41 @@ def _high_cardinality(span: Span) -> str:
     return ""
 
 
+def _check_status(ctx: Context, span: Span, where: Where, boundary: str) -> None:
+    """Span status as the Trace API and the HTTP semantic conventions (v1.23 on) set it: a
+    description only with Error; a server span's 4xx leaves the status unset (MUST); a 5xx
+    SHOULD be Error; 1xx-3xx leave it unset unless another error (error.type) happened."""
+    line = ctx.lines.naming(boundary)
+    if span.status_message and span.status_code != STATUS_ERROR:
+        ctx.add(
+            Level.IMPROVEMENT,
+            "span.status",
+            f"the status has a description but is {STATUS_NAMES[span.status_code]}; "
+            "a description goes only with Error",
+            where,
+            line,
+        )
+    code = span.attributes.get("http.response.status_code")
+    if boundary not in ("http_server", "http_client") or code is None or code.kind != "int":
+        return
+    http, error = int(str(code.value)), span.status_code == STATUS_ERROR
+    if boundary == "http_server" and 400 <= http < 500 and error:
+        level, text = Level.VIOLATION, "a server span's 4xx leaves the status unset"
+    elif http >= 500 and span.status_code == STATUS_UNSET:
+        level, text = Level.IMPROVEMENT, "a 5xx sets the status to Error"
+    elif http < 400 and error and "error.type" not in span.attributes:
+        level, text = Level.IMPROVEMENT, "a 1xx-3xx leaves the status unset unless error.type says"
+    else:
+        return
+    ctx.add(
+        level,
+        "span.status",
+        f"HTTP {http} with status {STATUS_NAMES[span.status_code]}; {text}",
+        where,
+        line,
+    )
+
+
 def check_span(ctx: Context, span: Span, input_name: str) -> None:
     where = Where(
         "span",
@@ -144,6 +182,7 @@ def check_span(ctx: Context, span: Span, input_name: str) -> None:
             where,
             ctx.lines.naming(boundary),
         )
+    _check_status(ctx, span, where, boundary)
     check_text(ctx, span.name, where, "the span name")
     check_attributes(ctx, span.attributes, where, "span")
     for event in span.events:

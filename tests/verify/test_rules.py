@@ -37,6 +37,12 @@ def _server(**extra: object) -> dict[str, object]:
     return span(attributes=attrs(**SERVER, **extra))
 
 
+def _status(http: int, code: int, message: str = "", **extra: object) -> dict[str, object]:
+    status = {"code": code, "message": message} if message else {"code": code}
+    attributes = attrs(**SERVER, http__response__status_code=http, **extra)
+    return span(attributes=attributes, status=status)
+
+
 def _log_with(body: str = "charged", **kw: object) -> Doc:
     return logs(log(body, **kw))
 
@@ -153,6 +159,28 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
             traces(span("HTTP /users/{id}", attributes=attrs(**OTHER))),
             traces(span("HTTP", attributes=attrs(http__request__method="_OTHER"))),
             traces(span("HTTP", kind=3, attributes=attrs(**OTHER))),
+        ],
+    ),
+    (
+        "span.status",
+        Level.VIOLATION,
+        [traces(_status(404, 2))],
+        [traces(_status(404, 0)), traces(_status(200, 0)), traces(_status(500, 2, "boom"))],
+    ),
+    (
+        "span.status",
+        Level.IMPROVEMENT,
+        [
+            traces(_status(503, 0)),
+            traces(_status(200, 2)),
+            traces(_status(200, 1, "fine")),
+            traces(span("load_user", kind=1, attributes=[], status={"code": 0, "message": "x"})),
+        ],
+        [
+            traces(_status(404, 0)),
+            traces(_status(503, 2)),
+            traces(_status(200, 2, error__type="timeout")),
+            traces(span("load_user", kind=1, attributes=[], status={"code": 2, "message": "x"})),
         ],
     ),
     (
