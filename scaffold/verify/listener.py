@@ -55,12 +55,23 @@ def parse_address(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def is_loopback(host: str) -> bool:
+def _addresses(host: str) -> list[tuple[int, str]]:
     try:
-        infos = socket.getaddrinfo(host, None)
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UsageError(f"--listen: cannot resolve {host!r} ({exc.strerror})") from exc
-    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
+    return [(int(info[0]), str(info[4][0])) for info in infos]
+
+
+def is_loopback(host: str) -> bool:
+    return all(ipaddress.ip_address(ip.split("%")[0]).is_loopback for _, ip in _addresses(host))
+
+
+def _bind_target(host: str) -> tuple[int, str]:
+    """The address family and the address to bind: the name is resolved once, here, so
+    the address checked is the address bound (IPv4 first, as `localhost` has both)."""
+    found = _addresses(host)
+    return min(found, key=lambda f: f[0] != socket.AF_INET)
 
 
 class _Reply(Exception):
@@ -106,6 +117,10 @@ class _Server(ThreadingHTTPServer):
         every other failure into a 500. Nothing to report, and the library never prints."""
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class Listener:
     def __init__(
         self,
@@ -140,7 +155,9 @@ class Listener:
     def start(self) -> tuple[str, int]:
         """Bind and serve in a background thread; returns the bound host and port."""
         handler = _handler_for(self)
-        server = _Server(self.address, handler, bind_and_activate=False)
+        family, ip = _bind_target(self.address[0])
+        server_class = _Server6 if family == socket.AF_INET6 else _Server
+        server = server_class((ip, self.address[1]), handler, bind_and_activate=False)
         server.slots = threading.BoundedSemaphore(self.max_connections)
         try:
             server.server_bind()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from scaffold.errors import UsageError
 from scaffold.verify import Finding, open_verifier
 from scaffold.verify.listener import Listener, status_message
 from tests.conftest import DEFAULT_CONVENTIONS
@@ -196,3 +197,43 @@ def test_connections_over_the_limit_get_503_and_the_rest_are_served() -> None:
         assert s.post(GOOD)[0] == 200
     finally:
         s.close()
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_ipv6_loopback_is_served_and_the_unspecified_address_refused() -> None:
+    verifier = open_verifier(DEFAULT_CONVENTIONS)
+    with pytest.raises(UsageError, match="--allow-remote"):
+        Listener(verifier, lambda found: None, ("::", 0))
+    listener = Listener(verifier, lambda found: None, ("::1", 0))
+    host, port = listener.start()
+    try:
+        assert host == "::1"
+        with socket.create_connection((host, port), timeout=10) as conn:
+            conn.sendall(
+                b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                + f"Content-Length: {len(GOOD)}\r\n\r\n".encode()
+                + GOOD
+            )
+            assert _response(conn)[0] == 200
+    finally:
+        listener.stop()
+        listener.close()
+
+
+def test_a_name_is_bound_at_the_address_that_was_checked() -> None:
+    listener = Listener(open_verifier(DEFAULT_CONVENTIONS), lambda found: None, ("localhost", 0))
+    host, _ = listener.start()
+    try:
+        assert host in ("127.0.0.1", "::1")
+    finally:
+        listener.stop()
+        listener.close()
