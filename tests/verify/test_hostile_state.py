@@ -116,3 +116,24 @@ def test_long_service_and_metric_names_are_checked_not_remembered() -> None:
     assert "resource.service_name" in {f.rule for f in found}
     assert verifier.ctx.service_names == {} and verifier.metrics.series == {}
     assert verifier.metrics.reported == set()
+
+
+def test_a_million_attribute_span_costs_counters_not_findings() -> None:
+    from scaffold.verify.context import MAX_LISTED
+    from scaffold.verify.engine import Verifier
+
+    conv = load(DEFAULT_CONVENTIONS)
+    verifier = Verifier(conv, RuleLines.read(DEFAULT_CONVENTIONS))
+    (one,) = otlp_json.batch_of(traces(span())).spans
+    extra = MAX_LISTED + 50
+    one.attributes.update({f"k{i}": Value("string", "") for i in range(extra)})
+    batch = otlp_json.batch_of(traces())
+    batch.spans.append(one)
+    found = verifier.check(batch, "POST /v1/traces")
+    assert len(found) == MAX_LISTED + 1
+    last = found[-1]
+    assert last.rule == "verify.unlisted" and last.where.input == "POST /v1/traces"
+    assert "were counted in the summary but not listed" in last.message
+    assert verifier.summary.by_rule["attribute.unknown"] == extra
+    assert sum(verifier.summary.by_level.values()) == extra + 1
+    assert verifier.check(otlp_json.batch_of(traces(span())))[-1:] != [last]
