@@ -80,25 +80,56 @@ def _dict(obj: Any, what: str) -> dict[str, Any]:
     return obj
 
 
+_SCALARS = (
+    ("stringValue", "string"),
+    ("intValue", "int"),
+    ("doubleValue", "double"),
+    ("boolValue", "bool"),
+)
+_INT64 = range(-(2**63), 2**63)
+_INTEGER = re.compile(r"-?[0-9]+")
+_DOUBLE_WORDS = {"NaN", "Infinity", "-Infinity"}
+
+
+def _scalar(key: str, raw: Any) -> object:
+    """A scalar AnyValue as the protobuf JSON mapping has it: strings are strings, booleans
+    true or false, 64-bit integers a number or a decimal string, doubles a number, a
+    numeric string, "NaN" or "Infinity". Anything else is refused, never coerced."""
+    if key == "stringValue" and isinstance(raw, str):
+        return raw
+    if key == "boolValue" and isinstance(raw, bool):
+        return raw
+    if key == "intValue" and not isinstance(raw, bool):
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, str) and _INTEGER.fullmatch(raw) and len(raw) <= 20:
+            raw = int(raw)
+        if isinstance(raw, int) and raw in _INT64:
+            return raw
+    if key == "doubleValue" and not isinstance(raw, bool):
+        if isinstance(raw, int | float):
+            return float(raw)
+        if isinstance(raw, str) and (raw in _DOUBLE_WORDS or _is_number(raw)):
+            return float(raw)
+    raise InputError(f"{key} {str(raw)[:40]!r} is not a valid {key.removesuffix('Value')}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower().lstrip("+-") not in ("nan", "inf", "infinity")
+
+
 def value_of(raw: Any, depth: int = 0) -> Value:
     """One OTLP AnyValue in JSON form."""
     if depth > MAX_NESTING:
         raise InputError(f"an attribute value nests arrays or kvlists over {MAX_NESTING} deep")
     obj = _dict(raw, "an attribute value")
-    if "stringValue" in obj:
-        return Value("string", str(obj["stringValue"]))
-    if "intValue" in obj:
-        try:
-            return Value("int", int(obj["intValue"]))
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"intValue {obj['intValue']!r} is not an integer") from exc
-    if "doubleValue" in obj:
-        try:
-            return Value("double", float(obj["doubleValue"]))
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"doubleValue {obj['doubleValue']!r} is not a number") from exc
-    if "boolValue" in obj:
-        return Value("bool", bool(obj["boolValue"]))
+    for key, kind in _SCALARS:
+        if key in obj:
+            return Value(kind, _scalar(key, obj[key]))
     if "bytesValue" in obj:
         try:
             return Value("bytes", base64.b64decode(str(obj["bytesValue"]), validate=True))

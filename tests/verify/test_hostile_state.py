@@ -137,3 +137,38 @@ def test_a_million_attribute_span_costs_counters_not_findings() -> None:
     assert verifier.summary.by_rule["attribute.unknown"] == extra
     assert sum(verifier.summary.by_level.values()) == extra + 1
     assert verifier.check(otlp_json.batch_of(traces(span())))[-1:] != [last]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"boolValue": "false"},
+        {"intValue": 1.5},
+        {"intValue": True},
+        {"intValue": 2**64},
+        {"intValue": "1e3"},
+        {"doubleValue": True},
+        {"doubleValue": "nan "},
+        {"stringValue": 5},
+    ],
+)
+def test_json_scalars_are_refused_not_coerced(raw: dict[str, object]) -> None:
+    with pytest.raises(InputError, match="is not a valid"):
+        otlp_json.value_of(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"boolValue": False}, Value("bool", False)),
+        ({"intValue": "-42"}, Value("int", -42)),
+        ({"intValue": 7}, Value("int", 7)),
+        ({"doubleValue": "Infinity"}, Value("double", float("inf"))),
+        ({"doubleValue": "2.5"}, Value("double", 2.5)),
+        ({"doubleValue": 3}, Value("double", 3.0)),
+    ],
+)
+def test_json_scalars_in_the_protobuf_json_mapping_are_read(
+    raw: dict[str, object], expected: Value
+) -> None:
+    assert otlp_json.value_of(raw) == expected
