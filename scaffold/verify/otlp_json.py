@@ -86,6 +86,12 @@ _SCALARS = (
     ("doubleValue", "double"),
     ("boolValue", "bool"),
 )
+_WHAT = {
+    "stringValue": "a string",
+    "intValue": "an integer (64 bits)",
+    "doubleValue": "a number",
+    "boolValue": "a boolean (true or false)",
+}
 _INT64 = range(-(2**63), 2**63)
 _INTEGER = re.compile(r"-?[0-9]+")
 _DOUBLE_WORDS = {"NaN", "Infinity", "-Infinity"}
@@ -111,7 +117,7 @@ def _scalar(key: str, raw: Any) -> object:
             return float(raw)
         if isinstance(raw, str) and (raw in _DOUBLE_WORDS or _is_number(raw)):
             return float(raw)
-    raise InputError(f"{key} {str(raw)[:40]!r} is not a valid {key.removesuffix('Value')}")
+    raise InputError(f"{key} {str(raw)[:40]!r} is not {_WHAT[key]}")
 
 
 def _is_number(text: str) -> bool:
