@@ -137,7 +137,8 @@ class MetricRules:
             return
         known = self.series.get(ident)
         if known is None:
-            if len(self.series) >= MAX_TRACKED_METRICS or not _short(ident):
+            tracked = len(self.series) + len(self.over)
+            if tracked >= MAX_TRACKED_METRICS or not _short(ident):
                 return
             known = self.series[ident] = set()
         known.add(hash(tuple(sorted((k, v.text()) for k, v in point.items()))))

@@ -172,3 +172,28 @@ def test_json_scalars_in_the_protobuf_json_mapping_are_read(
     raw: dict[str, object], expected: Value
 ) -> None:
     assert otlp_json.value_of(raw) == expected
+
+
+def test_metrics_over_the_limit_count_against_the_tracked_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scaffold.verify import rules_metrics
+    from scaffold.verify.engine import Verifier
+    from tests.verify.payloads import metric, metrics
+
+    monkeypatch.setattr(rules_metrics, "MAX_TRACKED_METRICS", 3)
+    conv = load(DEFAULT_CONVENTIONS)
+    verifier = Verifier(conv, RuleLines.read(DEFAULT_CONVENTIONS))
+    limit = conv.metrics.cardinality_limit
+    for n in range(10):
+        points = [
+            {"attributes": [{"key": "acme.team", "value": {"stringValue": f"t{i}"}}]}
+            for i in range(limit + 1)
+        ]
+        doc = metrics(metric(f"app.m{n}", attributes=[]))
+        doc["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"] = {  # type: ignore[index]
+            "dataPoints": points
+        }
+        verifier.check(otlp_json.batch_of(doc))
+    held = verifier.metrics
+    assert len(held.series) + len(held.over) <= 3
