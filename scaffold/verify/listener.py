@@ -19,6 +19,7 @@ import contextlib
 import io
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -38,6 +39,7 @@ DEFAULT_MAX_BODY = 20 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 64
 _PROTO = "application/x-protobuf"
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 IDLE_TIMEOUT = 10.0
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
@@ -245,10 +247,9 @@ def read_chunked(stream: io.BufferedIOBase, max_body: int) -> bytes:
     total = 0
     while True:
         head = stream.readline(1024).split(b";", 1)[0].strip()
-        try:
-            size = int(head, 16)
-        except ValueError:
-            raise _Reply(400, "malformed chunked body") from None
+        if not _CHUNK_SIZE.fullmatch(head):
+            raise _Reply(400, "malformed chunked body")
+        size = int(head, 16)
         if size == 0:
             while stream.readline(1024).strip():
                 pass

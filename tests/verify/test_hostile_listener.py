@@ -237,3 +237,14 @@ def test_a_name_is_bound_at_the_address_that_was_checked() -> None:
     finally:
         listener.stop()
         listener.close()
+
+
+@pytest.mark.parametrize("size", [b"-1", b"+5", b"0x10", b"1" * 40, b""])
+def test_a_chunk_size_that_is_not_hex_digits_is_400(server: Server, size: bytes) -> None:
+    with server.connect() as conn:
+        conn.sendall(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + size + b"\r\n" + GOOD[:5]
+        )
+        status, _, body = _response(conn)
+    assert status == 400 and b"malformed chunked body" in body
