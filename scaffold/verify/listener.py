@@ -10,7 +10,7 @@ over the size limit, 415 for another media type, and every 4xx a google.rpc.Stat
 (protobuf, or JSON for a JSON request). Other methods get 405. Each request must arrive
 within `request_timeout` seconds (a trickled request is cut off) and at most
 `max_connections` are served at once (more get 503), so slow clients cannot pin the
-receiver.
+receiver and at most that many bodies are held while one at a time is decoded.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from scaffold.verify.records import Batch
 # The OTLP/HTTP specification recommends a 20 MiB limit, after decompression too.
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT = 30.0
-DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_MAX_CONNECTIONS = 32
 _PROTO = "application/x-protobuf"
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 IDLE_TIMEOUT = 10.0
@@ -204,12 +204,15 @@ class Listener:
         signal = PATHS.get(path.split("?", 1)[0])
         if signal is None:
             raise _Reply(404, f"unknown path {path}; use {', '.join(PATHS)}")
-        if encoding == "gzip":
-            body = self._gunzip(body)
-        elif encoding not in ("", "identity"):
+        if encoding not in ("", "identity", "gzip"):
             raise _Reply(415, f"unsupported Content-Encoding {encoding}")
-        batch = decode(signal, content_type, body)
+        # One request is inflated, decoded and checked at a time (the checks share state,
+        # and the interpreter runs one thread at a time anyway): a request's decoded form
+        # is several times its size, and only one is ever held.
         with self.lock:
+            if encoding == "gzip":
+                body = self._gunzip(body)
+            batch = decode(signal, content_type, body)
             self._report(self.verifier.check(batch, f"POST {path}"))
             self.items += batch.items
             if self.count is not None and self.items >= self.count:

@@ -248,3 +248,25 @@ def test_a_chunk_size_that_is_not_hex_digits_is_400(server: Server, size: bytes)
         )
         status, _, body = _response(conn)
     assert status == 400 and b"malformed chunked body" in body
+
+
+def test_one_request_at_a_time_is_inflated_and_decoded(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.verify import listener as module
+
+    held: list[bool] = []
+    real_decode, real_gunzip = module.decode, Listener._gunzip
+
+    def decode(signal: str, content_type: str, body: bytes) -> object:
+        held.append(server.listener.lock.locked())
+        return real_decode(signal, content_type, body)
+
+    def gunzip(self: Listener, body: bytes) -> bytes:
+        held.append(self.lock.locked())
+        return real_gunzip(self, body)
+
+    monkeypatch.setattr(module, "decode", decode)
+    monkeypatch.setattr(Listener, "_gunzip", gunzip)
+    assert server.post(gzip.compress(GOOD), extra="Content-Encoding: gzip\r\n")[0] == 200
+    assert held == [True, True]
