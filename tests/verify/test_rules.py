@@ -31,6 +31,7 @@ from tests.verify.payloads import (
 FORMATS = ["json", "proto"]
 SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
 OTHER = {"http__request__method": "_OTHER", "http__route": "/users/{id}"}
+MESSAGING = {"messaging__system": "kafka", "messaging__destination__name": "orders"}
 
 
 def _server(**extra: object) -> dict[str, object]:
@@ -160,6 +161,13 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
             traces(span("HTTP", attributes=attrs(http__request__method="_OTHER"))),
             traces(span("HTTP", kind=3, attributes=attrs(**OTHER))),
         ],
+    ),
+    (
+        # A messaging client span (receive, settle) is not judged by the HTTP client rule.
+        "span.name",
+        Level.VIOLATION,
+        [traces(span("receive orders", kind=3, attributes=attrs(http__request__method="GET")))],
+        [traces(span("receive orders", kind=3, attributes=attrs(**MESSAGING)))],
     ),
     (
         "span.status",
