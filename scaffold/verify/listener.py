@@ -266,93 +266,97 @@ def read_chunked(stream: io.BufferedIOBase, max_body: int) -> bytes:
         parts.append(part)
 
 
-def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Each socket read waits at most this long; the whole request, `request_timeout`.
-        timeout = IDLE_TIMEOUT
+class _Handler(BaseHTTPRequestHandler):
+    """One connection's requests; `listener` is set by `_handler_for`."""
 
-        def handle_one_request(self) -> None:
-            """One request, cut off (the socket shut) if it takes over `request_timeout`."""
-            timer = threading.Timer(listener.request_timeout, self._cut_off)
-            timer.daemon = True
-            timer.start()
-            try:
-                super().handle_one_request()
-            except OSError:
-                self.close_connection = True
-            finally:
-                timer.cancel()
+    listener: Listener
+    protocol_version = "HTTP/1.1"
+    # Each socket read waits at most this long; the whole request, `request_timeout`.
+    timeout = IDLE_TIMEOUT
 
-        def _cut_off(self) -> None:
+    def handle_one_request(self) -> None:
+        """One request, cut off (the socket shut) if it takes over `request_timeout`."""
+        timer = threading.Timer(self.listener.request_timeout, self._cut_off)
+        timer.daemon = True
+        timer.start()
+        try:
+            super().handle_one_request()
+        except OSError:
             self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+        finally:
+            timer.cancel()
 
-        def parse_request(self) -> bool:
-            if not super().parse_request():
-                return False
-            if self.command != "POST":
-                self.close_connection = True
-                self._send(405, status_message("OTLP/HTTP takes POST only", False), _PROTO, True)
-                return False
-            return True
+    def _cut_off(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
-        def do_POST(self) -> None:
-            content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            as_json = content_type == "application/json"
-            try:
-                body = self._body()
-                encoding = self.headers.get("Content-Encoding", "").strip().lower()
-                reply = listener.accept(self.path, content_type, encoding, body)
-            except _Reply as exc:
-                self._fail(exc.status, str(exc), as_json)
-                return
-            except Exception as exc:  # a receiver answers every request, even on a bug
-                self.close_connection = True
-                self._fail(500, f"verify failed: {exc!r}", as_json)
-                return
-            self._send(200, reply, content_type or _PROTO)
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.command != "POST":
+            self.close_connection = True
+            self._send(405, status_message("OTLP/HTTP takes POST only", False), _PROTO, True)
+            return False
+        return True
 
-        def _fail(self, status: int, message: str, as_json: bool) -> None:
-            body = status_message(message, as_json)
-            self._send(status, body, "application/json" if as_json else _PROTO)
+    def do_POST(self) -> None:
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        as_json = content_type == "application/json"
+        try:
+            body = self._body()
+            encoding = self.headers.get("Content-Encoding", "").strip().lower()
+            reply = self.listener.accept(self.path, content_type, encoding, body)
+        except _Reply as exc:
+            self._fail(exc.status, str(exc), as_json)
+            return
+        except Exception as exc:  # a receiver answers every request, even on a bug
+            self.close_connection = True
+            self._fail(500, f"verify failed: {exc!r}", as_json)
+            return
+        self._send(200, reply, content_type or _PROTO)
 
-        def _body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
-                return self._chunked()
-            length = self.headers.get("Content-Length")
-            if length is None or not length.isdigit():
-                self.close_connection = True
-                raise _Reply(411, "a Content-Length or chunked transfer encoding is required")
-            if int(length) > listener.max_body:
-                self.close_connection = True
-                raise _Reply(413, f"body over {listener.max_body} bytes")
-            body = self.rfile.read(int(length))
-            if len(body) < int(length):
-                self.close_connection = True
-                raise _Reply(400, f"the body ends after {len(body)} of {length} bytes")
-            return body
+    def _fail(self, status: int, message: str, as_json: bool) -> None:
+        body = status_message(message, as_json)
+        self._send(status, body, "application/json" if as_json else _PROTO)
 
-        def _chunked(self) -> bytes:
-            try:
-                return read_chunked(self.rfile, listener.max_body)
-            except _Reply:
-                self.close_connection = True
-                raise
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
+            return self._chunked()
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            raise _Reply(411, "a Content-Length or chunked transfer encoding is required")
+        if int(length) > self.listener.max_body:
+            self.close_connection = True
+            raise _Reply(413, f"body over {self.listener.max_body} bytes")
+        body = self.rfile.read(int(length))
+        if len(body) < int(length):
+            self.close_connection = True
+            raise _Reply(400, f"the body ends after {len(body)} of {length} bytes")
+        return body
 
-        def _send(self, status: int, body: bytes, content_type: str, allow: bool = False) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if allow:
-                self.send_header("Allow", "POST")
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
+    def _chunked(self) -> bytes:
+        try:
+            return read_chunked(self.rfile, self.listener.max_body)
+        except _Reply:
+            self.close_connection = True
+            raise
 
-        def log_message(self, format: str, *args: object) -> None:
-            """Requests are not logged; findings are the output."""
+    def _send(self, status: int, body: bytes, content_type: str, allow: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if allow:
+            self.send_header("Allow", "POST")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
 
-    return Handler
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests are not logged; findings are the output."""
+
+
+def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"listener": listener})
