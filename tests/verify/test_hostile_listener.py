@@ -270,3 +270,40 @@ def test_one_request_at_a_time_is_inflated_and_decoded(
     monkeypatch.setattr(Listener, "_gunzip", gunzip)
     assert server.post(gzip.compress(GOOD), extra="Content-Encoding: gzip\r\n")[0] == 200
     assert held == [True, True]
+
+
+def _nested_any_value(levels: int) -> bytes:
+    """A traces request whose one resource attribute nests `levels` kvlists."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+    value = AnyValue(string_value="x")
+    for _ in range(levels):
+        outer = AnyValue()
+        pair = outer.kvlist_value.values.add()
+        pair.key = "k"
+        pair.value.CopyFrom(value)
+        value = outer
+    request = ExportTraceServiceRequest()
+    kv = request.resource_spans.add().resource.attributes.add()
+    kv.key = "app.deep"
+    kv.value.CopyFrom(value)
+    return bytes(request.SerializeToString())
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", b"not an OTLP traces protobuf"),
+        (b"\x0a" + b"\xff" * 11, b"not an OTLP traces protobuf"),
+        (b"\x0a\x80\x80\x80\x80\x08" + b"\x00" * 8, b"not an OTLP traces protobuf"),
+        # The protobuf runtime's own depth limit (100 messages) refuses it first.
+        (_nested_any_value(80), b"not an OTLP traces protobuf"),
+    ],
+)
+def test_absurd_protobuf_is_400(server: Server, body: bytes, message: bytes) -> None:
+    status, _, reply = server.post(body)
+    assert status == 400 and message in reply
+    assert server.post(GOOD)[0] == 200
