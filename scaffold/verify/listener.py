@@ -65,15 +65,12 @@ def _addresses(host: str) -> list[tuple[int, str]]:
     return [(int(info[0]), str(info[4][0])) for info in infos]
 
 
+def _all_loopback(found: list[tuple[int, str]]) -> bool:
+    return all(ipaddress.ip_address(ip.split("%")[0]).is_loopback for _, ip in found)
+
+
 def is_loopback(host: str) -> bool:
-    return all(ipaddress.ip_address(ip.split("%")[0]).is_loopback for _, ip in _addresses(host))
-
-
-def _bind_target(host: str) -> tuple[int, str]:
-    """The address family and the address to bind: the name is resolved once, here, so
-    the address checked is the address bound (IPv4 first, as `localhost` has both)."""
-    found = _addresses(host)
-    return min(found, key=lambda f: f[0] != socket.AF_INET)
+    return _all_loopback(_addresses(host))
 
 
 class _Reply(Exception):
@@ -136,7 +133,11 @@ class Listener:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
-        if not allow_remote and not is_loopback(address[0]):
+        # The name is resolved once, here: the address checked is the address bound
+        # (IPv4 first, as `localhost` has both).
+        found = _addresses(address[0])
+        self.target = min(found, key=lambda f: f[0] != socket.AF_INET)
+        if not allow_remote and not _all_loopback(found):
             raise UsageError(
                 f"--listen {address[0]}: not a loopback address; telemetry can carry personal "
                 "data, so verify listens on 127.0.0.1 unless you add --allow-remote"
@@ -157,7 +158,7 @@ class Listener:
     def start(self) -> tuple[str, int]:
         """Bind and serve in a background thread; returns the bound host and port."""
         handler = _handler_for(self)
-        family, ip = _bind_target(self.address[0])
+        family, ip = self.target
         server_class = _Server6 if family == socket.AF_INET6 else _Server
         server = server_class((ip, self.address[1]), handler, bind_and_activate=False)
         server.slots = threading.BoundedSemaphore(self.max_connections)

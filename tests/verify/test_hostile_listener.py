@@ -307,3 +307,19 @@ def test_absurd_protobuf_is_400(server: Server, body: bytes, message: bytes) -> 
     status, _, reply = server.post(body)
     assert status == 400 and message in reply
     assert server.post(GOOD)[0] == 200
+
+
+def test_the_name_is_resolved_once_so_a_changed_answer_is_not_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scaffold.verify import listener as module
+
+    answers = [[(socket.AF_INET, "127.0.0.1")], [(socket.AF_INET, "0.0.0.0")]]
+    monkeypatch.setattr(module, "_addresses", lambda host: answers.pop(0))
+    listener = Listener(open_verifier(DEFAULT_CONVENTIONS), lambda found: None, ("rebind", 0))
+    host, _ = listener.start()
+    try:
+        assert host == "127.0.0.1" and len(answers) == 1
+    finally:
+        listener.stop()
+        listener.close()
