@@ -84,7 +84,8 @@ def _listen(
         verifier, printer.findings, parse_address(address), allow_remote=allow_remote, count=count
     )
     host, port = listener.start()
-    ui.info(f"listening for OTLP/HTTP on http://{host}:{port} (/v1/traces, /v1/metrics, /v1/logs)")
+    shown = f"[{host}]" if ":" in host else host
+    ui.info(f"listening for OTLP/HTTP on http://{shown}:{port} (/v1/traces, /v1/metrics, /v1/logs)")
     previous = {
         sig: signal.signal(sig, lambda *_: listener.stop())
         for sig in (signal.SIGINT, signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from scaffold.conventions.model import Conventions
@@ -10,6 +11,11 @@ from scaffold.verify.lines import RuleLines
 from scaffold.verify.records import Value
 
 CLEAN_MEMO = 4096
+# Findings listed from one input (an export request, a line of a file) at most; past this
+# they are counted, by level and rule, but not kept, so a request with a million unknown
+# attributes costs counters, not a million findings.
+MAX_LISTED = 10_000
+MEMO_CHARS = 256
 
 # Keys that SDKs, detectors and instrumentation libraries set which scaffold's own
 # semantic-convention table leaves out. They are known (never "unknown"), not type-checked.
@@ -67,6 +73,7 @@ class Context:
     lines: RuleLines
     options: Options = field(default_factory=Options)
     found: list[Finding] = field(default_factory=list)
+    unlisted: Counter[tuple[Level, str]] = field(default_factory=Counter)
     attributes_seen: set[str] = field(default_factory=set)
     rules_seen: set[str] = field(default_factory=set)
     # Low-cardinality (key, value, on_resource) that passed every attribute rule: they repeat.
@@ -75,6 +82,11 @@ class Context:
     service_names: dict[str, str] = field(default_factory=dict)
 
     def remember_clean(self, memo: tuple[str, Value, bool]) -> None:
+        """Remember a short scalar value that passed; long or nested ones are not kept (the
+        memo is for values that repeat, and must not hold megabytes a client sent)."""
+        value = memo[1]
+        if value.kind in ("array", "kvlist", "bytes") or len(str(value.value)) > MEMO_CHARS:
+            return
         if len(self.clean) >= CLEAN_MEMO:
             self.clean.clear()
         self.clean.add(memo)
@@ -82,12 +94,21 @@ class Context:
     def add(
         self, level: Level, rule: str, message: str, where: Where, line: int, attribute: str = ""
     ) -> None:
+        if len(self.found) >= MAX_LISTED:
+            self.unlisted[(level, rule)] += 1
+            return
         self.found.append(
             Finding(level, rule, message, where, self.lines.file, line, attribute=attribute)
         )
 
     def take(self) -> list[Finding]:
         out, self.found = self.found, []
+        return out
+
+    def take_unlisted(self) -> Counter[tuple[Level, str]]:
+        """How many findings, by level and rule, were counted but not listed since the last
+        call (more than MAX_LISTED in one input)."""
+        out, self.unlisted = self.unlisted, Counter()
         return out
 
     def known(self, key: str, on_resource: bool) -> bool:

@@ -6,14 +6,15 @@ telemetry holds only the bounded state of the trace and metric rules.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
-from scaffold.verify.context import Context, Options
+from scaffold.verify.context import MAX_LISTED, Context, Options
 from scaffold.verify.files import DEFAULT_MAX_MESSAGE, read_file
-from scaffold.verify.findings import Coverage, Finding, Summary
+from scaffold.verify.findings import Coverage, Finding, Level, Summary, Where
 from scaffold.verify.lines import RuleLines
 from scaffold.verify.records import Batch, Resource
 from scaffold.verify.rules_logs import check_log
@@ -51,7 +52,7 @@ class Verifier:
         self.summary.spans += len(batch.spans)
         self.summary.logs += len(batch.logs)
         self.summary.metric_points += sum(len(m.points) for m in batch.metrics)
-        return self._take()
+        return self._take(input_name)
 
     def expire(self, now: float | None = None) -> list[Finding]:
         """Judge traces idle past the orphan wait (the listener calls this)."""
@@ -80,11 +81,30 @@ class Verifier:
             self._resources.add(key)
         return True
 
-    def _take(self) -> list[Finding]:
+    def _take(self, input_name: str = "") -> list[Finding]:
         found = self.ctx.take()
+        unlisted = self.ctx.take_unlisted()
+        if unlisted:
+            found.append(self._unlisted(unlisted, input_name))
         for finding in found:
             self.summary.add(finding)
+        for (level, rule), count in unlisted.items():
+            self.summary.by_level[level.label] += count
+            self.summary.by_rule[rule] += count
         return found
+
+    def _unlisted(self, unlisted: Counter[tuple[Level, str]], input_name: str) -> Finding:
+        total = sum(unlisted.values())
+        rules = ", ".join(sorted({rule for _, rule in unlisted}))
+        return Finding(
+            Level.INFORMATION,
+            "verify.unlisted",
+            f"{total} more findings ({rules}) were counted in the summary but not listed: "
+            f"over {MAX_LISTED} in one input",
+            Where("input", input=input_name),
+            self.ctx.lines.file,
+            1,
+        )
 
 
 def open_verifier(conventions: Path, options: Options | None = None) -> Verifier:

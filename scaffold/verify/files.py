@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +62,13 @@ def read_file(
 ) -> Iterator[Piece]:
     """Every export request in `path`, in order."""
     with _open(path) as stream:
-        if _first_byte(stream) in (b"{", b"["):
-            yield from _json_pieces(path, stream, max_message)
-        else:
-            yield from _proto_pieces(path, stream, signal, max_message)
+        try:
+            if _first_byte(stream) in (b"{", b"["):
+                yield from _json_pieces(path, stream, max_message)
+            else:
+                yield from _proto_pieces(path, stream, signal, max_message)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path}: a broken gzip stream ({exc})") from exc
 
 
 def _json_pieces(path: Path, stream: Stream, max_message: int) -> Iterator[Piece]:
@@ -83,11 +86,13 @@ def _json_pieces(path: Path, stream: Stream, max_message: int) -> Iterator[Piece
         if not line.strip():
             continue
         try:
-            document = json.loads(line) if len(line) <= max_message else None
-        except json.JSONDecodeError as exc:
+            document = otlp_json.loads(line) if len(line) <= max_message else None
+        except otlp_json.JsonSyntaxError as exc:
             if number > 1:
-                raise InputError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
+                raise InputError(f"{path}:{number}: {exc}") from exc
             document = None
+        except InputError as exc:
+            raise InputError(f"{path}:{number}: {exc}") from exc
         if document is None:
             # Not one request per line: a pretty-printed or very long document.
             stream.seek(0)
@@ -109,9 +114,11 @@ def _json_document(path: Path, stream: Stream, max_message: int) -> Iterator[Pie
     data = stream.read(max_message + 1)
     if len(data) <= max_message:
         try:
-            document = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
+            document = otlp_json.loads(data)
+        except otlp_json.JsonSyntaxError as exc:
+            raise InputError(f"{path}:{exc.line}: {exc}") from exc
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from exc
         for item in document if isinstance(document, list) else [document]:
             yield _json_piece(path, 1, item)
         return
@@ -124,6 +131,10 @@ def _json_document(path: Path, stream: Stream, max_message: int) -> Iterator[Pie
         if str(exc).startswith(str(path)):
             raise
         raise InputError(f"{path}:{exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 ({exc.reason})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: JSON nested too deeply to read") from exc
 
 
 def _read_varint(stream: Stream) -> tuple[int, int] | None:

@@ -30,7 +30,7 @@ class Level(IntEnum):
 class Where:
     """What a finding is about: the service and the span, log record or metric."""
 
-    signal: str  # span, log, metric, resource, trace
+    signal: str  # span, log, metric, resource, trace, input
     service: str = ""
     trace_id: str = ""
     span_id: str = ""
@@ -50,6 +50,8 @@ class Where:
             return f"{service} log record #{self.log_record}" + (f" {ids}" if ids else "")
         if self.signal == "metric":
             return f"{service} metric {self.metric}"
+        if self.signal == "input":
+            return f"input {self.input or '(unnamed)'}"
         return f"{service} resource"
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from typing import Any
 
 from scaffold.errors import InputError
 from scaffold.verify.records import (
     KIND_NAMES,
+    STATUS_NAMES,
     Attributes,
     Batch,
     Event,
@@ -24,6 +27,10 @@ from scaffold.verify.records import (
     Value,
 )
 
+# How deep arrays and kvlists may nest inside one attribute value (the protobuf reader
+# enforces the same); deeper is refused, not recursed into.
+MAX_NESTING = 64
+
 _INSTRUMENTS = {
     "gauge": "gauge",
     "sum": "sum",
@@ -31,6 +38,33 @@ _INSTRUMENTS = {
     "exponentialHistogram": "exponential_histogram",
     "summary": "summary",
 }
+
+
+class JsonSyntaxError(InputError):
+    """Text that is not JSON at all (as opposed to JSON that is not OTLP)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonSyntaxError(f"not valid JSON: {name} is not a JSON value", 1)
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON text; every way it can be bad (syntax, NaN and Infinity, bytes that are not
+    UTF-8, nesting beyond the parser's depth) is an InputError."""
+    try:
+        return json.loads(data, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"not valid JSON: {exc.msg}", exc.lineno) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8: byte {exc.start} is {data[exc.start:exc.start + 1]!r}"
+        ) from exc
+    except RecursionError as exc:
+        raise InputError("JSON nested too deeply to read") from exc
 
 
 def _list(obj: dict[str, Any], key: str) -> list[Any]:
@@ -46,23 +80,62 @@ def _dict(obj: Any, what: str) -> dict[str, Any]:
     return obj
 
 
-def value_of(raw: Any) -> Value:
+_SCALARS = (
+    ("stringValue", "string"),
+    ("intValue", "int"),
+    ("doubleValue", "double"),
+    ("boolValue", "bool"),
+)
+_WHAT = {
+    "stringValue": "a string",
+    "intValue": "an integer (64 bits)",
+    "doubleValue": "a number",
+    "boolValue": "a boolean (true or false)",
+}
+_INT64 = range(-(2**63), 2**63)
+_INTEGER = re.compile(r"-?[0-9]+")
+_DOUBLE_WORDS = {"NaN", "Infinity", "-Infinity"}
+
+
+def _scalar(key: str, raw: Any) -> object:
+    """A scalar AnyValue as the protobuf JSON mapping has it: strings are strings, booleans
+    true or false, 64-bit integers a number or a decimal string, doubles a number, a
+    numeric string, "NaN" or "Infinity". Anything else is refused, never coerced."""
+    if key == "stringValue" and isinstance(raw, str):
+        return raw
+    if key == "boolValue" and isinstance(raw, bool):
+        return raw
+    if key == "intValue" and not isinstance(raw, bool):
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, str) and _INTEGER.fullmatch(raw) and len(raw) <= 20:
+            raw = int(raw)
+        if isinstance(raw, int) and raw in _INT64:
+            return raw
+    if key == "doubleValue" and not isinstance(raw, bool):
+        if isinstance(raw, int | float):
+            return float(raw)
+        if isinstance(raw, str) and (raw in _DOUBLE_WORDS or _is_number(raw)):
+            return float(raw)
+    raise InputError(f"{key} {str(raw)[:40]!r} is not {_WHAT[key]}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower().lstrip("+-") not in ("nan", "inf", "infinity")
+
+
+def value_of(raw: Any, depth: int = 0) -> Value:
     """One OTLP AnyValue in JSON form."""
+    if depth > MAX_NESTING:
+        raise InputError(f"an attribute value nests arrays or kvlists over {MAX_NESTING} deep")
     obj = _dict(raw, "an attribute value")
-    if "stringValue" in obj:
-        return Value("string", str(obj["stringValue"]))
-    if "intValue" in obj:
-        try:
-            return Value("int", int(obj["intValue"]))
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"intValue {obj['intValue']!r} is not an integer") from exc
-    if "doubleValue" in obj:
-        try:
-            return Value("double", float(obj["doubleValue"]))
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"doubleValue {obj['doubleValue']!r} is not a number") from exc
-    if "boolValue" in obj:
-        return Value("bool", bool(obj["boolValue"]))
+    for key, kind in _SCALARS:
+        if key in obj:
+            return Value(kind, _scalar(key, obj[key]))
     if "bytesValue" in obj:
         try:
             return Value("bytes", base64.b64decode(str(obj["bytesValue"]), validate=True))
@@ -70,28 +143,36 @@ def value_of(raw: Any) -> Value:
             raise InputError("bytesValue is not base64") from exc
     if "arrayValue" in obj:
         items = _list(_dict(obj["arrayValue"], "arrayValue"), "values")
-        return Value("array", tuple(value_of(v) for v in items))
+        return Value("array", tuple(value_of(v, depth + 1) for v in items))
     if "kvlistValue" in obj:
-        pairs = attributes_of(_list(_dict(obj["kvlistValue"], "kvlistValue"), "values"))
+        pairs = attributes_of(_list(_dict(obj["kvlistValue"], "kvlistValue"), "values"), depth + 1)
         return Value("kvlist", tuple(pairs.items()))
     return Value("empty", None)
 
 
-def attributes_of(raw: list[Any]) -> Attributes:
+def attributes_of(raw: list[Any], depth: int = 0) -> Attributes:
     out: Attributes = {}
     for item in raw:
         kv = _dict(item, "an attribute")
         key = kv.get("key")
         if not isinstance(key, str):
             raise InputError("an attribute has no string `key`")
-        out[key] = value_of(kv.get("value") or {})
+        out[key] = value_of(kv.get("value") or {}, depth)
     return out
 
 
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_ID_DIGITS = {"traceId": 32, "spanId": 16, "parentSpanId": 16}
+
+
 def _hex(obj: dict[str, Any], key: str) -> str:
+    """A trace or span id: hex digits of its exact width (case-insensitive), or absent."""
     value = obj.get(key) or ""
     if not isinstance(value, str):
         raise InputError(f"`{key}` must be a hex string")
+    digits = _ID_DIGITS[key]
+    if value and (len(value) != digits or not _HEX.fullmatch(value)):
+        raise InputError(f"`{key}` {value[:40]!r} is not {digits} hex digits")
     return value.lower()
 
 
@@ -101,6 +182,15 @@ def _kind(raw: Any) -> int:
     if isinstance(raw, str):
         name = raw.removeprefix("SPAN_KIND_").lower()
         return KIND_NAMES.index(name) if name in KIND_NAMES else 0
+    return 0
+
+
+def _status_code(raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 <= raw < len(STATUS_NAMES) else 0
+    if isinstance(raw, str):
+        name = raw.removeprefix("STATUS_CODE_").lower()
+        return STATUS_NAMES.index(name) if name in STATUS_NAMES else 0
     return 0
 
 
@@ -119,6 +209,7 @@ def _span(resource: Resource, raw: Any) -> Span:
         Link(_hex(k, "traceId"), _hex(k, "spanId"), attributes_of(_list(k, "attributes")))
         for k in (_dict(x, "a link") for x in _list(obj, "links"))
     ]
+    status = _dict(obj.get("status") or {}, "a span status")
     return Span(
         resource=resource,
         trace_id=_hex(obj, "traceId"),
@@ -129,6 +220,8 @@ def _span(resource: Resource, raw: Any) -> Span:
         attributes=attributes_of(_list(obj, "attributes")),
         events=events,
         links=links,
+        status_code=_status_code(status.get("code", 0)),
+        status_message=str(status.get("message", "")),
     )
 
 
@@ -168,13 +261,21 @@ _SIGNALS = (
 )
 
 
-def batch_of(document: Any) -> Batch:
-    """One export request (traces, logs or metrics; several at once are fine)."""
+_TOP_KEYS = {"traces": "resourceSpans", "logs": "resourceLogs", "metrics": "resourceMetrics"}
+
+
+def batch_of(document: Any, signal: str | None = None) -> Batch:
+    """One export request (traces, logs or metrics; several at once are fine in a file).
+
+    With `signal` (an OTLP/HTTP path said which), only that signal's groups are read and
+    an empty request (`{}`) is a valid one, as the specification has it; a file with none
+    of the three keys is not an OTLP export at all."""
     doc = _dict(document, "an OTLP document")
-    if not any(top in doc for top, _, _ in _SIGNALS):
+    wanted = [s for s in _SIGNALS if signal is None or s[0] == _TOP_KEYS[signal]]
+    if signal is None and not any(top in doc for top, _, _ in _SIGNALS):
         raise InputError("not an OTLP export: no resourceSpans, resourceLogs or resourceMetrics")
     batch = Batch()
-    for top, scopes, items in _SIGNALS:
+    for top, scopes, items in wanted:
         for raw_resource in _list(doc, top):
             obj = _dict(raw_resource, top)
             resource = _resource(obj)

@@ -43,35 +43,55 @@ _SCALARS = {
 }
 
 
-def value_of(raw: AnyValue) -> Value:
+MAX_NESTING = 64
+
+
+def value_of(raw: AnyValue, depth: int = 0) -> Value:
+    if depth > MAX_NESTING:
+        raise InputError(f"an attribute value nests arrays or kvlists over {MAX_NESTING} deep")
     which = raw.WhichOneof("value")
     kind = _SCALARS.get(which or "")
     if kind is not None:
         return Value(kind, getattr(raw, str(which)))
     if which == "array_value":
-        return Value("array", tuple(value_of(v) for v in raw.array_value.values))
+        return Value("array", tuple(value_of(v, depth + 1) for v in raw.array_value.values))
     if which == "kvlist_value":
-        return Value("kvlist", tuple(attributes_of(raw.kvlist_value.values).items()))
+        pairs = attributes_of(raw.kvlist_value.values, depth + 1)
+        return Value("kvlist", tuple(pairs.items()))
     return Value("empty", None)
 
 
-def attributes_of(raw: Iterable[KeyValue]) -> Attributes:
-    return {kv.key: value_of(kv.value) for kv in raw}
+def attributes_of(raw: Iterable[KeyValue], depth: int = 0) -> Attributes:
+    return {kv.key: value_of(kv.value, depth) for kv in raw}
+
+
+def _id(raw: bytes, field: str, size: int) -> str:
+    """A trace (16 bytes) or span (8 bytes) id as hex, or "" when absent."""
+    if raw and len(raw) != size:
+        raise InputError(f"a {field} of {len(raw)} bytes; it has {size}")
+    return raw.hex()
 
 
 def _span(resource: Resource, raw: Any) -> Span:
     return Span(
         resource=resource,
-        trace_id=raw.trace_id.hex(),
-        span_id=raw.span_id.hex(),
-        parent_span_id=raw.parent_span_id.hex(),
+        trace_id=_id(raw.trace_id, "trace_id", 16),
+        span_id=_id(raw.span_id, "span_id", 8),
+        parent_span_id=_id(raw.parent_span_id, "parent_span_id", 8),
         name=raw.name,
         kind=int(raw.kind),
         attributes=attributes_of(raw.attributes),
         events=[Event(e.name, attributes_of(e.attributes)) for e in raw.events],
         links=[
-            Link(k.trace_id.hex(), k.span_id.hex(), attributes_of(k.attributes)) for k in raw.links
+            Link(
+                _id(k.trace_id, "link trace_id", 16),
+                _id(k.span_id, "link span_id", 8),
+                attributes_of(k.attributes),
+            )
+            for k in raw.links
         ],
+        status_code=int(raw.status.code) if 0 <= raw.status.code <= 2 else 0,
+        status_message=raw.status.message,
     )
 
 
@@ -79,8 +99,8 @@ def _log(resource: Resource, raw: Any) -> LogRecord:
     return LogRecord(
         resource=resource,
         ordinal=0,
-        trace_id=raw.trace_id.hex(),
-        span_id=raw.span_id.hex(),
+        trace_id=_id(raw.trace_id, "trace_id", 16),
+        span_id=_id(raw.span_id, "span_id", 8),
         severity=raw.severity_text,
         body=value_of(raw.body) if raw.HasField("body") else None,
         attributes=attributes_of(raw.attributes),

@@ -12,6 +12,9 @@ from typing import NamedTuple
 # OTLP SpanKind numbers.
 KIND_UNSPECIFIED, KIND_INTERNAL, KIND_SERVER, KIND_CLIENT, KIND_PRODUCER, KIND_CONSUMER = range(6)
 KIND_NAMES = ("unspecified", "internal", "server", "client", "producer", "consumer")
+# OTLP Status.StatusCode numbers.
+STATUS_UNSET, STATUS_OK, STATUS_ERROR = range(3)
+STATUS_NAMES = ("unset", "ok", "error")
 
 
 class Value(NamedTuple):
@@ -84,6 +87,9 @@ class Span:
     attributes: Attributes
     events: list[Event] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    # OTLP Status: code (STATUS_UNSET, STATUS_OK or STATUS_ERROR) and its description.
+    status_code: int = 0
+    status_message: str = ""
 
 
 @dataclass(slots=True)

@@ -20,6 +20,13 @@ SEMCONV_NAMES = {
 HISTOGRAMS = ("histogram", "exponential_histogram")
 NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 MAX_TRACKED_METRICS = 10_000
+# Services, metric names and messages longer than this are checked but not remembered, so
+# what is remembered stays small whatever a client sends.
+MAX_KEY_CHARS = 1024
+
+
+def _short(key: tuple[str, ...]) -> bool:
+    return all(len(part) <= MAX_KEY_CHARS for part in key)
 
 
 class MetricRules:
@@ -57,7 +64,7 @@ class MetricRules:
         for finding in self.ctx.found[start:]:
             key = (finding.where.service, finding.where.metric, finding.rule, finding.message)
             if key not in self.reported:
-                if len(self.reported) < MAX_TRACKED_METRICS * 4:
+                if len(self.reported) < MAX_TRACKED_METRICS * 4 and _short(key):
                     self.reported.add(key)
                 fresh.append(finding)
         self.ctx.found[start:] = fresh
@@ -130,7 +137,8 @@ class MetricRules:
             return
         known = self.series.get(ident)
         if known is None:
-            if len(self.series) >= MAX_TRACKED_METRICS:
+            tracked = len(self.series) + len(self.over)
+            if tracked >= MAX_TRACKED_METRICS or not _short(ident):
                 return
             known = self.series[ident] = set()
         known.add(hash(tuple(sorted((k, v.text()) for k, v in point.items()))))

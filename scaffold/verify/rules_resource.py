@@ -59,7 +59,10 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
 def _check_consistent(ctx: Context, name: str, where: Where) -> None:
     """One service, one spelling: payments-api and Payments_API are the same service."""
     key = name.lower().replace("_", "-").replace(".", "-")
-    first = ctx.service_names.setdefault(key, name) if len(ctx.service_names) < 10_000 else name
+    remember = len(ctx.service_names) < 10_000 and len(name) <= 256
+    first = (
+        ctx.service_names.setdefault(key, name) if remember else ctx.service_names.get(key, name)
+    )
     if first != name:
         ctx.add(
             Level.VIOLATION,

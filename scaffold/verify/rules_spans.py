@@ -14,6 +14,9 @@ from scaffold.verify.records import (
     KIND_CONSUMER,
     KIND_PRODUCER,
     KIND_SERVER,
+    STATUS_ERROR,
+    STATUS_NAMES,
+    STATUS_UNSET,
     Attributes,
     Span,
 )
@@ -39,6 +42,10 @@ def boundary_of(span: Span) -> str:
     if span.kind == KIND_CLIENT:
         if "db.system.name" in a or "db.system" in a:
             return "db"
+        if "messaging.system" in a:
+            # Messaging receive and settle spans are clients (semantic conventions'
+            # messaging spans); no naming rule of the conventions covers them.
+            return "messaging_client"
         return "rpc_client" if "rpc.system" in a else "http_client"
     if span.kind == KIND_PRODUCER:
         return "messaging_producer"
@@ -54,10 +61,19 @@ def _render(parts: tuple[NamePart, ...], attributes: Attributes) -> str | None:
             value = attributes.get(part.attribute)
             if value is None:
                 return None
-            out.append(value.text())
+            out.append(_placeholder(part.attribute, value.text()))
         else:
             out.append(part.text)
     return "".join(out)
+
+
+def _placeholder(attribute: str, text: str) -> str:
+    """What an attribute puts in a span name. HTTP semantic conventions (v1.23 on): when
+    http.request.method is `_OTHER` (a method the instrumentation does not know), the
+    name's `{method}` MUST be `HTTP`."""
+    if attribute == "http.request.method" and text == "_OTHER":
+        return "HTTP"
+    return text
 
 
 @lru_cache(maxsize=64)
@@ -79,7 +95,9 @@ def _name_ok(ctx: Context, span: Span, boundary: str) -> tuple[bool, str]:
         if not pattern:
             return True, ""
         return bool(_pattern(pattern).search(span.name)), f"the pattern {pattern}"
-    rule = ctx.conv.span_rules[boundary]
+    rule = ctx.conv.span_rules.get(boundary)
+    if rule is None:
+        return True, ""
     wanted = [
         r
         for r in (
@@ -104,6 +122,41 @@ def _high_cardinality(span: Span) -> str:
         if pattern.search(span.name):
             return what
     return ""
+
+
+def _check_status(ctx: Context, span: Span, where: Where, boundary: str) -> None:
+    """Span status as the Trace API and the HTTP semantic conventions (v1.23 on) set it: a
+    description only with Error; a server span's 4xx leaves the status unset (MUST); a 5xx
+    SHOULD be Error; 1xx-3xx leave it unset unless another error (error.type) happened."""
+    line = ctx.lines.naming(boundary)
+    if span.status_message and span.status_code != STATUS_ERROR:
+        ctx.add(
+            Level.IMPROVEMENT,
+            "span.status",
+            f"the status has a description but is {STATUS_NAMES[span.status_code]}; "
+            "a description goes only with Error",
+            where,
+            line,
+        )
+    code = span.attributes.get("http.response.status_code")
+    if boundary not in ("http_server", "http_client") or code is None or code.kind != "int":
+        return
+    http, error = int(str(code.value)), span.status_code == STATUS_ERROR
+    if boundary == "http_server" and 400 <= http < 500 and error:
+        level, text = Level.VIOLATION, "a server span's 4xx leaves the status unset"
+    elif http >= 500 and span.status_code == STATUS_UNSET:
+        level, text = Level.IMPROVEMENT, "a 5xx sets the status to Error"
+    elif http < 400 and error and "error.type" not in span.attributes:
+        level, text = Level.IMPROVEMENT, "a 1xx-3xx leaves the status unset unless error.type says"
+    else:
+        return
+    ctx.add(
+        level,
+        "span.status",
+        f"HTTP {http} with status {STATUS_NAMES[span.status_code]}; {text}",
+        where,
+        line,
+    )
 
 
 def check_span(ctx: Context, span: Span, input_name: str) -> None:
@@ -135,6 +188,7 @@ def check_span(ctx: Context, span: Span, input_name: str) -> None:
             where,
             ctx.lines.naming(boundary),
         )
+    _check_status(ctx, span, where, boundary)
     check_text(ctx, span.name, where, "the span name")
     check_attributes(ctx, span.attributes, where, "span")
     for event in span.events:

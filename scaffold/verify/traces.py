@@ -2,7 +2,10 @@
 parent links across services whose kinds do not pair (client → server, producer → consumer).
 
 Memory is bounded: at most `trace_window` spans of unfinished traces are kept (a few ids per
-span); past that, the least recently active trace is judged and forgotten. The listener also
+span, the name and service cut to `KEEP_CHARS`); past that, the least recently active trace
+is judged and forgotten. A single trace that outgrows the window alone is set aside with an
+information finding (its shape cannot be judged in bounded memory) and its later spans are
+not held; the ids of such traces are remembered up to `MAX_SET_ASIDE`. The listener also
 judges traces idle for `orphan_wait` seconds.
 """
 
@@ -25,6 +28,9 @@ from scaffold.verify.records import (
 
 # parent kind -> the kinds its child may have in another service.
 _PAIRS = {KIND_CLIENT: (KIND_SERVER,), KIND_PRODUCER: (KIND_CONSUMER,)}
+KEEP_CHARS = 256
+MAX_SERVICES = 10_000
+MAX_SET_ASIDE = 1024
 
 
 @dataclass(slots=True)
@@ -48,9 +54,16 @@ class TraceTracker:
         self.open: OrderedDict[str, _Trace] = OrderedDict()
         self.held = 0
         self.services: dict[str, str] = {}
+        self.set_aside: OrderedDict[str, None] = OrderedDict()
+
+    def _service(self, name: str) -> str:
+        name = name[:KEEP_CHARS]
+        if len(self.services) < MAX_SERVICES:
+            return self.services.setdefault(name, name)
+        return self.services.get(name, name)
 
     def add(self, span: Span, now: float | None = None) -> None:
-        if not span.trace_id or not span.span_id:
+        if not span.trace_id or not span.span_id or span.trace_id in self.set_aside:
             return
         trace = self.open.get(span.trace_id)
         if trace is None:
@@ -58,12 +71,30 @@ class TraceTracker:
         else:
             self.open.move_to_end(span.trace_id)
         trace.touched = time.monotonic() if now is None else now
-        service = self.services.setdefault(span.resource.service, span.resource.service)
+        service = self._service(span.resource.service)
         if span.span_id not in trace.spans:
             self.held += 1
-        trace.spans[span.span_id] = _Seen(span.parent_span_id, span.kind, service, span.name)
+        name = span.name[:KEEP_CHARS]
+        trace.spans[span.span_id] = _Seen(span.parent_span_id, span.kind, service, name)
+        if len(trace.spans) > self.window:
+            self._set_aside(span.trace_id, service)
         while self.held > self.window and len(self.open) > 1:
             self._judge_oldest()
+
+    def _set_aside(self, trace_id: str, service: str) -> None:
+        trace = self.open.pop(trace_id)
+        self.held -= len(trace.spans)
+        self.set_aside[trace_id] = None
+        if len(self.set_aside) > MAX_SET_ASIDE:
+            self.set_aside.popitem(last=False)
+        self.ctx.add(
+            Level.INFORMATION,
+            "trace.too_large",
+            f"the trace has over {self.window} spans (the trace window); its orphans, roots "
+            "and parent kinds are not judged",
+            Where("trace", service=service, trace_id=trace_id),
+            self.ctx.lines.at("propagation", "propagators"),
+        )
 
     def expire(self, now: float | None = None) -> None:
         """Judge traces idle for longer than the orphan wait."""

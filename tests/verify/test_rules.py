@@ -30,10 +30,18 @@ from tests.verify.payloads import (
 
 FORMATS = ["json", "proto"]
 SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
+OTHER = {"http__request__method": "_OTHER", "http__route": "/users/{id}"}
+MESSAGING = {"messaging__system": "kafka", "messaging__destination__name": "orders"}
 
 
 def _server(**extra: object) -> dict[str, object]:
     return span(attributes=attrs(**SERVER, **extra))
+
+
+def _status(http: int, code: int, message: str = "", **extra: object) -> dict[str, object]:
+    status = {"code": code, "message": message} if message else {"code": code}
+    attributes = attrs(**SERVER, http__response__status_code=http, **extra)
+    return span(attributes=attributes, status=status)
 
 
 def _log_with(body: str = "charged", **kw: object) -> Doc:
@@ -139,6 +147,49 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
         Level.VIOLATION,
         [traces(span("LoadUser", kind=1, attributes=[]))],
         [traces(span("load_user", kind=1, attributes=[]))],
+    ),
+    (
+        # HTTP semantic conventions: an unknown method (`_OTHER`) is named `HTTP`.
+        "span.name",
+        Level.VIOLATION,
+        [
+            traces(span("_OTHER /users/{id}", attributes=attrs(**OTHER))),
+            traces(span("_OTHER", kind=3, attributes=attrs(**OTHER))),
+        ],
+        [
+            traces(span("HTTP /users/{id}", attributes=attrs(**OTHER))),
+            traces(span("HTTP", attributes=attrs(http__request__method="_OTHER"))),
+            traces(span("HTTP", kind=3, attributes=attrs(**OTHER))),
+        ],
+    ),
+    (
+        # A messaging client span (receive, settle) is not judged by the HTTP client rule.
+        "span.name",
+        Level.VIOLATION,
+        [traces(span("receive orders", kind=3, attributes=attrs(http__request__method="GET")))],
+        [traces(span("receive orders", kind=3, attributes=attrs(**MESSAGING)))],
+    ),
+    (
+        "span.status",
+        Level.VIOLATION,
+        [traces(_status(404, 2))],
+        [traces(_status(404, 0)), traces(_status(200, 0)), traces(_status(500, 2, "boom"))],
+    ),
+    (
+        "span.status",
+        Level.IMPROVEMENT,
+        [
+            traces(_status(503, 0)),
+            traces(_status(200, 2)),
+            traces(_status(200, 1, "fine")),
+            traces(span("load_user", kind=1, attributes=[], status={"code": 0, "message": "x"})),
+        ],
+        [
+            traces(_status(404, 0)),
+            traces(_status(503, 2)),
+            traces(_status(200, 2, error__type="timeout")),
+            traces(span("load_user", kind=1, attributes=[], status={"code": 2, "message": "x"})),
+        ],
     ),
     (
         "span.name.cardinality",
