@@ -5,8 +5,8 @@ use only syntax the two engines share and read the same way: literals, `.`, anch
 `^ $ \\A \\z`, classes (with ASCII `[:name:]` classes, no nesting and no set operators),
 the Perl classes `\\d \\w \\s` and their negations, `\\b \\B`, Unicode classes `\\pL \\p{..}`,
 hex escapes, groups `(...)`, `(?:...)`, named `(?P<n>...)` and `(?<n>...)`, the flags
-`i m s U`, alternation, and the quantifiers `* + ? {n} {n,} {n,m}` (at most 1000, the
-limit of RE2), each optionally lazy. Everything else (look-around, back-references,
+`i m s U`, alternation, and the quantifiers `* + ? {n} {n,} {n,m}` (counts at most 100, and no count
+of a group that holds one), each optionally lazy. Everything else (look-around, back-references,
 atomic groups, comments, `(?x)`, `\\Z`, possessive or stacked quantifiers) is refused
 with the reason. `check` returns "" for an accepted pattern.
 """
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 
-MAX_REPEAT = 1000
+# RE2 refuses counts over 1000; Rust refuses large compiled sizes (\\w{1000} is one).
+MAX_REPEAT = 100
 _FLAGS = frozenset("imsU")
+_FLAG_SET = re.compile(r"[imsU]+(-[imsU]+)?|-[imsU]+")
 _CLASS_ESCAPES = frozenset("dDwWsS")
 _ASSERT_ESCAPES = frozenset("bBAz")
 _CONTROL_ESCAPES = frozenset("ntrfv")
@@ -26,7 +28,64 @@ _REPEAT = re.compile(r"\{(\d{1,4})(,(\d{0,4}))?\}")
 _POSIX = re.compile(
     r"\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]"
 )
-_UNICODE = re.compile(r"\{[A-Za-z][A-Za-z_]{0,40}\}|[A-Z]")
+_UNICODE = re.compile(r"\{([A-Za-z][A-Za-z_]{0,40})\}|([A-Z])")
+# Unicode classes Go's regexp and Rust's regex both know: the general categories and the
+# scripts most used in names (Go lacks Rust's binary properties such as Alphabetic).
+UNICODE_CLASSES = frozenset(
+    [
+        "L",
+        "Lu",
+        "Ll",
+        "Lt",
+        "Lm",
+        "Lo",
+        "M",
+        "Mn",
+        "Mc",
+        "Me",
+        "N",
+        "Nd",
+        "Nl",
+        "No",
+        "P",
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "S",
+        "Sm",
+        "Sc",
+        "Sk",
+        "So",
+        "Z",
+        "Zs",
+        "Zl",
+        "Zp",
+        "C",
+        "Cc",
+        "Cf",
+        "Co",
+        "Cs",
+        "Latin",
+        "Greek",
+        "Cyrillic",
+        "Armenian",
+        "Hebrew",
+        "Arabic",
+        "Devanagari",
+        "Thai",
+        "Georgian",
+        "Hangul",
+        "Hiragana",
+        "Katakana",
+        "Han",
+        "Common",
+        "Inherited",
+    ]
+)
 _HEX = re.compile(r"[0-9A-Fa-f]{2}|\{[0-9A-Fa-f]{1,6}\}")
 
 
@@ -47,15 +106,42 @@ def _escape(pattern: str, i: int, in_class: bool) -> int:
         m = _UNICODE.match(pattern, i + 2)
         if m is None:
             raise DialectError(f"\\{c} needs a class name: \\{c}L or \\{c}{{Greek}}")
+        if (m.group(1) or m.group(2)) not in UNICODE_CLASSES:
+            raise DialectError(f"\\{c}{m.group(0)} is not a Unicode class both Go and Rust know")
         return m.end()
     if c == "x":
         m = _HEX.match(pattern, i + 2)
         if m is None:
             raise DialectError("\\x needs two hex digits or \\x{...}")
+        value = int(m.group(0).strip("{}"), 16)
+        if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+            raise DialectError(f"\\x{m.group(0)} is not a Unicode scalar value")
         return m.end()
     if c.isdigit():
         raise DialectError(f"\\{c}: back-references are not supported by Go or Rust")
     raise DialectError(f"\\{c} is not an escape that Go and Rust both accept")
+
+
+_CONTROL_VALUES = {"n": 10, "t": 9, "r": 13, "f": 12, "v": 11}
+
+
+def _class_item(pattern: str, j: int) -> tuple[int, int | None]:
+    """The index after one class item, and its code point (None for a set like \\d)."""
+    c = pattern[j]
+    if c == "[":
+        m = _POSIX.match(pattern, j)
+        if m is None:
+            raise DialectError("a '[' inside a class reads differently in Go and Rust")
+        return m.end(), None
+    if c != "\\":
+        return j + 1, ord(c)
+    end = _escape(pattern, j, in_class=True)
+    nxt = pattern[j + 1]
+    if nxt in _CLASS_ESCAPES or nxt in "pP":
+        return end, None
+    if nxt == "x":
+        return end, int(pattern[j + 2 : end].strip("{}"), 16)
+    return end, _CONTROL_VALUES.get(nxt, ord(nxt))
 
 
 def _class(pattern: str, i: int) -> int:
@@ -63,24 +149,25 @@ def _class(pattern: str, i: int) -> int:
     j = i + 1
     if j < len(pattern) and pattern[j] == "^":
         j += 1
-    first = True
+    first, low, after_range = True, None, False
     while j < len(pattern):
-        c = pattern[j]
-        if c == "]" and not first:
+        if pattern[j] == "]" and not first:
             return j + 1
-        if c == "[":
-            m = _POSIX.match(pattern, j)
-            if m is None:
-                raise DialectError("a '[' inside a class reads differently in Go and Rust")
-            j = m.end()
-        elif c == "\\":
-            j = _escape(pattern, j, in_class=True)
-        elif pattern.startswith(("&&", "--", "~~"), j):
+        if pattern.startswith(("&&", "--", "~~"), j):
             raise DialectError(
                 f"{pattern[j:j + 2]!r} inside a class is a set operation in Rust only"
             )
+        is_range = pattern[j] == "-" and not first and pattern[j + 1 : j + 2] not in ("]", "")
+        if is_range:
+            j, high = _class_item(pattern, j + 1)
+            if low is None or high is None or after_range:
+                raise DialectError("a class range needs one single character at each end")
+            if high < low:
+                raise DialectError("a class range must go from the lower character up")
+            low, after_range = None, True
         else:
-            j += 1
+            j, low = _class_item(pattern, j)
+            after_range = False
         first = False
     raise DialectError("a character class is not closed with ']'")
 
@@ -106,7 +193,13 @@ def _group_open(pattern: str, i: int) -> tuple[int, bool]:
     while k < len(pattern) and (pattern[k] in _FLAGS or pattern[k] == "-"):
         k += 1
     flags = pattern[j:k]
-    if k < len(pattern) and pattern[k] in ":)" and flags and flags != "-" and flags.count("-") <= 1:
+    letters = flags.replace("-", "")
+    if (
+        k < len(pattern)
+        and pattern[k] in ":)"
+        and _FLAG_SET.fullmatch(flags)
+        and len(set(letters)) == len(letters)
+    ):
         return k + 1, pattern[k] == ":"
     shown = pattern[i : i + 4]
     raise DialectError(
@@ -126,7 +219,10 @@ def _quantifier(pattern: str, i: int) -> int:
             raise DialectError("a '{' must start a repetition {n}, {n,} or {n,m}; write \\{")
         low, high = int(m.group(1)), m.group(3)
         if low > MAX_REPEAT or (high and int(high) > MAX_REPEAT):
-            raise DialectError(f"a repetition count over {MAX_REPEAT} is refused by Go")
+            raise DialectError(
+                f"a repetition count over {MAX_REPEAT} (Go refuses over 1000, Rust refuses "
+                "large compiled patterns)"
+            )
         if high and int(high) < low:
             raise DialectError("a repetition {n,m} needs n <= m")
         end = m.end()
@@ -140,23 +236,36 @@ def _quantifier(pattern: str, i: int) -> int:
 
 
 def _scan(pattern: str) -> None:
-    depth, i, can_repeat = 0, 0, False
+    # Per open group: whether it holds a counted repetition; `closed` is that flag for the
+    # group just closed, so a count on it (a count inside a count) can be refused.
+    counted: list[bool] = [False]
+    i, can_repeat, closed = 0, False, False
     while i < len(pattern):
         c = pattern[i]
         if c in "*+?{" and can_repeat:
-            i, can_repeat = _quantifier(pattern, i), False
+            if c == "{":
+                if closed:
+                    raise DialectError(
+                        "a counted repetition of a group that holds one multiplies past "
+                        "what Go and Rust compile; write it out"
+                    )
+                counted[-1] = True
+            i, can_repeat, closed = _quantifier(pattern, i), False, False
             continue
+        closed = False
         if c in "*+?{}":
             raise DialectError(f"{c!r} has nothing to repeat; write \\{c} for the character")
         if c == "(":
             i, is_group = _group_open(pattern, i)
-            depth += is_group
+            if is_group:
+                counted.append(False)
             can_repeat = False
             continue
         if c == ")":
-            if depth == 0:
+            if len(counted) == 1:
                 raise DialectError("a ')' closes no group")
-            depth -= 1
+            closed = counted.pop()
+            counted[-1] = counted[-1] or closed
             i, can_repeat = i + 1, True
             continue
         if c == "[":
@@ -166,7 +275,7 @@ def _scan(pattern: str) -> None:
             i, can_repeat = _escape(pattern, i, in_class=False), not asserts
         else:
             i, can_repeat = i + 1, c not in "^$|"
-    if depth:
+    if len(counted) > 1:
         raise DialectError("a group is not closed with ')'")
 
 

@@ -603,7 +603,7 @@ _FOREIGN_PATTERNS = {
     "possessive": ("a++", "no possessive"),
     "atomic-group": ("(?>a)", "atomic groups"),
     "comment-group": ("(?#c)a", "comments"),
-    "repeat-over-1000": ("\\\\d{1001}", "over 1000"),
+    "repeat-over-1000": ("\\\\d{1001}", "count over 100"),
     "named-backreference": ("(?P<n>a)(?P=n)", "(?P="),
     "class-intersection": ("[a-z&&[^q]]", "set operation"),
 }

@@ -32,6 +32,10 @@ ACCEPTED = [
     r"a|b|",
     r"()",
     r"[\n\t\r\f\v]",
+    r"\w{100}",
+    r"[\x41-\x5A][\n-\r]",
+    r"(?i-s:a)(?-i)b",
+    r"\p{Han}\pN",
 ]
 # Refused because one engine refuses them ...
 REFUSED = [
@@ -51,12 +55,33 @@ REFUSED = [
     r"a)",
     r"a**",
     r"\q",
+    # found by an attacker: accepted once, refused by Go or Rust
+    r"[z-a]",
+    r"\x{110000}",
+    r"\p{Bogus}",
+    r"\pQ",
+    r"\p{Alphabetic}",
+    r"(a{1000}){1000}",
+    r"\w{1000}",
+    r"(?i-)",
+    r"(?ii)",
+    r"\x{D800}",
+    r"[\d-z]",
 ]
 # ... or because the two read them differently (Rust's class set operations and nested
 # classes), or, for a lone '}', to keep the rule simple: write \} for the character.
 DIFFERENT_MEANING = [r"[a-z&&[^q]]", r"[a[b]]", r"[a--b]", r"[a~~b]", r"}"]
 
-ALPHABET = [*"ab()[]{}*+?|^$.-:=!<>,PdzZi01", "\\", "(?", "[:alpha:]", "{2}", "{1,3}"]
+ALPHABET = [
+    *"ab()[]{}*+?|^$.-:=!<>,PdzZi01-",
+    "\\",
+    "(?",
+    "[:alpha:]",
+    "{2}",
+    "{1,3}",
+    "{100}",
+    "\\w",
+]
 
 
 def _random_patterns(count: int, seed: int) -> list[str]:
