@@ -14,7 +14,7 @@ from scaffold.render import RenderOptions
 from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
 from scaffold.sync.atomic import FaultHook
 from scaffold.sync.owner import service_lock
-from scaffold.sync.paths import lexists
+from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
 from scaffold.targets import go_modules, rust_crates
 from scaffold.targets.registry import TARGETS, render_target
@@ -56,11 +56,11 @@ def check_language(lang: str) -> str:
 
 
 def _read_project_file(path: Path) -> str:
-    """A project file `add` reads (go.mod, go.sum, Cargo.toml) as text, or UsageError."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    """A project file `add` reads (go.mod, go.sum, Cargo.toml) as text, or UsageError: a
+    regular file of the project itself, never through a symlink, never a FIFO or device."""
+    raw = read_inside(path.parent, path.name)
+    if raw is None:
+        raise UsageError(f"{path}: does not exist")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -82,11 +82,11 @@ def _service_from_module(module: str) -> str:
 def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
     """The render options for `add` in a Go module, and its go.mod (and go.sum) as read."""
     gomod = dest / "go.mod"
-    if not gomod.is_file():
+    if not lexists(gomod):
         raise UsageError(f"{dest} has no go.mod; run `go mod init` first or use `scaffold new`")
     files = {"go.mod": _read_project_file(gomod)}
     module = go_modules.read_module_path(files["go.mod"], str(gomod))
-    if (dest / "go.sum").is_file():
+    if lexists(dest / "go.sum"):
         files["go.sum"] = _read_project_file(dest / "go.sum")
     service = name or _service_from_module(module)
     opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
@@ -96,7 +96,7 @@ def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
 def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
     """The render options for `add` in a Rust crate, and its Cargo.toml as read."""
     cargo = dest / "Cargo.toml"
-    if not cargo.is_file():
+    if not lexists(cargo):
         raise UsageError(f"{dest} has no Cargo.toml; run `cargo init` first or use `scaffold new`")
     files = {"Cargo.toml": _read_project_file(cargo)}
     crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)

@@ -217,3 +217,26 @@ def test_an_edit_that_would_land_in_the_wrong_table_is_refused() -> None:
     )
     with pytest.raises(UsageError, match=r"would not land in \[dependencies\]"):
         merge_cargo_toml(text, "grpc")
+
+
+def test_add_never_reads_a_project_file_through_a_symlink_or_from_a_fifo(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    import os
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "go.mod").write_text("module example.com/outside/secret\n\ngo 1.26\n", "utf-8")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "go.mod").symlink_to(outside / "go.mod")
+    result = cli("add", "--lang", "go", "--dir", str(linked))
+    assert result.code == 2 and "symlink" in result.err
+    assert sorted(p.name for p in linked.iterdir()) == ["go.mod"]
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    (fifo / "go.mod").write_text("module example.com/m\n\ngo 1.26\n", encoding="utf-8")
+    os.mkfifo(fifo / "go.sum")
+    result = cli("add", "--lang", "go", "--dir", str(fifo))
+    assert result.code == 2 and "not a regular file" in result.err
+    assert sorted(p.name for p in fifo.iterdir()) == ["go.mod", "go.sum"]

@@ -12,6 +12,7 @@ import pytest
 from scaffold.conventions import load
 from scaffold.docs.build import build_docs
 from scaffold.docs.catalogue import scan_services
+from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
 from scaffold.sync import create_service
 from scaffold.sync.lock import conventions_digest
@@ -188,3 +189,16 @@ def test_a_broken_record_removes_nothing(tmp_path: Path) -> None:
         (out / ".scaffold-docs.json").write_text(record, encoding="utf-8")
         assert build_docs(conventions=DEFAULT_CONVENTIONS, out=out).removed == ()
         assert extra.is_file()
+
+
+def test_a_build_never_overwrites_a_file_it_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    build_file_tree(out, {"site/index.html": "mine\n", "markdown/README.md": "mine too\n"})
+    with pytest.raises(UsageError, match="scaffold did not write"):
+        build_docs(conventions=DEFAULT_CONVENTIONS, out=out)
+    assert (out / "site" / "index.html").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in (out / "site").iterdir()) == ["index.html"]
+    (out / "site" / "index.html").unlink()
+    (out / "markdown" / "README.md").unlink()
+    build_docs(conventions=DEFAULT_CONVENTIONS, out=out)
+    build_docs(conventions=DEFAULT_CONVENTIONS, out=out)  # its own files: rewritten freely

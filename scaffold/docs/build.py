@@ -22,6 +22,7 @@ from scaffold.conventions import load
 from scaffold.docs.catalogue import ServiceEntry, scan_services
 from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
+from scaffold.render.headers import is_generated
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops
 from scaffold.targets.registry import render_target
 
@@ -118,6 +119,31 @@ def _stale(out: Path, keep: set[str]) -> list[str]:
     return stale
 
 
+def _refuse_foreign(out: Path, contents: dict[str, bytes]) -> None:
+    """Refuse to overwrite a file this tool did not write: one the last build recorded
+    (with the bytes it wrote), or one carrying scaffold's generated header."""
+    recorded = _recorded(out)
+    foreign = []
+    for rel in contents:
+        path = _regular_file(out, rel)
+        if path is None:
+            continue
+        data = path.read_bytes()
+        if recorded.get(rel) == _digest(data) or is_generated(
+            data[:600].decode("utf-8", "replace")
+        ):
+            continue
+        foreign.append(rel)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise UsageError(
+            f"{out}: would overwrite {shown}, which scaffold did not write; "
+            "move them away or choose another --out"
+        )
+
+
 def _record(files: dict[str, bytes]) -> bytes:
     data = {
         "comment": "Written by scaffold docs build: the files it wrote, so the next build "
@@ -141,6 +167,7 @@ def build_docs(
     services = scan_services(scan, templates_dir=services_templates_dir) if scan else []
     rendered = render_docs(conventions, services=services, templates_dir=templates_dir)
     contents = {p: f.content.encode("utf-8") for p, f in sorted(rendered.files.items())}
+    _refuse_foreign(out, contents)
     ops: list[Op] = [Write(p, data) for p, data in contents.items()]
     ops.append(Write(RECORD, _record(contents)))
     removed = _stale(out, set(rendered.files)) if out.is_dir() else []
