@@ -100,9 +100,9 @@ def _details(result: ApplyResult) -> list[str]:
         error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
         out.append(f"{name}: failed, nothing changed: {error}")
     for refusal in result.refusals:
-        out.append(
-            f"{name}/{refusal.path}: {refusal.reason}; not updated (use --force to overwrite)"
-        )
+        # A refusal that ends in "kept" stands even with --force (the file is not ours).
+        hint = "" if refusal.reason.endswith("; kept") else " (use --force to overwrite)"
+        out.append(f"{name}/{refusal.path}: {refusal.reason}; not updated{hint}")
     for change in result.conflicts:
         out.append(f"{name}/{change.path}: {change.conflicts} conflict(s), resolve the markers")
     return out

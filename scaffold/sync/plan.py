@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.render import Rendered
+from scaffold.render.headers import header_for, is_generated
 from scaffold.sync.atomic import Delete, Op, Write
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path, sha256_hex
 from scaffold.sync.merge import merge3
@@ -182,6 +183,13 @@ class _Planner:
                 self.change(rel, "user", Action.RELEASE, disk, disk, "no longer rendered; kept")
             return
         if disk is None:
+            return
+        if header_for(rel, "-") and not is_generated(disk[:600].decode("utf-8", "replace")):
+            # A file of a type that always carries the generated header, without it: the
+            # lock's entry is not to be trusted, and no --force deletes what is not ours.
+            why = "the lock lists it as generated, but it has no generated header; kept"
+            self.plan.refusals.append(Refusal(rel, why, ""))
+            self.locked[rel] = entry
             return
         if sha256_hex(disk) == entry.sha256:
             self.change(

@@ -321,3 +321,28 @@ def test_a_file_changing_owner_is_handled(tmp_path: Path, conventions: Path) -> 
     assert not (root / SAMPLING).read_text().startswith("# Code generated")
     assert (root / "README.md").read_text().startswith("<!-- Code generated")
     assert update_services([root], templates_dir=templates).services[0].status is Status.UNCHANGED
+
+
+def test_a_lock_entry_for_a_file_without_the_header_never_deletes_it(tmp_path: Path) -> None:
+    """An edited lock names a hand-written file, with its hash, as generated: the file
+    has no generated header, so it is kept, even with --force."""
+    import json
+
+    from .conftest import conventions_data, write_conventions
+
+    root = tmp_path / "svc"
+    new_service(root, write_conventions(tmp_path / "o.yaml", conventions_data()))
+    mine = root / "internal" / "billing" / "attributes.go"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("package billing // written by hand\n", encoding="utf-8")
+    lock = json.loads((root / LOCK_NAME).read_text(encoding="utf-8"))
+    lock["files"]["internal/billing/attributes.go"] = {
+        "owner": "generated",
+        "sha256": sha256_hex(mine.read_bytes()),
+        "template": "templates/syncdemo/internal/attributes.go.j2",
+    }
+    (root / LOCK_NAME).write_text(json.dumps(lock), encoding="utf-8")
+    for force in (False, True):
+        report = update_services([root], templates_dir=TEMPLATES, force=force)
+        assert report.services[0].status is Status.REFUSED, report.services[0]
+        assert mine.read_text(encoding="utf-8") == "package billing // written by hand\n"
