@@ -187,16 +187,22 @@ def test_the_schema_refuses_a_broken_dashboard() -> None:
         jsonschema.validate(dashboard, schema)
 
 
-def test_pipeline_alert_selectors_match_names_with_and_without_total() -> None:
+def test_pipeline_alerts_and_panels_select_each_counter_by_its_own_name() -> None:
+    """One selector per metric name, with and without `_total`: a `__name__=~` regex over
+    several signals leaves two series with one labelset after `rate()` and fails."""
     rules = yaml.safe_load(
         render_pipeline("alerts", DEFAULT_CONVENTIONS).files["rules/pipeline.rules.yaml"].content
     )
     exprs = {r["alert"]: r["expr"] for r in rules["groups"][0]["rules"]}
-    pattern = re.search(r'__name__=~"([^"]+)"', exprs["OtelcolExporterSendFailed"])
-    assert pattern is not None
-    for name in ("otelcol_exporter_send_failed_spans", "otelcol_exporter_send_failed_spans_total"):
-        assert re.fullmatch(pattern.group(1), name)
-    assert not re.fullmatch(pattern.group(1), "otelcol_exporter_sent_spans_total")
+    dashboards = render_pipeline("dashboards", DEFAULT_CONVENTIONS).files.values()
+    texts = [*exprs.values(), *(f.content for f in dashboards)]
+    assert not any("__name__" in t for t in texts)
+    names = set(re.findall(r"\brate\((otelcol_[a-z_]+)", exprs["OtelcolExporterSendFailed"]))
+    assert names == {
+        f"otelcol_exporter_send_failed_{unit}{suffix}"
+        for unit in ("spans", "metric_points", "log_records")
+        for suffix in ("", "_total")
+    }
 
 
 def test_cli_writes_only_under_out_and_reports(
@@ -272,3 +278,16 @@ def test_ottl_and_promql_strings_escape_quotes_and_backslashes(text: str) -> Non
         assert literal[0] == literal[-1] == '"'
         # Every quote inside is escaped: strip escaped pairs and none is left.
         assert '"' not in re.sub(r"\\.", "", body, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_the_agent_sends_exactly_the_signals_the_gateways_take(conventions: Path) -> None:
+    """Without a file exporter the gateways build pipelines only for the signals their
+    backends take; a signal the agent sends beyond those is refused forever."""
+    for extra in ({}, {"debug": True}):
+        cfgs = configs(conventions, **extra)
+        agent = cfgs["otelcol-agent.yaml"]["service"]["pipelines"]
+        gateway = cfgs["otelcol-gateway.yaml"]["service"]["pipelines"]
+        assert set(agent) == set(gateway), (extra, sorted(agent), sorted(gateway))
+        used = {e for p in agent.values() for e in p["exporters"]}
+        assert used == set(cfgs["otelcol-agent.yaml"]["exporters"])

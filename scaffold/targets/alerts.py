@@ -124,7 +124,7 @@ def slo_group(slo: pm.SloView, metric: str) -> Group:
 
 def pipeline_alerts() -> tuple[PipelineAlert, ...]:
     def rate(name: str, by: str) -> str:
-        return f"sum by (job, instance, {by}) (rate({pm.counter(name)}[5m])) > 0"
+        return pm.counter_alert(name, f"job, instance, {by}", "5m")
 
     inst = (("instance", "otelcol:8888"), ("job", "otelcol"))
     exporter = (*inst, ("exporter", "otlp_grpc/backend"))

@@ -3,7 +3,8 @@
 Each SLO gets a burning case (every request bad: 5xx for availability, slower than the
 threshold for latency) in which its alerts fire, and a healthy case in which none does.
 Each pipeline alert fires on its condition, for counters under both exposition names
-(with and without `_total`), and stays silent when the condition is absent.
+(with and without `_total`) and with two signals of one component failing at once, and
+stays silent when the condition is absent.
 """
 
 from __future__ import annotations
@@ -122,8 +123,22 @@ def _variants(alert: Any) -> list[tuple[str, tuple[Series, ...]]]:
     variants = [("fires", build("_total", False))]
     if counters:
         variants.append(("fires without _total", build("", False)))
+        variants.append(("fires with two signals at once", _two_signals(alert.series)))
     variants.append(("healthy: silent", build("_total", True)))
     return variants
+
+
+def _two_signals(series: Any) -> tuple[Series, ...]:
+    """Every counter under its own signal and a second one: one exporter's spans and log
+    records failing together (one with `_total`, one without)."""
+    out = []
+    for name, labels, firing, _ in series:
+        out.append(Series(selector(name + "_total", labels), firing))
+        if firing.startswith("0+"):
+            unit = next(u for u in pm.SIGNAL_UNITS if name.endswith("_" + u))
+            other = next(u for u in pm.SIGNAL_UNITS if u != unit)
+            out.append(Series(selector(name[: -len(unit)] + other, labels), firing))
+    return tuple(out)
 
 
 def pipeline_tests(alerts: Sequence[Any]) -> tuple[AlertCase, ...]:

@@ -169,17 +169,24 @@ def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ..
     return tuple(out)
 
 
+def _backend_signals(conv: Conventions, opts: RenderOptions) -> tuple[str, ...]:
+    """The signals a `single` or `gateway` collector builds pipelines for: those its
+    backends take (every signal with a debug or file exporter; traces when none)."""
+    if _extras(opts):
+        return SIGNALS
+    signals = tuple(s for s in SIGNALS if any(s in b.signals for b in conv.collector.backends))
+    return signals or ("traces",)
+
+
 def _backend_tier(
     name: str, conv: Conventions, opts: RenderOptions, privacy: Privacy, first: bool
 ) -> Topology:
     """`single` and `gateway`: the backends of the conventions, tail sampling on traces."""
     backends = [_backend_exporter(b) for b in conv.collector.backends]
     extras = _extras(opts)
-    signals = [s for s in SIGNALS if any(s in b.signals for b in conv.collector.backends)]
-    if extras:
-        signals = list(SIGNALS)
-    if not signals:
-        extras, signals = (Exporter("debug", "debug", helper=False),), ["traces"]
+    signals = list(_backend_signals(conv, opts))
+    if not any(s in b.signals for b in conv.collector.backends for s in SIGNALS) and not extras:
+        extras = (Exporter("debug", "debug", helper=False),)
     base = _first_tier_processors(conv, privacy) if first else ("memory_limiter",)
     pipelines = []
     for signal in signals:
@@ -200,11 +207,16 @@ def _agent(conv: Conventions, opts: RenderOptions, privacy: Privacy) -> Topology
     forward = Exporter("otlp_grpc/gateway", "otlp_grpc", endpoint, insecure)
     extras = _extras(opts)
     base = _first_tier_processors(conv, privacy)
+    # Exactly the signals the gateways build pipelines for: anything else they refuse.
+    signals = _backend_signals(conv, opts)
     pipelines = tuple(
         Pipeline(s, base, ((balancer if s == "traces" else forward).id, *(e.id for e in extras)))
-        for s in SIGNALS
+        for s in signals
     )
-    return _topology("agent", conv, opts, (balancer, forward, *extras), pipelines)
+    used = tuple(
+        e for e in (balancer, forward) if any((s == "traces") == (e is balancer) for s in signals)
+    )
+    return _topology("agent", conv, opts, (*used, *extras), pipelines)
 
 
 SUMMARIES = {

@@ -28,9 +28,11 @@ BURN_ALERTS: tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...] = (
 )
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 SLI_RECORD = "slo:sli_error:ratio_rate"
-# The collector's own metrics; counters match with and without `_total`, since the
-# collector's Prometheus endpoint and an OTLP path to Prometheus name them differently.
-SIGNAL_UNITS = "(spans|metric_points|log_records)"
+# The collector's own counters, one metric name per signal. Each is selected by its own
+# name, with and without `_total` (the collector's Prometheus endpoint and an OTLP path to
+# Prometheus name them differently): `rate()` drops the name, so a single `__name__=~`
+# selector over several signals would yield one labelset twice and fail to evaluate.
+SIGNAL_UNITS = ("spans", "metric_points", "log_records")
 
 
 def prometheus_name(instrument: str) -> str:
@@ -39,10 +41,26 @@ def prometheus_name(instrument: str) -> str:
     return base if base.endswith("_seconds") else base + "_seconds"
 
 
-def counter(name: str, extra: str = "") -> str:
-    """A selector for a collector counter under both exposition names (and `extra`)."""
-    more = f", {extra}" if extra else ""
-    return "{__name__=~" + promql_string(f"{name}{SIGNAL_UNITS}(_total)?") + more + "}"
+def counter_rate(name: str, unit: str, window: str, extra: str = "") -> str:
+    """The per-second rate of one collector counter under both exposition names."""
+    sel = f"{{{extra}}}" if extra else ""
+    return f"(rate({name}{unit}_total{sel}[{window}]) or rate({name}{unit}{sel}[{window}]))"
+
+
+def counter_alert(name: str, by: str, window: str) -> str:
+    """True (per `by`) while any signal of the counter family increases."""
+    return " or ".join(
+        f"sum by ({by}) {counter_rate(name, unit, window)} > 0" for unit in SIGNAL_UNITS
+    )
+
+
+def counter_by_signal(name: str, by: str, window: str, extra: str = "") -> str:
+    """The rate of a counter family per `by` and signal (a `signal` label per unit)."""
+    parts = " or ".join(
+        f'label_replace({counter_rate(name, unit, window, extra)}, "signal", "{unit}", "", "")'
+        for unit in SIGNAL_UNITS
+    )
+    return f"sum by ({by}, signal) ({parts})"
 
 
 def number(value: float) -> str:
