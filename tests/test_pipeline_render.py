@@ -291,3 +291,40 @@ def test_the_agent_sends_exactly_the_signals_the_gateways_take(conventions: Path
         assert set(agent) == set(gateway), (extra, sorted(agent), sorted(gateway))
         used = {e for p in agent.values() for e in p["exporters"]}
         assert used == set(cfgs["otelcol-agent.yaml"]["exporters"])
+
+
+def _thresholds(expr: str) -> list[tuple[str, float]]:
+    return [(w, float(v)) for w, v in re.findall(r"ratio_rate(\w+)\{[^}]*\} > ([0-9.e-]+)", expr)]
+
+
+def test_burn_factors_follow_the_slo_window(tmp_path: Path) -> None:
+    """factor = share of the budget x SLO window / long window: 13.44, 5.6, 2.8 and 0.933
+    for 28 days (the 30-day 14.4, 6, 3, 1 are only right for 30 days)."""
+    rules = yaml.safe_load(
+        render_pipeline("alerts", DEFAULT_CONVENTIONS).files["rules/slo.rules.yaml"].content
+    )
+    group = next(g for g in rules["groups"] if g["name"] == "slo-checkout-availability")
+    alerts = {r["labels"]["severity"]: r["expr"] for r in group["rules"] if "alert" in r}
+    budget = 0.001  # objective 0.999 over 28d
+    expected = {
+        "page": [(1, 13.44), (5, 13.44), (6, 5.6), (30, 5.6)],
+        "ticket": [(1, 2.8), (2, 2.8), (3, 0.1 * 28 / 3), (6, 0.1 * 28 / 3)],
+    }
+    for severity, pairs in expected.items():
+        found = _thresholds(alerts[severity])
+        assert [int(w[:-1]) for w, _ in found] == [w for w, _ in pairs]
+        for (_, value), (_, factor) in zip(found, pairs, strict=True):
+            assert value == pytest.approx(factor * budget, rel=1e-5), (severity, found)
+
+
+def test_pairs_that_cannot_fire_are_named_in_the_rule_file_header(tmp_path: Path) -> None:
+    text = DEFAULT_CONVENTIONS.read_text()
+    assert "    objective: 0.99\n" in text
+    conventions = tmp_path / "observability.yaml"
+    # A 90% objective over 28 days: the 1h page pair needs a bad ratio above 1.344.
+    conventions.write_text(text.replace("    objective: 0.99\n", "    objective: 0.9\n"))
+    content = render_pipeline("alerts", conventions).files["rules/slo.rules.yaml"].content
+    header = content.split("groups:")[0]
+    assert "SLO checkout-latency: these pairs can never fire" in header
+    assert "1h/5m (page, threshold 1.344)" in header
+    assert "6h/30m" not in header  # 0.56: can fire

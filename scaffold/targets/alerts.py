@@ -205,6 +205,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "metric": metric,
         "red": red_group(metric),
         "slo_groups": tuple(slo_group(s, metric) for s in slos),
+        "slo_unreachable": tuple((s.name, pm.unreachable(s)) for s in slos if pm.unreachable(s)),
         "pipeline": pipeline_group(alerts),
         "slo_tests": slo_tests(slos, metric, SLO_ALERT, slo_annotations),
         "pipeline_tests": pipeline_tests(alerts),
