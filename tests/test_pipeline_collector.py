@@ -146,9 +146,9 @@ def test_validate_refuses_a_broken_config(tmp_path: Path) -> None:
     assert _validate(binary, config).returncode != 0
 
 
-def _post(port: int, body: dict[str, Any]) -> None:
+def _post(port: int, body: dict[str, Any], signal: str = "traces") -> None:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/traces",
+        f"http://127.0.0.1:{port}/v1/{signal}",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
@@ -354,3 +354,113 @@ def test_agent_routes_whole_traces_to_one_of_two_gateways(tmp_path: Path) -> Non
     assert os.path.getsize(exports[0]) > 0 and os.path.getsize(exports[1]) > 0
     for log in tmp_path.rglob("*.log"):
         assert "deprecated" not in log.read_text(), f"{log}: a deprecated component name"
+        # The agent sends only signals the gateways build pipelines for.
+        assert "Unimplemented" not in log.read_text(), f"{log}: a signal the gateway refused"
+
+
+SECRET = "eyJhbGciOi-secret"  # app.session.token: class secret, collector action drop
+EMAIL = "jane@example.com"  # app.user.email: class pii, collector action hash
+
+
+def _leaky_payloads(trace_id: str) -> dict[str, dict[str, Any]]:
+    """One span, one log record and one gauge point, with PII where the SDK rarely puts
+    it: scope attributes, a map-valued log body and exemplars' filtered attributes."""
+    scope = {"name": "scaffold-test", "attributes": [_attr("app.session.token", SECRET)]}
+    resource = {"attributes": [_attr("service.name", "payments")]}
+    span = _span(trace_id, "GET /orders/42", [])
+    now = str(time.time_ns())
+    body = {"kvlistValue": {"values": [_attr("app.session.token", SECRET), _attr("msg", "hi")]}}
+    log = {"timeUnixNano": now, "body": body, "attributes": [], "traceId": trace_id}
+    exemplar = {
+        "timeUnixNano": now,
+        "asDouble": 1.0,
+        "filteredAttributes": [_attr("app.session.token", SECRET), _attr("app.user.email", EMAIL)],
+    }
+    point = {"timeUnixNano": now, "asDouble": 1.0, "exemplars": [exemplar]}
+    metric = {"name": "scaffold.test.gauge", "gauge": {"dataPoints": [point]}}
+    return {
+        "traces": {
+            "resourceSpans": [
+                {"resource": resource, "scopeSpans": [{"scope": scope, "spans": [span]}]}
+            ]
+        },
+        "logs": {
+            "resourceLogs": [
+                {"resource": resource, "scopeLogs": [{"scope": scope, "logRecords": [log]}]}
+            ]
+        },
+        "metrics": {
+            "resourceMetrics": [
+                {"resource": resource, "scopeMetrics": [{"scope": scope, "metrics": [metric]}]}
+            ]
+        },
+    }
+
+
+def _exported_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().split("\n")[:-1] if line.strip()]
+
+
+def test_single_collector_cleans_scope_attributes_log_bodies_and_exemplars(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "export.json"
+    rendered = _render(DEFAULT_CONVENTIONS, tmp_path, file_export=export)
+    config = rendered["otelcol-single.yaml"]
+    override, ports = loopback_override(yaml.safe_load(config.read_text()), tmp_path, "single")
+    proc = start(_binary(rendered), [config, override], tmp_path / "single.log")
+    try:
+        wait_healthy(ports["health"], proc)
+        trace_id = secrets.token_hex(16)
+        for signal, body in _leaky_payloads(trace_id).items():
+            _post(ports["http"], body, signal)
+        kinds = ("resourceSpans", "resourceLogs", "resourceMetrics")
+
+        def all_three() -> bool:
+            lines = _exported_lines(export)
+            return all(any(k in line for line in lines) for k in kinds)
+
+        _wait_for(all_three, 90, "a span, a log record and a metric in the file export")
+    finally:
+        stop(proc)
+    lines = _exported_lines(export)
+    scopes = [
+        ss["scope"]
+        for line in lines
+        for kind, inner in (
+            ("resourceSpans", "scopeSpans"),
+            ("resourceLogs", "scopeLogs"),
+            ("resourceMetrics", "scopeMetrics"),
+        )
+        for r in line.get(kind, [])
+        for ss in r.get(inner, [])
+    ]
+    assert len(scopes) >= 3
+    for scope in scopes:  # scope attributes: the drop class is gone
+        assert "app.session.token" not in {a["key"] for a in scope.get("attributes", [])}
+    logs = [
+        rec
+        for line in lines
+        for r in line.get("resourceLogs", [])
+        for sl in r["scopeLogs"]
+        for rec in sl["logRecords"]
+    ]
+    keys = {kv["key"] for rec in logs for kv in rec["body"]["kvlistValue"]["values"]}
+    assert keys == {"msg"}  # the map-valued body keeps only the harmless key
+    exemplars = [
+        e
+        for line in lines
+        for r in line.get("resourceMetrics", [])
+        for sm in r["scopeMetrics"]
+        for m in sm["metrics"]
+        for p in m["gauge"]["dataPoints"]
+        for e in p.get("exemplars", [])
+    ]
+    assert exemplars, "the exemplar did not come through"
+    for e in exemplars:  # exemplars: drop, hash and redact classes are all gone
+        assert not e.get("filteredAttributes"), e
+    text = export.read_text()
+    assert SECRET not in text and EMAIL not in text
+    assert hashlib.sha3_256(EMAIL.encode()).hexdigest() not in text

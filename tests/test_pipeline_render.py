@@ -94,7 +94,8 @@ def test_backend_exporters_have_timeout_capped_retry_and_queue(conventions: Path
     single = configs(conventions)["otelcol-single.yaml"]
     for backend in conv.collector.backends:
         exporter = next(v for k, v in single["exporters"].items() if k.endswith(f"/{backend.name}"))
-        assert exporter["endpoint"] == backend.endpoint
+        endpoint = exporter.get("http", exporter)["endpoint"]
+        assert endpoint == backend.endpoint
         assert exporter["timeout"] == f"{conv.export.timeout.ms}ms"
         retry = exporter["retry_on_failure"]
         assert retry["max_elapsed_time"] not in ("0", "0s", "0ms")
@@ -117,8 +118,8 @@ def test_pii_classes_become_drop_hash_and_mask(conventions: Path) -> None:
     for attr in conv.sensitive_attributes:
         action = conv.privacy.actions[attr.pii].collector
         if action == "drop":
-            statements = single["transform/drop"]["trace_statements"][1]["statements"]
-            assert f'delete_key(attributes, "{attr.id}")' in statements
+            for group in single["transform/drop"]["trace_statements"]:
+                assert f'delete_key(attributes, "{attr.id}")' in group["statements"]
         elif action in ("hash", "redact"):
             name = "redaction/hash" if action == "hash" else "redaction/mask"
             patterns = single[name]["blocked_key_patterns"]
@@ -328,3 +329,32 @@ def test_pairs_that_cannot_fire_are_named_in_the_rule_file_header(tmp_path: Path
     assert "SLO checkout-latency: these pairs can never fire" in header
     assert "1h/5m (page, threshold 1.344)" in header
     assert "6h/30m" not in header  # 0.56: can fire
+
+
+def test_the_load_balancer_requeues_and_reroutes_on_its_own_level() -> None:
+    """Top-level timeout, retry and (durable) queue: data a gateway could not take goes
+    back to the balancer and is routed again over the gateways resolved by then."""
+    agent = configs(DEFAULT_CONVENTIONS)["otelcol-agent.yaml"]
+    balancer = agent["exporters"]["load_balancing/gateways"]
+    assert balancer["timeout"] and balancer["retry_on_failure"]["enabled"] is True
+    queue = balancer["sending_queue"]
+    assert queue["enabled"] is True and queue["storage"] == "file_storage/queue"
+    assert "file_storage/queue" in agent["service"]["extensions"]
+    # The per-gateway queue cannot be persistent (one storage shared by every gateway).
+    assert "storage" not in balancer["protocol"]["otlp"]["sending_queue"]
+
+
+def test_prometheus_remote_write_uses_the_http_block_and_a_wal_when_durable(
+    tmp_path: Path,
+) -> None:
+    gateway = configs(DEFAULT_CONVENTIONS)["otelcol-gateway.yaml"]
+    prw = gateway["exporters"]["prometheus_remote_write/prometheus"]
+    assert "endpoint" not in prw  # top-level endpoint: deprecated since v0.158.0
+    assert prw["http"]["endpoint"] == "http://prometheus:9090/api/v1/write"
+    assert prw["wal"]["directory"] == "/var/lib/otelcol/queue/wal-prometheus"
+    text = DEFAULT_CONVENTIONS.read_text()
+    assert "    durable: true\n" in text
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(text.replace("    durable: true\n", "    durable: false\n"))
+    gateway = configs(conventions)["otelcol-gateway.yaml"]
+    assert "wal" not in gateway["exporters"]["prometheus_remote_write/prometheus"]

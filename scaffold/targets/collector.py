@@ -21,6 +21,7 @@ from typing import Any
 
 from scaffold.conventions.model import Backend, Conventions
 from scaffold.errors import UsageError
+from scaffold.render.filters import slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets.collector_components import COLLECTOR_VERSION, builder_sections
 from scaffold.targets.shared import neutral_view
@@ -98,6 +99,12 @@ class Privacy:
     mask: tuple[str, ...]
     urls: tuple[str, ...]
 
+    @property
+    def exemplar(self) -> tuple[str, ...]:
+        """Keys removed from exemplars' filtered attributes: every PII class, since the
+        redaction processors do not reach exemplars."""
+        return (*self.drop, *self.hash, *self.mask)
+
 
 def _go_duration(ms: int) -> str:
     return f"{ms}ms"
@@ -136,13 +143,16 @@ def _tail_policies(conv: Conventions) -> tuple[TailPolicyView, ...]:
     return tuple(out)
 
 
-def _backend_exporter(backend: Backend) -> Exporter:
+def _backend_exporter(backend: Backend, conv: Conventions) -> Exporter:
     kind = EXPORTER_TYPES[backend.type]
+    # The remote-write exporter's write-ahead log, next to the durable queue's files.
+    wal = f"{conv.collector.queue_directory.rstrip('/')}/wal-{slug(backend.name)}"
     return Exporter(
         id=f"{kind}/{backend.name}",
         type=kind,
         endpoint=backend.endpoint,
         insecure=kind == "otlp_grpc" and not backend.endpoint.startswith("https://"),
+        path=wal if kind == "prometheus_remote_write" else "",
     )
 
 
@@ -159,7 +169,7 @@ def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ..
     out = ["memory_limiter"]
     if any(r.source == "static" for r in conv.resource):
         out.append("resource/conventions")
-    if privacy.drop:
+    if privacy.exemplar:
         out.append("transform/drop")
     if privacy.hash:
         out.append("redaction/hash")
@@ -182,7 +192,7 @@ def _backend_tier(
     name: str, conv: Conventions, opts: RenderOptions, privacy: Privacy, first: bool
 ) -> Topology:
     """`single` and `gateway`: the backends of the conventions, tail sampling on traces."""
-    backends = [_backend_exporter(b) for b in conv.collector.backends]
+    backends = [_backend_exporter(b, conv) for b in conv.collector.backends]
     extras = _extras(opts)
     signals = list(_backend_signals(conv, opts))
     if not any(s in b.signals for b in conv.collector.backends for s in SIGNALS) and not extras:

@@ -155,11 +155,18 @@ def loopback_override(
         extensions["zpages"] = {"endpoint": f"127.0.0.1:{ports['zpages']}"}
     if "file_storage/queue" in cfg["extensions"]:
         extensions["file_storage/queue"] = {"directory": str(folder / f"{name}-queue")}
-    exporters = {
-        key: {"endpoint": _closed_endpoint(key.split("/")[0])}
-        for key, value in cfg["exporters"].items()
-        if isinstance(value, dict) and "endpoint" in value and key not in keep
-    }
+    exporters: dict[str, Any] = {}
+    for key, value in cfg["exporters"].items():
+        if not isinstance(value, dict) or key in keep:
+            continue
+        closed = _closed_endpoint(key.split("/")[0])
+        if "endpoint" in value:
+            exporters[key] = {"endpoint": closed}
+        elif "endpoint" in (value.get("http") or {}):
+            exporters[key] = {"http": {"endpoint": closed}}
+        if "wal" in value:
+            wal = {"directory": str(folder / f"{name}-wal-{len(exporters)}")}
+            exporters.setdefault(key, {})["wal"] = wal
     data: dict[str, Any] = {
         "receivers": {
             "otlp": {
