@@ -358,3 +358,9 @@ def test_prometheus_remote_write_uses_the_http_block_and_a_wal_when_durable(
     conventions.write_text(text.replace("    durable: true\n", "    durable: false\n"))
     gateway = configs(conventions)["otelcol-gateway.yaml"]
     assert "wal" not in gateway["exporters"]["prometheus_remote_write/prometheus"]
+
+
+def test_tail_sampling_remembers_sampled_traces_beyond_num_traces() -> None:
+    gateway = configs(DEFAULT_CONVENTIONS)["otelcol-gateway.yaml"]
+    tail = gateway["processors"]["tail_sampling"]
+    assert tail["decision_cache"]["sampled_cache_size"] > tail["num_traces"]
