@@ -12,6 +12,7 @@ rendered builder manifest (tests/pipeline/otelcol.py builds it once per manifest
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -27,9 +28,12 @@ import pytest
 import yaml
 
 from scaffold.pipeline import collector_options, render_pipeline
+from scaffold.targets.collector import HMAC_KEY_ENV
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 from tests.pipeline.otelcol import (
+    TEST_HMAC_KEY,
     collector_binary,
+    collector_env,
     loopback_override,
     needs_go,
     start,
@@ -68,13 +72,16 @@ def _gomods(manifest: str) -> set[str]:
     return {m["gomod"] for kind in kinds for m in data.get(kind, [])}
 
 
-def _validate(binary: Path, config: Path) -> subprocess.CompletedProcess[str]:
+def _validate(
+    binary: Path, config: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(binary), "validate", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=collector_env() if env is None else env,
     )
 
 
@@ -142,6 +149,10 @@ def test_validate_refuses_a_broken_config(tmp_path: Path) -> None:
     rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
     binary = _binary(rendered)
     config = rendered["otelcol-single.yaml"]
+    # Without the keyed hash's key in the environment the collector refuses to start.
+    without_key = {k: v for k, v in collector_env().items() if k != HMAC_KEY_ENV}
+    refused = _validate(binary, config, without_key)
+    assert refused.returncode != 0 and "hmac_key" in refused.stdout + refused.stderr
     config.write_text(config.read_text().replace("limit_mib:", "limit_mb:"))
     assert _validate(binary, config).returncode != 0
 
@@ -257,8 +268,10 @@ def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
     resource, values, metrics = _run_single(DEFAULT_CONVENTIONS, tmp_path)
     assert "app.session.token" not in values  # secret: drop
     assert values["app.tenant.id"] == "tenant-42"  # not personal: kept
-    # pii: hashed with the collector's SHA3-256.
-    assert values["app.user.email"] == hashlib.sha3_256(b"jane@example.com").hexdigest()
+    # pii: hashed with the collector's HMAC-SHA256, keyed from the environment.
+    key = TEST_HMAC_KEY.encode()
+    expected = hmac.new(key, b"jane@example.com", hashlib.sha256).hexdigest()
+    assert values["app.user.email"] == expected
     assert values["url.path"] == "/orders/*/items/*"
     assert resource["service.namespace"] == {"stringValue": "acme"}  # from the conventions
     # The names the pipeline alerts and dashboards select are the ones the collector exposes.

@@ -126,7 +126,8 @@ def test_pii_classes_become_drop_hash_and_mask(conventions: Path) -> None:
             assert any(re.fullmatch(p, attr.id) for p in patterns), (attr.id, patterns)
             assert not any(re.fullmatch(p, attr.id + "x") for p in patterns)
     if single.get("redaction/hash"):
-        assert single["redaction/hash"]["hash_function"] == "sha3"
+        assert single["redaction/hash"]["hash_function"] == "hmac-sha256"
+        assert single["redaction/hash"]["hmac_key"] == "${env:OTELCOL_REDACTION_HMAC_KEY}"
 
 
 def test_hostile_values_read_back_exactly() -> None:

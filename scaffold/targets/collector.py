@@ -44,6 +44,8 @@ EXPORTER_TYPES = {
     "zipkin": "zipkin",
     "prometheus_remote_write": "prometheus_remote_write",
 }
+# The environment variable holding the key of the collector's keyed hash (HMAC-SHA256).
+HMAC_KEY_ENV = "OTELCOL_REDACTION_HMAC_KEY"
 # Attributes whose URLs the redaction processor sanitises (variable path segments).
 URL_ATTRIBUTES = ("url.path", "http.target", "http.url")
 
@@ -293,6 +295,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "topologies": built,
         "builder": builder_sections(types),
         "privacy": privacy,
+        "hmac_env": HMAC_KEY_ENV,
         "tail": {
             "decision_wait": _go_duration(conv.sampling.decision_wait.ms),
             "num_traces": conv.sampling.num_traces,

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scaffold.targets.collector import HMAC_KEY_ENV
 from scaffold.targets.collector_components import COLLECTOR_VERSION
 
 GO = shutil.which("go")
@@ -199,12 +200,21 @@ def loopback_override(
     return path, ports
 
 
+# The key of the collector's keyed hash in the tests (the configs read it from the
+# environment; the collector refuses a key under 32 bytes).
+TEST_HMAC_KEY = "scaffold-test-hmac-key-0123456789abcdef"
+
+
+def collector_env() -> dict[str, str]:
+    return {**os.environ, HMAC_KEY_ENV: TEST_HMAC_KEY}
+
+
 def start(binary: Path, configs: list[Path], log: Path) -> subprocess.Popen[bytes]:
     args = [str(binary)]
     for config in configs:
         args += ["--config", str(config)]
     with open(log, "wb") as handle:
-        return subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=collector_env())
 
 
 def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
