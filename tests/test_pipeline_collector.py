@@ -12,6 +12,7 @@ rendered builder manifest (tests/pipeline/otelcol.py builds it once per manifest
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -27,9 +28,12 @@ import pytest
 import yaml
 
 from scaffold.pipeline import collector_options, render_pipeline
+from scaffold.targets.collector import HMAC_KEY_ENV
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 from tests.pipeline.otelcol import (
+    TEST_HMAC_KEY,
     collector_binary,
+    collector_env,
     loopback_override,
     needs_go,
     start,
@@ -68,13 +72,16 @@ def _gomods(manifest: str) -> set[str]:
     return {m["gomod"] for kind in kinds for m in data.get(kind, [])}
 
 
-def _validate(binary: Path, config: Path) -> subprocess.CompletedProcess[str]:
+def _validate(
+    binary: Path, config: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(binary), "validate", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=collector_env() if env is None else env,
     )
 
 
@@ -142,13 +149,17 @@ def test_validate_refuses_a_broken_config(tmp_path: Path) -> None:
     rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
     binary = _binary(rendered)
     config = rendered["otelcol-single.yaml"]
+    # Without the keyed hash's key in the environment the collector refuses to start.
+    without_key = {k: v for k, v in collector_env().items() if k != HMAC_KEY_ENV}
+    refused = _validate(binary, config, without_key)
+    assert refused.returncode != 0 and "hmac_key" in refused.stdout + refused.stderr
     config.write_text(config.read_text().replace("limit_mib:", "limit_mb:"))
     assert _validate(binary, config).returncode != 0
 
 
-def _post(port: int, body: dict[str, Any]) -> None:
+def _post(port: int, body: dict[str, Any], signal: str = "traces") -> None:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/traces",
+        f"http://127.0.0.1:{port}/v1/{signal}",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
@@ -257,32 +268,30 @@ def test_single_collector_exports_with_pii_handled(tmp_path: Path) -> None:
     resource, values, metrics = _run_single(DEFAULT_CONVENTIONS, tmp_path)
     assert "app.session.token" not in values  # secret: drop
     assert values["app.tenant.id"] == "tenant-42"  # not personal: kept
-    # pii: hashed with the collector's SHA3-256.
-    assert values["app.user.email"] == hashlib.sha3_256(b"jane@example.com").hexdigest()
+    # pii: hashed with the collector's HMAC-SHA256, keyed from the environment.
+    key = TEST_HMAC_KEY.encode()
+    expected = hmac.new(key, b"jane@example.com", hashlib.sha256).hexdigest()
+    assert values["app.user.email"] == expected
     assert values["url.path"] == "/orders/*/items/*"
     assert resource["service.namespace"] == {"stringValue": "acme"}  # from the conventions
     # The names the pipeline alerts and dashboards select are the ones the collector exposes.
     exposed = set(re.findall(r"^([a-z_]+)(?:\{| )", metrics, re.MULTILINE))
-    selectors = _alert_and_dashboard_selectors()
+    selected = _alert_and_dashboard_names()
     for family in (
         "otelcol_receiver_accepted_",
         "otelcol_receiver_refused_",
         "otelcol_exporter_sent_",
     ):
-        pattern = selectors[family]
-        assert any(re.fullmatch(pattern, name) for name in exposed), (family, sorted(exposed))
+        names = {n for n in selected if n.startswith(family)}
+        assert names & exposed, (family, sorted(exposed))
     assert {"otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"} <= exposed
 
 
-def _alert_and_dashboard_selectors() -> dict[str, str]:
-    """{counter family prefix: the __name__ regex the rendered rules or dashboards use}."""
+def _alert_and_dashboard_names() -> set[str]:
+    """The collector counter names the rendered rules and dashboards take rates of."""
     texts = [f.content for f in render_pipeline("alerts", DEFAULT_CONVENTIONS).files.values()]
     texts += [f.content for f in render_pipeline("dashboards", DEFAULT_CONVENTIONS).files.values()]
-    found: dict[str, str] = {}
-    for text in texts:
-        for raw in re.findall(r'__name__=~\\"(otelcol_[a-z_]+_\([^"\\]*\)\(_total\)\?)', text):
-            found[raw.split("(")[0]] = raw
-    return found
+    return {n for text in texts for n in re.findall(r"rate\((otelcol_[a-z_]+)", text)}
 
 
 def test_single_collector_masks_when_the_conventions_say_redact(tmp_path: Path) -> None:
@@ -358,3 +367,113 @@ def test_agent_routes_whole_traces_to_one_of_two_gateways(tmp_path: Path) -> Non
     assert os.path.getsize(exports[0]) > 0 and os.path.getsize(exports[1]) > 0
     for log in tmp_path.rglob("*.log"):
         assert "deprecated" not in log.read_text(), f"{log}: a deprecated component name"
+        # The agent sends only signals the gateways build pipelines for.
+        assert "Unimplemented" not in log.read_text(), f"{log}: a signal the gateway refused"
+
+
+SECRET = "eyJhbGciOi-secret"  # app.session.token: class secret, collector action drop
+EMAIL = "jane@example.com"  # app.user.email: class pii, collector action hash
+
+
+def _leaky_payloads(trace_id: str) -> dict[str, dict[str, Any]]:
+    """One span, one log record and one gauge point, with PII where the SDK rarely puts
+    it: scope attributes, a map-valued log body and exemplars' filtered attributes."""
+    scope = {"name": "scaffold-test", "attributes": [_attr("app.session.token", SECRET)]}
+    resource = {"attributes": [_attr("service.name", "payments")]}
+    span = _span(trace_id, "GET /orders/42", [])
+    now = str(time.time_ns())
+    body = {"kvlistValue": {"values": [_attr("app.session.token", SECRET), _attr("msg", "hi")]}}
+    log = {"timeUnixNano": now, "body": body, "attributes": [], "traceId": trace_id}
+    exemplar = {
+        "timeUnixNano": now,
+        "asDouble": 1.0,
+        "filteredAttributes": [_attr("app.session.token", SECRET), _attr("app.user.email", EMAIL)],
+    }
+    point = {"timeUnixNano": now, "asDouble": 1.0, "exemplars": [exemplar]}
+    metric = {"name": "scaffold.test.gauge", "gauge": {"dataPoints": [point]}}
+    return {
+        "traces": {
+            "resourceSpans": [
+                {"resource": resource, "scopeSpans": [{"scope": scope, "spans": [span]}]}
+            ]
+        },
+        "logs": {
+            "resourceLogs": [
+                {"resource": resource, "scopeLogs": [{"scope": scope, "logRecords": [log]}]}
+            ]
+        },
+        "metrics": {
+            "resourceMetrics": [
+                {"resource": resource, "scopeMetrics": [{"scope": scope, "metrics": [metric]}]}
+            ]
+        },
+    }
+
+
+def _exported_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().split("\n")[:-1] if line.strip()]
+
+
+def test_single_collector_cleans_scope_attributes_log_bodies_and_exemplars(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "export.json"
+    rendered = _render(DEFAULT_CONVENTIONS, tmp_path, file_export=export)
+    config = rendered["otelcol-single.yaml"]
+    override, ports = loopback_override(yaml.safe_load(config.read_text()), tmp_path, "single")
+    proc = start(_binary(rendered), [config, override], tmp_path / "single.log")
+    try:
+        wait_healthy(ports["health"], proc)
+        trace_id = secrets.token_hex(16)
+        for signal, body in _leaky_payloads(trace_id).items():
+            _post(ports["http"], body, signal)
+        kinds = ("resourceSpans", "resourceLogs", "resourceMetrics")
+
+        def all_three() -> bool:
+            lines = _exported_lines(export)
+            return all(any(k in line for line in lines) for k in kinds)
+
+        _wait_for(all_three, 90, "a span, a log record and a metric in the file export")
+    finally:
+        stop(proc)
+    lines = _exported_lines(export)
+    scopes = [
+        ss["scope"]
+        for line in lines
+        for kind, inner in (
+            ("resourceSpans", "scopeSpans"),
+            ("resourceLogs", "scopeLogs"),
+            ("resourceMetrics", "scopeMetrics"),
+        )
+        for r in line.get(kind, [])
+        for ss in r.get(inner, [])
+    ]
+    assert len(scopes) >= 3
+    for scope in scopes:  # scope attributes: the drop class is gone
+        assert "app.session.token" not in {a["key"] for a in scope.get("attributes", [])}
+    logs = [
+        rec
+        for line in lines
+        for r in line.get("resourceLogs", [])
+        for sl in r["scopeLogs"]
+        for rec in sl["logRecords"]
+    ]
+    keys = {kv["key"] for rec in logs for kv in rec["body"]["kvlistValue"]["values"]}
+    assert keys == {"msg"}  # the map-valued body keeps only the harmless key
+    exemplars = [
+        e
+        for line in lines
+        for r in line.get("resourceMetrics", [])
+        for sm in r["scopeMetrics"]
+        for m in sm["metrics"]
+        for p in m["gauge"]["dataPoints"]
+        for e in p.get("exemplars", [])
+    ]
+    assert exemplars, "the exemplar did not come through"
+    for e in exemplars:  # exemplars: drop, hash and redact classes are all gone
+        assert not e.get("filteredAttributes"), e
+    text = export.read_text()
+    assert SECRET not in text and EMAIL not in text
+    assert hashlib.sha3_256(EMAIL.encode()).hexdigest() not in text

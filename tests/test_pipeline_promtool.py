@@ -83,6 +83,35 @@ def test_the_unit_tests_fail_when_the_alerts_never_fire(tmp_path: Path) -> None:
         assert "FAILED" in tested.stdout + tested.stderr
 
 
+@pytest.mark.parametrize(
+    "mutation",
+    ["30-day factors", "long window 2h for 1h", "short window 1h for 5m"],
+)
+def test_the_slo_unit_tests_fail_on_wrong_thresholds_or_windows(
+    mutation: str, tmp_path: Path
+) -> None:
+    """The threshold cases (just above and below each pair's threshold, a recovered short
+    window) catch the 30-day factors on a 28-day SLO and a wrong window."""
+    write_alerts(DEFAULT_CONVENTIONS, tmp_path)
+    path = tmp_path / "rules" / "slo.rules.yaml"
+    text = path.read_text()
+    sel = 'slo=\\"checkout-availability\\"'
+    if mutation == "30-day factors":
+        # 28d, objective 99.9%: 13.44, 5.6, 2.8 and 0.933 x 0.001 become 14.4, 6, 3 and 1.
+        for old, new in (("0.01344", "0.0144"), ("0.0056 ", "0.006 "), ("0.0028 ", "0.003 ")):
+            text = text.replace(f"{sel}}} > {old.strip()}", f"{sel}}} > {new.strip()}")
+        text = text.replace(f"{sel}}} > 0.000933333", f"{sel}}} > 0.001")
+    elif mutation == "long window 2h for 1h":
+        text = text.replace(f"ratio_rate1h{{{sel}}} >", f"ratio_rate2h{{{sel}}} >")
+    else:
+        text = text.replace(f"ratio_rate5m{{{sel}}} >", f"ratio_rate1h{{{sel}}} >")
+    assert text != path.read_text()
+    path.write_text(text)
+    tested = promtool("test", "rules", "tests/slo.test.yaml", cwd=tmp_path)
+    assert tested.returncode != 0, f"{mutation}: the SLO unit tests still pass"
+    assert "name: SLO checkout-availability: 1." in tested.stdout + tested.stderr
+
+
 def _dashboard_exprs(conventions: Path) -> list[str]:
     exprs = []
     for f in render_pipeline("dashboards", conventions).files.values():

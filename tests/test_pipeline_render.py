@@ -94,7 +94,8 @@ def test_backend_exporters_have_timeout_capped_retry_and_queue(conventions: Path
     single = configs(conventions)["otelcol-single.yaml"]
     for backend in conv.collector.backends:
         exporter = next(v for k, v in single["exporters"].items() if k.endswith(f"/{backend.name}"))
-        assert exporter["endpoint"] == backend.endpoint
+        endpoint = exporter.get("http", exporter)["endpoint"]
+        assert endpoint == backend.endpoint
         assert exporter["timeout"] == f"{conv.export.timeout.ms}ms"
         retry = exporter["retry_on_failure"]
         assert retry["max_elapsed_time"] not in ("0", "0s", "0ms")
@@ -117,15 +118,16 @@ def test_pii_classes_become_drop_hash_and_mask(conventions: Path) -> None:
     for attr in conv.sensitive_attributes:
         action = conv.privacy.actions[attr.pii].collector
         if action == "drop":
-            statements = single["transform/drop"]["trace_statements"][1]["statements"]
-            assert f'delete_key(attributes, "{attr.id}")' in statements
+            for group in single["transform/drop"]["trace_statements"]:
+                assert f'delete_key(attributes, "{attr.id}")' in group["statements"]
         elif action in ("hash", "redact"):
             name = "redaction/hash" if action == "hash" else "redaction/mask"
             patterns = single[name]["blocked_key_patterns"]
             assert any(re.fullmatch(p, attr.id) for p in patterns), (attr.id, patterns)
             assert not any(re.fullmatch(p, attr.id + "x") for p in patterns)
     if single.get("redaction/hash"):
-        assert single["redaction/hash"]["hash_function"] == "sha3"
+        assert single["redaction/hash"]["hash_function"] == "hmac-sha256"
+        assert single["redaction/hash"]["hmac_key"] == "${env:OTELCOL_REDACTION_HMAC_KEY}"
 
 
 def test_hostile_values_read_back_exactly() -> None:
@@ -187,16 +189,22 @@ def test_the_schema_refuses_a_broken_dashboard() -> None:
         jsonschema.validate(dashboard, schema)
 
 
-def test_pipeline_alert_selectors_match_names_with_and_without_total() -> None:
+def test_pipeline_alerts_and_panels_select_each_counter_by_its_own_name() -> None:
+    """One selector per metric name, with and without `_total`: a `__name__=~` regex over
+    several signals leaves two series with one labelset after `rate()` and fails."""
     rules = yaml.safe_load(
         render_pipeline("alerts", DEFAULT_CONVENTIONS).files["rules/pipeline.rules.yaml"].content
     )
     exprs = {r["alert"]: r["expr"] for r in rules["groups"][0]["rules"]}
-    pattern = re.search(r'__name__=~"([^"]+)"', exprs["OtelcolExporterSendFailed"])
-    assert pattern is not None
-    for name in ("otelcol_exporter_send_failed_spans", "otelcol_exporter_send_failed_spans_total"):
-        assert re.fullmatch(pattern.group(1), name)
-    assert not re.fullmatch(pattern.group(1), "otelcol_exporter_sent_spans_total")
+    dashboards = render_pipeline("dashboards", DEFAULT_CONVENTIONS).files.values()
+    texts = [*exprs.values(), *(f.content for f in dashboards)]
+    assert not any("__name__" in t for t in texts)
+    names = set(re.findall(r"\brate\((otelcol_[a-z_]+)", exprs["OtelcolExporterSendFailed"]))
+    assert names == {
+        f"otelcol_exporter_send_failed_{unit}{suffix}"
+        for unit in ("spans", "metric_points", "log_records")
+        for suffix in ("", "_total")
+    }
 
 
 def test_cli_writes_only_under_out_and_reports(
@@ -272,3 +280,88 @@ def test_ottl_and_promql_strings_escape_quotes_and_backslashes(text: str) -> Non
         assert literal[0] == literal[-1] == '"'
         # Every quote inside is escaped: strip escaped pairs and none is left.
         assert '"' not in re.sub(r"\\.", "", body, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_the_agent_sends_exactly_the_signals_the_gateways_take(conventions: Path) -> None:
+    """Without a file exporter the gateways build pipelines only for the signals their
+    backends take; a signal the agent sends beyond those is refused forever."""
+    for extra in ({}, {"debug": True}):
+        cfgs = configs(conventions, **extra)
+        agent = cfgs["otelcol-agent.yaml"]["service"]["pipelines"]
+        gateway = cfgs["otelcol-gateway.yaml"]["service"]["pipelines"]
+        assert set(agent) == set(gateway), (extra, sorted(agent), sorted(gateway))
+        used = {e for p in agent.values() for e in p["exporters"]}
+        assert used == set(cfgs["otelcol-agent.yaml"]["exporters"])
+
+
+def _thresholds(expr: str) -> list[tuple[str, float]]:
+    return [(w, float(v)) for w, v in re.findall(r"ratio_rate(\w+)\{[^}]*\} > ([0-9.e-]+)", expr)]
+
+
+def test_burn_factors_follow_the_slo_window(tmp_path: Path) -> None:
+    """factor = share of the budget x SLO window / long window: 13.44, 5.6, 2.8 and 0.933
+    for 28 days (the 30-day 14.4, 6, 3, 1 are only right for 30 days)."""
+    rules = yaml.safe_load(
+        render_pipeline("alerts", DEFAULT_CONVENTIONS).files["rules/slo.rules.yaml"].content
+    )
+    group = next(g for g in rules["groups"] if g["name"] == "slo-checkout-availability")
+    alerts = {r["labels"]["severity"]: r["expr"] for r in group["rules"] if "alert" in r}
+    budget = 0.001  # objective 0.999 over 28d
+    expected = {
+        "page": [(1, 13.44), (5, 13.44), (6, 5.6), (30, 5.6)],
+        "ticket": [(1, 2.8), (2, 2.8), (3, 0.1 * 28 / 3), (6, 0.1 * 28 / 3)],
+    }
+    for severity, pairs in expected.items():
+        found = _thresholds(alerts[severity])
+        assert [int(w[:-1]) for w, _ in found] == [w for w, _ in pairs]
+        for (_, value), (_, factor) in zip(found, pairs, strict=True):
+            assert value == pytest.approx(factor * budget, rel=1e-5), (severity, found)
+
+
+def test_pairs_that_cannot_fire_are_named_in_the_rule_file_header(tmp_path: Path) -> None:
+    text = DEFAULT_CONVENTIONS.read_text()
+    assert "    objective: 0.99\n" in text
+    conventions = tmp_path / "observability.yaml"
+    # A 90% objective over 28 days: the 1h page pair needs a bad ratio above 1.344.
+    conventions.write_text(text.replace("    objective: 0.99\n", "    objective: 0.9\n"))
+    content = render_pipeline("alerts", conventions).files["rules/slo.rules.yaml"].content
+    header = content.split("groups:")[0]
+    assert "SLO checkout-latency: these pairs can never fire" in header
+    assert "1h/5m (page, threshold 1.344)" in header
+    assert "6h/30m" not in header  # 0.56: can fire
+
+
+def test_the_load_balancer_requeues_and_reroutes_on_its_own_level() -> None:
+    """Top-level timeout, retry and (durable) queue: data a gateway could not take goes
+    back to the balancer and is routed again over the gateways resolved by then."""
+    agent = configs(DEFAULT_CONVENTIONS)["otelcol-agent.yaml"]
+    balancer = agent["exporters"]["load_balancing/gateways"]
+    assert balancer["timeout"] and balancer["retry_on_failure"]["enabled"] is True
+    queue = balancer["sending_queue"]
+    assert queue["enabled"] is True and queue["storage"] == "file_storage/queue"
+    assert "file_storage/queue" in agent["service"]["extensions"]
+    # The per-gateway queue cannot be persistent (one storage shared by every gateway).
+    assert "storage" not in balancer["protocol"]["otlp"]["sending_queue"]
+
+
+def test_prometheus_remote_write_uses_the_http_block_and_a_wal_when_durable(
+    tmp_path: Path,
+) -> None:
+    gateway = configs(DEFAULT_CONVENTIONS)["otelcol-gateway.yaml"]
+    prw = gateway["exporters"]["prometheus_remote_write/prometheus"]
+    assert "endpoint" not in prw  # top-level endpoint: deprecated since v0.158.0
+    assert prw["http"]["endpoint"] == "http://prometheus:9090/api/v1/write"
+    assert prw["wal"]["directory"] == "/var/lib/otelcol/queue/wal-prometheus"
+    text = DEFAULT_CONVENTIONS.read_text()
+    assert "    durable: true\n" in text
+    conventions = tmp_path / "observability.yaml"
+    conventions.write_text(text.replace("    durable: true\n", "    durable: false\n"))
+    gateway = configs(conventions)["otelcol-gateway.yaml"]
+    assert "wal" not in gateway["exporters"]["prometheus_remote_write/prometheus"]
+
+
+def test_tail_sampling_remembers_sampled_traces_beyond_num_traces() -> None:
+    gateway = configs(DEFAULT_CONVENTIONS)["otelcol-gateway.yaml"]
+    tail = gateway["processors"]["tail_sampling"]
+    assert tail["decision_cache"]["sampled_cache_size"] > tail["num_traces"]

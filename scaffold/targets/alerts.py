@@ -17,7 +17,7 @@ from scaffold.render.filters import go_template_text, slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets import pipeline_metrics as pm
 from scaffold.targets.alerts_sloth import left_out, sloth_specs
-from scaffold.targets.alerts_tests import pipeline_tests, slo_tests
+from scaffold.targets.alerts_tests import pipeline_tests, slo_tests, threshold_tests
 from scaffold.targets.shared import neutral_view
 
 
@@ -124,7 +124,7 @@ def slo_group(slo: pm.SloView, metric: str) -> Group:
 
 def pipeline_alerts() -> tuple[PipelineAlert, ...]:
     def rate(name: str, by: str) -> str:
-        return f"sum by (job, instance, {by}) (rate({pm.counter(name)}[5m])) > 0"
+        return pm.counter_alert(name, f"job, instance, {by}", "5m")
 
     inst = (("instance", "otelcol:8888"), ("job", "otelcol"))
     exporter = (*inst, ("exporter", "otlp_grpc/backend"))
@@ -205,8 +205,12 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "metric": metric,
         "red": red_group(metric),
         "slo_groups": tuple(slo_group(s, metric) for s in slos),
+        "slo_unreachable": tuple((s.name, pm.unreachable(s)) for s in slos if pm.unreachable(s)),
         "pipeline": pipeline_group(alerts),
-        "slo_tests": slo_tests(slos, metric, SLO_ALERT, slo_annotations),
+        "slo_tests": (
+            *slo_tests(slos, metric, SLO_ALERT, slo_annotations),
+            *threshold_tests(slos, metric, SLO_ALERT, slo_annotations),
+        ),
         "pipeline_tests": pipeline_tests(alerts),
         "sloth_specs": sloth_specs(slos, metric),
         "sloth_left_out": left_out(slos),

@@ -2,8 +2,13 @@
 
 Each SLO gets a burning case (every request bad: 5xx for availability, slower than the
 threshold for latency) in which its alerts fire, and a healthy case in which none does.
+Threshold cases put a burst of bad requests just above and just below each window
+pair's threshold (1.05x and 0.95x) for the pair's long window, and let a burst's short
+window recover; the expected alerts come from the SRE workbook's table as written here,
+not from the rules, so a wrong threshold or window fails them.
 Each pipeline alert fires on its condition, for counters under both exposition names
-(with and without `_total`), and stays silent when the condition is absent.
+(with and without `_total`) and with two signals of one component failing at once, and
+stays silent when the condition is absent.
 """
 
 from __future__ import annotations
@@ -71,6 +76,137 @@ def _slo_series(
     return tuple(out)
 
 
+# The SRE workbook's window pairs, stated here apart from the rules they test:
+# (severity, long window, short window in minutes, share of the error budget spent).
+WORKBOOK = (
+    ("page", 60, 5, 0.02),
+    ("page", 360, 30, 0.05),
+    ("ticket", 1440, 120, 0.10),
+    ("ticket", 4320, 360, 0.10),
+)
+# Minutes of input for the threshold cases (the longest window and a margin; a multiple
+# of the tests' evaluation interval, 1h); requests per minute. Per-minute counts are
+# multiples of 1/256 and written exactly, so promtool's sums are exact: a segment that
+# starts a hair below where the previous one ended would read as a counter reset.
+SPAN = 4380
+RATE = 10_000
+STEP = 256
+
+
+@dataclass(frozen=True)
+class Burst:
+    """`ratio` of the requests bad for `length` minutes, then `recovered` healthy minutes
+    up to the evaluation; healthy before."""
+
+    ratio: float
+    length: int
+    recovered: int = 0
+
+    def share(self, window: int) -> float:
+        """The bad share over the last `window` minutes."""
+        bad = max(0, min(window, self.recovered + self.length) - self.recovered)
+        return self.ratio * bad / window
+
+
+def workbook_threshold(slo: pm.SloView, long: int, share: float) -> float:
+    return share * slo.window_minutes / long * slo.budget
+
+
+def _fires(slo: pm.SloView, burst: Burst) -> set[str]:
+    out = set()
+    for severity, long, short, share in WORKBOOK:
+        limit = workbook_threshold(slo, long, share)
+        if burst.share(long) > limit and burst.share(short) > limit:
+            out.add(severity)
+    return out
+
+
+def _counter(segments: Sequence[tuple[float, int]]) -> str:
+    """promtool values of a counter growing at `rate` per minute for `minutes`, in turn."""
+    parts, total = ["0"], 0.0
+    for rate, minutes in segments:
+        if minutes > 0:
+            parts.append(f"{total + rate!r}+{rate!r}x{minutes - 1}")
+            total += rate * minutes
+    return " ".join(parts)
+
+
+def _burst_series(
+    slo: pm.SloView, peers: Sequence[pm.SloView], metric: str, burst: Burst
+) -> tuple[Series, ...]:
+    before = SPAN - burst.length - burst.recovered
+    bad_rate = RATE * burst.ratio
+
+    def grow(during: float, otherwise: float) -> str:
+        return _counter([(otherwise, before), (during, burst.length), (otherwise, burst.recovered)])
+
+    bounds = sorted({p.bound for p in peers if p.kind == "latency"})
+    # (status, requests, fast requests) per minute during the burst and otherwise.
+    streams: list[tuple[str, tuple[float, float], tuple[float, float]]]
+    if slo.kind == "latency":
+        streams = [("200", (RATE, RATE), (RATE - bad_rate, RATE))]
+    else:
+        streams = [
+            ("500", (bad_rate, 0.0), (bad_rate, 0.0)),
+            ("200", (RATE - bad_rate, RATE), (RATE - bad_rate, RATE)),
+        ]
+    out = []
+    for status, count, fast in streams:
+        labels = _request_labels(slo, status)
+        out.append(Series(selector(f"{metric}_count", labels), grow(*count)))
+        for bound in bounds:
+            le = [*labels, ("le", pm.number(bound))]
+            out.append(Series(selector(f"{metric}_bucket", le), grow(*fast)))
+        inf = [*labels, ("le", "+Inf")]
+        out.append(Series(selector(f"{metric}_bucket", inf), grow(*count)))
+    return tuple(out)
+
+
+def _exact(ratio: float) -> float:
+    """`ratio` rounded so that RATE x ratio is a multiple of 1/STEP."""
+    return round(ratio * RATE * STEP) / STEP / RATE
+
+
+def _bursts(slo: pm.SloView) -> list[tuple[str, Burst]]:
+    """Just above and just below each pair's threshold for its long window, and bursts
+    whose short window has recovered while the long one is still over the threshold."""
+    out = []
+    for severity, long, short, share in WORKBOOK:
+        limit = workbook_threshold(slo, long, share)
+        for k in (1.05, 0.95):
+            if k * limit < 1.0:
+                what = f"{k}x the {severity} {long}m/{short}m threshold for {long}m"
+                out.append((what, Burst(_exact(k * limit), long)))
+        if severity == "page" and 1.5 * limit < 1.0:
+            what = f"1.5x the {severity} {long}m/{short}m threshold, then {short + 10}m healthy"
+            out.append((what, Burst(_exact(1.5 * limit), long, short + 10)))
+    return out
+
+
+def threshold_tests(
+    slos: Sequence[pm.SloView],
+    metric: str,
+    alertname: str,
+    annotations: Callable[[pm.SloView, str], Pairs],
+) -> tuple[AlertCase, ...]:
+    cases: list[AlertCase] = []
+    for slo in slos:
+        peers = [p for p in slos if p.selector == slo.selector]
+        burning = [p for p in peers if p.kind == slo.kind]
+        for what, burst in _bursts(slo):
+            expected = tuple(
+                ExpectedAlert((("severity", severity), ("slo", p.name)), annotations(p, severity))
+                for p in burning
+                for severity, _ in pm.BURN_ALERTS
+                if severity in _fires(p, burst)
+            )
+            series = _burst_series(slo, peers, metric, burst)
+            cases.append(
+                AlertCase(f"SLO {slo.name}: {what}", series, alertname, f"{SPAN}m", expected)
+            )
+    return tuple(cases)
+
+
 def slo_tests(
     slos: Sequence[pm.SloView],
     metric: str,
@@ -122,8 +258,22 @@ def _variants(alert: Any) -> list[tuple[str, tuple[Series, ...]]]:
     variants = [("fires", build("_total", False))]
     if counters:
         variants.append(("fires without _total", build("", False)))
+        variants.append(("fires with two signals at once", _two_signals(alert.series)))
     variants.append(("healthy: silent", build("_total", True)))
     return variants
+
+
+def _two_signals(series: Any) -> tuple[Series, ...]:
+    """Every counter under its own signal and a second one: one exporter's spans and log
+    records failing together (one with `_total`, one without)."""
+    out = []
+    for name, labels, firing, _ in series:
+        out.append(Series(selector(name + "_total", labels), firing))
+        if firing.startswith("0+"):
+            unit = next(u for u in pm.SIGNAL_UNITS if name.endswith("_" + u))
+            other = next(u for u in pm.SIGNAL_UNITS if u != unit)
+            out.append(Series(selector(name[: -len(unit)] + other, labels), firing))
+    return tuple(out)
 
 
 def pipeline_tests(alerts: Sequence[Any]) -> tuple[AlertCase, ...]:

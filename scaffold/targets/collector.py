@@ -21,6 +21,7 @@ from typing import Any
 
 from scaffold.conventions.model import Backend, Conventions
 from scaffold.errors import UsageError
+from scaffold.render.filters import slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets.collector_components import COLLECTOR_VERSION, builder_sections
 from scaffold.targets.shared import neutral_view
@@ -43,6 +44,8 @@ EXPORTER_TYPES = {
     "zipkin": "zipkin",
     "prometheus_remote_write": "prometheus_remote_write",
 }
+# The environment variable holding the key of the collector's keyed hash (HMAC-SHA256).
+HMAC_KEY_ENV = "OTELCOL_REDACTION_HMAC_KEY"
 # Attributes whose URLs the redaction processor sanitises (variable path segments).
 URL_ATTRIBUTES = ("url.path", "http.target", "http.url")
 
@@ -98,6 +101,12 @@ class Privacy:
     mask: tuple[str, ...]
     urls: tuple[str, ...]
 
+    @property
+    def exemplar(self) -> tuple[str, ...]:
+        """Keys removed from exemplars' filtered attributes: every PII class, since the
+        redaction processors do not reach exemplars."""
+        return (*self.drop, *self.hash, *self.mask)
+
 
 def _go_duration(ms: int) -> str:
     return f"{ms}ms"
@@ -136,13 +145,16 @@ def _tail_policies(conv: Conventions) -> tuple[TailPolicyView, ...]:
     return tuple(out)
 
 
-def _backend_exporter(backend: Backend) -> Exporter:
+def _backend_exporter(backend: Backend, conv: Conventions) -> Exporter:
     kind = EXPORTER_TYPES[backend.type]
+    # The remote-write exporter's write-ahead log, next to the durable queue's files.
+    wal = f"{conv.collector.queue_directory.rstrip('/')}/wal-{slug(backend.name)}"
     return Exporter(
         id=f"{kind}/{backend.name}",
         type=kind,
         endpoint=backend.endpoint,
         insecure=kind == "otlp_grpc" and not backend.endpoint.startswith("https://"),
+        path=wal if kind == "prometheus_remote_write" else "",
     )
 
 
@@ -159,7 +171,7 @@ def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ..
     out = ["memory_limiter"]
     if any(r.source == "static" for r in conv.resource):
         out.append("resource/conventions")
-    if privacy.drop:
+    if privacy.exemplar:
         out.append("transform/drop")
     if privacy.hash:
         out.append("redaction/hash")
@@ -169,17 +181,24 @@ def _first_tier_processors(conv: Conventions, privacy: Privacy) -> tuple[str, ..
     return tuple(out)
 
 
+def _backend_signals(conv: Conventions, opts: RenderOptions) -> tuple[str, ...]:
+    """The signals a `single` or `gateway` collector builds pipelines for: those its
+    backends take (every signal with a debug or file exporter; traces when none)."""
+    if _extras(opts):
+        return SIGNALS
+    signals = tuple(s for s in SIGNALS if any(s in b.signals for b in conv.collector.backends))
+    return signals or ("traces",)
+
+
 def _backend_tier(
     name: str, conv: Conventions, opts: RenderOptions, privacy: Privacy, first: bool
 ) -> Topology:
     """`single` and `gateway`: the backends of the conventions, tail sampling on traces."""
-    backends = [_backend_exporter(b) for b in conv.collector.backends]
+    backends = [_backend_exporter(b, conv) for b in conv.collector.backends]
     extras = _extras(opts)
-    signals = [s for s in SIGNALS if any(s in b.signals for b in conv.collector.backends)]
-    if extras:
-        signals = list(SIGNALS)
-    if not signals:
-        extras, signals = (Exporter("debug", "debug", helper=False),), ["traces"]
+    signals = list(_backend_signals(conv, opts))
+    if not any(s in b.signals for b in conv.collector.backends for s in SIGNALS) and not extras:
+        extras = (Exporter("debug", "debug", helper=False),)
     base = _first_tier_processors(conv, privacy) if first else ("memory_limiter",)
     pipelines = []
     for signal in signals:
@@ -200,11 +219,16 @@ def _agent(conv: Conventions, opts: RenderOptions, privacy: Privacy) -> Topology
     forward = Exporter("otlp_grpc/gateway", "otlp_grpc", endpoint, insecure)
     extras = _extras(opts)
     base = _first_tier_processors(conv, privacy)
+    # Exactly the signals the gateways build pipelines for: anything else they refuse.
+    signals = _backend_signals(conv, opts)
     pipelines = tuple(
         Pipeline(s, base, ((balancer if s == "traces" else forward).id, *(e.id for e in extras)))
-        for s in SIGNALS
+        for s in signals
     )
-    return _topology("agent", conv, opts, (balancer, forward, *extras), pipelines)
+    used = tuple(
+        e for e in (balancer, forward) if any((s == "traces") == (e is balancer) for s in signals)
+    )
+    return _topology("agent", conv, opts, (*used, *extras), pipelines)
 
 
 SUMMARIES = {
@@ -271,6 +295,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "topologies": built,
         "builder": builder_sections(types),
         "privacy": privacy,
+        "hmac_env": HMAC_KEY_ENV,
         "tail": {
             "decision_wait": _go_duration(conv.sampling.decision_wait.ms),
             "num_traces": conv.sampling.num_traces,

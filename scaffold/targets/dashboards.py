@@ -128,9 +128,8 @@ def red_dashboard(org: str, metric: str, slos: tuple[pm.SloView, ...]) -> Dashbo
 def _counter_panel(
     title: str, name: str, by: str, desc: str
 ) -> tuple[str, str, tuple[Query, ...], str]:
-    selector = pm.counter(name, 'job=~"$job"')
-    expr = f"sum by ({by}) (rate({selector}[{RATE}]))"
-    return (title, "short", (Query("A", expr, "{{" + by + "}}"),), desc)
+    expr = pm.counter_by_signal(name, by, RATE, 'job=~"$job"')
+    return (title, "short", (Query("A", expr, "{{" + by + "}} {{signal}}"),), desc)
 
 
 def _pipeline_panels() -> list[PanelSpec]:

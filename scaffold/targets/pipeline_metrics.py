@@ -19,18 +19,23 @@ METHOD = "http_request_method"
 ROUTE = "http_route"
 STATUS = "http_response_status_code"
 RED_BY = f"{SERVICE}, {METHOD}, {ROUTE}"
-# (severity, ((long window, short window, burn factor), ...)): the multi-window,
-# multi-burn-rate pairs: 2% of the budget in 1h or 5% in 6h pages; 10% in 1d or all in 3d
-# opens a ticket.
+# (severity, ((long window, short window, share of the error budget), ...)): the
+# multi-window, multi-burn-rate pairs of the SRE workbook: spending 2% of the budget in
+# 1h or 5% in 6h pages; 10% in 1d or 10% in 3d opens a ticket. The burn factor of a pair
+# is share x SLO window / long window (14.4, 6, 3 and 1 for a 30d window; 13.44, 5.6, 2.8
+# and 0.933 for 28d); the alert threshold on the bad-request ratio is factor x budget.
 BURN_ALERTS: tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...] = (
-    ("page", (("1h", "5m", 14.4), ("6h", "30m", 6.0))),
-    ("ticket", (("1d", "2h", 3.0), ("3d", "6h", 1.0))),
+    ("page", (("1h", "5m", 0.02), ("6h", "30m", 0.05))),
+    ("ticket", (("1d", "2h", 0.10), ("3d", "6h", 0.10))),
 )
-WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+WINDOW_MINUTES = {"5m": 5, "30m": 30, "1h": 60, "2h": 120, "6h": 360, "1d": 1440, "3d": 4320}
+WINDOWS = tuple(WINDOW_MINUTES)
 SLI_RECORD = "slo:sli_error:ratio_rate"
-# The collector's own metrics; counters match with and without `_total`, since the
-# collector's Prometheus endpoint and an OTLP path to Prometheus name them differently.
-SIGNAL_UNITS = "(spans|metric_points|log_records)"
+# The collector's own counters, one metric name per signal. Each is selected by its own
+# name, with and without `_total` (the collector's Prometheus endpoint and an OTLP path to
+# Prometheus name them differently): `rate()` drops the name, so a single `__name__=~`
+# selector over several signals would yield one labelset twice and fail to evaluate.
+SIGNAL_UNITS = ("spans", "metric_points", "log_records")
 
 
 def prometheus_name(instrument: str) -> str:
@@ -39,10 +44,26 @@ def prometheus_name(instrument: str) -> str:
     return base if base.endswith("_seconds") else base + "_seconds"
 
 
-def counter(name: str, extra: str = "") -> str:
-    """A selector for a collector counter under both exposition names (and `extra`)."""
-    more = f", {extra}" if extra else ""
-    return "{__name__=~" + promql_string(f"{name}{SIGNAL_UNITS}(_total)?") + more + "}"
+def counter_rate(name: str, unit: str, window: str, extra: str = "") -> str:
+    """The per-second rate of one collector counter under both exposition names."""
+    sel = f"{{{extra}}}" if extra else ""
+    return f"(rate({name}{unit}_total{sel}[{window}]) or rate({name}{unit}{sel}[{window}]))"
+
+
+def counter_alert(name: str, by: str, window: str) -> str:
+    """True (per `by`) while any signal of the counter family increases."""
+    return " or ".join(
+        f"sum by ({by}) {counter_rate(name, unit, window)} > 0" for unit in SIGNAL_UNITS
+    )
+
+
+def counter_by_signal(name: str, by: str, window: str, extra: str = "") -> str:
+    """The rate of a counter family per `by` and signal (a `signal` label per unit)."""
+    parts = " or ".join(
+        f'label_replace({counter_rate(name, unit, window, extra)}, "signal", "{unit}", "", "")'
+        for unit in SIGNAL_UNITS
+    )
+    return f"sum by ({by}, signal) ({parts})"
 
 
 def number(value: float) -> str:
@@ -73,6 +94,7 @@ class SloView:
     bound: float
     threshold_ms: int
     selector: str  # label matchers of the SLO's requests, without braces
+    window_minutes: float = 0.0
 
     @property
     def budget(self) -> float:
@@ -113,6 +135,7 @@ def _slo(conv: Conventions, slo: Slo) -> SloView:
         bound=_bound(buckets, latency.seconds) if latency else 0.0,
         threshold_ms=latency.ms if latency else 0,
         selector=", ".join(matchers),
+        window_minutes=slo.window.ms / 60_000,
     )
 
 
@@ -126,19 +149,36 @@ def sli_expr(slo: SloView, metric: str, window: str) -> str:
     return f"({errors} or vector(0)) / {total}"
 
 
-def burn_threshold(slo: SloView, factor: float) -> str:
-    return number(factor * slo.budget)
+def burn_factor(slo: SloView, long: str, share: float) -> float:
+    """How many times faster than sustainable the budget burns when `share` of it is
+    spent within the `long` window."""
+    return share * slo.window_minutes / WINDOW_MINUTES[long]
+
+
+def burn_threshold(slo: SloView, long: str, share: float) -> str:
+    return number(burn_factor(slo, long, share) * slo.budget)
 
 
 def burn_expr(slo: SloView, pairs: tuple[tuple[str, str, float], ...]) -> str:
     sel = f"{{slo={promql_string(slo.name)}}}"
     parts = []
-    for long, short, factor in pairs:
-        limit = burn_threshold(slo, factor)
+    for long, short, share in pairs:
+        limit = burn_threshold(slo, long, share)
         parts.append(f"({SLI_RECORD}{long}{sel} > {limit} and {SLI_RECORD}{short}{sel} > {limit})")
     return " or ".join(parts)
 
 
+def unreachable(slo: SloView) -> tuple[str, ...]:
+    """The window pairs whose threshold is a bad-request ratio of 1 or more: they cannot
+    fire (a loose objective with a long SLO window)."""
+    return tuple(
+        f"{long}/{short} ({severity}, threshold {burn_threshold(slo, long, share)})"
+        for severity, pairs in BURN_ALERTS
+        for long, short, share in pairs
+        if float(burn_threshold(slo, long, share)) >= 1.0
+    )
+
+
 def can_fire(slo: SloView, pairs: tuple[tuple[str, str, float], ...]) -> bool:
     """Whether an all-bad series (ratio 1) crosses at least one pair's threshold."""
-    return any(float(burn_threshold(slo, f)) < 1.0 for _, _, f in pairs)
+    return any(float(burn_threshold(slo, long, share)) < 1.0 for long, _, share in pairs)

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scaffold.targets.collector import HMAC_KEY_ENV
 from scaffold.targets.collector_components import COLLECTOR_VERSION
 
 GO = shutil.which("go")
@@ -155,11 +156,18 @@ def loopback_override(
         extensions["zpages"] = {"endpoint": f"127.0.0.1:{ports['zpages']}"}
     if "file_storage/queue" in cfg["extensions"]:
         extensions["file_storage/queue"] = {"directory": str(folder / f"{name}-queue")}
-    exporters = {
-        key: {"endpoint": _closed_endpoint(key.split("/")[0])}
-        for key, value in cfg["exporters"].items()
-        if isinstance(value, dict) and "endpoint" in value and key not in keep
-    }
+    exporters: dict[str, Any] = {}
+    for key, value in cfg["exporters"].items():
+        if not isinstance(value, dict) or key in keep:
+            continue
+        closed = _closed_endpoint(key.split("/")[0])
+        if "endpoint" in value:
+            exporters[key] = {"endpoint": closed}
+        elif "endpoint" in (value.get("http") or {}):
+            exporters[key] = {"http": {"endpoint": closed}}
+        if "wal" in value:
+            wal = {"directory": str(folder / f"{name}-wal-{len(exporters)}")}
+            exporters.setdefault(key, {})["wal"] = wal
     data: dict[str, Any] = {
         "receivers": {
             "otlp": {
@@ -192,12 +200,21 @@ def loopback_override(
     return path, ports
 
 
+# The key of the collector's keyed hash in the tests (the configs read it from the
+# environment; the collector refuses a key under 32 bytes).
+TEST_HMAC_KEY = "scaffold-test-hmac-key-0123456789abcdef"
+
+
+def collector_env() -> dict[str, str]:
+    return {**os.environ, HMAC_KEY_ENV: TEST_HMAC_KEY}
+
+
 def start(binary: Path, configs: list[Path], log: Path) -> subprocess.Popen[bytes]:
     args = [str(binary)]
     for config in configs:
         args += ["--config", str(config)]
     with open(log, "wb") as handle:
-        return subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=collector_env())
 
 
 def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
