@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from scaffold.conventions import load
 
 
@@ -31,6 +33,7 @@ def _read_until(fd: int, needle: bytes, seen: bytearray, timeout: float = 20.0) 
             seen.extend(chunk)
 
 
+@pytest.mark.slow
 def test_init_prompts_on_a_terminal(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "CI"}

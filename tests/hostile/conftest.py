@@ -250,3 +250,17 @@ __all__ = [
     "spawn",
     "syncdemo_target",
 ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The hostile suite (hundreds of cases, many through subprocesses) is in the full
+    tier only; `--quick` keeps one representative case of each module."""
+    here = Path(__file__).parent
+    seen: set[Path] = set()
+    for item in items:
+        path = Path(str(item.path))
+        if path.parent != here:
+            continue
+        if path in seen:
+            item.add_marker(pytest.mark.slow)
+        seen.add(path)

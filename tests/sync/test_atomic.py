@@ -168,6 +168,7 @@ update_services([Path(sys.argv[2])], templates_dir=Path(sys.argv[3]), hook=hook)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stage", "fail_at"), [("stage", 2), ("commit", 0), ("commit", 3), ("commit", 6)]
 )

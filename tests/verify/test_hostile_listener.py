@@ -17,6 +17,9 @@ from scaffold.verify.listener import Listener, status_message
 from tests.conftest import DEFAULT_CONVENTIONS
 from tests.verify.payloads import span, to_proto, traces
 
+# Real sockets and timeouts: the full tier only.
+pytestmark = pytest.mark.slow
+
 GOOD = to_proto(traces(span()))
 
 

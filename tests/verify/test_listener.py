@@ -23,6 +23,9 @@ from scaffold.verify.listener import Listener
 from tests.conftest import DEFAULT_CONVENTIONS, ROOT
 from tests.verify.payloads import HASHED, attrs, log, logs, metric, metrics, span, to_proto, traces
 
+# Real sockets and timeouts: the full tier only.
+pytestmark = pytest.mark.slow
+
 SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
 GOOD = traces(span(attributes=attrs(**SERVER, app__user__email=HASHED)))
 BAD = traces(span(attributes=attrs(**SERVER, app__user__email="jane@example.com", foo="x")))
