@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"os"
 
-	"example.invalid/runtime/telemetry"
 	"go.opentelemetry.io/otel/trace"
+
+	"example.invalid/runtime/telemetry"
 )
 
 // Instrument a service: set up the SDK, wrap the mux, call downstreams with the

@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"os"
 
-	"example.com/acme/payments/internal/telemetry"
 	"go.opentelemetry.io/otel/trace"
+
+	"example.com/acme/payments/internal/telemetry"
 )
 
 // Instrument a service: set up the SDK, wrap the mux, call downstreams with the

@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"os"
 
-	"example.com/acme/ledger/v2/internal/otelconv"
 	"go.opentelemetry.io/otel/trace"
+
+	"example.com/acme/ledger/v2/internal/otelconv"
 )
 
 // Instrument a service: set up the SDK, wrap the mux, call downstreams with the
