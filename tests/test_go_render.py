@@ -111,3 +111,13 @@ def test_valid_span_name_follows_the_conventions_pattern(service: Path) -> None:
         assert "no tests to run" not in proc.stdout, proc.stdout
     finally:
         test.unlink()
+
+
+@pytest.mark.parametrize("module", ["payments", "zz.example/x", "example.com/acme/payments/v2"])
+def test_gofmt_clean_for_any_module_path(tmp_path: Path, module: str) -> None:
+    """The README's own `scaffold new payments --lang go` gives a module path without a
+    dot; imports must stay in gofmt's order whatever the path sorts like."""
+    render_service(CASES["default"], tmp_path, module=module)
+    proc = run([str(GOFMT), "-l", "."], tmp_path)
+    assert_ok(proc, "gofmt -l")
+    assert proc.stdout == "", f"files gofmt would change:\n{proc.stdout}"
