@@ -150,7 +150,7 @@ def own_variables(conv: Conventions) -> list[OwnVariable]:
     """The variables the conventions name, in the order a reader meets them."""
     out = [
         OwnVariable(
-            conv.organisation.environment_variable,
+            conv.environment_variable,
             "The environment the service runs in; picks the sampling ratio.",
         )
     ]
