@@ -47,7 +47,7 @@ STANDARD: tuple[Variable, ...] = (
     Variable(
         "OTEL_SERVICE_NAME",
         "The service.name resource attribute.",
-        "the name given to `scaffold new`",
+        "the name given to scaffold new",
         READ,
         READ,
         ("env-service-name-wins",),
@@ -160,3 +160,22 @@ def own_variables(conv: Conventions) -> list[OwnVariable]:
     out.append(OwnVariable(conv.incident.kill_switch_env, "true switches tracing off."))
     out.append(OwnVariable(conv.incident.ratio_env, "Overrides the sampling ratio (0 to 1)."))
     return out
+
+
+def environment_view(conv: Conventions) -> dict[str, object]:
+    """The docs page's data: the precedence rule, the standard table, the own variables."""
+    return {
+        "spec_version": SPEC_VERSION,
+        "standard": [
+            {
+                "name": v.name,
+                "meaning": v.meaning,
+                "default": v.default,
+                "go": v.go,
+                "rust": v.rust,
+                "note": v.note,
+            }
+            for v in STANDARD
+        ],
+        "own": [{"name": v.name, "meaning": v.meaning} for v in own_variables(conv)],
+    }
