@@ -14,6 +14,7 @@ import math
 import re
 from typing import Any
 
+from scaffold.conventions.schema_runtime import RUNTIME_PATTERN_NAMES
 from scaffold.conventions.schema_types import PATTERN_NAMES, Schema
 from scaffold.conventions.yamlsource import Located, Path_
 from scaffold.errors import Finding
@@ -200,7 +201,12 @@ class SchemaChecker:
             return
         pattern = schema.get("pattern")
         if pattern:
-            what = PATTERN_NAMES.get(pattern) or schema.get("description", "") or "a valid value"
+            what = (
+                PATTERN_NAMES.get(pattern)
+                or RUNTIME_PATTERN_NAMES.get(pattern)
+                or schema.get("description", "")
+                or "a valid value"
+            )
             self._pattern(value, pattern, path, what)
 
     def _pattern(self, value: str, pattern: str, path: Path_, what: str, key: bool = False) -> None:

@@ -107,7 +107,7 @@ CASES: list[Case] = [
     ),
     Case(
         "environments-not-list",
-        Edit("  environments: [dev, staging, prod]", "  environments: dev"),
+        Edit("  environments: [development, staging, production]", "  environments: development"),
         Found("organisation.environments", "expected a list"),
     ),
     Case(
@@ -175,13 +175,13 @@ CASES: list[Case] = [
     ),
     Case(
         "ratio-nan",
-        Edit("    prod: 0.1", "    prod: .nan"),
-        Found("sampling.environments.prod", "finite number"),
+        Edit("    production: 0.1", "    production: .nan"),
+        Found("sampling.environments.production", "finite number"),
     ),
     Case(
         "ratio-above-one",
-        Edit("    prod: 0.1", "    prod: 1.5"),
-        Found("sampling.environments.prod", "from 0 to 1"),
+        Edit("    production: 0.1", "    production: 1.5"),
+        Found("sampling.environments.production", "from 0 to 1"),
     ),
     Case(
         "ratio-negative",
@@ -240,8 +240,12 @@ CASES: list[Case] = [
     ),
     Case(
         "unknown-environment",
-        Edit("    prod: 0.1", "    prod: 0.1\n    prdo: 0.2"),
-        Found("sampling.environments.prdo", "did you mean 'prod'", at="    prdo: 0.2"),
+        Edit("    production: 0.1", "    production: 0.1\n    prodution: 0.2"),
+        Found(
+            "sampling.environments.prodution",
+            "did you mean 'production'",
+            at="    prodution: 0.2",
+        ),
     ),
     Case(
         "missing-environment-ratio",
@@ -249,7 +253,7 @@ CASES: list[Case] = [
         Found(
             "sampling.environments",
             "no sampling ratio for environment 'staging'",
-            at="    dev: 1.0",
+            at="    development: 1.0",
         ),
     ),
     Case(
@@ -384,7 +388,10 @@ CASES: list[Case] = [
     ),
     Case(
         "yaml-syntax",
-        Edit("  environments: [dev, staging, prod]", "  environments: [dev, staging, prod"),
+        Edit(
+            "  environments: [development, staging, production]",
+            "  environments: [development, staging, production",
+        ),
         Found("", "not valid YAML", at="  environment_variable: DEPLOYMENT_ENVIRONMENT"),
     ),
     Case(
@@ -481,13 +488,13 @@ CASES: list[Case] = [
         "five-mistakes-in-five-sections",
         (
             Edit("  timeout: 10s", "  timeout: ten"),
-            Edit("    prod: 0.1", "    prod: 2"),
+            Edit("    production: 0.1", "    production: 2"),
             Edit("    pii: secret\n", "    pii: secrte\n"),
             Edit('"{http.request.method} {http.route}"', '"{http.request.method} {url.path}"'),
             Edit("  kill_switch_env: ACME_TRACING_DISABLED", "  kill_switch_env: off"),
         ),
         Found("export.timeout", "a duration such as", at="  timeout: ten"),
-        Found("sampling.environments.prod", "from 0 to 1", at="    prod: 2"),
+        Found("sampling.environments.production", "from 0 to 1", at="    production: 2"),
         Found("attributes[4].pii", "did you mean 'secret'", at="    pii: secrte"),
         Found("span_naming.http_server.template", "high cardinality", at="{url.path}"),
         Found("incident.kill_switch_env", "booleans", at="  kill_switch_env: off"),
@@ -565,7 +572,10 @@ CASES: list[Case] = [
     ),
     Case(
         "environment-trailing-newline",
-        Edit("  environments: [dev, staging, prod]", '  environments: [dev, staging, "prod\\n"]'),
+        Edit(
+            "  environments: [development, staging, production]",
+            '  environments: [development, staging, "production\\n"]',
+        ),
         Found("organisation.environments[2]", "a lower-case name"),
     ),
     Case(
