@@ -38,19 +38,27 @@ const (
 )
 
 type resourceSpec struct {
-	key      string
-	required bool
-	source   resourceSource
-	arg      string // the variable for sourceEnv, the value for sourceStatic
+	key         string
+	required    bool
+	source      resourceSource
+	arg         string // the variable for sourceEnv, the value for sourceStatic
+	placeholder string // exported when the value is missing at run time
 }
 
 // resourceSpecs lists the conventions' resource attributes.
 var resourceSpecs = []resourceSpec{
-	{key: "service.name", required: true, source: sourceService, arg: ""},
-	{key: "service.version", required: true, source: sourceVersion, arg: ""},
-	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: ""},
-	{key: "type", required: false, source: sourceStatic, arg: "static \"value\" with \\ and */ and\nnewline"},
-	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV"},
+	{key: "service.name", required: true, source: sourceService, arg: "", placeholder: "unknown"},
+	{key: "service.version", required: true, source: sourceVersion, arg: "", placeholder: "unknown"},
+	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: "", placeholder: "unknown"},
+	{key: "type", required: false, source: sourceStatic, arg: "static \"value\" with \\ and */ and\nnewline", placeholder: "unknown"},
+	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV", placeholder: "unknown"},
+}
+
+// trustRoute overrides the server's trust for one route: an http.route, a
+// prefix ending in "/*", or a gRPC service such as "pkg.Service/*".
+type trustRoute struct {
+	route  string
+	public bool
 }
 
 // conv holds the conventions this package was generated from.
@@ -92,6 +100,18 @@ var conv = struct {
 	control       string
 
 	internalSpanPattern string
+
+	strictStartup        bool
+	hashKeyEnv           string
+	sensitiveQueryParams []string
+	trustHTTPServer      bool // true: public
+	trustGRPCServer      bool // true: public
+	trustRoutes          []trustRoute
+	trustedProxies       []string
+	knownMethods         []string
+	serverName           string
+	adminAddress         string
+	adminTokenEnv        string
 }{
 	environmentVariable: "APP_ENV",
 	environments:        []string{"dev", "prod", "default"},
@@ -130,6 +150,18 @@ var conv = struct {
 	control:       "watched_file",
 
 	internalSpanPattern: "^[a-z\"\\\\*/]+$",
+
+	strictStartup:        false,
+	hashKeyEnv:           "HOSTILE_QUOTED_CORP_B_BOLD_B_SECOND_LINE_X_RAW_Z_RICH_TELEMETRY_HASH_KEY",
+	sensitiveQueryParams: []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"},
+	trustHTTPServer:      false,
+	trustGRPCServer:      false,
+	trustRoutes:          []trustRoute{},
+	trustedProxies:       []string{},
+	knownMethods:         []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"},
+	serverName:           "",
+	adminAddress:         "127.0.0.1:7465",
+	adminTokenEnv:        "HOSTILE_QUOTED_CORP_B_BOLD_B_SECOND_LINE_X_RAW_Z_RICH_TELEMETRY_ADMIN_TOKEN",
 }
 
 // privacyActions maps attribute keys classed pii or secret to what happens to
