@@ -98,14 +98,15 @@ def admin_address(ctx: Context) -> None:
 _SECRETS = ("the hash key", "the admin token")
 
 
-def _variables(ctx: Context) -> list[tuple[str, Path_, str, bool]]:
-    """(name, path, what, given) of every variable the levers and secrets are read from."""
+def _variables(ctx: Context) -> list[tuple[str, Path_, str, int]]:
+    """(name, path, what, weight) of every variable the levers and secrets are read from;
+    weight 2: named in the file and not the default, 1: named as the default, 0: left out."""
     org = ctx.data["organisation"]
     kill, ratio = incident_variables(org["name"])
     hash_key, token = secret_variables(org["name"])
     sections = {"organisation": org, "incident": ctx.section("incident")}
     sections["privacy"] = ctx.section("privacy")
-    out: list[tuple[str, Path_, str, bool]] = []
+    out: list[tuple[str, Path_, str, int]] = []
     for path, default, what in (
         (("organisation", "environment_variable"), "DEPLOYMENT_ENVIRONMENT", "the environment"),
         (("incident", "kill_switch_env"), kill, "the kill switch"),
@@ -115,27 +116,32 @@ def _variables(ctx: Context) -> list[tuple[str, Path_, str, bool]]:
     ):
         section, key = sections[str(path[0])], str(path[1])
         name = section.get(key, default)
-        out.append((name, path, what, key in section))
+        weight = (2 if name != default else 1) if key in section else 0
+        out.append((name, path, what, weight))
         if what in _SECRETS:
-            out.append((name + "_FILE", path, f"the file of {what}", key in section))
+            out.append((name + "_FILE", path, f"the file of {what}", weight))
     return out
 
 
 def variables_differ(ctx: Context) -> None:
     """The levers and secrets each have their own variable, and no resource attribute
-    exports a secret's."""
+    exports a secret's. A clash is reported where the file departs from the defaults."""
     variables = _variables(ctx)
-    seen: dict[str, tuple[str, Path_, bool]] = {}
-    for name, path, what, given in variables:
+    seen: dict[str, tuple[str, Path_, int]] = {}
+    clashed: set[tuple[Path_, Path_]] = set()
+    for name, path, what, weight in variables:
         if name in seen:
-            first, first_path, first_given = seen[name]
+            first, first_path, first_weight = seen[name]
+            if (first_path, path) in clashed:
+                continue  # a secret's _FILE twin clashes when the secret's name does
+            clashed.add((first_path, path))
             ctx.add(
-                path if given or not first_given else first_path,
+                path if weight >= first_weight else first_path,
                 f"the variable {name!r} would name both {first} and {what}",
                 "Give each its own variable.",
             )
             continue
-        seen[name] = (what, path, given)
+        seen[name] = (what, path, weight)
     secrets = {n: w for n, _, w, _ in variables if w.endswith(_SECRETS)}
     for index, res in enumerate(ctx.data.get("resource", [])):
         if res.get("source") == "env" and res.get("env") in secrets:
