@@ -159,6 +159,15 @@ def own_variables(conv: Conventions) -> list[OwnVariable]:
             out.append(OwnVariable(res.env, f"The {res.key} resource attribute."))
     out.append(OwnVariable(conv.incident.kill_switch_env, "true switches tracing off."))
     out.append(OwnVariable(conv.incident.ratio_env, "Overrides the sampling ratio (0 to 1)."))
+    key = conv.privacy.hash_key_env
+    out.append(OwnVariable(key, "The HMAC key for attributes whose action is hash."))
+    out.append(OwnVariable(key + "_FILE", f"A file holding the key, when {key} is unset."))
+    token = conv.incident.admin_token_env
+    out.append(OwnVariable(token, "The bearer token the admin listener requires."))
+    out.append(OwnVariable(token + "_FILE", f"A file holding the token, when {token} is unset."))
+    out.append(
+        OwnVariable("ADMIN_ADDR", f"The admin listener (default {conv.incident.admin_address}).")
+    )
     return out
 
 
