@@ -51,7 +51,7 @@ var resourceSpecs = []resourceSpec{
 	{key: "service.version", required: true, source: sourceVersion, arg: "", placeholder: "unknown"},
 	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: "", placeholder: "unknown"},
 	{key: "type", required: false, source: sourceStatic, arg: "static \"value\" with \\ and */ and\nnewline", placeholder: "unknown"},
-	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV", placeholder: "unknown"},
+	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV", placeholder: "un\"known */ \\ {{ x }} ✓"},
 }
 
 // trustRoute overrides the server's trust for one route: an http.route, a
@@ -151,17 +151,17 @@ var conv = struct {
 
 	internalSpanPattern: "^[a-z\"\\\\*/]+$",
 
-	strictStartup:        false,
-	hashKeyEnv:           "HOSTILE_QUOTED_CORP_B_BOLD_B_SECOND_LINE_X_RAW_Z_RICH_TELEMETRY_HASH_KEY",
-	sensitiveQueryParams: []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"},
-	trustHTTPServer:      false,
-	trustGRPCServer:      false,
-	trustRoutes:          []trustRoute{},
-	trustedProxies:       []string{},
-	knownMethods:         []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"},
-	serverName:           "",
-	adminAddress:         "127.0.0.1:7465",
-	adminTokenEnv:        "HOSTILE_QUOTED_CORP_B_BOLD_B_SECOND_LINE_X_RAW_Z_RICH_TELEMETRY_ADMIN_TOKEN",
+	strictStartup:        true,
+	hashKeyEnv:           "HOSTILE_HASH_KEY",
+	sensitiveQueryParams: []string{"x\"y", "back\\slash", "*/", "{{q}}"},
+	trustHTTPServer:      true,
+	trustGRPCServer:      true,
+	trustRoutes:          []trustRoute{{route: "/q\"uote/x/*", public: false}, {route: "/back\\slash/{id}", public: false}, {route: "pkg.Svc/*", public: false}},
+	trustedProxies:       []string{"2001:db8::/64", "10.0.0.0/8", "::ffff:a00:0/104"},
+	knownMethods:         []string{"GET", "M-SEARCH", "A'B", "X|Y~Z"},
+	serverName:           "2001:db8::1",
+	adminAddress:         "[::1]:9",
+	adminTokenEnv:        "HOSTILE_ADMIN_TOKEN",
 }
 
 // privacyActions maps attribute keys classed pii or secret to what happens to
