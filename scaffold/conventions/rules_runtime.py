@@ -12,7 +12,8 @@ from scaffold.conventions.yamlsource import Path_
 
 # Addresses and prefix lengths in ASCII only: no scope ids, no other scripts' digits.
 _CIDR_TEXT = re.compile(r"[0-9A-Fa-f:.]+/[0-9]{1,3}")
-_PORT = re.compile(r"[0-9]{1,5}")
+# Decimal without leading zeros, which Go and Rust might read differently.
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
 _CIDR_HINT = "Write a network as address/prefix length, such as 10.0.0.0/8 or fd00::/8."
 
 
@@ -58,8 +59,8 @@ def address_problem(text: str) -> str:
         return "an IPv6 scope id is not supported"
     if text.startswith("[") and not isinstance(address, ipaddress.IPv6Address):
         return "only an IPv6 address goes in brackets"
-    if not _PORT.fullmatch(port) or not 1 <= int(port) <= 65535:
-        return f"{port!r} is not a port from 1 to 65535"
+    if not _PORT.fullmatch(port) or int(port) > 65535:
+        return f"{port!r} is not a port from 1 to 65535 (without leading zeros)"
     return ""
 
 
@@ -96,6 +97,26 @@ def admin_address(ctx: Context) -> None:
 
 
 _SECRETS = ("the hash key", "the admin token")
+
+
+def server_name(ctx: Context) -> None:
+    """The schema's pattern lets through the shape of a name or an IPv6 address; this
+    checks the length of a name and that an address with colons is one."""
+    name = ctx.section("http").get("server_name", "")
+    problem = ""
+    if ":" in name:
+        try:
+            ipaddress.IPv6Address(name)  # the pattern lets no scope id ('%') through
+        except ValueError:
+            problem = "not an IPv6 address"
+    elif len(name) > 253:
+        problem = "a host name is at most 253 characters"
+    if problem:
+        ctx.add(
+            ("http", "server_name"),
+            f"found {name[:60]!r}, {problem}",
+            "Write a host name such as api.example.com, or an address such as 2001:db8::1.",
+        )
 
 
 def _variables(ctx: Context) -> list[tuple[str, Path_, str, int]]:
@@ -156,6 +177,7 @@ RULES = (
     Rule((("trust", "trusted_proxies"),), trusted_proxies),
     Rule((("trust", "routes"),), trust_routes),
     Rule((("incident", "admin_address"),), admin_address),
+    Rule((("http", "server_name"),), server_name),
     Rule(
         (
             ("organisation",),

@@ -767,6 +767,17 @@ CASES += [
         Edit('  server_name: ""', "  server_name: https://api.example.com"),
         Found("http.server_name", "a host name or IP address"),
     ),
+    Case(
+        "server-name-bad-ipv6",
+        Edit('  server_name: ""', '  server_name: "::::1::"'),
+        Found("http.server_name", "not an IPv6 address"),
+    ),
+    Case(
+        "server-name-too-long",
+        Edit('  server_name: ""', "  server_name: " + ".".join(["a" * 60] * 5)),
+        Found("http.server_name", "at most 253 characters"),
+    ),
+    _address("port-leading-zero", "127.0.0.1:07465", "without leading zeros"),
     _address("host-name", "localhost:7465", "'localhost' is not an IP address"),
     _address("no-port", "127.0.0.1", "it needs a port"),
     _address("port-zero", "127.0.0.1:0", "'0' is not a port from 1 to 65535"),
