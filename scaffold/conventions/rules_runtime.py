@@ -14,6 +14,8 @@ from scaffold.conventions.yamlsource import Path_
 _CIDR_TEXT = re.compile(r"[0-9A-Fa-f:.]+/[0-9]{1,3}")
 # Decimal without leading zeros, which Go and Rust might read differently.
 _PORT = re.compile(r"[1-9][0-9]{0,4}")
+# Every IPv4 address as an IPv4-mapped IPv6 address (how a dual-stack socket may show it).
+_MAPPED_IPV4 = ipaddress.IPv6Network("::ffff:0:0/96")
 _CIDR_HINT = "Write a network as address/prefix length, such as 10.0.0.0/8 or fd00::/8."
 
 
@@ -30,7 +32,9 @@ def cidr_problem(text: str) -> tuple[str, str]:
             return f"found {text!r}, expected a network in CIDR notation", _CIDR_HINT
         base = ipaddress.ip_network(text, strict=False).with_prefixlen
         return f"{text!r} has bits set after its prefix", f"Did you mean {base!r}?"
-    if network.prefixlen == 0:
+    if network.prefixlen == 0 or (
+        isinstance(network, ipaddress.IPv6Network) and _MAPPED_IPV4.subnet_of(network)
+    ):
         return (
             f"{text!r} trusts every address: any client could set the client address, "
             "scheme and host that telemetry records",

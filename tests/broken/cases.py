@@ -727,6 +727,7 @@ CASES += [
     _proxy("no-prefix", "10.1.2.3", "has no prefix length"),
     _proxy("every-ipv4-address", "0.0.0.0/0", "trusts every address"),
     _proxy("every-ipv6-address", "::/0", "trusts every address"),
+    _proxy("every-mapped-ipv4-address", "::ffff:0.0.0.0/96", "trusts every address"),
     _proxy("prefix-too-long", "10.0.0.0/33", "expected a network in CIDR notation"),
     _proxy("ipv6-scope", "fe80::%eth0/64", "expected a network in CIDR notation"),
     _proxy("leading-zero", "010.0.0.0/8", "expected a network in CIDR notation"),
