@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -28,7 +27,6 @@ from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE, CliResult, ex
 SOURCES = [DEFAULT_CONVENTIONS, *EXAMPLES, HOSTILE]
 ALL = {"topologies": ["single", "agent", "gateway"]}
 DEPRECATED = {"otlp", "otlphttp", "loadbalancing", "prometheusremotewrite"}
-SCHEMA = Path(__file__).parent / "fixtures" / "grafana-dashboard.schema.json"
 
 
 def unescape(value: Any) -> Any:
@@ -163,30 +161,17 @@ def test_builder_manifest_lists_exactly_the_components_used(conventions: Path) -
 
 
 @pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
-def test_dashboards_follow_the_schema_and_take_the_datasource_as_a_variable(
-    conventions: Path,
-) -> None:
-    schema = json.loads(SCHEMA.read_text())
+def test_dashboards_take_the_datasource_as_a_variable(conventions: Path) -> None:
+    """Grafana's own types judge the dashboards in tests/test_pipeline_grafana.py."""
     rendered = render_pipeline("dashboards", conventions)
     assert sorted(rendered.files) == ["dashboards/pipeline.json", "dashboards/red.json"]
     for path, f in rendered.files.items():
         dashboard = json.loads(f.content)
-        jsonschema.validate(dashboard, schema)
         names = [v["name"] for v in dashboard["templating"]["list"]]
         assert names[0] == "datasource", path
         for panel in dashboard["panels"]:
             assert panel["datasource"]["uid"] == "${datasource}"
             assert all(t["datasource"]["uid"] == "${datasource}" for t in panel["targets"])
-
-
-def test_the_schema_refuses_a_broken_dashboard() -> None:
-    schema = json.loads(SCHEMA.read_text())
-    dashboard = json.loads(
-        render_pipeline("dashboards", DEFAULT_CONVENTIONS).files["dashboards/red.json"].content
-    )
-    del dashboard["panels"][0]["gridPos"]
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(dashboard, schema)
 
 
 def test_pipeline_alerts_and_panels_select_each_counter_by_its_own_name() -> None:
