@@ -17,7 +17,7 @@ from scaffold.render.filters import go_template_text, slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets import pipeline_metrics as pm
 from scaffold.targets.alerts_sloth import left_out, sloth_specs
-from scaffold.targets.alerts_tests import pipeline_tests, slo_tests, threshold_tests
+from scaffold.targets.alerts_tests import SLO_EVAL, pipeline_tests, slo_tests, threshold_tests
 from scaffold.targets.shared import neutral_view
 
 
@@ -211,6 +211,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             *slo_tests(slos, metric, SLO_ALERT, slo_annotations),
             *threshold_tests(slos, metric, SLO_ALERT, slo_annotations),
         ),
+        "slo_eval": SLO_EVAL,
         "pipeline_tests": pipeline_tests(alerts),
         "sloth_specs": sloth_specs(slos, metric),
         "sloth_left_out": left_out(slos),

@@ -102,8 +102,9 @@ def red_dashboard(org: str, metric: str, slos: tuple[pm.SloView, ...]) -> Dashbo
         burn = tuple(
             Query(
                 chr(ord("A") + i),
-                f"{pm.SLI_RECORD}1h{{slo={promql_string(s.name)}}} / {pm.number(s.budget)}",
-                s.name,
+                f'{pm.SLI_RECORD}1h{{slo={promql_string(s.name)}, {pm.SERVICE}=~"$job"}}'
+                f" / {pm.number(s.budget)}",
+                "{{" + pm.SERVICE + "}} " + s.name,
             )
             for i, s in enumerate(slos[:26])
         )
