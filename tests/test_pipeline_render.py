@@ -76,7 +76,7 @@ def test_gateway_tail_samples_and_the_agent_routes_by_trace_id() -> None:
     assert policies["keep-slow"]["latency"]["threshold_ms"] == 500
     assert policies["baseline"]["probabilistic"]["sampling_percentage"] == 5.0
     latency_slo = next(s for s in conv.slos if s.latency_threshold)
-    assert policies[f"slo-{latency_slo.name}"]["latency"]["threshold_ms"] == 300
+    assert policies[f"slo-{latency_slo.name}"]["latency"]["threshold_ms"] == 250
     balancer = agent["exporters"]["load_balancing/gateways"]
     assert balancer["routing_key"] == "traceID"
     assert balancer["resolver"]["dns"] == {"hostname": "otel-gateway", "port": "4317"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scaffold.conventions import regex_dialect
+from scaffold.conventions.build import DEFAULT_BUCKETS
 from scaffold.conventions.rulebase import (
     CARDINALITIES,
     IDS,
@@ -196,6 +197,30 @@ def metric_buckets(ctx: Context) -> None:
             )
 
 
+def slo_latency_bounds(ctx: Context) -> None:
+    """A latency SLO counts the requests at or below its threshold from the duration
+    histogram's bucket with that bound (`le`): a threshold between two bounds has no
+    bucket, and its alerts would count the wrong requests or none."""
+    buckets = ctx.section("metrics").get("duration_buckets", DEFAULT_BUCKETS)
+    for index, slo in enumerate(ctx.data.get("slos", [])):
+        text = slo.get("latency_threshold")
+        if text is None:
+            continue
+        ms = duration_ms(text)
+        if any(abs(b * 1000 - ms) < 1e-6 for b in buckets):
+            continue
+        near = [b for b in buckets if b * 1000 < ms][-1:] + [b for b in buckets if b * 1000 > ms][
+            :1
+        ]
+        bounds = " or ".join(f"{b * 1000:g}ms" for b in near)
+        ctx.add(
+            ("slos", index, "latency_threshold"),
+            f"latency threshold {text} is not a bound of metrics.duration_buckets"
+            f" ({', '.join(f'{b:g}' for b in buckets)}), so no bucket counts it",
+            f"Add {ms / 1000:g} to metrics.duration_buckets, or pick a bound: {bounds}.",
+        )
+
+
 def log_fields(ctx: Context) -> None:
     seen: dict[str, str] = {}
     for name, value in ctx.section("logs", "fields").items():
@@ -229,6 +254,7 @@ RULES = (
     Rule((("export", "batch"),), export_batch),
     Rule((("export", "retry"),), export_retry),
     Rule((("metrics", "duration_buckets"),), metric_buckets),
+    Rule((("metrics", "duration_buckets"), ("slos", "*", "latency_threshold")), slo_latency_bounds),
     Rule((("logs", "fields"),), log_fields),
     Rule((("slos", "*", "name"),), lambda ctx: _unique(ctx, ("slos",), "name", "name", False)),
     Rule(
