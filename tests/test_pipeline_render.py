@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaffold.conventions import load
+from scaffold.errors import ConventionsError
 from scaffold.pipeline import render_pipeline
 from scaffold.render import filters
 from scaffold.targets.collector_components import COLLECTOR_VERSION, COMPONENTS
@@ -350,3 +351,40 @@ def test_tail_sampling_remembers_sampled_traces_beyond_num_traces() -> None:
     gateway = configs(DEFAULT_CONVENTIONS)["otelcol-gateway.yaml"]
     tail = gateway["processors"]["tail_sampling"]
     assert tail["decision_cache"]["sampled_cache_size"] > tail["num_traces"]
+
+
+def _with_tail_policy(tmp_path: Path, key: str, actions: str = "") -> Path:
+    text = DEFAULT_CONVENTIONS.read_text()
+    anchor = "      - name: baseline\n"
+    policy = f"      - name: by-key\n        type: string_attribute\n        key: {key}\n"
+    text = text.replace(anchor, policy + "        values: [x]\n" + anchor, 1)
+    if actions:
+        old = "    pii:\n      sdk: hash\n      collector: hash\n"
+        assert old in text
+        text = text.replace(old, actions)
+    path = tmp_path / f"{key}.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("key", ["app.user.email", "app.session.token"])
+def test_string_attribute_policies_on_pii_or_secret_keys_are_refused(
+    key: str, tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    path = _with_tail_policy(tmp_path, key)
+    result = cli("collector", "--conventions", str(path), "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if f"key: {key}" in t)
+    assert f"{path.name}:{line}:" in result.err
+    assert "never matches" in result.err and "Sample on an attribute classed none" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_string_attribute_policies_on_kept_or_public_keys_are_allowed(tmp_path: Path) -> None:
+    load(_with_tail_policy(tmp_path, "app.tenant.id"))
+    keep = "    pii:\n      sdk: keep\n      collector: keep\n"
+    conv = load(_with_tail_policy(tmp_path, "app.user.email", keep))
+    assert any(p.key == "app.user.email" for p in conv.sampling.tail_policies)
+    half = "    pii:\n      sdk: keep\n      collector: hash\n"
+    with pytest.raises(ConventionsError, match="never matches"):
+        load(_with_tail_policy(tmp_path, "app.user.email", half))

@@ -145,6 +145,34 @@ def tail_policies(ctx: Context) -> None:
                 ctx.unknown_attribute((*path, "key"), policy["key"])
 
 
+# What the SDK and the collector do to each PII class when the conventions say nothing
+# (the model builder's defaults).
+_DEFAULT_ACTIONS = {"pii": ("hash", "hash"), "secret": ("drop", "drop")}
+
+
+def tail_policy_privacy(ctx: Context) -> None:
+    """A string_attribute policy compares the values tail sampling sees. The SDK and the
+    collector's redaction drop, hash or mask a pii or secret attribute before the
+    gateway samples, so a policy on one never matches (and its values would put
+    personal data in the collector's config)."""
+    actions = ctx.section("privacy").get("actions", {})
+    for index, policy in enumerate(ctx.section("sampling", "tail").get("policies", [])):
+        key = policy.get("key")
+        cls = ctx.pii.get(key, "none") if policy["type"] == "string_attribute" else "none"
+        if cls == "none":
+            continue
+        given = actions.get(cls)
+        sdk, collector = (given["sdk"], given["collector"]) if given else _DEFAULT_ACTIONS[cls]
+        if sdk == collector == "keep":
+            continue
+        ctx.add(
+            ("sampling", "tail", "policies", index, "key"),
+            f"{key!r} is classed {cls}: the SDK ({sdk}) and the collector ({collector}) change"
+            " it before tail sampling, so this policy never matches",
+            "Sample on an attribute classed none, or remove the policy.",
+        )
+
+
 def baggage(ctx: Context) -> None:
     prop = ctx.section("propagation")
     allow = prop.get("baggage", {}).get("allow", [])
@@ -250,6 +278,7 @@ RULES = (
     Rule((("organisation", "environments"), ("sampling", "environments")), sampling_environments),
     Rule((("sampling", "routes"),), sampling_routes),
     Rule((("sampling", "tail", "policies"), *IDS), tail_policies),
+    Rule((("sampling", "tail", "policies"), ("privacy",), *PII), tail_policy_privacy),
     Rule((("propagation",), *PII), baggage),
     Rule((("export", "batch"),), export_batch),
     Rule((("export", "retry"),), export_retry),
