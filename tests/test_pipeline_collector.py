@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import time
 import urllib.request
@@ -29,6 +30,7 @@ import yaml
 
 from scaffold.pipeline import collector_options, render_pipeline
 from scaffold.targets.collector import HMAC_KEY_ENV
+from scaffold.targets.collector_network import LISTEN_ENV
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 from tests.pipeline.otelcol import (
     TEST_HMAC_KEY,
@@ -548,3 +550,61 @@ def test_tail_sampling_string_policies_see_what_redaction_left(tmp_path: Path) -
         stop(proc)
     kept = {name for name, trace in ids.items() if trace in exported()}
     assert kept == {"gold", "hashed-email"}
+
+
+def _reachable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _listening_collector(tmp_path: Path, env: dict[str, str]) -> tuple[dict[str, int], str]:
+    """Run the rendered single config with its listeners' host parts as rendered (only
+    the ports moved to free ones) and report which loopback addresses answer."""
+    rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
+    config = rendered["otelcol-single.yaml"]
+    cfg = yaml.safe_load(config.read_text())
+    override, ports = loopback_override(cfg, tmp_path, "single")
+    data = yaml.safe_load(override.read_text())
+    del data["receivers"], data["service"], data["extensions"]["health_check"]
+    override.write_text(yaml.safe_dump(data))
+    text = config.read_text()
+    for rendered_port, name in ((":4317", "grpc"), (":4318", "http"), (":13133", "health")):
+        text = text.replace(f"}}{rendered_port}\n", f"}}:{ports[name]}\n")
+    config.write_text(text.replace("port: 8888\n", f"port: {ports['metrics']}\n"))
+    base = {k: v for k, v in collector_env().items() if k != LISTEN_ENV}
+    with open(tmp_path / "collector.log", "wb") as log:
+        proc = subprocess.Popen(
+            [str(_binary(rendered)), "--config", str(config), "--config", str(override)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**base, **env},
+        )
+    try:
+        host = env.get(LISTEN_ENV, "127.0.0.1")
+        _wait_for(lambda: _reachable(host, ports["health"]) or proc.poll() is not None, 60, "up")
+        assert proc.poll() is None, (tmp_path / "collector.log").read_text()[-3000:]
+        answers = {
+            f"{h}:{name}": _reachable(h, ports[name])
+            for h in ("127.0.0.1", "127.0.0.2")
+            for name in ("grpc", "http", "health", "metrics")
+        }
+    finally:
+        stop(proc)
+    return ports, json.dumps(answers)
+
+
+def test_listeners_bind_localhost_unless_the_environment_names_an_address(
+    tmp_path: Path,
+) -> None:
+    """As rendered, every listener answers on 127.0.0.1 and not on another loopback
+    address (it would, bound to 0.0.0.0); with OTELCOL_LISTEN_ADDRESS=127.0.0.2 every
+    listener moves there."""
+    _, answers = _listening_collector(tmp_path / "default", {})
+    seen = json.loads(answers)
+    assert all(v for k, v in seen.items() if k.startswith("127.0.0.1:")), seen
+    assert not any(v for k, v in seen.items() if k.startswith("127.0.0.2:")), seen
+    _, answers = _listening_collector(tmp_path / "moved", {LISTEN_ENV: "127.0.0.2"})
+    seen = json.loads(answers)
+    assert all(v for k, v in seen.items() if k.startswith("127.0.0.2:")), seen
+    assert not any(v for k, v in seen.items() if k.startswith("127.0.0.1:")), seen

@@ -388,3 +388,34 @@ def test_string_attribute_policies_on_kept_or_public_keys_are_allowed(tmp_path: 
     half = "    pii:\n      sdk: keep\n      collector: hash\n"
     with pytest.raises(ConventionsError, match="never matches"):
         load(_with_tail_policy(tmp_path, "app.user.email", half))
+
+
+@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
+def test_no_listener_binds_every_interface_by_default(conventions: Path) -> None:
+    for path, f in render_pipeline("collector", conventions, ALL).files.items():
+        if not path.startswith("otelcol-"):
+            continue
+        assert "0.0.0.0" not in f.content, path
+        cfg = yaml.safe_load(f.content)
+        listen = "${env:OTELCOL_LISTEN_ADDRESS:-localhost}"
+        protocols = cfg["receivers"]["otlp"]["protocols"]
+        assert protocols["grpc"]["endpoint"] == f"{listen}:4317"
+        assert protocols["http"]["endpoint"] == f"{listen}:4318"
+        assert cfg["extensions"]["health_check"]["endpoint"] == f"{listen}:13133"
+        reader = cfg["service"]["telemetry"]["metrics"]["readers"][0]
+        assert reader["pull"]["exporter"]["prometheus"]["host"] == listen
+
+
+def test_listen_address_option(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    rendered = render_pipeline(
+        "collector", DEFAULT_CONVENTIONS, {**ALL, "listen_address": "0.0.0.0"}
+    )
+    single = yaml.safe_load(rendered.files["otelcol-single.yaml"].content)
+    grpc = single["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+    assert grpc == "${env:OTELCOL_LISTEN_ADDRESS:-0.0.0.0}:4317"
+    for bad in ("a b", "${env:X}", "host:1", "::1", "-x.example", "1.2.3"):
+        result = cli("collector", "--listen-address", bad, "--out", str(tmp_path / "c"))
+        assert result.code == 2 and "--listen-address" in result.err, bad
+    assert not (tmp_path / "c").exists()
+    result = cli("collector", "--listen-address", "otel-agent.local", "--out", str(tmp_path / "c"))
+    assert result.code == 0, result.err

@@ -9,9 +9,10 @@ so that hashing never runs twice. The builder manifest lists exactly the compone
 the rendered configs use, at the pinned collector version.
 
 Other options: `zpages` (bool), `debug` (bool, a debug exporter on every pipeline),
-`file_export` (a path: a file exporter on every pipeline, for tests) and `gateways`
+`file_export` (a path: a file exporter on every pipeline, for tests), `gateways`
 (host:port list for the agent's static resolver; default: DNS on the conventions'
-gateway endpoint).
+gateway endpoint) and `listen_address` (where the listeners bind when the environment
+does not say; default localhost; see collector_network.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scaffold.errors import UsageError
 from scaffold.render.filters import slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets.collector_components import COLLECTOR_VERSION, builder_sections
+from scaffold.targets.collector_network import DEFAULT_LISTEN, LISTEN_ENV, listen_host
 from scaffold.targets.shared import neutral_view
 
 TOPOLOGIES = ("single", "agent", "gateway")
@@ -319,4 +321,6 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "compression": "gzip" if e.gzip else "none",
         },
         "resolver": _gateway_resolver(conv, opts),
+        "listen_env": LISTEN_ENV,
+        "listen": listen_host(str(opts.extra.get("listen_address") or DEFAULT_LISTEN)),
     }
