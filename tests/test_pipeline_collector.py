@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import time
@@ -608,3 +609,154 @@ def test_listeners_bind_localhost_unless_the_environment_names_an_address(
     seen = json.loads(answers)
     assert all(v for k, v in seen.items() if k.startswith("127.0.0.2:")), seen
     assert not any(v for k, v in seen.items() if k.startswith("127.0.0.1:")), seen
+
+
+TLS_BACKENDS = """  gateway_tls:
+    ca_file: {ca}
+    server_name_override: {name}
+  backends:
+    - name: tempo
+      type: otlp
+      endpoint: tempo.example.internal:4317
+      signals: [traces]
+      tls:
+        ca_file: {ca}
+        server_name_override: tempo.example.internal
+    - name: zipkin
+      type: zipkin
+      endpoint: https://10.0.0.9:9411/api/v2/spans
+      signals: [traces]
+      tls:
+        server_name_override: zipkin.example.internal
+    - name: loki
+      type: otlphttp
+      endpoint: https://loki.example.internal/otlp
+      signals: [logs]
+      tls:
+        ca_file: {ca}
+    - name: prometheus
+      type: prometheus_remote_write
+      endpoint: https://10.0.0.8:9090/api/v1/write
+      signals: [metrics]
+      tls:
+        ca_file: {ca}
+        server_name_override: prometheus.example.internal
+"""
+
+
+def _tls_conventions(tmp_path: Path, ca: Path, name: str) -> Path:
+    text = DEFAULT_CONVENTIONS.read_text()
+    start = text.index("  backends:\n")
+    end = text.index("  queue:\n", start)
+    path = tmp_path / f"observability-{name}.yaml"
+    path.write_text(text[:start] + TLS_BACKENDS.format(ca=ca, name=name) + text[end:])
+    return path
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _test_pki(folder: Path, name: str) -> tuple[Path, Path, Path]:
+    """A CA, and a server certificate for `name` only (no IP address in it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=scaffold test CA",
+        cwd=folder,
+    )
+    _openssl(
+        "req",
+        *ec,
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        f"/CN={name}",
+        cwd=folder,
+    )
+    (folder / "san.ext").write_text(f"subjectAltName=DNS:{name}\n")
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        cwd=folder,
+    )
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_tls_settings_validate_and_let_an_agent_reach_a_gateway_by_its_name(
+    tmp_path: Path,
+) -> None:
+    """CA files and server name overrides for every exporter type pass the collector's
+    `validate`; on loopback, an agent whose conventions name the gateway's certificate
+    (server_name_override) reaches a TLS gateway at 127.0.0.1, and one that names
+    another host does not."""
+    name = "otel-gateway.test"
+    ca, cert, key = _test_pki(tmp_path / "pki", name)
+    rendered = _render(_tls_conventions(tmp_path, ca, name), tmp_path / "render")
+    binary = _binary(rendered)
+    for config in (p for rel, p in rendered.items() if rel.startswith("otelcol-")):
+        checked = _validate(binary, config)
+        assert checked.returncode == 0, f"{config.name}:\n{checked.stdout}{checked.stderr}"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        folder = tmp_path / "gateway"
+        export = folder / "export.json"
+        gw = _render(DEFAULT_CONVENTIONS, folder, topologies=TOPOLOGIES, file_export=export)
+        config = gw["otelcol-gateway.yaml"]
+        override, gw_ports = loopback_override(yaml.safe_load(config.read_text()), folder, "gw")
+        data = yaml.safe_load(override.read_text())
+        tls = {"cert_file": str(cert), "key_file": str(key)}
+        data["receivers"]["otlp"]["protocols"]["grpc"]["tls"] = tls
+        override.write_text(yaml.safe_dump(data))
+        procs.append(start(_binary(gw), [config, override], folder / "gateway.log"))
+        wait_healthy(gw_ports["health"], procs[-1])
+        sent = {}
+        for which in (name, "elsewhere.test"):
+            agent_dir = tmp_path / which
+            conventions = _tls_conventions(agent_dir.parent, ca, which)
+            rendered = _render(conventions, agent_dir, gateways=[f"127.0.0.1:{gw_ports['grpc']}"])
+            agent = rendered["otelcol-agent.yaml"]
+            cfg = yaml.safe_load(agent.read_text())
+            agent_override, ports = loopback_override(cfg, agent_dir, "agent")
+            procs.append(start(_binary(rendered), [agent, agent_override], agent_dir / "a.log"))
+            wait_healthy(ports["health"], procs[-1])
+            sent[which] = secrets.token_hex(16)
+            _post(ports["http"], _traces([_span(sent[which], "op", [])]))
+
+        def landed() -> set[str]:
+            return {s["traceId"] for _, s in _exported_spans(export)}
+
+        _wait_for(lambda: sent[name] in landed(), 60, "the span sent over TLS")
+        time.sleep(3)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert sent["elsewhere.test"] not in landed()
+    refused = (tmp_path / "elsewhere.test" / "a.log").read_text()
+    assert "certificate" in refused and name in refused, refused[-2000:]

@@ -419,3 +419,76 @@ def test_listen_address_option(tmp_path: Path, cli: Callable[..., CliResult]) ->
     assert not (tmp_path / "c").exists()
     result = cli("collector", "--listen-address", "otel-agent.local", "--out", str(tmp_path / "c"))
     assert result.code == 0, result.err
+
+
+def _backends(tmp_path: Path, block: str) -> Path:
+    text = DEFAULT_CONVENTIONS.read_text()
+    start = text.index("  backends:\n")
+    end = text.index("  queue:\n", start)
+    path = tmp_path / "observability.yaml"
+    path.write_text(text[:start] + block + text[end:])
+    return path
+
+
+def test_tls_settings_are_rendered_for_each_exporter_type(tmp_path: Path) -> None:
+    path = _backends(
+        tmp_path,
+        "  gateway_tls: {ca_file: /etc/ca.pem, server_name_override: gw.internal}\n"
+        "  backends:\n"
+        "    - {name: t, type: otlp, endpoint: 't:4317', tls: {ca_file: /etc/t.pem}}\n"
+        "    - {name: z, type: zipkin, endpoint: 'https://10.0.0.1/api/v2/spans',"
+        " tls: {server_name_override: z.internal}}\n"
+        "    - {name: p, type: prometheus_remote_write, endpoint: 'https://p/api/v1/write',"
+        " signals: [metrics], tls: {ca_file: '/etc/p $x.pem'}}\n",
+    )
+    cfgs = configs(path)
+    single, agent = cfgs["otelcol-single.yaml"], cfgs["otelcol-agent.yaml"]
+    exporters = single["exporters"]
+    # TLS settings turn TLS on for gRPC even without https://.
+    assert exporters["otlp_grpc/t"]["tls"] == {"insecure": False, "ca_file": "/etc/t.pem"}
+    assert exporters["zipkin/z"]["tls"] == {"server_name_override": "z.internal"}
+    assert exporters["prometheus_remote_write/p"]["http"]["tls"] == {"ca_file": "/etc/p $x.pem"}
+    gateway_tls = {
+        "insecure": False,
+        "ca_file": "/etc/ca.pem",
+        "server_name_override": "gw.internal",
+    }
+    assert agent["exporters"]["load_balancing/gateways"]["protocol"]["otlp"]["tls"] == gateway_tls
+    # Without TLS settings nothing changes: plaintext gRPC inside the cluster.
+    plain = configs(DEFAULT_CONVENTIONS)["otelcol-single.yaml"]["exporters"]
+    assert plain["otlp_grpc/tempo"]["tls"] == {"insecure": True}
+
+
+@pytest.mark.parametrize(
+    "block, where",
+    [
+        (
+            "  backends:\n    - {name: p, type: otlphttp, endpoint: 'http://p:4318',"
+            " tls: {ca_file: /etc/p.pem}}\n",
+            "collector.backends[0].tls",
+        ),
+        (
+            "  gateway_endpoint: 'http://gw:4317'\n  gateway_tls: {ca_file: /etc/gw.pem}\n",
+            "collector.gateway_tls",
+        ),
+        (
+            "  backends:\n    - {name: p, type: otlp, endpoint: 'p:4317', tls: {ca_file: etc/p.pem}}\n",
+            "ca_file",
+        ),
+        (
+            "  backends:\n    - {name: p, type: otlp, endpoint: 'p:4317',"
+            " tls: {server_name_override: 'a b'}}\n",
+            "server_name_override",
+        ),
+    ],
+)
+def test_contradictory_or_malformed_tls_settings_are_refused(
+    block: str, where: str, tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    path = _backends(tmp_path, block)
+    if "gateway_tls" in block:  # the block names its own gateway endpoint
+        text = path.read_text()
+        path.write_text(text.replace("  gateway_endpoint: otel-gateway:4317\n", "", 1))
+    result = cli("collector", "--conventions", str(path), "--out", str(tmp_path / "out"))
+    assert result.code == 2 and where in result.err, result.err
+    assert "observability.yaml:" in result.err and not (tmp_path / "out").exists()

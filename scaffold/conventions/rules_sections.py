@@ -249,6 +249,24 @@ def slo_latency_bounds(ctx: Context) -> None:
         )
 
 
+def collector_tls(ctx: Context) -> None:
+    """TLS settings on a peer whose endpoint says plain HTTP contradict each other."""
+    collector = ctx.section("collector")
+    peers: list[tuple[Path_, dict[str, object], str]] = [
+        (("collector", "gateway_tls"), collector, "gateway_endpoint")
+    ]
+    for index, backend in enumerate(collector.get("backends", [])):
+        peers.append((("collector", "backends", index, "tls"), backend, "endpoint"))
+    for path, holder, field in peers:
+        endpoint = str(holder.get(field, ""))
+        if path[-1] in holder and endpoint.startswith("http://"):
+            ctx.add(
+                path,
+                f"TLS settings for {endpoint!r}, which says plain http://",
+                "Write the endpoint with https://, or remove the TLS settings.",
+            )
+
+
 def log_fields(ctx: Context) -> None:
     seen: dict[str, str] = {}
     for name, value in ctx.section("logs", "fields").items():
@@ -285,6 +303,7 @@ RULES = (
     Rule((("metrics", "duration_buckets"),), metric_buckets),
     Rule((("metrics", "duration_buckets"), ("slos", "*", "latency_threshold")), slo_latency_bounds),
     Rule((("logs", "fields"),), log_fields),
+    Rule((("collector",),), collector_tls),
     Rule((("slos", "*", "name"),), lambda ctx: _unique(ctx, ("slos",), "name", "name", False)),
     Rule(
         (("glossary", "*", "term"),), lambda ctx: _unique(ctx, ("glossary",), "term", "term", True)
