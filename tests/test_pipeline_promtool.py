@@ -74,7 +74,7 @@ def test_rules_pass_promtool_check_and_unit_tests(tmp_path: Path) -> None:
         found = sorted((tmp_path / conventions.stem / "rules").glob("*.yaml"))
         assert len(found) == 3
         rules += [str(p.relative_to(tmp_path)) for p in found]
-        tests += [f"{conventions.stem}/tests/{n}.test.yaml" for n in ("slo", "pipeline")]
+        tests += [f"{conventions.stem}/tests/{n}.test.yaml" for n in ("slo", "pipeline", "red")]
     checked = promtool("check", "rules", *rules, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     verdicts = promtool_test_each(tests, tmp_path)
@@ -150,6 +150,26 @@ MUTATIONS = [
         "slo",
         lambda t: t.replace("sum by (job) (", "sum("),
         "burning in one service: its alerts fire for that service only",
+    ),
+    (
+        "RPC status numbers not counted as failures",
+        "red",
+        lambda t: t.replace(
+            'rpc_grpc_status_code=~\\"2|4|12|13|14|15\\"', 'rpc_grpc_status_code=\\"x\\"'
+        ),
+        "job_rpc:rpc_server_call_duration_seconds:errors_rate5m",
+    ),
+    (
+        "NOT_FOUND counted as a server failure",
+        "red",
+        lambda t: t.replace("2|4|12|13|14|15", "2|4|5|12|13|14|15"),
+        "job_rpc:rpc_server_call_duration_seconds:error_ratio_rate5m",
+    ),
+    (
+        "RPC methods of one service merged",
+        "red",
+        lambda t: t.replace("sum by (job, rpc_service, rpc_method)", "sum by (job)"),
+        "job_rpc:rpc_server_call_duration_seconds:requests_rate5m",
     ),
 ]
 

@@ -492,3 +492,25 @@ def test_contradictory_or_malformed_tls_settings_are_refused(
     result = cli("collector", "--conventions", str(path), "--out", str(tmp_path / "out"))
     assert result.code == 2 and where in result.err, result.err
     assert "observability.yaml:" in result.err and not (tmp_path / "out").exists()
+
+
+def test_rpc_red_rules_use_the_prometheus_name_of_the_rpc_histogram() -> None:
+    rendered = render_pipeline("alerts", DEFAULT_CONVENTIONS).files
+    groups = yaml.safe_load(rendered["rules/red.rules.yaml"].content)["groups"]
+    (rpc,) = [g for g in groups if g["name"] == "red-rpc-server"]
+    records = {r["record"]: r["expr"] for r in rpc["rules"]}
+    metric = "rpc_server_call_duration_seconds"
+    assert set(records) == {
+        f"job_rpc:{metric}:{n}"
+        for n in (
+            "requests_rate5m",
+            "errors_rate5m",
+            "error_ratio_rate5m",
+            "p50_5m",
+            "p95_5m",
+            "p99_5m",
+        )
+    }
+    assert f"rate({metric}_count[5m])" in records[f"job_rpc:{metric}:requests_rate5m"]
+    assert f"rate({metric}_bucket[5m])" in records[f"job_rpc:{metric}:p99_5m"]
+    assert "red.test.yaml" in " ".join(rendered)
