@@ -188,6 +188,11 @@ def test_the_unit_tests_fail_on_each_broken_rule_file(tmp_path: Path) -> None:
         assert mutate(text) != text, what
         path.write_text(mutate(text))
         files.append(f"mutant-{i}/tests/{name}.test.yaml")
+        if name == "slo":  # every SLO mutant breaks checkout-availability: test only it
+            tests = folder / files[-1].split("/", 1)[1]
+            data = yaml.safe_load(tests.read_text())
+            data["tests"] = [t for t in data["tests"] if "checkout-availability" in t["name"]]
+            tests.write_text(yaml.safe_dump(data))
     verdicts = promtool_test_each(files, tmp_path)
     for i, (what, _, _, case) in enumerate(MUTATIONS):
         verdict = verdicts[files[i]]
@@ -220,10 +225,13 @@ def _check_exprs(exprs: list[str], tmp_path: Path) -> subprocess.CompletedProces
     return promtool("check", "rules", path.name, cwd=tmp_path)
 
 
-@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
-def test_every_dashboard_query_parses_as_promql(conventions: Path, tmp_path: Path) -> None:
-    exprs = _dashboard_exprs(conventions)
-    assert len(exprs) >= 10
+def test_every_dashboard_query_parses_as_promql(tmp_path: Path) -> None:
+    """Every query of every rendered dashboard, all conventions files in one promtool run."""
+    exprs = []
+    for conventions in SOURCES:
+        found = _dashboard_exprs(conventions)
+        assert len(found) >= 10, conventions
+        exprs += found
     checked = _check_exprs(exprs, tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
