@@ -142,7 +142,7 @@ var conv = struct {
 	httpClientDuration: "http.client.request.duration",
 	rpcServerDuration:  "rpc.server.call.duration",
 	dbDuration:         "db.client.operation.duration",
-	durationBuckets:    []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0},
+	durationBuckets:    []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0},
 	cardinalityLimit:   2000,
 	exportInterval:     60000 * time.Millisecond,
 

@@ -145,7 +145,7 @@ var conv = struct {
 	httpClientDuration: "http.client.request.duration",
 	rpcServerDuration:  "rpc.server.call.duration",
 	dbDuration:         "db.client.operation.duration",
-	durationBuckets:    []float64{0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0},
+	durationBuckets:    []float64{0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.4, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0},
 	cardinalityLimit:   5000,
 	exportInterval:     30000 * time.Millisecond,
 
