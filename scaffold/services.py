@@ -33,6 +33,7 @@ class ServiceResult:
     # Project files `add` extended so the generated code builds (go.mod, Cargo.toml, ...).
     edited: tuple[str, ...] = ()
     renamed_from: str = ""  # `add --name` on a service: its previous name
+    notes: tuple[str, ...] = ()  # what changed in the project files that the team should know
 
 
 def check_service_name(name: str) -> str:
@@ -106,17 +107,19 @@ def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]
 
 
 def _dependency_edits(
-    opts: RenderOptions, dest: Path, files: dict[str, str], conv: Conventions
+    opts: RenderOptions, dest: Path, files: dict[str, str], conv: Conventions, notes: list[str]
 ) -> dict[str, str]:
-    """New text of the project files that must name the generated code's dependencies."""
+    """New text of the project files that must name the generated code's dependencies;
+    what the team should hear about them is appended to `notes`."""
     if opts.target == "go":
-        new_mod, new_sum = go_modules.add_requirements(
+        edit = go_modules.add_requirements(
             files["go.mod"],
             files.get("go.sum", ""),
             b3="b3" in conv.propagation.propagators,
             name=str(dest / "go.mod"),
         )
-        edits = {"go.mod": new_mod, "go.sum": new_sum}
+        edits = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
+        notes.extend(edit.notes)
     else:
         cargo = rust_crates.merge_cargo_toml(
             files["Cargo.toml"], conv.export.protocol, str(dest / "Cargo.toml")
@@ -138,7 +141,8 @@ def _render_and_write(
     """Render and write a first render; `project` (add) holds the files to extend."""
     conv = load(conventions.path)
     rendered = render_target(opts.target, conv, opts)
-    edits = _dependency_edits(opts, dest, project, conv) if project is not None else {}
+    notes: list[str] = []
+    edits = _dependency_edits(opts, dest, project, conv, notes) if project is not None else {}
     result = create_service(
         dest=dest,
         rendered=rendered,
@@ -151,7 +155,7 @@ def _render_and_write(
         hook=hook,
         project_files={name: text.encode("utf-8") for name, text in edits.items()},
     )
-    return ServiceResult(conventions, dest, opts, result, tuple(sorted(edits)))
+    return ServiceResult(conventions, dest, opts, result, tuple(sorted(edits)), notes=tuple(notes))
 
 
 def new_service(

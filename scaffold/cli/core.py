@@ -141,6 +141,7 @@ def service_json(outcome: ServiceResult) -> dict[str, Any]:
         "conventions": str(outcome.conventions.path),
         "result": outcome.result.to_json(),
         "edited": list(outcome.edited),
+        "notes": list(outcome.notes),
     }
 
 
@@ -180,6 +181,8 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     )
     for name in outcome.edited:
         ui.say(f"{outcome.dest / name}: {'would add' if dry else 'added'} dependencies")
+    for note in outcome.notes:
+        ui.say(note)
     return outcome
 
 
