@@ -186,20 +186,22 @@ def test_merge_go_mod_adds_raises_indirect_and_keeps_newer() -> None:
 
 def test_a_commented_go_mod_is_edited_in_place() -> None:
     before = (
-        "module example.com/existing\n\ngo 1.26.0\ntoolchain go1.25.1\n\n"
+        "module example.com/existing\n\ngo 1.25\ntoolchain go1.25.1\n\n"
         "// pinned for the billing API\n"
         "require github.com/other/lib v1.0.0\n"
         "require golang.org/x/net v0.1.0 // indirect; keep\n"
     )
     after, notes = merge_go_mod_notes(before, direct_requires(b3=False), "go.mod")
     assert after.startswith(
-        "module example.com/existing\n\ngo 1.26.0\n\n// pinned for the billing API\n"
+        "module example.com/existing\n\ngo 1.26.0\ntoolchain go1.25.1\n\n"
+        "// pinned for the billing API\n"
         "require github.com/other/lib v1.0.0\n"
         "require golang.org/x/net v0.59.0 // indirect; keep\n\nrequire (\n"
     )
-    assert notes == [
-        "go.mod:4: toolchain go1.25.1 removed (not newer than go 1.26.0, so "
-        "`go mod tidy` drops it)"
+    assert len(notes) == 2 and notes[0].startswith("go.mod:3: go directive raised from 1.25 to")
+    assert notes[1:] == [
+        "go.mod:4: toolchain go1.25.1 is now older than the go line, so Go 1.26.0 or newer "
+        "builds the module; delete the line or raise it"
     ]
 
 

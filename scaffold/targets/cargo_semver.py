@@ -26,7 +26,7 @@ def _bump(parts: list[int]) -> Version:
 
 
 def _filled(parts: list[int]) -> Version:
-    major, minor, patch = (parts + [0, 0])[:3]
+    major, minor, patch = [*parts, 0, 0][:3]
     return (major, minor, patch)
 
 

@@ -10,8 +10,8 @@ The rules, checked against the go command itself by tests/test_go_modules.py:
   written as `go mod tidy` writes them: one sorted block of direct requirements, then
   one of indirect ones, where the first require statement was; otherwise the existing
   lines are edited in place and the new ones go in two new sorted blocks at the end;
-- the go directive is raised to what the requirements need, a toolchain line older
-  than it is dropped, and each such change is returned as a note to announce.
+- the go directive is raised to what the requirements need (a toolchain line is left as
+  it is, as `go mod tidy` leaves it), and each such change is returned as a note.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _wanted(have: dict[str, _Line], needed: list[Needed]) -> dict[str, tuple[str
 
 
 def _go_line(lines: list[str], go_version: str, notes: list[str], name: str) -> None:
-    """Raise (or add) the go directive; drop a toolchain line it passes; say so in `notes`."""
+    """Raise (or add) the go directive; say so, and of a toolchain line it passes, in `notes`."""
     go_at = next((i for i, r in enumerate(lines) if r.split()[:1] == ["go"]), -1)
     have = lines[go_at].split()[1] if go_at >= 0 else ""
     if go_at < 0:
@@ -203,15 +203,15 @@ def _go_line(lines: list[str], go_version: str, notes: list[str], name: str) -> 
             f"generated code's requirements need it; Go older than {go_version} cannot build "
             "the module any more)"
         )
+    if go_at >= 0 and go_key(have) >= go_key(go_version):
+        return
     for index, raw in enumerate(lines):
         words = raw.split("//", 1)[0].split()
-        if words[:1] == ["toolchain"] and len(words) == 2:
-            if go_key(words[1]) <= go_key(go_version):
-                notes.append(
-                    f"{name}:{index + 1}: toolchain {words[1]} removed (not newer than go "
-                    f"{go_version}, so `go mod tidy` drops it)"
-                )
-                lines[index] = ""
+        if words[:1] == ["toolchain"] and len(words) == 2 and go_key(words[1]) < go_key(go_version):
+            notes.append(
+                f"{name}:{index + 1}: toolchain {words[1]} is now older than the go line, so "
+                f"Go {go_version} or newer builds the module; delete the line or raise it"
+            )
 
 
 def merge_requirements(
