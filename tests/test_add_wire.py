@@ -105,6 +105,20 @@ def test_wire_later_in_a_service_added_before(
             "main.go:12: http.Server has no Handler",
         ),
         (
+            {
+                "main.go": 'package main\n\nimport "net/http"\n\nfunc main() { http.ListenAndServe(":8", nil) }\n'
+            },
+            "main.go: func main is not a block of its own lines",
+        ),
+        (
+            {
+                "main.go": SERVER_MAIN.replace(
+                    '\t"os"\n', '\t"os"\n\n\t"example.com/lib/telemetry"\n'
+                )
+            },
+            "main.go:7: the name telemetry is taken here",
+        ),
+        (
             {"cmd/a/main.go": SERVER_MAIN, "cmd/b/main.go": SERVER_MAIN},
             "several main packages (cmd/a/main.go, cmd/b/main.go)",
         ),
@@ -164,3 +178,20 @@ def test_a_go_rename_is_consistent_and_check_says_in_sync(
     assert 'const ServiceName = "orders-api"' in conventions_go.read_text(encoding="utf-8")
     assert read_lock(tmp_path).options.service_name == "orders-api"
     assert cli("check", str(tmp_path)).code == 0
+
+
+def test_wire_adds_the_imports_setup_needs(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    main = (
+        'package main\n\nimport "net/http"\n\nfunc main() {\n\thttp.ListenAndServe(":8", nil)\n}\n'
+    )
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": main})
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--wire", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["manual_edits_left"] == 1  # the logger: a choice of format
+    wired = (tmp_path / "main.go").read_text(encoding="utf-8")
+    assert wired.startswith(
+        'package main\n\nimport (\n\t"context"\n\t"log/slog"\n\t"net/http"\n\n'
+        '\t"example.com/shop/internal/telemetry"\n)\n\nfunc main() {\n'
+        "\tshutdownTelemetry, errTelemetry := telemetry.Setup(context.Background())\n"
+    )
+    assert 'http.ListenAndServe(":8", telemetry.NewHandler(http.DefaultServeMux))' in wired

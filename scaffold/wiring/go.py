@@ -39,7 +39,9 @@ class _Source:
 
     def apply(self) -> str:
         text = self.text
-        for edit in sorted(self.edits, key=lambda e: e.start, reverse=True):
+        # From the end; of two insertions at one place, the one made first ends up first.
+        ordered = sorted(enumerate(self.edits), key=lambda p: (p[1].start, p[0]), reverse=True)
+        for _, edit in ordered:
             text = text[: edit.start] + edit.text + text[edit.end :]
         return text
 
@@ -141,11 +143,11 @@ def _import_path(line: str) -> str:
     return quoted.group(1) if quoted else ""
 
 
-def _imports(src: _Source, paths: list[str]) -> Step:
+def _imports(src: _Source, paths: list[str], own: str) -> Step:
     """The step adding `paths` to the import declaration (an edit of `src`): standard
     library paths into the first group in gofmt's order, the module's own in a new group."""
     block = re.search(r"^import \(\n", src.code, re.MULTILINE)
-    listed = ", ".join(f'"{p}"' for p in paths)
+    listed = ", ".join(f'"{p}"' for p in [*paths, own])
     if block is None:
         clause = _PACKAGE_MAIN.search(src.code)
         assert clause is not None
@@ -153,9 +155,8 @@ def _imports(src: _Source, paths: list[str]) -> Step:
         at = single.start() if single else line_end(src.text, clause.start())
         end = single.end() if single else at
         kept = [src.text[at:end].removeprefix("import ").rstrip("\n")] if single else []
-        std = sorted([*(f'"{p}"' for p in paths if "." not in p.split("/")[0]), *kept])
-        ours = [f'"{p}"' for p in paths if "." in p.split("/")[0] or "/" in p]
-        ours = [p for p in ours if p not in std]
+        std = sorted([*(f'"{p}"' for p in paths), *kept])
+        ours = [f'"{own}"']
         groups = "".join(f"\t{p}\n" for p in std) + "".join(
             ("\n" if std else "") + f"\t{p}\n" for p in ours
         )
@@ -171,16 +172,14 @@ def _imports(src: _Source, paths: list[str]) -> Step:
             break
         offset += len(line)
         first.append((offset, _import_path(line)))
-    for path in (p for p in paths if p == "context"):
+    for path in paths:  # into the first group, in gofmt's order
         at = block.end()
         for after, have in first:
             if have and have > path:
                 break
             at = after
         src.edits.append(_Edit(at, at, f'\t"{path}"\n'))
-    ours = [p for p in paths if p != "context"]
-    if ours:
-        src.edits.append(_Edit(close, close, "\n" + "".join(f'\t"{p}"\n' for p in ours)))
+    src.edits.append(_Edit(close, close, f'\n\t"{own}"\n'))
     where = "the import block"
     return Step(src.rel, line_of(src.text, block.start()), where, f"add {listed}", wired=True)
 
@@ -239,17 +238,40 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     main = _MAIN.search(src.code)
     assert main is not None
     body = (main.end() - 1, matching(src.code, main.end() - 1))
+    clash = _clash(src, package)
+    if body[1] < 0 or line_of(src.text, body[0]) == line_of(src.text, body[1]) or clash:
+        why = clash or f"{src.rel}: func main is not a block of its own lines; format it (gofmt)"
+        return Wiring(steps=generic, problem=why)
     server, problem = _server(src, package)
     log_step, setup_at, logger = _logger(src, package, body)
     setup = _setup(src, package, setup_at, logger, body)
-    paths = [*([] if re.search(r'^\s*"context"$', src.text, re.MULTILINE) else ["context"])]
-    imports = _imports(src, [*paths, import_path])
+    paths = [p for p in ("context", "log/slog") if not _imported(src, p)]
+    if logger != "slog" and "log/slog" in paths:
+        paths.remove("log/slog")
+    imports = _imports(src, paths, import_path)
     steps = [imports, setup, *([server] if server else []), log_step]
     if problem:
         handler = Step(src.rel, 0, "your server", problem)
         return Wiring(steps=_plain([*steps, handler]), problem=problem)
     notes = _notes(src)
     return Wiring(steps=tuple(steps), edits={src.rel: src.apply()}, notes=notes)
+
+
+def _imported(src: _Source, path: str) -> bool:
+    return bool(re.search(rf'^(import)?\s*"{re.escape(path)}"\s*$', src.text, re.MULTILINE))
+
+
+def _clash(src: _Source, package: str) -> str:
+    """Why the package's name cannot be imported into `src` as it is ('' when it can)."""
+    imported = re.search(
+        rf'^(import)?\s*({package}\s+"[^"]*"|"([^"]*/)?{package}")\s*$', src.text, re.MULTILINE
+    )
+    declared = re.search(rf"\b(var|const|func|type)\s+{package}\b|\b{package}\s*:=", src.code)
+    found = imported or declared
+    if not found:
+        return ""
+    line = line_of(src.text, found.start())
+    return f"{src.rel}:{line}: the name {package} is taken here; import the package by hand"
 
 
 def _notes(src: _Source) -> tuple[str, ...]:
