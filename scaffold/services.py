@@ -82,7 +82,7 @@ def _service_from_module(module: str) -> str:
     if len(elements) > 1 and re.fullmatch(r"v[0-9]+", last):
         last = elements[-2]
     last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
-    return re.sub(r"[._~]+", "-", last.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
 
 
 def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
@@ -275,7 +275,15 @@ def _add_locked(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
     opts, project = _go_project(dest, name) if lang == "go" else _rust_project(dest, name)
-    check_service_name(opts.service_name)
+    try:
+        check_service_name(opts.service_name)
+    except UsageError as exc:
+        if name:
+            raise
+        source = opts.module_path or opts.crate_name
+        raise UsageError(
+            f"{exc}; it was made from {source!r}: give the service a name with --name NAME"
+        ) from exc
     return _render_and_write(
         conventions=conventions,
         dest=dest,

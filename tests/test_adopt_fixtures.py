@@ -168,3 +168,34 @@ def test_an_older_otel_is_refused_then_added_after_the_upgrade(
     assert_project_passes(dest)
     assert_tidy(dest)
     assert cli("check", str(dest)).code == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "foo_bar",
+        "Example.com/x",
+        "exa_mple.com/x",
+        ".x",
+        "a..b",
+        "c++",
+        "example.com/x/v2",
+        "gopkg.in/yaml.v3",
+        "example.com/../x",
+        "example.com/x.",
+        "example.com/x/v1",
+        "example.com/x/v2.1",
+        "gopkg.in/yaml",
+        "example.com/con/x",
+        "example.com/progra~1",
+        "caf\u00e9",
+        'a"b',
+    ],
+)
+def test_module_paths_are_judged_as_go_mod_init_judges_them(tmp_path: Path, path: str) -> None:
+    from scaffold.targets.go_modules import module_path_problem
+
+    made = subprocess.run(
+        ["go", "mod", "init", path], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (made.returncode == 0) == (module_path_problem(path) == ""), made.stderr

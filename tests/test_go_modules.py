@@ -38,6 +38,14 @@ PINNED_SUM = ROOT / "runtime" / "go" / "go.sum"
         "example.com/a~b/c.d_e-f",
         "example.com/x/v10",
         "gopkg.in/yaml.v3",
+        # What go mod init (Go 1.26) accepts although no proxy could serve it:
+        "Example.com/x",
+        "exa_mple.com/x",
+        "example.com/.hidden",
+        ".x",
+        "a..b",
+        "c++",
+        "foo+bar/x",
     ],
 )
 def test_module_path_accepted(path: str) -> None:
@@ -58,15 +66,12 @@ def test_the_go_target_uses_the_one_validator() -> None:
         "https://example.com/x",
         "a//b",
         "example.com/x/",
-        "Example.com/x",
-        "example.com/.hidden",
         'a"b',
         "a b",
         "a\\b",
         "-x/y",
         "example.com/x.",
         "example.com/...",
-        "exa_mple.com/x",
         "example.com/x/v1",
         "example.com/x/v02",
         "example.com/x/v2.1",
@@ -78,6 +83,7 @@ def test_the_go_target_uses_the_one_validator() -> None:
     ],
 )
 def test_module_path_refused(path: str) -> None:
+    """Each of these is refused by `go mod init` too (tests/test_adopt_fixtures.py asks it)."""
     with pytest.raises(UsageError, match="is not a valid Go module path: "):
         check_module_path(path)
 

@@ -81,11 +81,12 @@ def direct_requires(*, b3: bool) -> list[Require]:
     return [*direct, *sorted(_INDIRECT, key=lambda r: r.path)]
 
 
-# Module paths, as the go command checks them (golang.org/x/mod/module): `go mod init`
-# accepts any valid import path; a path whose first element looks like a domain name (has
-# a dot) must also be fetchable, so that element is held to the domain rules.
-_ELEMENT_CHARS = frozenset(string.ascii_letters + string.digits + "-._~")
-_DOMAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + "-.")
+# Module paths as `go mod init` (Go 1.26) accepts them: golang.org/x/mod/module's import
+# path rules (elements of ASCII letters, digits and + - . _ ~; none only dots, none ending
+# in a dot; no Windows reserved names or short names) and the major version suffix rules.
+# A first element with a dot need not be a fetchable domain: `Example.com/x` and
+# `exa_mple.com/x` are valid module paths, only not fetchable ones.
+_ELEMENT_CHARS = frozenset(string.ascii_letters + string.digits + "+-._~")
 _WINDOWS_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL"]
     + [f"COM{n}" for n in range(1, 10)]
@@ -100,11 +101,11 @@ def _element_problem(elem: str) -> str:
         return "it has an empty element (a leading, trailing or double slash)"
     if set(elem) == {"."}:
         return f"element {elem!r} is only dots"
-    if elem.startswith(".") or elem.endswith("."):
-        return f"element {elem!r} starts or ends with a dot"
+    if elem.endswith("."):
+        return f"element {elem!r} ends with a dot"
     bad = sorted(set(elem) - _ELEMENT_CHARS)
     if bad:
-        return f"element {elem!r} holds {bad[0]!r} (allowed: letters, digits and - . _ ~)"
+        return f"element {elem!r} holds {bad[0]!r} (allowed: letters, digits and + - . _ ~)"
     short = elem.split(".", 1)[0]
     if short.upper() in _WINDOWS_NAMES:
         return f"element {elem!r} is a reserved file name on Windows"
@@ -139,12 +140,6 @@ def module_path_problem(path: str) -> str:
         problem = _element_problem(elem)
         if problem:
             return problem
-    first = path.split("/", 1)[0]
-    if "." in first and not set(first) <= _DOMAIN_CHARS:
-        return (
-            f"its first element {first!r} is a domain name, which may hold only lower-case "
-            "letters, digits, '-' and '.'"
-        )
     return _major_problem(path)
 
 
