@@ -48,7 +48,8 @@ def rust_steps(dest: Path) -> Wiring:
                 rel,
                 main,
                 "first thing in fn main",
-                "let telemetry_guard = telemetry::init()?; (keep it alive until shutdown)",
+                "let telemetry_guard = telemetry::init()?; (fn main returns a Result; keep the "
+                "guard alive until shutdown)",
             )
         )
     router = _find(code, text, r"\bRouter::new\(\)")
