@@ -195,3 +195,19 @@ def test_wire_adds_the_imports_setup_needs(tmp_path: Path, cli: Callable[..., Cl
         "\tshutdownTelemetry, errTelemetry := telemetry.Setup(context.Background())\n"
     )
     assert 'http.ListenAndServe(":8", telemetry.NewHandler(http.DefaultServeMux))' in wired
+
+
+def test_setup_goes_first_in_main_when_the_logger_is_made_elsewhere(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    main = SERVER_MAIN.replace(
+        "\tlogger := slog.New(slog.NewJSONHandler(os.Stdout, nil))\n",
+        "\tif len(os.Args) > 1 {\n\t\tlogger := slog.New(slog.NewJSONHandler(os.Stdout, nil))\n"
+        '\t\tlogger.Info("args")\n\t}\n\tlogger := slog.Default()\n',
+    )
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": main})
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--wire")
+    assert result.code == 0, result.err
+    wired = (tmp_path / "main.go").read_text(encoding="utf-8")
+    assert "func main() {\n\tshutdownTelemetry, errTelemetry := telemetry.Setup(" in wired
+    assert '\t\tslog.Warn("telemetry setup failed' in wired  # the package logger: in scope

@@ -125,9 +125,10 @@ def _logger(src: _Source, package: str, body: tuple[int, int]) -> tuple[Step, in
     line = line_of(src.text, call.start())
     statement = src.text[src.text.rfind("\n", 0, call.start()) + 1 : call.start()]
     name = re.match(r"\s*(\w+)\s*:?=\s*$", statement)
-    setup_at = body[0] + 1
+    setup_at = line_end(src.text, body[0])
     logger = "slog"
-    if body[0] < call.start() < body[1]:
+    top_level = re.match(r"\t\S", statement) is not None  # in main itself, not a nested block
+    if body[0] < call.start() < body[1] and top_level:
         setup_at = line_end(src.text, close)
         follow = src.text[setup_at : line_end(src.text, setup_at)]
         if re.match(r"\s*slog\.SetDefault\(", follow):
