@@ -264,7 +264,9 @@ def _add_locked(
     """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
     if lexists(dest / LOCK_NAME):
-        if wire and not name:
+        if wire and name:
+            raise UsageError(f"{dest}: give --wire and --name in separate runs of add")
+        if wire:
             return wire_service(lang=lang, dest=dest, conventions=conventions, dry_run=dry_run)
         if not name:
             raise UsageError(
