@@ -115,3 +115,22 @@ def test_the_go_directive_change_is_announced(
     assert len(notes) == 1 and "go directive raised from 1.24 to 1.26.0" in notes[0]
     result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV)
     assert "go.mod:3: go directive raised from 1.24 to 1.26.0" in result.out
+
+
+def test_the_crate_on_an_older_opentelemetry_fixture_is_refused(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """tests/fixtures/adopt/rust-old-otel: a crate on opentelemetry 0.27 ends with exit 2
+    naming each crate, the version found and the version needed; nothing is written."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    crate = tmp_path / "ledger"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "adopt" / "rust-old-otel", crate)
+    before = tree(crate)
+    result = cli("add", "--lang", "rust", "--dir", str(crate), *CONV)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"Cargo.toml:7: opentelemetry '0.27' found, {OTEL} needed" in result.err
+    assert f"Cargo.toml:8: opentelemetry_sdk '0.27.1' found, {OTEL} needed" in result.err
+    assert tree(crate) == before
