@@ -100,9 +100,15 @@ class LockedFile:
     owner: Owner
     sha256: str
     template: str
+    # Generated .go/.rs files: the digest of their formatter-insensitive normal form
+    # (scaffold.sync.normal), so the project's formatter running over them is no edit.
+    normal_sha256: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"owner": self.owner, "sha256": self.sha256, "template": self.template}
+        data = {"owner": self.owner, "sha256": self.sha256, "template": self.template}
+        if self.normal_sha256:
+            data["normal_sha256"] = self.normal_sha256
+        return data
 
 
 @dataclass(frozen=True)
