@@ -31,6 +31,7 @@ from scaffold.sync import (
     update_service,
 )
 from scaffold.sync.atomic import FaultHook
+from scaffold.sync.journal import inspect_journal, refusal
 from scaffold.sync.lock import (
     LOCK_NAME,
     Lock,
@@ -152,19 +153,50 @@ def update_locked(
     return update_service(root, job, force=force, dry_run=dry_run, hook=hook)
 
 
-def recover_services(paths: Sequence[Path], *, wait: float = 0.0) -> list[tuple[Path, str]]:
-    """Take each service's lock, then roll back or forward what a dead process left and
-    remove leftovers; (service, what was done) per service."""
+@dataclass(frozen=True)
+class Recovered:
+    """What `scaffold recover` did to one service: `done` ('' for nothing), the leftover
+    files it left alone, or the error that stopped it (nothing touched then)."""
+
+    root: Path
+    done: str = ""
+    left: tuple[str, ...] = ()
+    error: str = ""
+
+
+def recover_services(
+    paths: Sequence[Path], *, wait: float = 0.0, trust: bool = False, discard: bool = False
+) -> list[Recovered]:
+    """Take each service's lock, then roll back or forward what a dead process left (only
+    on a journal provably left by a dead process of this machine, unless `trust`; or
+    remove the journal unread with `discard`), and list leftovers nobody accounts for."""
     done = []
     for root in find_services(paths):
-        with service_lock(root, wait=wait):
-            done.append((root, recover(root)))
+        try:
+            with service_lock(root, wait=wait):
+                found = recover(root, trust=trust, discard=discard, list_strays=True)
+        except (ScaffoldError, OSError) as exc:
+            done.append(Recovered(root, error=str(exc)))
+            continue
+        done.append(Recovered(root, found.done, found.left))
     return done
+
+
+def _journal_refused(root: Path) -> str:
+    """Why `check` cannot say what an interrupted update left ('' when recovery would
+    act on it, or a run holds the service lock now: its journal is no leftover)."""
+    found = inspect_journal(root)
+    if not found.exists or not found.problem or locked_by_other(root):
+        return ""
+    return str(refusal(root, found))
 
 
 def check_one(root: Path, ctx: RenderContext) -> CheckResult:
     """Render one service again in memory and let the engine compare; writes nothing."""
     if interrupted(root):
+        refused = _journal_refused(root)
+        if refused:
+            return CheckResult(root=root, error=refused)
         return check_interrupted(root)
     holder = locked_by_other(root)
     if holder:

@@ -11,9 +11,16 @@ from typing import Annotated
 import typer
 
 from scaffold.cli import ui
+from scaffold.errors import UsageError
 from scaffold.sync import ApplyResult, CheckReport, Status, UpdateReport
 from scaffold.sync.owner import MAX_WAIT_S
-from scaffold.update import Progress, check_services, recover_services, update_services
+from scaffold.update import (
+    Progress,
+    Recovered,
+    check_services,
+    recover_services,
+    update_services,
+)
 
 PathsArg = Annotated[
     list[str] | None,
@@ -221,23 +228,71 @@ def check_problem(report: CheckReport) -> str:
     return "; ".join(parts)
 
 
-def recover(paths: PathsArg = None, wait: WaitOpt = 0.0, as_json: JsonOpt = False) -> None:
+def recover(
+    paths: PathsArg = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust-journal",
+            help="Act on a journal this run cannot prove it may act on (written on another "
+            "machine or before a restart, or by a pid that runs again); inspect it first.",
+        ),
+    ] = False,
+    discard: Annotated[
+        bool,
+        typer.Option(
+            "--discard",
+            help="Remove the journal without acting on it; every file stays as it is.",
+        ),
+    ] = False,
+) -> int:
     """Undo (or finish) what a killed or crashed scaffold left in each service under PATHS.
 
     Takes each service's lock (a lock left by a dead process, or written on another
-    machine, is taken over), plays an interrupted update's journal back (or forward when
-    it had reached its commit point), and removes leftover temporary and backup files.
-    Safe to run at any time: on a clean service it changes nothing.
+    machine, is taken over) and plays an interrupted update's journal back (or forward when
+    it had reached its commit point). Safe to run at any time: on a clean service it
+    changes nothing.
+
+    It acts on a journal only when it was written on this machine, since its last start, by
+    a process that is gone. Any other journal (another host, a committed .scaffold/, an
+    edited or planted one) is left alone with exit 2: inspect it, then give --trust-journal
+    to act on it, or --discard to remove it. Backups are put back, and created files
+    removed, only when they hold exactly what the journal recorded. Temporary and backup
+    files (.NAME.ID.scaffold-tmp|bak) that no journal names are never touched: they are
+    listed for you to judge.
 
     Examples:
       scaffold recover
       scaffold recover services/ --wait 30
+      scaffold recover services/payments --discard
     """
-    done = recover_services(_paths(paths), wait=wait)
+    if trust and discard:
+        raise UsageError("--trust-journal and --discard: give one of them (or neither)")
+    done = recover_services(_paths(paths), wait=wait, trust=trust, discard=discard)
+    code = 2 if any(r.error for r in done) else 0
     if as_json:
-        ui.emit_json(
-            {"exit_code": 0, "services": [{"root": str(r), "recovered": d} for r, d in done]}
-        )
-        return
-    for root, what in done:
-        ui.say(f"{_show(root)}: {what or 'nothing to recover'}")
+        ui.emit_json({"exit_code": code, "services": [_recovered_json(r) for r in done]})
+    else:
+        for result in done:
+            ui.say(f"{_show(result.root)}: {result.done or 'nothing to recover'}")
+            for rel in result.left:
+                ui.say(
+                    f"{_show(result.root)}/{rel}: left alone: no journal of a scaffold run "
+                    "names it (or it does not hold what one recorded); look at it, and "
+                    "delete it if you do not need it"
+                )
+    for result in done:
+        if result.error:
+            ui.error(result.error)
+    return code
+
+
+def _recovered_json(result: Recovered) -> dict[str, object]:
+    return {
+        "root": str(result.root),
+        "recovered": result.done,
+        "left_alone": list(result.left),
+        "error": result.error,
+    }
