@@ -2,7 +2,8 @@
 
 The library raises these; the CLI maps them to a message on stderr and an exit code in
 one place (scaffold/cli/main.py). Exit codes: 0 ok, 1 a check failed (drift, conflicts),
-2 bad input (conventions, arguments, paths).
+2 bad input (conventions, arguments, paths), 3 done but the result could not be written
+to standard output (scaffold/cli/output.py).
 """
 
 from __future__ import annotations

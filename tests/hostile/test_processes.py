@@ -128,13 +128,13 @@ def test_a_journal_from_another_host_is_recovered(world: World) -> None:
     data["host"], data["pid"] = "build-agent-42.example", 1
     journal.write_text(json.dumps(data))
     (world.svc / ".scaffold" / "run.lock").write_text('{"pid": 1, "host": "elsewhere"}')
-    halfway = snap(world.svc)
-    assert halfway != old
+    assert snap(world.svc) != old
     run = run_sub("recover", str(world.svc))  # not provably a dead run's: left alone
     expect(run, 2)
     assert "written on host 'build-agent-42.example'" in run.text
     assert "--trust-journal" in run.text
-    assert snap(world.svc) == halfway
+    assert not (world.svc / ".scaffold" / "run.lock").exists()  # the stale lock: taken over
+    assert (world.svc / ".scaffold" / "journal.json").read_text() == json.dumps(data)
     run = run_sub("recover", "--trust-journal", str(world.svc))  # a person looked at it
     expect(run, 0)
     assert "rolled back" in run.text
