@@ -15,6 +15,7 @@ from pathlib import Path
 from scaffold import __version__
 from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
+from scaffold.conventions.yamlsource import conventions_file_problem
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
@@ -59,11 +60,9 @@ class RenderContext:
     def load(self, path: Path) -> tuple[Conventions, str]:
         key = path.resolve()
         if key not in self._loaded:
-            if not key.is_file():
-                raise UsageError(
-                    f"the conventions file {path} does not exist "
-                    "(moved? give it with --conventions FILE)"
-                )
+            problem = conventions_file_problem(path, str(path))
+            if problem:
+                raise UsageError(problem)
             self._loaded[key] = (load(key), conventions_digest(key))
         return self._loaded[key]
 
@@ -249,8 +248,7 @@ def check_services(
 
 
 def _context(conventions: Path | None, templates_dir: Path | None) -> RenderContext:
-    if conventions is not None and not conventions.is_file():
-        raise UsageError(
-            f"the conventions file {conventions} does not exist (give it with --conventions FILE)"
-        )
+    problem = conventions_file_problem(conventions, str(conventions)) if conventions else ""
+    if problem:
+        raise UsageError(problem)
     return RenderContext(conventions=conventions, templates_dir=templates_dir)
