@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from scaffold import __version__
 from scaffold.cli import core, docs, output, pipeline, sync, ui, verify
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ScaffoldError, explain_os_error
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
 
@@ -171,14 +172,18 @@ def _finish(outcome: object, as_json: bool) -> int:
 
 def _unexpected(exc: Exception, as_json: bool) -> int:
     """Anything no command raised on purpose: exit 2 with one line, never a traceback."""
-    if isinstance(exc, OSError) and exc.filename:
-        text = f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, OSError) and isinstance(exc.filename, str | bytes) and exc.filename:
+        path = Path(os.fsdecode(exc.filename))
+        text = f"{path}: {explain_os_error(exc, path)}"
     elif isinstance(exc, OSError):
-        text = f"cannot read the input or write the output: {exc.strerror or exc}"
+        text = f"cannot read the input or write the output: {explain_os_error(exc)}"
     elif isinstance(exc, UnicodeError):
-        text = f"not UTF-8 text: {exc}"
+        text = f"not UTF-8 text: {exc}; save the file as UTF-8"
     elif isinstance(exc, RecursionError | MemoryError):
-        text = f"input too large or too deeply nested ({type(exc).__name__})"
+        text = (
+            f"input too large or too deeply nested ({type(exc).__name__}); give a smaller, "
+            "flatter file"
+        )
     else:
         text = f"internal error ({type(exc).__name__}: {exc}); please report it"
     return _error(text, 2, as_json)
@@ -194,7 +199,9 @@ def _usage(exc: Exception, as_json: bool) -> int | None:
         return code
     describe = getattr(exc, "format_message", None)
     text = describe() if callable(describe) else str(exc)
-    return _error(str(text), code, as_json)
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", "") or "scaffold"
+    return _error(f"{text} (see `{where} -h`)", code, as_json)
 
 
 def _dispatch(args: list[str], as_json: bool) -> tuple[int, object]:

@@ -102,10 +102,7 @@ def _summary(report: UpdateReport) -> str:
 
 def _details(result: ApplyResult) -> list[str]:
     name = _show(result.root)
-    out: list[str] = []
-    if result.status is Status.FAILED:
-        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
-        out.append(f"{name}: failed, nothing changed: {error}")
+    out: list[str] = []  # a failure is told on stderr (update_problem)
     for refusal in result.refusals:
         # A refusal that ends in "kept" stands even with --force (the file is not ours).
         hint = "" if refusal.reason.endswith("; kept") else " (use --force to overwrite)"
@@ -174,12 +171,21 @@ def _print_update(report: UpdateReport) -> None:
         ui.say("nothing to do: every service is up to date")
 
 
+def _failed_line(result: ApplyResult) -> str:
+    error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+    return f"  {_show(result.root)}: {error}"
+
+
 def update_problem(report: UpdateReport) -> str:
     """Why `update` did not end with exit 0, for stderr."""
     counts = {s: report.count(s) for s in Status}
     parts = []
     if counts[Status.FAILED]:
-        parts.append(f"{counts[Status.FAILED]} service(s) failed")
+        failed = [_failed_line(r) for r in report.services if r.status is Status.FAILED]
+        parts.append(
+            f"{counts[Status.FAILED]} service(s) failed, nothing changed in them:\n"
+            + "\n".join(failed)
+        )
     if counts[Status.REFUSED]:
         parts.append(f"{counts[Status.REFUSED]} service(s) refused (hand edits in generated files)")
     if counts[Status.CONFLICTS]:
@@ -204,8 +210,6 @@ def check(
     if not as_json:
         for result in report.services:
             name = _show(result.root)
-            if result.error:
-                ui.say(f"{name}: cannot check: {result.error}")
             for drift in result.drift:
                 ui.say(f"{name}/{drift.path}: {drift.reason}")
         if report.in_sync and not report.failed:
@@ -220,7 +224,12 @@ def check_problem(report: CheckReport) -> str:
     failed = sum(1 for r in report.services if r.error)
     parts = []
     if failed:
-        parts.append(f"{failed} service(s) could not be checked")
+        lines = [
+            f"  {_show(r.root)}: {r.error.removeprefix(f'{r.root}: ')}"
+            for r in report.services
+            if r.error
+        ]
+        parts.append(f"{failed} service(s) could not be checked:\n" + "\n".join(lines))
     if stale:
         parts.append(
             f"{files} file(s) out of sync in {len(stale)} service(s); run `scaffold update`"

@@ -89,7 +89,10 @@ def _put_journal(root: Path, data: dict[str, Any], *, replace: bool) -> None:
         try:
             os.link(temp, path)
         except FileExistsError as exc:
-            raise Busy(f"{root}: another scaffold is changing this service right now") from exc
+            raise Busy(
+                f"{root}: another scaffold is changing this service right now; run again when "
+                "it has finished"
+            ) from exc
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()

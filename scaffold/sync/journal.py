@@ -83,7 +83,8 @@ def new_journal(
     """The journal of a run writing (bytes) or deleting (None) each path of `ops`."""
     if len(ops) > MAX_OPS:
         raise UsageError(
-            f"{root}: {len(ops)} files in one update; scaffold writes at most {MAX_OPS}"
+            f"{root}: {len(ops)} files in one update; scaffold writes at most {MAX_OPS} per "
+            "service: split the service into several"
         )
     pid = os.getpid()
     entries = []
