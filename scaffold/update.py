@@ -16,7 +16,7 @@ from scaffold import __version__
 from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
 from scaffold.conventions.yamlsource import conventions_file_problem
-from scaffold.errors import ScaffoldError, UsageError
+from scaffold.errors import NoServices, ScaffoldError, UsageError
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -32,7 +32,7 @@ from scaffold.sync import (
     update_service,
 )
 from scaffold.sync.atomic import FaultHook
-from scaffold.sync.journal import inspect_journal, refusal
+from scaffold.sync.journal import JOURNAL, inspect_journal, refusal
 from scaffold.sync.lock import (
     LOCK_NAME,
     Lock,
@@ -41,6 +41,7 @@ from scaffold.sync.lock import (
     templates_digest,
 )
 from scaffold.sync.owner import locked_by_other, service_lock
+from scaffold.sync.paths import lexists
 from scaffold.sync.recovery import recover
 from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
 from scaffold.targets.registry import TARGETS, render_target
@@ -170,7 +171,7 @@ def recover_services(
     on a journal provably left by a dead process of this machine, unless `trust`; or
     remove the journal unread with `discard`), and list leftovers nobody accounts for."""
     done = []
-    for root in find_services(paths):
+    for root in _recover_roots(paths):
         try:
             with service_lock(root, wait=wait):
                 found = recover(root, trust=trust, discard=discard, list_strays=True)
@@ -179,6 +180,18 @@ def recover_services(
             continue
         done.append(Recovered(root, found.done, found.left))
     return done
+
+
+def _recover_roots(paths: Sequence[Path]) -> list[Path]:
+    """The services under `paths`, and any of `paths` itself that holds a journal but no
+    lock yet (a first render, `new` or `add`, or a docs build, that was interrupted)."""
+    roots = {p.resolve() for p in paths if lexists(p / JOURNAL) and not lexists(p / LOCK_NAME)}
+    try:
+        roots.update(find_services(paths))
+    except NoServices:
+        if not roots:
+            raise
+    return sorted(roots)
 
 
 def _journal_refused(root: Path) -> str:

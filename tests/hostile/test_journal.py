@@ -218,3 +218,22 @@ def test_trust_and_discard_together_are_refused(world: World, cli: Cli) -> None:
     expect(run, 2)
     assert "--trust-journal" in run.text and "--discard" in run.text
     assert (world.svc / JOURNAL).exists()
+
+
+def test_an_interrupted_first_render_from_elsewhere_has_a_way_out(world: World, cli: Cli) -> None:
+    """No lock yet, only a journal from another host: `new` stops naming it, and the
+    command it names works on that folder (which is no service yet)."""
+    dest = world.tmp / "fresh"
+    (dest / ".scaffold").mkdir(parents=True)
+    data = new_journal(dest, [("main.go", b"package main\n")], [])
+    data.update(host="x.y")
+    (dest / JOURNAL).write_text(json.dumps(data))
+    args = ["new", "pay", "--lang", "go", "--dir", str(dest), "--conventions", str(world.conv)]
+    run = cli(*args)
+    expect(run, 2)
+    assert f"scaffold recover --discard {dest}" in run.text
+    assert sorted(p.name for p in dest.iterdir()) == [".scaffold"]
+    expect(cli("recover", "--discard", str(dest)), 0)
+    expect(cli(*args), 0)
+    assert (dest / ".scaffold" / "lock.json").is_file()
+    world.untouched()
