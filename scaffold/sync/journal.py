@@ -258,7 +258,7 @@ def inspect_journal(root: Path) -> Inspection:
         try:
             inside(root, rel)
         except UsageError as exc:
-            return Inspection(path, True, problem=f"it names a path through a symlink: {exc}")
+            return Inspection(path, True, problem=f"it names a path scaffold may not touch: {exc}")
     problem, running = _owner_problem(data)
     return Inspection(path, exists=True, data=data, problem=problem, running=running)
 
