@@ -247,6 +247,10 @@ def run(argv: list[str] | None = None) -> int:
     except OSError:
         msg = "the current folder no longer exists (deleted?); cd into a folder and run again"
         return _error(msg, 2, as_json)
+    if output.stdout_closed():
+        with contextlib.suppress(OSError, ValueError):
+            ui.error(output.CLOSED_STDOUT)
+        return 2
     with output.guarded_stdout() as guard:
         code, outcome = _dispatch(args, as_json)
     if guard is None or guard.error is None:

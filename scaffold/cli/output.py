@@ -18,6 +18,7 @@ work half way, and never ends in a traceback.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -48,6 +49,8 @@ class StdoutGuard:
                 self.stream.write(text)
             except OSError as exc:
                 self._failed(exc)
+            except ValueError:  # the stream object itself was closed
+                self._failed(OSError(errno.EBADF, "standard output is closed"))
         return len(text)
 
     def flush(self) -> None:
@@ -56,6 +59,8 @@ class StdoutGuard:
                 self.stream.flush()
             except OSError as exc:
                 self._failed(exc)
+            except ValueError:
+                self._failed(OSError(errno.EBADF, "standard output is closed"))
 
     def isatty(self) -> bool:
         try:
@@ -81,6 +86,12 @@ def guarded_stdout() -> Iterator[StdoutGuard | None]:
     finally:
         guard.flush()
         sys.stdout = real
+
+
+def stdout_closed() -> bool:
+    """True when this process has no standard output to write to (checked in-process too:
+    `run` may be called with sys.stdout set to None or to a closed stream)."""
+    return sys.stdout is None or bool(getattr(sys.stdout, "closed", False))
 
 
 def _fd_closed(fd: int) -> bool:

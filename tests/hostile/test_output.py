@@ -168,3 +168,25 @@ def test_json_still_goes_out_when_it_can(world: World) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["exit_code"] == 0
     world.untouched()
+
+
+def test_a_closed_stream_object_in_process(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same rule when scaffold runs as a library call (`run`) and its sys.stdout is a
+    stream object already closed: exit 2, nothing done, never a traceback."""
+    import io
+
+    from scaffold.cli.main import run
+
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    before = snap(world.svc)
+    code = run(["update", "--conventions", str(world.conv_b), str(world.svc)])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert CLOSED in err and "nothing was done" in err
+    assert snap(world.svc) == before
+    world.untouched()
