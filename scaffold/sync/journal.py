@@ -126,20 +126,26 @@ def _path_problem(rel: object, *, folder: bool) -> str:
     return "names scaffold's own state (only the lock and merge bases are written there)"
 
 
+def _shown(value: object) -> str:
+    """A value of the journal as a message shows it: quoted, at most 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _op_problem(op: object) -> str:
     if not isinstance(op, dict) or set(op) != _OP_KEYS:
         return f"an entry is not an object with exactly the keys {sorted(_OP_KEYS)}"
     problem = _path_problem(op["path"], folder=False)
     if problem:
-        return f"path {op['path']!r} {problem}"
+        return f"path {_shown(op['path'])} {problem}"
     if not isinstance(op["existed"], bool):
-        return f"{op['path']}: 'existed' is not true or false"
+        return f"{_shown(op['path'])}: 'existed' is not true or false"
     for key in ("sha256", "old_sha256"):
         sha = op[key]
         if sha is not None and not (isinstance(sha, str) and _SHA.fullmatch(sha)):
-            return f"{op['path']}: {key!r} is not null or 64 lower-case hex digits"
+            return f"{_shown(op['path'])}: {key!r} is not null or 64 lower-case hex digits"
     if op["old_sha256"] is not None and not op["existed"]:
-        return f"{op['path']}: a hash of the previous file, yet it did not exist"
+        return f"{_shown(op['path'])}: a hash of the previous file, yet it did not exist"
     return ""
 
 
@@ -180,7 +186,7 @@ def journal_problem(data: object) -> str:
     for rel in dirs:
         problem = _path_problem(rel, folder=True)
         if problem:
-            return f"folder {rel!r} {problem}"
+            return f"folder {_shown(rel)} {problem}"
     return ""
 
 

@@ -237,3 +237,12 @@ def test_an_interrupted_first_render_from_elsewhere_has_a_way_out(world: World, 
     expect(cli(*args), 0)
     assert (dest / ".scaffold" / "lock.json").is_file()
     world.untouched()
+
+
+def test_a_journal_value_is_shown_short(world: World, cli: Cli) -> None:
+    """A 100,000-character path in a planted journal: refused, and shown cut short."""
+    plant(world, _op(path="a/" * 50_000))
+    run = cli("update", str(world.svc))
+    expect(run, 2)
+    assert "..." in run.err and len(run.err) < 2000
+    world.untouched()
