@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold.errors import UsageError
 from scaffold.sync.journal import JOURNAL, inspect_journal, refusal, sha_of
 from scaffold.sync.lock import STATE_DIR
-from scaffold.sync.paths import lexists
+from scaffold.sync.paths import inside, lexists
 
 _STRAY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8,16}\.scaffold-(?P<kind>tmp|bak)")
 _JOURNAL_TEMP = re.compile(r"\.journal\.json\.[0-9a-f]{8,16}\.scaffold-tmp")
@@ -74,6 +75,16 @@ def _unlink_temp(path: Path) -> None:
             os.unlink(path)
 
 
+def _still_inside(root: Path, rel: str) -> bool:
+    """Checked again right before acting: no symlink has appeared on the way since the
+    journal was read."""
+    try:
+        inside(root, rel)
+    except UsageError:
+        return False
+    return True
+
+
 def _holds_old(root: Path, bak: str, entry: dict[str, Any]) -> bool:
     """True when the backup `bak` holds exactly what the journal says the file held."""
     old = entry["old_sha256"]
@@ -91,6 +102,8 @@ def _undo_op(root: Path, run_id: str, entry: dict[str, Any], verify: bool) -> li
     rel = entry["path"]
     bak = sibling_rel(rel, run_id, "bak")
     target, backup = root / rel, root / bak
+    if not _still_inside(root, rel):
+        return [bak] if lexists(backup) else []
     left = []
     with contextlib.suppress(OSError):
         if lexists(backup):
@@ -135,6 +148,9 @@ def roll_forward(root: Path, data: dict[str, Any], *, verify: bool = False) -> l
     for entry in data["ops"]:
         rel = entry["path"]
         bak = sibling_rel(rel, run_id, "bak")
+        if not _still_inside(root, rel):
+            left += [bak] if lexists(root / bak) else []
+            continue
         if lexists(root / bak):
             if not verify or _holds_old(root, bak, entry):
                 with contextlib.suppress(OSError):

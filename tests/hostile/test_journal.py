@@ -246,3 +246,31 @@ def test_a_journal_value_is_shown_short(world: World, cli: Cli) -> None:
     expect(run, 2)
     assert "..." in run.err and len(run.err) < 2000
     world.untouched()
+
+
+def test_a_symlink_that_appears_after_the_journal_was_read(
+    world: World, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each path is checked again right before it is acted on: a folder swapped for a
+    symlink to the outside in between is never written or deleted through."""
+    from scaffold.sync import recovery
+
+    data = plant(world)
+    backup = world.svc / "config" / f".sampling.yaml.{data['run_id']}.scaffold-bak"
+    (world.svc / SAMPLING).rename(backup)
+    # A file outside named as the run's temporary file would be, were it in config/.
+    (world.outside / f".sampling.yaml.{data['run_id']}.scaffold-tmp").write_bytes(SECRET)
+    world.watch(world.outside)
+    real = recovery.inspect_journal
+
+    def swap(root: Any) -> Any:
+        found = real(root)
+        (world.svc / "config").rename(world.svc / "config-moved")
+        (world.svc / "config").symlink_to(world.outside)
+        return found
+
+    monkeypatch.setattr(recovery, "inspect_journal", swap)
+    expect(cli("recover", str(world.svc)), 0)
+    assert not (world.outside / "sampling.yaml").exists()
+    assert (world.svc / "config-moved" / backup.name).is_file()
+    world.untouched()
