@@ -190,3 +190,12 @@ def test_a_closed_stream_object_in_process(
     assert CLOSED in err and "nothing was done" in err
     assert snap(world.svc) == before
     world.untouched()
+
+
+def test_the_rule_is_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from scaffold.cli.main import run
+
+    assert run(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "3 done, but the result could not be written to standard output" in text
+    assert "Standard output closed (>&-): exit 2, nothing done" in text
