@@ -66,7 +66,9 @@ def _read_project_file(path: Path) -> str:
     regular file of the project itself, never through a symlink, never a FIFO or device."""
     raw = read_inside(path.parent, path.name)
     if raw is None:
-        raise UsageError(f"{path}: does not exist")
+        raise UsageError(
+            f"{path}: no such file; run add in the folder of the module or crate (--dir DIR)"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -197,7 +199,10 @@ def new_service(
     check_service_name(name)
     check_language(lang)
     if lexists(dest) and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder")
+        raise UsageError(
+            f"{dest} exists and is not a folder; give --dir a new or empty folder, or move "
+            "the file away"
+        )
     module = go_modules.check_module_path(module_path) if module_path else name
     opts = RenderOptions(
         service_name=name,
@@ -236,7 +241,11 @@ def add_service(
     """
     check_language(lang)
     if not dest.is_dir():
-        raise UsageError(f"{dest} is not a folder")
+        what = "does not exist" if not lexists(dest) else "is not a folder"
+        raise UsageError(
+            f"{dest} {what}; give --dir the folder of an existing Go module or Rust crate "
+            "(or create a service with `scaffold new`)"
+        )
     with service_lock(dest):
         return _add_locked(
             lang=lang,

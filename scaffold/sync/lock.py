@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffold import __version__
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, explain_os_error
 from scaffold.render.manifest import Owner, load_manifest, manifest_sources
 from scaffold.render.options import RenderOptions
 from scaffold.resources import conventions_root, templates_root
@@ -45,7 +45,9 @@ def conventions_digest(path: Path) -> str:
     try:
         return "sha256:" + sha256_hex(path.read_bytes())
     except OSError as exc:
-        raise UsageError(f"cannot read the conventions file {path}: {exc.strerror}") from exc
+        raise UsageError(
+            f"{path}: cannot read the conventions file: {explain_os_error(exc, path)}"
+        ) from exc
 
 
 def _folder_digest(folder: Path) -> str:

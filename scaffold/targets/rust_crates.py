@@ -56,7 +56,10 @@ _OTLP_FEATURES = {
 def dependencies(protocol: str) -> tuple[Crate, ...]:
     """The `[dependencies]` of the generated module and service, sorted by name."""
     if protocol not in _OTLP_FEATURES:
-        raise UsageError(f"export.protocol {protocol!r} is not supported by the Rust target")
+        raise UsageError(
+            f"export.protocol {protocol!r} is not supported by the Rust target; set it to one "
+            f"of {', '.join(sorted(_OTLP_FEATURES))} in the conventions"
+        )
     return (
         Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path")),
         Crate("http", "1.5.0"),
