@@ -324,12 +324,17 @@ def merge_go_mod(go_mod: str, requires: list[Require], name: str = "go.mod") -> 
         line = lines[parsed.go_line]
         lines[parsed.go_line] = line.replace(parsed.go_version, GO_DIRECTIVE, 1)
     text = "\n".join(lines) + "\n"
-    if missing:
-        block = ["", "require ("]
-        for req in missing:
-            block.append(f"\t{req.path} {req.version}" + (" // indirect" if req.indirect else ""))
-        block.append(")")
-        text = text.rstrip("\n") + "\n" + "\n".join(block) + "\n"
+    # Direct and indirect requirements in blocks of their own, sorted, as `go mod tidy`
+    # writes them, so tidy leaves the result alone.
+    for indirect in (False, True):
+        group = sorted((r for r in missing if r.indirect == indirect), key=lambda r: r.path)
+        if group:
+            block = ["", "require ("]
+            block += [
+                f"\t{r.path} {r.version}" + (" // indirect" if indirect else "") for r in group
+            ]
+            block.append(")")
+            text = text.rstrip("\n") + "\n" + "\n".join(block) + "\n"
     return text
 
 
