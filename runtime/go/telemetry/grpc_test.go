@@ -82,6 +82,7 @@ func TestGRPCOptionsTraceBothSides(t *testing.T) {
 // With tracing switched off, a client call carries the caller's context
 // unchanged and nothing is recorded.
 func TestGRPCTracingOffPassesContextThrough(t *testing.T) {
+	useTestConventions(t)
 	s := NewSampler(1)
 	installLevers(s, nil)
 	defer current.Store(nil)
@@ -122,9 +123,8 @@ func TestGRPCTracingOffPassesContextThrough(t *testing.T) {
 }
 
 func TestPublicRPC(t *testing.T) {
-	saved := conv.trustRoutes
+	useTestConventions(t)
 	conv.trustRoutes = []trustRoute{{route: "shop.Public/*", public: true}, {route: "shop.Orders/Get", public: true}}
-	defer func() { conv.trustRoutes = saved }()
 	for method, want := range map[string]bool{
 		"/shop.Public/List": true, "/shop.Orders/Get": true, "/shop.Orders/Put": conv.trustGRPCServer,
 	} {

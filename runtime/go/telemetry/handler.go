@@ -128,7 +128,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
-	route, matched := h.earlyRoute(r, method)
+	route, matched := h.earlyRoute(r, r.Method)
 	trustRoute := ""
 	if matched {
 		trustRoute = route
@@ -155,8 +155,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		if route != "" && !matched {
-			parent = withSamplingRoute(parent, method, route)
+		if route != "" {
+			// The per-route ratios name methods as written, not as semconv records them.
+			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
 	}

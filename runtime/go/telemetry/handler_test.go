@@ -41,6 +41,7 @@ func onlySpan(t *testing.T, p *testProviders) sdktrace.ReadOnlySpan {
 }
 
 func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +106,7 @@ func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
 }
 
 func TestHandlerRecommendedAttributes(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
 	serve(t, h, "GET", "/x?color=blue&sig=s3cret", http.Header{"User-Agent": {"probe/1.0"}})
@@ -127,6 +129,7 @@ func TestHandlerRecommendedAttributes(t *testing.T) {
 }
 
 func TestHandlerForwardedOnlyFromTrustedProxies(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
 	serve(t, h, "GET", "/", http.Header{"X-Forwarded-For": {"203.0.113.9"}, "X-Forwarded-Proto": {"https"}})
@@ -167,9 +170,8 @@ func TestHandlerCallerCancellationIsNoError(t *testing.T) {
 }
 
 func TestHandlerPublicRouteStartsLinkedRoot(t *testing.T) {
-	saved := conv.trustRoutes
+	useTestConventions(t)
 	conv.trustRoutes = []trustRoute{{route: "/public/*", public: true}}
-	defer func() { conv.trustRoutes = saved }()
 	p := newTestProviders(t, nil)
 	var gotBaggage string
 	h := NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -194,6 +196,7 @@ func TestHandlerPublicRouteStartsLinkedRoot(t *testing.T) {
 }
 
 func TestHandlerTracingOffPassesContextThrough(t *testing.T) {
+	useTestConventions(t)
 	s := NewSampler(1)
 	installLevers(s, nil)
 	defer current.Store(nil)
@@ -218,6 +221,7 @@ func TestHandlerTracingOffPassesContextThrough(t *testing.T) {
 }
 
 func TestHandlerRatioRouteIsNoRouteWhenUnmatched(t *testing.T) {
+	useTestConventions(t)
 	for _, rr := range conv.routeRatios {
 		p := newTestProviders(t, nil)
 		h := NewHandler(http.NewServeMux(), p.options()...)
@@ -245,6 +249,7 @@ func TestHeaderCarrierJoinsListHeaders(t *testing.T) {
 }
 
 func TestHandlerUnmatchedRouteUsesFallback(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.NewServeMux(), p.options()...)
 	serve(t, h, "DELETE", "/nowhere", nil)
@@ -258,6 +263,7 @@ func TestHandlerUnmatchedRouteUsesFallback(t *testing.T) {
 }
 
 func TestHandlerUnknownMethod(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
 	serve(t, h, "BREW", "/pot", nil)

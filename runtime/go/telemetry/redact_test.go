@@ -89,6 +89,7 @@ func TestRedactingExporterBeforeExport(t *testing.T) {
 // Every exit of a span carries the privacy policy: attributes, events,
 // links, the status description and the name.
 func TestRedactingExporterEveryExit(t *testing.T) {
+	useTestConventions(t)
 	mem := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(&redactingExporter{next: mem}))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -162,6 +163,7 @@ func (e *capturingMetricExporter) ForceFlush(context.Context) error { return nil
 func (e *capturingMetricExporter) Shutdown(context.Context) error   { return nil }
 
 func TestSanitizeURL(t *testing.T) {
+	useTestConventions(t)
 	for in, want := range map[string]string{
 		"https://u:p@h/p?sig=1&color=blue":        "https://REDACTED:REDACTED@h/p?sig=REDACTED&color=blue",
 		"https://h/p?X-Goog-Signature=abc&sig":    "https://h/p?X-Goog-Signature=REDACTED&sig=REDACTED",

@@ -139,12 +139,14 @@ func (s *Sampler) rootRatio(ctx context.Context, attrs []attribute.KeyValue) flo
 	}
 	if len(s.routes) > 0 {
 		method, route := samplingRouteFrom(ctx)
-		for _, kv := range attrs {
-			switch kv.Key {
-			case keyHTTPRequestMethod:
-				method = kv.Value.AsString()
-			case keyHTTPRoute:
-				route = kv.Value.AsString()
+		if route == "" {
+			for _, kv := range attrs {
+				switch kv.Key {
+				case keyHTTPRequestMethod:
+					method = kv.Value.AsString()
+				case keyHTTPRoute:
+					route = kv.Value.AsString()
+				}
 			}
 		}
 		if route != "" {

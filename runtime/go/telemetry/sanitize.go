@@ -13,13 +13,15 @@ import (
 // quotes the request URL, query included, in its errors.
 
 // sensitiveQuery is the set of query parameter keys whose values are redacted.
-var sensitiveQuery = func() map[string]bool {
-	m := make(map[string]bool, len(conv.sensitiveQueryParams))
-	for _, k := range conv.sensitiveQueryParams {
+var sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
+
+func sensitiveSet(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
 		m[k] = true
 	}
 	return m
-}()
+}
 
 // SanitizeURL returns u as url.full may carry it.
 func SanitizeURL(u *url.URL) string {

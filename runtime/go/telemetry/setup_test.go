@@ -85,6 +85,7 @@ func warnings(buf *bytes.Buffer) SetupOption {
 }
 
 func TestSetupMissingRequiredResourceGetsPlaceholder(t *testing.T) {
+	useTestConventions(t)
 	for _, r := range resourceSpecs {
 		if !r.required || r.source != sourceEnv {
 			continue
@@ -125,6 +126,7 @@ func TestSetupStrictStartupRefuses(t *testing.T) {
 // Bad telemetry configuration never stops the service: one warning naming
 // the variable, the bad value and the value used.
 func TestSetupWarnsAndFallsBack(t *testing.T) {
+	useTestConventions(t)
 	for _, c := range []struct{ variable, value string }{
 		{conv.environmentVariable, "no-such-environment"},
 		{"OTEL_TRACES_SAMPLER", "jaeger_remote"},
@@ -159,6 +161,7 @@ func TestSetupWarnsAndFallsBack(t *testing.T) {
 }
 
 func TestSetupEnumsAreCaseInsensitive(t *testing.T) {
+	useTestConventions(t)
 	env := fullEnv()
 	env["OTEL_TRACES_SAMPLER"] = "AlWaYs_On"
 	env["OTEL_TRACES_EXPORTER"] = "OTLP,Console"
@@ -175,6 +178,7 @@ func TestSetupEnumsAreCaseInsensitive(t *testing.T) {
 }
 
 func TestSetupEnvironmentFromResourceAttributes(t *testing.T) {
+	useTestConventions(t)
 	env := fullEnv()
 	delete(env, conv.environmentVariable)
 	env["OTEL_RESOURCE_ATTRIBUTES"] = "deployment.environment.name=" + conv.environments[len(conv.environments)-1]
@@ -191,6 +195,7 @@ func TestSetupEnvironmentFromResourceAttributes(t *testing.T) {
 
 // The samplers that are not parent-based ignore the parent's decision.
 func TestSetupSamplerNames(t *testing.T) {
+	useTestConventions(t)
 	parent := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true,
 	}))
@@ -229,6 +234,7 @@ func TestSetupPropagatorsEvenWhenDisabled(t *testing.T) {
 }
 
 func TestSetupHashKeyFromFile(t *testing.T) {
+	useTestConventions(t)
 	path := filepath.Join(t.TempDir(), "key")
 	if err := os.WriteFile(path, []byte("k3y\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -405,6 +411,7 @@ func TestSetupShutdownIsBounded(t *testing.T) {
 }
 
 func TestErrorHandlerIsRateLimitedWarn(t *testing.T) {
+	useTestConventions(t)
 	var logs bytes.Buffer
 	h := newErrorHandler(slog.New(slog.NewTextHandler(&logs, nil)), time.Hour)
 	for range 5 {
@@ -421,6 +428,7 @@ func TestErrorHandlerIsRateLimitedWarn(t *testing.T) {
 // Traces and metrics shut down in parallel: a stuck span exporter does not
 // leave the metrics an expired deadline.
 func TestSetupShutdownFlushesMetricsBesideStuckTraces(t *testing.T) {
+	useTestConventions(t)
 	if conv.shutdownTimeout > 10*time.Second {
 		t.Skipf("shutdown timeout %v is too long for a unit test", conv.shutdownTimeout)
 	}

@@ -70,6 +70,7 @@ func TestLogHandlerFieldsStayTopLevelInGroups(t *testing.T) {
 }
 
 func TestLogHandlerRedacts(t *testing.T) {
+	useTestConventions(t)
 	var buf bytes.Buffer
 	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
 	var attrs []any

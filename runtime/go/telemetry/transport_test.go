@@ -26,6 +26,7 @@ func notAllowed(t *testing.T) string {
 }
 
 func TestTransportInjectsContextAndAllowedBaggage(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	var got http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

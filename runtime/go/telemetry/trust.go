@@ -49,9 +49,11 @@ func publicRPC(fullMethod string) bool {
 }
 
 // trustedProxies are the networks whose X-Forwarded-* headers are believed.
-var trustedProxies = func() []netip.Prefix {
+var trustedProxies = proxyPrefixes(conv.trustedProxies)
+
+func proxyPrefixes(cidrs []string) []netip.Prefix {
 	var out []netip.Prefix
-	for _, s := range conv.trustedProxies {
+	for _, s := range cidrs {
 		if p, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, p.Masked())
 		} else if a, err := netip.ParseAddr(s); err == nil {
@@ -59,7 +61,7 @@ var trustedProxies = func() []netip.Prefix {
 		}
 	}
 	return out
-}()
+}
 
 func trustedProxy(host string) bool {
 	if len(trustedProxies) == 0 {
