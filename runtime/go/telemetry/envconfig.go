@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -43,9 +42,9 @@ func (e *envReader) warn(variable, bad, used string) {
 		slog.String("variable", variable), slog.String("value", bad), slog.String("using", used))
 }
 
-// notice reports something that needs an operator's attention without a bad value.
+// notice reports something that needs an operator's attention without a bad
+// value (no hash key, no admin token); strict start-up does not stop for it.
 func (e *envReader) notice(msg string, attrs ...slog.Attr) {
-	e.errs = append(e.errs, errors.New("telemetry: "+msg))
 	e.logger.LogAttrs(context.Background(), slog.LevelWarn, "telemetry configuration: "+msg, attrs...)
 }
 

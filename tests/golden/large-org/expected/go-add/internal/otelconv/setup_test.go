@@ -449,3 +449,23 @@ func TestSetupShutdownFlushesMetricsBesideStuckTraces(t *testing.T) {
 		t.Error("metrics were not flushed while the span exporter was stuck")
 	}
 }
+
+// Strict start-up stops for bad values, not for a missing hash key or admin
+// token: those only warn.
+func TestSetupStrictStartsWithoutKeyOrToken(t *testing.T) {
+	useTestConventions(t)
+	conv.strictStartup = true
+	env := fullEnv()
+	delete(env, conv.hashKeyEnv)
+	delete(env, conv.adminTokenEnv)
+	var logs bytes.Buffer
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs),
+		WithSpanExporter(tracetest.NewInMemoryExporter()), WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatalf("strict start-up without a hash key: %v", err)
+	}
+	_ = shutdown(context.Background())
+	if hashUsed() && !strings.Contains(logs.String(), conv.hashKeyEnv) {
+		t.Errorf("no warning about the missing hash key:\n%s", logs.String())
+	}
+}
