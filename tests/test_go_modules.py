@@ -256,3 +256,32 @@ def test_add_into_an_existing_module_builds(tmp_path: Path) -> None:
     assert_ok(run([str(GO), "build", "./..."], tmp_path), "go build after add")
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet after add")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test after add")
+
+
+@needs_go
+@pytest.mark.toolchain
+def test_add_writes_a_go_mod_that_tidy_leaves_alone(tmp_path: Path) -> None:
+    """`go mod tidy` (offline, from the module cache) changes nothing in the go.mod that
+    `scaffold add` wrote: direct and indirect requirements sit in blocks of their own."""
+    (tmp_path / "go.mod").write_text("module example.com/legacy/orders\n\ngo 1.22\n")
+    (tmp_path / "main.go").write_text(
+        'package main\n\nimport (\n\t"net/http"\n\n'
+        '\t"example.com/legacy/orders/internal/telemetry"\n)\n\n'
+        'func main() {\n\t_ = http.ListenAndServe("127.0.0.1:0", '
+        "telemetry.NewHandler(http.NewServeMux()))\n}\n"
+    )
+    render_service(
+        ROOT / "conventions" / "observability.yaml",
+        tmp_path,
+        module="example.com/legacy/orders",
+        mode="add",
+    )
+    edit = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
+    go_mod = edit.go_mod
+    (tmp_path / "go.mod").write_text(go_mod)
+    (tmp_path / "go.sum").write_text(edit.go_sum)
+    tidy = run(
+        [str(GO), "mod", "tidy"], tmp_path, env_extra={"GOFLAGS": "-mod=mod", "GOPROXY": "off"}
+    )
+    assert_ok(tidy, "go mod tidy")
+    assert (tmp_path / "go.mod").read_text() == go_mod
