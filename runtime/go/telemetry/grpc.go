@@ -14,7 +14,8 @@ import (
 // GRPCServerOption instruments a gRPC server with otelgrpc's stats handler;
 // spans are named by the conventions' rule. Methods the conventions' trust
 // policy calls public start a new root span linked to the caller's span
-// context, and the caller's baggage is ignored.
+// context, and the caller's baggage is ignored; when no span is recorded
+// (tracing off, or the filter) the caller's span context is not continued.
 func GRPCServerOption(opts ...Option) grpc.ServerOption {
 	o := append(grpcOptions(opts), otelgrpc.WithPublicEndpointFn(func(_ context.Context, info *stats.RPCTagInfo) bool {
 		return publicRPC(info.FullMethodName)
@@ -59,6 +60,12 @@ func (h renamingHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) con
 	ctx = h.Handler.TagRPC(ctx, info)
 	if h.server && publicRPC(info.FullMethodName) {
 		ctx = baggage.ContextWithoutBaggage(ctx)
+		// No span was started (tracing off, or the filter): the caller's
+		// span context is still the current one, and a public caller's
+		// context is never continued.
+		if trace.SpanContextFromContext(ctx).IsRemote() {
+			ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+		}
 	}
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		service, method := splitFullMethod(info.FullMethodName)

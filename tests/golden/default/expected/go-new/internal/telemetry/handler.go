@@ -30,7 +30,8 @@ import (
 // semantic convention attributes, marks 5xx answers and panics as errors and
 // records the conventions' server duration histogram (seconds) with
 // low-cardinality attributes only. With tracing switched off it starts no
-// span and passes the incoming context through unchanged.
+// span and passes the incoming context through unchanged, except at a public
+// boundary, whose caller's span context and baggage are never continued.
 type Handler struct {
 	next     http.Handler
 	tracer   trace.Tracer
@@ -147,7 +148,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var span trace.Span
 	var ri *routeInfo
 	ctx := incoming
-	if !tracingOff() {
+	off := tracingOff()
+	if off && public {
+		// A public caller's context is never continued, not even when
+		// tracing is off here: the services behind this one trust it.
+		ctx = trace.ContextWithSpanContext(incoming, trace.SpanContext{})
+	}
+
+	if !off {
 		ri = h.caches.route(method, trustRoute, tls)
 		opts := ri.startOpts
 		parent := incoming

@@ -136,3 +136,42 @@ func TestPublicRPC(t *testing.T) {
 		}
 	}
 }
+
+// With tracing switched off, a public method still does not continue the
+// caller's trace: the services behind this one would trust it.
+func TestGRPCPublicTracingOffContinuesNothing(t *testing.T) {
+	useTestConventions(t)
+	conv.trustRoutes = []trustRoute{{route: "grpc.health.v1.Health/*", public: true}}
+	s := NewSampler(1)
+	installLevers(s, nil)
+	defer current.Store(nil)
+	s.SetEnabled(false)
+	p := newTestProviders(t, s)
+	got := make(chan trace.SpanContext, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(GRPCServerOption(p.options()...), grpc.UnaryInterceptor(
+		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			got <- trace.SpanContextFromContext(ctx)
+			return h(ctx, req)
+		}))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "traceparent", testTraceparent)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if sc := <-got; sc.IsValid() {
+		t.Errorf("a public method continues the caller's span context %v", sc.TraceID())
+	}
+}
