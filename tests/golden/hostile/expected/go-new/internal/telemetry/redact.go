@@ -64,6 +64,14 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if privacyActions[string(kv.Key)] != actionKeep {
 		return true
 	}
+	if kv.Value.Type() == attribute.STRINGSLICE {
+		for _, v := range kv.Value.AsStringSlice() {
+			if strings.Contains(v, "://") {
+				return true
+			}
+		}
+		return false
+	}
 	if kv.Value.Type() != attribute.STRING {
 		return false
 	}
@@ -75,9 +83,9 @@ func needsRedaction(kv attribute.KeyValue) bool {
 
 // Redact applies the conventions' privacy actions to attrs: attributes classed
 // pii or secret are dropped, hashed (HMAC-SHA-256 with the configured key,
-// dropped when there is none) or masked; URLs in every other string value
-// are sanitised (credentials, sensitive query parameters). It returns attrs
-// itself when nothing changes.
+// dropped when there is none) or masked; URLs in every other string value,
+// and in every element of a string array, are sanitised (credentials,
+// sensitive query parameters). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {
@@ -114,6 +122,13 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 			return kv.Key.String(SanitizeQuery(kv.Value.AsString())), true
 		}
 		return kv.Key.String(SanitizeText(kv.Value.AsString())), true
+	}
+	if kv.Value.Type() == attribute.STRINGSLICE {
+		vs := kv.Value.AsStringSlice()
+		for i, v := range vs {
+			vs[i] = SanitizeText(v)
+		}
+		return kv.Key.StringSlice(vs), true
 	}
 	return kv, true
 }

@@ -62,6 +62,22 @@ func TestRedactAppliesPrivacyActions(t *testing.T) {
 	}
 }
 
+// URLs inside string-array values (a list of callback or redirect URLs) are
+// sanitised like those in string values.
+func TestRedactSanitisesURLsInStringSlices(t *testing.T) {
+	useTestConventions(t)
+	in := []attribute.KeyValue{attribute.StringSlice("app.callbacks", []string{"plain", "http://u:SECRET1@h/p?sig=SECRET2&x=1"})}
+	out := attrMap(Redact(in))["app.callbacks"].AsStringSlice()
+	want := []string{"plain", "http://REDACTED:REDACTED@h/p?sig=REDACTED&x=1"}
+	if strings.Join(out, " ") != strings.Join(want, " ") {
+		t.Errorf("Redact string slice = %q, want %q", out, want)
+	}
+	clean := []attribute.KeyValue{attribute.StringSlice("app.tags", []string{"a", "b"})}
+	if got := Redact(clean); &got[0] != &clean[0] {
+		t.Error("a slice without URLs is copied")
+	}
+}
+
 func TestRedactingExporterBeforeExport(t *testing.T) {
 	mem := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(&redactingExporter{next: mem}))
