@@ -92,3 +92,27 @@ func TestLogHandlerRedacts(t *testing.T) {
 		}
 	}
 }
+
+// A field reached through groups has the dotted key a log backend shows
+// ("app" then "user.email" is app.user.email): the privacy action applies to
+// that key, whether the group is a Group value or opened with WithGroup.
+func TestLogHandlerRedactsGroupQualifiedKeys(t *testing.T) {
+	useTestConventions(t)
+	var buf bytes.Buffer
+	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
+	l.Info("group value", slog.Group("app", slog.String("session.token", "GROUPMARK")))
+	l.Info("nested", slog.Group("app", slog.Group("session", slog.String("token", "NESTMARK"))))
+	l.WithGroup("app").Info("with group", "session.token", "WGMARK")
+	l.WithGroup("app").With("session.token", "WGATTRMARK").Info("with group attrs")
+	l.WithGroup("app").WithGroup("session").Info("two groups", "token", "TWOMARK")
+	l.Info("slice", slog.Any("callbacks", []string{"http://u:SLICEMARK@h/"}))
+	for _, mark := range []string{"GROUPMARK", "NESTMARK", "WGMARK", "WGATTRMARK", "TWOMARK", "SLICEMARK"} {
+		if strings.Contains(buf.String(), mark) {
+			t.Errorf("%s reached the log:\n%s", mark, buf.String())
+		}
+	}
+	l.WithGroup("app").Info("kept", "tenant", "t-1")
+	if !strings.Contains(buf.String(), `"app":{"tenant":"t-1"}`) {
+		t.Errorf("a plain field in a group is lost:\n%s", buf.String())
+	}
+}

@@ -19,11 +19,15 @@ import (
 // a span. The fields stay at the top level of the record even inside groups
 // opened with WithGroup. Fields whose key the conventions class pii or
 // secret get their privacy action, as on spans, and URLs in the message and
-// in string fields are sanitised.
+// in string fields are sanitised. Inside groups the key is the dotted path
+// ("app" then "user.email" is app.user.email).
 type LogHandler struct {
 	base slog.Handler // the wrapped handler with the attributes added before any group
 	next slog.Handler // base with every group and attribute added
 	ops  []logOp      // the WithGroup and WithAttrs calls from the first group on
+	// prefix is the open groups joined with dots, each followed by a dot: a
+	// field's key as a log backend shows it is prefix + key.
+	prefix string
 }
 
 // logOp is one WithGroup (group set) or WithAttrs call.
@@ -42,7 +46,7 @@ func (h LogHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.n
 
 // Handle implements slog.Handler.
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
-	r = redactRecord(r)
+	r = redactRecord(r, h.prefix)
 	sc := trace.SpanContextFromContext(ctx)
 	if !sc.IsValid() {
 		return h.next.Handle(ctx, r)
@@ -74,11 +78,11 @@ func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	if len(as) == 0 {
 		return h
 	}
-	as = redactLogAttrs(as)
+	as = redactLogAttrs(as, h.prefix)
 	if len(h.ops) == 0 {
 		return LogHandler{base: h.base.WithAttrs(as), next: h.next.WithAttrs(as)}
 	}
-	return LogHandler{base: h.base, next: h.next.WithAttrs(as), ops: append(slices.Clip(h.ops), logOp{attrs: as})}
+	return LogHandler{base: h.base, next: h.next.WithAttrs(as), ops: append(slices.Clip(h.ops), logOp{attrs: as}), prefix: h.prefix}
 }
 
 // WithGroup implements slog.Handler.
@@ -86,16 +90,17 @@ func (h LogHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return LogHandler{base: h.base, next: h.next.WithGroup(name), ops: append(slices.Clip(h.ops), logOp{group: name})}
+	return LogHandler{base: h.base, next: h.next.WithGroup(name), ops: append(slices.Clip(h.ops), logOp{group: name}), prefix: h.prefix + name + "."}
 }
 
-// redactRecord applies the privacy policy to a record's message and fields.
-func redactRecord(r slog.Record) slog.Record {
+// redactRecord applies the privacy policy to a record's message and fields,
+// whose keys are below prefix.
+func redactRecord(r slog.Record, prefix string) slog.Record {
 	msg := SanitizeText(r.Message)
 	dirty := msg != r.Message
 	if !dirty {
 		r.Attrs(func(a slog.Attr) bool {
-			dirty = logAttrNeedsRedaction(a)
+			dirty = logAttrNeedsRedaction(a, prefix)
 			return !dirty
 		})
 	}
@@ -108,12 +113,38 @@ func redactRecord(r slog.Record) slog.Record {
 		attrs = append(attrs, a)
 		return true
 	})
-	out.AddAttrs(redactLogAttrs(attrs)...)
+	out.AddAttrs(redactLogAttrs(attrs, prefix)...)
 	return out
 }
 
-func logAttrNeedsRedaction(a slog.Attr) bool {
-	if privacyActions[a.Key] != actionKeep {
+// groupPrefix is the prefix of the fields of group a below prefix (an
+// inline group, with an empty key, adds nothing).
+func groupPrefix(prefix string, a slog.Attr) string {
+	if a.Key == "" {
+		return prefix
+	}
+	return prefix + a.Key + "."
+}
+
+// logPrivacyKey returns the registry key that classes the field key below
+// prefix, or "": the dotted path, or the path below any of its groups (a
+// field "app.user.email" in a group "request" is still app.user.email).
+func logPrivacyKey(prefix, key string) string {
+	if privacyActions[key] != actionKeep {
+		return key
+	}
+	for i := 0; i < len(prefix); i++ {
+		if i == 0 || prefix[i-1] == '.' {
+			if k := prefix[i:] + key; privacyActions[k] != actionKeep {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+func logAttrNeedsRedaction(a slog.Attr, prefix string) bool {
+	if logPrivacyKey(prefix, a.Key) != "" {
 		return true
 	}
 	switch a.Value.Kind() {
@@ -121,7 +152,7 @@ func logAttrNeedsRedaction(a slog.Attr) bool {
 		return strings.Contains(a.Value.String(), "://")
 	case slog.KindGroup:
 		for _, g := range a.Value.Group() {
-			if logAttrNeedsRedaction(g) {
+			if logAttrNeedsRedaction(g, groupPrefix(prefix, a)) {
 				return true
 			}
 		}
@@ -131,21 +162,22 @@ func logAttrNeedsRedaction(a slog.Attr) bool {
 	return false
 }
 
-// redactLogAttrs returns as with the privacy policy applied.
-func redactLogAttrs(as []slog.Attr) []slog.Attr {
+// redactLogAttrs returns as, whose keys are below prefix, with the privacy
+// policy applied.
+func redactLogAttrs(as []slog.Attr, prefix string) []slog.Attr {
 	out := make([]slog.Attr, 0, len(as))
 	for _, a := range as {
-		if a, ok := redactLogAttr(a); ok {
+		if a, ok := redactLogAttr(a, prefix); ok {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func redactLogAttr(a slog.Attr) (slog.Attr, bool) {
+func redactLogAttr(a slog.Attr, prefix string) (slog.Attr, bool) {
 	v := a.Value.Resolve()
-	if privacyActions[a.Key] != actionKeep {
-		kv, ok := redactOne(attribute.String(a.Key, logText(v)))
+	if key := logPrivacyKey(prefix, a.Key); key != "" {
+		kv, ok := redactOne(attribute.String(key, logText(v)))
 		if !ok {
 			return a, false
 		}
@@ -153,7 +185,7 @@ func redactLogAttr(a slog.Attr) (slog.Attr, bool) {
 	}
 	switch v.Kind() {
 	case slog.KindGroup:
-		return slog.Attr{Key: a.Key, Value: slog.GroupValue(redactLogAttrs(v.Group())...)}, true
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(redactLogAttrs(v.Group(), groupPrefix(prefix, a))...)}, true
 	case slog.KindString:
 		return slog.String(a.Key, SanitizeText(v.String())), true
 	case slog.KindAny:
@@ -162,6 +194,13 @@ func redactLogAttr(a slog.Attr) (slog.Attr, bool) {
 		}
 		if s, ok := v.Any().(fmt.Stringer); ok {
 			return slog.String(a.Key, SanitizeText(s.String())), true
+		}
+		if ss, ok := v.Any().([]string); ok {
+			out := make([]string, len(ss))
+			for i, s := range ss {
+				out[i] = SanitizeText(s)
+			}
+			return slog.Any(a.Key, out), true
 		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}, true
