@@ -163,6 +163,26 @@ func TestSetupWarnsAndFallsBack(t *testing.T) {
 	}
 }
 
+// The span queue and batch are allocated in full at start-up: a size of
+// billions is capped (with a warning), never allocated.
+func TestSpanQueueSizeIsBounded(t *testing.T) {
+	useTestConventions(t)
+	for _, v := range []string{"2000000000", "99999999999999999999999"} {
+		env := fullEnv()
+		env["OTEL_BSP_MAX_QUEUE_SIZE"] = v
+		env["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = v
+		var logs bytes.Buffer
+		e := &envReader{getenv: func(k string) string { return env[k] }, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		s := e.exportSettings()
+		if s.bspQueue != maxSpanQueue || s.bspBatch != maxSpanQueue {
+			t.Errorf("%s: queue %d, batch %d, want both %d", v, s.bspQueue, s.bspBatch, maxSpanQueue)
+		}
+		if !strings.Contains(logs.String(), "variable=OTEL_BSP_MAX_QUEUE_SIZE") || !strings.Contains(logs.String(), "variable=OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
+			t.Errorf("%s: no warnings naming both variables:\n%s", v, logs.String())
+		}
+	}
+}
+
 func TestSetupEnumsAreCaseInsensitive(t *testing.T) {
 	useTestConventions(t)
 	env := fullEnv()

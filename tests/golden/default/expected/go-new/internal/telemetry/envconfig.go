@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -85,16 +86,30 @@ func (e *envReader) millis(fallback time.Duration, names ...string) time.Duratio
 	return fallback
 }
 
-// positive reads a positive integer; fallback when unset or invalid.
-func (e *envReader) positive(name string, fallback int) int {
+// maxSpanQueue bounds OTEL_BSP_MAX_QUEUE_SIZE and
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE: the SDK allocates both in full at start-up,
+// so a value of billions would stop the process before it serves.
+const maxSpanQueue = 1 << 20
+
+// positive reads a positive integer of at most max; fallback when unset or
+// invalid, max when larger.
+func (e *envReader) positive(name string, fallback, max int) int {
 	v := e.get(name)
 	if v == "" {
 		return fallback
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
+		if err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+			e.warn(name, v, strconv.Itoa(max)+" (the largest accepted)")
+			return max
+		}
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
+	}
+	if n > max {
+		e.warn(name, v, strconv.Itoa(max)+" (the largest accepted)")
+		return max
 	}
 	return n
 }
@@ -150,8 +165,8 @@ func (e *envReader) exportSettings() exportSettings {
 		metricGzip:      e.compression("METRICS"),
 		bspDelay:        e.millis(conv.scheduleDelay, "OTEL_BSP_SCHEDULE_DELAY"),
 		bspTimeout:      e.millis(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
-		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize),
-		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize),
+		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
+		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
 		metricInterval:  e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
 		metricExpTime:   e.millis(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
 	}
