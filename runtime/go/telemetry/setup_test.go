@@ -180,6 +180,34 @@ func TestSpanQueueSizeIsBounded(t *testing.T) {
 	}
 }
 
+// A secret file that is a device, or far too large, is refused at once
+// with a notice: start-up never reads without end.
+func TestSecretFileIsBounded(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("k"), maxSecretFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", big} {
+		var logs bytes.Buffer
+		e := &envReader{getenv: func(k string) string {
+			if k == "KEY_FILE" {
+				return path
+			}
+			return ""
+		}, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		done := make(chan []byte, 1)
+		go func() { done <- e.secret("KEY") }()
+		select {
+		case b := <-done:
+			if b != nil || !strings.Contains(logs.String(), "KEY_FILE") {
+				t.Errorf("%s: secret of %d bytes, notice %q", path, len(b), logs.String())
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: reading the secret file does not end", path)
+		}
+	}
+}
+
 func TestSetupEnumsAreCaseInsensitive(t *testing.T) {
 	useTestConventions(t)
 	env := fullEnv()

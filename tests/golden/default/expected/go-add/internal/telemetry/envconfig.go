@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -127,12 +128,41 @@ func (e *envReader) secret(name string) []byte {
 	if path == "" {
 		return nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readSecretFile(path)
 	if err != nil {
 		e.notice("secret file unreadable", slog.String("variable", name+"_FILE"), slog.String("error", err.Error()))
 		return nil
 	}
 	return []byte(strings.TrimSpace(string(b)))
+}
+
+// maxSecretFile bounds a secret file: a key or token is short.
+const maxSecretFile = 64 << 10
+
+// readSecretFile reads a regular file of at most maxSecretFile bytes, so a
+// path naming a device (/dev/zero), a FIFO or a huge file never stalls or
+// exhausts the start-up.
+func readSecretFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSecretFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxSecretFile)
+	}
+	return b, nil
 }
 
 // exportSettings are the exporter settings after the precedence rule.
