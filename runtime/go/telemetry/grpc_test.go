@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +171,41 @@ func TestGRPCPublicTracingOffContinuesNothing(t *testing.T) {
 	}
 	if sc := <-got; sc.IsValid() {
 		t.Errorf("a public method continues the caller's span context %v", sc.TraceID())
+	}
+}
+
+// Two traceparent values in the metadata are no valid parent: a new trace
+// starts (as for HTTP; W3C Trace Context test suite, duplicated traceparent).
+func TestGRPCDuplicatedTraceparentStartsNewTrace(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	got := make(chan trace.SpanContext, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(GRPCServerOption(p.options()...), grpc.UnaryInterceptor(
+		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			got <- trace.SpanContextFromContext(ctx)
+			return h(ctx, req)
+		}))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(context.Background(),
+		"traceparent", testTraceparent, "traceparent", "00-12345678901234567890123456789012-1234567890123456-01")
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	sc := <-got
+	if !sc.IsValid() || strings.HasPrefix(testTraceparent[3:], sc.TraceID().String()) || sc.TraceID().String() == "12345678901234567890123456789012" {
+		t.Errorf("server span in trace %v, want a new valid trace", sc.TraceID())
 	}
 }

@@ -101,6 +101,9 @@ func canonicalHeader(key string) string {
 
 // Get returns the value of key; several header lines of a list-valued
 // header (tracestate, baggage) are joined with commas, as HTTP combines them.
+// Several traceparent lines are no valid parent at all (the W3C Trace Context
+// test suite's duplicated-traceparent case): Get returns "" for them, so a
+// new trace starts.
 func (c headerCarrier) Get(key string) string {
 	v := c[canonicalHeader(key)]
 	switch len(v) {
@@ -111,6 +114,9 @@ func (c headerCarrier) Get(key string) string {
 	}
 	if key == "tracestate" || key == "baggage" {
 		return strings.Join(v, ",")
+	}
+	if key == "traceparent" {
+		return ""
 	}
 	return v[0]
 }

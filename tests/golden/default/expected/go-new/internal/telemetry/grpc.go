@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 )
 
@@ -60,6 +61,9 @@ type renamingHandler struct {
 }
 
 func (h renamingHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	if h.server {
+		ctx = withoutDuplicatedTraceparent(ctx)
+	}
 	ctx = h.Handler.TagRPC(ctx, info)
 	if h.server && publicRPC(info.FullMethodName) {
 		ctx = baggage.ContextWithoutBaggage(ctx)
@@ -75,6 +79,20 @@ func (h renamingHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) con
 		span.SetName(h.name("grpc", service, method, ""))
 	}
 	return ctx
+}
+
+// withoutDuplicatedTraceparent removes traceparent and tracestate from the
+// incoming metadata when traceparent comes more than once: several are no
+// valid parent at all (as for HTTP), and otelgrpc would take the first.
+func withoutDuplicatedTraceparent(ctx context.Context) context.Context {
+	md, ok := metadata.FromIncomingContext(ctx)
+	if !ok || len(md.Get("traceparent")) < 2 {
+		return ctx
+	}
+	md = md.Copy()
+	md.Delete("traceparent")
+	md.Delete("tracestate")
+	return metadata.NewIncomingContext(ctx, md)
 }
 
 // splitFullMethod splits "/pkg.Service/Method" into its service and method.
