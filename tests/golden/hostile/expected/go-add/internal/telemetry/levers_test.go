@@ -152,3 +152,23 @@ func TestWatchFileIsStrict(t *testing.T) {
 		t.Errorf("a misspelt field was not rejected: %s", logs.String())
 	}
 }
+
+// A change is strict JSON: exact field names, each once, one object.
+func TestDecodeLeverStateIsStrict(t *testing.T) {
+	for _, bad := range []string{
+		`{"ENABLED": false}`, `{"Ratio": 0}`, `{"enabled": true, "enabled": false}`,
+		`{"enabled": "false"}`, `{"ratio": "1"}`, `{"enabled": false} {}`, `[]`, `{"enabled": false,}`, ``,
+	} {
+		if st, err := decodeLeverState(strings.NewReader(bad)); err == nil {
+			t.Errorf("%s accepted as %+v", bad, st)
+		}
+	}
+	st, err := decodeLeverState(strings.NewReader(` {"enabled": false, "ratio": null} `))
+	if err != nil || st.Enabled == nil || *st.Enabled || !st.Reset || st.Ratio != nil {
+		t.Errorf("valid change read as %+v, %v", st, err)
+	}
+	st, err = decodeLeverState(strings.NewReader(`{"ratio": 0.25, "reset_ratio": false}`))
+	if err != nil || st.Ratio == nil || *st.Ratio != 0.25 || st.Reset || st.Enabled != nil {
+		t.Errorf("valid change read as %+v, %v", st, err)
+	}
+}

@@ -106,35 +106,75 @@ func (l *Levers) Apply(st LeverState, source string) error {
 	return nil
 }
 
-// decodeLeverState parses a change strictly: one JSON object, known fields
-// only, nothing after it; "ratio": null means reset.
+// decodeLeverState parses a change strictly: one JSON object whose field
+// names are exactly the known ones (encoding/json alone would accept
+// "ENABLED"), each at most once, nothing after it; "ratio": null means reset.
 func decodeLeverState(r io.Reader) (LeverState, error) {
-	var raw struct {
-		Enabled *bool           `json:"enabled"`
-		Ratio   json.RawMessage `json:"ratio"`
-		Reset   bool            `json:"reset_ratio"`
-	}
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
+	fields, err := leverFields(r)
+	if err != nil {
 		return LeverState{}, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return LeverState{}, errors.New("unexpected data after the JSON object")
+	var st LeverState
+	if v, ok := fields["enabled"]; ok {
+		if err := json.Unmarshal(v, &st.Enabled); err != nil {
+			return LeverState{}, fmt.Errorf("enabled %s is not a boolean", v)
+		}
 	}
-	st := LeverState{Enabled: raw.Enabled, Reset: raw.Reset}
-	switch r := strings.TrimSpace(string(raw.Ratio)); r {
-	case "":
-	case "null":
+	if v, ok := fields["reset_ratio"]; ok {
+		if err := json.Unmarshal(v, &st.Reset); err != nil {
+			return LeverState{}, fmt.Errorf("reset_ratio %s is not a boolean", v)
+		}
+	}
+	switch v, ok := fields["ratio"]; {
+	case !ok:
+	case strings.TrimSpace(string(v)) == "null":
 		st.Reset = true
 	default:
 		var f float64
-		if err := json.Unmarshal(raw.Ratio, &f); err != nil {
-			return LeverState{}, fmt.Errorf("ratio %s is not a number", r)
+		if err := json.Unmarshal(v, &f); err != nil {
+			return LeverState{}, fmt.Errorf("ratio %s is not a number", v)
 		}
 		st.Ratio = &f
 	}
 	return st, nil
+}
+
+// leverFields reads one JSON object of known, distinct field names.
+func leverFields(r io.Reader) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(r)
+	if t, err := dec.Token(); err != nil {
+		return nil, err
+	} else if t != json.Delim('{') {
+		return nil, errors.New("the body is not a JSON object")
+	}
+	fields := make(map[string]json.RawMessage, 3)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := t.(string)
+		switch name {
+		case "enabled", "ratio", "reset_ratio":
+		default:
+			return nil, fmt.Errorf("unknown field %q", name)
+		}
+		if _, dup := fields[name]; dup {
+			return nil, fmt.Errorf("field %q given twice", name)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		fields[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	return fields, nil
 }
 
 type leverView struct {
