@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -99,7 +100,7 @@ func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (s
 }
 
 // newMetricReaders returns the metric readers to use (none for "none").
-func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) ([]sdkmetric.Reader, error) {
+func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s exportSettings, res *resource.Resource) ([]sdkmetric.Reader, error) {
 	if c.metricReader != nil {
 		return []sdkmetric.Reader{c.metricReader}, nil
 	}
@@ -115,7 +116,7 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sdkmetric.NewPeriodicReader(redactingMetricExporter{exp},
+		out = append(out, sdkmetric.NewPeriodicReader(redactingMetricExporter{exp, res},
 			sdkmetric.WithInterval(s.metricInterval),
 			sdkmetric.WithTimeout(s.metricExpTime),
 		))

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -132,8 +133,12 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 
 // redactingExporter applies Redact to span, event and link attributes and
 // sanitises the status description before handing spans to the next exporter.
+// When res is set, spans carry it as their resource: the SDK merges the
+// process environment's OTEL_RESOURCE_ATTRIBUTES into the resource it is
+// given, unparsed and unredacted, and res is the resource Setup built.
 type redactingExporter struct {
 	next sdktrace.SpanExporter
+	res  *resource.Resource
 }
 
 var _ sdktrace.SpanExporter = (*redactingExporter)(nil)
@@ -142,9 +147,20 @@ func (e *redactingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Re
 	out := make([]sdktrace.ReadOnlySpan, len(spans))
 	for i, s := range spans {
 		out[i] = redactSpan(s)
+		if e.res != nil && out[i].Resource() != e.res {
+			out[i] = withResource{out[i], e.res}
+		}
 	}
 	return e.next.ExportSpans(ctx, out)
 }
+
+// withResource overrides the resource a finished span exports.
+type withResource struct {
+	sdktrace.ReadOnlySpan
+	res *resource.Resource
+}
+
+func (s withResource) Resource() *resource.Resource { return s.res }
 
 func (e *redactingExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
 

@@ -144,7 +144,7 @@ func secretAttrs(mark string) []attribute.KeyValue {
 
 func TestRedactingMetricExporter(t *testing.T) {
 	exp := &capturingMetricExporter{}
-	reader := sdkmetric.NewPeriodicReader(redactingMetricExporter{exp}, sdkmetric.WithInterval(time.Hour))
+	reader := sdkmetric.NewPeriodicReader(redactingMetricExporter{Exporter: exp}, sdkmetric.WithInterval(time.Hour))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(metricView))
 	c, _ := mp.Meter("test").Int64Counter("calls")
 	c.Add(context.Background(), 1, metric.WithAttributes(append(secretAttrs("METRICMARK"), attribute.String("kept", "url http://u:PW@h/"))...))

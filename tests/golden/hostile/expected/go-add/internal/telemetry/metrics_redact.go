@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 )
 
 // Metric attributes follow the same privacy policy as spans, in two steps:
@@ -55,12 +56,17 @@ var hashedKeys = func() []attribute.Key {
 	return ks
 }()
 
-// redactingMetricExporter applies the privacy policy to metric data points.
+// redactingMetricExporter applies the privacy policy to metric data points;
+// when res is set, it is the exported resource (see redactingExporter).
 type redactingMetricExporter struct {
 	sdkmetric.Exporter
+	res *resource.Resource
 }
 
 func (e redactingMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if e.res != nil {
+		rm.Resource = e.res
+	}
 	for i := range rm.ScopeMetrics {
 		for j := range rm.ScopeMetrics[i].Metrics {
 			m := &rm.ScopeMetrics[i].Metrics[j]

@@ -186,7 +186,7 @@ func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *r
 		return nil, err
 	}
 	for _, exp := range exporters {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp},
+		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp, res: res},
 			sdktrace.WithMaxQueueSize(s.bspQueue),
 			sdktrace.WithMaxExportBatchSize(s.bspBatch),
 			sdktrace.WithBatchTimeout(s.bspDelay),
@@ -197,7 +197,7 @@ func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *r
 }
 
 func newMeterProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, s exportSettings) (*sdkmetric.MeterProvider, error) {
-	readers, err := newMetricReaders(ctx, c, e, s)
+	readers, err := newMetricReaders(ctx, c, e, s, res)
 	if err != nil {
 		return nil, err
 	}

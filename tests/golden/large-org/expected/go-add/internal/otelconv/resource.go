@@ -5,7 +5,6 @@ package otelconv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -40,7 +39,8 @@ func buildResource(ctx context.Context, c *setupConfig, e *envReader) (*resource
 	base := resource.NewWithAttributes(SchemaURL, attrs...)
 	fromEnv, err := resource.New(ctx, resource.WithDetectors(envDetector{c.getenv}))
 	if err != nil {
-		e.warn("OTEL_RESOURCE_ATTRIBUTES", c.getenv("OTEL_RESOURCE_ATTRIBUTES"), "its well-formed pairs only")
+		// The value itself is never logged: it may hold pii or secret values.
+		e.warn("OTEL_RESOURCE_ATTRIBUTES", strings.TrimPrefix(err.Error(), resource.ErrPartialResource.Error()+": "), "its well-formed pairs only")
 	}
 	res, err := resource.Merge(base, fromEnv)
 	if err != nil {
@@ -112,19 +112,21 @@ type envDetector struct{ getenv func(string) string }
 
 func (d envDetector) Detect(context.Context) (*resource.Resource, error) {
 	var attrs []attribute.KeyValue
-	var errs []error
-	for _, pair := range strings.Split(d.getenv("OTEL_RESOURCE_ATTRIBUTES"), ",") {
+	var errs []string
+	// Errors name an entry by its position, or by its key, never by its
+	// value: a value may be pii or secret.
+	for i, pair := range strings.Split(d.getenv("OTEL_RESOURCE_ATTRIBUTES"), ",") {
 		if strings.TrimSpace(pair) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			errs = append(errs, fmt.Errorf("malformed pair %q", pair))
+			errs = append(errs, fmt.Sprintf("entry %d has no key=value form", i+1))
 			continue
 		}
 		uv, err := urlUnescape(strings.TrimSpace(v))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("malformed value in %q", pair))
+			errs = append(errs, fmt.Sprintf("the value of entry %d (%.64q) is not valid percent-encoding", i+1, strings.TrimSpace(k)))
 			continue
 		}
 		attrs = append(attrs, attribute.String(strings.TrimSpace(k), uv))
@@ -132,5 +134,9 @@ func (d envDetector) Detect(context.Context) (*resource.Resource, error) {
 	if name := strings.TrimSpace(d.getenv("OTEL_SERVICE_NAME")); name != "" {
 		attrs = append(attrs, attribute.String("service.name", name))
 	}
-	return resource.NewSchemaless(attrs...), errors.Join(errs...)
+	if len(errs) > 0 {
+		// Partial: resource.New keeps the well-formed pairs.
+		return resource.NewSchemaless(attrs...), fmt.Errorf("%w: %s", resource.ErrPartialResource, strings.Join(errs, "; "))
+	}
+	return resource.NewSchemaless(attrs...), nil
 }

@@ -517,3 +517,43 @@ func TestSetupStrictStartsWithoutKeyOrToken(t *testing.T) {
 		t.Errorf("no warning about the missing hash key:\n%s", logs.String())
 	}
 }
+
+// The SDK merges the process's OTEL_RESOURCE_ATTRIBUTES into the resource it
+// is given, unredacted; what is exported is the resource Setup built, with
+// the privacy actions applied, and a malformed entry keeps the others and
+// is reported without its value.
+func TestResourceFromEnvironmentIsRedacted(t *testing.T) {
+	useTestConventions(t)
+	const attrs = "app.session.token=SECRETRES,app.tenant.id=t-1,FRAGMARK,app.user.email=x%zzPIIRES"
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", attrs)
+	env := fullEnv()
+	env["OTEL_RESOURCE_ATTRIBUTES"] = attrs
+	mem := tracetest.NewInMemoryExporter()
+	var logs bytes.Buffer
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs), WithSpanExporter(keptExporter{mem}),
+		WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := otel.Tracer("t").Start(context.Background(), "s")
+	span.End()
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := mem.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	got := spans[0].Resource.String()
+	for _, mark := range []string{"SECRETRES", "PIIRES", "FRAGMARK"} {
+		if strings.Contains(got, mark) || strings.Contains(logs.String(), mark) {
+			t.Errorf("%s exported or logged:\nresource %s\nlog %s", mark, got, logs.String())
+		}
+	}
+	if !strings.Contains(got, "app.tenant.id=t-1") {
+		t.Errorf("the well-formed entry is lost: %s", got)
+	}
+	if !strings.Contains(logs.String(), "variable=OTEL_RESOURCE_ATTRIBUTES") {
+		t.Errorf("no warning about the malformed entries:\n%s", logs.String())
+	}
+}
