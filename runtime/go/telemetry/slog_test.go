@@ -95,6 +95,7 @@ func TestLogHandlerRedacts(t *testing.T) {
 // that key, whether the group is a Group value or opened with WithGroup.
 func TestLogHandlerRedactsGroupQualifiedKeys(t *testing.T) {
 	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{"app.session.token": actionDrop})
 	var buf bytes.Buffer
 	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
 	l.Info("group value", slog.Group("app", slog.String("session.token", "GROUPMARK")))

@@ -123,3 +123,12 @@ func useTestConventions(t *testing.T) {
 	conv.knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 	setKnownMethods(conv.knownMethods)
 }
+
+// usePrivacyActions gives one test the privacy table its expectations are
+// written for, whatever conventions the package was generated from.
+func usePrivacyActions(t *testing.T, actions map[string]privacyAction) {
+	t.Helper()
+	saved := privacyActions
+	t.Cleanup(func() { privacyActions = saved })
+	privacyActions = actions
+}

@@ -66,6 +66,7 @@ func TestRedactAppliesPrivacyActions(t *testing.T) {
 // sanitised like those in string values.
 func TestRedactSanitisesURLsInStringSlices(t *testing.T) {
 	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{})
 	in := []attribute.KeyValue{attribute.StringSlice("app.callbacks", []string{"plain", "http://u:SECRET1@h/p?sig=SECRET2&x=1"})}
 	out := attrMap(Redact(in))["app.callbacks"].AsStringSlice()
 	want := []string{"plain", "http://REDACTED:REDACTED@h/p?sig=REDACTED&x=1"}

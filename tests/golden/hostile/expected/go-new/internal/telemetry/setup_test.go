@@ -524,6 +524,7 @@ func TestSetupStrictStartsWithoutKeyOrToken(t *testing.T) {
 // is reported without its value.
 func TestResourceFromEnvironmentIsRedacted(t *testing.T) {
 	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{"app.session.token": actionDrop, "app.user.email": actionHash})
 	const attrs = "app.session.token=SECRETRES,app.tenant.id=t-1,FRAGMARK,app.user.email=x%zzPIIRES"
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", attrs)
 	env := fullEnv()
