@@ -36,12 +36,12 @@ pub const ROUTE_RATIOS: &[RouteRatio] = &[
 /// Resource attributes stamped on every signal.
 #[rustfmt::skip]
 pub const RESOURCE: &[ResourceAttr] = &[
-    ResourceAttr { key: "service.name", source: Source::Service, required: true },
-    ResourceAttr { key: "service.version", source: Source::Version, required: true },
-    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true },
-    ResourceAttr { key: "service.namespace", source: Source::Static("acme"), required: false },
-    ResourceAttr { key: "acme.team", source: Source::Env("ACME_TEAM"), required: true },
-    ResourceAttr { key: "service.instance.id", source: Source::Env("HOSTNAME"), required: false },
+    ResourceAttr { key: "service.name", source: Source::Service, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.version", source: Source::Version, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.namespace", source: Source::Static("acme"), required: false, placeholder: "unknown" },
+    ResourceAttr { key: "acme.team", source: Source::Env("ACME_TEAM"), required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.instance.id", source: Source::Env("HOSTNAME"), required: false, placeholder: "unknown" },
 ];
 
 /// W3C trace context is propagated.
@@ -217,3 +217,33 @@ pub const ADMIN_PATH: &str = "/-/telemetry";
 pub const CONTROL_FILE: &str = "/etc/acme/telemetry.json";
 /// Poll interval of the control file.
 pub const CONTROL_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Whether a bad telemetry setting stops the service (else: warn and fall back).
+pub const STRICT_STARTUP: bool = false;
+/// The variable holding the HMAC key of `hash` (also `<name>_FILE`).
+#[rustfmt::skip]
+pub const HASH_KEY_ENV: &str = "ACME_TELEMETRY_HASH_KEY";
+/// Query parameters whose values are replaced by `REDACTED` in URLs.
+#[rustfmt::skip]
+pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+/// Whether the HTTP server boundary is public.
+pub const TRUST_HTTP_SERVER_PUBLIC: bool = false;
+/// Whether the gRPC server boundary is public.
+pub const TRUST_GRPC_SERVER_PUBLIC: bool = false;
+/// Per-route trust overrides (route or prefix ending in `/*`, public).
+#[rustfmt::skip]
+pub const TRUST_ROUTES: &[(&str, bool)] = &[];
+/// Proxies whose forwarding headers are believed.
+#[rustfmt::skip]
+pub const TRUSTED_PROXIES: &[&str] = &[];
+/// HTTP methods known to the service.
+#[rustfmt::skip]
+pub const KNOWN_METHODS: &[&str] = &["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"];
+/// The configured server name.
+#[rustfmt::skip]
+pub const SERVER_NAME: &str = "";
+/// Default admin listener.
+#[rustfmt::skip]
+pub const ADMIN_ADDRESS: &str = "127.0.0.1:7465";
+/// Variable holding the admin bearer token (also `<name>_FILE`).
+#[rustfmt::skip]
+pub const ADMIN_TOKEN_ENV: &str = "ACME_TELEMETRY_ADMIN_TOKEN";

@@ -12,6 +12,7 @@ use opentelemetry::Context;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 
 use super::conventions;
+use super::redact;
 
 /// Reads propagation fields from HTTP headers.
 pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
@@ -54,7 +55,9 @@ impl Injector for HeaderInjector<'_> {
 /// W3C baggage that lets only allow-listed keys leave the service.
 ///
 /// Incoming baggage is kept whole for the service's own use; on the way out,
-/// keys not in the allow-list are dropped and at most `max_entries` are sent.
+/// keys not in the allow-list are dropped, the redaction policy applies to the
+/// others (a pii or secret key is dropped, hashed or masked), and at most
+/// `max_entries` are sent.
 #[derive(Debug)]
 pub struct AllowListBaggage {
     inner: BaggagePropagator,
@@ -96,7 +99,13 @@ impl TextMapPropagator for AllowListBaggage {
                 break;
             }
             if let Some((value, metadata)) = baggage.get_with_metadata(key) {
-                allowed.insert_with_metadata(*key, value.clone(), metadata.clone());
+                // Allow-listed keys still go through the redaction policy.
+                let Some(value) =
+                    redact::policy().value(key, &opentelemetry::Value::String(value.clone()))
+                else {
+                    continue;
+                };
+                allowed.insert_with_metadata(*key, value.as_str().into_owned(), metadata.clone());
             }
         }
         if !allowed.is_empty() {

@@ -46,6 +46,9 @@ struct LeverState {
     ratio_bits: AtomicU64,
     /// A ratio set at run time for every root span; NaN when unset.
     override_bits: AtomicU64,
+    /// Whether a parent's decision is followed (else every span is decided
+    /// by its trace id, as `always_on`, `always_off` and `traceidratio` do).
+    parent_based: AtomicBool,
 }
 
 impl Levers {
@@ -56,6 +59,7 @@ impl Levers {
                 enabled: AtomicBool::new(enabled),
                 ratio_bits: AtomicU64::new(clamp(ratio).to_bits()),
                 override_bits: AtomicU64::new(f64::NAN.to_bits()),
+                parent_based: AtomicBool::new(true),
             }),
         }
     }
@@ -98,6 +102,19 @@ impl Levers {
             .store(clamp(ratio).to_bits(), Ordering::Relaxed);
     }
 
+    /// Whether a parent's sampling decision is followed.
+    pub fn parent_based(&self) -> bool {
+        self.inner.parent_based.load(Ordering::Relaxed)
+    }
+
+    /// Follows parents' decisions (`true`, the default) or decides every
+    /// span by its trace id (`false`).
+    pub fn set_parent_based(&self, parent_based: bool) {
+        self.inner
+            .parent_based
+            .store(parent_based, Ordering::Relaxed);
+    }
+
     /// Goes back to the environment's and per-route ratios.
     pub fn reset_ratio(&self) {
         self.inner
@@ -114,10 +131,45 @@ fn clamp(ratio: f64) -> f64 {
     }
 }
 
-/// Parent-based ratio sampler: a sampled parent is followed, an unsampled
-/// parent is not, and a root span is sampled when its trace id falls under the
-/// levers' run-time ratio, else the route's ratio, else the environment's.
-/// With the kill switch on, nothing is sampled.
+/// The ratio root spans of this method and route are sampled at: the levers'
+/// run-time ratio, else the route's, else the environment's.
+pub fn root_ratio(
+    levers: &Levers,
+    routes: &[RouteRatio],
+    method: Option<&str>,
+    route: Option<&str>,
+) -> f64 {
+    levers
+        .override_ratio()
+        .or_else(|| {
+            let route = route?;
+            routes
+                .iter()
+                .find(|rule| rule.route == route && rule.method.is_none_or(|m| Some(m) == method))
+                .map(|rule| rule.ratio)
+        })
+        .unwrap_or_else(|| levers.ratio())
+}
+
+/// A context value saying that tracing was switched off where the context
+/// came in: clients then pass it on unchanged instead of starting a span.
+#[derive(Clone, Copy, Debug)]
+pub struct PassThrough;
+
+/// Whether tracing is switched off for this method and route: the kill
+/// switch, or a ratio of 0. Layers then pass the incoming context through
+/// unchanged instead of starting a span, as a no-op tracer does, so services
+/// downstream decide for themselves.
+pub fn switched_off(levers: &Levers, method: Option<&str>, route: Option<&str>) -> bool {
+    !levers.enabled() || root_ratio(levers, conventions::ROUTE_RATIOS, method, route) <= 0.0
+}
+
+/// Ratio sampler: parent-based by default (a sampled parent is followed, an
+/// unsampled parent is not, and a root span is sampled when its trace id
+/// falls under the levers' run-time ratio, else the route's ratio, else the
+/// environment's); with [`Levers::set_parent_based`]`(false)` every span is
+/// decided by its trace id alone. With the kill switch on, nothing is
+/// sampled.
 #[derive(Clone, Debug)]
 pub struct Sampler {
     levers: Levers,
@@ -179,7 +231,7 @@ impl ShouldSample for Sampler {
             .filter(|sc| sc.is_valid());
         let sampled = if !self.levers.enabled() {
             false
-        } else if let Some(parent) = &parent {
+        } else if let Some(parent) = parent.as_ref().filter(|_| self.levers.parent_based()) {
             parent.is_sampled()
         } else {
             let ratio = self

@@ -15,6 +15,8 @@ use super::bound::{DurationKey, ServerAddress};
 use super::conventions;
 use super::instruments::Instruments;
 use super::propagation;
+use super::sampler;
+use super::trust;
 
 /// Traces every request: the W3C context of the request is extracted and set
 /// as parent before the span starts; the span is named per the conventions
@@ -132,9 +134,11 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let start = Instant::now();
-        let parent = propagation::extract(req.headers());
         let method = method_name(req.method());
         let route = matched_route(&req);
+        let incoming = propagation::extract(req.headers());
+        let public = trust::public_route(route.as_deref().unwrap_or(req.uri().path()));
+        let (parent, links) = trust::boundary(incoming, public);
         let scheme = match req.uri().scheme_str() {
             Some("https") => "https",
             _ => "http",
@@ -192,13 +196,20 @@ where
         {
             attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
         }
-        let tracer = &self.instruments.tracer;
-        let span = tracer
-            .span_builder(name)
-            .with_kind(SpanKind::Server)
-            .with_attributes(attributes)
-            .start_with_context(tracer, &parent);
-        let cx = parent.with_span(span);
+        let cx = if sampler::switched_off(&self.instruments.levers, Some(method), route.as_deref())
+        {
+            // Tracing is off here: no span, the incoming context goes on as it came.
+            parent.with_value(sampler::PassThrough)
+        } else {
+            let tracer = &self.instruments.tracer;
+            let span = tracer
+                .span_builder(name)
+                .with_kind(SpanKind::Server)
+                .with_attributes(attributes)
+                .with_links(links)
+                .start_with_context(tracer, &parent);
+            parent.with_span(span)
+        };
         let future = {
             let _guard = cx.clone().attach();
             self.inner.call(req)
