@@ -25,13 +25,21 @@ from scaffold.render.engine import make_environment
 from scaffold.resources import templates_root
 
 SCHEMA_FILE = "observability.schema.json"
-DEFAULT_RATIOS = {"dev": 1.0, "staging": 0.5, "prod": 0.1}
+# The semantic conventions' deployment.environment.name values, and the short names
+# that mean the same, with the ratio each starts from.
+DEFAULT_RATIOS = {
+    "development": 1.0,
+    "staging": 0.5,
+    "production": 0.1,
+    "dev": 1.0,
+    "prod": 0.1,
+}
 
 
 @dataclass(frozen=True)
 class StarterAnswers:
     organisation: str = "Example"
-    environments: tuple[str, ...] = ("dev", "staging", "prod")
+    environments: tuple[str, ...] = ("development", "staging", "production")
     protocol: str = "grpc"
     endpoint: str = "http://localhost:4317"
     ratios: dict[str, float] = field(default_factory=dict)

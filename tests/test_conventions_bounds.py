@@ -59,9 +59,10 @@ def test_alias_bomb_is_exit_2(tmp_path: Path, cli: Callable[..., CliResult]) -> 
 
 def test_a_few_aliases_still_work() -> None:
     text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8").replace(
-        "  environments: [dev, staging, prod]", "  environments: &envs [dev, staging, prod]"
+        "  environments: [development, staging, production]",
+        "  environments: &envs [development, staging, production]",
     )
-    assert load_text(text, "x.yaml").environments == ("dev", "staging", "prod")
+    assert load_text(text, "x.yaml").environments == ("development", "staging", "production")
 
 
 def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:

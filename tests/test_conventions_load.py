@@ -52,7 +52,7 @@ def test_model_is_frozen_and_resolved() -> None:
     assert conv.registry["http.route"].origin == "semconv"
     assert conv.registry["app.tenant.id"].origin == "conventions"
     assert conv.export.timeout.ms == 10_000
-    assert conv.sampling.environments["prod"] == pytest.approx(0.1)
+    assert conv.sampling.environments["production"] == pytest.approx(0.1)
     rule = conv.span_rules["http_server"]
     assert rule.attributes == ("http.request.method", "http.route")
     assert [a.id for a in conv.sensitive_attributes][:2] == ["app.session.token", "app.user.email"]

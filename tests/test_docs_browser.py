@@ -31,6 +31,7 @@ PAGES = [
     "sampling.html",
     "privacy.html",
     "runbook.html",
+    "environment.html",
     "contract.html",
 ]
 

@@ -103,7 +103,8 @@ def test_catalogue_lists_services_with_owner_digest_and_sync_state(tmp_path: Pat
     )
     # team-b changes its conventions without updating its service: out of sync.
     other.write_text(
-        other.read_text(encoding="utf-8").replace("prod: 0.1", "prod: 0.2"), encoding="utf-8"
+        other.read_text(encoding="utf-8").replace("production: 0.1", "production: 0.2"),
+        encoding="utf-8",
     )
 
     entries = scan_services([repo], templates_dir=TEMPLATES)

@@ -21,7 +21,7 @@ def test_build_writes_the_docs_and_says_where(tmp_path: Path) -> None:
         docs_app, ["build", "--out", str(out), "--no-scan", "-c", str(DEFAULT_CONVENTIONS)]
     )
     assert result.exit_code == 0, result.output
-    assert f"wrote 19 files under {out}" in result.output
+    assert f"wrote 21 files under {out}" in result.output
     assert (out / "site" / "index.html").is_file()
     assert (out / "markdown" / "README.md").is_file()
 

@@ -132,7 +132,7 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
             "ADDR": "127.0.0.1:0",
             "ADMIN_ADDR": "127.0.0.1:0",
             "DOWNSTREAM_URL": downstream.url,
-            "DEPLOYMENT_ENVIRONMENT": "prod",  # ratio 0.1: the caller's sampled flag must win
+            "DEPLOYMENT_ENVIRONMENT": "production",  # ratio 0.1: the caller's sampled flag must win
             "ACME_TEAM": "payments-team",
             "SERVICE_VERSION": "1.2.3",
             "OTEL_TRACES_EXPORTER": "console",
@@ -219,7 +219,7 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
     resource = {a["Key"]: a["Value"]["Value"] for a in server["Resource"]}
     assert resource["service.name"] == "payments"
     assert resource["acme.team"] == "payments-team"
-    assert resource["deployment.environment.name"] == "prod"
+    assert resource["deployment.environment.name"] == "production"
     assert resource["service.version"] == "1.2.3"
 
     assert client["Name"] == "GET"
@@ -254,7 +254,7 @@ def test_watched_file_lever_changes_a_running_service(
         {
             "ADDR": "127.0.0.1:0",
             "DOWNSTREAM_URL": downstream.url,
-            "DEPLOYMENT_ENVIRONMENT": "dev",
+            "DEPLOYMENT_ENVIRONMENT": "development",
             "ACME_TEAM": "payments-team",
             "OTEL_TRACES_EXPORTER": "console",
             "OTEL_METRICS_EXPORTER": "none",

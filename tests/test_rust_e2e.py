@@ -92,7 +92,7 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     env = cargo_env()
     env.update(
         {
-            "DEPLOYMENT_ENVIRONMENT": "prod",  # ratio 0.1: only the sampled parent decides
+            "DEPLOYMENT_ENVIRONMENT": "production",  # ratio 0.1: only the sampled parent decides
             "ACME_TEAM": "payments",
             "OTEL_TRACES_EXPORTER": "console",
             "OTEL_METRICS_EXPORTER": "none",
@@ -201,7 +201,7 @@ def test_shutdown_is_bounded_when_the_collector_is_unreachable(built: Path) -> N
     env = cargo_env()
     env.update(
         {
-            "DEPLOYMENT_ENVIRONMENT": "dev",
+            "DEPLOYMENT_ENVIRONMENT": "development",
             "ACME_TEAM": "payments",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1",  # nothing listens there
             "LISTEN_ADDR": "127.0.0.1:0",

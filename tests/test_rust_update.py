@@ -44,7 +44,7 @@ def test_rust_service_follows_a_conventions_change_and_still_builds(tmp_path: Pa
     routes.write_text(text.replace(ROUTE, ROUTE + OUR_ROUTE), encoding="utf-8")
 
     data = yaml.safe_load(conventions.read_text(encoding="utf-8"))
-    data["sampling"]["environments"]["prod"] = 0.25
+    data["sampling"]["environments"]["production"] = 0.25
     data["logs"]["fields"]["trace_id"] = "trace.id"
     data["attributes"] = [a for a in data["attributes"] if a["id"] != "app.cart.items"]
     conventions.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -57,7 +57,7 @@ def test_rust_service_follows_a_conventions_change_and_still_builds(tmp_path: Pa
     assert "src/routes.rs" not in changed  # the conventions change never touches it
     generated = (root / "src" / "telemetry" / "conventions.rs").read_text(encoding="utf-8")
     assert 'pub const LOG_FIELD_TRACE_ID: &str = "trace.id";' in generated
-    assert '("prod", 0.25)' in generated
+    assert '("production", 0.25)' in generated
     attributes = (root / "src" / "telemetry" / "attributes.rs").read_text(encoding="utf-8")
     assert "APP_CART_ITEMS" not in attributes and "APP_TENANT_ID" in attributes
     assert OUR_ROUTE in routes.read_text(encoding="utf-8")

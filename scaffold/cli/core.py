@@ -86,7 +86,10 @@ def init(
     ] = False,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name.")] = None,
     environments: Annotated[
-        str | None, typer.Option("--environments", help="Comma-separated, e.g. dev,staging,prod.")
+        str | None,
+        typer.Option(
+            "--environments", help="Comma-separated, e.g. development,staging,production."
+        ),
     ] = None,
     protocol: Annotated[
         str | None, typer.Option("--protocol", help="grpc or http/protobuf.")
@@ -102,7 +105,7 @@ def init(
 
     Examples:
       scaffold init
-      scaffold init --defaults --org Acme --environments dev,prod
+      scaffold init --defaults --org Acme --environments development,production
     """
     folder = ui.folder_arg(directory, "--dir")
     base = StarterAnswers()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from scaffold import naming
 from scaffold.conventions import model as m
 from scaffold.conventions.rulebase import duration_ms, parse_template
+from scaffold.conventions.schema_runtime import (
+    DEFAULT_ADMIN_ADDRESS,
+    DEFAULT_KNOWN_METHODS,
+    DEFAULT_SENSITIVE_QUERY_PARAMETERS,
+)
 from scaffold.conventions.semconv import SEMCONV
 
 DEFAULT_RULES: dict[str, tuple[str, str]] = {
@@ -25,6 +31,12 @@ def incident_variables(organisation: str) -> tuple[str, str]:
     """The kill-switch and ratio variables an organisation gets unless it names its own."""
     prefix = naming.rust_const(organisation)
     return f"{prefix}_TRACING_DISABLED", f"{prefix}_TRACING_RATIO"
+
+
+def secret_variables(organisation: str) -> tuple[str, str]:
+    """The hash-key and admin-token variables an organisation gets unless it names its own."""
+    prefix = naming.rust_const(organisation)
+    return f"{prefix}_TELEMETRY_HASH_KEY", f"{prefix}_TELEMETRY_ADMIN_TOKEN"
 
 
 def dur(text: str) -> m.Duration:
@@ -188,6 +200,7 @@ def _privacy(data: dict[str, Any]) -> m.Privacy:
         },
     )
     retention = privacy.get("retention", {})
+    hash_key_env, _ = secret_variables(data["organisation"]["name"])
     return m.Privacy(
         actions={k: m.PrivacyAction(v["sdk"], v["collector"]) for k, v in actions.items()},
         db_query_text=privacy.get("db_query_text", False),
@@ -195,6 +208,33 @@ def _privacy(data: dict[str, Any]) -> m.Privacy:
             s: dur(retention.get(s, d))
             for s, d in (("traces", "14d"), ("logs", "30d"), ("metrics", "395d"))
         },
+        hash_key_env=privacy.get("hash_key_env", hash_key_env),
+        sensitive_query_parameters=tuple(
+            privacy.get("sensitive_query_parameters", DEFAULT_SENSITIVE_QUERY_PARAMETERS)
+        ),
+    )
+
+
+def _trust(data: dict[str, Any]) -> m.Trust:
+    trust = data.get("trust", {})
+    return m.Trust(
+        http_server=trust.get("http_server", "internal"),
+        grpc_server=trust.get("grpc_server", "internal"),
+        routes=tuple(m.TrustRoute(r["route"], r["trust"]) for r in trust.get("routes", [])),
+        # Canonical text (lower-case hex, compressed IPv6): the rules checked each parses.
+        trusted_proxies=tuple(
+            ipaddress.ip_network(p).with_prefixlen for p in trust.get("trusted_proxies", [])
+        ),
+    )
+
+
+def _http(data: dict[str, Any]) -> m.Http:
+    http = data.get("http", {})
+    given = tuple(http.get("known_methods", ()))
+    return m.Http(
+        known_methods=given or DEFAULT_KNOWN_METHODS,
+        known_methods_default=not given,
+        server_name=http.get("server_name", ""),
     )
 
 
@@ -231,6 +271,7 @@ def _collector(data: dict[str, Any]) -> m.Collector:
 
 def _incident(data: dict[str, Any]) -> m.Incident:
     kill_switch_env, ratio_env = incident_variables(data["organisation"]["name"])
+    _, admin_token_env = secret_variables(data["organisation"]["name"])
     incident = data.get("incident", {})
     return m.Incident(
         kill_switch_env=incident.get("kill_switch_env", kill_switch_env),
@@ -238,6 +279,8 @@ def _incident(data: dict[str, Any]) -> m.Incident:
         control=incident.get("control", "admin_handler"),
         admin_path=incident.get("admin_path", "/-/telemetry"),
         control_file=incident.get("control_file", "/etc/telemetry/telemetry.json"),
+        admin_address=incident.get("admin_address", DEFAULT_ADMIN_ADDRESS),
+        admin_token_env=incident.get("admin_token_env", admin_token_env),
     )
 
 
@@ -256,7 +299,12 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         rust_module=codegen.get("rust_module", "telemetry"),
         resource=tuple(
             m.ResourceAttribute(
-                r["key"], r["requirement_level"], r["source"], r.get("env", ""), r.get("value", "")
+                r["key"],
+                r["requirement_level"],
+                r["source"],
+                r.get("env", ""),
+                r.get("value", ""),
+                r.get("placeholder", "unknown"),
             )
             for r in data["resource"]
         ),
@@ -270,6 +318,9 @@ def build(data: dict[str, Any], source: str, digest: str) -> m.Conventions:
         logs=_logs(data),
         metrics=_metrics(data),
         privacy=_privacy(data),
+        startup=m.Startup(strict=data.get("startup", {}).get("strict", False)),
+        trust=_trust(data),
+        http=_http(data),
         slos=_slos(data),
         collector=_collector(data),
         incident=_incident(data),

@@ -10,14 +10,18 @@ that depend on it.
 
 from __future__ import annotations
 
-from scaffold.conventions import rules_attributes, rules_sections
+from scaffold.conventions import rules_attributes, rules_runtime, rules_sections
 from scaffold.conventions.rulebase import Context, Rule, overlaps
 from scaffold.conventions.schema import SCHEMA
 from scaffold.conventions.validate import check_schema
 from scaffold.conventions.yamlsource import Located, Path_
 from scaffold.errors import Finding
 
-RULES: tuple[Rule, ...] = (*rules_attributes.RULES, *rules_sections.RULES)
+RULES: tuple[Rule, ...] = (
+    *rules_attributes.RULES,
+    *rules_sections.RULES,
+    *rules_runtime.RULES,
+)
 
 
 def runnable(rule: Rule, failed: list[Path_]) -> bool:

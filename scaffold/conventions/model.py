@@ -48,6 +48,9 @@ class ResourceAttribute:
     source: str
     env: str = ""
     value: str = ""
+    # Exported when the value is missing at run time; `scaffold verify` flags a required
+    # attribute that carries it.
+    placeholder: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,42 @@ class Privacy:
     actions: dict[str, PrivacyAction]
     db_query_text: bool
     retention: dict[str, Duration]
+    # The variable holding the HMAC-SHA-256 key of action `hash` (or <name>_FILE a file).
+    hash_key_env: str
+    # Query parameters whose values are replaced by REDACTED in url.full and url.query.
+    sensitive_query_parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Startup:
+    # true: a bad OTEL_* value or a missing required resource value stops the service.
+    strict: bool
+
+
+@dataclass(frozen=True)
+class TrustRoute:
+    # An http.route value, a prefix ending in "/*", or a gRPC "pkg.Service/*" or method.
+    route: str
+    trust: str  # internal or public
+
+
+@dataclass(frozen=True)
+class Trust:
+    http_server: str  # internal or public
+    grpc_server: str
+    routes: tuple[TrustRoute, ...]
+    # Networks (canonical CIDR text) whose X-Forwarded-* headers are believed.
+    trusted_proxies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Http:
+    # The resolved list: the conventions' own, else the semantic conventions' default set.
+    known_methods: tuple[str, ...]
+    # Whether known_methods is the semantic conventions' default set.
+    known_methods_default: bool
+    # The configured server name for server.address; empty: the Host header.
+    server_name: str
 
 
 @dataclass(frozen=True)
@@ -190,6 +229,9 @@ class Incident:
     control: str
     admin_path: str
     control_file: str
+    # The admin listener's default address (host:port) and the bearer token's variable.
+    admin_address: str
+    admin_token_env: str
 
 
 @dataclass(frozen=True)
@@ -221,6 +263,9 @@ class Conventions:
     logs: Logs
     metrics: Metrics
     privacy: Privacy
+    startup: Startup
+    trust: Trust
+    http: Http
     slos: tuple[Slo, ...]
     collector: Collector
     incident: Incident

@@ -8,6 +8,14 @@ rules_*.py modules beside it. The patterns and builders are in schema_types.py.
 
 from __future__ import annotations
 
+from scaffold.conventions.schema_runtime import (
+    HTTP,
+    INCIDENT_RUNTIME,
+    PLACEHOLDER_SCHEMA,
+    PRIVACY_RUNTIME,
+    STARTUP,
+    TRUST,
+)
 from scaffold.conventions.schema_types import (
     ATTRIBUTE_ID,
     ATTRIBUTE_TYPES,
@@ -92,6 +100,7 @@ _RESOURCE = obj(
         ),
         "env": string("Environment variable, for source env.", ENV_VAR),
         "value": string("Fixed value, for source static."),
+        "placeholder": PLACEHOLDER_SCHEMA,
     },
     ("key", "requirement_level", "source"),
 )
@@ -264,9 +273,13 @@ SCHEMA: Schema = {
                     ),
                     "db_query_text": boolean("Whether database query text may be recorded."),
                     "retention": obj({s: duration() for s in ("traces", "logs", "metrics")}),
+                    **PRIVACY_RUNTIME,
                 },
                 ("actions",),
             ),
+            "startup": STARTUP,
+            "trust": TRUST,
+            "http": HTTP,
             "slos": arr(
                 obj(
                     {
@@ -320,6 +333,7 @@ SCHEMA: Schema = {
                     "control": string("", enum=["admin_handler", "watched_file", "none"]),
                     "admin_path": string("", r"^/\S*$"),
                     "control_file": string(),
+                    **INCIDENT_RUNTIME,
                 },
                 ("kill_switch_env", "ratio_env"),
             ),

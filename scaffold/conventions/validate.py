@@ -14,6 +14,7 @@ import math
 import re
 from typing import Any
 
+from scaffold.conventions.schema_runtime import RUNTIME_PATTERN_NAMES
 from scaffold.conventions.schema_types import PATTERN_NAMES, Schema
 from scaffold.conventions.yamlsource import Located, Path_
 from scaffold.errors import Finding
@@ -160,15 +161,27 @@ class SchemaChecker:
         if len(value) < minimum:
             self.add(path, f"found {len(value)} item(s), expected at least {minimum}")
         if schema.get("uniqueItems"):
-            seen: list[Any] = []
-            for index, item in enumerate(value):
-                if item in seen:
-                    self.add((*path, index), f"{shown(item)} is listed twice", "Remove the copy.")
-                seen.append(item)
+            self._unique(value, path)
         items = schema.get("items")
         if items:
             for index, item in enumerate(value):
                 self.check(item, items, (*path, index))
+
+    def _unique(self, value: list[Any], path: Path_) -> None:
+        """Report each repeated item. Hashable items are looked up in a set, so a list as
+        long as the loader allows is checked in linear time; mappings and lists (rare in a
+        list that must be unique) are compared one by one."""
+        hashable: set[Any] = set()
+        other: list[Any] = []
+        for index, item in enumerate(value):
+            try:
+                repeated = item in hashable
+                hashable.add(item)
+            except TypeError:
+                repeated = item in other
+                other.append(item)
+            if repeated:
+                self.add((*path, index), f"{shown(item)} is listed twice", "Remove the copy.")
 
     def _number(self, value: float, schema: Schema, path: Path_) -> None:
         if isinstance(value, float) and not math.isfinite(value):
@@ -200,7 +213,12 @@ class SchemaChecker:
             return
         pattern = schema.get("pattern")
         if pattern:
-            what = PATTERN_NAMES.get(pattern) or schema.get("description", "") or "a valid value"
+            what = (
+                PATTERN_NAMES.get(pattern)
+                or RUNTIME_PATTERN_NAMES.get(pattern)
+                or schema.get("description", "")
+                or "a valid value"
+            )
             self._pattern(value, pattern, path, what)
 
     def _pattern(self, value: str, pattern: str, path: Path_, what: str, key: bool = False) -> None:

@@ -144,7 +144,13 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             for r in shared.route_ratios
         ],
         "resource": [
-            {"key": r.key, "required": r.required, "source": _SOURCES[r.source], "arg": r.arg}
+            {
+                "key": r.key,
+                "required": r.required,
+                "source": _SOURCES[r.source],
+                "arg": r.arg,
+                "placeholder": r.placeholder,
+            }
             for r in shared.resource
         ],
         "propagators": [_PROPAGATORS[p] for p in shared.propagators],
@@ -159,6 +165,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         ],
         "db_query_text": "true" if shared.db_query_text else "false",
         "incident": shared.incident,
+        "runtime": shared.runtime,
         "internal_span_pattern": shared.internal_span_pattern,
         "span_rules": [shared.span_rule(b) for b in BOUNDARY_ATTRIBUTES],
         "attributes": [_attribute(a) for a in shared.attributes],

@@ -168,4 +168,5 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "admin": incident.rust_admin,
         },
         "attributes": [_attribute(a) for a in shared.attributes],
+        "runtime": shared.runtime,
     }

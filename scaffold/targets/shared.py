@@ -9,67 +9,26 @@ produce. A new conventions field is added here once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from scaffold import naming
-from scaffold.conventions.model import Attribute, Conventions, Logs, NamePart, SpanRule
+from scaffold.conventions.model import Conventions, Logs, NamePart, SpanRule
 from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
-from scaffold.lang.go import GENERATED_NAMES as GO_GENERATED_NAMES
-from scaffold.lang.rust import GENERATED_NAMES as RUST_GENERATED_NAMES
+from scaffold.targets.shared_attributes import (
+    AttributeView,
+    MemberView,
+    Value,
+    attribute_views,
+)
+from scaffold.targets.shared_runtime import RuntimeView, runtime_view
 
-Value = str | int | float | bool
-
-
-@dataclass(frozen=True)
-class MemberView:
-    """One enum member with its identifier in each language."""
-
-    id: str
-    value: Value
-    brief: str
-    is_int: bool
-    go_ident: str
-    rust_const: str
-
-
-@dataclass(frozen=True)
-class AttributeView:
-    """One attribute of the organisation's registry, with its identifiers per language."""
-
-    id: str
-    type: str
-    brief: str
-    note: str
-    requirement_level: str
-    stability: str
-    pii: str
-    cardinality: str
-    examples: tuple[Any, ...]
-    deprecated: str
-    members: tuple[MemberView, ...]
-    # An enum whose members are all integers: an int64 in Go.
-    int_enum: bool
-    go_ident: str
-    go_key: str
-    rust_const: str
-
-    @property
-    def facts(self) -> str:
-        """The one-line summary every language's doc comment carries."""
-        return (
-            f"Requirement level: {self.requirement_level}. Stability: {self.stability}. "
-            f"PII class: {self.pii}. Cardinality: {self.cardinality}."
-        )
-
-    @property
-    def tail_lines(self) -> list[str]:
-        """The doc lines after the facts: examples and deprecation, when there are any."""
-        lines = []
-        if self.examples:
-            lines.append("Examples: " + ", ".join(repr(e) for e in self.examples) + ".")
-        if self.deprecated:
-            lines.append("Deprecated: " + self.deprecated)
-        return lines
+__all__ = [
+    "AttributeView",
+    "ConventionsView",
+    "MemberView",
+    "RuntimeView",
+    "Value",
+    "attribute_views",
+    "neutral_view",
+]
 
 
 @dataclass(frozen=True)
@@ -104,6 +63,7 @@ class ResourceSource:
     source: str  # service, version, environment, env, static
     arg: str  # the variable for `env`, the value for `static`
     required: bool
+    placeholder: str  # exported when the value is missing at run time
 
 
 @dataclass(frozen=True)
@@ -183,6 +143,8 @@ class ConventionsView:
     internal_span_pattern: str
     span_rules: tuple[SpanRuleView, ...]
     attributes: tuple[AttributeView, ...]
+    # Start-up strictness, trust, HTTP settings, URL redaction, hash key and admin listener.
+    runtime: RuntimeView
 
     def span_rule(self, boundary: str) -> SpanRuleView:
         return next(r for r in self.span_rules if r.boundary == boundary)
@@ -208,69 +170,6 @@ def max_retries(enabled: bool, initial_ms: int, max_ms: int, elapsed_ms: int) ->
         count += 1
         delay *= 2
     return count
-
-
-def _go_unique(base: str, taken: set[str], suffix: str) -> str:
-    name, n = base, 1
-    while name in taken or name + "Key" in taken:
-        name = f"{base}{suffix}" if n == 1 else f"{base}{suffix}{n}"
-        n += 1
-    taken.add(name)
-    return name
-
-
-def _rust_unique(base: str, taken: set[str]) -> str:
-    name, n = base, 2
-    while name in taken:
-        name = f"{base}_{n}"
-        n += 1
-    taken.add(name)
-    return name
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _attribute(attr: Attribute, go_taken: set[str], rust_taken: set[str]) -> AttributeView:
-    go_ident = _go_unique(naming.go_exported(attr.id), go_taken, "Attr")
-    go_taken.add(go_ident + "Key")
-    rust_const = _rust_unique(naming.rust_const(attr.id), rust_taken)
-    members = tuple(
-        MemberView(
-            id=m.id,
-            value=m.value,
-            brief=m.brief,
-            is_int=_is_int(m.value),
-            go_ident=_go_unique(go_ident + naming.go_exported(m.id), go_taken, "Value"),
-            rust_const=_rust_unique(rust_const + "_" + naming.rust_const(m.id), rust_taken),
-        )
-        for m in attr.members
-    )
-    return AttributeView(
-        id=attr.id,
-        type=attr.type,
-        brief=attr.brief,
-        note=attr.note,
-        requirement_level=attr.requirement_level,
-        stability=attr.stability,
-        pii=attr.pii,
-        cardinality=attr.cardinality,
-        examples=tuple(attr.examples),
-        deprecated=attr.deprecated,
-        members=members,
-        int_enum=attr.type == "enum" and bool(members) and all(m.is_int for m in members),
-        go_ident=go_ident,
-        go_key=go_ident + "Key",
-        rust_const=rust_const,
-    )
-
-
-def attribute_views(conv: Conventions) -> tuple[AttributeView, ...]:
-    """The organisation's attributes by id, each identifier unique in its language."""
-    go_taken, rust_taken = set(GO_GENERATED_NAMES), set(RUST_GENERATED_NAMES)
-    ordered = sorted(conv.attributes, key=lambda a: a.id)
-    return tuple(_attribute(a, go_taken, rust_taken) for a in ordered)
 
 
 def _span_rule(boundary: str, rule: SpanRule) -> SpanRuleView:
@@ -374,6 +273,7 @@ def neutral_view(conv: Conventions) -> ConventionsView:
                 r.source,
                 r.env if r.source == "env" else r.value,
                 r.requirement_level == "required",
+                r.placeholder,
             )
             for r in conv.resource
         ),
@@ -389,6 +289,7 @@ def neutral_view(conv: Conventions) -> ConventionsView:
         internal_span_pattern=conv.internal_span_pattern,
         span_rules=tuple(_span_rule(b, r) for b, r in conv.span_rules.items()),
         attributes=attribute_views(conv),
+        runtime=runtime_view(conv),
     )
     if len(_VIEWS) >= 32:
         _VIEWS.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from scaffold.conventions.model import ResourceAttribute
 from scaffold.verify.context import Context
 from scaffold.verify.findings import Level, Where
 from scaffold.verify.records import Resource
@@ -21,6 +22,8 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
         value = attrs.get(spec.key)
         empty = value is None or value.kind == "empty" or value.text().strip() == ""
         if not empty:
+            if value.kind == "string":
+                _check_placeholder(ctx, spec, value.text(), where)
             continue
         required = spec.requirement_level == "required"
         state = "missing" if value is None else "empty"
@@ -54,6 +57,35 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
             "service.name",
         )
     check_attributes(ctx, attrs, where, "resource", on_resource=True)
+
+
+def _variable(ctx: Context, spec: ResourceAttribute) -> str:
+    """The variable that gives the attribute its value where the service runs."""
+    if spec.source == "env":
+        return spec.env
+    if spec.source == "environment":
+        return ctx.conv.environment_variable
+    if spec.source == "version":
+        return "SERVICE_VERSION"
+    return "OTEL_SERVICE_NAME"
+
+
+def _check_placeholder(ctx: Context, spec: ResourceAttribute, text: str, where: Where) -> None:
+    """A required attribute whose value is its placeholder was never set where the
+    service runs. A static value is the conventions' own, whatever it says."""
+    if spec.requirement_level != "required" or spec.source == "static":
+        return
+    if text != spec.placeholder:
+        return
+    ctx.add(
+        Level.VIOLATION,
+        "resource.placeholder",
+        f"required resource attribute {spec.key} has its placeholder value "
+        f"{spec.placeholder!r}: set {_variable(ctx, spec)} where the service runs",
+        where,
+        ctx.lines.resource(spec.key),
+        spec.key,
+    )
 
 
 def _check_consistent(ctx: Context, name: str, where: Where) -> None:

@@ -107,7 +107,7 @@ CASES: list[Case] = [
     ),
     Case(
         "environments-not-list",
-        Edit("  environments: [dev, staging, prod]", "  environments: dev"),
+        Edit("  environments: [development, staging, production]", "  environments: development"),
         Found("organisation.environments", "expected a list"),
     ),
     Case(
@@ -175,13 +175,13 @@ CASES: list[Case] = [
     ),
     Case(
         "ratio-nan",
-        Edit("    prod: 0.1", "    prod: .nan"),
-        Found("sampling.environments.prod", "finite number"),
+        Edit("    production: 0.1", "    production: .nan"),
+        Found("sampling.environments.production", "finite number"),
     ),
     Case(
         "ratio-above-one",
-        Edit("    prod: 0.1", "    prod: 1.5"),
-        Found("sampling.environments.prod", "from 0 to 1"),
+        Edit("    production: 0.1", "    production: 1.5"),
+        Found("sampling.environments.production", "from 0 to 1"),
     ),
     Case(
         "ratio-negative",
@@ -240,8 +240,12 @@ CASES: list[Case] = [
     ),
     Case(
         "unknown-environment",
-        Edit("    prod: 0.1", "    prod: 0.1\n    prdo: 0.2"),
-        Found("sampling.environments.prdo", "did you mean 'prod'", at="    prdo: 0.2"),
+        Edit("    production: 0.1", "    production: 0.1\n    prodution: 0.2"),
+        Found(
+            "sampling.environments.prodution",
+            "did you mean 'production'",
+            at="    prodution: 0.2",
+        ),
     ),
     Case(
         "missing-environment-ratio",
@@ -249,7 +253,7 @@ CASES: list[Case] = [
         Found(
             "sampling.environments",
             "no sampling ratio for environment 'staging'",
-            at="    dev: 1.0",
+            at="    development: 1.0",
         ),
     ),
     Case(
@@ -384,7 +388,10 @@ CASES: list[Case] = [
     ),
     Case(
         "yaml-syntax",
-        Edit("  environments: [dev, staging, prod]", "  environments: [dev, staging, prod"),
+        Edit(
+            "  environments: [development, staging, production]",
+            "  environments: [development, staging, production",
+        ),
         Found("", "not valid YAML", at="  environment_variable: DEPLOYMENT_ENVIRONMENT"),
     ),
     Case(
@@ -481,13 +488,13 @@ CASES: list[Case] = [
         "five-mistakes-in-five-sections",
         (
             Edit("  timeout: 10s", "  timeout: ten"),
-            Edit("    prod: 0.1", "    prod: 2"),
+            Edit("    production: 0.1", "    production: 2"),
             Edit("    pii: secret\n", "    pii: secrte\n"),
             Edit('"{http.request.method} {http.route}"', '"{http.request.method} {url.path}"'),
             Edit("  kill_switch_env: ACME_TRACING_DISABLED", "  kill_switch_env: off"),
         ),
         Found("export.timeout", "a duration such as", at="  timeout: ten"),
-        Found("sampling.environments.prod", "from 0 to 1", at="    prod: 2"),
+        Found("sampling.environments.production", "from 0 to 1", at="    production: 2"),
         Found("attributes[4].pii", "did you mean 'secret'", at="    pii: secrte"),
         Found("span_naming.http_server.template", "high cardinality", at="{url.path}"),
         Found("incident.kill_switch_env", "booleans", at="  kill_switch_env: off"),
@@ -565,7 +572,10 @@ CASES: list[Case] = [
     ),
     Case(
         "environment-trailing-newline",
-        Edit("  environments: [dev, staging, prod]", '  environments: [dev, staging, "prod\\n"]'),
+        Edit(
+            "  environments: [development, staging, production]",
+            '  environments: [development, staging, "production\\n"]',
+        ),
         Found("organisation.environments[2]", "a lower-case name"),
     ),
     Case(
@@ -614,4 +624,197 @@ CASES += [
         Found("span_naming.internal.pattern", text),
     )
     for name, (pattern, text) in _FOREIGN_PATTERNS.items()
+]
+
+# What a service reads at run time: resource placeholders, start-up, trust, HTTP, the hash
+# key, sensitive query parameters and the admin listener.
+_TEAM = "    env: ACME_TEAM\n    placeholder: unknown"
+_PROXIES = "  trusted_proxies: []"
+_ROUTE = '    - route: "/public/*"\n      trust: public'
+_ADDRESS = "  admin_address: 127.0.0.1:7465"
+_METHODS = "  known_methods: []"
+_QUERY = "    [X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, sig, X-Goog-Signature]"
+
+
+def _proxy(name: str, value: str, text: str) -> Case:
+    return Case(
+        f"trusted-proxy-{name}",
+        Edit(_PROXIES, f'  trusted_proxies: ["10.0.0.0/8", "{value}"]'),
+        Found("trust.trusted_proxies[1]", text),
+    )
+
+
+def _address(name: str, value: str, text: str) -> Case:
+    return Case(
+        f"admin-address-{name}",
+        Edit(_ADDRESS, f'  admin_address: "{value}"'),
+        Found("incident.admin_address", text),
+    )
+
+
+CASES += [
+    Case(
+        "placeholder-empty",
+        Edit(_TEAM, '    env: ACME_TEAM\n    placeholder: ""'),
+        Found("resource[4].placeholder", "1 to 256 characters", at='    placeholder: ""'),
+    ),
+    Case(
+        "placeholder-control-character",
+        Edit(_TEAM, '    env: ACME_TEAM\n    placeholder: "un\\x1bknown"'),
+        Found("resource[4].placeholder", "without control characters", at="    placeholder: "),
+    ),
+    Case(
+        "startup-strict-not-boolean",
+        Edit("  strict: false", '  strict: "false"'),
+        Found("startup.strict", "expected true or false"),
+    ),
+    Case(
+        "startup-unknown-key",
+        Edit("  strict: false", "  strcit: false"),
+        Found("startup.strcit", "did you mean 'strict'"),
+    ),
+    Case(
+        "hash-key-env-name",
+        Edit("  hash_key_env: ACME_TELEMETRY_HASH_KEY", "  hash_key_env: acme-hash-key"),
+        Found("privacy.hash_key_env", "expected an environment variable name"),
+    ),
+    Case(
+        "sensitive-query-parameter-ampersand",
+        Edit(_QUERY, "    [X-Amz-Signature, a&b]"),
+        Found("privacy.sensitive_query_parameters[1]", "a query parameter name"),
+    ),
+    Case(
+        "sensitive-query-parameter-twice",
+        Edit(_QUERY, "    [sig, sig]"),
+        Found("privacy.sensitive_query_parameters[1]", "listed twice"),
+    ),
+    Case(
+        "trust-unknown-level",
+        Edit("  http_server: internal", "  http_server: publik"),
+        Found("trust.http_server", "did you mean 'public'"),
+    ),
+    Case(
+        "trust-grpc-level-boolean",
+        Edit("  grpc_server: internal", "  grpc_server: yes"),
+        Found("trust.grpc_server", "YAML reads yes/no/on/off as booleans"),
+    ),
+    Case(
+        "trust-route-without-slash",
+        Edit(_ROUTE, '    - route: "public"\n      trust: public'),
+        Found("trust.routes[0].route", "an http.route such as /orders/{id}"),
+    ),
+    Case(
+        "trust-route-star-inside",
+        Edit(_ROUTE, '    - route: "/public/*/orders"\n      trust: public'),
+        Found("trust.routes[0].route", "a prefix such as /public/*"),
+    ),
+    Case(
+        "trust-route-twice",
+        Edit(_ROUTE, _ROUTE + '\n    - route: "/public/*"\n      trust: internal'),
+        Found("trust.routes[1].route", "listed twice", at='/public/*"\n      trust: internal'),
+    ),
+    Case(
+        "trust-route-without-trust",
+        Edit(_ROUTE, '    - route: "/public/*"'),
+        Found("trust.routes[0]", "missing required key 'trust'"),
+    ),
+    Case(
+        "trust-route-nul",
+        Edit(_ROUTE, '    - route: "/pub\\0lic/*"\n      trust: public'),
+        Found("trust.routes[0].route", "NUL"),
+    ),
+    _proxy("host-bits", "192.168.1.1/16", "did you mean '192.168.0.0/16'"),
+    _proxy("no-prefix", "10.1.2.3", "has no prefix length"),
+    _proxy("every-ipv4-address", "0.0.0.0/0", "trusts every address"),
+    _proxy("every-ipv6-address", "::/0", "trusts every address"),
+    _proxy("prefix-too-long", "10.0.0.0/33", "expected a network in CIDR notation"),
+    _proxy("ipv6-scope", "fe80::%eth0/64", "expected a network in CIDR notation"),
+    _proxy("leading-zero", "010.0.0.0/8", "expected a network in CIDR notation"),
+    _proxy("host-name", "proxy.internal/32", "expected a network in CIDR notation"),
+    Case(
+        "trusted-proxy-twice",
+        Edit(_PROXIES, '  trusted_proxies: ["fd00::/8", "fd00::/8"]'),
+        Found("trust.trusted_proxies[1]", "listed twice"),
+    ),
+    Case(
+        "trusted-proxies-two-mistakes",
+        Edit(_PROXIES, '  trusted_proxies: ["10.0.0.1/8", "0.0.0.0/0"]'),
+        Found("trust.trusted_proxies[0]", "did you mean '10.0.0.0/8'"),
+        Found("trust.trusted_proxies[1]", "trusts every address"),
+    ),
+    Case(
+        "known-method-lower-case",
+        Edit(_METHODS, "  known_methods: [GET, get]"),
+        Found("http.known_methods[1]", "an upper-case HTTP method"),
+    ),
+    Case(
+        "known-method-other",
+        Edit(_METHODS, "  known_methods: [GET, _OTHER]"),
+        Found("http.known_methods[1]", "an upper-case HTTP method"),
+    ),
+    Case(
+        "known-method-twice",
+        Edit(_METHODS, "  known_methods: [GET, POST, GET]"),
+        Found("http.known_methods[2]", "listed twice"),
+    ),
+    Case(
+        "known-method-with-space",
+        Edit(_METHODS, '  known_methods: ["GET POST"]'),
+        Found("http.known_methods[0]", "an upper-case HTTP method"),
+    ),
+    Case(
+        "server-name-url",
+        Edit('  server_name: ""', "  server_name: https://api.example.com"),
+        Found("http.server_name", "a host name or IP address"),
+    ),
+    _address("host-name", "localhost:7465", "'localhost' is not an IP address"),
+    _address("no-port", "127.0.0.1", "it needs a port"),
+    _address("port-zero", "127.0.0.1:0", "'0' is not a port from 1 to 65535"),
+    _address("port-too-large", "127.0.0.1:65536", "not a port from 1 to 65535"),
+    _address("ipv6-without-brackets", "::1:7465", "goes in brackets"),
+    _address("ipv4-in-brackets", "[127.0.0.1]:7465", "only an IPv6 address goes in brackets"),
+    _address("ipv6-scope", "[fe80::1%eth0]:7465", "scope id"),
+    _address("empty-host", ":7465", "'' is not an IP address"),
+    Case(
+        "admin-address-not-string",
+        Edit(_ADDRESS, "  admin_address: 7465"),
+        Found("incident.admin_address", "expected a string"),
+    ),
+    Case(
+        "admin-token-env-name",
+        Edit(
+            "  admin_token_env: ACME_TELEMETRY_ADMIN_TOKEN",
+            "  admin_token_env: ACME_TELEMETRY_ADMIN_TOKEN\\n",
+        ),
+        Found("incident.admin_token_env", "expected an environment variable name"),
+    ),
+    Case(
+        "admin-token-is-the-hash-key",
+        Edit(
+            "  admin_token_env: ACME_TELEMETRY_ADMIN_TOKEN",
+            "  admin_token_env: ACME_TELEMETRY_HASH_KEY",
+        ),
+        Found("incident.admin_token_env", "would name both the hash key and the admin token"),
+    ),
+    Case(
+        "kill-switch-is-the-token-file",
+        Edit(
+            "  kill_switch_env: ACME_TRACING_DISABLED",
+            "  kill_switch_env: ACME_TELEMETRY_ADMIN_TOKEN_FILE",
+        ),
+        Found(
+            "incident.kill_switch_env",
+            "would name both the kill switch and the file of the admin token",
+        ),
+    ),
+    Case(
+        "resource-exports-the-hash-key",
+        Edit("    env: HOSTNAME", "    env: ACME_TELEMETRY_HASH_KEY"),
+        Found("resource[5].env", "which holds the hash key"),
+    ),
+    Case(
+        "trust-unknown-key",
+        Edit(_PROXIES, "  trusted_proxy: []"),
+        Found("trust.trusted_proxy", "did you mean 'trusted_proxies'"),
+    ),
 ]

@@ -59,7 +59,7 @@ def change_conventions(path: Path, mutate: Mutator) -> None:
 
 def set_prod_ratio(ratio: float) -> Mutator:
     def mutate(data: dict[str, Any]) -> None:
-        data["sampling"]["environments"]["prod"] = ratio
+        data["sampling"]["environments"]["production"] = ratio
 
     return mutate
 

@@ -61,7 +61,7 @@ def test_update_dry_run_prints_diff(app: App, service: Path, conventions: Path) 
     before = snapshot(service)
     code, out = run(app, "update", str(service), "--dry-run")
     assert code == 0
-    assert '+  "prod": 0.2' in out
+    assert '+  "production": 0.2' in out
     assert "would-update" in out
     assert snapshot(service) == before
 

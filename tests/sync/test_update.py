@@ -115,7 +115,7 @@ def test_overlapping_edit_leaves_markers_and_exits_1(service: Path, conventions:
         f">>>>>>> {MAIN} (new render)\n"
     ) in text
     # The other files are still brought up to date.
-    assert '"prod": 0.3' in (service / SAMPLING).read_text()
+    assert '"production": 0.3' in (service / SAMPLING).read_text()
     assert_generated_fresh(service, conventions)
 
 
@@ -183,7 +183,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(service: Path, conventions:
     [result] = update(service, dry_run=True).services
     assert result.status is Status.WOULD_UPDATE
     assert f"--- a/{SAMPLING}\n+++ b/{SAMPLING}\n" in result.diff
-    assert '-  "prod": 0.1\n+  "prod": 0.6\n' in result.diff
+    assert '-  "production": 0.1\n+  "production": 0.6\n' in result.diff
     assert "-const defaultRatio = 0.1\n" in result.diff
     assert "+const defaultRatio = 0.6\n" in result.diff
     assert snapshot(service) == before
@@ -224,8 +224,8 @@ def test_monorepo_updates_every_service_each_on_its_own(tmp_path: Path, conventi
         roots[2].resolve(): Status.UPDATED,
     }
     assert exit_code(report) == 1
-    assert '"prod": 0.9' in (roots[2] / SAMPLING).read_text()
-    assert '"prod": 0.9' not in (roots[1] / SAMPLING).read_text()
+    assert '"production": 0.9' in (roots[2] / SAMPLING).read_text()
+    assert '"production": 0.9' not in (roots[1] / SAMPLING).read_text()
 
 
 def test_broken_conventions_fail_the_service_and_touch_nothing(
@@ -250,7 +250,7 @@ def test_conventions_option_switches_the_file_and_the_lock_follows(
     change_conventions(other, set_prod_ratio(0.15))
     update(service, conventions=other)
     assert read_lock(service).conventions_path == "../../elsewhere/observability.yaml"
-    assert '"prod": 0.15' in (service / SAMPLING).read_text()
+    assert '"production": 0.15' in (service / SAMPLING).read_text()
     assert update(service).services[0].status is Status.UNCHANGED
 
 

@@ -47,7 +47,7 @@ def resource_attrs(service: str = "payments", **extra: object) -> dict[str, obje
     base: dict[str, object] = {
         "service.name": service,
         "service.version": "1.2.3",
-        "deployment.environment.name": "prod",
+        "deployment.environment.name": "production",
         "service.namespace": "acme",
         "acme.team": "payments",
         "service.instance.id": "pod-1",

@@ -107,6 +107,12 @@ CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
         [traces(_server())],
     ),
     (
+        "resource.placeholder",
+        Level.VIOLATION,
+        [traces(_server(), res=resource_attrs(**{"acme.team": "unknown"}))],
+        [traces(_server(), res=resource_attrs(**{"service.instance.id": "unknown"}))],
+    ),
+    (
         "resource.recommended",
         Level.IMPROVEMENT,
         [traces(_server(), res=resource_attrs(**{"service.instance.id": None}))],

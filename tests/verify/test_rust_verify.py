@@ -146,7 +146,7 @@ def _exercise(
             {
                 "LISTEN_ADDR": "127.0.0.1:0",
                 "DOWNSTREAM_URL": downstream,
-                "DEPLOYMENT_ENVIRONMENT": "dev",
+                "DEPLOYMENT_ENVIRONMENT": "development",
                 "ACME_TEAM": "payments",
                 "SERVICE_VERSION": "1.2.3",
                 "HOSTNAME": "host-1",

@@ -13,6 +13,7 @@ from typing import Any
 from scaffold.conventions.model import Conventions
 from scaffold.render.options import RenderOptions
 from scaffold.targets.docs.anchors import Anchors
+from scaffold.targets.docs.environment import environment_view
 from scaffold.targets.docs.registry_view import attribute_views
 from scaffold.targets.docs.runbook_view import runbook_view
 from scaffold.targets.docs.sections_view import (
@@ -33,6 +34,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("sampling", "Sampling and propagation", "Ratios per environment, tail policies, baggage."),
     ("privacy", "Privacy and retention", "What happens to personal data, how long data is kept."),
     ("runbook", "Incident runbook", "Disable tracing, change the ratio, raise detail, roll back."),
+    (
+        "environment",
+        "Environment variables",
+        "Every variable a service reads, and what Go and Rust services do with it.",
+    ),
     ("contract", "Behavioural contract", "What is traced, how errors show, how signals correlate."),
 )
 CATALOGUE_PAGE = (
@@ -125,6 +131,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, object]:
         "privacy": privacy_view(conv, anchors),
         "runbook": runbook_view(conv),
         "contract": contract_view(conv, anchors),
+        "environment": environment_view(conv),
         "services": services,
     }
     view["own_attributes"] = [a for a in view["attributes"] if a["origin"] == "conventions"]

@@ -82,7 +82,7 @@ pub struct ResourceAttr {
     /// Whether it must have a value: without one, the placeholder is
     /// exported and `init` warns (or, with a strict start-up, fails).
     pub required: bool,
-    /// The value exported when the attribute has none.
+    /// The value exported when the real one is missing at run time.
     pub placeholder: &'static str,
 }
 

@@ -1283,7 +1283,11 @@ async fn samplers_that_are_not_parent_based_ignore_the_parent() {
 
 #[test]
 fn urls_are_cleaned_as_the_semantic_conventions_say() {
-    let p = test_policy();
+    let p = redact::Policy::new(
+        conventions::redaction,
+        Some(TEST_KEY.to_vec()),
+        &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"],
+    );
     assert_eq!(
         p.url("https://user:pw@example.com:8443/a?sig=abc&x=1#frag"),
         "https://REDACTED:REDACTED@example.com:8443/a?sig=REDACTED&x=1#frag"

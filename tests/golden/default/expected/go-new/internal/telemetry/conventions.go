@@ -38,20 +38,28 @@ const (
 )
 
 type resourceSpec struct {
-	key      string
-	required bool
-	source   resourceSource
-	arg      string // the variable for sourceEnv, the value for sourceStatic
+	key         string
+	required    bool
+	source      resourceSource
+	arg         string // the variable for sourceEnv, the value for sourceStatic
+	placeholder string // exported when the value is missing at run time
 }
 
 // resourceSpecs lists the conventions' resource attributes.
 var resourceSpecs = []resourceSpec{
-	{key: "service.name", required: true, source: sourceService, arg: ""},
-	{key: "service.version", required: true, source: sourceVersion, arg: ""},
-	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: ""},
-	{key: "service.namespace", required: false, source: sourceStatic, arg: "acme"},
-	{key: "acme.team", required: true, source: sourceEnv, arg: "ACME_TEAM"},
-	{key: "service.instance.id", required: false, source: sourceEnv, arg: "HOSTNAME"},
+	{key: "service.name", required: true, source: sourceService, arg: "", placeholder: "unknown"},
+	{key: "service.version", required: true, source: sourceVersion, arg: "", placeholder: "unknown"},
+	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: "", placeholder: "unknown"},
+	{key: "service.namespace", required: false, source: sourceStatic, arg: "acme", placeholder: "unknown"},
+	{key: "acme.team", required: true, source: sourceEnv, arg: "ACME_TEAM", placeholder: "unknown"},
+	{key: "service.instance.id", required: false, source: sourceEnv, arg: "HOSTNAME", placeholder: "unknown"},
+}
+
+// trustRoute overrides the server's trust for one route: an http.route, a
+// prefix ending in "/*", or a gRPC service such as "pkg.Service/*".
+type trustRoute struct {
+	route  string
+	public bool
 }
 
 // conv holds the conventions this package was generated from.
@@ -93,10 +101,22 @@ var conv = struct {
 	control       string
 
 	internalSpanPattern string
+
+	strictStartup        bool
+	hashKeyEnv           string
+	sensitiveQueryParams []string
+	trustHTTPServer      bool // true: public
+	trustGRPCServer      bool // true: public
+	trustRoutes          []trustRoute
+	trustedProxies       []string
+	knownMethods         []string
+	serverName           string
+	adminAddress         string
+	adminTokenEnv        string
 }{
 	environmentVariable: "DEPLOYMENT_ENVIRONMENT",
-	environments:        []string{"dev", "staging", "prod"},
-	envRatios:           map[string]float64{"dev": 1.0, "staging": 0.5, "prod": 0.1},
+	environments:        []string{"development", "staging", "production"},
+	envRatios:           map[string]float64{"development": 1.0, "staging": 0.5, "production": 0.1},
 	routeRatios:         []routeRatio{{method: "GET", route: "/healthz", ratio: 0.0}, {method: "POST", route: "/checkout", ratio: 1.0}},
 	baggageAllow:        []string{"app.tenant.id", "app.plan"},
 	baggageMaxEntries:   8,
@@ -131,6 +151,18 @@ var conv = struct {
 	control:       "admin_handler",
 
 	internalSpanPattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$",
+
+	strictStartup:        false,
+	hashKeyEnv:           "ACME_TELEMETRY_HASH_KEY",
+	sensitiveQueryParams: []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"},
+	trustHTTPServer:      false,
+	trustGRPCServer:      false,
+	trustRoutes:          []trustRoute{{route: "/public/*", public: true}},
+	trustedProxies:       []string{},
+	knownMethods:         []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"},
+	serverName:           "",
+	adminAddress:         "127.0.0.1:7465",
+	adminTokenEnv:        "ACME_TELEMETRY_ADMIN_TOKEN",
 }
 
 // privacyActions maps attribute keys classed pii or secret to what happens to

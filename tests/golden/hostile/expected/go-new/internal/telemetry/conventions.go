@@ -38,19 +38,27 @@ const (
 )
 
 type resourceSpec struct {
-	key      string
-	required bool
-	source   resourceSource
-	arg      string // the variable for sourceEnv, the value for sourceStatic
+	key         string
+	required    bool
+	source      resourceSource
+	arg         string // the variable for sourceEnv, the value for sourceStatic
+	placeholder string // exported when the value is missing at run time
 }
 
 // resourceSpecs lists the conventions' resource attributes.
 var resourceSpecs = []resourceSpec{
-	{key: "service.name", required: true, source: sourceService, arg: ""},
-	{key: "service.version", required: true, source: sourceVersion, arg: ""},
-	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: ""},
-	{key: "type", required: false, source: sourceStatic, arg: "static \"value\" with \\ and */ and\nnewline"},
-	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV"},
+	{key: "service.name", required: true, source: sourceService, arg: "", placeholder: "unknown"},
+	{key: "service.version", required: true, source: sourceVersion, arg: "", placeholder: "unknown"},
+	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: "", placeholder: "unknown"},
+	{key: "type", required: false, source: sourceStatic, arg: "static \"value\" with \\ and */ and\nnewline", placeholder: "unknown"},
+	{key: "func", required: false, source: sourceEnv, arg: "FUNC_ENV", placeholder: "un\"known */ \\ {{ x }} ✓"},
+}
+
+// trustRoute overrides the server's trust for one route: an http.route, a
+// prefix ending in "/*", or a gRPC service such as "pkg.Service/*".
+type trustRoute struct {
+	route  string
+	public bool
 }
 
 // conv holds the conventions this package was generated from.
@@ -92,6 +100,18 @@ var conv = struct {
 	control       string
 
 	internalSpanPattern string
+
+	strictStartup        bool
+	hashKeyEnv           string
+	sensitiveQueryParams []string
+	trustHTTPServer      bool // true: public
+	trustGRPCServer      bool // true: public
+	trustRoutes          []trustRoute
+	trustedProxies       []string
+	knownMethods         []string
+	serverName           string
+	adminAddress         string
+	adminTokenEnv        string
 }{
 	environmentVariable: "APP_ENV",
 	environments:        []string{"dev", "prod", "default"},
@@ -130,6 +150,18 @@ var conv = struct {
 	control:       "watched_file",
 
 	internalSpanPattern: "^[a-z\"\\\\*/]+$",
+
+	strictStartup:        true,
+	hashKeyEnv:           "HOSTILE_HASH_KEY",
+	sensitiveQueryParams: []string{"x\"y", "back\\slash", "*/", "{{q}}"},
+	trustHTTPServer:      true,
+	trustGRPCServer:      true,
+	trustRoutes:          []trustRoute{{route: "/q\"uote/x/*", public: false}, {route: "/back\\slash/{id}", public: false}, {route: "pkg.Svc/*", public: false}},
+	trustedProxies:       []string{"2001:db8::/64", "10.0.0.0/8", "::ffff:a00:0/104"},
+	knownMethods:         []string{"GET", "M-SEARCH", "A'B", "X|Y~Z"},
+	serverName:           "2001:db8::1",
+	adminAddress:         "[::1]:9",
+	adminTokenEnv:        "HOSTILE_ADMIN_TOKEN",
 }
 
 // privacyActions maps attribute keys classed pii or secret to what happens to

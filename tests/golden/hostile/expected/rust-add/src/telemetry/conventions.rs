@@ -36,11 +36,11 @@ pub const ROUTE_RATIOS: &[RouteRatio] = &[
 /// Resource attributes stamped on every signal.
 #[rustfmt::skip]
 pub const RESOURCE: &[ResourceAttr] = &[
-    ResourceAttr { key: "service.name", source: Source::Service, required: true },
-    ResourceAttr { key: "service.version", source: Source::Version, required: true },
-    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true },
-    ResourceAttr { key: "type", source: Source::Static("static \"value\" with \\ and */ and\nnewline"), required: false },
-    ResourceAttr { key: "func", source: Source::Env("FUNC_ENV"), required: false },
+    ResourceAttr { key: "service.name", source: Source::Service, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.version", source: Source::Version, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "type", source: Source::Static("static \"value\" with \\ and */ and\nnewline"), required: false, placeholder: "unknown" },
+    ResourceAttr { key: "func", source: Source::Env("FUNC_ENV"), required: false, placeholder: "un\"known */ \\ {{ x }} ✓" },
 ];
 
 /// W3C trace context is propagated.
@@ -214,3 +214,60 @@ pub const ADMIN_PATH: &str = "/-/telemetry";
 pub const CONTROL_FILE: &str = "/tmp/hostile \"dir\"/telemetry*/.json";
 /// Poll interval of the control file.
 pub const CONTROL_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Default address (IP:port) of the admin listener; `ADMIN_ADDR` wins.
+#[rustfmt::skip]
+pub const ADMIN_ADDRESS: &str = "[::1]:9";
+/// Environment variable holding the admin requests' bearer token (or, with
+/// `_FILE` appended, naming a file that holds it).
+#[rustfmt::skip]
+pub const ADMIN_TOKEN_ENV: &str = "HOSTILE_ADMIN_TOKEN";
+
+/// Whether a bad `OTEL_*` value or a missing required resource value stops the
+/// service (else it warns once and goes on with the value used).
+pub const STRICT_STARTUP: bool = true;
+/// Environment variable holding the HMAC-SHA-256 key of the `hash` action (or,
+/// with `_FILE` appended, naming a file that holds it).
+#[rustfmt::skip]
+pub const HASH_KEY_ENV: &str = "HOSTILE_HASH_KEY";
+/// Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`.
+#[rustfmt::skip]
+pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &[
+    "x\"y",
+    "back\\slash",
+    "*/",
+    "{{q}}",
+];
+
+/// Whether HTTP servers are public: a new trace for every request, the caller's
+/// span context only as a link, its baggage ignored.
+pub const TRUST_HTTP_SERVER_PUBLIC: bool = true;
+/// Whether gRPC servers are public.
+pub const TRUST_GRPC_SERVER_PUBLIC: bool = true;
+/// Per-route trust overrides: an `http.route`, a prefix ending in `/*`, or a gRPC
+/// service such as `pkg.Service/*`, and whether it is public.
+#[rustfmt::skip]
+pub const TRUST_ROUTES: &[(&str, bool)] = &[
+    ("/q\"uote/x/*", false),
+    ("/back\\slash/{id}", false),
+    ("pkg.Svc/*", false),
+];
+/// Networks (CIDR) whose `X-Forwarded-For`, `-Proto` and `-Host` headers are believed.
+#[rustfmt::skip]
+pub const TRUSTED_PROXIES: &[&str] = &[
+    "2001:db8::/64",
+    "10.0.0.0/8",
+    "::ffff:a00:0/104",
+];
+
+/// HTTP methods recorded as they are; any other is recorded as `_OTHER`.
+/// `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` overrides the list.
+#[rustfmt::skip]
+pub const KNOWN_METHODS: &[&str] = &[
+    "GET",
+    "M-SEARCH",
+    "A'B",
+    "X|Y~Z",
+];
+/// The server name recorded as `server.address`; empty: the request's `Host` header.
+#[rustfmt::skip]
+pub const SERVER_NAME: &str = "2001:db8::1";

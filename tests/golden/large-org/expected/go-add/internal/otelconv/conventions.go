@@ -39,22 +39,30 @@ const (
 )
 
 type resourceSpec struct {
-	key      string
-	required bool
-	source   resourceSource
-	arg      string // the variable for sourceEnv, the value for sourceStatic
+	key         string
+	required    bool
+	source      resourceSource
+	arg         string // the variable for sourceEnv, the value for sourceStatic
+	placeholder string // exported when the value is missing at run time
 }
 
 // resourceSpecs lists the conventions' resource attributes.
 var resourceSpecs = []resourceSpec{
-	{key: "service.name", required: true, source: sourceService, arg: ""},
-	{key: "service.version", required: true, source: sourceVersion, arg: ""},
-	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: ""},
-	{key: "service.namespace", required: true, source: sourceStatic, arg: "globex"},
-	{key: "globex.team", required: true, source: sourceEnv, arg: "GLOBEX_TEAM"},
-	{key: "globex.cost_center", required: false, source: sourceEnv, arg: "GLOBEX_COST_CENTER"},
-	{key: "globex.region", required: true, source: sourceEnv, arg: "GLOBEX_REGION"},
-	{key: "host.name", required: false, source: sourceEnv, arg: "HOSTNAME"},
+	{key: "service.name", required: true, source: sourceService, arg: "", placeholder: "unknown"},
+	{key: "service.version", required: true, source: sourceVersion, arg: "", placeholder: "unknown"},
+	{key: "deployment.environment.name", required: true, source: sourceEnvironment, arg: "", placeholder: "unknown"},
+	{key: "service.namespace", required: true, source: sourceStatic, arg: "globex", placeholder: "unknown"},
+	{key: "globex.team", required: true, source: sourceEnv, arg: "GLOBEX_TEAM", placeholder: "unknown"},
+	{key: "globex.cost_center", required: false, source: sourceEnv, arg: "GLOBEX_COST_CENTER", placeholder: "unknown"},
+	{key: "globex.region", required: true, source: sourceEnv, arg: "GLOBEX_REGION", placeholder: "unknown"},
+	{key: "host.name", required: false, source: sourceEnv, arg: "HOSTNAME", placeholder: "unknown"},
+}
+
+// trustRoute overrides the server's trust for one route: an http.route, a
+// prefix ending in "/*", or a gRPC service such as "pkg.Service/*".
+type trustRoute struct {
+	route  string
+	public bool
 }
 
 // conv holds the conventions this package was generated from.
@@ -96,6 +104,18 @@ var conv = struct {
 	control       string
 
 	internalSpanPattern string
+
+	strictStartup        bool
+	hashKeyEnv           string
+	sensitiveQueryParams []string
+	trustHTTPServer      bool // true: public
+	trustGRPCServer      bool // true: public
+	trustRoutes          []trustRoute
+	trustedProxies       []string
+	knownMethods         []string
+	serverName           string
+	adminAddress         string
+	adminTokenEnv        string
 }{
 	environmentVariable: "GLOBEX_ENV",
 	environments:        []string{"dev", "qa", "staging", "prod-eu", "prod-us"},
@@ -134,6 +154,18 @@ var conv = struct {
 	control:       "watched_file",
 
 	internalSpanPattern: "^[a-z][a-z0-9_.]*$",
+
+	strictStartup:        false,
+	hashKeyEnv:           "GLOBEX_CORPORATION_TELEMETRY_HASH_KEY",
+	sensitiveQueryParams: []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"},
+	trustHTTPServer:      false,
+	trustGRPCServer:      false,
+	trustRoutes:          []trustRoute{},
+	trustedProxies:       []string{},
+	knownMethods:         []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"},
+	serverName:           "",
+	adminAddress:         "127.0.0.1:7465",
+	adminTokenEnv:        "GLOBEX_CORPORATION_TELEMETRY_ADMIN_TOKEN",
 }
 
 // privacyActions maps attribute keys classed pii or secret to what happens to

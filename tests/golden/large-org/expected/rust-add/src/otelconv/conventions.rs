@@ -40,14 +40,14 @@ pub const ROUTE_RATIOS: &[RouteRatio] = &[
 /// Resource attributes stamped on every signal.
 #[rustfmt::skip]
 pub const RESOURCE: &[ResourceAttr] = &[
-    ResourceAttr { key: "service.name", source: Source::Service, required: true },
-    ResourceAttr { key: "service.version", source: Source::Version, required: true },
-    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true },
-    ResourceAttr { key: "service.namespace", source: Source::Static("globex"), required: true },
-    ResourceAttr { key: "globex.team", source: Source::Env("GLOBEX_TEAM"), required: true },
-    ResourceAttr { key: "globex.cost_center", source: Source::Env("GLOBEX_COST_CENTER"), required: false },
-    ResourceAttr { key: "globex.region", source: Source::Env("GLOBEX_REGION"), required: true },
-    ResourceAttr { key: "host.name", source: Source::Env("HOSTNAME"), required: false },
+    ResourceAttr { key: "service.name", source: Source::Service, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.version", source: Source::Version, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "deployment.environment.name", source: Source::Environment, required: true, placeholder: "unknown" },
+    ResourceAttr { key: "service.namespace", source: Source::Static("globex"), required: true, placeholder: "unknown" },
+    ResourceAttr { key: "globex.team", source: Source::Env("GLOBEX_TEAM"), required: true, placeholder: "unknown" },
+    ResourceAttr { key: "globex.cost_center", source: Source::Env("GLOBEX_COST_CENTER"), required: false, placeholder: "unknown" },
+    ResourceAttr { key: "globex.region", source: Source::Env("GLOBEX_REGION"), required: true, placeholder: "unknown" },
+    ResourceAttr { key: "host.name", source: Source::Env("HOSTNAME"), required: false, placeholder: "unknown" },
 ];
 
 /// W3C trace context is propagated.
@@ -228,3 +228,61 @@ pub const ADMIN_PATH: &str = "/-/telemetry";
 pub const CONTROL_FILE: &str = "/etc/globex/telemetry.json";
 /// Poll interval of the control file.
 pub const CONTROL_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Default address (IP:port) of the admin listener; `ADMIN_ADDR` wins.
+#[rustfmt::skip]
+pub const ADMIN_ADDRESS: &str = "127.0.0.1:7465";
+/// Environment variable holding the admin requests' bearer token (or, with
+/// `_FILE` appended, naming a file that holds it).
+#[rustfmt::skip]
+pub const ADMIN_TOKEN_ENV: &str = "GLOBEX_CORPORATION_TELEMETRY_ADMIN_TOKEN";
+
+/// Whether a bad `OTEL_*` value or a missing required resource value stops the
+/// service (else it warns once and goes on with the value used).
+pub const STRICT_STARTUP: bool = false;
+/// Environment variable holding the HMAC-SHA-256 key of the `hash` action (or,
+/// with `_FILE` appended, naming a file that holds it).
+#[rustfmt::skip]
+pub const HASH_KEY_ENV: &str = "GLOBEX_CORPORATION_TELEMETRY_HASH_KEY";
+/// Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`.
+#[rustfmt::skip]
+pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &[
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "sig",
+    "X-Goog-Signature",
+];
+
+/// Whether HTTP servers are public: a new trace for every request, the caller's
+/// span context only as a link, its baggage ignored.
+pub const TRUST_HTTP_SERVER_PUBLIC: bool = false;
+/// Whether gRPC servers are public.
+pub const TRUST_GRPC_SERVER_PUBLIC: bool = false;
+/// Per-route trust overrides: an `http.route`, a prefix ending in `/*`, or a gRPC
+/// service such as `pkg.Service/*`, and whether it is public.
+#[rustfmt::skip]
+pub const TRUST_ROUTES: &[(&str, bool)] = &[
+];
+/// Networks (CIDR) whose `X-Forwarded-For`, `-Proto` and `-Host` headers are believed.
+#[rustfmt::skip]
+pub const TRUSTED_PROXIES: &[&str] = &[
+];
+
+/// HTTP methods recorded as they are; any other is recorded as `_OTHER`.
+/// `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` overrides the list.
+#[rustfmt::skip]
+pub const KNOWN_METHODS: &[&str] = &[
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+    "QUERY",
+];
+/// The server name recorded as `server.address`; empty: the request's `Host` header.
+#[rustfmt::skip]
+pub const SERVER_NAME: &str = "";

@@ -83,6 +83,8 @@ pub struct ResourceAttr {
     pub source: Source,
     /// Whether `init` refuses to start without it.
     pub required: bool,
+    /// The value exported when the real one is missing at run time.
+    pub placeholder: &'static str,
 }
 
 /// What the SDK does to an attribute before export.

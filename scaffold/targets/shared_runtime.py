@@ -1,0 +1,50 @@
+"""What a service reads at start-up and per request beside sampling and export: whether
+bad configuration stops it, whose trace context it believes, which HTTP methods it
+knows, what it redacts from URLs, and where its admin listener and secrets come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scaffold.conventions.model import Conventions
+
+
+@dataclass(frozen=True)
+class TrustRouteView:
+    route: str  # an http.route, a prefix ending in "/*", or a gRPC "pkg.Service/*"
+    public: bool
+
+
+@dataclass(frozen=True)
+class RuntimeView:
+    strict_startup: bool
+    hash_key_env: str
+    sensitive_query_parameters: tuple[str, ...]
+    trust_http_server_public: bool
+    trust_grpc_server_public: bool
+    trust_routes: tuple[TrustRouteView, ...]
+    trusted_proxies: tuple[str, ...]
+    # The resolved list: the conventions' own, else the semantic conventions' default set.
+    known_methods: tuple[str, ...]
+    known_methods_default: bool
+    server_name: str
+    admin_address: str
+    admin_token_env: str
+
+
+def runtime_view(conv: Conventions) -> RuntimeView:
+    trust = conv.trust
+    return RuntimeView(
+        strict_startup=conv.startup.strict,
+        hash_key_env=conv.privacy.hash_key_env,
+        sensitive_query_parameters=conv.privacy.sensitive_query_parameters,
+        trust_http_server_public=trust.http_server == "public",
+        trust_grpc_server_public=trust.grpc_server == "public",
+        trust_routes=tuple(TrustRouteView(r.route, r.trust == "public") for r in trust.routes),
+        trusted_proxies=trust.trusted_proxies,
+        known_methods=conv.http.known_methods,
+        known_methods_default=conv.http.known_methods_default,
+        server_name=conv.http.server_name,
+        admin_address=conv.incident.admin_address,
+        admin_token_env=conv.incident.admin_token_env,
+    )

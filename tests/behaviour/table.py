@@ -1,0 +1,162 @@
+"""The behaviour table: rows read from cases/*.yaml, checked for shape before any run.
+
+The keys are documented in README.md beside this file; an unknown key is an error here, so a
+misspelt expectation can never pass silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases"
+CONVENTIONS = HERE / "observability.yaml"
+
+# Conventions variants: text replacements applied to observability.yaml.
+VARIANTS: dict[str, list[tuple[str, str]]] = {
+    "": [],
+    "strict": [("startup:\n  strict: false", "startup:\n  strict: true")],
+}
+
+ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}
+STEP_KINDS = {"http", "admin", "slow_admin"}
+REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status", "json"}
+SLOW_KEYS = {"closes_within"}
+EXPECT_KEYS = {
+    "spans",
+    "spans_total",
+    "metrics",
+    "resource",
+    "downstream",
+    "output",
+    "nowhere",
+    "exit",
+}
+SPAN_KEYS = {
+    "name",
+    "kind",
+    "attributes",
+    "trace",
+    "parent",
+    "links",
+    "status",
+    "status_message",
+    "count",
+    "min",
+    "max",
+}
+METRIC_KEYS = {"name", "attributes", "buckets"}
+DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage"}
+OUTPUT_KEYS = {"has", "lacks", "lines"}
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    issue: str
+    what: str
+    source: str
+    variant: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    starts: bool = True
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+
+class TableError(Exception):
+    pass
+
+
+def _keys(where: str, data: object, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TableError(f"{where}: expected a mapping, got {type(data).__name__}")
+    unknown = set(data) - allowed
+    if unknown:
+        raise TableError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return data
+
+
+def _check_step(where: str, step: object) -> None:
+    step = _keys(where, step, STEP_KINDS)
+    if len(step) != 1:
+        raise TableError(f"{where}: a step is exactly one of {sorted(STEP_KINDS)}")
+    kind, body = next(iter(step.items()))
+    if kind == "slow_admin":
+        _keys(f"{where}.slow_admin", body, SLOW_KEYS)
+        return
+    body = _keys(f"{where}.{kind}", body, REQUEST_KEYS)
+    if "path" not in body:
+        raise TableError(f"{where}.{kind}: a request needs a path")
+    for pair in body.get("headers", []):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise TableError(f"{where}.{kind}.headers: each header is a [name, value] pair")
+
+
+def _check_expect(where: str, expect: object) -> None:
+    expect = _keys(where, expect, EXPECT_KEYS)
+    for i, span in enumerate(expect.get("spans", [])):
+        _keys(f"{where}.spans[{i}]", span, SPAN_KEYS)
+    for i, metric in enumerate(expect.get("metrics", [])):
+        _keys(f"{where}.metrics[{i}]", metric, METRIC_KEYS)
+    for i, call in enumerate(expect.get("downstream", [])):
+        _keys(f"{where}.downstream[{i}]", call, DOWNSTREAM_KEYS)
+    _keys(f"{where}.output", expect.get("output", {}), OUTPUT_KEYS)
+
+
+def _row(source: str, data: object) -> Row:
+    data = _keys(source, data, ROW_KEYS)
+    for key in ("id", "issue", "what"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise TableError(f"{source}: every row needs `{key}`")
+    rid = data["id"]
+    where = f"{source} row {rid}"
+    if "go" in rid or "rust" in rid:
+        raise TableError(f"{where}: an id may not contain `go` or `rust` (they select languages)")
+    variant = data.get("variant", "")
+    if variant not in VARIANTS:
+        raise TableError(f"{where}: unknown variant {variant!r}; known: {sorted(VARIANTS)}")
+    env = {str(k): str(v) for k, v in (data.get("env") or {}).items()}
+    for i, step in enumerate(data.get("steps", [])):
+        _check_step(f"{where} steps[{i}]", step)
+    _check_expect(f"{where} expect", data.get("expect", {}))
+    return Row(
+        id=rid,
+        issue=str(data["issue"]),
+        what=data["what"],
+        source=source,
+        variant=variant,
+        env=env,
+        unset=list(data.get("unset", [])),
+        files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
+        starts=bool(data.get("starts", True)),
+        steps=list(data.get("steps", [])),
+        expect=dict(data.get("expect", {})),
+    )
+
+
+def load() -> list[Row]:
+    rows: list[Row] = []
+    seen: set[str] = set()
+    for path in sorted(CASES.glob("*.yaml")):
+        for data in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            row = _row(path.name, data)
+            if row.id in seen:
+                raise TableError(f"{path.name}: duplicate row id {row.id}")
+            seen.add(row.id)
+            rows.append(row)
+    return rows
+
+
+def conventions_text(variant: str) -> str:
+    text = CONVENTIONS.read_text(encoding="utf-8")
+    for old, new in VARIANTS[variant]:
+        if old not in text:
+            raise TableError(f"variant {variant}: {old!r} is not in {CONVENTIONS.name}")
+        text = text.replace(old, new)
+    return text

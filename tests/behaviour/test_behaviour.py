@@ -1,0 +1,102 @@
+"""The behaviour table, run against real Go and Rust services (see README.md here)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.behaviour import check, harness
+from tests.behaviour.table import HERE, Row, TableError, conventions_text, load
+from tests.go.gotools import GO, needs_go, render_service, run
+from tests.rust.rusttools import binary as cargo_binary
+from tests.rust.rusttools import cargo, needs_cargo, render_crate
+
+ROWS = load()
+SERVICE = "behaviour"
+FIXTURES = {"go": HERE / "go" / "handlers.go", "rust": HERE / "rust" / "routes.rs"}
+
+_built: dict[tuple[str, str], Path] = {}
+
+
+def _conventions(root: Path, variant: str) -> Path:
+    path = root / f"conventions-{variant or 'base'}" / "observability.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(conventions_text(variant), encoding="utf-8")
+    return path
+
+
+def _build_go(root: Path, variant: str) -> Path:
+    dest = root / f"go-{variant or 'base'}"
+    render_service(
+        _conventions(root, variant), dest, service=SERVICE, module="example.com/behaviour"
+    )
+    shutil.copyfile(FIXTURES["go"], dest / "handlers.go")
+    proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
+    assert proc.returncode == 0, f"go build of the behaviour service failed:\n{proc.stderr}"
+    return dest / "bin" / "service"
+
+
+def _build_rust(root: Path, variant: str) -> Path:
+    dest = root / f"rust-{variant or 'base'}"
+    render_crate(_conventions(root, variant), dest, service=SERVICE)
+    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    proc = cargo(["build"], dest)
+    assert (
+        proc.returncode == 0
+    ), f"cargo build of the behaviour service failed:\n{proc.stderr[-6000:]}"
+    kept = dest / "service"
+    shutil.copy2(cargo_binary(), kept)
+    return kept
+
+
+@pytest.fixture(scope="session")
+def behaviour_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("behaviour")
+
+
+def _service(lang: str, variant: str, root: Path) -> Path:
+    key = (lang, variant)
+    if key not in _built:
+        _built[key] = (_build_go if lang == "go" else _build_rust)(root, variant)
+    return _built[key]
+
+
+def _params() -> list[object]:
+    out: list[object] = []
+    for lang, mark in (("go", needs_go), ("rust", needs_cargo)):
+        for row in ROWS:
+            out.append(
+                pytest.param(lang, row, id=f"{lang}-{row.id}", marks=[mark, pytest.mark.toolchain])
+            )
+    return out
+
+
+@pytest.mark.parametrize(("lang", "row"), _params())
+def test_row(lang: str, row: Row, behaviour_root: Path, tmp_path: Path) -> None:
+    service = _service(lang, row.variant, behaviour_root)
+    result = harness.run_row(service, row, tmp_path)
+    found = check.problems(row, result)
+    assert not found, (
+        f"{lang} fails row {row.id} ({row.source}, issue {row.issue}): {row.what}\n  - "
+        + "\n  - ".join(found)
+        + f"\n--- service output (last 4000 characters) ---\n{result.output[-4000:]}"
+    )
+
+
+def test_the_table_is_well_formed_and_covers_every_item() -> None:
+    rows = load()
+    covered = {row.issue for row in rows}
+    wanted = {f"12.{n}" for n in range(1, 8)}
+    assert wanted <= covered, f"items of issue 12 without a row: {sorted(wanted - covered)}"
+    assert len({r.id for r in rows}) == len(rows)
+
+
+def test_a_misspelt_expectation_is_refused(tmp_path: Path) -> None:
+    from tests.behaviour import table
+
+    with pytest.raises(TableError, match="unknown keys"):
+        table._row("x.yaml", {"id": "a", "issue": "1", "what": "w", "expect": {"span": []}})
+    with pytest.raises(TableError, match="may not contain"):
+        table._row("x.yaml", {"id": "category", "issue": "1", "what": "w"})
