@@ -71,9 +71,7 @@ impl ClientCall {
             labels.push(KeyValue::new("url.scheme", scheme.to_owned()));
         }
         let passed_through = parent.get::<sampler::PassThrough>().is_some();
-        let root_off = !parent.span().span_context().is_valid()
-            && sampler::switched_off(&instruments.levers, None, None);
-        if !instruments.levers.enabled() || passed_through || root_off {
+        if passed_through || sampler::switched_off(&instruments.levers) {
             // Tracing is off: no span; the current context goes on unchanged.
             propagation::inject(&parent, headers);
             return Self {
@@ -195,9 +193,13 @@ impl HttpClient {
 
     /// Starts a request with any method.
     pub fn request(&self, method: Method, url: &str) -> TracedRequest {
+        // reqwest moves credentials out of the URL into a header when it
+        // builds the request: `url.full` is taken from the URL as given.
+        let full = reqwest::Url::parse(url).ok().map(|u| full_url(&u));
         TracedRequest {
             client: self.clone(),
             builder: self.client.request(method, url),
+            full,
         }
     }
 
@@ -205,6 +207,14 @@ impl HttpClient {
     pub async fn execute(
         &self,
         builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        self.send(builder, None).await
+    }
+
+    async fn send(
+        &self,
+        builder: reqwest::RequestBuilder,
+        full: Option<String>,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let mut request = builder.build()?;
         let url = request.url().clone();
@@ -215,7 +225,7 @@ impl HttpClient {
             Some(url.scheme()),
             url.host_str(),
             url.port_or_known_default(),
-            full_url(&url),
+            full.unwrap_or_else(|| full_url(&url)),
             request.headers_mut(),
         );
         let result = self.client.execute(request).await;
@@ -235,6 +245,7 @@ impl HttpClient {
 pub struct TracedRequest {
     client: HttpClient,
     builder: reqwest::RequestBuilder,
+    full: Option<String>,
 }
 
 impl TracedRequest {
@@ -264,12 +275,13 @@ impl TracedRequest {
         Self {
             client: self.client,
             builder: f(self.builder),
+            full: self.full,
         }
     }
 
     /// Sends the request inside a client span, with the current context.
     pub async fn send(self) -> Result<reqwest::Response, reqwest::Error> {
-        self.client.execute(self.builder).await
+        self.client.send(self.builder, self.full).await
     }
 }
 

@@ -139,7 +139,7 @@ pub const SDK_VERSION: &str = "0.33.1";
 
 /// The batch limits: `OTEL_BSP_*` when set, else the conventions' values.
 pub fn batch_config() -> opentelemetry_sdk::trace::BatchConfig {
-    let unset = |name: &str| settings::value(&getenv, name).is_none();
+    let unset = |name: &str| !settings::numeric_set(&getenv, name);
     let mut builder = BatchConfigBuilder::default();
     if unset("OTEL_BSP_MAX_QUEUE_SIZE") {
         builder = builder.with_max_queue_size(conventions::MAX_QUEUE_SIZE);
@@ -375,6 +375,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
     super::client::install_tls_provider();
     let mut warnings = Warnings::default();
     let sdk_disabled = settings::boolean(&getenv, "OTEL_SDK_DISABLED", &mut warnings);
+    super::server::known_methods_from(&getenv, &mut warnings);
     let mut lines: Vec<String> = Vec::new();
     if let Some(w) = redact::policy_warning() {
         lines.push(w.to_owned());
@@ -384,10 +385,13 @@ pub fn build() -> Result<Parts, TelemetryError> {
     }
     let (enabled, choice) = start_levers(&getenv, &mut warnings);
     let resource = resource(&getenv, &mut warnings);
+    settings::check_batch(&getenv, &mut warnings);
+    let _ = super::propagation::kinds(&getenv, &mut warnings);
     let levers = levers().clone();
     levers.set_enabled(enabled);
     levers.set_base_ratio(choice.ratio);
     levers.set_parent_based(choice.parent_based);
+    levers.set_base_from_lever(choice.from_lever);
     let mut tracer_builder = SdkTracerProvider::builder()
         .with_sampler(Sampler::new(levers.clone()))
         .with_resource(resource.clone());

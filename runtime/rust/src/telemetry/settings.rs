@@ -39,13 +39,16 @@ impl fmt::Display for Warning {
 pub struct Warnings(pub Vec<Warning>);
 
 impl Warnings {
-    /// Records one.
+    /// Records one (once: the same warning twice is kept once).
     pub fn push(&mut self, variable: &str, value: &str, used: impl Into<String>) {
-        self.0.push(Warning {
+        let warning = Warning {
             variable: variable.to_owned(),
             value: value.to_owned(),
             used: used.into(),
-        });
+        };
+        if !self.0.contains(&warning) {
+            self.0.push(warning);
+        }
     }
 }
 
@@ -77,6 +80,9 @@ pub struct SamplerChoice {
     pub parent_based: bool,
     /// The ratio root spans (or, not parent-based, all spans) are sampled at.
     pub ratio: f64,
+    /// Whether the ratio came from the conventions' ratio variable (an
+    /// incident lever: at 0 it switches tracing off).
+    pub from_lever: bool,
 }
 
 fn ratio(text: &str) -> Option<f64> {
@@ -153,44 +159,30 @@ pub fn environment_ratio(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnin
 /// ratio variable overrides the ratio.
 pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SamplerChoice {
     let base = environment_ratio(getenv, w);
-    let fallback = SamplerChoice {
-        parent_based: true,
-        ratio: base,
+    let choose = |parent_based: bool, ratio: f64| SamplerChoice {
+        parent_based,
+        ratio,
+        from_lever: false,
     };
+    let fallback = choose(true, base);
     let name = value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
+    // The ratio samplers' argument; unset or unusable, the specification's
+    // default, 1.0.
     let mut arg = || match value(getenv, "OTEL_TRACES_SAMPLER_ARG") {
-        None => base,
+        None => 1.0,
         Some(text) => ratio(&text).unwrap_or_else(|| {
-            w.push("OTEL_TRACES_SAMPLER_ARG", &text, format!("ratio {base}"));
-            base
+            w.push("OTEL_TRACES_SAMPLER_ARG", &text, "ratio 1.0");
+            1.0
         }),
     };
     let mut choice = match name.as_deref() {
         None => fallback,
-        Some("always_on") => SamplerChoice {
-            parent_based: false,
-            ratio: 1.0,
-        },
-        Some("always_off") => SamplerChoice {
-            parent_based: false,
-            ratio: 0.0,
-        },
-        Some("parentbased_always_on") => SamplerChoice {
-            parent_based: true,
-            ratio: 1.0,
-        },
-        Some("parentbased_always_off") => SamplerChoice {
-            parent_based: true,
-            ratio: 0.0,
-        },
-        Some("traceidratio") => SamplerChoice {
-            parent_based: false,
-            ratio: arg(),
-        },
-        Some("parentbased_traceidratio") => SamplerChoice {
-            parent_based: true,
-            ratio: arg(),
-        },
+        Some("always_on") => choose(false, 1.0),
+        Some("always_off") => choose(false, 0.0),
+        Some("parentbased_always_on") => choose(true, 1.0),
+        Some("parentbased_always_off") => choose(true, 0.0),
+        Some("traceidratio") => choose(false, arg()),
+        Some("parentbased_traceidratio") => choose(true, arg()),
         Some(other) => {
             w.push(
                 "OTEL_TRACES_SAMPLER",
@@ -202,7 +194,10 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
     };
     if let Some(text) = value(getenv, conventions::RATIO_ENV) {
         match ratio(&text) {
-            Some(r) => choice.ratio = r,
+            Some(r) => {
+                choice.ratio = r;
+                choice.from_lever = true;
+            }
             None => w.push(
                 conventions::RATIO_ENV,
                 &text,
@@ -347,4 +342,36 @@ pub fn resource_value(
         }
         None => None,
     }
+}
+
+/// Checks the numeric `OTEL_BSP_*` variables: an unusable value is warned
+/// about, and the conventions' value is used (the SDK ignores it too).
+pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
+    let checks: [(&str, String); 4] = [
+        (
+            "OTEL_BSP_SCHEDULE_DELAY",
+            format!("{} ms", conventions::SCHEDULE_DELAY.as_millis()),
+        ),
+        (
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+            conventions::MAX_QUEUE_SIZE.to_string(),
+        ),
+        (
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            conventions::MAX_EXPORT_BATCH_SIZE.to_string(),
+        ),
+        ("OTEL_BSP_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
+    ];
+    for (name, used) in checks {
+        if let Some(text) = value(getenv, name) {
+            if text.parse::<u64>().is_err() {
+                w.push(name, &text, used);
+            }
+        }
+    }
+}
+
+/// Whether a numeric variable is set to a usable value.
+pub fn numeric_set(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> bool {
+    value(getenv, name).is_some_and(|v| v.parse::<u64>().is_ok())
 }

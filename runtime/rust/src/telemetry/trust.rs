@@ -57,3 +57,48 @@ pub fn boundary(incoming: Context, public: bool) -> (Context, Vec<Link>) {
     };
     (Context::new(), links)
 }
+
+/// Whether `ip` is one of the conventions' trusted proxies (CIDR blocks or
+/// single addresses).
+pub fn trusted_proxy(ip: std::net::IpAddr) -> bool {
+    conventions::TRUSTED_PROXIES
+        .iter()
+        .any(|cidr| in_block(ip, cidr))
+}
+
+/// Whether `ip` is inside `cidr` (`10.0.0.0/8`, `::1/128`, or an address).
+pub fn in_block(ip: std::net::IpAddr, cidr: &str) -> bool {
+    use std::net::IpAddr;
+    let (net, bits) = match cidr.split_once('/') {
+        Some((net, bits)) => (net, bits.parse::<u32>().ok()),
+        None => (cidr, None),
+    };
+    let Ok(net) = net.trim().parse::<IpAddr>() else {
+        return false;
+    };
+    let ip = match (ip, net) {
+        (IpAddr::V6(v6), IpAddr::V4(_)) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        _ => ip,
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let bits = bits.unwrap_or(32).min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let bits = bits.unwrap_or(128).min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
