@@ -502,12 +502,12 @@ pub struct Layers<S> {
 /// are returned for an application that builds its own. The global tracer
 /// and meter providers and the propagator are installed.
 ///
-/// ```no_run
+/// ```ignore
 /// use tracing_subscriber::layer::SubscriberExt as _;
 /// use tracing_subscriber::util::SubscriberInitExt as _;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let telemetry = scaffold_runtime::telemetry::layers()?;
+/// let telemetry = telemetry::layers()?;
 /// tracing_subscriber::registry().with(telemetry.layer).try_init()?;
 /// for warning in &telemetry.warnings {
 ///     tracing::warn!(%warning, "telemetry configuration");

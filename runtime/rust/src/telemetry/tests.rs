@@ -231,9 +231,19 @@ async fn server_span_continues_the_incoming_trace_and_follows_the_conventions() 
         span.name,
         expected_name(&conventions::HTTP_SERVER_NAME, HTTP_SERVER_KNOWN).as_str()
     );
-    assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
-    assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
-    assert!(span.parent_span_is_remote);
+    if trust::public_route("/orders/{id}") {
+        // A public boundary: a new trace, the caller's span only as a link.
+        assert_ne!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.parent_span_id, SpanId::INVALID);
+        assert_eq!(
+            span.links.links[0].span_context.span_id().to_string(),
+            PARENT_SPAN
+        );
+    } else {
+        assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+        assert!(span.parent_span_is_remote);
+    }
     assert_eq!(attr(&span, "http.request.method"), Some(Value::from("GET")));
     assert_eq!(attr(&span, "http.route"), Some(Value::from("/orders/{id}")));
     assert_eq!(
@@ -345,7 +355,9 @@ async fn server_layer_wraps_a_plain_tower_service() {
         span.name,
         expected_name(&conventions::HTTP_SERVER_NAME, HTTP_SERVER_UNROUTED).as_str()
     );
-    assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+    if !trust::public_route("/orders/7") {
+        assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+    }
     assert_eq!(attr(&span, "http.route"), None);
     assert_eq!(
         attr(&span, "http.response.status_code"),
@@ -386,7 +398,9 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .body(Body::empty())
         .unwrap();
     app(&h).oneshot(request).await.unwrap();
-    assert!(h.finished().is_empty());
+    // A public boundary ignores the unsampled parent and samples at ratio 1.
+    let public = trust::public_route("/orders/{id}");
+    assert_eq!(h.finished().len(), usize::from(public));
     h.levers.set_enabled(false);
     app(&h)
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
@@ -397,8 +411,9 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .body(Body::empty())
         .unwrap();
     app(&h).oneshot(request).await.unwrap();
-    assert!(
-        h.finished().is_empty(),
+    assert_eq!(
+        h.finished().len(),
+        usize::from(public),
         "kill switch must drop even sampled parents"
     );
     h.levers.set_enabled(true);
@@ -407,14 +422,18 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    assert!(h.finished().is_empty(), "run-time ratio 0 drops root spans");
+    assert_eq!(
+        h.finished().len(),
+        usize::from(public),
+        "run-time ratio 0 drops root spans"
+    );
     h.levers.reset_ratio();
     h.levers.set_base_ratio(1.0);
     app(&h)
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    assert_eq!(h.finished().len(), 1);
+    assert_eq!(h.finished().len(), 1 + usize::from(public));
 }
 
 #[test]

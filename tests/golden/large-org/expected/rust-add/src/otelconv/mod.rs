@@ -28,7 +28,7 @@
 //!         .layer(otelconv::HttpServerLayer::new());
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //!     axum::serve(listener, app).await?;
-//!     guard.shutdown()?;
+//!     guard.shutdown().await?;
 //!     Ok(())
 //! }
 //! ```
@@ -48,6 +48,7 @@ pub mod init;
 pub mod instruments;
 pub mod logs;
 pub mod messaging;
+pub mod metrics;
 pub mod otlp;
 pub mod propagation;
 pub mod redact;
@@ -55,14 +56,17 @@ pub mod rpc;
 pub mod rules;
 pub mod sampler;
 pub mod server;
+pub mod settings;
 pub mod spawn;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 pub use client::{HttpClient, HttpClientLayer};
-pub use init::{init, levers, TelemetryError, TelemetryGuard};
+pub use init::{init, layers, levers, TelemetryError, TelemetryGuard};
 pub use instruments::Instruments;
 pub use logs::LogLayer;
+pub use metrics::meter;
 pub use redact::Redacting;
 pub use rpc::{GrpcClientLayer, GrpcServerLayer};
 pub use sampler::{Levers, Sampler};
