@@ -10,7 +10,15 @@
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
 //! - [`spawn`] keeps the current span across `tokio::spawn`;
 //! - [`messaging`] and [`db`] start producer, consumer and database spans;
-//! - [`levers`] and [`control`] switch tracing off or re-sample at run time.
+//! - [`levers`] and [`control`] switch tracing off or re-sample at run time,
+//!   through an admin listener apart from the service (token, strict JSON);
+//! - [`redact`] is the one privacy policy of every exit (span, event and link
+//!   attributes, status descriptions, [`metrics`], log lines, resource,
+//!   baggage), with keyed (HMAC-SHA-256) hashing and URL cleaning;
+//! - [`trust`] decides which boundaries continue a caller's trace;
+//! - [`settings`] reads the standard `OTEL_*` variables: a bad value is a
+//!   warning and a fallback, never a failed start (unless the conventions
+//!   ask for a strict start-up).
 //!
 //! Every file here is generated from the conventions and rewritten by
 //! `scaffold update`; change the conventions, not these files. In a crate that
