@@ -156,6 +156,19 @@ fn clamp(ratio: f64) -> f64 {
     }
 }
 
+/// The hint for the sampler when the conventions' sampling table names this
+/// route (any method), else `None`: nothing for the sampler to look up.
+pub fn route_hint(method: &'static str, route: Option<&Arc<str>>) -> Option<RouteHint> {
+    let route = route?;
+    conventions::ROUTE_RATIOS
+        .iter()
+        .any(|rule| rule.route == &**route)
+        .then(|| RouteHint {
+            method,
+            route: Some(route.clone()),
+        })
+}
+
 /// A context value saying that tracing was switched off where the context
 /// came in: clients then pass it on unchanged instead of starting a span.
 #[derive(Clone, Copy, Debug)]

@@ -171,17 +171,19 @@ where
         } else {
             let name = span_name(method, route.as_deref(), &origin);
             let attributes = start_attributes(&req, method, &origin);
-            let hinted = parent.with_value(sampler::RouteHint {
-                method,
-                route: route.clone(),
-            });
-            let tracer = &self.instruments.tracer;
-            let span = tracer
+            let builder = self
+                .instruments
+                .tracer
                 .span_builder(name)
                 .with_kind(SpanKind::Server)
                 .with_attributes(attributes)
-                .with_links(links)
-                .start_with_context(tracer, &hinted);
+                .with_links(links);
+            let tracer = &self.instruments.tracer;
+            // Only a route the sampling table names needs the hint.
+            let span = match sampler::route_hint(method, route.as_ref()) {
+                Some(hint) => builder.start_with_context(tracer, &parent.with_value(hint)),
+                None => builder.start_with_context(tracer, &parent),
+            };
             parent.with_span(span)
         };
         let future = {
@@ -214,7 +216,7 @@ struct Origin {
     peer: Option<std::net::SocketAddr>,
 }
 
-fn header<'a, B>(req: &'a Request<B>, name: &str) -> Option<&'a str> {
+fn header<B>(req: &Request<B>, name: impl http::header::AsHeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|h| h.to_str().ok())
 }
 
@@ -246,7 +248,7 @@ impl Origin {
             (Some(host), port)
         } else {
             let raw = forwarded("x-forwarded-host")
-                .or_else(|| header(req, "host"))
+                .or_else(|| header(req, http::header::HOST))
                 .or_else(|| req.uri().authority().map(|a| a.as_str()));
             match raw.map(|h| split_host(h.split(',').next().unwrap_or("").trim())) {
                 Some((host, port)) if !host.is_empty() => (Some(host), port),
@@ -326,7 +328,7 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
         attributes.push(KeyValue::new("network.peer.address", peer.ip().to_string()));
         attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
     }
-    if let Some(agent) = header(req, "user-agent") {
+    if let Some(agent) = header(req, http::header::USER_AGENT) {
         attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
     }
     attributes
