@@ -28,6 +28,8 @@ use super::server::method_name;
 /// One outbound call in flight.
 struct ClientCall {
     cx: Context,
+    /// Whether `cx` holds this call's own span (not when passed through).
+    traced: bool,
     start: Instant,
     labels: Vec<KeyValue>,
     instruments: Arc<Instruments>,
@@ -76,6 +78,7 @@ impl ClientCall {
             propagation::inject(&parent, headers);
             return Self {
                 cx: parent,
+                traced: false,
                 start: Instant::now(),
                 labels,
                 instruments: instruments.clone(),
@@ -99,6 +102,7 @@ impl ClientCall {
         propagation::inject(&cx, headers);
         Self {
             cx,
+            traced: true,
             start: Instant::now(),
             labels,
             instruments: instruments.clone(),
@@ -106,7 +110,13 @@ impl ClientCall {
     }
 
     fn finish(mut self, status: Option<u16>, error: Option<String>) {
-        let span = self.cx.span();
+        // Passed through, `cx` holds someone else's span: leave it alone.
+        let own = Context::new();
+        let span = if self.traced {
+            self.cx.span()
+        } else {
+            own.span()
+        };
         if let Some(code) = status {
             span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
             self.labels

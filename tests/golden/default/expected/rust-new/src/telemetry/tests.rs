@@ -1450,3 +1450,31 @@ fn exporter_variables_are_checked() {
         (conventions::EXPORT_PROTOCOL, 1)
     );
 }
+
+#[tokio::test]
+async fn switched_off_clients_pass_the_context_through_unchanged() {
+    let h = Harness::new();
+    let (base, seen) = echo_headers_server().await;
+    client::install_tls_provider();
+    let client = HttpClient::with_instruments(reqwest::Client::new(), h.instruments.clone());
+    h.levers.set_enabled(false);
+    let cx = remote_parent(true);
+    {
+        let _guard = cx.attach();
+        client.get(&format!("{base}/stock/1")).send().await.unwrap();
+    }
+    let headers = seen.lock().unwrap().clone().expect("downstream was called");
+    assert_eq!(
+        headers.get("traceparent").unwrap(),
+        traceparent(true).as_str()
+    );
+    h.levers.set_enabled(true);
+    h.levers.set_ratio(0.0);
+    client.get(&format!("{base}/stock/2")).send().await.unwrap();
+    let headers = seen.lock().unwrap().clone().expect("downstream was called");
+    assert!(
+        headers.get("traceparent").is_none(),
+        "none came in, none goes out"
+    );
+    assert!(h.finished().is_empty());
+}
