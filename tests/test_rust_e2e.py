@@ -1,11 +1,12 @@
 """End to end: the rendered Rust service, started on loopback, continues an incoming
 trace, names and attributes its spans per the conventions, calls its downstream with
 the context and only the allowed baggage, stamps log lines with the trace, takes the
-kill switch at run time and shuts down gracefully."""
+kill switch at run time on its own listener and shuts down gracefully."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import queue
 import signal
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONVENTIONS = ROOT / "conventions" / "observability.yaml"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
+HASH_KEY = "e2e-hash-key"
 
 pytestmark = [needs_cargo, pytest.mark.toolchain, pytest.mark.slow]
 
@@ -86,6 +88,29 @@ def _request(url: str, headers: dict[str, str], data: bytes | None = None) -> tu
         return resp.status, resp.read().decode()
 
 
+def _hmac(text: str) -> str:
+    return hmac.new(HASH_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _addresses(lines: queue.Queue[str], proc: subprocess.Popen[str]) -> tuple[str, str, list[Any]]:
+    """The service's and the admin listener's addresses, from the start-up lines."""
+    out: list[dict[str, Any]] = []
+    found: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    while len(found) < 2 and time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            continue
+        record = json.loads(line)
+        out.append(record)
+        if record.get("message") in ("listening", "telemetry admin listening"):
+            found[record["message"]] = record["address"]
+    assert len(found) == 2, out
+    return found["listening"], found["telemetry admin listening"], out
+
+
 def test_service_continues_the_trace_and_propagates_per_the_conventions(
     built: Path, downstream: Downstream
 ) -> None:
@@ -98,6 +123,9 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
             "OTEL_METRICS_EXPORTER": "none",
             "OTEL_BSP_SCHEDULE_DELAY": "50",
             "LISTEN_ADDR": "127.0.0.1:0",
+            "ADMIN_ADDR": "127.0.0.1:0",
+            "ACME_TELEMETRY_HASH_KEY": HASH_KEY,
+            "ACME_TELEMETRY_ADMIN_TOKEN": "e2e-token",
             "DOWNSTREAM_URL": downstream.url,
             "RUST_LOG": "info",
         }
@@ -109,35 +137,35 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
     out: list[dict[str, Any]] = []
     try:
-        deadline = time.monotonic() + 30
-        address = ""
-        while not address and time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                continue
-            record = json.loads(line)
-            out.append(record)
-            if record.get("message") == "listening":
-                address = record["address"]
-        assert address.startswith("127.0.0.1:"), out
+        address, admin, out = _addresses(lines, proc)
         base = f"http://{address}"
-
+        sampled = {"traceparent": f"00-{TRACE}-{PARENT}-01"}
+        status, body = _request(f"{base}/orders/41", sampled)
+        assert (status, json.loads(body)) == (200, {"id": "41"})
         status, body = _request(
-            f"{base}/orders/42",
+            f"{base}/orders/42/call",
             {
-                "traceparent": f"00-{TRACE}-{PARENT}-01",
+                **sampled,
                 "baggage": "app.tenant.id=t-1,app.user.email=jane%40example.com,other=x,app.plan=team",
             },
         )
-        assert (status, body) == (200, "order 42: 7 left")
+        assert (status, json.loads(body)) == (200, {"downstream": 200})
 
-        # Incident lever at run time: switch tracing off, then a sampled request.
-        status, state = _request(f"{base}/-/telemetry", {}, b'{"enabled": false}')
+        # The levers are not on the service's listener.
+        try:
+            _request(f"{base}/-/telemetry", {"Authorization": "Bearer e2e-token"}, b"{}")
+            raise AssertionError("the levers answered on the service's listener")
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+        # Incident lever at run time, on the admin listener: switch tracing off.
+        status, state = _request(
+            f"http://{admin}/-/telemetry",
+            {"Authorization": "Bearer e2e-token", "Content-Type": "application/json"},
+            b'{"enabled": false}',
+        )
         assert status == 200 and json.loads(state) == {"enabled": False, "ratio": 0.1}
-        other = "0af7651916cd43dd8448eb211c80319c"
-        _request(f"{base}/orders/43", {"traceparent": f"00-{other}-{PARENT}-01"})
+        other = f"00-0af7651916cd43dd8448eb211c80319c-{PARENT}-01"
+        _request(f"{base}/orders/43/call", {"traceparent": other})
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -149,51 +177,52 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     assert code == 0, proc.stderr.read() if proc.stderr else ""
     while not lines.empty():
         out.append(json.loads(lines.get()))
-    time.sleep(0)
 
     spans = [r for r in out if "kind" in r]
     logs = [r for r in out if "level" in r]
     server = [s for s in spans if s["kind"] == "server"]
     client = [s for s in spans if s["kind"] == "client"]
-    assert len(server) == 1 and len(client) == 1, spans  # the second request was not traced
-    server_span, client_span = server[0], client[0]
+    assert len(server) == 2 and len(client) == 1, spans  # the third request was not traced
+    call = next(s for s in server if s["name"] == "GET /orders/{id}/call")
+    client_span = client[0]
 
     # The incoming trace is continued, named and described per the conventions.
-    assert server_span["trace_id"] == TRACE
-    assert server_span["parent_span_id"] == PARENT
-    assert server_span["name"] == "GET /orders/{id}"
-    attrs = server_span["attributes"]
+    assert call["trace_id"] == TRACE
+    assert call["parent_span_id"] == PARENT
+    attrs = call["attributes"]
     assert attrs["http.request.method"] == "GET"
-    assert attrs["http.route"] == "/orders/{id}"
+    assert attrs["http.route"] == "/orders/{id}/call"
     assert attrs["http.response.status_code"] == 200  # an integer, not a string
-    assert attrs["url.path"] == "/orders/42"
-    # The peer is personal data in the registry: hashed before export.
-    assert attrs["client.address"] == hashlib.sha256(b"127.0.0.1").hexdigest()
+    assert attrs["url.path"] == "/orders/42/call"
+    # The peer is personal data in the registry: a keyed hash before export.
+    assert attrs["client.address"] == _hmac("127.0.0.1")
     assert isinstance(attrs["client.port"], int)
-    assert server_span["status"] == "unset"
+    assert call["status"] == "unset"
 
     # The outgoing call is a child span and carries the context.
     assert client_span["trace_id"] == TRACE
-    assert client_span["parent_span_id"] == server_span["span_id"]
+    assert client_span["parent_span_id"] == call["span_id"]
     assert client_span["name"] == "GET"
-    url = f"{downstream.url}/stock/42"
-    # url.full is personal data in the registry: hashed before export.
-    assert client_span["attributes"]["url.full"] == hashlib.sha256(url.encode()).hexdigest()
+    url = f"{downstream.url}/orders/42"
+    # url.full is personal data in the registry: a keyed hash before export.
+    assert client_span["attributes"]["url.full"] == _hmac(url)
     assert len(downstream.seen) == 2
     first = downstream.seen[0]
     assert first["traceparent"] == f"00-{TRACE}-{client_span['span_id']}-01"
     keys = sorted(entry.split("=")[0] for entry in first["baggage"].split(","))
     assert keys == ["app.plan", "app.tenant.id"]
-    # With tracing off, the context still flows but the service adds no spans.
-    assert downstream.seen[1]["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    # With tracing off, the incoming context goes downstream exactly as it came.
+    assert downstream.seen[1]["traceparent"] == other
 
     # Log lines written inside the request carry the conventions' fields.
-    inside = [r for r in logs if r.get("message") == "looking up stock" and r.get("order") == "42"]
+    read = next(s for s in server if s["name"] == "GET /orders/{id}")
+    inside = [r for r in logs if r.get("message") == "order read" and r.get("order") == "41"]
     assert inside and inside[0]["trace_id"] == TRACE
-    assert inside[0]["span_id"] == server_span["span_id"]
+    assert inside[0]["span_id"] == read["span_id"]
     assert inside[0]["trace_flags"] == "01"
     changed = [r for r in logs if r.get("message") == "telemetry levers changed"]
     assert changed and changed[0]["tracing_enabled"] is False
+    assert "admin" in changed[0]["source"]
     assert any(r.get("message") == "shutting down" for r in logs)
 
 
@@ -227,7 +256,7 @@ def test_shutdown_is_bounded_when_the_collector_is_unreachable(built: Path) -> N
             address = record.get("address", "") if record.get("message") == "listening" else ""
         assert address, records
         try:
-            _request(f"http://{address}/orders/1", {})
+            _request(f"http://{address}/orders/1/call", {})
         except urllib.error.HTTPError as err:
             assert err.code == 502  # the downstream is unreachable too
         started = time.monotonic()

@@ -18,7 +18,7 @@ from scaffold.update import check_services, update_services
 from tests.rust.rusttools import CRATE, assert_ok, cargo, needs_cargo
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTE = '        .route("/healthz", get(|| async { "ok" }))\n'
+ROUTE = '        .route("/orders/{id}", get(order))\n'
 OUR_ROUTE = '        .route("/version", get(|| async { "v1" }))\n'
 
 pytestmark = [needs_cargo, pytest.mark.toolchain, pytest.mark.slow]

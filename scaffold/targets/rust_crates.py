@@ -47,28 +47,43 @@ _BOUND = "experimental_metrics_bound_instruments"
 
 _TOKIO_FEATURES = ("rt-multi-thread", "macros", "net", "signal", "time", "sync", "fs")
 
-_OTLP_FEATURES = {
-    "grpc": ("grpc-tonic", "gzip-tonic", "tls-ring", "tls-roots", "trace", "metrics"),
-    "http/protobuf": ("http-proto", "reqwest-blocking-client", "gzip-http", "trace", "metrics"),
-}
+# Both transports are built in: OTEL_EXPORTER_OTLP_PROTOCOL chooses at start-up.
+_OTLP_FEATURES = (
+    "grpc-tonic",
+    "gzip-tonic",
+    "tls-ring",
+    "tls-roots",
+    "http-proto",
+    "reqwest-blocking-client",
+    "gzip-http",
+    "trace",
+    "metrics",
+)
+_PROTOCOLS = ("grpc", "http/protobuf")
 
 
 def dependencies(protocol: str) -> tuple[Crate, ...]:
     """The `[dependencies]` of the generated module and service, sorted by name."""
-    if protocol not in _OTLP_FEATURES:
+    if protocol not in _PROTOCOLS:
         raise UsageError(
             f"export.protocol {protocol!r} is not supported by the Rust target; set it to one "
-            f"of {', '.join(sorted(_OTLP_FEATURES))} in the conventions"
+            f"of {', '.join(_PROTOCOLS)} in the conventions"
         )
     return (
-        Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path")),
+        Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path", "json")),
         Crate("http", "1.5.0"),
         Crate("http-body", "1.0.1"),
+        # The admin listener serves each connection itself, bounded in time.
+        Crate("hyper", "1.12.0", False, ("server", "http1")),
+        Crate("hyper-util", "0.1.21", False, ("tokio", "service")),
         Crate("opentelemetry", OTEL, False, ("trace", "metrics", _BOUND)),
-        Crate("opentelemetry-otlp", OTEL, False, _OTLP_FEATURES[protocol]),
+        Crate("opentelemetry-otlp", OTEL, False, _OTLP_FEATURES),
         Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND)),
         Crate("pin-project-lite", "0.2.18"),
-        Crate("reqwest", "0.13.5", False),
+        # https to downstreams and collectors: rustls with the ring provider, which
+        # `init` installs as the process default.
+        Crate("reqwest", "0.13.5", False, ("rustls-no-provider",)),
+        Crate("rustls", "0.23.46", False, ("ring", "std", "tls12")),
         Crate("serde_json", "1.0.154"),
         Crate("sha2", "0.11.1"),
         Crate("tokio", "1.54.1", True, _TOKIO_FEATURES),

@@ -2,8 +2,8 @@
 (protobuf): correct requests give no violation; a handler the test makes wrong (an
 unregistered attribute, a raw e-mail in a registered one) gives exactly those findings.
 
-The default conventions export over gRPC, and the Rust module compiles in the one
-transport the conventions name, so the service is rendered from a copy that says
+The default conventions export over gRPC (the Rust module has both transports and
+takes OTEL_EXPORTER_OTLP_PROTOCOL), so the service is rendered from a copy that says
 `protocol: http/protobuf` and verified against that same copy."""
 
 from __future__ import annotations
@@ -177,7 +177,8 @@ def _exercise(
 def test_correct_requests_give_no_violation(
     built: Path, conventions: Path, downstream: str
 ) -> None:
-    lines = _exercise(built, conventions, downstream, ["/orders/42", "/orders/7", "/healthz"])
+    paths = ["/orders/42", "/orders/7/call", "/orders/8/call"]
+    lines = _exercise(built, conventions, downstream, paths)
     summary = lines[-1]
     violations = [x for x in lines if x.get("level") == "violation"]
     assert violations == []

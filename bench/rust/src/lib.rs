@@ -54,6 +54,8 @@ pub fn generated(ratio: f64) -> (Router, SdkTracerProvider) {
         .with_interval(Duration::from_secs(3600))
         .build();
     let meters = SdkMeterProvider::builder().with_reader(reader).build();
+    // As in a service: the meter provider redacts attribute sets (once per bound set).
+    let meters = telemetry::metrics::RedactingMeterProvider::new(meters);
     let instruments = telemetry::Instruments::from_providers(&provider, &meters);
     let router = routes().layer(telemetry::HttpServerLayer::with_instruments(instruments));
     (router, provider)

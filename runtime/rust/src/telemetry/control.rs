@@ -1,23 +1,43 @@
 //! Incident levers at run time: switch tracing off or change the sampling
-//! ratio without a redeploy, through an admin endpoint or a watched file.
-//! Every change is logged.
+//! ratio without a redeploy, through the admin listener or a watched file.
+//! Every change is logged with its source.
 //!
-//! Both take the same JSON: `{"enabled": false}`, `{"ratio": 0.05}`,
-//! `{"reset_ratio": true}` (back to the environment's and per-route ratios),
-//! or several at once. Reading returns `{"enabled": .., "ratio": ..}`.
+//! Both take the same JSON object, parsed strictly (an unknown or mistyped
+//! field refuses the whole change): `{"enabled": false}`, `{"ratio": 0.05}`,
+//! `{"ratio": null}` or `{"reset_ratio": true}` (back to the environment's
+//! and per-route ratios), or several at once. Reading returns
+//! `{"enabled": .., "ratio": ..}`.
+//!
+//! The admin listener ([`serve_admin`]) is separate from the service's own
+//! listener, on loopback by default ([`conventions::ADMIN_ADDRESS`]). Every
+//! request needs the bearer token from [`conventions::ADMIN_TOKEN_ENV`] (or
+//! the file named by that variable with `_FILE` appended); without a
+//! configured token every request is refused. Requests a browser sends for
+//! another origin (`Origin`, `Sec-Fetch-Site`) are refused, changes must be
+//! `application/json` of at most [`MAX_BODY`] bytes, and each connection is
+//! closed after [`CONNECTION_TIMEOUT`], finished or not.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Value};
 
 use super::conventions;
+use super::redact::read_key;
 use super::sampler::Levers;
+
+/// The largest change body the admin listener reads, in bytes.
+pub const MAX_BODY: usize = 4096;
+/// How long one admin connection may last, reading and writing included.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Applies a JSON change to `levers`, logging what changed and naming
 /// `source` (where the change came from), and returns the resulting state.
@@ -31,6 +51,7 @@ pub fn apply(levers: &Levers, change: &Value, source: &str) -> Result<Value, Str
     for (key, value) in map {
         match (key.as_str(), value) {
             ("enabled", Value::Bool(b)) => enabled = Some(*b),
+            ("ratio", Value::Null) => reset = true,
             ("ratio", Value::Number(n)) => match n.as_f64() {
                 Some(r) if (0.0..=1.0).contains(&r) => ratio = Some(r),
                 _ => return Err(format!("ratio {n} is not between 0 and 1")),
@@ -38,6 +59,9 @@ pub fn apply(levers: &Levers, change: &Value, source: &str) -> Result<Value, Str
             ("reset_ratio", Value::Bool(b)) => reset = *b,
             _ => return Err(format!("unknown or mistyped field {key:?}")),
         }
+    }
+    if reset && ratio.is_some() {
+        return Err("a ratio and a reset in one change".to_owned());
     }
     let was_enabled = levers.enabled();
     let was_ratio = levers.ratio();
@@ -67,7 +91,7 @@ pub fn state(levers: &Levers) -> Value {
     json!({ "enabled": levers.enabled(), "ratio": levers.ratio() })
 }
 
-fn json_response(status: StatusCode, body: Value) -> axum::response::Response {
+fn json_response(status: StatusCode, body: Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -76,35 +100,170 @@ fn json_response(status: StatusCode, body: Value) -> axum::response::Response {
         .into_response()
 }
 
-/// A router serving the levers at the conventions' admin path: `GET` reads
-/// them, `POST` or `PUT` changes them. Mount it on a listener only operators
-/// reach.
-pub fn admin_router(levers: Levers) -> Router {
-    let read = levers.clone();
-    let change = move |body: Bytes| {
-        let levers = levers.clone();
-        async move {
-            let parsed: Result<Value, String> =
-                serde_json::from_slice(&body).map_err(|e| e.to_string());
-            match parsed.and_then(|change| apply(&levers, &change, "admin")) {
-                Ok(state) => json_response(StatusCode::OK, state),
-                Err(message) => json_response(StatusCode::BAD_REQUEST, json!({ "error": message })),
-            }
+fn refuse(status: StatusCode, message: &str) -> Response {
+    json_response(status, json!({ "error": message }))
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The admin token: [`conventions::ADMIN_TOKEN_ENV`] or its `_FILE`. `None`
+/// (with the reason) when none is configured.
+pub fn admin_token(getenv: &dyn Fn(&str) -> Option<String>) -> Result<Vec<u8>, String> {
+    match read_key(conventions::ADMIN_TOKEN_ENV, getenv) {
+        Ok(Some(token)) => Ok(token),
+        Ok(None) => Err(format!(
+            "{} is not set (nor {}_FILE): every admin request is refused",
+            conventions::ADMIN_TOKEN_ENV,
+            conventions::ADMIN_TOKEN_ENV
+        )),
+        Err(e) => Err(format!("{e}: every admin request is refused")),
+    }
+}
+
+#[derive(Clone)]
+struct Admin {
+    levers: Levers,
+    token: Option<Arc<[u8]>>,
+}
+
+/// Why a request is refused before its body is read, if it is.
+fn check_request(admin: &Admin, method: &Method, headers: &HeaderMap) -> Option<Response> {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() != b"none" && v.as_bytes() != b"same-origin");
+    if headers.contains_key(header::ORIGIN) || cross_site {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "cross-origin requests are refused",
+        ));
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+    let authorised = match (&admin.token, presented) {
+        (Some(token), Some(presented)) => constant_time_eq(token, presented),
+        _ => false,
+    };
+    if !authorised {
+        return Some(refuse(
+            StatusCode::UNAUTHORIZED,
+            "a valid bearer token is required",
+        ));
+    }
+    if *method == Method::GET {
+        return None;
+    }
+    if *method != Method::POST && *method != Method::PUT {
+        return Some(refuse(StatusCode::METHOD_NOT_ALLOWED, "GET, POST or PUT"));
+    }
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return Some(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "changes must be application/json",
+        ));
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Some(refuse(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit"));
+    }
+    None
+}
+
+async fn handle(
+    State(admin): State<Admin>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Some(refused) = check_request(&admin, &method, &headers) {
+        tracing::warn!(%peer, %method, status = refused.status().as_u16(), "telemetry admin request refused");
+        return refused;
+    }
+    if method == Method::GET {
+        return json_response(StatusCode::OK, state(&admin.levers));
+    }
+    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(_) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit"),
+    };
+    let source = format!("admin listener, peer {peer}");
+    let parsed: Result<Value, String> = serde_json::from_slice(&body).map_err(|e| e.to_string());
+    match parsed.and_then(|change| apply(&admin.levers, &change, &source)) {
+        Ok(state) => json_response(StatusCode::OK, state),
+        Err(message) => {
+            tracing::warn!(%peer, error = %message, "telemetry admin change refused");
+            refuse(StatusCode::BAD_REQUEST, &message)
+        }
+    }
+}
+
+/// The admin router, for tests and for services that serve it themselves:
+/// every check of [`serve_admin`] but the connection timeout. Requests need
+/// `ConnectInfo<SocketAddr>`. Never merge it into the service's router.
+pub fn admin_router(levers: Levers, token: Option<Vec<u8>>) -> Router {
+    let admin = Admin {
+        levers,
+        token: token.map(Arc::from),
+    };
+    Router::new()
+        .route(conventions::ADMIN_PATH, any(handle))
+        .with_state(admin)
+}
+
+/// Binds the admin listener at `address` and serves the levers there until
+/// the returned task is aborted. The token comes from the environment; a
+/// missing one is logged at WARN and every request is then refused.
+pub async fn serve_admin(
+    levers: Levers,
+    address: &str,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let token = match admin_token(&|name| std::env::var(name).ok()) {
+        Ok(token) => Some(token),
+        Err(warning) => {
+            tracing::warn!(%warning, "telemetry admin listener");
+            None
         }
     };
-    Router::new().route(
-        conventions::ADMIN_PATH,
-        get(move || {
-            let levers = read.clone();
-            async move { json_response(StatusCode::OK, state(&levers)) }
-        })
-        .post(change.clone())
-        .put(change),
-    )
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    let local = listener.local_addr()?;
+    let router = admin_router(levers, token);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
+            let service = router.clone().layer(axum::Extension(ConnectInfo(peer)));
+            tokio::spawn(async move {
+                let service = hyper_util::service::TowerToHyperService::new(service);
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(false)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                // Slow or stalled clients are cut off; the answer is bounded too.
+                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+            });
+        }
+    });
+    Ok((local, task))
 }
 
 /// Polls `path` every `interval` and applies its JSON content when it
-/// changes. A missing file changes nothing; an invalid one is logged. Runs
+/// changes, as strictly as the admin listener (an unknown field refuses the
+/// change, and the refusal is logged). A missing file changes nothing. Runs
 /// until the returned task is aborted.
 pub fn watch_file(
     levers: Levers,
@@ -135,7 +294,7 @@ pub fn watch_file(
 }
 
 /// Starts the control the conventions choose: the watched file's poller, or
-/// nothing for the admin endpoint (mount [`admin_router`]).
+/// nothing for the admin listener (start it with [`serve_admin`]).
 pub fn start(levers: &Levers) -> Option<tokio::task::JoinHandle<()>> {
     match conventions::CONTROL {
         super::rules::Control::WatchedFile => Some(watch_file(

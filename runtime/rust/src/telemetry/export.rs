@@ -1,51 +1,21 @@
-//! Choosing the exporters per the standard `OTEL_TRACES_EXPORTER` and
-//! `OTEL_METRICS_EXPORTER` variables: OTLP (the conventions' collector, the
-//! default), `console` for spans (one JSON object per span on standard output,
-//! for local runs and tests) or `none`.
+//! Exporters besides OTLP: `console` for spans (one JSON object per span on
+//! standard output, for local runs and tests), and [`Warned`], which logs
+//! export failures at WARN, at most once per interval.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
 use serde_json::{Map, Value as Json};
-
-/// Which exporter a variable asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExporterKind {
-    /// OTLP to the collector (the default).
-    Otlp,
-    /// JSON lines on standard output.
-    Console,
-    /// No exporter: spans are sampled and dropped.
-    None,
-}
-
-impl ExporterKind {
-    /// Reads a variable's value: empty means OTLP; `console` is allowed only
-    /// where `console_allowed` (spans); anything else is an error naming it.
-    pub fn parse(
-        variable: &str,
-        value: Option<&str>,
-        console_allowed: bool,
-    ) -> Result<Self, String> {
-        match value.unwrap_or("").trim() {
-            "" | "otlp" => Ok(Self::Otlp),
-            "none" => Ok(Self::None),
-            "console" if console_allowed => Ok(Self::Console),
-            other => Err(format!(
-                "{variable}={other:?} is not one of {}",
-                if console_allowed {
-                    "otlp, console, none"
-                } else {
-                    "otlp, none"
-                }
-            )),
-        }
-    }
-}
 
 /// Writes each finished span as one JSON line.
 pub struct ConsoleExporter {
@@ -135,5 +105,98 @@ impl SpanExporter for ConsoleExporter {
         out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| OTelSdkError::InternalFailure(e.to_string()))
+    }
+}
+
+/// Export failures are logged at most once per this interval; the next line
+/// says how many were not logged in between.
+pub const WARN_INTERVAL: Duration = Duration::from_secs(30);
+
+/// An exporter whose failures are logged at WARN, rate-limited.
+#[derive(Debug)]
+pub struct Warned<E> {
+    inner: E,
+    signal: &'static str,
+    started: Instant,
+    /// Milliseconds after `started` of the last line, plus one (0: none yet).
+    last: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+impl<E> Warned<E> {
+    /// Wraps `inner`; `signal` names it in the log line (`traces`, `metrics`).
+    pub fn new(inner: E, signal: &'static str) -> Self {
+        Self {
+            inner,
+            signal,
+            started: Instant::now(),
+            last: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+        }
+    }
+
+    fn report(&self, result: &OTelSdkResult) {
+        let Err(error) = result else {
+            return;
+        };
+        let now = self.started.elapsed().as_millis() as u64 + 1;
+        let last = self.last.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= WARN_INTERVAL.as_millis() as u64;
+        if due
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+            tracing::warn!(
+                signal = self.signal,
+                %error,
+                suppressed,
+                "telemetry export failed"
+            );
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for Warned<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let result = self.inner.export(batch).await;
+        self.report(&result);
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E: PushMetricExporter> PushMetricExporter for Warned<E> {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let result = self.inner.export(metrics).await;
+        self.report(&result);
+        result
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.inner.temporality()
     }
 }

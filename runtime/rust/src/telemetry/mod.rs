@@ -10,7 +10,15 @@
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
 //! - [`spawn`] keeps the current span across `tokio::spawn`;
 //! - [`messaging`] and [`db`] start producer, consumer and database spans;
-//! - [`levers`] and [`control`] switch tracing off or re-sample at run time.
+//! - [`levers`] and [`control`] switch tracing off or re-sample at run time,
+//!   through an admin listener apart from the service (token, strict JSON);
+//! - [`redact`] is the one privacy policy of every exit (span, event and link
+//!   attributes, status descriptions, [`metrics`], log lines, resource,
+//!   baggage), with keyed (HMAC-SHA-256) hashing and URL cleaning;
+//! - [`trust`] decides which boundaries continue a caller's trace;
+//! - [`settings`] reads the standard `OTEL_*` variables: a bad value is a
+//!   warning and a fallback, never a failed start (unless the conventions
+//!   ask for a strict start-up).
 //!
 //! Every file here is generated from the conventions and rewritten by
 //! `scaffold update`; change the conventions, not these files. In a crate that
@@ -28,7 +36,7 @@
 //!         .layer(telemetry::HttpServerLayer::new());
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //!     axum::serve(listener, app).await?;
-//!     guard.shutdown()?;
+//!     guard.shutdown().await?;
 //!     Ok(())
 //! }
 //! ```
@@ -48,6 +56,7 @@ pub mod init;
 pub mod instruments;
 pub mod logs;
 pub mod messaging;
+pub mod metrics;
 pub mod otlp;
 pub mod propagation;
 pub mod redact;
@@ -55,14 +64,17 @@ pub mod rpc;
 pub mod rules;
 pub mod sampler;
 pub mod server;
+pub mod settings;
 pub mod spawn;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 pub use client::{HttpClient, HttpClientLayer};
-pub use init::{init, levers, TelemetryError, TelemetryGuard};
+pub use init::{init, layers, levers, TelemetryError, TelemetryGuard};
 pub use instruments::Instruments;
 pub use logs::LogLayer;
+pub use metrics::meter;
 pub use redact::Redacting;
 pub use rpc::{GrpcClientLayer, GrpcServerLayer};
 pub use sampler::{Levers, Sampler};

@@ -1,13 +1,28 @@
-//! Redaction of personal data and secrets before export.
+//! One redaction policy for every exit: span attributes, events, links and
+//! status descriptions (the [`Redacting`] span processor), metric attributes
+//! (the [`metrics`](super::metrics) provider), log lines, resource attributes
+//! and outgoing baggage.
 //!
-//! Each span processor receives its own copy of a finished span, so a separate
-//! processor cannot change what another one exports. [`Redacting`] therefore
-//! wraps the processor that exports (the batch processor) and rewrites the
-//! span before handing it on.
+//! The conventions give each pii or secret attribute an action: `drop`,
+//! `redact` (the value becomes `REDACTED`) or `hash`. `hash` is an
+//! HMAC-SHA-256 keyed from the variable the conventions name
+//! ([`conventions::HASH_KEY_ENV`]) or from the file named by that variable
+//! with `_FILE` appended; without a key, `hash` acts as `drop` and `init`
+//! warns once. Rotating the key changes every hashed value from then on;
+//! values hashed under the old key no longer match new ones.
+//!
+//! URLs are cleaned as the HTTP semantic conventions say for `url.full`:
+//! credentials become `REDACTED:REDACTED` and the values of the query
+//! parameters the conventions list become `REDACTED`, in `url.full`,
+//! `url.query` and in any URL written inside a status description or a log
+//! line.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use opentelemetry::{Context, KeyValue, Value};
+use opentelemetry::trace::Status;
+use opentelemetry::{Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use opentelemetry_sdk::Resource;
@@ -19,49 +34,344 @@ use super::rules::Action;
 /// The mask written in place of a redacted value.
 pub const MASK: &str = "REDACTED";
 
-/// A span processor that applies the conventions' privacy actions to span and
-/// event attributes, then passes the span to `inner`.
-#[derive(Debug)]
-pub struct Redacting<P> {
-    inner: P,
-    lookup: fn(&str) -> Option<Action>,
-}
-
-impl<P> Redacting<P> {
-    /// Wraps `inner` with the conventions' rules.
-    pub fn new(inner: P) -> Self {
-        Self::with_rules(inner, conventions::redaction)
+/// The HMAC-SHA-256 of `text` under `key`, hex encoded (RFC 2104).
+pub fn hmac_sha256_hex(key: &[u8], text: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
     }
-
-    /// Wraps `inner` with the rules `lookup` gives per attribute key.
-    pub fn with_rules(inner: P, lookup: fn(&str) -> Option<Action>) -> Self {
-        Self { inner, lookup }
-    }
-}
-
-/// The SHA-256 of `text`, hex encoded.
-pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+    let mut inner = Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    inner.update(text);
+    let inner = inner.finalize();
+    let mut outer = Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner);
+    let digest = outer.finalize();
     let mut out = String::with_capacity(64);
     for byte in digest.iter() {
-        out.push_str(&format!("{byte:02x}"));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
     }
     out
 }
 
-fn apply(lookup: fn(&str) -> Option<Action>, attributes: &mut Vec<KeyValue>) {
-    attributes.retain_mut(|kv| match lookup(kv.key.as_str()) {
-        None => true,
-        Some(Action::Drop) => false,
-        Some(Action::Hash) => {
-            kv.value = Value::from(sha256_hex(&kv.value.as_str()));
-            true
+/// Reads the hash key: the variable `name`, else the file named by
+/// `name` + `_FILE` (one trailing newline removed). An empty key is no key.
+pub fn read_key(
+    name: &str,
+    getenv: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Vec<u8>>, String> {
+    if let Some(value) = getenv(name).filter(|v| !v.is_empty()) {
+        return Ok(Some(value.into_bytes()));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(path) = getenv(&file_var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let mut bytes = std::fs::read(path.trim()).map_err(|e| format!("{file_var}={path}: {e}"))?;
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
         }
-        Some(Action::Redact) => {
-            kv.value = Value::from(MASK);
-            true
+    }
+    Ok((!bytes.is_empty()).then_some(bytes))
+}
+
+/// What happens to values on their way out of the process.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    lookup: fn(&str) -> Option<Action>,
+    key: Option<Vec<u8>>,
+    sensitive_query: &'static [&'static str],
+}
+
+impl Policy {
+    /// A policy with these rules, this HMAC key (none: `hash` drops) and
+    /// these sensitive query parameters.
+    pub fn new(
+        lookup: fn(&str) -> Option<Action>,
+        key: Option<Vec<u8>>,
+        sensitive_query: &'static [&'static str],
+    ) -> Self {
+        Self {
+            lookup,
+            key,
+            sensitive_query,
         }
-    });
+    }
+
+    /// The conventions' policy, keyed from the environment. The second value
+    /// is the warning to log, if any (no key, an unreadable key file).
+    pub fn from_env(getenv: &dyn Fn(&str) -> Option<String>) -> (Self, Option<String>) {
+        let hashes = conventions::REDACTIONS
+            .iter()
+            .any(|(_, action)| *action == Action::Hash);
+        let (key, warning) = match read_key(conventions::HASH_KEY_ENV, getenv) {
+            Ok(Some(key)) => (Some(key), None),
+            Ok(None) => (
+                None,
+                hashes.then(|| {
+                    format!(
+                        "{} is not set (nor {}_FILE): attributes the conventions hash are dropped",
+                        conventions::HASH_KEY_ENV,
+                        conventions::HASH_KEY_ENV
+                    )
+                }),
+            ),
+            Err(error) => (
+                None,
+                Some(format!(
+                    "{error}: attributes the conventions hash are dropped"
+                )),
+            ),
+        };
+        let policy = Self::new(
+            conventions::redaction,
+            key,
+            conventions::SENSITIVE_QUERY_PARAMETERS,
+        );
+        (policy, warning)
+    }
+
+    /// Whether `hash` really hashes (a key is set).
+    pub fn keyed(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The action applied to `key`: the conventions', with `hash` turned into
+    /// `drop` when no key is set.
+    pub fn action(&self, key: &str) -> Option<Action> {
+        match (self.lookup)(key) {
+            Some(Action::Hash) if self.key.is_none() => Some(Action::Drop),
+            other => other,
+        }
+    }
+
+    /// Whether `key` is cleaned in any way (privacy action or URL cleaning).
+    pub fn touches(&self, key: &str) -> bool {
+        (self.lookup)(key).is_some() || key == "url.full" || key == "url.query"
+    }
+
+    /// The value `key` leaves with, or `None` when it is dropped.
+    pub fn value(&self, key: &str, value: &Value) -> Option<Value> {
+        let cleaned = match key {
+            "url.full" => Some(Value::from(self.url(&value.as_str()).into_owned())),
+            "url.query" => Some(Value::from(self.query(&value.as_str()).into_owned())),
+            _ => None,
+        };
+        match self.action(key) {
+            None => Some(cleaned.unwrap_or_else(|| value.clone())),
+            Some(Action::Drop) => None,
+            Some(Action::Redact) => Some(Value::from(MASK)),
+            Some(Action::Hash) => {
+                let text = cleaned.as_ref().unwrap_or(value).as_str();
+                let key = self.key.as_deref().unwrap_or_default();
+                Some(Value::from(hmac_sha256_hex(key, text.as_bytes())))
+            }
+        }
+    }
+
+    /// Applies the policy to a list of attributes in place.
+    pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
+        if !attributes.iter().any(|kv| self.touches(kv.key.as_str())) {
+            return;
+        }
+        attributes.retain_mut(|kv| {
+            if !self.touches(kv.key.as_str()) {
+                return true;
+            }
+            match self.value(kv.key.as_str(), &kv.value) {
+                Some(value) => {
+                    kv.value = value;
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
+    /// The attributes as they may leave: borrowed when nothing changes.
+    pub fn attributes<'a>(&self, attributes: &'a [KeyValue]) -> Cow<'a, [KeyValue]> {
+        if attributes.iter().any(|kv| self.touches(kv.key.as_str())) {
+            let mut owned = attributes.to_vec();
+            self.apply(&mut owned);
+            Cow::Owned(owned)
+        } else {
+            Cow::Borrowed(attributes)
+        }
+    }
+
+    /// A URL with credentials and sensitive query values replaced.
+    pub fn url<'a>(&self, url: &'a str) -> Cow<'a, str> {
+        let Some(scheme_end) = url.find("://") else {
+            return self.query_part(url);
+        };
+        let rest_start = scheme_end + 3;
+        let authority_end = url[rest_start..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |i| rest_start + i);
+        let authority = &url[rest_start..authority_end];
+        let tail = self.query_part(&url[authority_end..]);
+        match authority.rfind('@') {
+            Some(at) => Cow::Owned(format!(
+                "{}REDACTED:REDACTED@{}{}",
+                &url[..rest_start],
+                &authority[at + 1..],
+                tail
+            )),
+            None => match tail {
+                Cow::Borrowed(_) => Cow::Borrowed(url),
+                Cow::Owned(tail) => Cow::Owned(format!("{}{tail}", &url[..authority_end])),
+            },
+        }
+    }
+
+    /// Path, query and fragment with sensitive query values replaced.
+    fn query_part<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let Some(q) = text.find('?') else {
+            return Cow::Borrowed(text);
+        };
+        let end = text[q..].find('#').map_or(text.len(), |i| q + i);
+        match self.query(&text[q + 1..end]) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            Cow::Owned(query) => Cow::Owned(format!("{}?{query}{}", &text[..q], &text[end..])),
+        }
+    }
+
+    /// A query string (without `?`) with sensitive values replaced.
+    pub fn query<'a>(&self, query: &'a str) -> Cow<'a, str> {
+        let sensitive = |pair: &str| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            pair.contains('=') && self.sensitive_query.contains(&name)
+        };
+        if !query.split('&').any(sensitive) {
+            return Cow::Borrowed(query);
+        }
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if sensitive(pair) => format!("{name}={MASK}"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        Cow::Owned(pairs.join("&"))
+    }
+
+    /// Free text (an error message, a log line) with every URL in it cleaned.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if !text.contains("://") {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(found) = rest.find("://") {
+            let start = rest[..found]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+                .map_or(0, |i| i + 1);
+            let end = rest[found..]
+                .find(|c: char| c.is_whitespace() || "\"'<>()[]{}`\\".contains(c))
+                .map_or(rest.len(), |i| found + i);
+            out.push_str(&rest[..start]);
+            out.push_str(&self.url(&rest[start..end]));
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        Cow::Owned(out)
+    }
+
+    /// A resource with the policy applied to its attributes.
+    pub fn resource(&self, resource: Resource) -> Resource {
+        if !resource.iter().any(|(k, _)| self.touches(k.as_str())) {
+            return resource;
+        }
+        let mut attributes: Vec<KeyValue> = resource
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+            .collect();
+        self.apply(&mut attributes);
+        let mut builder = Resource::builder_empty().with_attributes(attributes);
+        if let Some(url) = resource.schema_url() {
+            builder = builder.with_schema_url(Vec::<KeyValue>::new(), url.to_owned());
+        }
+        builder.build()
+    }
+
+    /// A status with its description cleaned of URLs.
+    pub fn status(&self, status: &mut Status) {
+        if let Status::Error { description } = status {
+            if let Cow::Owned(clean) = self.text(description) {
+                *description = Cow::Owned(clean);
+            }
+        }
+    }
+}
+
+static POLICY: OnceLock<(Policy, Option<String>)> = OnceLock::new();
+
+/// The process's policy: the conventions' rules, keyed from the environment
+/// the first time it is asked for.
+pub fn policy() -> &'static Policy {
+    &POLICY
+        .get_or_init(|| Policy::from_env(&|name| std::env::var(name).ok()))
+        .0
+}
+
+/// The start-up warning of the process's policy, if any.
+pub fn policy_warning() -> Option<&'static str> {
+    POLICY
+        .get_or_init(|| Policy::from_env(&|name| std::env::var(name).ok()))
+        .1
+        .as_deref()
+}
+
+/// A string value as it may leave under `key`: `None` when dropped.
+pub fn string_for(key: &str, value: &str) -> Option<String> {
+    let policy = policy();
+    if !policy.touches(key) {
+        return Some(policy.text(value).into_owned());
+    }
+    policy
+        .value(key, &Value::String(StringValue::from(value.to_owned())))
+        .map(|v| v.as_str().into_owned())
+}
+
+/// A span processor that applies a [`Policy`] to span, event and link
+/// attributes and to the status description, then passes the span to
+/// `inner`.
+///
+/// Each span processor receives its own copy of a finished span, so a separate
+/// processor cannot change what another one exports; this one wraps the
+/// processor that exports (the batch processor).
+#[derive(Debug)]
+pub struct Redacting<P> {
+    inner: P,
+    policy: Policy,
+}
+
+impl<P> Redacting<P> {
+    /// Wraps `inner` with the process's policy.
+    pub fn new(inner: P) -> Self {
+        Self::with_policy(inner, policy().clone())
+    }
+
+    /// Wraps `inner` with the rules `lookup` gives per attribute key, hashing
+    /// under `key`.
+    pub fn with_rules(inner: P, lookup: fn(&str) -> Option<Action>, key: Option<Vec<u8>>) -> Self {
+        Self::with_policy(
+            inner,
+            Policy::new(lookup, key, conventions::SENSITIVE_QUERY_PARAMETERS),
+        )
+    }
+
+    /// Wraps `inner` with `policy`.
+    pub fn with_policy(inner: P, policy: Policy) -> Self {
+        Self { inner, policy }
+    }
 }
 
 impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
@@ -70,10 +380,17 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     }
 
     fn on_end(&self, mut span: SpanData) {
-        apply(self.lookup, &mut span.attributes);
+        self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
-            apply(self.lookup, &mut event.attributes);
+            self.policy.apply(&mut event.attributes);
+            if let Cow::Owned(name) = self.policy.text(&event.name) {
+                event.name = Cow::Owned(name);
+            }
         }
+        for link in span.links.links.iter_mut() {
+            self.policy.apply(&mut link.attributes);
+        }
+        self.policy.status(&mut span.status);
         self.inner.on_end(span);
     }
 

@@ -1,28 +1,38 @@
 use checkout::routes::{router, AppState};
 use checkout::telemetry;
 
+/// Serves the routes on `LISTEN_ADDR` (default `127.0.0.1:8080`) and calls
+/// the downstream service at `DOWNSTREAM_URL` (default `http://127.0.0.1:8081`).
+/// The incident levers listen apart, on `ADMIN_ADDR` (default the
+/// conventions' admin address), and need the conventions' admin token.
+/// SIGTERM or Ctrl-C: stop accepting, finish what is in flight, flush
+/// telemetry, exit 0.
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let guard = telemetry::init()?;
     let state = AppState {
-        client: telemetry::HttpClient::new(reqwest::Client::new()),
+        client: telemetry::HttpClient::build()?,
         downstream: std::env::var("DOWNSTREAM_URL")
             .unwrap_or_else(|_| "http://127.0.0.1:8081".to_owned()),
     };
-    // Incident levers: mount the admin endpoint (keep it off public listeners).
-    let app = router(state).merge(telemetry::control::admin_router(
-        telemetry::levers().clone(),
-    ));
+    // Incident levers: on their own listener, never on the service's router.
+    let admin_address = std::env::var("ADMIN_ADDR")
+        .unwrap_or_else(|_| telemetry::conventions::ADMIN_ADDRESS.to_owned());
+    let levers = telemetry::levers().clone();
+    let serve = telemetry::control::serve_admin(levers, &admin_address);
+    let (admin_local, admin) = serve.await?;
+    tracing::info!(address = %admin_local, "telemetry admin listening");
     let address = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
     let listener = tokio::net::TcpListener::bind(&address).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    // With the peer's address, server spans record client.address and client.port.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // With the peer's address, server spans record the client and peer addresses.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shutting down");
-    if let Err(error) = guard.shutdown() {
+    admin.abort();
+    if let Err(error) = guard.shutdown().await {
         // Bounded by the conventions' shutdown timeout; what was queued is lost.
         tracing::warn!(%error, "telemetry shutdown incomplete");
     }

@@ -3,7 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
+use serde_json::{json, Value};
 
 use crate::telemetry::{HttpClient, HttpServerLayer};
 
@@ -16,30 +17,35 @@ pub struct AppState {
     pub downstream: String,
 }
 
-/// The service's router, traced by the conventions' server layer.
+/// The service's router, traced by the conventions' server layer. The
+/// fallback is set before the layer, so requests that match no route are
+/// traced too.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/orders/{id}", get(order))
+        .route("/orders/{id}/call", get(call))
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(state)
         .layer(HttpServerLayer::new())
 }
 
-/// An example route that calls a downstream service over HTTP.
-async fn order(
+/// `GET /orders/{id}`: the order's id.
+async fn order(Path(id): Path<String>) -> Json<Value> {
+    tracing::info!(order = %id, "order read");
+    Json(json!({ "id": id }))
+}
+
+/// `GET /orders/{id}/call`: asks the downstream service for the same order
+/// and answers with its status, or 502 when the call fails.
+async fn call(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<String, StatusCode> {
-    tracing::info!(order = %id, "looking up stock");
-    let url = format!("{}/stock/{id}", state.downstream.trim_end_matches('/'));
-    let response = state
-        .client
-        .execute(state.client.get(&url))
-        .await
-        .map_err(|error| {
-            tracing::warn!(%error, "downstream call failed");
-            StatusCode::BAD_GATEWAY
-        })?;
-    let stock = response.text().await.map_err(|_| StatusCode::BAD_GATEWAY)?;
-    Ok(format!("order {id}: {stock}"))
+) -> Result<Json<Value>, StatusCode> {
+    let url = format!("{}/orders/{id}", state.downstream.trim_end_matches('/'));
+    let response = state.client.get(&url).send().await.map_err(|error| {
+        // The log layer cleans URLs in the message (credentials, secret parameters).
+        tracing::warn!(%error, "downstream call failed");
+        StatusCode::BAD_GATEWAY
+    })?;
+    Ok(Json(json!({ "downstream": response.status().as_u16() })))
 }

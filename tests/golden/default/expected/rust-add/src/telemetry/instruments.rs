@@ -11,6 +11,7 @@ use opentelemetry::InstrumentationScope;
 
 use super::bound::BoundDurations;
 use super::conventions;
+use super::sampler::Levers;
 
 /// A tracer and the conventions' duration instruments.
 ///
@@ -23,6 +24,7 @@ pub struct Instruments {
     pub(crate) http_client_duration: Histogram<f64>,
     pub(crate) rpc_server_duration: Histogram<f64>,
     pub(crate) db_duration: Histogram<f64>,
+    pub(crate) levers: Levers,
 }
 
 fn scope() -> InstrumentationScope {
@@ -37,11 +39,32 @@ impl Instruments {
         Arc::new(Self::with_parts(
             global::tracer_with_scope(scope()),
             &global::meter_with_scope(scope()),
+            super::init::levers().clone(),
         ))
     }
 
-    /// Instruments from the given providers.
+    /// Instruments from the given providers, reading the process's levers.
     pub fn from_providers<T, M>(tracer_provider: &T, meter_provider: &M) -> Arc<Self>
+    where
+        T: TracerProvider,
+        T::Tracer: Send + Sync + 'static,
+        <T::Tracer as opentelemetry::trace::Tracer>::Span: Send + Sync + 'static,
+        M: MeterProvider,
+    {
+        Self::from_providers_with_levers(
+            tracer_provider,
+            meter_provider,
+            super::init::levers().clone(),
+        )
+    }
+
+    /// Instruments from the given providers, reading `levers` to know when
+    /// tracing is switched off.
+    pub fn from_providers_with_levers<T, M>(
+        tracer_provider: &T,
+        meter_provider: &M,
+        levers: Levers,
+    ) -> Arc<Self>
     where
         T: TracerProvider,
         T::Tracer: Send + Sync + 'static,
@@ -52,10 +75,11 @@ impl Instruments {
         Arc::new(Self::with_parts(
             tracer,
             &meter_provider.meter_with_scope(scope()),
+            levers,
         ))
     }
 
-    fn with_parts(tracer: BoxedTracer, meter: &Meter) -> Self {
+    fn with_parts(tracer: BoxedTracer, meter: &Meter, levers: Levers) -> Self {
         let histogram = |name: &'static str, description: &'static str| {
             meter
                 .f64_histogram(name)
@@ -79,6 +103,7 @@ impl Instruments {
                 "Duration of inbound RPCs.",
             ),
             db_duration: histogram(conventions::DB_DURATION, "Duration of database operations."),
+            levers,
         }
     }
 }

@@ -6,7 +6,10 @@
 //! `tower::ServiceBuilder` around a `tonic::transport::Channel`.
 //!
 //! The span stays open until the response stream ends, so the status in the
-//! trailers (`grpc-status`) is the one recorded.
+//! trailers (`grpc-status`) is the one recorded. The server layer follows the
+//! conventions' trust policy (`trust.grpc_server` and `pkg.Service/*` route
+//! overrides); with tracing switched off both layers pass the context on
+//! unchanged.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,6 +26,8 @@ use tower::{Layer, Service};
 use super::conventions;
 use super::instruments::Instruments;
 use super::propagation;
+use super::sampler;
+use super::trust;
 
 /// gRPC status codes a server span counts as errors (the others are the
 /// caller's mistakes).
@@ -53,6 +58,8 @@ enum Side {
 /// One RPC in flight; ended once, by whoever sees the status first.
 struct Call {
     cx: Context,
+    /// Whether `cx` holds this call's own span (not when passed through).
+    traced: bool,
     start: Instant,
     side: Side,
     labels: Vec<KeyValue>,
@@ -61,11 +68,15 @@ struct Call {
 
 impl Call {
     fn start<B>(instruments: &Arc<Instruments>, side: Side, req: &mut Request<B>) -> Self {
-        let parent = match side {
-            Side::Server => propagation::extract(req.headers()),
-            Side::Client => Context::current(),
-        };
         let (service, method) = split_path(req.uri().path()).unwrap_or(("", ""));
+        // A public gRPC boundary starts a new trace and links the caller's.
+        let (parent, links) = match side {
+            Side::Server => trust::boundary(
+                propagation::extract(req.headers()),
+                trust::public_rpc(&format!("{service}/{method}")),
+            ),
+            Side::Client => (Context::current(), Vec::new()),
+        };
         let get = |key: &str| match key {
             "rpc.service" => Some(service),
             "rpc.method" => Some(method),
@@ -85,22 +96,36 @@ impl Call {
             if let Some(host) = req.uri().host() {
                 labels.push(KeyValue::new("server.address", host.to_owned()));
             }
-            if let Some(port) = req.uri().port_u16() {
+            let port = req.uri().port_u16().or(match req.uri().scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            });
+            if let Some(port) = port {
                 labels.push(KeyValue::new("server.port", i64::from(port)));
             }
         }
-        let tracer = &instruments.tracer;
-        let span = tracer
-            .span_builder(name)
-            .with_kind(kind)
-            .with_attributes(labels.clone())
-            .start_with_context(tracer, &parent);
-        let cx = parent.with_span(span);
+        let passed_through = parent.get::<sampler::PassThrough>().is_some();
+        let traced = !(passed_through || sampler::switched_off(&instruments.levers));
+        let cx = if !traced {
+            // Tracing is off: no span; the context goes on as it came.
+            parent.with_value(sampler::PassThrough)
+        } else {
+            let tracer = &instruments.tracer;
+            let span = tracer
+                .span_builder(name)
+                .with_kind(kind)
+                .with_attributes(labels.clone())
+                .with_links(links)
+                .start_with_context(tracer, &parent);
+            parent.with_span(span)
+        };
         if side == Side::Client {
             propagation::inject(&cx, req.headers_mut());
         }
         Self {
             cx,
+            traced,
             start: Instant::now(),
             side,
             labels,
@@ -109,7 +134,13 @@ impl Call {
     }
 
     fn finish(mut self, code: Option<i64>, error: Option<String>) {
-        let span = self.cx.span();
+        // Passed through, `cx` holds someone else's span: leave it alone.
+        let own = Context::new();
+        let span = if self.traced {
+            self.cx.span()
+        } else {
+            own.span()
+        };
         if let Some(code) = code {
             span.set_attribute(KeyValue::new("rpc.grpc.status_code", code));
             self.labels

@@ -32,6 +32,16 @@ use super::rules::Action;
 use super::*;
 
 const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const TEST_KEY: &[u8] = b"test-hash-key";
+
+/// The conventions' policy with a known key.
+fn test_policy() -> redact::Policy {
+    redact::Policy::new(
+        conventions::redaction,
+        Some(TEST_KEY.to_vec()),
+        conventions::SENSITIVE_QUERY_PARAMETERS,
+    )
+}
 const PARENT_SPAN: &str = "00f067aa0ba902b7";
 
 // The attributes each boundary knows when its span starts in these tests. The
@@ -103,13 +113,20 @@ impl Harness {
         let levers = Levers::new(true, 1.0);
         let tracer_provider = SdkTracerProvider::builder()
             .with_sampler(Sampler::new(levers.clone()))
-            .with_span_processor(Redacting::new(SimpleSpanProcessor::new(spans.clone())))
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(spans.clone()),
+                test_policy(),
+            ))
             .build();
         let meter_provider = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(metrics.clone()).build())
             .with_view(init::cardinality_view)
             .build();
-        let instruments = Instruments::from_providers(&tracer_provider, &meter_provider);
+        let instruments = Instruments::from_providers_with_levers(
+            &tracer_provider,
+            &metrics::RedactingMeterProvider::with_policy(meter_provider.clone(), test_policy()),
+            levers.clone(),
+        );
         Self {
             spans,
             metrics,
@@ -161,14 +178,10 @@ fn attr(span: &SpanData, key: &str) -> Option<Value> {
         .map(|kv| kv.value.clone())
 }
 
-/// What an attribute's value looks like after the conventions' privacy action.
+/// What an attribute's value looks like after the conventions' privacy action
+/// (checked on its own in `redaction_applies_the_privacy_actions_before_export`).
 fn after_privacy(key: &str, raw: &str) -> Option<Value> {
-    match conventions::redaction(key) {
-        None => Some(Value::from(raw.to_owned())),
-        Some(Action::Drop) => None,
-        Some(Action::Hash) => Some(Value::from(redact::sha256_hex(raw))),
-        Some(Action::Redact) => Some(Value::from(redact::MASK)),
-    }
+    test_policy().value(key, &Value::from(raw.to_owned()))
 }
 
 fn remote_parent(sampled: bool) -> Context {
@@ -220,9 +233,19 @@ async fn server_span_continues_the_incoming_trace_and_follows_the_conventions() 
         span.name,
         expected_name(&conventions::HTTP_SERVER_NAME, HTTP_SERVER_KNOWN).as_str()
     );
-    assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
-    assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
-    assert!(span.parent_span_is_remote);
+    if trust::public_route("/orders/{id}") {
+        // A public boundary: a new trace, the caller's span only as a link.
+        assert_ne!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.parent_span_id, SpanId::INVALID);
+        assert_eq!(
+            span.links.links[0].span_context.span_id().to_string(),
+            PARENT_SPAN
+        );
+    } else {
+        assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+        assert!(span.parent_span_is_remote);
+    }
     assert_eq!(attr(&span, "http.request.method"), Some(Value::from("GET")));
     assert_eq!(attr(&span, "http.route"), Some(Value::from("/orders/{id}")));
     assert_eq!(
@@ -334,7 +357,9 @@ async fn server_layer_wraps_a_plain_tower_service() {
         span.name,
         expected_name(&conventions::HTTP_SERVER_NAME, HTTP_SERVER_UNROUTED).as_str()
     );
-    assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+    if !trust::public_route("/orders/7") {
+        assert_eq!(span.parent_span_id.to_string(), PARENT_SPAN);
+    }
     assert_eq!(attr(&span, "http.route"), None);
     assert_eq!(
         attr(&span, "http.response.status_code"),
@@ -375,7 +400,9 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .body(Body::empty())
         .unwrap();
     app(&h).oneshot(request).await.unwrap();
-    assert!(h.finished().is_empty());
+    // A public boundary ignores the unsampled parent and samples at ratio 1.
+    let public = trust::public_route("/orders/{id}");
+    assert_eq!(h.finished().len(), usize::from(public));
     h.levers.set_enabled(false);
     app(&h)
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
@@ -386,8 +413,9 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .body(Body::empty())
         .unwrap();
     app(&h).oneshot(request).await.unwrap();
-    assert!(
-        h.finished().is_empty(),
+    assert_eq!(
+        h.finished().len(),
+        usize::from(public),
         "kill switch must drop even sampled parents"
     );
     h.levers.set_enabled(true);
@@ -396,14 +424,18 @@ async fn unsampled_parent_and_kill_switch_drop_spans() {
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    assert!(h.finished().is_empty(), "run-time ratio 0 drops root spans");
+    assert_eq!(
+        h.finished().len(),
+        usize::from(public),
+        "run-time ratio 0 drops root spans"
+    );
     h.levers.reset_ratio();
     h.levers.set_base_ratio(1.0);
     app(&h)
         .oneshot(Request::get("/orders/1").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    assert_eq!(h.finished().len(), 1);
+    assert_eq!(h.finished().len(), 1 + usize::from(public));
 }
 
 #[test]
@@ -545,15 +577,27 @@ fn redaction_applies_the_privacy_actions_before_export() {
             Action::Drop => assert_eq!(value, None, "{key} must be dropped"),
             Action::Hash => assert_eq!(
                 value,
-                Some(Value::from(redact::sha256_hex("jane@example.com"))),
+                Some(Value::from(redact::hmac_sha256_hex(
+                    TEST_KEY,
+                    b"jane@example.com"
+                ))),
                 "{key}"
             ),
             Action::Redact => assert_eq!(value, Some(Value::from(redact::MASK)), "{key}"),
         }
     }
+    // RFC 4231, test case 2.
     assert_eq!(
-        redact::sha256_hex("abc"),
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        redact::hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    // RFC 4231, test case 6: a key longer than the block.
+    assert_eq!(
+        redact::hmac_sha256_hex(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First"
+        ),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
     );
 }
 
@@ -602,14 +646,12 @@ fn baggage_keys(headers: &HeaderMap) -> Vec<String> {
 async fn reqwest_client_injects_context_and_only_allowed_baggage() {
     let h = Harness::new();
     let (base, seen) = echo_headers_server().await;
+    client::install_tls_provider();
     let client = HttpClient::with_instruments(reqwest::Client::new(), h.instruments.clone());
     let cx = baggage_context(remote_parent(true));
     let response = {
         let _guard = cx.attach();
-        client
-            .execute(client.get(&format!("{base}/stock/9")))
-            .await
-            .unwrap()
+        client.get(&format!("{base}/stock/9")).send().await.unwrap()
     };
     assert_eq!(response.status(), 200);
     let span = h.only(SpanKind::Client);
@@ -729,7 +771,13 @@ async fn grpc_layers_record_rpc_attributes_and_status() {
         span.name,
         expected_name(&conventions::RPC_SERVER_NAME, RPC_SERVER_KNOWN).as_str()
     );
-    assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+    if trust::public_rpc("acme.shop.v1.Orders/Get") {
+        // A public service: a new trace, the caller's span only as a link.
+        assert_ne!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.links.len(), 1);
+    } else {
+        assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+    }
     assert_eq!(attr(&span, "rpc.system"), Some(Value::from("grpc")));
     assert_eq!(
         attr(&span, "rpc.service"),
@@ -843,13 +891,25 @@ async fn tonic_server_and_client_layers_trace_a_real_call() {
     assert_eq!(attr(server, "rpc.method"), Some(Value::from("Check")));
     assert_eq!(attr(server, "rpc.grpc.status_code"), Some(Value::I64(0)));
     assert_eq!(attr(client, "rpc.grpc.status_code"), Some(Value::I64(0)));
-    // The server continues the client's trace: the client span is its parent.
     assert_eq!(client.span_context.trace_id().to_string(), PARENT_TRACE);
-    assert_eq!(
-        server.span_context.trace_id(),
-        client.span_context.trace_id()
-    );
-    assert_eq!(server.parent_span_id, client.span_context.span_id());
+    if trust::public_rpc("grpc.health.v1.Health/Check") {
+        // A public service starts its own trace and links the client's span.
+        assert_ne!(
+            server.span_context.trace_id(),
+            client.span_context.trace_id()
+        );
+        assert_eq!(
+            server.links.links[0].span_context.span_id(),
+            client.span_context.span_id()
+        );
+    } else {
+        // The server continues the client's trace: the client span is its parent.
+        assert_eq!(
+            server.span_context.trace_id(),
+            client.span_context.trace_id()
+        );
+        assert_eq!(server.parent_span_id, client.span_context.span_id());
+    }
     // NOT_FOUND is the caller's mistake: an error for the client only.
     assert_eq!(
         attr(servers[1], "rpc.grpc.status_code"),
@@ -948,43 +1008,161 @@ async fn database_helper_names_and_times_the_call() {
     assert_eq!(h.histogram_points(conventions::DB_DURATION).len(), 1);
 }
 
+fn admin_request(method: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(conventions::ADMIN_PATH);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(Body::from(body.to_owned())).unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40000,
+        ))));
+    request
+}
+
+const ADMIN_JSON: &[(&str, &str)] = &[
+    ("authorization", "Bearer sesame"),
+    ("content-type", "application/json"),
+];
+
 #[tokio::test]
 async fn admin_endpoint_reads_and_changes_the_levers() {
     let levers = Levers::new(true, 0.25);
-    let router = control::admin_router(levers.clone());
-    let response = router
-        .clone()
-        .oneshot(
-            Request::get(conventions::ADMIN_PATH)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let request = Request::post(conventions::ADMIN_PATH)
-        .body(Body::from(r#"{"enabled":false,"ratio":0.5}"#))
-        .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let router = control::admin_router(levers.clone(), Some(b"sesame".to_vec()));
+    let send = |request: Request<Body>| {
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let read = admin_request("GET", &[("authorization", "Bearer sesame")], "");
+    assert_eq!(send(read).await, StatusCode::OK);
+    let change = r#"{"enabled":false,"ratio":0.5}"#;
+    assert_eq!(
+        send(admin_request("POST", ADMIN_JSON, change)).await,
+        StatusCode::OK
+    );
     assert!(!levers.enabled());
     assert_eq!(levers.ratio(), 0.5);
-    let request = Request::post(conventions::ADMIN_PATH)
-        .body(Body::from(r#"{"ratio":2}"#))
-        .unwrap();
+    for bad in [r#"{"ratio":2}"#, r#"{"enabeld":true}"#, "[]", "{"] {
+        assert_eq!(
+            send(admin_request("POST", ADMIN_JSON, bad)).await,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    assert!(!levers.enabled(), "a refused change changes nothing");
+    let reset = r#"{"ratio":null,"enabled":true}"#;
     assert_eq!(
-        router.clone().oneshot(request).await.unwrap().status(),
-        StatusCode::BAD_REQUEST
-    );
-    let request = Request::put(conventions::ADMIN_PATH)
-        .body(Body::from(r#"{"reset_ratio":true,"enabled":true}"#))
-        .unwrap();
-    assert_eq!(
-        router.oneshot(request).await.unwrap().status(),
+        send(admin_request("PUT", ADMIN_JSON, reset)).await,
         StatusCode::OK
     );
     assert!(levers.enabled());
     assert_eq!(levers.ratio(), 0.25);
+}
+
+#[tokio::test]
+async fn admin_endpoint_refuses_what_a_browser_or_a_stranger_sends() {
+    let levers = Levers::new(true, 0.25);
+    let router = control::admin_router(levers.clone(), Some(b"sesame".to_vec()));
+    let send = |request: Request<Body>| {
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let off = r#"{"enabled":false}"#;
+    let cases: &[(&[(&str, &str)], StatusCode)] = &[
+        (
+            &[("content-type", "application/json")],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            &[
+                ("authorization", "Bearer sesamE"),
+                ("content-type", "application/json"),
+            ],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            &[
+                ("authorization", "Bearer sesame"),
+                ("content-type", "text/plain"),
+            ],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            &[
+                ("authorization", "Bearer sesame"),
+                ("content-type", "application/json"),
+                ("origin", "http://evil.example"),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[
+                ("authorization", "Bearer sesame"),
+                ("content-type", "application/json"),
+                ("sec-fetch-site", "cross-site"),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (headers, status) in cases {
+        assert_eq!(
+            send(admin_request("POST", headers, off)).await,
+            *status,
+            "{headers:?}"
+        );
+    }
+    let big = " ".repeat(control::MAX_BODY + 1);
+    assert_eq!(
+        send(admin_request("POST", ADMIN_JSON, &big)).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert!(levers.enabled(), "nothing refused changed the levers");
+    let untokened = control::admin_router(levers.clone(), None);
+    let status = untokened
+        .oneshot(admin_request(
+            "POST",
+            &[
+                ("authorization", "Bearer "),
+                ("content-type", "application/json"),
+            ],
+            off,
+        ))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(levers.enabled());
+    assert!(control::constant_time_eq(b"abc", b"abc"));
+    assert!(!control::constant_time_eq(b"abc", b"abd"));
+    assert!(!control::constant_time_eq(b"abc", b"abcd"));
+}
+
+#[tokio::test]
+async fn admin_listener_closes_slow_connections() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (address, task) = control::serve_admin(Levers::new(true, 1.0), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /-/telemetry HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(
+        control::CONNECTION_TIMEOUT + Duration::from_secs(5),
+        stream.read(&mut buf),
+    )
+    .await;
+    task.abort();
+    assert!(closed.is_ok(), "the connection stayed open");
+    assert!(started.elapsed() <= control::CONNECTION_TIMEOUT + Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -1031,8 +1209,11 @@ fn guard_flush_and_shutdown_are_bounded_when_the_collector_hangs() {
     drop(tracer.start("queued"));
     let guard = TelemetryGuard::new(Some(provider), None, Duration::from_millis(300));
     let started = Instant::now();
-    assert!(matches!(guard.flush(), Err(TelemetryError::Timeout(_))));
-    assert!(guard.shutdown().is_err());
+    assert!(matches!(
+        guard.flush_blocking(),
+        Err(TelemetryError::Timeout(_))
+    ));
+    assert!(guard.shutdown_blocking().is_err());
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "took {:?}",
@@ -1054,22 +1235,147 @@ fn start_levers_follow_the_environment_and_the_incident_variables() {
                 .map(|(_, v)| v.to_string())
         }
     };
-    assert_eq!(init::start_levers(&vars(&[])).unwrap(), (true, ratio));
+    let start = |getenv: &dyn Fn(&str) -> Option<String>| {
+        let mut w = settings::Warnings::default();
+        let (enabled, choice) = init::start_levers(getenv, &mut w);
+        (enabled, choice.ratio, choice.parent_based, w.0)
+    };
+    assert_eq!(start(&vars(&[])), (true, ratio, true, vec![]));
     let kill: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
         (conventions::KILL_SWITCH_ENV, "true"),
         (conventions::RATIO_ENV, "0.25"),
     ]));
-    assert_eq!(init::start_levers(&vars(kill)).unwrap(), (false, 0.25));
+    assert_eq!(start(&vars(kill)), (false, 0.25, true, vec![]));
     let bad: &'static [(&'static str, &'static str)] =
         Box::leak(Box::new([(conventions::RATIO_ENV, "2")]));
-    assert!(init::start_levers(&vars(bad)).is_err());
+    let (enabled, r, _, warnings) = start(&vars(bad));
+    assert!(enabled);
+    assert_eq!(r, ratio, "a bad ratio keeps the environment's");
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].variable, conventions::RATIO_ENV);
+    assert_eq!(warnings[0].value, "2");
     let unknown = |name: &str| {
         (name == conventions::ENVIRONMENT_VARIABLE).then(|| "\u{1F600}-nowhere".to_owned())
     };
-    assert!(matches!(
-        init::start_levers(&unknown),
-        Err(TelemetryError::Config(_))
-    ));
+    let lowest = conventions::ENVIRONMENT_RATIOS
+        .iter()
+        .map(|(_, r)| *r)
+        .fold(1.0_f64, f64::min);
+    let (_, r, _, warnings) = start(&unknown);
+    assert_eq!(r, lowest);
+    assert_eq!(warnings[0].variable, conventions::ENVIRONMENT_VARIABLE);
+}
+
+#[test]
+fn sampler_variables_follow_the_specification() {
+    let (env, ratio) = conventions::ENVIRONMENT_RATIOS[0];
+    let run = |sampler: &'static str, arg: Option<&'static str>| {
+        let getenv = move |name: &str| match name {
+            "OTEL_TRACES_SAMPLER" => Some(sampler.to_owned()),
+            "OTEL_TRACES_SAMPLER_ARG" => arg.map(str::to_owned),
+            n if n == conventions::ENVIRONMENT_VARIABLE => Some(env.to_owned()),
+            _ => None,
+        };
+        let mut w = settings::Warnings::default();
+        let choice = settings::sampler(&getenv, &mut w);
+        (choice.parent_based, choice.ratio, w.0.len())
+    };
+    assert_eq!(run("always_on", None), (false, 1.0, 0));
+    assert_eq!(run("ALWAYS_OFF", None), (false, 0.0, 0));
+    assert_eq!(run("traceidratio", Some("0.5")), (false, 0.5, 0));
+    assert_eq!(run("parentbased_traceidratio", Some("0.5")), (true, 0.5, 0));
+    assert_eq!(run("parentbased_always_off", None), (true, 0.0, 0));
+    for bad in ["1.5", "", "0.1x"] {
+        let leaked: &'static str = Box::leak(bad.to_owned().into_boxed_str());
+        let (_, r, warned) = run("traceidratio", Some(leaked));
+        assert_eq!(r, ratio, "{bad:?}");
+        assert_eq!(warned, usize::from(!bad.is_empty()), "{bad:?}");
+    }
+    for unsupported in ["jaeger_remote", "xray", "nonsense"] {
+        assert_eq!(run(unsupported, None), (true, ratio, 1), "{unsupported}");
+    }
+}
+
+#[tokio::test]
+async fn samplers_that_are_not_parent_based_ignore_the_parent() {
+    let h = Harness::new();
+    h.levers.set_parent_based(false);
+    h.levers.set_base_ratio(0.0);
+    let request = Request::get("/orders/1")
+        .header("traceparent", traceparent(true))
+        .body(Body::empty())
+        .unwrap();
+    app(&h).oneshot(request).await.unwrap();
+    assert!(h.finished().is_empty(), "always_off drops a sampled parent");
+    h.levers.set_base_ratio(1.0);
+    let request = Request::get("/orders/1")
+        .header("traceparent", traceparent(false))
+        .body(Body::empty())
+        .unwrap();
+    app(&h).oneshot(request).await.unwrap();
+    assert_eq!(
+        h.finished().len(),
+        1,
+        "always_on samples an unsampled parent"
+    );
+}
+
+#[test]
+fn urls_are_cleaned_as_the_semantic_conventions_say() {
+    let p = redact::Policy::new(
+        conventions::redaction,
+        Some(TEST_KEY.to_vec()),
+        &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"],
+    );
+    assert_eq!(
+        p.url("https://user:pw@example.com:8443/a?sig=abc&x=1#frag"),
+        "https://REDACTED:REDACTED@example.com:8443/a?sig=REDACTED&x=1#frag"
+    );
+    assert_eq!(
+        p.url("http://example.com/a?x=1"),
+        "http://example.com/a?x=1"
+    );
+    assert_eq!(
+        p.text("error sending request for url (http://u:SECRET@127.0.0.1:9/fail?Signature=S&x=1)"),
+        "error sending request for url (http://REDACTED:REDACTED@127.0.0.1:9/fail?Signature=REDACTED&x=1)"
+    );
+    assert_eq!(
+        p.query("AWSAccessKeyId=k&sig"),
+        "AWSAccessKeyId=REDACTED&sig"
+    );
+    let unkeyed = redact::Policy::new(conventions::redaction, None, &[]);
+    for (key, action) in conventions::REDACTIONS {
+        if *action == Action::Hash {
+            assert_eq!(
+                unkeyed.value(key, &Value::from("v")),
+                None,
+                "{key}: no key drops"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_hash_key_comes_from_the_variable_or_its_file() {
+    let dir = std::env::temp_dir().join(format!("scaffold-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("key");
+    std::fs::write(&file, "from-file\n").unwrap();
+    let path = file.display().to_string();
+    let from_file = move |name: &str| (name == "K_FILE").then(|| path.clone());
+    assert_eq!(
+        redact::read_key("K", &from_file).unwrap(),
+        Some(b"from-file".to_vec())
+    );
+    let direct = |name: &str| (name == "K").then(|| "direct".to_owned());
+    assert_eq!(
+        redact::read_key("K", &direct).unwrap(),
+        Some(b"direct".to_vec())
+    );
+    assert_eq!(redact::read_key("K", &|_| None).unwrap(), None);
+    let missing = |name: &str| (name == "K_FILE").then(|| "/nonexistent/key".to_owned());
+    assert!(redact::read_key("K", &missing).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -1088,11 +1394,15 @@ fn name_rules_fill_the_template_or_fall_back() {
     };
     assert_eq!(bare.render(|_| None), "send ");
     assert_eq!(
-        otlp::with_scheme("collector:4317"),
+        otlp::with_scheme("collector:4317", false),
         "https://collector:4317"
     );
     assert_eq!(
-        otlp::with_scheme("http://127.0.0.1:4317"),
+        otlp::with_scheme("collector:4317", true),
+        "http://collector:4317"
+    );
+    assert_eq!(
+        otlp::with_scheme("http://127.0.0.1:4317", false),
         "http://127.0.0.1:4317"
     );
 }
@@ -1130,16 +1440,59 @@ fn b3_headers_round_trip() {
 
 #[test]
 fn exporter_variables_are_checked() {
-    use export::ExporterKind;
-    assert_eq!(ExporterKind::parse("V", None, true), Ok(ExporterKind::Otlp));
+    let run = |value: &'static str, console: bool| {
+        let getenv = move |name: &str| (name == "V").then(|| value.to_owned());
+        let mut w = settings::Warnings::default();
+        let e = settings::exporters(&getenv, "V", console, &mut w);
+        (e.otlp, e.console, w.0.len())
+    };
+    assert_eq!(run("", true), (true, false, 0));
+    assert_eq!(run(" none ", false), (false, false, 0));
+    assert_eq!(run("console", true), (false, true, 0));
+    assert_eq!(run("otlp,console", true), (true, true, 0));
+    assert_eq!(run("OTLP", true), (true, false, 0));
+    assert_eq!(run("console", false), (true, false, 1));
+    assert_eq!(run("zipkin", true), (true, false, 1));
+    let protocol = |value: &'static str| {
+        let getenv =
+            move |name: &str| (name == "OTEL_EXPORTER_OTLP_PROTOCOL").then(|| value.to_owned());
+        let mut w = settings::Warnings::default();
+        (settings::protocol(&getenv, "TRACES", &mut w), w.0.len())
+    };
+    use super::rules::Protocol;
+    assert_eq!(protocol("grpc"), (Protocol::Grpc, 0));
+    assert_eq!(protocol("HTTP/PROTOBUF"), (Protocol::HttpProtobuf, 0));
+    assert_eq!(protocol("http/json"), (Protocol::HttpProtobuf, 1));
     assert_eq!(
-        ExporterKind::parse("V", Some(" none "), false),
-        Ok(ExporterKind::None)
+        protocol("carrier-pigeon"),
+        (conventions::EXPORT_PROTOCOL, 1)
     );
+}
+
+#[tokio::test]
+async fn switched_off_clients_pass_the_context_through_unchanged() {
+    let h = Harness::new();
+    let (base, seen) = echo_headers_server().await;
+    client::install_tls_provider();
+    let client = HttpClient::with_instruments(reqwest::Client::new(), h.instruments.clone());
+    h.levers.set_enabled(false);
+    let cx = remote_parent(true);
+    {
+        let _guard = cx.attach();
+        client.get(&format!("{base}/stock/1")).send().await.unwrap();
+    }
+    let headers = seen.lock().unwrap().clone().expect("downstream was called");
     assert_eq!(
-        ExporterKind::parse("V", Some("console"), true),
-        Ok(ExporterKind::Console)
+        headers.get("traceparent").unwrap(),
+        traceparent(true).as_str()
     );
-    assert!(ExporterKind::parse("V", Some("console"), false).is_err());
-    assert!(ExporterKind::parse("V", Some("zipkin"), true).is_err());
+    h.levers.set_enabled(true);
+    h.levers.set_ratio(0.0);
+    client.get(&format!("{base}/stock/2")).send().await.unwrap();
+    let headers = seen.lock().unwrap().clone().expect("downstream was called");
+    assert!(
+        headers.get("traceparent").is_none(),
+        "none came in, none goes out"
+    );
+    assert!(h.finished().is_empty());
 }

@@ -81,7 +81,8 @@ pub struct ResourceAttr {
     pub key: &'static str,
     /// Where its value comes from.
     pub source: Source,
-    /// Whether `init` refuses to start without it.
+    /// Whether it must have a value: without one, the placeholder is
+    /// exported and `init` warns (or, with a strict start-up, fails).
     pub required: bool,
     /// The value exported when the real one is missing at run time.
     pub placeholder: &'static str,
@@ -92,7 +93,7 @@ pub struct ResourceAttr {
 pub enum Action {
     /// Remove the attribute.
     Drop,
-    /// Replace the value by its SHA-256, hex encoded.
+    /// Replace the value by its HMAC-SHA-256, hex encoded (drop without a key).
     Hash,
     /// Replace the value by a mask.
     Redact,

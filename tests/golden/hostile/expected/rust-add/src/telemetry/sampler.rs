@@ -48,6 +48,11 @@ struct LeverState {
     ratio_bits: AtomicU64,
     /// A ratio set at run time for every root span; NaN when unset.
     override_bits: AtomicU64,
+    /// Whether a parent's decision is followed (else every span is decided
+    /// by its trace id, as `always_on`, `always_off` and `traceidratio` do).
+    parent_based: AtomicBool,
+    /// Whether the environment's ratio was set by the ratio lever variable.
+    base_from_lever: AtomicBool,
 }
 
 impl Levers {
@@ -58,6 +63,8 @@ impl Levers {
                 enabled: AtomicBool::new(enabled),
                 ratio_bits: AtomicU64::new(clamp(ratio).to_bits()),
                 override_bits: AtomicU64::new(f64::NAN.to_bits()),
+                parent_based: AtomicBool::new(true),
+                base_from_lever: AtomicBool::new(false),
             }),
         }
     }
@@ -100,6 +107,39 @@ impl Levers {
             .store(clamp(ratio).to_bits(), Ordering::Relaxed);
     }
 
+    /// Whether a parent's sampling decision is followed.
+    pub fn parent_based(&self) -> bool {
+        self.inner.parent_based.load(Ordering::Relaxed)
+    }
+
+    /// Follows parents' decisions (`true`, the default) or decides every
+    /// span by its trace id (`false`).
+    pub fn set_parent_based(&self, parent_based: bool) {
+        self.inner
+            .parent_based
+            .store(parent_based, Ordering::Relaxed);
+    }
+
+    /// Says that the environment's ratio comes from the ratio lever
+    /// variable, so that a ratio of 0 there switches tracing off.
+    pub fn set_base_from_lever(&self, from_lever: bool) {
+        self.inner
+            .base_from_lever
+            .store(from_lever, Ordering::Relaxed);
+    }
+
+    /// Whether a lever (the run-time ratio, or the ratio variable) holds the
+    /// ratio at 0: tracing is switched off.
+    pub fn lever_at_zero(&self) -> bool {
+        match self.override_ratio() {
+            Some(ratio) => ratio <= 0.0,
+            None => {
+                self.inner.base_from_lever.load(Ordering::Relaxed)
+                    && f64::from_bits(self.inner.ratio_bits.load(Ordering::Relaxed)) <= 0.0
+            }
+        }
+    }
+
     /// Goes back to the environment's and per-route ratios.
     pub fn reset_ratio(&self) {
         self.inner
@@ -116,10 +156,50 @@ fn clamp(ratio: f64) -> f64 {
     }
 }
 
-/// Parent-based ratio sampler: a sampled parent is followed, an unsampled
-/// parent is not, and a root span is sampled when its trace id falls under the
-/// levers' run-time ratio, else the route's ratio, else the environment's.
-/// With the kill switch on, nothing is sampled.
+/// The hint for the sampler when the conventions' sampling table names this
+/// route (any method), else `None`: nothing for the sampler to look up.
+pub fn route_hint(method: &'static str, route: Option<&Arc<str>>) -> Option<RouteHint> {
+    let route = route?;
+    conventions::ROUTE_RATIOS
+        .iter()
+        .any(|rule| rule.route == &**route)
+        .then(|| RouteHint {
+            method,
+            route: Some(route.clone()),
+        })
+}
+
+/// A context value saying that tracing was switched off where the context
+/// came in: clients then pass it on unchanged instead of starting a span.
+#[derive(Clone, Copy, Debug)]
+pub struct PassThrough;
+
+/// Whether tracing is switched off: the kill switch, or a lever holding the
+/// ratio at 0 (the run-time ratio or the ratio variable; a sampler or route
+/// ratio of 0 is a sampling decision, not a switch). Layers then pass the
+/// incoming context through unchanged instead of starting a span, as a
+/// no-op tracer does, so services downstream decide for themselves.
+pub fn switched_off(levers: &Levers) -> bool {
+    !levers.enabled() || levers.lever_at_zero()
+}
+
+/// The method and route of a server request, put into the parent context
+/// for the sampler: the route becomes the span's `http.route` only once the
+/// response shows the router really served it.
+#[derive(Clone, Debug)]
+pub struct RouteHint {
+    /// `http.request.method`.
+    pub method: &'static str,
+    /// The matched route, if any.
+    pub route: Option<Arc<str>>,
+}
+
+/// Ratio sampler: parent-based by default (a sampled parent is followed, an
+/// unsampled parent is not, and a root span is sampled when its trace id
+/// falls under the levers' run-time ratio, else the route's ratio, else the
+/// environment's); with [`Levers::set_parent_based`]`(false)` every span is
+/// decided by its trace id alone. With the kill switch on, nothing is
+/// sampled.
 #[derive(Clone, Debug)]
 pub struct Sampler {
     levers: Levers,
@@ -145,12 +225,12 @@ impl Sampler {
         &self.levers
     }
 
-    fn route_ratio(&self, attributes: &[KeyValue]) -> Option<f64> {
+    fn route_ratio(&self, attributes: &[KeyValue], hint: Option<&RouteHint>) -> Option<f64> {
         if self.routes.is_empty() {
             return None;
         }
-        let mut method = None;
-        let mut route = None;
+        let mut method = hint.map(|h| h.method);
+        let mut route = hint.and_then(|h| h.route.as_deref());
         for kv in attributes {
             match (kv.key.as_str(), &kv.value) {
                 ("http.request.method", Value::String(v)) => method = Some(v.as_str()),
@@ -181,13 +261,18 @@ impl ShouldSample for Sampler {
             .filter(|sc| sc.is_valid());
         let sampled = if !self.levers.enabled() {
             false
-        } else if let Some(parent) = &parent {
+        } else if let Some(parent) = parent.as_ref().filter(|_| self.levers.parent_based()) {
             parent.is_sampled()
         } else {
             let ratio = self
                 .levers
                 .override_ratio()
-                .or_else(|| self.route_ratio(attributes))
+                .or_else(|| {
+                    self.route_ratio(
+                        attributes,
+                        parent_context.and_then(|cx| cx.get::<RouteHint>()),
+                    )
+                })
                 .unwrap_or_else(|| self.levers.ratio());
             ratio_admits(trace_id, ratio)
         };

@@ -3,7 +3,6 @@
 //! Setting up tracing, metrics and logs for the whole process.
 
 use std::str::FromStr;
-use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -16,15 +15,16 @@ use opentelemetry_sdk::Resource;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::Layer as _;
+use tracing_subscriber::Layer;
 
 use super::conventions;
-use super::export::{ConsoleExporter, ExporterKind};
+use super::export::{ConsoleExporter, Warned};
 use super::logs::LogLayer;
+use super::metrics::RedactingMeterProvider;
 use super::otlp;
-use super::redact::Redacting;
-use super::rules::Source;
+use super::redact::{self, Redacting};
 use super::sampler::{Levers, Sampler};
+use super::settings::{self, SamplerChoice, Warnings};
 
 /// Why telemetry could not be set up or shut down.
 #[derive(Debug)]
@@ -74,61 +74,26 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn is_true(value: Option<String>) -> bool {
-    value.and_then(|v| parse_bool(&v)).unwrap_or(false)
-}
-
-fn parse_ratio(text: &str) -> Result<f64, String> {
-    match f64::from_str(text.trim()) {
-        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-        _ => Err(format!("{text:?} is not a ratio between 0 and 1")),
-    }
-}
-
-/// The ratio and kill switch the service starts with, read through `getenv`:
-/// the environment's ratio, `OTEL_TRACES_SAMPLER(_ARG)`, then the
-/// conventions' ratio variable; the kill switch variable turns tracing off.
+/// The sampler and kill switch the service starts with, read through
+/// `getenv` (see [`settings::sampler`]); the kill switch variable turns
+/// tracing off. Bad values are recorded in `warnings`.
 pub fn start_levers(
     getenv: &dyn Fn(&str) -> Option<String>,
-) -> Result<(bool, f64), TelemetryError> {
-    let environment = getenv(conventions::ENVIRONMENT_VARIABLE)
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default();
-    let mut ratio = conventions::ENVIRONMENT_RATIOS
-        .iter()
-        .find(|(name, _)| *name == environment)
-        .map(|(_, ratio)| *ratio)
-        .ok_or_else(|| {
-            let known: Vec<&str> = conventions::ENVIRONMENT_RATIOS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect();
-            TelemetryError::Config(format!(
-                "{}={environment:?} is not one of {}",
-                conventions::ENVIRONMENT_VARIABLE,
-                known.join(", ")
-            ))
-        })?;
-    match getenv("OTEL_TRACES_SAMPLER").unwrap_or_default().trim() {
-        "" => {}
-        "always_on" | "parentbased_always_on" => ratio = 1.0,
-        "always_off" | "parentbased_always_off" => ratio = 0.0,
-        "traceidratio" | "parentbased_traceidratio" => {
-            ratio = parse_ratio(&getenv("OTEL_TRACES_SAMPLER_ARG").unwrap_or_default())
-                .map_err(|e| TelemetryError::Config(format!("OTEL_TRACES_SAMPLER_ARG: {e}")))?;
-        }
-        other => {
-            return Err(TelemetryError::Config(format!(
-                "OTEL_TRACES_SAMPLER={other:?} is not supported"
-            )))
-        }
-    }
-    if let Some(value) = getenv(conventions::RATIO_ENV).filter(|v| !v.trim().is_empty()) {
-        ratio = parse_ratio(&value)
-            .map_err(|e| TelemetryError::Config(format!("{}: {e}", conventions::RATIO_ENV)))?;
-    }
-    let enabled = !is_true(getenv(conventions::KILL_SWITCH_ENV));
-    Ok((enabled, ratio))
+    warnings: &mut Warnings,
+) -> (bool, SamplerChoice) {
+    let choice = settings::sampler(getenv, warnings);
+    let kill = conventions::KILL_SWITCH_ENV;
+    let enabled = match settings::value(getenv, kill) {
+        None => true,
+        Some(v) => match parse_bool(&v) {
+            Some(off) => !off,
+            None => {
+                warnings.push(kill, &v, "tracing on");
+                true
+            }
+        },
+    };
+    (enabled, choice)
 }
 
 fn getenv(name: &str) -> Option<String> {
@@ -136,81 +101,55 @@ fn getenv(name: &str) -> Option<String> {
 }
 
 /// The resource of every signal: the conventions' attributes, overridden by
-/// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`. A required attribute
-/// without a value is an error that says which variable to set.
-pub fn resource(getenv: &dyn Fn(&str) -> Option<String>) -> Result<Resource, TelemetryError> {
+/// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`, with the privacy
+/// policy applied. A required attribute without a value gets its placeholder
+/// and a warning.
+pub fn resource(getenv: &dyn Fn(&str) -> Option<String>, warnings: &mut Warnings) -> Resource {
     let mut attributes = Vec::new();
-    let mut missing = Vec::new();
-    let from_env = Resource::builder().build();
     for attr in conventions::RESOURCE {
-        let (value, hint) = match attr.source {
-            Source::Service => (
-                Some(conventions::SERVICE_NAME.to_owned()),
-                "set OTEL_SERVICE_NAME".to_owned(),
-            ),
-            Source::Version => (
-                Some(
-                    getenv("SERVICE_VERSION")
-                        .filter(|v| !v.is_empty())
-                        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
-                ),
-                "set SERVICE_VERSION".to_owned(),
-            ),
-            Source::Environment => (
-                getenv(conventions::ENVIRONMENT_VARIABLE),
-                format!("set {}", conventions::ENVIRONMENT_VARIABLE),
-            ),
-            Source::Env(name) => (getenv(name), format!("set {name}")),
-            Source::Static(value) => (
-                Some(value.to_owned()),
-                "set OTEL_RESOURCE_ATTRIBUTES".to_owned(),
-            ),
-        };
-        let overridden = from_env
-            .get(&opentelemetry::Key::from_static_str(attr.key))
-            .filter(|_| overrides(attr.key, getenv));
-        match (overridden, value.filter(|v| !v.trim().is_empty())) {
-            (Some(v), _) => attributes.push(KeyValue::new(attr.key, v)),
-            (None, Some(v)) => attributes.push(KeyValue::new(attr.key, v)),
-            (None, None) if attr.required => missing.push(format!("{} ({hint})", attr.key)),
-            (None, None) => {}
+        if let Some(value) = settings::resource_value(getenv, attr, warnings) {
+            attributes.push(KeyValue::new(attr.key, value));
         }
     }
-    if !missing.is_empty() {
-        return Err(TelemetryError::Config(format!(
-            "missing required resource attributes: {}",
-            missing.join(", ")
-        )));
+    if let Some(list) = settings::value(getenv, "OTEL_RESOURCE_ATTRIBUTES") {
+        for (key, _) in list.split(',').filter_map(|pair| pair.split_once('=')) {
+            let key = key.trim();
+            if key.is_empty() || attributes.iter().any(|kv| kv.key.as_str() == key) {
+                continue;
+            }
+            if let Some(value) = settings::resource_attribute(getenv, key) {
+                attributes.push(KeyValue::new(key.to_owned(), value));
+            }
+        }
     }
-    Ok(Resource::builder().with_attributes(attributes).build())
+    let resource = Resource::builder_empty()
+        .with_attributes(
+            [
+                KeyValue::new("telemetry.sdk.name", "opentelemetry"),
+                KeyValue::new("telemetry.sdk.language", "rust"),
+                KeyValue::new("telemetry.sdk.version", SDK_VERSION),
+            ]
+            .into_iter()
+            .chain(attributes),
+        )
+        .build();
+    redact::policy().resource(resource)
 }
 
-/// Whether the standard variables set `key` themselves.
-fn overrides(key: &str, getenv: &dyn Fn(&str) -> Option<String>) -> bool {
-    if key == "service.name" && getenv("OTEL_SERVICE_NAME").is_some_and(|v| !v.trim().is_empty()) {
-        return true;
-    }
-    getenv("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|v| {
-        v.split(',')
-            .filter_map(|pair| pair.split_once('='))
-            .any(|(k, _)| k.trim() == key)
-    })
-}
+/// The version of the OpenTelemetry SDK this module is built against.
+pub const SDK_VERSION: &str = "0.33.1";
 
-fn env_unset(name: &str) -> bool {
-    std::env::var(name).map_or(true, |v| v.trim().is_empty())
-}
-
-/// The batch limits: the conventions' values unless `OTEL_BSP_*` set them.
+/// The batch limits: `OTEL_BSP_*` when set, else the conventions' values.
 pub fn batch_config() -> opentelemetry_sdk::trace::BatchConfig {
+    let unset = |name: &str| !settings::numeric_set(&getenv, name);
     let mut builder = BatchConfigBuilder::default();
-    if env_unset("OTEL_BSP_MAX_QUEUE_SIZE") {
+    if unset("OTEL_BSP_MAX_QUEUE_SIZE") {
         builder = builder.with_max_queue_size(conventions::MAX_QUEUE_SIZE);
     }
-    if env_unset("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
+    if unset("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         builder = builder.with_max_export_batch_size(conventions::MAX_EXPORT_BATCH_SIZE);
     }
-    if env_unset("OTEL_BSP_SCHEDULE_DELAY") {
+    if unset("OTEL_BSP_SCHEDULE_DELAY") {
         builder = builder.with_scheduled_delay(conventions::SCHEDULE_DELAY);
     }
     builder.build()
@@ -224,9 +163,13 @@ pub fn cardinality_view(_instrument: &Instrument) -> Option<Stream> {
         .ok()
 }
 
-/// Flushes and shuts telemetry down, each bounded by the conventions'
-/// shutdown timeout even when the collector is unreachable. Dropping the guard
-/// shuts down too.
+/// Flushes and shuts telemetry down, traces and metrics in parallel, bounded
+/// by the conventions' shutdown timeout even when the collector is
+/// unreachable. The work runs on threads of its own and the async methods
+/// only wait for it, so the exporters (which may need the Tokio runtime)
+/// keep running on every runtime flavour, `#[tokio::test]` included.
+/// Dropping the guard shuts down too, without waiting on a current-thread
+/// runtime.
 #[derive(Debug)]
 pub struct TelemetryGuard {
     tracer_provider: Option<SdkTracerProvider>,
@@ -235,24 +178,79 @@ pub struct TelemetryGuard {
     timeout: Duration,
 }
 
-fn bounded<F>(timeout: Duration, work: F) -> Result<(), TelemetryError>
-where
-    F: FnOnce() -> Vec<OTelSdkResult> + Send + 'static,
-{
-    let (done, wait) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("telemetry-shutdown".into())
-        .spawn(move || {
-            let _ = done.send(work());
-        })
-        .map_err(|e| TelemetryError::Export(e.to_string()))?;
-    match wait.recv_timeout(timeout) {
-        Ok(results) => results
+type Work = Box<dyn FnOnce(Duration) -> OTelSdkResult + Send>;
+
+/// Runs each piece of work on its own thread; the receiver yields once per
+/// piece.
+fn start_parallel(work: Vec<Work>, timeout: Duration) -> Result<Receiver, TelemetryError> {
+    let (done, wait) = tokio::sync::mpsc::unbounded_channel();
+    let count = work.len();
+    for piece in work {
+        let done = done.clone();
+        std::thread::Builder::new()
+            .name("telemetry-shutdown".into())
+            .spawn(move || {
+                let _ = done.send(piece(timeout));
+            })
+            .map_err(|e| TelemetryError::Export(e.to_string()))?;
+    }
+    Ok(Receiver { wait, count })
+}
+
+struct Receiver {
+    wait: tokio::sync::mpsc::UnboundedReceiver<OTelSdkResult>,
+    count: usize,
+}
+
+impl Receiver {
+    fn collect(results: Vec<OTelSdkResult>) -> Result<(), TelemetryError> {
+        results
             .into_iter()
             .collect::<Result<(), _>>()
-            .map_err(|e| TelemetryError::Export(e.to_string())),
-        Err(_) => Err(TelemetryError::Timeout(timeout)),
+            .map_err(|e| TelemetryError::Export(e.to_string()))
     }
+
+    async fn wait(mut self, timeout: Duration) -> Result<(), TelemetryError> {
+        let all = async {
+            let mut results = Vec::new();
+            while results.len() < self.count {
+                match self.wait.recv().await {
+                    Some(r) => results.push(r),
+                    None => break,
+                }
+            }
+            results
+        };
+        match tokio::time::timeout(timeout, all).await {
+            Ok(results) => Self::collect(results),
+            Err(_) => Err(TelemetryError::Timeout(timeout)),
+        }
+    }
+
+    fn wait_blocking(mut self, timeout: Duration) -> Result<(), TelemetryError> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut results = Vec::new();
+        while results.len() < self.count {
+            match self.wait.try_recv() {
+                Ok(r) => results.push(r),
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => break,
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(TelemetryError::Timeout(timeout));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+        Self::collect(results)
+    }
+}
+
+/// Whether the caller runs on a current-thread Tokio runtime, where
+/// blocking would stop the exporters.
+fn on_current_thread_runtime() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 impl TelemetryGuard {
@@ -270,47 +268,88 @@ impl TelemetryGuard {
         }
     }
 
+    fn flush_work(&self) -> Vec<Work> {
+        let mut work: Vec<Work> = Vec::new();
+        if let Some(p) = self.tracer_provider.clone() {
+            work.push(Box::new(move |_| p.force_flush()));
+        }
+        if let Some(p) = self.meter_provider.clone() {
+            work.push(Box::new(move |_| p.force_flush()));
+        }
+        work
+    }
+
+    fn shutdown_work(&mut self) -> Vec<Work> {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.abort();
+        }
+        let mut work: Vec<Work> = Vec::new();
+        if let Some(p) = self.tracer_provider.take() {
+            work.push(Box::new(move |t| p.shutdown_with_timeout(t)));
+        }
+        if let Some(p) = self.meter_provider.take() {
+            work.push(Box::new(move |t| p.shutdown_with_timeout(t)));
+        }
+        work
+    }
+
     /// Exports what is queued, waiting at most the shutdown timeout.
-    pub fn flush(&self) -> Result<(), TelemetryError> {
-        let tracer = self.tracer_provider.clone();
-        let meter = self.meter_provider.clone();
-        bounded(self.timeout, move || {
-            let mut results = Vec::new();
-            if let Some(p) = tracer {
-                results.push(p.force_flush());
-            }
-            if let Some(p) = meter {
-                results.push(p.force_flush());
-            }
-            results
-        })
+    pub async fn flush(&self) -> Result<(), TelemetryError> {
+        start_parallel(self.flush_work(), self.timeout)?
+            .wait(self.timeout)
+            .await
     }
 
     /// Flushes and stops the exporters, waiting at most the shutdown timeout.
-    pub fn shutdown(mut self) -> Result<(), TelemetryError> {
+    pub async fn shutdown(mut self) -> Result<(), TelemetryError> {
+        let timeout = self.timeout;
+        start_parallel(self.shutdown_work(), timeout)?
+            .wait(timeout)
+            .await
+    }
+
+    /// [`flush`](Self::flush) for code outside a runtime (or on a
+    /// multi-thread runtime). On a current-thread runtime it refuses, since
+    /// blocking there stops the exporters: await `flush` instead.
+    pub fn flush_blocking(&self) -> Result<(), TelemetryError> {
+        if on_current_thread_runtime() {
+            return Err(TelemetryError::Export(
+                "flush_blocking on a current-thread runtime: await flush() instead".into(),
+            ));
+        }
+        let receiver = start_parallel(self.flush_work(), self.timeout)?;
+        block(|| receiver.wait_blocking(self.timeout))
+    }
+
+    /// [`shutdown`](Self::shutdown) for code outside a runtime (or on a
+    /// multi-thread runtime). On a current-thread runtime the work is started
+    /// and not waited for: await `shutdown` instead.
+    pub fn shutdown_blocking(mut self) -> Result<(), TelemetryError> {
         self.shutdown_inner()
     }
 
     fn shutdown_inner(&mut self) -> Result<(), TelemetryError> {
-        if let Some(watcher) = self.watcher.take() {
-            watcher.abort();
-        }
-        let tracer = self.tracer_provider.take();
-        let meter = self.meter_provider.take();
-        if tracer.is_none() && meter.is_none() {
+        let timeout = self.timeout;
+        let work = self.shutdown_work();
+        if work.is_empty() {
             return Ok(());
         }
-        let timeout = self.timeout;
-        bounded(timeout, move || {
-            let mut results = Vec::new();
-            if let Some(p) = tracer {
-                results.push(p.shutdown_with_timeout(timeout));
-            }
-            if let Some(p) = meter {
-                results.push(p.shutdown_with_timeout(timeout));
-            }
-            results
-        })
+        let receiver = start_parallel(work, timeout)?;
+        if on_current_thread_runtime() {
+            return Err(TelemetryError::Export(
+                "shutdown started on a current-thread runtime without waiting: await shutdown() instead".into(),
+            ));
+        }
+        block(|| receiver.wait_blocking(timeout))
+    }
+}
+
+/// Runs blocking `f`, telling a multi-thread runtime first.
+fn block<T>(f: impl FnOnce() -> T) -> T {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
     }
 }
 
@@ -320,103 +359,227 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Sets up tracing, metrics and logs for the process, per the conventions
-/// and the standard `OTEL_*` variables:
-///
-/// - `OTEL_SDK_DISABLED=true`: logs only, no tracing or metrics at all;
-/// - the kill switch and ratio variables set the [`levers`];
-/// - `OTEL_TRACES_EXPORTER`: `otlp` (default), `console` or `none`;
-///   `OTEL_METRICS_EXPORTER`: `otlp` (default) or `none`;
-/// - `OTEL_EXPORTER_OTLP_*`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`,
-///   `OTEL_SERVICE_NAME`, `RUST_LOG` win over the conventions.
-///
-/// Call it once, inside the Tokio runtime, and keep the guard until exit.
-pub fn init() -> Result<TelemetryGuard, TelemetryError> {
-    let filter = Targets::from_str(
+/// Everything `init` sets up, before it is installed: the providers, the
+/// layers for a subscriber, and the warnings to log once a subscriber runs.
+pub struct Parts {
+    /// The tracer provider (`None` with `OTEL_SDK_DISABLED=true`).
+    pub tracer_provider: Option<SdkTracerProvider>,
+    /// The meter provider (`None` with `OTEL_SDK_DISABLED=true`).
+    pub meter_provider: Option<SdkMeterProvider>,
+    /// Start-up warnings (bad settings and what was used instead).
+    pub warnings: Vec<String>,
+}
+
+/// Builds the providers from the conventions and the environment, without
+/// installing anything. With a strict start-up, a bad setting is an error.
+pub fn build() -> Result<Parts, TelemetryError> {
+    // https to collectors and downstreams uses rustls with the ring provider.
+    super::client::install_tls_provider();
+    let mut warnings = Warnings::default();
+    let sdk_disabled = settings::boolean(&getenv, "OTEL_SDK_DISABLED", &mut warnings);
+    super::server::known_methods_from(&getenv, &mut warnings);
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(w) = redact::policy_warning() {
+        lines.push(w.to_owned());
+    }
+    if sdk_disabled {
+        return finish(warnings, lines, None, None);
+    }
+    let (enabled, choice) = start_levers(&getenv, &mut warnings);
+    let resource = resource(&getenv, &mut warnings);
+    settings::check_batch(&getenv, &mut warnings);
+    let _ = super::propagation::kinds(&getenv, &mut warnings);
+    let levers = levers().clone();
+    levers.set_enabled(enabled);
+    levers.set_base_ratio(choice.ratio);
+    levers.set_parent_based(choice.parent_based);
+    levers.set_base_from_lever(choice.from_lever);
+    let mut tracer_builder = SdkTracerProvider::builder()
+        .with_sampler(Sampler::new(levers.clone()))
+        .with_resource(resource.clone());
+    let traces = settings::exporters(&getenv, "OTEL_TRACES_EXPORTER", true, &mut warnings);
+    if traces.otlp {
+        let protocol = settings::protocol(&getenv, "TRACES", &mut warnings);
+        match otlp::span_exporter(protocol) {
+            Ok(exporter) => {
+                let processor = BatchSpanProcessor::builder(Warned::new(exporter, "traces"))
+                    .with_batch_config(batch_config())
+                    .build();
+                tracer_builder = tracer_builder.with_span_processor(Redacting::new(processor));
+            }
+            Err(e) => lines.push(format!(
+                "OTLP span exporter not built, spans are not exported: {e}"
+            )),
+        }
+    }
+    if traces.console {
+        let processor = BatchSpanProcessor::builder(ConsoleExporter::stdout())
+            .with_batch_config(batch_config())
+            .build();
+        tracer_builder = tracer_builder.with_span_processor(Redacting::new(processor));
+    }
+    let mut meter_builder = SdkMeterProvider::builder()
+        .with_resource(resource)
+        .with_view(cardinality_view);
+    let metrics = settings::exporters(&getenv, "OTEL_METRICS_EXPORTER", false, &mut warnings);
+    if metrics.otlp {
+        let protocol = settings::protocol(&getenv, "METRICS", &mut warnings);
+        let interval = match settings::value(&getenv, "OTEL_METRIC_EXPORT_INTERVAL") {
+            None => conventions::METRICS_EXPORT_INTERVAL,
+            Some(text) => match text.parse::<u64>() {
+                Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                _ => {
+                    let used = conventions::METRICS_EXPORT_INTERVAL;
+                    warnings.push("OTEL_METRIC_EXPORT_INTERVAL", &text, format!("{used:?}"));
+                    used
+                }
+            },
+        };
+        match otlp::metric_exporter(protocol) {
+            Ok(exporter) => {
+                meter_builder = meter_builder.with_reader(
+                    PeriodicReader::builder(Warned::new(exporter, "metrics"))
+                        .with_interval(interval)
+                        .build(),
+                );
+            }
+            Err(e) => lines.push(format!(
+                "OTLP metric exporter not built, metrics are not exported: {e}"
+            )),
+        }
+    }
+    finish(
+        warnings,
+        lines,
+        Some(tracer_builder.build()),
+        Some(meter_builder.build()),
+    )
+}
+
+fn finish(
+    warnings: Warnings,
+    mut lines: Vec<String>,
+    tracer_provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
+) -> Result<Parts, TelemetryError> {
+    let mut all: Vec<String> = warnings.0.iter().map(ToString::to_string).collect();
+    all.append(&mut lines);
+    if conventions::STRICT_STARTUP && !warnings.0.is_empty() {
+        return Err(TelemetryError::Config(all.join("; ")));
+    }
+    Ok(Parts {
+        tracer_provider,
+        meter_provider,
+        warnings: all,
+    })
+}
+
+/// The log filter: `RUST_LOG`, else the conventions' level.
+pub fn log_filter() -> Targets {
+    Targets::from_str(
         std::env::var("RUST_LOG")
             .ok()
             .filter(|v| !v.trim().is_empty())
             .as_deref()
             .unwrap_or(conventions::LOG_LEVEL),
     )
-    .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
-    let sdk_disabled = is_true(getenv("OTEL_SDK_DISABLED"));
-    let timeout = conventions::SHUTDOWN_TIMEOUT;
-    if sdk_disabled {
-        tracing_subscriber::registry()
-            .with(LogLayer::new().with_filter(filter))
-            .try_init()
-            .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
-        return Ok(TelemetryGuard::new(None, None, timeout));
-    }
+    .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
+}
 
-    let (enabled, ratio) = start_levers(&getenv)?;
-    let resource = resource(&getenv)?;
-    let levers = levers().clone();
-    levers.set_enabled(enabled);
-    levers.set_base_ratio(ratio);
-    let mut tracer_builder = SdkTracerProvider::builder()
-        .with_sampler(Sampler::new(levers.clone()))
-        .with_resource(resource.clone());
-    let mut meter_builder = SdkMeterProvider::builder()
-        .with_resource(resource)
-        .with_view(cardinality_view);
-    let traces = getenv("OTEL_TRACES_EXPORTER");
-    let metrics = getenv("OTEL_METRICS_EXPORTER");
-    let traces = ExporterKind::parse("OTEL_TRACES_EXPORTER", traces.as_deref(), true)
-        .map_err(TelemetryError::Config)?;
-    let metrics = ExporterKind::parse("OTEL_METRICS_EXPORTER", metrics.as_deref(), false)
-        .map_err(TelemetryError::Config)?;
-    let span_processor = match traces {
-        ExporterKind::Otlp => Some(
-            BatchSpanProcessor::builder(
-                otlp::span_exporter().map_err(|e| TelemetryError::Exporter(e.to_string()))?,
-            )
-            .with_batch_config(batch_config())
-            .build(),
-        ),
-        ExporterKind::Console => Some(
-            BatchSpanProcessor::builder(ConsoleExporter::stdout())
-                .with_batch_config(batch_config())
-                .build(),
-        ),
-        ExporterKind::None => None,
-    };
-    if let Some(processor) = span_processor {
-        tracer_builder = tracer_builder.with_span_processor(Redacting::new(processor));
-    }
-    if metrics == ExporterKind::Otlp {
-        let exporter =
-            otlp::metric_exporter().map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-        let interval = getenv("OTEL_METRIC_EXPORT_INTERVAL")
-            .and_then(|v| v.trim().parse().ok())
-            .map_or(conventions::METRICS_EXPORT_INTERVAL, Duration::from_millis);
-        meter_builder = meter_builder.with_reader(
-            PeriodicReader::builder(exporter)
-                .with_interval(interval)
-                .build(),
-        );
-    }
-    let tracer_provider = tracer_builder.build();
-    let meter_provider = meter_builder.build();
-    global::set_tracer_provider(tracer_provider.clone());
-    global::set_meter_provider(meter_provider.clone());
+/// What [`layers`] returns: the guard, the start-up warnings to log, and the
+/// layer to add to the application's own subscriber.
+pub struct Layers<S> {
+    /// Flushes and shuts telemetry down; keep it until exit.
+    pub guard: TelemetryGuard,
+    /// Start-up warnings (a bad setting and the value used instead); log
+    /// them once the subscriber is installed.
+    pub warnings: Vec<String>,
+    /// The `tracing` to OpenTelemetry bridge (absent with the SDK disabled)
+    /// and the JSON log layer, filtered by `RUST_LOG` or the conventions'
+    /// level.
+    pub layer: Box<dyn Layer<S> + Send + Sync>,
+}
+
+/// Sets telemetry up like [`init`] but installs no subscriber: the layers
+/// are returned for an application that builds its own. The global tracer
+/// and meter providers and the propagator are installed.
+///
+/// ```ignore
+/// use tracing_subscriber::layer::SubscriberExt as _;
+/// use tracing_subscriber::util::SubscriberInitExt as _;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let telemetry = telemetry::layers()?;
+/// tracing_subscriber::registry().with(telemetry.layer).try_init()?;
+/// for warning in &telemetry.warnings {
+///     tracing::warn!(%warning, "telemetry configuration");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub fn layers<S>() -> Result<Layers<S>, TelemetryError>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
+{
+    let parts = build()?;
+    let filter = log_filter();
     global::set_text_map_propagator(super::propagation::propagator());
-
+    let timeout = conventions::SHUTDOWN_TIMEOUT;
+    let logs = LogLayer::new().with_filter(filter.clone());
+    let (Some(tracer_provider), Some(meter_provider)) =
+        (parts.tracer_provider, parts.meter_provider)
+    else {
+        return Ok(Layers {
+            guard: TelemetryGuard::new(None, None, timeout),
+            warnings: parts.warnings,
+            layer: Box::new(logs),
+        });
+    };
+    global::set_tracer_provider(tracer_provider.clone());
+    global::set_meter_provider(RedactingMeterProvider::new(meter_provider.clone()));
     let scope = InstrumentationScope::builder(conventions::SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
         .build();
     let tracer = tracer_provider.tracer_with_scope(scope);
+    let bridge = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(filter);
+    let mut guard = TelemetryGuard::new(Some(tracer_provider), Some(meter_provider), timeout);
+    guard.watcher = super::control::start(levers());
+    Ok(Layers {
+        guard,
+        warnings: parts.warnings,
+        layer: Box::new(bridge.and_then(logs)),
+    })
+}
+
+/// Sets up tracing, metrics and logs for the process, per the conventions
+/// and the standard `OTEL_*` variables (environment over conventions over
+/// SDK defaults):
+///
+/// - `OTEL_SDK_DISABLED=true`: logs only, no spans or metrics; propagation
+///   still passes the incoming context on;
+/// - the kill switch and ratio variables set the [`levers`];
+/// - `OTEL_TRACES_SAMPLER(_ARG)` as the specification defines them;
+/// - `OTEL_TRACES_EXPORTER`: a list of `otlp` (default), `console`, `none`;
+///   `OTEL_METRICS_EXPORTER`: `otlp` (default) or `none`;
+/// - `OTEL_EXPORTER_OTLP_*` (protocol `grpc` or `http/protobuf`, endpoint,
+///   insecure, timeout, compression), `OTEL_BSP_*`,
+///   `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_RESOURCE_ATTRIBUTES`,
+///   `OTEL_SERVICE_NAME`, `RUST_LOG`.
+///
+/// A bad value is logged once at WARN (the variable, the value, the value
+/// used) and never stops the service, unless the conventions ask for a
+/// strict start-up. Call it once, inside the Tokio runtime, and keep the
+/// guard until exit; await [`TelemetryGuard::shutdown`] at the end.
+pub fn init() -> Result<TelemetryGuard, TelemetryError> {
+    let telemetry = layers()?;
     tracing_subscriber::registry()
-        .with(
-            tracing_opentelemetry::layer()
-                .with_tracer(tracer)
-                .with_filter(filter.clone()),
-        )
-        .with(LogLayer::new().with_filter(filter))
+        .with(telemetry.layer)
         .try_init()
         .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
-    let mut guard = TelemetryGuard::new(Some(tracer_provider), Some(meter_provider), timeout);
-    guard.watcher = super::control::start(&levers);
-    Ok(guard)
+    for warning in telemetry.warnings {
+        tracing::warn!(%warning, "telemetry configuration");
+    }
+    Ok(telemetry.guard)
 }

@@ -2,7 +2,9 @@
 // Source: runtime/rust/src/telemetry/logs.rs
 //! A log layer for `tracing-subscriber` that writes one line per event, JSON
 //! or text, with the conventions' trace id, span id and trace flags fields on
-//! every event written inside a span.
+//! every event written inside a span. Fields go through the redaction policy
+//! like span attributes (a pii or secret field is dropped, hashed or masked),
+//! and URLs in the message and in text fields are cleaned.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -17,6 +19,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
 
 use super::conventions;
+use super::redact;
 
 type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
 
@@ -79,6 +82,31 @@ impl Visit for Fields {
     }
 }
 
+/// The fields as they may leave, per the redaction policy.
+fn clean(fields: Map<String, Value>) -> Map<String, Value> {
+    let policy = redact::policy();
+    let mut out = Map::new();
+    for (key, value) in fields {
+        let value = if policy.touches(&key) {
+            let otel = match &value {
+                Value::String(s) => opentelemetry::Value::from(s.clone()),
+                other => opentelemetry::Value::from(other.to_string()),
+            };
+            match policy.value(&key, &otel) {
+                Some(v) => Value::from(v.as_str().into_owned()),
+                None => continue,
+            }
+        } else {
+            match value {
+                Value::String(s) => Value::from(policy.text(&s).into_owned()),
+                other => other,
+            }
+        };
+        out.insert(key, value);
+    }
+    out
+}
+
 /// The trace id, span id and trace flags of the current span, if any.
 pub fn current_ids() -> Option<(String, String, String)> {
     let cx = opentelemetry::Context::current();
@@ -124,7 +152,7 @@ impl<S: Subscriber> Layer<S> for LogLayer {
         let meta = event.metadata();
         let mut fields = Fields(Map::new());
         event.record(&mut fields);
-        let mut fields = fields.0;
+        let mut fields = clean(fields.0);
         let message = fields.remove("message").unwrap_or(Value::from(""));
         let ids = current_ids();
         let mut line = String::with_capacity(256);

@@ -14,28 +14,65 @@ use opentelemetry::Context;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 
 use super::conventions;
+use super::redact;
 
-/// Reads propagation fields from HTTP headers.
-pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
+/// Reads propagation fields from HTTP headers. Repeated `baggage` and
+/// `tracestate` lines are read as one comma-separated list, as W3C allows.
+pub struct HeaderExtractor<'a> {
+    headers: &'a HeaderMap,
+    baggage: Option<String>,
+    tracestate: Option<String>,
+}
 
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
 
+fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let second = values.next()?;
+    let mut out = String::from(first.to_str().ok()?);
+    for value in std::iter::once(second).chain(values) {
+        if let Ok(text) = value.to_str() {
+            out.push(',');
+            out.push_str(text);
+        }
+    }
+    Some(out)
+}
+
+impl<'a> HeaderExtractor<'a> {
+    /// An extractor over `headers`.
+    pub fn new(headers: &'a HeaderMap) -> Self {
+        Self {
+            headers,
+            baggage: joined(headers, &BAGGAGE),
+            tracestate: joined(headers, &TRACESTATE),
+        }
+    }
+}
+
 impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         // The W3C fields are looked up without parsing their names again.
         let value = match key {
-            "traceparent" => self.0.get(TRACEPARENT),
-            "tracestate" => self.0.get(TRACESTATE),
-            "baggage" => self.0.get(BAGGAGE),
-            _ => self.0.get(key),
+            "traceparent" => self.headers.get(TRACEPARENT),
+            "tracestate" => match &self.tracestate {
+                Some(all) => return Some(all),
+                None => self.headers.get(TRACESTATE),
+            },
+            "baggage" => match &self.baggage {
+                Some(all) => return Some(all),
+                None => self.headers.get(BAGGAGE),
+            },
+            _ => self.headers.get(key),
         };
         value.and_then(|v| v.to_str().ok())
     }
 
     fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(HeaderName::as_str).collect()
+        self.headers.keys().map(HeaderName::as_str).collect()
     }
 }
 
@@ -56,7 +93,9 @@ impl Injector for HeaderInjector<'_> {
 /// W3C baggage that lets only allow-listed keys leave the service.
 ///
 /// Incoming baggage is kept whole for the service's own use; on the way out,
-/// keys not in the allow-list are dropped and at most `max_entries` are sent.
+/// keys not in the allow-list are dropped, the redaction policy applies to the
+/// others (a pii or secret key is dropped, hashed or masked), and at most
+/// `max_entries` are sent.
 #[derive(Debug)]
 pub struct AllowListBaggage {
     inner: BaggagePropagator,
@@ -98,7 +137,13 @@ impl TextMapPropagator for AllowListBaggage {
                 break;
             }
             if let Some((value, metadata)) = baggage.get_with_metadata(key) {
-                allowed.insert_with_metadata(*key, value.clone(), metadata.clone());
+                // Allow-listed keys still go through the redaction policy.
+                let Some(value) =
+                    redact::policy().value(key, &opentelemetry::Value::String(value.clone()))
+                else {
+                    continue;
+                };
+                allowed.insert_with_metadata(*key, value.as_str().into_owned(), metadata.clone());
             }
         }
         if !allowed.is_empty() {
@@ -116,17 +161,74 @@ impl TextMapPropagator for AllowListBaggage {
     }
 }
 
-/// The propagators the conventions name, in order.
+/// One propagator `OTEL_PROPAGATORS` or the conventions can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// W3C trace context.
+    TraceContext,
+    /// W3C baggage, allow-listed.
+    Baggage,
+    /// Zipkin B3.
+    B3,
+}
+
+/// The propagators to use: `OTEL_PROPAGATORS` (a comma-separated list of
+/// `tracecontext`, `baggage`, `b3`, `b3multi`, `none`; unknown entries are
+/// ignored with a warning), else the conventions'.
+pub fn kinds(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    warnings: &mut super::settings::Warnings,
+) -> Vec<Kind> {
+    let Some(list) = super::settings::value(getenv, "OTEL_PROPAGATORS") else {
+        let mut out = Vec::new();
+        if conventions::PROPAGATE_TRACE_CONTEXT {
+            out.push(Kind::TraceContext);
+        }
+        if conventions::PROPAGATE_BAGGAGE {
+            out.push(Kind::Baggage);
+        }
+        if conventions::PROPAGATE_B3 {
+            out.push(Kind::B3);
+        }
+        return out;
+    };
+    let mut out = Vec::new();
+    for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
+        let kind = match entry.as_str() {
+            "tracecontext" => Kind::TraceContext,
+            "baggage" => Kind::Baggage,
+            "b3" | "b3multi" => Kind::B3,
+            "none" => return Vec::new(),
+            "" => continue,
+            other => {
+                warnings.push(
+                    "OTEL_PROPAGATORS",
+                    other,
+                    "ignored (supported: tracecontext, baggage, b3, b3multi, none)",
+                );
+                continue;
+            }
+        };
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    out
+}
+
+/// The propagators [`kinds`] names, in order.
 pub fn propagator() -> TextMapCompositePropagator {
+    let kinds = kinds(
+        &|name| std::env::var(name).ok(),
+        &mut super::settings::Warnings::default(),
+    );
     let mut propagators: Vec<Box<dyn TextMapPropagator + Send + Sync>> = Vec::new();
-    if conventions::PROPAGATE_TRACE_CONTEXT {
-        propagators.push(Box::new(TraceContextPropagator::new()));
-    }
-    if conventions::PROPAGATE_BAGGAGE {
-        propagators.push(Box::new(AllowListBaggage::new()));
-    }
-    if conventions::PROPAGATE_B3 {
-        propagators.push(Box::new(super::b3::B3::new()));
+    for kind in kinds {
+        propagators.push(match kind {
+            Kind::TraceContext => Box::new(TraceContextPropagator::new()),
+            Kind::Baggage => Box::new(AllowListBaggage::new()),
+            Kind::B3 => Box::new(super::b3::B3::new()),
+        });
     }
     TextMapCompositePropagator::new(propagators)
 }
@@ -138,7 +240,7 @@ fn shared() -> &'static TextMapCompositePropagator {
 
 /// The context carried by these headers, child of the current context.
 pub fn extract(headers: &HeaderMap) -> Context {
-    shared().extract(&HeaderExtractor(headers))
+    shared().extract(&HeaderExtractor::new(headers))
 }
 
 /// Writes `cx` (trace context and allowed baggage) into these headers.

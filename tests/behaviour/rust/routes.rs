@@ -1,0 +1,118 @@
+//! The behaviour table's routes (tests/behaviour/README.md): the skeleton's
+//! routes, the same under /public/, /healthz, and POST /sweep, which puts a
+//! marker into every pii and secret attribute through every API. Written as a
+//! service team would, with the generated module's public API only.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use opentelemetry::baggage::BaggageExt as _;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{
+    SpanContext, SpanId, Status, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+};
+use opentelemetry::{Context, KeyValue};
+use serde_json::{json, Value};
+
+use crate::telemetry::{self, HttpClient, HttpServerLayer};
+
+/// What the handlers share.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Client for the downstream service; its calls are traced.
+    pub client: HttpClient,
+    /// Base URL of the downstream service.
+    pub downstream: String,
+}
+
+/// The fixture's router, traced by the conventions' server layer.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/orders/{id}", get(order))
+        .route("/orders/{id}/call", get(call))
+        .route("/public/orders/{id}", get(order))
+        .route("/public/orders/{id}/call", get(public_call))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/sweep", post(sweep))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .with_state(state)
+        .layer(HttpServerLayer::new())
+}
+
+async fn order(Path(id): Path<String>) -> Json<Value> {
+    tracing::info!(order = %id, "order read");
+    Json(json!({ "id": id }))
+}
+
+async fn downstream(state: &AppState, path: &str) -> Result<Json<Value>, StatusCode> {
+    let url = format!("{}{path}", state.downstream.trim_end_matches('/'));
+    let response = state.client.get(&url).send().await.map_err(|error| {
+        tracing::warn!(%error, "downstream call failed");
+        StatusCode::BAD_GATEWAY
+    })?;
+    Ok(Json(json!({ "downstream": response.status().as_u16() })))
+}
+
+async fn call(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    downstream(&state, &format!("/orders/{id}")).await
+}
+
+async fn public_call(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    downstream(&state, &format!("/public/orders/{id}")).await
+}
+
+fn pair(place: &str) -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("app.user.email", format!("PIIMARK-{place}")),
+        KeyValue::new("app.session.token", format!("SECRETMARK-{place}")),
+    ]
+}
+
+async fn sweep(State(state): State<AppState>) -> StatusCode {
+    let cx = Context::current();
+    let span = cx.span();
+    span.set_attributes(pair("attr"));
+    span.add_event("sweep", pair("event"));
+    let linked = SpanContext::new(
+        TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").expect("trace id"),
+        SpanId::from_hex("00f067aa0ba902b7").expect("span id"),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    span.add_link(linked, pair("link"));
+    telemetry::meter()
+        .u64_counter("app.sweep.calls")
+        .build()
+        .add(1, &pair("metric"));
+    opentelemetry::global::meter_provider()
+        .meter("sweep")
+        .u64_counter("app.sweep.global")
+        .build()
+        .add(1, &pair("metric-global"));
+    tracing::info!(
+        app.user.email = "PIIMARK-log",
+        app.session.token = "SECRETMARK-log",
+        "sweep"
+    );
+    let with_baggage = cx.with_baggage(vec![
+        KeyValue::new("app.tenant.id", "t-1"),
+        KeyValue::new("app.user.email", "PIIMARK-baggage"),
+        KeyValue::new("app.session.token", "SECRETMARK-baggage"),
+    ]);
+    let url = format!("{}/orders/sweep", state.downstream.trim_end_matches('/'));
+    let _ = state.client.get(&url).send().with_context(with_baggage).await;
+    let failing = "http://user:SECRETMARK-cred@127.0.0.1:9/fail?sig=SECRETMARK-query&x=1";
+    if let Err(error) = state.client.get(failing).send().await {
+        span.set_status(Status::error(error.to_string()));
+        tracing::error!(%error, "sweep call failed");
+    }
+    StatusCode::OK
+}
