@@ -145,7 +145,10 @@ def test_runbook_commands_use_the_real_variables_and_quote_hostile_text() -> Non
     codes = [c["code"] for s in runbook["steps"] for c in s["commands"]]  # type: ignore[index]
     assert "kubectl set env deployment/SERVICE ACME_TRACING_DISABLED=true" in codes
     assert any("'{\"enabled\": false}' http://ADMIN_ADDRESS/-/telemetry" in c for c in codes)
-    assert runbook["go_mount"]["code"] == "adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())"  # type: ignore[index]
+    assert runbook["go_mount"]["code"].startswith(  # type: ignore[index]
+        "adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())"
+    )
+    assert any('-H "Authorization: Bearer $ACME_TELEMETRY_ADMIN_TOKEN"' in c for c in codes)
     hostile = view_of(HOSTILE)["runbook"]
     for step in hostile["steps"]:  # type: ignore[index]
         for command in step["commands"]:
@@ -223,11 +226,18 @@ def test_runbook_facts_match_the_generated_go_and_rust_services() -> None:
     ).files
     go_text = "\n".join(f.content for f in go.values())
     rust_text = "\n".join(f.content for f in rust.values())
-    assert f'envOr("{rb.GO_ADMIN_ENV}", "{rb.GO_ADMIN_DEFAULT}")' in go["main.go"].content
-    assert "adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())" in go["main.go"].content
-    assert f'std::env::var("{rb.RUST_ADMIN_ENV}")' in rust["src/main.rs"].content
-    assert f'"{rb.RUST_ADMIN_DEFAULT}"' in rust["src/main.rs"].content
-    assert "telemetry::control::admin_router(" in rust["src/main.rs"].content
+    view = rb.runbook_view(conv)
+    admin = view["admin"]
+    assert admin["default"] == conv.incident.admin_address
+    assert f'envOr("{admin["env"]}", "{admin["default"]}")' in go["main.go"].content
+    for line in view["go_mount"]["code"].splitlines():
+        assert line in go["main.go"].content, line
+    assert f'std::env::var("{admin["env"]}")' in rust["src/main.rs"].content
+    assert "conventions::ADMIN_ADDRESS" in rust["src/main.rs"].content
+    assert f'"{admin["default"]}"' in rust_text
+    for line in view["rust_mount"]["code"].splitlines():
+        assert line in rust["src/main.rs"].content, line
+    assert f'"{admin["token"]}"' in go_text and f'"{admin["token"]}"' in rust_text
     for field in ("enabled", "ratio", "reset_ratio"):
         assert f'json:"{field}' in go_text, field
         assert f'("{field}", ' in rust_text, field

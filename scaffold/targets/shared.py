@@ -116,7 +116,7 @@ class IncidentView:
     control: str  # admin_handler or watched_file
     admin_path: str
     control_file: str
-    # The skeletons' admin listeners, by language.
+    # The skeletons' admin listener: the same variable and default in Go and Rust.
     go_admin: AdminListen
     rust_admin: AdminListen
 
@@ -150,9 +150,9 @@ class ConventionsView:
         return next(r for r in self.span_rules if r.boundary == boundary)
 
 
-# The admin listeners of the service skeletons (main.go, main.rs); the runbook names them.
-GO_ADMIN = AdminListen("ADMIN_ADDR", "127.0.0.1:9464")
-RUST_ADMIN = AdminListen("LISTEN_ADDR", "127.0.0.1:8080")
+# The variable the service skeletons (main.go, main.rs) read for the admin listener; its
+# default is the conventions' incident.admin_address. The runbook names both.
+ADMIN_ENV = "ADMIN_ADDR"
 DEFAULT_ADMIN_PATH = "/-/telemetry"
 
 
@@ -229,8 +229,8 @@ def _incident(conv: Conventions) -> IncidentView:
         control=i.control,
         admin_path=i.admin_path or DEFAULT_ADMIN_PATH,
         control_file=i.control_file,
-        go_admin=GO_ADMIN,
-        rust_admin=RUST_ADMIN,
+        go_admin=AdminListen(ADMIN_ENV, i.admin_address),
+        rust_admin=AdminListen(ADMIN_ENV, i.admin_address),
     )
 
 

@@ -13,14 +13,10 @@ from typing import Any
 
 from scaffold.conventions.model import Conventions, Incident
 from scaffold.targets.docs.sections_view import ratio_text
-from scaffold.targets.shared import GO_ADMIN, RUST_ADMIN
+from scaffold.targets.shared import ADMIN_ENV
 
-# Where the generated services listen for the admin endpoint: the same values their
-# main.go and main.rs are rendered with.
-GO_ADMIN_ENV = GO_ADMIN.env
-GO_ADMIN_DEFAULT = GO_ADMIN.default
-RUST_ADMIN_ENV = RUST_ADMIN.env
-RUST_ADMIN_DEFAULT = RUST_ADMIN.default
+# Where the generated services (Go and Rust alike) listen for the admin endpoint: the
+# variable their main.go and main.rs read, whose default is incident.admin_address.
 ADMIN = "ADMIN_ADDRESS"
 
 
@@ -37,6 +33,7 @@ def _lever_commands(conv: Conventions, body: str) -> list[dict[str, str]]:
         url = shlex.quote(f"http://{ADMIN}{i.admin_path}")
         cmd = (
             f"curl -sS -X POST -H 'Content-Type: application/json' \\\n"
+            f'  -H "Authorization: Bearer ${i.admin_token_env}" \\\n'
             f"  --data {shlex.quote(body)} {url}"
         )
         return [{"label": "Running service, no restart (admin endpoint)", **code(cmd)}]
@@ -107,15 +104,15 @@ def _reach(i: Incident) -> list[dict[str, str]]:
         ]
     return [
         {
-            "label": "Reach the admin endpoint from your machine (Go, then Rust)",
-            **code(
-                f"kubectl port-forward deployment/SERVICE {_port(GO_ADMIN_DEFAULT)}\n"
-                f"kubectl port-forward deployment/SERVICE {_port(RUST_ADMIN_DEFAULT)}"
-            ),
+            "label": "Reach the admin listener from your machine",
+            **code(f"kubectl port-forward deployment/SERVICE {_port(i.admin_address)}"),
         },
         {
             "label": "Read the current state",
-            **code(f"curl -sS {shlex.quote(f'http://{ADMIN}{i.admin_path}')}"),
+            **code(
+                f'curl -sS -H "Authorization: Bearer ${i.admin_token_env}" '
+                f"{shlex.quote(f'http://{ADMIN}{i.admin_path}')}"
+            ),
         },
     ]
 
@@ -150,15 +147,15 @@ def runbook_view(conv: Conventions) -> dict[str, Any]:
         ],
         "go_package": conv.go_package,
         "rust_module": conv.rust_module,
-        "go_admin": {"env": GO_ADMIN_ENV, "default": GO_ADMIN_DEFAULT},
-        "rust_admin": {"env": RUST_ADMIN_ENV, "default": RUST_ADMIN_DEFAULT},
+        "admin": {"env": ADMIN_ENV, "default": i.admin_address, "token": i.admin_token_env},
         "go_mount": code(
-            f"adminMux.Handle({conv.go_package}.AdminPath, {conv.go_package}.AdminHandler())",
+            f"adminMux.Handle({conv.go_package}.AdminPath, {conv.go_package}.AdminHandler())\n"
+            f"admin := {conv.go_package}.NewAdminServer(adminMux)",
             "go",
         ),
         "rust_mount": code(
-            f"let app = router(state).merge({conv.rust_module}::control::admin_router(\n"
-            f"    {conv.rust_module}::levers().clone(),\n));",
+            f"let levers = {conv.rust_module}::levers().clone();\n"
+            f"let serve = {conv.rust_module}::control::serve_admin(levers, &admin_address);",
             "rust",
         ),
         "reach": _reach(i),
