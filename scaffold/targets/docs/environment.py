@@ -130,6 +130,22 @@ STANDARD: tuple[Variable, ...] = (
         ("env-bsp-schedule-delay-bad-value",),
     ),
     Variable(
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        "Spans the batcher holds; values beyond 1048576 are warned about and capped.",
+        "the conventions' export.batch.max_queue_size",
+        READ,
+        READ,
+        ("startup-huge-queue-size",),
+    ),
+    Variable(
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        "Spans per export; at most the queue size, capped like it.",
+        "the conventions' export.batch.max_export_batch_size",
+        READ,
+        READ,
+        ("startup-huge-queue-size",),
+    ),
+    Variable(
         "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
         "The HTTP methods recorded as they are; others become _OTHER (HTTP semantic conventions).",
         "the conventions' http.known_methods, else the RFC 9110 methods and PATCH",
