@@ -2,13 +2,55 @@
 
 The library raises these; the CLI maps them to a message on stderr and an exit code in
 one place (scaffold/cli/main.py). Exit codes: 0 ok, 1 a check failed (drift, conflicts),
-2 bad input (conventions, arguments, paths).
+2 bad input (conventions, arguments, paths), 3 done but the result could not be written
+to standard output (scaffold/cli/output.py).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
+
+_OS_FIXES = {
+    errno.EACCES: "check the owner and mode of the file or folder (scaffold must read it, "
+    "and write it where it writes)",
+    errno.EPERM: "check the owner and mode of the file or folder, and its attributes",
+    errno.EROFS: "it is on a read-only filesystem; run scaffold where the files can be written",
+    errno.ENOSPC: "free some space on that disk and run again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run again",
+    errno.ENAMETOOLONG: "give a shorter path",
+    errno.ELOOP: "a symlink loops; replace it with a real folder or file",
+    errno.EISDIR: "a folder is where a file is needed; move it away",
+    errno.ENOENT: "check the path (a folder on the way may be missing or moved)",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n) and run again",
+    errno.EIO: "the disk reported an I/O error; check the disk and run again",
+}
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing part of `path` that is not a folder (what ENOTDIR means)."""
+    for part in (path, *path.parents):
+        try:
+            if not part.is_dir() and (part.exists() or part.is_symlink()):
+                return part
+        except OSError:
+            return None
+    return None
+
+
+def explain_os_error(exc: OSError, path: Path | None = None) -> str:
+    """`exc` in words, with what to do about it: 'Not a directory: X is a file, ...'."""
+    why = exc.strerror or str(exc)
+    if exc.errno == errno.ENOTDIR and path is not None:
+        blocker = file_in_the_way(path)
+        if blocker is not None:
+            return f"{why}: {blocker} is a file, not a folder; give a folder path, or move it away"
+    fix = _OS_FIXES.get(exc.errno or 0)
+    if exc.errno == errno.ENOTDIR:
+        fix = "a part of the path is a file, not a folder; give a folder path"
+    return f"{why}; {fix}" if fix else why
 
 
 class ScaffoldError(Exception):
@@ -35,6 +77,10 @@ class TemplateError(ScaffoldError, RuntimeError):
 
 class Busy(UsageError):
     """Another process is applying changes to the same service (exit 2)."""
+
+
+class NoServices(UsageError):
+    """No scaffold service under the paths given (exit 2; an empty catalogue for docs)."""
 
 
 class MergeError(ScaffoldError, RuntimeError):

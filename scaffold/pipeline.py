@@ -19,6 +19,7 @@ from scaffold.errors import UsageError
 from scaffold.render import Rendered, RenderOptions
 from scaffold.sync.atomic import Op, Write, apply_ops
 from scaffold.targets.collector import TOPOLOGIES
+from scaffold.targets.collector_network import check_listen_address
 from scaffold.targets.registry import render_target
 
 PIPELINE_TARGETS = ("collector", "alerts", "dashboards")
@@ -58,6 +59,7 @@ def collector_options(
     debug: bool = False,
     file_export: str = "",
     gateways: Sequence[str] = (),
+    listen_address: str = "",
 ) -> dict[str, Any]:
     """The collector target's render options, checked (bad input names the flag)."""
     unknown = [t for t in topologies if t not in TOPOLOGIES]
@@ -69,7 +71,10 @@ def collector_options(
     bad = [g for g in gateways if not _HOST_PORT.match(g)]
     if bad:
         raise UsageError(f"--gateway {', '.join(bad)}: give host:port, e.g. 10.0.0.7:4317")
+    if listen_address:
+        check_listen_address(listen_address)
     return {
+        "listen_address": listen_address,
         "topologies": list(topologies),
         "zpages": zpages,
         "debug": debug,

@@ -12,13 +12,15 @@ from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
 from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
-from scaffold.sync.atomic import FaultHook
+from scaffold.sync.atomic import FaultHook, Write, apply_ops
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
+from scaffold.sync.results import Action, FileChange, Status, unified_diff
 from scaffold.targets import go_modules, rust_crates
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.update import RenderContext, update_locked
+from scaffold.wiring import Wiring, next_steps
 
 LANGUAGES = ("go", "rust")
 _SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
@@ -33,6 +35,10 @@ class ServiceResult:
     # Project files `add` extended so the generated code builds (go.mod, Cargo.toml, ...).
     edited: tuple[str, ...] = ()
     renamed_from: str = ""  # `add --name` on a service: its previous name
+    notes: tuple[str, ...] = ()  # what changed in the project files that the team should know
+    wiring: Wiring | None = None  # add: the edits left to connect the code (or made, --wire)
+    wired: tuple[str, ...] = ()  # add --wire: the service's own files it edited
+    wire_only: bool = False  # add --wire in a service added before: only the wiring
 
 
 def check_service_name(name: str) -> str:
@@ -60,7 +66,9 @@ def _read_project_file(path: Path) -> str:
     regular file of the project itself, never through a symlink, never a FIFO or device."""
     raw = read_inside(path.parent, path.name)
     if raw is None:
-        raise UsageError(f"{path}: does not exist")
+        raise UsageError(
+            f"{path}: no such file; run add in the folder of the module or crate (--dir DIR)"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -76,7 +84,7 @@ def _service_from_module(module: str) -> str:
     if len(elements) > 1 and re.fullmatch(r"v[0-9]+", last):
         last = elements[-2]
     last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
-    return re.sub(r"[._~]+", "-", last.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
 
 
 def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
@@ -106,17 +114,19 @@ def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]
 
 
 def _dependency_edits(
-    opts: RenderOptions, dest: Path, files: dict[str, str], conv: Conventions
+    opts: RenderOptions, dest: Path, files: dict[str, str], conv: Conventions, notes: list[str]
 ) -> dict[str, str]:
-    """New text of the project files that must name the generated code's dependencies."""
+    """New text of the project files that must name the generated code's dependencies;
+    what the team should hear about them is appended to `notes`."""
     if opts.target == "go":
-        new_mod, new_sum = go_modules.add_requirements(
+        edit = go_modules.add_requirements(
             files["go.mod"],
             files.get("go.sum", ""),
             b3="b3" in conv.propagation.propagators,
             name=str(dest / "go.mod"),
         )
-        edits = {"go.mod": new_mod, "go.sum": new_sum}
+        edits = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
+        notes.extend(edit.notes)
     else:
         cargo = rust_crates.merge_cargo_toml(
             files["Cargo.toml"], conv.export.protocol, str(dest / "Cargo.toml")
@@ -133,12 +143,24 @@ def _render_and_write(
     force: bool,
     dry_run: bool,
     project: dict[str, str] | None = None,
+    wire: bool = False,
     hook: FaultHook | None = None,
 ) -> ServiceResult:
-    """Render and write a first render; `project` (add) holds the files to extend."""
+    """Render and write a first render; `project` (add) holds the files to extend, and
+    with `wire` the edits that connect the code to the service are made too."""
     conv = load(conventions.path)
     rendered = render_target(opts.target, conv, opts)
-    edits = _dependency_edits(opts, dest, project, conv) if project is not None else {}
+    notes: list[str] = []
+    edits = _dependency_edits(opts, dest, project, conv, notes) if project is not None else {}
+    wiring = None
+    if project is not None:
+        package = conv.go_package
+        wiring = next_steps(
+            opts.target, dest, import_path=f"{opts.module_path}/internal/{package}", package=package
+        )
+        if wire and wiring.problem:
+            raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+    wired = wiring.edits if wire and wiring is not None else {}
     result = create_service(
         dest=dest,
         rendered=rendered,
@@ -149,9 +171,18 @@ def _render_and_write(
         force=force,
         dry_run=dry_run,
         hook=hook,
-        project_files={name: text.encode("utf-8") for name, text in edits.items()},
+        project_files={name: text.encode("utf-8") for name, text in {**edits, **wired}.items()},
     )
-    return ServiceResult(conventions, dest, opts, result, tuple(sorted(edits)))
+    return ServiceResult(
+        conventions,
+        dest,
+        opts,
+        result,
+        tuple(sorted(edits)),
+        notes=tuple(notes),
+        wiring=wiring,
+        wired=tuple(sorted(wired)),
+    )
 
 
 def new_service(
@@ -168,7 +199,10 @@ def new_service(
     check_service_name(name)
     check_language(lang)
     if lexists(dest) and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder")
+        raise UsageError(
+            f"{dest} exists and is not a folder; give --dir a new or empty folder, or move "
+            "the file away"
+        )
     module = go_modules.check_module_path(module_path) if module_path else name
     opts = RenderOptions(
         service_name=name,
@@ -195,6 +229,7 @@ def add_service(
     name: str = "",
     force: bool = False,
     dry_run: bool = False,
+    wire: bool = False,
     hook: FaultHook | None = None,
 ) -> ServiceResult:
     """Add only the generated instrumentation to an existing Go module or Rust crate.
@@ -206,7 +241,11 @@ def add_service(
     """
     check_language(lang)
     if not dest.is_dir():
-        raise UsageError(f"{dest} is not a folder")
+        what = "does not exist" if not lexists(dest) else "is not a folder"
+        raise UsageError(
+            f"{dest} {what}; give --dir the folder of an existing Go module or Rust crate "
+            "(or create a service with `scaffold new`)"
+        )
     with service_lock(dest):
         return _add_locked(
             lang=lang,
@@ -215,6 +254,7 @@ def add_service(
             name=name,
             force=force,
             dry_run=dry_run,
+            wire=wire,
             hook=hook,
         )
 
@@ -227,11 +267,16 @@ def _add_locked(
     name: str,
     force: bool,
     dry_run: bool,
+    wire: bool,
     hook: FaultHook | None,
 ) -> ServiceResult:
     """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
     if lexists(dest / LOCK_NAME):
+        if wire and name:
+            raise UsageError(f"{dest}: give --wire and --name in separate runs of add")
+        if wire:
+            return wire_service(lang=lang, dest=dest, conventions=conventions, dry_run=dry_run)
         if not name:
             raise UsageError(
                 f"{dest} is already a scaffold service ({LOCK_NAME} exists); run "
@@ -241,7 +286,15 @@ def _add_locked(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
     opts, project = _go_project(dest, name) if lang == "go" else _rust_project(dest, name)
-    check_service_name(opts.service_name)
+    try:
+        check_service_name(opts.service_name)
+    except UsageError as exc:
+        if name:
+            raise
+        source = opts.module_path or opts.crate_name
+        raise UsageError(
+            f"{exc}; it was made from {source!r}: give the service a name with --name NAME"
+        ) from exc
     return _render_and_write(
         conventions=conventions,
         dest=dest,
@@ -249,6 +302,7 @@ def _add_locked(
         force=force,
         dry_run=dry_run,
         project=project,
+        wire=wire,
         hook=hook,
     )
 
@@ -279,3 +333,41 @@ def rename_service(
     result = update_locked(dest, ctx, force=force, dry_run=dry_run, options=opts)
     used = Located(given or old.conventions_file(dest), conventions.reason if given else "found")
     return ServiceResult(used, dest, opts, result, renamed_from=old.options.service_name)
+
+
+def wire_service(*, lang: str, dest: Path, conventions: Located, dry_run: bool) -> ServiceResult:
+    """`add --wire` in a service `add` made earlier: make the wiring edits only, in one
+    journaled write; the lock is left as it is (the service's own files are not in it)."""
+    lock = read_lock(dest, TARGETS)
+    if lock.target != lang:
+        raise UsageError(f"{dest} is a {lock.target} service (its lock says so), not {lang}")
+    given = conventions.path if conventions.reason == "given" else lock.conventions_file(dest)
+    package = load(given).go_package
+    wiring = next_steps(
+        lang, dest, import_path=f"{lock.options.module_path}/internal/{package}", package=package
+    )
+    if wiring.problem:
+        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+    writes = [Write(rel, text.encode("utf-8")) for rel, text in sorted(wiring.edits.items())]
+    changes = tuple(
+        FileChange(w.path, "user", Action.MERGE, read_inside(dest, w.path), w.content, "wired")
+        for w in writes
+    )
+    if not dry_run:
+        apply_ops(dest, writes)
+    result = ApplyResult(
+        root=dest,
+        status=Status.WOULD_UPDATE if dry_run else Status.UPDATED,
+        changes=changes,
+        diff="".join(unified_diff(c.path, c.before, c.after) for c in changes) if dry_run else "",
+    )
+    used = Located(given, conventions.reason if conventions.reason == "given" else "found")
+    return ServiceResult(
+        used,
+        dest,
+        lock.options,
+        result,
+        wiring=wiring,
+        wired=tuple(w.path for w in writes),
+        wire_only=True,
+    )

@@ -46,7 +46,7 @@ class StarterAnswers:
 
     def check(self) -> None:
         if not self.organisation.strip():
-            raise UsageError("the organisation name is empty (--org NAME)")
+            raise UsageError("--org: the organisation name is empty; give it with --org NAME")
         answers = (
             ("--environments", list(self.environments), ENVIRONMENTS),
             ("--protocol", self.protocol, PROTOCOL),

@@ -15,7 +15,8 @@ from pathlib import Path
 from scaffold import __version__
 from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
-from scaffold.errors import ScaffoldError, UsageError
+from scaffold.conventions.yamlsource import conventions_file_problem
+from scaffold.errors import NoServices, ScaffoldError, UsageError
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -31,6 +32,7 @@ from scaffold.sync import (
     update_service,
 )
 from scaffold.sync.atomic import FaultHook
+from scaffold.sync.journal import JOURNAL, inspect_journal, refusal
 from scaffold.sync.lock import (
     LOCK_NAME,
     Lock,
@@ -39,6 +41,7 @@ from scaffold.sync.lock import (
     templates_digest,
 )
 from scaffold.sync.owner import locked_by_other, service_lock
+from scaffold.sync.paths import lexists
 from scaffold.sync.recovery import recover
 from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
 from scaffold.targets.registry import TARGETS, render_target
@@ -58,11 +61,9 @@ class RenderContext:
     def load(self, path: Path) -> tuple[Conventions, str]:
         key = path.resolve()
         if key not in self._loaded:
-            if not key.is_file():
-                raise UsageError(
-                    f"the conventions file {path} does not exist "
-                    "(moved? give it with --conventions FILE)"
-                )
+            problem = conventions_file_problem(path, str(path))
+            if problem:
+                raise UsageError(problem)
             self._loaded[key] = (load(key), conventions_digest(key))
         return self._loaded[key]
 
@@ -152,19 +153,62 @@ def update_locked(
     return update_service(root, job, force=force, dry_run=dry_run, hook=hook)
 
 
-def recover_services(paths: Sequence[Path], *, wait: float = 0.0) -> list[tuple[Path, str]]:
-    """Take each service's lock, then roll back or forward what a dead process left and
-    remove leftovers; (service, what was done) per service."""
+@dataclass(frozen=True)
+class Recovered:
+    """What `scaffold recover` did to one service: `done` ('' for nothing), the leftover
+    files it left alone, or the error that stopped it (nothing touched then)."""
+
+    root: Path
+    done: str = ""
+    left: tuple[str, ...] = ()
+    error: str = ""
+
+
+def recover_services(
+    paths: Sequence[Path], *, wait: float = 0.0, trust: bool = False, discard: bool = False
+) -> list[Recovered]:
+    """Take each service's lock, then roll back or forward what a dead process left (only
+    on a journal provably left by a dead process of this machine, unless `trust`; or
+    remove the journal unread with `discard`), and list leftovers nobody accounts for."""
     done = []
-    for root in find_services(paths):
-        with service_lock(root, wait=wait):
-            done.append((root, recover(root)))
+    for root in _recover_roots(paths):
+        try:
+            with service_lock(root, wait=wait):
+                found = recover(root, trust=trust, discard=discard, list_strays=True)
+        except (ScaffoldError, OSError) as exc:
+            done.append(Recovered(root, error=str(exc)))
+            continue
+        done.append(Recovered(root, found.done, found.left))
     return done
+
+
+def _recover_roots(paths: Sequence[Path]) -> list[Path]:
+    """The services under `paths`, and any of `paths` itself that holds a journal but no
+    lock yet (a first render, `new` or `add`, or a docs build, that was interrupted)."""
+    roots = {p.resolve() for p in paths if lexists(p / JOURNAL) and not lexists(p / LOCK_NAME)}
+    try:
+        roots.update(find_services(paths))
+    except NoServices:
+        if not roots:
+            raise
+    return sorted(roots)
+
+
+def _journal_refused(root: Path) -> str:
+    """Why `check` cannot say what an interrupted update left ('' when recovery would
+    act on it, or a run holds the service lock now: its journal is no leftover)."""
+    found = inspect_journal(root)
+    if not found.exists or not found.problem or locked_by_other(root):
+        return ""
+    return str(refusal(root, found))
 
 
 def check_one(root: Path, ctx: RenderContext) -> CheckResult:
     """Render one service again in memory and let the engine compare; writes nothing."""
     if interrupted(root):
+        refused = _journal_refused(root)
+        if refused:
+            return CheckResult(root=root, error=refused)
         return check_interrupted(root)
     holder = locked_by_other(root)
     if holder:
@@ -217,8 +261,7 @@ def check_services(
 
 
 def _context(conventions: Path | None, templates_dir: Path | None) -> RenderContext:
-    if conventions is not None and not conventions.is_file():
-        raise UsageError(
-            f"the conventions file {conventions} does not exist (give it with --conventions FILE)"
-        )
+    problem = conventions_file_problem(conventions, str(conventions)) if conventions else ""
+    if problem:
+        raise UsageError(problem)
     return RenderContext(conventions=conventions, templates_dir=templates_dir)

@@ -70,7 +70,9 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = validate_in_a_process(str(fifo))
     assert result.returncode == 2, result.stderr
-    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    assert "is a FIFO (named pipe), not a regular file" in result.stderr
+    assert "give the path of a regular YAML file" in result.stderr
+    assert "Traceback" not in result.stderr
     with pytest.raises(UsageError, match="not a regular file"):
         load(fifo)
 
@@ -78,15 +80,15 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_device_is_refused() -> None:
     result = validate_in_a_process("/dev/zero")
     assert result.returncode == 2, result.stderr
-    assert "/dev/zero: not a regular file" in result.stderr
+    assert "/dev/zero: is a character device, not a regular file" in result.stderr
     with pytest.raises(UsageError, match="not a regular file"):
         load(Path("/dev/zero"))
 
 
 def test_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="is a directory"):
+    with pytest.raises(UsageError, match="is a folder, not a conventions file"):
         load(tmp_path)
-    with pytest.raises(UsageError, match="is a directory"):
+    with pytest.raises(UsageError, match="is a folder, not a conventions file"):
         read_plain_yaml(tmp_path)
 
 

@@ -43,7 +43,7 @@ class Downstream:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/stock"
+        return f"http://{host!s}:{port}"
 
 
 @pytest.fixture
@@ -129,8 +129,10 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
     env = go_env()
     env.update(
         {
-            "ADDR": "127.0.0.1:0",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "ADMIN_ADDR": "127.0.0.1:0",
+            "ACME_TELEMETRY_ADMIN_TOKEN": "e2e-token",
+            "ACME_TELEMETRY_HASH_KEY": "e2e-hash-key",
             "DOWNSTREAM_URL": downstream.url,
             "DEPLOYMENT_ENVIRONMENT": "production",  # ratio 0.1: the caller's sampled flag must win
             "ACME_TEAM": "payments-team",
@@ -150,10 +152,10 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
 
         baggage = "app.tenant.id=tenant-42,app.user.email=jane%40example.com,zz.private=1"
         status, body = get(
-            f"{base}/hello/world",
+            f"{base}/orders/world/call",
             {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01", "baggage": baggage},
         )
-        assert status == 200 and "hello world" in body
+        assert status == 200 and json.loads(body) == {"downstream": 200}
         sent = downstream.seen.get(timeout=10)
         version, trace_id, client_span, flags = sent["traceparent"].split("-")
         assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
@@ -162,15 +164,20 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
         )
         assert members == {"app.tenant.id": "tenant-42"}, sent.get("baggage")
 
-        # The kill switch, at run time, through the admin listener: no new spans.
+        # The kill switch, at run time, through the admin listener (token, JSON only):
+        # no new spans, and the caller's context passes through unchanged.
         req = urllib.request.Request(
-            f"http://{admin['addr']}/-/telemetry", data=b'{"enabled": false}', method="POST"
+            f"http://{admin['addr']}/-/telemetry",
+            data=b'{"enabled": false}',
+            method="POST",
+            headers={"Authorization": "Bearer e2e-token", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert json.loads(resp.read()) == {"enabled": False, "ratio": 0.1}
         err.wait_for(lambda line: "telemetry levers changed" in line)
-        get(f"{base}/hello/again", {"traceparent": f"00-{KILLED_TRACE_ID}-{CALLER_SPAN}-01"})
-        assert downstream.seen.get(timeout=10)["traceparent"].endswith("-00")
+        killed = f"00-{KILLED_TRACE_ID}-{CALLER_SPAN}-01"
+        get(f"{base}/orders/again/call", {"traceparent": killed})
+        assert downstream.seen.get(timeout=10)["traceparent"] == killed
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -197,24 +204,29 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
     assert sum(p["Count"] for p in points) == 2
     for point in points:
         labels = {a["Key"]: a["Value"]["Value"] for a in point["Attributes"]}
-        assert labels["http.route"] == "/hello/{name}"
-        assert labels["server.address"] == "127.0.0.1"
+        assert labels["http.route"] == "/orders/{id}/call"
         assert labels["http.response.status_code"] == 200
-        assert not {"client.address", "url.path", "url.full", "user_agent.original"} & set(labels)
+        assert not {
+            "client.address",
+            "url.path",
+            "url.full",
+            "user_agent.original",
+            "server.address",
+        } & set(labels)
     assert "http.client.request.duration" in metrics
     assert not [s for s in spans if s["SpanContext"]["TraceID"] == KILLED_TRACE_ID]
     server = next(s for s in spans if s["SpanKind"] == 2)
     client = next(s for s in spans if s["SpanKind"] == 3)
     assert server["SpanContext"]["TraceID"] == TRACE_ID
     assert server["Parent"]["SpanID"] == CALLER_SPAN and server["Parent"]["Remote"]
-    assert server["Name"] == "GET /hello/{name}"
+    assert server["Name"] == "GET /orders/{id}/call"
     sa = attrs(server)
     assert sa["http.request.method"] == "GET"
-    assert sa["http.route"] == "/hello/{name}"
+    assert sa["http.route"] == "/orders/{id}/call"
     assert sa["http.response.status_code"] == 200
-    assert sa["url.path"] == "/hello/world"
-    assert sa["server.address"] == "127.0.0.1"
-    # client.address is classed pii and the conventions hash pii before export.
+    assert sa["url.path"] == "/orders/world/call"
+    assert sa["server.address"] == "127.0.0.1"  # the request's Host header
+    # client.address is classed pii and the conventions hash pii (HMAC) before export.
     assert sa["client.address"] != "127.0.0.1" and len(sa["client.address"]) == 64
     resource = {a["Key"]: a["Value"]["Value"] for a in server["Resource"]}
     assert resource["service.name"] == "payments"
@@ -227,7 +239,7 @@ def test_service_continues_trace_and_filters_baggage(binary: Path, downstream: D
     assert client["SpanContext"]["SpanID"] == client_span
 
     logs = json_lines(err.all)
-    greeted = next(rec for rec in logs if rec.get("msg") == "greeted")
+    greeted = next(rec for rec in logs if rec.get("msg") == "downstream answered")
     assert greeted["trace_id"] == TRACE_ID
     assert greeted["span_id"] == server["SpanContext"]["SpanID"]
 
@@ -252,7 +264,7 @@ def test_watched_file_lever_changes_a_running_service(
     env = go_env()
     env.update(
         {
-            "ADDR": "127.0.0.1:0",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "DOWNSTREAM_URL": downstream.url,
             "DEPLOYMENT_ENVIRONMENT": "development",
             "ACME_TEAM": "payments-team",
@@ -270,14 +282,16 @@ def test_watched_file_lever_changes_a_running_service(
     try:
         out, err = Lines(proc.stdout), Lines(proc.stderr)
         base = "http://" + json.loads(err.wait_for(lambda line: '"listening"' in line))["addr"]
-        get(f"{base}/hello/on", {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"})
+        get(f"{base}/orders/on/call", {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"})
         assert downstream.seen.get(timeout=10)["traceparent"].endswith("-01")
 
         control.write_text('{"enabled": false}', encoding="utf-8")
         changed = json.loads(err.wait_for(lambda line: "telemetry levers changed" in line))
         assert changed["tracing_enabled"] is False and str(control) in changed["source"]
-        get(f"{base}/hello/off", {"traceparent": f"00-{KILLED_TRACE_ID}-{CALLER_SPAN}-01"})
-        assert downstream.seen.get(timeout=10)["traceparent"].endswith("-00")
+        killed = f"00-{KILLED_TRACE_ID}-{CALLER_SPAN}-01"
+        get(f"{base}/orders/off/call", {"traceparent": killed})
+        # Switched off, the service passes the caller's context through unchanged.
+        assert downstream.seen.get(timeout=10)["traceparent"] == killed
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

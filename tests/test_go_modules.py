@@ -15,6 +15,7 @@ from scaffold.targets.go_modules import (
     check_module_path,
     direct_requires,
     merge_go_mod,
+    merge_go_mod_notes,
     merge_go_sum,
     parse_go_mod,
     read_module_path,
@@ -37,6 +38,14 @@ PINNED_SUM = ROOT / "runtime" / "go" / "go.sum"
         "example.com/a~b/c.d_e-f",
         "example.com/x/v10",
         "gopkg.in/yaml.v3",
+        # What go mod init (Go 1.26) accepts although no proxy could serve it:
+        "Example.com/x",
+        "exa_mple.com/x",
+        "example.com/.hidden",
+        ".x",
+        "a..b",
+        "c++",
+        "foo+bar/x",
     ],
 )
 def test_module_path_accepted(path: str) -> None:
@@ -57,15 +66,12 @@ def test_the_go_target_uses_the_one_validator() -> None:
         "https://example.com/x",
         "a//b",
         "example.com/x/",
-        "Example.com/x",
-        "example.com/.hidden",
         'a"b',
         "a b",
         "a\\b",
         "-x/y",
         "example.com/x.",
         "example.com/...",
-        "exa_mple.com/x",
         "example.com/x/v1",
         "example.com/x/v02",
         "example.com/x/v2.1",
@@ -77,6 +83,7 @@ def test_the_go_target_uses_the_one_validator() -> None:
     ],
 )
 def test_module_path_refused(path: str) -> None:
+    """Each of these is refused by `go mod init` too (tests/test_adopt_fixtures.py asks it)."""
     with pytest.raises(UsageError, match="is not a valid Go module path: "):
         check_module_path(path)
 
@@ -137,26 +144,71 @@ def test_a_bad_version_names_file_and_line() -> None:
         )
 
 
-def test_merge_go_mod_adds_raises_and_keeps() -> None:
+def test_merge_go_mod_refuses_an_older_module_the_code_imports() -> None:
     before = (
         "module example.com/existing\n\ngo 1.22\n\n"
         "require (\n"
         "\tgo.opentelemetry.io/otel v1.20.0\n"
-        "\tgo.opentelemetry.io/otel/trace v9.0.0 // a newer one stays\n"
         "\tgithub.com/other/lib v1.0.0\n"
         ")\n"
         "require google.golang.org/grpc v1.50.0\n"
     )
-    after = merge_go_mod(before, direct_requires(b3=False))
+    with pytest.raises(UsageError) as caught:
+        merge_go_mod(before, direct_requires(b3=False), "svc/go.mod")
+    message = str(caught.value)
+    assert "svc/go.mod:6: go.opentelemetry.io/otel v1.20.0 found, v1.47.0 needed" in message
+    assert "svc/go.mod:9: google.golang.org/grpc v1.50.0 found, v1.83.2 needed" in message
+    assert "go get go.opentelemetry.io/otel@v1.47.0 google.golang.org/grpc@v1.83.2" in message
+
+
+def test_merge_go_mod_adds_raises_indirect_and_keeps_newer() -> None:
+    before = (
+        "module example.com/existing\n\ngo 1.22\n\n"
+        "require (\n"
+        "\tgo.opentelemetry.io/otel/trace v9.0.0\n"
+        "\tgithub.com/other/lib v1.0.0\n"
+        ")\n\n"
+        "require (\n"
+        "\tgolang.org/x/net v0.1.0 // indirect\n"
+        "\tgo.opentelemetry.io/otel/metric v1.47.0 // indirect\n"
+        ")\n"
+    )
+    after, notes = merge_go_mod_notes(before, direct_requires(b3=False), "svc/go.mod")
     assert f"go {GO_DIRECTIVE}\n" in after
-    assert "\tgo.opentelemetry.io/otel v1.47.0\n" in after
-    assert "go.opentelemetry.io/otel/trace v9.0.0 // a newer one stays" in after
-    assert "github.com/other/lib v1.0.0" in after
-    assert "require google.golang.org/grpc v1.83.2\n" in after
-    assert "\tgo.opentelemetry.io/otel/sdk v1.47.0\n" in after
-    assert after.count("go.opentelemetry.io/otel v") == 1
-    # Merging twice changes nothing more.
-    assert merge_go_mod(after, direct_requires(b3=False)) == after
+    assert notes == [
+        f"svc/go.mod:3: go directive raised from 1.22 to {GO_DIRECTIVE} (the generated code's "
+        f"requirements need it; Go older than {GO_DIRECTIVE} cannot build the module any more)"
+    ]
+    assert "\tgo.opentelemetry.io/otel/trace v9.0.0\n" in after  # a newer one stays
+    assert "\tgithub.com/other/lib v1.0.0\n" in after
+    assert "\tgolang.org/x/net v0.59.0 // indirect\n" in after  # raised, as tidy would
+    assert "\tgo.opentelemetry.io/otel/metric v1.47.0\n" in after  # imported now: direct
+    assert after.count("require (") == 2 and after.count("go.opentelemetry.io/otel v") == 1
+    direct = after.split("require (\n")[1].split(")")[0].splitlines()
+    assert direct == sorted(direct) and not any("indirect" in line for line in direct)
+    # Merging twice changes nothing more, and says nothing.
+    assert merge_go_mod_notes(after, direct_requires(b3=False)) == (after, [])
+
+
+def test_a_commented_go_mod_is_edited_in_place() -> None:
+    before = (
+        "module example.com/existing\n\ngo 1.25\ntoolchain go1.25.1\n\n"
+        "// pinned for the billing API\n"
+        "require github.com/other/lib v1.0.0\n"
+        "require golang.org/x/net v0.1.0 // indirect; keep\n"
+    )
+    after, notes = merge_go_mod_notes(before, direct_requires(b3=False), "go.mod")
+    assert after.startswith(
+        "module example.com/existing\n\ngo 1.26.0\ntoolchain go1.25.1\n\n"
+        "// pinned for the billing API\n"
+        "require github.com/other/lib v1.0.0\n"
+        "require golang.org/x/net v0.59.0 // indirect; keep\n\nrequire (\n"
+    )
+    assert len(notes) == 2 and notes[0].startswith("go.mod:3: go directive raised from 1.25 to")
+    assert notes[1:] == [
+        "go.mod:4: toolchain go1.25.1 is now older than the go line, so Go 1.26.0 or newer "
+        "builds the module; delete the line or raise it"
+    ]
 
 
 def test_merge_go_mod_keeps_a_newer_go_directive() -> None:
@@ -196,10 +248,40 @@ def test_add_into_an_existing_module_builds(tmp_path: Path) -> None:
     )
     module = read_module_path((tmp_path / "go.mod").read_text())
     render_service(ROOT / "conventions" / "observability.yaml", tmp_path, module=module, mode="add")
-    go_mod, go_sum = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
+    edit = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
+    go_mod, go_sum = edit.go_mod, edit.go_sum
     (tmp_path / "go.mod").write_text(go_mod)
     (tmp_path / "go.sum").write_text(go_sum)
     assert go_sum == merge_go_sum("", PINNED_SUM.read_text())
     assert_ok(run([str(GO), "build", "./..."], tmp_path), "go build after add")
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet after add")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test after add")
+
+
+@needs_go
+@pytest.mark.toolchain
+def test_add_writes_a_go_mod_that_tidy_leaves_alone(tmp_path: Path) -> None:
+    """`go mod tidy` (offline, from the module cache) changes nothing in the go.mod that
+    `scaffold add` wrote: direct and indirect requirements sit in blocks of their own."""
+    (tmp_path / "go.mod").write_text("module example.com/legacy/orders\n\ngo 1.22\n")
+    (tmp_path / "main.go").write_text(
+        'package main\n\nimport (\n\t"net/http"\n\n'
+        '\t"example.com/legacy/orders/internal/telemetry"\n)\n\n'
+        'func main() {\n\t_ = http.ListenAndServe("127.0.0.1:0", '
+        "telemetry.NewHandler(http.NewServeMux()))\n}\n"
+    )
+    render_service(
+        ROOT / "conventions" / "observability.yaml",
+        tmp_path,
+        module="example.com/legacy/orders",
+        mode="add",
+    )
+    edit = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
+    go_mod = edit.go_mod
+    (tmp_path / "go.mod").write_text(go_mod)
+    (tmp_path / "go.sum").write_text(edit.go_sum)
+    tidy = run(
+        [str(GO), "mod", "tidy"], tmp_path, env_extra={"GOFLAGS": "-mod=mod", "GOPROXY": "off"}
+    )
+    assert_ok(tidy, "go mod tidy")
+    assert (tmp_path / "go.mod").read_text() == go_mod

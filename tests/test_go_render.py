@@ -63,6 +63,16 @@ def test_generated_files_carry_the_go_header(service: Path) -> None:
     assert "DO NOT EDIT" not in (service / "main.go").read_text(encoding="utf-8")
 
 
+def test_go_doc_shows_the_package_documentation(service: Path) -> None:
+    """The generated header is kept apart from the package clause by a blank line, so
+    `go doc` shows the package's own documentation, not "Code generated ..."."""
+    pkg = next(service.glob("internal/*/doc.go")).parent
+    proc = run([str(GO), "doc", "./" + pkg.relative_to(service).as_posix()], service)
+    assert_ok(proc, "go doc")
+    assert "instruments this service with OpenTelemetry" in proc.stdout, proc.stdout
+    assert "Code generated" not in proc.stdout, proc.stdout
+
+
 def test_exported_names_are_known_to_the_view(service: Path) -> None:
     """Attribute constructors are renamed around the package's own exported names; that
     needs PACKAGE_NAMES to list every one of them."""

@@ -17,6 +17,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -29,6 +31,7 @@ import yaml
 
 from scaffold.pipeline import collector_options, render_pipeline
 from scaffold.targets.collector import HMAC_KEY_ENV
+from scaffold.targets.collector_network import LISTEN_ENV
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 from tests.pipeline.otelcol import (
     TEST_HMAC_KEY,
@@ -477,3 +480,290 @@ def test_single_collector_cleans_scope_attributes_log_bodies_and_exemplars(
     text = export.read_text()
     assert SECRET not in text and EMAIL not in text
     assert hashlib.sha3_256(EMAIL.encode()).hexdigest() not in text
+
+
+def _tail_conventions(tmp_path: Path) -> Path:
+    """The default conventions with a string_attribute policy on an attribute classed
+    none, no probabilistic rest and a short decision wait."""
+    text = DEFAULT_CONVENTIONS.read_text()
+    old = "      - name: baseline\n        type: probabilistic\n        ratio: 0.05\n"
+    new = (
+        "      - name: gold-tenants\n        type: string_attribute\n"
+        "        key: app.tenant.id\n        values: [gold]\n"
+    )
+    assert old in text and "decision_wait: 10s" in text
+    path = tmp_path / "observability.yaml"
+    path.write_text(text.replace(old, new).replace("decision_wait: 10s", "decision_wait: 1s"))
+    return path
+
+
+def test_tail_sampling_string_policies_see_what_redaction_left(tmp_path: Path) -> None:
+    """Tail sampling runs behind redaction: a string_attribute policy on an attribute
+    classed none keeps its traces, while one on a pii attribute never matches its
+    plain value, only the HMAC the redaction processor put there. That is why the
+    conventions refuse string_attribute policies on pii and secret attributes; the pii
+    policies are patched into the rendered config here."""
+    export = tmp_path / "export.json"
+    rendered = _render(_tail_conventions(tmp_path), tmp_path, file_export=export)
+    config = rendered["otelcol-single.yaml"]
+    cfg = yaml.safe_load(config.read_text())
+    digest = hmac.new(TEST_HMAC_KEY.encode(), b"john@example.com", hashlib.sha256).hexdigest()
+    cfg["processors"]["tail_sampling"]["policies"] += [
+        {
+            "name": "plain-email",
+            "type": "string_attribute",
+            "string_attribute": {"key": "app.user.email", "values": [EMAIL]},
+        },
+        {
+            "name": "hashed-email",
+            "type": "string_attribute",
+            "string_attribute": {"key": "app.user.email", "values": [digest]},
+        },
+    ]
+    processors = cfg["service"]["pipelines"]["traces"]["processors"]
+    assert processors.index("redaction/hash") < processors.index("tail_sampling")
+    config.write_text(yaml.safe_dump(cfg))
+    override, ports = loopback_override(cfg, tmp_path, "single")
+    proc = start(_binary(rendered), [config, override], tmp_path / "single.log")
+    sent = {
+        "gold": [_attr("app.tenant.id", "gold"), _attr("app.user.email", "ann@example.com")],
+        "plain-email": [_attr("app.tenant.id", "silver"), _attr("app.user.email", EMAIL)],
+        "hashed-email": [
+            _attr("app.tenant.id", "silver"),
+            _attr("app.user.email", "john@example.com"),
+        ],
+        "none": [_attr("app.tenant.id", "silver")],
+    }
+    ids = {name: secrets.token_hex(16) for name in sent}
+    try:
+        wait_healthy(ports["health"], proc)
+        # Status unset and a few milliseconds long: only the string policies can keep them.
+        spans = [{**_span(ids[n], f"op {n}", a), "status": {}} for n, a in sent.items()]
+        _post(ports["http"], _traces(spans))
+
+        def exported() -> set[str]:
+            return {s["traceId"] for _, s in _exported_spans(export)}
+
+        _wait_for(lambda: {ids["gold"], ids["hashed-email"]} <= exported(), 60, "kept traces")
+        # Every trace of the request was decided in the same tick; give a late one time.
+        time.sleep(3)
+    finally:
+        stop(proc)
+    kept = {name for name, trace in ids.items() if trace in exported()}
+    assert kept == {"gold", "hashed-email"}
+
+
+def _reachable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _healthy(host: str, port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def _listening_collector(tmp_path: Path, env: dict[str, str]) -> dict[str, bool]:
+    """Run the rendered single config with its listeners' host parts as rendered (only
+    the ports moved to free ones) and report which loopback addresses answer."""
+    rendered = _render(DEFAULT_CONVENTIONS, tmp_path)
+    config = rendered["otelcol-single.yaml"]
+    cfg = yaml.safe_load(config.read_text())
+    override, ports = loopback_override(cfg, tmp_path, "single")
+    data = yaml.safe_load(override.read_text())
+    del data["receivers"], data["service"], data["extensions"]["health_check"]
+    override.write_text(yaml.safe_dump(data))
+    text = config.read_text()
+    for rendered_port, name in ((":4317", "grpc"), (":4318", "http"), (":13133", "health")):
+        text = text.replace(f"}}{rendered_port}\n", f"}}:{ports[name]}\n")
+    config.write_text(text.replace("port: 8888\n", f"port: {ports['metrics']}\n"))
+    base = {k: v for k, v in collector_env().items() if k != LISTEN_ENV}
+    with open(tmp_path / "collector.log", "wb") as log:
+        proc = subprocess.Popen(
+            [str(_binary(rendered)), "--config", str(config), "--config", str(override)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**base, **env},
+        )
+    try:
+        host = env.get(LISTEN_ENV, "127.0.0.1")
+        # Healthy (200) once every pipeline has started, not when the port first opens.
+        _wait_for(lambda: _healthy(host, ports["health"]) or proc.poll() is not None, 60, "up")
+        assert proc.poll() is None, (tmp_path / "collector.log").read_text()[-3000:]
+        answers = {
+            f"{h}:{name}": _reachable(h, ports[name])
+            for h in ("127.0.0.1", "127.0.0.2")
+            for name in ("grpc", "http", "health", "metrics")
+        }
+    finally:
+        stop(proc)
+    return answers
+
+
+def test_listeners_bind_localhost_unless_the_environment_names_an_address(
+    tmp_path: Path,
+) -> None:
+    """As rendered, every listener answers on 127.0.0.1 and not on another loopback
+    address (it would, bound to 0.0.0.0); with OTELCOL_LISTEN_ADDRESS=127.0.0.2 every
+    listener moves there."""
+    seen = _listening_collector(tmp_path / "default", {})
+    assert all(v for k, v in seen.items() if k.startswith("127.0.0.1:")), seen
+    assert not any(v for k, v in seen.items() if k.startswith("127.0.0.2:")), seen
+    seen = _listening_collector(tmp_path / "moved", {LISTEN_ENV: "127.0.0.2"})
+    assert all(v for k, v in seen.items() if k.startswith("127.0.0.2:")), seen
+    assert not any(v for k, v in seen.items() if k.startswith("127.0.0.1:")), seen
+
+
+TLS_BACKENDS = """  gateway_tls:
+    ca_file: {ca}
+    server_name_override: {name}
+  backends:
+    - name: tempo
+      type: otlp
+      endpoint: tempo.example.internal:4317
+      signals: [traces]
+      tls:
+        ca_file: {ca}
+        server_name_override: tempo.example.internal
+    - name: zipkin
+      type: zipkin
+      endpoint: https://10.0.0.9:9411/api/v2/spans
+      signals: [traces]
+      tls:
+        server_name_override: zipkin.example.internal
+    - name: loki
+      type: otlphttp
+      endpoint: https://loki.example.internal/otlp
+      signals: [logs]
+      tls:
+        ca_file: {ca}
+    - name: prometheus
+      type: prometheus_remote_write
+      endpoint: https://10.0.0.8:9090/api/v1/write
+      signals: [metrics]
+      tls:
+        ca_file: {ca}
+        server_name_override: prometheus.example.internal
+"""
+
+
+def _tls_conventions(tmp_path: Path, ca: Path, name: str) -> Path:
+    text = DEFAULT_CONVENTIONS.read_text()
+    start = text.index("  backends:\n")
+    end = text.index("  queue:\n", start)
+    path = tmp_path / f"observability-{name}.yaml"
+    path.write_text(text[:start] + TLS_BACKENDS.format(ca=ca, name=name) + text[end:])
+    return path
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _test_pki(folder: Path, name: str) -> tuple[Path, Path, Path]:
+    """A CA, and a server certificate for `name` only (no IP address in it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=scaffold test CA",
+        cwd=folder,
+    )
+    _openssl(
+        "req",
+        *ec,
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        f"/CN={name}",
+        cwd=folder,
+    )
+    (folder / "san.ext").write_text(f"subjectAltName=DNS:{name}\n")
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        cwd=folder,
+    )
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_tls_settings_validate_and_let_an_agent_reach_a_gateway_by_its_name(
+    tmp_path: Path,
+) -> None:
+    """CA files and server name overrides for every exporter type pass the collector's
+    `validate`; on loopback, an agent whose conventions name the gateway's certificate
+    (server_name_override) reaches a TLS gateway at 127.0.0.1, and one that names
+    another host does not."""
+    name = "otel-gateway.test"
+    ca, cert, key = _test_pki(tmp_path / "pki", name)
+    rendered = _render(_tls_conventions(tmp_path, ca, name), tmp_path / "render")
+    binary = _binary(rendered)
+    for config in (p for rel, p in rendered.items() if rel.startswith("otelcol-")):
+        checked = _validate(binary, config)
+        assert checked.returncode == 0, f"{config.name}:\n{checked.stdout}{checked.stderr}"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        folder = tmp_path / "gateway"
+        export = folder / "export.json"
+        gw = _render(DEFAULT_CONVENTIONS, folder, topologies=TOPOLOGIES, file_export=export)
+        config = gw["otelcol-gateway.yaml"]
+        override, gw_ports = loopback_override(yaml.safe_load(config.read_text()), folder, "gw")
+        data = yaml.safe_load(override.read_text())
+        tls = {"cert_file": str(cert), "key_file": str(key)}
+        data["receivers"]["otlp"]["protocols"]["grpc"]["tls"] = tls
+        override.write_text(yaml.safe_dump(data))
+        procs.append(start(_binary(gw), [config, override], folder / "gateway.log"))
+        wait_healthy(gw_ports["health"], procs[-1])
+        sent = {}
+        for which in (name, "elsewhere.test"):
+            agent_dir = tmp_path / which
+            conventions = _tls_conventions(agent_dir.parent, ca, which)
+            rendered = _render(conventions, agent_dir, gateways=[f"127.0.0.1:{gw_ports['grpc']}"])
+            agent = rendered["otelcol-agent.yaml"]
+            cfg = yaml.safe_load(agent.read_text())
+            agent_override, ports = loopback_override(cfg, agent_dir, "agent")
+            procs.append(start(_binary(rendered), [agent, agent_override], agent_dir / "a.log"))
+            wait_healthy(ports["health"], procs[-1])
+            sent[which] = secrets.token_hex(16)
+            _post(ports["http"], _traces([_span(sent[which], "op", [])]))
+
+        def landed() -> set[str]:
+            return {s["traceId"] for _, s in _exported_spans(export)}
+
+        _wait_for(lambda: sent[name] in landed(), 60, "the span sent over TLS")
+        time.sleep(3)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert sent["elsewhere.test"] not in landed()
+    refused = (tmp_path / "elsewhere.test" / "a.log").read_text()
+    assert "certificate" in refused and name in refused, refused[-2000:]

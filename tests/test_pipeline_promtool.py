@@ -14,6 +14,7 @@ import yaml
 
 from scaffold.conventions import load
 from scaffold.pipeline import render_pipeline, write_pipeline
+from scaffold.targets.alerts_tests import BURNING_JOB, HEALTHY_JOB
 from tests.conftest import DEFAULT_CONVENTIONS, EXAMPLES, HOSTILE
 from tests.pipeline.otelcol import cache_root
 
@@ -38,78 +39,165 @@ def write_alerts(conventions: Path, out: Path) -> None:
     write_pipeline("alerts", conventions, out)
 
 
-@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
-def test_rules_pass_promtool_check_and_unit_tests(conventions: Path, tmp_path: Path) -> None:
-    write_alerts(conventions, tmp_path)
-    rules = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "rules").glob("*.yaml"))
-    assert len(rules) == 3
+def promtool_test_each(files: list[str], cwd: Path) -> dict[str, str]:
+    """Run `promtool test rules` once over many test files; each file's verdict and
+    findings (promtool writes them in order, under a `Unit Testing:` header per file)."""
+    assert PROMTOOL is not None
+    proc = subprocess.run(
+        [PROMTOOL, "test", "rules", *files],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    out: dict[str, str] = {}
+    current = ""
+    for line in proc.stdout.splitlines():
+        if line.startswith("Unit Testing:"):
+            current = line.split(":", 1)[1].strip()
+            out[current] = ""
+        elif current:
+            out[current] += line + "\n"
+    assert sorted(out) == sorted(files), proc.stdout[-3000:]
+    assert (proc.returncode == 0) == all("FAILED" not in v for v in out.values())
+    return out
+
+
+def test_rules_pass_promtool_check_and_unit_tests(tmp_path: Path) -> None:
+    """Every rendered rule file passes `promtool check rules` and every test file
+    `promtool test rules`: one promtool process for each, over all conventions files."""
+    rules, tests = [], []
+    for conventions in SOURCES:
+        write_alerts(conventions, tmp_path / conventions.stem)
+        found = sorted((tmp_path / conventions.stem / "rules").glob("*.yaml"))
+        assert len(found) == 3
+        rules += [str(p.relative_to(tmp_path)) for p in found]
+        tests += [f"{conventions.stem}/tests/{n}.test.yaml" for n in ("slo", "pipeline", "red")]
     checked = promtool("check", "rules", *rules, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    tests = ["tests/slo.test.yaml", "tests/pipeline.test.yaml"]
-    tested = promtool("test", "rules", *tests, cwd=tmp_path)
-    assert tested.returncode == 0, tested.stdout + tested.stderr
-    # Every SLO has a burning and a healthy case; burning ones expect its alerts.
-    slo_tests = yaml.safe_load((tmp_path / tests[0]).read_text())["tests"] or []
+    verdicts = promtool_test_each(tests, tmp_path)
+    assert all("FAILED" not in v for v in verdicts.values()), verdicts
+    for conventions in SOURCES:
+        _cases_cover_every_slo_and_alert(conventions, tmp_path / conventions.stem / "tests")
+
+
+def _cases_cover_every_slo_and_alert(conventions: Path, tests: Path) -> None:
+    # Every SLO has a burning and a healthy case. In the burning one, one service burns
+    # and another serving the same operation is healthy: the alerts expected are the
+    # burning service's, labelled with its job, and none of the healthy one's.
+    slo_tests = yaml.safe_load((tests / "slo.test.yaml").read_text())["tests"] or []
     conv = load(conventions)
     for slo in conv.slos:
-        burning = [t for t in slo_tests if t["name"] == f"SLO {slo.name} burning: its alerts fire"]
+        name = f"SLO {slo.name} burning in one service: its alerts fire for that service only"
+        burning = [t for t in slo_tests if t["name"] == name]
         healthy = [t for t in slo_tests if t["name"] == f"SLO {slo.name} healthy: no alert"]
         assert len(burning) == len(healthy) == 1, slo.name
+        jobs = {s["series"].split('job="')[1].split('"')[0] for s in burning[0]["input_series"]}
+        assert jobs == {BURNING_JOB, HEALTHY_JOB}, slo.name
         alerts = burning[0]["alert_rule_test"][0]["exp_alerts"]
         severities = {
             a["exp_labels"]["severity"] for a in alerts if a["exp_labels"]["slo"] == slo.name
         }
         assert severities == {"page", "ticket"}, slo.name
+        assert {a["exp_labels"]["job"] for a in alerts} == {BURNING_JOB}, slo.name
         assert healthy[0]["alert_rule_test"][0]["exp_alerts"] == []
-    pipeline = yaml.safe_load((tmp_path / tests[1]).read_text())["tests"]
+    pipeline = yaml.safe_load((tests / "pipeline.test.yaml").read_text())["tests"]
     names = {t["alert_rule_test"][0]["alertname"] for t in pipeline}
     assert len(names) == 5
     assert sum("without _total" in t["name"] for t in pipeline) == 4
 
 
-def test_the_unit_tests_fail_when_the_alerts_never_fire(tmp_path: Path) -> None:
-    """promtool's tests have teeth: alerts that cannot fire make them fail."""
-    write_alerts(DEFAULT_CONVENTIONS, tmp_path)
-    for name in ("slo", "pipeline"):
-        path = tmp_path / "rules" / f"{name}.rules.yaml"
-        data = yaml.safe_load(path.read_text())
-        for group in data["groups"]:
-            for rule in group["rules"]:
-                if "alert" in rule:
-                    rule["expr"] = "vector(1) > 2"
-        path.write_text(yaml.safe_dump(data))
-        tested = promtool("test", "rules", f"tests/{name}.test.yaml", cwd=tmp_path)
-        assert tested.returncode != 0, f"{name}: unit tests passed with alerts that never fire"
-        assert "FAILED" in tested.stdout + tested.stderr
+def _never_fire(text: str) -> str:
+    data = yaml.safe_load(text)
+    for group in data["groups"]:
+        for rule in group["rules"]:
+            if "alert" in rule:
+                rule["expr"] = "vector(1) > 2"
+    return str(yaml.safe_dump(data))
 
 
-@pytest.mark.parametrize(
-    "mutation",
-    ["30-day factors", "long window 2h for 1h", "short window 1h for 5m"],
-)
-def test_the_slo_unit_tests_fail_on_wrong_thresholds_or_windows(
-    mutation: str, tmp_path: Path
-) -> None:
-    """The threshold cases (just above and below each pair's threshold, a recovered short
-    window) catch the 30-day factors on a 28-day SLO and a wrong window."""
-    write_alerts(DEFAULT_CONVENTIONS, tmp_path)
-    path = tmp_path / "rules" / "slo.rules.yaml"
-    text = path.read_text()
-    sel = 'slo=\\"checkout-availability\\"'
-    if mutation == "30-day factors":
-        # 28d, objective 99.9%: 13.44, 5.6, 2.8 and 0.933 x 0.001 become 14.4, 6, 3 and 1.
-        for old, new in (("0.01344", "0.0144"), ("0.0056 ", "0.006 "), ("0.0028 ", "0.003 ")):
-            text = text.replace(f"{sel}}} > {old.strip()}", f"{sel}}} > {new.strip()}")
-        text = text.replace(f"{sel}}} > 0.000933333", f"{sel}}} > 0.001")
-    elif mutation == "long window 2h for 1h":
-        text = text.replace(f"ratio_rate1h{{{sel}}} >", f"ratio_rate2h{{{sel}}} >")
-    else:
-        text = text.replace(f"ratio_rate5m{{{sel}}} >", f"ratio_rate1h{{{sel}}} >")
-    assert text != path.read_text()
-    path.write_text(text)
-    tested = promtool("test", "rules", "tests/slo.test.yaml", cwd=tmp_path)
-    assert tested.returncode != 0, f"{mutation}: the SLO unit tests still pass"
-    assert "name: SLO checkout-availability: 1." in tested.stdout + tested.stderr
+SEL = 'slo=\\"checkout-availability\\"'
+
+
+def _thirty_day_factors(text: str) -> str:
+    # 28d, objective 99.9%: 13.44, 5.6, 2.8 and 0.933 x 0.001 become 14.4, 6, 3 and 1.
+    for old, new in (("0.01344", "0.0144"), ("0.0056", "0.006"), ("0.0028", "0.003")):
+        text = text.replace(f"{SEL}}} > {old} ", f"{SEL}}} > {new} ")
+    return text.replace(f"{SEL}}} > 0.000933333", f"{SEL}}} > 0.001")
+
+
+# (what is wrong, rule file, mutation, a case name that must fail)
+MUTATIONS = [
+    ("SLO alerts never fire", "slo", _never_fire, "burning in one service"),
+    ("pipeline alerts never fire", "pipeline", _never_fire, "OtelcolExporterSendFailed fires"),
+    ("30-day factors on a 28-day SLO", "slo", _thirty_day_factors, "checkout-availability: 1."),
+    (
+        "long window 2h for 1h",
+        "slo",
+        lambda t: t.replace(f"ratio_rate1h{{{SEL}}} >", f"ratio_rate2h{{{SEL}}} >"),
+        "checkout-availability: 1.",
+    ),
+    (
+        "short window 1h for 5m",
+        "slo",
+        lambda t: t.replace(f"ratio_rate5m{{{SEL}}} >", f"ratio_rate1h{{{SEL}}} >"),
+        "checkout-availability: 1.",
+    ),
+    (
+        "services not told apart",
+        "slo",
+        lambda t: t.replace("sum by (job) (", "sum("),
+        "burning in one service: its alerts fire for that service only",
+    ),
+    (
+        "RPC status numbers not counted as failures",
+        "red",
+        lambda t: t.replace(
+            'rpc_grpc_status_code=~\\"2|4|12|13|14|15\\"', 'rpc_grpc_status_code=\\"x\\"'
+        ),
+        "job_rpc:rpc_server_call_duration_seconds:errors_rate5m",
+    ),
+    (
+        "NOT_FOUND counted as a server failure",
+        "red",
+        lambda t: t.replace("2|4|12|13|14|15", "2|4|5|12|13|14|15"),
+        "job_rpc:rpc_server_call_duration_seconds:error_ratio_rate5m",
+    ),
+    (
+        "RPC methods of one service merged",
+        "red",
+        lambda t: t.replace("sum by (job, rpc_service, rpc_method)", "sum by (job)"),
+        "job_rpc:rpc_server_call_duration_seconds:requests_rate5m",
+    ),
+]
+
+
+def test_the_unit_tests_fail_on_each_broken_rule_file(tmp_path: Path) -> None:
+    """promtool's tests have teeth: alerts that cannot fire, the 30-day factors on a 28-day
+    SLO, a wrong window and SLO ratios summed over every service each fail them. One
+    promtool process runs every mutant, each in its own folder."""
+    write_alerts(DEFAULT_CONVENTIONS, tmp_path / "original")
+    files = []
+    for i, (what, name, mutate, _) in enumerate(MUTATIONS):
+        folder = tmp_path / f"mutant-{i}"
+        shutil.copytree(tmp_path / "original", folder)
+        path = folder / "rules" / f"{name}.rules.yaml"
+        text = path.read_text()
+        assert mutate(text) != text, what
+        path.write_text(mutate(text))
+        files.append(f"mutant-{i}/tests/{name}.test.yaml")
+        if name == "slo":  # every SLO mutant breaks checkout-availability: test only it
+            tests = folder / files[-1].split("/", 1)[1]
+            data = yaml.safe_load(tests.read_text())
+            data["tests"] = [t for t in data["tests"] if "checkout-availability" in t["name"]]
+            tests.write_text(yaml.safe_dump(data))
+    verdicts = promtool_test_each(files, tmp_path)
+    for i, (what, _, _, case) in enumerate(MUTATIONS):
+        verdict = verdicts[files[i]]
+        assert "FAILED" in verdict, f"{what}: the unit tests still pass"
+        assert case in verdict, (what, verdict[-2000:])
 
 
 def _dashboard_exprs(conventions: Path) -> list[str]:
@@ -137,10 +225,13 @@ def _check_exprs(exprs: list[str], tmp_path: Path) -> subprocess.CompletedProces
     return promtool("check", "rules", path.name, cwd=tmp_path)
 
 
-@pytest.mark.parametrize("conventions", SOURCES, ids=lambda p: p.stem)
-def test_every_dashboard_query_parses_as_promql(conventions: Path, tmp_path: Path) -> None:
-    exprs = _dashboard_exprs(conventions)
-    assert len(exprs) >= 10
+def test_every_dashboard_query_parses_as_promql(tmp_path: Path) -> None:
+    """Every query of every rendered dashboard, all conventions files in one promtool run."""
+    exprs = []
+    for conventions in SOURCES:
+        found = _dashboard_exprs(conventions)
+        assert len(found) >= 10, conventions
+        exprs += found
     checked = _check_exprs(exprs, tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

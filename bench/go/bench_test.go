@@ -5,14 +5,21 @@ package bench
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"testing"
+	"time"
 
 	"example.com/bench/internal/telemetry"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // noopExporter drops every span: the cost measured is the instrumentation's,
@@ -63,12 +70,15 @@ func newProviders(b *testing.B, sampled bool) providers {
 
 var propagators = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
+// run serves one request with the full default attribute set: a query, a
+// user agent and a peer address.
 func run(b *testing.B, h http.Handler) {
-	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/users/42", nil)
+	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/users/42?page=2", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	req.RemoteAddr = "127.0.0.1:40000"
+	req.Header.Set("User-Agent", "bench/1.0")
 	w := &discardWriter{h: make(http.Header)}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -83,7 +93,7 @@ func generated(b *testing.B, sampled bool, extra ...telemetry.Option) http.Handl
 	p := newProviders(b, sampled)
 	opts := []telemetry.Option{
 		telemetry.WithTracerProvider(p.tp), telemetry.WithMeterProvider(p.mp),
-		telemetry.WithPropagators(propagators), telemetry.WithServerAddress("127.0.0.1", 8080),
+		telemetry.WithPropagators(propagators),
 	}
 	return telemetry.NewHandler(newMux(), append(opts, extra...)...)
 }
@@ -95,11 +105,94 @@ func contrib(b *testing.B, sampled bool) http.Handler {
 		otelhttp.WithPropagators(propagators))
 }
 
-func BenchmarkBare(b *testing.B)             { run(b, newMux()) }
-func BenchmarkGeneratedSampled(b *testing.B) { run(b, generated(b, true)) }
-func BenchmarkGeneratedSampledDetails(b *testing.B) {
-	run(b, generated(b, true, telemetry.WithRequestDetails()))
+// minimal is the smallest hand-written middleware that records the same
+// server span (name, attributes, status) and duration metric with the same
+// SDK: what a team would write instead of using a package.
+type minimal struct {
+	next     http.Handler
+	tracer   trace.Tracer
+	duration metric.Float64Histogram
 }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (m *minimal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ctx := propagators.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	ctx, span := m.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
+	sw := &statusWriter{ResponseWriter: w}
+	r = r.WithContext(ctx)
+	m.next.ServeHTTP(sw, r)
+	if sw.status == 0 {
+		sw.status = http.StatusOK
+	}
+	route := ""
+	if r.Pattern != "" {
+		route = r.Pattern[len(r.Method)+1:]
+		span.SetName(r.Method + " " + route)
+	}
+	host, port, _ := net.SplitHostPort(r.RemoteAddr)
+	peerPort, _ := strconv.Atoi(port)
+	server, sport, _ := net.SplitHostPort(r.Host)
+	serverPort, _ := strconv.Atoi(sport)
+	span.SetAttributes(
+		attribute.String("http.request.method", r.Method),
+		attribute.String("http.route", route),
+		attribute.Int("http.response.status_code", sw.status),
+		attribute.String("url.path", r.URL.Path),
+		attribute.String("url.query", r.URL.RawQuery),
+		attribute.String("url.scheme", "http"),
+		attribute.String("client.address", host),
+		attribute.String("network.peer.address", host),
+		attribute.Int("network.peer.port", peerPort),
+		attribute.String("server.address", server),
+		attribute.Int("server.port", serverPort),
+		attribute.String("user_agent.original", r.UserAgent()),
+		attribute.String("network.protocol.version", "1.1"),
+	)
+	if sw.status >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+	span.End()
+	m.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(
+		attribute.String("http.request.method", r.Method),
+		attribute.String("http.route", route),
+		attribute.Int("http.response.status_code", sw.status),
+		attribute.String("url.scheme", "http"),
+		attribute.String("network.protocol.version", "1.1"),
+	))
+}
+
+func handwritten(b *testing.B, sampled bool) http.Handler {
+	p := newProviders(b, sampled)
+	h, err := p.mp.Meter("bench").Float64Histogram("http.server.request.duration", metric.WithUnit("s"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &minimal{next: newMux(), tracer: p.tp.Tracer("bench"), duration: h}
+}
+
+func BenchmarkBare(b *testing.B)               { run(b, newMux()) }
+func BenchmarkGeneratedSampled(b *testing.B)   { run(b, generated(b, true)) }
 func BenchmarkGeneratedUnsampled(b *testing.B) { run(b, generated(b, false)) }
+func BenchmarkMinimalSampled(b *testing.B)     { run(b, handwritten(b, true)) }
+func BenchmarkMinimalUnsampled(b *testing.B)   { run(b, handwritten(b, false)) }
 func BenchmarkOtelhttpSampled(b *testing.B)    { run(b, contrib(b, true)) }
 func BenchmarkOtelhttpUnsampled(b *testing.B)  { run(b, contrib(b, false)) }

@@ -144,7 +144,47 @@ def service_json(outcome: ServiceResult) -> dict[str, Any]:
         "conventions": str(outcome.conventions.path),
         "result": outcome.result.to_json(),
         "edited": list(outcome.edited),
+        "notes": list(outcome.notes),
+        **_wiring_json(outcome),
     }
+
+
+def _wiring_json(outcome: ServiceResult) -> dict[str, Any]:
+    wiring = outcome.wiring
+    if wiring is None:
+        return {}
+    wired = bool(outcome.wired)
+    return {
+        "next_steps": [s.to_json() for s in wiring.steps if not (wired and s.wired)],
+        "wired": list(outcome.wired),
+        "wire_problem": wiring.problem,
+        "wiring_notes": list(wiring.notes),
+        "manual_edits_left": wiring.left(wired),
+    }
+
+
+def _say_next_steps(outcome: ServiceResult, dry: bool) -> None:
+    """The edits left to make by hand, each with file, line, where and what."""
+    wiring = outcome.wiring
+    if wiring is None:
+        return
+    for rel in outcome.wired:
+        ui.say(f"{outcome.dest / rel}: {'would wire' if dry else 'wired'} the instrumentation")
+    wired = bool(outcome.wired)
+    left = [s for s in wiring.steps if not (wired and s.wired)]
+    if left:
+        ui.say(f"next steps ({len(left)} edit(s) in your code):")
+    for number, step in enumerate(left, 1):
+        at = f"{step.file}:{step.line}" if step.line else step.file or "your code"
+        what = step.what.replace("\n", "\n       ")
+        mark = " [--wire]" if step.wired and not wired else ""
+        ui.say(f"  {number}. {at} ({step.where}){mark}:\n       {what}")
+    for note in wiring.notes:
+        ui.say(f"note: {note}")
+    if left and not wired and not wiring.problem:
+        ui.say("`scaffold add --wire` makes the edits marked [--wire] for you")
+    elif left and not wired:
+        ui.say(f"(--wire cannot make them: {wiring.problem})")
 
 
 def service_problem(outcome: ServiceResult) -> str:
@@ -169,6 +209,9 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
         typer.echo(result.diff, nl=False)
     count = len(result.changes)
     dry = result.status is Status.WOULD_UPDATE
+    if outcome.wire_only:
+        _say_next_steps(outcome, dry)
+        return outcome
     if outcome.renamed_from:
         done = "would rename" if dry else "renamed"
         ui.say(
@@ -183,6 +226,9 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     )
     for name in outcome.edited:
         ui.say(f"{outcome.dest / name}: {'would add' if dry else 'added'} dependencies")
+    for note in outcome.notes:
+        ui.say(note)
+    _say_next_steps(outcome, dry)
     return outcome
 
 
@@ -236,16 +282,27 @@ def add(
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
+    wire: Annotated[
+        bool,
+        typer.Option(
+            "--wire",
+            help="Go: also make the edits in your main (Setup, handler, slog) that connect it.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
 
     The module's go.mod and go.sum (or the crate's Cargo.toml) get the dependencies the
-    generated code needs, in the same all-or-nothing write. Run again with --name NEW in
-    a folder that already is a scaffold service to rename the service.
+    generated code needs, in the same all-or-nothing write; then the edits left to make
+    in your code are listed (file, line, what). With --wire, a Go main that serves with
+    http.Server or http.ListenAndServe is edited for you in the same write (also later,
+    in a service added before). Run again with --name NEW in a folder that already is a
+    scaffold service to rename the service.
 
     Examples:
       scaffold add --lang go
+      scaffold add --lang go --wire
       scaffold add --lang rust --dir services/checkout --dry-run
       scaffold add --lang go --name orders-api
     """
@@ -254,7 +311,13 @@ def add(
     located = locate(conventions, start=dest)
     ui.info(f"conventions: {located.describe()}")
     outcome = add_service(
-        lang=lang, dest=dest, conventions=located, name=name, force=force, dry_run=dry_run
+        lang=lang,
+        dest=dest,
+        conventions=located,
+        name=name,
+        force=force,
+        dry_run=dry_run,
+        wire=wire,
     )
     return _report(outcome, as_json, "added")
 

@@ -68,7 +68,19 @@ def build(
     ui.say(f"wrote {len(result.written)} files under {out}{catalogue}")
     for rel in result.removed:
         ui.say(f"removed {out / rel} (no longer produced)")
+    _say_skipped(result.skipped)
     ui.say(f"open {result.index} in a browser, or run `scaffold docs serve`")
+
+
+def _say_skipped(skipped: tuple[str, ...]) -> None:
+    """What the catalogue scan left out, on stderr (at most 20 lines)."""
+    if not skipped:
+        return
+    ui.info(f"the service catalogue left out {len(skipped)} folder(s):")
+    for line in skipped[:20]:
+        ui.info(f"  {line}")
+    if len(skipped) > 20:
+        ui.info(f"  and {len(skipped) - 20} more")
 
 
 def _stop_on_sigterm() -> None:
@@ -111,6 +123,7 @@ def serve(
         result = build_docs(
             conventions=located.path, out=out or Path(tmp), scan=_scan(scan, no_scan)
         )
+        _say_skipped(result.skipped)
         server = make_server(result.site_dir, port=port)
         _stop_on_sigterm()
         try:

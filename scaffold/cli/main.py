@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, docs, pipeline, sync, ui, verify
-from scaffold.errors import ScaffoldError
+from scaffold.cli import core, docs, output, pipeline, sync, ui, verify
+from scaffold.errors import ScaffoldError, explain_os_error
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
 
@@ -37,7 +38,10 @@ Examples:
   scaffold docs serve                           the searchable glossary on 127.0.0.1
 
 \b
-Exit codes: 0 ok, 1 a check failed (drift, conflicts), 2 bad input.
+Exit codes: 0 ok, 1 a check failed (drift, conflicts), 2 bad input (nothing changed;
+the message names the file or argument and the fix), 3 done, but the result could not
+be written to standard output (a full disk, a closed pipe; stderr says what was done).
+Standard output closed (>&-): exit 2, nothing done. Every command, --json or not.
 """
 
 app = typer.Typer(
@@ -168,14 +172,18 @@ def _finish(outcome: object, as_json: bool) -> int:
 
 def _unexpected(exc: Exception, as_json: bool) -> int:
     """Anything no command raised on purpose: exit 2 with one line, never a traceback."""
-    if isinstance(exc, OSError) and exc.filename:
-        text = f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, OSError) and isinstance(exc.filename, str | bytes) and exc.filename:
+        path = Path(os.fsdecode(exc.filename))
+        text = f"{path}: {explain_os_error(exc, path)}"
     elif isinstance(exc, OSError):
-        text = f"cannot read the input or write the output: {exc.strerror or exc}"
+        text = f"cannot read the input or write the output: {explain_os_error(exc)}"
     elif isinstance(exc, UnicodeError):
-        text = f"not UTF-8 text: {exc}"
+        text = f"not UTF-8 text: {exc}; save the file as UTF-8"
     elif isinstance(exc, RecursionError | MemoryError):
-        text = f"input too large or too deeply nested ({type(exc).__name__})"
+        text = (
+            f"input too large or too deeply nested ({type(exc).__name__}); give a smaller, "
+            "flatter file"
+        )
     else:
         text = f"internal error ({type(exc).__name__}: {exc}); please report it"
     return _error(text, 2, as_json)
@@ -191,12 +199,47 @@ def _usage(exc: Exception, as_json: bool) -> int | None:
         return code
     describe = getattr(exc, "format_message", None)
     text = describe() if callable(describe) else str(exc)
-    return _error(str(text), code, as_json)
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", "") or "scaffold"
+    return _error(f"{text} (see `{where} -h`)", code, as_json)
+
+
+def _dispatch(args: list[str], as_json: bool) -> tuple[int, object]:
+    """Run one command: its exit code, and what it returned (or raised)."""
+    try:
+        try:
+            outcome = app(args=args, standalone_mode=False, prog_name="scaffold")
+        except ScaffoldError as exc:
+            return _error(exc.message, exit_code(exc), as_json, exc.details()), exc
+        except typer.Exit as exc:
+            return int(exc.exit_code), None
+        except (typer.Abort, KeyboardInterrupt):
+            return _error("aborted", 130, as_json), None
+        return _finish(outcome, as_json), outcome
+    except Exception as exc:
+        code = _usage(exc, as_json)
+        return (code if code is not None else _unexpected(exc, as_json)), exc
+
+
+def _work_done(outcome: object, code: int) -> str:
+    """What a command did, for stderr when its report could not be written."""
+    if isinstance(outcome, UpdateReport):
+        counts = ", ".join(f"{outcome.count(s)} {s}" for s in Status if outcome.count(s))
+        return f"the update itself ran to the end and is kept as it is ({counts})"
+    if isinstance(outcome, CheckReport):
+        verdict = "in sync" if code == 0 else "not in sync, or not checked"
+        return f"the check ran ({verdict}), but a check whose report is lost does not pass"
+    if isinstance(outcome, ServiceResult):
+        return f"{outcome.dest}: {outcome.result.status}, and kept as it is"
+    if isinstance(outcome, Exception):
+        return f"the command stopped with exit {code}, as said above"
+    return "the command ran to the end (anything it wrote is kept); only its report is lost"
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; every result and error scaffold raises ends
-    here, and with --json every one of them prints a JSON object on stdout."""
+    here, and with --json every one of them prints a JSON object on stdout. A result that
+    cannot be written to stdout never ends in 0 (scaffold.cli.output)."""
     args = sys.argv[1:] if argv is None else list(argv)
     as_json = "--json" in args
     try:
@@ -204,32 +247,33 @@ def run(argv: list[str] | None = None) -> int:
     except OSError:
         msg = "the current folder no longer exists (deleted?); cd into a folder and run again"
         return _error(msg, 2, as_json)
-    try:
-        try:
-            outcome = app(args=args, standalone_mode=False, prog_name="scaffold")
-        except ScaffoldError as exc:
-            return _error(exc.message, exit_code(exc), as_json, exc.details())
-        except typer.Exit as exc:
-            return int(exc.exit_code)
-        except (typer.Abort, KeyboardInterrupt):
-            return _error("aborted", 130, as_json)
-        return _finish(outcome, as_json)
-    except Exception as exc:
-        code = _usage(exc, as_json)
-        return code if code is not None else _unexpected(exc, as_json)
+    if output.stdout_closed():
+        with contextlib.suppress(OSError, ValueError):
+            ui.error(output.CLOSED_STDOUT)
+        return 2
+    with output.guarded_stdout() as guard:
+        code, outcome = _dispatch(args, as_json)
+    if guard is None or guard.error is None:
+        return code
+    with contextlib.suppress(OSError):
+        ui.error(output.lost_message(guard.error, code, _work_done(outcome, code)))
+    return output.OUTPUT_LOST if code == 0 else code
 
 
 def main() -> None:
+    if output.reserve_standard_fds():
+        with contextlib.suppress(OSError):
+            ui.error(output.CLOSED_STDOUT)
+        sys.exit(2)
     code = run()
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
     except OSError:
-        # stdout cannot take what was printed (a full disk, /dev/full, a closed pipe):
-        # say so once, and keep the interpreter from failing again at exit.
+        # Only output written after run() could fail here; the same rule as in run().
         with contextlib.suppress(OSError):
             sys.stderr.write("error: cannot write to standard output\n")
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        code = 2 if code in (0, 1) else code
+        code = output.OUTPUT_LOST if code == 0 else code
     sys.exit(code)

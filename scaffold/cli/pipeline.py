@@ -73,6 +73,14 @@ def collector(
             "Default: DNS on the conventions' collector.gateway_endpoint.",
         ),
     ] = None,
+    listen_address: Annotated[
+        str,
+        typer.Option(
+            "--listen-address",
+            help="Where the receivers, health check and metrics listen when "
+            "OTELCOL_LISTEN_ADDRESS is unset. Default: localhost.",
+        ),
+    ] = "",
     conventions: ConventionsOpt = None,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
@@ -89,6 +97,7 @@ def collector(
         debug=debug,
         file_export=file_export,
         gateways=gateway or (),
+        listen_address=listen_address,
     )
     _run("collector", out, conventions, dry_run, as_json, extra)
 

@@ -11,9 +11,16 @@ from typing import Annotated
 import typer
 
 from scaffold.cli import ui
+from scaffold.errors import UsageError
 from scaffold.sync import ApplyResult, CheckReport, Status, UpdateReport
 from scaffold.sync.owner import MAX_WAIT_S
-from scaffold.update import Progress, check_services, recover_services, update_services
+from scaffold.update import (
+    Progress,
+    Recovered,
+    check_services,
+    recover_services,
+    update_services,
+)
 
 PathsArg = Annotated[
     list[str] | None,
@@ -95,10 +102,7 @@ def _summary(report: UpdateReport) -> str:
 
 def _details(result: ApplyResult) -> list[str]:
     name = _show(result.root)
-    out: list[str] = []
-    if result.status is Status.FAILED:
-        error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
-        out.append(f"{name}: failed, nothing changed: {error}")
+    out: list[str] = []  # a failure is told on stderr (update_problem)
     for refusal in result.refusals:
         # A refusal that ends in "kept" stands even with --force (the file is not ours).
         hint = "" if refusal.reason.endswith("; kept") else " (use --force to overwrite)"
@@ -167,12 +171,21 @@ def _print_update(report: UpdateReport) -> None:
         ui.say("nothing to do: every service is up to date")
 
 
+def _failed_line(result: ApplyResult) -> str:
+    error = result.error.removeprefix(f"{result.root}: ")  # the service is named once
+    return f"  {_show(result.root)}: {error}"
+
+
 def update_problem(report: UpdateReport) -> str:
     """Why `update` did not end with exit 0, for stderr."""
     counts = {s: report.count(s) for s in Status}
     parts = []
     if counts[Status.FAILED]:
-        parts.append(f"{counts[Status.FAILED]} service(s) failed")
+        failed = [_failed_line(r) for r in report.services if r.status is Status.FAILED]
+        parts.append(
+            f"{counts[Status.FAILED]} service(s) failed, nothing changed in them:\n"
+            + "\n".join(failed)
+        )
     if counts[Status.REFUSED]:
         parts.append(f"{counts[Status.REFUSED]} service(s) refused (hand edits in generated files)")
     if counts[Status.CONFLICTS]:
@@ -197,8 +210,6 @@ def check(
     if not as_json:
         for result in report.services:
             name = _show(result.root)
-            if result.error:
-                ui.say(f"{name}: cannot check: {result.error}")
             for drift in result.drift:
                 ui.say(f"{name}/{drift.path}: {drift.reason}")
         if report.in_sync and not report.failed:
@@ -213,7 +224,12 @@ def check_problem(report: CheckReport) -> str:
     failed = sum(1 for r in report.services if r.error)
     parts = []
     if failed:
-        parts.append(f"{failed} service(s) could not be checked")
+        lines = [
+            f"  {_show(r.root)}: {r.error.removeprefix(f'{r.root}: ')}"
+            for r in report.services
+            if r.error
+        ]
+        parts.append(f"{failed} service(s) could not be checked:\n" + "\n".join(lines))
     if stale:
         parts.append(
             f"{files} file(s) out of sync in {len(stale)} service(s); run `scaffold update`"
@@ -221,23 +237,71 @@ def check_problem(report: CheckReport) -> str:
     return "; ".join(parts)
 
 
-def recover(paths: PathsArg = None, wait: WaitOpt = 0.0, as_json: JsonOpt = False) -> None:
+def recover(
+    paths: PathsArg = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust-journal",
+            help="Act on a journal this run cannot prove it may act on (written on another "
+            "machine or before a restart, or by a pid that runs again); inspect it first.",
+        ),
+    ] = False,
+    discard: Annotated[
+        bool,
+        typer.Option(
+            "--discard",
+            help="Remove the journal without acting on it; every file stays as it is.",
+        ),
+    ] = False,
+) -> int:
     """Undo (or finish) what a killed or crashed scaffold left in each service under PATHS.
 
     Takes each service's lock (a lock left by a dead process, or written on another
-    machine, is taken over), plays an interrupted update's journal back (or forward when
-    it had reached its commit point), and removes leftover temporary and backup files.
-    Safe to run at any time: on a clean service it changes nothing.
+    machine, is taken over) and plays an interrupted update's journal back (or forward when
+    it had reached its commit point). Safe to run at any time: on a clean service it
+    changes nothing.
+
+    It acts on a journal only when it was written on this machine, since its last start, by
+    a process that is gone. Any other journal (another host, a committed .scaffold/, an
+    edited or planted one) is left alone with exit 2: inspect it, then give --trust-journal
+    to act on it, or --discard to remove it. Backups are put back, and created files
+    removed, only when they hold exactly what the journal recorded. Temporary and backup
+    files (.NAME.ID.scaffold-tmp|bak) that no journal names are never touched: they are
+    listed for you to judge.
 
     Examples:
       scaffold recover
       scaffold recover services/ --wait 30
+      scaffold recover services/payments --discard
     """
-    done = recover_services(_paths(paths), wait=wait)
+    if trust and discard:
+        raise UsageError("--trust-journal and --discard: give one of them (or neither)")
+    done = recover_services(_paths(paths), wait=wait, trust=trust, discard=discard)
+    code = 2 if any(r.error for r in done) else 0
     if as_json:
-        ui.emit_json(
-            {"exit_code": 0, "services": [{"root": str(r), "recovered": d} for r, d in done]}
-        )
-        return
-    for root, what in done:
-        ui.say(f"{_show(root)}: {what or 'nothing to recover'}")
+        ui.emit_json({"exit_code": code, "services": [_recovered_json(r) for r in done]})
+    else:
+        for result in done:
+            ui.say(f"{_show(result.root)}: {result.done or 'nothing to recover'}")
+            for rel in result.left:
+                ui.say(
+                    f"{_show(result.root)}/{rel}: left alone: no journal of a scaffold run "
+                    "names it (or it does not hold what one recorded); look at it, and "
+                    "delete it if you do not need it"
+                )
+    for result in done:
+        if result.error:
+            ui.error(result.error)
+    return code
+
+
+def _recovered_json(result: Recovered) -> dict[str, object]:
+    return {
+        "root": str(result.root),
+        "recovered": result.done,
+        "left_alone": list(result.left),
+        "error": result.error,
+    }

@@ -252,6 +252,12 @@ def _slos(data: dict[str, Any]) -> tuple[m.Slo, ...]:
     )
 
 
+def _tls(data: dict[str, Any] | None) -> m.Tls | None:
+    if data is None:
+        return None
+    return m.Tls(data.get("ca_file", ""), data.get("server_name_override", ""))
+
+
 def _collector(data: dict[str, Any]) -> m.Collector:
     collector = data.get("collector", {"topology": "single"})
     queue = collector.get("queue", {})
@@ -260,12 +266,19 @@ def _collector(data: dict[str, Any]) -> m.Collector:
         gateway_endpoint=collector.get("gateway_endpoint", ""),
         memory_limit_mib=collector.get("memory_limit_mib", 512),
         backends=tuple(
-            m.Backend(b["name"], b["type"], b["endpoint"], tuple(b.get("signals", ["traces"])))
+            m.Backend(
+                b["name"],
+                b["type"],
+                b["endpoint"],
+                tuple(b.get("signals", ["traces"])),
+                _tls(b.get("tls")),
+            )
             for b in collector.get("backends", [])
         ),
         queue_durable=queue.get("durable", False),
         queue_directory=queue.get("directory", "/var/lib/otelcol/queue"),
         queue_size=queue.get("size", 5000),
+        gateway_tls=_tls(collector.get("gateway_tls")),
     )
 
 

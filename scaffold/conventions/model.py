@@ -204,11 +204,20 @@ class Slo:
 
 
 @dataclass(frozen=True)
+class Tls:
+    """TLS towards a collector peer: on when the conventions give it."""
+
+    ca_file: str = ""
+    server_name_override: str = ""
+
+
+@dataclass(frozen=True)
 class Backend:
     name: str
     type: str
     endpoint: str
     signals: tuple[str, ...]
+    tls: Tls | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,7 @@ class Collector:
     queue_durable: bool
     queue_directory: str
     queue_size: int
+    gateway_tls: Tls | None = None
 
 
 @dataclass(frozen=True)

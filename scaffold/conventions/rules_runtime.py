@@ -12,7 +12,10 @@ from scaffold.conventions.yamlsource import Path_
 
 # Addresses and prefix lengths in ASCII only: no scope ids, no other scripts' digits.
 _CIDR_TEXT = re.compile(r"[0-9A-Fa-f:.]+/[0-9]{1,3}")
-_PORT = re.compile(r"[0-9]{1,5}")
+# Decimal without leading zeros, which Go and Rust might read differently.
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+# Every IPv4 address as an IPv4-mapped IPv6 address (how a dual-stack socket may show it).
+_MAPPED_IPV4 = ipaddress.IPv6Network("::ffff:0:0/96")
 _CIDR_HINT = "Write a network as address/prefix length, such as 10.0.0.0/8 or fd00::/8."
 
 
@@ -29,7 +32,9 @@ def cidr_problem(text: str) -> tuple[str, str]:
             return f"found {text!r}, expected a network in CIDR notation", _CIDR_HINT
         base = ipaddress.ip_network(text, strict=False).with_prefixlen
         return f"{text!r} has bits set after its prefix", f"Did you mean {base!r}?"
-    if network.prefixlen == 0:
+    if network.prefixlen == 0 or (
+        isinstance(network, ipaddress.IPv6Network) and _MAPPED_IPV4.subnet_of(network)
+    ):
         return (
             f"{text!r} trusts every address: any client could set the client address, "
             "scheme and host that telemetry records",
@@ -58,8 +63,8 @@ def address_problem(text: str) -> str:
         return "an IPv6 scope id is not supported"
     if text.startswith("[") and not isinstance(address, ipaddress.IPv6Address):
         return "only an IPv6 address goes in brackets"
-    if not _PORT.fullmatch(port) or not 1 <= int(port) <= 65535:
-        return f"{port!r} is not a port from 1 to 65535"
+    if not _PORT.fullmatch(port) or int(port) > 65535:
+        return f"{port!r} is not a port from 1 to 65535 (without leading zeros)"
     return ""
 
 
@@ -96,6 +101,26 @@ def admin_address(ctx: Context) -> None:
 
 
 _SECRETS = ("the hash key", "the admin token")
+
+
+def server_name(ctx: Context) -> None:
+    """The schema's pattern lets through the shape of a name or an IPv6 address; this
+    checks the length of a name and that an address with colons is one."""
+    name = ctx.section("http").get("server_name", "")
+    problem = ""
+    if ":" in name:
+        try:
+            ipaddress.IPv6Address(name)  # the pattern lets no scope id ('%') through
+        except ValueError:
+            problem = "not an IPv6 address"
+    elif len(name) > 253:
+        problem = "a host name is at most 253 characters"
+    if problem:
+        ctx.add(
+            ("http", "server_name"),
+            f"found {name[:60]!r}, {problem}",
+            "Write a host name such as api.example.com, or an address such as 2001:db8::1.",
+        )
 
 
 def _variables(ctx: Context) -> list[tuple[str, Path_, str, int]]:
@@ -156,6 +181,7 @@ RULES = (
     Rule((("trust", "trusted_proxies"),), trusted_proxies),
     Rule((("trust", "routes"),), trust_routes),
     Rule((("incident", "admin_address"),), admin_address),
+    Rule((("http", "server_name"),), server_name),
     Rule(
         (
             ("organisation",),

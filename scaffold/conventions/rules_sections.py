@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scaffold.conventions import regex_dialect
+from scaffold.conventions.build import DEFAULT_BUCKETS
 from scaffold.conventions.rulebase import (
     CARDINALITIES,
     IDS,
@@ -144,6 +145,34 @@ def tail_policies(ctx: Context) -> None:
                 ctx.unknown_attribute((*path, "key"), policy["key"])
 
 
+# What the SDK and the collector do to each PII class when the conventions say nothing
+# (the model builder's defaults).
+_DEFAULT_ACTIONS = {"pii": ("hash", "hash"), "secret": ("drop", "drop")}
+
+
+def tail_policy_privacy(ctx: Context) -> None:
+    """A string_attribute policy compares the values tail sampling sees. The SDK and the
+    collector's redaction drop, hash or mask a pii or secret attribute before the
+    gateway samples, so a policy on one never matches (and its values would put
+    personal data in the collector's config)."""
+    actions = ctx.section("privacy").get("actions", {})
+    for index, policy in enumerate(ctx.section("sampling", "tail").get("policies", [])):
+        key = policy.get("key")
+        cls = ctx.pii.get(key, "none") if policy["type"] == "string_attribute" else "none"
+        if cls == "none":
+            continue
+        given = actions.get(cls)
+        sdk, collector = (given["sdk"], given["collector"]) if given else _DEFAULT_ACTIONS[cls]
+        if sdk == collector == "keep":
+            continue
+        ctx.add(
+            ("sampling", "tail", "policies", index, "key"),
+            f"{key!r} is classed {cls}: the SDK ({sdk}) and the collector ({collector}) change"
+            " it before tail sampling, so this policy never matches",
+            "Sample on an attribute classed none, or remove the policy.",
+        )
+
+
 def baggage(ctx: Context) -> None:
     prop = ctx.section("propagation")
     allow = prop.get("baggage", {}).get("allow", [])
@@ -196,6 +225,48 @@ def metric_buckets(ctx: Context) -> None:
             )
 
 
+def slo_latency_bounds(ctx: Context) -> None:
+    """A latency SLO counts the requests at or below its threshold from the duration
+    histogram's bucket with that bound (`le`): a threshold between two bounds has no
+    bucket, and its alerts would count the wrong requests or none."""
+    buckets = ctx.section("metrics").get("duration_buckets", DEFAULT_BUCKETS)
+    for index, slo in enumerate(ctx.data.get("slos", [])):
+        text = slo.get("latency_threshold")
+        if text is None:
+            continue
+        ms = duration_ms(text)
+        if any(abs(b * 1000 - ms) < 1e-6 for b in buckets):
+            continue
+        near = [b for b in buckets if b * 1000 < ms][-1:] + [b for b in buckets if b * 1000 > ms][
+            :1
+        ]
+        bounds = " or ".join(f"{b * 1000:g}ms" for b in near)
+        ctx.add(
+            ("slos", index, "latency_threshold"),
+            f"latency threshold {text} is not a bound of metrics.duration_buckets"
+            f" ({', '.join(f'{b:g}' for b in buckets)}), so no bucket counts it",
+            f"Add {ms / 1000:g} to metrics.duration_buckets, or pick a bound: {bounds}.",
+        )
+
+
+def collector_tls(ctx: Context) -> None:
+    """TLS settings on a peer whose endpoint says plain HTTP contradict each other."""
+    collector = ctx.section("collector")
+    peers: list[tuple[Path_, dict[str, object], str]] = [
+        (("collector", "gateway_tls"), collector, "gateway_endpoint")
+    ]
+    for index, backend in enumerate(collector.get("backends", [])):
+        peers.append((("collector", "backends", index, "tls"), backend, "endpoint"))
+    for path, holder, field in peers:
+        endpoint = str(holder.get(field, ""))
+        if path[-1] in holder and endpoint.startswith("http://"):
+            ctx.add(
+                path,
+                f"TLS settings for {endpoint!r}, which says plain http://",
+                "Write the endpoint with https://, or remove the TLS settings.",
+            )
+
+
 def log_fields(ctx: Context) -> None:
     seen: dict[str, str] = {}
     for name, value in ctx.section("logs", "fields").items():
@@ -225,11 +296,14 @@ RULES = (
     Rule((("organisation", "environments"), ("sampling", "environments")), sampling_environments),
     Rule((("sampling", "routes"),), sampling_routes),
     Rule((("sampling", "tail", "policies"), *IDS), tail_policies),
+    Rule((("sampling", "tail", "policies"), ("privacy",), *PII), tail_policy_privacy),
     Rule((("propagation",), *PII), baggage),
     Rule((("export", "batch"),), export_batch),
     Rule((("export", "retry"),), export_retry),
     Rule((("metrics", "duration_buckets"),), metric_buckets),
+    Rule((("metrics", "duration_buckets"), ("slos", "*", "latency_threshold")), slo_latency_bounds),
     Rule((("logs", "fields"),), log_fields),
+    Rule((("collector",),), collector_tls),
     Rule((("slos", "*", "name"),), lambda ctx: _unique(ctx, ("slos",), "name", "name", False)),
     Rule(
         (("glossary", "*", "term"),), lambda ctx: _unique(ctx, ("glossary",), "term", "term", True)

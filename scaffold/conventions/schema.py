@@ -129,6 +129,27 @@ _TAIL_POLICY = obj(
     ("name", "type"),
 )
 
+_HOST_NAME = (
+    r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+# TLS towards a backend or the gateways: present means TLS on, whatever the endpoint.
+_TLS = obj(
+    {
+        "ca_file": string(
+            "PEM file (absolute path where the collector runs) of the CA that signs the "
+            "peer's certificate; default: the system's roots.",
+            r"^/[^\x00-\x1f]+$",
+        ),
+        "server_name_override": string(
+            "The name the peer's certificate carries, when the collector reaches it by "
+            "another name or address (an IP from DNS, a load balancer).",
+            _HOST_NAME,
+        ),
+    },
+    (),
+    "TLS towards this peer (on when present).",
+)
+
 SCHEMA: Schema = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://scaffold.dev/schemas/observability-v1.json",
@@ -297,6 +318,7 @@ SCHEMA: Schema = {
                 {
                     "topology": string("", enum=["single", "agent", "gateway", "agent_gateway"]),
                     "gateway_endpoint": string(),
+                    "gateway_tls": _TLS,
                     "memory_limit_mib": integer("", 32),
                     "backends": arr(
                         obj(
@@ -316,6 +338,7 @@ SCHEMA: Schema = {
                                 "signals": arr(
                                     string(enum=["traces", "metrics", "logs"]), 1, unique=True
                                 ),
+                                "tls": _TLS,
                             },
                             ("name", "type", "endpoint"),
                         )

@@ -46,7 +46,7 @@ TRUST_LEVELS = ["internal", "public"]
 # unknown method) cannot be one, as it starts with an underscore.
 METHOD = r"^[A-Z0-9!#$%&'*+.^`|~-][A-Z0-9!#$%&'*+.^_`|~-]{0,31}$"
 # A query parameter name: printable ASCII without '&', '=' or '#', at most 128 characters.
-QUERY_PARAMETER = r"^[!\"$%'-<>-~]{1,128}$"
+QUERY_PARAMETER = '^[!"$%' + "'-<>-~]{1,128}$"
 # An http.route (printable ASCII, no '*'), a prefix ending in "/*", or a gRPC service
 # ("pkg.Service/*") or method ("pkg.Service/Method").
 TRUST_ROUTE = (

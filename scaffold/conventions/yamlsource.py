@@ -17,7 +17,13 @@ from typing import Any
 
 import yaml
 
-from scaffold.errors import ConventionsError, Finding, TemplateError, UsageError
+from scaffold.errors import (
+    ConventionsError,
+    Finding,
+    TemplateError,
+    UsageError,
+    explain_os_error,
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -169,30 +175,56 @@ def _reader_finding(file: str, text: str, exc: yaml.reader.ReaderError) -> Findi
     )
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+NOT_A_FILE_FIX = (
+    "give the path of a regular YAML file (--conventions FILE, e.g. observability.yaml; "
+    "`scaffold init` writes one)"
+)
+
+
+def not_a_file(name: str, mode: int) -> str:
+    """Why a path whose mode is not a regular file's cannot be a conventions file."""
+    if stat.S_ISDIR(mode):
+        return f"{name}: is a folder, not a conventions file; give the file in it, e.g. {name}/observability.yaml"
+    what = next((text for test, text in _KINDS if test(mode)), "not a regular file")
+    return f"{name}: is {what}, not a regular file; scaffold reads conventions only from a file: {NOT_A_FILE_FIX}"
+
+
+def conventions_file_problem(path: Path, name: str) -> str:
+    """Why `path` cannot be read as a conventions file ('' when it is a regular file); looks
+    with stat only, so a FIFO is never opened (which would wait for a writer)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"{name}: no such file; give the conventions file with --conventions FILE, or run `scaffold init`"
+    except OSError as exc:
+        return f"{name}: cannot read: {explain_os_error(exc, path)}"
+    return "" if stat.S_ISREG(mode) else not_a_file(name, mode)
+
+
 def read_bounded_text(path: Path, name: str) -> str:
     """The UTF-8 text of a regular file of at most MAX_BYTES; anything else is refused
     without blocking (a FIFO, a device, a folder)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"{name}: no such file (give --conventions FILE, or run `scaffold init`)"
-        ) from exc
-    except IsADirectoryError as exc:
-        raise UsageError(f"{name}: is a directory, not a conventions file") from exc
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        raise UsageError(conventions_file_problem(path, name) or str(exc)) from exc
     except OSError as exc:
-        raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
+        raise UsageError(f"{name}: cannot read: {explain_os_error(exc, path)}") from exc
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{name}: is a directory, not a conventions file")
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{name}: not a regular file (a pipe or a device); give a file")
+            raise UsageError(not_a_file(name, info.st_mode))
         if info.st_size > MAX_BYTES:
             raise UsageError(_too_big(name))
         raw = _read_at_most(fd, MAX_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"{name}: cannot read: {exc.strerror}") from exc
+        raise UsageError(f"{name}: cannot read: {explain_os_error(exc, path)}") from exc
     finally:
         os.close(fd)
     if len(raw) > MAX_BYTES:

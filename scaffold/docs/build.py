@@ -38,6 +38,7 @@ class DocsBuild:
     written: tuple[str, ...]
     removed: tuple[str, ...]
     services: tuple[ServiceEntry, ...]
+    skipped: tuple[str, ...] = ()  # folders the catalogue scan could not read, or passed by
 
     @property
     def markdown_dir(self) -> Path:
@@ -164,7 +165,10 @@ def build_docs(
     """Render the docs and write them under `out` (created if needed)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder for the docs")
-    services = scan_services(scan, templates_dir=services_templates_dir) if scan else []
+    skipped: list[str] = []
+    services = (
+        scan_services(scan, templates_dir=services_templates_dir, skipped=skipped) if scan else []
+    )
     rendered = render_docs(conventions, services=services, templates_dir=templates_dir)
     contents = {p: f.content.encode("utf-8") for p, f in sorted(rendered.files.items())}
     _refuse_foreign(out, contents)
@@ -179,4 +183,5 @@ def build_docs(
         written=tuple(sorted(rendered.files)),
         removed=tuple(removed),
         services=tuple(services),
+        skipped=tuple(skipped),
     )

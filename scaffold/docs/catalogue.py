@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffold.errors import ScaffoldError, UsageError
+from scaffold.errors import NoServices, ScaffoldError, UsageError
 from scaffold.sync.find import find_services
 from scaffold.sync.lockread import read_lock
 from scaffold.targets.registry import TARGETS
@@ -94,18 +94,25 @@ def scan_services(
     *,
     conventions: Path | None = None,
     templates_dir: Path | None = None,
+    skipped: list[str] | None = None,
 ) -> list[ServiceEntry]:
     """Every service under `folders`; an empty list when there is none.
 
     `conventions` and `templates_dir` override what each service's lock names, as for
     `scaffold check`; by default each service is checked against its own conventions file.
+    Folders that cannot be read, and kernel or device filesystems, are left out and listed
+    in `skipped` (a list the caller gives); the root of the filesystem is refused.
     """
     entries: list[ServiceEntry] = []
     for folder in folders:
         try:
-            roots = find_services([folder])
-        except UsageError:
+            roots = find_services([folder], skipped=[] if skipped is None else skipped)
+        except NoServices:
             continue
+        except UsageError as exc:
+            raise UsageError(
+                f"--scan: {exc} (or --no-scan to leave the service catalogue out)"
+            ) from None
         base = folder.resolve()
         for root in roots:
             rel = root.relative_to(base).as_posix() if root != base else "."

@@ -73,9 +73,14 @@ def _markdown_files(paths: Sequence[Path]) -> list[Path]:
         elif _regular(start):
             found.append(start)
         elif start.exists() or start.is_symlink():
-            raise UsageError(f"{start} is not a regular Markdown file or folder (nor a symlink)")
+            raise UsageError(
+                f"{start} is not a regular Markdown file or folder (a symlink, FIFO or "
+                "device); give Markdown files or the folders that hold them"
+            )
         else:
-            raise UsageError(f"{start} does not exist")
+            raise UsageError(
+                f"{start} does not exist; give Markdown files or the folders that hold them"
+            )
     return sorted(set(found))
 
 

@@ -110,9 +110,12 @@ def make_server(site: Path, *, port: int = 0) -> DocsServer:
     if not (site / "index.html").is_file():
         raise UsageError(f"{site} holds no index.html; run `scaffold docs build` first")
     if not 0 <= port <= 65535:
-        raise UsageError(f"port {port} is not between 0 and 65535")
+        raise UsageError(f"--port {port} is not between 0 and 65535; 0 picks a free port")
     handler = functools.partial(_Handler, directory=str(site))
     try:
         return DocsServer((HOST, port), handler)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from exc
+        raise UsageError(
+            f"--port {port}: cannot listen on {HOST}:{port}: {exc.strerror}; choose another "
+            "--port, or --port 0 for a free one"
+        ) from exc

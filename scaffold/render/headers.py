@@ -46,6 +46,9 @@ def add_header(path: str, source: str, content: str) -> str:
     if path.endswith(".sh") and content.startswith("#!"):
         first, _, rest = content.partition("\n")
         return f"{first}\n{header}{rest}"
+    if path.endswith(".go"):
+        # A blank line keeps the header out of the package documentation (go doc).
+        return f"{header}\n{content}"
     return header + content
 
 

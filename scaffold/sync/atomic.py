@@ -1,8 +1,10 @@
 """Apply one service's changes all together or not at all, even across a crash.
 
-1. A journal (`.scaffold/journal.json`) names every target, whether it existed, the hash
-   of what is about to be written, and the folders about to be created.
-2. Every new content is written to a temporary file next to its target.
+1. A journal (`.scaffold/journal.json`, scaffold.sync.journal) names the run (a random run
+   id, host, boot id, pid), every target, whether it existed, the hashes of what was there
+   and of what is about to be written, and the folders about to be created.
+2. Every new content is written to a temporary file next to its target, named with the
+   run id (`.NAME.<run id>.scaffold-tmp`; backups likewise end in `.scaffold-bak`).
 3. The targets are replaced one by one (`os.replace`), each previous file kept as a
    hard-linked backup next to it; deleted files are renamed to their backup.
 4. The journal is rewritten in state `committed` (the commit point); then the backups
@@ -13,7 +15,8 @@ journal is played back: every replaced file is put back from its backup, every c
 file, temporary file and folder removed, and the error raised again. If the process dies
 instead, the journal is still there and `recover()` (scaffold.sync.recovery, called holding
 the service lock before each service's next command) rolls it back, or forward when it had
-reached the commit point. Either way the tree is wholly old or wholly new.
+reached the commit point, provided the journal is provably this machine's and its process
+is gone. Either way the tree is wholly old or wholly new.
 
 Every path is checked inside the service without following symlinks (scaffold.sync.paths)
 before anything is written, and again right before each step.
@@ -25,23 +28,20 @@ before anything is written, and again right before each step.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import secrets
 import shutil
-import socket
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import Busy
+from scaffold.sync.journal import JOURNAL, new_journal
 from scaffold.sync.owner import held
 from scaffold.sync.paths import create_nofollow, inside, lexists
-from scaffold.sync.recovery import JOURNAL, finish, play_back, recover, remove_folders, sibling
+from scaffold.sync.recovery import play_back, recover, remove_folders, roll_forward, sibling
 
 FaultHook = Callable[[str, str], None]
 
@@ -76,7 +76,7 @@ def _missing_parents(root: Path, rels: Sequence[str]) -> list[str]:
 def _put_journal(root: Path, data: dict[str, Any], *, replace: bool) -> None:
     """Write the journal whole; a first one only if no other one is there."""
     path = root / JOURNAL
-    temp = sibling(path, str(data["token"]), "tmp")
+    temp = sibling(path, str(data["run_id"]), "tmp")
     try:
         fd = create_nofollow(temp)
         with os.fdopen(fd, "wb") as handle:
@@ -89,7 +89,10 @@ def _put_journal(root: Path, data: dict[str, Any], *, replace: bool) -> None:
         try:
             os.link(temp, path)
         except FileExistsError as exc:
-            raise Busy(f"{root}: another scaffold is changing this service right now") from exc
+            raise Busy(
+                f"{root}: another scaffold is changing this service right now; run again when "
+                "it has finished"
+            ) from exc
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -142,29 +145,16 @@ def _remove_empty(folders: Sequence[Path]) -> None:
 
 def _journal(root: Path, ops: Sequence[Op]) -> dict[str, Any]:
     writes = [op.path for op in ops if isinstance(op, Write)]
-    return {
-        "token": secrets.token_hex(4),
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "state": "applying",
-        "ops": [
-            {
-                "path": op.path,
-                "existed": lexists(root / op.path),
-                "sha256": (
-                    hashlib.sha256(op.content).hexdigest() if isinstance(op, Write) else None
-                ),
-            }
-            for op in ops
-        ],
-        "created_dirs": _missing_parents(root, [JOURNAL, *writes]),
-    }
+    return new_journal(
+        root,
+        [(op.path, op.content if isinstance(op, Write) else None) for op in ops],
+        _missing_parents(root, [JOURNAL, *writes]),
+    )
 
 
 def _run(root: Path, ops: Sequence[Op], data: dict[str, Any], hook: FaultHook | None) -> None:
     """Stage every write, then replace or delete each target (before the commit point)."""
-    token = str(data["token"])
+    token = str(data["run_id"])
     for rel in data["created_dirs"]:
         if not lexists(root / rel):
             inside(root, rel).mkdir()
@@ -191,7 +181,7 @@ def apply_ops(root: Path, ops: Sequence[Op], *, hook: FaultHook | None = None) -
 
 
 def _apply_locked(root: Path, ops: Sequence[Op], hook: FaultHook | None) -> None:
-    recover(root, sweep=False)
+    recover(root)
     for op in ops:
         inside(root, op.path)  # a symlink anywhere on the way: refused, nothing written
     above = _make_root(root)
@@ -212,7 +202,4 @@ def _apply_locked(root: Path, ops: Sequence[Op], hook: FaultHook | None) -> None
         play_back(root, data)
         _remove_empty(above)
         raise
-    deleted = [op.path for op in ops if isinstance(op, Delete)]
-    finish(root, str(data["token"]), [op.path for op in ops], deleted)
-    with contextlib.suppress(OSError):
-        (root / JOURNAL).unlink()
+    roll_forward(root, data)

@@ -23,7 +23,9 @@ def _first_plan(dest: Path, rendered: Rendered, make_lock: LockFactory, *, force
             "run `scaffold update` to follow the conventions"
         )
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder")
+        raise UsageError(
+            f"{dest} exists and is not a folder; give a new or empty folder, or move the file away"
+        )
     plan = plan_sync(dest, rendered, old=None, make_lock=make_lock, cause="new", force=force)
     if plan.refusals:
         listed = "\n".join(f"  {r.path}: {r.reason}" for r in plan.refusals)

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffold import __version__
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, explain_os_error
 from scaffold.render.manifest import Owner, load_manifest, manifest_sources
 from scaffold.render.options import RenderOptions
 from scaffold.resources import conventions_root, templates_root
@@ -45,7 +45,9 @@ def conventions_digest(path: Path) -> str:
     try:
         return "sha256:" + sha256_hex(path.read_bytes())
     except OSError as exc:
-        raise UsageError(f"cannot read the conventions file {path}: {exc.strerror}") from exc
+        raise UsageError(
+            f"{path}: cannot read the conventions file: {explain_os_error(exc, path)}"
+        ) from exc
 
 
 def _folder_digest(folder: Path) -> str:
@@ -100,9 +102,15 @@ class LockedFile:
     owner: Owner
     sha256: str
     template: str
+    # Generated .go/.rs files: the digest of their formatter-insensitive normal form
+    # (scaffold.sync.normal), so the project's formatter running over them is no edit.
+    normal_sha256: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"owner": self.owner, "sha256": self.sha256, "template": self.template}
+        data = {"owner": self.owner, "sha256": self.sha256, "template": self.template}
+        if self.normal_sha256:
+            data["normal_sha256"] = self.normal_sha256
+        return data
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from scaffold.errors import UsageError
+from scaffold.render.manifest import Owner
 from scaffold.render.options import RenderOptions
 from scaffold.sync.lock import BUNDLED_PREFIX, LOCK_NAME, LOCK_VERSION, Lock, LockedFile
 from scaffold.sync.paths import read_inside, rel_problem, state_internal
@@ -149,14 +150,17 @@ def _files(data: dict[str, Any]) -> dict[str, LockedFile]:
         problem = rel_problem(rel)
         if problem or state_internal(rel):
             _fail(f"file path {rel[:120]!r} {problem or 'is a VCS or scaffold internal'}")
-        item = _keys(entry, f"file {rel!r}", {"owner", "sha256"}, {"owner", "sha256", "template"})
+        allowed = {"owner", "sha256", "template", "normal_sha256"}
+        item = _keys(entry, f"file {rel!r}", {"owner", "sha256"}, allowed)
         if item["owner"] not in ("user", "generated"):
             _fail(f"file {rel!r} has an unknown owner {str(item['owner'])[:40]!r}")
         template = item.get("template", "")
         if not isinstance(template, str):
             _fail(f"file {rel!r}: 'template' must be a string")
         sha = _text(item, "sha256", _SHA)
-        out[rel] = LockedFile("user" if item["owner"] == "user" else "generated", sha, template)
+        normal = _text(item, "normal_sha256", _SHA) if "normal_sha256" in item else ""
+        owner: Owner = "user" if item["owner"] == "user" else "generated"
+        out[rel] = LockedFile(owner, sha, template, normal)
     return out
 
 

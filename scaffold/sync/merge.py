@@ -29,7 +29,10 @@ class MergeResult:
 def git_executable() -> str:
     found = shutil.which("git")
     if found is None:
-        raise MergeError("git is needed to merge user-owned files, and it is not on PATH")
+        raise MergeError(
+            "git is needed to merge user-owned files, and it is not on PATH; install git "
+            "(scaffold runs `git merge-file`) or add its folder to PATH"
+        )
     return found
 
 
@@ -61,9 +64,15 @@ def merge3(path: str, *, base: bytes, ours: bytes, theirs: bytes) -> MergeResult
                 command + files, capture_output=True, timeout=_MERGE_TIMEOUT_S, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise MergeError(f"{path}: git merge-file failed to run: {exc}") from exc
+            raise MergeError(
+                f"{path}: git merge-file failed to run: {exc}; check that git works "
+                "(`git --version`) and run again"
+            ) from exc
     # git merge-file exits with the number of conflicts (at most 127), or 255 on error.
     if done.returncode < 0 or done.returncode > 127:
         detail = done.stderr.decode(errors="replace").strip()
-        raise MergeError(f"{path}: git merge-file failed: {detail or done.returncode}")
+        raise MergeError(
+            f"{path}: git merge-file failed: {detail or done.returncode}; check that git "
+            "works (`git --version`), or merge the file by hand"
+        )
     return MergeResult(done.stdout, done.returncode)

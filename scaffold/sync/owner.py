@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scaffold.errors import Busy, UsageError
+from scaffold.errors import Busy, UsageError, explain_os_error
 from scaffold.sync.lock import STATE_DIR
 
 RUN_LOCK = f"{STATE_DIR}/run.lock"
@@ -33,7 +33,7 @@ _FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _os_error(path: Path, exc: OSError) -> UsageError:
-    return UsageError(f"{path}: cannot lock this service: {exc.strerror or exc}")
+    return UsageError(f"{path}: cannot lock this service: {explain_os_error(exc, path)}")
 
 
 def _make_folders(root: Path) -> list[Path]:
@@ -50,7 +50,9 @@ def _make_folders(root: Path) -> list[Path]:
             path.mkdir()
             created.append(path)
         if not root.is_dir():
-            raise UsageError(f"{root} exists and is not a folder")
+            raise UsageError(
+                f"{root} exists and is not a folder; give a folder path, or move the file away"
+            )
         info = os.lstat(state) if os.path.lexists(state) else None
         if info is not None and not stat.S_ISDIR(info.st_mode):
             what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a folder"

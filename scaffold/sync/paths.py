@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, explain_os_error
 
 MAX_PATH = 1024
 MAX_PART = 255
@@ -26,6 +26,14 @@ MAX_READ = 64 * 1024 * 1024
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_FOLDER = (
+    "is a folder where scaffold expects a file; move it away, or put back the file from "
+    "version control"
+)
+_TOO_BIG = (
+    "is over {limit} bytes, more than scaffold ever writes or reads; put back the file from "
+    "version control, or move it away"
+)
 
 
 def rel_problem(rel: object) -> str:
@@ -105,23 +113,26 @@ def read_inside(root: Path, rel: str, *, limit: int = MAX_READ) -> bytes | None:
         if exc.errno == errno.ELOOP:
             raise _refuse(root, rel, "is a symlink") from None
         if exc.errno == errno.EISDIR:
-            raise UsageError(f"{path}: is a folder where scaffold expects a file") from None
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+            raise UsageError(f"{path}: {_FOLDER}") from None
+        raise UsageError(f"{path}: cannot read: {explain_os_error(exc, path)}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{path}: is a folder where scaffold expects a file")
+            raise UsageError(f"{path}: {_FOLDER}")
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path}: is not a regular file (a FIFO, socket or device)")
+            raise UsageError(
+                f"{path}: is not a regular file (a FIFO, socket or device); remove it, or put "
+                "back the file from version control"
+            )
         if info.st_size > limit:
-            raise UsageError(f"{path}: is over {limit} bytes; scaffold does not read it")
+            raise UsageError(f"{path}: {_TOO_BIG.format(limit=limit)}")
     except BaseException:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise UsageError(f"{path}: is over {limit} bytes; scaffold does not read it")
+        raise UsageError(f"{path}: {_TOO_BIG.format(limit=limit)}")
     return data
 
 

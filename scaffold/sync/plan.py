@@ -6,7 +6,9 @@ merge base) and the new render.
 
 Rules:
 - generated files are rewritten when the tree still holds exactly what the lock says was
-  written; anything else in the way (a hand edit, or a file scaffold never wrote) is
+  written (for .go and .rs files: that, or that run through a formatter; a generated
+  file that differs from the render by its formatting only is in sync and left as it
+  is, see scaffold.sync.normal); anything else in the way (a hand edit, or a file scaffold never wrote) is
   refused unless `force`. A generated file deleted by hand is written again.
 - user-owned files are three-way merged (base = previous render). A user-owned file the
   tree lacks although the lock has it was deleted by its team and stays deleted. A
@@ -32,6 +34,7 @@ from scaffold.render.headers import header_for, is_generated
 from scaffold.sync.atomic import Delete, Op, Write
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path, sha256_hex
 from scaffold.sync.merge import merge3
+from scaffold.sync.normal import normal_digest
 from scaffold.sync.paths import inside, lexists, read_inside
 from scaffold.sync.results import Action, FileChange, Refusal, unified_diff
 
@@ -86,6 +89,13 @@ def _read(root: Path, rel: str) -> bytes | None:
     return read_inside(root, rel)
 
 
+def _as_written(rel: str, disk: bytes, entry: LockedFile) -> bool:
+    """True when a generated file holds what scaffold last wrote, or that reformatted."""
+    if sha256_hex(disk) == entry.sha256:
+        return True
+    return bool(entry.normal_sha256) and normal_digest(rel, disk) == entry.normal_sha256
+
+
 @dataclass
 class _Planner:
     root: Path
@@ -117,16 +127,17 @@ class _Planner:
     def generated(self, rel: str, new: bytes, template: str) -> None:
         entry = self.old.files.get(rel) if self.old else None
         disk = _read(self.root, rel)
-        self.locked[rel] = LockedFile("generated", sha256_hex(new), template)
+        normal = normal_digest(rel, new)
+        self.locked[rel] = LockedFile("generated", sha256_hex(new), template, normal)
         if entry is not None and entry.owner == "user":
             self.plan.base_deletes.append(rel)  # no merge base for a generated file
-        if disk == new:
-            return
+        if disk == new or (disk and normal and normal_digest(rel, disk) == normal):
+            return  # the same, or the same but for the project's formatter
         if disk is None:
             reason = "deleted by hand" if entry else (self.cause if self.old else "new")
             self.change(rel, "generated", Action.CREATE, None, new, reason)
             return
-        if entry is not None and sha256_hex(disk) == entry.sha256:
+        if entry is not None and _as_written(rel, disk, entry):
             self.change(rel, "generated", Action.OVERWRITE, disk, new, self.cause)
             return
         if entry is None:
@@ -191,7 +202,7 @@ class _Planner:
             self.plan.refusals.append(Refusal(rel, why, ""))
             self.locked[rel] = entry
             return
-        if sha256_hex(disk) == entry.sha256:
+        if _as_written(rel, disk, entry):
             self.change(
                 rel, "generated", Action.DELETE, disk, None, f"no longer generated ({self.cause})"
             )

@@ -1,131 +1,122 @@
-"""Finish or undo a transaction a dead process left behind, and clean its leftovers.
+"""Finish or undo a transaction a dead process left behind; never on a planted journal's word.
 
-The journal (`.scaffold/journal.json`) is untrusted input like the lock: it may come from
-a killed process, from another machine (a committed `.scaffold/`), or be empty or edited.
-`recover` is called holding the service lock (scaffold.sync.owner), so any journal found
-then belongs to nobody alive, whichever host wrote it:
+`recover` is called holding the service lock (scaffold.sync.owner). It reads the journal
+with scaffold.sync.journal and acts on it only when it is well formed and provably left by
+a dead process of this machine (or when a person said so: `trust`):
 
-- a valid journal in state `applying` is played back: every replaced file is put back
-  from its backup, every created file (only if it still holds what was written) and
-  folder removed; in state `committed` it is rolled forward: the backups are removed;
-- a journal that is empty, unparseable or names paths outside the service is removed
-  without acting on what it says;
+- in state `applying` it is played back: every replaced file is put back from its backup
+  (only if the backup holds exactly what the journal says was there), every file the run
+  created removed (only if it still holds exactly what the run wrote), and the folders the
+  run created removed when empty;
+- in state `committed` it is rolled forward: the run's backups are removed (again only
+  those holding what the journal says).
 
-and then the service is swept: temporary files and backups (`.NAME.TOKEN.scaffold-tmp`,
-`.NAME.TOKEN.scaffold-bak`) that no journal accounts for are removed (a backup whose file
-is missing is put back instead). The sweep never follows a symlink and never enters
-another service's folder.
+Any other journal is left alone and the command stops (UsageError naming the file and the
+way out: `scaffold recover --trust-journal` or `--discard`). `discard` removes the journal
+(never through a symlink) without acting on it.
+
+Temporary and backup files (`.NAME.<run id>.scaffold-tmp|bak`) are touched only through
+the journal of their run. Any others are never restored and never removed: `strays` lists
+them (`scaffold recover` shows them, for a person to judge). The one exception is a
+temporary journal in `.scaffold/` (a run killed while writing its journal), removed always.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
 import shutil
 import stat
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
+from scaffold.sync.journal import JOURNAL, inspect_journal, refusal, sha_of
 from scaffold.sync.lock import STATE_DIR
-from scaffold.sync.paths import inside, lexists, read_inside, rel_problem
+from scaffold.sync.paths import inside, lexists
 
-JOURNAL = f"{STATE_DIR}/journal.json"
-_TOKEN = re.compile(r"[0-9a-f]{8}")
-_SHA = re.compile(r"[0-9a-f]{64}")
-_LEFTOVER = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.scaffold-(?P<kind>tmp|bak)")
+_STRAY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8,16}\.scaffold-(?P<kind>tmp|bak)")
+_JOURNAL_TEMP = re.compile(r"\.journal\.json\.[0-9a-f]{8,16}\.scaffold-tmp")
 _SKIP = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
-_MAX_OPS = 200_000
+MAX_LISTED = 50
 
 
-def sibling(target: Path, token: str, kind: str) -> Path:
-    return target.with_name(f".{target.name}.{token}.scaffold-{kind}")
+@dataclass(frozen=True)
+class Recovery:
+    """What `recover` did ('' when nothing), and the leftover files it left alone."""
+
+    done: str = ""
+    left: tuple[str, ...] = ()
 
 
-def _valid_op(op: object) -> bool:
-    if not isinstance(op, dict) or set(op) != {"path", "existed", "sha256"}:
-        return False
-    sha = op["sha256"]
-    return (
-        not rel_problem(op["path"])
-        and isinstance(op["existed"], bool)
-        and (sha is None or (isinstance(sha, str) and _SHA.fullmatch(sha) is not None))
-    )
+def sibling_rel(rel: str, run_id: str, kind: str) -> str:
+    """The temporary (`tmp`) or backup (`bak`) file of `rel` in run `run_id`."""
+    head, _, name = rel.rpartition("/")
+    return f"{head}/" * bool(head) + f".{name}.{run_id}.scaffold-{kind}"
 
 
-def valid_journal(data: object) -> bool:
-    """True when `data` is a journal this version wrote (see scaffold.sync.atomic)."""
-    keys = {"token", "pid", "host", "started", "state", "ops", "created_dirs"}
-    if not isinstance(data, dict) or set(data) != keys:
-        return False
-    ops, dirs = data["ops"], data["created_dirs"]
-    return (
-        isinstance(data["token"], str)
-        and _TOKEN.fullmatch(data["token"]) is not None
-        and data["state"] in ("applying", "committed")
-        and isinstance(ops, list)
-        and len(ops) <= _MAX_OPS
-        and all(_valid_op(op) for op in ops)
-        and isinstance(dirs, list)
-        and all(not rel_problem(d) for d in dirs)
-    )
+def sibling(target: Path, run_id: str, kind: str) -> Path:
+    return target.with_name(f".{target.name}.{run_id}.scaffold-{kind}")
 
 
-def _load(root: Path) -> dict[str, Any] | None:
-    """The journal, or None when there is none; a bad one is removed and {} returned."""
-    inside(root, JOURNAL, final=False)  # a symlinked .scaffold/ is refused, never entered
-    try:
-        raw = read_inside(root, JOURNAL)
-    except UsageError:
-        raw = b""  # a symlink or a non-file in its place: never followed, removed
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        if valid_journal(data):
-            for rel in [op["path"] for op in data["ops"]] + data["created_dirs"]:
-                inside(root, rel)
-            return dict(data)
-    except (ValueError, RecursionError, UsageError):
-        pass
-    _remove_any(root / JOURNAL)
-    return {}
-
-
-def _remove_any(path: Path) -> None:
-    """Remove a file, symlink (never its target) or folder scaffold keeps in `.scaffold/`."""
+def _same_file(a: Path, b: Path) -> bool:
     with contextlib.suppress(OSError):
-        if stat.S_ISDIR(os.lstat(path).st_mode):
-            shutil.rmtree(path)
-        else:
+        return os.path.samestat(os.lstat(a), os.lstat(b))
+    return False
+
+
+def _unlink_temp(path: Path) -> None:
+    """Remove a temporary file of the run (a symlink in its place is removed, never followed)."""
+    with contextlib.suppress(OSError):
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
             os.unlink(path)
 
 
-def _undo_op(root: Path, token: str, entry: dict[str, Any]) -> None:
-    target = root / entry["path"]
-    backup = sibling(target, token, "bak")
+def _still_inside(root: Path, rel: str) -> bool:
+    """Checked again right before acting: no symlink has appeared on the way since the
+    journal was read."""
+    try:
+        inside(root, rel)
+    except UsageError:
+        return False
+    return True
+
+
+def _holds_old(root: Path, bak: str, entry: dict[str, Any]) -> bool:
+    """True when the backup `bak` holds exactly what the journal says the file held."""
+    old = entry["old_sha256"]
+    return old is not None and sha_of(root, bak) == old
+
+
+def _holds_new(root: Path, rel: str, entry: dict[str, Any]) -> bool:
+    """True when `rel` holds exactly what the journal says the run wrote there."""
+    new = entry["sha256"]
+    return new is not None and sha_of(root, rel) == new
+
+
+def _undo_op(root: Path, run_id: str, entry: dict[str, Any], verify: bool) -> list[str]:
+    """Put one file back as it was; the backups left alone (they are not what was there)."""
+    rel = entry["path"]
+    bak = sibling_rel(rel, run_id, "bak")
+    target, backup = root / rel, root / bak
+    if not _still_inside(root, rel):
+        return [bak] if lexists(backup) else []
+    left = []
     with contextlib.suppress(OSError):
         if lexists(backup):
-            if lexists(target) and os.path.samefile(backup, target):
+            if lexists(target) and _same_file(backup, target):
                 backup.unlink()  # not replaced yet: rename() of a hard link is a no-op
-            else:
+            elif not verify or _holds_old(root, bak, entry):
                 os.replace(backup, target)
-        elif not entry["existed"] and lexists(target) and _holds(target, entry["sha256"]):
-            target.unlink()
-    with contextlib.suppress(OSError):
-        sibling(target, token, "tmp").unlink()
-
-
-def _holds(path: Path, sha: str | None) -> bool:
-    if sha is None or not path.is_file() or path.is_symlink():
-        return False
-    with contextlib.suppress(OSError):
-        return hashlib.sha256(path.read_bytes()).hexdigest() == sha
-    return False
+            else:
+                left.append(bak)
+        elif not entry["existed"] and _holds_new(root, rel, entry):
+            target.unlink()  # the run created it, and it holds what the run wrote
+    _unlink_temp(sibling(target, run_id, "tmp"))
+    return left
 
 
 def remove_folders(root: Path, rels: Sequence[str]) -> None:
@@ -134,78 +125,116 @@ def remove_folders(root: Path, rels: Sequence[str]) -> None:
             (root / rel).rmdir()
 
 
-def play_back(root: Path, data: dict[str, Any]) -> None:
-    """Undo a transaction described by its journal; each step is safe to repeat."""
-    token = str(data["token"])
+def play_back(root: Path, data: dict[str, Any], *, verify: bool = False) -> list[str]:
+    """Undo a transaction described by its journal; each step is safe to repeat. With
+    `verify` (a journal read from disk) a backup is put back only if it holds what the
+    journal says was there. Returns the backups left alone."""
+    run_id = str(data["run_id"])
+    left: list[str] = []
     for entry in reversed(data["ops"]):
-        _undo_op(root, token, entry)
+        left += _undo_op(root, run_id, entry, verify)
     with contextlib.suppress(OSError):
         (root / JOURNAL).unlink()
     remove_folders(root, data["created_dirs"])
+    return left
 
 
-def finish(root: Path, token: str, paths: Sequence[str], deleted: Sequence[str]) -> None:
-    """After the commit point: remove the backups, and folders the deletes emptied."""
-    for rel in paths:
-        with contextlib.suppress(OSError):
-            sibling(root / rel, token, "bak").unlink()
-        with contextlib.suppress(OSError):
-            sibling(root / rel, token, "tmp").unlink()
-    for rel in deleted:
-        parent = (root / rel).parent
-        while parent != root and root in parent.parents:
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
+def roll_forward(root: Path, data: dict[str, Any], *, verify: bool = False) -> list[str]:
+    """After the commit point: remove the backups (with `verify`, only those holding what
+    the journal says was there) and the folders the deletes emptied, then the journal.
+    Returns the backups left alone."""
+    run_id = str(data["run_id"])
+    left = []
+    for entry in data["ops"]:
+        rel = entry["path"]
+        bak = sibling_rel(rel, run_id, "bak")
+        if not _still_inside(root, rel):
+            left += [bak] if lexists(root / bak) else []
+            continue
+        if lexists(root / bak):
+            if not verify or _holds_old(root, bak, entry):
+                with contextlib.suppress(OSError):
+                    (root / bak).unlink()
+            else:
+                left.append(bak)
+        _unlink_temp(root / sibling_rel(rel, run_id, "tmp"))
+    for entry in data["ops"]:
+        if entry["sha256"] is None:
+            _remove_empty_parents(root, entry["path"])
+    with contextlib.suppress(OSError):
+        (root / JOURNAL).unlink()
+    return left
 
 
-def _sweep(root: Path, whole: bool) -> int:
-    """Remove leftovers no journal accounts for (in `.scaffold/` only, unless `whole`);
-    how many were handled."""
-    handled = 0
-    start = root if whole else root / STATE_DIR
-    for folder, dirs, files in os.walk(start):
+def _remove_empty_parents(root: Path, rel: str) -> None:
+    parent = (root / rel).parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+
+
+def _remove_any(path: Path) -> None:
+    """Remove a file, symlink (never its target) or folder in scaffold's own `.scaffold/`."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def _remove_journal_temps(root: Path) -> None:
+    state = root / STATE_DIR
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(state).st_mode):
+            for name in os.listdir(state):
+                if _JOURNAL_TEMP.fullmatch(name):
+                    _unlink_temp(state / name)
+
+
+def strays(root: Path) -> list[str]:
+    """Temporary and backup files under `root` that no journal accounts for (never
+    through a symlink, never inside another service); at most MAX_LISTED."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = [d for d in dirs if d not in _SKIP and not lexists(here / d / STATE_DIR)]
-        for name in files:
-            match = _LEFTOVER.fullmatch(name)
-            if match is None or (here / name).is_symlink():
-                continue
-            target = here / match["name"]
-            with contextlib.suppress(OSError):
-                if match["kind"] == "bak" and not lexists(target):
-                    os.replace(here / name, target)
-                else:
-                    os.unlink(here / name)
-                handled += 1
-    return handled
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not lexists(here / d / STATE_DIR))
+        for name in sorted(files):
+            if _STRAY.fullmatch(name):
+                found.append((here / name).relative_to(root).as_posix())
+                if len(found) >= MAX_LISTED:
+                    return found
+    return found
 
 
-def recover(root: Path, *, sweep: bool = True) -> str:
-    """Roll back (or forward) what a dead process left at `root`, then sweep leftovers
-    (the whole service with `sweep`, else only `.scaffold/`: the engine's own call before
-    each apply, which may be handed any folder).
+def recover(
+    root: Path, *, trust: bool = False, discard: bool = False, list_strays: bool = False
+) -> Recovery:
+    """Roll back (or forward) what a dead process left at `root` (see the module doc).
 
-    Call it holding the service lock. Returns what was done ('' when nothing was).
+    Call it holding the service lock. A journal it may not act on raises UsageError,
+    unless `discard` (remove it, act on nothing) or `trust` (act on a well-formed one
+    whoever wrote it). `list_strays` also lists leftover files nobody accounts for.
     """
     if not root.is_dir():
-        return ""
-    data = _load(root)
-    done = []
-    if data == {}:
-        done.append("removed an empty or unreadable journal")
-    elif data is not None and data["state"] == "committed":
-        deleted = [op["path"] for op in data["ops"] if op["sha256"] is None]
-        finish(root, data["token"], [op["path"] for op in data["ops"]], deleted)
-        with contextlib.suppress(OSError):
-            (root / JOURNAL).unlink()
-        done.append("finished an interrupted update (rolled forward)")
-    elif data:
-        play_back(root, data)
-        done.append("undid an interrupted update (rolled back)")
-    count = _sweep(root, sweep)
-    if count:
-        done.append(f"removed {count} leftover temporary or backup file(s)")
-    return "; ".join(done)
+        return Recovery()
+    _remove_journal_temps(root)
+    found = inspect_journal(root)
+    done, left = "", []
+    if found.exists and discard:
+        _remove_any(found.path)
+        done = "removed the journal without acting on it (every file kept as it is)"
+    elif found.exists:
+        if found.data is None or (found.problem and not trust):
+            raise refusal(root, found)
+        if found.data["state"] == "committed":
+            left = roll_forward(root, found.data, verify=True)
+            done = "finished an interrupted update (rolled forward)"
+        else:
+            left = play_back(root, found.data, verify=True)
+            done = "undid an interrupted update (rolled back)"
+    if list_strays:
+        left += [rel for rel in strays(root) if rel not in left]
+    return Recovery(done, tuple(left))

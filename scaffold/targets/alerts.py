@@ -16,8 +16,9 @@ from scaffold.conventions.model import Conventions
 from scaffold.render.filters import go_template_text, slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets import pipeline_metrics as pm
+from scaffold.targets.alerts_rpc import RPC_EVAL, rpc_expr_cases, rpc_rules, rpc_series
 from scaffold.targets.alerts_sloth import left_out, sloth_specs
-from scaffold.targets.alerts_tests import pipeline_tests, slo_tests, threshold_tests
+from scaffold.targets.alerts_tests import SLO_EVAL, pipeline_tests, slo_tests, threshold_tests
 from scaffold.targets.shared import neutral_view
 
 
@@ -79,6 +80,10 @@ def red_group(metric: str) -> Group:
             )
         )
     return Group("red-http-server", tuple(rules))
+
+
+def rpc_group(metric: str) -> Group:
+    return Group("red-rpc-server", tuple(Rule(name, expr) for name, expr in rpc_rules(metric)))
 
 
 def slo_annotations(slo: pm.SloView, severity: str) -> tuple[tuple[str, str], ...]:
@@ -198,12 +203,18 @@ def pipeline_group(alerts: tuple[PipelineAlert, ...]) -> Group:
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     shared = neutral_view(conv)
     metric = pm.prometheus_name(shared.metrics.http_server_duration)
+    rpc = pm.prometheus_name(shared.metrics.rpc_server_duration)
     slos = pm.slo_views(conv)
     alerts = pipeline_alerts()
     return {
         "conv": shared,
         "metric": metric,
         "red": red_group(metric),
+        "rpc_metric": rpc,
+        "rpc": rpc_group(rpc),
+        "rpc_series": rpc_series(rpc),
+        "rpc_cases": rpc_expr_cases(rpc),
+        "rpc_eval": RPC_EVAL,
         "slo_groups": tuple(slo_group(s, metric) for s in slos),
         "slo_unreachable": tuple((s.name, pm.unreachable(s)) for s in slos if pm.unreachable(s)),
         "pipeline": pipeline_group(alerts),
@@ -211,6 +222,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             *slo_tests(slos, metric, SLO_ALERT, slo_annotations),
             *threshold_tests(slos, metric, SLO_ALERT, slo_annotations),
         ),
+        "slo_eval": SLO_EVAL,
         "pipeline_tests": pipeline_tests(alerts),
         "sloth_specs": sloth_specs(slos, metric),
         "sloth_left_out": left_out(slos),

@@ -41,14 +41,15 @@ def _query(text: str) -> str:
 
 
 def _slo(slo: pm.SloView, metric: str) -> SlothSlo:
-    total = f"sum(rate({metric}_count{{{slo.selector}}}[{_WINDOW}]))"
+    # Per service, as in rules/slo.rules.yaml: each service burns its own budget.
+    by = f"sum by ({pm.SERVICE})"
+    total = f"{by} (rate({metric}_count{{{slo.selector}}}[{_WINDOW}]))"
     if slo.kind == "latency":
-        fast = (
-            f"sum(rate({metric}_bucket{{{slo.selector}, {pm.le_matcher(slo.bound)}}}[{_WINDOW}]))"
-        )
+        le = pm.le_matcher(slo.bound)
+        fast = f"{by} (rate({metric}_bucket{{{slo.selector}, {le}}}[{_WINDOW}]))"
         errors = f"({total} - {fast})"
     else:
-        errors = f'sum(rate({metric}_count{{{slo.selector}, {pm.STATUS}=~"5.."}}[{_WINDOW}]))'
+        errors = f'{by} (rate({metric}_count{{{slo.selector}, {pm.STATUS}=~"5.."}}[{_WINDOW}]))'
     return SlothSlo(
         name=slo.name,
         objective=pm.number(slo.objective * 100),

@@ -1,7 +1,9 @@
 """promtool unit tests for the alerts target, built from the same data as the rules.
 
-Each SLO gets a burning case (every request bad: 5xx for availability, slower than the
-threshold for latency) in which its alerts fire, and a healthy case in which none does.
+Each SLO gets a burning case (every request of one service bad: 5xx for availability,
+slower than the threshold for latency, while a second service serving the same
+operation stays healthy) in which its alerts fire for the burning service only, with
+its `job` label, and a healthy case in which none does.
 Threshold cases put a burst of bad requests just above and just below each window
 pair's threshold (1.05x and 0.95x) for the pair's long window, and let a burst's short
 window recover; the expected alerts come from the SRE workbook's table as written here,
@@ -9,6 +11,11 @@ not from the rules, so a wrong threshold or window fails them.
 Each pipeline alert fires on its condition, for counters under both exposition names
 (with and without `_total`) and with two signals of one component failing at once, and
 stays silent when the condition is absent.
+
+Every SLO case is evaluated once, at the end of its input (SLO_EVAL), and the SLO test
+file's evaluation interval is that same span: promtool evaluates the rules at 0 and at
+SLO_EVAL only instead of every hour of the 73 hours of input. The SLO alerts have no
+`for`, so their state at SLO_EVAL depends on that evaluation alone.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from scaffold.render.filters import promql_string
 from scaffold.targets import pipeline_metrics as pm
 
 Pairs = tuple[tuple[str, str], ...]
-SLO_EVAL = "2h"
-SLO_VALUES = "0+60x180"
 PIPELINE_EVAL = "15m"
 SERVICE_JOB = "service"
+# The burning case's two services: one burns its budget, the other serves the same
+# operation healthily; only the first may alert.
+BURNING_JOB = "burning-service"
+HEALTHY_JOB = "healthy-service"
 
 
 @dataclass(frozen=True)
@@ -53,22 +62,22 @@ def selector(name: str, labels: Sequence[tuple[str, str]]) -> str:
     return f"{name}{{{inner}}}"
 
 
-def _request_labels(slo: pm.SloView, status: str) -> list[tuple[str, str]]:
-    labels = [("job", SERVICE_JOB), (pm.ROUTE, slo.route), (pm.STATUS, status)]
+def _request_labels(slo: pm.SloView, status: str, job: str = SERVICE_JOB) -> list[tuple[str, str]]:
+    labels = [(pm.SERVICE, job), (pm.ROUTE, slo.route), (pm.STATUS, status)]
     if slo.method:
         labels.append((pm.METHOD, slo.method))
     return labels
 
 
 def _slo_series(
-    slo: pm.SloView, peers: Sequence[pm.SloView], metric: str, state: str
+    slo: pm.SloView, peers: Sequence[pm.SloView], metric: str, state: str, job: str
 ) -> tuple[Series, ...]:
     """`state`: errors (all 5xx, fast), slow (all 200, slower than every bound), healthy."""
     status = "500" if state == "errors" else "200"
-    labels = _request_labels(slo, status)
+    labels = _request_labels(slo, status, job)
     out = [Series(selector(f"{metric}_count", labels), SLO_VALUES)]
     bounds = sorted({p.bound for p in peers if p.kind == "latency"})
-    fast = "0+0x180" if state == "slow" else SLO_VALUES
+    fast = f"0+0x{SPAN}" if state == "slow" else SLO_VALUES
     for bound in bounds:
         le = [*labels, ("le", pm.number(bound))]
         out.append(Series(selector(f"{metric}_bucket", le), fast))
@@ -91,6 +100,8 @@ WORKBOOK = (
 SPAN = 4380
 RATE = 10_000
 STEP = 256
+SLO_EVAL = f"{SPAN}m"
+SLO_VALUES = f"0+60x{SPAN}"
 
 
 @dataclass(frozen=True)
@@ -195,16 +206,20 @@ def threshold_tests(
         burning = [p for p in peers if p.kind == slo.kind]
         for what, burst in _bursts(slo):
             expected = tuple(
-                ExpectedAlert((("severity", severity), ("slo", p.name)), annotations(p, severity))
+                ExpectedAlert(_alert_labels(p, severity, SERVICE_JOB), annotations(p, severity))
                 for p in burning
                 for severity, _ in pm.BURN_ALERTS
                 if severity in _fires(p, burst)
             )
             series = _burst_series(slo, peers, metric, burst)
             cases.append(
-                AlertCase(f"SLO {slo.name}: {what}", series, alertname, f"{SPAN}m", expected)
+                AlertCase(f"SLO {slo.name}: {what}", series, alertname, SLO_EVAL, expected)
             )
     return tuple(cases)
+
+
+def _alert_labels(slo: pm.SloView, severity: str, job: str) -> Pairs:
+    return ((pm.SERVICE, job), ("severity", severity), ("slo", slo.name))
 
 
 def slo_tests(
@@ -219,15 +234,16 @@ def slo_tests(
         state = "slow" if slo.kind == "latency" else "errors"
         firing = [p for p in peers if p.kind == slo.kind]
         expected = tuple(
-            ExpectedAlert((("severity", severity), ("slo", p.name)), annotations(p, severity))
+            ExpectedAlert(_alert_labels(p, severity, BURNING_JOB), annotations(p, severity))
             for p in firing
             for severity, pairs in pm.BURN_ALERTS
             if pm.can_fire(p, pairs)
         )
+        healthy = _slo_series(slo, peers, metric, "healthy", HEALTHY_JOB)
         cases.append(
             AlertCase(
-                f"SLO {slo.name} burning: its alerts fire",
-                _slo_series(slo, peers, metric, state),
+                f"SLO {slo.name} burning in one service: its alerts fire for that service only",
+                (*_slo_series(slo, peers, metric, state, BURNING_JOB), *healthy),
                 alertname,
                 SLO_EVAL,
                 expected,
@@ -236,7 +252,7 @@ def slo_tests(
         cases.append(
             AlertCase(
                 f"SLO {slo.name} healthy: no alert",
-                _slo_series(slo, peers, metric, "healthy"),
+                (*_slo_series(slo, peers, metric, "healthy", BURNING_JOB), *healthy),
                 alertname,
                 SLO_EVAL,
                 (),

@@ -9,9 +9,10 @@ so that hashing never runs twice. The builder manifest lists exactly the compone
 the rendered configs use, at the pinned collector version.
 
 Other options: `zpages` (bool), `debug` (bool, a debug exporter on every pipeline),
-`file_export` (a path: a file exporter on every pipeline, for tests) and `gateways`
+`file_export` (a path: a file exporter on every pipeline, for tests), `gateways`
 (host:port list for the agent's static resolver; default: DNS on the conventions'
-gateway endpoint).
+gateway endpoint) and `listen_address` (where the listeners bind when the environment
+does not say; default localhost; see collector_network.py).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scaffold.conventions.model import Backend, Conventions
+from scaffold.conventions.model import Backend, Conventions, Tls
 from scaffold.errors import UsageError
 from scaffold.render.filters import slug
 from scaffold.render.options import RenderOptions
 from scaffold.targets.collector_components import COLLECTOR_VERSION, builder_sections
+from scaffold.targets.collector_network import DEFAULT_LISTEN, LISTEN_ENV, listen_host
 from scaffold.targets.shared import neutral_view
 
 TOPOLOGIES = ("single", "agent", "gateway")
@@ -59,6 +61,19 @@ class Exporter:
     # Timeout, capped retry and the sending queue (exporterhelper settings).
     helper: bool = True
     path: str = ""
+    # TLS settings from the conventions (CA file, server name override); None: none given.
+    tls: Tls | None = None
+
+    @property
+    def tls_items(self) -> tuple[tuple[str, str], ...]:
+        """The TLS settings the conventions give, as collector keys and values."""
+        if self.tls is None:
+            return ()
+        given = (
+            ("ca_file", self.tls.ca_file),
+            ("server_name_override", self.tls.server_name_override),
+        )
+        return tuple((k, v) for k, v in given if v)
 
 
 @dataclass(frozen=True)
@@ -153,9 +168,16 @@ def _backend_exporter(backend: Backend, conv: Conventions) -> Exporter:
         id=f"{kind}/{backend.name}",
         type=kind,
         endpoint=backend.endpoint,
-        insecure=kind == "otlp_grpc" and not backend.endpoint.startswith("https://"),
+        insecure=kind == "otlp_grpc" and _plaintext(backend.endpoint, backend.tls),
         path=wal if kind == "prometheus_remote_write" else "",
+        tls=backend.tls,
     )
+
+
+def _plaintext(endpoint: str, tls: Tls | None) -> bool:
+    """A gRPC peer is reached without TLS only when the conventions give no TLS settings
+    and the endpoint does not say https://."""
+    return tls is None and not endpoint.startswith("https://")
 
 
 def _extras(opts: RenderOptions) -> tuple[Exporter, ...]:
@@ -214,9 +236,10 @@ def _backend_tier(
 
 def _agent(conv: Conventions, opts: RenderOptions, privacy: Privacy) -> Topology:
     endpoint = conv.collector.gateway_endpoint or DEFAULT_GATEWAY
-    insecure = not endpoint.startswith("https://")
-    balancer = Exporter("load_balancing/gateways", "load_balancing", endpoint, insecure)
-    forward = Exporter("otlp_grpc/gateway", "otlp_grpc", endpoint, insecure)
+    tls = conv.collector.gateway_tls
+    insecure = _plaintext(endpoint, tls)
+    balancer = Exporter("load_balancing/gateways", "load_balancing", endpoint, insecure, tls=tls)
+    forward = Exporter("otlp_grpc/gateway", "otlp_grpc", endpoint, insecure, tls=tls)
     extras = _extras(opts)
     base = _first_tier_processors(conv, privacy)
     # Exactly the signals the gateways build pipelines for: anything else they refuse.
@@ -319,4 +342,6 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
             "compression": "gzip" if e.gzip else "none",
         },
         "resolver": _gateway_resolver(conv, opts),
+        "listen_env": LISTEN_ENV,
+        "listen": listen_host(str(opts.extra.get("listen_address") or DEFAULT_LISTEN)),
     }

@@ -63,6 +63,20 @@ def _grid(specs: list[PanelSpec]) -> tuple[Panel, ...]:
     )
 
 
+def _burn_panel(slos: tuple[pm.SloView, ...]) -> PanelSpec:
+    """Each SLO's 1h burn rate per service (1 spends the budget exactly in time)."""
+    burn = tuple(
+        Query(
+            chr(ord("A") + i),
+            f'{pm.SLI_RECORD}1h{{slo={promql_string(s.name)}, {pm.SERVICE}=~"$job"}}'
+            f" / {pm.number(s.budget)}",
+            "{{" + pm.SERVICE + "}} " + s.name,
+        )
+        for i, s in enumerate(slos[:26])
+    )
+    return ("SLO burn rate (1h)", "none", burn, "1 spends the error budget exactly in time.")
+
+
 def red_dashboard(org: str, metric: str, slos: tuple[pm.SloView, ...]) -> Dashboard:
     sel = f'job=~"$job", {pm.ROUTE}=~"$route"'
     by = pm.RED_BY
@@ -99,17 +113,7 @@ def red_dashboard(org: str, metric: str, slos: tuple[pm.SloView, ...]) -> Dashbo
     )
     specs.append(("Duration p50 / p95 / p99", "s", latency, "Duration quantiles per route."))
     if slos:
-        burn = tuple(
-            Query(
-                chr(ord("A") + i),
-                f"{pm.SLI_RECORD}1h{{slo={promql_string(s.name)}}} / {pm.number(s.budget)}",
-                s.name,
-            )
-            for i, s in enumerate(slos[:26])
-        )
-        specs.append(
-            ("SLO burn rate (1h)", "none", burn, "1 spends the error budget exactly in time.")
-        )
+        specs.append(_burn_panel(slos))
     variables = (
         Variable("datasource", "Data source", ""),
         Variable("job", "Service", f"label_values({count}, job)"),

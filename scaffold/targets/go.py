@@ -51,7 +51,10 @@ def service_module(opts: RenderOptions) -> str:
         return check_module_path(opts.module_path)
     name = naming.words(opts.service_name)
     if not name:
-        raise UsageError(f"service name {opts.service_name!r} has no letters or digits")
+        raise UsageError(
+            f"service name {opts.service_name!r} has no letters or digits; give a name such "
+            "as payments, or the Go module path with --module"
+        )
     return check_module_path("example.com/" + "-".join(name))
 
 

@@ -2,7 +2,8 @@
 
 `scaffold new` writes go.mod and go.sum from these; `scaffold add` merges the
 requirements into the service's own go.mod with `merge_go_mod` (and go.sum lines with
-`merge_go_sum`), never lowering a version the service already requires.
+`merge_go_sum`), never lowering a version the service already requires, and refusing
+to raise one the service's own code imports (scaffold.targets.go_mod_edit).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import string
 from dataclasses import dataclass, field
 
 from scaffold.errors import UsageError
+from scaffold.targets.go_mod_edit import Needed, merge_requirements
 
 GO_DIRECTIVE = "1.26.0"
 SEMCONV_VERSION = "1.43.0"
@@ -79,13 +81,12 @@ def direct_requires(*, b3: bool) -> list[Require]:
     return [*direct, *sorted(_INDIRECT, key=lambda r: r.path)]
 
 
-_SEMVER = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.\-]+))?(?:\+[0-9A-Za-z.\-]+)?$")
-
-# Module paths, as the go command checks them (golang.org/x/mod/module): `go mod init`
-# accepts any valid import path; a path whose first element looks like a domain name (has
-# a dot) must also be fetchable, so that element is held to the domain rules.
-_ELEMENT_CHARS = frozenset(string.ascii_letters + string.digits + "-._~")
-_DOMAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + "-.")
+# Module paths as `go mod init` (Go 1.26) accepts them: golang.org/x/mod/module's import
+# path rules (elements of ASCII letters, digits and + - . _ ~; none only dots, none ending
+# in a dot; no Windows reserved names or short names) and the major version suffix rules.
+# A first element with a dot need not be a fetchable domain: `Example.com/x` and
+# `exa_mple.com/x` are valid module paths, only not fetchable ones.
+_ELEMENT_CHARS = frozenset(string.ascii_letters + string.digits + "+-._~")
 _WINDOWS_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL"]
     + [f"COM{n}" for n in range(1, 10)]
@@ -100,11 +101,11 @@ def _element_problem(elem: str) -> str:
         return "it has an empty element (a leading, trailing or double slash)"
     if set(elem) == {"."}:
         return f"element {elem!r} is only dots"
-    if elem.startswith(".") or elem.endswith("."):
-        return f"element {elem!r} starts or ends with a dot"
+    if elem.endswith("."):
+        return f"element {elem!r} ends with a dot"
     bad = sorted(set(elem) - _ELEMENT_CHARS)
     if bad:
-        return f"element {elem!r} holds {bad[0]!r} (allowed: letters, digits and - . _ ~)"
+        return f"element {elem!r} holds {bad[0]!r} (allowed: letters, digits and + - . _ ~)"
     short = elem.split(".", 1)[0]
     if short.upper() in _WINDOWS_NAMES:
         return f"element {elem!r} is a reserved file name on Windows"
@@ -139,12 +140,6 @@ def module_path_problem(path: str) -> str:
         problem = _element_problem(elem)
         if problem:
             return problem
-    first = path.split("/", 1)[0]
-    if "." in first and not set(first) <= _DOMAIN_CHARS:
-        return (
-            f"its first element {first!r} is a domain name, which may hold only lower-case "
-            "letters, digits, '-' and '.'"
-        )
     return _major_problem(path)
 
 
@@ -157,20 +152,6 @@ def check_module_path(path: str) -> str:
             "(e.g. example.com/acme/payments, or a local name such as payments)"
         )
     return path
-
-
-def _version_key(version: str, where: str = "") -> tuple[int, int, int, int, str]:
-    match = _SEMVER.match(version)
-    if not match:
-        prefix = f"{where}: " if where else ""
-        raise UsageError(f"{prefix}{version!r} is not a Go module version (e.g. v1.2.3)")
-    major, minor, patch, pre = match.groups()
-    # A release sorts after every pre-release of the same version.
-    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
-
-
-def _go_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 
 _VERBS = frozenset(
@@ -303,34 +284,27 @@ def read_module_path(go_mod: str, name: str = "go.mod") -> str:
 
 
 def merge_go_mod(go_mod: str, requires: list[Require], name: str = "go.mod") -> str:
-    """`go_mod` with every requirement present at least at its pinned version.
+    """`go_mod` with every requirement present at least at its pinned version, in
+    `go mod tidy` form where the file allows (see scaffold.targets.go_mod_edit)."""
+    return merge_go_mod_notes(go_mod, requires, name)[0]
 
-    Versions the service already requires that are newer stay; older ones are raised in
-    place; missing ones are added in a new require block. The go directive is raised to
-    GO_DIRECTIVE when lower. Everything else in the file is kept as written.
-    """
-    parsed = parse_go_mod(go_mod, name)
-    lines = go_mod.splitlines()
-    missing: list[Require] = []
-    for req in requires:
-        have = parsed.requires.get(req.path)
-        if have is None:
-            missing.append(req)
-        elif _version_key(have[0], f"{name}:{have[1] + 1}") < _version_key(req.version):
-            lines[have[1]] = lines[have[1]].replace(have[0], req.version, 1)
-    if parsed.go_line < 0:
-        lines[parsed.module_line + 1 : parsed.module_line + 1] = ["", f"go {GO_DIRECTIVE}"]
-    elif _go_key(parsed.go_version) < _go_key(GO_DIRECTIVE):
-        line = lines[parsed.go_line]
-        lines[parsed.go_line] = line.replace(parsed.go_version, GO_DIRECTIVE, 1)
-    text = "\n".join(lines) + "\n"
-    if missing:
-        block = ["", "require ("]
-        for req in missing:
-            block.append(f"\t{req.path} {req.version}" + (" // indirect" if req.indirect else ""))
-        block.append(")")
-        text = text.rstrip("\n") + "\n" + "\n".join(block) + "\n"
-    return text
+
+def merge_go_mod_notes(
+    go_mod: str, requires: list[Require], name: str = "go.mod"
+) -> tuple[str, list[str]]:
+    """`merge_go_mod`, and the changes to announce (go directive, toolchain line)."""
+    parse_go_mod(go_mod, name)  # refuses what the go command would not read
+    needed = [Needed(r.path, r.version, r.indirect) for r in requires]
+    return merge_requirements(go_mod, needed, GO_DIRECTIVE, name)
+
+
+@dataclass(frozen=True)
+class GoModEdit:
+    """go.mod and go.sum after `add`, and what to tell the team about the change."""
+
+    go_mod: str
+    go_sum: str
+    notes: tuple[str, ...] = ()
 
 
 def merge_go_sum(go_sum: str, pinned: str) -> str:
@@ -339,12 +313,11 @@ def merge_go_sum(go_sum: str, pinned: str) -> str:
     return "\n".join(sorted(lines)) + "\n"
 
 
-def add_requirements(
-    go_mod: str, go_sum: str, *, b3: bool, name: str = "go.mod"
-) -> tuple[str, str]:
+def add_requirements(go_mod: str, go_sum: str, *, b3: bool, name: str = "go.mod") -> GoModEdit:
     """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
     requirements merged into go.mod, the pinned checksums merged into go.sum."""
     from scaffold.resources import runtime_root
 
     pinned_sum = (runtime_root() / "go" / "go.sum").read_text(encoding="utf-8")
-    return merge_go_mod(go_mod, direct_requires(b3=b3), name), merge_go_sum(go_sum, pinned_sum)
+    text, notes = merge_go_mod_notes(go_mod, direct_requires(b3=b3), name)
+    return GoModEdit(text, merge_go_sum(go_sum, pinned_sum), tuple(notes))

@@ -140,13 +140,16 @@ def _slo(conv: Conventions, slo: Slo) -> SloView:
 
 
 def sli_expr(slo: SloView, metric: str, window: str) -> str:
-    """The fraction of the SLO's requests that were bad over `window`."""
-    total = f"sum(rate({metric}_count{{{slo.selector}}}[{window}]))"
+    """The fraction of the SLO's requests that were bad over `window`, per service: one
+    service burning its budget alerts on its own, never averaged with the others."""
+    by = f"sum by ({SERVICE})"
+    total = f"{by} (rate({metric}_count{{{slo.selector}}}[{window}]))"
     if slo.kind == "latency":
-        fast = f"sum(rate({metric}_bucket{{{slo.selector}, {le_matcher(slo.bound)}}}[{window}]))"
+        fast = f"{by} (rate({metric}_bucket{{{slo.selector}, {le_matcher(slo.bound)}}}[{window}]))"
         return f"1 - ({fast} / {total})"
-    errors = f'sum(rate({metric}_count{{{slo.selector}, {STATUS}=~"5.."}}[{window}]))'
-    return f"({errors} or vector(0)) / {total}"
+    errors = f'{by} (rate({metric}_count{{{slo.selector}, {STATUS}=~"5.."}}[{window}]))'
+    # A service without a 5xx has no error series: its ratio is 0, not absent.
+    return f"({errors} or ({total} * 0)) / {total}"
 
 
 def burn_factor(slo: SloView, long: str, share: float) -> float:

@@ -18,6 +18,7 @@ from typing import Any
 
 from scaffold.errors import UsageError
 from scaffold.render.filters import toml_string
+from scaffold.targets import cargo_semver
 
 OTEL = "0.33.1"
 
@@ -29,9 +30,11 @@ class Crate:
     default_features: bool = True
     features: tuple[str, ...] = ()
 
-    def toml(self) -> str:
-        """The dependency line: `name = { version = "=x", ... }`."""
-        fields = [f"version = {toml_string('=' + self.version)}"]
+    def toml(self, *, pin: bool = True) -> str:
+        """The dependency line: `name = { version = "=x", ... }` (a new service's exact
+        pins), or with a caret requirement "x" (`add`: Cargo may pick any compatible
+        version a workspace already uses)."""
+        fields = [f"version = {toml_string(('=' if pin else '') + self.version)}"]
         if not self.default_features:
             fields.append("default-features = false")
         if self.features:
@@ -62,7 +65,10 @@ _PROTOCOLS = ("grpc", "http/protobuf")
 def dependencies(protocol: str) -> tuple[Crate, ...]:
     """The `[dependencies]` of the generated module and service, sorted by name."""
     if protocol not in _PROTOCOLS:
-        raise UsageError(f"export.protocol {protocol!r} is not supported by the Rust target")
+        raise UsageError(
+            f"export.protocol {protocol!r} is not supported by the Rust target; set it to one "
+            f"of {', '.join(_PROTOCOLS)} in the conventions"
+        )
     return (
         Crate("axum", "0.8.9", False, ("http1", "tokio", "matched-path", "json")),
         Crate("http", "1.5.0"),
@@ -181,7 +187,7 @@ def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
     if start >= 0:
         declared |= _declared(lines, start, end)
         _add_features(lines, start, end, crates)
-    missing = [c.toml() for c in crates if _normal(c.name) not in declared]
+    missing = [c.toml(pin=False) for c in crates if _normal(c.name) not in declared]
     if not missing:
         return "\n".join(lines) + "\n"
     if start < 0:
@@ -250,11 +256,65 @@ def merge_cargo_toml(text: str, protocol: str, name: str = "Cargo.toml") -> str:
     dotted or `[dependencies.x]` tables) keep their versions; a one-line declaration
     gets the features the module needs added. Other forms are left as they are.
     """
-    package_table(parse_cargo_toml(text, name), name)
+    data = parse_cargo_toml(text, name)
+    package_table(data, name)
+    _check_versions(data, text, protocol, name)
     merged = _merge_table(text, "dependencies", dependencies(protocol))
     merged = _merge_table(merged, "dev-dependencies", dev_dependencies())
     _check_merged(merged, protocol, name)
     return merged
+
+
+def _declared_version(spec: object) -> str | None:
+    """The version requirement of one dependency declaration, if it has one."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict) and isinstance(spec.get("version"), str):
+        return str(spec["version"])
+    return None  # path, git or workspace = true: cargo judges it
+
+
+def _line_of(text: str, table: str, crate: str) -> int:
+    """The 1-based line declaring `crate` in `table` (0 when it cannot be told)."""
+    current = ""
+    for index, line in enumerate(text.splitlines(), 1):
+        match = _TABLE.match(line)
+        if match:
+            current = match.group(1).strip()
+            if _normal(current) == _normal(f"{table}.{crate}"):
+                return index
+            continue
+        key = _KEY.match(line)
+        if current == table and key and _normal(next(g for g in key.groups() if g)) == crate:
+            return index
+    return 0
+
+
+def _check_versions(data: dict[str, Any], text: str, protocol: str, name: str) -> None:
+    """Refuse (exit 2, nothing written) when a crate the project already declares cannot
+    be the version the generated code is written for: found, needed, and the fix."""
+    problems: list[str] = []
+    tables = (("dependencies", dependencies(protocol)), ("dev-dependencies", dev_dependencies()))
+    for table, crates in tables:
+        declared = {_normal(k): v for k, v in (data.get(table) or {}).items()}
+        for crate in crates:
+            requirement = _declared_version(declared.get(_normal(crate.name)))
+            if requirement is None or cargo_semver.meets(requirement, crate.version):
+                continue
+            line = _line_of(text, table, _normal(crate.name))
+            where = f"{name}:{line}" if line else f"{name} [{table}]"
+            problems.append(
+                f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
+                f'(a requirement such as "{crate.version}" that Cargo can meet with one version)'
+            )
+    if problems:
+        raise UsageError(
+            f"{name}: the generated code needs crate versions this crate's requirements exclude; "
+            "nothing was written:\n  "
+            + "\n  ".join(problems)
+            + "\nchange those requirements (and check your own code still builds), "
+            "then run add again"
+        )
 
 
 def _check_merged(merged: str, protocol: str, name: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.errors import InputError, UsageError
+from scaffold.errors import InputError, UsageError, explain_os_error
 from scaffold.verify import jsonsplit, otlp_json, otlp_proto
 from scaffold.verify.records import Batch
 
@@ -41,11 +41,11 @@ def _open(path: Path) -> Stream:
     try:
         raw = path.open("rb")
     except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
+        raise UsageError(f"{path}: no such file; give the OTLP files to check") from exc
     except IsADirectoryError as exc:
         raise UsageError(f"{path}: is a directory; give OTLP files") from exc
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise UsageError(f"{path}: cannot read: {explain_os_error(exc, path)}") from exc
     if raw.peek(2)[:2] == b"\x1f\x8b":
         return gzip.open(raw, "rb")
     return raw

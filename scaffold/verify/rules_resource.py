@@ -22,7 +22,7 @@ def check_resource(ctx: Context, resource: Resource, input_name: str) -> None:
         value = attrs.get(spec.key)
         empty = value is None or value.kind == "empty" or value.text().strip() == ""
         if not empty:
-            if value.kind == "string":
+            if value is not None and value.kind == "string":
                 _check_placeholder(ctx, spec, value.text(), where)
             continue
         required = spec.requirement_level == "required"

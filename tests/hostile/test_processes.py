@@ -111,7 +111,8 @@ def test_fifty_sigkills_never_leave_a_service_half_updated(world: World, cli: Cl
 @pytest.mark.slow
 def test_a_journal_from_another_host_is_recovered(world: World) -> None:
     """A kill mid-apply, then the journal and lock file rewritten as if another machine
-    (a container since gone, a committed .scaffold/) had left them."""
+    (a container since gone, a committed .scaffold/) had left them: exit 2 until a person
+    says to trust it, then rolled back."""
     old = snap(world.svc)
     env = {"HOSTILE_STEP_DELAY": "0.2"}
     proc = spawn(*_update_b(world), env=env)
@@ -128,7 +129,13 @@ def test_a_journal_from_another_host_is_recovered(world: World) -> None:
     journal.write_text(json.dumps(data))
     (world.svc / ".scaffold" / "run.lock").write_text('{"pid": 1, "host": "elsewhere"}')
     assert snap(world.svc) != old
-    run = run_sub("recover", str(world.svc))
+    run = run_sub("recover", str(world.svc))  # not provably a dead run's: left alone
+    expect(run, 2)
+    assert "written on host 'build-agent-42.example'" in run.text
+    assert "--trust-journal" in run.text
+    assert not (world.svc / ".scaffold" / "run.lock").exists()  # the stale lock: taken over
+    assert (world.svc / ".scaffold" / "journal.json").read_text() == json.dumps(data)
+    run = run_sub("recover", "--trust-journal", str(world.svc))  # a person looked at it
     expect(run, 0)
     assert "rolled back" in run.text
     assert snap(world.svc) == old

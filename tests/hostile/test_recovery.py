@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,7 @@ def _interrupt(world: World, point: str, monkeypatch: pytest.MonkeyPatch, cli: C
     with monkeypatch.context() as patch:
         patch.setattr(atomic, "play_back", lambda *a: None)
         if stage == "committed":
-            patch.setattr(atomic, "finish", finish_killed)
+            patch.setattr(atomic, "roll_forward", finish_killed)
         from scaffold.update import update_services
 
         with pytest.raises(Killed):
@@ -75,30 +77,47 @@ def _interrupt(world: World, point: str, monkeypatch: pytest.MonkeyPatch, cli: C
     assert (world.svc / JOURNAL).is_file()
 
 
+def dead_pid() -> int:
+    """The pid of a process that has just ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def _own_journal(world: World, owner: str) -> None:
     path = world.svc / JOURNAL
     data = json.loads(path.read_text())
+    assert data["host"] == socket.gethostname() and data["pid"] == os.getpid()
     if owner == "other-host":
         data["host"], data["pid"] = "ci-runner-7f3a.example", 4242
-    else:  # the same host, and a pid that is alive (this very test process)
+    elif owner == "other-boot":
+        data["boot_id"], data["pid"] = "0" * 8 + "-dead-beef-0000-" + "0" * 12, dead_pid()
+    elif owner == "live-pid":  # this host, and a pid that is alive (this very test process)
         data["host"], data["pid"] = socket.gethostname(), os.getpid()
+    else:  # this host, this boot, a process that is gone: what a real kill leaves
+        data["pid"] = dead_pid()
     path.write_text(json.dumps(data))
     (world.svc / RUN_LOCK).write_text(json.dumps({"pid": data["pid"], "host": data["host"]}))
 
 
 POINTS = ["stage-0", "stage-1", "commit-0", "commit-2", "commit-3", "committed"]
+REFUSED = {
+    "other-host": "written on host 'ci-runner-7f3a.example'",
+    "other-boot": "before this machine last started",
+    "live-pid": "is still running",
+}
 
 
 @pytest.mark.parametrize("follow", ["recover", "update", "check"])
-@pytest.mark.parametrize("owner", ["other-host", "live-pid"])
 @pytest.mark.parametrize("point", POINTS)
 def test_an_interrupted_update_is_rolled_back_or_forward(
-    world: World, cli: Cli, monkeypatch: pytest.MonkeyPatch, point: str, owner: str, follow: str
+    world: World, cli: Cli, monkeypatch: pytest.MonkeyPatch, point: str, follow: str
 ) -> None:
+    """A journal of this machine whose process is gone: the next command acts on it."""
     old = snap(world.svc)
     new = _twin_after_update(world, cli)
     _interrupt(world, point, monkeypatch, cli)
-    _own_journal(world, owner)
+    _own_journal(world, "dead-pid")
     if follow == "check":
         run = cli("check", "--conventions", str(world.conv_b), str(world.svc))
         expect(run, 1)
@@ -117,6 +136,39 @@ def test_an_interrupted_update_is_rolled_back_or_forward(
         cli("check", "--conventions", str(world.conv_b), str(world.svc)),
         1 if snap(world.svc) == old else 0,
     )
+    world.untouched()
+
+
+@pytest.mark.parametrize("follow", ["recover", "update", "check"])
+@pytest.mark.parametrize("owner", sorted(REFUSED))
+@pytest.mark.parametrize("point", ["stage-1", "commit-2", "committed"])
+def test_a_journal_not_provably_ours_is_left_alone_until_trusted(
+    world: World,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    point: str,
+    owner: str,
+    follow: str,
+) -> None:
+    """Another host, another boot, a live pid: exit 2 naming the journal and both ways
+    out, nothing touched; `recover --trust-journal` then rolls it back or forward."""
+    old = snap(world.svc)
+    new = _twin_after_update(world, cli)
+    _interrupt(world, point, monkeypatch, cli)
+    _own_journal(world, owner)
+    (world.svc / RUN_LOCK).unlink()
+    halfway = snap(world.svc)
+    args = ["--conventions", str(world.conv_b)] if follow != "recover" else []
+    run = cli(follow, *args, str(world.svc))
+    expect(run, 2)
+    assert str(world.svc / JOURNAL) in run.text and REFUSED[owner] in run.text
+    assert f"scaffold recover --trust-journal {world.svc}" in run.text
+    assert f"scaffold recover --discard {world.svc}" in run.text
+    assert snap(world.svc) == halfway
+    run = cli("recover", "--trust-journal", str(world.svc))
+    expect(run, 0)
+    assert snap(world.svc) == (new if point == "committed" else old)
+    assert leftovers(world.svc) == []
     world.untouched()
 
 
@@ -175,31 +227,75 @@ JUNK = {
 }
 
 
-@pytest.mark.parametrize("follow", ["recover", "update"])
-@pytest.mark.parametrize("junk", sorted(JUNK))
-def test_junk_never_blocks_and_is_cleaned(world: World, cli: Cli, junk: str, follow: str) -> None:
+BAD_JOURNALS = sorted(k for k in JUNK if k.startswith("journal-"))
+STRAYS = {
+    "stray-backup-of-existing": "config/.sampling.yaml.0badc0de.scaffold-bak",
+    "stray-temp": "internal/telemetry/.attributes.go.12345678.scaffold-tmp",
+}
+
+
+@pytest.mark.parametrize("follow", ["recover", "update", "check"])
+@pytest.mark.parametrize("junk", BAD_JOURNALS)
+def test_a_bad_journal_is_left_alone_and_named(
+    world: World, cli: Cli, junk: str, follow: str
+) -> None:
+    """Never acted on, never silently removed: exit 2 naming it and `--discard`; then
+    `recover --discard` removes it and keeps every file as it is."""
     before = snap(world.svc)
     JUNK[junk](world)
-    world.watch(world.outside)
+    planted = snap(world.svc)
     run = cli(follow, str(world.svc))
+    expect(run, 2)
+    assert str(world.svc / JOURNAL) in run.text
+    assert f"scaffold recover --discard {world.svc}" in run.text
+    assert snap(world.svc) == planted
+    expect(cli("recover", "--trust-journal", str(world.svc)), 2)  # nothing to trust
+    assert snap(world.svc) == planted
+    run = cli("recover", "--discard", str(world.svc))
     expect(run, 0)
-    assert leftovers(world.svc) == []
-    assert snap(world.svc) == before  # nothing of the service lost, nothing else left
+    assert "without acting on it" in run.text
+    assert snap(world.svc) == before
+    expect(cli("update", str(world.svc)), 0)
     world.untouched()
 
 
-def test_a_stray_backup_of_a_missing_file_is_put_back(world: World, cli: Cli) -> None:
+@pytest.mark.parametrize("follow", ["recover", "update"])
+@pytest.mark.parametrize("junk", sorted(set(JUNK) - set(BAD_JOURNALS)))
+def test_other_junk_never_blocks(world: World, cli: Cli, junk: str, follow: str) -> None:
+    """A garbage run lock or a stray journal temp is cleaned; a stray temporary or backup
+    file that no journal names is never acted on: kept byte for byte and listed."""
     before = snap(world.svc)
+    JUNK[junk](world)
+    run = cli(follow, str(world.svc))
+    expect(run, 0)
+    if junk in STRAYS:
+        rel = STRAYS[junk]
+        assert (world.svc / rel).read_bytes() in (b"old", b"half")
+        assert {**before, rel: snap(world.svc)[rel]} == snap(world.svc)
+        if follow == "recover":
+            assert f"{rel}: left alone" in run.text
+    else:
+        assert leftovers(world.svc) == []
+        assert snap(world.svc) == before
+    world.untouched()
+
+
+def test_a_stray_backup_of_a_missing_file_is_never_put_back(world: World, cli: Cli) -> None:
+    """No journal names it, so it may be planted: it stays where it is, and is listed."""
     target = world.svc / SAMPLING
-    target.rename(target.with_name(".sampling.yaml.0badc0de.scaffold-bak"))
-    expect(cli("recover", str(world.svc)), 0)
+    stray = target.with_name(".sampling.yaml.0badc0de.scaffold-bak")
+    target.rename(stray)
+    before = snap(world.svc)
+    run = cli("recover", str(world.svc))
+    expect(run, 0)
+    assert "config/.sampling.yaml.0badc0de.scaffold-bak: left alone" in run.text
     assert snap(world.svc) == before
-    assert leftovers(world.svc) == []
     world.untouched()
 
 
 def test_recover_leaves_another_service_inside_alone(world: World, cli: Cli) -> None:
-    """A service nested in another is swept only under its own lock, never by its parent."""
+    """A service nested in another is looked at only under its own lock, never by its
+    parent; and a stray file is listed, never removed."""
     inner = world.svc / "nested"
     shutil.copytree(world.svc, world.tmp / "copy", symlinks=True)
     (world.tmp / "copy").rename(inner)
@@ -207,10 +303,9 @@ def test_recover_leaves_another_service_inside_alone(world: World, cli: Cli) -> 
     stray.write_bytes(b"in flight")
     from scaffold.sync.recovery import recover
 
-    recover(world.svc)
-    assert stray.exists()
-    recover(inner)
-    assert not stray.exists()
+    assert recover(world.svc, list_strays=True).left == ()
+    assert recover(inner, list_strays=True).left == ("config/.sampling.yaml.0badc0de.scaffold-tmp",)
+    assert stray.read_bytes() == b"in flight"
     world.untouched()
 
 

@@ -4,6 +4,7 @@ path), and the symlink's target and the sibling folder stay byte for byte as the
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -58,10 +59,17 @@ def test_a_symlink_is_never_followed(world: World, cli: Cli, scenario: str, comm
     world.untouched()
 
 
-def test_a_journal_symlink_is_removed_not_followed(world: World, cli: Cli) -> None:
+def test_a_journal_symlink_is_never_followed(world: World, cli: Cli) -> None:
+    """Left alone with exit 2 (it is no journal scaffold wrote), its target never read;
+    `recover --discard` removes the link, never its target."""
     world.link(".scaffold/journal.json", world.outside / "secret.txt")
+    run = cli("update", str(world.svc))
+    expect(run, 2)
+    assert "is a symlink" in run.text and "--discard" in run.text
+    assert "TOP SECRET" not in run.text
+    expect(cli("recover", "--discard", str(world.svc)), 0)
+    assert not os.path.lexists(world.svc / ".scaffold/journal.json")
     expect(cli("update", str(world.svc)), 0)
-    assert not (world.svc / ".scaffold/journal.json").exists()
     world.untouched()
 
 

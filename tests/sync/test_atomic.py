@@ -206,10 +206,11 @@ def test_a_killed_update_is_rolled_back_by_the_next_one(
     assert [d.path for d in checked.drift] == [JOURNAL]
 
     # ...and the journal puts it back byte for byte (the dead process's lock file goes too)
-    [(_, done)] = recover_services([service])
-    assert "rolled back" in done
+    [recovered] = recover_services([service])
+    assert "rolled back" in recovered.done
     assert snapshot(service) == before
-    assert recover_services([service]) == [(service, "")]
+    [again] = recover_services([service])
+    assert (again.done, again.left, again.error) == ("", (), "")
 
     [result] = update_services([service], templates_dir=TEMPLATES).services
     assert result.status is Status.UPDATED
@@ -288,6 +289,7 @@ def test_a_running_update_is_never_rolled_back_by_another(service: Path, convent
     import sys
 
     from scaffold.sync.atomic import JOURNAL
+    from scaffold.sync.journal import new_journal, process_start
 
     before = prepare(service, conventions)
     other = subprocess.Popen(
@@ -297,15 +299,8 @@ def test_a_running_update_is_never_rolled_back_by_another(service: Path, convent
     )
     try:
         assert other.stdout is not None and other.stdout.readline() == b"held\n"
-        journal = {
-            "token": "0badc0de",
-            "pid": other.pid,
-            "host": socket.gethostname(),
-            "started": "2026-01-01T00:00:00+00:00",
-            "state": "applying",
-            "ops": [{"path": "config/sampling.yaml", "existed": True, "sha256": None}],
-            "created_dirs": [],
-        }
+        journal = new_journal(service, [("config/sampling.yaml", None)], [])
+        journal["pid"], journal["pid_start"] = other.pid, process_start(other.pid)
         (service / JOURNAL).write_text(json.dumps(journal))
         held = snapshot(service)
         [result] = update_services([service], templates_dir=TEMPLATES).services

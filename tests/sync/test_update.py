@@ -214,7 +214,7 @@ def test_monorepo_updates_every_service_each_on_its_own(tmp_path: Path, conventi
     roots = [repo / name for name in ("a", "b", "nested/c")]
     for root in roots:
         new_service(root, conventions)
-    edit(roots[1] / SAMPLING, '  "dev"', '  # mine\n  "dev"')
+    edit(roots[1] / SAMPLING, '  "development"', '  # mine\n  "development"')
     change_conventions(conventions, set_prod_ratio(0.9))
     report = update(repo)
     statuses = {r.root: r.status for r in report.services}

@@ -50,7 +50,7 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     render_service(DEFAULT_CONVENTIONS, dest)
     handlers = dest / "handlers.go"
     text = handlers.read_text(encoding="utf-8")
-    anchor = '\tmux.HandleFunc("GET /hello/{name}", a.hello)\n'
+    anchor = '\tmux.HandleFunc("GET /orders/{id}/call", a.call)\n'
     assert anchor in text and IMPORTS[0] in text
     text = text.replace(anchor, anchor + BAD_ROUTE).replace(IMPORTS[0], IMPORTS[1], 1)
     handlers.write_text(text + BAD_HANDLER, encoding="utf-8")
@@ -73,7 +73,7 @@ def downstream() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/stock"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -114,8 +114,9 @@ def _exercise(binary: Path, downstream: str, paths: list[str]) -> list[dict[str,
         env = go_env()
         env.update(
             {
-                "ADDR": "127.0.0.1:0",
+                "LISTEN_ADDR": "127.0.0.1:0",
                 "ADMIN_ADDR": "127.0.0.1:0",
+                "ACME_TELEMETRY_HASH_KEY": "verify-hash-key",
                 "DOWNSTREAM_URL": downstream,
                 "DEPLOYMENT_ENVIRONMENT": "development",
                 "ACME_TEAM": "payments",
@@ -129,7 +130,10 @@ def _exercise(binary: Path, downstream: str, paths: list[str]) -> list[dict[str,
             [str(binary)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         assert service.stderr is not None
-        addr = json.loads(service.stderr.readline())["addr"]
+        # The first line that names an address is "listening" (start-up warnings come first).
+        addr = ""
+        while not addr:
+            addr = json.loads(service.stderr.readline()).get("addr", "")
         for path in paths:
             with urllib.request.urlopen(f"http://{addr}{path}", timeout=30) as response:
                 assert response.status == 200
@@ -147,7 +151,7 @@ def _exercise(binary: Path, downstream: str, paths: list[str]) -> list[dict[str,
 
 
 def test_correct_requests_give_no_violation(binary: Path, downstream: str) -> None:
-    lines = _exercise(binary, downstream, ["/hello/world", "/hello/again", "/healthz"])
+    lines = _exercise(binary, downstream, ["/orders/world/call", "/orders/again/call", "/orders/1"])
     summary = lines[-1]
     violations = [x for x in lines if x.get("level") == "violation"]
     assert violations == []

@@ -21,35 +21,35 @@ func serve(t *testing.T, a *app, path string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rec.Code, string(body)
+	return rec.Code, strings.TrimSpace(string(body))
 }
 
-func TestHealthz(t *testing.T) {
-	code, body := serve(t, &app{client: http.DefaultClient}, "/healthz")
-	if code != http.StatusOK || body != "ok\n" {
-		t.Fatalf("GET /healthz = %d %q", code, body)
+func TestOrder(t *testing.T) {
+	code, body := serve(t, &app{client: http.DefaultClient}, "/orders/42")
+	if code != http.StatusOK || body != `{"id":"42"}` {
+		t.Fatalf("GET /orders/42 = %d %q", code, body)
 	}
 }
 
-func TestHelloCallsDownstream(t *testing.T) {
-	calls := 0
-	downstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		calls++
+func TestCallAsksDownstream(t *testing.T) {
+	var paths []string
+	downstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer downstream.Close()
-	code, body := serve(t, &app{client: downstream.Client(), downstream: downstream.URL}, "/hello/ada")
-	if code != http.StatusOK || body != "hello ada (downstream answered 202)\n" || calls != 1 {
-		t.Fatalf("GET /hello/ada = %d %q after %d downstream calls", code, body, calls)
+	code, body := serve(t, &app{client: downstream.Client(), downstream: downstream.URL}, "/orders/7/call")
+	if code != http.StatusOK || body != `{"downstream":202}` || len(paths) != 1 || paths[0] != "/orders/7" {
+		t.Fatalf("GET /orders/7/call = %d %q after downstream calls %q", code, body, paths)
 	}
 }
 
-func TestHelloWithoutDownstream(t *testing.T) {
+func TestCallWithoutDownstream(t *testing.T) {
 	downstream := httptest.NewServer(http.NotFoundHandler())
 	url := downstream.URL
 	downstream.Close()
-	code, body := serve(t, &app{client: http.DefaultClient, downstream: url}, "/hello/ada")
-	if code != http.StatusBadGateway || !strings.Contains(body, "downstream unavailable") {
-		t.Fatalf("GET /hello/ada with no downstream = %d %q", code, body)
+	code, _ := serve(t, &app{client: http.DefaultClient, downstream: url}, "/orders/7/call")
+	if code != http.StatusBadGateway {
+		t.Fatalf("GET /orders/7/call with no downstream = %d", code)
 	}
 }

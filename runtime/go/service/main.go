@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,46 +36,47 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// Telemetry configuration never stops the service unless the conventions
+	// ask for strict start-up: Setup then returns what was wrong.
 	shutdownTelemetry, err := telemetry.Setup(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err := shutdownTelemetry(context.Background()); err != nil {
-			slog.Error("telemetry shutdown", slog.String("error", err.Error()))
+			slog.Warn("telemetry shutdown", slog.String("error", err.Error()))
 		}
 	}()
 
-	ln, err := net.Listen("tcp", envOr("ADDR", "127.0.0.1:8080"))
+	ln, err := net.Listen("tcp", envOr("LISTEN_ADDR", "127.0.0.1:8080"))
 	if err != nil {
 		return err
 	}
-	host, portText, _ := net.SplitHostPort(ln.Addr().String())
-	port, _ := strconv.Atoi(portText)
-
 	mux := http.NewServeMux()
 	a := &app{
 		client:     telemetry.NewClient(),
-		downstream: envOr("DOWNSTREAM_URL", "http://127.0.0.1:8081/"),
+		downstream: strings.TrimRight(envOr("DOWNSTREAM_URL", "http://127.0.0.1:8081"), "/"),
 	}
 	a.routes(mux)
 	srv := &http.Server{
-		Handler:           telemetry.NewHandler(mux, telemetry.WithServerAddress(host, port)),
+		Handler:           telemetry.NewHandler(mux),
 		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       60 * time.Second,
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	slog.Info("listening", slog.String("addr", ln.Addr().String()))
 
-	// The telemetry levers live on their own listener, reachable by operators only.
-	adminLn, err := net.Listen("tcp", envOr("ADMIN_ADDR", "127.0.0.1:9464"))
+	// The telemetry levers live on their own listener, reachable by operators
+	// only, behind the token the conventions name.
+	adminLn, err := net.Listen("tcp", envOr("ADMIN_ADDR", "127.0.0.1:7465"))
 	if err != nil {
 		return err
 	}
 	adminMux := http.NewServeMux()
 	adminMux.Handle(telemetry.AdminPath, telemetry.AdminHandler())
-	admin := &http.Server{Handler: adminMux, ReadHeaderTimeout: 5 * time.Second}
+	admin := telemetry.NewAdminServer(adminMux)
 	servers = append(servers, admin)
 	go func() { errc <- admin.Serve(adminLn) }()
 	slog.Info("admin listening", slog.String("addr", adminLn.Addr().String()))

@@ -1,11 +1,13 @@
 package telemetry
 
 import (
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/grpc/stats"
 )
 
 // config holds what the instrumentation of this package uses. It is built
@@ -16,7 +18,8 @@ type config struct {
 	propagators    propagation.TextMapPropagator
 	serverAddress  string
 	serverPort     int
-	requestDetails bool
+	grpcFilter     func(*stats.RPCTagInfo) bool
+	grpcAttrs      []attribute.KeyValue
 }
 
 // Option changes how a handler, transport or helper of this package works.
@@ -63,15 +66,29 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 }
 
 // WithServerAddress sets server.address and server.port of server spans and
-// metrics. They come from configuration, never from the client's Host header.
-// Default: not set.
+// adds them to the duration metric (where the semantic conventions make them
+// opt-in). Default: server.address is the conventions' server name, else the
+// request's Host header (X-Forwarded-Host from a trusted proxy), on spans only.
 func WithServerAddress(host string, port int) Option {
 	return optionFunc(func(c *config) { c.serverAddress, c.serverPort = host, port })
 }
 
-// WithRequestDetails adds user_agent.original and network.protocol.version to
-// server spans. Default: off; the duration metric carries the protocol
-// version either way. Each extra attribute costs time per sampled request.
-func WithRequestDetails() Option {
-	return optionFunc(func(c *config) { c.requestDetails = true })
+// WithGRPCFilter records only the RPCs for which filter returns true (spans
+// and metrics; the context still propagates). Default: every RPC.
+func WithGRPCFilter(filter func(*stats.RPCTagInfo) bool) Option {
+	return optionFunc(func(c *config) { c.grpcFilter = filter })
 }
+
+// WithGRPCAttributes adds attributes to every gRPC span and metric. Default: none.
+func WithGRPCAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.grpcAttrs = append(c.grpcAttrs, attrs...) })
+}
+
+// Tracer returns this package's tracer from the global tracer provider, for
+// spans a service starts itself.
+func Tracer() trace.Tracer { return globalTracerProvider().Tracer(instrumentationName) }
+
+// Meter returns this package's meter from the global meter provider, for
+// instruments a service records itself; their attributes follow the same
+// privacy policy as the package's own.
+func Meter() metric.Meter { return globalMeterProvider().Meter(instrumentationName) }

@@ -2,11 +2,14 @@ package telemetry
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -32,25 +35,32 @@ func signalURL(base, signal string) string {
 	return u.String()
 }
 
-// newSpanExporter returns the span exporter to use, or nil for none.
-func newSpanExporter(ctx context.Context, c *setupConfig) (sdktrace.SpanExporter, error) {
+// newSpanExporters returns the span exporters to use (none for "none").
+func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) ([]sdktrace.SpanExporter, error) {
 	if c.spanExporter != nil {
-		return c.spanExporter, nil
+		return []sdktrace.SpanExporter{c.spanExporter}, nil
 	}
-	kind, err := exporterKind(c, "TRACES")
-	if err != nil {
-		return nil, err
+	var out []sdktrace.SpanExporter
+	for _, kind := range s.traceExporters {
+		var exp sdktrace.SpanExporter
+		var err error
+		if kind == "console" {
+			exp, err = stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
+		} else {
+			exp, err = newOTLPSpanExporter(ctx, e, s)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exp)
 	}
-	switch kind {
-	case "none":
-		return nil, nil
-	case "console":
-		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
-	}
-	switch p := otlpProtocol(c, "TRACES"); p {
-	case "grpc":
+	return out, nil
+}
+
+func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
+	if s.traceProtocol == "grpc" {
 		opts := []otlptracegrpc.Option{
-			otlptracegrpc.WithTimeout(conv.exportTimeout),
+			otlptracegrpc.WithTimeout(s.traceTimeout),
 			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
 				Enabled:         conv.retryEnabled,
 				InitialInterval: conv.retryInitial,
@@ -58,67 +68,65 @@ func newSpanExporter(ctx context.Context, c *setupConfig) (sdktrace.SpanExporter
 				MaxElapsedTime:  conv.retryElapsed,
 			}),
 		}
-		if !endpointFromEnv(c, "TRACES") {
+		if !e.endpointFromEnv("TRACES") {
 			opts = append(opts, otlptracegrpc.WithEndpointURL(conv.exportEndpoint))
 		}
-		if conv.exportGzip {
+		if s.traceGzip {
 			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
 		}
 		return otlptracegrpc.New(ctx, opts...)
-	case "http/protobuf":
-		opts := []otlptracehttp.Option{
-			otlptracehttp.WithTimeout(conv.exportTimeout),
-			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !endpointFromEnv(c, "TRACES") {
-			opts = append(opts, otlptracehttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/traces")))
-		}
-		if conv.exportGzip {
-			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-		}
-		return otlptracehttp.New(ctx, opts...)
-	default:
-		return nil, fmt.Errorf("telemetry: OTLP protocol %q is not one of grpc, http/protobuf", p)
 	}
+	opts := []otlptracehttp.Option{
+		// http/json was reported and replaced by http/protobuf (envconfig.go).
+		otlptracehttp.WithEncoding(otlptracehttp.EncodingProtobuf),
+		otlptracehttp.WithTimeout(s.traceTimeout),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
+			Enabled:         conv.retryEnabled,
+			InitialInterval: conv.retryInitial,
+			MaxInterval:     conv.retryMax,
+			MaxElapsedTime:  conv.retryElapsed,
+		}),
+	}
+	if !e.endpointFromEnv("TRACES") {
+		opts = append(opts, otlptracehttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/traces")))
+	}
+	if s.traceGzip {
+		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+	} else {
+		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.NoCompression))
+	}
+	return otlptracehttp.New(ctx, opts...)
 }
 
-// newMetricReader returns the metric reader to use, or nil for none.
-func newMetricReader(ctx context.Context, c *setupConfig) (sdkmetric.Reader, error) {
+// newMetricReaders returns the metric readers to use (none for "none").
+func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) ([]sdkmetric.Reader, error) {
 	if c.metricReader != nil {
-		return c.metricReader, nil
+		return []sdkmetric.Reader{c.metricReader}, nil
 	}
-	kind, err := exporterKind(c, "METRICS")
-	if err != nil {
-		return nil, err
+	var out []sdkmetric.Reader
+	for _, kind := range s.metricExporters {
+		var exp sdkmetric.Exporter
+		var err error
+		if kind == "console" {
+			exp, err = stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
+		} else {
+			exp, err = newOTLPMetricExporter(ctx, e, s)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sdkmetric.NewPeriodicReader(redactingMetricExporter{exp},
+			sdkmetric.WithInterval(s.metricInterval),
+			sdkmetric.WithTimeout(s.metricExpTime),
+		))
 	}
-	var exp sdkmetric.Exporter
-	switch kind {
-	case "none":
-		return nil, nil
-	case "console":
-		exp, err = stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
-	default:
-		exp, err = newOTLPMetricExporter(ctx, c)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return sdkmetric.NewPeriodicReader(exp,
-		sdkmetric.WithInterval(conv.exportInterval),
-		sdkmetric.WithTimeout(conv.exportTimeout),
-	), nil
+	return out, nil
 }
 
-func newOTLPMetricExporter(ctx context.Context, c *setupConfig) (sdkmetric.Exporter, error) {
-	switch p := otlpProtocol(c, "METRICS"); p {
-	case "grpc":
+func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
+	if s.metricProtocol == "grpc" {
 		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithTimeout(conv.exportTimeout),
+			otlpmetricgrpc.WithTimeout(s.metricTimeout),
 			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
 				Enabled:         conv.retryEnabled,
 				InitialInterval: conv.retryInitial,
@@ -126,31 +134,62 @@ func newOTLPMetricExporter(ctx context.Context, c *setupConfig) (sdkmetric.Expor
 				MaxElapsedTime:  conv.retryElapsed,
 			}),
 		}
-		if !endpointFromEnv(c, "METRICS") {
+		if !e.endpointFromEnv("METRICS") {
 			opts = append(opts, otlpmetricgrpc.WithEndpointURL(conv.exportEndpoint))
 		}
-		if conv.exportGzip {
+		if s.metricGzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
 		}
 		return otlpmetricgrpc.New(ctx, opts...)
-	case "http/protobuf":
-		opts := []otlpmetrichttp.Option{
-			otlpmetrichttp.WithTimeout(conv.exportTimeout),
-			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !endpointFromEnv(c, "METRICS") {
-			opts = append(opts, otlpmetrichttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/metrics")))
-		}
-		if conv.exportGzip {
-			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
-		}
-		return otlpmetrichttp.New(ctx, opts...)
-	default:
-		return nil, fmt.Errorf("telemetry: OTLP protocol %q is not one of grpc, http/protobuf", p)
 	}
+	opts := []otlpmetrichttp.Option{
+		otlpmetrichttp.WithTimeout(s.metricTimeout),
+		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
+			Enabled:         conv.retryEnabled,
+			InitialInterval: conv.retryInitial,
+			MaxInterval:     conv.retryMax,
+			MaxElapsedTime:  conv.retryElapsed,
+		}),
+	}
+	if !e.endpointFromEnv("METRICS") {
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/metrics")))
+	}
+	if s.metricGzip {
+		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+	} else {
+		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
+	}
+	return otlpmetrichttp.New(ctx, opts...)
+}
+
+// errorHandler logs the SDK's errors (failed exports among them) at WARN,
+// at most once per interval; it counts what it left out.
+type errorHandler struct {
+	logger   *slog.Logger
+	interval time.Duration
+	mu       sync.Mutex
+	last     time.Time
+	dropped  int
+}
+
+var _ otel.ErrorHandler = (*errorHandler)(nil)
+
+func newErrorHandler(logger *slog.Logger, interval time.Duration) *errorHandler {
+	return &errorHandler{logger: logger, interval: interval}
+}
+
+// Handle implements otel.ErrorHandler.
+func (h *errorHandler) Handle(err error) {
+	h.mu.Lock()
+	now := time.Now()
+	if !h.last.IsZero() && now.Sub(h.last) < h.interval {
+		h.dropped++
+		h.mu.Unlock()
+		return
+	}
+	dropped := h.dropped
+	h.last, h.dropped = now, 0
+	h.mu.Unlock()
+	h.logger.Warn("telemetry export error", slog.String("error", SanitizeText(err.Error())),
+		slog.Int("suppressed_since_last", dropped))
 }

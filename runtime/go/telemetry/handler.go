@@ -2,27 +2,32 @@ package telemetry
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Handler is net/http server middleware: it continues the caller's W3C trace,
-// names the server span by the conventions' rule with the route of the
-// request's ServeMux pattern, sets the stable HTTP semantic convention
-// attributes, marks 5xx answers and panics as errors and records the
-// conventions' server duration histogram (seconds) with low-cardinality
-// attributes only.
+// Handler is net/http server middleware: it continues the caller's W3C trace
+// at internal boundaries and starts a new, linked root at public ones (the
+// conventions' trust policy), names the server span by the conventions' rule
+// with the route of the request's ServeMux pattern, sets the stable HTTP
+// semantic convention attributes, marks 5xx answers and panics as errors and
+// records the conventions' server duration histogram (seconds) with
+// low-cardinality attributes only. With tracing switched off it starts no
+// span and passes the incoming context through unchanged.
 type Handler struct {
 	next     http.Handler
 	tracer   trace.Tracer
@@ -34,7 +39,10 @@ type Handler struct {
 	// routes with wildcards through the ServeMux (when next is one).
 	literal map[literalRoute]struct{}
 	mux     *http.ServeMux
-	details bool
+	// Exact routes in the trust policy need the ServeMux's pattern too.
+	trustByRoute bool
+	serverName   string
+	serverPort   int
 }
 
 // literalRoute is a route of a per-route ratio without wildcards; an empty
@@ -47,15 +55,20 @@ var _ http.Handler = (*Handler)(nil)
 func NewHandler(next http.Handler, opts ...Option) *Handler {
 	c := newConfig(opts)
 	h := &Handler{
-		next:    next,
-		tracer:  c.tracerProvider.Tracer(instrumentationName),
-		prop:    c.propagators,
-		caches:  newCaches(c),
-		details: c.requestDetails,
+		next:       next,
+		tracer:     c.tracerProvider.Tracer(instrumentationName),
+		prop:       c.propagators,
+		caches:     newCaches(c),
+		serverName: c.serverAddress,
+		serverPort: c.serverPort,
 	}
+	if h.serverName == "" {
+		h.serverName = conv.serverName
+	}
+	mux, isMux := next.(*http.ServeMux)
 	for _, rr := range conv.routeRatios {
 		if strings.ContainsAny(rr.route, "{}") || strings.HasSuffix(rr.route, "/") || !strings.HasPrefix(rr.route, "/") {
-			if mux, ok := next.(*http.ServeMux); ok {
+			if isMux {
 				h.mux = mux
 			}
 			continue
@@ -65,49 +78,89 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 		}
 		h.literal[literalRoute{rr.method, rr.route}] = struct{}{}
 	}
+	for _, tr := range conv.trustRoutes {
+		if !strings.HasSuffix(tr.route, "*") && isMux {
+			h.mux, h.trustByRoute = mux, true
+		}
+	}
 	h.duration = newDurationHistogram(c.meterProvider, conv.httpServerDuration, "Duration of HTTP server requests.")
 	return h
 }
 
-// earlyRoute returns the route a root span's sampler needs, or "".
-func (h *Handler) earlyRoute(r *http.Request, method string) string {
-	if h.literal != nil {
-		if _, ok := h.literal[literalRoute{method, r.URL.Path}]; ok {
-			return r.URL.Path
-		}
-		if _, ok := h.literal[literalRoute{"", r.URL.Path}]; ok {
-			return r.URL.Path
-		}
-	}
+// earlyRoute returns the request's route before it is served: matched says
+// that the ServeMux serves it with that pattern; otherwise it is a literal
+// route of the per-route ratios, a guess only the sampler may use.
+func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matched bool) {
 	if h.mux != nil {
 		_, pattern := h.mux.Handler(r)
-		_, route := splitPattern(pattern)
-		return route
+		if pattern != "" {
+			_, route := splitPattern(pattern)
+			return route, true
+		}
 	}
-	return ""
+	if h.literal != nil {
+		if _, ok := h.literal[literalRoute{method, r.URL.Path}]; ok {
+			return r.URL.Path, false
+		}
+		if _, ok := h.literal[literalRoute{"", r.URL.Path}]; ok {
+			return r.URL.Path, false
+		}
+	}
+	return "", false
 }
 
 var (
 	writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
-	attrsPool  = sync.Pool{New: func() any { return new([14]attribute.KeyValue) }}
+	attrsPool  = sync.Pool{New: func() any { return new([20]attribute.KeyValue) }}
 )
+
+// tracingOff reports whether the installed Setup switched tracing off.
+func tracingOff() bool {
+	if sdkDisabled.Load() {
+		return true
+	}
+	l := current.Load()
+	return l != nil && l.sampler.Off()
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ctx := h.prop.Extract(r.Context(), headerCarrier(r.Header))
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
-	route := ""
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		route = h.earlyRoute(r, method)
+	route, matched := h.earlyRoute(r, r.Method)
+	trustRoute := ""
+	if matched {
+		trustRoute = route
 	}
-	ri := h.caches.route(method, route, tls)
-	ctx, span := h.tracer.Start(ctx, ri.name, ri.startOpts...)
-	early := ri.route != ""
+	public := publicRoute(trustRoute, r.URL.Path)
+	incoming := h.prop.Extract(r.Context(), headerCarrier(r.Header))
+	if public {
+		incoming = baggage.ContextWithoutBaggage(incoming)
+	}
 
 	rw := writerPool.Get().(*responseWriter)
 	rw.ResponseWriter, rw.status, rw.wrote = w, 0, false
+	var span trace.Span
+	var ri *routeInfo
+	ctx := incoming
+	if !tracingOff() {
+		ri = h.caches.route(method, trustRoute, tls)
+		opts := ri.startOpts
+		parent := incoming
+		if public {
+			parent = baggage.ContextWithoutBaggage(trace.ContextWithSpanContext(r.Context(), trace.SpanContext{}))
+			opts = append(opts[:len(opts):len(opts)], trace.WithNewRoot())
+			if sc := trace.SpanContextFromContext(incoming); sc.IsValid() {
+				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+			}
+		}
+		if route != "" {
+			// The per-route ratios name methods as written, not as semconv records them.
+			parent = withSamplingRoute(parent, r.Method, route)
+		}
+		ctx, span = h.tracer.Start(parent, ri.name, opts...)
+	}
 	r2 := r.WithContext(ctx)
 	defer func() {
 		status := rw.status
@@ -120,19 +173,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p != nil {
 			status = http.StatusInternalServerError
 		}
-		renamed := false
+		final := ""
 		if r2.Pattern != "" {
-			if _, final := splitPattern(r2.Pattern); final != ri.route {
-				ri, renamed = h.caches.route(method, final, tls), true
+			_, final = splitPattern(r2.Pattern)
+		}
+		cancelled := errors.Is(r.Context().Err(), context.Canceled) && p == nil
+		if span != nil {
+			early := ri.route != ""
+			renamed := final != ri.route
+			if renamed {
+				ri = h.caches.route(method, final, tls)
 			}
+			if span.IsRecording() {
+				h.finishSpan(span, r, status, known, early, renamed, cancelled, ri, p)
+			}
+			span.End()
 		}
-		if span.IsRecording() {
-			h.finishSpan(span, r, status, known, early, renamed, ri, p)
-		}
-		span.End()
 		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricOpts(metricKey{
-			method: method, route: ri.route, status: status,
-			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls,
+			method: method, route: final, status: status,
+			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
 		})...)
 		if p != nil {
 			panic(p)
@@ -142,41 +201,63 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // finishSpan sets the attributes of a recording server span in one call, so
-// the span's attribute slice grows once. early says the span started with
-// the method, route and server attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known, early, renamed bool, ri *routeInfo, p any) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// the span's attribute slice grows once.
+// early says the span started with the method and route attributes already.
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known, early, renamed, cancelled bool, ri *routeInfo, p any) {
+	peer, peerPort, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		peer, peerPort = r.RemoteAddr, ""
 	}
-	buf := attrsPool.Get().(*[14]attribute.KeyValue)
+	client, sch, host := peer, scheme(r.TLS != nil), r.Host
+	if trustedProxy(peer) {
+		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
+			if c := forwardedClient(v); c != "" {
+				client = c
+			}
+		}
+		if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
+			sch = v
+		}
+		if v := strings.TrimSpace(r.Header.Get("X-Forwarded-Host")); v != "" {
+			host = v
+		}
+	}
+	buf := attrsPool.Get().(*[20]attribute.KeyValue)
 	attrs := append(buf[:0],
 		keyURLPath.String(r.URL.Path),
-		keyURLScheme.String(scheme(r.TLS != nil)),
-		keyClientAddress.String(host),
+		keyURLScheme.String(sch),
+		keyClientAddress.String(client),
+		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
 	)
+	if n, err := strconv.Atoi(peerPort); err == nil {
+		attrs = append(attrs, keyNetworkPeerPort.Int(n))
+	}
+	if r.URL.RawQuery != "" {
+		attrs = append(attrs, keyURLQuery.String(SanitizeQuery(r.URL.RawQuery)))
+	}
+	if ua := r.UserAgent(); ua != "" {
+		attrs = append(attrs, keyUserAgentOriginal.String(ua))
+	}
+	if v := protoVersion(r.ProtoMajor, r.ProtoMinor); v != "" {
+		attrs = append(attrs, keyNetworkProtocolVersion.String(v))
+	}
 	if !early {
 		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
-		attrs = append(attrs, h.caches.base...)
 	}
+	if renamed && ri.route != "" {
+		attrs = append(attrs, keyHTTPRoute.String(ri.route))
+	}
+	attrs = h.serverAttrs(attrs, host, sch)
 	if renamed {
 		span.SetName(ri.name)
-	}
-	if (renamed || !early) && ri.route != "" {
-		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
 	if !known {
 		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
 	}
-	if h.details {
-		attrs = append(attrs,
-			keyUserAgentOriginal.String(r.UserAgent()),
-			keyNetworkProtocolVersion.String(protoVersion(r.ProtoMajor, r.ProtoMinor)),
-		)
-	}
-	if status >= 500 {
-		span.SetStatus(codes.Error, http.StatusText(status))
+	if status >= 500 && !cancelled {
+		// The status code says what went wrong: no description (semantic conventions).
+		span.SetStatus(codes.Error, "")
 		attrs = append(attrs, keyErrorType.String(statusText(status)))
 	}
 	span.SetAttributes(attrs...)
@@ -191,6 +272,43 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 			span.RecordError(err, trace.WithStackTrace(true))
 		}
 	}
+}
+
+// serverAttrs appends server.address and server.port: the configured server
+// name, else the Host header (or a trusted proxy's X-Forwarded-Host).
+func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) []attribute.KeyValue {
+	if h.serverName != "" {
+		attrs = append(attrs, keyServerAddress.String(h.serverName))
+		if h.serverPort > 0 {
+			attrs = append(attrs, keyServerPort.Int(h.serverPort))
+		}
+		return attrs
+	}
+	if host == "" {
+		return attrs
+	}
+	name, port := host, ""
+	if hp, pp, err := net.SplitHostPort(host); err == nil {
+		name, port = hp, pp
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
+	if name == "" {
+		return attrs
+	}
+	attrs = append(attrs, keyServerAddress.String(name))
+	if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 65536 {
+		attrs = append(attrs, keyServerPort.Int(n))
+	} else if port == "" {
+		attrs = append(attrs, keyServerPort.Int(defaultPort(scheme)))
+	}
+	return attrs
+}
+
+func defaultPort(scheme string) int {
+	if scheme == "https" {
+		return 443
+	}
+	return 80
 }
 
 // responseWriter records the status code written by the handler.

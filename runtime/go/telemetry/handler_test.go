@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"testing"
 
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -39,6 +41,7 @@ func onlySpan(t *testing.T, p *testProviders) sdktrace.ReadOnlySpan {
 }
 
 func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -102,28 +105,151 @@ func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
 	}
 }
 
-func TestHandlerRequestDetails(t *testing.T) {
-	for _, details := range []bool{false, true} {
-		p := newTestProviders(t, nil)
-		opts := p.options()
-		if details {
-			opts = append(opts, WithRequestDetails())
-		}
-		h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), opts...)
-		serve(t, h, "GET", "/", http.Header{"User-Agent": {"probe/1.0"}})
-		a := attrMap(onlySpan(t, p).Attributes())
-		_, hasUA := a[keyUserAgentOriginal]
-		_, hasProto := a[keyNetworkProtocolVersion]
-		if hasUA != details || hasProto != details {
-			t.Errorf("WithRequestDetails %v: user agent %v, protocol version %v", details, hasUA, hasProto)
-		}
-		if details {
-			wantAttr(t, a, keyUserAgentOriginal, "probe/1.0")
+func TestHandlerRecommendedAttributes(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	serve(t, h, "GET", "/x?color=blue&sig=s3cret", http.Header{"User-Agent": {"probe/1.0"}})
+	a := attrMap(onlySpan(t, p).Attributes())
+	wantAttr(t, a, keyUserAgentOriginal, "probe/1.0")
+	wantAttr(t, a, keyNetworkProtocolVersion, "1.1")
+	wantAttr(t, a, keyNetworkPeerAddress, "198.51.100.7")
+	wantAttr(t, a, keyNetworkPeerPort, int64(4711))
+	wantAttr(t, a, keyURLQuery, "color=blue&sig=REDACTED")
+	if conv.serverName == "" {
+		// Without a configured name, the request's Host names the server.
+		wantAttr(t, a, keyServerAddress, "attacker-chosen.example")
+		wantAttr(t, a, keyServerPort, int64(80))
+	}
+	for _, kv := range p.histogram(t, conv.httpServerDuration)[0].Attributes.ToSlice() {
+		if kv.Key == keyServerAddress || kv.Key == keyUserAgentOriginal || kv.Key == keyURLQuery {
+			t.Errorf("%s on the duration metric without WithServerAddress", kv.Key)
 		}
 	}
 }
 
+func TestHandlerForwardedOnlyFromTrustedProxies(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	serve(t, h, "GET", "/", http.Header{"X-Forwarded-For": {"203.0.113.9"}, "X-Forwarded-Proto": {"https"}})
+	a := attrMap(onlySpan(t, p).Attributes())
+	if !trustedProxy("198.51.100.7") {
+		wantAttr(t, a, keyClientAddress, "198.51.100.7")
+		wantAttr(t, a, keyURLScheme, "http")
+	}
+	if got := forwardedClient([]string{"203.0.113.9, 198.51.100.7"}); trustedProxy("198.51.100.7") && got != "203.0.113.9" {
+		t.Errorf("forwarded client %q", got)
+	}
+}
+
+func TestHandlerServerErrorHasNoDescription(t *testing.T) {
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) }), p.options()...)
+	serve(t, h, "GET", "/", nil)
+	st := onlySpan(t, p).Status()
+	if st.Code != codes.Error || st.Description != "" {
+		t.Errorf("status %+v, want Error without a description", st)
+	}
+}
+
+func TestHandlerCallerCancellationIsNoError(t *testing.T) {
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), p.options()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	s := onlySpan(t, p)
+	if s.Status().Code == codes.Error {
+		t.Error("a request the caller cancelled is marked as an error")
+	}
+	if _, ok := attrMap(s.Attributes())[keyErrorType]; ok {
+		t.Error("error.type set for a cancelled request")
+	}
+}
+
+func TestHandlerPublicRouteStartsLinkedRoot(t *testing.T) {
+	useTestConventions(t)
+	conv.trustRoutes = []trustRoute{{route: "/public/*", public: true}}
+	p := newTestProviders(t, nil)
+	var gotBaggage string
+	h := NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		gotBaggage = baggage.FromContext(r.Context()).String()
+	}), p.options()...)
+	hdr := http.Header{"Traceparent": {testTraceparent}, "Baggage": {"app.tenant.id=t-1"}}
+	serve(t, h, "GET", "/public/orders/1", hdr)
+	s := onlySpan(t, p)
+	if s.Parent().IsValid() || s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("a public route continued the caller's trace")
+	}
+	if len(s.Links()) != 1 || s.Links()[0].SpanContext.SpanID().String() != "00f067aa0ba902b7" {
+		t.Errorf("links %+v, want the caller's span context", s.Links())
+	}
+	if gotBaggage != "" {
+		t.Errorf("a public route kept the caller's baggage %q", gotBaggage)
+	}
+	serve(t, h, "GET", "/orders/1", hdr)
+	if ended := p.spans.Ended(); len(ended) != 2 || ended[1].Parent().SpanID().String() != "00f067aa0ba902b7" || gotBaggage == "" {
+		t.Errorf("an internal route did not continue the caller's trace and baggage")
+	}
+}
+
+func TestHandlerTracingOffPassesContextThrough(t *testing.T) {
+	useTestConventions(t)
+	s := NewSampler(1)
+	installLevers(s, nil)
+	defer current.Store(nil)
+	s.SetEnabled(false)
+	p := newTestProviders(t, s)
+	var out http.Header
+	h := NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		out = http.Header{}
+		Propagators().Inject(r.Context(), propagation.HeaderCarrier(out))
+	}), p.options()...)
+	serve(t, h, "GET", "/", http.Header{"Traceparent": {testTraceparent}})
+	if got := out.Get("Traceparent"); got != testTraceparent {
+		t.Errorf("traceparent downstream %q, want the incoming %q", got, testTraceparent)
+	}
+	serve(t, h, "GET", "/", nil)
+	if got := out.Get("Traceparent"); got != "" {
+		t.Errorf("traceparent downstream %q when none came in", got)
+	}
+	if n := len(p.spans.Ended()); n != 0 {
+		t.Errorf("%d spans while tracing is off", n)
+	}
+}
+
+func TestHandlerRatioRouteIsNoRouteWhenUnmatched(t *testing.T) {
+	useTestConventions(t)
+	for _, rr := range conv.routeRatios {
+		p := newTestProviders(t, nil)
+		h := NewHandler(http.NewServeMux(), p.options()...)
+		method := rr.method
+		if method == "" {
+			method = http.MethodGet
+		}
+		serve(t, h, method, wildcard.ReplaceAllString(rr.route, "v"), nil)
+		for _, s := range p.spans.Ended() {
+			if _, ok := attrMap(s.Attributes())[keyHTTPRoute]; ok || s.Name() != method {
+				t.Errorf("unmatched %s %s: span %q with http.route %v", method, rr.route, s.Name(), ok)
+			}
+		}
+	}
+}
+
+func TestHeaderCarrierJoinsListHeaders(t *testing.T) {
+	h := http.Header{"Tracestate": {"a=1", "b=2"}, "Baggage": {"k1=v1", "k2=v2"}}
+	if got := headerCarrier(h).Get("tracestate"); got != "a=1,b=2" {
+		t.Errorf("tracestate %q", got)
+	}
+	if got := headerCarrier(h).Values("baggage"); len(got) != 2 {
+		t.Errorf("baggage values %q", got)
+	}
+}
+
 func TestHandlerUnmatchedRouteUsesFallback(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.NewServeMux(), p.options()...)
 	serve(t, h, "DELETE", "/nowhere", nil)
@@ -137,6 +263,7 @@ func TestHandlerUnmatchedRouteUsesFallback(t *testing.T) {
 }
 
 func TestHandlerUnknownMethod(t *testing.T) {
+	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
 	serve(t, h, "BREW", "/pot", nil)

@@ -98,3 +98,25 @@ func withEventAttrs(keys map[string]privacyAction) trace.EventOption {
 	}
 	return trace.WithAttributes(kvs...)
 }
+
+// useTestConventions gives one test the conventions its expectations are
+// written for (internal boundaries, no trusted proxies, no server name, lax
+// start-up, the semantic conventions' known methods and sensitive query
+// parameters), whatever conventions the package was generated from, and
+// restores them after the test.
+func useTestConventions(t *testing.T) {
+	t.Helper()
+	saved, savedProxies, savedSensitive, savedMethods := conv, trustedProxies, sensitiveQuery, knownMethods.Load()
+	t.Cleanup(func() {
+		conv, trustedProxies, sensitiveQuery = saved, savedProxies, savedSensitive
+		knownMethods.Store(savedMethods)
+	})
+	conv.strictStartup = false
+	conv.trustHTTPServer, conv.trustGRPCServer, conv.trustRoutes = false, false, nil
+	conv.trustedProxies, trustedProxies = nil, nil
+	conv.serverName = ""
+	conv.sensitiveQueryParams = []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
+	sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
+	conv.knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
+	setKnownMethods(conv.knownMethods)
+}

@@ -17,6 +17,9 @@ const (
 	keyURLScheme                 = semconv.URLSchemeKey
 	keyURLPath                   = semconv.URLPathKey
 	keyURLFull                   = semconv.URLFullKey
+	keyURLQuery                  = semconv.URLQueryKey
+	keyNetworkPeerAddress        = semconv.NetworkPeerAddressKey
+	keyNetworkPeerPort           = semconv.NetworkPeerPortKey
 	keyServerAddress             = semconv.ServerAddressKey
 	keyServerPort                = semconv.ServerPortKey
 	keyNetworkProtocolVersion    = semconv.NetworkProtocolVersionKey

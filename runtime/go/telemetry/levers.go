@@ -2,42 +2,49 @@ package telemetry
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"mime"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Levers are the incident controls of a running service: the kill switch and
-// the sampling ratio. Every change is logged.
+// the sampling ratio. Every change is logged with its source.
 type Levers struct {
 	sampler *Sampler
 	logger  *slog.Logger
-	mu      sync.Mutex // serialises changes so the log reads in order
+	token   atomic.Pointer[[sha256.Size]byte] // nil: every admin request is refused
+	mu      sync.Mutex                        // serialises changes so the log reads in order
 }
 
-// LeverState is the JSON form of the levers, read and written by AdminHandler
-// and the watched control file. Ratio null (or absent in a change) means the
-// environment's and per-route ratios.
+// LeverState is a change of the levers, read by AdminHandler and the watched
+// control file as strict JSON: {"enabled": bool, "ratio": number or null,
+// "reset_ratio": bool}; unknown fields are refused. A ratio of null, or
+// reset_ratio true, goes back to the environment's and per-route ratios.
 type LeverState struct {
 	Enabled *bool    `json:"enabled,omitempty"`
 	Ratio   *float64 `json:"ratio,omitempty"`
 	Reset   bool     `json:"reset_ratio,omitempty"`
 }
 
+// maxLeverBody bounds an admin request body and the control file.
+const maxLeverBody = 4 << 10
+
 var current atomic.Pointer[Levers]
 
 func installLevers(s *Sampler, logger *slog.Logger) *Levers {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	l := &Levers{sampler: s, logger: logger}
+	l := NewLevers(s, logger)
 	current.Store(l)
 	return l
 }
@@ -54,12 +61,24 @@ func NewLevers(s *Sampler, logger *slog.Logger) *Levers {
 	return &Levers{sampler: s, logger: logger}
 }
 
+// SetToken sets the bearer token AdminHandler requires. Setup reads it from
+// the variable the conventions name (or the file named by that variable with
+// _FILE appended). Without a token every admin request is refused.
+func (l *Levers) SetToken(token []byte) {
+	if len(token) == 0 {
+		l.token.Store(nil)
+		return
+	}
+	sum := sha256.Sum256(token)
+	l.token.Store(&sum)
+}
+
 // State returns the current kill switch and ratio.
 func (l *Levers) State() (enabled bool, ratio float64) {
 	return l.sampler.Enabled(), l.sampler.Ratio()
 }
 
-// Apply changes the levers named in st and logs the change.
+// Apply changes the levers named in st and logs the change with its source.
 func (l *Levers) Apply(st LeverState, source string) error {
 	if st.Ratio != nil && (math.IsNaN(*st.Ratio) || *st.Ratio < 0 || *st.Ratio > 1) {
 		return fmt.Errorf("telemetry: ratio %v is not between 0 and 1", *st.Ratio)
@@ -77,13 +96,42 @@ func (l *Levers) Apply(st LeverState, source string) error {
 		l.sampler.SetRatio(*st.Ratio)
 	}
 	on, ratio := l.State()
-	if on != wasOn || ratio != was || st.Reset {
-		l.logger.Warn("telemetry levers changed",
-			slog.String("source", source),
-			slog.Bool("tracing_enabled", on), slog.Bool("was_enabled", wasOn),
-			slog.Float64("sampling_ratio", ratio), slog.Float64("was_ratio", was))
-	}
+	l.logger.Warn("telemetry levers changed",
+		slog.String("source", source),
+		slog.Bool("tracing_enabled", on), slog.Bool("was_enabled", wasOn),
+		slog.Float64("sampling_ratio", ratio), slog.Float64("was_ratio", was))
 	return nil
+}
+
+// decodeLeverState parses a change strictly: one JSON object, known fields
+// only, nothing after it; "ratio": null means reset.
+func decodeLeverState(r io.Reader) (LeverState, error) {
+	var raw struct {
+		Enabled *bool           `json:"enabled"`
+		Ratio   json.RawMessage `json:"ratio"`
+		Reset   bool            `json:"reset_ratio"`
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return LeverState{}, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return LeverState{}, errors.New("unexpected data after the JSON object")
+	}
+	st := LeverState{Enabled: raw.Enabled, Reset: raw.Reset}
+	switch r := strings.TrimSpace(string(raw.Ratio)); r {
+	case "":
+	case "null":
+		st.Reset = true
+	default:
+		var f float64
+		if err := json.Unmarshal(raw.Ratio, &f); err != nil {
+			return LeverState{}, fmt.Errorf("ratio %s is not a number", r)
+		}
+		st.Ratio = &f
+	}
+	return st, nil
 }
 
 type leverView struct {
@@ -92,17 +140,34 @@ type leverView struct {
 }
 
 // AdminHandler serves the levers: GET returns {"enabled":..,"ratio":..};
-// POST or PUT with a LeverState JSON body changes them. Mount it on an admin
-// listener that only operators reach.
+// POST or PUT with a LeverState JSON body changes them. Every request needs
+// "Authorization: Bearer <token>"; changes need "Content-Type:
+// application/json" and a body of at most 4 KiB; requests a browser sends
+// cross-origin (an Origin header, Sec-Fetch-Site other than none or
+// same-origin) are refused. Serve it on its own listener (NewAdminServer).
 func (l *Levers) AdminHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code, msg := l.refuse(r); code != 0 {
+			if code == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="telemetry"`)
+			}
+			http.Error(w, msg, code)
+			return
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 		case http.MethodPost, http.MethodPut:
-			var st LeverState
-			dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&st); err != nil {
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				http.Error(w, "telemetry: Content-Type must be application/json", http.StatusUnsupportedMediaType)
+				return
+			}
+			st, err := decodeLeverState(http.MaxBytesReader(w, r.Body, maxLeverBody))
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					http.Error(w, "telemetry: body too large", http.StatusRequestEntityTooLarge)
+					return
+				}
 				http.Error(w, "telemetry: bad lever change: "+err.Error(), http.StatusBadRequest)
 				return
 			}
@@ -117,8 +182,32 @@ func (l *Levers) AdminHandler() http.Handler {
 		}
 		on, ratio := l.State()
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(leverView{Enabled: on, Ratio: ratio})
 	})
+}
+
+// refuse returns the status and message for a request that may not reach
+// the levers, or 0.
+func (l *Levers) refuse(r *http.Request) (int, string) {
+	if r.Header.Get("Origin") != "" {
+		return http.StatusForbidden, "telemetry: cross-origin requests are refused"
+	}
+	switch strings.ToLower(r.Header.Get("Sec-Fetch-Site")) {
+	case "", "none", "same-origin":
+	default:
+		return http.StatusForbidden, "telemetry: cross-site requests are refused"
+	}
+	want := l.token.Load()
+	if want == nil {
+		return http.StatusUnauthorized, "telemetry: no admin token is configured"
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+	if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 || !ok {
+		return http.StatusUnauthorized, "telemetry: missing or wrong bearer token"
+	}
+	return 0, ""
 }
 
 // AdminHandler serves the installed levers (see Levers.AdminHandler). Before
@@ -134,9 +223,23 @@ func AdminHandler() http.Handler {
 	})
 }
 
+// NewAdminServer returns a server for the levers' own listener serving
+// handler (a mux with AdminHandler at AdminPath), with read, write and idle
+// timeouts and a small header limit, so a slow or stuck client is cut off.
+func NewAdminServer(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 2 * time.Second,
+		ReadTimeout:       5 * time.Second,
+		WriteTimeout:      5 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+	}
+}
+
 // WatchFile polls path every interval and applies the LeverState it holds
-// whenever its content changes. A missing file changes nothing. It returns a
-// function that stops the watch.
+// whenever its content changes, parsed as strictly as AdminHandler's body.
+// A missing file changes nothing. It returns a function that stops the watch.
 func (l *Levers) WatchFile(path string, interval time.Duration) (stop func()) {
 	done := make(chan struct{})
 	var once sync.Once
@@ -157,13 +260,22 @@ func (l *Levers) WatchFile(path string, interval time.Duration) (stop func()) {
 }
 
 func (l *Levers) readFile(path string, last []byte) []byte {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return last
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxLeverBody+1))
+	_ = f.Close()
 	if err != nil || bytes.Equal(b, last) {
 		return last
 	}
-	var st LeverState
-	if err := json.Unmarshal(b, &st); err != nil {
-		l.logger.Error("telemetry control file unreadable", slog.String("path", path), slog.String("error", err.Error()))
+	if len(b) > maxLeverBody {
+		l.logger.Error("telemetry control file rejected", slog.String("path", path), slog.String("error", "larger than 4 KiB"))
+		return b
+	}
+	st, err := decodeLeverState(bytes.NewReader(b))
+	if err != nil {
+		l.logger.Error("telemetry control file rejected", slog.String("path", path), slog.String("error", err.Error()))
 		return b
 	}
 	if err := l.Apply(st, "file "+path); err != nil {

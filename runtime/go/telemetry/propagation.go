@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/textproto"
+	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
 )
@@ -25,16 +27,31 @@ var allowedBaggage = func() map[string]bool {
 }()
 
 // FilterBaggage keeps the members of b on the allow-list, at most the
-// conventions' maximum number of entries.
+// conventions' maximum number of entries, and applies the privacy actions to
+// them (a member classed pii or secret is dropped, hashed or masked even when
+// the allow-list names it).
 func FilterBaggage(b baggage.Baggage) baggage.Baggage {
 	members := b.Members()
 	kept := make([]baggage.Member, 0, len(members))
+	changed := false
 	for _, m := range members {
-		if allowedBaggage[m.Key()] && len(kept) < conv.baggageMaxEntries {
-			kept = append(kept, m)
+		if !allowedBaggage[m.Key()] || len(kept) >= conv.baggageMaxEntries {
+			continue
 		}
+		if privacyActions[m.Key()] != actionKeep {
+			kv, ok := redactOne(attribute.String(m.Key(), m.Value()))
+			if !ok {
+				continue
+			}
+			nm, err := baggage.NewMemberRaw(m.Key(), kv.Value.AsString())
+			if err != nil {
+				continue
+			}
+			m, changed = nm, true
+		}
+		kept = append(kept, m)
 	}
-	if len(kept) == len(members) {
+	if len(kept) == len(members) && !changed {
 		return b
 	}
 	out, err := baggage.New(kept...)
@@ -62,7 +79,10 @@ func (p allowListBaggage) Inject(ctx context.Context, carrier propagation.TextMa
 // canonicalising the propagators' lower-case header names on every request.
 type headerCarrier http.Header
 
-var _ propagation.TextMapCarrier = headerCarrier(nil)
+var (
+	_ propagation.TextMapCarrier = headerCarrier(nil)
+	_ propagation.ValuesGetter   = headerCarrier(nil)
+)
 
 func canonicalHeader(key string) string {
 	switch key {
@@ -76,13 +96,24 @@ func canonicalHeader(key string) string {
 	return textproto.CanonicalMIMEHeaderKey(key)
 }
 
-// Get returns the first value of key.
+// Get returns the value of key; several header lines of a list-valued
+// header (tracestate, baggage) are joined with commas, as HTTP combines them.
 func (c headerCarrier) Get(key string) string {
-	if v := c[canonicalHeader(key)]; len(v) > 0 {
+	v := c[canonicalHeader(key)]
+	switch len(v) {
+	case 0:
+		return ""
+	case 1:
 		return v[0]
 	}
-	return ""
+	if key == "tracestate" || key == "baggage" {
+		return strings.Join(v, ",")
+	}
+	return v[0]
 }
+
+// Values returns every value of key (propagation.ValuesGetter).
+func (c headerCarrier) Values(key string) []string { return c[canonicalHeader(key)] }
 
 // Set replaces the values of key.
 func (c headerCarrier) Set(key, value string) { http.Header(c).Set(key, value) }

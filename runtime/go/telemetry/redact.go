@@ -2,11 +2,16 @@ package telemetry
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // privacyAction is what happens to an attribute classed pii or secret.
@@ -22,16 +27,58 @@ const (
 // redactedValue replaces the value of attributes whose action is redact.
 const redactedValue = "REDACTED"
 
-// Redact applies the conventions' privacy actions to attrs: attributes classed
-// pii or secret are dropped, hashed (hex SHA-256 of their text) or masked.
-// It returns attrs itself when nothing changes.
-func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
-	if len(privacyActions) == 0 {
-		return attrs
+// hashKey is the HMAC-SHA-256 key of the action hash; nil means no key is
+// configured, and hash then drops the attribute.
+var hashKey atomic.Pointer[[]byte]
+
+// SetHashKey sets the key that the privacy action hash uses (HMAC-SHA-256,
+// hex). Setup reads it from the variable the conventions name, or from the
+// file named by that variable with _FILE appended. An empty key makes hash
+// drop the attribute. To rotate the key, restart the service with the new
+// key: hashed values change from then on.
+func SetHashKey(key []byte) {
+	if len(key) == 0 {
+		hashKey.Store(nil)
+		return
 	}
+	k := append([]byte(nil), key...)
+	hashKey.Store(&k)
+}
+
+// hashValue returns the keyed hash of v, or false when no key is set.
+func hashValue(v string) (string, bool) {
+	k := hashKey.Load()
+	if k == nil {
+		return "", false
+	}
+	m := hmac.New(sha256.New, *k)
+	m.Write([]byte(v))
+	return hex.EncodeToString(m.Sum(nil)), true
+}
+
+// needsRedaction reports whether kv leaves the service changed.
+func needsRedaction(kv attribute.KeyValue) bool {
+	if privacyActions[string(kv.Key)] != actionKeep {
+		return true
+	}
+	if kv.Value.Type() != attribute.STRING {
+		return false
+	}
+	if kv.Key == keyURLQuery {
+		return SanitizeQuery(kv.Value.AsString()) != kv.Value.AsString()
+	}
+	return strings.Contains(kv.Value.AsString(), "://")
+}
+
+// Redact applies the conventions' privacy actions to attrs: attributes classed
+// pii or secret are dropped, hashed (HMAC-SHA-256 with the configured key,
+// dropped when there is none) or masked; URLs in every other string value
+// are sanitised (credentials, sensitive query parameters). It returns attrs
+// itself when nothing changes.
+func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {
-		if a := privacyActions[string(attrs[i].Key)]; a != actionKeep {
+		if needsRedaction(attrs[i]) {
 			break
 		}
 	}
@@ -41,22 +88,35 @@ func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	out := make([]attribute.KeyValue, 0, len(attrs))
 	out = append(out, attrs[:i]...)
 	for _, kv := range attrs[i:] {
-		switch privacyActions[string(kv.Key)] {
-		case actionDrop:
-			continue
-		case actionHash:
-			sum := sha256.Sum256([]byte(kv.Value.Emit()))
-			kv = kv.Key.String(hex.EncodeToString(sum[:]))
-		case actionRedact:
-			kv = kv.Key.String(redactedValue)
+		if kv, ok := redactOne(kv); ok {
+			out = append(out, kv)
 		}
-		out = append(out, kv)
 	}
 	return out
 }
 
-// redactingExporter applies Redact to span and event attributes before
-// handing spans to the next exporter.
+// redactOne returns what leaves the service of kv, and false when nothing does.
+func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
+	switch privacyActions[string(kv.Key)] {
+	case actionDrop:
+		return kv, false
+	case actionHash:
+		h, ok := hashValue(kv.Value.Emit())
+		return kv.Key.String(h), ok
+	case actionRedact:
+		return kv.Key.String(redactedValue), true
+	}
+	if kv.Value.Type() == attribute.STRING {
+		if kv.Key == keyURLQuery {
+			return kv.Key.String(SanitizeQuery(kv.Value.AsString())), true
+		}
+		return kv.Key.String(SanitizeText(kv.Value.AsString())), true
+	}
+	return kv, true
+}
+
+// redactingExporter applies Redact to span, event and link attributes and
+// sanitises the status description before handing spans to the next exporter.
 type redactingExporter struct {
 	next sdktrace.SpanExporter
 }
@@ -73,35 +133,81 @@ func (e *redactingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Re
 
 func (e *redactingExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
 
-// redactedSpan overrides the attributes and events of a finished span.
+// redactedSpan overrides what a finished span exports.
 type redactedSpan struct {
 	sdktrace.ReadOnlySpan
+	name   string
 	attrs  []attribute.KeyValue
 	events []sdktrace.Event
+	links  []sdktrace.Link
+	status sdktrace.Status
 }
 
+func (s redactedSpan) Name() string                     { return s.name }
 func (s redactedSpan) Attributes() []attribute.KeyValue { return s.attrs }
 func (s redactedSpan) Events() []sdktrace.Event         { return s.events }
+func (s redactedSpan) Links() []sdktrace.Link           { return s.links }
+func (s redactedSpan) Status() sdktrace.Status          { return s.status }
+
+func same(a, b []attribute.KeyValue) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
 
 func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
-	attrs := s.Attributes()
-	ra := Redact(attrs)
+	changed := false
+	attrs := Redact(s.Attributes())
+	changed = changed || !same(attrs, s.Attributes())
 	events := s.Events()
 	var re []sdktrace.Event
 	for i, ev := range events {
 		r := Redact(ev.Attributes)
-		if len(r) != len(ev.Attributes) || (len(r) > 0 && &r[0] != &ev.Attributes[0]) {
+		name := SanitizeText(ev.Name)
+		if !same(r, ev.Attributes) || name != ev.Name {
 			if re == nil {
 				re = append([]sdktrace.Event(nil), events...)
 			}
-			re[i].Attributes = r
+			re[i].Attributes, re[i].Name = r, name
 		}
-	}
-	if re == nil && len(ra) == len(attrs) && (len(ra) == 0 || &ra[0] == &attrs[0]) {
-		return s
 	}
 	if re == nil {
 		re = events
+	} else {
+		changed = true
 	}
-	return redactedSpan{ReadOnlySpan: s, attrs: ra, events: re}
+	links := s.Links()
+	var rl []sdktrace.Link
+	for i, l := range links {
+		if r := Redact(l.Attributes); !same(r, l.Attributes) {
+			if rl == nil {
+				rl = append([]sdktrace.Link(nil), links...)
+			}
+			rl[i].Attributes = r
+		}
+	}
+	if rl == nil {
+		rl = links
+	} else {
+		changed = true
+	}
+	status := s.Status()
+	if d := SanitizeText(status.Description); d != status.Description {
+		status.Description, changed = d, true
+	}
+	name := SanitizeText(s.Name())
+	if !changed && name == s.Name() {
+		return s
+	}
+	return redactedSpan{ReadOnlySpan: s, name: name, attrs: attrs, events: re, links: rl, status: status}
+}
+
+// RecordError records err on the span of ctx as a span event and marks the
+// span as failed with err's message as its description, the way the
+// conventions expect (URLs in the message are sanitised before export).
+func RecordError(ctx context.Context, err error) {
+	if err == nil {
+		return
+	}
+	span := trace.SpanFromContext(ctx)
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
 }

@@ -2,13 +2,23 @@ package telemetry
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestRedactAppliesPrivacyActions(t *testing.T) {
@@ -17,9 +27,19 @@ func TestRedactAppliesPrivacyActions(t *testing.T) {
 	for k := range privacyActions {
 		attrs = append(attrs, attribute.String(k, value))
 	}
+	// Without a key, hash drops.
+	for k, action := range privacyActions {
+		if _, ok := attrMap(Redact(attrs))[attribute.Key(k)]; ok && action == actionHash {
+			t.Errorf("%s hashed without a key", k)
+		}
+	}
+	SetHashKey([]byte("test-key"))
+	defer SetHashKey(nil)
 	out := attrMap(Redact(attrs))
 	wantAttr(t, out, "kept.plain", "ok")
-	sum := sha256.Sum256([]byte(value))
+	mac := hmac.New(sha256.New, []byte("test-key"))
+	mac.Write([]byte(value))
+	sum := mac.Sum(nil)
 	for k, action := range privacyActions {
 		v, ok := out[attribute.Key(k)]
 		switch action {
@@ -28,7 +48,7 @@ func TestRedactAppliesPrivacyActions(t *testing.T) {
 				t.Errorf("%s must be dropped, got %v", k, v.Emit())
 			}
 		case actionHash:
-			if v.AsString() != hex.EncodeToString(sum[:]) {
+			if v.AsString() != hex.EncodeToString(sum) {
 				t.Errorf("%s must be hashed, got %q", k, v.Emit())
 			}
 		case actionRedact:
@@ -63,5 +83,98 @@ func TestRedactingExporterBeforeExport(t *testing.T) {
 	check("span", got[0].Attributes)
 	for _, ev := range got[0].Events {
 		check("event", ev.Attributes)
+	}
+}
+
+// Every exit of a span carries the privacy policy: attributes, events,
+// links, the status description and the name.
+func TestRedactingExporterEveryExit(t *testing.T) {
+	useTestConventions(t)
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(&redactingExporter{next: mem}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	link := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}})
+	_, span := tp.Tracer("test").Start(context.Background(), "op",
+		trace.WithLinks(trace.Link{SpanContext: link, Attributes: secretAttrs("LINKMARK")}))
+	span.SetStatus(codes.Error, `Get "http://user:PWMARK@h/x?sig=QUERYMARK&x=1": refused`)
+	span.RecordError(errors.New(`Get "http://h/x?X-Amz-Signature=EXCMARK": refused`))
+	span.End()
+	b, err := json.Marshal(mem.GetSpans())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mark := range []string{"LINKMARK", "PWMARK", "QUERYMARK", "EXCMARK"} {
+		if strings.Contains(string(b), mark) {
+			t.Errorf("%s left the service: %s", mark, b)
+		}
+	}
+	if !strings.Contains(string(b), "REDACTED:REDACTED@h/x?sig=REDACTED") {
+		t.Errorf("status description not sanitised as the semantic conventions say: %s", b)
+	}
+}
+
+func secretAttrs(mark string) []attribute.KeyValue {
+	var kvs []attribute.KeyValue
+	for k, a := range privacyActions {
+		if a != actionKeep {
+			kvs = append(kvs, attribute.String(k, mark))
+		}
+	}
+	return kvs
+}
+
+func TestRedactingMetricExporter(t *testing.T) {
+	exp := &capturingMetricExporter{}
+	reader := sdkmetric.NewPeriodicReader(redactingMetricExporter{exp}, sdkmetric.WithInterval(time.Hour))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(metricView))
+	c, _ := mp.Meter("test").Int64Counter("calls")
+	c.Add(context.Background(), 1, metric.WithAttributes(append(secretAttrs("METRICMARK"), attribute.String("kept", "url http://u:PW@h/"))...))
+	if err := mp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(exp.got)
+	if strings.Contains(string(b), "METRICMARK") || strings.Contains(string(b), "PW@") {
+		t.Errorf("metric data leaks: %s", b)
+	}
+	if !strings.Contains(string(b), "kept") {
+		t.Errorf("the plain attribute was lost: %s", b)
+	}
+}
+
+type capturingMetricExporter struct {
+	sdkmetric.Exporter
+	got []metricdata.ResourceMetrics
+}
+
+func (e *capturingMetricExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	return sdkmetric.DefaultTemporalitySelector(k)
+}
+
+func (e *capturingMetricExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return sdkmetric.DefaultAggregationSelector(k)
+}
+
+func (e *capturingMetricExporter) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
+	e.got = append(e.got, *rm)
+	return nil
+}
+
+func (e *capturingMetricExporter) ForceFlush(context.Context) error { return nil }
+func (e *capturingMetricExporter) Shutdown(context.Context) error   { return nil }
+
+func TestSanitizeURL(t *testing.T) {
+	useTestConventions(t)
+	for in, want := range map[string]string{
+		"https://u:p@h/p?sig=1&color=blue":        "https://REDACTED:REDACTED@h/p?sig=REDACTED&color=blue",
+		"https://h/p?X-Goog-Signature=abc&sig":    "https://h/p?X-Goog-Signature=REDACTED&sig=REDACTED",
+		"https://h/p?SIG=1":                       "https://h/p?SIG=1",
+		"https://h/p?X%2DAmz%2DSignature=abc":     "https://h/p?X%2DAmz%2DSignature=REDACTED",
+		`see "ftp://a:b@h/x" and http://h/?sig=z`: `see "ftp://REDACTED:REDACTED@h/x" and http://h/?sig=REDACTED`,
+		"no url here":              "no url here",
+		"http://u:p@h:bad/x?sig=1": "http://REDACTED:REDACTED@h:bad/x?sig=REDACTED",
+	} {
+		if got := SanitizeText(in); got != want {
+			t.Errorf("SanitizeText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

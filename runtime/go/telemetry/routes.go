@@ -32,6 +32,7 @@ type metricKey struct {
 	status        int
 	proto         string
 	tls           bool
+	cancelled     bool
 }
 
 // caches memoises span names, start options and metric attribute sets so the
@@ -77,10 +78,8 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 	}
 	if route != "" {
 		// Known before the span starts: give the sampler the route.
-		attrs := make([]attribute.KeyValue, 0, 2+len(c.base))
-		attrs = append(attrs, keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route))
-		attrs = append(attrs, c.base...)
-		ri.startOpts = append(ri.startOpts, trace.WithAttributes(attrs...))
+		ri.startOpts = append(ri.startOpts, trace.WithAttributes(
+			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
 	c.mu.Lock()
 	if len(c.routes) < maxCached {
@@ -109,7 +108,7 @@ func (c *caches) metricOpts(k metricKey) []metric.RecordOption {
 	if k.proto != "" {
 		attrs = append(attrs, keyNetworkProtocolVersion.String(k.proto))
 	}
-	if k.status >= 500 {
+	if k.status >= 500 && !k.cancelled {
 		attrs = append(attrs, keyErrorType.String(strconv.Itoa(k.status)))
 	}
 	attrs = append(attrs, c.base...)
@@ -143,27 +142,4 @@ func protoVersion(major, minor int) string {
 	default:
 		return ""
 	}
-}
-
-// knownMethods are the methods semconv names; others become _OTHER.
-var knownMethods = map[string]string{
-	"GET": "GET", "HEAD": "HEAD", "POST": "POST", "PUT": "PUT", "DELETE": "DELETE",
-	"CONNECT": "CONNECT", "OPTIONS": "OPTIONS", "TRACE": "TRACE", "PATCH": "PATCH", "QUERY": "QUERY",
-}
-
-// spanMethod is the method as span names show it: semconv names spans of
-// methods it does not know "HTTP".
-func spanMethod(method string) string {
-	if method == "_OTHER" {
-		return "HTTP"
-	}
-	return method
-}
-
-// normalizeMethod returns the semconv method and whether it was known.
-func normalizeMethod(m string) (string, bool) {
-	if k, ok := knownMethods[m]; ok {
-		return k, true
-	}
-	return "_OTHER", false
 }

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"strings"
@@ -36,11 +37,14 @@ type routeRatio struct {
 
 // Sampler is the parent-based trace-id ratio sampler of the conventions. Its
 // ratio and kill switch can be changed while the service runs (see Levers).
+// OTEL_TRACES_SAMPLER can make it ignore the parent (always_on, always_off,
+// traceidratio), as the specification defines those samplers.
 type Sampler struct {
-	enabled  atomic.Bool
-	ratio    atomic.Uint64 // math.Float64bits of the environment's ratio
-	override atomic.Uint64 // math.Float64bits of a lever ratio; NaN when unset
-	routes   map[string]float64
+	enabled     atomic.Bool
+	ratio       atomic.Uint64 // math.Float64bits of the environment's ratio
+	override    atomic.Uint64 // math.Float64bits of a lever ratio; NaN when unset
+	routes      map[string]float64
+	independent bool // the decision ignores the parent
 }
 
 var _ sdktrace.Sampler = (*Sampler)(nil)
@@ -56,6 +60,31 @@ func NewSampler(ratio float64) *Sampler {
 		s.routes[routeKey(r.method, r.route)] = r.ratio
 	}
 	return s
+}
+
+// newEnvSampler returns the sampler OTEL_TRACES_SAMPLER names: parentBased
+// false ignores the parent's decision; the conventions' per-route ratios do
+// not apply, since the variable names the whole sampler.
+func newEnvSampler(ratio float64, parentBased bool) *Sampler {
+	s := &Sampler{independent: !parentBased}
+	s.enabled.Store(true)
+	s.ratio.Store(math.Float64bits(ratio))
+	s.override.Store(math.Float64bits(math.NaN()))
+	return s
+}
+
+// Off reports whether tracing is switched off: the kill switch, a lever
+// ratio of 0, or a sampler that never samples whatever the parent says.
+// Instrumentation then starts no spans and passes the incoming context
+// through unchanged, as a no-op tracer does.
+func (s *Sampler) Off() bool {
+	if !s.enabled.Load() {
+		return true
+	}
+	if o := math.Float64frombits(s.override.Load()); !math.IsNaN(o) {
+		return o == 0
+	}
+	return s.independent && len(s.routes) == 0 && math.Float64frombits(s.ratio.Load()) == 0
 }
 
 func routeKey(method, route string) string {
@@ -92,30 +121,32 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	if !s.enabled.Load() {
 		return res
 	}
-	if psc.IsValid() {
+	if psc.IsValid() && !s.independent {
 		if psc.IsSampled() {
 			res.Decision = sdktrace.RecordAndSample
 		}
 		return res
 	}
-	if SampleTraceID(p.TraceID, s.rootRatio(p.Attributes)) {
+	if SampleTraceID(p.TraceID, s.rootRatio(p.ParentContext, p.Attributes)) {
 		res.Decision = sdktrace.RecordAndSample
 	}
 	return res
 }
 
-func (s *Sampler) rootRatio(attrs []attribute.KeyValue) float64 {
+func (s *Sampler) rootRatio(ctx context.Context, attrs []attribute.KeyValue) float64 {
 	if o := math.Float64frombits(s.override.Load()); !math.IsNaN(o) {
 		return o
 	}
 	if len(s.routes) > 0 {
-		var method, route string
-		for _, kv := range attrs {
-			switch kv.Key {
-			case keyHTTPRequestMethod:
-				method = kv.Value.AsString()
-			case keyHTTPRoute:
-				route = kv.Value.AsString()
+		method, route := samplingRouteFrom(ctx)
+		if route == "" {
+			for _, kv := range attrs {
+				switch kv.Key {
+				case keyHTTPRequestMethod:
+					method = kv.Value.AsString()
+				case keyHTTPRoute:
+					route = kv.Value.AsString()
+				}
 			}
 		}
 		if route != "" {
@@ -153,7 +184,29 @@ func (s *Sampler) lookupRoute(method, route string) (float64, bool) {
 
 // Description implements sdktrace.Sampler.
 func (s *Sampler) Description() string {
+	if s.independent {
+		return "ConventionsSampler{trace-id ratio}"
+	}
 	return "ConventionsSampler{parent-based, trace-id ratio}"
+}
+
+type samplingRouteKey struct{}
+
+type samplingRoute struct{ method, route string }
+
+// withSamplingRoute tells the sampler the route of a request before its span
+// starts, without making it a span attribute: a per-route ratio may match a
+// request that no route of the service serves.
+func withSamplingRoute(ctx context.Context, method, route string) context.Context {
+	return context.WithValue(ctx, samplingRouteKey{}, samplingRoute{method, route})
+}
+
+func samplingRouteFrom(ctx context.Context) (string, string) {
+	if ctx == nil {
+		return "", ""
+	}
+	r, _ := ctx.Value(samplingRouteKey{}).(samplingRoute)
+	return r.method, r.route
 }
 
 // routeMethod splits a ServeMux pattern ("GET example.com/x") into its

@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -65,253 +65,244 @@ func WithSetupLogger(l *slog.Logger) SetupOption {
 	return setupOptionFunc(func(c *setupConfig) { c.logger = l })
 }
 
-// ErrMissingResource is returned by Setup when a required resource attribute
-// has no value.
+// ErrMissingResource is part of the error Setup returns under the
+// conventions' strict start-up when a required resource attribute has no
+// value. Without strict start-up the attribute gets its placeholder.
 var ErrMissingResource = errors.New("telemetry: required resource attribute missing")
 
+// ErrConfiguration is part of the error Setup returns under the conventions'
+// strict start-up when a telemetry variable is invalid.
+var ErrConfiguration = errors.New("telemetry: invalid configuration")
+
+// sdkDisabled is set when Setup ran with OTEL_SDK_DISABLED=true.
+var sdkDisabled atomic.Bool
+
 // Setup installs the tracer provider, meter provider and propagators of the
-// conventions as the globals of go.opentelemetry.io/otel. It honours
+// conventions as the globals of go.opentelemetry.io/otel. Standard OTEL_*
+// variables win over the conventions, which win over the SDK's defaults:
 // OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
-// OTEL_EXPORTER_OTLP_* endpoints and protocols, OTEL_TRACES_SAMPLER(_ARG),
-// OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER (otlp, console, none), and
-// the conventions' kill switch and ratio variables. The returned function
-// flushes and shuts everything down; it gives up after the conventions'
-// shutdown timeout.
+// OTEL_PROPAGATORS, OTEL_TRACES_SAMPLER(_ARG), OTEL_TRACES_EXPORTER,
+// OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_* (endpoint, protocol, timeout,
+// compression, headers), OTEL_BSP_* and OTEL_METRIC_EXPORT_*; then the
+// conventions' kill switch and ratio variables.
+//
+// Telemetry configuration never stops the service: an invalid value is
+// logged once (variable, value, value used) and ignored, and a missing
+// required resource attribute is exported with its placeholder. Only when
+// the conventions ask for strict start-up does Setup return those problems
+// as its error. The returned function flushes traces and metrics in parallel
+// and gives up after the conventions' shutdown timeout.
 func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Context) error, err error) {
 	c := setupConfig{getenv: os.Getenv, logger: slog.Default()}
 	for _, o := range opts {
 		o.applySetup(&c)
 	}
+	e := &envReader{getenv: c.getenv, logger: c.logger}
 	noop := func(context.Context) error { return nil }
-	if isTrue(c.getenv("OTEL_SDK_DISABLED")) {
-		return noop, nil
+	// OTEL_SDK_DISABLED does not affect propagators (specification).
+	otel.SetTextMapPropagator(e.propagators())
+	e.knownMethods()
+	if e.boolean("OTEL_SDK_DISABLED") {
+		sdkDisabled.Store(true)
+		current.Store(nil)
+		return noop, e.strictError()
 	}
-	res, env, err := buildResource(ctx, &c)
-	if err != nil {
-		return noop, err
+	sdkDisabled.Store(false)
+	otel.SetErrorHandler(newErrorHandler(c.logger, 10*time.Second))
+	key := e.secret(conv.hashKeyEnv)
+	SetHashKey(key)
+	if len(key) == 0 && hashUsed() {
+		e.notice("no hash key: attributes whose privacy action is hash are dropped",
+			slog.String("variable", conv.hashKeyEnv), slog.String("file_variable", conv.hashKeyEnv+"_FILE"))
 	}
-	ratio, enabled, err := startRatio(&c, env)
-	if err != nil {
-		return noop, err
-	}
-	sampler := NewSampler(ratio)
-	sampler.SetEnabled(enabled)
+	res, env := buildResource(ctx, &c, e)
+	sampler := startSampler(e, env)
+	settings := e.exportSettings()
 
-	exp, err := newSpanExporter(ctx, &c)
+	tp, err := newTracerProvider(ctx, &c, e, res, sampler, settings)
 	if err != nil {
 		return noop, err
 	}
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
-	if exp != nil {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp},
-			sdktrace.WithMaxQueueSize(conv.queueSize),
-			sdktrace.WithMaxExportBatchSize(conv.batchSize),
-			sdktrace.WithBatchTimeout(conv.scheduleDelay),
-			sdktrace.WithExportTimeout(conv.exportTimeout),
-		))
-	}
-	tp := sdktrace.NewTracerProvider(tpOpts...)
-
-	reader, err := newMetricReader(ctx, &c)
+	mp, err := newMeterProvider(ctx, &c, e, res, settings)
 	if err != nil {
 		_ = tp.Shutdown(ctx)
 		return noop, err
 	}
-	mpOpts := []sdkmetric.Option{
-		sdkmetric.WithResource(res),
-		sdkmetric.WithCardinalityLimit(conv.cardinalityLimit),
-		sdkmetric.WithView(grpcViews()...),
+	if err := e.strictError(); err != nil {
+		_ = tp.Shutdown(ctx)
+		_ = mp.Shutdown(ctx)
+		return noop, err
 	}
-	if reader != nil {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(reader))
-	}
-	mp := sdkmetric.NewMeterProvider(mpOpts...)
-
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(mp)
-	otel.SetTextMapPropagator(Propagators())
 	lv := installLevers(sampler, c.logger)
+	if conv.control == "admin_handler" {
+		token := e.secret(conv.adminTokenEnv)
+		lv.SetToken(token)
+		if len(token) == 0 {
+			e.notice("no admin token: every request to the levers is refused",
+				slog.String("variable", conv.adminTokenEnv), slog.String("file_variable", conv.adminTokenEnv+"_FILE"))
+		}
+	}
 	stopWatch := func() {}
 	if conv.control == "watched_file" {
 		stopWatch = lv.WatchFile(ControlFile, 2*time.Second)
 	}
-
 	return func(ctx context.Context) error {
 		stopWatch()
 		ctx, cancel := context.WithTimeout(ctx, conv.shutdownTimeout)
 		defer cancel()
-		return errors.Join(tp.Shutdown(ctx), mp.Shutdown(ctx))
+		errc := make(chan error, 1)
+		go func() { errc <- mp.Shutdown(ctx) }()
+		terr := tp.Shutdown(ctx)
+		return errors.Join(terr, <-errc)
 	}, nil
 }
 
-func isTrue(v string) bool {
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	return err == nil && b
+// strictError returns what was wrong when the conventions ask for strict start-up.
+func (e *envReader) strictError() error {
+	if !conv.strictStartup || len(e.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrConfiguration, errors.Join(e.errs...))
 }
 
-// buildResource builds the resource of the conventions, lets OTEL_SERVICE_NAME
-// and OTEL_RESOURCE_ATTRIBUTES override it, and checks required attributes.
-func buildResource(ctx context.Context, c *setupConfig) (*resource.Resource, string, error) {
-	env := strings.TrimSpace(c.getenv(conv.environmentVariable))
-	attrs := make([]attribute.KeyValue, 0, len(resourceSpecs))
-	for _, spec := range resourceSpecs {
-		var v string
-		switch spec.source {
-		case sourceService:
-			v = ServiceName
-		case sourceVersion:
-			v = serviceVersion(c)
-		case sourceEnvironment:
-			v = env
-		case sourceEnv:
-			v = c.getenv(spec.arg)
-		case sourceStatic:
-			v = spec.arg
-		}
-		if v != "" {
-			attrs = append(attrs, attribute.String(spec.key, v))
+func hashUsed() bool {
+	for _, a := range privacyActions {
+		if a == actionHash {
+			return true
 		}
 	}
-	base := resource.NewWithAttributes(SchemaURL, attrs...)
-	fromEnv, err := resource.New(ctx, resource.WithDetectors(envDetector{c.getenv}))
+	return false
+}
+
+func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, sampler *Sampler, s exportSettings) (*sdktrace.TracerProvider, error) {
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
+	exporters, err := newSpanExporters(ctx, c, e, s)
 	if err != nil {
-		return nil, env, fmt.Errorf("telemetry: OTEL_RESOURCE_ATTRIBUTES: %w", err)
+		return nil, err
 	}
-	res, err := resource.Merge(base, fromEnv)
+	for _, exp := range exporters {
+		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp},
+			sdktrace.WithMaxQueueSize(s.bspQueue),
+			sdktrace.WithMaxExportBatchSize(s.bspBatch),
+			sdktrace.WithBatchTimeout(s.bspDelay),
+			sdktrace.WithExportTimeout(s.bspTimeout),
+		))
+	}
+	return sdktrace.NewTracerProvider(tpOpts...), nil
+}
+
+func newMeterProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, s exportSettings) (*sdkmetric.MeterProvider, error) {
+	readers, err := newMetricReaders(ctx, c, e, s)
 	if err != nil {
-		return nil, env, fmt.Errorf("telemetry: resource: %w", err)
+		return nil, err
 	}
-	var missing []string
-	for _, spec := range resourceSpecs {
-		if !spec.required {
-			continue
-		}
-		if v, ok := res.Set().Value(attribute.Key(spec.key)); !ok || v.Emit() == "" {
-			missing = append(missing, fmt.Sprintf("%s (%s)", spec.key, spec.hint()))
-		}
+	mpOpts := []sdkmetric.Option{
+		sdkmetric.WithResource(res),
+		sdkmetric.WithCardinalityLimit(conv.cardinalityLimit),
+		sdkmetric.WithView(metricView),
 	}
-	if len(missing) > 0 {
-		return nil, env, fmt.Errorf("%w: %s", ErrMissingResource, strings.Join(missing, ", "))
+	for _, r := range readers {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
-	return res, env, nil
+	return sdkmetric.NewMeterProvider(mpOpts...), nil
 }
 
-func (s resourceSpec) hint() string {
-	switch s.source {
-	case sourceService:
-		return "set OTEL_SERVICE_NAME"
-	case sourceVersion:
-		return "set SERVICE_VERSION"
-	case sourceEnvironment:
-		return "set " + conv.environmentVariable
-	case sourceEnv:
-		return "set " + s.arg
-	default:
-		return "set OTEL_RESOURCE_ATTRIBUTES"
+// propagators reads OTEL_PROPAGATORS; unset means the conventions' propagators.
+func (e *envReader) propagators() propagation.TextMapPropagator {
+	v := e.get("OTEL_PROPAGATORS")
+	if v == "" {
+		return Propagators()
 	}
+	var ps []propagation.TextMapPropagator
+	none := false
+	for part := range strings.SplitSeq(v, ",") {
+		switch strings.ToLower(strings.TrimSpace(part)) {
+		case "tracecontext":
+			ps = append(ps, propagation.TraceContext{})
+		case "baggage":
+			ps = append(ps, allowListBaggage{})
+		case "none":
+			none = true
+		case "":
+		default:
+			e.warn("OTEL_PROPAGATORS", part, "no propagator for this entry (known: tracecontext, baggage, none)")
+		}
+	}
+	if none && len(ps) == 0 {
+		return propagation.NewCompositeTextMapPropagator()
+	}
+	if len(ps) == 0 {
+		e.warn("OTEL_PROPAGATORS", v, "the conventions' propagators")
+		return Propagators()
+	}
+	return propagation.NewCompositeTextMapPropagator(ps...)
 }
 
-func serviceVersion(c *setupConfig) string {
-	if v := c.getenv("SERVICE_VERSION"); v != "" {
-		return v
-	}
-	if c.serviceVersion != "" {
-		return c.serviceVersion
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		return bi.Main.Version
-	}
-	return ""
-}
-
-// envDetector reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES through getenv.
-type envDetector struct{ getenv func(string) string }
-
-func (d envDetector) Detect(context.Context) (*resource.Resource, error) {
-	var attrs []attribute.KeyValue
-	var errs []error
-	for _, pair := range strings.Split(d.getenv("OTEL_RESOURCE_ATTRIBUTES"), ",") {
-		if strings.TrimSpace(pair) == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(pair, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			errs = append(errs, fmt.Errorf("malformed pair %q", pair))
-			continue
-		}
-		if uv, err := urlUnescape(strings.TrimSpace(v)); err == nil {
-			v = uv
-		}
-		attrs = append(attrs, attribute.String(strings.TrimSpace(k), v))
-	}
-	if name := strings.TrimSpace(d.getenv("OTEL_SERVICE_NAME")); name != "" {
-		attrs = append(attrs, attribute.String("service.name", name))
-	}
-	return resource.NewSchemaless(attrs...), errors.Join(errs...)
-}
-
-// startRatio returns the ratio and kill switch the service starts with.
-func startRatio(c *setupConfig, env string) (float64, bool, error) {
+// startSampler returns the sampler the service starts with.
+func startSampler(e *envReader, env string) *Sampler {
 	ratio, ok := conv.envRatios[env]
 	if !ok {
-		return 0, false, fmt.Errorf("telemetry: %s=%q is not one of %s",
-			conv.environmentVariable, env, strings.Join(conv.environments, ", "))
+		ratio = lowestRatio()
+		if env != "" { // a missing environment was reported with its placeholder
+			e.warn(conv.environmentVariable, env, fmt.Sprintf("the sampling ratio %v (the lowest of %s)",
+				ratio, strings.Join(conv.environments, ", ")))
+		}
 	}
-	switch s := strings.TrimSpace(c.getenv("OTEL_TRACES_SAMPLER")); s {
+	var s *Sampler
+	name := strings.ToLower(e.get("OTEL_TRACES_SAMPLER"))
+	switch name {
 	case "":
+		s = NewSampler(ratio)
 	case "always_on", "parentbased_always_on":
-		ratio = 1
+		s = newEnvSampler(1, name != "always_on")
 	case "always_off", "parentbased_always_off":
-		ratio = 0
+		s = newEnvSampler(0, name != "always_off")
 	case "traceidratio", "parentbased_traceidratio":
-		r, err := parseRatio(c.getenv("OTEL_TRACES_SAMPLER_ARG"))
-		if err != nil {
-			return 0, false, fmt.Errorf("telemetry: OTEL_TRACES_SAMPLER_ARG: %w", err)
-		}
-		ratio = r
+		// The variable names the whole sampler: its argument defaults to the
+		// specification's 1.0, not to the conventions' ratio.
+		s = newEnvSampler(e.samplerArg(1), name != "traceidratio")
 	default:
-		return 0, false, fmt.Errorf("telemetry: OTEL_TRACES_SAMPLER=%q is not supported", s)
+		e.warn("OTEL_TRACES_SAMPLER", e.get("OTEL_TRACES_SAMPLER"), "the conventions' parent-based ratio sampler")
+		s = NewSampler(ratio)
 	}
-	if v := strings.TrimSpace(c.getenv(conv.ratioEnv)); v != "" {
-		r, err := parseRatio(v)
-		if err != nil {
-			return 0, false, fmt.Errorf("telemetry: %s: %w", conv.ratioEnv, err)
+	if v := e.get(conv.ratioEnv); v != "" {
+		if r, err := parseRatio(v); err != nil {
+			e.warn(conv.ratioEnv, v, fmt.Sprintf("ratio %v", s.Ratio()))
+		} else {
+			s.SetRatio(r)
 		}
-		ratio = r
 	}
-	return ratio, !isTrue(c.getenv(conv.killSwitchEnv)), nil
+	s.SetEnabled(!e.boolean(conv.killSwitchEnv))
+	return s
+}
+
+func (e *envReader) samplerArg(fallback float64) float64 {
+	v := e.get("OTEL_TRACES_SAMPLER_ARG")
+	if v == "" {
+		return fallback
+	}
+	r, err := parseRatio(v)
+	if err != nil {
+		e.warn("OTEL_TRACES_SAMPLER_ARG", v, strconv.FormatFloat(fallback, 'g', -1, 64))
+		return fallback
+	}
+	return r
+}
+
+func lowestRatio() float64 {
+	low := 1.0
+	for _, r := range conv.envRatios {
+		low = math.Min(low, r)
+	}
+	return low
 }
 
 func parseRatio(s string) (float64, error) {
 	r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || r < 0 || r > 1 {
+	if err != nil || !(r >= 0 && r <= 1) {
 		return 0, fmt.Errorf("%q is not a ratio between 0 and 1", s)
 	}
 	return r, nil
-}
-
-func exporterKind(c *setupConfig, signal string) (string, error) {
-	kind := strings.TrimSpace(c.getenv("OTEL_" + signal + "_EXPORTER"))
-	if kind == "" {
-		kind = "otlp"
-	}
-	if !slices.Contains([]string{"otlp", "console", "none"}, kind) {
-		return "", fmt.Errorf("telemetry: OTEL_%s_EXPORTER=%q is not one of otlp, console, none", signal, kind)
-	}
-	return kind, nil
-}
-
-func otlpProtocol(c *setupConfig, signal string) string {
-	for _, k := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
-		if v := strings.TrimSpace(c.getenv(k)); v != "" {
-			return v
-		}
-	}
-	return conv.exportProtocol
-}
-
-// endpointFromEnv reports whether the standard variables name an endpoint; the
-// exporters read those themselves.
-func endpointFromEnv(c *setupConfig, signal string) bool {
-	return c.getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || c.getenv("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") != ""
 }

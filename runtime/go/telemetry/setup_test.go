@@ -1,19 +1,29 @@
 package telemetry
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // fullEnv sets every variable the conventions' required resource attributes read.
@@ -69,25 +79,178 @@ func TestSetupExportsWithResource(t *testing.T) {
 	}
 }
 
-func TestSetupRefusesMissingRequiredResource(t *testing.T) {
+// warnings returns a SetupOption logging to buf.
+func warnings(buf *bytes.Buffer) SetupOption {
+	return WithSetupLogger(slog.New(slog.NewTextHandler(buf, nil)))
+}
+
+func TestSetupMissingRequiredResourceGetsPlaceholder(t *testing.T) {
+	useTestConventions(t)
 	for _, r := range resourceSpecs {
 		if !r.required || r.source != sourceEnv {
 			continue
 		}
 		env := fullEnv()
 		delete(env, r.arg)
-		_, err := Setup(context.Background(), getenv(env), WithSpanExporter(tracetest.NewInMemoryExporter()))
-		if !errors.Is(err, ErrMissingResource) || !strings.Contains(err.Error(), r.key) {
-			t.Errorf("without %s: error %v, want ErrMissingResource naming %s", r.arg, err, r.key)
+		env[conv.ratioEnv] = "1"
+		var logs bytes.Buffer
+		mem := tracetest.NewInMemoryExporter()
+		shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs), WithSpanExporter(keptExporter{mem}))
+		if err != nil {
+			t.Fatalf("without %s: %v", r.arg, err)
+		}
+		_, span := otel.Tracer("test").Start(context.Background(), "op")
+		span.End()
+		_ = shutdown(context.Background())
+		if !strings.Contains(logs.String(), "variable="+r.arg) {
+			t.Errorf("without %s: no warning naming it:\n%s", r.arg, logs.String())
+		}
+		for _, s := range mem.GetSpans() {
+			wantAttr(t, attrMap(s.Resource.Attributes()), attribute.Key(r.key), r.placeholder)
 		}
 	}
 }
 
-func TestSetupRefusesUnknownEnvironment(t *testing.T) {
+func TestSetupStrictStartupRefuses(t *testing.T) {
+	saved := conv.strictStartup
+	conv.strictStartup = true
+	defer func() { conv.strictStartup = saved }()
 	env := fullEnv()
-	env[conv.environmentVariable] = "no-such-environment\n"
-	if _, err := Setup(context.Background(), getenv(env)); err == nil {
-		t.Error("an unknown environment was accepted")
+	env["OTEL_TRACES_SAMPLER"] = "xray"
+	var logs bytes.Buffer
+	if _, err := Setup(context.Background(), getenv(env), warnings(&logs)); !errors.Is(err, ErrConfiguration) {
+		t.Errorf("strict start-up with a bad sampler: %v", err)
+	}
+}
+
+// Bad telemetry configuration never stops the service: one warning naming
+// the variable, the bad value and the value used.
+func TestSetupWarnsAndFallsBack(t *testing.T) {
+	useTestConventions(t)
+	for _, c := range []struct{ variable, value string }{
+		{conv.environmentVariable, "no-such-environment"},
+		{"OTEL_TRACES_SAMPLER", "jaeger_remote"},
+		{"OTEL_TRACES_SAMPLER", "xray"},
+		{"OTEL_TRACES_SAMPLER_ARG", "1.5"},
+		{"OTEL_TRACES_SAMPLER_ARG", "0.1x"},
+		{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
+		{"OTEL_TRACES_EXPORTER", "zipkin"},
+		{"OTEL_BSP_SCHEDULE_DELAY", "soon"},
+		{"OTEL_EXPORTER_OTLP_TIMEOUT", "-5"},
+		{"OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"},
+		{"OTEL_METRIC_EXPORT_INTERVAL", "x"},
+		{"OTEL_PROPAGATORS", "xray"},
+		{conv.ratioEnv, "2"},
+		{conv.killSwitchEnv, "yes"},
+	} {
+		env := fullEnv()
+		env["OTEL_TRACES_SAMPLER"] = "traceidratio"
+		env[c.variable] = c.value
+		var logs bytes.Buffer
+		shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs),
+			WithSpanExporter(tracetest.NewInMemoryExporter()), WithMetricReader(sdkmetric.NewManualReader()))
+		if err != nil {
+			t.Errorf("%s=%s stopped the start: %v", c.variable, c.value, err)
+			continue
+		}
+		_ = shutdown(context.Background())
+		if !strings.Contains(logs.String(), "variable="+c.variable) || !strings.Contains(logs.String(), "using=") {
+			t.Errorf("%s=%s: no warning naming the variable and the value used:\n%s", c.variable, c.value, logs.String())
+		}
+	}
+}
+
+func TestSetupEnumsAreCaseInsensitive(t *testing.T) {
+	useTestConventions(t)
+	env := fullEnv()
+	env["OTEL_TRACES_SAMPLER"] = "AlWaYs_On"
+	env["OTEL_TRACES_EXPORTER"] = "OTLP,Console"
+	env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "HTTP/Protobuf"
+	var logs bytes.Buffer
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs), WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = shutdown(context.Background())
+	if strings.Contains(logs.String(), "invalid value") {
+		t.Errorf("valid values in another case were reported:\n%s", logs.String())
+	}
+}
+
+func TestSetupEnvironmentFromResourceAttributes(t *testing.T) {
+	useTestConventions(t)
+	env := fullEnv()
+	delete(env, conv.environmentVariable)
+	env["OTEL_RESOURCE_ATTRIBUTES"] = "deployment.environment.name=" + conv.environments[len(conv.environments)-1]
+	var logs bytes.Buffer
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs), WithSpanExporter(tracetest.NewInMemoryExporter()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = shutdown(context.Background())
+	if strings.Contains(logs.String(), conv.environmentVariable) {
+		t.Errorf("the environment given through OTEL_RESOURCE_ATTRIBUTES was not used:\n%s", logs.String())
+	}
+}
+
+// The samplers that are not parent-based ignore the parent's decision.
+func TestSetupSamplerNames(t *testing.T) {
+	useTestConventions(t)
+	parent := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true,
+	}))
+	for name, want := range map[string]bool{
+		"always_off": false, "parentbased_always_off": true, "always_on": true,
+		"traceidratio": false, "parentbased_traceidratio": true,
+	} {
+		env := fullEnv()
+		env["OTEL_TRACES_SAMPLER"] = name
+		env["OTEL_TRACES_SAMPLER_ARG"] = "0"
+		shutdown, err := Setup(context.Background(), getenv(env), warnings(new(bytes.Buffer)),
+			WithSpanExporter(tracetest.NewInMemoryExporter()), WithMetricReader(sdkmetric.NewManualReader()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, span := otel.Tracer("test").Start(parent, "op")
+		if got := span.SpanContext().IsSampled(); got != want {
+			t.Errorf("%s under a sampled parent: sampled %v, want %v", name, got, want)
+		}
+		span.End()
+		_ = shutdown(context.Background())
+	}
+}
+
+func TestSetupPropagatorsEvenWhenDisabled(t *testing.T) {
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator())
+	shutdown, err := Setup(context.Background(), getenv(map[string]string{"OTEL_SDK_DISABLED": "TRUE"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(context.Background()) }()
+	defer sdkDisabled.Store(false)
+	if f := otel.GetTextMapPropagator().Fields(); len(f) == 0 {
+		t.Error("OTEL_SDK_DISABLED=true installed no propagators")
+	}
+}
+
+func TestSetupHashKeyFromFile(t *testing.T) {
+	useTestConventions(t)
+	path := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(path, []byte("k3y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := fullEnv()
+	env[conv.hashKeyEnv+"_FILE"] = path
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(new(bytes.Buffer)), WithSpanExporter(tracetest.NewInMemoryExporter()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = shutdown(context.Background())
+	defer SetHashKey(nil)
+	m := hmac.New(sha256.New, []byte("k3y"))
+	m.Write([]byte("v"))
+	if got, _ := hashValue("v"); got != hex.EncodeToString(m.Sum(nil)) {
+		t.Errorf("hash with the key from %s_FILE: %q", conv.hashKeyEnv, got)
 	}
 }
 
@@ -116,10 +279,6 @@ func TestSetupKillSwitchAndRatioVariables(t *testing.T) {
 	on, ratio := CurrentLevers().State()
 	if on || ratio != 0.25 {
 		t.Errorf("levers at start: enabled %v ratio %v, want false 0.25", on, ratio)
-	}
-	env[conv.ratioEnv] = "2"
-	if _, err := Setup(context.Background(), getenv(env)); err == nil {
-		t.Error("a ratio above 1 was accepted")
 	}
 }
 
@@ -248,5 +407,62 @@ func TestSetupShutdownIsBounded(t *testing.T) {
 	}
 	if err == nil {
 		t.Error("a shutdown that timed out reported no error")
+	}
+}
+
+func TestErrorHandlerIsRateLimitedWarn(t *testing.T) {
+	useTestConventions(t)
+	var logs bytes.Buffer
+	h := newErrorHandler(slog.New(slog.NewTextHandler(&logs, nil)), time.Hour)
+	for range 5 {
+		h.Handle(errors.New(`export failed: Post "http://u:pw@collector/v1/traces?sig=abc"`))
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d WARN lines for 5 errors within the interval, want 1:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "pw@") || strings.Contains(logs.String(), "sig=abc") {
+		t.Errorf("the error's URL was not sanitised: %s", logs.String())
+	}
+}
+
+// Traces and metrics shut down in parallel: a stuck span exporter does not
+// leave the metrics an expired deadline.
+func TestSetupShutdownFlushesMetricsBesideStuckTraces(t *testing.T) {
+	useTestConventions(t)
+	if conv.shutdownTimeout > 10*time.Second {
+		t.Skipf("shutdown timeout %v is too long for a unit test", conv.shutdownTimeout)
+	}
+	exp := &capturingMetricExporter{}
+	reader := sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Hour))
+	shutdown, err := Setup(context.Background(), getenv(fullEnv()), warnings(new(bytes.Buffer)),
+		WithSpanExporter(stuckExporter{}), WithMetricReader(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := Meter().Int64Counter("calls")
+	c.Add(context.Background(), 1)
+	_ = shutdown(context.Background())
+	if len(exp.got) == 0 {
+		t.Error("metrics were not flushed while the span exporter was stuck")
+	}
+}
+
+// Strict start-up stops for bad values, not for a missing hash key or admin
+// token: those only warn.
+func TestSetupStrictStartsWithoutKeyOrToken(t *testing.T) {
+	useTestConventions(t)
+	conv.strictStartup = true
+	env := fullEnv()
+	delete(env, conv.hashKeyEnv)
+	delete(env, conv.adminTokenEnv)
+	var logs bytes.Buffer
+	shutdown, err := Setup(context.Background(), getenv(env), warnings(&logs),
+		WithSpanExporter(tracetest.NewInMemoryExporter()), WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatalf("strict start-up without a hash key: %v", err)
+	}
+	_ = shutdown(context.Background())
+	if hashUsed() && !strings.Contains(logs.String(), conv.hashKeyEnv) {
+		t.Errorf("no warning about the missing hash key:\n%s", logs.String())
 	}
 }

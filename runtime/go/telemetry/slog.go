@@ -2,16 +2,21 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // LogHandler is a slog.Handler that adds the conventions' trace id, span id
 // and trace flags fields to every record logged with a context that carries
 // a span. The fields stay at the top level of the record even inside groups
-// opened with WithGroup.
+// opened with WithGroup. Fields whose key the conventions class pii or
+// secret get their privacy action, as on spans, and URLs in the message and
+// in string fields are sanitised.
 type LogHandler struct {
 	base slog.Handler // the wrapped handler with the attributes added before any group
 	next slog.Handler // base with every group and attribute added
@@ -34,6 +39,7 @@ func (h LogHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.n
 
 // Handle implements slog.Handler.
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	r = redactRecord(r)
 	sc := trace.SpanContextFromContext(ctx)
 	if !sc.IsValid() {
 		return h.next.Handle(ctx, r)
@@ -65,6 +71,7 @@ func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	if len(as) == 0 {
 		return h
 	}
+	as = redactLogAttrs(as)
 	if len(h.ops) == 0 {
 		return LogHandler{base: h.base.WithAttrs(as), next: h.next.WithAttrs(as)}
 	}
@@ -77,4 +84,91 @@ func (h LogHandler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	return LogHandler{base: h.base, next: h.next.WithGroup(name), ops: append(slices.Clip(h.ops), logOp{group: name})}
+}
+
+// redactRecord applies the privacy policy to a record's message and fields.
+func redactRecord(r slog.Record) slog.Record {
+	msg := SanitizeText(r.Message)
+	dirty := msg != r.Message
+	if !dirty {
+		r.Attrs(func(a slog.Attr) bool {
+			dirty = logAttrNeedsRedaction(a)
+			return !dirty
+		})
+	}
+	if !dirty {
+		return r
+	}
+	out := slog.NewRecord(r.Time, r.Level, msg, r.PC)
+	attrs := make([]slog.Attr, 0, r.NumAttrs())
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = append(attrs, a)
+		return true
+	})
+	out.AddAttrs(redactLogAttrs(attrs)...)
+	return out
+}
+
+func logAttrNeedsRedaction(a slog.Attr) bool {
+	if privacyActions[a.Key] != actionKeep {
+		return true
+	}
+	switch a.Value.Kind() {
+	case slog.KindString:
+		return strings.Contains(a.Value.String(), "://")
+	case slog.KindGroup:
+		for _, g := range a.Value.Group() {
+			if logAttrNeedsRedaction(g) {
+				return true
+			}
+		}
+	case slog.KindAny, slog.KindLogValuer:
+		return true
+	}
+	return false
+}
+
+// redactLogAttrs returns as with the privacy policy applied.
+func redactLogAttrs(as []slog.Attr) []slog.Attr {
+	out := make([]slog.Attr, 0, len(as))
+	for _, a := range as {
+		if a, ok := redactLogAttr(a); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func redactLogAttr(a slog.Attr) (slog.Attr, bool) {
+	v := a.Value.Resolve()
+	if privacyActions[a.Key] != actionKeep {
+		kv, ok := redactOne(attribute.String(a.Key, logText(v)))
+		if !ok {
+			return a, false
+		}
+		return slog.String(a.Key, kv.Value.AsString()), true
+	}
+	switch v.Kind() {
+	case slog.KindGroup:
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(redactLogAttrs(v.Group())...)}, true
+	case slog.KindString:
+		return slog.String(a.Key, SanitizeText(v.String())), true
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, SanitizeText(err.Error())), true
+		}
+		if s, ok := v.Any().(fmt.Stringer); ok {
+			return slog.String(a.Key, SanitizeText(s.String())), true
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}, true
+}
+
+func logText(v slog.Value) string {
+	if v.Kind() == slog.KindAny {
+		if err, ok := v.Any().(error); ok {
+			return err.Error()
+		}
+	}
+	return v.String()
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +66,26 @@ func TestLogHandlerFieldsStayTopLevelInGroups(t *testing.T) {
 	}
 	if _, nested := group[conv.logTraceID]; nested {
 		t.Errorf("the trace id was nested in the group: %s", buf.String())
+	}
+}
+
+func TestLogHandlerRedacts(t *testing.T) {
+	useTestConventions(t)
+	var buf bytes.Buffer
+	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
+	var attrs []any
+	for k, a := range privacyActions {
+		if a != actionKeep {
+			attrs = append(attrs, slog.String(k, "LOGMARK"))
+		}
+	}
+	l.With(attrs...).Info("with")
+	l.Info("fields", attrs...)
+	l.Info("group", slog.Group("g", attrs...))
+	l.Error(`call "http://u:PWMARK@h/?sig=QMARK" failed`, slog.Any("error", errors.New(`Get "http://h/?sig=ERRMARK"`)))
+	for _, mark := range []string{"LOGMARK", "PWMARK", "QMARK", "ERRMARK"} {
+		if strings.Contains(buf.String(), mark) {
+			t.Errorf("%s reached the log:\n%s", mark, buf.String())
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package telemetry
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -54,8 +57,15 @@ func (t *Transport) CloseIdleConnections() {
 }
 
 // RoundTrip implements http.RoundTripper. The span and the duration end when
-// the response headers arrive; reading the body is not included.
+// the response headers arrive; reading the body is not included. With
+// tracing switched off it starts no span and injects the context it was
+// given unchanged.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if tracingOff() {
+		r = r.Clone(r.Context())
+		t.prop.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
+		return t.base.RoundTrip(r)
+	}
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	host, port := hostPort(r.URL)
@@ -73,7 +83,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	ctx, span := t.tracer.Start(r.Context(), httpClientSpanName(spanMethod(method), host, portText, r.URL.Scheme),
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if span.IsRecording() {
-		span.SetAttributes(keyURLFull.String(redactURL(r.URL)))
+		span.SetAttributes(keyURLFull.String(SanitizeURL(r.URL)))
 		if !known {
 			span.SetAttributes(keyHTTPRequestMethodOriginal.String(r.Method))
 		}
@@ -81,17 +91,22 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(ctx)
 	t.prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
 	resp, err := t.base.RoundTrip(r)
-	status := 0
-	if err != nil {
+	switch {
+	case err != nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The caller gave up: not an error of the call.
+	case err != nil:
+		et := errorType(err)
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
-		attrs = append(attrs, keyErrorType.String(errorType(err)))
-	} else {
-		status = resp.StatusCode
+		span.SetAttributes(keyErrorType.String(et))
+		attrs = append(attrs, keyErrorType.String(et))
+	default:
+		status := resp.StatusCode
 		span.SetAttributes(keyHTTPResponseStatusCode.Int(status))
 		attrs = append(attrs, keyHTTPResponseStatusCode.Int(status))
 		if status >= 400 {
-			span.SetStatus(codes.Error, http.StatusText(status))
+			// The status code says what went wrong: no description (semantic conventions).
+			span.SetStatus(codes.Error, "")
 			span.SetAttributes(keyErrorType.String(statusText(status)))
 			attrs = append(attrs, keyErrorType.String(statusText(status)))
 		}
@@ -116,26 +131,20 @@ func hostPort(u *url.URL) (string, int) {
 	return host, 0
 }
 
-// redactURL drops credentials and masks query values before url.full is set.
-func redactURL(u *url.URL) string {
-	c := *u
-	if c.User != nil {
-		c.User = url.UserPassword("REDACTED", "REDACTED")
-	}
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		c.RawQuery = q.Encode()
-	}
-	return c.String()
-}
-
+// errorType is error.type of a failed call: "timeout", else the Go type of
+// the innermost error that says what failed ("*net.OpError"), else _OTHER.
 func errorType(err error) string {
 	var ne net.Error
 	if asNetError(err, &ne) && ne.Timeout() {
 		return "timeout"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return fmt.Sprintf("%T", op)
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return fmt.Sprintf("%T", dns)
 	}
 	return "_OTHER"
 }

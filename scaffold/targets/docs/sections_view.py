@@ -158,6 +158,11 @@ def privacy_view(conv: Conventions, anchors: Anchors) -> dict[str, Any]:
         ],
         "db_query_text": p.db_query_text,
         "retention": [{"signal": k, "text": v.text} for k, v in sorted(p.retention.items())],
+        # The service's keyed hash and its key's variables, when a class is hashed there.
+        "sdk_hash": any(a.sdk == "hash" for a in p.actions.values()),
+        "hash_key_env": p.hash_key_env,
+        "hash_key_file_env": p.hash_key_env + "_FILE",
+        "sensitive_query_parameters": list(p.sensitive_query_parameters),
     }
 
 

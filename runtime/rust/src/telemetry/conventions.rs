@@ -113,7 +113,7 @@ pub const RPC_SERVER_DURATION: &str = "rpc.server.call.duration";
 pub const DB_DURATION: &str = "db.client.operation.duration";
 /// Histogram bucket boundaries of the duration instruments, in seconds.
 #[rustfmt::skip]
-pub const DURATION_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const DURATION_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
 /// Most attribute sets per metric; further sets are folded into the overflow set.
 pub const CARDINALITY_LIMIT: usize = 2000;
 /// Interval between two metric exports.

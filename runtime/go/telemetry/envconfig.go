@@ -1,0 +1,262 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Standard OTEL_* variables follow one rule: a variable that is set and valid
+// wins over the conventions, which win over the SDK's defaults. A variable
+// that is set but invalid is reported once (the variable, the bad value and
+// the value used instead) and ignored; with the conventions' strict start-up
+// Setup returns those reports as its error instead. Enumerations are
+// case-insensitive, as the OpenTelemetry SDK environment variable
+// specification says.
+
+// envReader reads the variables of one Setup and collects what was wrong.
+type envReader struct {
+	getenv func(string) string
+	logger *slog.Logger
+	errs   []error
+	warned map[string]bool
+}
+
+// warn reports a bad value and the value used instead, once per variable and value.
+func (e *envReader) warn(variable, bad, used string) {
+	if e.warned[variable+"="+bad] {
+		return
+	}
+	if e.warned == nil {
+		e.warned = make(map[string]bool)
+	}
+	e.warned[variable+"="+bad] = true
+	e.errs = append(e.errs, fmt.Errorf("telemetry: %s=%q is not valid; using %s", variable, bad, used))
+	e.logger.Warn("telemetry configuration: invalid value ignored",
+		slog.String("variable", variable), slog.String("value", bad), slog.String("using", used))
+}
+
+// notice reports something that needs an operator's attention without a bad
+// value (no hash key, no admin token); strict start-up does not stop for it.
+func (e *envReader) notice(msg string, attrs ...slog.Attr) {
+	e.logger.LogAttrs(context.Background(), slog.LevelWarn, "telemetry configuration: "+msg, attrs...)
+}
+
+// get returns the trimmed value of name.
+func (e *envReader) get(name string) string { return strings.TrimSpace(e.getenv(name)) }
+
+// boolean reads a boolean variable: only "true" (any case) is true; values
+// other than "true", "false" and empty are reported.
+func (e *envReader) boolean(name string) bool {
+	v := e.get(name)
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true
+	case v == "" || strings.EqualFold(v, "false"):
+		return false
+	}
+	e.warn(name, v, "false")
+	return false
+}
+
+// millis reads a duration in milliseconds; fallback when unset or invalid.
+func (e *envReader) millis(fallback time.Duration, names ...string) time.Duration {
+	for _, name := range names {
+		v := e.get(name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
+			e.warn(name, v, fallback.String())
+			return fallback
+		}
+		return time.Duration(n) * time.Millisecond
+	}
+	return fallback
+}
+
+// positive reads a positive integer; fallback when unset or invalid.
+func (e *envReader) positive(name string, fallback int) int {
+	v := e.get(name)
+	if v == "" {
+		return fallback
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		e.warn(name, v, strconv.Itoa(fallback))
+		return fallback
+	}
+	return n
+}
+
+// secret reads a secret from name, or from the file named by name_FILE.
+// It never logs the secret itself.
+func (e *envReader) secret(name string) []byte {
+	if name == "" {
+		return nil
+	}
+	if v := e.getenv(name); v != "" {
+		return []byte(strings.TrimSpace(v))
+	}
+	path := e.get(name + "_FILE")
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		e.notice("secret file unreadable", slog.String("variable", name+"_FILE"), slog.String("error", err.Error()))
+		return nil
+	}
+	return []byte(strings.TrimSpace(string(b)))
+}
+
+// exportSettings are the exporter settings after the precedence rule.
+type exportSettings struct {
+	traceExporters  []string
+	metricExporters []string
+	traceProtocol   string
+	metricProtocol  string
+	traceTimeout    time.Duration
+	metricTimeout   time.Duration
+	traceGzip       bool
+	metricGzip      bool
+	bspDelay        time.Duration
+	bspTimeout      time.Duration
+	bspQueue        int
+	bspBatch        int
+	metricInterval  time.Duration
+	metricExpTime   time.Duration
+}
+
+func (e *envReader) exportSettings() exportSettings {
+	s := exportSettings{
+		traceExporters:  e.exporters("OTEL_TRACES_EXPORTER"),
+		metricExporters: e.exporters("OTEL_METRICS_EXPORTER"),
+		traceProtocol:   e.protocol("TRACES"),
+		metricProtocol:  e.protocol("METRICS"),
+		traceTimeout:    e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		metricTimeout:   e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		traceGzip:       e.compression("TRACES"),
+		metricGzip:      e.compression("METRICS"),
+		bspDelay:        e.millis(conv.scheduleDelay, "OTEL_BSP_SCHEDULE_DELAY"),
+		bspTimeout:      e.millis(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
+		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize),
+		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize),
+		metricInterval:  e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
+		metricExpTime:   e.millis(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+	}
+	if s.bspBatch > s.bspQueue {
+		e.warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", strconv.Itoa(s.bspBatch), strconv.Itoa(s.bspQueue)+" (the queue size)")
+		s.bspBatch = s.bspQueue
+	}
+	if s.metricInterval <= 0 {
+		e.warn("OTEL_METRIC_EXPORT_INTERVAL", "0", conv.exportInterval.String())
+		s.metricInterval = conv.exportInterval
+	}
+	return s
+}
+
+// exporters reads OTEL_TRACES_EXPORTER or OTEL_METRICS_EXPORTER: a
+// comma-separated list of otlp, console and none.
+func (e *envReader) exporters(name string) []string {
+	v := e.get(name)
+	if v == "" {
+		return []string{"otlp"}
+	}
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		k := strings.ToLower(strings.TrimSpace(part))
+		switch k {
+		case "otlp", "console", "none":
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		case "":
+		default:
+			e.warn(name, part, "no exporter for this entry (known: otlp, console, none)")
+		}
+	}
+	if len(out) == 0 {
+		e.warn(name, v, "otlp")
+		return []string{"otlp"}
+	}
+	if len(out) > 1 {
+		out = slices.DeleteFunc(out, func(k string) bool { return k == "none" })
+	}
+	if len(out) == 1 && out[0] == "none" {
+		return nil
+	}
+	return out
+}
+
+func (e *envReader) protocol(signal string) string {
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		v := e.get(name)
+		if v == "" {
+			continue
+		}
+		switch p := strings.ToLower(v); p {
+		case "grpc", "http/protobuf":
+			return p
+		case "http/json":
+			e.warn(name, v, "http/protobuf (http/json is not built in)")
+			return "http/protobuf"
+		default:
+			e.warn(name, v, conv.exportProtocol)
+			return conv.exportProtocol
+		}
+	}
+	return conv.exportProtocol
+}
+
+func (e *envReader) compression(signal string) bool {
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"} {
+		v := e.get(name)
+		if v == "" {
+			continue
+		}
+		switch strings.ToLower(v) {
+		case "gzip":
+			return true
+		case "none":
+			return false
+		}
+		used := "none"
+		if conv.exportGzip {
+			used = "gzip"
+		}
+		e.warn(name, v, used)
+		return conv.exportGzip
+	}
+	return conv.exportGzip
+}
+
+// endpointFromEnv reports whether the standard variables name an endpoint; the
+// exporters read those themselves.
+func (e *envReader) endpointFromEnv(signal string) bool {
+	return e.get("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || e.get("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") != ""
+}
+
+// knownMethods reads OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: a
+// comma-separated, case-sensitive list that replaces the known HTTP methods.
+func (e *envReader) knownMethods() {
+	v := e.get("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS")
+	if v == "" {
+		setKnownMethods(conv.knownMethods)
+		return
+	}
+	var ms []string
+	for m := range strings.SplitSeq(v, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			ms = append(ms, m)
+		}
+	}
+	setKnownMethods(ms)
+}

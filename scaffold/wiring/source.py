@@ -1,0 +1,110 @@
+"""Just enough reading of Go and Rust source to find calls and their arguments: comments
+and literals are blanked (same length, newlines kept) so that searches and bracket
+matching never land inside them."""
+
+from __future__ import annotations
+
+_CLOSE = {"(": ")", "[": "]", "{": "}"}
+
+
+def _literal_end(text: str, start: int) -> int:
+    """The index after the string, rune or raw literal starting at `start`."""
+    quote = text[start]
+    index = start + 1
+    while index < len(text):
+        char = text[index]
+        if quote != "`" and char == "\\":
+            index += 2
+            continue
+        if char == quote or (quote != "`" and char == "\n"):
+            return index + 1
+        index += 1
+    return len(text)
+
+
+def _blank(text: str) -> str:
+    return "".join("\n" if c == "\n" else " " for c in text)
+
+
+def code_only(text: str) -> str:
+    """`text` with comments and the inside of string literals replaced by spaces."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("//", index):
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            end = len(text) if end < 0 else end + 2
+        elif text[index] in '"`':
+            end = _literal_end(text, index)
+            out.append(text[index] + _blank(text[index + 1 : end - 1]) + text[end - 1])
+            index = end
+            continue
+        elif text[index] == "'" and _is_rune(text, index):
+            end = _literal_end(text, index)
+        else:
+            out.append(text[index])
+            index += 1
+            continue
+        out.append(_blank(text[index:end]))
+        index = end
+    return "".join(out)
+
+
+def _is_rune(text: str, index: int) -> bool:
+    """A Go rune literal ('x', '\\n'), not a Rust lifetime ('a)."""
+    close = text.find("'", index + 1)
+    return 0 < close - index <= 10 and "\n" not in text[index:close]
+
+
+def matching(code: str, open_at: int) -> int:
+    """The index of the bracket closing the one at `open_at` (in blanked code), or -1."""
+    stack = [code[open_at]]
+    for index in range(open_at + 1, len(code)):
+        char = code[index]
+        if char in _CLOSE:
+            stack.append(char)
+        elif char in ")]}":
+            if _CLOSE[stack.pop()] != char:
+                return -1
+            if not stack:
+                return index
+    return -1
+
+
+def split_args(code: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The (start, end) spans of the comma-separated arguments in code[start:end], trimmed."""
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    begin = start
+    for index in range(start, end + 1):
+        char = code[index] if index < end else ","
+        if char in _CLOSE:
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            spans.append(_trimmed(code, begin, index))
+            begin = index + 1
+    return [s for s in spans if s[0] < s[1]]
+
+
+def _trimmed(code: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and code[start].isspace():
+        start += 1
+    while end > start and code[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def line_of(text: str, index: int) -> int:
+    """The 1-based line of `index`."""
+    return text.count("\n", 0, index) + 1
+
+
+def line_end(text: str, index: int) -> int:
+    """The index just after the newline ending the line of `index`."""
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end + 1

@@ -1,0 +1,124 @@
+package main
+
+// The behaviour table's fixture (tests/behaviour/README.md): the skeleton's
+// routes, the same on public routes, a health check and the privacy sweep.
+// It uses the generated package's public API and the OpenTelemetry API only,
+// as a service team would.
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"example.com/behaviour/internal/telemetry"
+)
+
+// app holds what the handlers need.
+type app struct {
+	client     *http.Client
+	downstream string // base URL, no trailing slash
+}
+
+func (a *app) routes(mux *http.ServeMux) {
+	for _, prefix := range []string{"", "/public"} {
+		mux.HandleFunc("GET "+prefix+"/orders/{id}", a.order)
+		mux.HandleFunc("GET "+prefix+"/orders/{id}/call", a.call(prefix))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("POST /sweep", a.sweep)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (a *app) order(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+func (a *app) call(prefix string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, err := a.get(r, a.downstream+prefix+"/orders/"+url.PathEscape(r.PathValue("id")))
+		if err != nil {
+			slog.ErrorContext(r.Context(), "downstream call failed", slog.Any("error", err))
+			writeJSON(w, http.StatusBadGateway, map[string]string{"error": "downstream unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"downstream": status})
+	}
+}
+
+// get calls target with the instrumented client in the request's context.
+func (a *app) get(r *http.Request, target string) (int, error) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, nil
+}
+
+// marked returns the pii and secret attributes carrying where's marker.
+func marked(where string) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String("app.user.email", "PIIMARK-"+where),
+		attribute.String("app.session.token", "SECRETMARK-"+where),
+	}
+}
+
+// sweep puts a distinct marker into every pii and secret attribute through
+// every API; none of them may leave the service.
+func (a *app) sweep(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(marked("attr")...)
+	span.AddEvent("sweep", trace.WithAttributes(marked("event")...))
+	tid, _ := trace.TraceIDFromHex("0af7651916cd43dd8448eb211c80319c")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	span.AddLink(trace.Link{
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}),
+		Attributes:  marked("link"),
+	})
+	if calls, err := telemetry.Meter().Int64Counter("app.sweep.calls"); err == nil {
+		calls.Add(ctx, 1, metric.WithAttributes(marked("metric")...))
+	}
+	slog.InfoContext(ctx, "sweep", slog.String("app.user.email", "PIIMARK-log"), slog.String("app.session.token", "SECRETMARK-log"))
+
+	var members []baggage.Member
+	for _, kv := range [][2]string{{"app.tenant.id", "t-1"}, {"app.user.email", "PIIMARK-baggage"}, {"app.session.token", "SECRETMARK-baggage"}} {
+		if m, err := baggage.NewMemberRaw(kv[0], kv[1]); err == nil {
+			members = append(members, m)
+		}
+	}
+	if bag, err := baggage.New(members...); err == nil {
+		ctx = baggage.ContextWithBaggage(ctx, bag)
+	}
+	_, _ = a.get(r.WithContext(ctx), a.downstream+"/orders/sweep")
+
+	_, err := a.get(r, "http://user:SECRETMARK-cred@127.0.0.1:9/fail?sig=SECRETMARK-query&x=1")
+	if err == nil {
+		err = errors.New("the call to port 9 unexpectedly succeeded")
+	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	slog.ErrorContext(ctx, "sweep call failed", slog.Any("error", err))
+	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
+}

@@ -1,0 +1,201 @@
+"""The adoption fixtures (tests/fixtures/adopt/): real Go modules as teams have them.
+After `scaffold add` (and `add --wire`) each still passes its own go build, gofmt -l,
+go vet and go test, go.mod is what `go mod tidy` makes of it, and `check` is in sync;
+or add ends with exit 2 naming what to change, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult
+
+pytestmark = [
+    pytest.mark.toolchain,
+    pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed"),
+]
+
+FIXTURES = ROOT / "tests" / "fixtures" / "adopt"
+CONV = ["-c", str(DEFAULT_CONVENTIONS)]
+# The module proxy fills the cache once; GOTOOLCHAIN=local never fetches another go.
+GO_ENV = {"GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+
+
+def go(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["go", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **GO_ENV},
+    )
+    assert result.returncode == 0, f"go {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+def requires(go_mod: str) -> int:
+    """The number of requirements a go.mod lists."""
+    count, block = 0, False
+    for line in go_mod.splitlines():
+        words = line.split("//")[0].split()
+        if words[:2] == ["require", "("]:
+            block = True
+        elif block and words == [")"]:
+            block = False
+        elif (block and words) or words[:1] == ["require"]:
+            count += 1
+    return count
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def assert_project_passes(dest: Path) -> None:
+    """The project's own gates: go build, gofmt -l, go vet, go test."""
+    go(dest, "build", "./...")
+    unformatted = subprocess.run(["gofmt", "-l", "."], cwd=dest, capture_output=True, text=True)
+    assert unformatted.stdout == "" and unformatted.returncode == 0, unformatted.stdout
+    go(dest, "vet", "./...")
+    go(dest, "test", "-count=1", "./...")
+
+
+def assert_tidy(dest: Path) -> None:
+    before = (dest / "go.mod").read_text(encoding="utf-8")
+    go(dest, "mod", "tidy")
+    assert (dest / "go.mod").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize(
+    ("fixture", "left_after_add", "left_after_wire"),
+    [("go-v2", 4, 0), ("go-foo-bar", 4, 1)],
+)
+def test_add_then_wire_keeps_the_project_passing(
+    tmp_path: Path,
+    cli: Callable[..., CliResult],
+    fixture: str,
+    left_after_add: int,
+    left_after_wire: int,
+) -> None:
+    dest = copy_fixture(fixture, tmp_path)
+    before = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    added = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--json")
+    assert added.code == 0, added.err
+    data = json.loads(added.out)
+    assert data["manual_edits_left"] == left_after_add and data["wire_problem"] == ""
+    assert any("go directive raised" in note for note in data["notes"])
+    after = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    print(
+        f"{fixture}: go.mod requirements {before} -> {after}; edits left after add: "
+        f"{data['manual_edits_left']}"
+    )
+    assert_tidy(dest)
+    assert_project_passes(dest)
+    assert cli("check", str(dest)).code == 0
+
+    wired = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire", "--json")
+    assert wired.code == 0, wired.err
+    data = json.loads(wired.out)
+    assert data["wired"] == ["main.go"] and data["manual_edits_left"] == left_after_wire
+    main = (dest / "main.go").read_text(encoding="utf-8")
+    assert "telemetry.Setup(context.Background())" in main
+    assert "telemetry.NewHandler(" in main
+    print(f"{fixture}: edits left after add --wire: {data['manual_edits_left']}")
+    assert_project_passes(dest)
+    assert_tidy(dest)
+    assert cli("check", str(dest)).code == 0
+    again = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire")
+    assert again.code == 2 and "it is wired" in again.err
+
+
+def test_add_with_wire_in_one_step_on_the_v2_module(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    dest = copy_fixture("go-v2", tmp_path)
+    result = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire")
+    assert result.code == 0, result.err
+    assert "main.go: wired the instrumentation" in result.out
+    assert "http.StripPrefix" in result.out  # where the wrap goes is named
+    main = (dest / "main.go").read_text(encoding="utf-8")
+    assert "logger := slog.New(telemetry.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))" in (
+        main
+    )
+    assert "Handler:           telemetry.NewHandler(mux)," in main
+    assert '"github.com/acme/orders/v2/internal/telemetry"' in main
+    assert (
+        json.loads((dest / ".scaffold" / "lock.json").read_text())["options"]["service_name"]
+        == "orders"
+    )
+    assert_project_passes(dest)
+    assert_tidy(dest)
+
+
+def test_an_older_otel_is_refused_then_added_after_the_upgrade(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    dest = copy_fixture("go-old-otel", tmp_path)
+    assert_project_passes(dest)  # the fixture as the team has it
+    before = tree(dest)
+    result = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "go.opentelemetry.io/otel v1.24.0 found, v1.47.0 needed" in result.err
+    assert tree(dest) == before
+    upgrade = result.err.split("`go get ")[1].split("`")[0].split()
+    go(dest, "get", *upgrade)
+    count = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    added = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire", "--json")
+    assert added.code == 0, added.err
+    data = json.loads(added.out)
+    after = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    print(
+        f"go-old-otel: go.mod requirements {count} -> {after} (after go get); edits left "
+        f"after add --wire: {data['manual_edits_left']}"
+    )
+    assert data["manual_edits_left"] == 0
+    assert_project_passes(dest)
+    assert_tidy(dest)
+    assert cli("check", str(dest)).code == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "foo_bar",
+        "Example.com/x",
+        "exa_mple.com/x",
+        ".x",
+        "a..b",
+        "c++",
+        "example.com/x/v2",
+        "gopkg.in/yaml.v3",
+        "example.com/../x",
+        "example.com/x.",
+        "example.com/x/v1",
+        "example.com/x/v2.1",
+        "gopkg.in/yaml",
+        "example.com/con/x",
+        "example.com/progra~1",
+        "caf\u00e9",
+        'a"b',
+    ],
+)
+def test_module_paths_are_judged_as_go_mod_init_judges_them(tmp_path: Path, path: str) -> None:
+    from scaffold.targets.go_modules import module_path_problem
+
+    made = subprocess.run(
+        ["go", "mod", "init", path], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (made.returncode == 0) == (module_path_problem(path) == ""), made.stderr
