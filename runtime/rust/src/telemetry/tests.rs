@@ -1519,3 +1519,28 @@ fn span_names_and_recorded_errors_lose_url_secrets() {
         "GET http://REDACTED:REDACTED@h/a?sig=REDACTED"
     );
 }
+
+#[test]
+fn two_traceparent_lines_are_no_parent() {
+    use opentelemetry::propagation::TextMapPropagator as _;
+    use opentelemetry::trace::TraceContextExt as _;
+    let mut headers = HeaderMap::new();
+    for trace in [
+        "12345678901234567890123456789011",
+        "12345678901234567890123456789012",
+    ] {
+        headers.append(
+            "traceparent",
+            format!("00-{trace}-1234567890123456-01").parse().unwrap(),
+        );
+    }
+    headers.append("tracestate", "k=v".parse().unwrap());
+    let cx = propagation::HeaderExtractor::new(&headers);
+    assert_eq!(
+        opentelemetry::propagation::Extractor::get(&cx, "traceparent"),
+        None
+    );
+    let cx = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+        .extract(&propagation::HeaderExtractor::new(&headers));
+    assert!(!cx.span().span_context().is_valid());
+}
