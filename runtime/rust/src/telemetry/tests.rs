@@ -1544,3 +1544,26 @@ fn two_traceparent_lines_are_no_parent() {
         .extract(&propagation::HeaderExtractor::new(&headers));
     assert!(!cx.span().span_context().is_valid());
 }
+
+#[test]
+fn a_lever_change_naming_a_field_twice_is_refused() {
+    for body in [
+        r#"{"enabled": true, "enabled": false}"#,
+        r#"{"enabled": {}, "enabled": false}"#,
+        r#"{"ratio": 1, "reset_ratio": false, "ratio": 0}"#,
+    ] {
+        assert!(control::parse_change(body.as_bytes()).is_err(), "{body}");
+    }
+    for body in [
+        "{}",
+        r#"{"enabled": false}"#,
+        r#"{"ratio": 0.5, "enabled": true}"#,
+        r#"{"a,\"b": [1, {"c": 2, "d": 3}], "e": "x,y"}"#,
+    ] {
+        assert!(control::parse_change(body.as_bytes()).is_ok(), "{body}");
+    }
+    let levers = Levers::new(true, 1.0);
+    let change = control::parse_change(br#"{"Enabled": false}"#).unwrap();
+    assert!(control::apply(&levers, &change, "test").is_err());
+    assert!(levers.enabled());
+}
