@@ -299,7 +299,10 @@ impl Policy {
 
     /// A resource with the policy applied to its attributes.
     pub fn resource(&self, resource: Resource) -> Resource {
-        if !resource.iter().any(|(k, _)| self.touches(k.as_str())) {
+        let changes = |(k, v): (&opentelemetry::Key, &Value)| {
+            self.touches(k.as_str()) || matches!(v, Value::String(s) if s.as_str().contains("://"))
+        };
+        if !resource.iter().any(changes) {
             return resource;
         }
         let mut attributes: Vec<KeyValue> = resource

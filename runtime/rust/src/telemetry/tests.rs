@@ -1567,3 +1567,20 @@ fn a_lever_change_naming_a_field_twice_is_refused() {
     assert!(control::apply(&levers, &change, "test").is_err());
     assert!(levers.enabled());
 }
+
+#[test]
+fn resource_urls_lose_their_secrets() {
+    let resource = opentelemetry_sdk::Resource::builder_empty()
+        .with_attributes([KeyValue::new(
+            "app.callback",
+            "https://u:SECRETMARK@h/cb?sig=SECRETMARK",
+        )])
+        .build();
+    let cleaned = test_policy().resource(resource);
+    let dump = format!("{cleaned:?}");
+    assert!(!dump.contains("SECRETMARK"), "{dump}");
+    assert!(
+        dump.contains("https://REDACTED:REDACTED@h/cb?sig=REDACTED"),
+        "{dump}"
+    );
+}
