@@ -159,6 +159,13 @@ impl Policy {
         (self.lookup)(key).is_some() || key == "url.full" || key == "url.query"
     }
 
+    /// Whether the attribute changes on its way out: its key is cleaned, or
+    /// its value is text with a URL in it (an error message, for one).
+    fn changes(&self, kv: &KeyValue) -> bool {
+        self.touches(kv.key.as_str())
+            || matches!(&kv.value, Value::String(s) if s.as_str().contains("://"))
+    }
+
     /// The value `key` leaves with, or `None` when it is dropped.
     pub fn value(&self, key: &str, value: &Value) -> Option<Value> {
         let cleaned = match key {
@@ -180,11 +187,16 @@ impl Policy {
 
     /// Applies the policy to a list of attributes in place.
     pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
-        if !attributes.iter().any(|kv| self.touches(kv.key.as_str())) {
+        if !attributes.iter().any(|kv| self.changes(kv)) {
             return;
         }
         attributes.retain_mut(|kv| {
             if !self.touches(kv.key.as_str()) {
+                if let Value::String(s) = &kv.value {
+                    if let Cow::Owned(clean) = self.text(s.as_str()) {
+                        kv.value = Value::from(clean);
+                    }
+                }
                 return true;
             }
             match self.value(kv.key.as_str(), &kv.value) {
@@ -199,7 +211,7 @@ impl Policy {
 
     /// The attributes as they may leave: borrowed when nothing changes.
     pub fn attributes<'a>(&self, attributes: &'a [KeyValue]) -> Cow<'a, [KeyValue]> {
-        if attributes.iter().any(|kv| self.touches(kv.key.as_str())) {
+        if attributes.iter().any(|kv| self.changes(kv)) {
             let mut owned = attributes.to_vec();
             self.apply(&mut owned);
             Cow::Owned(owned)
@@ -247,9 +259,10 @@ impl Policy {
 
     /// A query string (without `?`) with sensitive values replaced.
     pub fn query<'a>(&self, query: &'a str) -> Cow<'a, str> {
+        // A server decodes `%73ig` to `sig`: names are compared decoded.
         let sensitive = |pair: &str| {
             let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            pair.contains('=') && self.sensitive_query.contains(&name)
+            pair.contains('=') && self.sensitive_query.contains(&&*percent_decode(name))
         };
         if !query.split('&').any(sensitive) {
             return Cow::Borrowed(query);
@@ -276,7 +289,7 @@ impl Policy {
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
                 .map_or(0, |i| i + 1);
             let end = rest[found..]
-                .find(|c: char| c.is_whitespace() || "\"'<>()[]{}`\\".contains(c))
+                .find(|c: char| c.is_whitespace() || "\"'<>(){}`\\".contains(c))
                 .map_or(rest.len(), |i| found + i);
             out.push_str(&rest[..start]);
             out.push_str(&self.url(&rest[start..end]));
@@ -288,7 +301,10 @@ impl Policy {
 
     /// A resource with the policy applied to its attributes.
     pub fn resource(&self, resource: Resource) -> Resource {
-        if !resource.iter().any(|(k, _)| self.touches(k.as_str())) {
+        let changes = |(k, v): (&opentelemetry::Key, &Value)| {
+            self.touches(k.as_str()) || matches!(v, Value::String(s) if s.as_str().contains("://"))
+        };
+        if !resource.iter().any(changes) {
             return resource;
         }
         let mut attributes: Vec<KeyValue> = resource
@@ -311,6 +327,32 @@ impl Policy {
             }
         }
     }
+}
+
+/// `text` with `%XX` escapes decoded (invalid escapes and non-UTF-8 results
+/// are kept as written).
+fn percent_decode(text: &str) -> Cow<'_, str> {
+    if !text.contains('%') {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(value).unwrap_or(b'%'));
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
 static POLICY: OnceLock<(Policy, Option<String>)> = OnceLock::new();
@@ -382,6 +424,9 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     }
 
     fn on_end(&self, mut span: SpanData) {
+        if let Cow::Owned(name) = self.policy.text(&span.name) {
+            span.name = Cow::Owned(name);
+        }
         self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
             self.policy.apply(&mut event.attributes);

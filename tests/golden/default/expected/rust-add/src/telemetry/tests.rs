@@ -1343,6 +1343,31 @@ fn urls_are_cleaned_as_the_semantic_conventions_say() {
         p.query("AWSAccessKeyId=k&sig"),
         "AWSAccessKeyId=REDACTED&sig"
     );
+    // A server decodes `%73ig` to `sig`; every repeat of a name is cleaned.
+    assert_eq!(
+        p.url("http://h/a?%73ig=S1&sig=S2&x=1&%53ignature=S3"),
+        "http://h/a?%73ig=REDACTED&sig=REDACTED&x=1&%53ignature=REDACTED"
+    );
+    // An IPv6 host in free text, and userinfo without a password.
+    assert_eq!(
+        p.text("failed: http://u:SECRET@[::1]:9/fail?sig=S (refused)"),
+        "failed: http://REDACTED:REDACTED@[::1]:9/fail?sig=REDACTED (refused)"
+    );
+    assert_eq!(
+        p.text("GET https://TOKEN@example.com/x"),
+        "GET https://REDACTED:REDACTED@example.com/x"
+    );
+    // Any text attribute carrying a URL (exception.message, for one).
+    let mut attributes = vec![
+        KeyValue::new("exception.message", "for url (http://u:SECRET@h/a?sig=S)"),
+        KeyValue::new("app.plain", "no url here"),
+    ];
+    p.apply(&mut attributes);
+    assert_eq!(
+        attributes[0].value.as_str(),
+        "for url (http://REDACTED:REDACTED@h/a?sig=REDACTED)"
+    );
+    assert_eq!(attributes[1].value.as_str(), "no url here");
     let unkeyed = redact::Policy::new(conventions::redaction, None, &[]);
     for (key, action) in conventions::REDACTIONS {
         if *action == Action::Hash {
@@ -1495,4 +1520,87 @@ async fn switched_off_clients_pass_the_context_through_unchanged() {
         "none came in, none goes out"
     );
     assert!(h.finished().is_empty());
+}
+
+#[test]
+fn span_names_and_recorded_errors_lose_url_secrets() {
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    let h = Harness::new();
+    let tracer = h.tracer_provider.tracer("t");
+    let mut span = tracer.start("GET http://u:SECRETMARK@h/a?sig=SECRETMARK");
+    let error = std::io::Error::other("for url (http://h/a?%73ig=SECRETMARK)");
+    span.record_error(&error);
+    span.end();
+    let spans = h.finished();
+    let dump = format!("{spans:?}");
+    assert!(!dump.contains("SECRETMARK"), "{dump}");
+    assert_eq!(
+        spans[0].name,
+        "GET http://REDACTED:REDACTED@h/a?sig=REDACTED"
+    );
+}
+
+#[test]
+fn two_traceparent_lines_are_no_parent() {
+    use opentelemetry::propagation::TextMapPropagator as _;
+    use opentelemetry::trace::TraceContextExt as _;
+    let mut headers = HeaderMap::new();
+    for trace in [
+        "12345678901234567890123456789011",
+        "12345678901234567890123456789012",
+    ] {
+        headers.append(
+            "traceparent",
+            format!("00-{trace}-1234567890123456-01").parse().unwrap(),
+        );
+    }
+    headers.append("tracestate", "k=v".parse().unwrap());
+    let cx = propagation::HeaderExtractor::new(&headers);
+    assert_eq!(
+        opentelemetry::propagation::Extractor::get(&cx, "traceparent"),
+        None
+    );
+    let cx = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+        .extract(&propagation::HeaderExtractor::new(&headers));
+    assert!(!cx.span().span_context().is_valid());
+}
+
+#[test]
+fn a_lever_change_naming_a_field_twice_is_refused() {
+    for body in [
+        r#"{"enabled": true, "enabled": false}"#,
+        r#"{"enabled": {}, "enabled": false}"#,
+        r#"{"ratio": 1, "reset_ratio": false, "ratio": 0}"#,
+    ] {
+        assert!(control::parse_change(body.as_bytes()).is_err(), "{body}");
+    }
+    for body in [
+        "{}",
+        r#"{"enabled": false}"#,
+        r#"{"ratio": 0.5, "enabled": true}"#,
+        r#"{"a,\"b": [1, {"c": 2, "d": 3}], "e": "x,y"}"#,
+    ] {
+        assert!(control::parse_change(body.as_bytes()).is_ok(), "{body}");
+    }
+    let levers = Levers::new(true, 1.0);
+    let change = control::parse_change(br#"{"Enabled": false}"#).unwrap();
+    assert!(control::apply(&levers, &change, "test").is_err());
+    assert!(levers.enabled());
+}
+
+#[test]
+fn resource_urls_lose_their_secrets() {
+    let resource = opentelemetry_sdk::Resource::builder_empty()
+        .with_attributes([KeyValue::new(
+            "app.callback",
+            "https://u:SECRETMARK@h/cb?sig=SECRETMARK",
+        )])
+        .build();
+    let cleaned = test_policy().resource(resource);
+    let dump = format!("{cleaned:?}");
+    assert!(!dump.contains("SECRETMARK"), "{dump}");
+    assert!(
+        dump.contains("https://REDACTED:REDACTED@h/cb?sig=REDACTED"),
+        "{dump}"
+    );
 }

@@ -88,6 +88,52 @@ pub fn apply(levers: &Levers, change: &Value, source: &str) -> Result<Value, Str
     Ok(state(levers))
 }
 
+/// Parses a change strictly: JSON whose top-level object names no member
+/// twice (RFC 8259 leaves a repeated name to the parser; a change that says
+/// `enabled` twice is ambiguous, so it is refused).
+pub fn parse_change(bytes: &[u8]) -> Result<Value, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if let Value::Object(map) = &value {
+        if top_level_members(bytes) != map.len() {
+            return Err("a field is given more than once".to_owned());
+        }
+    }
+    Ok(value)
+}
+
+/// The number of members of the top-level object in `bytes`, which is valid
+/// JSON: commas outside strings at depth one, plus one unless it is empty.
+fn top_level_members(bytes: &[u8]) -> usize {
+    let (mut depth, mut commas, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    let mut empty = true;
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                empty &= depth != 1;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => commas += 1,
+            _ => {}
+        }
+    }
+    if empty {
+        0
+    } else {
+        commas + 1
+    }
+}
+
 /// The levers' state as JSON.
 pub fn state(levers: &Levers) -> Value {
     json!({ "enabled": levers.enabled(), "ratio": levers.ratio() })
@@ -204,8 +250,7 @@ async fn handle(
         Err(_) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit"),
     };
     let source = format!("admin listener, peer {peer}");
-    let parsed: Result<Value, String> = serde_json::from_slice(&body).map_err(|e| e.to_string());
-    match parsed.and_then(|change| apply(&admin.levers, &change, &source)) {
+    match parse_change(&body).and_then(|change| apply(&admin.levers, &change, &source)) {
         Ok(state) => json_response(StatusCode::OK, state),
         Err(message) => {
             tracing::warn!(%peer, error = %message, "telemetry admin change refused");
@@ -284,9 +329,7 @@ pub fn watch_file(
             if last.as_deref() == Some(content.as_slice()) {
                 continue;
             }
-            let result = serde_json::from_slice::<Value>(&content)
-                .map_err(|e| e.to_string())
-                .and_then(|change| apply(&levers, &change, &source));
+            let result = parse_change(&content).and_then(|change| apply(&levers, &change, &source));
             if let Err(error) = result {
                 tracing::error!(path = %path.display(), %error, "telemetry control file rejected");
             }

@@ -17,7 +17,8 @@ use super::conventions;
 use super::redact;
 
 /// Reads propagation fields from HTTP headers. Repeated `baggage` and
-/// `tracestate` lines are read as one comma-separated list, as W3C allows.
+/// `tracestate` lines are read as one comma-separated list, as W3C allows;
+/// repeated `traceparent` lines are ignored, as no parent.
 pub struct HeaderExtractor<'a> {
     headers: &'a HeaderMap,
     baggage: Option<String>,
@@ -57,7 +58,16 @@ impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         // The W3C fields are looked up without parsing their names again.
         let value = match key {
-            "traceparent" => self.headers.get(TRACEPARENT),
+            // Two `traceparent` lines are no trace context at all (W3C
+            // Trace Context test suite, test_traceparent_duplicated): a new
+            // trace starts, and `tracestate` is not read without a parent.
+            "traceparent" => {
+                let mut all = self.headers.get_all(TRACEPARENT).iter();
+                match (all.next(), all.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            }
             "tracestate" => match &self.tracestate {
                 Some(all) => return Some(all),
                 None => self.headers.get(TRACESTATE),

@@ -371,6 +371,27 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
             }
         }
     }
+    if let Some(text) = value(getenv, "OTEL_BSP_MAX_QUEUE_SIZE") {
+        if text.parse::<u64>().is_ok_and(|n| n > MAX_QUEUE_CAP as u64) {
+            w.push(
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                &text,
+                format!("{MAX_QUEUE_CAP} (the largest queue this service allocates)"),
+            );
+        }
+    }
+}
+
+/// The largest span queue `OTEL_BSP_MAX_QUEUE_SIZE` may ask for: the SDK
+/// allocates the whole queue at start-up, so a huge value would stop the
+/// service (capacity overflow) or take its memory.
+pub const MAX_QUEUE_CAP: usize = 65_536;
+
+/// `OTEL_BSP_MAX_QUEUE_SIZE` when it is usable but over [`MAX_QUEUE_CAP`].
+pub fn queue_over_cap(getenv: &dyn Fn(&str) -> Option<String>) -> bool {
+    value(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_QUEUE_CAP as u64)
 }
 
 /// Whether a numeric variable is set to a usable value.

@@ -145,6 +145,8 @@ pub fn batch_config() -> opentelemetry_sdk::trace::BatchConfig {
     let mut builder = BatchConfigBuilder::default();
     if unset("OTEL_BSP_MAX_QUEUE_SIZE") {
         builder = builder.with_max_queue_size(conventions::MAX_QUEUE_SIZE);
+    } else if settings::queue_over_cap(&getenv) {
+        builder = builder.with_max_queue_size(settings::MAX_QUEUE_CAP);
     }
     if unset("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
         builder = builder.with_max_export_batch_size(conventions::MAX_EXPORT_BATCH_SIZE);
