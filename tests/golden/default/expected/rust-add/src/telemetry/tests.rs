@@ -1604,3 +1604,28 @@ fn resource_urls_lose_their_secrets() {
         "{dump}"
     );
 }
+
+#[test]
+fn malformed_resource_attributes_are_named_by_position_only() {
+    let env = |name: &str| {
+        (name == "OTEL_RESOURCE_ATTRIBUTES").then(|| "a.b=ok%zz,SECRET-frag,c.d=fine".to_owned())
+    };
+    let mut warnings = super::settings::Warnings::default();
+    let resource = super::init::resource(&env, &mut warnings);
+    let lines: Vec<String> = warnings.0.iter().map(ToString::to_string).collect();
+    let line = lines
+        .iter()
+        .find(|w| w.contains("OTEL_RESOURCE_ATTRIBUTES"))
+        .expect("a warning naming OTEL_RESOURCE_ATTRIBUTES");
+    assert!(
+        line.contains("entry 1 (a.b)") && line.contains("entry 2"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("SECRET") && !line.contains("ok%zz"),
+        "{line}"
+    );
+    let keys: Vec<String> = resource.iter().map(|(k, _)| k.to_string()).collect();
+    assert!(keys.contains(&"c.d".to_owned()), "{keys:?}");
+    assert!(!keys.contains(&"a.b".to_owned()), "{keys:?}");
+}

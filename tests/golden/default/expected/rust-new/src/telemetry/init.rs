@@ -112,14 +112,36 @@ pub fn resource(getenv: &dyn Fn(&str) -> Option<String>, warnings: &mut Warnings
         }
     }
     if let Some(list) = settings::value(getenv, "OTEL_RESOURCE_ATTRIBUTES") {
-        for (key, _) in list.split(',').filter_map(|pair| pair.split_once('=')) {
+        let mut malformed = Vec::new();
+        for (position, pair) in list.split(',').enumerate() {
+            if pair.trim().is_empty() {
+                continue;
+            }
+            // A malformed entry is named by position (and key, when it has one),
+            // never by its text: the text may be a secret.
+            let Some((key, raw)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty())
+            else {
+                malformed.push(format!("entry {}", position + 1));
+                continue;
+            };
             let key = key.trim();
-            if key.is_empty() || attributes.iter().any(|kv| kv.key.as_str() == key) {
+            if !settings::percent_encoding_valid(raw) {
+                malformed.push(format!("entry {} ({key})", position + 1));
+                continue;
+            }
+            if attributes.iter().any(|kv| kv.key.as_str() == key) {
                 continue;
             }
             if let Some(value) = settings::resource_attribute(getenv, key) {
                 attributes.push(KeyValue::new(key.to_owned(), value));
             }
+        }
+        if !malformed.is_empty() {
+            warnings.push(
+                "OTEL_RESOURCE_ATTRIBUTES",
+                &format!("<malformed: {}>", malformed.join(", ")),
+                "the well-formed entries only",
+            );
         }
     }
     let resource = Resource::builder_empty()

@@ -108,6 +108,18 @@ pub fn resource_attribute(getenv: &dyn Fn(&str) -> Option<String>, key: &str) ->
         .filter(|v| !v.is_empty())
 }
 
+/// Whether every `%` in `text` starts a two-digit hex escape (the W3C Baggage
+/// octet encoding `OTEL_RESOURCE_ATTRIBUTES` values use).
+pub fn percent_encoding_valid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || (i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit())
+    })
+}
+
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
