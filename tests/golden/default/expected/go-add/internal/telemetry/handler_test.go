@@ -4,11 +4,14 @@
 package telemetry
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
@@ -400,4 +403,23 @@ func register(mux *http.ServeMux, method, route string) (ok bool) {
 	}
 	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
 	return true
+}
+
+func TestHandlerWarnsWhenATrustRouteCannotBeRecognised(t *testing.T) {
+	useTestConventions(t)
+	conv.trustHTTPServer = false
+	conv.trustRoutes = []trustRoute{{route: "/orders/{id}", public: true}, {route: "/public/*", public: true}}
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	if !strings.Contains(buf.String(), "route=/orders/{id}") || strings.Count(buf.String(), "route=") != 1 {
+		t.Errorf("want one warning naming the route template, got %q", buf.String())
+	}
+	buf.Reset()
+	NewHandler(http.NewServeMux())
+	if buf.Len() != 0 {
+		t.Errorf("a ServeMux recognises the route; got a warning %q", buf.String())
+	}
 }

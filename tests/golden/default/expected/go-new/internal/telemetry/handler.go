@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -85,6 +86,12 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 	for _, tr := range conv.trustRoutes {
 		if !strings.HasSuffix(tr.route, "*") && isMux {
 			h.mux, h.trustByRoute = mux, true
+		}
+		// A route template is known before the handler runs only through a ServeMux;
+		// behind another router its requests get the default boundary, so say so.
+		if !isMux && tr.public != conv.trustHTTPServer && strings.ContainsAny(tr.route, "{}") {
+			slog.Default().Warn("telemetry trust: this route is recognised only when NewHandler wraps an *http.ServeMux; its requests get the default boundary (use a prefix route such as /public/*)",
+				slog.String("route", tr.route), slog.Bool("route_public", tr.public))
 		}
 	}
 	h.duration = newDurationHistogram(c.meterProvider, conv.httpServerDuration, "Duration of HTTP server requests.")
