@@ -18,7 +18,7 @@ from .conftest import change_conventions, remove_attribute, set_prod_ratio
 
 pytestmark = [needs_go, pytest.mark.toolchain]
 
-ROUTE = '\tmux.HandleFunc("GET /hello/{name}", a.hello)\n'
+ROUTE = '\tmux.HandleFunc("GET /orders/{id}", a.order)\n'
 OUR_ROUTE = '\tmux.HandleFunc("GET /version", a.version)\n'
 OUR_HANDLER = """
 // version answers the build's version (written by the service team).
@@ -93,12 +93,12 @@ def test_tool_upgrade_merges_into_a_hand_edited_go_file(tmp_path: Path, conventi
         templates_dir=templates,
     )
     main = root / "main.go"
-    ours = ('envOr("ADDR", "127.0.0.1:8080")', 'envOr("ADDR", "127.0.0.1:9090")')
+    ours = ('envOr("LISTEN_ADDR", "127.0.0.1:8080")', 'envOr("LISTEN_ADDR", "127.0.0.1:9090")')
     main.write_text(main.read_text().replace(*ours))
 
     # The next version of the tool: a longer header timeout on the service's server.
     template = templates / "go" / "main.go.j2"
-    old = "\t\tReadHeaderTimeout: 5 * time.Second,\n\t}\n\tservers :="
+    old = "\t\tReadHeaderTimeout: 5 * time.Second,\n\t\tIdleTimeout:       60 * time.Second,\n\t}\n\tservers :="
     assert old in template.read_text()
     template.write_text(template.read_text().replace(old, old.replace("5 *", "10 *")))
 
