@@ -131,7 +131,8 @@ STANDARD: tuple[Variable, ...] = (
     ),
     Variable(
         "OTEL_BSP_MAX_QUEUE_SIZE",
-        "Spans the batcher holds; values beyond 1048576 are warned about and capped.",
+        "Spans the batcher holds; a value beyond the largest queue the service allocates "
+        "(Go 1048576, Rust 65536) is warned about and capped.",
         "the conventions' export.batch.max_queue_size",
         READ,
         READ,
