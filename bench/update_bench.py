@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from scaffold.conventions import load  # noqa: E402
 from scaffold.render import RenderOptions  # noqa: E402
-from scaffold.resources import bundled_conventions, templates_root  # noqa: E402
+from scaffold.resources import bundled_conventions, runtime_beside, templates_root  # noqa: E402
 from scaffold.sync import Status, create_service  # noqa: E402
 from scaffold.targets.registry import render_target  # noqa: E402
 from scaffold.update import update_services  # noqa: E402
@@ -47,7 +47,7 @@ from scaffold.update import update_services  # noqa: E402
 COPIER_TEMPLATE = Path(__file__).resolve().parent / "copier_template"
 PLACEHOLDER = "zzbenchsvc"
 PLACEHOLDER_MODULE = f"example.com/{PLACEHOLDER}"
-ROUTE = '\tmux.HandleFunc("GET /hello/{name}", a.hello)\n'
+ROUTE = '\tmux.HandleFunc("GET /orders/{id}", a.order)\n'
 OUR_ROUTE = '\tmux.HandleFunc("GET /version", a.version)\n'
 OUR_HANDLER = (
     "\n// version answers the build's version (written by the service team).\n"
@@ -85,7 +85,7 @@ def git(cwd: Path, *args: str) -> None:
 
 def change_conventions(path: Path) -> None:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["sampling"]["environments"]["prod"] = 0.25
+    data["sampling"]["environments"]["production"] = 0.25
     data["attributes"] = [a for a in data["attributes"] if a["id"] != "app.cart.items"]
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
@@ -97,6 +97,8 @@ def options(name: str) -> RenderOptions:
 def hand_edit(root: Path) -> None:
     handlers = root / "handlers.go"
     text = handlers.read_text(encoding="utf-8")
+    if ROUTE not in text:
+        raise SystemExit(f"{handlers}: the skeleton's route line moved; update ROUTE in {__file__}")
     handlers.write_text(text.replace(ROUTE, ROUTE + OUR_ROUTE) + OUR_HANDLER, encoding="utf-8")
 
 
@@ -258,6 +260,8 @@ def main() -> None:
         # to the checkout during the run.
         templates = ws / "templates"
         shutil.copytree(templates_root(), templates)
+        # The static runtime sources the manifests name live beside the templates.
+        shutil.copytree(runtime_beside(templates_root()), runtime_beside(templates))
         print(f"setting up {n} services per side in {ws} ...", file=sys.stderr)
         mono = scaffold_services(ws, n, v1, "scaffold-monorepo", templates)
         single = scaffold_services(ws, n, v1, "scaffold-single", templates)
