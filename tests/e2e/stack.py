@@ -1,0 +1,411 @@
+"""The end-to-end stack: a Go front, a Rust back and a Go hop rendered by `scaffold new`
+from the bundled conventions, a collector built from the rendered builder manifest, all
+started on loopback. Used by ./demo (tests/e2e/demo.py) and by the tests in this folder.
+
+Nothing here prints: progress goes to the `progress` callable a caller passes.
+Every process started is recorded in the Stack and stopped by its pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.pipeline.otelcol import collector_binary, loopback_override
+
+ROOT = Path(__file__).resolve().parents[2]
+CONVENTIONS = ROOT / "conventions" / "observability.yaml"
+SERVICES = Path(__file__).resolve().parent / "services"
+Progress = Callable[[str], None]
+
+# The keys the services and the collector hash with (demo values, not secrets).
+HASH_KEY = "demo-service-hash-key"
+COLLECTOR_HMAC_KEY = "demo-collector-hmac-key-0123456789abcdef"
+ADMIN_TOKEN = "demo-admin-token"
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def cargo_target_dir() -> Path:
+    default = Path.home() / ".cache" / "scaffold-ci" / "cargo-target"
+    return Path(os.environ.get("SCAFFOLD_CARGO_TARGET_DIR", str(default)))
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args)} (in {cwd}) failed with {proc.returncode}:\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+        )
+
+
+def scaffold(*args: str, cwd: Path = ROOT) -> None:
+    """Run the scaffold CLI of this checkout."""
+    _run([sys.executable, "-m", "scaffold", *args], cwd)
+
+
+@dataclass(frozen=True)
+class Built:
+    """The binaries of the three services and the collector, and its config files."""
+
+    front: Path
+    back: Path
+    hop: Path
+    collector: Path
+    collector_config: Path
+
+
+def render(work: Path, progress: Progress = _quiet) -> None:
+    """Render the services and the single-topology collector into `work`."""
+    for name, lang in (("front", "go"), ("back", "rust"), ("hop", "go")):
+        dest = work / name
+        if not (dest / ".scaffold").exists():
+            progress(f"rendering {name} ({lang}) with scaffold new")
+            scaffold("new", name, "--lang", lang, "--dir", str(dest))
+        # The demo's handlers, written over the user-owned handler files (only when they
+        # differ, so that a second run's builds find nothing changed).
+        source, target = (
+            (SERVICES / "handlers.go", dest / "handlers.go")
+            if lang == "go"
+            else (SERVICES / "routes.rs", dest / "src" / "routes.rs")
+        )
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)
+    progress("rendering the collector (single topology) with scaffold collector")
+    scaffold(
+        "collector",
+        "--topology",
+        "single",
+        "--out",
+        str(work / "collector"),
+        "--file-export",
+        str(work / "collector" / "export.json"),
+    )
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GOFLAGS"] = "-mod=readonly -buildvcs=false"
+    env.setdefault("GOTOOLCHAIN", "local")
+    env["GOWORK"] = "off"
+    return env
+
+
+def build(work: Path, progress: Progress = _quiet) -> Built:
+    """Build the three services and the collector (each toolchain reuses its caches)."""
+    go = shutil.which("go")
+    cargo = shutil.which("cargo")
+    if go is None or cargo is None:
+        raise RuntimeError("the demo needs Go and Rust (cargo) on PATH")
+    for name in ("front", "hop"):
+        progress(f"building {name} with go build")
+        _run([go, "build", "-o", "bin/service", "."], work / name, _go_env())
+    progress(f"building back with cargo build (dependencies cached in {cargo_target_dir()})")
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir()), "CARGO_TERM_COLOR": "never"}
+    _run([cargo, "build"], work / "back", env)
+    manifest = (work / "collector" / "builder-config.yaml").read_text()
+    progress("building the collector from builder-config.yaml (cached by its hash)")
+    try:
+        collector = collector_binary(manifest)
+    except AssertionError as exc:
+        raise RuntimeError(str(exc)) from exc
+    return Built(
+        front=work / "front" / "bin" / "service",
+        back=cargo_target_dir() / "debug" / "back",
+        hop=work / "hop" / "bin" / "service",
+        collector=collector,
+        collector_config=work / "collector" / "otelcol-single.yaml",
+    )
+
+
+@dataclass
+class Collector:
+    proc: subprocess.Popen[bytes]
+    ports: dict[str, int]
+    export: Path
+    log: Path
+
+    @property
+    def otlp_http(self) -> str:
+        return f"http://127.0.0.1:{self.ports['http']}"
+
+
+@dataclass
+class Service:
+    name: str
+    proc: subprocess.Popen[bytes]
+    address: str
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """The JSON lines the service wrote (stdout and stderr)."""
+        out = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return out
+
+
+def demo_overrides(folder: Path, export: Path, decision_wait: str = "1s") -> Path:
+    """The demo's own settings over the rendered config: the file exporter's path, and a
+    tail sampler that keeps every trace after a short wait (the conventions keep errors,
+    slow traces and 5 % of the rest: too few to show three requests)."""
+    data = {
+        "exporters": {"file/test": {"path": str(export)}},
+        "processors": {
+            "tail_sampling": {
+                "decision_wait": decision_wait,
+                "policies": [{"name": "demo-keep-all", "type": "always_sample"}],
+            }
+        },
+    }
+    path = folder / "demo-overrides.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def service_env(otlp_endpoint: str, **extra: str) -> dict[str, str]:
+    """A clean environment: the base variables of tests/behaviour/README.md, development
+    (sampling ratio 1.0), OTLP/HTTP to `otlp_endpoint` and a short batch delay."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LISTEN_ADDR": "127.0.0.1:0",
+        "ADMIN_ADDR": "127.0.0.1:0",
+        "DEPLOYMENT_ENVIRONMENT": "development",
+        "ACME_TEAM": "demo",
+        "SERVICE_VERSION": "0.1.0",
+        "ACME_TELEMETRY_HASH_KEY": HASH_KEY,
+        "ACME_TELEMETRY_ADMIN_TOKEN": ADMIN_TOKEN,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "RUST_LOG": "info",
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Stack:
+    """Processes started for one run; `close` stops every one of them by its pid."""
+
+    work: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            stop(proc)
+
+    def _spawn(self, args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as handle:
+            proc = subprocess.Popen(
+                args, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        self.procs.append(proc)
+        return proc
+
+    def collector(
+        self, built: Built, name: str = "collector", ports: dict[str, int] | None = None
+    ) -> Collector:
+        """Start the collector on loopback (on `ports` again when given: a restart)."""
+        folder = self.work / "run" / name
+        if ports is None:  # a fresh start: nothing left from an earlier run
+            shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        export = folder / "export.json"
+        config = built.collector_config
+        cfg = yaml.safe_load(config.read_text())
+        override = folder / f"{name}-loopback.yaml"
+        if ports is None:
+            override, ports = loopback_override(cfg, folder, name)
+        demo = demo_overrides(folder, export)
+        env = {**os.environ, "OTELCOL_REDACTION_HMAC_KEY": COLLECTOR_HMAC_KEY}
+        args = [str(built.collector)]
+        for path in (config, override, demo):
+            args += ["--config", str(path)]
+        log = folder / f"{name}.log"
+        proc = self._spawn(args, log, env)
+        _wait_healthy(ports["health"], proc, log)
+        return Collector(proc, ports, export, log)
+
+    def service(self, name: str, binary: Path, env: dict[str, str]) -> Service:
+        """Start a service; its address comes from its own "listening" log line."""
+        log = self.work / "run" / "logs" / f"{name}.log"
+        if log.exists():
+            log.unlink()
+        proc = self._spawn([str(binary)], log, env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for record in Service(name, proc, "", log).log_records():
+                if record.get("msg", record.get("message")) == "listening":
+                    address = str(record.get("addr") or record.get("address"))
+                    return Service(name, proc, address, log)
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} did not start listening:\n{log.read_text()[-3000:]}")
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the collector exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the collector did not become healthy within 60 s")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> float:
+    """SIGTERM a process this run started (by pid), SIGKILL after `timeout`; the
+    seconds it took to exit."""
+    started = time.monotonic()
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    return time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    seconds: float
+    sent_ns: int = 0  # wall clock, to find the request's server span
+    done_ns: int = 0
+
+
+def get(url: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
+    """One GET; an HTTP error status is an answer, not an exception."""
+    request = urllib.request.Request(url, headers=headers or {})
+    sent = time.time_ns()
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            status, body = resp.status, resp.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read().decode(errors="replace")
+    return Answer(status, body, time.monotonic() - started, sent, time.time_ns())
+
+
+# --- what the collector exported -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    service: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    name: str
+    kind: int
+    start: int
+    end: int
+    status: int
+    attributes: dict[str, Any]
+
+    @property
+    def millis(self) -> float:
+        return (self.end - self.start) / 1e6
+
+
+def _value(v: dict[str, Any]) -> Any:
+    for key in ("stringValue", "boolValue", "doubleValue"):
+        if key in v:
+            return v[key]
+    if "intValue" in v:
+        return int(v["intValue"])
+    return v
+
+
+def export_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Complete JSON lines of a file exporter's output (a last line without its newline
+    is still being written)."""
+    if not path.exists():
+        return
+    for line in path.read_text().split("\n")[:-1]:
+        if line.strip():
+            yield json.loads(line)
+
+
+def exported_spans(path: Path) -> list[Span]:
+    out = []
+    for line in export_lines(path):
+        for rs in line.get("resourceSpans", []):
+            resource = {a["key"]: _value(a["value"]) for a in rs["resource"].get("attributes", [])}
+            for ss in rs.get("scopeSpans", []):
+                for s in ss.get("spans", []):
+                    out.append(
+                        Span(
+                            service=str(resource.get("service.name", "")),
+                            trace_id=s["traceId"],
+                            span_id=s["spanId"],
+                            parent_id=s.get("parentSpanId", ""),
+                            name=s["name"],
+                            kind=int(s.get("kind", 0)),
+                            start=int(s["startTimeUnixNano"]),
+                            end=int(s["endTimeUnixNano"]),
+                            status=int(s.get("status", {}).get("code", 0)),
+                            attributes={
+                                a["key"]: _value(a["value"]) for a in s.get("attributes", [])
+                            },
+                        )
+                    )
+    return out
+
+
+def traces(spans: list[Span]) -> dict[str, list[Span]]:
+    out: dict[str, list[Span]] = {}
+    for span in spans:
+        out.setdefault(span.trace_id, []).append(span)
+    return out
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -1,0 +1,236 @@
+"""End to end, as ./demo runs it: a Go front, a Rust back and a Go hop rendered from the
+bundled conventions, a collector built from the rendered manifest, three requests (one
+plain, one that fails at the hop, one carrying personal data). Judged only by what the
+collector exported and what the processes wrote:
+
+- every request is one trace over the three services, with each HTTP hop's server span
+  a child of the caller's client span;
+- span names, kinds, statuses and HTTP attributes follow the conventions;
+- personal data is handled as the conventions' privacy actions say, at both stages;
+- each service's log lines of a request carry the request's trace id;
+- `scaffold verify` finds no violation in the export, and finds the planted ones in a
+  broken copy of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffold.conventions import load
+from tests.e2e.conftest import needs_toolchains
+from tests.e2e.scenario import EMAIL, REQUESTS, SESSION_TOKEN, TENANT, Outcome, run, run_verify
+from tests.e2e.stack import (
+    COLLECTOR_HMAC_KEY,
+    CONVENTIONS,
+    HASH_KEY,
+    Built,
+    Span,
+    export_lines,
+)
+
+pytestmark = [pytest.mark.toolchain, pytest.mark.slow, needs_toolchains]
+
+SERVER, CLIENT = 2, 3
+UNSET, ERROR = 0, 2
+
+
+@pytest.fixture(scope="module")
+def outcome(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    return run(tmp_path_factory.mktemp("demo-run"), built)
+
+
+def _one(spans: list[Span], service: str, kind: int) -> Span:
+    found = [s for s in spans if s.service == service and s.kind == kind]
+    assert len(found) == 1, (service, kind, found)
+    return found[0]
+
+
+def test_every_request_is_one_trace_over_three_services(outcome: Outcome) -> None:
+    assert [a.status for _, a in outcome.answers] == [r.expect for r in REQUESTS]
+    assert set(outcome.by_request) == {r.path for r in REQUESTS}
+    trace_ids = {spans[0].trace_id for spans in outcome.by_request.values()}
+    assert len(trace_ids) == len(REQUESTS)
+    # Nothing else was exported: no stray trace, no span outside the three.
+    assert {s.trace_id for s in outcome.spans} == trace_ids
+    for path, spans in outcome.by_request.items():
+        assert {s.trace_id for s in spans} == {spans[0].trace_id}
+        kinds = sorted((s.service, s.kind) for s in spans)
+        expected = [("back", SERVER), ("back", CLIENT), ("front", SERVER), ("front", CLIENT)]
+        assert kinds == sorted([*expected, ("hop", SERVER)]), path
+
+
+def test_parent_links_cross_each_http_hop(outcome: Outcome) -> None:
+    for spans in outcome.by_request.values():
+        front, front_client = _one(spans, "front", SERVER), _one(spans, "front", CLIENT)
+        back, back_client = _one(spans, "back", SERVER), _one(spans, "back", CLIENT)
+        hop = _one(spans, "hop", SERVER)
+        assert front.parent_id == ""  # the demo's request carries no context: a root
+        assert front_client.parent_id == front.span_id
+        assert back.parent_id == front_client.span_id  # Go client -> Rust server
+        assert back_client.parent_id == back.span_id
+        assert hop.parent_id == back_client.span_id  # Rust client -> Go server
+        # A child lies within its parent in time (same host clock).
+        for parent, child in ((front, front_client), (front_client, back), (back, hop)):
+            assert parent.start <= child.start and child.end <= parent.end + 1_000_000
+
+
+def test_names_attributes_and_statuses_follow_the_conventions(outcome: Outcome) -> None:
+    conv = load(CONVENTIONS)
+    assert conv.span_naming is not None
+    for request in REQUESTS:
+        spans = outcome.by_request[request.path]
+        failed = request.expect >= 500
+        routes = {"front": "/orders/{id}/call", "back": "/orders/{id}/call", "hop": "/orders/{id}"}
+        for service, route in routes.items():
+            server = _one(spans, service, SERVER)
+            # http_server template "{http.request.method} {http.route}"
+            assert server.name == f"GET {route}"
+            assert server.attributes["http.route"] == route
+            assert server.attributes["http.request.method"] == "GET"
+            assert server.status == (ERROR if failed else UNSET), (service, server)
+        codes = {"front": 502, "back": 502, "hop": 503} if failed else dict.fromkeys(routes, 200)
+        for service, code in codes.items():
+            assert _one(spans, service, SERVER).attributes["http.response.status_code"] == code
+        for service in ("front", "back"):
+            client = _one(spans, service, CLIENT)
+            assert client.name == "GET"  # http_client template "{http.request.method}"
+            assert client.attributes["http.request.method"] == "GET"
+            assert client.attributes["server.address"] == "127.0.0.1"
+            downstream = 502 if failed and service == "front" else (503 if failed else 200)
+            assert client.attributes["http.response.status_code"] == downstream
+            assert client.status == (ERROR if failed else UNSET)
+            if failed:
+                assert client.attributes.get("error.type") == str(downstream)
+        # The resource names the service and the conventions' resource attributes.
+    resources = _resources(outcome.export)
+    assert {r["service.name"] for r in resources} == {"front", "back", "hop"}
+    for resource in resources:
+        assert resource["deployment.environment.name"] == "development"
+        assert resource["service.namespace"] == "acme"
+
+
+def _resources(export: Path) -> list[dict[str, Any]]:
+    out = []
+    for line in export_lines(export):
+        for rs in line.get("resourceSpans", []):
+            attrs = rs["resource"].get("attributes", [])
+            out.append({a["key"]: next(iter(a["value"].values())) for a in attrs})
+    return out
+
+
+def _hmac(key: str, text: str) -> str:
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _after(action: str, value: str | None, key: str) -> str | None:
+    """What one stage's privacy action makes of a value (None: absent)."""
+    if value is None or action == "drop":
+        return None
+    if action == "hash":
+        return _hmac(key, value)
+    if action == "redact":
+        return "REDACTED" if key == HASH_KEY else "*" * len(value)
+    return value
+
+
+def test_personal_data_is_handled_as_the_conventions_say(outcome: Outcome) -> None:
+    conv = load(CONVENTIONS)
+    classes = {a.id: a.pii for a in conv.attributes}
+    actions = conv.privacy.actions
+    spans = outcome.by_request[REQUESTS[2].path]
+    exported = _one(spans, "front", SERVER).attributes
+    for key, sent in (
+        ("app.user.email", EMAIL),
+        ("app.session.token", SESSION_TOKEN),
+        ("app.tenant.id", TENANT),
+    ):
+        cls = classes[key]
+        if cls == "none":
+            expected: str | None = sent
+        else:
+            after_sdk = _after(actions[cls].sdk, sent, HASH_KEY)
+            expected = _after(actions[cls].collector, after_sdk, COLLECTOR_HMAC_KEY)
+        assert exported.get(key) == expected, (key, cls)
+    # The default conventions hash pii and drop secrets: the check above saw both.
+    assert classes["app.user.email"] == "pii" and actions["pii"].collector == "hash"
+    assert classes["app.session.token"] == "secret" and actions["secret"].sdk == "drop"
+    text = outcome.export.read_text()
+    assert EMAIL not in text and SESSION_TOKEN not in text
+    for service in outcome.services.values():
+        log = service.log.read_text()
+        assert EMAIL not in log and SESSION_TOKEN not in log, service.name
+
+
+def _trace_ids_of(records: list[dict[str, Any]]) -> set[str]:
+    out = set()
+    for record in records:
+        for holder in (record, record.get("fields") or {}):
+            if isinstance(holder, dict) and isinstance(holder.get("trace_id"), str):
+                out.add(holder["trace_id"])
+    return out
+
+
+def test_each_services_logs_carry_the_trace_id(outcome: Outcome) -> None:
+    logged = {name: _trace_ids_of(s.log_records()) for name, s in outcome.services.items()}
+    for request in REQUESTS:
+        trace_id = outcome.by_request[request.path][0].trace_id
+        for name, ids in logged.items():
+            assert trace_id in ids, (request.path, name, sorted(ids))
+
+
+def test_verify_passes_the_export(outcome: Outcome) -> None:
+    assert outcome.verify is not None
+    assert outcome.verify.returncode == 0, outcome.verify.stdout + outcome.verify.stderr
+    checked = run_verify(outcome.export, "--json")
+    records = [json.loads(line) for line in checked.stdout.splitlines() if line.strip()]
+    summary = records[-1]
+    assert summary["type"] == "summary" and summary["spans"] >= 15
+    assert summary["findings"]["violation"] == 0, records
+
+
+def _break(export: Path, broken: Path) -> None:
+    """A copy of the export with planted violations: a plain e-mail address on the hop's
+    server span, the back's server span renamed off the naming rule, and the hop's
+    parent link cut (its parent id points at no span)."""
+    rng = random.Random(7)
+    out = []
+    for line in export_lines(export):
+        for rs in line.get("resourceSpans", []):
+            service = next(
+                a["value"]["stringValue"]
+                for a in rs["resource"]["attributes"]
+                if a["key"] == "service.name"
+            )
+            for ss in rs.get("scopeSpans", []):
+                for span in ss.get("spans", []):
+                    if service == "hop" and span.get("kind") == SERVER:
+                        span["attributes"].append(
+                            {"key": "app.user.email", "value": {"stringValue": EMAIL}}
+                        )
+                        span["parentSpanId"] = f"{rng.getrandbits(64):016x}"
+                    if service == "back" and span.get("kind") == SERVER:
+                        span["name"] = "handle order"
+        out.append(json.dumps(line))
+    broken.write_text("\n".join(out) + "\n")
+
+
+def test_verify_finds_what_was_broken(outcome: Outcome, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    _break(outcome.export, broken)
+    checked = run_verify(broken, "--json")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    records = [json.loads(line) for line in checked.stdout.splitlines() if line.strip()]
+    findings = [r for r in records if r.get("type") == "finding"]
+    violations = {(f["rule"], f["service"]) for f in findings if f["level"] == "violation"}
+    rules = {rule for rule, _ in violations}
+    assert any(service == "hop" and "pii" in rule for rule, service in violations), findings
+    assert any(service == "back" and "name" in rule for rule, service in violations), findings
+    assert any("parent" in rule or "orphan" in rule for rule in rules), findings
+    assert records[-1]["findings"]["violation"] >= 3
