@@ -101,6 +101,23 @@ def render(work: Path, progress: Progress = _quiet) -> None:
     )
 
 
+def mirror(source: Path, dest: Path) -> None:
+    """Make `dest` a copy of `source`, writing only files whose bytes differ (so the
+    toolchains see unchanged sources as unchanged) and removing files `source` lacks.
+    Build outputs (bin/, target/) are kept."""
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
+    for rel in sorted(wanted):
+        src, dst = source / rel, dest / rel
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    if dest.exists():
+        for path in dest.rglob("*"):
+            rel = path.relative_to(dest)
+            if path.is_file() and rel not in wanted and rel.parts[0] not in ("bin", "target"):
+                path.unlink()
+
+
 def _go_env() -> dict[str, str]:
     env = dict(os.environ)
     env["GOFLAGS"] = "-mod=readonly -buildvcs=false"
@@ -121,6 +138,11 @@ def build(work: Path, progress: Progress = _quiet) -> Built:
     progress(f"building back with cargo build (dependencies cached in {cargo_target_dir()})")
     env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir()), "CARGO_TERM_COLOR": "never"}
     _run([cargo, "build"], work / "back", env)
+    # A copy of its own: the shared target directory's debug/back is whichever "back"
+    # crate was built last (the demo's, a test's).
+    back = work / "back" / "bin" / "back"
+    back.parent.mkdir(exist_ok=True)
+    shutil.copy2(cargo_target_dir() / "debug" / "back", back)
     manifest = (work / "collector" / "builder-config.yaml").read_text()
     progress("building the collector from builder-config.yaml (cached by its hash)")
     try:
@@ -129,7 +151,7 @@ def build(work: Path, progress: Progress = _quiet) -> Built:
         raise RuntimeError(str(exc)) from exc
     return Built(
         front=work / "front" / "bin" / "service",
-        back=cargo_target_dir() / "debug" / "back",
+        back=back,
         hop=work / "hop" / "bin" / "service",
         collector=collector,
         collector_config=work / "collector" / "otelcol-single.yaml",

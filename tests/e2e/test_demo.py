@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,16 +83,15 @@ def test_parent_links_cross_each_http_hop(outcome: Outcome) -> None:
 
 
 def test_names_attributes_and_statuses_follow_the_conventions(outcome: Outcome) -> None:
-    conv = load(CONVENTIONS)
-    assert conv.span_naming is not None
+    rules = load(CONVENTIONS).span_rules
     for request in REQUESTS:
         spans = outcome.by_request[request.path]
         failed = request.expect >= 500
         routes = {"front": "/orders/{id}/call", "back": "/orders/{id}/call", "hop": "/orders/{id}"}
         for service, route in routes.items():
             server = _one(spans, service, SERVER)
-            # http_server template "{http.request.method} {http.route}"
-            assert server.name == f"GET {route}"
+            assert server.name == _named(rules["http_server"].template, server.attributes)
+            assert server.name == f"GET {route}"  # the default's "{method} {route}"
             assert server.attributes["http.route"] == route
             assert server.attributes["http.request.method"] == "GET"
             assert server.status == (ERROR if failed else UNSET), (service, server)
@@ -100,7 +100,8 @@ def test_names_attributes_and_statuses_follow_the_conventions(outcome: Outcome) 
             assert _one(spans, service, SERVER).attributes["http.response.status_code"] == code
         for service in ("front", "back"):
             client = _one(spans, service, CLIENT)
-            assert client.name == "GET"  # http_client template "{http.request.method}"
+            assert client.name == _named(rules["http_client"].template, client.attributes)
+            assert client.name == "GET"
             assert client.attributes["http.request.method"] == "GET"
             assert client.attributes["server.address"] == "127.0.0.1"
             downstream = 502 if failed and service == "front" else (503 if failed else 200)
@@ -108,12 +109,16 @@ def test_names_attributes_and_statuses_follow_the_conventions(outcome: Outcome) 
             assert client.status == (ERROR if failed else UNSET)
             if failed:
                 assert client.attributes.get("error.type") == str(downstream)
-        # The resource names the service and the conventions' resource attributes.
     resources = _resources(outcome.export)
     assert {r["service.name"] for r in resources} == {"front", "back", "hop"}
     for resource in resources:
         assert resource["deployment.environment.name"] == "development"
         assert resource["service.namespace"] == "acme"
+
+
+def _named(template: str, attributes: dict[str, Any]) -> str:
+    """A naming rule's template filled from a span's attributes."""
+    return re.sub(r"\{([^}]+)\}", lambda m: str(attributes[m.group(1)]), template)
 
 
 def _resources(export: Path) -> list[dict[str, Any]]:
@@ -195,30 +200,42 @@ def test_verify_passes_the_export(outcome: Outcome) -> None:
     assert summary["findings"]["violation"] == 0, records
 
 
+def _service(rs: dict[str, Any]) -> str:
+    attrs = rs["resource"]["attributes"]
+    return str(next(a["value"]["stringValue"] for a in attrs if a["key"] == "service.name"))
+
+
 def _break(export: Path, broken: Path) -> None:
     """A copy of the export with planted violations: a plain e-mail address on the hop's
-    server span, the back's server span renamed off the naming rule, and the hop's
-    parent link cut (its parent id points at no span)."""
+    server span, the back's server span renamed off the naming rule, the hop's server
+    span parented by the back's server span (not its client span), and the front's
+    client span cut from its parent."""
+    lines = list(export_lines(export))
+    back_server = {
+        span["traceId"]: span["spanId"]
+        for line in lines
+        for rs in line.get("resourceSpans", [])
+        if _service(rs) == "back"
+        for ss in rs.get("scopeSpans", [])
+        for span in ss.get("spans", [])
+        if span.get("kind") == SERVER
+    }
     rng = random.Random(7)
-    out = []
-    for line in export_lines(export):
+    for line in lines:
         for rs in line.get("resourceSpans", []):
-            service = next(
-                a["value"]["stringValue"]
-                for a in rs["resource"]["attributes"]
-                if a["key"] == "service.name"
-            )
+            service = _service(rs)
             for ss in rs.get("scopeSpans", []):
                 for span in ss.get("spans", []):
-                    if service == "hop" and span.get("kind") == SERVER:
-                        span["attributes"].append(
-                            {"key": "app.user.email", "value": {"stringValue": EMAIL}}
-                        )
-                        span["parentSpanId"] = f"{rng.getrandbits(64):016x}"
-                    if service == "back" and span.get("kind") == SERVER:
+                    kind = span.get("kind")
+                    if service == "hop" and kind == SERVER:
+                        email = {"key": "app.user.email", "value": {"stringValue": EMAIL}}
+                        span["attributes"].append(email)
+                        span["parentSpanId"] = back_server[span["traceId"]]
+                    if service == "back" and kind == SERVER:
                         span["name"] = "handle order"
-        out.append(json.dumps(line))
-    broken.write_text("\n".join(out) + "\n")
+                    if service == "front" and kind == CLIENT:
+                        span["parentSpanId"] = f"{rng.getrandbits(64):016x}"
+    broken.write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
 def test_verify_finds_what_was_broken(outcome: Outcome, tmp_path: Path) -> None:
@@ -229,8 +246,11 @@ def test_verify_finds_what_was_broken(outcome: Outcome, tmp_path: Path) -> None:
     records = [json.loads(line) for line in checked.stdout.splitlines() if line.strip()]
     findings = [r for r in records if r.get("type") == "finding"]
     violations = {(f["rule"], f["service"]) for f in findings if f["level"] == "violation"}
-    rules = {rule for rule, _ in violations}
-    assert any(service == "hop" and "pii" in rule for rule, service in violations), findings
-    assert any(service == "back" and "name" in rule for rule, service in violations), findings
-    assert any("parent" in rule or "orphan" in rule for rule in rules), findings
-    assert records[-1]["findings"]["violation"] >= 3
+    assert violations == {
+        ("privacy.raw", "hop"),  # the plain e-mail address (class pii: hashed)
+        ("span.name", "back"),  # "handle order" is not "{method} {route}"
+        ("trace.parent_kind", "hop"),  # a server span parented by a server span
+        ("trace.orphan", "front"),  # a client span whose parent never arrived
+    }, findings
+    # One of each per request, nothing more.
+    assert records[-1]["findings"]["violation"] == 4 * len(REQUESTS)
