@@ -211,6 +211,7 @@ def test_services_keep_serving_when_the_pipeline_fails(stack: Stack, built: Buil
             took = stop(service.proc, timeout=shutdown_bound + 10)
             assert service.proc.returncode == 0, (service.name, service.log.read_text()[-2000:])
             assert took <= shutdown_bound, f"{service.name}: shutdown took {took:.1f} s"
+            print(f"{service.name}: SIGTERM to exit {took:.2f} s (bound {shutdown_bound:.0f} s)")
 
         # The collector comes back on the same ports: new traces arrive.
         back = stack.collector(built, "failing", ports=failing.ports)
@@ -230,5 +231,6 @@ def test_services_keep_serving_when_the_pipeline_fails(stack: Stack, built: Buil
             took = stop(service.proc, timeout=shutdown_bound + 10)
             assert service.proc.returncode == 0, (service.name, service.log.read_text()[-2000:])
             assert took <= shutdown_bound, f"{service.name}: shutdown took {took:.1f} s"
+            print(f"{service.name}: SIGTERM to exit {took:.2f} s (bound {shutdown_bound:.0f} s)")
     finally:
         blackhole.close()
