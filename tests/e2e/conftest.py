@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import Built, build, mirror, render
+from tests.e2e.stack import Built, build, render
 from tests.pipeline.otelcol import cache_root
 
 needs_toolchains = pytest.mark.skipif(
@@ -18,14 +18,10 @@ needs_toolchains = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def e2e_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh render, mirrored into a fixed folder of the CI cache: a file that did not
-    change keeps its timestamp there, so cargo and go find their earlier builds fresh."""
-    fresh = tmp_path_factory.mktemp("e2e-render")
-    render(fresh)
+def e2e_work() -> Path:
+    """A fresh render, mirrored into a fixed folder of the CI cache (see `render`)."""
     work = cache_root().parent / "e2e-build"
-    for name in ("front", "back", "hop", "collector"):
-        mirror(fresh / name, work / name)
+    render(work)
     return work
 
 

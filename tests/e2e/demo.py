@@ -29,8 +29,11 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+_STARTED = time.monotonic()
+
+
 def step(text: str) -> None:
-    say(f"  .. {text}")
+    say(f"  {time.monotonic() - _STARTED:5.0f}s  {text}")
 
 
 def tree_lines(spans: list[Span]) -> list[str]:
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".demo", help="where to render")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    started = time.monotonic()
+    started = _STARTED
     work: Path = args.work.resolve()
     say("== scaffold demo: a Go front -> a Rust back -> a Go hop, through a real collector")
     say(f"   conventions: {ROOT / 'conventions' / 'observability.yaml'}; work dir: {work}")

@@ -74,31 +74,32 @@ class Built:
 
 
 def render(work: Path, progress: Progress = _quiet) -> None:
-    """Render the services and the single-topology collector into `work`."""
+    """Render the services (with the demo's handlers) and the single-topology collector,
+    then mirror them into `work`: files whose bytes did not change keep their timestamps,
+    so a second run's builds find nothing to do."""
+    fresh = work / ".render"
+    shutil.rmtree(fresh, ignore_errors=True)
     for name, lang in (("front", "go"), ("back", "rust"), ("hop", "go")):
-        dest = work / name
-        if not (dest / ".scaffold").exists():
-            progress(f"rendering {name} ({lang}) with scaffold new")
-            scaffold("new", name, "--lang", lang, "--dir", str(dest))
-        # The demo's handlers, written over the user-owned handler files (only when they
-        # differ, so that a second run's builds find nothing changed).
-        source, target = (
-            (SERVICES / "handlers.go", dest / "handlers.go")
-            if lang == "go"
-            else (SERVICES / "routes.rs", dest / "src" / "routes.rs")
-        )
-        if not target.exists() or target.read_bytes() != source.read_bytes():
-            shutil.copyfile(source, target)
+        progress(f"rendering {name} ({lang}) with scaffold new")
+        scaffold("new", name, "--lang", lang, "--dir", str(fresh / name))
+        # The demo's handlers, written over the user-owned handler files.
+        if lang == "go":
+            shutil.copyfile(SERVICES / "handlers.go", fresh / name / "handlers.go")
+        else:
+            shutil.copyfile(SERVICES / "routes.rs", fresh / name / "src" / "routes.rs")
     progress("rendering the collector (single topology) with scaffold collector")
     scaffold(
         "collector",
         "--topology",
         "single",
         "--out",
-        str(work / "collector"),
+        str(fresh / "collector"),
         "--file-export",
-        str(work / "collector" / "export.json"),
+        str(work / "run" / "collector" / "export.json"),
     )
+    for name in ("front", "back", "hop", "collector"):
+        mirror(fresh / name, work / name)
+    shutil.rmtree(fresh)
 
 
 def mirror(source: Path, dest: Path) -> None:
