@@ -87,6 +87,12 @@ def _grouped(spans: list[Span], answers: list[tuple[Request, Answer]]) -> dict[s
     return out
 
 
+def _instance(name: str) -> dict[str, str]:
+    """service.instance.id, which the conventions recommend, through the standard
+    variable (the skeletons leave it to the deployment)."""
+    return {"OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={name}-1"}
+
+
 def run_verify(export: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """`scaffold verify` on the collector's output (privacy actions of the collector)."""
     return subprocess.run(
@@ -108,12 +114,19 @@ def run(work: Path, built: Built, progress: Progress = _quiet) -> Outcome:
         collector = stack.collector(built)
         otlp = collector.otlp_http
         progress("starting hop (Go), back (Rust), front (Go) on free loopback ports")
-        hop = stack.service("hop", built.hop, service_env(otlp))
-        back = stack.service("back", built.back, service_env(otlp, DOWNSTREAM_URL=hop.url))
+        hop = stack.service("hop", built.hop, service_env(otlp, **_instance("hop")))
+        back = stack.service(
+            "back", built.back, service_env(otlp, DOWNSTREAM_URL=hop.url, **_instance("back"))
+        )
         front = stack.service(
             "front",
             built.front,
-            service_env(otlp, DOWNSTREAM_URL=back.url, DOWNSTREAM_ROUTE="/orders/{id}/call"),
+            service_env(
+                otlp,
+                DOWNSTREAM_URL=back.url,
+                DOWNSTREAM_ROUTE="/orders/{id}/call",
+                **_instance("front"),
+            ),
         )
         services = {"front": front, "back": back, "hop": hop}
         answers = []

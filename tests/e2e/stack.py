@@ -102,10 +102,13 @@ def render(work: Path, progress: Progress = _quiet) -> None:
     shutil.rmtree(fresh)
 
 
+_BUILT = ("bin", "target", "Cargo.lock")
+
+
 def mirror(source: Path, dest: Path) -> None:
     """Make `dest` a copy of `source`, writing only files whose bytes differ (so the
     toolchains see unchanged sources as unchanged) and removing files `source` lacks.
-    Build outputs (bin/, target/) are kept."""
+    What the builds made (bin/, target/, the Cargo.lock cargo wrote) is kept."""
     wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
     for rel in sorted(wanted):
         src, dst = source / rel, dest / rel
@@ -115,7 +118,7 @@ def mirror(source: Path, dest: Path) -> None:
     if dest.exists():
         for path in dest.rglob("*"):
             rel = path.relative_to(dest)
-            if path.is_file() and rel not in wanted and rel.parts[0] not in ("bin", "target"):
+            if path.is_file() and rel not in wanted and rel.parts[0] not in _BUILT:
                 path.unlink()
 
 
