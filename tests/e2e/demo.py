@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=ROOT / ".demo", help="where to render")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
     started = _STARTED
     work: Path = args.work.resolve()
     say("== scaffold demo: a Go front -> a Rust back -> a Go hop, through a real collector")

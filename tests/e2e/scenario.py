@@ -17,9 +17,9 @@ from tests.e2e.stack import (
     Service,
     Span,
     Stack,
-    _quiet,
     exported_spans,
     get,
+    quiet,
     service_env,
     stop,
     traces,
@@ -105,7 +105,7 @@ def run_verify(export: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run(work: Path, built: Built, progress: Progress = _quiet) -> Outcome:
+def run(work: Path, built: Built, progress: Progress = quiet) -> Outcome:
     """Start the collector and the three services, send REQUESTS, wait until each trace
     is complete in the file export, then stop every process (services first, so they
     flush) and verify the export."""

@@ -37,7 +37,7 @@ COLLECTOR_HMAC_KEY = "demo-collector-hmac-key-0123456789abcdef"
 ADMIN_TOKEN = "demo-admin-token"
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     pass
 
 
@@ -73,7 +73,7 @@ class Built:
     collector_config: Path
 
 
-def render(work: Path, progress: Progress = _quiet) -> None:
+def render(work: Path, progress: Progress = quiet) -> None:
     """Render the services (with the demo's handlers) and the single-topology collector,
     then mirror them into `work`: files whose bytes did not change keep their timestamps,
     so a second run's builds find nothing to do."""
@@ -130,7 +130,7 @@ def _go_env() -> dict[str, str]:
     return env
 
 
-def build(work: Path, progress: Progress = _quiet) -> Built:
+def build(work: Path, progress: Progress = quiet) -> Built:
     """Build the three services and the collector (each toolchain reuses its caches)."""
     go = shutil.which("go")
     cargo = shutil.which("cargo")

@@ -4,7 +4,7 @@
 For each failure, the Go service (front) and the Rust service (back) each run twice: one
 copy exporting to a healthy collector (the baseline) and one to the failing pipeline.
 Requests to the four copies are interleaved, so a loaded machine slows baseline and
-failure alike, and every request waits a fixed 100 ms in the handler (X-Delay-Ms), so
+failure alike, and every request waits a fixed 200 ms in the handler (X-Delay-Ms), so
 latency is dominated by what the service does, not by the machine's noise. Then:
 
 - every answer is 200;
@@ -44,9 +44,9 @@ from tests.e2e.stack import (
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow, needs_toolchains]
 
-DELAY_MS = 100
-PER_COPY = 300  # timed requests per service copy and failure mode
-WORKERS = 8
+DELAY_MS = 200
+PER_COPY = 400  # timed requests per service copy and failure mode
+WORKERS = 16
 FAST_REQUESTS = 3000  # untimed requests per copy for the memory check
 # Resident bytes a queued span may take, generously (a server span with its ~15
 # attributes is under 2 KiB in either SDK), and room for the runtime's own growth.
