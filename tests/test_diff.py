@@ -3,9 +3,18 @@ steps and the changelog entry."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from scaffold.diff import Change, ConventionsDiff, changelog_entry, compare_texts, next_version
+from scaffold.diff import (
+    Change,
+    ConventionsDiff,
+    changelog_entry,
+    compare_files,
+    compare_texts,
+    next_version,
+)
 from scaffold.diff.source import Side
 from scaffold.errors import ConventionsError, UsageError
 from tests.conftest import DEFAULT_CONVENTIONS
@@ -302,3 +311,59 @@ def test_changelog_entry() -> None:
     assert "No change" in empty
     with pytest.raises(UsageError):
         changelog_entry("1.0.0", diff, "yesterday")
+
+
+def test_enum_member_removed_is_breaking_added_is_additive() -> None:
+    member = "      - id: free\n        value: free\n        brief: No paid features.\n"
+    removed = only(diff_of((member, "")))
+    assert (removed.kind, removed.what, removed.key) == (
+        "breaking",
+        "enum member removed",
+        "attributes.app.plan.members.free",
+    )
+    extra = member.replace("free", "pro")
+    added = only(diff_of((member, member + extra)))
+    assert (added.kind, added.what) == ("additive", "enum member added")
+
+
+def test_deprecation_announced_is_additive() -> None:
+    old = "    stability: stable\n    pii: none\n    cardinality: high\n  - id: app.user.id"
+    new = old.replace(
+        "stability: stable\n", "stability: deprecated\n    deprecated: Use app.x.\n", 1
+    )
+    diff = diff_of((old, new))
+    assert {(c.key, c.kind) for c in diff.changes} == {
+        ("attributes.app.tenant.id.stability", "additive"),
+        ("attributes.app.tenant.id.deprecated", "cosmetic"),
+    }
+
+
+def test_a_whole_section_removed_reports_each_entry() -> None:
+    block = BASE[BASE.index("slos:\n") : BASE.index("\ncollector:")]
+    diff = diff_of((block, ""))
+    assert sorted(c.key for c in diff.changes) == [
+        "slos.checkout-availability",
+        "slos.checkout-latency",
+    ]
+    assert all(c.kind == "breaking" and c.new_line is not None for c in diff.changes)
+
+
+def test_baggage_key_allowed_that_is_pii_is_breaking() -> None:
+    change = only(
+        diff_of(
+            ("allow: [app.tenant.id, app.plan]", "allow: [app.tenant.id, app.plan, app.user.id]")
+        )
+    )
+    assert change.kind == "breaking" and "app.user.id" in change.detail
+    safe = only(diff_of(("allow: [app.tenant.id, app.plan]", "allow: [app.tenant.id]")))
+    assert safe.kind == "breaking"
+
+
+def test_compare_files_reads_paths_relative_to_cwd(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        BASE.replace("brief: The tenant a request is served for.", "brief: Tenant."),
+        encoding="utf-8",
+    )
+    diff = compare_files("a.yaml", "b.yaml", cwd=tmp_path)
+    assert diff.bump == "patch" and diff.old_source == "a.yaml"
