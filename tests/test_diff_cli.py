@@ -170,3 +170,15 @@ def test_invalid_conventions_are_exit_2_with_file_and_line(
 def test_help_has_examples(cli: Callable[..., CliResult]) -> None:
     result = cli("diff", "--help")
     assert result.code == 0 and "Examples:" in result.out and "git:HEAD~1:" in result.out
+
+
+def test_hostile_keys_do_not_reach_the_terminal_raw(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    new = tmp_path / "new.yaml"
+    term = '  - term: "evil\\u009b31m\\u0007"\n    definition: x\n'
+    new.write_text(BASE + term, encoding="utf-8")
+    result = cli("diff", str(DEFAULT_CONVENTIONS), str(new))
+    assert result.code == 0, result.err
+    assert "\x9b" not in result.out and "\x07" not in result.out
+    assert "evil\\u009b31m\\u0007" in result.out

@@ -9,6 +9,7 @@ import typer
 from scaffold.cli import ui
 from scaffold.cli.core import JsonOpt
 from scaffold.diff import ConventionsDiff, compare_files, next_version
+from scaffold.diff.model import printable
 
 _COLOURS = {"breaking": "red", "additive": "green", "cosmetic": "blue"}
 
@@ -30,16 +31,16 @@ def _line(value: int | None) -> str:
 
 def _table(diff: ConventionsDiff, upcoming: str | None) -> None:
     if not diff.changes:
-        ui.say(f"no change between {diff.old_source} and {diff.new_source}")
+        ui.say(f"no change between {printable(diff.old_source)} and {printable(diff.new_source)}")
     else:
         ui.say(f"{'KIND':<9} {'OLD':>5} {'NEW':>5}  KEY: WHAT")
     for change in diff.changes:
         kind = ui.styled(f"{change.kind:<9}", _COLOURS[change.kind], bold=True)
         ui.say(
             f"{kind} {_line(change.old_line):>5} {_line(change.new_line):>5}  "
-            f"{change.key}: {change.what}"
+            f"{printable(change.key)}: {change.what}"
         )
-        ui.say(f"{'':<23}{change.detail}")
+        ui.say(f"{'':<23}{printable(change.detail)}")
     counts = ", ".join(f"{diff.count(k)} {k}" for k in ("breaking", "additive", "cosmetic"))
     step = f"; next version {upcoming}" if upcoming else ""
     ui.say(f"{counts}: semver step {diff.bump}{step}")

@@ -13,6 +13,14 @@ KINDS: tuple[Kind, ...] = ("breaking", "additive", "cosmetic")
 JSON_SCHEMA_VERSION = 1
 
 
+def printable(text: str) -> str:
+    """`text` with control and other unprintable characters written as escapes, so a
+    key or value from a hostile file cannot drive a terminal or break a Markdown line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
 @dataclass(frozen=True)
 class Change:
     """One difference between the old and the new conventions.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from scaffold.diff.model import Change, ConventionsDiff
+from scaffold.diff.model import Change, ConventionsDiff, printable
 from scaffold.errors import UsageError
 
 _VERSION = re.compile(r"^(v?)(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$")
@@ -56,7 +56,7 @@ def _code(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
 
 
 def _where(change: Change) -> str:
@@ -81,7 +81,7 @@ def changelog_entry(version: str, diff: ConventionsDiff, date: str) -> str:
             continue
         lines += [f"### {heading}", ""]
         lines += [
-            f"- {_code(c.key)}: {_one_line(c.what)}. {_one_line(c.detail)} ({_where(c)})"
+            f"- {_code(_one_line(c.key))}: {_one_line(c.what)}. {_one_line(c.detail)} ({_where(c)})"
             for c in picked
         ]
         lines.append("")
