@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from scaffold.verify.records import Attributes, Span
-from tests.behaviour.harness import HASH_KEY, Answer, Run, json_of
+from tests.behaviour.harness import HASH_KEY, Answer, Flood, Run, json_of
 from tests.behaviour.table import Row
 
 KINDS = {"internal": 1, "server": 2, "client": 3, "producer": 4, "consumer": 5}
@@ -196,6 +196,10 @@ def _downstream_fails(want: dict[str, Any], call: dict[str, Any], row: Row) -> l
         values = _header_values(call, "traceparent")
         if not values or not values[0].endswith("-" + str(want["flags"])):
             bad.append(f"flags of {values}")
+    for name in want.get("absent", []):
+        values = _header_values(call, name.lower())
+        if values:
+            bad.append(f"{name} sent: {values}")
     baggage = ",".join(_header_values(call, "baggage"))
     entries = {e.strip().split(";")[0].strip() for e in baggage.split(",") if e.strip()}
     for entry in want.get("baggage", {}).get("has", []):
@@ -257,6 +261,14 @@ def check_answers(run: Run) -> list[str]:
     problems = []
     for step, answer in run.answers:
         kind, body = next(iter(step.items()))
+        if isinstance(answer, Flood):
+            most = int(body["open_at_most"])
+            if answer.open > most:
+                problems.append(
+                    f"admin flood of {body['connections']}: {answer.open} idle connections "
+                    f"held open (at most {most})"
+                )
+            continue
         if isinstance(answer, float):
             limit = float(body["closes_within"])
             if answer > limit:

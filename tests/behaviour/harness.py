@@ -202,6 +202,39 @@ def slow_admin(port: int, closes_within: float) -> float:
         return time.monotonic() - started
 
 
+@dataclass
+class Flood:
+    """What an admin_flood step saw: how many idle connections stayed open."""
+
+    open: int
+
+
+def admin_flood(port: int, connections: int) -> Flood:
+    """Open `connections` idle connections to the admin listener at once, wait a
+    second, count those the server still holds open, then close them all and give
+    the server a moment to see them go."""
+    held: list[socket.socket] = []
+    try:
+        for _ in range(connections):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(1.0)
+        still_open = 0
+        for s in held:
+            s.settimeout(0.05)
+            try:
+                if s.recv(1):
+                    still_open += 1  # an answer without a request: open, and odd
+            except TimeoutError:
+                still_open += 1
+            except OSError:
+                pass
+        return Flood(still_open)
+    finally:
+        for s in held:
+            s.close()
+        time.sleep(0.5)
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], limit: float = 30) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -222,7 +255,7 @@ class Run:
     seen: Seen
     output: str
     exit_code: int | None
-    answers: list[tuple[dict[str, Any], Answer | float]]
+    answers: list[tuple[dict[str, Any], Answer | float | Flood]]
     base_env: dict[str, str]
 
 
@@ -246,12 +279,15 @@ def environment(row: Row, ports: dict[str, int]) -> dict[str, str]:
     return {k: v.replace("{receiver}", str(ports["receiver"])) for k, v in env.items()}
 
 
-def _steps(row: Row, ports: dict[str, int]) -> list[tuple[dict[str, Any], Answer | float]]:
-    answers: list[tuple[dict[str, Any], Answer | float]] = []
+def _steps(row: Row, ports: dict[str, int]) -> list[tuple[dict[str, Any], Answer | float | Flood]]:
+    answers: list[tuple[dict[str, Any], Answer | float | Flood]] = []
     for step in row.steps:
         kind, body = next(iter(step.items()))
         if kind == "slow_admin":
             answers.append((step, slow_admin(ports["admin"], float(body["closes_within"]))))
+            continue
+        if kind == "admin_flood":
+            answers.append((step, admin_flood(ports["admin"], int(body["connections"]))))
             continue
         port = ports["admin"] if kind == "admin" else ports["listen"]
         for _ in range(int(body.get("repeat", 1))):
@@ -287,7 +323,7 @@ def run_row(binary: Path, row: Row, workdir: Path) -> Run:
 
 def _drive(
     row: Row, proc: subprocess.Popen[bytes], ports: dict[str, int]
-) -> tuple[list[tuple[dict[str, Any], Answer | float]], int | None]:
+) -> tuple[list[tuple[dict[str, Any], Answer | float | Flood]], int | None]:
     if not row.starts:
         try:
             return [], proc.wait(timeout=20)
@@ -295,7 +331,9 @@ def _drive(
             return [], None
     if not wait_for_port(ports["listen"], proc):
         return [], proc.poll()
-    needs_admin = any("admin" in step or "slow_admin" in step for step in row.steps)
+    needs_admin = any(
+        "admin" in step or "slow_admin" in step or "admin_flood" in step for step in row.steps
+    )
     if needs_admin and not wait_for_port(ports["admin"], proc, limit=10):
         return [], proc.poll()
     answers = _steps(row, ports)

@@ -23,9 +23,10 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}
-STEP_KINDS = {"http", "admin", "slow_admin"}
+STEP_KINDS = {"http", "admin", "slow_admin", "admin_flood"}
 REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status", "json"}
 SLOW_KEYS = {"closes_within"}
+FLOOD_KEYS = {"connections", "open_at_most"}
 EXPECT_KEYS = {
     "spans",
     "spans_total",
@@ -50,7 +51,7 @@ SPAN_KEYS = {
     "max",
 }
 METRIC_KEYS = {"name", "attributes", "buckets"}
-DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage"}
+DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "absent"}
 OUTPUT_KEYS = {"has", "lacks", "lines"}
 
 
@@ -89,6 +90,11 @@ def _check_step(where: str, step: object) -> None:
     kind, body = next(iter(step.items()))
     if kind == "slow_admin":
         _keys(f"{where}.slow_admin", body, SLOW_KEYS)
+        return
+    if kind == "admin_flood":
+        body = _keys(f"{where}.admin_flood", body, FLOOD_KEYS)
+        if set(body) != FLOOD_KEYS:
+            raise TableError(f"{where}.admin_flood: give connections and open_at_most")
         return
     body = _keys(f"{where}.{kind}", body, REQUEST_KEYS)
     if "path" not in body:

@@ -37,6 +37,7 @@ func (a *app) routes(mux *http.ServeMux) {
 		_, _ = io.WriteString(w, "ok")
 	})
 	mux.HandleFunc("POST /sweep", a.sweep)
+	mux.HandleFunc("POST /sweep-urls", a.sweepURLs)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -120,5 +121,22 @@ func (a *app) sweep(w http.ResponseWriter, r *http.Request) {
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
 	slog.ErrorContext(ctx, "sweep call failed", slog.Any("error", err))
+	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
+}
+
+// urlSweep holds credentials and a sensitive query value in the two forms a
+// plain "://" scan misses: a percent-encoded URL (a redirect target in a
+// query value) and a query whose pairs are separated by ';'.
+const urlSweep = "redirect to https%3A%2F%2Fuser%3ASECRETMARK-enc%40h%2Fcb failed; see http://h/cb?a=1;sig=SECRETMARK-semi"
+
+// sweepURLs puts urlSweep into a span attribute, an event, the span status
+// and a log line; no marker may leave the service.
+func (a *app) sweepURLs(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(attribute.String("app.sweep.note", urlSweep))
+	span.AddEvent("sweep-urls", trace.WithAttributes(attribute.String("app.sweep.note", urlSweep)))
+	span.SetStatus(codes.Error, urlSweep)
+	slog.ErrorContext(ctx, urlSweep, slog.String("detail", urlSweep))
 	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
 }

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/public/orders/{id}/call", get(public_call))
         .route("/healthz", get(|| async { "ok" }))
         .route("/sweep", post(sweep))
+        .route("/sweep-urls", post(sweep_urls))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(state)
         .layer(HttpServerLayer::new())
@@ -114,5 +115,22 @@ async fn sweep(State(state): State<AppState>) -> StatusCode {
         span.set_status(Status::error(error.to_string()));
         tracing::error!(%error, "sweep call failed");
     }
+    StatusCode::OK
+}
+
+/// Credentials and a sensitive query value in the two forms a plain `://`
+/// scan misses: a percent-encoded URL (a redirect target in a query value)
+/// and a query whose pairs are separated by `;`.
+const URL_SWEEP: &str = "redirect to https%3A%2F%2Fuser%3ASECRETMARK-enc%40h%2Fcb failed; see http://h/cb?a=1;sig=SECRETMARK-semi";
+
+/// Puts [`URL_SWEEP`] into a span attribute, an event, the span status and a
+/// log line; no marker may leave the service.
+async fn sweep_urls() -> StatusCode {
+    let cx = Context::current();
+    let span = cx.span();
+    span.set_attribute(KeyValue::new("app.sweep.note", URL_SWEEP));
+    span.add_event("sweep-urls", vec![KeyValue::new("app.sweep.note", URL_SWEEP)]);
+    span.set_status(Status::error(URL_SWEEP));
+    tracing::error!(detail = URL_SWEEP, "{URL_SWEEP}");
     StatusCode::OK
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -67,7 +66,7 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	}
 	if kv.Value.Type() == attribute.STRINGSLICE {
 		for _, v := range kv.Value.AsStringSlice() {
-			if strings.Contains(v, "://") {
+			if hasURL(v) {
 				return true
 			}
 		}
@@ -79,7 +78,7 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if kv.Key == keyURLQuery {
 		return SanitizeQuery(kv.Value.AsString()) != kv.Value.AsString()
 	}
-	return strings.Contains(kv.Value.AsString(), "://")
+	return hasURL(kv.Value.AsString())
 }
 
 // Redact applies the conventions' privacy actions to attrs: attributes classed

@@ -117,3 +117,41 @@ func TestLogHandlerRedactsGroupQualifiedKeys(t *testing.T) {
 		t.Errorf("a plain field in a group is lost:\n%s", buf.String())
 	}
 }
+
+// A struct or map logged whole with slog.Any goes through the same policy as
+// separate fields: members whose dotted path is classed pii or secret get
+// their action, URLs in its strings are sanitised, and nothing JSON cannot
+// render is printed raw.
+func TestLogHandlerRedactsStructsAndMaps(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{"app.session.token": actionDrop, "app.user.email": actionRedact})
+	type session struct {
+		Token string `json:"token"`
+		ID    int    `json:"id"`
+	}
+	type user struct {
+		Email    string   `json:"app.user.email"`
+		Name     string   `json:"name"`
+		Session  *session `json:"app.session"`
+		Callback string   `json:"callback"`
+	}
+	var buf bytes.Buffer
+	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
+	u := user{Email: "STRUCTMARK@example.com", Name: "kept-name", Session: &session{Token: "TOKMARK", ID: 7}, Callback: "https://u:CBMARK@h/x"}
+	l.Info("struct", slog.Any("user", u))
+	l.Info("pointer", slog.Any("user", &u))
+	l.Info("map", slog.Any("app", map[string]any{"session": map[string]string{"token": "MAPMARK"}, "tenant": "t-1"}))
+	l.Info("slice", slog.Any("users", []user{u}))
+	l.WithGroup("app").Info("group", slog.Any("session", session{Token: "GRPMARK"}))
+	l.Info("unrenderable", slog.Any("ch", struct{ C chan int }{make(chan int)}))
+	for _, mark := range []string{"STRUCTMARK", "TOKMARK", "MAPMARK", "CBMARK", "GRPMARK"} {
+		if strings.Contains(buf.String(), mark) {
+			t.Errorf("%s reached the log:\n%s", mark, buf.String())
+		}
+	}
+	for _, kept := range []string{`"name":"kept-name"`, `"tenant":"t-1"`, `"id":7`, "not logged"} {
+		if !strings.Contains(buf.String(), kept) {
+			t.Errorf("%s is missing from the log:\n%s", kept, buf.String())
+		}
+	}
+}

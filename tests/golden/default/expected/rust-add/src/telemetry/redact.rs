@@ -163,7 +163,7 @@ impl Policy {
     /// its value is text with a URL in it (an error message, for one).
     fn changes(&self, kv: &KeyValue) -> bool {
         self.touches(kv.key.as_str())
-            || matches!(&kv.value, Value::String(s) if s.as_str().contains("://"))
+            || matches!(&kv.value, Value::String(s) if has_url(s.as_str()))
     }
 
     /// The value `key` leaves with, or `None` when it is dropped.
@@ -257,37 +257,62 @@ impl Policy {
         }
     }
 
-    /// A query string (without `?`) with sensitive values replaced.
+    /// A query string (without `?`) with sensitive values replaced. Pairs are
+    /// separated by `&` or `;` (the older form many servers still read).
     pub fn query<'a>(&self, query: &'a str) -> Cow<'a, str> {
         // A server decodes `%73ig` to `sig`: names are compared decoded.
         let sensitive = |pair: &str| {
             let name = pair.split_once('=').map_or(pair, |(name, _)| name);
             pair.contains('=') && self.sensitive_query.contains(&&*percent_decode(name))
         };
-        if !query.split('&').any(sensitive) {
+        let separator = |c: char| c == '&' || c == ';';
+        if !query.split(separator).any(sensitive) {
             return Cow::Borrowed(query);
         }
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if sensitive(pair) => format!("{name}={MASK}"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        Cow::Owned(pairs.join("&"))
+        let mut out = String::with_capacity(query.len());
+        let mut rest = query;
+        loop {
+            let (pair, sep, next) = match rest.find(separator) {
+                Some(i) => (&rest[..i], &rest[i..=i], Some(&rest[i + 1..])),
+                None => (rest, "", None),
+            };
+            match pair.split_once('=') {
+                Some((name, _)) if sensitive(pair) => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(MASK);
+                }
+                _ => out.push_str(pair),
+            }
+            out.push_str(sep);
+            match next {
+                Some(next) => rest = next,
+                None => break,
+            }
+        }
+        Cow::Owned(out)
     }
 
-    /// Free text (an error message, a log line) with every URL in it cleaned.
+    /// Free text (an error message, a log line) with every URL in it cleaned:
+    /// plain ones (`scheme://...`) and percent-encoded ones
+    /// (`https%3A%2F%2Fuser%3Apass%40host`, a redirect target in a query).
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if !text.contains("://") {
-            return Cow::Borrowed(text);
+        let plain = if text.contains("://") {
+            Cow::Owned(self.plain_text(text))
+        } else {
+            Cow::Borrowed(text)
+        };
+        if find_encoded(&plain).is_none() {
+            return plain;
         }
+        Cow::Owned(self.encoded_text(&plain))
+    }
+
+    fn plain_text(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(found) = rest.find("://") {
-            let start = rest[..found]
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
-                .map_or(0, |i| i + 1);
+            let start = scheme_start(&rest[..found]);
             let end = rest[found..]
                 .find(|c: char| c.is_whitespace() || "\"'<>(){}`\\".contains(c))
                 .map_or(rest.len(), |i| found + i);
@@ -296,13 +321,42 @@ impl Policy {
             rest = &rest[end..];
         }
         out.push_str(rest);
-        Cow::Owned(out)
+        out
+    }
+
+    /// Each percent-encoded URL decoded, cleaned like a plain one and, when
+    /// that changed it, encoded again.
+    fn encoded_text(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(found) = find_encoded(rest) {
+            let start = scheme_start(&rest[..found]);
+            let end = rest[found..]
+                .find(|c: char| c.is_whitespace() || "\"'<>(){}`\\&;#,".contains(c))
+                .map_or(rest.len(), |i| found + i);
+            let token = &rest[start..end];
+            out.push_str(&rest[..start]);
+            let decoded = percent_decode(token);
+            match self.url(&decoded) {
+                Cow::Owned(clean) => out.push_str(&percent_encode(&clean)),
+                Cow::Borrowed(_) if decoded.contains("://") => out.push_str(token),
+                // Not decodable to text: keep nothing after the scheme.
+                Cow::Borrowed(_) => {
+                    out.push_str(&rest[start..found]);
+                    out.push_str("%3A%2F%2F");
+                    out.push_str(MASK);
+                }
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// A resource with the policy applied to its attributes.
     pub fn resource(&self, resource: Resource) -> Resource {
         let changes = |(k, v): (&opentelemetry::Key, &Value)| {
-            self.touches(k.as_str()) || matches!(v, Value::String(s) if s.as_str().contains("://"))
+            self.touches(k.as_str()) || matches!(v, Value::String(s) if has_url(s.as_str()))
         };
         if !resource.iter().any(changes) {
             return resource;
@@ -327,6 +381,40 @@ impl Policy {
             }
         }
     }
+}
+
+/// Whether `text` may carry a URL that [`Policy::text`] cleans: `://`, or
+/// its percent-encoded form in any case.
+pub fn has_url(text: &str) -> bool {
+    text.contains("://") || find_encoded(text).is_some()
+}
+
+/// The byte offset of the first `%3A%2F%2F` (any case) in `text`.
+fn find_encoded(text: &str) -> Option<usize> {
+    const ENCODED: &[u8] = b"%3a%2f%2f";
+    text.as_bytes()
+        .windows(ENCODED.len())
+        .position(|w| w.eq_ignore_ascii_case(ENCODED))
+}
+
+/// Where the URL scheme ending `before` starts.
+fn scheme_start(before: &str) -> usize {
+    before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+        .map_or(0, |i| i + 1)
+}
+
+/// `text` with every byte outside the unreserved set percent-encoded.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `text` with `%XX` escapes decoded (invalid escapes and non-UTF-8 results

@@ -86,16 +86,34 @@ impl Extractor for HeaderExtractor<'_> {
     }
 }
 
-/// Writes propagation fields into HTTP headers.
+/// Writes propagation fields into HTTP headers. An empty value (the
+/// `tracestate` of a span without one, say) removes the header instead of
+/// sending an empty line.
 pub struct HeaderInjector<'a>(pub &'a mut HeaderMap);
 
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(key.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
+        let Ok(name) = HeaderName::from_bytes(key.as_bytes()) else {
+            return;
+        };
+        if value.is_empty() {
+            self.0.remove(name);
+            return;
+        }
+        if let Ok(value) = HeaderValue::from_str(&value) {
             self.0.insert(name, value);
+        }
+    }
+}
+
+/// An injector that passes on only non-empty values: the trace context
+/// propagator writes `tracestate` even when it is empty.
+struct NonEmpty<'a>(&'a mut dyn Injector);
+
+impl Injector for NonEmpty<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if !value.is_empty() {
+            self.0.set(key, value);
         }
     }
 }
@@ -105,7 +123,9 @@ impl Injector for HeaderInjector<'_> {
 /// Incoming baggage is kept whole for the service's own use; on the way out,
 /// keys not in the allow-list are dropped, the redaction policy applies to the
 /// others (a pii or secret key is dropped, hashed or masked), and at most
-/// `max_entries` are sent.
+/// `max_entries` are sent. Only `key=value` leaves: an entry's properties
+/// (`;prop`, W3C Baggage) are dropped, since the allow-list names keys only
+/// and properties are free text that no privacy class covers.
 #[derive(Debug)]
 pub struct AllowListBaggage {
     inner: BaggagePropagator,
@@ -146,14 +166,14 @@ impl TextMapPropagator for AllowListBaggage {
             if allowed.len() >= self.max_entries {
                 break;
             }
-            if let Some((value, metadata)) = baggage.get_with_metadata(key) {
+            if let Some(value) = baggage.get(key) {
                 // Allow-listed keys still go through the redaction policy.
                 let Some(value) =
                     redact::policy().value(key, &opentelemetry::Value::String(value.clone()))
                 else {
                     continue;
                 };
-                allowed.insert_with_metadata(*key, value.as_str().into_owned(), metadata.clone());
+                allowed.insert(*key, value.as_str().into_owned());
             }
         }
         if !allowed.is_empty() {
@@ -263,7 +283,8 @@ pub fn extract_from(carrier: &dyn Extractor) -> Context {
     shared().extract(carrier)
 }
 
-/// Writes `cx` into any text carrier.
+/// Writes `cx` into any text carrier; fields whose value is empty are not
+/// written.
 pub fn inject_into(cx: &Context, carrier: &mut dyn Injector) {
-    shared().inject_context(cx, carrier);
+    shared().inject_context(cx, &mut NonEmpty(carrier));
 }

@@ -1012,6 +1012,12 @@ fn admin_request(method: &str, headers: &[(&str, &str)], body: &str) -> Request<
     let mut builder = Request::builder()
         .method(method)
         .uri(conventions::ADMIN_PATH);
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        builder = builder.header("host", "127.0.0.1:7465");
+    }
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
@@ -1619,4 +1625,186 @@ fn resource_urls_lose_their_secrets() {
         dump.contains("https://REDACTED:REDACTED@h/cb?sig=REDACTED"),
         "{dump}"
     );
+}
+
+#[tokio::test]
+async fn admin_bearer_scheme_is_matched_in_any_case() {
+    let levers = Levers::new(true, 0.25);
+    let router = control::admin_router(levers, Some(b"sesame".to_vec()));
+    for (value, want) in [
+        ("Bearer sesame", 200),
+        ("bearer sesame", 200),
+        ("BEARER sesame", 200),
+        ("bEaReR   sesame ", 200),
+        ("Bearer sesamE", 401),
+        ("Bearersesame", 401),
+        ("Bearer ", 401),
+        ("Basic sesame", 401),
+    ] {
+        let response = router
+            .clone()
+            .oneshot(admin_request("GET", &[("authorization", value)], ""))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), want, "Authorization {value:?}");
+    }
+    assert_eq!(control::bearer_token(b"bearer  t0k "), Some(&b"t0k"[..]));
+}
+
+#[tokio::test]
+async fn admin_refuses_a_host_that_is_not_the_listener() {
+    let levers = Levers::new(true, 0.25);
+    let router = control::admin_router(levers.clone(), Some(b"sesame".to_vec()));
+    for (host, want) in [
+        ("127.0.0.1:7465", 200),
+        ("[::1]:7465", 200),
+        ("10.0.0.2", 200),
+        ("localhost:7465", 200),
+        ("LocalHost", 200),
+        ("evil.example", 421),
+        ("evil.example:7465", 421),
+        ("127.0.0.1.nip.io", 421),
+        ("", 421),
+    ] {
+        let headers = [
+            ("host", host),
+            ("authorization", "Bearer sesame"),
+            ("content-type", "application/json"),
+        ];
+        let response = router
+            .clone()
+            .oneshot(admin_request("POST", &headers, r#"{"enabled": false}"#))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), want, "Host {host:?}");
+        if want != 200 {
+            assert!(levers.enabled(), "a refused Host changed the levers");
+        }
+        levers.set_enabled(true);
+    }
+    assert!(control::host_allowed(
+        Some("admin.internal:1"),
+        "admin.internal"
+    ));
+    assert!(!control::host_allowed(
+        Some("admin.internal.evil"),
+        "admin.internal"
+    ));
+    assert!(!control::host_allowed(None, "admin.internal"));
+}
+
+#[tokio::test]
+async fn admin_listener_caps_open_connections() {
+    let (address, task) = control::serve_admin(Levers::new(true, 0.25), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..control::MAX_CONNECTIONS + 8 {
+        held.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut open = 0;
+    for stream in &mut held {
+        let mut byte = [0u8; 1];
+        let read = tokio::io::AsyncReadExt::read(stream, &mut byte);
+        if tokio::time::timeout(Duration::from_millis(50), read)
+            .await
+            .is_err()
+        {
+            open += 1;
+        }
+    }
+    assert_eq!(
+        open,
+        control::MAX_CONNECTIONS,
+        "idle admin connections kept open"
+    );
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        conventions::ADMIN_PATH
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer),
+    )
+    .await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 "),
+        "after the flood: {answer:?}"
+    );
+    task.abort();
+}
+
+#[test]
+fn urls_percent_encoded_or_with_semicolons_are_cleaned_in_text() {
+    let p = url_policy();
+    assert_eq!(
+        p.url("https://h/p?a=1;sig=S;b=2"),
+        "https://h/p?a=1;sig=REDACTED;b=2"
+    );
+    assert_eq!(
+        p.text("see https://h/p?a=1;Signature=S&sig=T now"),
+        "see https://h/p?a=1;Signature=REDACTED&sig=REDACTED now"
+    );
+    assert_eq!(
+        p.text("next=https%3A%2F%2Fuser%3Apass%40host%2Fx&y=1"),
+        "next=https%3A%2F%2FREDACTED%3AREDACTED%40host%2Fx&y=1"
+    );
+    assert_eq!(
+        p.text("go to https%3a%2f%2fh%2Fp%3Fsig%3Dabc now"),
+        "go to https%3A%2F%2Fh%2Fp%3Fsig%3DREDACTED now"
+    );
+    assert_eq!(
+        p.text("http://h/cb?next=https%3A%2F%2Fu%3Ap%40h2"),
+        "http://h/cb?next=https%3A%2F%2FREDACTED%3AREDACTED%40h2"
+    );
+    assert_eq!(
+        p.text("https%3A%2F%2Fhost%2Fplain stays"),
+        "https%3A%2F%2Fhost%2Fplain stays"
+    );
+    let mut attributes = vec![KeyValue::new(
+        "exception.message",
+        "redirect to https%3A%2F%2Fu%3ASECRET%40h failed",
+    )];
+    p.apply(&mut attributes);
+    assert!(!attributes[0].value.as_str().contains("SECRET"));
+}
+
+#[test]
+fn injected_headers_carry_no_empty_tracestate_and_no_baggage_properties() {
+    let mut headers = HeaderMap::new();
+    propagation::inject(&remote_parent(true), &mut headers);
+    if std::env::var_os("OTEL_PROPAGATORS").is_none() && conventions::PROPAGATE_TRACE_CONTEXT {
+        assert!(headers.get("traceparent").is_some());
+    }
+    assert!(
+        headers.get("tracestate").is_none(),
+        "an empty tracestate was sent: {headers:?}"
+    );
+    let Some(key) = conventions::BAGGAGE_ALLOW.first() else {
+        return;
+    };
+    let cx = remote_parent(true).with_baggage([opentelemetry::baggage::KeyValueMetadata::new(
+        *key,
+        "v1",
+        "note=PIIMARK-prop",
+    )]);
+    let mut headers = HeaderMap::new();
+    propagation::inject(&cx, &mut headers);
+    let baggage = headers
+        .get("baggage")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        !baggage.contains("PIIMARK"),
+        "baggage properties left: {baggage}"
+    );
+    assert!(!baggage.contains(';'), "baggage properties left: {baggage}");
 }

@@ -5,8 +5,10 @@ package telemetry
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,7 +27,7 @@ func TestAdminHandlerChangesLevers(t *testing.T) {
 
 	post := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, AdminPath, strings.NewReader(body))
+		req := adminRequest(http.MethodPost, AdminPath, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t0ken")
 		req.Header.Set("Content-Type", "application/json")
 		h.ServeHTTP(rec, req)
@@ -47,7 +49,7 @@ func TestAdminHandlerChangesLevers(t *testing.T) {
 		t.Errorf("an unknown field answered %d", rec.Code)
 	}
 	rec := httptest.NewRecorder()
-	get := httptest.NewRequest(http.MethodGet, AdminPath, nil)
+	get := adminRequest(http.MethodGet, AdminPath, nil)
 	get.Header.Set("Authorization", "Bearer t0ken")
 	h.ServeHTTP(rec, get)
 	if got := strings.TrimSpace(rec.Body.String()); got != `{"enabled":false,"ratio":0.05}` {
@@ -92,30 +94,50 @@ func TestAdminHandlerRefusals(t *testing.T) {
 		req  *http.Request
 		want int
 	}{
-		"no token": {httptest.NewRequest(http.MethodPost, AdminPath, strings.NewReader(body)), 401},
+		"no token": {adminRequest(http.MethodPost, AdminPath, strings.NewReader(body)), 401},
 		"wrong token": {func() *http.Request {
-			r := ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body)))
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
 			r.Header.Set("Authorization", "Bearer nope")
 			return r
 		}(), 401},
 		"text/plain": {func() *http.Request {
-			r := ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body)))
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
 			r.Header.Set("Content-Type", "text/plain")
 			return r
 		}(), 415},
 		"cross-origin": {func() *http.Request {
-			r := ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body)))
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
 			r.Header.Set("Origin", "https://evil.example")
 			return r
 		}(), 403},
 		"cross-site": {func() *http.Request {
-			r := ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body)))
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
 			r.Header.Set("Sec-Fetch-Site", "cross-site")
 			return r
 		}(), 403},
-		"oversized": {ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(`{"enabled": false`+strings.Repeat(" ", 5000)+`}`))), 413},
-		"trailing":  {ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body+` {}`))), 400},
-		"unknown":   {ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(`{"enabled": false, "ratioo": 1}`))), 400},
+		"oversized": {ok(adminRequest("POST", AdminPath, strings.NewReader(`{"enabled": false`+strings.Repeat(" ", 5000)+`}`))), 413},
+		"trailing":  {ok(adminRequest("POST", AdminPath, strings.NewReader(body+` {}`))), 400},
+		"unknown":   {ok(adminRequest("POST", AdminPath, strings.NewReader(`{"enabled": false, "ratioo": 1}`))), 400},
+		"rebound host": {func() *http.Request {
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
+			r.Host = "evil.example:7465"
+			return r
+		}(), 421},
+		"no host": {func() *http.Request {
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
+			r.Host = ""
+			return r
+		}(), 421},
+		"bearer glued to the token": {func() *http.Request {
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
+			r.Header.Set("Authorization", "Bearert0ken")
+			return r
+		}(), 401},
+		"another scheme": {func() *http.Request {
+			r := ok(adminRequest("POST", AdminPath, strings.NewReader(body)))
+			r.Header.Set("Authorization", "Basic t0ken")
+			return r
+		}(), 401},
 	} {
 		l.SetToken([]byte("t0ken"))
 		rec := httptest.NewRecorder()
@@ -126,7 +148,7 @@ func TestAdminHandlerRefusals(t *testing.T) {
 	}
 	l.SetToken(nil)
 	rec := httptest.NewRecorder()
-	l.AdminHandler().ServeHTTP(rec, ok(httptest.NewRequest("POST", AdminPath, strings.NewReader(body))))
+	l.AdminHandler().ServeHTTP(rec, ok(adminRequest("POST", AdminPath, strings.NewReader(body))))
 	if rec.Code != 401 || !s.Enabled() {
 		t.Errorf("without a configured token: %d", rec.Code)
 	}
@@ -171,4 +193,114 @@ func TestDecodeLeverStateIsStrict(t *testing.T) {
 	if err != nil || st.Ratio == nil || *st.Ratio != 0.25 || st.Reset || st.Enabled != nil {
 		t.Errorf("valid change read as %+v, %v", st, err)
 	}
+}
+
+// adminRequest is an admin request as a local operator sends it: Host is the
+// loopback address the listener is on.
+func adminRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.Host = "127.0.0.1:7465"
+	return r
+}
+
+func TestAdminBearerSchemeIsCaseInsensitive(t *testing.T) {
+	l := NewLevers(NewSampler(1), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	l.SetToken([]byte("t0ken"))
+	for header, want := range map[string]int{
+		"Bearer t0ken":   200,
+		"bearer t0ken":   200,
+		"BEARER t0ken":   200,
+		"bEaReR   t0ken": 200,
+		"Bearer t0ken ":  200,
+		"Bearer T0KEN":   401,
+		"Bearer":         401,
+		"Bearer ":        401,
+		"Token t0ken":    401,
+	} {
+		r := adminRequest(http.MethodGet, AdminPath, nil)
+		r.Header.Set("Authorization", header)
+		rec := httptest.NewRecorder()
+		l.AdminHandler().ServeHTTP(rec, r)
+		if rec.Code != want {
+			t.Errorf("Authorization %q: %d, want %d", header, rec.Code, want)
+		}
+	}
+}
+
+func TestAdminHostMustNameTheListener(t *testing.T) {
+	t.Setenv("ADMIN_ADDR", "admin.internal:7465")
+	l := NewLevers(NewSampler(1), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	l.SetToken([]byte("t0ken"))
+	for host, want := range map[string]int{
+		"127.0.0.1:7465":      200,
+		"127.0.0.1":           200,
+		"[::1]:7465":          200,
+		"10.1.2.3:7465":       200,
+		"localhost:7465":      200,
+		"LOCALHOST":           200,
+		"admin.internal:7465": 200,
+		"evil.example":        421,
+		"evil.example:7465":   421,
+		"127.0.0.1.nip.io":    421,
+		"admin.internal.evil": 421,
+	} {
+		r := adminRequest(http.MethodGet, AdminPath, nil)
+		r.Host = host
+		r.Header.Set("Authorization", "Bearer t0ken")
+		rec := httptest.NewRecorder()
+		l.AdminHandler().ServeHTTP(rec, r)
+		if rec.Code != want {
+			t.Errorf("Host %q: %d, want %d", host, rec.Code, want)
+		}
+	}
+}
+
+func TestAdminServerCapsConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewAdminServer(http.NotFoundHandler())
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	conns := make([]net.Conn, 0, MaxAdminConns+8)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range MaxAdminConns + 8 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	time.Sleep(300 * time.Millisecond)
+	open := 0
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		var b [1]byte
+		if _, err := c.Read(b[:]); err != nil && !errors.Is(err, io.EOF) && isTimeout(err) {
+			open++
+		}
+	}
+	if open != MaxAdminConns {
+		t.Errorf("%d idle connections kept open, want %d", open, MaxAdminConns)
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	conns = conns[:0]
+	time.Sleep(200 * time.Millisecond)
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatalf("after the flood ended, the admin server did not answer: %v", err)
+	}
+	_ = resp.Body.Close()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -32,7 +32,9 @@ var allowedBaggage = func() map[string]bool {
 // FilterBaggage keeps the members of b on the allow-list, at most the
 // conventions' maximum number of entries, and applies the privacy actions to
 // them (a member classed pii or secret is dropped, hashed or masked even when
-// the allow-list names it).
+// the allow-list names it). Only key=value leaves: a member's properties
+// (";prop" or ";k=v", W3C Baggage) are dropped, since the allow-list names
+// keys only and properties are free text that no privacy class covers.
 func FilterBaggage(b baggage.Baggage) baggage.Baggage {
 	members := b.Members()
 	kept := make([]baggage.Member, 0, len(members))
@@ -47,6 +49,13 @@ func FilterBaggage(b baggage.Baggage) baggage.Baggage {
 				continue
 			}
 			nm, err := baggage.NewMemberRaw(m.Key(), kv.Value.AsString())
+			if err != nil {
+				continue
+			}
+			m, changed = nm, true
+		}
+		if len(m.Properties()) > 0 {
+			nm, err := baggage.NewMemberRaw(m.Key(), m.Value())
 			if err != nil {
 				continue
 			}

@@ -192,6 +192,16 @@ func TestSanitizeURL(t *testing.T) {
 		`see "ftp://a:b@h/x" and http://h/?sig=z`: `see "ftp://REDACTED:REDACTED@h/x" and http://h/?sig=REDACTED`,
 		"no url here":              "no url here",
 		"http://u:p@h:bad/x?sig=1": "http://REDACTED:REDACTED@h:bad/x?sig=REDACTED",
+		// Pairs separated by ';' as well as '&'.
+		"https://h/p?a=1;sig=s3cret;b=2":                "https://h/p?a=1;sig=REDACTED;b=2",
+		"https://h/p?a=1;sig=s3cret&X-Goog-Signature=q": "https://h/p?a=1;sig=REDACTED&X-Goog-Signature=REDACTED",
+		// Percent-encoded URLs in text (a redirect target in a query value).
+		"next=https%3A%2F%2Fuser%3Apass%40host%2Fx&y=1": "next=https%3A%2F%2FREDACTED%3AREDACTED%40host%2Fx&y=1",
+		"go to https%3a%2f%2fh%2Fp%3Fsig%3Dabc now":     "go to https%3A%2F%2Fh%2Fp%3Fsig%3DREDACTED now",
+		"https%3A%2F%2Fhost%2Fplain stays":              "https%3A%2F%2Fhost%2Fplain stays",
+		"http://h/cb?next=https%3A%2F%2Fu%3Ap%40h2":     "http://h/cb?next=https%3A%2F%2FREDACTED%3AREDACTED%40h2",
+		"broken https%3A%2F%2Fu%3Ap%40h%zz":             "broken https%3A%2F%2FREDACTED",
+		"%3A%2F%2Fu%3Ap%40h without scheme":             "%3A%2F%2FREDACTED%3AREDACTED%40h without scheme",
 	} {
 		if got := SanitizeText(in); got != want {
 			t.Errorf("SanitizeText(%q) = %q, want %q", in, got, want)

@@ -4,11 +4,13 @@
 package telemetry
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
-	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -149,7 +151,7 @@ func logAttrNeedsRedaction(a slog.Attr, prefix string) bool {
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return strings.Contains(a.Value.String(), "://")
+		return hasURL(a.Value.String())
 	case slog.KindGroup:
 		for _, g := range a.Value.Group() {
 			if logAttrNeedsRedaction(g, groupPrefix(prefix, a)) {
@@ -202,8 +204,86 @@ func redactLogAttr(a slog.Attr, prefix string) (slog.Attr, bool) {
 			}
 			return slog.Any(a.Key, out), true
 		}
+		if composite(v.Any()) {
+			return slog.Any(a.Key, redactedTree(v.Any(), groupPrefix(prefix, a))), true
+		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}, true
+}
+
+// composite reports whether x is a struct, map, slice or array (behind any
+// pointers): a value a handler would print field by field.
+func composite(x any) bool {
+	t := reflect.TypeOf(x)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// redactedTree renders x the way encoding/json sees it (field names from json
+// tags, map keys as text) and applies the privacy policy to it: a member whose
+// dotted path below prefix the conventions class pii or secret gets its
+// action, and URLs in strings are sanitised. A value JSON cannot render is
+// replaced by a note naming its type, never logged raw.
+func redactedTree(x any, prefix string) any {
+	raw, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprintf("[%T not logged: %v]", x, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return fmt.Sprintf("[%T not logged]", x)
+	}
+	return cleanTree(tree, prefix)
+}
+
+func cleanTree(node any, prefix string) any {
+	switch n := node.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(n))
+		for k, v := range n {
+			if key := logPrivacyKey(prefix, k); key != "" {
+				if kv, ok := redactOne(attribute.String(key, treeText(v))); ok {
+					out[k] = kv.Value.AsString()
+				}
+				continue
+			}
+			out[k] = cleanTree(v, prefix+k+".")
+		}
+		return out
+	case []any:
+		out := make([]any, len(n))
+		for i, v := range n {
+			out[i] = cleanTree(v, prefix)
+		}
+		return out
+	case string:
+		return SanitizeText(n)
+	}
+	return node
+}
+
+// treeText is the text a privacy action works on: a string as it is, any
+// other value as JSON.
+func treeText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func logText(v slog.Value) string {

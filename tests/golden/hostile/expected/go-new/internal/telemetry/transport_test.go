@@ -111,3 +111,35 @@ func TestFilterBaggageKeepsAllowedOnly(t *testing.T) {
 		t.Error("a key off the allow-list survived")
 	}
 }
+
+func TestFilterBaggageDropsProperties(t *testing.T) {
+	useTestConventions(t)
+	if len(conv.baggageAllow) == 0 {
+		t.Skip("the conventions allow no baggage key")
+	}
+	key := conv.baggageAllow[0]
+	prop, err := baggage.NewKeyValueProperty("note", "PIIMARK-prop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flag, err := baggage.NewKeyProperty("flag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := baggage.NewMember(key, "v1", prop, flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := baggage.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := FilterBaggage(b)
+	out := got.Member(key)
+	if len(out.Properties()) != 0 || strings.Contains(got.String(), "PIIMARK") {
+		t.Errorf("properties left the service: %q", got.String())
+	}
+	if privacyActions[key] == actionKeep && out.Value() != "v1" {
+		t.Errorf("the value changed: %q", got.String())
+	}
+}

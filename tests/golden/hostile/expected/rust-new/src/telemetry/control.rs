@@ -14,10 +14,16 @@
 //! listener, on loopback by default ([`conventions::ADMIN_ADDRESS`]). Every
 //! request needs the bearer token from [`conventions::ADMIN_TOKEN_ENV`] (or
 //! the file named by that variable with `_FILE` appended); without a
-//! configured token every request is refused. Requests a browser sends for
-//! another origin (`Origin`, `Sec-Fetch-Site`) are refused, changes must be
-//! `application/json` of at most [`MAX_BODY`] bytes, and each connection is
-//! closed after [`CONNECTION_TIMEOUT`], finished or not.
+//! configured token every request is refused; the `Bearer` scheme is matched
+//! in any case (RFC 9110, RFC 6750) and the token compared in constant time.
+//! A `Host` that is neither an IP address, `localhost` nor the listener's
+//! configured host is refused with 421 (a DNS-rebinding page sends its own
+//! name). Requests a browser sends for another origin (`Origin`,
+//! `Sec-Fetch-Site`) are refused, changes must be `application/json` of at
+//! most [`MAX_BODY`] bytes, each connection is closed after
+//! [`CONNECTION_TIMEOUT`], finished or not, at most [`MAX_CONNECTIONS`] are
+//! served at once (more are closed as they come), and a failing `accept`
+//! backs off instead of spinning.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +46,10 @@ use super::sampler::Levers;
 pub const MAX_BODY: usize = 4096;
 /// How long one admin connection may last, reading and writing included.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most admin connections served at once; more are closed as they come.
+pub const MAX_CONNECTIONS: usize = 16;
+/// The longest pause after a failed `accept` (the pause doubles from 10 ms).
+pub const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// Applies a JSON change to `levers`, logging what changed and naming
 /// `source` (where the change came from), and returns the resulting state.
@@ -177,11 +187,64 @@ pub fn admin_token(getenv: &dyn Fn(&str) -> Option<String>) -> Result<Vec<u8>, S
 #[derive(Clone)]
 struct Admin {
     levers: Levers,
+    /// The SHA-256 of the token: presented tokens are hashed and compared
+    /// with it, so the time taken says nothing about the token's length.
     token: Option<Arc<[u8]>>,
+    /// The host of the listener's configured address (its `Host` is allowed).
+    host: Arc<str>,
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
+
+/// The credentials of an `Authorization` value whose scheme is Bearer, in
+/// any case, separated from the token by one or more spaces.
+pub fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    let value = value.trim_ascii_start();
+    let space = value.iter().position(|&b| b == b' ')?;
+    let (scheme, rest) = value.split_at(space);
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return None;
+    }
+    let token = rest.trim_ascii();
+    (!token.is_empty()).then_some(token)
+}
+
+/// The name part of a `Host` value: without the port, IPv6 without brackets.
+fn host_name(host: &str) -> &str {
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner.split(']').next().unwrap_or_default();
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    }
+}
+
+/// Whether `Host` names the admin listener: an IP address, `localhost`, or
+/// the configured address's host.
+pub fn host_allowed(host: Option<&str>, configured: &str) -> bool {
+    let Some(name) = host.map(host_name).filter(|n| !n.is_empty()) else {
+        return false;
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok()
+        || (!configured.is_empty() && name.eq_ignore_ascii_case(configured))
 }
 
 /// Why a request is refused before its body is read, if it is.
 fn check_request(admin: &Admin, method: &Method, headers: &HeaderMap) -> Option<Response> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !host_allowed(host, &admin.host) {
+        return Some(refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "the Host header must be an IP address, localhost or the admin address",
+        ));
+    }
     let cross_site = headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() != b"none" && v.as_bytes() != b"same-origin");
@@ -193,9 +256,9 @@ fn check_request(admin: &Admin, method: &Method, headers: &HeaderMap) -> Option<
     }
     let presented = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+        .and_then(|v| bearer_token(v.as_bytes()));
     let authorised = match (&admin.token, presented) {
-        (Some(token), Some(presented)) => constant_time_eq(token, presented),
+        (Some(token), Some(presented)) => constant_time_eq(token, &sha256(presented)),
         _ => false,
     };
     if !authorised {
@@ -263,9 +326,17 @@ async fn handle(
 /// every check of [`serve_admin`] but the connection timeout. Requests need
 /// `ConnectInfo<SocketAddr>`. Never merge it into the service's router.
 pub fn admin_router(levers: Levers, token: Option<Vec<u8>>) -> Router {
+    router_for(levers, token, "")
+}
+
+/// The admin router for a listener configured at `address`: its host is
+/// allowed in `Host` besides IP addresses and `localhost`.
+fn router_for(levers: Levers, token: Option<Vec<u8>>, address: &str) -> Router {
+    let host = host_name(address);
     let admin = Admin {
         levers,
-        token: token.map(Arc::from),
+        token: token.map(|t| Arc::from(sha256(&t))),
+        host: Arc::from(host),
     };
     Router::new()
         .route(conventions::ADMIN_PATH, any(handle))
@@ -288,24 +359,48 @@ pub async fn serve_admin(
     };
     let listener = tokio::net::TcpListener::bind(address).await?;
     let local = listener.local_addr()?;
-    let router = admin_router(levers, token);
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((stream, peer)) = listener.accept().await else {
-                continue;
-            };
-            let service = router.clone().layer(axum::Extension(ConnectInfo(peer)));
-            tokio::spawn(async move {
-                let service = hyper_util::service::TowerToHyperService::new(service);
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(false)
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-                // Slow or stalled clients are cut off; the answer is bounded too.
-                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
-            });
-        }
-    });
+    let router = router_for(levers, token, address);
+    let task = tokio::spawn(accept_loop(listener, router));
     Ok((local, task))
+}
+
+/// Accepts admin connections: at most [`MAX_CONNECTIONS`] served at once
+/// (any more are closed as they come), and after a failed `accept` (no file
+/// descriptors left, say) a pause that doubles up to [`ACCEPT_BACKOFF_MAX`],
+/// so the loop never spins.
+async fn accept_loop(listener: tokio::net::TcpListener, router: Router) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut pause = Duration::ZERO;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => {
+                pause = Duration::ZERO;
+                accepted
+            }
+            Err(error) => {
+                if pause.is_zero() {
+                    tracing::warn!(%error, "telemetry admin listener: accept failed; backing off");
+                }
+                pause = (pause * 2).clamp(Duration::from_millis(10), ACCEPT_BACKOFF_MAX);
+                tokio::time::sleep(pause).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let service = router.clone().layer(axum::Extension(ConnectInfo(peer)));
+        tokio::spawn(async move {
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // Slow or stalled clients are cut off; the answer is bounded too.
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+            drop(slot);
+        });
+    }
 }
 
 /// Polls `path` every `interval` and applies its JSON content when it

@@ -10,7 +10,7 @@
 //! is kept only as a link, and the caller's baggage is ignored (as
 //! otelhttp's and otelgrpc's public-endpoint options do).
 
-use opentelemetry::trace::{Link, TraceContextExt};
+use opentelemetry::trace::{Link, SpanContext, TraceContextExt, TraceState};
 use opentelemetry::Context;
 
 use super::conventions;
@@ -47,13 +47,22 @@ pub fn public_rpc(full_method: &str) -> bool {
 /// The parent and links of a server span whose caller sent `incoming`:
 /// `incoming` itself at an internal boundary; at a public one an empty
 /// context (no parent, no baggage) and a link to the caller's span, if any.
+/// The link keeps the caller's ids and flags but not its `tracestate`: that
+/// is the untrusted caller's free text, and it is not exported.
 pub fn boundary(incoming: Context, public: bool) -> (Context, Vec<Link>) {
     if !public {
         return (incoming, Vec::new());
     }
     let caller = incoming.span().span_context().clone();
     let links = if caller.is_valid() {
-        vec![Link::with_context(caller)]
+        let ids = SpanContext::new(
+            caller.trace_id(),
+            caller.span_id(),
+            caller.trace_flags(),
+            caller.is_remote(),
+            TraceState::default(),
+        );
+        vec![Link::with_context(ids)]
     } else {
         Vec::new()
     };

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -233,6 +234,9 @@ func (l *Levers) AdminHandler() http.Handler {
 // refuse returns the status and message for a request that may not reach
 // the levers, or 0.
 func (l *Levers) refuse(r *http.Request) (int, string) {
+	if !adminHostAllowed(r) {
+		return http.StatusMisdirectedRequest, "telemetry: the Host header must be an IP address, localhost or the admin address (" + adminAddrEnv + ")"
+	}
 	if r.Header.Get("Origin") != "" {
 		return http.StatusForbidden, "telemetry: cross-origin requests are refused"
 	}
@@ -245,12 +249,27 @@ func (l *Levers) refuse(r *http.Request) (int, string) {
 	if want == nil {
 		return http.StatusUnauthorized, "telemetry: no admin token is configured"
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+	got, ok := bearerToken(r.Header.Get("Authorization"))
+	// Both sides are hashed first, so the comparison takes the same time
+	// whatever the length or content of what was presented.
+	sum := sha256.Sum256([]byte(got))
 	if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 || !ok {
 		return http.StatusUnauthorized, "telemetry: missing or wrong bearer token"
 	}
 	return 0, ""
+}
+
+// bearerToken returns the credentials of an Authorization header value whose
+// scheme is Bearer. The scheme is matched case-insensitively (RFC 9110
+// section 11.1, RFC 6750 section 2.1: "bearer" and "BEARER" are Bearer) and
+// separated from the token by one or more spaces.
+func bearerToken(header string) (string, bool) {
+	scheme, token, found := strings.Cut(strings.TrimLeft(header, " "), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.Trim(token, " \t")
+	return token, token != ""
 }
 
 // AdminHandler serves the installed levers (see Levers.AdminHandler). Before
@@ -268,10 +287,12 @@ func AdminHandler() http.Handler {
 
 // NewAdminServer returns a server for the levers' own listener serving
 // handler (a mux with AdminHandler at AdminPath), with read, write and idle
-// timeouts and a small header limit, so a slow or stuck client is cut off.
+// timeouts and a small header limit, so a slow or stuck client is cut off,
+// and at most MaxAdminConns connections open at once.
 func NewAdminServer(handler http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           handler,
+		ConnState:         limitConns(MaxAdminConns),
 		ReadHeaderTimeout: 2 * time.Second,
 		ReadTimeout:       5 * time.Second,
 		WriteTimeout:      5 * time.Second,
@@ -325,4 +346,52 @@ func (l *Levers) readFile(path string, last []byte) []byte {
 		l.logger.Error("telemetry control file rejected", slog.String("path", path), slog.String("error", err.Error()))
 	}
 	return b
+}
+
+// adminAddrEnv is the variable the skeleton reads the admin listener's
+// address from (the conventions' admin_address is its default).
+const adminAddrEnv = "ADMIN_ADDR"
+
+// MaxAdminConns is the most connections the admin server (NewAdminServer)
+// keeps open at once; a connection past it is closed as soon as it is
+// accepted, so a flood of idle connections cannot hold the levers' goroutines
+// and file descriptors.
+const MaxAdminConns = 16
+
+// adminHostAllowed reports whether the request's Host names the admin
+// listener: an IP literal, localhost, or the host of ADMIN_ADDR. A browser
+// tricked by DNS rebinding sends the attacker's name, which is refused (421),
+// token or not.
+func adminHostAllowed(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil {
+		return true
+	}
+	if configured, _, err := net.SplitHostPort(os.Getenv(adminAddrEnv)); err == nil && configured != "" {
+		return strings.EqualFold(host, configured)
+	}
+	return false
+}
+
+// limitConns returns a ConnState hook that closes every connection past max
+// open ones at once.
+func limitConns(max int64) func(net.Conn, http.ConnState) {
+	var open atomic.Int64
+	return func(c net.Conn, state http.ConnState) {
+		switch state {
+		case http.StateNew:
+			if open.Add(1) > max {
+				_ = c.Close()
+			}
+		case http.StateHijacked, http.StateClosed:
+			open.Add(-1)
+		}
+	}
 }

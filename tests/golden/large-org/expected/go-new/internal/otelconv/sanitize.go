@@ -13,7 +13,8 @@ import (
 // query parameters become REDACTED, their keys kept. Keys match
 // case-sensitively. The same applies to URLs inside free text (error
 // messages, span status descriptions, log messages), since Go's HTTP client
-// quotes the request URL, query included, in its errors.
+// quotes the request URL, query included, in its errors; and to URLs
+// percent-encoded in free text, as a redirect target in a query value is.
 
 // sensitiveQuery is the set of query parameter keys whose values are redacted.
 var sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
@@ -45,7 +46,8 @@ func SanitizeURL(u *url.URL) string {
 }
 
 // SanitizeQuery returns a raw query string with the values of sensitive
-// parameters replaced by REDACTED; everything else is left as it was.
+// parameters replaced by REDACTED; everything else is left as it was. Pairs
+// are separated by '&' or ';' (the older form of HTML 4 and many servers).
 func SanitizeQuery(raw string) string {
 	if raw == "" || len(sensitiveQuery) == 0 {
 		return raw
@@ -53,20 +55,25 @@ func SanitizeQuery(raw string) string {
 	if !querySensitive(raw) {
 		return raw
 	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		k, _, hasValue := strings.Cut(p, "=")
-		if isSensitiveKey(k) {
-			if hasValue || k != "" {
-				parts[i] = k + "=" + redactedValue
-			}
+	var b strings.Builder
+	for raw != "" {
+		pair, sep := raw, ""
+		if i := strings.IndexAny(raw, "&;"); i >= 0 {
+			pair, sep, raw = raw[:i], raw[i:i+1], raw[i+1:]
+		} else {
+			raw = ""
 		}
+		if k, _, _ := strings.Cut(pair, "="); isSensitiveKey(k) {
+			pair = k + "=" + redactedValue
+		}
+		b.WriteString(pair)
+		b.WriteString(sep)
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }
 
 func querySensitive(raw string) bool {
-	for p := range strings.SplitSeq(raw, "&") {
+	for _, p := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
 		k, _, _ := strings.Cut(p, "=")
 		if isSensitiveKey(k) {
 			return true
@@ -87,12 +94,40 @@ func isSensitiveKey(k string) bool {
 	return false
 }
 
-// SanitizeText sanitises every URL with an authority ("scheme://...") inside
-// s; text without one is returned as it is.
-func SanitizeText(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
+// encodedSeparator is "://" percent-encoded, as a URL carried in a query
+// value or a form field appears ("https%3A%2F%2Fuser%3Apass%40host").
+const encodedSeparator = "%3a%2f%2f"
+
+// hasURL reports whether s may carry a URL that SanitizeText would clean:
+// "://", or its percent-encoded form in any case.
+func hasURL(s string) bool {
+	return strings.Contains(s, "://") || indexFold(s, encodedSeparator) >= 0
+}
+
+// indexFold is strings.Index for an ASCII lower-case sub, ignoring ASCII case.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
 	}
+	return -1
+}
+
+// SanitizeText sanitises every URL with an authority ("scheme://...") inside
+// s, and every percent-encoded one ("scheme%3A%2F%2F..."); text without one
+// is returned as it is.
+func SanitizeText(s string) string {
+	if strings.Contains(s, "://") {
+		s = sanitizePlainText(s)
+	}
+	if indexFold(s, encodedSeparator) >= 0 {
+		s = sanitizeEncodedText(s)
+	}
+	return s
+}
+
+func sanitizePlainText(s string) string {
 	var b strings.Builder
 	rest := s
 	for {
@@ -111,6 +146,42 @@ func SanitizeText(s string) string {
 		}
 		b.WriteString(rest[:start])
 		b.WriteString(sanitizeURLText(rest[start:end]))
+		rest = rest[end:]
+	}
+}
+
+// sanitizeEncodedText cleans each percent-encoded URL in s: it is decoded,
+// sanitised like a plain one and, when that changed it, encoded again. One
+// that does not decode keeps only its scheme.
+func sanitizeEncodedText(s string) string {
+	var b strings.Builder
+	rest := s
+	for {
+		i := indexFold(rest, encodedSeparator)
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		start := i
+		for start > 0 && isSchemeByte(rest[start-1]) {
+			start--
+		}
+		end := i + len(encodedSeparator)
+		for end < len(rest) && !isURLEnd(rest[end]) && !strings.ContainsRune("&;#,", rune(rest[end])) {
+			end++
+		}
+		b.WriteString(rest[:start])
+		token := rest[start:end]
+		switch decoded, err := url.PathUnescape(token); {
+		case err != nil:
+			b.WriteString(rest[start:i] + "%3A%2F%2F" + redactedValue)
+		default:
+			if clean := sanitizeURLText(decoded); clean != decoded {
+				b.WriteString(url.QueryEscape(clean))
+			} else {
+				b.WriteString(token)
+			}
+		}
 		rest = rest[end:]
 	}
 }
