@@ -15,6 +15,7 @@ from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
 from scaffold.lang.go import GENERATED_NAMES as PACKAGE_NAMES
+from scaffold.library.ref import view_of
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
@@ -124,8 +125,16 @@ def _metrics(conv: Conventions) -> dict[str, Any]:
     }
 
 
+def _import_path(opts: RenderOptions, module: str, pkg: str) -> str:
+    """Where the instrumentation package is imported from: the service's internal package,
+    the organisation's library (a library-mode service), or the library module itself."""
+    if opts.library:
+        return str(opts.extra["library"]["name"])
+    return module if opts.extra.get("lib_package") else f"{module}/internal/{pkg}"
+
+
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
-    """The Go target's view for one service."""
+    """The Go target's view for one service (or for the library, see scaffold.library)."""
     # The package name and the propagators were checked when the conventions were loaded.
     shared = neutral_view(conv)
     pkg = shared.go_package
@@ -134,7 +143,9 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     return {
         "go_package": pkg,
         "module_path": module,
-        "import_path": f"{module}/internal/{pkg}",
+        "import_path": _import_path(opts, module, pkg),
+        "lib_package": bool(opts.extra.get("lib_package")),
+        "library": view_of(opts),
         "service_name": opts.service_name,
         "go_directive": GO_DIRECTIVE,
         "requires": direct_requires(b3=b3),

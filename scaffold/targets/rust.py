@@ -13,6 +13,7 @@ from typing import Any
 from scaffold import naming
 from scaffold.conventions.model import Conventions, NamePart
 from scaffold.errors import UsageError
+from scaffold.library.ref import view_of
 from scaffold.render.options import RenderOptions
 from scaffold.targets import rust_crates
 from scaffold.targets.shared import (
@@ -120,13 +121,19 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     rules = name_rules(shared)
     incident = shared.incident
     logs = shared.logs
+    library = view_of(opts)
+    lib_package = bool(opts.extra.get("lib_package"))
     return {
         "crate_name": crate,
         "crate_ident": crate.replace("-", "_"),
         "rust_module": shared.rust_module,
         "service_name": opts.service_name,
         "mode": opts.mode,
-        "doc_example": "no_run" if opts.mode == "new" else "ignore",
+        "doc_example": "no_run" if opts.mode == "new" or lib_package else "ignore",
+        # The library itself (scaffold lib), or a service depending on it (new --lib).
+        "lib_package": lib_package,
+        "library": library,
+        "lib_ident": library["name"].replace("-", "_") if library else "",
         "dependencies": [c.toml() for c in rust_crates.dependencies(shared.export.protocol)],
         "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies()],
         "environment_variable": shared.environment_variable,
