@@ -58,3 +58,18 @@ def check_module_major(module: str, version: str, where: str) -> None:
             f"{where}: module {module!r} at version {version}: Go needs the path {wanted!r} "
             "(a /vN suffix exactly when the major version N is 2 or more)"
         )
+
+
+def bump_version(version: str, bump: str) -> str:
+    """`version` after a semver step: major, minor, patch, or none (unchanged). A library
+    starts at 1.0.0, so the steps keep semver's meaning (no 0.x special case)."""
+    major, minor, patch = parse_version(version, "version")
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    if bump == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    if bump == "none":
+        return f"{major}.{minor}.{patch}"
+    raise UsageError(f"unknown version step {bump!r}")
