@@ -20,6 +20,7 @@ from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.library.ref import make_ref
 from scaffold.library.version import base_module
+from scaffold.render.options import RenderOptions
 from scaffold.sync.paths import read_inside, rel_problem, state_internal
 
 LIBRARY_LOCK = ".scaffold/library.json"
@@ -162,3 +163,14 @@ def library_at(root: Path, lang: str, name: str) -> LibraryLock:
             f"{name!r} the service depends on; give the right --lib-path or --lib"
         )
     return lock
+
+
+def recorded_conventions(root: Path) -> Path | None:
+    """The conventions file the library at `root` was last rendered from, or None."""
+    lock = read_library_lock(root)
+    if lock is None:
+        return None
+    from scaffold.sync.lock import Lock
+
+    stand_in = Lock("", "", "", lock.conventions_path, "", RenderOptions("x", lock.lang))
+    return stand_in.conventions_file(root)

@@ -94,8 +94,10 @@ def library_ref(opts: RenderOptions, where: str = "the lock") -> LibraryRef | No
     raw: Any = opts.extra.get("library")
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) != _KEYS or not all(
-        isinstance(v, str) for v in raw.values()
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != _KEYS
+        or not all(isinstance(v, str) for v in raw.values())
     ):
         raise UsageError(
             f"{where}: options.extra.library must hold exactly the strings name, version "

@@ -1,0 +1,119 @@
+"""`scaffold lib`: the organisation's instrumentation as one versioned library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scaffold.cli import ui
+from scaffold.cli.core import ConventionsOpt, DryRunOpt, JsonOpt
+from scaffold.conventions import Located, locate
+from scaffold.library.build import LibraryResult, build_library
+from scaffold.library.lock import recorded_conventions
+
+
+def _conventions(given: Path | None, dest: Path) -> Located:
+    """--conventions; else the file the library was last rendered from; else as usual."""
+    if given is None and dest.is_dir():
+        recorded = recorded_conventions(dest)
+        if recorded is not None:
+            return Located(recorded, "found")
+    return locate(given)
+
+
+def lib(
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
+    module: Annotated[
+        str, typer.Option("--module", help="Go: the library's module path (first render).")
+    ] = "",
+    name: Annotated[
+        str, typer.Option("--name", help="Rust: the crate name. Default: ORG-telemetry.")
+    ] = "",
+    directory: Annotated[
+        str | None,
+        typer.Option(
+            "--dir",
+            help="The library's folder. Default: the module's last element " "or the crate name.",
+        ),
+    ] = None,
+    conventions: ConventionsOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite generated files edited by hand.")
+    ] = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> LibraryResult:
+    """Render the instrumentation as one versioned library (Go module or Rust crate).
+
+    The first render is version 1.0.0. Run it again in the same folder after the
+    conventions change: the version step comes from the diff of the conventions the
+    library's lock recorded and the new ones (breaking: major, additive: minor, cosmetic:
+    patch), CHANGELOG.md gets an entry, and Go modules get their /vN path from v2 on.
+    Services depend on it with `scaffold new NAME --lang go --lib MODULE@VERSION`.
+
+    Examples:
+      scaffold lib --lang go --module example.com/acme/telemetry --dir telemetry-go
+      scaffold lib --lang rust --name acme-telemetry --dir telemetry-rust
+      scaffold lib --lang go --dir telemetry-go --dry-run
+    """
+    lang = lang or ui.ask_choice("Language?", "--lang", ["go", "rust"])
+    default = module.rstrip("/").rsplit("/", 1)[-1] if lang == "go" else name
+    if directory is None and not default:
+        directory = "."
+    dest = ui.folder_arg(directory or default, "--dir")
+    located = _conventions(conventions, dest)
+    ui.info(f"conventions: {located.describe()}")
+    outcome = build_library(
+        lang=lang,
+        dest=dest,
+        conventions=located.path,
+        name=module if lang == "go" else name,
+        force=force,
+        dry_run=dry_run,
+    )
+    if not as_json:
+        _say(outcome)
+    return outcome
+
+
+def _say(outcome: LibraryResult) -> None:
+    done = "would write" if outcome.dry_run else "wrote"
+    if outcome.bump == "none" and not outcome.written and not outcome.deleted:
+        ui.say(f"{outcome.dest}: {outcome.name} {outcome.version} is up to date")
+        return
+    step = (
+        "first version"
+        if outcome.bump == "first"
+        else f"{outcome.bump} step from {outcome.previous}"
+    )
+    ui.say(
+        f"{outcome.dest}: {done} {len(outcome.written)} file(s), deleted "
+        f"{len(outcome.deleted)}: {outcome.lang} library {outcome.name} {outcome.version} "
+        f"({step})"
+    )
+    for change in outcome.changes:
+        ui.say(f"  {change}")
+    if outcome.tag:
+        ui.say(f"next: commit, then tag {outcome.tag} (docs/library.md: publishing)")
+    elif outcome.bump != "none":
+        ui.say("next: commit, then cargo package and publish (docs/library.md: publishing)")
+
+
+def library_json(outcome: LibraryResult) -> dict[str, Any]:
+    """What `lib` prints with --json."""
+    return {
+        "dir": str(outcome.dest),
+        "lang": outcome.lang,
+        "name": outcome.name,
+        "version": outcome.version,
+        "previous": outcome.previous,
+        "bump": outcome.bump,
+        "tag": outcome.tag,
+        "changes": list(outcome.changes),
+        "written": list(outcome.written),
+        "deleted": list(outcome.deleted),
+        "dry_run": outcome.dry_run,
+        "changelog_entry": outcome.entry,
+    }
