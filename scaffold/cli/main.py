@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, docs, library, output, pipeline, sync, ui, verify
+from scaffold.cli import core, diff, docs, library, output, pipeline, sync, ui, verify
 from scaffold.errors import ScaffoldError, explain_os_error
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
@@ -33,6 +33,7 @@ Examples:
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
   scaffold verify traces.json --fail-on violation   check exported telemetry
   scaffold recover services/                    undo what a killed update left behind
+  scaffold diff git:HEAD~1:observability.yaml observability.yaml   CI: exit 1 if breaking
   scaffold collector --topology single          collector config and builder manifest
   scaffold alerts                               Prometheus rules and promtool tests
   scaffold dashboards                           Grafana dashboards
@@ -87,6 +88,7 @@ COMMANDS = (
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
     (verify.verify, "Check telemetry: scaffold verify FILE... | --listen 127.0.0.1:4318"),
     (sync.recover, "Undo a killed update: scaffold recover [PATH...]"),
+    (diff.diff, "Classify conventions changes: scaffold diff OLD NEW [--json]"),
     (pipeline.collector, "Collector configs: scaffold collector --topology single"),
     (pipeline.alerts, "Prometheus rules and tests: scaffold alerts --out DIR"),
     (pipeline.dashboards, "Grafana dashboards: scaffold dashboards --out DIR"),
