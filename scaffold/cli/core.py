@@ -234,6 +234,16 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     return outcome
 
 
+def _library_arg(lang: str, dest: Path, lib: str, lib_path: str) -> dict[str, str] | None:
+    """What `--lib` and `--lib-path` say, checked (None without --lib)."""
+    if lib_path and not lib:
+        raise UsageError("--lib-path needs --lib NAME (the library's module path or crate name)")
+    if not lib:
+        return None
+    folder = ui.folder_arg(lib_path, "--lib-path") if lib_path else None
+    return service_library(check_language(lang), dest, lib, folder)
+
+
 def new(
     name: Annotated[str | None, typer.Argument(help="Service name, e.g. payments.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
@@ -280,12 +290,7 @@ def new(
     located = locate(conventions)
     ui.info(f"conventions: {located.describe()}")
     dest = Path(name) if directory is None else ui.folder_arg(directory, "--dir")
-    if lib_path and not lib:
-        raise UsageError("--lib-path needs --lib NAME (the library's module path or crate name)")
-    library = None
-    if lib:
-        folder = ui.folder_arg(lib_path, "--lib-path") if lib_path else None
-        library = service_library(check_language(lang), dest, lib, folder)
+    library = _library_arg(lang, dest, lib, lib_path)
     outcome = new_service(
         name=name,
         lang=lang,

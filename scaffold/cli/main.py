@@ -13,6 +13,7 @@ import typer
 from scaffold import __version__
 from scaffold.cli import core, diff, docs, library, output, pipeline, sync, ui, verify
 from scaffold.errors import ScaffoldError, explain_os_error
+from scaffold.library.build import LibraryResult
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
 
@@ -150,7 +151,7 @@ def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
         return {"exit_code": code, "services": [r.to_json() for r in outcome.services]}
     if isinstance(outcome, ServiceResult):
         return {**core.service_json(outcome), "exit_code": code}
-    if isinstance(outcome, library.LibraryResult):
+    if isinstance(outcome, LibraryResult):
         return {**library.library_json(outcome), "exit_code": code}
     return None
 

@@ -23,13 +23,13 @@ from scaffold.diff import changelog_entry, compare_texts
 from scaffold.diff.source import Side, read_side
 from scaffold.errors import UsageError
 from scaffold.library.lock import LIBRARY_LOCK, LibraryLock, read_library_lock
-from scaffold.library.ref import make_ref
 from scaffold.library.render import CHANGELOG, render_library
-from scaffold.library.version import FIRST_VERSION, base_module, bump_version, module_for
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops
 from scaffold.sync.lock import conventions_digest, relative_conventions_path
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
+from scaffold.targets.library_ref import make_ref
+from scaffold.targets.library_version import FIRST_VERSION, base_module, bump_version, module_for
 
 _TITLE = "# Changelog\n"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.library.lock import library_at
-from scaffold.library.ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
-from scaffold.library.version import module_for, plain_version
 from scaffold.render.options import RenderOptions
+from scaffold.targets.library_ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
+from scaffold.targets.library_version import module_for, plain_version
 
 
 def service_library(lang: str, dest: Path, lib: str, lib_path: Path | None) -> dict[str, str]:

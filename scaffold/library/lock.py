@@ -18,10 +18,10 @@ from typing import Any, NoReturn
 
 from scaffold import __version__
 from scaffold.errors import UsageError
-from scaffold.library.ref import make_ref
-from scaffold.library.version import base_module
 from scaffold.render.options import RenderOptions
 from scaffold.sync.paths import read_inside, rel_problem, state_internal
+from scaffold.targets.library_ref import make_ref
+from scaffold.targets.library_version import base_module
 
 LIBRARY_LOCK = ".scaffold/library.json"
 LIBRARY_LOCK_VERSION = 1

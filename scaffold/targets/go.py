@@ -15,7 +15,6 @@ from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
 from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
 from scaffold.lang.go import GENERATED_NAMES as PACKAGE_NAMES
-from scaffold.library.ref import view_of
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
@@ -23,6 +22,7 @@ from scaffold.targets.go_modules import (
     check_module_path,
     direct_requires,
 )
+from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import AttributeView, neutral_view
 
 __all__ = ["PACKAGE_NAMES", "build_view", "check_module_path", "service_module"]

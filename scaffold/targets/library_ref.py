@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.library.version import check_module_major, plain_version
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import module_path_problem
+from scaffold.targets.library_version import check_module_major, plain_version
 
 _CRATE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _PATH = re.compile(r"[A-Za-z0-9._/-]{1,512}")
