@@ -153,7 +153,7 @@ def test_an_edited_library_lock_is_refused(tmp_path: Path, conv: Path) -> None:
     data = json.loads((dest / LIBRARY_LOCK).read_text())
     for key, value in (("version", "1.x"), ("lang", "java"), ("files", {"../x": "0" * 64})):
         (dest / LIBRARY_LOCK).write_text(json.dumps({**data, key: value}))
-        with pytest.raises(UsageError, match="invalid library lock|not MAJOR"):
+        with pytest.raises(UsageError, match=r"invalid library lock|not MAJOR"):
             read_library_lock(dest)
 
 
