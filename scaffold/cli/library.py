@@ -13,6 +13,18 @@ from scaffold.conventions import Located, locate
 from scaffold.library.build import LibraryResult, build_library
 from scaffold.library.lock import recorded_conventions
 
+RegistryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        help="Rust: the registry the crate may be published to (Cargo.toml publish). "
+        "Default: as last time; none at first.",
+    ),
+]
+LibForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite generated files edited by hand.")
+]
+
 
 def _conventions(given: Path | None, dest: Path) -> Located:
     """--conventions; else the file the library was last rendered from; else as usual."""
@@ -38,10 +50,9 @@ def lib(
             help="The library's folder. Default: the module's last element " "or the crate name.",
         ),
     ] = None,
+    registry: RegistryOpt = None,
     conventions: ConventionsOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite generated files edited by hand.")
-    ] = False,
+    force: LibForceOpt = False,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
 ) -> LibraryResult:
@@ -55,7 +66,7 @@ def lib(
 
     Examples:
       scaffold lib --lang go --module example.com/acme/telemetry --dir telemetry-go
-      scaffold lib --lang rust --name acme-telemetry --dir telemetry-rust
+      scaffold lib --lang rust --name acme-telemetry --dir telemetry-rust --registry internal
       scaffold lib --lang go --dir telemetry-go --dry-run
     """
     lang = lang or ui.ask_choice("Language?", "--lang", ["go", "rust"])
@@ -72,6 +83,7 @@ def lib(
         name=module if lang == "go" else name,
         force=force,
         dry_run=dry_run,
+        registry=registry,
     )
     if not as_json:
         _say(outcome)

@@ -31,9 +31,11 @@ _COMMENT = (
     "below with the new ones to choose the version step; services read `version`."
 )
 _TOP = {"comment", "lock_version", "tool_version", "lang", "name", "version", "conventions"}
-_TOP |= {"files"}
+_TOP |= {"files", "registry"}
+_OPTIONAL = {"comment", "registry"}
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _SHA = re.compile(r"[0-9a-f]{64}")
+REGISTRY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class LibraryLock:
     conventions_text: str
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256 hex
     tool_version: str = __version__
+    registry: str = ""  # Rust: the registry `publish` names ('' for publish = false)
 
     def to_bytes(self) -> bytes:
         data: dict[str, Any] = {
@@ -61,6 +64,7 @@ class LibraryLock:
                 "text": self.conventions_text,
             },
             "files": dict(sorted(self.files.items())),
+            "registry": self.registry,
         }
         return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
@@ -107,7 +111,7 @@ def _parse(raw: bytes, where: str) -> LibraryLock:
         data = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         _fail(f"not a JSON lock ({str(exc)[:200]})")
-    if not isinstance(data, dict) or set(data) - _TOP or (_TOP - {"comment"}) - set(data):
+    if not isinstance(data, dict) or set(data) - _TOP or (_TOP - _OPTIONAL) - set(data):
         _fail(f"the lock must hold exactly the keys {sorted(_TOP)}")
     if data["lock_version"] != LIBRARY_LOCK_VERSION or isinstance(data["lock_version"], bool):
         _fail(f"lock_version is not {LIBRARY_LOCK_VERSION}")
@@ -127,6 +131,7 @@ def _parse(raw: bytes, where: str) -> LibraryLock:
         conventions_text=_string(conv, "text"),
         files=_files(data["files"]),
         tool_version=_string(data, "tool_version")[:64],
+        registry=_string(data, "registry", REGISTRY) if data.get("registry") else "",
     )
 
 

@@ -39,8 +39,11 @@ def _own_files(target: str, view: dict[str, Any], opts: RenderOptions) -> dict[s
     return {path: f.content for path, f in rendered.files.items()}
 
 
-def render_library(lang: str, conv: Conventions, *, name: str, version: str) -> dict[str, str]:
-    """{path: text} of every file of the library at `version`, except CHANGELOG.md."""
+def render_library(
+    lang: str, conv: Conventions, *, name: str, version: str, registry: str = ""
+) -> dict[str, str]:
+    """{path: text} of every file of the library at `version`, except CHANGELOG.md;
+    `registry`: the one registry a Rust crate may be published to ('' for none)."""
     opts = library_options(lang, name)
     package = render_target(opts.target, conv, opts)
     files: dict[str, str] = {}
@@ -54,7 +57,7 @@ def render_library(lang: str, conv: Conventions, *, name: str, version: str) -> 
         own = _own_files("golib", view, opts)
     else:
         files = {path: rendered.content for path, rendered in package.files.items()}
-        view = {**rust.build_view(conv, opts), "version": version}
+        view = {**rust.build_view(conv, opts), "version": version, "registry": registry}
         own = _own_files("rustlib", view, opts)
     clash = sorted((set(files) & set(own)) | ({CHANGELOG} & (set(files) | set(own))))
     if clash:

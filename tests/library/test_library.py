@@ -181,3 +181,19 @@ def test_cli_lib_json_and_dry_run(tmp_path: Path, cli: Callable[..., CliResult])
     )
     bad = cli("lib", "--lang", "go", "--module", f"{MODULE}/v2", "--dir", str(tmp_path / "x"))
     assert bad.code == 2 and "Go needs the path" in bad.err and "Traceback" not in bad.err
+
+
+def test_registry_is_kept_until_changed(tmp_path: Path, conv: Path) -> None:
+    dest = tmp_path / "lib"
+    build_library(lang="rust", dest=dest, conventions=conv, today=DAY)
+    assert "\npublish = false\n" in (dest / "Cargo.toml").read_text()
+    moved = build_library(lang="rust", dest=dest, conventions=conv, today=DAY, registry="internal")
+    assert (moved.bump, moved.version) == ("patch", "1.0.1")
+    assert '\npublish = ["internal"]\n' in (dest / "Cargo.toml").read_text()
+    write(conv, reworded(conv.read_text()))
+    build_library(lang="rust", dest=dest, conventions=conv, today=DAY)
+    assert '\npublish = ["internal"]\n' in (dest / "Cargo.toml").read_text()
+    with pytest.raises(UsageError, match="registry name"):
+        build_library(lang="rust", dest=dest, conventions=conv, registry="a b")
+    with pytest.raises(UsageError, match="published by tag"):
+        build_library(lang="go", dest=tmp_path / "go", conventions=conv, name=MODULE, registry="x")
