@@ -25,7 +25,7 @@ from scaffold.errors import UsageError
 from scaffold.library.lock import LIBRARY_LOCK, REGISTRY, LibraryLock, read_library_lock
 from scaffold.library.render import CHANGELOG, render_library
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops
-from scaffold.sync.lock import conventions_digest, relative_conventions_path
+from scaffold.sync.lock import LOCK_NAME, conventions_digest, relative_conventions_path
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.targets.library_ref import make_ref
@@ -237,6 +237,11 @@ def build_library(
         raise UsageError(f"--lang {lang!r}: choose go or rust")
     if lexists(dest) and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder; give --dir a folder")
+    if lexists(dest / LOCK_NAME):
+        raise UsageError(
+            f"{dest} is a scaffold service ({LOCK_NAME} exists); give the library a folder "
+            "of its own (--dir)"
+        )
     date = today or datetime.date.today().isoformat()
     with service_lock(dest):
         old, step, files, lock = _plan(lang, dest, conventions, name, date, registry)

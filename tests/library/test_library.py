@@ -197,3 +197,14 @@ def test_registry_is_kept_until_changed(tmp_path: Path, conv: Path) -> None:
         build_library(lang="rust", dest=dest, conventions=conv, registry="a b")
     with pytest.raises(UsageError, match="published by tag"):
         build_library(lang="go", dest=tmp_path / "go", conventions=conv, name=MODULE, registry="x")
+
+
+def test_a_service_folder_is_no_library_folder(
+    tmp_path: Path, conv: Path, cli: Callable[..., CliResult]
+) -> None:
+    service = tmp_path / "orders"
+    assert cli("new", "orders", "--lang", "go", "--dir", str(service)).code == 0
+    before = sorted(p.name for p in service.iterdir())
+    done = cli("lib", "--lang", "go", "--module", MODULE, "--dir", str(service))
+    assert done.code == 2 and "is a scaffold service" in done.err
+    assert sorted(p.name for p in service.iterdir()) == before
