@@ -87,9 +87,14 @@ def test_update_moves_services_and_check_names_the_one_left_behind(
     assert stale.code == 1
     assert f"behind the library: requires {name} 1.0.0, the library at ../lib is 1.1.0" in stale.out
 
+    with (moved / manifest).open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n# the team's own line\n" if lang == "rust" else "\n// the team's own line\n"
+        )
     updated = cli("update", str(moved))
     assert updated.code == 0, updated.err
     assert version_line.format("1.1.0") in (moved / manifest).read_text()
+    assert "the team's own line" in (moved / manifest).read_text()  # merged, not overwritten
     report = cli("check", str(moved), str(left), "--json")
     assert report.code == 1
     services = {Path(s["service"]).name: s for s in json.loads(report.out)["services"]}
