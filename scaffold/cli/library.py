@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,9 +22,33 @@ RegistryOpt = Annotated[
         "Default: as last time; none at first.",
     ),
 ]
+CheckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="CI: write nothing; exit 1 when the library is not what its conventions "
+        "(and this scaffold) render, naming the version it would become.",
+    ),
+]
 LibForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite generated files edited by hand.")
 ]
+
+
+@dataclass(frozen=True)
+class LibCheck:
+    """`lib --check`: the dry run's result, judged (exit 1 when the library is stale)."""
+
+    result: LibraryResult
+
+
+def check_problem(outcome: LibraryResult) -> str:
+    """Why `lib --check` failed, for stderr."""
+    return (
+        f"{outcome.dest}: the library is out of date: {len(outcome.written)} file(s) to "
+        f"write, {len(outcome.deleted)} to delete, version {outcome.previous or 'none'} -> "
+        f"{outcome.version} ({outcome.bump}); run `scaffold lib` there"
+    )
 
 
 def _conventions(given: Path | None, dest: Path) -> Located:
@@ -54,8 +79,9 @@ def lib(
     conventions: ConventionsOpt = None,
     force: LibForceOpt = False,
     dry_run: DryRunOpt = False,
+    check: CheckOpt = False,
     as_json: JsonOpt = False,
-) -> LibraryResult:
+) -> LibraryResult | LibCheck:
     """Render the instrumentation as one versioned library (Go module or Rust crate).
 
     The first render is version 1.0.0. Run it again in the same folder after the
@@ -68,6 +94,7 @@ def lib(
       scaffold lib --lang go --module example.com/acme/telemetry --dir telemetry-go
       scaffold lib --lang rust --name acme-telemetry --dir telemetry-rust --registry internal
       scaffold lib --lang go --dir telemetry-go --dry-run
+      scaffold lib --lang go --dir telemetry-go --check
     """
     lang = lang or ui.ask_choice("Language?", "--lang", ["go", "rust"])
     default = module.rstrip("/").rsplit("/", 1)[-1] if lang == "go" else name
@@ -82,12 +109,12 @@ def lib(
         conventions=located.path,
         name=module if lang == "go" else name,
         force=force,
-        dry_run=dry_run,
+        dry_run=dry_run or check,
         registry=registry,
     )
     if not as_json:
         _say(outcome)
-    return outcome
+    return LibCheck(outcome) if check else outcome
 
 
 def _say(outcome: LibraryResult) -> None:

@@ -133,6 +133,8 @@ def exit_code(outcome: object) -> int:
         return 2 if outcome.failed else 0 if outcome.in_sync else 1
     if isinstance(outcome, ServiceResult):
         return _status_code({outcome.result.status})
+    if isinstance(outcome, library.LibCheck):
+        return 1 if outcome.result.stale else 0
     return 0
 
 
@@ -143,6 +145,8 @@ def _problem(outcome: object) -> str:
         return sync.check_problem(outcome)
     if isinstance(outcome, ServiceResult):
         return core.service_problem(outcome)
+    if isinstance(outcome, library.LibCheck):
+        return library.check_problem(outcome.result)
     return ""
 
 
@@ -153,6 +157,8 @@ def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
         return {**core.service_json(outcome), "exit_code": code}
     if isinstance(outcome, LibraryResult):
         return {**library.library_json(outcome), "exit_code": code}
+    if isinstance(outcome, library.LibCheck):
+        return {**library.library_json(outcome.result), "exit_code": code}
     return None
 
 

@@ -24,7 +24,7 @@ from scaffold.diff.source import Side, read_side
 from scaffold.errors import UsageError
 from scaffold.library.lock import LIBRARY_LOCK, REGISTRY, LibraryLock, read_library_lock
 from scaffold.library.render import CHANGELOG, render_library
-from scaffold.sync.atomic import Delete, Op, Write, apply_ops
+from scaffold.sync.atomic import Delete, Op, Write, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, conventions_digest, relative_conventions_path
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
@@ -49,6 +49,11 @@ class LibraryResult:
     deleted: tuple[str, ...]
     dry_run: bool
     entry: str  # the CHANGELOG entry added ('' when none)
+
+    @property
+    def stale(self) -> bool:
+        """True when the run changed (or, dry, would change) a file of the library."""
+        return bool(self.written or self.deleted)
 
     @property
     def tag(self) -> str:
@@ -244,6 +249,7 @@ def build_library(
         )
     date = today or datetime.date.today().isoformat()
     with service_lock(dest):
+        recover(dest)  # a run a crash interrupted is rolled back (or forward) first
         old, step, files, lock = _plan(lang, dest, conventions, name, date, registry)
         tracked = {p: b for p, b in files.items() if p != CHANGELOG}
         edited = _hand_edits(dest, old, tracked)

@@ -208,3 +208,20 @@ def test_a_service_folder_is_no_library_folder(
     done = cli("lib", "--lang", "go", "--module", MODULE, "--dir", str(service))
     assert done.code == 2 and "is a scaffold service" in done.err
     assert sorted(p.name for p in service.iterdir()) == before
+
+
+def test_lib_check_fails_for_a_library_behind_its_conventions(
+    tmp_path: Path, conv: Path, cli: Callable[..., CliResult]
+) -> None:
+    dest = tmp_path / "lib"
+    assert (
+        cli("lib", "--lang", "go", "--module", MODULE, "--dir", str(dest), "-c", str(conv)).code
+        == 0
+    )
+    assert cli("lib", "--lang", "go", "--dir", str(dest), "--check").code == 0
+    write(conv, with_attribute(conv.read_text()))
+    before = (dest / "attributes.go").read_text()
+    stale = cli("lib", "--lang", "go", "--dir", str(dest), "--check")
+    assert stale.code == 1 and "1.0.0 -> 1.1.0 (minor)" in stale.err
+    assert (dest / "attributes.go").read_text() == before
+    assert read_library_lock(dest).version == "1.0.0"  # type: ignore[union-attr]
