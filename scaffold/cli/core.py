@@ -146,6 +146,7 @@ def service_json(outcome: ServiceResult) -> dict[str, Any]:
         "conventions": str(outcome.conventions.path),
         "result": outcome.result.to_json(),
         "edited": list(outcome.edited),
+        "library": outcome.options.extra.get("library"),
         "notes": list(outcome.notes),
         **_wiring_json(outcome),
     }

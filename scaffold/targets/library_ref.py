@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold import naming
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import module_path_problem
@@ -46,10 +47,10 @@ def _check_name(lang: str, name: str, where: str) -> str:
         problem = module_path_problem(name)
         if problem:
             raise UsageError(f"{where}: {name[:80]!r} is not a Go module path: {problem}")
-    elif not _CRATE.fullmatch(name):
+    elif not _CRATE.fullmatch(name) or naming.rust_reserved(name.replace("-", "_")):
         raise UsageError(
             f"{where}: {name[:80]!r} is not a crate name (a letter, then letters, digits, "
-            "'-' or '_', at most 64 characters)"
+            "'-' or '_', at most 64 characters, not a Rust keyword)"
         )
     return name
 

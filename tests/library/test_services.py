@@ -109,9 +109,20 @@ def test_a_version_argument_moves_a_service_without_a_library_folder(
     dest = tmp_path / "orders"
     conv = str(tmp_path / "observability.yaml")
     made = cli(
-        "new", "orders", "--lang", "go", "--dir", str(dest), "-c", conv, "--lib", f"{MODULE}@v1.2.0"
+        "new",
+        "orders",
+        "--lang",
+        "go",
+        "--dir",
+        str(dest),
+        "-c",
+        conv,
+        "--lib",
+        f"{MODULE}@v1.2.0",
+        "--json",
     )
     assert made.code == 0, made.err
+    assert json.loads(made.out)["library"] == {"name": MODULE, "version": "1.2.0", "path": ""}
     text = (dest / "go.mod").read_text()
     assert "require example.com/acme/telemetry v1.2.0\n" in text and "replace" not in text
     behind = cli("check", str(dest), "--lib-version", "v2.0.0")
