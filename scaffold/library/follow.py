@@ -10,7 +10,7 @@ from scaffold.errors import UsageError
 from scaffold.library.lock import library_at
 from scaffold.render.options import RenderOptions
 from scaffold.targets.library_ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
-from scaffold.targets.library_version import module_for, plain_version
+from scaffold.targets.library_version import module_for, parse_version, plain_version
 
 
 def service_library(lang: str, dest: Path, lib: str, lib_path: Path | None) -> dict[str, str]:
@@ -61,7 +61,8 @@ def behind(old: RenderOptions, new: RenderOptions) -> str:
     if was is None or now is None or was.version == now.version:
         return ""
     where = f"the library at {now.path} is" if now.path else "the wanted version is"
+    late = parse_version(was.version, "version") < parse_version(now.version, "version")
     return (
-        f"behind the library: requires {was.name} {was.version}, {where} {now.version} "
-        f"({now.name}); run `scaffold update`"
+        f"{'behind' if late else 'ahead of'} the library: requires {was.name} {was.version}, "
+        f"{where} {now.version} ({now.name}); run `scaffold update`"
     )
