@@ -223,7 +223,7 @@ def check_one(root: Path, ctx: RenderContext) -> CheckResult:
     except (ScaffoldError, OSError) as exc:
         return CheckResult(root=root, error=str(exc))
     result = check_service(root, job)
-    late = behind(job.old.options, job.meta.options)
+    late = behind(job.old.options, job.meta.options, bool(ctx.lib_version))
     return replace(result, drift=(Drift(LOCK_NAME, late), *result.drift)) if late else result
 
 

@@ -55,12 +55,13 @@ def current_version(root: Path, opts: RenderOptions, given: str = "") -> RenderO
     return replace(opts, extra={**opts.extra, "library": moved.to_dict()})
 
 
-def behind(old: RenderOptions, new: RenderOptions) -> str:
-    """Why a service is behind its library ('' when it is not): for `check`."""
+def behind(old: RenderOptions, new: RenderOptions, given: bool = False) -> str:
+    """Why a service is behind its library ('' when it is not): for `check`; `given`: the
+    version came from --lib-version, not from the library's folder."""
     was, now = library_ref(old), library_ref(new)
     if was is None or now is None or was.version == now.version:
         return ""
-    where = f"the library at {now.path} is" if now.path else "the wanted version is"
+    where = f"the library at {now.path} is" if now.path and not given else "--lib-version is"
     late = parse_version(was.version, "version") < parse_version(now.version, "version")
     return (
         f"{'behind' if late else 'ahead of'} the library: requires {was.name} {was.version}, "
