@@ -194,8 +194,11 @@ def new_service(
     module_path: str = "",
     force: bool = False,
     dry_run: bool = False,
+    library: dict[str, str] | None = None,
 ) -> ServiceResult:
-    """Render a runnable service `name` in `lang` into `dest` (created if missing)."""
+    """Render a runnable service `name` in `lang` into `dest` (created if missing); with
+    `library` (scaffold.library.follow.service_library), one that depends on the
+    organisation's library and gets only its own files."""
     check_service_name(name)
     check_language(lang)
     if lexists(dest) and not dest.is_dir():
@@ -210,6 +213,7 @@ def new_service(
         mode="new",
         module_path=module if lang == "go" else "",
         crate_name=name if lang == "rust" else "",
+        extra={"library": library} if library else {},
     )
     if dry_run and not lexists(dest):  # nothing to lock, nothing to create
         return _render_and_write(

@@ -17,6 +17,7 @@ from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
 from scaffold.conventions.yamlsource import conventions_file_problem
 from scaffold.errors import NoServices, ScaffoldError, UsageError
+from scaffold.library.follow import behind, current_version
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -24,6 +25,7 @@ from scaffold.sync import (
     ApplyResult,
     CheckReport,
     CheckResult,
+    Drift,
     Rerender,
     UpdateReport,
     check_service,
@@ -56,6 +58,7 @@ class RenderContext:
 
     conventions: Path | None = None  # --conventions FILE, for every service
     templates_dir: Path | None = None
+    lib_version: str = ""  # --lib-version: the library version library-mode services move to
     _loaded: dict[Path, tuple[Conventions, str]] = field(default_factory=dict)
 
     def load(self, path: Path) -> tuple[Conventions, str]:
@@ -72,7 +75,9 @@ class RenderContext:
         old = read_lock(root, TARGETS)
         conv_file = self.conventions or old.conventions_file(root)
         conv, digest = self.load(conv_file)
-        opts = replace(options or old.options, target=old.target)
+        opts = current_version(
+            root, replace(options or old.options, target=old.target), self.lib_version
+        )
         rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
         self.check_entries(root, old, rendered)
         meta = replace(
@@ -217,7 +222,9 @@ def check_one(root: Path, ctx: RenderContext) -> CheckResult:
         job = ctx.rerender(root)
     except (ScaffoldError, OSError) as exc:
         return CheckResult(root=root, error=str(exc))
-    return check_service(root, job)
+    result = check_service(root, job)
+    late = behind(job.old.options, job.meta.options, bool(ctx.lib_version))
+    return replace(result, drift=(Drift(LOCK_NAME, late), *result.drift)) if late else result
 
 
 def update_services(
@@ -230,10 +237,11 @@ def update_services(
     progress: Progress | None = None,
     hook: FaultHook | None = None,
     wait: float = 0.0,
+    lib_version: str = "",
 ) -> UpdateReport:
     """Update every service under `paths`; each one all or nothing, independently."""
     services = find_services(paths)
-    ctx = _context(conventions, templates_dir)
+    ctx = _context(conventions, templates_dir, lib_version)
     results = []
     for index, root in enumerate(services, start=1):
         results.append(update_one(root, ctx, force=force, dry_run=dry_run, hook=hook, wait=wait))
@@ -248,10 +256,11 @@ def check_services(
     conventions: Path | None = None,
     templates_dir: Path | None = None,
     progress: Progress | None = None,
+    lib_version: str = "",
 ) -> CheckReport:
     """Compare every service under `paths` with a fresh render, in memory."""
     services = find_services(paths)
-    ctx = _context(conventions, templates_dir)
+    ctx = _context(conventions, templates_dir, lib_version)
     results = []
     for index, root in enumerate(services, start=1):
         results.append(check_one(root, ctx))
@@ -260,8 +269,12 @@ def check_services(
     return CheckReport(tuple(results))
 
 
-def _context(conventions: Path | None, templates_dir: Path | None) -> RenderContext:
+def _context(
+    conventions: Path | None, templates_dir: Path | None, lib_version: str = ""
+) -> RenderContext:
     problem = conventions_file_problem(conventions, str(conventions)) if conventions else ""
     if problem:
         raise UsageError(problem)
-    return RenderContext(conventions=conventions, templates_dir=templates_dir)
+    return RenderContext(
+        conventions=conventions, templates_dir=templates_dir, lib_version=lib_version
+    )

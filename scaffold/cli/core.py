@@ -9,7 +9,9 @@ import typer
 
 from scaffold.cli import ui
 from scaffold.conventions import FILE_NAME, load, locate
-from scaffold.services import LANGUAGES, ServiceResult, add_service, new_service
+from scaffold.errors import UsageError
+from scaffold.library.follow import service_library
+from scaffold.services import LANGUAGES, ServiceResult, add_service, check_language, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
 from scaffold.sync.results import Status
 
@@ -144,6 +146,7 @@ def service_json(outcome: ServiceResult) -> dict[str, Any]:
         "conventions": str(outcome.conventions.path),
         "result": outcome.result.to_json(),
         "edited": list(outcome.edited),
+        "library": outcome.options.extra.get("library"),
         "notes": list(outcome.notes),
         **_wiring_json(outcome),
     }
@@ -232,6 +235,16 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     return outcome
 
 
+def _library_arg(lang: str, dest: Path, lib: str, lib_path: str) -> dict[str, str] | None:
+    """What `--lib` and `--lib-path` say, checked (None without --lib)."""
+    if lib_path and not lib:
+        raise UsageError("--lib-path needs --lib NAME (the library's module path or crate name)")
+    if not lib:
+        return None
+    folder = ui.folder_arg(lib_path, "--lib-path") if lib_path else None
+    return service_library(check_language(lang), dest, lib, folder)
+
+
 def new(
     name: Annotated[str | None, typer.Argument(help="Service name, e.g. payments.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
@@ -244,26 +257,50 @@ def new(
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
+    lib: Annotated[
+        str,
+        typer.Option(
+            "--lib",
+            help="Depend on the organisation's library instead of vendoring the "
+            "instrumentation: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
+        ),
+    ] = "",
+    lib_path: Annotated[
+        str,
+        typer.Option(
+            "--lib-path",
+            help="With --lib: build against the library in this local folder (a go.mod "
+            "replace directive, or a Cargo path dependency).",
+        ),
+    ] = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Create a runnable service whose instrumentation follows the conventions.
 
+    With --lib the service depends on the organisation's library (`scaffold lib`) and
+    gets only its own files (main, handlers or routes, go.mod or Cargo.toml).
+
     Examples:
       scaffold new payments --lang go --module example.com/acme/payments
       scaffold new checkout --lang rust --dir services/checkout
+      scaffold new orders --lang go --lib example.com/acme/telemetry@v1.2.0
+      scaffold new orders --lang rust --lib acme-telemetry --lib-path ../telemetry-rust
     """
     name = name or ui.ask_text("Service name?", "NAME (scaffold new NAME --lang go)")
     lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
     located = locate(conventions)
     ui.info(f"conventions: {located.describe()}")
+    dest = Path(name) if directory is None else ui.folder_arg(directory, "--dir")
+    library = _library_arg(lang, dest, lib, lib_path)
     outcome = new_service(
         name=name,
         lang=lang,
-        dest=Path(name) if directory is None else ui.folder_arg(directory, "--dir"),
+        dest=dest,
         conventions=located,
         module_path=module,
         force=force,
         dry_run=dry_run,
+        library=library,
     )
     return _report(outcome, as_json, "created")
 

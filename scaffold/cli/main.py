@@ -11,8 +11,9 @@ from typing import Any
 import typer
 
 from scaffold import __version__
-from scaffold.cli import core, diff, docs, output, pipeline, sync, ui, verify
+from scaffold.cli import core, diff, docs, library, output, pipeline, sync, ui, verify
 from scaffold.errors import ScaffoldError, explain_os_error
+from scaffold.library.build import LibraryResult
 from scaffold.services import ServiceResult
 from scaffold.sync import CheckReport, Status, UpdateReport
 
@@ -28,6 +29,7 @@ Examples:
   scaffold new payments --lang go               a runnable Go service, instrumented
   scaffold new checkout --lang rust             a runnable Rust (axum) service
   scaffold add --lang go                        instrument an existing Go module
+  scaffold lib --lang go --module PATH          one versioned library for every service
   scaffold update services/                     every service follows the conventions
   scaffold check services/ --json               CI: exit 1 on drift, naming each file
   scaffold verify traces.json --fail-on violation   check exported telemetry
@@ -82,6 +84,7 @@ COMMANDS = (
     (core.schema, "Print the JSON Schema: scaffold schema > s.json"),
     (core.new, "Create a service: scaffold new NAME --lang go|rust"),
     (core.add, "Instrument a module/crate: scaffold add --lang go"),
+    (library.lib, "Versioned library: scaffold lib --lang go --module PATH"),
     (sync.update, "Follow the conventions: scaffold update [PATH...]"),
     (sync.check, "CI drift check: scaffold check [PATH...] --json"),
     (verify.verify, "Check telemetry: scaffold verify FILE... | --listen 127.0.0.1:4318"),
@@ -130,6 +133,8 @@ def exit_code(outcome: object) -> int:
         return 2 if outcome.failed else 0 if outcome.in_sync else 1
     if isinstance(outcome, ServiceResult):
         return _status_code({outcome.result.status})
+    if isinstance(outcome, library.LibCheck):
+        return 1 if outcome.result.stale else 0
     return 0
 
 
@@ -140,6 +145,8 @@ def _problem(outcome: object) -> str:
         return sync.check_problem(outcome)
     if isinstance(outcome, ServiceResult):
         return core.service_problem(outcome)
+    if isinstance(outcome, library.LibCheck):
+        return library.check_problem(outcome.result)
     return ""
 
 
@@ -148,6 +155,10 @@ def _result_json(outcome: object, code: int) -> dict[str, Any] | None:
         return {"exit_code": code, "services": [r.to_json() for r in outcome.services]}
     if isinstance(outcome, ServiceResult):
         return {**core.service_json(outcome), "exit_code": code}
+    if isinstance(outcome, LibraryResult):
+        return {**library.library_json(outcome), "exit_code": code}
+    if isinstance(outcome, library.LibCheck):
+        return {**library.library_json(outcome.result), "exit_code": code}
     return None
 
 

@@ -51,6 +51,17 @@ WaitOpt = Annotated[
 _BAR_WIDTH = 24
 
 
+LibVersionOpt = Annotated[
+    str,
+    typer.Option(
+        "--lib-version",
+        help="Services that depend on the organisation's library (new --lib): the version "
+        "to move to (update) or to be at (check). Default: the version of the library "
+        "folder they were created with (--lib-path), if any.",
+    ),
+]
+
+
 def _progress(enabled: bool) -> Progress | None:
     """A one-line text progress bar on stderr, only when stderr is a terminal."""
     if not enabled or not sys.stderr.isatty():
@@ -127,6 +138,7 @@ def update(
     ] = False,
     as_json: JsonOpt = False,
     wait: WaitOpt = 0.0,
+    lib_version: LibVersionOpt = "",
 ) -> UpdateReport:
     """Re-render every service under PATHS from its conventions, keeping hand-written code.
 
@@ -147,6 +159,7 @@ def update(
         dry_run=dry_run,
         progress=_progress(not as_json),
         wait=wait,
+        lib_version=lib_version,
     )
     if not as_json:
         _print_update(report)
@@ -195,7 +208,10 @@ def update_problem(report: UpdateReport) -> str:
 
 
 def check(
-    paths: PathsArg = None, conventions: ConventionsOpt = None, as_json: JsonOpt = False
+    paths: PathsArg = None,
+    conventions: ConventionsOpt = None,
+    as_json: JsonOpt = False,
+    lib_version: LibVersionOpt = "",
 ) -> CheckReport:
     """Fail (exit 1) when any service under PATHS differs from a fresh render; for CI.
 
@@ -206,7 +222,12 @@ def check(
       scaffold check
       scaffold check services/ --json
     """
-    report = check_services(_paths(paths), conventions=conventions, progress=_progress(not as_json))
+    report = check_services(
+        _paths(paths),
+        conventions=conventions,
+        progress=_progress(not as_json),
+        lib_version=lib_version,
+    )
     if not as_json:
         for result in report.services:
             name = _show(result.root)

@@ -148,10 +148,11 @@ def render_manifest(
     view: Mapping[str, Any],
     opts: RenderOptions,
 ) -> Rendered:
-    """Render every manifest entry for `opts.mode` against `view`, in memory."""
+    """Render every manifest entry for `opts.mode` against `view`, in memory. A service in
+    library mode (`opts.library`) gets only the entries marked `library: true`."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
-        if opts.mode not in entry.modes:
+        if opts.mode not in entry.modes or (opts.library and not entry.library):
             continue
         for rendered in _render_one(env, manifest, entry, view):
             if rendered.path in files:

@@ -20,7 +20,7 @@ from scaffold.resources import runtime_beside
 
 Owner = Literal["generated", "user"]
 _RUNTIME_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
-_KEYS = {"template", "static", "path", "owner", "modes", "each"}
+_KEYS = {"template", "static", "path", "owner", "modes", "each", "library"}
 _TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
 
 
@@ -33,6 +33,10 @@ class ManifestEntry:
     each: str
     # True: `template` is a static source under the manifest's runtime folder.
     static: bool = False
+    # True: also rendered for a service in library mode (which depends on the
+    # organisation's library instead of receiving the generated package); see
+    # docs/library.md. Entries without it are left out in that mode.
+    library: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,12 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
     if base is None:
         raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
     inside_source(base, source, where)
-    return ManifestEntry(source, str(item["path"]), owner, modes, str(item.get("each", "")), static)
+    library = item.get("library", False)
+    if not isinstance(library, bool):
+        raise TemplateError(f"{where}: 'library' must be true or false, not {library!r}")
+    return ManifestEntry(
+        source, str(item["path"]), owner, modes, str(item.get("each", "")), static, library
+    )
 
 
 def inside_source(base: Path, source: str, where: str) -> Path:

@@ -19,6 +19,12 @@ class RenderOptions:
     crate_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def library(self) -> bool:
+        """True for a service that depends on the organisation's library (`--lib`) instead
+        of receiving the generated package; `extra["library"]` says which and where."""
+        return isinstance(self.extra.get("library"), dict)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "service_name": self.service_name,

@@ -22,6 +22,7 @@ from scaffold.targets.go_modules import (
     check_module_path,
     direct_requires,
 )
+from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import AttributeView, neutral_view
 
 __all__ = ["PACKAGE_NAMES", "build_view", "check_module_path", "service_module"]
@@ -124,8 +125,16 @@ def _metrics(conv: Conventions) -> dict[str, Any]:
     }
 
 
+def _import_path(opts: RenderOptions, module: str, pkg: str) -> str:
+    """Where the instrumentation package is imported from: the service's internal package,
+    the organisation's library (a library-mode service), or the library module itself."""
+    if opts.library:
+        return str(opts.extra["library"]["name"])
+    return module if opts.extra.get("lib_package") else f"{module}/internal/{pkg}"
+
+
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
-    """The Go target's view for one service."""
+    """The Go target's view for one service (or for the library, see scaffold.library)."""
     # The package name and the propagators were checked when the conventions were loaded.
     shared = neutral_view(conv)
     pkg = shared.go_package
@@ -134,7 +143,9 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     return {
         "go_package": pkg,
         "module_path": module,
-        "import_path": f"{module}/internal/{pkg}",
+        "import_path": _import_path(opts, module, pkg),
+        "lib_package": bool(opts.extra.get("lib_package")),
+        "library": view_of(opts),
         "service_name": opts.service_name,
         "go_directive": GO_DIRECTIVE,
         "requires": direct_requires(b3=b3),

@@ -15,6 +15,7 @@ from scaffold.conventions.model import Conventions, NamePart
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
 from scaffold.targets import rust_crates
+from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import (
     AttributeView,
     ConventionsView,
@@ -113,6 +114,16 @@ def _metrics(m: MetricsView) -> dict[str, Any]:
     }
 
 
+def _library_keys(opts: RenderOptions) -> dict[str, Any]:
+    """The library itself (scaffold lib), or a service depending on it (new --lib)."""
+    library = view_of(opts)
+    return {
+        "lib_package": bool(opts.extra.get("lib_package")),
+        "library": library,
+        "lib_ident": library["name"].replace("-", "_") if library else "",
+    }
+
+
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Rust target's view for one service."""
     crate = check_crate_name(opts.crate_name or opts.service_name)
@@ -120,13 +131,15 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     rules = name_rules(shared)
     incident = shared.incident
     logs = shared.logs
+    lib_package = bool(opts.extra.get("lib_package"))
     return {
         "crate_name": crate,
         "crate_ident": crate.replace("-", "_"),
         "rust_module": shared.rust_module,
         "service_name": opts.service_name,
         "mode": opts.mode,
-        "doc_example": "no_run" if opts.mode == "new" else "ignore",
+        "doc_example": "no_run" if opts.mode == "new" or lib_package else "ignore",
+        **_library_keys(opts),
         "dependencies": [c.toml() for c in rust_crates.dependencies(shared.export.protocol)],
         "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies()],
         "environment_variable": shared.environment_variable,

@@ -1,0 +1,69 @@
+"""A service in library mode: what `new --lib` records, and how `update` and `check`
+find the library's current version (its folder's lock, or a version given)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from scaffold.errors import UsageError
+from scaffold.library.lock import library_at
+from scaffold.render.options import RenderOptions
+from scaffold.targets.library_ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
+from scaffold.targets.library_version import module_for, parse_version, plain_version
+
+
+def service_library(lang: str, dest: Path, lib: str, lib_path: Path | None) -> dict[str, str]:
+    """What `new --lib NAME@VERSION [--lib-path DIR]` records in the service's options.
+
+    With --lib-path the version may be left out (`--lib NAME`): the library's lock says
+    it; a version that disagrees with the folder's is refused."""
+    if lib_path is None or "@" in lib:
+        name, version = parse_lib_arg(lang, lib)
+    else:
+        name, version = lib, ""
+    path = ""
+    if lib_path is not None:
+        lock = library_at(lib_path, lang, name)
+        if version and version != lock.version:
+            raise UsageError(
+                f"--lib {lib!r}: the library at {lib_path} is version {lock.version}; give "
+                f"that version, or leave it out (--lib {name})"
+            )
+        name, version = lock.name, lock.version
+        path = relative_lib_path(dest, lib_path)
+    return make_ref(lang, name, version, path, "--lib").to_dict()
+
+
+def current_version(root: Path, opts: RenderOptions, given: str = "") -> RenderOptions:
+    """`opts` moved to the library's current version: `given` (update --lib-version), else
+    the version in the library folder's lock (--lib-path), else unchanged. A Go module
+    takes the /vN path of its new major version."""
+    ref = library_ref(opts)
+    if ref is None:
+        return opts
+    if given:
+        version = plain_version(given, "--lib-version")
+    elif ref.path:
+        folder = ref.folder(root)
+        assert folder is not None
+        version = library_at(folder, ref.lang, ref.name).version
+    else:
+        return opts
+    name = module_for(ref.name, version) if ref.lang == "go" else ref.name
+    moved = make_ref(ref.lang, name, version, ref.path, "the library")
+    return replace(opts, extra={**opts.extra, "library": moved.to_dict()})
+
+
+def behind(old: RenderOptions, new: RenderOptions, given: bool = False) -> str:
+    """Why a service is behind its library ('' when it is not): for `check`; `given`: the
+    version came from --lib-version, not from the library's folder."""
+    was, now = library_ref(old), library_ref(new)
+    if was is None or now is None or was.version == now.version:
+        return ""
+    where = f"the library at {now.path} is" if now.path and not given else "--lib-version is"
+    late = parse_version(was.version, "version") < parse_version(now.version, "version")
+    return (
+        f"{'behind' if late else 'ahead of'} the library: requires {was.name} {was.version}, "
+        f"{where} {now.version} ({now.name}); run `scaffold update`"
+    )

@@ -1,0 +1,107 @@
+"""The behaviour table again, against services in library mode: each service is made by
+`scaffold new --lib NAME --lib-path DIR` against a library `scaffold lib` rendered from
+the same conventions, built through a go.mod replace directive or a Cargo path
+dependency, with the fixture handlers swapped in as for vendored services. Every row of
+the table applies: the library holds the same code, and the glue names the service."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scaffold.conventions import Located
+from scaffold.library.build import build_library
+from scaffold.library.follow import service_library
+from scaffold.services import new_service
+from tests.behaviour import check, harness
+from tests.behaviour.table import Row
+from tests.behaviour.test_behaviour import FIXTURES, ROWS, SERVICE, _conventions
+from tests.go.gotools import GO, needs_go, run
+from tests.rust.rusttools import binary as cargo_binary
+from tests.rust.rusttools import cargo, needs_cargo
+
+LIBRARIES = {"go": "example.com/acme/telemetry", "rust": "acme-telemetry"}
+VENDORED_IMPORT = '"example.com/behaviour/internal/telemetry"'
+
+_built: dict[tuple[str, str], Path] = {}
+
+
+def _library_service(lang: str, root: Path, variant: str) -> Path:
+    """The library and a service depending on it, rendered; the service's folder."""
+    conv = _conventions(root, variant)
+    lib = root / f"lib-{lang}-{variant or 'base'}"
+    build_library(lang=lang, dest=lib, conventions=conv, name=LIBRARIES[lang])
+    dest = root / f"{lang}-{variant or 'base'}"
+    new_service(
+        name=SERVICE,
+        lang=lang,
+        dest=dest,
+        conventions=Located(conv, "given"),
+        module_path="example.com/behaviour" if lang == "go" else "",
+        library=service_library(lang, dest, LIBRARIES[lang], lib),
+    )
+    return dest
+
+
+def _build_go(root: Path, variant: str) -> Path:
+    dest = _library_service("go", root, variant)
+    fixture = FIXTURES["go"].read_text(encoding="utf-8")
+    assert VENDORED_IMPORT in fixture, "the Go fixture no longer imports the vendored package"
+    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
+    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    assert not (dest / "internal").exists()
+    proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
+    assert proc.returncode == 0, f"go build of the library-mode service failed:\n{proc.stderr}"
+    return dest / "bin" / "service"
+
+
+def _build_rust(root: Path, variant: str) -> Path:
+    dest = _library_service("rust", root, variant)
+    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    assert not (dest / "src" / "telemetry").exists()
+    proc = cargo(["build"], dest)
+    assert (
+        proc.returncode == 0
+    ), f"cargo build of the library-mode service failed:\n{proc.stderr[-6000:]}"
+    kept = dest / "service"
+    shutil.copy2(cargo_binary(SERVICE), kept)
+    return kept
+
+
+@pytest.fixture(scope="session")
+def library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("behaviour-library")
+
+
+def _service(lang: str, variant: str, root: Path) -> Path:
+    key = (lang, variant)
+    if key not in _built:
+        _built[key] = (_build_go if lang == "go" else _build_rust)(root, variant)
+    return _built[key]
+
+
+def _params() -> list[object]:
+    out: list[object] = []
+    for lang, mark in (("go", needs_go), ("rust", needs_cargo)):
+        for row in ROWS:
+            out.append(
+                pytest.param(
+                    lang, row, id=f"lib-{lang}-{row.id}", marks=[mark, pytest.mark.toolchain]
+                )
+            )
+    return out
+
+
+@pytest.mark.parametrize(("lang", "row"), _params())
+def test_library_row(lang: str, row: Row, library_root: Path, tmp_path: Path) -> None:
+    service = _service(lang, row.variant, library_root)
+    result = harness.run_row(service, row, tmp_path)
+    found = check.problems(row, result)
+    assert not found, (
+        f"{lang} (library mode) fails row {row.id} ({row.source}, issue {row.issue}): "
+        f"{row.what}\n  - "
+        + "\n  - ".join(found)
+        + f"\n--- service output (last 4000 characters) ---\n{result.output[-4000:]}"
+    )
