@@ -367,3 +367,33 @@ def test_compare_files_reads_paths_relative_to_cwd(tmp_path: Path) -> None:
     )
     diff = compare_files("a.yaml", "b.yaml", cwd=tmp_path)
     assert diff.bump == "patch" and diff.old_source == "a.yaml"
+
+
+RESOURCE_NAMESPACE = """  - key: service.namespace
+    requirement_level: recommended
+    source: static
+    value: acme
+"""
+RESOURCE_TEAM = """  - key: acme.team
+    requirement_level: required
+    source: env
+    env: ACME_TEAM
+    placeholder: unknown
+"""
+
+
+def test_resource_attributes_reordered_is_cosmetic() -> None:
+    change = only(diff_of((RESOURCE_NAMESPACE + RESOURCE_TEAM, RESOURCE_TEAM + RESOURCE_NAMESPACE)))
+    assert (change.kind, change.key) == ("cosmetic", "resource.(order)")
+    assert change.what == "resource attributes reordered"
+
+
+def test_changelog_code_span_survives_backtick_runs() -> None:
+    key = "glossary.a``b`c"
+    diff = ConventionsDiff((Change("cosmetic", "glossary changed", key, "d", 1, 2),))
+    line = next(
+        ln for ln in changelog_entry("1.0.1", diff, "2026-12-01").splitlines() if ln[:2] == "- "
+    )
+    # CommonMark: a code span opened by a run of N backticks closes at the next run of
+    # exactly N, so the fence must be longer than every run inside.
+    assert line.startswith("- ``` glossary.a``b`c ```: ")

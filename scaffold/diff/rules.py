@@ -157,6 +157,7 @@ RULES: tuple[tuple[tuple[str, ...], Classify], ...] = (
     ),
     (("codegen", "go_package"), effective(_of("go_package"), fixed(B, "Go package renamed"))),
     (("codegen", "rust_module"), effective(_of("rust_module"), fixed(B, "Rust module renamed"))),
+    (("resource", ORDER), fixed(C, "resource attributes reordered", "a resource is a set")),
     (
         ("resource", "*"),
         item("resource attribute", A, B, "stamped on every signal", "consumers lose it"),
