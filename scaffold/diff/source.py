@@ -2,7 +2,11 @@
 
 Only git runs, with an argument list (never a shell); a revision starting with "-" is
 refused, so nothing given can become an option. Blobs are size-checked before they are
-read, with the same bound as a conventions file on disk.
+read, with the same bound as a conventions file on disk, and read with `git cat-file
+blob` (no textconv or filter the repository's configuration could name runs), with lazy
+fetches of a partial clone switched off (nothing goes to the network). A symbolic link in
+the revision is refused, naming its target, rather than read as if its target's path
+were the file.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.conventions.yamlsource import MAX_BYTES, read_bounded_text
+from scaffold.diff.model import printable
 from scaffold.errors import UsageError
 
 GIT_PREFIX = "git:"
@@ -50,7 +55,13 @@ def _git(args: list[str], cwd: Path, spec: str) -> bytes:
     git = shutil.which("git")
     if git is None:
         raise UsageError(f"{spec}: git is not installed (needed for git:REV:path)")
-    env = {**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env = {
+        **os.environ,
+        "GIT_PAGER": "cat",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_NO_LAZY_FETCH": "1",
+        "LC_ALL": "C",
+    }
     try:
         done = subprocess.run(
             [git, "-c", "core.fsmonitor=false", *args],
@@ -66,9 +77,22 @@ def _git(args: list[str], cwd: Path, spec: str) -> bytes:
         raise UsageError(f"{spec}: cannot run git: {exc.strerror or exc}") from exc
     if done.returncode != 0:
         why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        first = why[0].removeprefix("fatal: ") if why else f"git exited {done.returncode}"
+        first = (
+            why[0].removeprefix("fatal: ").rstrip(".") if why else f"git exited {done.returncode}"
+        )
         raise UsageError(f"{spec}: {first}; check the revision and the path ({_FIX})")
     return done.stdout
+
+
+def _is_symlink(rev: str, path: str, cwd: Path, spec: str) -> bool:
+    """Whether `path` in `rev` is a symbolic link (mode 120000): its parent tree says."""
+    parent, _, name = path.rpartition("/")
+    listing = _git(["ls-tree", "-z", f"{rev}:{parent}"], cwd, spec)
+    for entry in listing.split(b"\0"):
+        meta, tab, entry_name = entry.partition(b"\t")
+        if tab and os.fsdecode(entry_name) == name:
+            return meta.split(b" ", 1)[0] == b"120000"
+    return False
 
 
 def read_git(spec: str, cwd: Path) -> Side:
@@ -84,9 +108,15 @@ def read_git(spec: str, cwd: Path) -> Side:
         raise UsageError(
             f"{spec}: larger than {MAX_BYTES // (1024 * 1024)} MiB; a conventions file is far smaller"
         )
-    raw = _git(["show", obj], cwd, spec)
+    raw = _git(["cat-file", "blob", obj], cwd, spec)
     if len(raw) > MAX_BYTES:
         raise UsageError(f"{spec}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if _is_symlink(rev, path, cwd, spec):
+        target = printable(raw.decode("utf-8", "replace"))
+        raise UsageError(
+            f"{spec}: is a symbolic link in {rev} (to {target}); give the path of the file "
+            f"it points to, such as git:{rev}:<that path>"
+        )
     try:
         return Side(spec, raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -101,4 +131,4 @@ def read_side(spec: str, cwd: Path | None = None) -> Side:
     if spec.startswith(GIT_PREFIX):
         return read_git(spec, base)
     path = Path(spec)
-    return Side(spec, read_bounded_text(path if path.is_absolute() else base / path, spec))
+    return Side(spec, read_bounded_text(path if path.is_absolute() else base / path, spec, _FIX))
