@@ -14,7 +14,7 @@ from scaffold.diff.model import printable
 _COLOURS = {"breaking": "red", "additive": "green", "cosmetic": "blue"}
 
 SideArg = Annotated[
-    str, typer.Argument(help="A conventions file, or git:REV:path (read with git show).")
+    str, typer.Argument(help="A conventions file, or git:REV:path (the file REV:path in git).")
 ]
 VersionOpt = Annotated[
     str | None,

@@ -77,6 +77,6 @@ def compare_texts(old: Side, new: Side) -> ConventionsDiff:
 
 def compare_files(old: str, new: str, *, cwd: Path | None = None) -> ConventionsDiff:
     """Compare two conventions files; each is a path (relative to `cwd`) or
-    "git:REV:path" read with `git show REV:path` in the repository of `cwd`. Bad input
+    "git:REV:path" read with `git cat-file blob REV:path` in the repository of `cwd`. Bad input
     raises UsageError or ConventionsError (exit 2), naming the file and line."""
     return compare_texts(read_side(old, cwd), read_side(new, cwd))

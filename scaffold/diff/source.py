@@ -1,4 +1,4 @@
-"""Read one side of a diff: a file path, or `git:REV:path` read with `git show REV:path`.
+"""Read one side of a diff: a file path, or `git:REV:path` read from git.
 
 Only git runs, with an argument list (never a shell); a revision starting with "-" is
 refused, so nothing given can become an option. Blobs are size-checked before they are
