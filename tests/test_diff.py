@@ -133,9 +133,26 @@ def test_requirement_level(old: str, new: str, kind: str) -> None:
     assert change.kind == kind and change.key == "attributes.app.tenant.id.requirement_level"
 
 
-def test_requirement_level_lowered_not_to_opt_in_is_additive() -> None:
+def test_requirement_level_lowered_from_required_is_breaking() -> None:
+    # Dashboards, alerts and SLOs grouped by a required attribute rely on it being on
+    # every span; once it is only recommended, services may stop sending it.
     text = "    requirement_level: required\n    stability: stable\n    pii: none\n    cardinality: low\n  - id: app.tenant.id"
     change = only(diff_of((text, text.replace("required\n", "recommended\n", 1))))
+    assert change.kind == "breaking" and change.what == "requirement level lowered from required"
+
+
+def test_requirement_level_lowered_not_from_required_nor_to_opt_in_is_additive() -> None:
+    text = "    requirement_level: recommended\n    stability: stable\n    pii: none\n    cardinality: high\n  - id: app.user.id"
+    old = edited((text, text.replace("recommended", "conditionally_required\n    condition: c", 1)))
+    change = only(
+        compare_texts(
+            Side("old.yaml", old),
+            Side(
+                "new.yaml",
+                edited((text, text.replace("recommended\n", "recommended\n    condition: c\n", 1))),
+            ),
+        )
+    )
     assert change.kind == "additive" and change.what == "requirement level lowered"
 
 

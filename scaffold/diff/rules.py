@@ -111,6 +111,9 @@ def _requirement(ctx: Ctx) -> Verdict:
     if ctx.new == "opt_in":
         why = "it is no longer recorded by default, so consumers may stop receiving it"
         return Verdict(B, "requirement level lowered to opt-in", f"{key} {moved(ctx)}: {why}")
+    if ctx.old == "required":
+        why = "dashboards, alerts and SLOs relying on it on every span may stop receiving it"
+        return Verdict(B, "requirement level lowered from required", f"{key} {moved(ctx)}: {why}")
     return Verdict(A, "requirement level lowered", f"{key} {moved(ctx)}: services may omit it")
 
 
