@@ -414,3 +414,36 @@ def test_changelog_code_span_survives_backtick_runs() -> None:
     # CommonMark: a code span opened by a run of N backticks closes at the next run of
     # exactly N, so the fence must be longer than every run inside.
     assert line.startswith("- ``` glossary.a``b`c ```: ")
+
+
+def test_many_attributes_removed_and_added_are_judged_in_linear_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Looking for a rename twin must not scan every attribute once per change: a file
+    with thousands of attributes replaced would otherwise keep CI busy for many minutes."""
+    from scaffold.conventions.model import Conventions
+
+    def block(prefix: str, count: int) -> str:
+        return "".join(
+            f"  - id: {prefix}.a{i}\n    type: string\n    brief: b{i}\n"
+            "    requirement_level: opt_in\n    stability: stable\n    pii: none\n"
+            "    cardinality: high\n"
+            for i in range(count)
+        )
+
+    count = 300
+    old = BASE.replace("attributes:\n", "attributes:\n" + block("x", count), 1)
+    new = BASE.replace("attributes:\n", "attributes:\n" + block("y", count), 1)
+    reads = 0
+    real = Conventions.__getattribute__
+
+    def counting(self: Conventions, name: str) -> object:
+        nonlocal reads
+        if name == "attributes":
+            reads += 1
+        return real(self, name)
+
+    monkeypatch.setattr(Conventions, "__getattribute__", counting)
+    diff = compare_texts(Side("old.yaml", old), Side("new.yaml", new))
+    assert diff.count("breaking") == count and diff.count("additive") == count
+    assert reads < 20, reads

@@ -49,8 +49,9 @@ def compare(
     """Every difference between two loaded conventions, classified; `old_src`/`new_src`
     are the same files read with their positions (yamlsource.read_located_text)."""
     changes = []
+    memo: dict[str, object] = {}
     for raw in raw_changes(old_src, new_src):
-        verdict = judge(Ctx(raw, old, new))
+        verdict = judge(Ctx(raw, old, new, memo))
         changes.append(_change(raw, verdict))
     return ConventionsDiff(tuple(sorted(changes, key=_order)), old.source, new.source)
 

@@ -63,16 +63,28 @@ def _rule(c: Conventions, p: tuple[str, ...]) -> Any:
     return (rule.template, rule.fallback)
 
 
+Shape = tuple[str, str]
+
+
+def _shapes(ctx: Ctx) -> tuple[dict[Shape, list[str]], set[Shape]]:
+    """(type, brief) -> ids of the attributes new on the new side, and the (type, brief)
+    of every old attribute: worked out once per comparison (ctx.memo), so many removals
+    and additions cost linear work."""
+    found = ctx.memo.get("shapes")
+    if found is None:
+        added: dict[Shape, list[str]] = {}
+        for a in ctx.new_conv.attributes:
+            if a.id not in ctx.old_conv.registry:
+                added.setdefault((a.type, a.brief), []).append(a.id)
+        found = (added, {(a.type, a.brief) for a in ctx.old_conv.attributes})
+        ctx.memo["shapes"] = found
+    return found
+
+
 def _attribute_removed(ctx: Ctx) -> Verdict:
     ident = ctx.path[1]
     old = ctx.old_conv.registry.get(ident)
-    twins = [
-        a.id
-        for a in ctx.new_conv.attributes
-        if old is not None
-        and a.id not in ctx.old_conv.registry
-        and (a.type, a.brief) == (old.type, old.brief)
-    ]
+    twins = _shapes(ctx)[0].get((old.type, old.brief), []) if old is not None else []
     hint = (
         f" It may have been renamed to {', '.join(twins)} (same type and brief); a rename "
         "is a removal for every consumer of the old name."
@@ -94,7 +106,7 @@ def _attribute_added(ctx: Ctx) -> Verdict:
             f"{ctx.change.key} added over the semantic conventions' attribute of that id; "
             "its type, PII class or level may differ from what consumers expect",
         )
-    old_twins = {(a.type, a.brief) for a in ctx.old_conv.attributes}
+    old_twins = _shapes(ctx)[1]
     new = ctx.new_conv.registry.get(ident)
     twin = new is not None and (new.type, new.brief) in old_twins
     hint = " (same type and brief as an attribute removed: perhaps a rename)" if twin else ""
