@@ -221,3 +221,10 @@ def test_git_error_reads_as_one_sentence(cli: Callable[..., CliResult], repo: Pa
     result = cli("diff", "git:HEAD~9:observability.yaml", "observability.yaml")
     assert result.code == 2 and "HEAD~9" in result.err, result.err
     assert ".;" not in result.err
+
+
+def test_empty_current_version_is_refused_not_ignored(cli: Callable[..., CliResult]) -> None:
+    same = str(DEFAULT_CONVENTIONS)
+    result = cli("diff", same, same, "--json", "--current-version", "")
+    assert result.code == 2, result.out
+    assert json.loads(result.out)["ok"] is False and "MAJOR.MINOR.PATCH" in result.err
