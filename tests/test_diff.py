@@ -447,3 +447,10 @@ def test_many_attributes_removed_and_added_are_judged_in_linear_work(
     diff = compare_texts(Side("old.yaml", old), Side("new.yaml", new))
     assert diff.count("breaking") == count and diff.count("additive") == count
     assert reads < 20, reads
+
+
+def test_entries_of_a_removed_section_keep_their_file_order() -> None:
+    cut = BASE.index("# The organisation's own words")
+    diff = compare_texts(Side("old.yaml", BASE), Side("new.yaml", BASE[:cut]))
+    old_lines = [c.old_line or 0 for c in diff.changes]
+    assert len(old_lines) == 2 and old_lines == sorted(old_lines), old_lines

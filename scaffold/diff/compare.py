@@ -38,9 +38,11 @@ def judge(ctx: Ctx) -> Verdict:
     return unclassified(ctx)
 
 
-def _order(change: Change) -> tuple[int, int, str]:
+def _order(change: Change) -> tuple[int, int, int, str]:
+    """Kind, then the new file's order; entries gone from the new file share their
+    parent's line there, so the old file's order breaks the tie."""
     line = change.new_line if change.new_line is not None else change.old_line
-    return (KINDS.index(change.kind), line or 0, change.key)
+    return (KINDS.index(change.kind), line or 0, change.old_line or 0, change.key)
 
 
 def compare(
