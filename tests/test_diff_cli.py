@@ -228,3 +228,19 @@ def test_empty_current_version_is_refused_not_ignored(cli: Callable[..., CliResu
     result = cli("diff", same, same, "--json", "--current-version", "")
     assert result.code == 2, result.out
     assert json.loads(result.out)["ok"] is False and "MAJOR.MINOR.PATCH" in result.err
+
+
+def test_git_submodule_is_refused_with_what_to_do(
+    cli: Callable[..., CliResult], repo: Path
+) -> None:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(
+        ["git", "update-index", "--add", "--cacheinfo", f"160000,{head},vendored"],
+        cwd=repo,
+        check=True,
+    )
+    subprocess.run(["git", "commit", "-qm", "gitlink"], cwd=repo, check=True, capture_output=True)
+    result = cli("diff", "git:HEAD:vendored", "observability.yaml")
+    assert result.code == 2 and "is a submodule" in result.err, result.err

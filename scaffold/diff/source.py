@@ -84,20 +84,30 @@ def _git(args: list[str], cwd: Path, spec: str) -> bytes:
     return done.stdout
 
 
-def _is_symlink(rev: str, path: str, cwd: Path, spec: str) -> bool:
-    """Whether `path` in `rev` is a symbolic link (mode 120000): its parent tree says."""
+def _entry_mode(rev: str, path: str, cwd: Path, spec: str) -> bytes | None:
+    """The git mode of `path` in `rev` (b"120000" a symbolic link, b"160000" a submodule),
+    read from its parent tree; None when the listing cannot tell."""
     parent, _, name = path.rpartition("/")
-    listing = _git(["ls-tree", "-z", f"{rev}:{parent}"], cwd, spec)
+    try:
+        listing = _git(["ls-tree", "-z", f"{rev}:{parent}"], cwd, spec)
+    except UsageError:
+        return None
     for entry in listing.split(b"\0"):
         meta, tab, entry_name = entry.partition(b"\t")
         if tab and os.fsdecode(entry_name) == name:
-            return meta.split(b" ", 1)[0] == b"120000"
-    return False
+            return meta.split(b" ", 1)[0]
+    return None
 
 
 def read_git(spec: str, cwd: Path) -> Side:
     rev, path = parse_git(spec)
     obj = f"{rev}:{path}"
+    mode = _entry_mode(rev, path, cwd, spec)
+    if mode == b"160000":
+        raise UsageError(
+            f"{spec}: is a submodule in {rev}; run scaffold diff inside it (cd {path}) "
+            "with git:REV:path of its own history"
+        )
     kind = _git(["cat-file", "-t", obj], cwd, spec).decode("ascii", "replace").strip()
     if kind == "tree":
         raise UsageError(f"{spec}: is a folder in {rev}, not a conventions file; {_FIX}")
@@ -111,7 +121,7 @@ def read_git(spec: str, cwd: Path) -> Side:
     raw = _git(["cat-file", "blob", obj], cwd, spec)
     if len(raw) > MAX_BYTES:
         raise UsageError(f"{spec}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    if _is_symlink(rev, path, cwd, spec):
+    if mode == b"120000":
         target = printable(raw.decode("utf-8", "replace"))
         raise UsageError(
             f"{spec}: is a symbolic link in {rev} (to {target}); give the path of the file "
