@@ -192,7 +192,7 @@ def test_metric_renamed_is_breaking() -> None:
         (
             "      sdk: hash\n      collector: hash",
             "      sdk: drop\n      collector: hash",
-            "additive",
+            "breaking",
         ),
     ],
 )
@@ -201,14 +201,26 @@ def test_pii_action_loosened_or_tightened(old: str, new: str, kind: str) -> None
     assert change.kind == kind and change.key.startswith("privacy.actions.")
 
 
-def test_pii_class_weaker_is_breaking_stronger_is_additive() -> None:
+def test_pii_class_weaker_or_stronger_is_breaking() -> None:
     weaker = only(
         diff_of(("    stability: stable\n    pii: secret", "    stability: stable\n    pii: pii"))
     )
     assert weaker.kind == "breaking" and weaker.key == "attributes.app.session.token.pii"
     block = "    requirement_level: opt_in\n    stability: stable\n    pii: pii\n    cardinality: high\n  - id: app.user.email"
     stronger = only(diff_of((block, block.replace("pii: pii", "pii: secret"))))
-    assert stronger.kind == "additive"
+    # hash becomes drop: consumers stop receiving the value, as if it were removed.
+    assert stronger.kind == "breaking" and stronger.what == "PII class tightened"
+    assert "hash" in stronger.detail and "drop" in stronger.detail
+
+
+def test_pii_class_changed_with_the_same_actions_in_force_is_additive() -> None:
+    actions = "    secret:\n      sdk: drop\n      collector: drop"
+    same = "    secret:\n      sdk: hash\n      collector: hash"
+    block = "    requirement_level: opt_in\n    stability: stable\n    pii: pii\n    cardinality: high\n  - id: app.user.email"
+    old = edited((actions, same))
+    new = edited((actions, same), (block, block.replace("pii: pii", "pii: secret")))
+    change = only(compare_texts(Side("old.yaml", old), Side("new.yaml", new)))
+    assert change.kind == "additive" and change.key == "attributes.app.user.id.pii"
 
 
 def test_resource_attribute_removed_is_breaking_added_is_additive() -> None:

@@ -153,7 +153,36 @@ def _span_rule(ctx: Ctx) -> Verdict:
 
 
 _LOOSENED = "less is protected than before"
-_TIGHTENED = "more is protected than before"
+_TIGHTENED = (
+    "more is protected, but consumers now receive it hashed, redacted or not at all, so "
+    "queries, joins and dashboards on its values break"
+)
+
+
+def _actions(conv: Conventions, pii: str) -> tuple[str, str]:
+    """The (sdk, collector) actions in force for a PII class; `none` is kept as it is."""
+    if pii == "none":
+        return ("keep", "keep")
+    action = conv.privacy.actions[pii]
+    return (action.sdk, action.collector)
+
+
+def _pii_class(ctx: Ctx) -> Verdict:
+    """An attribute's PII class: weaker is breaking (less protected); stronger is breaking
+    too when the actions in force change what consumers receive; else additive."""
+    if ctx.old not in PII_ORDER or ctx.new not in PII_ORDER:
+        return unclassified(ctx)
+    key = ctx.change.key
+    old, new = _actions(ctx.old_conv, ctx.old), _actions(ctx.new_conv, ctx.new)
+    acts = f"(sdk/collector {'/'.join(old)} -> {'/'.join(new)})"
+    if PII_ORDER.index(ctx.new) < PII_ORDER.index(ctx.old):
+        return Verdict(B, "PII class loosened", f"{key} {moved(ctx)} {acts}: {_LOOSENED}")
+    if old != new:
+        return Verdict(B, "PII class tightened", f"{key} {moved(ctx)} {acts}: {_TIGHTENED}")
+    why = "the actions in force are the same, so consumers receive the same values"
+    return Verdict(A, "PII class changed", f"{key} {moved(ctx)} {acts}: {why}")
+
+
 _NEW_VAR = "deployments and runbooks that set the old variable stop working"
 _TELEMETRY = "exported telemetry changes shape for every consumer"
 
@@ -205,10 +234,7 @@ RULES: tuple[tuple[tuple[str, ...], Classify], ...] = (
         ("attributes", "*", "type"),
         fixed(B, "attribute type changed", "values of the old type are wrong"),
     ),
-    (
-        ("attributes", "*", "pii"),
-        ranked(PII_ORDER, "PII class changed", A, B, _TIGHTENED, _LOOSENED),
-    ),
+    (("attributes", "*", "pii"), _pii_class),
     (("attributes", "*", "requirement_level"), _requirement),
     (("attributes", "*", "stability"), effective(_attr("stability"), _stability)),
     (
