@@ -88,8 +88,10 @@ def _entry_mode(rev: str, path: str, cwd: Path, spec: str) -> bytes | None:
     """The git mode of `path` in `rev` (b"120000" a symbolic link, b"160000" a submodule),
     read from its parent tree; None when the listing cannot tell."""
     parent, _, name = path.rpartition("/")
-    try:
-        listing = _git(["ls-tree", "-z", f"{rev}:{parent}"], cwd, spec)
+    if not name:
+        return None
+    try:  # only that entry: a huge parent tree is never listed whole
+        listing = _git(["ls-tree", "-z", "--full-tree", f"{rev}:{parent}", "--", name], cwd, spec)
     except UsageError:
         return None
     for entry in listing.split(b"\0"):
