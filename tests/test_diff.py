@@ -133,9 +133,26 @@ def test_requirement_level(old: str, new: str, kind: str) -> None:
     assert change.kind == kind and change.key == "attributes.app.tenant.id.requirement_level"
 
 
-def test_requirement_level_lowered_not_to_opt_in_is_additive() -> None:
+def test_requirement_level_lowered_from_required_is_breaking() -> None:
+    # Dashboards, alerts and SLOs grouped by a required attribute rely on it being on
+    # every span; once it is only recommended, services may stop sending it.
     text = "    requirement_level: required\n    stability: stable\n    pii: none\n    cardinality: low\n  - id: app.tenant.id"
     change = only(diff_of((text, text.replace("required\n", "recommended\n", 1))))
+    assert change.kind == "breaking" and change.what == "requirement level lowered from required"
+
+
+def test_requirement_level_lowered_not_from_required_nor_to_opt_in_is_additive() -> None:
+    text = "    requirement_level: recommended\n    stability: stable\n    pii: none\n    cardinality: high\n  - id: app.user.id"
+    old = edited((text, text.replace("recommended", "conditionally_required\n    condition: c", 1)))
+    change = only(
+        compare_texts(
+            Side("old.yaml", old),
+            Side(
+                "new.yaml",
+                edited((text, text.replace("recommended\n", "recommended\n    condition: c\n", 1))),
+            ),
+        )
+    )
     assert change.kind == "additive" and change.what == "requirement level lowered"
 
 
@@ -175,7 +192,7 @@ def test_metric_renamed_is_breaking() -> None:
         (
             "      sdk: hash\n      collector: hash",
             "      sdk: drop\n      collector: hash",
-            "additive",
+            "breaking",
         ),
     ],
 )
@@ -184,14 +201,26 @@ def test_pii_action_loosened_or_tightened(old: str, new: str, kind: str) -> None
     assert change.kind == kind and change.key.startswith("privacy.actions.")
 
 
-def test_pii_class_weaker_is_breaking_stronger_is_additive() -> None:
+def test_pii_class_weaker_or_stronger_is_breaking() -> None:
     weaker = only(
         diff_of(("    stability: stable\n    pii: secret", "    stability: stable\n    pii: pii"))
     )
     assert weaker.kind == "breaking" and weaker.key == "attributes.app.session.token.pii"
     block = "    requirement_level: opt_in\n    stability: stable\n    pii: pii\n    cardinality: high\n  - id: app.user.email"
     stronger = only(diff_of((block, block.replace("pii: pii", "pii: secret"))))
-    assert stronger.kind == "additive"
+    # hash becomes drop: consumers stop receiving the value, as if it were removed.
+    assert stronger.kind == "breaking" and stronger.what == "PII class tightened"
+    assert "hash" in stronger.detail and "drop" in stronger.detail
+
+
+def test_pii_class_changed_with_the_same_actions_in_force_is_additive() -> None:
+    actions = "    secret:\n      sdk: drop\n      collector: drop"
+    same = "    secret:\n      sdk: hash\n      collector: hash"
+    block = "    requirement_level: opt_in\n    stability: stable\n    pii: pii\n    cardinality: high\n  - id: app.user.email"
+    old = edited((actions, same))
+    new = edited((actions, same), (block, block.replace("pii: pii", "pii: secret")))
+    change = only(compare_texts(Side("old.yaml", old), Side("new.yaml", new)))
+    assert change.kind == "additive" and change.key == "attributes.app.user.id.pii"
 
 
 def test_resource_attribute_removed_is_breaking_added_is_additive() -> None:
@@ -367,3 +396,73 @@ def test_compare_files_reads_paths_relative_to_cwd(tmp_path: Path) -> None:
     )
     diff = compare_files("a.yaml", "b.yaml", cwd=tmp_path)
     assert diff.bump == "patch" and diff.old_source == "a.yaml"
+
+
+RESOURCE_NAMESPACE = """  - key: service.namespace
+    requirement_level: recommended
+    source: static
+    value: acme
+"""
+RESOURCE_TEAM = """  - key: acme.team
+    requirement_level: required
+    source: env
+    env: ACME_TEAM
+    placeholder: unknown
+"""
+
+
+def test_resource_attributes_reordered_is_cosmetic() -> None:
+    change = only(diff_of((RESOURCE_NAMESPACE + RESOURCE_TEAM, RESOURCE_TEAM + RESOURCE_NAMESPACE)))
+    assert (change.kind, change.key) == ("cosmetic", "resource.(order)")
+    assert change.what == "resource attributes reordered"
+
+
+def test_changelog_code_span_survives_backtick_runs() -> None:
+    key = "glossary.a``b`c"
+    diff = ConventionsDiff((Change("cosmetic", "glossary changed", key, "d", 1, 2),))
+    line = next(
+        ln for ln in changelog_entry("1.0.1", diff, "2026-12-01").splitlines() if ln[:2] == "- "
+    )
+    # CommonMark: a code span opened by a run of N backticks closes at the next run of
+    # exactly N, so the fence must be longer than every run inside.
+    assert line.startswith("- ``` glossary.a``b`c ```: ")
+
+
+def test_many_attributes_removed_and_added_are_judged_in_linear_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Looking for a rename twin must not scan every attribute once per change: a file
+    with thousands of attributes replaced would otherwise keep CI busy for many minutes."""
+    from scaffold.conventions.model import Conventions
+
+    def block(prefix: str, count: int) -> str:
+        return "".join(
+            f"  - id: {prefix}.a{i}\n    type: string\n    brief: b{i}\n"
+            "    requirement_level: opt_in\n    stability: stable\n    pii: none\n"
+            "    cardinality: high\n"
+            for i in range(count)
+        )
+
+    count = 300
+    old = BASE.replace("attributes:\n", "attributes:\n" + block("x", count), 1)
+    new = BASE.replace("attributes:\n", "attributes:\n" + block("y", count), 1)
+    reads = 0
+    real = Conventions.__getattribute__
+
+    def counting(self: Conventions, name: str) -> object:
+        nonlocal reads
+        if name == "attributes":
+            reads += 1
+        return real(self, name)
+
+    monkeypatch.setattr(Conventions, "__getattribute__", counting)
+    diff = compare_texts(Side("old.yaml", old), Side("new.yaml", new))
+    assert diff.count("breaking") == count and diff.count("additive") == count
+    assert reads < 20, reads
+
+
+def test_entries_of_a_removed_section_keep_their_file_order() -> None:
+    cut = BASE.index("# The organisation's own words")
+    diff = compare_texts(Side("old.yaml", BASE), Side("new.yaml", BASE[:cut]))
+    old_lines = [c.old_line or 0 for c in diff.changes]
+    assert len(old_lines) == 2 and old_lines == sorted(old_lines), old_lines

@@ -182,3 +182,65 @@ def test_hostile_keys_do_not_reach_the_terminal_raw(
     assert result.code == 0, result.err
     assert "\x9b" not in result.out and "\x07" not in result.out
     assert "evil\\u009b31m\\u0007" in result.out
+
+
+def test_hostile_keys_in_errors_do_not_reach_the_terminal_raw(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        BASE.replace("startup:\n", 'startup:\n  "\\e]0;owned\\a\\u009b2J": 1\n'), encoding="utf-8"
+    )
+    result = cli("diff", str(DEFAULT_CONVENTIONS), str(bad))
+    assert result.code == 2 and "unknown key" in result.err, result.err
+    for raw in ("\x1b", "\x07", "\x9b"):
+        assert raw not in result.err
+    assert "\\u001b]0;owned" in result.err
+
+
+def test_missing_file_names_a_fix_that_diff_has(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    result = cli("diff", str(tmp_path / "missing.yaml"), str(DEFAULT_CONVENTIONS))
+    assert result.code == 2 and "no such file" in result.err, result.err
+    assert "--conventions" not in result.err and "git:REV:path" in result.err
+
+
+def test_git_symlink_is_refused_not_read_as_its_target(
+    cli: Callable[..., CliResult], repo: Path
+) -> None:
+    (repo / "link.yaml").symlink_to("observability.yaml")
+    subprocess.run(["git", "add", "link.yaml"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "link"], cwd=repo, check=True, capture_output=True)
+    result = cli("diff", "git:HEAD:link.yaml", "observability.yaml")
+    assert result.code == 2 and "symbolic link" in result.err, result.err
+    assert "observability.yaml" in result.err and "Traceback" not in result.err
+
+
+def test_git_error_reads_as_one_sentence(cli: Callable[..., CliResult], repo: Path) -> None:
+    result = cli("diff", "git:HEAD~9:observability.yaml", "observability.yaml")
+    assert result.code == 2 and "HEAD~9" in result.err, result.err
+    assert ".;" not in result.err
+
+
+def test_empty_current_version_is_refused_not_ignored(cli: Callable[..., CliResult]) -> None:
+    same = str(DEFAULT_CONVENTIONS)
+    result = cli("diff", same, same, "--json", "--current-version", "")
+    assert result.code == 2, result.out
+    assert json.loads(result.out)["ok"] is False and "MAJOR.MINOR.PATCH" in result.err
+
+
+def test_git_submodule_is_refused_with_what_to_do(
+    cli: Callable[..., CliResult], repo: Path
+) -> None:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(
+        ["git", "update-index", "--add", "--cacheinfo", f"160000,{head},vendored"],
+        cwd=repo,
+        check=True,
+    )
+    subprocess.run(["git", "commit", "-qm", "gitlink"], cwd=repo, check=True, capture_output=True)
+    result = cli("diff", "git:HEAD:vendored", "observability.yaml")
+    assert result.code == 2 and "is a submodule" in result.err, result.err

@@ -14,7 +14,7 @@ from scaffold.diff.model import printable
 _COLOURS = {"breaking": "red", "additive": "green", "cosmetic": "blue"}
 
 SideArg = Annotated[
-    str, typer.Argument(help="A conventions file, or git:REV:path (read with git show).")
+    str, typer.Argument(help="A conventions file, or git:REV:path (the file REV:path in git).")
 ]
 VersionOpt = Annotated[
     str | None,
@@ -62,7 +62,7 @@ def diff(
       scaffold diff git:origin/main:observability.yaml observability.yaml --current-version 1.4.2
     """
     result = compare_files(old, new)
-    upcoming = next_version(current_version, result.bump) if current_version else None
+    upcoming = None if current_version is None else next_version(current_version, result.bump)
     if as_json:
         data = {**result.to_json(), "exit_code": 1 if result.breaking else 0}
         if upcoming:

@@ -48,9 +48,18 @@ def styled(text: str, colour: str, bold: bool = False) -> str:
     return typer.style(text, fg=colour, bold=bold) if colour_on(sys.stdout) else text
 
 
+def terminal_safe(text: str) -> str:
+    """`text` with control and other unprintable characters (ESC, BEL, C1 controls, bidi
+    overrides) written as \\uXXXX escapes, line breaks and tabs kept: error messages quote
+    keys and values from files, which must not drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
+
+
 def error(text: str) -> None:
     prefix = typer.style("error:", fg="red", bold=True) if colour_on() else "error:"
-    typer.echo(f"{prefix} {text}", err=True)
+    typer.echo(f"{prefix} {terminal_safe(text)}", err=True)
 
 
 def emit_json(data: Any) -> None:

@@ -187,39 +187,44 @@ NOT_A_FILE_FIX = (
 )
 
 
-def not_a_file(name: str, mode: int) -> str:
+def not_a_file(name: str, mode: int, fix: str = NOT_A_FILE_FIX) -> str:
     """Why a path whose mode is not a regular file's cannot be a conventions file."""
     if stat.S_ISDIR(mode):
         return f"{name}: is a folder, not a conventions file; give the file in it, e.g. {name}/observability.yaml"
     what = next((text for test, text in _KINDS if test(mode)), "not a regular file")
-    return f"{name}: is {what}, not a regular file; scaffold reads conventions only from a file: {NOT_A_FILE_FIX}"
+    return (
+        f"{name}: is {what}, not a regular file; scaffold reads conventions only from a file: {fix}"
+    )
 
 
-def conventions_file_problem(path: Path, name: str) -> str:
+def conventions_file_problem(path: Path, name: str, fix: str = "") -> str:
     """Why `path` cannot be read as a conventions file ('' when it is a regular file); looks
-    with stat only, so a FIFO is never opened (which would wait for a writer)."""
+    with stat only, so a FIFO is never opened (which would wait for a writer). `fix`
+    replaces the advice (which names --conventions) for commands that take paths."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return f"{name}: no such file; give the conventions file with --conventions FILE, or run `scaffold init`"
+        return f"{name}: no such file; " + (
+            fix or "give the conventions file with --conventions FILE, or run `scaffold init`"
+        )
     except OSError as exc:
         return f"{name}: cannot read: {explain_os_error(exc, path)}"
-    return "" if stat.S_ISREG(mode) else not_a_file(name, mode)
+    return "" if stat.S_ISREG(mode) else not_a_file(name, mode, fix or NOT_A_FILE_FIX)
 
 
-def read_bounded_text(path: Path, name: str) -> str:
+def read_bounded_text(path: Path, name: str, fix: str = "") -> str:
     """The UTF-8 text of a regular file of at most MAX_BYTES; anything else is refused
-    without blocking (a FIFO, a device, a folder)."""
+    without blocking (a FIFO, a device, a folder). `fix`: as for conventions_file_problem."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-        raise UsageError(conventions_file_problem(path, name) or str(exc)) from exc
+        raise UsageError(conventions_file_problem(path, name, fix) or str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {explain_os_error(exc, path)}") from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(not_a_file(name, info.st_mode))
+            raise UsageError(not_a_file(name, info.st_mode, fix or NOT_A_FILE_FIX))
         if info.st_size > MAX_BYTES:
             raise UsageError(_too_big(name))
         raw = _read_at_most(fd, MAX_BYTES + 1)

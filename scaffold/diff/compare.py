@@ -38,9 +38,11 @@ def judge(ctx: Ctx) -> Verdict:
     return unclassified(ctx)
 
 
-def _order(change: Change) -> tuple[int, int, str]:
+def _order(change: Change) -> tuple[int, int, int, str]:
+    """Kind, then the new file's order; entries gone from the new file share their
+    parent's line there, so the old file's order breaks the tie."""
     line = change.new_line if change.new_line is not None else change.old_line
-    return (KINDS.index(change.kind), line or 0, change.key)
+    return (KINDS.index(change.kind), line or 0, change.old_line or 0, change.key)
 
 
 def compare(
@@ -49,8 +51,9 @@ def compare(
     """Every difference between two loaded conventions, classified; `old_src`/`new_src`
     are the same files read with their positions (yamlsource.read_located_text)."""
     changes = []
+    memo: dict[str, object] = {}
     for raw in raw_changes(old_src, new_src):
-        verdict = judge(Ctx(raw, old, new))
+        verdict = judge(Ctx(raw, old, new, memo))
         changes.append(_change(raw, verdict))
     return ConventionsDiff(tuple(sorted(changes, key=_order)), old.source, new.source)
 
@@ -77,6 +80,6 @@ def compare_texts(old: Side, new: Side) -> ConventionsDiff:
 
 def compare_files(old: str, new: str, *, cwd: Path | None = None) -> ConventionsDiff:
     """Compare two conventions files; each is a path (relative to `cwd`) or
-    "git:REV:path" read with `git show REV:path` in the repository of `cwd`. Bad input
+    "git:REV:path" read with `git cat-file blob REV:path` in the repository of `cwd`. Bad input
     raises UsageError or ConventionsError (exit 2), naming the file and line."""
     return compare_texts(read_side(old, cwd), read_side(new, cwd))

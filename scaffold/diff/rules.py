@@ -63,16 +63,28 @@ def _rule(c: Conventions, p: tuple[str, ...]) -> Any:
     return (rule.template, rule.fallback)
 
 
+Shape = tuple[str, str]
+
+
+def _shapes(ctx: Ctx) -> tuple[dict[Shape, list[str]], set[Shape]]:
+    """(type, brief) -> ids of the attributes new on the new side, and the (type, brief)
+    of every old attribute: worked out once per comparison (ctx.memo), so many removals
+    and additions cost linear work."""
+    found = ctx.memo.get("shapes")
+    if found is None:
+        added: dict[Shape, list[str]] = {}
+        for a in ctx.new_conv.attributes:
+            if a.id not in ctx.old_conv.registry:
+                added.setdefault((a.type, a.brief), []).append(a.id)
+        found = (added, {(a.type, a.brief) for a in ctx.old_conv.attributes})
+        ctx.memo["shapes"] = found
+    return found
+
+
 def _attribute_removed(ctx: Ctx) -> Verdict:
     ident = ctx.path[1]
     old = ctx.old_conv.registry.get(ident)
-    twins = [
-        a.id
-        for a in ctx.new_conv.attributes
-        if old is not None
-        and a.id not in ctx.old_conv.registry
-        and (a.type, a.brief) == (old.type, old.brief)
-    ]
+    twins = _shapes(ctx)[0].get((old.type, old.brief), []) if old is not None else []
     hint = (
         f" It may have been renamed to {', '.join(twins)} (same type and brief); a rename "
         "is a removal for every consumer of the old name."
@@ -94,7 +106,7 @@ def _attribute_added(ctx: Ctx) -> Verdict:
             f"{ctx.change.key} added over the semantic conventions' attribute of that id; "
             "its type, PII class or level may differ from what consumers expect",
         )
-    old_twins = {(a.type, a.brief) for a in ctx.old_conv.attributes}
+    old_twins = _shapes(ctx)[1]
     new = ctx.new_conv.registry.get(ident)
     twin = new is not None and (new.type, new.brief) in old_twins
     hint = " (same type and brief as an attribute removed: perhaps a rename)" if twin else ""
@@ -111,6 +123,9 @@ def _requirement(ctx: Ctx) -> Verdict:
     if ctx.new == "opt_in":
         why = "it is no longer recorded by default, so consumers may stop receiving it"
         return Verdict(B, "requirement level lowered to opt-in", f"{key} {moved(ctx)}: {why}")
+    if ctx.old == "required":
+        why = "dashboards, alerts and SLOs relying on it on every span may stop receiving it"
+        return Verdict(B, "requirement level lowered from required", f"{key} {moved(ctx)}: {why}")
     return Verdict(A, "requirement level lowered", f"{key} {moved(ctx)}: services may omit it")
 
 
@@ -138,7 +153,36 @@ def _span_rule(ctx: Ctx) -> Verdict:
 
 
 _LOOSENED = "less is protected than before"
-_TIGHTENED = "more is protected than before"
+_TIGHTENED = (
+    "more is protected, but consumers now receive it hashed, redacted or not at all, so "
+    "queries, joins and dashboards on its values break"
+)
+
+
+def _actions(conv: Conventions, pii: str) -> tuple[str, str]:
+    """The (sdk, collector) actions in force for a PII class; `none` is kept as it is."""
+    if pii == "none":
+        return ("keep", "keep")
+    action = conv.privacy.actions[pii]
+    return (action.sdk, action.collector)
+
+
+def _pii_class(ctx: Ctx) -> Verdict:
+    """An attribute's PII class: weaker is breaking (less protected); stronger is breaking
+    too when the actions in force change what consumers receive; else additive."""
+    if ctx.old not in PII_ORDER or ctx.new not in PII_ORDER:
+        return unclassified(ctx)
+    key = ctx.change.key
+    old, new = _actions(ctx.old_conv, ctx.old), _actions(ctx.new_conv, ctx.new)
+    acts = f"(sdk/collector {'/'.join(old)} -> {'/'.join(new)})"
+    if PII_ORDER.index(ctx.new) < PII_ORDER.index(ctx.old):
+        return Verdict(B, "PII class loosened", f"{key} {moved(ctx)} {acts}: {_LOOSENED}")
+    if old != new:
+        return Verdict(B, "PII class tightened", f"{key} {moved(ctx)} {acts}: {_TIGHTENED}")
+    why = "the actions in force are the same, so consumers receive the same values"
+    return Verdict(A, "PII class changed", f"{key} {moved(ctx)} {acts}: {why}")
+
+
 _NEW_VAR = "deployments and runbooks that set the old variable stop working"
 _TELEMETRY = "exported telemetry changes shape for every consumer"
 
@@ -157,6 +201,7 @@ RULES: tuple[tuple[tuple[str, ...], Classify], ...] = (
     ),
     (("codegen", "go_package"), effective(_of("go_package"), fixed(B, "Go package renamed"))),
     (("codegen", "rust_module"), effective(_of("rust_module"), fixed(B, "Rust module renamed"))),
+    (("resource", ORDER), fixed(C, "resource attributes reordered", "a resource is a set")),
     (
         ("resource", "*"),
         item("resource attribute", A, B, "stamped on every signal", "consumers lose it"),
@@ -189,10 +234,7 @@ RULES: tuple[tuple[tuple[str, ...], Classify], ...] = (
         ("attributes", "*", "type"),
         fixed(B, "attribute type changed", "values of the old type are wrong"),
     ),
-    (
-        ("attributes", "*", "pii"),
-        ranked(PII_ORDER, "PII class changed", A, B, _TIGHTENED, _LOOSENED),
-    ),
+    (("attributes", "*", "pii"), _pii_class),
     (("attributes", "*", "requirement_level"), _requirement),
     (("attributes", "*", "stability"), effective(_attr("stability"), _stability)),
     (

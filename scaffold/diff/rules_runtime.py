@@ -29,6 +29,10 @@ C: Kind = "cosmetic"
 ACTION_ORDER = ("keep", "hash", "redact", "drop")
 _LOOSENED = "less is protected than before"
 _TIGHTENED = "more is protected than before"
+_ACTION_TIGHTENED = (
+    "more is protected, but consumers now receive these attributes hashed, redacted or not "
+    "at all, so queries, joins and dashboards on their values break"
+)
 _NEW_VAR = "deployments and runbooks that use the old one stop working"
 _TUNING = "how telemetry is sent changes; nothing is renamed"
 _SAMPLING = "only how many traces are kept changes; nothing is renamed"
@@ -66,7 +70,10 @@ def _privacy_class(ctx: Ctx) -> Verdict:
     if weaker:
         why = f"the action is weaker at {' and '.join(weaker)}: {_LOOSENED}"
         return Verdict(B, "PII action loosened", f"{ctx.change.key} {moved(ctx)}: {why}")
-    return Verdict(A, "PII action tightened", f"{ctx.change.key} {moved(ctx)}: {_TIGHTENED}")
+    if (old.sdk, old.collector) == (new.sdk, new.collector):
+        return Verdict(C, "same value written differently", f"{ctx.change.key} {moved(ctx)}")
+    why = _ACTION_TIGHTENED
+    return Verdict(B, "PII action tightened", f"{ctx.change.key} {moved(ctx)}: {why}")
 
 
 def _allow(ctx: Ctx) -> Verdict:
@@ -105,7 +112,7 @@ def _slo_field(ctx: Ctx) -> Verdict:
     return fixed(A, "SLO target changed", "alerts fire at another point; names are kept")(ctx)
 
 
-_TIGHTER_PII = ranked(ACTION_ORDER, "PII action changed", A, B, _TIGHTENED, _LOOSENED)
+_TIGHTER_PII = ranked(ACTION_ORDER, "PII action changed", B, B, _ACTION_TIGHTENED, _LOOSENED)
 
 RUNTIME_RULES: tuple[tuple[tuple[str, ...], Classify], ...] = (
     (

@@ -50,8 +50,11 @@ _HEADINGS = (
 
 
 def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    """`text` as a Markdown code span: the fence is one backtick longer than the longest
+    run of backticks inside (CommonMark), padded with spaces when the text has any."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 

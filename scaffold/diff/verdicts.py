@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scaffold.conventions.model import Conventions
@@ -19,6 +19,8 @@ class Ctx:
     change: RawChange
     old_conv: Conventions
     new_conv: Conventions
+    # Shared by every change of one comparison: what rules derive once from both sides.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def old(self) -> Any:
