@@ -155,9 +155,23 @@ def _toml_value(value: object) -> str:
     return toml_string(value)
 
 
+_INHERITED = re.compile(r"^(\s*)([A-Za-z0-9_-]+)\.workspace\s*=\s*true\s*(#.*)?$")
+
+
 def _add_features(lines: list[str], start: int, end: int, crates: tuple[Crate, ...]) -> None:
     wanted = {_normal(c.name): c for c in crates if c.features}
     for index in range(start, end):
+        inherited = _INHERITED.match(lines[index])
+        crate = wanted.get(_normal(inherited.group(2))) if inherited else None
+        if inherited and crate is not None:
+            # `x.workspace = true`: the workspace's features, and the module's added to them.
+            features = ", ".join(toml_string(f) for f in crate.features)
+            comment = f" {inherited.group(3)}" if inherited.group(3) else ""
+            lines[index] = (
+                f"{inherited.group(1)}{inherited.group(2)} = "
+                f"{{ workspace = true, features = [{features}] }}{comment}"
+            )
+            continue
         match = _KEY.match(lines[index])
         if not match or not lines[index].split("#", 1)[0].rstrip().endswith(("}", '"', "'")):
             continue
