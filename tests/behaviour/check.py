@@ -257,6 +257,12 @@ def check_answers(run: Run) -> list[str]:
     problems = []
     for step, answer in run.answers:
         kind, body = next(iter(step.items()))
+        if kind == "wait_output":
+            if isinstance(answer, float) and answer < 0:
+                problems.append(
+                    f"output did not match /{body['matches']}/ within {body['within']}s"
+                )
+            continue
         if isinstance(answer, float):
             limit = float(body["closes_within"])
             if answer > limit:
