@@ -165,7 +165,9 @@ def _render_and_write(
             module=conv.rust_module,
         )
         if wire and wiring.problem:
-            raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+            raise UsageError(
+                f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}"
+            )
     wired = wiring.edits if wire and wiring is not None else {}
     result = create_service(
         dest=dest,
@@ -358,7 +360,7 @@ def wire_service(*, lang: str, dest: Path, conventions: Located, dry_run: bool) 
         module=conv.rust_module,
     )
     if wiring.problem:
-        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}")
     writes = [Write(rel, text.encode("utf-8")) for rel, text in sorted(wiring.edits.items())]
     changes = tuple(
         FileChange(w.path, "user", Action.MERGE, read_inside(dest, w.path), w.content, "wired")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -55,7 +56,7 @@ def locked(root: Path) -> dict[str, set[tuple[int, ...]]]:
     data = tomllib.loads((root / "Cargo.lock").read_text(encoding="utf-8"))
     out: dict[str, set[tuple[int, ...]]] = {}
     for package in data["package"]:
-        version = tuple(int(p) for p in package["version"].split("-")[0].split("."))
+        version = tuple(int(p) for p in re.split(r"[-+]", package["version"])[0].split("."))
         out.setdefault(package["name"], set()).add(version)
     return out
 
@@ -154,6 +155,8 @@ def test_wire_refuses_a_main_without_a_result(
     refused = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--wire")
     assert refused.code == 2 and "nothing was written" in refused.err
     assert "src/main.rs:11: fn main returns ()" in refused.err
+    assert "make these edits by hand:" in refused.err and "mod telemetry;" in refused.err
+    assert "src/main.rs:20 (tower-http's TraceLayer)" in refused.err
     assert tree(dest) == before
 
 
@@ -197,9 +200,14 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     shutil.copytree(FIXTURE, dest)
     member = dest / "crates" / "orders-api"
     before = locked(dest)
+    declared_before = declared(member / "Cargo.toml")
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")
     assert added.code == 0, added.err
     assert json.loads(added.out)["manual_edits_left"] == 6
+    print(
+        f"rust-workspace: orders-api dependencies declared {declared_before} -> "
+        f"{declared(member / 'Cargo.toml')}"
+    )
     cargo(dest, "fmt", "--check")  # the generated module in the workspace's own style
     wired = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--wire", "--json")
     assert wired.code == 0, wired.err
@@ -228,3 +236,35 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     # The app's own fmt lines stay human-readable: the "listening" line is not JSON.
     listening = [line for line in (out + err).splitlines() if "listening" in line]
     assert listening and not listening[0].lstrip().startswith("{")
+
+
+def declared(cargo_toml: Path) -> int:
+    """The dependencies and dev-dependencies a Cargo.toml declares."""
+    data = tomllib.loads(cargo_toml.read_text(encoding="utf-8"))
+    return len(data.get("dependencies", {})) + len(data.get("dev-dependencies", {}))
+
+
+def test_the_older_otel_crate_after_its_upgrade_names_its_own_provider(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """tests/fixtures/adopt/rust-old-otel once its requirements name 0.33 (the refusal
+    itself is tests/test_add_deps.py): add succeeds, names the crate's own tracer provider
+    with its line, and --wire refuses a main that serves nothing, naming why."""
+    crate = tmp_path / "ledger"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "adopt" / "rust-old-otel", crate)
+    cargo_toml = crate / "Cargo.toml"
+    before = declared(cargo_toml)
+    text = cargo_toml.read_text(encoding="utf-8")
+    cargo_toml.write_text(text.replace('"0.27"', '"0.33"').replace('"0.27.1"', '"0.33.1"'))
+    refused = cli("add", "--lang", "rust", "--dir", str(crate), *CONV, "--wire")
+    assert refused.code == 2 and "fn main returns ()" in refused.err
+    added = cli("add", "--lang", "rust", "--dir", str(crate), *CONV, "--json")
+    assert added.code == 0, added.err
+    data = json.loads(added.out)
+    provider = [s for s in data["next_steps"] if s["where"] == "a second tracer provider"]
+    assert [(s["file"], s["line"]) for s in provider] == [("src/main.rs", 4)]
+    assert "TracerProvider::builder" in provider[0]["what"]
+    assert data["manual_edits_left"] == 6 and "fn main returns ()" in data["wire_problem"]
+    after = declared(cargo_toml)
+    print(f"rust-old-otel: dependencies declared {before} -> {after}; edits left after add: 6")
+    assert after > before

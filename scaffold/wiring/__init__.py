@@ -44,6 +44,14 @@ class Wiring:
     problem: str = ""
     notes: tuple[str, ...] = ()
 
+    def by_hand(self) -> str:
+        """The steps as lines for a refusal message ('' when there are none)."""
+        lines = [
+            f"\n  {s.file}{f':{s.line}' if s.line else ''} ({s.where}): {s.what}"
+            for s in self.steps
+        ]
+        return "; make these edits by hand:" + "".join(lines) if lines else ""
+
     def left(self, wired: bool) -> int:
         """How many edits are left to make by hand (after `add`, or after `add --wire`)."""
         return sum(1 for s in self.steps if not (wired and s.wired))
