@@ -129,7 +129,10 @@ def _dependency_edits(
         notes.extend(edit.notes)
     else:
         cargo = rust_crates.merge_cargo_toml(
-            files["Cargo.toml"], conv.export.protocol, str(dest / "Cargo.toml")
+            files["Cargo.toml"],
+            conv.export.protocol,
+            str(dest / "Cargo.toml"),
+            rust_crates.workspace_dependencies(dest),
         )
         edits = {"Cargo.toml": cargo}
     return {name: text for name, text in edits.items() if files.get(name) != text}

@@ -32,7 +32,7 @@ def _toml(path: Path) -> dict[str, Any] | None:
 
 def _workspace_edition(crate: Path) -> str | None:
     """The `[workspace.package] edition` of the workspace root above `crate`."""
-    for parent in crate.resolve().parents:
+    for parent in (crate.resolve(), *crate.resolve().parents):
         data = _toml(parent / "Cargo.toml") if (parent / "Cargo.toml").is_file() else None
         if data is None or "workspace" not in data:
             continue
