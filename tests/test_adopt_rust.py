@@ -175,7 +175,8 @@ def run_service(member_bin: Path, receiver: int) -> tuple[str, str]:
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver}",
         "OTEL_METRICS_EXPORTER": "none",
-        "DEPLOYMENT_ENVIRONMENT": "test",
+        "DEPLOYMENT_ENVIRONMENT": "development",
+        "ACME_TEAM": "orders",
         "RUST_LOG": "info",
     }
     proc = subprocess.Popen(
