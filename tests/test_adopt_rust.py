@@ -98,7 +98,7 @@ def test_wire_makes_the_steps_in_the_fixtures_main(
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")
     assert added.code == 0, added.err
     data = json.loads(added.out)
-    assert data["wire_problem"] == "" and data["manual_edits_left"] == 6
+    assert data["wire_problem"] == "" and data["manual_edits_left"] == 7
     trace_layer = [s for s in data["next_steps"] if s["where"] == "tower-http's TraceLayer"]
     assert [(s["file"], s["line"]) for s in trace_layer] == [("src/main.rs", 20)]
     assert "remove it" in trace_layer[0]["what"] and "tower_http" in trace_layer[0]["what"]
@@ -114,6 +114,7 @@ def test_wire_makes_the_steps_in_the_fixtures_main(
     )
     assert main.count("tracing_subscriber::registry()") == 1  # never a second subscriber
     assert ".layer(telemetry::HttpServerLayer::new())" in main
+    assert "app.into_make_service_with_connect_info::<std::net::SocketAddr>()" in main
     assert "telemetry_guard.shutdown().await" in main
     assert main.index("telemetry_guard.shutdown()") > main.index("axum::serve(")
     again = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--wire")
@@ -210,7 +211,7 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     declared_before = declared(member / "Cargo.toml")
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")
     assert added.code == 0, added.err
-    assert json.loads(added.out)["manual_edits_left"] == 6
+    assert json.loads(added.out)["manual_edits_left"] == 7
     print(
         f"rust-workspace: orders-api dependencies declared {declared_before} -> "
         f"{declared(member / 'Cargo.toml')}"
@@ -228,7 +229,7 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     print(
         f"rust-workspace: Cargo.lock packages {len(before)} -> {len(after)} (+{len(added_packages)})"
     )
-    print("rust-workspace: edits left after add: 6, after add --wire: 1")
+    print("rust-workspace: edits left after add: 7, after add --wire: 1")
     assert cli("check", str(member)).code == 0
 
     cargo(dest, "build", "--bin", "orders-api")
@@ -272,7 +273,7 @@ def test_the_older_otel_crate_after_its_upgrade_names_its_own_provider(
     provider = [s for s in data["next_steps"] if s["where"] == "a second tracer provider"]
     assert [(s["file"], s["line"]) for s in provider] == [("src/main.rs", 4)]
     assert "TracerProvider::builder" in provider[0]["what"]
-    assert data["manual_edits_left"] == 6 and "fn main returns ()" in data["wire_problem"]
+    assert data["manual_edits_left"] == 7 and "fn main returns ()" in data["wire_problem"]
     after = declared(cargo_toml)
-    print(f"rust-old-otel: dependencies declared {before} -> {after}; edits left after add: 6")
+    print(f"rust-old-otel: dependencies declared {before} -> {after}; edits left after add: 7")
     assert after > before

@@ -1,14 +1,12 @@
-"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape.
-
-The shape `--wire` edits: src/main.rs with one `fn main` returning a `Result` whose error
-takes any `std::error::Error` through `?` (`Box<dyn Error>`, anyhow, eyre); in it one
-`axum::serve(listener, app)` statement, the router bound by `let` or given inline, and at
-most one `tracing_subscriber::registry()...init()` or `tracing_subscriber::fmt()...init()`
-statement. The module's `layers()` join that subscriber (its fmt layer and filter stay),
-the server layer goes on the router, and the guard shuts telemetry down after `serve`
-returns. Without a subscriber, `init()` installs the module's own. Anything else is named
-with the steps to make by hand. Existing instrumentation (tower-http's `TraceLayer`, a
-second tracer provider) is named with the way to remove or combine it, never edited.
+"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: src/main.rs
+with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
+`axum::serve(listener, app)` statement (the router bound by `let` or inline) and at most one
+`tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. The module's
+`layers()` join that subscriber (its fmt layer and filter stay; without one, `init()`), the
+server layer and connect info go on the router, the guard shuts telemetry down after
+`serve`. Anything else is refused, with the steps to make by hand. Existing instrumentation
+(tower-http's TraceLayer, a second tracer provider) is named with how to remove or combine
+it, never edited.
 """
 
 from __future__ import annotations
@@ -68,7 +66,7 @@ def _read(dest: Path, rel: str) -> str | None:
     try:
         raw = read_inside(dest, rel)
     except (UsageError, OSError):
-        return None
+        raw = None
     return raw.decode("utf-8", "replace") if raw is not None else None
 
 
@@ -238,36 +236,38 @@ def _traits(src: _Source, needed: bool) -> list[Step]:
     return [Step(src.rel, src.line(at), "the use items", " ".join(wanted), wired=True)]
 
 
-def _router(
-    src: _Source, main: _Main, serve: re.Match[str], module: str
-) -> tuple[Step | None, str]:
-    """The step putting the server layer on the router `axum::serve` is given."""
+_CONNECT = ".into_make_service_with_connect_info::<std::net::SocketAddr>()"
+
+
+def _router(src: _Source, main: _Main, serve: re.Match[str], module: str) -> tuple[list[Step], str]:
+    """The steps putting the server layer on the router `axum::serve` is given, and the
+    peer's address on each request (client.address, the trusted-proxy rule)."""
     close = matching(src.code, serve.end() - 1)
     args = split_args(src.code, serve.end(), close) if close > 0 else []
+    where = f"{src.rel}:{src.line(serve.start())}"
     if len(args) != 2:
-        return None, f"{src.rel}:{src.line(serve.start())}: axum::serve(listener, app) not found"
-    start, end = args[1]
+        return [], f"{where}: axum::serve(listener, app) not found"
+    start, end = arg = args[1]
     name = src.code[start:end]
     if re.fullmatch(r"[a-z_]\w*", name):
-        binding = None
         let = re.compile(rf"\blet\s+(mut\s+)?{name}\s*(:[^=;]+)?=")
-        for match in let.finditer(src.code, main.body[0], start):
-            binding = match
+        binding = [None, *let.finditer(src.code, main.body[0], start)][-1]
         stop = _statement_end(src.code, binding.end(), start) if binding else -1
         if binding is None or stop < 0:
-            return (
-                None,
-                f"{src.rel}:{src.line(serve.start())}: the router {name} is not bound by let in fn main",
-            )
+            return [], f"{where}: the router {name} is not bound by let in fn main"
         start, end = binding.end(), stop
-    expr = src.code[start:end]
-    into = re.search(r"\.\s*into_make_service\w*", expr)
+    into = re.search(r"\.\s*into_make_service\w*", src.code[start:end])
     layer = f".layer({module}::HttpServerLayer::new())"
     if into:
         _before_call(src, start + into.start(), [layer])
     else:
         src.insert(end, layer)
-    return Step(src.rel, src.line(start), "the router axum::serve is given", layer, wired=True), ""
+    steps = [Step(src.rel, src.line(start), "the router axum::serve is given", layer, wired=True)]
+    if into is None:
+        src.insert(arg[1], _CONNECT)
+        what = f"{_CONNECT} (the peer's address: client.address, trusted proxies)"
+        steps.append(Step(src.rel, src.line(arg[0]), "the app axum::serve is given", what, True))
+    return steps, ""
 
 
 def _shutdown(src: _Source, main: _Main, serve: re.Match[str]) -> tuple[Step | None, str]:
@@ -348,6 +348,7 @@ _GENERIC = (
     ("fn main, before the subscriber", "let telemetry_layers = {m}::layers()?;"),
     ("your subscriber", ".with(telemetry_layers.layer); keep telemetry_layers.guard"),
     ("your router", ".layer({m}::HttpServerLayer::new())"),
+    ("the app axum::serve is given", _CONNECT.strip(".")),
     ("after axum::serve(...).await", "telemetry_guard.shutdown().await"),
 )
 
@@ -382,9 +383,9 @@ def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
     router, problem = _router(src, main, serves[0], module)
     shutdown, late = _shutdown(src, main, serves[0])
     why = why or problem or late
-    if why or router is None or shutdown is None:
+    if why or not router or shutdown is None:
         return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
-    steps += [*subscriber, router, shutdown]
+    steps += [*subscriber, *router, shutdown]
     edited = _formatted(dest, text, src.apply())
     return Wiring(steps=(*steps, *existing), edits={rel: edited})
 
