@@ -212,10 +212,11 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")
     assert added.code == 0, added.err
     assert json.loads(added.out)["manual_edits_left"] == 7
-    print(
+    # Figures for the closing note, printed at the end (the cli fixture captures output).
+    figures = [
         f"rust-workspace: orders-api dependencies declared {declared_before} -> "
         f"{declared(member / 'Cargo.toml')}"
-    )
+    ]
     cargo(dest, "fmt", "--check")  # the generated module in the workspace's own style
     wired = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--wire", "--json")
     assert wired.code == 0, wired.err
@@ -226,10 +227,10 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     after = locked(dest)
     assert downgraded(before, after) == []
     added_packages = sorted(set(after) - set(before))
-    print(
+    figures.append(
         f"rust-workspace: Cargo.lock packages {len(before)} -> {len(after)} (+{len(added_packages)})"
     )
-    print("rust-workspace: edits left after add: 7, after add --wire: 1")
+    figures.append("rust-workspace: edits left after add: 7, after add --wire: 1")
     assert cli("check", str(member)).code == 0
 
     cargo(dest, "build", "--bin", "orders-api")
@@ -244,7 +245,8 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     # The app's own fmt lines stay human-readable: the "listening" line is not JSON.
     listening = [line for line in (out + err).splitlines() if "listening" in line]
     assert any(not line.lstrip().startswith("{") for line in listening), listening
-    print("rust-workspace: the service's 'listening' lines:\n  " + "\n  ".join(listening))
+    figures.append("rust-workspace: the service's 'listening' lines:")
+    print("\n".join([*figures, *listening]))
 
 
 def declared(cargo_toml: Path) -> int:
