@@ -17,7 +17,7 @@ from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
 from scaffold.sync.results import Action, FileChange, Status, unified_diff
-from scaffold.targets import go_modules, rust_crates
+from scaffold.targets import go_modules, rust_crates, rust_format
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.update import RenderContext, update_locked
 from scaffold.wiring import Wiring, next_steps
@@ -129,7 +129,10 @@ def _dependency_edits(
         notes.extend(edit.notes)
     else:
         cargo = rust_crates.merge_cargo_toml(
-            files["Cargo.toml"], conv.export.protocol, str(dest / "Cargo.toml")
+            files["Cargo.toml"],
+            conv.export.protocol,
+            str(dest / "Cargo.toml"),
+            rust_crates.workspace_dependencies(dest),
         )
         edits = {"Cargo.toml": cargo}
     return {name: text for name, text in edits.items() if files.get(name) != text}
@@ -150,16 +153,24 @@ def _render_and_write(
     with `wire` the edits that connect the code to the service are made too."""
     conv = load(conventions.path)
     rendered = render_target(opts.target, conv, opts)
+    if opts.target == "rust" and opts.mode == "add":
+        rendered = rust_format.for_host(rendered, dest)
     notes: list[str] = []
     edits = _dependency_edits(opts, dest, project, conv, notes) if project is not None else {}
     wiring = None
     if project is not None:
         package = conv.go_package
         wiring = next_steps(
-            opts.target, dest, import_path=f"{opts.module_path}/internal/{package}", package=package
+            opts.target,
+            dest,
+            import_path=f"{opts.module_path}/internal/{package}",
+            package=package,
+            module=conv.rust_module,
         )
         if wire and wiring.problem:
-            raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+            raise UsageError(
+                f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}"
+            )
     wired = wiring.edits if wire and wiring is not None else {}
     result = create_service(
         dest=dest,
@@ -346,12 +357,17 @@ def wire_service(*, lang: str, dest: Path, conventions: Located, dry_run: bool) 
     if lock.target != lang:
         raise UsageError(f"{dest} is a {lock.target} service (its lock says so), not {lang}")
     given = conventions.path if conventions.reason == "given" else lock.conventions_file(dest)
-    package = load(given).go_package
+    conv = load(given)
+    package = conv.go_package
     wiring = next_steps(
-        lang, dest, import_path=f"{lock.options.module_path}/internal/{package}", package=package
+        lang,
+        dest,
+        import_path=f"{lock.options.module_path}/internal/{package}",
+        package=package,
+        module=conv.rust_module,
     )
     if wiring.problem:
-        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
+        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}")
     writes = [Write(rel, text.encode("utf-8")) for rel, text in sorted(wiring.edits.items())]
     changes = tuple(
         FileChange(w.path, "user", Action.MERGE, read_inside(dest, w.path), w.content, "wired")

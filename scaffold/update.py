@@ -46,6 +46,7 @@ from scaffold.sync.owner import locked_by_other, service_lock
 from scaffold.sync.paths import lexists
 from scaffold.sync.recovery import recover
 from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
+from scaffold.targets import rust_format
 from scaffold.targets.registry import TARGETS, render_target
 
 # Called after each service: (services done, services in total, the service's root).
@@ -79,6 +80,8 @@ class RenderContext:
             root, replace(options or old.options, target=old.target), self.lib_version
         )
         rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
+        if opts.target == "rust" and opts.mode == "add":
+            rendered = rust_format.for_host(rendered, root)
         self.check_entries(root, old, rendered)
         meta = replace(
             old,

@@ -134,3 +134,44 @@ def test_the_crate_on_an_older_opentelemetry_fixture_is_refused(
     assert f"Cargo.toml:7: opentelemetry '0.27' found, {OTEL} needed" in result.err
     assert f"Cargo.toml:8: opentelemetry_sdk '0.27.1' found, {OTEL} needed" in result.err
     assert tree(crate) == before
+
+
+def test_workspace_inherited_crates_get_the_modules_features_added() -> None:
+    """`tokio.workspace = true` keeps the workspace's version and features and gets the
+    module's features added to them (Cargo adds a member's features to the workspace's)."""
+    text = (
+        '[package]\nname = "api"\nversion = "0.1.0"\nedition.workspace = true\n\n'
+        "[dependencies]\ntokio.workspace = true  # the runtime\nserde.workspace = true\n"
+    )
+    merged = merge_cargo_toml(text, "grpc")
+    assert (
+        'tokio = { workspace = true, features = ["rt-multi-thread", "macros", "net", "signal", '
+        '"time", "sync", "fs"] } # the runtime\n'
+    ) in merged
+    assert "serde.workspace = true\n" in merged  # not a crate the module needs features of
+    assert sum(line.startswith("tokio") for line in merged.splitlines()) == 1
+
+
+def test_an_older_opentelemetry_inherited_from_the_workspace_is_refused(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """`opentelemetry.workspace = true` is judged by the version the workspace root gives."""
+    build_file_tree(
+        tmp_path,
+        {
+            "Cargo.toml": (
+                '[workspace]\nmembers = ["api"]\n\n[workspace.package]\nedition = "2024"\n\n'
+                '[workspace.dependencies]\nopentelemetry = { version = "0.27" }\n'
+            ),
+            "api/Cargo.toml": (
+                '[package]\nname = "api"\nversion = "0.1.0"\nedition.workspace = true\n\n'
+                "[dependencies]\nopentelemetry.workspace = true\n"
+            ),
+            "api/src/main.rs": "fn main() {}\n",
+        },
+    )
+    before = tree(tmp_path)
+    result = cli("add", "--lang", "rust", "--dir", str(tmp_path / "api"), *CONV)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"Cargo.toml:7: opentelemetry '0.27' found, {OTEL} needed" in result.err
+    assert tree(tmp_path) == before

@@ -137,7 +137,7 @@ def test_wire_refuses_a_shape_it_does_not_know_and_writes_nothing(
     assert told.code == 0 and why in json.loads(told.out)["wire_problem"]
 
 
-def test_rust_steps_name_the_lines_and_wire_is_refused(
+def test_rust_wire_refuses_a_main_without_a_result_and_names_the_trace_layer(
     tmp_path: Path, cli: Callable[..., CliResult]
 ) -> None:
     main = (
@@ -153,17 +153,15 @@ def test_rust_steps_name_the_lines_and_wire_is_refused(
     )
     before = tree(tmp_path)
     refused = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV, "--wire")
-    assert refused.code == 2 and "--wire edits Go services only" in refused.err
+    assert refused.code == 2 and "src/main.rs:4: fn main returns ()" in refused.err
+    assert "Result<(), Box<dyn std::error::Error>>" in refused.err
     assert tree(tmp_path) == before
     result = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV, "--json")
     data = json.loads(result.out)
-    where = [(s["file"], s["line"]) for s in data["next_steps"]]
-    assert where == [("src/main.rs", 1), ("src/main.rs", 4), ("src/main.rs", 6), ("src/main.rs", 8)]
-    assert any(
-        "src/main.rs:5: this crate installs its own tracing subscriber" in n
-        for n in data["wiring_notes"]
-    )
-    assert any("src/main.rs:1: tower-http's TraceLayer" in n for n in data["wiring_notes"])
+    assert "fn main returns ()" in data["wire_problem"]
+    where = [(s["file"], s["line"], s["where"]) for s in data["next_steps"]]
+    assert where[-1] == ("src/main.rs", 6, "tower-http's TraceLayer")
+    assert data["manual_edits_left"] == 7
 
 
 def test_a_go_rename_is_consistent_and_check_says_in_sync(

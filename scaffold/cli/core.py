@@ -323,7 +323,10 @@ def add(
         bool,
         typer.Option(
             "--wire",
-            help="Go: also make the edits in your main (Setup, handler, slog) that connect it.",
+            help=(
+                "Also make the edits in your main that connect it (Go: Setup, handler, slog; "
+                "Rust: layers() in your subscriber, the router's layer, shutdown)."
+            ),
         ),
     ] = False,
     as_json: JsonOpt = False,

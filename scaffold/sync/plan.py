@@ -128,7 +128,15 @@ class _Planner:
         entry = self.old.files.get(rel) if self.old else None
         disk = _read(self.root, rel)
         normal = normal_digest(rel, new)
-        self.locked[rel] = LockedFile("generated", sha256_hex(new), template, normal)
+        sha = sha256_hex(new)
+        if (
+            normal
+            and entry is not None
+            and entry.owner == "generated"
+            and normal == entry.normal_sha256
+        ):
+            sha = entry.sha256  # the render differs by layout only (the host's rustfmt settings)
+        self.locked[rel] = LockedFile("generated", sha, template, normal)
         if entry is not None and entry.owner == "user":
             self.plan.base_deletes.append(rel)  # no merge base for a generated file
         if disk == new or (disk and normal and normal_digest(rel, disk) == normal):

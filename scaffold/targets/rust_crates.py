@@ -155,9 +155,23 @@ def _toml_value(value: object) -> str:
     return toml_string(value)
 
 
+_INHERITED = re.compile(r"^(\s*)([A-Za-z0-9_-]+)\.workspace\s*=\s*true\s*(#.*)?$")
+
+
 def _add_features(lines: list[str], start: int, end: int, crates: tuple[Crate, ...]) -> None:
     wanted = {_normal(c.name): c for c in crates if c.features}
     for index in range(start, end):
+        inherited = _INHERITED.match(lines[index])
+        crate = wanted.get(_normal(inherited.group(2))) if inherited else None
+        if inherited and crate is not None:
+            # `x.workspace = true`: the workspace's features, and the module's added to them.
+            features = ", ".join(toml_string(f) for f in crate.features)
+            comment = f" {inherited.group(3)}" if inherited.group(3) else ""
+            lines[index] = (
+                f"{inherited.group(1)}{inherited.group(2)} = "
+                f"{{ workspace = true, features = [{features}] }}{comment}"
+            )
+            continue
         match = _KEY.match(lines[index])
         if not match or not lines[index].split("#", 1)[0].rstrip().endswith(("}", '"', "'")):
             continue
@@ -249,7 +263,9 @@ def crate_name(text: str, name: str = "Cargo.toml", root: Path | None = None) ->
     return crate
 
 
-def merge_cargo_toml(text: str, protocol: str, name: str = "Cargo.toml") -> str:
+def merge_cargo_toml(
+    text: str, protocol: str, name: str = "Cargo.toml", inherited: dict[str, Any] | None = None
+) -> str:
     """Cargo.toml `text` with every missing dependency of the generated module added.
 
     Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
@@ -258,11 +274,26 @@ def merge_cargo_toml(text: str, protocol: str, name: str = "Cargo.toml") -> str:
     """
     data = parse_cargo_toml(text, name)
     package_table(data, name)
-    _check_versions(data, text, protocol, name)
+    _check_versions(data, text, protocol, name, inherited or {})
     merged = _merge_table(text, "dependencies", dependencies(protocol))
     merged = _merge_table(merged, "dev-dependencies", dev_dependencies())
     _check_merged(merged, protocol, name)
     return merged
+
+
+def workspace_dependencies(crate: Path) -> dict[str, Any]:
+    """The [workspace.dependencies] of the workspace root above `crate` (normalised names),
+    which `x.workspace = true` declarations inherit; empty outside a workspace."""
+    for parent in (crate.resolve(), *crate.resolve().parents):
+        try:
+            data = tomllib.loads((parent / "Cargo.toml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        workspace = data.get("workspace")
+        if isinstance(workspace, dict):
+            deps = workspace.get("dependencies")
+            return {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
+    return {}
 
 
 def _declared_version(spec: object) -> str | None:
@@ -290,7 +321,9 @@ def _line_of(text: str, table: str, crate: str) -> int:
     return 0
 
 
-def _check_versions(data: dict[str, Any], text: str, protocol: str, name: str) -> None:
+def _check_versions(
+    data: dict[str, Any], text: str, protocol: str, name: str, inherited: dict[str, Any]
+) -> None:
     """Refuse (exit 2, nothing written) when a crate the project already declares cannot
     be the version the generated code is written for: found, needed, and the fix."""
     problems: list[str] = []
@@ -298,7 +331,10 @@ def _check_versions(data: dict[str, Any], text: str, protocol: str, name: str) -
     for table, crates in tables:
         declared = {_normal(k): v for k, v in (data.get(table) or {}).items()}
         for crate in crates:
-            requirement = _declared_version(declared.get(_normal(crate.name)))
+            spec = declared.get(_normal(crate.name))
+            if isinstance(spec, dict) and spec.get("workspace") is True:
+                spec = inherited.get(_normal(crate.name))  # [workspace.dependencies]
+            requirement = _declared_version(spec)
             if requirement is None or cargo_semver.meets(requirement, crate.version):
                 continue
             line = _line_of(text, table, _normal(crate.name))

@@ -2,7 +2,8 @@
 
 `next_steps` returns the exact edits (file, line, where, what) that connect the added
 instrumentation to the service's own code; for the common Go shape (a `main` with an
-`http.Server` or `http.ListenAndServe`, and slog) it also returns the edited sources,
+`http.Server` or `http.ListenAndServe`, and slog; a Rust `main` with `axum::serve` and a
+`tracing_subscriber` set-up) it also returns the edited sources,
 which `scaffold add --wire` writes in the same transaction as everything else. The
 service's files stay its own: nothing here is recorded in the lock.
 """
@@ -43,17 +44,28 @@ class Wiring:
     problem: str = ""
     notes: tuple[str, ...] = ()
 
+    def by_hand(self) -> str:
+        """The steps as lines for a refusal message ('' when there are none)."""
+        lines = [
+            f"\n  {s.file}{f':{s.line}' if s.line else ''} ({s.where}): {s.what}"
+            for s in self.steps
+        ]
+        return "; make these edits by hand:" + "".join(lines) if lines else ""
+
     def left(self, wired: bool) -> int:
         """How many edits are left to make by hand (after `add`, or after `add --wire`)."""
         return sum(1 for s in self.steps if not (wired and s.wired))
 
 
-def next_steps(lang: str, dest: Path, *, import_path: str, package: str) -> Wiring:
-    """The next steps for the Go module or Rust crate at `dest` (see the module doc)."""
+def next_steps(
+    lang: str, dest: Path, *, import_path: str, package: str, module: str = "telemetry"
+) -> Wiring:
+    """The next steps for the Go module or Rust crate at `dest` (see the module doc);
+    `package` is the Go package's name, `module` the Rust module's."""
     if lang == "go":
         from scaffold.wiring.go import go_wiring
 
         return go_wiring(dest, import_path=import_path, package=package)
     from scaffold.wiring.rust import rust_steps
 
-    return rust_steps(dest)
+    return rust_steps(dest, module)

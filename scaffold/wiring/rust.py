@@ -1,80 +1,400 @@
-"""Next steps for a Rust crate: declare the module, call `init` first in `main` and keep
-its guard, put the server layer on the router, shut down through the guard. The steps
-name the lines they are about; `--wire` does not edit Rust (the Rust API is the
-module's own documentation, src/telemetry/mod.rs)."""
+"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: src/main.rs
+with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
+`axum::serve(listener, app)` statement (the router bound by `let` or inline) and at most one
+`tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. The module's
+`layers()` join that subscriber (its fmt layer and filter stay; without one, `init()`), the
+server layer and connect info go on the router, the guard shuts telemetry down after
+`serve`. Anything else is refused, with the steps to make by hand. Existing instrumentation
+(tower-http's TraceLayer, a second tracer provider) is named with how to remove or combine
+it, never edited.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.sync.paths import read_inside
 from scaffold.wiring import Step, Wiring
-from scaffold.wiring.source import code_only, line_of
+from scaffold.wiring.source import code_only, line_end, line_of, matching, split_args
+
+_MAIN = re.compile(r"^(?:pub\s+)?(?:async\s+)?fn main\s*\(\s*\)\s*(->\s*([^{]+?))?\s*\{", re.M)
+_RESULT = re.compile(r"Result<\s*\(\)\s*,\s*Box<\s*dyn\b|\b(anyhow|eyre|color_eyre)::Result\b")
+_SUBSCRIBER = re.compile(r"\btracing_subscriber::(registry|fmt)\(\)")
+_SERVE = re.compile(r"\baxum::serve\(")
+_PROVIDER = re.compile(
+    r"\b(set_tracer_provider|SdkTracerProvider::builder|TracerProvider::builder|"
+    r"tracing_opentelemetry::(layer|OpenTelemetryLayer)|opentelemetry_otlp::)"
+)
+
+
+@dataclass
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _Source:
+    rel: str
+    text: str
+    code: str
+    edits: list[_Edit] = field(default_factory=list)
+
+    def insert(self, at: int, text: str) -> None:
+        self.edits.append(_Edit(at, at, text))
+
+    def apply(self) -> str:
+        text = self.text
+        ordered = sorted(enumerate(self.edits), key=lambda p: (p[1].start, p[0]), reverse=True)
+        for _, edit in ordered:
+            text = text[: edit.start] + edit.text + text[edit.end :]
+        return text
+
+    def line(self, index: int) -> int:
+        return line_of(self.text, index)
+
+    def indent(self, index: int) -> str:
+        start = self.text.rfind("\n", 0, index) + 1
+        return self.text[start : start + len(self.text[start:]) - len(self.text[start:].lstrip())]
 
 
 def _read(dest: Path, rel: str) -> str | None:
     try:
         raw = read_inside(dest, rel)
     except (UsageError, OSError):
-        return None
+        raw = None
     return raw.decode("utf-8", "replace") if raw is not None else None
 
 
-def _find(code: str, text: str, pattern: str) -> int:
-    """The 1-based line of the first match of `pattern` in the blanked code, else 0."""
-    match = re.search(pattern, code, re.MULTILINE)
-    return line_of(text, match.start()) if match else 0
+def _statement_end(code: str, start: int, stop: int) -> int:
+    """The index of the `;` ending the statement that starts at `start` (-1 if none
+    before `stop`), skipping brackets."""
+    index = start
+    while index < stop:
+        char = code[index]
+        if char in "([{":
+            index = matching(code, index)
+            if index < 0:
+                return -1
+        elif char == ";":
+            return index
+        index += 1
+    return -1
 
 
-def rust_steps(dest: Path) -> Wiring:
-    """The next steps for the crate at `dest`; `--wire` is refused for Rust."""
-    rel = next((r for r in ("src/main.rs", "src/lib.rs") if _read(dest, r) is not None), "")
-    problem = "--wire edits Go services only; make the Rust steps listed by hand"
-    if not rel:
-        only = Step("src/main.rs", 0, "the crate root", "declare the module: mod telemetry;")
-        return Wiring(steps=(only,), problem=problem)
-    text = _read(dest, rel) or ""
-    code = code_only(text)
+def _statement_start(code: str, at: int) -> int:
+    """The index of the first character of the line holding `at`, past its indentation."""
+    start = code.rfind("\n", 0, at) + 1
+    while code[start] in " \t":
+        start += 1
+    return start
+
+
+@dataclass
+class _Main:
+    body: tuple[int, int]
+    returns: str
+
+
+def _main(src: _Source) -> tuple[_Main | None, str]:
+    found = list(_MAIN.finditer(src.code))
+    if len(found) != 1:
+        return None, f"{src.rel}: {len(found) or 'no'} fn main found"
+    match = found[0]
+    close = matching(src.code, match.end() - 1)
+    if close < 0:
+        return None, f"{src.rel}: fn main's body could not be read"
+    returns = (match.group(2) or "").strip()
+    if not _RESULT.search(returns):
+        return None, (
+            f"{src.rel}:{src.line(match.start())}: fn main returns {returns or '()'}; "
+            "the steps use `?`: make it return Result<(), Box<dyn std::error::Error>>"
+        )
+    return _Main((match.end() - 1, close), returns), ""
+
+
+def _depth(code: str, start: int, at: int) -> int:
+    """How deep in brackets `at` is, counted from `start`."""
+    depth = 0
+    for char in code[start:at]:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+    return depth
+
+
+def _in_main(src: _Source, main: _Main, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """The matches of `pattern` at the top level of main's body."""
+    found = pattern.finditer(src.code, main.body[0] + 1, main.body[1])
+    return [m for m in found if _depth(src.code, main.body[0] + 1, m.start()) == 0]
+
+
+def _before_call(src: _Source, dot: int, calls: list[str]) -> None:
+    """Inserts method `calls` (`.a()`) before the call whose `.` is at `dot`, keeping the
+    chain's layout (each call on its own line when the chain is so)."""
+    back = dot
+    while back > 0 and src.text[back - 1] in " \t\n":
+        back -= 1
+    gap = src.text[back:dot]
+    src.insert(dot, "".join(call + gap for call in calls))
+
+
+def _module(src: _Source, module: str) -> Step:
+    """Declares the module in the crate root, among its other `mod x;` items if any."""
+    mods = list(re.finditer(r"^(?:pub(?:\([^)]*\))?\s+)?mod (\w+);\n", src.code, re.M))
+    first = re.search(
+        r"^(use |mod |pub |#\[|(async\s+)?fn |struct |enum |const |static )", src.code, re.M
+    )
+    if mods and (first is None or mods[0].start() <= first.start()):
+        at = next((m.start() for m in mods if m.group(1) > module), mods[-1].end())
+        src.insert(at, f"mod {module};\n")
+    else:
+        at = first.start() if first else len(src.text)
+        src.insert(at, f"mod {module};\n\n")
+    return Step(src.rel, src.line(at), "the crate root", f"mod {module};", wired=True)
+
+
+def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str]:
+    """The steps joining the module's layers to the app's subscriber (or calling init
+    when there is none), as edits of `src`; or why it cannot."""
+    found = _in_main(src, main, _SUBSCRIBER)
+    body_open = main.body[0]
+    if not found:
+        if _SUBSCRIBER.search(src.code) or re.search(r"\bset_global_default\(", src.code):
+            return [], f"{src.rel}: the tracing subscriber is not set up at the top of fn main"
+        at = line_end(src.text, body_open)
+        indent = src.indent(at) or "    "
+        code = f"{indent}let telemetry_guard = {module}::init()?;\n"
+        src.insert(at, code)
+        where = "first thing in fn main"
+        return [Step(src.rel, src.line(at), where, code.strip(), wired=True)], ""
+    if len(found) > 1:
+        return [], f"{src.rel}: {len(found)} tracing subscribers are set up in fn main"
+    match = found[0]
+    start = _statement_start(src.code, match.start())
+    end = _statement_end(src.code, match.start(), main.body[1])
+    init = list(re.finditer(r"\.\s*(try_)?init\(\)", src.code[match.end() : max(end, 0)]))
+    if start != match.start() or end < 0 or not init:
+        return [], (
+            f"{src.rel}:{src.line(match.start())}: the subscriber is not one statement "
+            "ending in .init() or .try_init()"
+        )
+    dot = match.end() + init[-1].start()
+    chain = ".finish()" if match.group(1) == "fmt" else ""
+    _before_call(src, dot, [c for c in (chain, ".with(telemetry_layers.layer)") if c])
+    indent = src.indent(start)
+    src.insert(start, f"let telemetry_layers = {module}::layers()?;\n{indent}")
+    after = line_end(src.text, end)
+    src.insert(
+        after,
+        f"{indent}for warning in &telemetry_layers.warnings {{\n"
+        f'{indent}    tracing::warn!(%warning, "telemetry configuration");\n'
+        f"{indent}}}\n{indent}let telemetry_guard = telemetry_layers.guard;\n",
+    )
+    line = src.line(match.start())
+    steps = [
+        Step(
+            src.rel,
+            line,
+            "before the subscriber",
+            f"let telemetry_layers = {module}::layers()?;",
+            wired=True,
+        ),
+        Step(
+            src.rel,
+            line,
+            "the app's subscriber (its fmt layer and filter stay)",
+            f"{chain}.with(telemetry_layers.layer) before .init(); then log "
+            "telemetry_layers.warnings and keep telemetry_layers.guard until exit",
+            wired=True,
+        ),
+    ]
+    return steps + _traits(src, match.group(1) == "fmt"), ""
+
+
+def _traits(src: _Source, needed: bool) -> list[Step]:
+    """`use` items for SubscriberExt and SubscriberInitExt, when the shape needs them and
+    the file does not bring them in."""
+    wanted = [
+        f"use tracing_subscriber::{path} as _;"
+        for path, name in (
+            ("layer::SubscriberExt", "SubscriberExt"),
+            ("util::SubscriberInitExt", "SubscriberInitExt"),
+        )
+        if needed and not re.search(rf"\b{name}\b|tracing_subscriber::prelude::\*", src.code)
+    ]
+    if not wanted:
+        return []
+    uses = list(re.finditer(r"^use [^;]*;", src.code, re.M))
+    at = line_end(src.text, uses[-1].end()) if uses else 0
+    src.insert(at, "".join(f"{w}\n" for w in wanted) + ("" if uses else "\n"))
+    return [Step(src.rel, src.line(at), "the use items", " ".join(wanted), wired=True)]
+
+
+_CONNECT = ".into_make_service_with_connect_info::<std::net::SocketAddr>()"
+
+
+def _router(src: _Source, main: _Main, serve: re.Match[str], module: str) -> tuple[list[Step], str]:
+    """The steps putting the server layer on the router `axum::serve` is given, and the
+    peer's address on each request (client.address, the trusted-proxy rule)."""
+    close = matching(src.code, serve.end() - 1)
+    args = split_args(src.code, serve.end(), close) if close > 0 else []
+    where = f"{src.rel}:{src.line(serve.start())}"
+    if len(args) != 2:
+        return [], f"{where}: axum::serve(listener, app) not found"
+    start, end = arg = args[1]
+    name = src.code[start:end]
+    if re.fullmatch(r"[a-z_]\w*", name):
+        let = re.compile(rf"\blet\s+(mut\s+)?{name}\s*(:[^=;]+)?=")
+        binding = [None, *let.finditer(src.code, main.body[0], start)][-1]
+        stop = _statement_end(src.code, binding.end(), start) if binding else -1
+        if binding is None or stop < 0:
+            return [], f"{where}: the router {name} is not bound by let in fn main"
+        start, end = binding.end(), stop
+    into = re.search(r"\.\s*into_make_service\w*", src.code[start:end])
+    layer = f".layer({module}::HttpServerLayer::new())"
+    if into:
+        _before_call(src, start + into.start(), [layer])
+    else:
+        src.insert(end, layer)
+    steps = [Step(src.rel, src.line(start), "the router axum::serve is given", layer, wired=True)]
+    if into is None:
+        src.insert(arg[1], _CONNECT)
+        what = f"{_CONNECT} (the peer's address: client.address, trusted proxies)"
+        steps.append(Step(src.rel, src.line(arg[0]), "the app axum::serve is given", what, True))
+    return steps, ""
+
+
+def _shutdown(src: _Source, main: _Main, serve: re.Match[str]) -> tuple[Step | None, str]:
+    """The step shutting telemetry down once `axum::serve(...)` returns."""
+    start = _statement_start(src.code, serve.start())
+    end = _statement_end(src.code, serve.start(), main.body[1])
+    if start != serve.start():
+        return (
+            None,
+            f"{src.rel}:{src.line(serve.start())}: axum::serve(...) is not a statement of its own",
+        )
+    indent = src.indent(start)
+    code = (
+        f"{indent}if let Err(error) = telemetry_guard.shutdown().await {{\n"
+        f'{indent}    tracing::warn!(%error, "telemetry shutdown");\n{indent}}}\n'
+    )
+    if end >= 0:
+        at = line_end(src.text, end)
+        src.insert(at, code)
+    else:  # the tail expression of main: keep its value, shut down, return it
+        tail = len(src.text[: main.body[1]].rstrip())
+        src.insert(start, "let served = ")
+        src.insert(tail, f";\n{code}{indent}served")
+        at = start
+    what = "telemetry_guard.shutdown().await (flushes the last spans, bounded; log an error)"
+    return Step(src.rel, src.line(at), "after axum::serve(...).await returns", what, wired=True), ""
+
+
+def _sources(dest: Path, module: str) -> list[tuple[str, str]]:
+    """The crate's own .rs files under src/ (the generated module left out), read."""
+    found: list[tuple[str, str]] = []
+    for path in sorted((dest / "src").rglob("*.rs"))[:500]:
+        rel = path.relative_to(dest).as_posix()
+        if rel.startswith(f"src/{module}/"):
+            continue
+        text = _read(dest, rel)
+        if text is not None:
+            found.append((rel, text))
+    return found
+
+
+_TRACE_LAYER = (
+    "it makes spans of its own next to HttpServerLayer's, and the telemetry layer exports "
+    "them (as extra internal spans, at the levels your filter lets through, e.g. "
+    "RUST_LOG=debug): remove it (HttpServerLayer records method, route, status and "
+    "duration), or keep it for its log lines and keep its spans out of the export: "
+    ".with(telemetry_layers.layer.with_filter(tracing_subscriber::filter::filter_fn(|m| "
+    '!m.target().starts_with("tower_http")))) with tracing_subscriber::Layer in scope'
+)
+
+
+def _existing(dest: Path, module: str) -> list[Step]:
+    """Instrumentation the crate has already, named with the way to remove or combine it:
+    never edited (the decision is the team's)."""
     steps: list[Step] = []
-    notes: list[str] = []
-    if not re.search(r"^\s*(pub(\([^)]*\))?\s+)?mod telemetry\s*;", code, re.MULTILINE):
-        steps.append(Step(rel, 1, "the crate root", "mod telemetry;"))
-    main = _find(code, text, r"\bfn main\s*\(")
-    if main:
-        steps.append(
-            Step(
-                rel,
-                main,
-                "first thing in fn main",
-                "let telemetry_guard = telemetry::init()?; (fn main returns a Result; keep the "
-                "guard alive until shutdown)",
+    for rel, text in _sources(dest, module):
+        code = code_only(text)
+        for match in re.finditer(r"\bTraceLayer::\w+", code):
+            where = "tower-http's TraceLayer"
+            steps.append(Step(rel, line_of(text, match.start()), where, _TRACE_LAYER))
+        for match in _PROVIDER.finditer(code):
+            steps.append(
+                Step(
+                    rel,
+                    line_of(text, match.start()),
+                    "a second tracer provider",
+                    f"{match.group(0)}: the telemetry module installs the global tracer "
+                    "provider and the tracing bridge itself; remove this one (and its "
+                    "tracing_opentelemetry layer), or spans go out twice or to two places",
+                )
             )
+            break
+    return steps
+
+
+_GENERIC = (
+    ("the crate root", "mod {m};"),
+    ("fn main, before the subscriber", "let telemetry_layers = {m}::layers()?;"),
+    ("your subscriber", ".with(telemetry_layers.layer); keep telemetry_layers.guard"),
+    ("your router", ".layer({m}::HttpServerLayer::new())"),
+    ("the app axum::serve is given", _CONNECT.strip(".")),
+    ("after axum::serve(...).await", "telemetry_guard.shutdown().await"),
+)
+
+
+def _generic(rel: str, module: str) -> tuple[Step, ...]:
+    return tuple(Step(rel, 0, where, what.format(m=module)) for where, what in _GENERIC)
+
+
+def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
+    """The next steps for the crate at `dest`, and the edited src/main.rs for --wire."""
+    rel = "src/main.rs"
+    text = _read(dest, rel)
+    existing = _existing(dest, module)
+    if text is None:
+        why = "no src/main.rs; wire the service's own binary by hand"
+        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+    src = _Source(rel, text, code_only(text))
+    if re.search(rf"^\s*(pub(\([^)]*\))?\s+)?mod {module}\s*;", src.code, re.M) and re.search(
+        rf"\b{module}::", src.code
+    ):
+        return Wiring(
+            steps=tuple(existing), problem=f"{rel} uses the {module} module already: it is wired"
         )
-    router = _find(code, text, r"\bRouter::new\(\)")
-    if router:
-        steps.append(Step(rel, router, "the router", ".layer(telemetry::HttpServerLayer::new())"))
-    serve = _find(code, text, r"\baxum::serve\(")
-    if serve:
-        steps.append(
-            Step(
-                rel,
-                serve,
-                "after axum::serve(...).await returns",
-                "telemetry_guard.shutdown()?; (flushes the last spans, bounded)",
-            )
-        )
-    subscriber = _find(code, text, r"\btracing_subscriber::fmt\b|\.init\(\)\s*;")
-    if subscriber:
-        notes.append(
-            f"{rel}:{subscriber}: this crate installs its own tracing subscriber; "
-            "telemetry::init installs one too, so only one of them can be the global default"
-        )
-    trace_layer = _find(code, text, r"\bTraceLayer\b")
-    if trace_layer:
-        notes.append(
-            f"{rel}:{trace_layer}: tower-http's TraceLayer makes spans of its own next to "
-            "HttpServerLayer's; remove it, or keep it at a level that is not exported"
-        )
-    return Wiring(steps=tuple(steps), problem=problem, notes=tuple(notes))
+    main, why = _main(src)
+    serves = _in_main(src, main, _SERVE) if main else []
+    if main and len(serves) != 1:
+        why = f"{rel}: {len(serves) or 'no'} axum::serve(...) statements at the top of fn main"
+    if main is None or why:
+        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+    steps = [_module(src, module)]
+    subscriber, why = _subscriber(src, main, module)
+    router, problem = _router(src, main, serves[0], module)
+    shutdown, late = _shutdown(src, main, serves[0])
+    why = why or problem or late
+    if why or not router or shutdown is None:
+        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+    steps += [*subscriber, *router, shutdown]
+    edited = _formatted(dest, text, src.apply())
+    return Wiring(steps=(*steps, *existing), edits={rel: edited})
+
+
+def _formatted(dest: Path, before: str, after: str) -> str:
+    """The edited file through the crate's rustfmt, when the file was formatted by it
+    before (then only the edit's own layout changes)."""
+    from scaffold.targets.rust_format import format_source
+
+    if format_source(before, dest) != before:
+        return after
+    return format_source(after, dest) or after

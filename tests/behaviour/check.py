@@ -269,6 +269,12 @@ def check_answers(run: Run) -> list[str]:
                     f"held open (at most {most})"
                 )
             continue
+        if kind == "wait_output":
+            if isinstance(answer, float) and answer < 0:
+                problems.append(
+                    f"output did not match /{body['matches']}/ within {body['within']}s"
+                )
+            continue
         if isinstance(answer, float):
             limit = float(body["closes_within"])
             if answer > limit:

@@ -7,6 +7,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,6 +32,10 @@ from tests.behaviour.table import Row
 HASH_KEY = "behaviour-hash-key"
 ADMIN_TOKEN = "behaviour-admin-token"
 MAX_BODY = 32 * 1024 * 1024
+# Exports posted under this path prefix are refused (503) FLAKY_REFUSALS times per signal,
+# then accepted: a collector that comes back.
+FLAKY = "/flaky/"
+FLAKY_REFUSALS = 2
 
 
 class _Quiet(BaseHTTPRequestHandler):
@@ -44,6 +49,7 @@ class Seen:
 
     exports: list[tuple[str, bytes]] = field(default_factory=list)
     downstream: list[dict[str, Any]] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def batches(self) -> list[Batch]:
@@ -100,6 +106,8 @@ def _receiver_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = read_body(self)
             signal_name = self.path.rstrip("/").rsplit("/", 1)[-1]
+            if self.path.startswith(FLAKY) and self._refuse(signal_name):
+                return
             if signal_name in ("traces", "metrics", "logs"):
                 raw = _decode(body, (self.headers.get("Content-Encoding") or "").lower())
                 with seen.lock:
@@ -108,6 +116,18 @@ def _receiver_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _refuse(self, signal_name: str) -> bool:
+            """Answer 503 to the first FLAKY_REFUSALS exports of a signal under FLAKY."""
+            with seen.lock:
+                count = seen.refused.get(signal_name, 0)
+                if count >= FLAKY_REFUSALS:
+                    return False
+                seen.refused[signal_name] = count + 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
 
     return Receiver
 
@@ -276,13 +296,34 @@ def environment(row: Row, ports: dict[str, int]) -> dict[str, str]:
     env.update(row.env)
     for name in row.unset:
         env.pop(name, None)
-    return {k: v.replace("{receiver}", str(ports["receiver"])) for k, v in env.items()}
+    return {
+        k: v.replace("{receiver}", str(ports["receiver"])).replace("{closed}", str(ports["closed"]))
+        for k, v in env.items()
+    }
 
 
-def _steps(row: Row, ports: dict[str, int]) -> list[tuple[dict[str, Any], Answer | float | Flood]]:
+def wait_output(log: Path, pattern: str, within: float) -> float:
+    """Seconds until the process output matched pattern; -1.0 when it did not within."""
+    started = time.monotonic()
+    regex = re.compile(pattern)
+    while True:
+        elapsed = time.monotonic() - started
+        if regex.search(log.read_text(errors="replace")):
+            return elapsed
+        if elapsed > within:
+            return -1.0
+        time.sleep(0.05)
+
+
+def _steps(
+    row: Row, ports: dict[str, int], log: Path
+) -> list[tuple[dict[str, Any], Answer | float | Flood]]:
     answers: list[tuple[dict[str, Any], Answer | float | Flood]] = []
     for step in row.steps:
         kind, body = next(iter(step.items()))
+        if kind == "wait_output":
+            answers.append((step, wait_output(log, str(body["matches"]), float(body["within"]))))
+            continue
         if kind == "slow_admin":
             answers.append((step, slow_admin(ports["admin"], float(body["closes_within"]))))
             continue
@@ -302,6 +343,7 @@ def run_row(binary: Path, row: Row, workdir: Path) -> Run:
             "admin": free_port(),
             "receiver": receiver,
             "downstream": downstream,
+            "closed": free_port(),
         }
         env = environment(row, ports)
         for name, text in row.files.items():
@@ -312,7 +354,7 @@ def run_row(binary: Path, row: Row, workdir: Path) -> Run:
                 [str(binary)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=workdir
             )
             try:
-                answers, code = _drive(row, proc, ports)
+                answers, code = _drive(row, proc, ports, log)
             finally:
                 if proc.poll() is None:
                     proc.kill()
@@ -322,7 +364,7 @@ def run_row(binary: Path, row: Row, workdir: Path) -> Run:
 
 
 def _drive(
-    row: Row, proc: subprocess.Popen[bytes], ports: dict[str, int]
+    row: Row, proc: subprocess.Popen[bytes], ports: dict[str, int], log: Path
 ) -> tuple[list[tuple[dict[str, Any], Answer | float | Flood]], int | None]:
     if not row.starts:
         try:
@@ -336,7 +378,7 @@ def _drive(
     )
     if needs_admin and not wait_for_port(ports["admin"], proc, limit=10):
         return [], proc.poll()
-    answers = _steps(row, ports)
+    answers = _steps(row, ports, log)
     proc.send_signal(signal.SIGTERM)
     try:
         code: int | None = proc.wait(timeout=30)

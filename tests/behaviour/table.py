@@ -6,6 +6,7 @@ misspelt expectation can never pass silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}
-STEP_KINDS = {"http", "admin", "slow_admin", "admin_flood"}
+STEP_KINDS = {"http", "admin", "slow_admin", "admin_flood", "wait_output"}
 REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status", "json"}
 SLOW_KEYS = {"closes_within"}
 FLOOD_KEYS = {"connections", "open_at_most"}
+WAIT_KEYS = {"matches", "within"}
 EXPECT_KEYS = {
     "spans",
     "spans_total",
@@ -95,6 +97,18 @@ def _check_step(where: str, step: object) -> None:
         body = _keys(f"{where}.admin_flood", body, FLOOD_KEYS)
         if set(body) != FLOOD_KEYS:
             raise TableError(f"{where}.admin_flood: give connections and open_at_most")
+        return
+    if kind == "wait_output":
+        body = _keys(f"{where}.wait_output", body, WAIT_KEYS)
+        if set(body) != WAIT_KEYS:
+            raise TableError(f"{where}.wait_output: needs both `matches` and `within`")
+        try:
+            re.compile(str(body["matches"]))
+            within = float(body["within"])
+        except (re.error, TypeError, ValueError) as e:
+            raise TableError(f"{where}.wait_output: {e}") from e
+        if not 0 < within <= 60:
+            raise TableError(f"{where}.wait_output: `within` is seconds, more than 0, at most 60")
         return
     body = _keys(f"{where}.{kind}", body, REQUEST_KEYS)
     if "path" not in body:

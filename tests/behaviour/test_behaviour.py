@@ -90,6 +90,7 @@ def test_the_table_is_well_formed_and_covers_every_item() -> None:
     covered = {row.issue for row in rows}
     wanted = {f"12.{n}" for n in range(1, 8)}
     assert wanted <= covered, f"items of issue 12 without a row: {sorted(wanted - covered)}"
+    assert "14.7" in covered, "issue 14 item 7 (start-up line, first export failure) has no row"
     assert len({r.id for r in rows}) == len(rows)
 
 
@@ -100,3 +101,8 @@ def test_a_misspelt_expectation_is_refused(tmp_path: Path) -> None:
         table._row("x.yaml", {"id": "a", "issue": "1", "what": "w", "expect": {"span": []}})
     with pytest.raises(TableError, match="may not contain"):
         table._row("x.yaml", {"id": "category", "issue": "1", "what": "w"})
+    for bad in ({"matches": "x"}, {"matches": "(", "within": 1}, {"matches": "x", "within": 0}):
+        with pytest.raises(TableError, match="wait_output"):
+            table._row(
+                "x.yaml", {"id": "a", "issue": "1", "what": "w", "steps": [{"wait_output": bad}]}
+            )

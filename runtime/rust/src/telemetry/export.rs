@@ -1,9 +1,11 @@
 //! Exporters besides OTLP: `console` for spans (one JSON object per span on
-//! standard output, for local runs and tests), and [`Warned`], which logs
-//! export failures at WARN, at most once per interval.
+//! standard output, for local runs and tests); [`Warned`], which retries
+//! OTLP exports and reports the first failure at once; and the start-up line
+//! saying where telemetry goes ([`announce`]).
 
+use std::future::Future;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,11 @@ use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use serde_json::{Map, Value as Json};
+
+use super::conventions;
+use super::otlp;
+use super::rules::Protocol;
+use super::settings::{self, Warnings};
 
 /// Writes each finished span as one JSON line.
 pub struct ConsoleExporter {
@@ -108,64 +115,230 @@ impl SpanExporter for ConsoleExporter {
     }
 }
 
-/// Export failures are logged at most once per this interval; the next line
-/// says how many were not logged in between.
-pub const WARN_INTERVAL: Duration = Duration::from_secs(30);
+/// Where telemetry goes, as the start-up line says it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Startup {
+    /// Spans are exported over OTLP: the protocol and the traces endpoint.
+    Configured {
+        /// `grpc` or `http/protobuf`, as resolved from the environment.
+        protocol: &'static str,
+        /// The traces endpoint, without userinfo or query.
+        endpoint: String,
+    },
+    /// Spans are not exported over OTLP, and why.
+    Disabled {
+        /// The setting that switched export off.
+        reason: String,
+    },
+}
 
-/// An exporter whose failures are logged at WARN, rate-limited.
+impl Startup {
+    /// Logs the line: INFO `telemetry export configured` with `protocol` and
+    /// `endpoint`, or INFO `telemetry export disabled` with `reason`.
+    pub fn log(&self) {
+        match self {
+            Self::Configured { protocol, endpoint } => {
+                tracing::info!(protocol, endpoint = %endpoint, "telemetry export configured");
+            }
+            Self::Disabled { reason } => {
+                tracing::info!(reason = %reason, "telemetry export disabled");
+            }
+        }
+    }
+}
+
+fn protocol_name(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Grpc => "grpc",
+        Protocol::HttpProtobuf => "http/protobuf",
+    }
+}
+
+/// Where telemetry goes with these variables (read through `getenv`), the
+/// way `init` resolves them; bad values are warned about by `init`, not here.
+pub fn startup(getenv: &dyn Fn(&str) -> Option<String>) -> Startup {
+    let mut ignored = Warnings::default();
+    let disabled = |reason: String| Startup::Disabled { reason };
+    if settings::boolean(getenv, "OTEL_SDK_DISABLED", &mut ignored) {
+        return disabled("OTEL_SDK_DISABLED=true".to_owned());
+    }
+    let (enabled, _) = super::init::start_levers(getenv, &mut ignored);
+    if !enabled {
+        return disabled(format!("{} is set", conventions::KILL_SWITCH_ENV));
+    }
+    let traces = settings::exporters(getenv, "OTEL_TRACES_EXPORTER", true, &mut ignored);
+    if !traces.otlp {
+        let what = if traces.console { "console" } else { "none" };
+        return disabled(format!("OTEL_TRACES_EXPORTER={what}"));
+    }
+    let protocol = settings::protocol(getenv, "TRACES", &mut ignored);
+    Startup::Configured {
+        protocol: protocol_name(protocol),
+        endpoint: clean_endpoint(&otlp::endpoint("TRACES", protocol)),
+    }
+}
+
+/// Logs the start-up line once a global subscriber is there to receive it:
+/// at once when there is one, else from a thread that waits (at most five
+/// seconds) for the application to install the subscriber it composes the
+/// layers into.
+pub fn announce() {
+    let line = startup(&|name| std::env::var(name).ok());
+    if tracing::dispatcher::has_been_set() {
+        line.log();
+        return;
+    }
+    let waiting = std::thread::Builder::new()
+        .name("telemetry-startup".into())
+        .spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !tracing::dispatcher::has_been_set() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            line.log();
+        });
+    drop(waiting);
+}
+
+/// An endpoint URL as logs show it: without userinfo, query or fragment.
+pub fn clean_endpoint(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}{host}{path}")
+}
+
+/// Error text as logs show it: URLs cleaned, the values of secret-looking
+/// variables (tokens, keys, headers, passwords) blanked, at most 300 bytes.
+pub fn clean_error(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                clean_endpoint(word)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect();
+    let mut joined = words.join(" ");
+    for (name, value) in std::env::vars() {
+        let upper = name.to_ascii_uppercase();
+        let secret = ["TOKEN", "KEY", "SECRET", "PASSWORD", "HEADERS"]
+            .iter()
+            .any(|word| upper.contains(word));
+        if !secret {
+            continue;
+        }
+        let parts = value.split([',', '=']).map(str::trim);
+        for part in std::iter::once(value.trim()).chain(parts) {
+            if part.len() >= 4 {
+                joined = joined.replace(part, "<redacted>");
+            }
+        }
+    }
+    let mut end = joined.len().min(300);
+    while !joined.is_char_boundary(end) {
+        end -= 1;
+    }
+    joined.truncate(end);
+    joined
+}
+
+/// An exporter that retries failed exports within the conventions' retry
+/// policy and reports them through `tracing`: WARN `telemetry export failed`
+/// (with `endpoint`, `signal`, `error`) at the first failed attempt after
+/// start-up or after a success, at once rather than when the retries end;
+/// at most one such line per signal until an export succeeds again, which
+/// logs INFO `telemetry export recovered`.
 #[derive(Debug)]
 pub struct Warned<E> {
     inner: E,
     signal: &'static str,
-    started: Instant,
-    /// Milliseconds after `started` of the last line, plus one (0: none yet).
-    last: AtomicU64,
-    suppressed: AtomicU64,
+    endpoint: String,
+    failing: AtomicBool,
 }
 
 impl<E> Warned<E> {
-    /// Wraps `inner`; `signal` names it in the log line (`traces`, `metrics`).
+    /// Wraps `inner`; `signal` names it in the log lines (`traces`,
+    /// `metrics`, `logs`), with the endpoint the environment resolves for it.
     pub fn new(inner: E, signal: &'static str) -> Self {
+        let getenv = |name: &str| std::env::var(name).ok();
+        let upper = signal.to_ascii_uppercase();
+        let protocol = settings::protocol(&getenv, &upper, &mut Warnings::default());
         Self {
             inner,
             signal,
-            started: Instant::now(),
-            last: AtomicU64::new(0),
-            suppressed: AtomicU64::new(0),
+            endpoint: clean_endpoint(&otlp::endpoint(&upper, protocol)),
+            failing: AtomicBool::new(false),
         }
     }
 
     fn report(&self, result: &OTelSdkResult) {
-        let Err(error) = result else {
-            return;
-        };
-        let now = self.started.elapsed().as_millis() as u64 + 1;
-        let last = self.last.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last) >= WARN_INTERVAL.as_millis() as u64;
-        if due
-            && self
-                .last
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
-            tracing::warn!(
-                signal = self.signal,
-                %error,
-                suppressed,
-                "telemetry export failed"
-            );
-        } else {
-            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(()) => {
+                if self.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!(
+                        endpoint = %self.endpoint,
+                        signal = self.signal,
+                        "telemetry export recovered"
+                    );
+                }
+            }
+            Err(error) => {
+                if !self.failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        endpoint = %self.endpoint,
+                        signal = self.signal,
+                        error = %clean_error(&error.to_string()),
+                        "telemetry export failed"
+                    );
+                }
+            }
         }
+    }
+
+    /// Runs `call` until it succeeds or the retries allowed run out,
+    /// reporting each result.
+    async fn attempts<F, Fut>(&self, mut call: F) -> OTelSdkResult
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = OTelSdkResult>,
+    {
+        let retry = conventions::RETRY;
+        let mut delay = retry.initial_interval;
+        let mut done = 0;
+        loop {
+            let result = call().await;
+            self.report(&result);
+            let last = !retry.enabled || done >= retry.max_retries;
+            if result.is_ok() || last || matches!(result, Err(OTelSdkError::AlreadyShutdown)) {
+                return result;
+            }
+            done += 1;
+            pause(delay).await;
+            delay = (delay * 2).min(retry.max_interval);
+        }
+    }
+}
+
+/// Sleeps without blocking a Tokio runtime when the exporter runs on one.
+async fn pause(delay: Duration) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::sleep(delay).await;
+    } else {
+        std::thread::sleep(delay);
     }
 }
 
 impl<E: SpanExporter> SpanExporter for Warned<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let result = self.inner.export(batch).await;
-        self.report(&result);
-        result
+        let inner = &self.inner;
+        self.attempts(|| inner.export(batch.clone())).await
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -183,9 +356,8 @@ impl<E: SpanExporter> SpanExporter for Warned<E> {
 
 impl<E: PushMetricExporter> PushMetricExporter for Warned<E> {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let result = self.inner.export(metrics).await;
-        self.report(&result);
-        result
+        let inner = &self.inner;
+        self.attempts(|| inner.export(metrics)).await
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -198,5 +370,131 @@ impl<E: PushMetricExporter> PushMetricExporter for Warned<E> {
 
     fn temporality(&self) -> Temporality {
         self.inner.temporality()
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry_sdk::error::OTelSdkError;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::super::logs::LogLayer;
+    use super::{clean_endpoint, clean_error, startup, Startup, Warned};
+
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(f: impl FnOnce()) -> Vec<serde_json::Value> {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let layer = LogLayer::with_writer(Box::new(Lines(buffer.clone())), true);
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
+        let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn one_warning_per_failure_then_one_recovery_line() {
+        let warned = Warned::new((), "traces");
+        let failure = || {
+            Err(OTelSdkError::InternalFailure(
+                "connect refused http://user:pw@127.0.0.1:9/v1/traces?sig=abc".into(),
+            ))
+        };
+        let lines = logged(|| {
+            warned.report(&failure());
+            warned.report(&failure());
+            warned.report(&Ok(()));
+            warned.report(&Ok(()));
+            warned.report(&failure());
+        });
+        let said: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l["level"].as_str().unwrap(), l["message"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("WARN", "telemetry export failed"),
+                ("INFO", "telemetry export recovered"),
+                ("WARN", "telemetry export failed"),
+            ]
+        );
+        assert_eq!(lines[0]["signal"], "traces");
+        assert!(lines[0]["endpoint"].as_str().unwrap().contains("://"));
+        let error = lines[0]["error"].as_str().unwrap();
+        assert!(error.contains("http://127.0.0.1:9/v1/traces"), "{error}");
+        assert!(
+            !error.contains("pw") && !error.contains("sig=abc"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn endpoints_lose_userinfo_query_and_fragment() {
+        for (url, want) in [
+            (
+                "https://u:p@collector:4318/v1/traces?token=x#f",
+                "https://collector:4318/v1/traces",
+            ),
+            ("http://127.0.0.1:4317", "http://127.0.0.1:4317"),
+            ("collector:4317?x=1", "collector:4317"),
+            ("http://a@b@host/p", "http://host/p"),
+        ] {
+            assert_eq!(clean_endpoint(url), want);
+        }
+        assert!(clean_error(&"é".repeat(400)).len() <= 300);
+    }
+
+    #[test]
+    fn the_start_up_line_says_why_export_is_off() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let reason = |line: Startup| match line {
+            Startup::Disabled { reason } => reason,
+            Startup::Configured { .. } => String::new(),
+        };
+        let off = env(&[("OTEL_SDK_DISABLED", "true")]);
+        assert_eq!(reason(startup(&off)), "OTEL_SDK_DISABLED=true");
+        let none = env(&[("OTEL_TRACES_EXPORTER", "none")]);
+        assert_eq!(reason(startup(&none)), "OTEL_TRACES_EXPORTER=none");
+        let kill =
+            |name: &str| (name == super::conventions::KILL_SWITCH_ENV).then(|| "true".to_owned());
+        assert!(reason(startup(&kill)).contains(super::conventions::KILL_SWITCH_ENV));
+        let http = env(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")]);
+        assert!(matches!(
+            startup(&http),
+            Startup::Configured {
+                protocol: "http/protobuf",
+                ..
+            }
+        ));
+        let grpc = env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        assert!(matches!(
+            startup(&grpc),
+            Startup::Configured {
+                protocol: "grpc",
+                ..
+            }
+        ));
     }
 }

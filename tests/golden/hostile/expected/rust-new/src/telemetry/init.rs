@@ -546,6 +546,7 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
 {
     let parts = build()?;
+    super::export::announce();
     let filter = log_filter();
     global::set_text_map_propagator(super::propagation::propagator());
     let timeout = conventions::SHUTDOWN_TIMEOUT;

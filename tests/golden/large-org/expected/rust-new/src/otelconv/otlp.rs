@@ -65,17 +65,11 @@ pub fn with_scheme(endpoint: &str, insecure: bool) -> String {
     }
 }
 
-/// The retry policy: capped at the number of retries that fit in the
-/// conventions' total retry time.
+/// The exporters' own retries are off: [`super::export::Warned`] retries
+/// within the conventions' policy, so that the first failed attempt is
+/// reported at once rather than when the retries end.
 pub fn retry_policy() -> RetryPolicy {
-    let retry = conventions::RETRY;
-    if !retry.enabled {
-        return RetryPolicy::disabled();
-    }
-    RetryPolicy::recommended()
-        .with_max_retries(retry.max_retries)
-        .with_initial_delay(retry.initial_interval)
-        .with_max_delay(retry.max_interval)
+    RetryPolicy::disabled()
 }
 
 fn configure<B: WithExportConfig>(builder: B, signal: &str, protocol: Protocol) -> B {
