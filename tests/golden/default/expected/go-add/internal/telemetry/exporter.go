@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
 )
 
 func urlUnescape(s string) (string, error) { return url.PathUnescape(s) }
@@ -51,7 +53,7 @@ func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s expor
 		if kind == "console" {
 			exp, err = stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
 		} else {
-			exp, err = newOTLPSpanExporter(ctx, e, s)
+			exp, err = newOTLPSpanExporter(ctx, c, e, s)
 		}
 		if err != nil {
 			return nil, err
@@ -61,9 +63,11 @@ func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s expor
 	return out, nil
 }
 
-func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
+func newOTLPSpanExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
+	w := newExportWatch(c.logger, "traces", e.resolvedEndpoint("TRACES", s.traceProtocol))
 	if s.traceProtocol == "grpc" {
 		opts := []otlptracegrpc.Option{
+			otlptracegrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
 			otlptracegrpc.WithTimeout(s.traceTimeout),
 			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
 				Enabled:         conv.retryEnabled,
@@ -78,12 +82,13 @@ func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (s
 		if s.traceGzip {
 			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
 		}
-		return otlptracegrpc.New(ctx, opts...)
+		exp, err := otlptracegrpc.New(ctx, opts...)
+		return watchedSpanExporter{exp, w}, err
 	}
 	opts := []otlptracehttp.Option{
 		// http/json was reported and replaced by http/protobuf (envconfig.go).
 		otlptracehttp.WithEncoding(otlptracehttp.EncodingProtobuf),
-		otlptracehttp.WithTimeout(s.traceTimeout),
+		otlptracehttp.WithHTTPClient(watchedHTTPClient(e, "TRACES", s.traceTimeout, w)),
 		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -99,7 +104,8 @@ func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (s
 	} else {
 		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.NoCompression))
 	}
-	return otlptracehttp.New(ctx, opts...)
+	exp, err := otlptracehttp.New(ctx, opts...)
+	return watchedSpanExporter{exp, w}, err
 }
 
 // newMetricReaders returns the metric readers to use (none for "none").
@@ -114,7 +120,7 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 		if kind == "console" {
 			exp, err = stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 		} else {
-			exp, err = newOTLPMetricExporter(ctx, e, s)
+			exp, err = newOTLPMetricExporter(ctx, c, e, s)
 		}
 		if err != nil {
 			return nil, err
@@ -127,9 +133,11 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 	return out, nil
 }
 
-func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
+func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
+	w := newExportWatch(c.logger, "metrics", e.resolvedEndpoint("METRICS", s.metricProtocol))
 	if s.metricProtocol == "grpc" {
 		opts := []otlpmetricgrpc.Option{
+			otlpmetricgrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
 			otlpmetricgrpc.WithTimeout(s.metricTimeout),
 			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
 				Enabled:         conv.retryEnabled,
@@ -144,10 +152,11 @@ func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) 
 		if s.metricGzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
 		}
-		return otlpmetricgrpc.New(ctx, opts...)
+		exp, err := otlpmetricgrpc.New(ctx, opts...)
+		return watchedMetricExporter{exp, w}, err
 	}
 	opts := []otlpmetrichttp.Option{
-		otlpmetrichttp.WithTimeout(s.metricTimeout),
+		otlpmetrichttp.WithHTTPClient(watchedHTTPClient(e, "METRICS", s.metricTimeout, w)),
 		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -163,11 +172,13 @@ func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) 
 	} else {
 		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
 	}
-	return otlpmetrichttp.New(ctx, opts...)
+	exp, err := otlpmetrichttp.New(ctx, opts...)
+	return watchedMetricExporter{exp, w}, err
 }
 
-// errorHandler logs the SDK's errors (failed exports among them) at WARN,
-// at most once per interval; it counts what it left out.
+// errorHandler logs the SDK's errors at WARN, at most once per interval; it
+// counts what it left out. Export failures the exporters' watch has already
+// reported (exportwatch.go) are not logged again.
 type errorHandler struct {
 	logger   *slog.Logger
 	interval time.Duration
@@ -184,6 +195,10 @@ func newErrorHandler(logger *slog.Logger, interval time.Duration) *errorHandler 
 
 // Handle implements otel.ErrorHandler.
 func (h *errorHandler) Handle(err error) {
+	var done reportedError
+	if errors.As(err, &done) {
+		return
+	}
 	h.mu.Lock()
 	now := time.Now()
 	if !h.last.IsZero() && now.Sub(h.last) < h.interval {
