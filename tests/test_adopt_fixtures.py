@@ -81,7 +81,7 @@ def assert_tidy(dest: Path) -> None:
 
 @pytest.mark.parametrize(
     ("fixture", "left_after_add", "left_after_wire"),
-    [("go-v2", 4, 0), ("go-foo-bar", 4, 1)],
+    [("go-v2", 5, 0), ("go-foo-bar", 4, 1)],
 )
 def test_add_then_wire_keeps_the_project_passing(
     tmp_path: Path,
@@ -129,6 +129,9 @@ def test_add_with_wire_in_one_step_on_the_v2_module(
     assert result.code == 0, result.err
     assert "main.go: wired the instrumentation" in result.out
     assert "http.StripPrefix" in result.out  # where the wrap goes is named
+    assert 'http.StripPrefix("/api", telemetry.Route(api.routes()))' in (
+        dest / "main.go"
+    ).read_text(encoding="utf-8")
     main = (dest / "main.go").read_text(encoding="utf-8")
     assert "logger := slog.New(telemetry.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))" in (
         main
@@ -199,3 +202,56 @@ def test_module_paths_are_judged_as_go_mod_init_judges_them(tmp_path: Path, path
         ["go", "mod", "init", path], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert (made.returncode == 0) == (module_path_problem(path) == ""), made.stderr
+
+
+# What a team adds to see its tests' spans: Setup around the test run.
+_TEST_MAIN = """package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/acme/orders/v2/internal/telemetry"
+)
+
+func TestMain(m *testing.M) {
+	shutdown, err := telemetry.Setup(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	_ = shutdown(context.Background())
+	os.Exit(code)
+}
+"""
+
+
+def test_the_v2_test_run_exports_spans_with_the_route_behind_strip_prefix(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    from tests.behaviour.harness import servers
+
+    dest = copy_fixture("go-v2", tmp_path)
+    assert cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire").code == 0
+    (dest / "telemetry_main_test.go").write_text(_TEST_MAIN, encoding="utf-8")
+    with servers() as (seen, receiver, _):
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_TRACES_SAMPLER": "always_on",
+            "OTEL_METRICS_EXPORTER": "none",
+        }
+        result = subprocess.run(
+            ["go", "test", "-count=1", "-v", "./..."],
+            cwd=dest,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, **GO_ENV, **env},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        names = sorted(s.name for b in seen.batches() for s in b.spans)
+    assert "telemetry export configured" in result.stderr + result.stdout
+    # Three tests serve through the wired server (parallel); one serves the API without it.
+    assert names == ["GET /api/orders/{id}", "GET /api/orders/{id}", "POST /api/orders/{id}"]

@@ -171,6 +171,9 @@ def _say_next_steps(outcome: ServiceResult, dry: bool) -> None:
     for rel in outcome.wired:
         ui.say(f"{outcome.dest / rel}: {'would wire' if dry else 'wired'} the instrumentation")
     wired = bool(outcome.wired)
+    for step in wiring.steps if wired else ():
+        if step.wired:
+            ui.say(f"  {step.file}:{step.line} ({step.where}): {step.what.splitlines()[0]}")
     left = [s for s in wiring.steps if not (wired and s.wired)]
     if left:
         ui.say(f"next steps ({len(left)} edit(s) in your code):")
