@@ -255,3 +255,35 @@ def test_the_v2_test_run_exports_spans_with_the_route_behind_strip_prefix(
     assert "telemetry export configured" in result.stderr + result.stdout
     # Three tests serve through the wired server (parallel); one serves the API without it.
     assert names == ["GET /api/orders/{id}", "GET /api/orders/{id}", "POST /api/orders/{id}"]
+
+
+def test_existing_instrumentation_is_named_with_what_to_do(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    dest = copy_fixture("go-otelhttp", tmp_path)
+    before = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    added = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--json")
+    assert added.code == 0, added.err
+    data = json.loads(added.out)
+    found = {
+        (s["file"], s["line"], s["where"])
+        for s in data["next_steps"]
+        if "otel" in s["where"] or "provider" in s["where"]
+    }
+    assert found == {  # the fixture's own tests set up nothing, so they are not named
+        ("main.go", 18, "a second tracer provider"),
+        ("main.go", 19, "a second global tracer provider"),
+        ("main.go", 25, "existing otelhttp server instrumentation"),
+    }
+    assert data["manual_edits_left"] == 7
+    wired = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire", "--json")
+    assert wired.code == 0, wired.err
+    data = json.loads(wired.out)
+    assert data["manual_edits_left"] == 3
+    assert all(s["file"] == "main.go" and not s["wired"] for s in data["next_steps"])
+    assert any("remove this otelhttp wrap" in s["what"] for s in data["next_steps"])
+    after = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    print(f"go-otelhttp: go.mod requirements {before} -> {after}; edits left: 7, after --wire: 3")
+    assert_project_passes(dest)
+    assert_tidy(dest)
+    assert cli("check", str(dest)).code == 0

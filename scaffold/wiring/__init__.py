@@ -51,9 +51,13 @@ class Wiring:
 def next_steps(lang: str, dest: Path, *, import_path: str, package: str) -> Wiring:
     """The next steps for the Go module or Rust crate at `dest` (see the module doc)."""
     if lang == "go":
-        from scaffold.wiring.go import go_wiring
+        from dataclasses import replace
 
-        return go_wiring(dest, import_path=import_path, package=package)
+        from scaffold.wiring.go import go_wiring
+        from scaffold.wiring.go_existing import existing_instrumentation
+
+        wiring = go_wiring(dest, import_path=import_path, package=package)
+        return replace(wiring, steps=wiring.steps + existing_instrumentation(dest, package))
     from scaffold.wiring.rust import rust_steps
 
     return rust_steps(dest)
