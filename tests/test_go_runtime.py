@@ -32,6 +32,9 @@ LARGE_ORG = ROOT / "conventions" / "examples" / "large-org.yaml"
 # Files that exist only to check runtime/go in place; no manifest entry may name them.
 IN_PLACE_ONLY = {
     "README.md",
+    # The module's own sums, of every part and B3: each service gets them pruned to its
+    # requirements (scaffold.targets.go_modules.pinned_sum).
+    "go.sum",
     "service/handlers_test.go",
     "telemetry/sampling_vectors_test.go",
 }

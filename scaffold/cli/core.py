@@ -12,6 +12,7 @@ from scaffold.conventions import FILE_NAME, load, locate
 from scaffold.services import LANGUAGES, ServiceResult, add_service, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
 from scaffold.sync.results import Status
+from scaffold.targets.go_parts import parse_with
 
 ConventionsOpt = Annotated[
     Path | None,
@@ -271,6 +272,16 @@ def new(
     return _report(outcome, as_json, "created")
 
 
+WithOpt = Annotated[
+    str,
+    typer.Option(
+        "--with",
+        help="Go: parts besides those your imports use (grpc, sql, messaging; "
+        "comma-separated). On a scaffold service: add them now.",
+    ),
+]
+
+
 def add(
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
     directory: Annotated[str, typer.Option("--dir", help="The existing module or crate.")] = ".",
@@ -292,6 +303,7 @@ def add(
             help="Go: also make the edits in your main (Setup, handler, slog) that connect it.",
         ),
     ] = False,
+    with_parts: WithOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
@@ -301,7 +313,7 @@ def add(
     in your code are listed (file, line, what). With --wire, a Go main that serves with
     http.Server or http.ListenAndServe is edited for you in the same write (also later,
     in a service added before). Run again with --name NEW in a folder that already is a
-    scaffold service to rename the service.
+    scaffold service to rename the service; --with grpc,sql,messaging adds those parts.
 
     Examples:
       scaffold add --lang go
@@ -321,6 +333,7 @@ def add(
         force=force,
         dry_run=dry_run,
         wire=wire,
+        parts=parse_with(with_parts),
     )
     return _report(outcome, as_json, "added")
 

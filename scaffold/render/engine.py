@@ -142,16 +142,26 @@ def render_one_template(env: jinja2.Environment, name: str, view: Mapping[str, A
         raise TemplateError(f"{name}: {exc}") from exc
 
 
+def _parts(view: Mapping[str, Any], entry: ManifestEntry) -> list[str]:
+    parts = view.get("parts")
+    if not isinstance(parts, list):
+        raise TemplateError(f"{entry.template}: 'part: {entry.part}' needs `parts` in the view")
+    return parts
+
+
 def render_manifest(
     manifest: Manifest,
     env: jinja2.Environment,
     view: Mapping[str, Any],
     opts: RenderOptions,
 ) -> Rendered:
-    """Render every manifest entry for `opts.mode` against `view`, in memory."""
+    """Render every manifest entry for `opts.mode` against `view`, in memory; an entry
+    with a `part` only when the view's `parts` names it."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes:
+            continue
+        if entry.part and entry.part not in _parts(view, entry):
             continue
         for rendered in _render_one(env, manifest, entry, view):
             if rendered.path in files:

@@ -20,7 +20,7 @@ from scaffold.resources import runtime_beside
 
 Owner = Literal["generated", "user"]
 _RUNTIME_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
-_KEYS = {"template", "static", "path", "owner", "modes", "each"}
+_KEYS = {"template", "static", "path", "owner", "modes", "each", "part"}
 _TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
 
 
@@ -33,6 +33,8 @@ class ManifestEntry:
     each: str
     # True: `template` is a static source under the manifest's runtime folder.
     static: bool = False
+    # Rendered only when the view's `parts` names it ('' = always).
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,11 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
     if base is None:
         raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
     inside_source(base, source, where)
-    return ManifestEntry(source, str(item["path"]), owner, modes, str(item.get("each", "")), static)
+    part = item.get("part", "")
+    if not isinstance(part, str):
+        raise TemplateError(f"{where}: part must be a name, such as grpc")
+    each = str(item.get("each", ""))
+    return ManifestEntry(source, str(item["path"]), owner, modes, each, static, part)
 
 
 def inside_source(base: Path, source: str, where: str) -> Path:

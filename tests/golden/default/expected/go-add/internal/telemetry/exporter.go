@@ -14,16 +14,13 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"google.golang.org/grpc"
 )
 
 func urlUnescape(s string) (string, error) { return url.PathUnescape(s) }
@@ -40,6 +37,15 @@ func signalURL(base, signal string) string {
 	u.RawPath = ""
 	return u.String()
 }
+
+// The OTLP/gRPC exporters, set by exporter_grpc.go: that file is rendered
+// only for services that use gRPC (or whose conventions export over gRPC), so
+// that the others need no gRPC module. Without it OTEL_EXPORTER_OTLP_PROTOCOL=grpc
+// is reported and http/protobuf used (envconfig.go).
+var (
+	grpcSpanExporter   func(context.Context, *envReader, exportSettings, *exportWatch) (sdktrace.SpanExporter, error)
+	grpcMetricExporter func(context.Context, *envReader, exportSettings, *exportWatch) (sdkmetric.Exporter, error)
+)
 
 // newSpanExporters returns the span exporters to use (none for "none").
 func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) ([]sdktrace.SpanExporter, error) {
@@ -65,25 +71,8 @@ func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s expor
 
 func newOTLPSpanExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
 	w := newExportWatch(c.logger, "traces", e.resolvedEndpoint("TRACES", s.traceProtocol))
-	if s.traceProtocol == "grpc" {
-		opts := []otlptracegrpc.Option{
-			otlptracegrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
-			otlptracegrpc.WithTimeout(s.traceTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !e.endpointFromEnv("TRACES") {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(conv.exportEndpoint))
-		}
-		if s.traceGzip {
-			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
-		}
-		exp, err := otlptracegrpc.New(ctx, opts...)
-		return watchedSpanExporter{exp, w}, err
+	if s.traceProtocol == "grpc" && grpcSpanExporter != nil {
+		return grpcSpanExporter(ctx, e, s, w)
 	}
 	opts := []otlptracehttp.Option{
 		// http/json was reported and replaced by http/protobuf (envconfig.go).
@@ -135,25 +124,8 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 
 func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
 	w := newExportWatch(c.logger, "metrics", e.resolvedEndpoint("METRICS", s.metricProtocol))
-	if s.metricProtocol == "grpc" {
-		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
-			otlpmetricgrpc.WithTimeout(s.metricTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !e.endpointFromEnv("METRICS") {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(conv.exportEndpoint))
-		}
-		if s.metricGzip {
-			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
-		}
-		exp, err := otlpmetricgrpc.New(ctx, opts...)
-		return watchedMetricExporter{exp, w}, err
+	if s.metricProtocol == "grpc" && grpcMetricExporter != nil {
+		return grpcMetricExporter(ctx, e, s, w)
 	}
 	opts := []otlpmetrichttp.Option{
 		otlpmetrichttp.WithHTTPClient(watchedHTTPClient(e, "METRICS", s.metricTimeout, w)),

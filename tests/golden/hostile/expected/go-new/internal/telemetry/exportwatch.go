@@ -20,8 +20,6 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
 )
 
 // Where telemetry goes, said once at start-up, and export failures said at
@@ -262,16 +260,4 @@ type watchedMetricExporter struct {
 // Export implements sdkmetric.Exporter.
 func (x watchedMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return x.watch.reported(x.Exporter.Export(ctx, rm))
-}
-
-// unaryWatch reports every OTLP/gRPC export call to the watch.
-func (w *exportWatch) unaryWatch(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	err := invoker(ctx, method, req, reply, cc, opts...)
-	if err != nil {
-		st := status.Convert(err)
-		w.observe(fmt.Errorf("gRPC status %s: %s", st.Code(), st.Message()))
-		return err
-	}
-	w.observe(nil)
-	return nil
 }
