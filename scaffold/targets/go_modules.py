@@ -30,6 +30,7 @@ class Require:
 
 # Direct requirements of the generated package and service skeleton.
 _DIRECT: tuple[Require, ...] = (
+    Require("github.com/go-logr/logr", "v1.4.4"),
     Require("go.opentelemetry.io/otel", OTEL),
     Require("go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp", OTEL),
     Require("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", OTEL),
@@ -58,7 +59,6 @@ _B3 = Require("go.opentelemetry.io/contrib/propagators/b3", OTEL)
 _INDIRECT: tuple[Require, ...] = (
     Require("github.com/cenkalti/backoff/v5", "v5.0.3", indirect=True),
     Require("github.com/cespare/xxhash/v2", "v2.3.0", indirect=True),
-    Require("github.com/go-logr/logr", "v1.4.4", indirect=True),
     Require("github.com/go-logr/stdr", "v1.2.2", indirect=True),
     Require("github.com/google/uuid", "v1.6.0", indirect=True),
     Require("github.com/grpc-ecosystem/grpc-gateway/v2", "v2.30.0", indirect=True),

@@ -5,6 +5,7 @@ package otelconv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 func TestExportWatchReportsFirstFailureAndRecovery(t *testing.T) {
@@ -91,5 +94,46 @@ func TestErrorHandlerSkipsReportedExportErrors(t *testing.T) {
 	h.Handle(errors.New("other"))
 	if !strings.Contains(buf.String(), "other") {
 		t.Errorf("an unreported error was not logged: %s", buf.String())
+	}
+}
+
+func TestSetupSaysWhereTracesGoAndRoutesSDKLogsToItsLogger(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	env := fullEnv()
+	env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "http://u:pw@127.0.0.1:1/v1/traces?k=secret"
+	env["OTEL_METRICS_EXPORTER"] = "none"
+	shutdown, err := Setup(context.Background(), getenv(env), WithSetupLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(context.Background()) }()
+	out := buf.String()
+	if !strings.Contains(out, `msg="telemetry export configured" protocol=`+conv.exportProtocol+" endpoint=http://127.0.0.1:1/v1/traces\n") ||
+		strings.Contains(out, "pw@") || strings.Contains(out, "secret") {
+		t.Errorf("no start-up line with the cleaned endpoint:\n%s", out)
+	}
+	// The SDK reports a reader registered twice through its global logger.
+	r := sdkmetric.NewManualReader()
+	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	if !strings.Contains(buf.String(), "level=ERROR") {
+		t.Errorf("the SDK's own error did not reach the Setup logger:\n%s", buf.String())
+	}
+}
+
+func TestGRPCProtocolWithoutTheGRPCPartFallsBack(t *testing.T) {
+	saved := grpcSpanExporter
+	grpcSpanExporter = nil
+	defer func() { grpcSpanExporter = saved }()
+	var buf bytes.Buffer
+	e := &envReader{getenv: func(k string) string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}[k]
+	}, logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	if p := e.protocol("TRACES"); p != "http/protobuf" {
+		t.Errorf("protocol %q, want http/protobuf", p)
+	}
+	if !strings.Contains(buf.String(), "not built in") {
+		t.Errorf("the fallback was not reported:\n%s", buf.String())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -115,7 +116,10 @@ func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Cont
 		return noop, e.strictError()
 	}
 	sdkDisabled.Store(false)
+	// The SDK's errors and its own log lines go to the service's logger, not
+	// to the standard log package.
 	otel.SetErrorHandler(newErrorHandler(c.logger, 10*time.Second))
+	otel.SetLogger(logr.FromSlogHandler(c.logger.Handler()))
 	key := e.secret(conv.hashKeyEnv)
 	SetHashKey(key)
 	if len(key) == 0 && hashUsed() {
