@@ -313,3 +313,16 @@ def test_add_writes_a_go_mod_and_go_sum_that_tidy_leaves_alone(
     assert ("google.golang.org/grpc v1.83.2\n" in direct) == otlp_grpc
     assert ("otelgrpc" in edit.go_mod) == otelgrpc
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet")
+
+
+def test_an_older_indirect_line_of_a_module_the_code_imports_is_raised_not_refused() -> None:
+    """The team's code does not import a module it lists as `// indirect`: raising it is
+    what `go mod tidy` does once the generated code imports it (go-logr/logr)."""
+    text = (
+        "module example.com/x\n\ngo 1.26.0\n\n"
+        "require github.com/go-logr/logr v1.4.1 // indirect\n"
+    )
+    merged = merge_go_mod(text, direct_requires(b3=False, grpc=False, otlp_grpc=False))
+    direct = merged.split("require (")[1].split(")")[0]
+    assert "\tgithub.com/go-logr/logr v1.4.4\n" in direct
+    assert "v1.4.1" not in merged

@@ -340,7 +340,13 @@ class GoModEdit:
 
 
 def merge_go_sum(go_sum: str, pinned: str) -> str:
-    """The union of two go.sum files' lines, sorted as the go command writes them."""
+    """The union of two go.sum files' lines, sorted as the go command writes them.
+
+    For a module without a go.sum this is exactly what `go mod tidy` writes (the pinned
+    lines are pruned to the service's requirements, `pinned_sum`). Lines a go.sum already
+    had are kept: which of them an upgrade made stale (an older version's hashes) only
+    the go command can tell from the whole module graph, so they stay until the team's
+    next `go mod tidy`; they are never wrong, only unused."""
     lines = {line for line in (go_sum + "\n" + pinned).splitlines() if line.strip()}
     return "\n".join(sorted(lines)) + "\n"
 
