@@ -9,7 +9,9 @@
 // background work; StartProducer, StartConsumer and StartQuery start
 // messaging and database spans; NewLogHandler stamps trace ids on log
 // records; Levers switch tracing off or change the sampling ratio while the
-// service runs.
+// service runs. The gRPC, messaging and database helpers are parts: a service
+// has those its code imports, or that `scaffold add --with grpc,messaging,sql`
+// named (grpc.go, messaging.go, sql.go).
 //
 // # Where to wrap
 //
