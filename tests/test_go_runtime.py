@@ -32,9 +32,6 @@ LARGE_ORG = ROOT / "conventions" / "examples" / "large-org.yaml"
 # Files that exist only to check runtime/go in place; no manifest entry may name them.
 IN_PLACE_ONLY = {
     "README.md",
-    # The module's own sums, of every part and B3: each service gets them pruned to its
-    # requirements (scaffold.targets.go_modules.pinned_sum).
-    "go.sum",
     "service/handlers_test.go",
     "telemetry/sampling_vectors_test.go",
 }
@@ -42,7 +39,9 @@ IN_PLACE_ONLY = {
 
 def _static_sources() -> set[str]:
     manifest, _env = prepared_target(templates_root(), "go")
-    return {entry.template for entry in manifest.entries if entry.static}
+    # `data:` files (go.sum: the sums of every part and B3, which each service gets pruned
+    # to its requirements) ship like the static sources.
+    return {entry.template for entry in manifest.entries if entry.static} | set(manifest.data)
 
 
 def _runtime_files() -> set[str]:

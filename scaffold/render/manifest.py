@@ -21,7 +21,7 @@ from scaffold.resources import runtime_beside
 Owner = Literal["generated", "user"]
 _RUNTIME_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _KEYS = {"template", "static", "path", "owner", "modes", "each", "part"}
-_TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
+_TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files", "data"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Manifest:
     # The folder of static sources, or None when the target has none.
     runtime: Path | None = None
     rewrites: tuple[Rewrite, ...] = ()
+    # Runtime files the tool itself reads (shipped, never rendered), e.g. pinned go.sum lines.
+    data: tuple[str, ...] = ()
 
 
 def _rewrites(raw: object, where: Path) -> tuple[Rewrite, ...]:
@@ -162,4 +164,16 @@ def load_manifest(root: Path, target: str) -> Manifest:
         entries=entries,
         runtime=runtime,
         rewrites=_rewrites(data.get("rewrite"), path),
+        data=_data(data.get("data", []), path, runtime),
     )
+
+
+def _data(raw: object, where: Path, runtime: Path | None) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise TemplateError(f"{where}: 'data' must be a list of paths under the runtime folder")
+    if raw and runtime is None:
+        raise TemplateError(f"{where}: 'data' needs the manifest's 'runtime' folder")
+    for item in raw:
+        assert runtime is not None
+        inside_source(runtime, item, f"{where}: data")
+    return tuple(raw)
