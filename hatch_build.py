@@ -4,7 +4,8 @@ runtime/<name>/ is a real Go or Rust tree checked in place, so it also holds fil
 must never ship: its build files, its project-only tests and the conventions-derived
 files committed to make it compile. Each entry `static: <path>` of a manifest whose
 `runtime:` is <name> puts runtime/<name>/<path> into the wheel as
-scaffold/_runtime/<name>/<path>; nothing else under runtime/ is included.
+scaffold/_runtime/<name>/<path>, and so does each path of its `data:` list (files the tool
+reads itself); nothing else under runtime/ is included.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def named_runtime_sources(root: Path) -> list[str]:
         for entry in data.get("files") or []:
             if isinstance(entry, dict) and "static" in entry:
                 out.add(_checked(root, f"{runtime}/{entry['static']}"))
+        for item in data.get("data") or []:  # files the tool reads itself
+            out.add(_checked(root, f"{runtime}/{item}"))
     return sorted(out)
 
 

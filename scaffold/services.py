@@ -10,6 +10,7 @@ from scaffold import naming
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
+from scaffold.parts import add_parts
 from scaffold.render import RenderOptions
 from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
 from scaffold.sync.atomic import FaultHook, Write, apply_ops
@@ -17,7 +18,8 @@ from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
 from scaffold.sync.results import Action, FileChange, Status, unified_diff
-from scaffold.targets import go_modules, rust_crates, rust_format
+from scaffold.targets import go_modules, go_parts, rust_crates, rust_format
+from scaffold.targets.go import module_needs, service_parts
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.update import RenderContext, update_locked
 from scaffold.wiring import Wiring, next_steps
@@ -87,8 +89,11 @@ def _service_from_module(module: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
 
 
-def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
-    """The render options for `add` in a Go module, and its go.mod (and go.sum) as read."""
+def _go_project(
+    dest: Path, name: str, parts: tuple[str, ...] = ()
+) -> tuple[RenderOptions, dict[str, str]]:
+    """The render options for `add` in a Go module (the parts named and those its code
+    uses), and its go.mod (and go.sum) as read."""
     gomod = dest / "go.mod"
     if not lexists(gomod):
         raise UsageError(f"{dest} has no go.mod; run `go mod init` first or use `scaffold new`")
@@ -98,7 +103,7 @@ def _go_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
         files["go.sum"] = _read_project_file(dest / "go.sum")
     service = name or _service_from_module(module)
     opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
-    return opts, files
+    return go_parts.with_parts(opts, (*parts, *go_parts.detected_parts(dest))), files
 
 
 def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
@@ -122,11 +127,17 @@ def _dependency_edits(
         edit = go_modules.add_requirements(
             files["go.mod"],
             files.get("go.sum", ""),
-            b3="b3" in conv.propagation.propagators,
+            **module_needs(conv, opts),
             name=str(dest / "go.mod"),
         )
         edits = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
         notes.extend(edit.notes)
+        parts = service_parts(conv, opts)
+        chosen = ", ".join(p for p in go_parts.PARTS if p in parts) or "none"
+        others = ", ".join(p for p in go_parts.PARTS if p not in parts)
+        later = f"; add {others} later with `scaffold add --with PART`" if others else ""
+        otlp = "with" if "otlp-grpc" in parts else "without"
+        notes.append(f"optional parts of the package: {chosen}{later} ({otlp} OTLP/gRPC export)")
     else:
         cargo = rust_crates.merge_cargo_toml(
             files["Cargo.toml"],
@@ -246,15 +257,19 @@ def add_service(
     dry_run: bool = False,
     wire: bool = False,
     hook: FaultHook | None = None,
+    parts: tuple[str, ...] = (),
 ) -> ServiceResult:
     """Add only the generated instrumentation to an existing Go module or Rust crate.
 
     The project file the generated code needs extended (go.mod and go.sum, or Cargo.toml)
     is read and parsed before anything is written, and written in the same transaction as
     the generated files and the lock: all or nothing. In a folder that already is a
-    scaffold service, `name` renames it (see `rename_service`).
+    scaffold service, `name` renames it (see `rename_service`) and `parts` adds parts of
+    the Go package (see `scaffold.parts.add_parts`).
     """
     check_language(lang)
+    if parts and lang != "go":
+        raise UsageError("--with names parts of the Go package; Rust has none to choose")
     if not dest.is_dir():
         what = "does not exist" if not lexists(dest) else "is not a folder"
         raise UsageError(
@@ -271,6 +286,7 @@ def add_service(
             dry_run=dry_run,
             wire=wire,
             hook=hook,
+            parts=parts,
         )
 
 
@@ -284,12 +300,18 @@ def _add_locked(
     dry_run: bool,
     wire: bool,
     hook: FaultHook | None,
+    parts: tuple[str, ...] = (),
 ) -> ServiceResult:
     """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
     if lexists(dest / LOCK_NAME):
-        if wire and name:
-            raise UsageError(f"{dest}: give --wire and --name in separate runs of add")
+        if sum(map(bool, (wire, name, parts))) > 1:
+            raise UsageError(f"{dest}: give --wire, --name and --with in separate runs of add")
+        if parts:
+            done = add_parts(dest=dest, parts=parts, conventions=conventions, dry_run=dry_run)
+            return ServiceResult(
+                done.conventions, dest, done.options, done.result, done.edited, notes=done.notes
+            )
         if wire:
             return wire_service(lang=lang, dest=dest, conventions=conventions, dry_run=dry_run)
         if not name:
@@ -300,7 +322,7 @@ def _add_locked(
         return rename_service(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
-    opts, project = _go_project(dest, name) if lang == "go" else _rust_project(dest, name)
+    opts, project = _go_project(dest, name, parts) if lang == "go" else _rust_project(dest, name)
     try:
         check_service_name(opts.service_name)
     except UsageError as exc:

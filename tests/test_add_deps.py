@@ -112,7 +112,8 @@ def test_the_go_directive_change_is_announced(
     dry = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--dry-run", "--json")
     assert dry.code == 0, dry.err
     notes = json.loads(dry.out)["notes"]
-    assert len(notes) == 1 and "go directive raised from 1.24 to 1.26.0" in notes[0]
+    assert len(notes) == 2 and "go directive raised from 1.24 to 1.26.0" in notes[0]
+    assert notes[1].startswith("optional parts of the package: none")
     result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV)
     assert "go.mod:3: go directive raised from 1.24 to 1.26.0" in result.out
 

@@ -81,7 +81,7 @@ def assert_tidy(dest: Path) -> None:
 
 @pytest.mark.parametrize(
     ("fixture", "left_after_add", "left_after_wire"),
-    [("go-v2", 4, 0), ("go-foo-bar", 4, 1)],
+    [("go-v2", 5, 0), ("go-foo-bar", 4, 1)],
 )
 def test_add_then_wire_keeps_the_project_passing(
     tmp_path: Path,
@@ -129,6 +129,9 @@ def test_add_with_wire_in_one_step_on_the_v2_module(
     assert result.code == 0, result.err
     assert "main.go: wired the instrumentation" in result.out
     assert "http.StripPrefix" in result.out  # where the wrap goes is named
+    assert 'http.StripPrefix("/api", telemetry.Route(api.routes()))' in (
+        dest / "main.go"
+    ).read_text(encoding="utf-8")
     main = (dest / "main.go").read_text(encoding="utf-8")
     assert "logger := slog.New(telemetry.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))" in (
         main
@@ -199,3 +202,88 @@ def test_module_paths_are_judged_as_go_mod_init_judges_them(tmp_path: Path, path
         ["go", "mod", "init", path], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert (made.returncode == 0) == (module_path_problem(path) == ""), made.stderr
+
+
+# What a team adds to see its tests' spans: Setup around the test run.
+_TEST_MAIN = """package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/acme/orders/v2/internal/telemetry"
+)
+
+func TestMain(m *testing.M) {
+	shutdown, err := telemetry.Setup(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	_ = shutdown(context.Background())
+	os.Exit(code)
+}
+"""
+
+
+def test_the_v2_test_run_exports_spans_with_the_route_behind_strip_prefix(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    from tests.behaviour.harness import servers
+
+    dest = copy_fixture("go-v2", tmp_path)
+    assert cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire").code == 0
+    (dest / "telemetry_main_test.go").write_text(_TEST_MAIN, encoding="utf-8")
+    with servers() as (seen, receiver, _):
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_TRACES_SAMPLER": "always_on",
+            "OTEL_METRICS_EXPORTER": "none",
+        }
+        result = subprocess.run(
+            ["go", "test", "-count=1", "-v", "./..."],
+            cwd=dest,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, **GO_ENV, **env},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        names = sorted(s.name for b in seen.batches() for s in b.spans)
+    assert "telemetry export configured" in result.stderr + result.stdout
+    # Three tests serve through the wired server (parallel); one serves the API without it.
+    assert names == ["GET /api/orders/{id}", "GET /api/orders/{id}", "POST /api/orders/{id}"]
+
+
+def test_existing_instrumentation_is_named_with_what_to_do(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    dest = copy_fixture("go-otelhttp", tmp_path)
+    before = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    added = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--json")
+    assert added.code == 0, added.err
+    data = json.loads(added.out)
+    found = {
+        (s["file"], s["line"], s["where"])
+        for s in data["next_steps"]
+        if "otel" in s["where"] or "provider" in s["where"]
+    }
+    assert found == {  # the fixture's own tests set up nothing, so they are not named
+        ("main.go", 18, "a second tracer provider"),
+        ("main.go", 19, "a second global tracer provider"),
+        ("main.go", 25, "existing otelhttp server instrumentation"),
+    }
+    assert data["manual_edits_left"] == 7
+    wired = cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire", "--json")
+    assert wired.code == 0, wired.err
+    data = json.loads(wired.out)
+    assert data["manual_edits_left"] == 3
+    assert all(s["file"] == "main.go" and not s["wired"] for s in data["next_steps"])
+    assert any("remove this otelhttp wrap" in s["what"] for s in data["next_steps"])
+    after = requires((dest / "go.mod").read_text(encoding="utf-8"))
+    print(f"go-otelhttp: go.mod requirements {before} -> {after}; edits left: 7, after --wire: 3")
+    assert_project_passes(dest)
+    assert_tidy(dest)
+    assert cli("check", str(dest)).code == 0

@@ -199,6 +199,7 @@ def _named_runtime_sources() -> set[str]:
         if loaded.runtime is not None:
             name = loaded.runtime.name
             out |= {f"{name}/{e.template}" for e in loaded.entries if e.static}
+            out |= {f"{name}/{d}" for d in loaded.data}
     assert any(s.startswith("rust/") for s in out)
     return out
 

@@ -18,12 +18,12 @@ from scaffold.targets.go_modules import (
     merge_go_mod_notes,
     merge_go_sum,
     parse_go_mod,
+    pinned_sum,
     read_module_path,
 )
 from tests.go.gotools import GO, assert_ok, needs_go, render_service, run
 
 ROOT = Path(__file__).resolve().parent.parent
-PINNED_SUM = ROOT / "runtime" / "go" / "go.sum"
 
 
 @pytest.mark.parametrize(
@@ -252,17 +252,33 @@ def test_add_into_an_existing_module_builds(tmp_path: Path) -> None:
     go_mod, go_sum = edit.go_mod, edit.go_sum
     (tmp_path / "go.mod").write_text(go_mod)
     (tmp_path / "go.sum").write_text(go_sum)
-    assert go_sum == merge_go_sum("", PINNED_SUM.read_text())
+    assert go_sum == merge_go_sum("", pinned_sum(b3=False))
+    assert "propagators/b3" not in go_sum  # the conventions do not use B3
     assert_ok(run([str(GO), "build", "./..."], tmp_path), "go build after add")
     assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet after add")
     assert_ok(run([str(GO), "test", "-count=1", "./..."], tmp_path), "go test after add")
 
 
+HTTP_CONVENTIONS = ROOT / "tests" / "behaviour" / "observability.yaml"  # http/protobuf
+
+
 @needs_go
 @pytest.mark.toolchain
-def test_add_writes_a_go_mod_that_tidy_leaves_alone(tmp_path: Path) -> None:
-    """`go mod tidy` (offline, from the module cache) changes nothing in the go.mod that
-    `scaffold add` wrote: direct and indirect requirements sit in blocks of their own."""
+@pytest.mark.parametrize(
+    ("conventions", "parts", "otelgrpc", "otlp_grpc"),
+    [
+        (HTTP_CONVENTIONS, [], False, False),
+        (ROOT / "conventions" / "observability.yaml", [], False, True),
+        (ROOT / "conventions" / "observability.yaml", ["grpc", "messaging", "sql"], True, True),
+    ],
+)
+def test_add_writes_a_go_mod_and_go_sum_that_tidy_leaves_alone(
+    tmp_path: Path, conventions: Path, parts: list[str], otelgrpc: bool, otlp_grpc: bool
+) -> None:
+    """`go mod tidy` (offline, from the module cache) changes nothing in the go.mod and
+    go.sum that `scaffold add` wrote, with the optional parts or without them: direct and
+    indirect requirements sit in blocks of their own, go.sum holds exactly what is needed.
+    gRPC is a direct requirement only with the gRPC part or OTLP/gRPC export."""
     (tmp_path / "go.mod").write_text("module example.com/legacy/orders\n\ngo 1.22\n")
     (tmp_path / "main.go").write_text(
         'package main\n\nimport (\n\t"net/http"\n\n'
@@ -270,18 +286,43 @@ def test_add_writes_a_go_mod_that_tidy_leaves_alone(tmp_path: Path) -> None:
         'func main() {\n\t_ = http.ListenAndServe("127.0.0.1:0", '
         "telemetry.NewHandler(http.NewServeMux()))\n}\n"
     )
-    render_service(
-        ROOT / "conventions" / "observability.yaml",
+    files = render_service(
+        conventions,
         tmp_path,
         module="example.com/legacy/orders",
         mode="add",
+        extra={"parts": parts},
     )
-    edit = add_requirements((tmp_path / "go.mod").read_text(), "", b3=False)
-    go_mod = edit.go_mod
-    (tmp_path / "go.mod").write_text(go_mod)
+    package = next(p.split("/")[1] for p in files if p.endswith("/doc.go"))
+    assert (f"internal/{package}/grpc.go" in files) == otelgrpc
+    assert (f"internal/{package}/exporter_grpc.go" in files) == otlp_grpc
+    assert (f"internal/{package}/sql.go" in files) == ("sql" in parts)
+    main = (tmp_path / "main.go").read_text().replace("/telemetry", f"/{package}")
+    (tmp_path / "main.go").write_text(main.replace("telemetry.", f"{package}."))
+    needs = {"b3": False, "grpc": otelgrpc, "otlp_grpc": otlp_grpc}
+    edit = add_requirements((tmp_path / "go.mod").read_text(), "", **needs)
+    (tmp_path / "go.mod").write_text(edit.go_mod)
     (tmp_path / "go.sum").write_text(edit.go_sum)
     tidy = run(
         [str(GO), "mod", "tidy"], tmp_path, env_extra={"GOFLAGS": "-mod=mod", "GOPROXY": "off"}
     )
     assert_ok(tidy, "go mod tidy")
-    assert (tmp_path / "go.mod").read_text() == go_mod
+    assert (tmp_path / "go.mod").read_text() == edit.go_mod
+    assert (tmp_path / "go.sum").read_text() == edit.go_sum
+    direct = edit.go_mod.split("require (")[1]
+    assert ("google.golang.org/grpc v1.83.2\n" in direct) == otlp_grpc
+    assert ("otelgrpc" in edit.go_mod) == otelgrpc
+    assert_ok(run([str(GO), "vet", "./..."], tmp_path), "go vet")
+
+
+def test_an_older_indirect_line_of_a_module_the_code_imports_is_raised_not_refused() -> None:
+    """The team's code does not import a module it lists as `// indirect`: raising it is
+    what `go mod tidy` does once the generated code imports it (go-logr/logr)."""
+    text = (
+        "module example.com/x\n\ngo 1.26.0\n\n"
+        "require github.com/go-logr/logr v1.4.1 // indirect\n"
+    )
+    merged = merge_go_mod(text, direct_requires(b3=False, grpc=False, otlp_grpc=False))
+    direct = merged.split("require (")[1].split(")")[0]
+    assert "\tgithub.com/go-logr/logr v1.4.4\n" in direct
+    assert "v1.4.1" not in merged

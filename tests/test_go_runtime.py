@@ -39,7 +39,9 @@ IN_PLACE_ONLY = {
 
 def _static_sources() -> set[str]:
     manifest, _env = prepared_target(templates_root(), "go")
-    return {entry.template for entry in manifest.entries if entry.static}
+    # `data:` files (go.sum: the sums of every part and B3, which each service gets pruned
+    # to its requirements) ship like the static sources.
+    return {entry.template for entry in manifest.entries if entry.static} | set(manifest.data)
 
 
 def _runtime_files() -> set[str]:

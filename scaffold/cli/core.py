@@ -14,6 +14,7 @@ from scaffold.library.follow import service_library
 from scaffold.services import LANGUAGES, ServiceResult, add_service, check_language, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
 from scaffold.sync.results import Status
+from scaffold.targets.go_parts import parse_with
 
 ConventionsOpt = Annotated[
     Path | None,
@@ -174,6 +175,9 @@ def _say_next_steps(outcome: ServiceResult, dry: bool) -> None:
     for rel in outcome.wired:
         ui.say(f"{outcome.dest / rel}: {'would wire' if dry else 'wired'} the instrumentation")
     wired = bool(outcome.wired)
+    for step in wiring.steps if wired else ():
+        if step.wired:
+            ui.say(f"  {step.file}:{step.line} ({step.where}): {step.what.splitlines()[0]}")
     left = [s for s in wiring.steps if not (wired and s.wired)]
     if left:
         ui.say(f"next steps ({len(left)} edit(s) in your code):")
@@ -305,6 +309,16 @@ def new(
     return _report(outcome, as_json, "created")
 
 
+WithOpt = Annotated[
+    str,
+    typer.Option(
+        "--with",
+        help="Go: parts besides those your imports use (grpc, sql, messaging; "
+        "comma-separated). On a scaffold service: add them now.",
+    ),
+]
+
+
 def add(
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="go or rust.")] = None,
     directory: Annotated[str, typer.Option("--dir", help="The existing module or crate.")] = ".",
@@ -329,6 +343,7 @@ def add(
             ),
         ),
     ] = False,
+    with_parts: WithOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
@@ -338,7 +353,7 @@ def add(
     in your code are listed (file, line, what). With --wire, a Go main that serves with
     http.Server or http.ListenAndServe is edited for you in the same write (also later,
     in a service added before). Run again with --name NEW in a folder that already is a
-    scaffold service to rename the service.
+    scaffold service to rename the service; --with grpc,sql,messaging adds those parts.
 
     Examples:
       scaffold add --lang go
@@ -358,6 +373,7 @@ def add(
         force=force,
         dry_run=dry_run,
         wire=wire,
+        parts=parse_with(with_parts),
     )
     return _report(outcome, as_json, "added")
 

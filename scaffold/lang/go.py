@@ -200,6 +200,8 @@ GENERATED_NAMES = frozenset(
         "QueryTextRecorded",
         "RecordError",
         "Redact",
+        "Route",
+        "RouteFromContext",
         "SampleTraceID",
         "Sampler",
         "SanitizeQuery",

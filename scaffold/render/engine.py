@@ -142,6 +142,13 @@ def render_one_template(env: jinja2.Environment, name: str, view: Mapping[str, A
         raise TemplateError(f"{name}: {exc}") from exc
 
 
+def _parts(view: Mapping[str, Any], entry: ManifestEntry) -> list[str]:
+    parts = view.get("parts")
+    if not isinstance(parts, list):
+        raise TemplateError(f"{entry.template}: 'part: {entry.part}' needs `parts` in the view")
+    return parts
+
+
 def render_manifest(
     manifest: Manifest,
     env: jinja2.Environment,
@@ -149,10 +156,13 @@ def render_manifest(
     opts: RenderOptions,
 ) -> Rendered:
     """Render every manifest entry for `opts.mode` against `view`, in memory. A service in
-    library mode (`opts.library`) gets only the entries marked `library: true`."""
+    library mode (`opts.library`) gets only the entries marked `library: true`; an entry
+    with a `part` only when the view's `parts` names it."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes or (opts.library and not entry.library):
+            continue
+        if entry.part and entry.part not in _parts(view, entry):
             continue
         for rendered in _render_one(env, manifest, entry, view):
             if rendered.path in files:

@@ -20,8 +20,8 @@ from scaffold.resources import runtime_beside
 
 Owner = Literal["generated", "user"]
 _RUNTIME_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
-_KEYS = {"template", "static", "path", "owner", "modes", "each", "library"}
-_TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files"}
+_KEYS = {"template", "static", "path", "owner", "modes", "each", "library", "part"}
+_TOP_KEYS = {"target", "lang", "runtime", "rewrite", "files", "data"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class ManifestEntry:
     # organisation's library instead of receiving the generated package); see
     # docs/library.md. Entries without it are left out in that mode.
     library: bool = False
+    # Rendered only when the view's `parts` names it ('' = always).
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Manifest:
     # The folder of static sources, or None when the target has none.
     runtime: Path | None = None
     rewrites: tuple[Rewrite, ...] = ()
+    # Runtime files the tool itself reads (shipped, never rendered), e.g. pinned go.sum lines.
+    data: tuple[str, ...] = ()
 
 
 def _rewrites(raw: object, where: Path) -> tuple[Rewrite, ...]:
@@ -97,9 +101,11 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
     library = item.get("library", False)
     if not isinstance(library, bool):
         raise TemplateError(f"{where}: 'library' must be true or false, not {library!r}")
-    return ManifestEntry(
-        source, str(item["path"]), owner, modes, str(item.get("each", "")), static, library
-    )
+    part = item.get("part", "")
+    if not isinstance(part, str):
+        raise TemplateError(f"{where}: part must be a name, such as grpc")
+    each = str(item.get("each", ""))
+    return ManifestEntry(source, str(item["path"]), owner, modes, each, static, library, part)
 
 
 def inside_source(base: Path, source: str, where: str) -> Path:
@@ -165,4 +171,16 @@ def load_manifest(root: Path, target: str) -> Manifest:
         entries=entries,
         runtime=runtime,
         rewrites=_rewrites(data.get("rewrite"), path),
+        data=_data(data.get("data", []), path, runtime),
     )
+
+
+def _data(raw: object, where: Path, runtime: Path | None) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise TemplateError(f"{where}: 'data' must be a list of paths under the runtime folder")
+    if raw and runtime is None:
+        raise TemplateError(f"{where}: 'data' needs the manifest's 'runtime' folder")
+    for item in raw:
+        assert runtime is not None
+        inside_source(runtime, item, f"{where}: data")
+    return tuple(raw)

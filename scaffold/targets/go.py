@@ -21,7 +21,9 @@ from scaffold.targets.go_modules import (
     SEMCONV_VERSION,
     check_module_path,
     direct_requires,
+    pinned_sum,
 )
+from scaffold.targets.go_parts import parts_of
 from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import AttributeView, neutral_view
 
@@ -57,6 +59,23 @@ def service_module(opts: RenderOptions) -> str:
             "as payments, or the Go module path with --module"
         )
     return check_module_path("example.com/" + "-".join(name))
+
+
+def service_parts(conv: Conventions, opts: RenderOptions) -> tuple[str, ...]:
+    """The parts of the package a service gets (scaffold.targets.go_parts), and
+    `otlp-grpc`, the OTLP/gRPC exporters, when the conventions export over gRPC or the
+    service has the gRPC part."""
+    parts = parts_of(opts)
+    if conv.export.protocol == "grpc" or "grpc" in parts:
+        return (*parts, "otlp-grpc")
+    return parts
+
+
+def module_needs(conv: Conventions, opts: RenderOptions) -> dict[str, bool]:
+    """Which optional modules the service's go.mod requires (go_modules.direct_requires)."""
+    parts = service_parts(conv, opts)
+    b3 = "b3" in conv.propagation.propagators
+    return {"b3": b3, "grpc": "grpc" in parts, "otlp_grpc": "otlp-grpc" in parts}
 
 
 def _doc(attr: AttributeView) -> list[str]:
@@ -140,7 +159,9 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     pkg = shared.go_package
     module = service_module(opts)
     b3 = "b3" in shared.propagators
+    needs = module_needs(conv, opts)
     return {
+        "parts": list(service_parts(conv, opts)),
         "go_package": pkg,
         "module_path": module,
         "import_path": _import_path(opts, module, pkg),
@@ -148,7 +169,8 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "library": view_of(opts),
         "service_name": opts.service_name,
         "go_directive": GO_DIRECTIVE,
-        "requires": direct_requires(b3=b3),
+        "requires": direct_requires(**needs),
+        "go_sum": pinned_sum(**needs),
         "semconv_version": SEMCONV_VERSION,
         "environment_variable": shared.environment_variable,
         "environments": list(shared.environments),

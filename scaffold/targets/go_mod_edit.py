@@ -4,7 +4,8 @@ The rules, checked against the go command itself by tests/test_go_modules.py:
 - a requirement the module already has at a newer version stays; a module the generated
   code imports is never raised behind the team's back: an older one is refused, naming
   the line, the version found, the version needed and the `go get` that upgrades it;
-  an older indirect requirement is raised, as `go mod tidy` would;
+  an older requirement the module has only as `// indirect` is raised, as `go mod tidy`
+  would;
 - a module the generated code imports that was `// indirect` becomes direct;
 - when the file's requirements are plain (no comments but `// indirect`), they are
   written as `go mod tidy` writes them: one sorted block of direct requirements, then
@@ -107,6 +108,7 @@ def _too_old(have: dict[str, _Line], needed: list[Needed], name: str) -> None:
         for n in needed
         if not n.indirect
         and n.path in have
+        and not have[n.path].indirect  # the team's code does not import it: raised, as tidy does
         and version_key(have[n.path].version, f"{name}:{have[n.path].index + 1}")
         < version_key(n.version)
     ]

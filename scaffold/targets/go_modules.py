@@ -30,11 +30,9 @@ class Require:
 
 # Direct requirements of the generated package and service skeleton.
 _DIRECT: tuple[Require, ...] = (
-    Require("go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc", CONTRIB),
+    Require("github.com/go-logr/logr", "v1.4.4"),
     Require("go.opentelemetry.io/otel", OTEL),
-    Require("go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc", OTEL),
     Require("go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp", OTEL),
-    Require("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc", OTEL),
     Require("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", OTEL),
     Require("go.opentelemetry.io/otel/exporters/stdout/stdoutmetric", OTEL),
     Require("go.opentelemetry.io/otel/exporters/stdout/stdouttrace", OTEL),
@@ -42,7 +40,18 @@ _DIRECT: tuple[Require, ...] = (
     Require("go.opentelemetry.io/otel/sdk", OTEL),
     Require("go.opentelemetry.io/otel/sdk/metric", OTEL),
     Require("go.opentelemetry.io/otel/trace", OTEL),
-    Require("google.golang.org/grpc", "v1.83.2"),
+)
+GRPC_VERSION = "v1.83.2"
+# The gRPC instrumentation (the `grpc` part, scaffold.targets.go_parts).
+_DIRECT_OTELGRPC = (
+    Require("go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc", CONTRIB),
+)
+# The OTLP/gRPC exporters (conventions that export over gRPC, or the `grpc` part); without
+# them gRPC stays an indirect requirement (the OTLP protobuf packages import it).
+_DIRECT_OTLP_GRPC: tuple[Require, ...] = (
+    Require("go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc", OTEL),
+    Require("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc", OTEL),
+    Require("google.golang.org/grpc", GRPC_VERSION),
 )
 _B3 = Require("go.opentelemetry.io/contrib/propagators/b3", OTEL)
 
@@ -50,7 +59,6 @@ _B3 = Require("go.opentelemetry.io/contrib/propagators/b3", OTEL)
 _INDIRECT: tuple[Require, ...] = (
     Require("github.com/cenkalti/backoff/v5", "v5.0.3", indirect=True),
     Require("github.com/cespare/xxhash/v2", "v2.3.0", indirect=True),
-    Require("github.com/go-logr/logr", "v1.4.4", indirect=True),
     Require("github.com/go-logr/stdr", "v1.2.2", indirect=True),
     Require("github.com/google/uuid", "v1.6.0", indirect=True),
     Require("github.com/grpc-ecosystem/grpc-gateway/v2", "v2.30.0", indirect=True),
@@ -75,10 +83,34 @@ _INDIRECT: tuple[Require, ...] = (
 )
 
 
-def direct_requires(*, b3: bool) -> list[Require]:
-    """Every requirement for go.mod, direct ones first, sorted by path within each."""
-    direct = sorted([*_DIRECT, *([_B3] if b3 else [])], key=lambda r: r.path)
-    return [*direct, *sorted(_INDIRECT, key=lambda r: r.path)]
+def direct_requires(*, b3: bool, grpc: bool = True, otlp_grpc: bool = True) -> list[Require]:
+    """Every requirement for go.mod, direct ones first, sorted by path within each: what
+    `go mod tidy` leaves for the package with or without the gRPC instrumentation (`grpc`),
+    the OTLP/gRPC exporters (`otlp_grpc`, implied by `grpc`) and B3."""
+    otlp_grpc = otlp_grpc or grpc
+    optional = [
+        *(_DIRECT_OTELGRPC if grpc else ()),
+        *(_DIRECT_OTLP_GRPC if otlp_grpc else ()),
+        *([_B3] if b3 else []),
+    ]
+    direct = sorted([*_DIRECT, *optional], key=lambda r: r.path)
+    indirect = [*_INDIRECT]
+    if not otlp_grpc:
+        indirect.append(Require("google.golang.org/grpc", GRPC_VERSION, indirect=True))
+    return [*direct, *sorted(indirect, key=lambda r: r.path)]
+
+
+def pinned_sum(*, b3: bool, grpc: bool = True, otlp_grpc: bool = True) -> str:
+    """The pinned go.sum lines `go mod tidy` keeps for these requirements: the runtime's
+    go.sum (every part, B3 included) without the modules the service does not require."""
+    from scaffold.resources import runtime_root
+
+    full = (runtime_root() / "go" / "go.sum").read_text(encoding="utf-8")
+    kept = {r.path for r in direct_requires(b3=b3, grpc=grpc, otlp_grpc=otlp_grpc)}
+    optional = (*_DIRECT_OTELGRPC, *_DIRECT_OTLP_GRPC, _B3)
+    dropped = {r.path for r in optional} - kept
+    lines = [line for line in full.splitlines() if line.split(" ", 1)[0] not in dropped]
+    return "\n".join(lines) + "\n"
 
 
 # Module paths as `go mod init` (Go 1.26) accepts them: golang.org/x/mod/module's import
@@ -308,16 +340,28 @@ class GoModEdit:
 
 
 def merge_go_sum(go_sum: str, pinned: str) -> str:
-    """The union of two go.sum files' lines, sorted as the go command writes them."""
+    """The union of two go.sum files' lines, sorted as the go command writes them.
+
+    For a module without a go.sum this is exactly what `go mod tidy` writes (the pinned
+    lines are pruned to the service's requirements, `pinned_sum`). Lines a go.sum already
+    had are kept: which of them an upgrade made stale (an older version's hashes) only
+    the go command can tell from the whole module graph, so they stay until the team's
+    next `go mod tidy`; they are never wrong, only unused."""
     lines = {line for line in (go_sum + "\n" + pinned).splitlines() if line.strip()}
     return "\n".join(sorted(lines)) + "\n"
 
 
-def add_requirements(go_mod: str, go_sum: str, *, b3: bool, name: str = "go.mod") -> GoModEdit:
+def add_requirements(
+    go_mod: str,
+    go_sum: str,
+    *,
+    b3: bool,
+    grpc: bool = True,
+    otlp_grpc: bool = True,
+    name: str = "go.mod",
+) -> GoModEdit:
     """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
     requirements merged into go.mod, the pinned checksums merged into go.sum."""
-    from scaffold.resources import runtime_root
-
-    pinned_sum = (runtime_root() / "go" / "go.sum").read_text(encoding="utf-8")
-    text, notes = merge_go_mod_notes(go_mod, direct_requires(b3=b3), name)
-    return GoModEdit(text, merge_go_sum(go_sum, pinned_sum), tuple(notes))
+    needs = {"b3": b3, "grpc": grpc, "otlp_grpc": otlp_grpc}
+    text, notes = merge_go_mod_notes(go_mod, direct_requires(**needs), name)
+    return GoModEdit(text, merge_go_sum(go_sum, pinned_sum(**needs)), tuple(notes))

@@ -63,9 +63,13 @@ def next_steps(
     """The next steps for the Go module or Rust crate at `dest` (see the module doc);
     `package` is the Go package's name, `module` the Rust module's."""
     if lang == "go":
-        from scaffold.wiring.go import go_wiring
+        from dataclasses import replace
 
-        return go_wiring(dest, import_path=import_path, package=package)
+        from scaffold.wiring.go import go_wiring
+        from scaffold.wiring.go_existing import existing_instrumentation
+
+        wiring = go_wiring(dest, import_path=import_path, package=package)
+        return replace(wiring, steps=wiring.steps + existing_instrumentation(dest, package))
     from scaffold.wiring.rust import rust_steps
 
     return rust_steps(dest, module)

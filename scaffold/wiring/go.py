@@ -4,7 +4,8 @@
 The shape `--wire` edits: one non-test file in the module root or cmd/*/ with
 `package main` and `func main`; in it exactly one `http.ListenAndServe(addr, handler)`
 or `http.Server{... Handler: h ...}`; optionally one `slog.New(handler)` (then wrapped,
-so records carry trace ids). Anything else is named, and left to the team.
+so records carry trace ids); the handler inside each `http.StripPrefix` is wrapped with
+`Route`, so the outer span keeps the route. Anything else is named, and left to the team.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def _server(src: _Source, package: str) -> tuple[Step | None, str]:
         if close > 0 and len(args) == 2:
             shapes.append(("ListenAndServe", *args[1]))
     for match in re.finditer(r"\bhttp\.Server\s*\{", src.code):
+        before = src.code[: match.start()].rstrip()
+        if before.endswith(("*", ")")):
+            continue  # a result type (func f() *http.Server {), not a composite literal
         close = matching(src.code, match.end() - 1)
         fields = split_args(src.code, match.end(), close) if close > 0 else []
         handler = [f for f in fields if re.match(r"Handler\s*:", src.code[f[0] : f[1]])]
@@ -250,12 +254,13 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     if logger != "slog" and "log/slog" in paths:
         paths.remove("log/slog")
     imports = _imports(src, paths, import_path)
-    steps = [imports, setup, *([server] if server else []), log_step]
+    routes = _strip_prefix(src, package)
+    others = _other_strip_prefix(dest, src.rel, package)
+    steps = [imports, setup, *([server] if server else []), log_step, *routes, *others]
     if problem:
         handler = Step(src.rel, 0, "your server", problem)
         return Wiring(steps=_plain([*steps, handler]), problem=problem)
-    notes = _notes(src)
-    return Wiring(steps=tuple(steps), edits={src.rel: src.apply()}, notes=notes)
+    return Wiring(steps=tuple(steps), edits={src.rel: src.apply()})
 
 
 def _imported(src: _Source, path: str) -> bool:
@@ -275,12 +280,42 @@ def _clash(src: _Source, package: str) -> str:
     return f"{src.rel}:{line}: the name {package} is taken here; import the package by hand"
 
 
-def _notes(src: _Source) -> tuple[str, ...]:
-    notes = []
+def _strip_prefix(src: _Source, package: str) -> list[Step]:
+    """Steps wrapping the handler inside each http.StripPrefix of `src` with Route (edits of
+    `src`), so the outer span learns the route the inner ServeMux matched."""
+    steps = []
     for match in re.finditer(r"\bhttp\.StripPrefix\(", src.code):
-        notes.append(
-            f"{src.rel}:{line_of(src.text, match.start())}: routes are mounted behind "
-            "http.StripPrefix; the handler to wrap is the outer one the server is given (as "
-            "above), never the one inside StripPrefix, which sees the path without its prefix"
+        close = matching(src.code, match.end() - 1)
+        args = split_args(src.code, match.end(), close) if close > 0 else []
+        if len(args) != 2:
+            continue
+        old = src.text[args[1][0] : args[1][1]]
+        if old.startswith(f"{package}.Route("):
+            continue
+        new = f"{package}.Route({old})"
+        src.edits.append(_Edit(args[1][0], args[1][1], new))
+        where = "the handler inside http.StripPrefix (so spans and logs keep the route)"
+        steps.append(
+            Step(src.rel, line_of(src.text, match.start()), where, f"{old} -> {new}", wired=True)
         )
-    return tuple(notes)
+    return steps
+
+
+def _other_strip_prefix(dest: Path, main_rel: str, package: str) -> list[Step]:
+    """Manual steps for http.StripPrefix in the module's other non-test Go files."""
+    steps = []
+    for path in sorted(dest.rglob("*.go")):
+        rel = path.relative_to(dest).as_posix()
+        skipped = rel == main_rel or rel.endswith("_test.go") or "/internal/" in f"/{rel}"
+        if skipped or rel.startswith(("vendor/", ".")):
+            continue
+        try:
+            raw = read_inside(dest, rel)
+        except (UsageError, OSError):
+            continue
+        text = raw.decode("utf-8", "replace") if raw is not None else ""
+        for match in re.finditer(r"\bhttp\.StripPrefix\(", code_only(text)):
+            what = f"wrap the handler given to http.StripPrefix: {package}.Route(handler)"
+            where = "the handler inside http.StripPrefix (so spans and logs keep the route)"
+            steps.append(Step(rel, line_of(text, match.start()), where, what))
+    return steps

@@ -27,9 +27,10 @@ def render_service(
     service: str = "payments",
     module: str = "example.com/payments",
     mode: str = "new",
+    extra: dict[str, object] | None = None,
 ) -> dict[str, str]:
     """Render the Go target for `conventions` into dest; returns {path: content}."""
-    opts = RenderOptions(service_name=service, target="go", module_path=module, mode=mode)  # type: ignore[arg-type]
+    opts = RenderOptions(service_name=service, target="go", module_path=module, mode=mode, extra=dict(extra or {}))  # type: ignore[arg-type]
     return write_render(conventions, dest, opts)
 
 

@@ -33,8 +33,10 @@ DEFAULT_CONVENTIONS = ROOT / "conventions" / "observability.yaml"
 MODULE = "example.invalid/runtime"
 SERVICE = "runtime"
 REFRESH = ".venv/bin/python -m tests.go.runtime_derived"
-# Rendered files that have no place in the runtime module (prose, not Go).
-_NOT_COMMITTED = {"README.md"}
+# Rendered files that have no place in the runtime module: prose, and go.sum, which a
+# service gets pruned to its parts from runtime/go/go.sum (the sums of every part, B3
+# included: scaffold.targets.go_modules.pinned_sum).
+_NOT_COMMITTED = {"README.md", "go.sum"}
 
 
 def _runtime_path(rendered: str, package: str) -> str:

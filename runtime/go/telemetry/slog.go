@@ -15,7 +15,8 @@ import (
 
 // LogHandler is a slog.Handler that adds the conventions' trace id, span id
 // and trace flags fields to every record logged with a context that carries
-// a span. The fields stay at the top level of the record even inside groups
+// a span, and http.route to records logged while a Handler serves a request
+// whose route is known (RouteFromContext). The fields stay at the top level of the record even inside groups
 // opened with WithGroup. Fields whose key the conventions class pii or
 // secret get their privacy action, as on spans, and URLs in the message and
 // in string fields are sanitised. Inside groups the key is the dotted path
@@ -47,13 +48,21 @@ func (h LogHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.n
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	r = redactRecord(r, h.prefix)
 	sc := trace.SpanContextFromContext(ctx)
-	if !sc.IsValid() {
+	route := RouteFromContext(ctx)
+	if !sc.IsValid() && route == "" {
 		return h.next.Handle(ctx, r)
 	}
-	fields := []slog.Attr{
-		slog.String(conv.logTraceID, sc.TraceID().String()),
-		slog.String(conv.logSpanID, sc.SpanID().String()),
-		slog.String(conv.logTraceFlags, sc.TraceFlags().String()),
+	var fields []slog.Attr
+	if sc.IsValid() {
+		fields = append(fields,
+			slog.String(conv.logTraceID, sc.TraceID().String()),
+			slog.String(conv.logSpanID, sc.SpanID().String()),
+			slog.String(conv.logTraceFlags, sc.TraceFlags().String()),
+		)
+	}
+	if route != "" {
+		// The route of the request being served, also behind http.StripPrefix (Route).
+		fields = append(fields, slog.String(string(keyHTTPRoute), route))
 	}
 	if len(h.ops) == 0 {
 		r = r.Clone()

@@ -6,7 +6,6 @@ package telemetry
 import (
 	"context"
 
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -24,7 +23,7 @@ import (
 // filters pii and secret attributes out of every instrument.
 func metricView(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
 	s := sdkmetric.Stream{Name: i.Name, Description: i.Description, Unit: i.Unit, AttributeFilter: keepMetricAttribute}
-	if i.Name == "rpc.server.call.duration" && i.Scope.Name == otelgrpc.ScopeName {
+	if i.Name == "rpc.server.call.duration" && i.Scope.Name == otelgrpcScope {
 		s.Name = conv.rpcServerDuration
 		s.Aggregation = sdkmetric.AggregationExplicitBucketHistogram{Boundaries: conv.durationBuckets}
 	}
@@ -32,6 +31,10 @@ func metricView(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
 }
 
 var _ sdkmetric.View = metricView
+
+// otelgrpcScope is otelgrpc's instrumentation scope name (its ScopeName,
+// checked by grpc_test.go), written out so this file needs no gRPC module.
+const otelgrpcScope = "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 
 // keepMetricAttribute reports whether an attribute survives aggregation.
 func keepMetricAttribute(kv attribute.KeyValue) bool {

@@ -251,7 +251,13 @@ func (e *envReader) protocol(signal string) string {
 			continue
 		}
 		switch p := strings.ToLower(v); p {
-		case "grpc", "http/protobuf":
+		case "grpc":
+			if grpcSpanExporter == nil {
+				e.warn(name, v, "http/protobuf (the OTLP/gRPC exporter is not built in: scaffold add --with grpc adds it)")
+				return "http/protobuf"
+			}
+			return p
+		case "http/protobuf":
 			return p
 		case "http/json":
 			e.warn(name, v, "http/protobuf (http/json is not built in)")

@@ -5,6 +5,7 @@ package otelconv
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
 	"os"
@@ -13,9 +14,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
@@ -39,6 +38,15 @@ func signalURL(base, signal string) string {
 	return u.String()
 }
 
+// The OTLP/gRPC exporters, set by exporter_grpc.go: that file is rendered
+// only for services that use gRPC (or whose conventions export over gRPC), so
+// that the others need no gRPC module. Without it OTEL_EXPORTER_OTLP_PROTOCOL=grpc
+// is reported and http/protobuf used (envconfig.go).
+var (
+	grpcSpanExporter   func(context.Context, *envReader, exportSettings, *exportWatch) (sdktrace.SpanExporter, error)
+	grpcMetricExporter func(context.Context, *envReader, exportSettings, *exportWatch) (sdkmetric.Exporter, error)
+)
+
 // newSpanExporters returns the span exporters to use (none for "none").
 func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) ([]sdktrace.SpanExporter, error) {
 	if c.spanExporter != nil {
@@ -51,7 +59,7 @@ func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s expor
 		if kind == "console" {
 			exp, err = stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
 		} else {
-			exp, err = newOTLPSpanExporter(ctx, e, s)
+			exp, err = newOTLPSpanExporter(ctx, c, e, s)
 		}
 		if err != nil {
 			return nil, err
@@ -61,29 +69,15 @@ func newSpanExporters(ctx context.Context, c *setupConfig, e *envReader, s expor
 	return out, nil
 }
 
-func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
-	if s.traceProtocol == "grpc" {
-		opts := []otlptracegrpc.Option{
-			otlptracegrpc.WithTimeout(s.traceTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !e.endpointFromEnv("TRACES") {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(conv.exportEndpoint))
-		}
-		if s.traceGzip {
-			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
-		}
-		return otlptracegrpc.New(ctx, opts...)
+func newOTLPSpanExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdktrace.SpanExporter, error) {
+	w := newExportWatch(c.logger, "traces", e.resolvedEndpoint("TRACES", s.traceProtocol))
+	if s.traceProtocol == "grpc" && grpcSpanExporter != nil {
+		return grpcSpanExporter(ctx, e, s, w)
 	}
 	opts := []otlptracehttp.Option{
 		// http/json was reported and replaced by http/protobuf (envconfig.go).
 		otlptracehttp.WithEncoding(otlptracehttp.EncodingProtobuf),
-		otlptracehttp.WithTimeout(s.traceTimeout),
+		otlptracehttp.WithHTTPClient(watchedHTTPClient(e, "TRACES", s.traceTimeout, w)),
 		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -99,7 +93,8 @@ func newOTLPSpanExporter(ctx context.Context, e *envReader, s exportSettings) (s
 	} else {
 		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.NoCompression))
 	}
-	return otlptracehttp.New(ctx, opts...)
+	exp, err := otlptracehttp.New(ctx, opts...)
+	return watchedSpanExporter{exp, w}, err
 }
 
 // newMetricReaders returns the metric readers to use (none for "none").
@@ -114,7 +109,7 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 		if kind == "console" {
 			exp, err = stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 		} else {
-			exp, err = newOTLPMetricExporter(ctx, e, s)
+			exp, err = newOTLPMetricExporter(ctx, c, e, s)
 		}
 		if err != nil {
 			return nil, err
@@ -127,27 +122,13 @@ func newMetricReaders(ctx context.Context, c *setupConfig, e *envReader, s expor
 	return out, nil
 }
 
-func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
-	if s.metricProtocol == "grpc" {
-		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithTimeout(s.metricTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
-				Enabled:         conv.retryEnabled,
-				InitialInterval: conv.retryInitial,
-				MaxInterval:     conv.retryMax,
-				MaxElapsedTime:  conv.retryElapsed,
-			}),
-		}
-		if !e.endpointFromEnv("METRICS") {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(conv.exportEndpoint))
-		}
-		if s.metricGzip {
-			opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
+func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s exportSettings) (sdkmetric.Exporter, error) {
+	w := newExportWatch(c.logger, "metrics", e.resolvedEndpoint("METRICS", s.metricProtocol))
+	if s.metricProtocol == "grpc" && grpcMetricExporter != nil {
+		return grpcMetricExporter(ctx, e, s, w)
 	}
 	opts := []otlpmetrichttp.Option{
-		otlpmetrichttp.WithTimeout(s.metricTimeout),
+		otlpmetrichttp.WithHTTPClient(watchedHTTPClient(e, "METRICS", s.metricTimeout, w)),
 		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -163,11 +144,13 @@ func newOTLPMetricExporter(ctx context.Context, e *envReader, s exportSettings) 
 	} else {
 		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
 	}
-	return otlpmetrichttp.New(ctx, opts...)
+	exp, err := otlpmetrichttp.New(ctx, opts...)
+	return watchedMetricExporter{exp, w}, err
 }
 
-// errorHandler logs the SDK's errors (failed exports among them) at WARN,
-// at most once per interval; it counts what it left out.
+// errorHandler logs the SDK's errors at WARN, at most once per interval; it
+// counts what it left out. Export failures the exporters' watch has already
+// reported (exportwatch.go) are not logged again.
 type errorHandler struct {
 	logger   *slog.Logger
 	interval time.Duration
@@ -184,6 +167,10 @@ func newErrorHandler(logger *slog.Logger, interval time.Duration) *errorHandler 
 
 // Handle implements otel.ErrorHandler.
 func (h *errorHandler) Handle(err error) {
+	var done reportedError
+	if errors.As(err, &done) {
+		return
+	}
 	h.mu.Lock()
 	now := time.Now()
 	if !h.last.IsZero() && now.Sub(h.last) < h.interval {

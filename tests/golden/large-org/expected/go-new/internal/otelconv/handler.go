@@ -71,11 +71,14 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 		h.serverName = conv.serverName
 	}
 	mux, isMux := next.(*http.ServeMux)
+	if isMux {
+		// The route is known before the handler runs: the span starts with
+		// it, per-route ratios and trust routes can use it, and so can the
+		// service's log records (RouteFromContext).
+		h.mux = mux
+	}
 	for _, rr := range conv.routeRatios {
 		if strings.ContainsAny(rr.route, "{}") || strings.HasSuffix(rr.route, "/") || !strings.HasPrefix(rr.route, "/") {
-			if isMux {
-				h.mux = mux
-			}
 			continue
 		}
 		if h.literal == nil {
@@ -179,7 +182,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
 	}
-	r2 := r.WithContext(ctx)
+	holder := &routeHolder{outerPath: r.URL.Path}
+	if matched {
+		holder.early = route
+	}
+	r2 := r.WithContext(context.WithValue(ctx, routeHolderKey{}, holder))
 	defer func() {
 		status := rw.status
 		if status == 0 {
@@ -191,8 +198,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p != nil {
 			status = http.StatusInternalServerError
 		}
-		final := ""
-		if r2.Pattern != "" {
+		final := holder.inner()
+		if final == "" && r2.Pattern != "" {
 			_, final = splitPattern(r2.Pattern)
 		}
 		cancelled := errors.Is(r.Context().Err(), context.Canceled) && p == nil

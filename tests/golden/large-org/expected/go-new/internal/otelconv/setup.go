@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -63,7 +64,10 @@ func WithMetricReader(r sdkmetric.Reader) SetupOption {
 	return setupOptionFunc(func(c *setupConfig) { c.metricReader = r })
 }
 
-// WithSetupLogger sets the logger that reports lever changes. Default: slog.Default().
+// WithSetupLogger sets the logger Setup and the exporters write to: the
+// start-up line saying where telemetry goes, configuration warnings, export
+// failures and recoveries, the SDK's errors and lever changes. Default:
+// slog.Default() at the time Setup runs.
 func WithSetupLogger(l *slog.Logger) SetupOption {
 	return setupOptionFunc(func(c *setupConfig) { c.logger = l })
 }
@@ -106,12 +110,16 @@ func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Cont
 	otel.SetTextMapPropagator(e.propagators())
 	e.knownMethods()
 	if e.boolean("OTEL_SDK_DISABLED") {
+		c.logger.Info("telemetry export disabled", slog.String("reason", "OTEL_SDK_DISABLED=true"))
 		sdkDisabled.Store(true)
 		current.Store(nil)
 		return noop, e.strictError()
 	}
 	sdkDisabled.Store(false)
+	// The SDK's errors and its own log lines go to the service's logger, not
+	// to the standard log package.
 	otel.SetErrorHandler(newErrorHandler(c.logger, 10*time.Second))
+	otel.SetLogger(logr.FromSlogHandler(c.logger.Handler()))
 	key := e.secret(conv.hashKeyEnv)
 	SetHashKey(key)
 	if len(key) == 0 && hashUsed() {
@@ -121,6 +129,7 @@ func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Cont
 	res, env := buildResource(ctx, &c, e)
 	sampler := startSampler(e, env)
 	settings := e.exportSettings()
+	logExportTarget(&c, e, settings, sampler)
 
 	tp, err := newTracerProvider(ctx, &c, e, res, sampler, settings)
 	if err != nil {
