@@ -10,6 +10,7 @@ from scaffold import naming
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
+from scaffold.library import adopt
 from scaffold.render import RenderOptions
 from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
 from scaffold.sync.atomic import FaultHook, Write, apply_ops
@@ -149,15 +150,21 @@ def _render_and_write(
     """Render and write a first render; `project` (add) holds the files to extend, and
     with `wire` the edits that connect the code to the service are made too."""
     conv = load(conventions.path)
-    rendered = render_target(opts.target, conv, opts)
     notes: list[str] = []
-    edits = _dependency_edits(opts, dest, project, conv, notes) if project is not None else {}
+    b3 = "b3" in conv.propagation.propagators
+    if project is not None and opts.library:
+        edits, opts = adopt.library_edits(opts, dest, project, b3, notes)
+    elif project is not None:
+        edits = _dependency_edits(opts, dest, project, conv, notes)
+    else:
+        edits = {}
+    rendered = render_target(opts.target, conv, opts)
     wiring = None
     if project is not None:
         package = conv.go_package
-        wiring = next_steps(
-            opts.target, dest, import_path=f"{opts.module_path}/internal/{package}", package=package
-        )
+        own = f"{opts.module_path}/internal/{package}"
+        import_path = opts.extra["library"]["name"] if opts.library else own
+        wiring = next_steps(opts.target, dest, import_path=import_path, package=package)
         if wire and wiring.problem:
             raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
     wired = wiring.edits if wire and wiring is not None else {}
@@ -235,8 +242,11 @@ def add_service(
     dry_run: bool = False,
     wire: bool = False,
     hook: FaultHook | None = None,
+    library: dict[str, str] | None = None,
 ) -> ServiceResult:
-    """Add only the generated instrumentation to an existing Go module or Rust crate.
+    """Add only the generated instrumentation to an existing Go module or Rust crate
+    (with `library`, see scaffold.library.follow.service_library: only the glue, and the
+    dependency on the organisation's library; scaffold.library.adopt).
 
     The project file the generated code needs extended (go.mod and go.sum, or Cargo.toml)
     is read and parsed before anything is written, and written in the same transaction as
@@ -260,6 +270,7 @@ def add_service(
             dry_run=dry_run,
             wire=wire,
             hook=hook,
+            library=library,
         )
 
 
@@ -273,9 +284,12 @@ def _add_locked(
     dry_run: bool,
     wire: bool,
     hook: FaultHook | None,
+    library: dict[str, str] | None = None,
 ) -> ServiceResult:
     """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
+    if lexists(dest / LOCK_NAME) and library:
+        adopt.refuse_vendored(lang, dest, read_lock(dest, TARGETS).options)
     if lexists(dest / LOCK_NAME):
         if wire and name:
             raise UsageError(f"{dest}: give --wire and --name in separate runs of add")
@@ -290,6 +304,10 @@ def _add_locked(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
     opts, project = _go_project(dest, name) if lang == "go" else _rust_project(dest, name)
+    if library:
+        opts = replace(opts, extra={"library": library})
+        if lang == "go":
+            adopt.check_main_package(dest)
     try:
         check_service_name(opts.service_name)
     except UsageError as exc:
@@ -347,9 +365,9 @@ def wire_service(*, lang: str, dest: Path, conventions: Located, dry_run: bool) 
         raise UsageError(f"{dest} is a {lock.target} service (its lock says so), not {lang}")
     given = conventions.path if conventions.reason == "given" else lock.conventions_file(dest)
     package = load(given).go_package
-    wiring = next_steps(
-        lang, dest, import_path=f"{lock.options.module_path}/internal/{package}", package=package
-    )
+    own = f"{lock.options.module_path}/internal/{package}"
+    import_path = lock.options.extra["library"]["name"] if lock.options.library else own
+    wiring = next_steps(lang, dest, import_path=import_path, package=package)
     if wiring.problem:
         raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written")
     writes = [Write(rel, text.encode("utf-8")) for rel, text in sorted(wiring.edits.items())]

@@ -326,6 +326,17 @@ def add(
             help="Go: also make the edits in your main (Setup, handler, slog) that connect it.",
         ),
     ] = False,
+    lib: Annotated[
+        str,
+        typer.Option(
+            "--lib",
+            help="Depend on the organisation's library instead of adding the generated "
+            "package: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
+        ),
+    ] = "",
+    lib_path: Annotated[
+        str, typer.Option("--lib-path", help="With --lib: the library's local folder.")
+    ] = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
@@ -335,16 +346,19 @@ def add(
     in your code are listed (file, line, what). With --wire, a Go main that serves with
     http.Server or http.ListenAndServe is edited for you in the same write (also later,
     in a service added before). Run again with --name NEW in a folder that already is a
-    scaffold service to rename the service.
+    scaffold service to rename the service. With --lib the module or crate depends on
+    the organisation's library (`scaffold lib`) and gets only a small glue file.
 
     Examples:
       scaffold add --lang go
       scaffold add --lang go --wire
       scaffold add --lang rust --dir services/checkout --dry-run
       scaffold add --lang go --name orders-api
+      scaffold add --lang go --lib example.com/acme/telemetry --lib-path ../telemetry-go
     """
     lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
     dest = ui.folder_arg(directory, "--dir")
+    library = _library_arg(lang, dest, lib, lib_path)
     located = locate(conventions, start=dest)
     ui.info(f"conventions: {located.describe()}")
     outcome = add_service(
@@ -355,6 +369,7 @@ def add(
         force=force,
         dry_run=dry_run,
         wire=wire,
+        library=library,
     )
     return _report(outcome, as_json, "added")
 

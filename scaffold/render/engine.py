@@ -149,10 +149,13 @@ def render_manifest(
     opts: RenderOptions,
 ) -> Rendered:
     """Render every manifest entry for `opts.mode` against `view`, in memory. A service in
-    library mode (`opts.library`) gets only the entries marked `library: true`."""
+    library mode (`opts.library`) gets only the entries marked `library: true` (or
+    `only`: those are left out of every other render)."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes or (opts.library and not entry.library):
+            continue
+        if entry.library_only and not opts.library:
             continue
         for rendered in _render_one(env, manifest, entry, view):
             if rendered.path in files:

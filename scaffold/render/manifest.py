@@ -37,6 +37,8 @@ class ManifestEntry:
     # organisation's library instead of receiving the generated package); see
     # docs/library.md. Entries without it are left out in that mode.
     library: bool = False
+    # True (`library: only`): rendered only in library mode (the glue of `add --lib`).
+    library_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,17 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
         raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
     inside_source(base, source, where)
     library = item.get("library", False)
-    if not isinstance(library, bool):
-        raise TemplateError(f"{where}: 'library' must be true or false, not {library!r}")
+    if not isinstance(library, bool) and library != "only":
+        raise TemplateError(f"{where}: 'library' must be true, false or only, not {library!r}")
     return ManifestEntry(
-        source, str(item["path"]), owner, modes, str(item.get("each", "")), static, library
+        source,
+        str(item["path"]),
+        owner,
+        modes,
+        str(item.get("each", "")),
+        static,
+        library is True or library == "only",
+        library == "only",
     )
 
 

@@ -164,3 +164,25 @@ def test_an_edited_library_reference_in_the_lock_is_refused(tmp_path: Path, cli:
     lock_path.write_text(json.dumps(lock))
     done = cli("check", str(dest))
     assert done.code == 2 and "library path" in done.err
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_check_names_a_service_on_other_conventions_than_its_library(
+    tmp_path: Path, cli: Cli, lang: str
+) -> None:
+    _conv, lib = _setup(tmp_path, cli, lang)
+    same = _new(cli, tmp_path, lang, "orders")
+    other = write(tmp_path / "other.yaml", with_attribute(base_text()))
+    dest = tmp_path / "billing"
+    name = MODULE if lang == "go" else CRATE
+    made = cli(
+        "new", "billing", "--lang", lang, "--dir", str(dest), "-c", str(other),
+        "--lib", name, "--lib-path", str(lib),
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    assert cli("check", str(same)).code == 0
+    found = cli("check", str(dest))
+    assert found.code == 1
+    assert "other conventions than its library" in found.out
+    assert "the library at ../lib was rendered from" in found.out
+    assert "behind the library" not in found.out
