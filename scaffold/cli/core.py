@@ -235,6 +235,24 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     return outcome
 
 
+LibOpt = Annotated[
+    str,
+    typer.Option(
+        "--lib",
+        help="Depend on the organisation's library instead of vendoring the "
+        "instrumentation: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
+    ),
+]
+LibPathOpt = Annotated[
+    str,
+    typer.Option(
+        "--lib-path",
+        help="With --lib: build against the library in this local folder (a go.mod "
+        "replace directive, or a Cargo path dependency).",
+    ),
+]
+
+
 def _library_arg(lang: str, dest: Path, lib: str, lib_path: str) -> dict[str, str] | None:
     """What `--lib` and `--lib-path` say, checked (None without --lib)."""
     if lib_path and not lib:
@@ -257,22 +275,8 @@ def new(
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
-    lib: Annotated[
-        str,
-        typer.Option(
-            "--lib",
-            help="Depend on the organisation's library instead of vendoring the "
-            "instrumentation: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
-        ),
-    ] = "",
-    lib_path: Annotated[
-        str,
-        typer.Option(
-            "--lib-path",
-            help="With --lib: build against the library in this local folder (a go.mod "
-            "replace directive, or a Cargo path dependency).",
-        ),
-    ] = "",
+    lib: LibOpt = "",
+    lib_path: LibPathOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Create a runnable service whose instrumentation follows the conventions.
@@ -326,17 +330,8 @@ def add(
             help="Go: also make the edits in your main (Setup, handler, slog) that connect it.",
         ),
     ] = False,
-    lib: Annotated[
-        str,
-        typer.Option(
-            "--lib",
-            help="Depend on the organisation's library instead of adding the generated "
-            "package: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
-        ),
-    ] = "",
-    lib_path: Annotated[
-        str, typer.Option("--lib-path", help="With --lib: the library's local folder.")
-    ] = "",
+    lib: LibOpt = "",
+    lib_path: LibPathOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
