@@ -159,6 +159,8 @@ def _render_and_write(
     else:
         edits = {}
     rendered = render_target(opts.target, conv, opts)
+    if project is not None and opts.library:
+        adopt.check_glue_room(dest, list(rendered.files))
     wiring = None
     if project is not None:
         package = conv.go_package

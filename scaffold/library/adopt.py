@@ -135,12 +135,29 @@ def recorded(opts: RenderOptions) -> list[str] | None:
     raw: Any = opts.extra.get(LINES)
     if raw is None:
         return None
-    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+    ref = library_ref(opts)
+    if (
+        ref is None
+        or not isinstance(raw, list)
+        or not all(isinstance(x, str) for x in raw)
+        or raw != _expected(ref, raw)
+    ):
         raise UsageError(
-            f"the lock: options.extra.{LINES} must be a list of the lines that name the "
-            "library; restore the lock from version control, never edit it"
+            f"the lock: options.extra.{LINES} must be the lines that name the library "
+            "at the version the lock records; restore the lock from version control, "
+            "never edit it"
         )
     return [str(x) for x in raw]
+
+
+def _expected(ref: LibraryRef, raw: list[Any]) -> list[str]:
+    """The lines a lock may record for `ref` (Go: the require line in either form, as
+    `raw` has it; then the replace line exactly when there is a path)."""
+    if ref.lang == "rust":
+        return [_rust_line(ref)]
+    require = f"{ref.name} v{ref.version}"
+    first = raw[0] if raw and raw[0] in (f"\t{require}", f"require {require}") else ""
+    return [first] + ([f"replace {ref.name} => {_replace_target(ref)}"] if ref.path else [])
 
 
 def moved_lines(lang: str, old: list[str], was: LibraryRef, now: LibraryRef) -> list[str]:
@@ -177,6 +194,18 @@ def move_project(
             "`scaffold update` again; kept"
         )
     return raw, "\n".join(lines).encode("utf-8")
+
+
+def check_glue_room(dest: Path, paths: list[str]) -> None:
+    """Rust: the glue `src/telemetry.rs` cannot sit beside a `src/telemetry/` folder (a
+    module found at both is a build error); UsageError naming the folder."""
+    for rel in paths:
+        folder = dest / rel.removesuffix(".rs")
+        if rel.endswith(".rs") and folder.exists():
+            raise UsageError(
+                f"{folder}: a module folder where add --lib puts its glue ({rel}); a vendored "
+                "module is removed first (see docs/library.md), or rename yours"
+            )
 
 
 def check_main_package(dest: Path) -> None:

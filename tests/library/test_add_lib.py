@@ -170,3 +170,31 @@ def test_add_lib_in_go_needs_the_main_package_at_the_module_root(tmp_path: Path,
     assert refused.code == 2
     assert "must be main; found foobar" in refused.err
     assert not (dest / "scaffold_telemetry.go").exists()
+
+
+def test_an_edited_library_line_in_the_lock_is_refused(tmp_path: Path, cli: Cli) -> None:
+    _library(tmp_path, cli, "go")
+    dest = _project(tmp_path, "go")
+    assert _add(cli, tmp_path, "go", dest).code == 0
+    lock_path = dest / ".scaffold/lock.json"
+    data = json.loads(lock_path.read_text())
+    data["options"]["extra"]["library_lines"][0] = "module foo_bar"
+    lock_path.write_text(json.dumps(data))
+    gomod = (dest / "go.mod").read_bytes()
+    refused = cli("update", str(dest))
+    assert refused.code != 0
+    assert "library_lines must be the lines that name the library" in refused.err
+    assert (dest / "go.mod").read_bytes() == gomod
+
+
+def test_add_lib_in_rust_refuses_a_telemetry_module_folder(tmp_path: Path, cli: Cli) -> None:
+    _library(tmp_path, cli, "rust")
+    dest = _project(tmp_path, "rust")
+    (dest / "src" / "telemetry").mkdir()
+    (dest / "src" / "telemetry" / "mod.rs").write_text("// the team's own module\n")
+    cargo = (dest / "Cargo.toml").read_bytes()
+    refused = _add(cli, tmp_path, "rust", dest)
+    assert refused.code == 2
+    assert "a module folder where add --lib puts its glue (src/telemetry.rs)" in refused.err
+    assert (dest / "Cargo.toml").read_bytes() == cargo
+    assert not (dest / "src" / "telemetry.rs").exists()
