@@ -97,7 +97,11 @@ def _check_private(ctx: Context, attr: Attribute, value: Value, where: Where, sc
         return
     if verb == "redact" and value.kind == "string" and text == MASK:
         return
-    form = {"drop": "dropped", "hash": "hashed (keyed HMAC-SHA-256, lowercase hex)", "redact": f"masked as {MASK}"}
+    form = {
+        "drop": "dropped",
+        "hash": "hashed (keyed HMAC-SHA-256, lowercase hex)",
+        "redact": f"masked as {MASK}",
+    }
     ctx.add(
         Level.VIOLATION,
         "privacy.raw",
