@@ -3,58 +3,38 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from scaffold import naming
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
+from scaffold.library import adopt
 from scaffold.parts import add_parts
 from scaffold.render import RenderOptions
-from scaffold.sync import LOCK_NAME, ApplyResult, create_service, read_lock
-from scaffold.sync.atomic import FaultHook, Write, apply_ops
+from scaffold.service_result import ServiceResult, check_service_name
+from scaffold.services_locked import rename_service, wire_service
+from scaffold.sync import LOCK_NAME, create_service, read_lock
+from scaffold.sync.atomic import FaultHook
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
-from scaffold.sync.results import Action, FileChange, Status, unified_diff
 from scaffold.targets import go_modules, go_parts, rust_crates, rust_format
 from scaffold.targets.go import module_needs, service_parts
 from scaffold.targets.registry import TARGETS, render_target
-from scaffold.update import RenderContext, update_locked
-from scaffold.wiring import Wiring, next_steps
+from scaffold.wiring import next_steps
 
 LANGUAGES = ("go", "rust")
-_SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
-
-
-@dataclass(frozen=True)
-class ServiceResult:
-    conventions: Located
-    dest: Path
-    options: RenderOptions
-    result: ApplyResult
-    # Project files `add` extended so the generated code builds (go.mod, Cargo.toml, ...).
-    edited: tuple[str, ...] = ()
-    renamed_from: str = ""  # `add --name` on a service: its previous name
-    notes: tuple[str, ...] = ()  # what changed in the project files that the team should know
-    wiring: Wiring | None = None  # add: the edits left to connect the code (or made, --wire)
-    wired: tuple[str, ...] = ()  # add --wire: the service's own files it edited
-    wire_only: bool = False  # add --wire in a service added before: only the wiring
-
-
-def check_service_name(name: str) -> str:
-    if not isinstance(name, str) or not _SERVICE_NAME.fullmatch(name):
-        raise UsageError(
-            f"service name {name!r} is not valid: start with a lower-case letter, then lower-case "
-            "letters, digits and '-', at most 63 characters (e.g. payments-api)"
-        )
-    ident = name.replace("-", "_")
-    if naming.go_reserved(ident) or naming.rust_reserved(ident):
-        raise UsageError(
-            f"service name {name!r} is a Go or Rust reserved word; choose another (e.g. {name}-svc)"
-        )
-    return name
+__all__ = [
+    "LANGUAGES",
+    "ServiceResult",
+    "add_service",
+    "check_language",
+    "check_service_name",
+    "new_service",
+    "rename_service",
+    "wire_service",
+]
 
 
 def check_language(lang: str) -> str:
@@ -163,20 +143,26 @@ def _render_and_write(
     """Render and write a first render; `project` (add) holds the files to extend, and
     with `wire` the edits that connect the code to the service are made too."""
     conv = load(conventions.path)
+    notes: list[str] = []
+    b3 = "b3" in conv.propagation.propagators
+    if project is not None and opts.library:
+        edits, opts = adopt.library_edits(opts, dest, project, b3, notes)
+    elif project is not None:
+        edits = _dependency_edits(opts, dest, project, conv, notes)
+    else:
+        edits = {}
     rendered = render_target(opts.target, conv, opts)
     if opts.target == "rust" and opts.mode == "add":
         rendered = rust_format.for_host(rendered, dest)
-    notes: list[str] = []
-    edits = _dependency_edits(opts, dest, project, conv, notes) if project is not None else {}
+    if project is not None and opts.library:
+        adopt.check_glue_room(dest, list(rendered.files))
     wiring = None
     if project is not None:
         package = conv.go_package
+        own = f"{opts.module_path}/internal/{package}"
+        import_path = opts.extra["library"]["name"] if opts.library else own
         wiring = next_steps(
-            opts.target,
-            dest,
-            import_path=f"{opts.module_path}/internal/{package}",
-            package=package,
-            module=conv.rust_module,
+            opts.target, dest, import_path=import_path, package=package, module=conv.rust_module
         )
         if wire and wiring.problem:
             raise UsageError(
@@ -258,8 +244,11 @@ def add_service(
     wire: bool = False,
     hook: FaultHook | None = None,
     parts: tuple[str, ...] = (),
+    library: dict[str, str] | None = None,
 ) -> ServiceResult:
-    """Add only the generated instrumentation to an existing Go module or Rust crate.
+    """Add only the generated instrumentation to an existing Go module or Rust crate
+    (with `library`, see scaffold.library.follow.service_library: only the glue, and the
+    dependency on the organisation's library; scaffold.library.adopt).
 
     The project file the generated code needs extended (go.mod and go.sum, or Cargo.toml)
     is read and parsed before anything is written, and written in the same transaction as
@@ -287,6 +276,7 @@ def add_service(
             wire=wire,
             hook=hook,
             parts=parts,
+            library=library,
         )
 
 
@@ -301,9 +291,12 @@ def _add_locked(
     wire: bool,
     hook: FaultHook | None,
     parts: tuple[str, ...] = (),
+    library: dict[str, str] | None = None,
 ) -> ServiceResult:
     """`add_service` holding the service lock."""
     recover(dest)  # an add or update a crash interrupted is rolled back first
+    if lexists(dest / LOCK_NAME) and library:
+        adopt.refuse_vendored(lang, dest, read_lock(dest, TARGETS).options)
     if lexists(dest / LOCK_NAME):
         if sum(map(bool, (wire, name, parts))) > 1:
             raise UsageError(f"{dest}: give --wire, --name and --with in separate runs of add")
@@ -323,6 +316,10 @@ def _add_locked(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
     opts, project = _go_project(dest, name, parts) if lang == "go" else _rust_project(dest, name)
+    if library:
+        opts = replace(opts, extra={"library": library})
+        if lang == "go":
+            adopt.check_main_package(dest)
     try:
         check_service_name(opts.service_name)
     except UsageError as exc:
@@ -341,75 +338,4 @@ def _add_locked(
         project=project,
         wire=wire,
         hook=hook,
-    )
-
-
-def rename_service(
-    *,
-    lang: str,
-    dest: Path,
-    name: str,
-    conventions: Located,
-    force: bool = False,
-    dry_run: bool = False,
-) -> ServiceResult:
-    """Give the service at `dest` a new service name: render it again with that name and
-    apply it through the normal update path (generated files rewritten, user-owned files
-    merged, the lock records the new name). The conventions stay those its lock names
-    unless `conventions` was given explicitly. The caller holds the service lock."""
-    check_service_name(name)
-    old = read_lock(dest, TARGETS)
-    if old.target != lang:
-        raise UsageError(
-            f"{dest} is a {old.target} service (its lock says so), not {lang}; "
-            f"run `scaffold add --lang {old.target} --name {name}`"
-        )
-    given = conventions.path if conventions.reason == "given" else None
-    ctx = RenderContext(conventions=given)
-    opts = replace(old.options, service_name=name)
-    result = update_locked(dest, ctx, force=force, dry_run=dry_run, options=opts)
-    used = Located(given or old.conventions_file(dest), conventions.reason if given else "found")
-    return ServiceResult(used, dest, opts, result, renamed_from=old.options.service_name)
-
-
-def wire_service(*, lang: str, dest: Path, conventions: Located, dry_run: bool) -> ServiceResult:
-    """`add --wire` in a service `add` made earlier: make the wiring edits only, in one
-    journaled write; the lock is left as it is (the service's own files are not in it)."""
-    lock = read_lock(dest, TARGETS)
-    if lock.target != lang:
-        raise UsageError(f"{dest} is a {lock.target} service (its lock says so), not {lang}")
-    given = conventions.path if conventions.reason == "given" else lock.conventions_file(dest)
-    conv = load(given)
-    package = conv.go_package
-    wiring = next_steps(
-        lang,
-        dest,
-        import_path=f"{lock.options.module_path}/internal/{package}",
-        package=package,
-        module=conv.rust_module,
-    )
-    if wiring.problem:
-        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}")
-    writes = [Write(rel, text.encode("utf-8")) for rel, text in sorted(wiring.edits.items())]
-    changes = tuple(
-        FileChange(w.path, "user", Action.MERGE, read_inside(dest, w.path), w.content, "wired")
-        for w in writes
-    )
-    if not dry_run:
-        apply_ops(dest, writes)
-    result = ApplyResult(
-        root=dest,
-        status=Status.WOULD_UPDATE if dry_run else Status.UPDATED,
-        changes=changes,
-        diff="".join(unified_diff(c.path, c.before, c.after) for c in changes) if dry_run else "",
-    )
-    used = Located(given, conventions.reason if conventions.reason == "given" else "found")
-    return ServiceResult(
-        used,
-        dest,
-        lock.options,
-        result,
-        wiring=wiring,
-        wired=tuple(w.path for w in writes),
-        wire_only=True,
     )

@@ -17,7 +17,8 @@ from scaffold.conventions import load
 from scaffold.conventions.model import Conventions
 from scaffold.conventions.yamlsource import conventions_file_problem
 from scaffold.errors import NoServices, ScaffoldError, UsageError
-from scaffold.library.follow import behind, current_version
+from scaffold.library.adopt import follow_project
+from scaffold.library.follow import behind, current_version, other_conventions
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -79,6 +80,7 @@ class RenderContext:
         opts = current_version(
             root, replace(options or old.options, target=old.target), self.lib_version
         )
+        opts, project, refused = follow_project(root, old.options, opts)
         rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
         if opts.target == "rust" and opts.mode == "add":
             rendered = rust_format.for_host(rendered, root)
@@ -92,7 +94,7 @@ class RenderContext:
             options=opts,
             files={},
         )
-        return Rerender(old, rendered, meta)
+        return Rerender(old, rendered, meta, project, refused)
 
     def check_entries(self, root: Path, old: Lock, rendered: Rendered) -> None:
         """Refuse a lock naming a file its target's manifest cannot produce (before anything
@@ -227,7 +229,12 @@ def check_one(root: Path, ctx: RenderContext) -> CheckResult:
         return CheckResult(root=root, error=str(exc))
     result = check_service(root, job)
     late = behind(job.old.options, job.meta.options, bool(ctx.lib_version))
-    return replace(result, drift=(Drift(LOCK_NAME, late), *result.drift)) if late else result
+    try:
+        other = other_conventions(root, job.meta.options, job.meta.conventions_digest)
+    except (ScaffoldError, OSError) as exc:
+        return CheckResult(root=root, error=str(exc))
+    found = tuple(Drift(LOCK_NAME, why) for why in (late, other) if why)
+    return replace(result, drift=(*found, *result.drift)) if found else result
 
 
 def update_services(

@@ -239,6 +239,24 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
     return outcome
 
 
+LibOpt = Annotated[
+    str,
+    typer.Option(
+        "--lib",
+        help="Depend on the organisation's library instead of vendoring the "
+        "instrumentation: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
+    ),
+]
+LibPathOpt = Annotated[
+    str,
+    typer.Option(
+        "--lib-path",
+        help="With --lib: build against the library in this local folder (a go.mod "
+        "replace directive, or a Cargo path dependency).",
+    ),
+]
+
+
 def _library_arg(lang: str, dest: Path, lib: str, lib_path: str) -> dict[str, str] | None:
     """What `--lib` and `--lib-path` say, checked (None without --lib)."""
     if lib_path and not lib:
@@ -261,22 +279,8 @@ def new(
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
-    lib: Annotated[
-        str,
-        typer.Option(
-            "--lib",
-            help="Depend on the organisation's library instead of vendoring the "
-            "instrumentation: MODULE@VERSION (Go) or CRATE@VERSION (Rust).",
-        ),
-    ] = "",
-    lib_path: Annotated[
-        str,
-        typer.Option(
-            "--lib-path",
-            help="With --lib: build against the library in this local folder (a go.mod "
-            "replace directive, or a Cargo path dependency).",
-        ),
-    ] = "",
+    lib: LibOpt = "",
+    lib_path: LibPathOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Create a runnable service whose instrumentation follows the conventions.
@@ -344,6 +348,8 @@ def add(
         ),
     ] = False,
     with_parts: WithOpt = "",
+    lib: LibOpt = "",
+    lib_path: LibPathOpt = "",
     as_json: JsonOpt = False,
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
@@ -354,15 +360,19 @@ def add(
     http.Server or http.ListenAndServe is edited for you in the same write (also later,
     in a service added before). Run again with --name NEW in a folder that already is a
     scaffold service to rename the service; --with grpc,sql,messaging adds those parts.
+    With --lib the module or crate depends on the organisation's library (`scaffold lib`)
+    and gets only a small glue file.
 
     Examples:
       scaffold add --lang go
       scaffold add --lang go --wire
       scaffold add --lang rust --dir services/checkout --dry-run
       scaffold add --lang go --name orders-api
+      scaffold add --lang go --lib example.com/acme/telemetry --lib-path ../telemetry-go
     """
     lang = lang or ui.ask_choice("Language?", "--lang", LANGUAGES)
     dest = ui.folder_arg(directory, "--dir")
+    library = _library_arg(lang, dest, lib, lib_path)
     located = locate(conventions, start=dest)
     ui.info(f"conventions: {located.describe()}")
     outcome = add_service(
@@ -374,6 +384,7 @@ def add(
         dry_run=dry_run,
         wire=wire,
         parts=parse_with(with_parts),
+        library=library,
     )
     return _report(outcome, as_json, "added")
 

@@ -67,3 +67,22 @@ def behind(old: RenderOptions, new: RenderOptions, given: bool = False) -> str:
         f"{'behind' if late else 'ahead of'} the library: requires {was.name} {was.version}, "
         f"{where} {now.version} ({now.name}); run `scaffold update`"
     )
+
+
+def other_conventions(root: Path, opts: RenderOptions, digest: str) -> str:
+    """Why the service at `root` and its library folder follow different conventions ('' when
+    they agree, or the service names no library folder): for `check`. `digest` is that of
+    the conventions file the service renders from now; the library's lock records its own."""
+    ref = library_ref(opts)
+    folder = ref.folder(root) if ref is not None else None
+    if ref is None or folder is None:
+        return ""
+    lock = library_at(folder, ref.lang, ref.name)
+    if lock.conventions_digest == digest:
+        return ""
+    return (
+        f"other conventions than its library: the service renders from conventions "
+        f"{digest[:19]}..., the library at {ref.path} was rendered from "
+        f"{lock.conventions_path!r} ({lock.conventions_digest[:19]}...); render both from "
+        f"the same file (`scaffold lib --dir {ref.path} -c FILE` and `scaffold update -c FILE`)"
+    )

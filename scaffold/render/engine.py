@@ -156,11 +156,14 @@ def render_manifest(
     opts: RenderOptions,
 ) -> Rendered:
     """Render every manifest entry for `opts.mode` against `view`, in memory. A service in
-    library mode (`opts.library`) gets only the entries marked `library: true`; an entry
-    with a `part` only when the view's `parts` names it."""
+    library mode (`opts.library`) gets only the entries marked `library: true` (or
+    `only`: those are left out of every other render); an entry with a `part` only when
+    the view's `parts` names it."""
     files: dict[str, RenderedFile] = {}
     for entry in manifest.entries:
         if opts.mode not in entry.modes or (opts.library and not entry.library):
+            continue
+        if entry.library_only and not opts.library:
             continue
         if entry.part and entry.part not in _parts(view, entry):
             continue

@@ -39,6 +39,8 @@ class ManifestEntry:
     library: bool = False
     # Rendered only when the view's `parts` names it ('' = always).
     part: str = ""
+    # True (`library: only`): rendered only in library mode (the glue of `add --lib`).
+    library_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,22 @@ def _entry(item: object, where: str, folder: Path, runtime: Path | None) -> Mani
         raise TemplateError(f"{where}: a 'static' entry needs the manifest's 'runtime' folder")
     inside_source(base, source, where)
     library = item.get("library", False)
-    if not isinstance(library, bool):
-        raise TemplateError(f"{where}: 'library' must be true or false, not {library!r}")
+    if not isinstance(library, bool) and library != "only":
+        raise TemplateError(f"{where}: 'library' must be true, false or only, not {library!r}")
     part = item.get("part", "")
     if not isinstance(part, str):
         raise TemplateError(f"{where}: part must be a name, such as grpc")
-    each = str(item.get("each", ""))
-    return ManifestEntry(source, str(item["path"]), owner, modes, each, static, library, part)
+    return ManifestEntry(
+        source,
+        str(item["path"]),
+        owner,
+        modes,
+        str(item.get("each", "")),
+        static,
+        library is True or library == "only",
+        part,
+        library == "only",
+    )
 
 
 def inside_source(base: Path, source: str, where: str) -> Path:

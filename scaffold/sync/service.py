@@ -7,16 +7,26 @@ files and the lock they are to be recorded with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError
 from scaffold.render import Rendered
-from scaffold.sync.atomic import JOURNAL, FaultHook, apply_ops
+from scaffold.sync.atomic import JOURNAL, FaultHook, Write, apply_ops
 from scaffold.sync.lock import LOCK_NAME, Lock, LockedFile, base_path
 from scaffold.sync.paths import lexists
 from scaffold.sync.plan import Plan, describe_cause, plan_sync
-from scaffold.sync.results import Action, ApplyResult, CheckResult, Drift, Status
+from scaffold.sync.results import (
+    Action,
+    ApplyResult,
+    CheckResult,
+    Drift,
+    FileChange,
+    Refusal,
+    Status,
+    unified_diff,
+)
 
 INTERRUPTED = (
     "an update is running or was interrupted here; `scaffold recover` (or the next "
@@ -31,6 +41,18 @@ class Rerender:
     old: Lock
     rendered: Rendered
     meta: Lock
+    # Project files outside the render that change with it (path -> before, after): the
+    # library dependency line `update` moves in a service made by `add --lib`.
+    project: Mapping[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    # Why a project file cannot change with it (the team edited what was to change).
+    refused: tuple[Refusal, ...] = ()
+
+    def project_changes(self) -> tuple[FileChange, ...]:
+        return tuple(
+            FileChange(rel, "user", Action.MERGE, before, after, "library dependency moved")
+            for rel, (before, after) in sorted(self.project.items())
+            if before != after
+        )
 
     @property
     def cause(self) -> str:
@@ -72,24 +94,26 @@ def update_service(
         plan = _plan(root, job, force=force)
     except (ScaffoldError, OSError) as exc:
         return failed(root, str(exc))
-    if plan.refusals:
-        diff = "".join(r.diff for r in plan.refusals)
-        return ApplyResult(
-            root=root, status=Status.REFUSED, refusals=tuple(plan.refusals), diff=diff
-        )
-    changes = tuple(plan.changes)
-    if plan.is_noop:
+    if plan.refusals or job.refused:
+        refusals = (*job.refused, *plan.refusals)
+        diff = "".join(r.diff for r in refusals)
+        return ApplyResult(root=root, status=Status.REFUSED, refusals=refusals, diff=diff)
+    project = job.project_changes()
+    changes = (*plan.changes, *project)
+    if plan.is_noop and not project:
         return ApplyResult(root=root, status=Status.UNCHANGED)
     if dry_run:
+        extra = "".join(unified_diff(c.path, c.before, c.after) for c in project)
         return ApplyResult(
             root=root,
             status=Status.WOULD_UPDATE,
             changes=changes,
-            diff=plan.diff(),
+            diff=plan.diff() + extra,
             lock_changed=plan.lock_changed,
         )
+    writes = [Write(c.path, c.after) for c in project if c.after is not None]
     try:
-        apply_ops(root, plan.ops(), hook=hook)
+        apply_ops(root, plan.ops(writes), hook=hook)
     except (OSError, ScaffoldError) as exc:
         return failed(root, str(exc))
     status = (
@@ -110,7 +134,7 @@ def check_service(root: Path, job: Rerender) -> CheckResult:
     except (ScaffoldError, OSError) as exc:
         return CheckResult(root=root, error=str(exc))
     cause = job.cause
-    drift: list[Drift] = [Drift(r.path, r.reason) for r in plan.refusals]
+    drift: list[Drift] = [Drift(r.path, r.reason) for r in (*job.refused, *plan.refusals)]
     for change in plan.changes:
         if change.action is Action.RELEASE:
             drift.append(Drift(change.path, f"user-owned, {change.reason} ({cause})"))
@@ -123,6 +147,10 @@ def check_service(root: Path, job: Rerender) -> CheckResult:
             drift.append(Drift(change.path, f"missing: {change.reason}"))
         else:
             drift.append(Drift(change.path, change.reason))
+    drift += [
+        Drift(c.path, f"{c.reason} (user-owned, would edit one line)")
+        for c in job.project_changes()
+    ]
     seen = {d.path for d in drift}
     for rel in sorted(set(plan.base_writes) | set(plan.base_deletes)):
         if rel not in seen:

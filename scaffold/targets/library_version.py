@@ -1,6 +1,7 @@
 """Library versions: strict MAJOR.MINOR.PATCH, and Go's major-version module paths.
 
-A library starts at 1.0.0 (docs/library.md says why). Go wants a module whose major
+A library starts at 1.0.0 (docs/library.md says why); its steps are scaffold.diff's
+next_version, the one semver rule of the project. Go wants a module whose major
 version is 2 or more to end its path in `/vN` (and v0/v1 to have no suffix); a Rust
 crate keeps its name.
 """
@@ -58,18 +59,3 @@ def check_module_major(module: str, version: str, where: str) -> None:
             f"{where}: module {module!r} at version {version}: Go needs the path {wanted!r} "
             "(a /vN suffix exactly when the major version N is 2 or more)"
         )
-
-
-def bump_version(version: str, bump: str) -> str:
-    """`version` after a semver step: major, minor, patch, or none (unchanged). A library
-    starts at 1.0.0, so the steps keep semver's meaning (no 0.x special case)."""
-    major, minor, patch = parse_version(version, "version")
-    if bump == "major":
-        return f"{major + 1}.0.0"
-    if bump == "minor":
-        return f"{major}.{minor + 1}.0"
-    if bump == "patch":
-        return f"{major}.{minor}.{patch + 1}"
-    if bump == "none":
-        return f"{major}.{minor}.{patch}"
-    raise UsageError(f"unknown version step {bump!r}")

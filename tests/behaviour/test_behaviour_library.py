@@ -14,7 +14,7 @@ import pytest
 from scaffold.conventions import Located
 from scaffold.library.build import build_library
 from scaffold.library.follow import service_library
-from scaffold.services import new_service
+from scaffold.services import add_service, new_service
 from tests.behaviour import check, harness
 from tests.behaviour.table import Row
 from tests.behaviour.test_behaviour import FIXTURES, ROWS, SERVICE, _conventions
@@ -102,6 +102,54 @@ def test_library_row(lang: str, row: Row, library_root: Path, tmp_path: Path) ->
     assert not found, (
         f"{lang} (library mode) fails row {row.id} ({row.source}, issue {row.issue}): "
         f"{row.what}\n  - "
+        + "\n  - ".join(found)
+        + f"\n--- service output (last 4000 characters) ---\n{result.output[-4000:]}"
+    )
+
+
+# Rows for a Go module moved onto the library with `scaffold add --lib` (its own go.mod,
+# main and handlers; the glue file names the service): the server span and the resource.
+ADDED_ROWS = ("http-server-span-attributes", "http-resource-sdk-attributes")
+_NAMING = f'\ttelemetry.ServiceName = "{SERVICE}"\n'
+
+
+def _build_go_added(root: Path) -> Path:
+    """A module with the service's own main and the fixture handlers, no scaffold in it,
+    then `add --lib` against the library, built."""
+    made = _library_service("go", root, "")
+    dest = root / "go-added"
+    shutil.copytree(made, dest, ignore=shutil.ignore_patterns(".scaffold", "go.sum", "bin"))
+    (dest / "go.mod").write_text("module example.com/behaviour\n\ngo 1.24\n", encoding="utf-8")
+    main = (dest / "main.go").read_text(encoding="utf-8")
+    assert _NAMING in main, "main.go no longer names the service this way"
+    (dest / "main.go").write_text(main.replace(_NAMING, ""), encoding="utf-8")
+    fixture = FIXTURES["go"].read_text(encoding="utf-8")
+    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
+    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    lib = root / "lib-go-base"
+    add_service(
+        lang="go",
+        dest=dest,
+        conventions=Located(_conventions(root, ""), "given"),
+        library=service_library("go", dest, LIBRARIES["go"], lib),
+    )
+    assert (dest / "scaffold_telemetry.go").is_file()
+    proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
+    assert proc.returncode == 0, f"go build of the added module failed:\n{proc.stderr}"
+    return dest / "bin" / "service"
+
+
+@needs_go
+@pytest.mark.toolchain
+@pytest.mark.parametrize("row", [r for r in ROWS if r.id in ADDED_ROWS], ids=lambda r: r.id)
+def test_added_go_module_row(row: Row, library_root: Path, tmp_path: Path) -> None:
+    key = ("go-added", "")
+    if key not in _built:
+        _built[key] = _build_go_added(library_root)
+    result = harness.run_row(_built[key], row, tmp_path)
+    found = check.problems(row, result)
+    assert not found, (
+        f"go (add --lib) fails row {row.id}: {row.what}\n  - "
         + "\n  - ".join(found)
         + f"\n--- service output (last 4000 characters) ---\n{result.output[-4000:]}"
     )

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.diff import next_version
 from scaffold.errors import UsageError
 from scaffold.library.build import build_library
 from scaffold.library.lock import LIBRARY_LOCK, read_library_lock
-from scaffold.targets.library_version import bump_version, module_for
+from scaffold.targets.library_version import FIRST_VERSION, module_for
 from tests.conftest import CliResult
 from tests.library.conventions import base_text, reworded, with_attribute, write
 
@@ -158,10 +159,12 @@ def test_an_edited_library_lock_is_refused(tmp_path: Path, conv: Path) -> None:
 
 
 def test_version_rules() -> None:
-    assert bump_version("1.4.2", "major") == "2.0.0"
-    assert bump_version("1.4.2", "minor") == "1.5.0"
-    assert bump_version("1.4.2", "patch") == "1.4.3"
-    assert bump_version("1.4.2", "none") == "1.4.2"
+    # One semver rule: the library steps are scaffold.diff's next_version, from 1.0.0 on.
+    assert FIRST_VERSION == "1.0.0"
+    assert next_version("1.4.2", "major") == "2.0.0"
+    assert next_version("1.4.2", "minor") == "1.5.0"
+    assert next_version("1.4.2", "patch") == "1.4.3"
+    assert next_version("1.4.2", "none") == "1.4.2"
     assert module_for(MODULE, "2.0.0") == f"{MODULE}/v2"
     assert module_for(f"{MODULE}/v2", "3.1.0") == f"{MODULE}/v3"
     assert module_for(f"{MODULE}/v3", "1.0.0") == MODULE

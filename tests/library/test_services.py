@@ -164,3 +164,42 @@ def test_an_edited_library_reference_in_the_lock_is_refused(tmp_path: Path, cli:
     lock_path.write_text(json.dumps(lock))
     done = cli("check", str(dest))
     assert done.code == 2 and "library path" in done.err
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_check_names_a_service_on_other_conventions_than_its_library(
+    tmp_path: Path, cli: Cli, lang: str
+) -> None:
+    _conv, lib = _setup(tmp_path, cli, lang)
+    same = _new(cli, tmp_path, lang, "orders")
+    other = write(tmp_path / "other.yaml", with_attribute(base_text()))
+    dest = tmp_path / "billing"
+    name = MODULE if lang == "go" else CRATE
+    made = cli(
+        "new", "billing", "--lang", lang, "--dir", str(dest), "-c", str(other),
+        "--lib", name, "--lib-path", str(lib),
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    assert cli("check", str(same)).code == 0
+    found = cli("check", str(dest))
+    assert found.code == 1
+    assert "other conventions than its library" in found.out
+    assert "the library at ../lib was rendered from" in found.out
+    assert "behind the library" not in found.out
+
+
+def test_rust_service_version_is_the_services_own_not_the_librarys(
+    tmp_path: Path, cli: Cli
+) -> None:
+    _conv, lib = _setup(tmp_path, cli, "rust")
+    service = _new(cli, tmp_path, "rust", "orders")
+    main = (service / "src/main.rs").read_text()
+    assert 'conventions::set_service_version(env!("CARGO_PKG_VERSION"));' in main
+    assert main.index("set_service_version") < main.index("::init()")
+    conventions = (lib / "src/telemetry/conventions.rs").read_text()
+    body = conventions[conventions.index("pub fn service_version()") :]
+    body = body[: body.index("\n}\n")]
+    assert "CARGO_PKG_VERSION" not in body and "SERVICE_VERSION.get()" in body
+    settings = (lib / "src/telemetry/settings.rs").read_text()
+    assert 'env!("CARGO_PKG_VERSION").to_owned()' not in settings
+    assert "conventions::service_version()" in settings

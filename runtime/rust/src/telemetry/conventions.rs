@@ -12,6 +12,11 @@ use super::rules::{
 /// The service's name, as given when the service was created.
 #[rustfmt::skip]
 pub const SERVICE_NAME: &str = "scaffold-runtime";
+
+/// The service's version when `SERVICE_VERSION` is unset: its crate's version.
+pub fn service_version() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_VERSION"))
+}
 /// The instrumentation scope of every span and instrument of this module.
 #[rustfmt::skip]
 pub const SCOPE_NAME: &str = "scaffold_runtime::telemetry";

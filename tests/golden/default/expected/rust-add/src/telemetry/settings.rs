@@ -335,7 +335,8 @@ pub fn resource_value(
         ),
         Source::Version => (
             "SERVICE_VERSION".to_owned(),
-            value(getenv, "SERVICE_VERSION").or(Some(env!("CARGO_PKG_VERSION").to_owned())),
+            value(getenv, "SERVICE_VERSION")
+                .or_else(|| conventions::service_version().map(str::to_owned)),
         ),
         Source::Environment => (
             conventions::ENVIRONMENT_VARIABLE.to_owned(),
