@@ -22,7 +22,7 @@ from scaffold.sync.recovery import recover
 from scaffold.targets import go_modules, go_parts, rust_crates, rust_format
 from scaffold.targets.go import module_needs, service_parts
 from scaffold.targets.registry import TARGETS, render_target
-from scaffold.wiring import next_steps
+from scaffold.wiring import Wiring, next_steps
 
 LANGUAGES = ("go", "rust")
 __all__ = [
@@ -129,6 +129,20 @@ def _dependency_edits(
     return {name: text for name, text in edits.items() if files.get(name) != text}
 
 
+def _wiring(conv: Conventions, opts: RenderOptions, dest: Path, wire: bool) -> Wiring:
+    """The next steps of `add` (the library's import path in library mode); with `wire`,
+    a shape the wiring does not know is refused before anything is written."""
+    package = conv.go_package
+    own = f"{opts.module_path}/internal/{package}"
+    import_path = opts.extra["library"]["name"] if opts.library else own
+    wiring = next_steps(
+        opts.target, dest, import_path=import_path, package=package, module=conv.rust_module
+    )
+    if wire and wiring.problem:
+        raise UsageError(f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}")
+    return wiring
+
+
 def _render_and_write(
     *,
     conventions: Located,
@@ -156,18 +170,7 @@ def _render_and_write(
         rendered = rust_format.for_host(rendered, dest)
     if project is not None and opts.library:
         adopt.check_glue_room(dest, list(rendered.files))
-    wiring = None
-    if project is not None:
-        package = conv.go_package
-        own = f"{opts.module_path}/internal/{package}"
-        import_path = opts.extra["library"]["name"] if opts.library else own
-        wiring = next_steps(
-            opts.target, dest, import_path=import_path, package=package, module=conv.rust_module
-        )
-        if wire and wiring.problem:
-            raise UsageError(
-                f"{dest}: --wire: {wiring.problem}; nothing was written{wiring.by_hand()}"
-            )
+    wiring = _wiring(conv, opts, dest, wire) if project is not None else None
     wired = wiring.edits if wire and wiring is not None else {}
     result = create_service(
         dest=dest,

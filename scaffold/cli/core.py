@@ -313,6 +313,16 @@ def new(
     return _report(outcome, as_json, "created")
 
 
+WireOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wire",
+        help=(
+            "Also make the edits in your main that connect it (Go: Setup, handler, slog; "
+            "Rust: layers() in your subscriber, the router's layer, shutdown)."
+        ),
+    ),
+]
 WithOpt = Annotated[
     str,
     typer.Option(
@@ -337,16 +347,7 @@ def add(
     conventions: ConventionsOpt = None,
     force: ForceOpt = False,
     dry_run: DryRunOpt = False,
-    wire: Annotated[
-        bool,
-        typer.Option(
-            "--wire",
-            help=(
-                "Also make the edits in your main that connect it (Go: Setup, handler, slog; "
-                "Rust: layers() in your subscriber, the router's layer, shutdown)."
-            ),
-        ),
-    ] = False,
+    wire: WireOpt = False,
     with_parts: WithOpt = "",
     lib: LibOpt = "",
     lib_path: LibPathOpt = "",
@@ -354,14 +355,11 @@ def add(
 ) -> ServiceResult:
     """Add the generated instrumentation to an existing Go module or Rust crate.
 
-    The module's go.mod and go.sum (or the crate's Cargo.toml) get the dependencies the
-    generated code needs, in the same all-or-nothing write; then the edits left to make
-    in your code are listed (file, line, what). With --wire, a Go main that serves with
-    http.Server or http.ListenAndServe is edited for you in the same write (also later,
-    in a service added before). Run again with --name NEW in a folder that already is a
-    scaffold service to rename the service; --with grpc,sql,messaging adds those parts.
-    With --lib the module or crate depends on the organisation's library (`scaffold lib`)
-    and gets only a small glue file.
+    go.mod and go.sum (or Cargo.toml) get what the generated code needs, in the same
+    all-or-nothing write; the edits left in your code are listed (file, line, what), and
+    --wire makes them for the common shapes. On a scaffold service: --name renames it,
+    --with grpc,sql,messaging adds parts. --lib: depend on the organisation's library
+    (`scaffold lib`) with only a small glue file.
 
     Examples:
       scaffold add --lang go

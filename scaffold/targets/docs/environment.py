@@ -122,6 +122,23 @@ STANDARD: tuple[Variable, ...] = (
         ("startup-http-json-protocol",),
     ),
     Variable(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "The protocol for spans only; wins over OTEL_EXPORTER_OTLP_PROTOCOL.",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        READ,
+        READ,
+        ("export-startup-line-signal-protocol-wins",),
+    ),
+    Variable(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "Headers sent with every export (key=value pairs separated by commas), read by the SDK.",
+        "none",
+        READ,
+        READ,
+        ("export-failure-reported-at-once",),
+        "the value never appears in a log line or an export error (the row checks it)",
+    ),
+    Variable(
         "OTEL_BSP_SCHEDULE_DELAY",
         "Milliseconds between two exports of the span batcher.",
         "the conventions' export.batch.schedule_delay",
