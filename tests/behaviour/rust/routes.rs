@@ -4,7 +4,7 @@
 //! service team would, with the generated module's public API only.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -152,9 +152,12 @@ async fn steps(Path(id): Path<String>) -> Json<Value> {
 }
 
 /// Writes ?chunks= chunks (default 3), 100 ms apart.
-async fn stream(Query(query): Query<std::collections::HashMap<String, String>>) -> Body {
-    let chunks = query
-        .get("chunks")
+async fn stream(uri: axum::http::Uri) -> Body {
+    let chunks = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("chunks="))
         .and_then(|c| c.parse::<u32>().ok())
         .filter(|c| (1..=100).contains(c))
         .unwrap_or(3);
