@@ -319,8 +319,8 @@ fn request_span<B>(
     method: &'static str,
     origin: &Origin,
 ) -> tracing::Span {
+    // The values are only read when a subscriber wants the span.
     let original = (method == "_OTHER").then(|| req.method().as_str());
-    let peer = origin.peer.map(|p| p.ip().to_string());
     super::attributes::request_span!(
         TARGET,
         "otel.name" = name,
@@ -335,7 +335,7 @@ fn request_span<B>(
         "server.port" = origin.port.map(i64::from),
         "client.address" = origin.client.as_deref(),
         "client.port" = origin.client_port.map(i64::from),
-        "network.peer.address" = peer.as_deref(),
+        "network.peer.address" = origin.peer.map(|p| tracing::field::display(p.ip())),
         "network.peer.port" = origin.peer.map(|p| i64::from(p.port())),
         "user_agent.original" = header(req, http::header::USER_AGENT),
     )
