@@ -7,6 +7,8 @@ import hmac
 import re
 from typing import Any
 
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
 from scaffold.verify.records import Attributes, Span
 from tests.behaviour.harness import HASH_KEY, Answer, Flood, Run, json_of
 from tests.behaviour.table import Row
@@ -58,7 +60,13 @@ def attrs_ok(want: dict[str, Any], got: Attributes) -> list[str]:
     return bad
 
 
-def _span_fails(m: dict[str, Any], span: Span, spans: list[Span], row: Row) -> list[str]:
+def _span_fails(
+    m: dict[str, Any],
+    span: Span,
+    spans: list[Span],
+    row: Row,
+    durations: dict[str, float] | None = None,
+) -> list[str]:
     bad: list[str] = []
     if "name" in m and span.name != m["name"]:
         bad.append(f"name {span.name!r}")
@@ -86,6 +94,14 @@ def _span_fails(m: dict[str, Any], span: Span, spans: list[Span], row: Row) -> l
             bad.append(f"no link to {link}")
     if "status" in m and span.status_code != STATUS[m["status"]]:
         bad.append(f"status {span.status_code} {span.status_message!r}")
+    for event in m.get("events", []):
+        named = [e for e in span.events if e.name == event["name"]]
+        if not any(not attrs_ok(event.get("attributes", {}), e.attributes) for e in named):
+            bad.append(f"no event {event} in {[e.name for e in span.events]}")
+    if "min_seconds" in m:
+        took = (durations or {}).get(span.span_id)
+        if took is None or took < float(m["min_seconds"]):
+            bad.append(f"lasted {took}s (want at least {m['min_seconds']}s)")
     if "status_message" in m:
         want = str(m["status_message"])
         if (want == "" and span.status_message) or (
@@ -106,11 +122,29 @@ def _link_ids(row: Row, m: dict[str, Any]) -> dict[str, Any]:
     return {**m, "links": links}
 
 
-def check_spans(row: Row, spans: list[Span]) -> list[str]:
+def span_durations(run: Run) -> dict[str, float]:
+    """Seconds from start to end of every exported span, by hex span id."""
+    out: dict[str, float] = {}
+    for kind, raw in run.seen.exports:
+        if kind != "traces":
+            continue
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(raw)
+        for group in message.resource_spans:
+            for scope in group.scope_spans:
+                for span in scope.spans:
+                    took = (span.end_time_unix_nano - span.start_time_unix_nano) / 1e9
+                    out[span.span_id.hex()] = took
+    return out
+
+
+def check_spans(
+    row: Row, spans: list[Span], durations: dict[str, float] | None = None
+) -> list[str]:
     problems: list[str] = []
     for raw in row.expect.get("spans", []):
         m = _link_ids(row, raw)
-        fails = [(s, _span_fails(m, s, spans, row)) for s in spans]
+        fails = [(s, _span_fails(m, s, spans, row, durations)) for s in spans]
         matched = [s for s, f in fails if not f]
         lo, hi = m.get("min", 1), m.get("max")
         if "count" in m:
@@ -275,6 +309,8 @@ def check_answers(run: Run) -> list[str]:
                     f"output did not match /{body['matches']}/ within {body['within']}s"
                 )
             continue
+        if kind == "disconnect":
+            continue
         if isinstance(answer, float):
             limit = float(body["closes_within"])
             if answer > limit:
@@ -309,7 +345,7 @@ def problems(row: Row, run: Run) -> list[str]:
         out.append(f"the service was expected to refuse to start; exit {run.exit_code}")
     out += check_answers(run)
     spans = [s for b in run.seen.batches() for s in b.spans]
-    out += check_spans(row, spans)
+    out += check_spans(row, spans, span_durations(run))
     out += check_metrics(row, run)
     out += check_resource(row, run)
     out += check_downstream(row, run)

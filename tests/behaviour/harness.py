@@ -255,6 +255,25 @@ def admin_flood(port: int, connections: int) -> Flood:
         time.sleep(0.5)
 
 
+def disconnect(port: int, step: dict[str, Any]) -> float:
+    """Send a GET, read the answer's head, close the connection and wait `wait`
+    seconds (default 0.5) for the service to notice; the seconds the head took."""
+    lines = [f"GET {step['path']} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name}: {value}" for name, value in step.get("headers", [])]
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    took = time.monotonic() - started
+    time.sleep(float(step.get("wait", 0.5)))
+    return took
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], limit: float = 30) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -329,6 +348,9 @@ def _steps(
             continue
         if kind == "admin_flood":
             answers.append((step, admin_flood(ports["admin"], int(body["connections"]))))
+            continue
+        if kind == "disconnect":
+            answers.append((step, disconnect(ports["listen"], body)))
             continue
         port = ports["admin"] if kind == "admin" else ports["listen"]
         for _ in range(int(body.get("repeat", 1))):

@@ -24,11 +24,12 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}
-STEP_KINDS = {"http", "admin", "slow_admin", "admin_flood", "wait_output"}
+STEP_KINDS = {"http", "admin", "slow_admin", "admin_flood", "wait_output", "disconnect"}
 REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status", "json"}
 SLOW_KEYS = {"closes_within"}
 FLOOD_KEYS = {"connections", "open_at_most"}
 WAIT_KEYS = {"matches", "within"}
+DISCONNECT_KEYS = {"path", "headers", "wait"}
 EXPECT_KEYS = {
     "spans",
     "spans_total",
@@ -48,10 +49,13 @@ SPAN_KEYS = {
     "links",
     "status",
     "status_message",
+    "events",
+    "min_seconds",
     "count",
     "min",
     "max",
 }
+EVENT_KEYS = {"name", "attributes"}
 METRIC_KEYS = {"name", "attributes", "buckets"}
 DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "absent"}
 OUTPUT_KEYS = {"has", "lacks", "lines"}
@@ -110,6 +114,11 @@ def _check_step(where: str, step: object) -> None:
         if not 0 < within <= 60:
             raise TableError(f"{where}.wait_output: `within` is seconds, more than 0, at most 60")
         return
+    if kind == "disconnect":
+        body = _keys(f"{where}.disconnect", body, DISCONNECT_KEYS)
+        if "path" not in body:
+            raise TableError(f"{where}.disconnect: a request needs a path")
+        return
     body = _keys(f"{where}.{kind}", body, REQUEST_KEYS)
     if "path" not in body:
         raise TableError(f"{where}.{kind}: a request needs a path")
@@ -122,6 +131,8 @@ def _check_expect(where: str, expect: object) -> None:
     expect = _keys(where, expect, EXPECT_KEYS)
     for i, span in enumerate(expect.get("spans", [])):
         _keys(f"{where}.spans[{i}]", span, SPAN_KEYS)
+        for j, event in enumerate(span.get("events", [])):
+            _keys(f"{where}.spans[{i}].events[{j}]", event, EVENT_KEYS)
     for i, metric in enumerate(expect.get("metrics", [])):
         _keys(f"{where}.metrics[{i}]", metric, METRIC_KEYS)
     for i, call in enumerate(expect.get("downstream", [])):

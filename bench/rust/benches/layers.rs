@@ -1,8 +1,10 @@
-//! Per-request cost of the bare router, the generated layer, and tower-http's
-//! TraceLayer with tracing-opentelemetry; no-op exporter, sampled and unsampled.
+//! Per-request cost of the bare router, the generated layer (with its request
+//! span through the bridge, and without a subscriber: the direct span), and
+//! tower-http's TraceLayer with tracing-opentelemetry; no-op exporter, sampled
+//! and unsampled.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use scaffold_bench_rust::{bare, generated, request, trace_layer};
+use scaffold_bench_rust::{bare, generated, generated_direct, request, trace_layer};
 use tower::ServiceExt as _;
 
 fn layers(c: &mut Criterion) {
@@ -19,8 +21,17 @@ fn layers(c: &mut Criterion) {
     });
 
     for (label, sampled) in [("sampled", true), ("unsampled", false)] {
-        let (router, provider) = generated(if sampled { 1.0 } else { 0.0 });
-        group.bench_function(format!("generated_{label}"), |b| {
+        let ratio = if sampled { 1.0 } else { 0.0 };
+        let (router, provider, dispatch) = generated(ratio);
+        tracing::dispatcher::with_default(&dispatch, || {
+            group.bench_function(format!("generated_{label}"), |b| {
+                b.iter(|| rt.block_on(router.clone().oneshot(request())).unwrap())
+            });
+        });
+        let _ = provider.shutdown();
+
+        let (router, provider) = generated_direct(ratio);
+        group.bench_function(format!("direct_{label}"), |b| {
             b.iter(|| rt.block_on(router.clone().oneshot(request())).unwrap())
         });
         let _ = provider.shutdown();

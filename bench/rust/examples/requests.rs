@@ -1,7 +1,7 @@
 //! Sends `n` requests through one variant, for instruction counts under valgrind
 //! (noise-free on a shared machine): `requests <variant> <n>`.
 
-use scaffold_bench_rust::{bare, generated, request, trace_layer};
+use scaffold_bench_rust::{bare, generated, generated_direct, request, trace_layer};
 use tower::ServiceExt as _;
 
 fn main() {
@@ -21,7 +21,14 @@ fn main() {
     match variant.as_str() {
         "bare" => run(bare()),
         "generated_sampled" | "generated_unsampled" => {
-            let (router, provider) = generated(if variant.ends_with("_sampled") { 1.0 } else { 0.0 });
+            let ratio = if variant.ends_with("_sampled") { 1.0 } else { 0.0 };
+            let (router, provider, dispatch) = generated(ratio);
+            tracing::dispatcher::with_default(&dispatch, || run(router));
+            let _ = provider.shutdown();
+        }
+        "direct_sampled" | "direct_unsampled" => {
+            let ratio = if variant.ends_with("_sampled") { 1.0 } else { 0.0 };
+            let (router, provider) = generated_direct(ratio);
             run(router);
             let _ = provider.shutdown();
         }

@@ -4,11 +4,12 @@
 #[path = "../generated/telemetry/mod.rs"]
 pub mod telemetry;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::MatchedPath;
+use axum::extract::{ConnectInfo, MatchedPath};
 use axum::routing::get;
 use axum::Router;
 use http::Request;
@@ -42,8 +43,7 @@ pub fn bare() -> Router {
     routes()
 }
 
-/// The router with the generated layer; root spans sampled at `ratio`.
-pub fn generated(ratio: f64) -> (Router, SdkTracerProvider) {
+fn generated_parts(ratio: f64) -> (Router, SdkTracerProvider) {
     let levers = telemetry::Levers::new(true, ratio);
     let provider = SdkTracerProvider::builder()
         .with_sampler(telemetry::Sampler::with_routes(levers, &[]))
@@ -59,6 +59,26 @@ pub fn generated(ratio: f64) -> (Router, SdkTracerProvider) {
     let instruments = telemetry::Instruments::from_providers(&provider, &meters);
     let router = routes().layer(telemetry::HttpServerLayer::with_instruments(instruments));
     (router, provider)
+}
+
+/// The router with the generated layer as a service runs it: the request's
+/// `tracing` span is the server span, through the bridge `telemetry::layers`
+/// installs (run the requests with the dispatch as default); root spans sampled
+/// at `ratio`.
+pub fn generated(ratio: f64) -> (Router, SdkTracerProvider, tracing::Dispatch) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let (router, provider) = generated_parts(ratio);
+    let tracer = provider.tracer("bench");
+    let filter = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO);
+    let subscriber = tracing_subscriber::registry()
+        .with(telemetry::init::bridge_layers(tracer, filter));
+    (router, provider, tracing::Dispatch::new(subscriber))
+}
+
+/// The generated layer without any subscriber: the OpenTelemetry span is
+/// started directly (no `tracing` span), as before the request span existed.
+pub fn generated_direct(ratio: f64) -> (Router, SdkTracerProvider) {
+    generated_parts(ratio)
 }
 
 /// The router with tower-http's TraceLayer, configured as a team would to get the
@@ -90,6 +110,10 @@ pub fn trace_layer(sampled: bool) -> (Router, SdkTracerProvider, tracing::Dispat
                 .get::<MatchedPath>()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
+            let peer = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0);
             let span = tracing::info_span!(
                 "request",
                 otel.name = %format!("{} {}", req.method(), route),
@@ -97,6 +121,17 @@ pub fn trace_layer(sampled: bool) -> (Router, SdkTracerProvider, tracing::Dispat
                 http.request.method = %req.method(),
                 http.route = %route,
                 url.path = %req.uri().path(),
+                url.query = req.uri().query(),
+                url.scheme = "http",
+                network.protocol.version = "1.1",
+                client.address = peer.map(|p| p.ip().to_string()),
+                client.port = peer.map(|p| i64::from(p.port())),
+                network.peer.address = peer.map(|p| p.ip().to_string()),
+                network.peer.port = peer.map(|p| i64::from(p.port())),
+                user_agent.original = req
+                    .headers()
+                    .get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
                 http.response.status_code = tracing::field::Empty,
             );
             let parent = opentelemetry::propagation::TextMapPropagator::extract(
@@ -126,7 +161,14 @@ impl opentelemetry::propagation::Extractor for HeaderMapExtractor<'_> {
     }
 }
 
-/// One request as the benchmark sends it.
+/// One request as the benchmark sends it: with a query, a user agent and the
+/// peer's address, so every variant records the full default attribute set.
 pub fn request() -> Request<Body> {
-    Request::get("/orders/42").body(Body::empty()).unwrap()
+    let mut request = Request::get("/orders/42?page=2")
+        .header(http::header::USER_AGENT, "bench/1.0")
+        .body(Body::empty())
+        .unwrap();
+    let peer: SocketAddr = "10.1.2.3:5555".parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
 }

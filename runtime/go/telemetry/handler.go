@@ -25,7 +25,8 @@ import (
 // at internal boundaries and starts a new, linked root at public ones (the
 // conventions' trust policy), names the server span by the conventions' rule
 // with the route of the request's ServeMux pattern, sets the stable HTTP
-// semantic convention attributes, marks 5xx answers and panics as errors and
+// semantic convention attributes, marks 5xx answers and panics as errors (a
+// panic before anything was written is answered with a 500) and
 // records the conventions' server duration histogram (seconds) with
 // low-cardinality attributes only. With tracing switched off it starts no
 // span and passes the incoming context through unchanged, except at a public
@@ -185,7 +186,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r2 := r.WithContext(context.WithValue(ctx, routeHolderKey{}, holder))
 	defer func() {
-		status := rw.status
+		status, wrote := rw.status, rw.wrote
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -216,7 +217,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
 		})...)
 		if p != nil {
-			panic(p)
+			if wrote || p == http.ErrAbortHandler {
+				// The answer has begun (or an abort was asked for): net/http
+				// closes the connection.
+				panic(p)
+			}
+			// Nothing was written yet: the caller gets a 500, and the panic
+			// (recorded on the span with its stack) is logged.
+			slog.ErrorContext(ctx, "handler panicked", slog.String("panic", fmt.Sprint(p)))
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}
 	}()
 	h.next.ServeHTTP(rw, r2)

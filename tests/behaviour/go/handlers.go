@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
@@ -38,6 +40,67 @@ func (a *app) routes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /sweep", a.sweep)
 	mux.HandleFunc("POST /sweep-urls", a.sweepURLs)
+	mux.HandleFunc("GET /orders/{id}/fail", a.fail)
+	mux.HandleFunc("GET /orders/{id}/tenant", a.tenant)
+	mux.HandleFunc("GET /orders/{id}/steps", a.steps)
+	mux.HandleFunc("GET /stream", a.stream)
+	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
+		panic("behaviour panic")
+	})
+}
+
+// fail logs an error and records it as an event of the server span; the
+// request itself is answered.
+func (a *app) fail(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	slog.ErrorContext(ctx, "order lookup failed", slog.String("reason", "stock"))
+	trace.SpanFromContext(ctx).AddEvent("order lookup failed",
+		trace.WithAttributes(attribute.String("reason", "stock")))
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// tenant sets registry attributes on the server span (one of them pii).
+func (a *app) tenant(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	trace.SpanFromContext(ctx).SetAttributes(
+		attribute.String("app.tenant.id", "t-1"),
+		attribute.String("app.user.email", "PIIMARK-record"),
+	)
+	slog.InfoContext(ctx, "tenant recorded", slog.String("app.user.email", "PIIMARK-record"))
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// steps does its work in a child span whose log line carries its field.
+func (a *app) steps(w http.ResponseWriter, r *http.Request) {
+	ctx, span := telemetry.Tracer().Start(r.Context(), "lookup",
+		trace.WithAttributes(attribute.String("step", "lookup")))
+	slog.InfoContext(ctx, "looked up", slog.String("step", "lookup"))
+	span.End()
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// stream writes ?chunks= chunks (default 3), 100 ms apart, flushing each;
+// it stops when the caller goes away.
+func (a *app) stream(w http.ResponseWriter, r *http.Request) {
+	chunks, err := strconv.Atoi(r.URL.Query().Get("chunks"))
+	if err != nil || chunks < 1 || chunks > 100 {
+		chunks = 3
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	for i := 0; i < chunks; i++ {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := io.WriteString(w, "chunk\n"); err != nil {
+			return
+		}
+		_ = rc.Flush()
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

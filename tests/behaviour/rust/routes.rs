@@ -3,6 +3,7 @@
 //! marker into every pii and secret attribute through every API. Written as a
 //! service team would, with the generated module's public API only.
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -14,6 +15,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, KeyValue};
 use serde_json::{json, Value};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::telemetry::{self, HttpClient, HttpServerLayer};
 
@@ -36,6 +38,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/sweep", post(sweep))
         .route("/sweep-urls", post(sweep_urls))
+        .route("/orders/{id}/fail", get(fail))
+        .route("/orders/{id}/tenant", get(tenant))
+        .route("/orders/{id}/steps", get(steps))
+        .route("/stream", get(stream))
+        .route("/panic", get(panic_route))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(state)
         .layer(HttpServerLayer::new())
@@ -133,4 +140,77 @@ async fn sweep_urls() -> StatusCode {
     span.set_status(Status::error(URL_SWEEP));
     tracing::error!(detail = URL_SWEEP, "{URL_SWEEP}");
     StatusCode::OK
+}
+
+/// Logs an error: an event of the server span; the request is answered.
+async fn fail(Path(id): Path<String>) -> Json<Value> {
+    tracing::error!(reason = "stock", "order lookup failed");
+    Json(json!({ "id": id }))
+}
+
+/// Records registry attributes on the server span (one of them pii), both
+/// ways a handler can.
+async fn tenant(Path(id): Path<String>) -> Json<Value> {
+    let span = tracing::Span::current();
+    span.record("app.tenant.id", "t-1");
+    span.set_attribute("app.user.email", "PIIMARK-record");
+    tracing::info!(app.user.email = "PIIMARK-record", "tenant recorded");
+    Json(json!({ "id": id }))
+}
+
+#[tracing::instrument(fields(step = "lookup"))]
+async fn lookup() {
+    tracing::info!("looked up");
+}
+
+/// Does its work in an instrumented child span.
+async fn steps(Path(id): Path<String>) -> Json<Value> {
+    lookup().await;
+    Json(json!({ "id": id }))
+}
+
+/// Writes ?chunks= chunks (default 3), 100 ms apart.
+async fn stream(uri: axum::http::Uri) -> Body {
+    let chunks = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("chunks="))
+        .and_then(|c| c.parse::<u32>().ok())
+        .filter(|c| (1..=100).contains(c))
+        .unwrap_or(3);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<&'static str>(1);
+    tokio::spawn(async move {
+        for _ in 0..chunks {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if sender.send("chunk\n").await.is_err() {
+                return;
+            }
+        }
+    });
+    Body::new(Chunks(receiver))
+}
+
+/// The receiving end of a channel as a response body.
+struct Chunks(tokio::sync::mpsc::Receiver<&'static str>);
+
+impl http_body::Body for Chunks {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(axum::body::Bytes::from(c)))))
+    }
+}
+
+async fn panic_route() -> &'static str {
+    if !std::env::var("LISTEN_ADDR").unwrap_or_default().is_empty() {
+        panic!("behaviour panic");
+    }
+    "unreachable"
 }

@@ -1,6 +1,6 @@
 //! The tracer and duration histograms every layer and helper records with.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::global::{self, BoxedTracer};
 use opentelemetry::metrics::{Histogram, Meter, MeterProvider};
@@ -25,6 +25,28 @@ pub struct Instruments {
     pub(crate) levers: Levers,
 }
 
+/// The instruments of the global providers, built on first use and again
+/// after `init` installs its providers.
+static CURRENT: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
+
+/// Where a layer or client gets its instruments: given when it was built, or
+/// the global providers' as they are when a request comes (so one built
+/// before `init` does not keep the no-op providers).
+#[derive(Clone, Debug)]
+pub(crate) enum Resolve {
+    Global,
+    Given(Arc<Instruments>),
+}
+
+impl Resolve {
+    pub(crate) fn get(&self) -> Arc<Instruments> {
+        match self {
+            Self::Global => Instruments::current(),
+            Self::Given(instruments) => instruments.clone(),
+        }
+    }
+}
+
 fn scope() -> InstrumentationScope {
     InstrumentationScope::builder(conventions::SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
@@ -39,6 +61,27 @@ impl Instruments {
             &global::meter_with_scope(scope()),
             super::init::levers().clone(),
         ))
+    }
+
+    /// The instruments of the global providers as they are now: built once,
+    /// and again after [`init`](super::init()) installs its providers.
+    pub fn current() -> Arc<Self> {
+        if let Some(found) = CURRENT.read().ok().and_then(|held| held.clone()) {
+            return found;
+        }
+        let fresh = Self::global();
+        match CURRENT.write() {
+            Ok(mut held) => held.get_or_insert(fresh).clone(),
+            Err(_) => fresh,
+        }
+    }
+
+    /// Forgets the instruments [`current`](Self::current) built; `init` calls
+    /// it once its providers are global.
+    pub(crate) fn reset() {
+        if let Ok(mut held) = CURRENT.write() {
+            *held = None;
+        }
     }
 
     /// Instruments from the given providers, reading the process's levers.

@@ -307,14 +307,10 @@ func TestHandlerRecordsPanic(t *testing.T) {
 	p := newTestProviders(t, nil)
 	boom := errors.New("boom")
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(boom) }), p.options()...)
-	func() {
-		defer func() {
-			if r := recover(); r != boom {
-				t.Errorf("recovered %v, want the handler's panic to propagate", r)
-			}
-		}()
-		serve(t, h, "GET", "/", nil)
-	}()
+	// Nothing was written: the caller gets a 500.
+	if rec := serve(t, h, "GET", "/", nil); rec.Code != http.StatusInternalServerError {
+		t.Errorf("answer %d after a panic, want 500", rec.Code)
+	}
 	s := onlySpan(t, p)
 	if s.Status().Code != codes.Error {
 		t.Errorf("span status %v after a panic", s.Status())
@@ -331,6 +327,26 @@ func TestHandlerRecordsPanic(t *testing.T) {
 	}
 	if pts := p.histogram(t, conv.httpServerDuration); len(pts) != 1 {
 		t.Errorf("%d duration points after a panic, want 1", len(pts))
+	}
+}
+
+func TestHandlerPanicAfterTheAnswerBeganPropagates(t *testing.T) {
+	p := newTestProviders(t, nil)
+	boom := errors.New("boom")
+	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("partial"))
+		panic(boom)
+	}), p.options()...)
+	func() {
+		defer func() {
+			if r := recover(); r != boom {
+				t.Errorf("recovered %v, want the handler's panic to propagate", r)
+			}
+		}()
+		serve(t, h, "GET", "/", nil)
+	}()
+	if s := onlySpan(t, p); s.Status().Code != codes.Error {
+		t.Errorf("span status %v after a panic", s.Status())
 	}
 }
 

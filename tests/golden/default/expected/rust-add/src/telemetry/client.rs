@@ -19,7 +19,7 @@ use opentelemetry::{Context, KeyValue};
 use tower::{Layer, Service};
 
 use super::conventions;
-use super::instruments::Instruments;
+use super::instruments::{Instruments, Resolve};
 use super::propagation;
 use super::redact;
 use super::sampler;
@@ -158,10 +158,14 @@ fn full_url(url: &reqwest::Url) -> String {
 /// # Ok(())
 /// # }
 /// ```
+///
+/// There is no way to send a request of it untraced: [`get`](Self::get) and
+/// the other methods give a [`TracedRequest`], whose only way out is its
+/// traced `send`. Built before `init`, it records with what `init` installs.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     client: reqwest::Client,
-    instruments: Arc<Instruments>,
+    instruments: Resolve,
 }
 
 /// Installs rustls' ring provider as the process's default, once; reqwest
@@ -177,16 +181,20 @@ impl HttpClient {
         Ok(Self::new(reqwest::Client::builder().build()?))
     }
 
-    /// Wraps `client`, recording with the global providers `init` installed.
+    /// Wraps `client`, recording with the global providers `init` installs
+    /// (resolved per request, so it may be built before `init`).
     pub fn new(client: reqwest::Client) -> Self {
-        Self::with_instruments(client, Instruments::global())
+        Self {
+            client,
+            instruments: Resolve::Global,
+        }
     }
 
     /// Wraps `client`, recording with these instruments.
     pub fn with_instruments(client: reqwest::Client, instruments: Arc<Instruments>) -> Self {
         Self {
             client,
-            instruments,
+            instruments: Resolve::Given(instruments),
         }
     }
 
@@ -230,7 +238,7 @@ impl HttpClient {
         let url = request.url().clone();
         let method = request.method().clone();
         let call = ClientCall::start(
-            &self.instruments,
+            &self.instruments.get(),
             &method,
             Some(url.scheme()),
             url.host_str(),
@@ -299,20 +307,23 @@ impl TracedRequest {
 /// client, say): each request gets a client span and the propagation headers.
 #[derive(Clone, Debug)]
 pub struct HttpClientLayer {
-    instruments: Arc<Instruments>,
+    instruments: Resolve,
 }
 
 impl HttpClientLayer {
-    /// A layer recording with the global providers `init` installed.
+    /// A layer recording with the global providers `init` installs
+    /// (resolved per request, so it may be built before `init`).
     pub fn new() -> Self {
         Self {
-            instruments: Instruments::global(),
+            instruments: Resolve::Global,
         }
     }
 
     /// A layer recording with these instruments.
     pub fn with_instruments(instruments: Arc<Instruments>) -> Self {
-        Self { instruments }
+        Self {
+            instruments: Resolve::Given(instruments),
+        }
     }
 }
 
@@ -337,7 +348,7 @@ impl<S> Layer<S> for HttpClientLayer {
 #[derive(Clone, Debug)]
 pub struct HttpClientService<S> {
     inner: S,
-    instruments: Arc<Instruments>,
+    instruments: Resolve,
 }
 
 impl<S, B, ResB> Service<Request<B>> for HttpClientService<S>
@@ -369,7 +380,7 @@ where
         });
         let method = req.method().clone();
         let call = ClientCall::start(
-            &self.instruments,
+            &self.instruments.get(),
             &method,
             uri.scheme_str(),
             uri.host(),

@@ -90,3 +90,28 @@ pub const ALL: &[&str] = &[
     "app.user.email",
     "app.user.id",
 ];
+
+/// Starts the server layer's request span: a `tracing` span at INFO with
+/// target `$target`, the fields given, and every attribute of the registry
+/// declared empty, so a handler can `record` any of them on
+/// `tracing::Span::current()`.
+#[rustfmt::skip]
+macro_rules! request_span {
+    ($target:expr, $($fields:tt)*) => {
+        tracing::info_span!(
+            target: $target,
+            "request",
+            $($fields)*
+            "acme.team" = tracing::field::Empty,
+            "app.cart.items" = tracing::field::Empty,
+            "app.customer.id" = tracing::field::Empty,
+            "app.feature_flags" = tracing::field::Empty,
+            "app.plan" = tracing::field::Empty,
+            "app.session.token" = tracing::field::Empty,
+            "app.tenant.id" = tracing::field::Empty,
+            "app.user.email" = tracing::field::Empty,
+            "app.user.id" = tracing::field::Empty,
+        )
+    };
+}
+pub(crate) use request_span;

@@ -4,8 +4,12 @@
 //! file per concern, re-exported here.
 //!
 //! - [`init`] sets up tracing, metrics and logs and returns a guard whose flush
-//!   and shutdown are bounded;
-//! - [`HttpServerLayer`] traces inbound HTTP (axum, hyper); [`HttpClient`] and
+//!   and shutdown are bounded; an application with a `tracing` subscriber of
+//!   its own adds the layers of [`layers`] to it instead (`init` refuses when
+//!   a global subscriber exists);
+//! - [`HttpServerLayer`] traces inbound HTTP (axum, hyper): the request's
+//!   `tracing` span is the server span, so handler events, `record`ed fields
+//!   and `#[instrument]` spans land in the trace and the logs; [`HttpClient`] and
 //!   [`HttpClientLayer`] trace outbound calls and propagate the context;
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
 //! - [`spawn`] keeps the current span across `tokio::spawn`;

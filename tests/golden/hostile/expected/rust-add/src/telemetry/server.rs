@@ -3,19 +3,23 @@
 //! A tower [`Layer`] that traces inbound HTTP requests (axum or hyper).
 
 use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
 use http::{Method, Request, Response, Version};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
-use opentelemetry::{Context, KeyValue, StringValue, Value};
+use http_body::Body;
+use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::bound::{DurationKey, ServerAddress};
 use super::conventions;
-use super::instruments::Instruments;
+use super::instruments::{Instruments, Resolve};
 use super::propagation;
 use super::sampler;
 use super::trust;
@@ -26,25 +30,46 @@ use super::trust;
 /// are recorded, the status code as an integer; 5xx responses mark the span as
 /// an error; `http.server.request.duration` is recorded in seconds.
 ///
+/// The server span is the request's `tracing` span (target [`TARGET`]) when
+/// the bridge that [`init`](super::init()) and [`layers`](super::layers())
+/// install is in place: `tracing` events in the handler become span events,
+/// `Span::current().record(...)` on a registry attribute (each is declared
+/// on the span) and `OpenTelemetrySpanExt::set_attribute` add attributes,
+/// and log lines carry its ids. Without the bridge the span is started
+/// directly with the layer's tracer.
+///
+/// The span ends with the response body: its duration covers streaming; an
+/// error while streaming is the span's error; a caller that goes away ends it
+/// without an error (cancelled by the caller is not a server error). A panic
+/// in the handler is caught, answered with a 500 and recorded as an error.
+///
 /// Add it with `Router::layer` so that axum's `MatchedPath` is known; outside
 /// a router (plain hyper) requests are named by the conventions' fallback.
-/// The span ends when the response head is ready.
+/// Built before `init`, it records with what `init` installs.
 #[derive(Clone, Debug)]
 pub struct HttpServerLayer {
-    instruments: Arc<Instruments>,
+    instruments: Resolve,
     server: Option<ServerAddress>,
 }
 
+/// The `tracing` target of the request span; `layers` keeps it enabled for
+/// the bridge whatever `RUST_LOG` says.
+pub const TARGET: &str = module_path!();
+
 impl HttpServerLayer {
-    /// A layer recording with the global providers that `init` installed.
+    /// A layer recording with the global providers that `init` installs
+    /// (resolved when requests come, so it may be built before `init`).
     pub fn new() -> Self {
-        Self::with_instruments(Instruments::global())
+        Self {
+            instruments: Resolve::Global,
+            server: None,
+        }
     }
 
     /// A layer recording with these instruments.
     pub fn with_instruments(instruments: Arc<Instruments>) -> Self {
         Self {
-            instruments,
+            instruments: Resolve::Given(instruments),
             server: None,
         }
     }
@@ -83,7 +108,7 @@ impl<S> Layer<S> for HttpServerLayer {
 #[derive(Clone, Debug)]
 pub struct HttpServerService<S> {
     inner: S,
-    instruments: Arc<Instruments>,
+    instruments: Resolve,
     server: Option<ServerAddress>,
 }
 
@@ -148,10 +173,11 @@ impl<S, B, ResB> Service<Request<B>> for HttpServerService<S>
 where
     S: Service<Request<B>, Response = Response<ResB>>,
     S::Error: std::fmt::Display,
+    ResB: Body,
 {
-    type Response = Response<ResB>;
+    type Response = Response<TracedBody<ResB>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, ResB>;
 
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -159,50 +185,162 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let start = Instant::now();
+        let instruments = self.instruments.get();
         let method = method_name(req.method());
         let route = matched_route(&req);
         let origin = Origin::of(&req, self.server.as_ref());
         let incoming = propagation::extract(req.headers());
         let public = trust::public_route(route.as_deref().unwrap_or(req.uri().path()));
         let (parent, links) = trust::boundary(incoming, public);
-        let cx = if sampler::switched_off(&self.instruments.levers) {
+        let request = if sampler::switched_off(&instruments.levers) {
             // Tracing is off: no span, the incoming context goes on as it came.
-            parent.with_value(sampler::PassThrough)
+            Traced {
+                cx: parent.with_value(sampler::PassThrough),
+                span: tracing::Span::none(),
+                attach: true,
+                own: false,
+            }
         } else {
-            let name = span_name(method, route.as_deref(), &origin);
-            let attributes = start_attributes(&req, method, &origin);
-            let builder = self
-                .instruments
-                .tracer
-                .span_builder(name)
-                .with_kind(SpanKind::Server)
-                .with_attributes(attributes)
-                .with_links(links);
-            let tracer = &self.instruments.tracer;
-            // Only a route the sampling table names needs the hint.
-            let span = match sampler::route_hint(method, route.as_ref()) {
-                Some(hint) => builder.start_with_context(tracer, &parent.with_value(hint)),
-                None => builder.start_with_context(tracer, &parent),
-            };
-            parent.with_span(span)
+            Traced::start(
+                &instruments,
+                &req,
+                method,
+                route.as_ref(),
+                &origin,
+                parent,
+                links,
+            )
         };
         let future = {
-            let _guard = cx.clone().attach();
+            let _entered = request.enter();
             self.inner.call(req)
         };
         ResponseFuture {
             inner: future,
             state: Some(Pending {
-                cx,
+                request,
                 start,
                 method,
                 route,
                 scheme: origin.scheme,
                 server: self.server.clone(),
-                instruments: self.instruments.clone(),
+                instruments,
+                status: 0,
+                failed: false,
             }),
+            _body: PhantomData,
         }
     }
+}
+
+/// The request's span. With the `tracing` bridge that `init` and `layers`
+/// install, it is a `tracing` span (target [`TARGET`], name `request`) that
+/// the bridge exports as the server span: handler events become its span
+/// events, `Span::current().record(...)` on a declared field and
+/// `OpenTelemetrySpanExt::set_attribute` set its attributes, and child spans
+/// are its children. Without the bridge the OpenTelemetry span is started
+/// directly, with the `tracing` span (when a subscriber wants it) beside it.
+struct Traced {
+    /// The context holding the server span (or, switched off, the caller's).
+    cx: Context,
+    span: tracing::Span,
+    /// Whether `cx` is attached on every poll (the bridge does it otherwise).
+    attach: bool,
+    /// Whether `cx` holds this request's own span.
+    own: bool,
+}
+
+/// While a request's work runs: its `tracing` span entered, its context
+/// current.
+struct Entered<'a> {
+    _span: tracing::span::Entered<'a>,
+    _cx: Option<ContextGuard>,
+}
+
+impl Traced {
+    fn start<B>(
+        instruments: &Instruments,
+        req: &Request<B>,
+        method: &'static str,
+        route: Option<&Arc<str>>,
+        origin: &Origin,
+        parent: Context,
+        links: Vec<Link>,
+    ) -> Self {
+        let name = span_name(method, route.map(|r| &**r), origin);
+        // Only a route the sampling table names needs the hint.
+        let parent = match sampler::route_hint(method, route) {
+            Some(hint) => parent.with_value(hint),
+            None => parent,
+        };
+        let span = request_span(req, &name, method, origin);
+        if !span.is_disabled() && span.set_parent(parent.clone()).is_ok() {
+            for link in &links {
+                span.add_link_with_attributes(link.span_context.clone(), link.attributes.clone());
+            }
+            // Starts the span (the sampler decides now) and gives its context.
+            let cx = span.context();
+            if cx.has_active_span() {
+                return Self {
+                    cx,
+                    span,
+                    attach: false,
+                    own: true,
+                };
+            }
+        }
+        let tracer = &instruments.tracer;
+        let otel = tracer
+            .span_builder(name)
+            .with_kind(SpanKind::Server)
+            .with_attributes(start_attributes(req, method, origin))
+            .with_links(links)
+            .start_with_context(tracer, &parent);
+        Self {
+            cx: parent.with_span(otel),
+            span,
+            attach: true,
+            own: true,
+        }
+    }
+
+    fn enter(&self) -> Entered<'_> {
+        Entered {
+            _span: self.span.enter(),
+            _cx: self.attach.then(|| self.cx.clone().attach()),
+        }
+    }
+}
+
+/// The `tracing` span of a request, with the attributes known when it comes
+/// in as fields (the bridge turns them into span attributes) and every
+/// attribute of the registry declared, for handlers to `record`.
+fn request_span<B>(
+    req: &Request<B>,
+    name: &str,
+    method: &'static str,
+    origin: &Origin,
+) -> tracing::Span {
+    // The values are only read when a subscriber wants the span.
+    let original = (method == "_OTHER").then(|| req.method().as_str());
+    super::attributes::request_span!(
+        TARGET,
+        "otel.name" = name,
+        "otel.kind" = "server",
+        "http.request.method" = method,
+        "http.request.method_original" = original,
+        "url.path" = req.uri().path(),
+        "url.query" = req.uri().query(),
+        "url.scheme" = origin.scheme,
+        "network.protocol.version" = protocol_version(req.version()),
+        "server.address" = origin.host.as_deref(),
+        "server.port" = origin.port.map(i64::from),
+        "client.address" = origin.client.as_deref(),
+        "client.port" = origin.client_port.map(i64::from),
+        "network.peer.address" = origin.peer.map(|p| tracing::field::display(p.ip())),
+        "network.peer.port" = origin.peer.map(|p| i64::from(p.port())),
+        "user_agent.original" = header(req, http::header::USER_AGENT),
+    )
 }
 
 /// Where a request came from and what it was addressed to, per the HTTP
@@ -335,27 +473,35 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
 }
 
 struct Pending {
-    cx: Context,
+    request: Traced,
     start: Instant,
     method: &'static str,
     route: Option<Arc<str>>,
     scheme: &'static str,
     server: Option<ServerAddress>,
     instruments: Arc<Instruments>,
+    /// `http.response.status_code`, 0 until the response head is ready.
+    status: u16,
+    /// Whether the request failed (a 5xx answer, or no answer but an error).
+    failed: bool,
 }
 
 impl Pending {
-    /// Ends the span and records the duration. `unrouted`: the router
-    /// matched the path but not the method (a 405 answer).
-    fn finish(mut self, status: Option<u16>, error: Option<String>, unrouted: bool) {
+    /// Records the response head on the span: the route (when the router
+    /// served it), the status code and a 5xx as an error. `unrouted`: the
+    /// router matched the path but not the method (a 405 answer).
+    fn head(&mut self, code: u16, unrouted: bool) {
+        self.status = code;
         if unrouted {
             self.route = None;
         }
-        let span = self.cx.span();
-        let code = status.unwrap_or(0);
-        let failed = code >= 500 || error.is_some();
+        if !self.request.own {
+            return;
+        }
+        let span = self.request.cx.span();
+        let mut attributes = Vec::with_capacity(3);
         if let Some(route) = &self.route {
-            span.set_attribute(KeyValue::new(
+            attributes.push(KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
             ));
@@ -371,70 +517,226 @@ impl Pending {
             });
             span.update_name(name);
         }
-        if let Some(code) = status {
-            let mut attributes = vec![KeyValue::new("http.response.status_code", i64::from(code))];
-            if code >= 500 {
-                attributes.push(KeyValue::new("error.type", code.to_string()));
-                span.set_status(Status::error(""));
+        attributes.push(KeyValue::new("http.response.status_code", i64::from(code)));
+        if code >= 500 {
+            self.failed = true;
+            attributes.push(KeyValue::new("error.type", code.to_string()));
+            span.set_status(Status::error(""));
+        }
+        span.set_attributes(attributes);
+    }
+
+    /// Ends the span and records the duration. `error`: the request failed
+    /// after (or instead of) its head; a caller that went away is not an
+    /// error (`None`).
+    fn finish(mut self, error: Option<String>) {
+        if self.request.own {
+            let span = self.request.cx.span();
+            if let Some(message) = error {
+                if self.status == 0 {
+                    self.failed = true;
+                }
+                if self.status < 500 {
+                    span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+                }
+                span.set_status(Status::error(message));
             }
-            span.set_attributes(attributes);
+            span.end();
         }
-        if let Some(message) = error {
-            span.set_attribute(KeyValue::new("error.type", "_OTHER"));
-            span.set_status(Status::error(message));
-        }
-        span.end();
         self.instruments.http_server_duration.record(
             self.start.elapsed().as_secs_f64(),
             DurationKey {
                 method: self.method,
                 scheme: self.scheme,
                 route: self.route,
-                status: code,
-                error: failed,
+                status: self.status,
+                error: self.failed,
                 server: self.server,
             },
         );
     }
-}
 
-pin_project_lite::pin_project! {
-    /// The response future of [`HttpServerService`].
-    pub struct ResponseFuture<F> {
-        #[pin]
-        inner: F,
-        state: Option<Pending>,
+    /// Ends a request whose future or body was dropped before its end: the
+    /// caller went away (not an error), or a panic unwinds through it.
+    fn dropped(self) {
+        let error = std::thread::panicking().then(|| "handler panicked".to_owned());
+        self.finish(error);
     }
 }
 
-impl<F, ResB, E> Future for ResponseFuture<F>
+pin_project_lite::pin_project! {
+    /// The response future of [`HttpServerService`]. A panic in the handler
+    /// is caught here and answered with a 500, recorded as an error.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        inner: F,
+        state: Option<Pending>,
+        _body: PhantomData<fn() -> B>,
+    }
+
+    impl<F, B> PinnedDrop for ResponseFuture<F, B> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(pending) = this.project().state.take() {
+                pending.dropped();
+            }
+        }
+    }
+}
+
+impl<F, ResB, E> Future for ResponseFuture<F, ResB>
 where
     F: Future<Output = Result<Response<ResB>, E>>,
     E: std::fmt::Display,
+    ResB: Body,
 {
-    type Output = Result<Response<ResB>, E>;
+    type Output = Result<Response<TracedBody<ResB>>, E>;
 
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let result = match this.state.as_ref() {
-            Some(pending) => {
-                let _guard = pending.cx.clone().attach();
-                std::task::ready!(this.inner.poll(task))
-            }
-            None => std::task::ready!(this.inner.poll(task)),
+        let Some(pending) = this.state.as_ref() else {
+            let result = std::task::ready!(this.inner.poll(task));
+            return Poll::Ready(result.map(|r| r.map(TracedBody::untraced)));
         };
-        if let Some(pending) = this.state.take() {
-            match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    // axum answers a method its route lacks with 405 (adding
-                    // `Allow` only outside this layer): the route did not serve it.
-                    let unrouted = status == http::StatusCode::METHOD_NOT_ALLOWED;
-                    pending.finish(Some(status.as_u16()), None, unrouted)
-                }
-                Err(error) => pending.finish(None, Some(error.to_string()), false),
+        let polled = {
+            let _entered = pending.request.enter();
+            let inner = this.inner;
+            std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(task)))
+        };
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => result,
+            Err(_panic) => {
+                let mut pending = this.state.take().expect("pending request");
+                pending.head(500, false);
+                pending.finish(Some("handler panicked".to_owned()));
+                let mut response = Response::new(TracedBody::untraced_empty());
+                *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                return Poll::Ready(Ok(response));
+            }
+        };
+        let mut pending = this.state.take().expect("pending request");
+        Poll::Ready(match result {
+            Ok(response) => {
+                let status = response.status();
+                // axum answers a method its route lacks with 405 (adding
+                // `Allow` only outside this layer): the route did not serve it.
+                let unrouted = status == http::StatusCode::METHOD_NOT_ALLOWED;
+                pending.head(status.as_u16(), unrouted);
+                Ok(response.map(|body| TracedBody::new(body, pending)))
+            }
+            Err(error) => {
+                pending.finish(Some(error.to_string()));
+                Err(error)
+            }
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = InnerProj]
+    enum Inner<B> {
+        Body { #[pin] body: B },
+        Empty,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response body of [`HttpServerService`]: the server span ends when
+    /// the body ends (an error while streaming it is recorded as the span's
+    /// error; a caller that goes away ends the span without an error), and
+    /// the duration covers the whole body.
+    pub struct TracedBody<B> {
+        #[pin]
+        inner: Inner<B>,
+        pending: Option<Pending>,
+    }
+
+    impl<B> PinnedDrop for TracedBody<B> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(pending) = this.project().pending.take() {
+                pending.dropped();
             }
         }
-        Poll::Ready(result)
+    }
+}
+
+impl<B: Body> TracedBody<B> {
+    fn new(body: B, pending: Pending) -> Self {
+        if body.is_end_stream() {
+            // Nothing to stream: the request ends with its head.
+            pending.finish(None);
+            return Self::untraced(body);
+        }
+        Self {
+            inner: Inner::Body { body },
+            pending: Some(pending),
+        }
+    }
+
+    fn untraced(body: B) -> Self {
+        Self {
+            inner: Inner::Body { body },
+            pending: None,
+        }
+    }
+
+    fn untraced_empty() -> Self {
+        Self {
+            inner: Inner::Empty,
+            pending: None,
+        }
+    }
+}
+
+impl<B> Body for TracedBody<B>
+where
+    B: Body,
+    B::Error: std::fmt::Display,
+{
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        task: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let mut this = self.project();
+        let polled = match this.inner.as_mut().project() {
+            InnerProj::Empty => Poll::Ready(None),
+            InnerProj::Body { body } => {
+                let _entered = this.pending.as_ref().map(|p| p.request.enter());
+                body.poll_frame(task)
+            }
+        };
+        let error = match &polled {
+            Poll::Pending => return polled,
+            Poll::Ready(Some(Err(error))) => Some(error.to_string()),
+            Poll::Ready(Some(Ok(_))) if !this.inner.as_ref().is_end() => return polled,
+            Poll::Ready(_) => None,
+        };
+        if let Some(pending) = this.pending.take() {
+            pending.finish(error);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.inner {
+            Inner::Body { body } => body.size_hint(),
+            Inner::Empty => http_body::SizeHint::with_exact(0),
+        }
+    }
+}
+
+impl<B: Body> Inner<B> {
+    fn is_end(&self) -> bool {
+        match self {
+            Inner::Body { body } => body.is_end_stream(),
+            Inner::Empty => true,
+        }
     }
 }

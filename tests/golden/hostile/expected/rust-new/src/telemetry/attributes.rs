@@ -87,3 +87,26 @@ pub const ALL: &[&str] = &[
     "select.match",
     "type",
 ];
+
+/// Starts the server layer's request span: a `tracing` span at INFO with
+/// target `$target`, the fields given, and every attribute of the registry
+/// declared empty, so a handler can `record` any of them on
+/// `tracing::Span::current()`.
+#[rustfmt::skip]
+macro_rules! request_span {
+    ($target:expr, $($fields:tt)*) => {
+        tracing::info_span!(
+            target: $target,
+            "request",
+            $($fields)*
+            "func" = tracing::field::Empty,
+            "impl.struct" = tracing::field::Empty,
+            "loop.async" = tracing::field::Empty,
+            "old.type" = tracing::field::Empty,
+            "package.go" = tracing::field::Empty,
+            "select.match" = tracing::field::Empty,
+            "type" = tracing::field::Empty,
+        )
+    };
+}
+pub(crate) use request_span;

@@ -2,30 +2,53 @@
 // Source: runtime/rust/src/telemetry/logs.rs
 //! A log layer for `tracing-subscriber` that writes one line per event, JSON
 //! or text, with the conventions' trace id, span id and trace flags fields on
-//! every event written inside a span. Fields go through the redaction policy
-//! like span attributes (a pii or secret field is dropped, hashed or masked),
-//! and URLs in the message and in text fields are cleaned.
+//! every event written inside a span, and the fields of the spans it is in
+//! (an `#[instrument]` function's arguments, say; the event's own fields win).
+//! Fields go through the redaction policy like span attributes (a pii or
+//! secret field is dropped, hashed or masked), and URLs in the message and in
+//! text fields are cleaned.
+//!
+//! Lines are written by a thread of their own: an event only queues its line
+//! (at most [`QUEUE_LINES`]); when the queue is full the line is dropped and
+//! counted, and the writer reports the count in a WARN line of its own
+//! (`log lines dropped`, field `dropped`). The guard of `init` flushes the
+//! queue on shutdown and drop.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::TraceContextExt;
+use opentelemetry::KeyValue;
 use serde_json::{Map, Value};
+use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use super::conventions;
 use super::redact;
 
-type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+/// Lines queued for the writer thread; beyond this, new lines are dropped
+/// and counted.
+pub const QUEUE_LINES: usize = 8192;
 
-/// Writes log lines with trace correlation fields.
+enum Message {
+    Line(String),
+    Flush(mpsc::Sender<()>),
+}
+
+/// Writes log lines with trace correlation fields, through a bounded queue
+/// and a writer thread: an event never waits for the output.
 pub struct LogLayer {
-    sink: Sink,
+    queue: SyncSender<Message>,
+    dropped: Arc<AtomicU64>,
     json: bool,
 }
 
@@ -33,6 +56,7 @@ impl std::fmt::Debug for LogLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogLayer")
             .field("json", &self.json)
+            .field("dropped", &self.dropped.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -43,11 +67,46 @@ impl LogLayer {
         Self::with_writer(Box::new(std::io::stdout()), conventions::LOG_JSON)
     }
 
-    /// Lines to `writer`, JSON (`json: true`) or text.
+    /// Lines to `writer`, JSON (`json: true`) or text, written by a thread of
+    /// their own. Should the thread not start, lines are dropped and counted.
     pub fn with_writer(writer: Box<dyn Write + Send>, json: bool) -> Self {
+        Self::with_capacity(writer, json, QUEUE_LINES)
+    }
+
+    /// [`with_writer`](Self::with_writer) with a queue of `lines` lines.
+    pub fn with_capacity(writer: Box<dyn Write + Send>, json: bool, lines: usize) -> Self {
+        let (queue, receiver) = mpsc::sync_channel(lines.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counted = dropped.clone();
+        let _ = std::thread::Builder::new()
+            .name("telemetry-logs".into())
+            .spawn(move || write_lines(receiver, writer, &counted, json));
         Self {
-            sink: Arc::new(Mutex::new(writer)),
+            queue,
+            dropped,
             json,
+        }
+    }
+
+    /// A handle that flushes this layer's queue; keep it when the layer goes
+    /// into a subscriber.
+    pub fn flusher(&self) -> LogFlush {
+        LogFlush {
+            queue: self.queue.clone(),
+        }
+    }
+
+    /// Lines dropped because the queue was full and not yet reported.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn send(&self, line: String) {
+        match self.queue.try_send(Message::Line(line)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -56,6 +115,106 @@ impl Default for LogLayer {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Flushes a [`LogLayer`]'s queue.
+#[derive(Clone, Debug)]
+pub struct LogFlush {
+    queue: SyncSender<Message>,
+}
+
+impl LogFlush {
+    /// Waits until every line queued before the call is written and the
+    /// writer flushed, at most `timeout`; false when the time ran out.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (done, wait) = mpsc::channel();
+        let mut message = Message::Flush(done);
+        loop {
+            match self.queue.try_send(message) {
+                Ok(()) => break,
+                Err(TrySendError::Disconnected(_)) => return false,
+                Err(TrySendError::Full(back)) => {
+                    if Instant::now() >= deadline {
+                        return false;
+                    }
+                    message = back;
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        }
+        wait.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_ok()
+    }
+}
+
+/// The writer thread: lines in order, the output flushed whenever the queue
+/// is empty, and a WARN line with the count of lines dropped before the next
+/// line it writes.
+fn write_lines(
+    receiver: Receiver<Message>,
+    writer: Box<dyn Write + Send>,
+    dropped: &AtomicU64,
+    json: bool,
+) {
+    let mut out = std::io::BufWriter::new(writer);
+    loop {
+        let message = match receiver.try_recv() {
+            Ok(message) => message,
+            Err(TryRecvError::Empty) => {
+                let _ = out.flush();
+                match receiver.recv() {
+                    Ok(message) => message,
+                    Err(_) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
+        report_dropped(&mut out, dropped, json);
+        match message {
+            Message::Line(line) => {
+                let _ = out.write_all(line.as_bytes());
+            }
+            Message::Flush(done) => {
+                let _ = out.flush();
+                let _ = done.send(());
+            }
+        }
+    }
+    report_dropped(&mut out, dropped, json);
+    let _ = out.flush();
+}
+
+fn report_dropped(out: &mut impl Write, dropped: &AtomicU64, json: bool) {
+    let count = dropped.swap(0, Ordering::Relaxed);
+    if count == 0 {
+        return;
+    }
+    let now = rfc3339(SystemTime::now());
+    let target = module_path!();
+    let line = if json {
+        let mut fields = Map::new();
+        fields.insert("timestamp".into(), Value::from(now));
+        fields.insert("level".into(), Value::from("WARN"));
+        fields.insert("target".into(), Value::from(target));
+        fields.insert("message".into(), Value::from("log lines dropped"));
+        fields.insert("dropped".into(), Value::from(count));
+        Value::Object(fields).to_string()
+    } else {
+        format!("{now} WARN {target}: log lines dropped dropped={count}")
+    };
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(b"\n");
+}
+
+/// The fields of a span, kept for the lines written inside it.
+struct SpanFields(Map<String, Value>);
+
+/// Whether `meta` is the server layer's request span: its HTTP fields are
+/// span attributes, not log context; the registry attributes a handler
+/// records on it are.
+fn is_request_span(meta: &Metadata<'_>) -> bool {
+    meta.target() == super::server::TARGET && meta.name() == "request"
 }
 
 struct Fields(Map<String, Value>);
@@ -147,10 +306,56 @@ pub fn rfc3339(time: SystemTime) -> String {
     )
 }
 
-impl<S: Subscriber> Layer<S> for LogLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl<S> Layer<S> for LogLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let mut fields = Fields(Map::new());
+        if !is_request_span(attrs.metadata()) {
+            attrs.record(&mut fields);
+            fields.0.retain(|key, _| !key.starts_with("otel."));
+        }
+        span.extensions_mut().insert(SpanFields(fields.0));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let request = is_request_span(span.metadata());
+        let mut fields = Fields(Map::new());
+        values.record(&mut fields);
+        let mut extensions = span.extensions_mut();
+        if let Some(SpanFields(held)) = extensions.get_mut::<SpanFields>() {
+            for (key, value) in fields.0 {
+                let kept = if request {
+                    super::attributes::ALL.contains(&key.as_str())
+                } else {
+                    !key.starts_with("otel.")
+                };
+                if kept {
+                    held.insert(key, value);
+                }
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
         let mut fields = Fields(Map::new());
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(SpanFields(held)) = span.extensions().get::<SpanFields>() {
+                    for (key, value) in held {
+                        fields.0.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
         event.record(&mut fields);
         let mut fields = clean(fields.0);
         let message = fields.remove("message").unwrap_or(Value::from(""));
@@ -204,8 +409,94 @@ impl<S: Subscriber> Layer<S> for LogLayer {
             }
         }
         line.push('\n');
-        if let Ok(mut sink) = self.sink.lock() {
-            let _ = sink.write_all(line.as_bytes());
+        self.send(line);
+    }
+}
+
+/// Turns `tracing` events inside a span into events of its OpenTelemetry
+/// span: named by the message, with `level`, `target` and the event's fields
+/// as attributes (redacted at export like every attribute). It leaves the
+/// span's status alone: tracing-opentelemetry 0.34 sets an error status for
+/// every ERROR event it sees, where the HTTP semantic conventions set the
+/// server span's status from the response; so the bridge of `layers` is
+/// given spans only, and this layer the events.
+#[derive(Debug, Default)]
+pub struct SpanEvents {
+    dispatch: OnceLock<WeakDispatch>,
+}
+
+impl<S> Layer<S> for SpanEvents
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_register_dispatch(&self, dispatch: &Dispatch) {
+        let _ = self.dispatch.set(dispatch.downgrade());
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else {
+            return;
+        };
+        let Some(cx) = tracing_opentelemetry::get_otel_context(&span.id(), &dispatch) else {
+            return;
+        };
+        let otel = cx.span();
+        if !otel.is_recording() {
+            return;
+        }
+        let meta = event.metadata();
+        let mut fields = EventFields {
+            name: None,
+            attributes: vec![
+                KeyValue::new("level", meta.level().as_str()),
+                KeyValue::new("target", meta.target().to_owned()),
+            ],
+        };
+        event.record(&mut fields);
+        let name = fields.name.unwrap_or_else(|| meta.name().to_owned());
+        otel.add_event(name, fields.attributes);
+    }
+}
+
+struct EventFields {
+    name: Option<String>,
+    attributes: Vec<KeyValue>,
+}
+
+impl Visit for EventFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.name = Some(value.to_owned());
+        } else {
+            self.attributes
+                .push(KeyValue::new(field.name(), value.to_owned()));
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.attributes.push(KeyValue::new(field.name(), value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        let value = match i64::try_from(value) {
+            Ok(v) => opentelemetry::Value::I64(v),
+            Err(_) => opentelemetry::Value::from(value.to_string()),
+        };
+        self.attributes.push(KeyValue::new(field.name(), value));
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.attributes.push(KeyValue::new(field.name(), value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.attributes.push(KeyValue::new(field.name(), value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.name = Some(format!("{value:?}"));
+        } else {
+            self.attributes
+                .push(KeyValue::new(field.name(), format!("{value:?}")));
         }
     }
 }

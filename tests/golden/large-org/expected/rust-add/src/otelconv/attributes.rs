@@ -220,3 +220,42 @@ pub const ALL: &[&str] = &[
     "globex.user.id",
     "globex.user.ip",
 ];
+
+/// Starts the server layer's request span: a `tracing` span at INFO with
+/// target `$target`, the fields given, and every attribute of the registry
+/// declared empty, so a handler can `record` any of them on
+/// `tracing::Span::current()`.
+#[rustfmt::skip]
+macro_rules! request_span {
+    ($target:expr, $($fields:tt)*) => {
+        tracing::info_span!(
+            target: $target,
+            "request",
+            $($fields)*
+            "globex.api_key" = tracing::field::Empty,
+            "globex.auth.token" = tracing::field::Empty,
+            "globex.batch.size" = tracing::field::Empty,
+            "globex.cache.hit" = tracing::field::Empty,
+            "globex.cost_center" = tracing::field::Empty,
+            "globex.customer.id" = tracing::field::Empty,
+            "globex.experiment.ids" = tracing::field::Empty,
+            "globex.flags" = tracing::field::Empty,
+            "globex.order.currency" = tracing::field::Empty,
+            "globex.order.id" = tracing::field::Empty,
+            "globex.order.items" = tracing::field::Empty,
+            "globex.order.total" = tracing::field::Empty,
+            "globex.payment.method" = tracing::field::Empty,
+            "globex.payment.retries" = tracing::field::Empty,
+            "globex.region" = tracing::field::Empty,
+            "globex.scores" = tracing::field::Empty,
+            "globex.shard.ids" = tracing::field::Empty,
+            "globex.team" = tracing::field::Empty,
+            "globex.tenant.id" = tracing::field::Empty,
+            "globex.tenant.tier" = tracing::field::Empty,
+            "globex.user.email" = tracing::field::Empty,
+            "globex.user.id" = tracing::field::Empty,
+            "globex.user.ip" = tracing::field::Empty,
+        )
+    };
+}
+pub(crate) use request_span;

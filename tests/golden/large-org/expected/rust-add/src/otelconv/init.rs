@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{global, InstrumentationScope, KeyValue};
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{filter_fn, FilterExt as _, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer;
 
 use super::conventions;
 use super::export::{ConsoleExporter, Warned};
-use super::logs::LogLayer;
+use super::logs::{LogFlush, LogLayer, SpanEvents};
 use super::metrics::RedactingMeterProvider;
 use super::otlp;
 use super::redact::{self, Redacting};
@@ -199,10 +199,21 @@ pub struct TelemetryGuard {
     tracer_provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
     watcher: Option<tokio::task::JoinHandle<()>>,
+    logs: Option<LogFlush>,
     timeout: Duration,
 }
 
 type Work = Box<dyn FnOnce(Duration) -> OTelSdkResult + Send>;
+
+fn flush_logs(logs: LogFlush) -> Work {
+    Box::new(move |timeout| {
+        if logs.flush(timeout) {
+            Ok(())
+        } else {
+            Err(OTelSdkError::Timeout(timeout))
+        }
+    })
+}
 
 /// Runs each piece of work on its own thread; the receiver yields once per
 /// piece.
@@ -288,8 +299,15 @@ impl TelemetryGuard {
             tracer_provider,
             meter_provider,
             watcher: None,
+            logs: None,
             timeout,
         }
+    }
+
+    /// Also flushes the log lines `logs` queued, on flush, shutdown and drop.
+    pub fn with_logs(mut self, logs: LogFlush) -> Self {
+        self.logs = Some(logs);
+        self
     }
 
     fn flush_work(&self) -> Vec<Work> {
@@ -299,6 +317,9 @@ impl TelemetryGuard {
         }
         if let Some(p) = self.meter_provider.clone() {
             work.push(Box::new(move |_| p.force_flush()));
+        }
+        if let Some(logs) = self.logs.clone() {
+            work.push(flush_logs(logs));
         }
         work
     }
@@ -313,6 +334,9 @@ impl TelemetryGuard {
         }
         if let Some(p) = self.meter_provider.take() {
             work.push(Box::new(move |t| p.shutdown_with_timeout(t)));
+        }
+        if let Some(logs) = self.logs.take() {
+            work.push(flush_logs(logs));
         }
         work
     }
@@ -513,20 +537,63 @@ pub fn log_filter() -> Targets {
 /// What [`layers`] returns: the guard, the start-up warnings to log, and the
 /// layer to add to the application's own subscriber.
 pub struct Layers<S> {
-    /// Flushes and shuts telemetry down; keep it until exit.
+    /// Flushes and shuts telemetry down (log lines included); keep it until
+    /// exit.
     pub guard: TelemetryGuard,
     /// Start-up warnings (a bad setting and the value used instead); log
     /// them once the subscriber is installed.
     pub warnings: Vec<String>,
     /// The `tracing` to OpenTelemetry bridge (absent with the SDK disabled)
     /// and the JSON log layer, filtered by `RUST_LOG` or the conventions'
-    /// level.
+    /// level (the server layer's request spans always reach the bridge).
     pub layer: Box<dyn Layer<S> + Send + Sync>,
 }
 
+/// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`:
+/// tracing-opentelemetry's layer with the span status left to the
+/// instrumentation and without code location, thread, target and busy/idle
+/// attributes on spans. Give it spans only (see [`SpanEvents`]).
+pub fn bridge<S>(
+    tracer: opentelemetry_sdk::trace::Tracer,
+) -> tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_error_events_to_status(false)
+        .with_location(false)
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        .with_target(false)
+}
+
+/// The bridge over `tracer` for spans, and [`SpanEvents`] for events, both
+/// filtered by `filter`; the server layer's request spans always reach the
+/// bridge.
+pub fn bridge_layers<S>(
+    tracer: opentelemetry_sdk::trace::Tracer,
+    filter: Targets,
+) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
+{
+    let spans = filter
+        .clone()
+        .with_target(super::server::TARGET, tracing::Level::INFO)
+        .and(filter_fn(|meta| meta.is_span()));
+    Box::new(
+        bridge(tracer)
+            .with_filter(spans)
+            .and_then(SpanEvents::default().with_filter(filter)),
+    )
+}
+
 /// Sets telemetry up like [`init`] but installs no subscriber: the layers
-/// are returned for an application that builds its own. The global tracer
-/// and meter providers and the propagator are installed.
+/// are returned for an application that builds its own, or that already has
+/// a global subscriber (then [`init`] refuses). The global tracer and meter
+/// providers and the propagator are installed. This is the way to add the
+/// conventions' telemetry to a subscriber with layers of its own:
 ///
 /// ```ignore
 /// use tracing_subscriber::layer::SubscriberExt as _;
@@ -534,13 +601,18 @@ pub struct Layers<S> {
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let telemetry = telemetry::layers()?;
-/// tracing_subscriber::registry().with(telemetry.layer).try_init()?;
+/// tracing_subscriber::registry()
+///     .with(telemetry.layer)
+///     .with(my_other_layer)
+///     .try_init()?;
 /// for warning in &telemetry.warnings {
 ///     tracing::warn!(%warning, "telemetry configuration");
 /// }
 /// # Ok(())
 /// # }
 /// ```
+///
+/// The bridge is the one of [`bridge_layers`].
 pub fn layers<S>() -> Result<Layers<S>, TelemetryError>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
@@ -550,26 +622,29 @@ where
     let filter = log_filter();
     global::set_text_map_propagator(super::propagation::propagator());
     let timeout = conventions::SHUTDOWN_TIMEOUT;
-    let logs = LogLayer::new().with_filter(filter.clone());
+    let logs = LogLayer::new();
+    let flush = logs.flusher();
+    let logs = logs.with_filter(filter.clone());
     let (Some(tracer_provider), Some(meter_provider)) =
         (parts.tracer_provider, parts.meter_provider)
     else {
         return Ok(Layers {
-            guard: TelemetryGuard::new(None, None, timeout),
+            guard: TelemetryGuard::new(None, None, timeout).with_logs(flush),
             warnings: parts.warnings,
             layer: Box::new(logs),
         });
     };
     global::set_tracer_provider(tracer_provider.clone());
     global::set_meter_provider(RedactingMeterProvider::new(meter_provider.clone()));
+    // Layers and clients built before this call now record with these.
+    super::instruments::Instruments::reset();
     let scope = InstrumentationScope::builder(conventions::SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
         .build();
     let tracer = tracer_provider.tracer_with_scope(scope);
-    let bridge = tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_filter(filter);
-    let mut guard = TelemetryGuard::new(Some(tracer_provider), Some(meter_provider), timeout);
+    let bridge = bridge_layers(tracer, filter);
+    let mut guard =
+        TelemetryGuard::new(Some(tracer_provider), Some(meter_provider), timeout).with_logs(flush);
     guard.watcher = super::control::start(levers());
     Ok(Layers {
         guard,
@@ -597,7 +672,18 @@ where
 /// used) and never stops the service, unless the conventions ask for a
 /// strict start-up. Call it once, inside the Tokio runtime, and keep the
 /// guard until exit; await [`TelemetryGuard::shutdown`] at the end.
+///
+/// When the process already has a global `tracing` subscriber, `init` sets
+/// nothing up and returns [`TelemetryError::Subscriber`]: add the layers of
+/// [`layers`] to that subscriber instead. It never panics.
 pub fn init() -> Result<TelemetryGuard, TelemetryError> {
+    if tracing::dispatcher::has_been_set() {
+        return Err(TelemetryError::Subscriber(
+            "a global tracing subscriber is already installed; add the layers of \
+             telemetry::layers() to it instead of calling init"
+                .into(),
+        ));
+    }
     let telemetry = layers()?;
     tracing_subscriber::registry()
         .with(telemetry.layer)

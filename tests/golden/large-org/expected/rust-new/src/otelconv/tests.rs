@@ -228,6 +228,8 @@ async fn server_span_continues_the_incoming_trace_and_follows_the_conventions() 
         .insert(axum::extract::ConnectInfo(peer));
     let response = app(&h).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    // The span ends with the body (here: dropped unread).
+    drop(response);
     let span = h.only(SpanKind::Server);
     assert_eq!(
         span.name,
@@ -516,10 +518,9 @@ fn log_lines_inside_a_span_carry_the_conventions_fields() {
     use tracing_subscriber::layer::SubscriberExt as _;
     let h = Harness::new();
     let buffer = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::registry().with(LogLayer::with_writer(
-        Box::new(Recorder(buffer.clone())),
-        true,
-    ));
+    let logs = LogLayer::with_writer(Box::new(Recorder(buffer.clone())), true);
+    let flusher = logs.flusher();
+    let subscriber = tracing_subscriber::registry().with(logs);
     let span = h.instruments.tracer.start("work");
     let cx = Context::current_with_span(span);
     let (trace_id, span_id) = (
@@ -531,6 +532,7 @@ fn log_lines_inside_a_span_carry_the_conventions_fields() {
         let _guard = cx.clone().attach();
         tracing::info!(order = 7, "inside");
     });
+    assert!(flusher.flush(Duration::from_secs(5)));
     let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()
@@ -1807,4 +1809,328 @@ fn injected_headers_carry_no_empty_tracestate_and_no_baggage_properties() {
         "baggage properties left: {baggage}"
     );
     assert!(!baggage.contains(';'), "baggage properties left: {baggage}");
+/// A subscriber as `layers` builds it (the bridge and the JSON log layer),
+/// over the harness's provider, writing log lines to `buffer`.
+fn bridged(
+    h: &Harness,
+    buffer: Arc<Mutex<Vec<u8>>>,
+) -> (impl tracing::Subscriber + Send + Sync, logs::LogFlush) {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let logs = LogLayer::with_writer(Box::new(Recorder(buffer)), true);
+    let flush = logs.flusher();
+    let everything = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+    let bridge = init::bridge_layers(h.tracer_provider.tracer("test"), everything);
+    (
+        tracing_subscriber::registry().with(bridge).with(logs),
+        flush,
+    )
+}
+
+fn log_lines(buffer: &Arc<Mutex<Vec<u8>>>) -> Vec<serde_json::Value> {
+    let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tracing::instrument(fields(step = "lookup"))]
+async fn lookup(order: u32) {
+    tracing::info!("looked up");
+}
+
+/// A registry attribute the request span declares for handlers to record
+/// (the conventions may have none).
+fn recorded_key() -> Option<&'static str> {
+    let declared_by_the_layer = ["url.path", "url.query", "client.address", "server.address"];
+    attributes::ALL
+        .iter()
+        .copied()
+        .find(|key| !declared_by_the_layer.contains(key) && !key.starts_with("http."))
+}
+
+async fn bridged_handler() -> &'static str {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    tracing::error!(reason = "stock low", "order failed");
+    let span = tracing::Span::current();
+    if let Some(key) = recorded_key() {
+        span.record(key, "t-1");
+    }
+    span.set_attribute("test.set_attribute", "team");
+    lookup(7).await;
+    "ok"
+}
+
+#[tokio::test]
+async fn the_request_span_is_the_server_span() {
+    let h = Harness::new();
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let (subscriber, flush) = bridged(&h, buffer.clone());
+    let _default = tracing::subscriber::set_default(subscriber);
+    let app = Router::new()
+        .route("/orders/{id}", get(bridged_handler))
+        .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
+    let request = Request::get("/orders/42?page=2")
+        .header("user-agent", "test-agent")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"ok");
+    let server = h.only(SpanKind::Server);
+    assert_eq!(
+        server.name,
+        expected_name(&conventions::HTTP_SERVER_NAME, HTTP_SERVER_KNOWN).as_str()
+    );
+    assert_eq!(
+        attr(&server, "http.route"),
+        Some(Value::from("/orders/{id}"))
+    );
+    assert_eq!(
+        attr(&server, "http.response.status_code"),
+        Some(Value::I64(200))
+    );
+    assert_eq!(
+        attr(&server, "user_agent.original"),
+        Some(Value::from("test-agent"))
+    );
+    assert!(attr(&server, "url.query").is_some());
+    if let Some(key) = recorded_key() {
+        assert_eq!(attr(&server, key), after_privacy(key, "t-1"), "{key}");
+    }
+    assert_eq!(
+        attr(&server, "test.set_attribute"),
+        after_privacy("test.set_attribute", "team")
+    );
+    assert!(attr(&server, "code.file.path").is_none());
+    assert_eq!(server.status, Status::Unset);
+    let event = server
+        .events
+        .iter()
+        .find(|e| e.name == "order failed")
+        .expect("the handler's event on the server span");
+    assert!(event
+        .attributes
+        .contains(&KeyValue::new("reason", "stock low")));
+    let child = h
+        .finished()
+        .into_iter()
+        .find(|s| s.name == "lookup")
+        .expect("the instrumented function's span");
+    assert_eq!(child.parent_span_id, server.span_context.span_id());
+    assert_eq!(
+        child.span_context.trace_id(),
+        server.span_context.trace_id()
+    );
+
+    assert!(flush.flush(Duration::from_secs(5)));
+    let lines = log_lines(&buffer);
+    let failed = lines
+        .iter()
+        .find(|l| l["message"] == "order failed")
+        .expect("the error line");
+    assert_eq!(
+        failed[conventions::LOG_FIELD_SPAN_ID],
+        server.span_context.span_id().to_string()
+    );
+    let looked = lines
+        .iter()
+        .find(|l| l["message"] == "looked up")
+        .expect("the child's line");
+    assert_eq!(looked["step"], "lookup");
+    assert_eq!(looked["order"], 7);
+    assert_eq!(
+        looked[conventions::LOG_FIELD_TRACE_ID],
+        server.span_context.trace_id().to_string()
+    );
+    assert_eq!(
+        looked[conventions::LOG_FIELD_SPAN_ID],
+        child.span_context.span_id().to_string()
+    );
+    // The server span's HTTP fields are attributes, not log context.
+    assert!(looked.get("url.path").is_none());
+}
+
+/// A body that yields one frame after `delay`, then ends.
+struct SlowBody {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    sent: bool,
+}
+
+impl http_body::Body for SlowBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        task: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        if self.sent {
+            return Poll::Ready(None);
+        }
+        std::task::ready!(std::future::Future::poll(self.sleep.as_mut(), task));
+        self.sent = true;
+        Poll::Ready(Some(Ok(Frame::data(bytes::Bytes::from_static(b"late")))))
+    }
+}
+
+/// A body that never yields.
+struct EndlessBody;
+
+impl http_body::Body for EndlessBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Poll::Pending
+    }
+}
+
+fn span_seconds(span: &SpanData) -> f64 {
+    span.end_time
+        .duration_since(span.start_time)
+        .unwrap_or_default()
+        .as_secs_f64()
+}
+
+#[tokio::test]
+async fn the_server_span_ends_with_the_body() {
+    use std::future::Future as _;
+    let h = Harness::new();
+    let app = Router::new()
+        .route(
+            "/slow",
+            get(|| async {
+                Body::new(SlowBody {
+                    sleep: Box::pin(tokio::time::sleep(Duration::from_millis(120))),
+                    sent: false,
+                })
+            }),
+        )
+        .route("/endless", get(|| async { Body::new(EndlessBody) }))
+        .route(
+            "/boom",
+            get(|| async {
+                if Instant::now().elapsed() < Duration::from_secs(3600) {
+                    panic!("boom");
+                }
+                "unreachable"
+            }),
+        )
+        .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
+
+    // Streaming: the span is open until the last frame.
+    let response = app
+        .clone()
+        .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(h.finished().is_empty(), "the span ended before the body");
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"late");
+    let span = h.only(SpanKind::Server);
+    assert!(span_seconds(&span) >= 0.12, "{}", span_seconds(&span));
+    assert_eq!(span.status, Status::Unset);
+    h.spans.reset();
+
+    // The caller goes away mid-body: ended, not an error.
+    let response = app
+        .clone()
+        .oneshot(Request::get("/endless").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    drop(response);
+    let span = h.only(SpanKind::Server);
+    assert_eq!(span.status, Status::Unset);
+    assert_eq!(attr(&span, "error.type"), None);
+    h.spans.reset();
+
+    // The caller goes away before the answer: ended, not an error.
+    let mut pending = Box::pin(
+        app.clone()
+            .oneshot(Request::get("/endless").body(Body::empty()).unwrap()),
+    );
+    let waker = std::task::Waker::noop();
+    let _ = pending.as_mut().poll(&mut TaskContext::from_waker(waker));
+    drop(pending);
+    h.spans.reset();
+
+    // A panic in the handler: a 500, recorded as an error with its duration.
+    let response = app
+        .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    drop(response);
+    let span = h.only(SpanKind::Server);
+    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(attr(&span, "error.type"), Some(Value::from("500")));
+    let points = h.histogram_points(conventions::HTTP_SERVER_DURATION);
+    assert!(points
+        .iter()
+        .any(|p| p.contains(&KeyValue::new("http.response.status_code", 500_i64))));
+    assert!(points
+        .iter()
+        .any(|p| p.contains(&KeyValue::new("http.route", "/endless"))
+            && !p.iter().any(|kv| kv.key.as_str() == "error.type")));
+}
+
+#[test]
+fn a_full_log_queue_drops_and_reports_the_count() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    /// A writer that blocks until told to go on.
+    struct Gate(Arc<Mutex<Vec<u8>>>, std::sync::mpsc::Receiver<()>, bool);
+    impl Write for Gate {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if !self.2 {
+                let _ = self.1.recv();
+                self.2 = true;
+            }
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let (open, gate) = std::sync::mpsc::channel();
+    let logs = LogLayer::with_capacity(Box::new(Gate(buffer.clone(), gate, false)), true, 4);
+    let flush = logs.flusher();
+    let subscriber = tracing_subscriber::registry().with(logs);
+    let started = Instant::now();
+    tracing::subscriber::with_default(subscriber, || {
+        for n in 0..100 {
+            tracing::info!(n, "line");
+        }
+    });
+    // The events did not wait for the blocked writer.
+    assert!(started.elapsed() < Duration::from_secs(2));
+    open.send(()).unwrap();
+    assert!(flush.flush(Duration::from_secs(5)));
+    let lines = log_lines(&buffer);
+    let written = lines.iter().filter(|l| l["message"] == "line").count();
+    let reports: Vec<_> = lines
+        .iter()
+        .filter(|l| l["message"] == "log lines dropped")
+        .collect();
+    assert!(!reports.is_empty(), "no dropped count reported");
+    assert!(reports.iter().all(|r| r["level"] == "WARN"));
+    let dropped: u64 = reports.iter().map(|r| r["dropped"].as_u64().unwrap()).sum();
+    assert_eq!(written as u64 + dropped, 100);
+    assert!(written < 100);
+}
+
+#[test]
+fn init_refuses_a_second_global_subscriber_without_panicking() {
+    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+    let Err(TelemetryError::Subscriber(message)) = init() else {
+        panic!("init must refuse when a global subscriber exists");
+    };
+    assert!(message.contains("layers()"));
 }
