@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.rust.rusttools import assert_ok, binary, cargo, cargo_env, needs_cargo, render_crate
+from tests.rust.rusttools import assert_ok, build_kept, cargo_env, needs_cargo, render_crate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVENTIONS = ROOT / "conventions" / "observability.yaml"
@@ -66,8 +66,9 @@ class Downstream:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("rust-e2e")
     render_crate(CONVENTIONS, dest)
-    assert_ok(cargo(["build"], dest), "cargo build")
-    return binary()
+    kept = dest / "service"
+    assert_ok(build_kept(dest, kept), "cargo build")
+    return kept
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from tests.behaviour import check, harness
 from tests.behaviour.table import HERE, Row, TableError, conventions_text, load
 from tests.go.gotools import GO, needs_go, render_service, run
-from tests.rust.rusttools import binary as cargo_binary
-from tests.rust.rusttools import cargo, needs_cargo, render_crate
+from tests.rust.rusttools import build_kept, needs_cargo, render_crate
 
 ROWS = load()
 SERVICE = "behaviour"
@@ -42,12 +41,11 @@ def _build_rust(root: Path, variant: str) -> Path:
     dest = root / f"rust-{variant or 'base'}"
     render_crate(_conventions(root, variant), dest, service=SERVICE)
     shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
-    proc = cargo(["build"], dest)
+    kept = dest / "service"
+    proc = build_kept(dest, kept)
     assert (
         proc.returncode == 0
     ), f"cargo build of the behaviour service failed:\n{proc.stderr[-6000:]}"
-    kept = dest / "service"
-    shutil.copy2(cargo_binary(), kept)
     return kept
 
 

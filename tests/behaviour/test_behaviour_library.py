@@ -19,8 +19,7 @@ from tests.behaviour import check, harness
 from tests.behaviour.table import Row
 from tests.behaviour.test_behaviour import FIXTURES, ROWS, SERVICE, _conventions
 from tests.go.gotools import GO, needs_go, run
-from tests.rust.rusttools import binary as cargo_binary
-from tests.rust.rusttools import cargo, needs_cargo
+from tests.rust.rusttools import build_kept, needs_cargo
 
 LIBRARIES = {"go": "example.com/acme/telemetry", "rust": "acme-telemetry"}
 VENDORED_IMPORT = '"example.com/behaviour/internal/telemetry"'
@@ -61,12 +60,11 @@ def _build_rust(root: Path, variant: str) -> Path:
     dest = _library_service("rust", root, variant)
     shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
     assert not (dest / "src" / "telemetry").exists()
-    proc = cargo(["build"], dest)
+    kept = dest / "service"
+    proc = build_kept(dest, kept, SERVICE)
     assert (
         proc.returncode == 0
     ), f"cargo build of the library-mode service failed:\n{proc.stderr[-6000:]}"
-    kept = dest / "service"
-    shutil.copy2(cargo_binary(SERVICE), kept)
     return kept
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import queue
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import DEFAULT_CONVENTIONS, ROOT
-from tests.rust.rusttools import assert_ok, binary, cargo, cargo_env, needs_cargo, render_crate
+from tests.rust.rusttools import assert_ok, build_kept, cargo_env, needs_cargo, render_crate
 
 pytestmark = [needs_cargo, pytest.mark.toolchain]
 
@@ -63,9 +62,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, conventions: Path) -> Path:
     anchor = '        .route("/orders/{id}", get(order))\n'
     assert anchor in text
     routes.write_text(text.replace(anchor, anchor + BAD_ROUTE) + BAD_HANDLER, encoding="utf-8")
-    assert_ok(cargo(["build"], dest), "cargo build")
     kept = dest / "service"
-    shutil.copy2(binary(), kept)
+    assert_ok(build_kept(dest, kept), "cargo build")
     return kept
 
 
