@@ -239,12 +239,17 @@ func hostPortAttrs(host string, port int) []attribute.KeyValue {
 }
 
 // grpcTargetAddress is server.address and server.port for a client's target
-// as the conventions read it: host and port of "host:port" or
-// "dns://authority/host:port", the path of "unix:", and otherwise the whole
-// target with no port.
+// as the conventions read it: host and port of "host:port",
+// "dns://authority/host:port" or "http://host:port", the path of "unix:",
+// and otherwise the whole target with no port.
 func grpcTargetAddress(target string) (string, int) {
+	defaultPort := 0
 	rest, isDNS := strings.CutPrefix(target, "dns:")
-	if isDNS {
+	if after, ok := strings.CutPrefix(target, "http://"); ok {
+		rest, defaultPort = after, 80
+	} else if after, ok := strings.CutPrefix(target, "https://"); ok {
+		rest, defaultPort = after, 443
+	} else if isDNS {
 		if after, ok := strings.CutPrefix(rest, "//"); ok {
 			if i := strings.IndexByte(after, '/'); i >= 0 {
 				rest = after[i+1:]
@@ -257,9 +262,12 @@ func grpcTargetAddress(target string) (string, int) {
 	} else if strings.Contains(target, "://") || strings.HasPrefix(target, "ipv4:") || strings.HasPrefix(target, "ipv6:") {
 		return target, 0
 	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
 	host, port, err := net.SplitHostPort(rest)
 	if err != nil {
-		return strings.Trim(rest, "[]"), 0
+		return strings.Trim(rest, "[]"), defaultPort
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p <= 0 || p > 65535 {

@@ -382,8 +382,10 @@ func TestGRPCTargetAddress(t *testing.T) {
 		"unix:///run/containerd/containerd.sock":         "/run/containerd/containerd.sock 0",
 		"zk://zookeeper:2181/my-server":                  "zk://zookeeper:2181/my-server 0",
 		"ipv4:198.51.100.123:50051,198.51.100.124:50051": "ipv4:198.51.100.123:50051,198.51.100.124:50051 0",
-		"[::1]:443": "::1 443",
-		"localhost": "localhost 0",
+		"http://orders:8080":                             "orders 8080",
+		"https://orders":                                 "orders 443",
+		"[::1]:443":                                      "::1 443",
+		"localhost":                                      "localhost 0",
 	} {
 		host, port := grpcTargetAddress(target)
 		if got := host + " " + strconv.Itoa(port); got != want {
