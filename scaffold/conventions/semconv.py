@@ -264,4 +264,3 @@ def modern_template(text: str) -> str:
     for old, new in LEGACY_TEMPLATE_PIECES:
         text = text.replace(old, new)
     return text
-
