@@ -13,7 +13,7 @@ import (
 const ServiceName = "runtime"
 
 // SchemaURL is the semantic conventions schema the generated attributes follow.
-const SchemaURL = "https://opentelemetry.io/schemas/1.43.0"
+const SchemaURL = "https://opentelemetry.io/schemas/1.45.0"
 
 // instrumentationName names the tracer and meter of this package.
 const instrumentationName = "example.invalid/runtime/telemetry"
