@@ -28,7 +28,11 @@ func TestForwardedOrigin(t *testing.T) {
 		{[]string{"for"}, "", "", "", false},
 		{[]string{`for="192.0.2.1`}, "", "", "", false},
 		{[]string{"for=192.0.2.1 junk"}, "", "", "", false},
-		{[]string{"for=2001:db8::1"}, "", "", "", false},
+		// Unquoted ports and IPv6 literals are read (proxies send them so);
+		// an IPv6 address without brackets is no address.
+		{[]string{"for=192.0.2.1:4711;host=shop.example:8443"}, "192.0.2.1", "", "shop.example:8443", true},
+		{[]string{"for=[2001:db8::1]:4711"}, "2001:db8::1", "", "", true},
+		{[]string{"for=2001:db8::1"}, "", "", "", true},
 		{nil, "", "", "", false},
 	} {
 		client, proto, host, ok := forwardedOrigin(c.values)

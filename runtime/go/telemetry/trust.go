@@ -212,8 +212,10 @@ func parseForwarded(text string) ([]map[string]string, bool) {
 		if i < len(text) && text[i] == '"' {
 			value, ok = readQuoted(text, &i)
 		} else {
+			// Unquoted, a port or an IPv6 literal breaks the token syntax,
+			// but proxies send them so: ':', '[' and ']' are read too.
 			start = i
-			for i < len(text) && isTokenChar(text[i]) {
+			for i < len(text) && (isTokenChar(text[i]) || strings.IndexByte(":[]", text[i]) >= 0) {
 				i++
 			}
 			value = text[start:i]

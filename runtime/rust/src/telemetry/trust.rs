@@ -208,8 +208,10 @@ fn parse_forwarded(text: &str) -> Option<Vec<std::collections::HashMap<String, S
         let value = if i < bytes.len() && bytes[i] == b'"' {
             read_quoted(bytes, &mut i)?
         } else {
+            // Unquoted, a port or an IPv6 literal breaks the token syntax, but
+            // proxies send them so: ':', '[' and ']' are read too.
             let start = i;
-            while i < bytes.len() && is_token_char(bytes[i]) {
+            while i < bytes.len() && (is_token_char(bytes[i]) || b":[]".contains(&bytes[i])) {
                 i += 1;
             }
             if start == i {
@@ -307,6 +309,21 @@ mod tests {
                 host: None,
             })
         );
+        // Unquoted ports and IPv6 literals are read (proxies send them so); an
+        // IPv6 address without brackets is no address.
+        assert_eq!(
+            one("for=192.0.2.1:4711;host=shop.example:8443"),
+            Some(Forwarded {
+                client: Some("192.0.2.1".into()),
+                proto: None,
+                host: Some("shop.example:8443".into()),
+            })
+        );
+        assert_eq!(
+            one("for=[2001:db8::1]:4711").unwrap().client,
+            Some("2001:db8::1".into())
+        );
+        assert_eq!(one("for=2001:db8::1").unwrap().client, None);
         assert_eq!(
             one(",, for=192.0.2.7 ,").unwrap().client,
             Some("192.0.2.7".into())
@@ -323,7 +340,6 @@ mod tests {
             r#"for="192.0.2.1"#,
             "for=192.0.2.1 junk",
             "for=192.0.2.1;host=x.example/path",
-            "for=2001:db8::1",
             "",
         ] {
             assert_eq!(one(malformed), None, "{malformed}");
