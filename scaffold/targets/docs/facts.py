@@ -133,7 +133,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "db.namespace": "orders",
     "db.collection.name": "orders",
     "db.operation.name": "SELECT",
-    "db.query.summary": "SELECT orders",
+    "db.query.summary": "SELECT orders customers",
     "messaging.system": "kafka",
     "messaging.destination.name": "orders.created",
     "messaging.operation.name": "send",

@@ -4,13 +4,11 @@
 package telemetry
 
 import (
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
-	"google.golang.org/grpc/stats"
 )
 
 // config holds what the instrumentation of this package uses. It is built
@@ -21,8 +19,7 @@ type config struct {
 	propagators    propagation.TextMapPropagator
 	serverAddress  string
 	serverPort     int
-	grpcFilter     func(*stats.RPCTagInfo) bool
-	grpcAttrs      []attribute.KeyValue
+	grpc           grpcConfig
 }
 
 // Option changes how a handler, transport or helper of this package works.
@@ -74,17 +71,6 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 // request's Host header (X-Forwarded-Host from a trusted proxy), on spans only.
 func WithServerAddress(host string, port int) Option {
 	return optionFunc(func(c *config) { c.serverAddress, c.serverPort = host, port })
-}
-
-// WithGRPCFilter records only the RPCs for which filter returns true (spans
-// and metrics; the context still propagates). Default: every RPC.
-func WithGRPCFilter(filter func(*stats.RPCTagInfo) bool) Option {
-	return optionFunc(func(c *config) { c.grpcFilter = filter })
-}
-
-// WithGRPCAttributes adds attributes to every gRPC span and metric. Default: none.
-func WithGRPCAttributes(attrs ...attribute.KeyValue) Option {
-	return optionFunc(func(c *config) { c.grpcAttrs = append(c.grpcAttrs, attrs...) })
 }
 
 // Tracer returns this package's tracer from the global tracer provider, for
