@@ -417,12 +417,13 @@ func (h *grpcHandler) finish(ctx context.Context, call *grpcCall, end *stats.End
 		call.span.SetAttributes(keyErrorType.String(name))
 		call.span.SetStatus(codes.Error, "")
 	}
-	call.span.End()
 	attrs = append(attrs, h.c.grpc.metricAttrs...)
 	if h.c.grpc.metricAttrsFn != nil {
 		attrs = append(attrs, h.c.grpc.metricAttrsFn(ctx)...)
 	}
+	// Recorded before the span ends, so an ended span means a recorded call.
 	h.duration.Record(ctx, time.Since(call.start).Seconds(), metric.WithAttributes(attrs...))
+	call.span.End()
 }
 
 // extract continues the caller's context from the incoming metadata. Several
