@@ -1718,7 +1718,7 @@ async fn tonic_unknown_methods_are_other() {
     let invented = tower::ServiceBuilder::new()
         .map_request(move |mut req: Request<tonic::body::Body>| {
             let i = next.fetch_add(1, Ordering::SeqCst);
-            let path = if i % 2 == 0 {
+            let path = if i.is_multiple_of(2) {
                 format!("/evil.Service{i}/Method{i}")
             } else {
                 format!("/grpc.health.v1.Health/Nope{i}")
