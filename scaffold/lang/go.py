@@ -225,6 +225,7 @@ GENERATED_NAMES = frozenset(
         "WithGRPCMetricAttributes",
         "WithGRPCMetricAttributesFn",
         "WithGRPCSpanAttributes",
+        "WithGRPCSpanOptions",
         "WithGRPCTarget",
         "WithGetenv",
         "WithMeterProvider",

@@ -87,6 +87,12 @@ func WithGRPCSpanAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c *config) { c.grpc.spanAttrs = append(c.grpc.spanAttrs, attrs...) })
 }
 
+// WithGRPCSpanOptions adds span start options (links, attributes, a start
+// time) to every gRPC span. Default: none.
+func WithGRPCSpanOptions(opts ...trace.SpanStartOption) Option {
+	return optionFunc(func(c *config) { c.grpc.spanOpts = append(c.grpc.spanOpts, opts...) })
+}
+
 // WithGRPCMetricAttributes adds attributes to every gRPC call duration.
 // Keep them low in cardinality. Default: none.
 func WithGRPCMetricAttributes(attrs ...attribute.KeyValue) Option {
@@ -126,6 +132,7 @@ func WithGRPCTarget(target string) Option {
 type grpcConfig struct {
 	filter        func(*stats.RPCTagInfo) bool
 	spanAttrs     []attribute.KeyValue
+	spanOpts      []trace.SpanStartOption
 	metricAttrs   []attribute.KeyValue
 	metricAttrsFn func(context.Context) []attribute.KeyValue
 	methods       map[string]bool // nil: not configured
@@ -337,8 +344,8 @@ func (h *grpcHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) contex
 	if h.server {
 		kind = trace.SpanKindServer
 	}
-	ctx, call.span = h.tracer.Start(ctx, h.spanName(call.method),
-		trace.WithSpanKind(kind), trace.WithAttributes(spanAttrs...), trace.WithLinks(links...))
+	opts := append([]trace.SpanStartOption{trace.WithSpanKind(kind), trace.WithLinks(links...)}, h.c.grpc.spanOpts...)
+	ctx, call.span = h.tracer.Start(ctx, h.spanName(call.method), append(opts, trace.WithAttributes(spanAttrs...))...)
 	if !h.server {
 		ctx = h.inject(ctx)
 	}

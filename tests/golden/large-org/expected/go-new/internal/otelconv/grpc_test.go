@@ -348,6 +348,7 @@ func TestGRPCStatusByKind(t *testing.T) {
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	conn := startHealthServer(t, p, WithGRPCSpanAttributes(attribute.String("app.team", "shop")),
+		WithGRPCSpanOptions(trace.WithAttributes(attribute.String("app.region", "eu"))),
 		WithGRPCMetricAttributes(attribute.String("app.tier", "gold")))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -359,6 +360,7 @@ func TestGRPCStatusByKind(t *testing.T) {
 		a := attrMap(s.Attributes())
 		wantAttr(t, a, keyRPCStatusCode, "NOT_FOUND")
 		wantAttr(t, a, "app.team", "shop")
+		wantAttr(t, a, "app.region", "eu")
 		_, hasType := a[keyErrorType]
 		server := s.SpanKind() == trace.SpanKindServer
 		if server == hasType || server == (s.Status().Code == codes.Error) {
