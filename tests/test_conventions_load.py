@@ -68,16 +68,26 @@ sampling: {environments: {prod: 0.5}}
 export: {protocol: grpc, endpoint: "http://collector:4317"}
 """
     conv = load_text(text, "tiny.yaml")
-    assert conv.span_rules["db"].template == "{db.operation.name} {db.collection.name}"
+    assert conv.span_rules["db"].template == "{db.query.summary}"
+    assert conv.span_rules["db"].chain[0] == "{db.operation.name} {db.collection.name}"
+    assert conv.span_rules["db"].fallback == "{db.system.name}"
     assert conv.incident.kill_switch_env == "TINY_TRACING_DISABLED"
     assert conv.privacy.actions["secret"].sdk == "drop"
     assert conv.metrics.http_server_duration == "http.server.request.duration"
 
 
 def test_custom_template_fallback_keeps_literal_text() -> None:
-    text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
+    text = """
+schema_version: 1
+organisation: {name: Tiny, environments: [prod]}
+resource: [{key: service.name, requirement_level: required, source: service}]
+span_naming: {messaging_producer: {template: "send {messaging.destination.name}"}}
+sampling: {environments: {prod: 0.5}}
+export: {protocol: grpc, endpoint: "http://collector:4317"}
+"""
     conv = load_text(text, "x.yaml")
     assert conv.span_rules["messaging_producer"].fallback == "send"
+    assert conv.span_rules["messaging_producer"].chain == ()
 
 
 def test_starter_is_valid_for_any_reasonable_answers() -> None:

@@ -133,7 +133,10 @@ def test_span_naming_worked_examples_fill_the_templates() -> None:
     assert rules["http_server"]["example"] == "GET /orders/{id}"
     assert rules["http_server"]["fallback_example"] == "GET"
     assert rules["http_server"]["fallback_when"] == "http.route"
-    assert rules["db"]["example"] == "SELECT orders"
+    # The query summary names it; without one, the first fallback of the chain.
+    assert rules["db"]["example"] == "SELECT orders customers"
+    assert rules["db"]["fallback_example"] == "SELECT orders"
+    assert rules["db"]["chain"][0] == "{db.operation.name} {db.collection.name}"
     assert rules["messaging_consumer"]["kind"] == "consumer"
     internal = view["internal"]
     assert {e["name"]: e["ok"] for e in internal["examples"]}["ValidateCart"] is False  # type: ignore[index]

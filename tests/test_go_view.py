@@ -115,7 +115,16 @@ sampling: {environments: {prod: 1.0}}
 export: {protocol: grpc, endpoint: "http://collector:4317"}
 """
     rendered = _conventions_go(load_text(text, "tiny.yaml"))
-    assert '\t\treturn "process"\n\t}\n\treturn "process " + messagingDestinationName\n' in rendered
+    assert (
+        '\tif messagingDestinationName == "" || messagingOperationName == "" {\n'
+        "\t\treturn messagingOperationName\n"
+        "\t}\n"
+        '\treturn messagingOperationName + " " + messagingDestinationName\n'
+    ) in rendered
+    # The database chain of semantic conventions 1.45.0: the summary first, the system last.
+    assert '\tif dbQuerySummary != "" {\n\t\treturn dbQuerySummary\n\t}\n' in rendered
+    assert '\tif dbOperationName != "" {\n\t\treturn dbOperationName\n\t}\n' in rendered
+    assert "\treturn dbSystemName\n}\n" in rendered
 
 
 @needs_go

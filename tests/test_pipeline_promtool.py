@@ -152,23 +152,25 @@ MUTATIONS = [
         "burning in one service: its alerts fire for that service only",
     ),
     (
-        "RPC status numbers not counted as failures",
+        "RPC status names not counted as failures",
         "red",
         lambda t: t.replace(
-            'rpc_grpc_status_code=~\\"2|4|12|13|14|15\\"', 'rpc_grpc_status_code=\\"x\\"'
+            'rpc_status_code=~\\"UNKNOWN|DEADLINE_EXCEEDED|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|'
+            'DATA_LOSS\\"',
+            'rpc_status_code=\\"x\\"',
         ),
         "job_rpc:rpc_server_call_duration_seconds:errors_rate5m",
     ),
     (
         "NOT_FOUND counted as a server failure",
         "red",
-        lambda t: t.replace("2|4|12|13|14|15", "2|4|5|12|13|14|15"),
+        lambda t: t.replace("UNKNOWN|DEADLINE_EXCEEDED", "UNKNOWN|NOT_FOUND|DEADLINE_EXCEEDED"),
         "job_rpc:rpc_server_call_duration_seconds:error_ratio_rate5m",
     ),
     (
         "RPC methods of one service merged",
         "red",
-        lambda t: t.replace("sum by (job, rpc_service, rpc_method)", "sum by (job)"),
+        lambda t: t.replace("sum by (job, rpc_method)", "sum by (job)"),
         "job_rpc:rpc_server_call_duration_seconds:requests_rate5m",
     ),
 ]

@@ -96,9 +96,12 @@ def test_add_mode_renders_only_the_module() -> None:
 def test_expected_names_follow_template_and_fallback() -> None:
     text = [{"kind": "Text", "value": "send "}, {"kind": "Attr", "value": "a"}]
     fallback = [{"kind": "Text", "value": "send"}]
-    assert expect.render_name(text, fallback, {"a": "q"}) == "send q"
-    assert expect.render_name(text, fallback, {}) == "send"
-    assert expect.render_name(text, text, {}) == "send "
+    assert expect.render_name(text, [], fallback, {"a": "q"}) == "send q"
+    assert expect.render_name(text, [], fallback, {}) == "send"
+    assert expect.render_name(text, [], text, {}) == "send "
+    op = [{"kind": "Attr", "value": "o"}]
+    assert expect.render_name(text, [op], fallback, {"o": "SELECT"}) == "SELECT"
+    assert expect.render_name(text, [op], fallback, {"o": ""}) == "send"
 
 
 def test_python_rule_agrees_with_the_shared_vectors() -> None:

@@ -13,16 +13,39 @@ from scaffold.conventions.schema_runtime import (
     DEFAULT_KNOWN_METHODS,
     DEFAULT_SENSITIVE_QUERY_PARAMETERS,
 )
-from scaffold.conventions.semconv import SEMCONV
+from scaffold.conventions.semconv import SEMCONV, modern_template
 
-DEFAULT_RULES: dict[str, tuple[str, str]] = {
+# The span names semantic conventions 1.45.0 give each boundary: the template, then the
+# fallbacks in order (the first whose attributes are all known wins; the last always
+# applies). Database {target} is the collection, stored procedure, namespace or
+# server.address:server.port, and is left out when none is known; messaging
+# {destination} is the destination name.
+_DB_TARGETS = (
+    "{db.collection.name}",
+    "{db.stored_procedure.name}",
+    "{db.namespace}",
+    "{server.address}:{server.port}",
+)
+DEFAULT_RULES: dict[str, tuple[str, ...]] = {
     "http_server": ("{http.request.method} {http.route}", "{http.request.method}"),
     "http_client": ("{http.request.method}", "{http.request.method}"),
-    "rpc_server": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "rpc_client": ("{rpc.service}/{rpc.method}", "{rpc.system}"),
-    "db": ("{db.operation.name} {db.collection.name}", "{db.system.name}"),
-    "messaging_producer": ("send {messaging.destination.name}", "send"),
-    "messaging_consumer": ("process {messaging.destination.name}", "process"),
+    "rpc_server": ("{rpc.method}", "{rpc.system.name}"),
+    "rpc_client": ("{rpc.method}", "{rpc.system.name}"),
+    "db": (
+        "{db.query.summary}",
+        *(f"{{db.operation.name}} {t}" for t in _DB_TARGETS),
+        "{db.operation.name}",
+        *_DB_TARGETS,
+        "{db.system.name}",
+    ),
+    "messaging_producer": (
+        "{messaging.operation.name} {messaging.destination.name}",
+        "{messaging.operation.name}",
+    ),
+    "messaging_consumer": (
+        "{messaging.operation.name} {messaging.destination.name}",
+        "{messaging.operation.name}",
+    ),
 }
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
@@ -87,21 +110,36 @@ def _registry(own: tuple[m.Attribute, ...]) -> dict[str, m.Attribute]:
     return dict(sorted(registry.items()))
 
 
+def _chain(given: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+    """The template then its fallbacks, as written or as the defaults say."""
+    tpl = modern_template(given.get("template", default[0]))
+    if "fallbacks" in given:
+        return (tpl, *(modern_template(f) for f in given["fallbacks"]))
+    if "fallback" in given:
+        return (tpl, modern_template(given["fallback"]))
+    if tpl == default[0]:
+        return default
+    # A template of the organisation's own: its literal text, else its first attribute.
+    pieces, _ = parse_template(tpl)
+    literal = "".join(lit for lit, _ in pieces).strip()
+    first = next((f"{{{attr}}}" for _, attr in pieces if attr), tpl)
+    return (tpl, literal or first)
+
+
 def _span_rules(raw: dict[str, Any]) -> dict[str, m.SpanRule]:
     rules: dict[str, m.SpanRule] = {}
-    for boundary, (template, fallback) in DEFAULT_RULES.items():
-        given = raw.get(boundary, {})
-        tpl = given.get("template", template)
-        if "fallback" in given:
-            fb = given["fallback"]
-        elif tpl == template:
-            fb = fallback
-        else:
-            pieces, _ = parse_template(tpl)
-            literal = "".join(lit for lit, _ in pieces).strip()
-            first = next((f"{{{attr}}}" for _, attr in pieces if attr), tpl)
-            fb = literal or first
-        rules[boundary] = m.SpanRule(boundary, tpl, _parts(tpl), fb, _parts(fb))
+    for boundary, default in DEFAULT_RULES.items():
+        steps = _chain(raw.get(boundary, {}), default)
+        tpl, middle, fb = steps[0], steps[1:-1], steps[-1]
+        rules[boundary] = m.SpanRule(
+            boundary,
+            tpl,
+            _parts(tpl),
+            fb,
+            _parts(fb),
+            chain=middle,
+            chain_parts=tuple(_parts(c) for c in middle),
+        )
     return rules
 
 

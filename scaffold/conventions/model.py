@@ -68,10 +68,19 @@ class SpanRule:
     parts: tuple[NamePart, ...]
     fallback: str
     fallback_parts: tuple[NamePart, ...]
+    # Fallbacks tried in order between the template and `fallback`: the first whose
+    # attributes are all known names the span; `fallback` applies when none is.
+    chain: tuple[str, ...] = ()
+    chain_parts: tuple[tuple[NamePart, ...], ...] = ()
 
     @property
     def attributes(self) -> tuple[str, ...]:
         return tuple(p.attribute for p in self.parts if p.attribute)
+
+    @property
+    def steps(self) -> tuple[tuple[NamePart, ...], ...]:
+        """The template, the chain and the fallback, in the order they are tried."""
+        return (self.parts, *self.chain_parts, self.fallback_parts)
 
 
 @dataclass(frozen=True)

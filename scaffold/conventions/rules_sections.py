@@ -14,7 +14,7 @@ from scaffold.conventions.rulebase import (
     parse_template,
 )
 from scaffold.conventions.schema_types import BOUNDARIES
-from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES
+from scaffold.conventions.semconv import BOUNDARY_ATTRIBUTES, modern_template
 from scaffold.conventions.validate import did_you_mean
 from scaffold.conventions.yamlsource import Path_
 
@@ -57,9 +57,18 @@ def span_templates(ctx: Context) -> None:
         for field in ("template", "fallback"):
             if field in rule:
                 _template(ctx, boundary, ("span_naming", boundary, field), rule[field])
+        for index, text in enumerate(rule.get("fallbacks", [])):
+            _template(ctx, boundary, ("span_naming", boundary, "fallbacks", index), text)
+        if "fallback" in rule and "fallbacks" in rule:
+            ctx.add(
+                ("span_naming", boundary, "fallbacks"),
+                "`fallback` and `fallbacks` are both given",
+                "Keep `fallbacks` and make the old `fallback` its last entry.",
+            )
 
 
 def _template(ctx: Context, boundary: str, path: Path_, text: str) -> None:
+    text = modern_template(text)
     pieces, problem = parse_template(text)
     if problem:
         ctx.add(path, f"the template {text!r} {problem}", "Write attributes as {attribute.id}.")

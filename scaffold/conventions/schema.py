@@ -109,6 +109,12 @@ _RULE = obj(
     {
         "template": string("Span name over attribute ids in braces."),
         "fallback": string("Used when an attribute of the template is missing."),
+        "fallbacks": arr(
+            string("A fallback template."),
+            1,
+            "Fallbacks tried in order when an attribute of the template is missing: the"
+            " first whose attributes are all known names the span; the last always applies.",
+        ),
     },
     ("template",),
 )

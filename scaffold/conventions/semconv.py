@@ -100,10 +100,39 @@ SEMCONV: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("exception.type", "string", "low", "none", "stable", "Type of the exception."),
     ("exception.message", "string", "high", "none", "stable", "Exception message."),
     ("exception.stacktrace", "string", "high", "none", "stable", "Stack trace of the exception."),
-    ("rpc.system", "string", "low", "none", "development", "RPC system (grpc)."),
-    ("rpc.service", "string", "low", "none", "development", "Full name of the RPC service."),
-    ("rpc.method", "string", "low", "none", "development", "Name of the RPC method."),
-    ("rpc.grpc.status_code", "int", "low", "none", "development", "gRPC status code."),
+    ("rpc.system.name", "string", "low", "none", "stable", "RPC system (grpc)."),
+    (
+        "rpc.method",
+        "string",
+        "low",
+        "none",
+        "stable",
+        "Fully-qualified RPC method (pkg.Service/Method), or _OTHER when not recognised.",
+    ),
+    (
+        "rpc.method_original",
+        "string",
+        "high",
+        "none",
+        "stable",
+        "The method the caller named, when rpc.method is _OTHER.",
+    ),
+    (
+        "rpc.status_code",
+        "string",
+        "low",
+        "none",
+        "stable",
+        "RPC status code as a string (OK, NOT_FOUND).",
+    ),
+    (
+        "db.stored_procedure.name",
+        "string",
+        "low",
+        "none",
+        "stable",
+        "Name of the stored procedure called.",
+    ),
     (
         "db.system.name",
         "string",
@@ -193,15 +222,17 @@ BOUNDARY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "server.port",
     ),
     "http_client": ("http.request.method", "server.address", "server.port", "url.scheme"),
-    "rpc_server": ("rpc.system", "rpc.service", "rpc.method", "server.address"),
-    "rpc_client": ("rpc.system", "rpc.service", "rpc.method", "server.address"),
+    "rpc_server": ("rpc.system.name", "rpc.method", "server.address", "server.port"),
+    "rpc_client": ("rpc.system.name", "rpc.method", "server.address", "server.port"),
     "db": (
         "db.system.name",
         "db.namespace",
         "db.collection.name",
         "db.operation.name",
         "db.query.summary",
+        "db.stored_procedure.name",
         "server.address",
+        "server.port",
     ),
     "messaging_producer": (
         "messaging.system",
@@ -217,3 +248,19 @@ BOUNDARY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "messaging.consumer.group.name",
     ),
 }
+
+# Span-name templates written before semantic conventions 1.45.0 (RPC stable) named the
+# experimental RPC attributes; they load as their current equivalents: rpc.method is
+# fully qualified (pkg.Service/Method) and rpc.system became rpc.system.name. Each pair is
+# replaced wherever it occurs in a template.
+LEGACY_TEMPLATE_PIECES: tuple[tuple[str, str], ...] = (
+    ("{rpc.service}/{rpc.method}", "{rpc.method}"),
+    ("{rpc.system}", "{rpc.system.name}"),
+)
+
+
+def modern_template(text: str) -> str:
+    """A span-name template with the pre-1.45.0 RPC pieces replaced by their successors."""
+    for old, new in LEGACY_TEMPLATE_PIECES:
+        text = text.replace(old, new)
+    return text

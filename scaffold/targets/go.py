@@ -18,6 +18,7 @@ from scaffold.lang.go import GENERATED_NAMES as PACKAGE_NAMES
 from scaffold.render.options import RenderOptions
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
+    SCHEMA_VERSION,
     SEMCONV_VERSION,
     check_module_path,
     direct_requires,
@@ -172,6 +173,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "requires": direct_requires(**needs),
         "go_sum": pinned_sum(**needs),
         "semconv_version": SEMCONV_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "environment_variable": shared.environment_variable,
         "environments": list(shared.environments),
         "env_ratios": [{"env": r.env, "ratio": repr(r.ratio)} for r in shared.env_ratios],

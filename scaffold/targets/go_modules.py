@@ -16,7 +16,12 @@ from scaffold.errors import UsageError
 from scaffold.targets.go_mod_edit import Needed, merge_requirements
 
 GO_DIRECTIVE = "1.26.0"
+# The semconv package of otel-go the generated keys come from (the newest it ships).
 SEMCONV_VERSION = "1.43.0"
+# The semantic conventions release the generated telemetry follows (its schema URL):
+# 1.45.0, where RPC spans and call durations are stable; the keys taken from the
+# 1.43.0 package are unchanged in it.
+SCHEMA_VERSION = "1.45.0"
 OTEL = "v1.47.0"
 CONTRIB = "v0.72.0"
 

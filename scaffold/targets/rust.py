@@ -54,6 +54,7 @@ def name_rules(shared: ConventionsView) -> list[dict[str, Any]]:
             "boundary": r.boundary,
             "const": r.boundary.upper() + "_NAME",
             "template": _parts(r.parts),
+            "chain": [_parts(step.parts) for step in r.chain],
             "fallback": _parts(r.fallback),
         }
         for r in shared.span_rules

@@ -32,6 +32,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class ChainStep:
+    """One fallback of a span-name rule and the attributes it needs."""
+
+    parts: tuple[NamePart, ...]
+    needed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SpanRuleView:
     """One boundary's span-name rule as parts (text or attribute) with its fallback."""
 
@@ -42,6 +50,9 @@ class SpanRuleView:
     fallback: tuple[NamePart, ...]
     # The attributes `parts` needs; when one is missing the fallback applies.
     needed: tuple[str, ...]
+    # The fallbacks tried before `fallback`, each with the attributes it needs; only the
+    # ones whose attributes the boundary can know (the others never apply).
+    chain: tuple[ChainStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,12 +186,21 @@ def max_retries(enabled: bool, initial_ms: int, max_ms: int, elapsed_ms: int) ->
 def _span_rule(boundary: str, rule: SpanRule) -> SpanRuleView:
     parts = tuple(p for p in rule.parts if p.attribute or p.text)
     fallback = tuple(p for p in (rule.fallback_parts or rule.parts) if p.attribute or p.text)
+    params = tuple(BOUNDARY_ATTRIBUTES.get(boundary, ()))
+    chain = tuple(
+        ChainStep(
+            parts=tuple(p for p in step if p.attribute or p.text),
+            needed=tuple(sorted({p.attribute for p in step if p.attribute})),
+        )
+        for step in rule.chain_parts
+    )
     return SpanRuleView(
         boundary=boundary,
-        params=tuple(BOUNDARY_ATTRIBUTES.get(boundary, ())),
+        params=params,
         parts=parts,
         fallback=fallback,
         needed=tuple(sorted({p.attribute for p in rule.parts if p.attribute})),
+        chain=tuple(c for c in chain if all(a in params for a in c.needed)),
     )
 
 

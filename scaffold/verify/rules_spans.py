@@ -34,11 +34,16 @@ _HIGH_CARDINALITY = (
 )
 
 
+def _rpc(attributes: Attributes) -> bool:
+    # rpc.system.name since semantic conventions 1.45.0; rpc.system before.
+    return "rpc.system.name" in attributes or "rpc.system" in attributes
+
+
 def boundary_of(span: Span) -> str:
     """Which naming rule applies: the span's kind, refined by the attributes it carries."""
     a = span.attributes
     if span.kind == KIND_SERVER:
-        return "rpc_server" if "rpc.system" in a else "http_server"
+        return "rpc_server" if _rpc(a) else "http_server"
     if span.kind == KIND_CLIENT:
         if "db.system.name" in a or "db.system" in a:
             return "db"
@@ -46,7 +51,7 @@ def boundary_of(span: Span) -> str:
             # Messaging receive and settle spans are clients (semantic conventions'
             # messaging spans); no naming rule of the conventions covers them.
             return "messaging_client"
-        return "rpc_client" if "rpc.system" in a else "http_client"
+        return "rpc_client" if _rpc(a) else "http_client"
     if span.kind == KIND_PRODUCER:
         return "messaging_producer"
     if span.kind == KIND_CONSUMER:
@@ -98,17 +103,10 @@ def _name_ok(ctx: Context, span: Span, boundary: str) -> tuple[bool, str]:
     rule = ctx.conv.span_rules.get(boundary)
     if rule is None:
         return True, ""
-    wanted = [
-        r
-        for r in (
-            _render(rule.parts, span.attributes),
-            _render(rule.fallback_parts, span.attributes),
-        )
-        if r is not None
-    ]
+    wanted = [r for r in (_render(step, span.attributes) for step in rule.steps) if r is not None]
     if wanted:
         return span.name in wanted, " or ".join(repr(w) for w in dict.fromkeys(wanted))
-    ok = any(_shape(p).fullmatch(span.name) for p in (rule.parts, rule.fallback_parts))
+    ok = any(_shape(p).fullmatch(span.name) for p in rule.steps)
     return ok, f"{rule.template!r} (or {rule.fallback!r})"
 
 

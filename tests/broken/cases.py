@@ -548,12 +548,54 @@ CASES: list[Case] = [
         (
             Edit("span_naming:\n", "span_naming:\n  websocket:\n    template: 1\n"),
             Edit(
-                '    template: "{rpc.service}/{rpc.method}"\n  rpc_client',
-                '    template: "{rpc.servic}"\n  rpc_client',
+                '    template: "{rpc.method}"\n    fallback: "{rpc.system.name}"\n  rpc_client',
+                '    template: "{rpc.metho}"\n    fallback: "{rpc.system.name}"\n  rpc_client',
             ),
         ),
         Found("span_naming.websocket", "unknown key 'websocket'", at="  websocket:"),
-        Found("span_naming.rpc_server.template", "did you mean 'rpc.service'", at="{rpc.servic}"),
+        Found("span_naming.rpc_server.template", "did you mean 'rpc.method'", at="{rpc.metho}"),
+    ),
+    Case(
+        "span-fallback-and-fallbacks",
+        Edit(
+            '    template: "{db.query.summary}"\n    fallbacks:',
+            '    template: "{db.query.summary}"\n    fallback: "{db.system.name}"\n    fallbacks:',
+        ),
+        Found(
+            "span_naming.db.fallbacks",
+            "`fallback` and `fallbacks` are both given",
+            at='      - "{db.operation.name} {db.collection.name}"',
+        ),
+    ),
+    Case(
+        "span-fallbacks-unknown-attribute",
+        Edit('      - "{db.operation.name}"\n', '      - "{db.operation.nme}"\n'),
+        Found(
+            "span_naming.db.fallbacks[4]",
+            "did you mean 'db.operation.name'",
+            at='      - "{db.operation.nme}"',
+        ),
+    ),
+    Case(
+        "span-fallbacks-high-cardinality",
+        Edit('      - "{db.namespace}"\n', '      - "{db.query.text}"\n'),
+        Found(
+            "span_naming.db.fallbacks[7]",
+            "high cardinality",
+            at='      - "{db.query.text}"',
+        ),
+    ),
+    Case(
+        "span-fallbacks-empty",
+        Edit(
+            "  messaging_producer:\n"
+            '    template: "{messaging.operation.name} {messaging.destination.name}"\n'
+            '    fallback: "{messaging.operation.name}"\n',
+            "  messaging_producer:\n"
+            '    template: "{messaging.operation.name} {messaging.destination.name}"\n'
+            "    fallbacks: []\n",
+        ),
+        Found("span_naming.messaging_producer.fallbacks", "", at="    fallbacks: []"),
     ),
     Case(
         "slo-objective-zero",

@@ -30,46 +30,72 @@ TEST_VALUES: dict[str, dict[str, str]] = {
         "server.port": "9",
         "url.scheme": "http",
     },
-    "rpc_server": {"rpc.system": "grpc", "rpc.service": "acme.shop.v1.Orders", "rpc.method": "Get"},
+    "rpc_server": {"rpc.system.name": "grpc", "rpc.method": "acme.shop.v1.Orders/Get"},
+    # A method the server does not know: rpc.method is _OTHER, never passed to the rule.
+    "rpc_server_other": {"rpc.system.name": "grpc"},
     "rpc_client": {
-        "rpc.system": "grpc",
-        "rpc.service": "acme.shop.v1.Orders",
-        "rpc.method": "Get",
+        "rpc.system.name": "grpc",
+        "rpc.method": "acme.shop.v1.Orders/Get",
         "server.address": "127.0.0.1",
+        "server.port": "50051",
     },
-    "tonic": {
-        "rpc.system": "grpc",
-        "rpc.service": "grpc.health.v1.Health",
-        "rpc.method": "Check",
-    },
+    "tonic": {"rpc.system.name": "grpc", "rpc.method": "grpc.health.v1.Health/Check"},
     "db": {
         "db.system.name": "postgresql",
         "db.operation.name": "SELECT",
         "db.collection.name": "orders",
     },
+    "db_summary": {
+        "db.system.name": "postgresql",
+        "db.operation.name": "SELECT",
+        "db.query.summary": "SELECT orders customers",
+    },
+    "db_namespace": {
+        "db.system.name": "postgresql",
+        "db.operation.name": "SELECT",
+        "db.namespace": "shop",
+    },
+    "db_operation": {"db.system.name": "postgresql", "db.operation.name": "SELECT"},
+    "db_system": {"db.system.name": "postgresql"},
     "messaging_producer": {
         "messaging.system": "kafka",
         "messaging.destination.name": "orders",
         "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
     },
     "messaging_consumer": {
         "messaging.system": "kafka",
         "messaging.destination.name": "orders",
         "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
     },
 }
 
 # Test cases named other than their boundary.
-_BOUNDARY_OF = {"http_server_fallback": "http_server", "tonic": "rpc_server"}
+_BOUNDARY_OF = {
+    "http_server_fallback": "http_server",
+    "tonic": "rpc_server",
+    "rpc_server_other": "rpc_server",
+    "db_summary": "db",
+    "db_namespace": "db",
+    "db_operation": "db",
+    "db_system": "db",
+}
 
 
 def render_name(
-    template: list[dict[str, str]], fallback: list[dict[str, str]], values: dict[str, str]
+    template: list[dict[str, str]],
+    chain: list[list[dict[str, str]]],
+    fallback: list[dict[str, str]],
+    values: dict[str, str],
 ) -> str:
-    """The span name: the template if all its attributes are known, else the fallback
-    with unknown attributes left empty."""
-    complete = all(p["kind"] == "Text" or values.get(p["value"]) for p in template)
-    parts = template if complete else fallback
+    """The span name: the template, else the first step of the chain, whose attributes
+    are all known; else the fallback with unknown attributes left empty."""
+
+    def complete(parts: list[dict[str, str]]) -> bool:
+        return all(p["kind"] == "Text" or values.get(p["value"]) for p in parts)
+
+    parts = next((step for step in [template, *chain] if complete(step)), fallback)
     return "".join(p["value"] if p["kind"] == "Text" else values.get(p["value"], "") for p in parts)
 
 
@@ -88,7 +114,7 @@ def expected_cases(conv: Conventions) -> dict[str, dict[str, Any]]:
         out[case] = {
             "boundary": boundary,
             "known": values,
-            "name": render_name(rule["template"], rule["fallback"], values),
+            "name": render_name(rule["template"], rule["chain"], rule["fallback"], values),
         }
     return out
 

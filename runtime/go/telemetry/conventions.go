@@ -13,7 +13,7 @@ import (
 const ServiceName = "runtime"
 
 // SchemaURL is the semantic conventions schema the generated attributes follow.
-const SchemaURL = "https://opentelemetry.io/schemas/1.43.0"
+const SchemaURL = "https://opentelemetry.io/schemas/1.45.0"
 
 // instrumentationName names the tracer and meter of this package.
 const instrumentationName = "example.invalid/runtime/telemetry"
@@ -195,41 +195,68 @@ func httpClientSpanName(httpRequestMethod, serverAddress, serverPort, urlScheme 
 }
 
 // rpcServerSpanName names a rpc_server span by the conventions' rule.
-func rpcServerSpanName(rpcSystem, rpcService, rpcMethod, serverAddress string) string {
-	if rpcMethod == "" || rpcService == "" {
-		return rpcSystem
+func rpcServerSpanName(rpcSystemName, rpcMethod, serverAddress, serverPort string) string {
+	if rpcMethod == "" {
+		return rpcSystemName
 	}
-	return rpcService + "/" + rpcMethod
+	return rpcMethod
 }
 
 // rpcClientSpanName names a rpc_client span by the conventions' rule.
-func rpcClientSpanName(rpcSystem, rpcService, rpcMethod, serverAddress string) string {
-	if rpcMethod == "" || rpcService == "" {
-		return rpcSystem
+func rpcClientSpanName(rpcSystemName, rpcMethod, serverAddress, serverPort string) string {
+	if rpcMethod == "" {
+		return rpcSystemName
 	}
-	return rpcService + "/" + rpcMethod
+	return rpcMethod
 }
 
 // dbSpanName names a db span by the conventions' rule.
-func dbSpanName(dbSystemName, dbNamespace, dbCollectionName, dbOperationName, dbQuerySummary, serverAddress string) string {
-	if dbCollectionName == "" || dbOperationName == "" {
-		return dbSystemName
+func dbSpanName(dbSystemName, dbNamespace, dbCollectionName, dbOperationName, dbQuerySummary, dbStoredProcedureName, serverAddress, serverPort string) string {
+	if dbQuerySummary != "" {
+		return dbQuerySummary
 	}
-	return dbOperationName + " " + dbCollectionName
+	if dbCollectionName != "" && dbOperationName != "" {
+		return dbOperationName + " " + dbCollectionName
+	}
+	if dbOperationName != "" && dbStoredProcedureName != "" {
+		return dbOperationName + " " + dbStoredProcedureName
+	}
+	if dbNamespace != "" && dbOperationName != "" {
+		return dbOperationName + " " + dbNamespace
+	}
+	if dbOperationName != "" && serverAddress != "" && serverPort != "" {
+		return dbOperationName + " " + serverAddress + ":" + serverPort
+	}
+	if dbOperationName != "" {
+		return dbOperationName
+	}
+	if dbCollectionName != "" {
+		return dbCollectionName
+	}
+	if dbStoredProcedureName != "" {
+		return dbStoredProcedureName
+	}
+	if dbNamespace != "" {
+		return dbNamespace
+	}
+	if serverAddress != "" && serverPort != "" {
+		return serverAddress + ":" + serverPort
+	}
+	return dbSystemName
 }
 
 // messagingProducerSpanName names a messaging_producer span by the conventions' rule.
 func messagingProducerSpanName(messagingSystem, messagingDestinationName, messagingOperationName, messagingOperationType string) string {
-	if messagingDestinationName == "" {
-		return "send"
+	if messagingDestinationName == "" || messagingOperationName == "" {
+		return messagingOperationName
 	}
-	return "send " + messagingDestinationName
+	return messagingOperationName + " " + messagingDestinationName
 }
 
 // messagingConsumerSpanName names a messaging_consumer span by the conventions' rule.
 func messagingConsumerSpanName(messagingSystem, messagingDestinationName, messagingOperationName, messagingOperationType, messagingConsumerGroupName string) string {
-	if messagingDestinationName == "" {
-		return "process"
+	if messagingDestinationName == "" || messagingOperationName == "" {
+		return messagingOperationName
 	}
-	return "process " + messagingDestinationName
+	return messagingOperationName + " " + messagingDestinationName
 }

@@ -67,25 +67,29 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "RPC server",
         "server",
         "Every gRPC call a service serves, through the generated stats handler or layer.",
-        "Server errors (codes Unknown, DeadlineExceeded, Unimplemented, Internal, "
-        "Unavailable, DataLoss) set the span status to error; the code is recorded as "
-        "rpc.grpc.status_code.",
+        "Server errors (codes UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, "
+        "UNAVAILABLE, DATA_LOSS) set the span status to error and error.type; the code is "
+        "recorded by name as rpc.status_code. A method the service does not recognise is "
+        "rpc.method _OTHER, with the called name in rpc.method_original.",
         "rpc_server_duration",
-        ("rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code"),
+        ("rpc.system.name", "rpc.method", "rpc.status_code", "error.type"),
     ),
     Boundary(
         "rpc_client",
         "RPC client",
         "client",
         "Every gRPC call a service makes, with the context injected into the call metadata.",
-        "Any code other than OK sets the span status to error.",
+        "Any code other than OK sets the span status to error and error.type. The call's "
+        "duration is rpc.client.call.duration (seconds) with rpc.system.name, rpc.method, "
+        "rpc.status_code, error.type, server.address and server.port.",
     ),
     Boundary(
         "db",
         "Database",
         "client",
         "Every database call made through the generated span function, with the system, "
-        "operation and collection; query text only where the conventions allow it.",
+        "operation, collection and query summary; query text only where the conventions "
+        "allow it.",
         "An error returned by the driver sets the span status to error and error.type.",
         "db_duration",
         (
@@ -123,14 +127,13 @@ SAMPLE_VALUES: dict[str, str] = {
     "url.scheme": "https",
     "server.address": "orders.internal",
     "server.port": "8080",
-    "rpc.system": "grpc",
-    "rpc.service": "acme.orders.v1.Orders",
-    "rpc.method": "GetOrder",
+    "rpc.system.name": "grpc",
+    "rpc.method": "acme.orders.v1.Orders/GetOrder",
     "db.system.name": "postgresql",
     "db.namespace": "orders",
     "db.collection.name": "orders",
     "db.operation.name": "SELECT",
-    "db.query.summary": "SELECT orders",
+    "db.query.summary": "SELECT orders customers",
     "messaging.system": "kafka",
     "messaging.destination.name": "orders.created",
     "messaging.operation.name": "send",

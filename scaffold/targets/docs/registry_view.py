@@ -57,11 +57,18 @@ def _use(kind: str, text: str, code: str, label: str, page: str, anchor: str) ->
 def _span_name_uses(conv: Conventions, attr: Attribute, anchors: Anchors) -> list[dict[str, str]]:
     used: list[dict[str, str]] = []
     for key, rule in sorted(conv.span_rules.items()):
-        in_name = attr.id in rule.attributes
-        in_fallback = any(p.attribute == attr.id for p in rule.fallback_parts)
-        if in_name or in_fallback:
+        # The first template of the rule (template, fallbacks, fallback) naming it.
+        texts = (rule.template, *rule.chain, rule.fallback)
+        where = next(
+            (
+                t
+                for t, step in zip(texts, rule.steps, strict=True)
+                if any(p.attribute == attr.id for p in step)
+            ),
+            None,
+        )
+        if where is not None:
             title = BOUNDARY_BY_KEY[key].title if key in BOUNDARY_BY_KEY else key
-            where = rule.template if in_name else rule.fallback
             used.append(
                 _use(
                     "span name",

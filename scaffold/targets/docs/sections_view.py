@@ -70,9 +70,9 @@ def span_rules_view(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
             {"id": a, "value": _sample(conv, a), "anchor": anchors.get("attr", a)}
             for a in dict.fromkeys(rule.attributes)
         ]
-        missing = [
-            a for a in rule.attributes if a not in {p.attribute for p in rule.fallback_parts}
-        ]
+        # Without the template's attributes: the first fallback of the chain, else the last.
+        next_parts = rule.chain_parts[0] if rule.chain_parts else rule.fallback_parts
+        missing = [a for a in rule.attributes if a not in {p.attribute for p in next_parts}]
         rules.append(
             {
                 "key": boundary.key,
@@ -81,9 +81,10 @@ def span_rules_view(conv: Conventions, anchors: Anchors) -> list[dict[str, Any]]
                 "kind": boundary.kind,
                 "template": rule.template,
                 "fallback": rule.fallback,
+                "chain": list(rule.chain),
                 "samples": values,
                 "example": _fill(conv, rule.parts),
-                "fallback_example": _fill(conv, rule.fallback_parts),
+                "fallback_example": _fill(conv, next_parts),
                 "fallback_when": ", ".join(missing),
             }
         )

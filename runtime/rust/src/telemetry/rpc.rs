@@ -1,7 +1,16 @@
-//! gRPC (tonic): tower layers for servers and clients with semantic-convention
-//! RPC attributes. They work on the HTTP/2 requests tonic sends and receives,
-//! so they fit `tonic::transport::Server::builder().layer(..)` and a
-//! `tower::ServiceBuilder` around a `tonic::transport::Channel`.
+//! gRPC (tonic): tower layers for servers and clients with the RPC attributes
+//! of semantic conventions 1.45.0 (`rpc.system.name`, the fully-qualified
+//! `rpc.method`, `rpc.status_code` by name). They work on the HTTP/2 requests
+//! tonic sends and receives, so they fit
+//! `tonic::transport::Server::builder().layer(..)` and a `tower::ServiceBuilder`
+//! around a `tonic::transport::Channel`.
+//!
+//! A method the service does not recognise is recorded as `rpc.method`
+//! `_OTHER` (its name in `rpc.method_original`) and its span is named after
+//! the RPC system, so callers cannot mint span names or metric series: the
+//! recognised methods are the ones given to `with_methods`, else every method
+//! but one answered with UNIMPLEMENTED (what tonic answers for a method no
+//! service registered).
 //!
 //! The span stays open until the response stream ends, so the status in the
 //! trailers (`grpc-status`) is the one recorded. The server layer follows the
@@ -9,6 +18,7 @@
 //! overrides); with tracing switched off both layers pass the context on
 //! unchanged.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -27,9 +37,48 @@ use super::propagation;
 use super::sampler;
 use super::trust;
 
+/// The client call duration histogram (seconds).
+pub const RPC_CLIENT_DURATION: &str = "rpc.client.call.duration";
+
+/// `rpc.method` of a method the service does not recognise.
+pub const OTHER_METHOD: &str = "_OTHER";
+
+const SYSTEM: &str = "grpc";
+
 /// gRPC status codes a server span counts as errors (the others are the
-/// caller's mistakes).
+/// caller's mistakes); a client counts every code but OK.
 const SERVER_ERROR_CODES: &[i64] = &[2, 4, 12, 13, 14, 15];
+
+const UNIMPLEMENTED: i64 = 12;
+
+/// The gRPC status codes as the conventions write them.
+const STATUS_NAMES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// `rpc.status_code` for a gRPC status code: its name, else its number.
+pub fn status_name(code: i64) -> String {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| STATUS_NAMES.get(i))
+        .map_or_else(|| code.to_string(), |name| (*name).to_owned())
+}
 
 /// Splits a gRPC path `/package.Service/Method` into service and method.
 pub fn split_path(path: &str) -> Option<(&str, &str)> {
@@ -53,6 +102,61 @@ enum Side {
     Client,
 }
 
+/// The methods (`pkg.Service/Method`) a layer recognises; `None`: every
+/// method but one answered with UNIMPLEMENTED.
+type Methods = Option<Arc<HashSet<String>>>;
+
+/// `server.address` and `server.port` for a client's target as the
+/// conventions read it: host and port of `http://host:port`, `host:port` or
+/// `dns://authority/host:port`, the path of `unix:`, and otherwise the whole
+/// target with no port.
+pub fn target_address(target: &str) -> (String, Option<u16>) {
+    let (rest, default_port) = if let Some(rest) = target.strip_prefix("http://") {
+        (rest, Some(80))
+    } else if let Some(rest) = target.strip_prefix("https://") {
+        (rest, Some(443))
+    } else if let Some(rest) = target.strip_prefix("dns:") {
+        let rest = match rest.strip_prefix("//") {
+            Some(after) => after.split_once('/').map_or(after, |(_, host)| host),
+            None => rest,
+        };
+        (rest, None)
+    } else if let Some(path) = target
+        .strip_prefix("unix://")
+        .or_else(|| target.strip_prefix("unix:"))
+    {
+        return (path.to_owned(), None);
+    } else if target.contains("://") || target.starts_with("ipv4:") || target.starts_with("ipv6:") {
+        return (target.to_owned(), None);
+    } else {
+        (target, None)
+    };
+    let rest = rest.split('/').next().unwrap_or(rest);
+    match rest.parse::<http::uri::Authority>() {
+        Ok(authority) => {
+            let host = authority
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            (host.to_owned(), authority.port_u16().or(default_port))
+        }
+        Err(_) => (rest.to_owned(), None),
+    }
+}
+
+/// `server.address` and `server.port` of an authority (`host:port`).
+fn address_labels(authority: &http::uri::Authority, default_port: Option<u16>) -> Vec<KeyValue> {
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let mut labels = vec![KeyValue::new("server.address", host.to_owned())];
+    if let Some(port) = authority.port_u16().or(default_port) {
+        labels.push(KeyValue::new("server.port", i64::from(port)));
+    }
+    labels
+}
+
 /// One RPC in flight; ended once, by whoever sees the status first.
 struct Call {
     cx: Context,
@@ -60,48 +164,93 @@ struct Call {
     traced: bool,
     start: Instant,
     side: Side,
+    /// The method as called, and whether it is recognised so far.
+    original: String,
+    recognised: bool,
+    /// Whether the recognised methods were given (then UNIMPLEMENTED says nothing).
+    listed: bool,
     labels: Vec<KeyValue>,
     instruments: Arc<Instruments>,
 }
 
 impl Call {
-    fn start<B>(instruments: &Arc<Instruments>, side: Side, req: &mut Request<B>) -> Self {
-        let (service, method) = split_path(req.uri().path()).unwrap_or(("", ""));
+    fn start<B>(
+        instruments: &Arc<Instruments>,
+        side: Side,
+        (methods, target): (&Methods, Option<&Vec<KeyValue>>),
+        req: &mut Request<B>,
+    ) -> Self {
+        let path = req.uri().path();
+        let original = path.strip_prefix('/').unwrap_or(path).to_owned();
+        let recognised = split_path(path).is_some()
+            && methods
+                .as_ref()
+                .is_none_or(|known| known.contains(&original));
+        let method = if recognised {
+            original.as_str()
+        } else {
+            OTHER_METHOD
+        };
         // A public gRPC boundary starts a new trace and links the caller's.
         let (parent, links) = match side {
             Side::Server => trust::boundary(
                 propagation::extract(req.headers()),
-                trust::public_rpc(&format!("{service}/{method}")),
+                trust::public_rpc(&original),
             ),
             Side::Client => (Context::current(), Vec::new()),
         };
+        let mut labels = vec![
+            KeyValue::new("rpc.system.name", SYSTEM),
+            KeyValue::new("rpc.method", method.to_owned()),
+        ];
+        let address = match (side, req.uri().authority()) {
+            (Side::Client, _) if target.is_some() => target.cloned().unwrap_or_default(),
+            (Side::Client, Some(authority)) => {
+                let default_port = match req.uri().scheme_str() {
+                    Some("https") => Some(443),
+                    Some("http") => Some(80),
+                    _ => None,
+                };
+                address_labels(authority, default_port)
+            }
+            // The address the client used, on the span only (it is the client's choice).
+            (Side::Server, Some(authority)) if authority.as_str().len() <= 255 => {
+                address_labels(authority, None)
+            }
+            _ => Vec::new(),
+        };
+        if side == Side::Client {
+            labels.extend(address.iter().cloned());
+        }
+        let text = |key: &str| {
+            address
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.to_string())
+        };
+        let (host, port) = (text("server.address"), text("server.port"));
         let get = |key: &str| match key {
-            "rpc.service" => Some(service),
-            "rpc.method" => Some(method),
-            "rpc.system" => Some("grpc"),
+            "rpc.system.name" => Some(SYSTEM),
+            "rpc.method" if recognised => Some(method),
+            "server.address" => host.as_deref(),
+            "server.port" => port.as_deref(),
             _ => None,
         };
         let (name, kind) = match side {
             Side::Server => (conventions::RPC_SERVER_NAME.render(get), SpanKind::Server),
             Side::Client => (conventions::RPC_CLIENT_NAME.render(get), SpanKind::Client),
         };
-        let mut labels = vec![KeyValue::new("rpc.system", "grpc")];
-        if !service.is_empty() {
-            labels.push(KeyValue::new("rpc.service", service.to_owned()));
-            labels.push(KeyValue::new("rpc.method", method.to_owned()));
+        // Without a list of methods, whether this one is recognised shows only
+        // at the end (UNIMPLEMENTED): rpc.method goes on the span then, once.
+        let mut attributes = labels.clone();
+        if methods.is_none() {
+            attributes.retain(|kv| kv.key.as_str() != "rpc.method");
         }
-        if side == Side::Client {
-            if let Some(host) = req.uri().host() {
-                labels.push(KeyValue::new("server.address", host.to_owned()));
-            }
-            let port = req.uri().port_u16().or(match req.uri().scheme_str() {
-                Some("https") => Some(443),
-                Some("http") => Some(80),
-                _ => None,
-            });
-            if let Some(port) = port {
-                labels.push(KeyValue::new("server.port", i64::from(port)));
-            }
+        if side == Side::Server {
+            attributes.extend(address);
+        }
+        if !recognised {
+            attributes.push(KeyValue::new("rpc.method_original", original.clone()));
         }
         let passed_through = parent.get::<sampler::PassThrough>().is_some();
         let traced = !(passed_through || sampler::switched_off(&instruments.levers));
@@ -113,7 +262,7 @@ impl Call {
             let span = tracer
                 .span_builder(name)
                 .with_kind(kind)
-                .with_attributes(labels.clone())
+                .with_attributes(attributes)
                 .with_links(links)
                 .start_with_context(tracer, &parent);
             parent.with_span(span)
@@ -126,6 +275,9 @@ impl Call {
             traced,
             start: Instant::now(),
             side,
+            original,
+            recognised,
+            listed: methods.is_some(),
             labels,
             instruments: instruments.clone(),
         }
@@ -139,28 +291,50 @@ impl Call {
         } else {
             own.span()
         };
+        if code == Some(UNIMPLEMENTED) && self.recognised && !self.listed {
+            // No service registered the method: it is not one the service knows.
+            self.labels[1] = KeyValue::new("rpc.method", OTHER_METHOD);
+            let get = |key: &str| (key == "rpc.system.name").then_some(SYSTEM);
+            span.update_name(match self.side {
+                Side::Server => conventions::RPC_SERVER_NAME.render(get),
+                Side::Client => conventions::RPC_CLIENT_NAME.render(get),
+            });
+            span.set_attribute(KeyValue::new("rpc.method_original", self.original.clone()));
+        }
+        if !self.listed {
+            span.set_attribute(self.labels[1].clone());
+        }
         if let Some(code) = code {
-            span.set_attribute(KeyValue::new("rpc.grpc.status_code", code));
+            let name = status_name(code);
+            span.set_attribute(KeyValue::new("rpc.status_code", name.clone()));
             self.labels
-                .push(KeyValue::new("rpc.grpc.status_code", code));
+                .push(KeyValue::new("rpc.status_code", name.clone()));
             let failed = match self.side {
                 Side::Server => SERVER_ERROR_CODES.contains(&code),
                 Side::Client => code != 0,
             };
             if failed {
-                span.set_attribute(KeyValue::new("error.type", code.to_string()));
+                span.set_attribute(KeyValue::new("error.type", name.clone()));
+                self.labels.push(KeyValue::new("error.type", name));
                 span.set_status(Status::error(""));
             }
         }
         if let Some(message) = error {
             span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+            self.labels.push(KeyValue::new("error.type", "_OTHER"));
             span.set_status(Status::error(message));
         }
         span.end();
-        if self.side == Side::Server {
-            self.instruments
+        let elapsed = self.start.elapsed().as_secs_f64();
+        match self.side {
+            Side::Server => self
+                .instruments
                 .rpc_server_duration
-                .record(self.start.elapsed().as_secs_f64(), &self.labels);
+                .record(elapsed, &self.labels),
+            Side::Client => self
+                .instruments
+                .rpc_client_duration
+                .record(elapsed, &self.labels),
         }
     }
 }
@@ -178,12 +352,16 @@ fn finish_shared(call: &Shared, code: Option<i64>, error: Option<String>) {
 #[derive(Clone, Debug)]
 pub struct GrpcServerLayer {
     instruments: Arc<Instruments>,
+    methods: Methods,
+    target: Option<Arc<Vec<KeyValue>>>,
 }
 
 /// Traces outbound gRPC calls and injects the context.
 #[derive(Clone, Debug)]
 pub struct GrpcClientLayer {
     instruments: Arc<Instruments>,
+    methods: Methods,
+    target: Option<Arc<Vec<KeyValue>>>,
 }
 
 macro_rules! layer_constructors {
@@ -193,12 +371,34 @@ macro_rules! layer_constructors {
             pub fn new() -> Self {
                 Self {
                     instruments: Instruments::global(),
+                    methods: None,
+                    target: None,
                 }
             }
 
             /// A layer recording with these instruments.
             pub fn with_instruments(instruments: Arc<Instruments>) -> Self {
-                Self { instruments }
+                Self {
+                    instruments,
+                    methods: None,
+                    target: None,
+                }
+            }
+
+            /// Recognises only these methods (`pkg.Service/Method`); any other
+            /// is recorded as `_OTHER`. Default: every method but one answered
+            /// with UNIMPLEMENTED.
+            pub fn with_methods<I, M>(mut self, methods: I) -> Self
+            where
+                I: IntoIterator<Item = M>,
+                M: Into<String>,
+            {
+                let set = methods
+                    .into_iter()
+                    .map(|m| m.into().trim_start_matches('/').to_owned())
+                    .collect();
+                self.methods = Some(Arc::new(set));
+                self
             }
         }
 
@@ -213,6 +413,21 @@ macro_rules! layer_constructors {
 layer_constructors!(GrpcServerLayer);
 layer_constructors!(GrpcClientLayer);
 
+impl GrpcClientLayer {
+    /// Takes `server.address` and `server.port` from the target the channel
+    /// connects to (`http://orders:50051`), for the spans and durations of a
+    /// channel whose requests carry no authority. Default: the request's.
+    pub fn with_target(mut self, target: &str) -> Self {
+        let (host, port) = target_address(target);
+        let mut labels = vec![KeyValue::new("server.address", host)];
+        if let Some(port) = port {
+            labels.push(KeyValue::new("server.port", i64::from(port)));
+        }
+        self.target = Some(Arc::new(labels));
+        self
+    }
+}
+
 impl<S> Layer<S> for GrpcServerLayer {
     type Service = GrpcService<S>;
 
@@ -220,6 +435,8 @@ impl<S> Layer<S> for GrpcServerLayer {
         GrpcService {
             inner,
             instruments: self.instruments.clone(),
+            methods: self.methods.clone(),
+            target: self.target.clone(),
             side: Side::Server,
         }
     }
@@ -232,6 +449,8 @@ impl<S> Layer<S> for GrpcClientLayer {
         GrpcService {
             inner,
             instruments: self.instruments.clone(),
+            methods: self.methods.clone(),
+            target: self.target.clone(),
             side: Side::Client,
         }
     }
@@ -242,6 +461,8 @@ impl<S> Layer<S> for GrpcClientLayer {
 pub struct GrpcService<S> {
     inner: S,
     instruments: Arc<Instruments>,
+    methods: Methods,
+    target: Option<Arc<Vec<KeyValue>>>,
     side: Side,
 }
 
@@ -260,7 +481,12 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let call = Call::start(&self.instruments, self.side, &mut req);
+        let call = Call::start(
+            &self.instruments,
+            self.side,
+            (&self.methods, self.target.as_deref()),
+            &mut req,
+        );
         let cx = call.cx.clone();
         let inner = {
             let _guard = cx.clone().attach();

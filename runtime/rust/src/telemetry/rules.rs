@@ -11,14 +11,18 @@ pub enum Part {
     Attr(&'static str),
 }
 
-/// How spans of one boundary are named: a template, and a fallback used when
-/// an attribute of the template is not known (an unmatched route, say). An
-/// attribute the fallback needs but does not know is left empty.
+/// How spans of one boundary are named: a template, then fallbacks tried in
+/// order when an attribute of the template is not known (an unmatched route,
+/// a query without a summary): the first of `chain` whose attributes are all
+/// known, else `fallback`. An attribute `fallback` needs but does not know is
+/// left empty.
 #[derive(Clone, Copy, Debug)]
 pub struct NameRule {
     /// The preferred name.
     pub template: &'static [Part],
-    /// The name used when the template cannot be filled.
+    /// The fallbacks tried, in order, before `fallback`.
+    pub chain: &'static [&'static [Part]],
+    /// The name used when neither the template nor a step of `chain` can be filled.
     pub fallback: &'static [Part],
 }
 
@@ -26,15 +30,16 @@ impl NameRule {
     /// Builds the span name, looking attribute values up with `get`.
     pub fn render<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> String {
         let known = |key: &str| get(key).filter(|v| !v.is_empty());
-        let complete = self.template.iter().all(|part| match part {
-            Part::Text(_) => true,
-            Part::Attr(key) => known(key).is_some(),
-        });
-        let parts = if complete {
-            self.template
-        } else {
-            self.fallback
+        let complete = |parts: &[Part]| {
+            parts.iter().all(|part| match part {
+                Part::Text(_) => true,
+                Part::Attr(key) => known(key).is_some(),
+            })
         };
+        let parts = std::iter::once(self.template)
+            .chain(self.chain.iter().copied())
+            .find(|parts| complete(parts))
+            .unwrap_or(self.fallback);
         let mut name = String::with_capacity(32);
         for part in parts {
             match part {

@@ -373,7 +373,19 @@ impl Origin {
             .map(|info| info.0);
         let proxied = peer.is_some_and(|p| trust::trusted_proxy(p.ip()));
         let forwarded = |name| proxied.then(|| header(req, name)).flatten();
-        let scheme = match forwarded("x-forwarded-proto").or(req.uri().scheme_str()) {
+        // RFC 7239 Forwarded from a trusted proxy wins over X-Forwarded-*.
+        let standard = proxied
+            .then(|| {
+                let lines = req.headers().get_all(http::header::FORWARDED).iter();
+                trust::forwarded(lines.filter_map(|v| v.to_str().ok()))
+            })
+            .flatten()
+            .unwrap_or_default();
+        let scheme = match standard
+            .proto
+            .or(forwarded("x-forwarded-proto"))
+            .or(req.uri().scheme_str())
+        {
             Some(s) if s.trim().eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
@@ -383,7 +395,10 @@ impl Origin {
             let (host, port) = split_host(conventions::SERVER_NAME);
             (Some(host), port)
         } else {
-            let raw = forwarded("x-forwarded-host")
+            let raw = standard
+                .host
+                .as_deref()
+                .or_else(|| forwarded("x-forwarded-host"))
                 .or_else(|| header(req, http::header::HOST))
                 .or_else(|| req.uri().authority().map(|a| a.as_str()));
             match raw.map(|h| split_host(h.split(',').next().unwrap_or("").trim())) {
@@ -400,6 +415,7 @@ impl Origin {
             .and_then(|list| list.rsplit(',').next())
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty());
+        let client = standard.client.or(client);
         let (client, client_port) = match (client, peer) {
             (Some(c), _) => (Some(c), None),
             (None, Some(p)) => (Some(p.ip().to_string()), Some(p.port())),

@@ -111,3 +111,247 @@ pub fn in_block(ip: std::net::IpAddr, cidr: &str) -> bool {
         _ => false,
     }
 }
+
+/// What a trusted proxy's RFC 7239 `Forwarded` header says about the
+/// client: walking the elements from the right past the trusted proxies, the
+/// element the client-facing proxy wrote gives the client (its `for`, when an
+/// IP address), the scheme the client used (`proto`, http or https) and the
+/// host it asked for (`host`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Forwarded {
+    /// The client's address.
+    pub client: Option<String>,
+    /// `http` or `https`.
+    pub proto: Option<&'static str>,
+    /// The host (and port) the client asked for.
+    pub host: Option<String>,
+}
+
+/// Reads the `Forwarded` header lines (joined as one list); `None` when there
+/// is none or it is malformed.
+pub fn forwarded<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Forwarded> {
+    let text = values.into_iter().collect::<Vec<_>>().join(",");
+    if text.is_empty() {
+        return None;
+    }
+    let elements = parse_forwarded(&text)?;
+    let mut pick = elements.first()?;
+    for (i, element) in elements.iter().enumerate().rev() {
+        let addr = element.get("for").and_then(|node| node_addr(node));
+        if i == 0 || addr.is_none_or(|a| !trusted_proxy(a)) {
+            pick = element;
+            break;
+        }
+    }
+    let proto = match pick.get("proto").map(|p| p.to_ascii_lowercase()) {
+        Some(p) if p == "http" => Some("http"),
+        Some(p) if p == "https" => Some("https"),
+        _ => None,
+    };
+    let host = pick
+        .get("host")
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && !h.contains(['/', '?', '#', '@', '\\', ' ', '\t'])
+        })
+        .cloned();
+    Some(Forwarded {
+        client: pick
+            .get("for")
+            .and_then(|node| node_addr(node))
+            .map(|a| a.to_string()),
+        proto,
+        host,
+    })
+}
+
+/// The IP address of a `Forwarded` node (`192.0.2.1`, `[2001:db8::1]:4711`);
+/// `None` for `unknown`, an obfuscated name or garbage.
+fn node_addr(node: &str) -> Option<std::net::IpAddr> {
+    let addr = if let Some(rest) = node.strip_prefix('[') {
+        rest.split_once(']')?.0
+    } else {
+        node.split(':').next().unwrap_or(node)
+    };
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    Some(match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    })
+}
+
+fn is_token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
+}
+
+/// Splits a `Forwarded` header into its elements, each a map of lower-cased
+/// parameter names to values (quoted strings unquoted). A parameter given
+/// twice in an element, or any syntax error, makes it malformed.
+fn parse_forwarded(text: &str) -> Option<Vec<std::collections::HashMap<String, String>>> {
+    let bytes = text.as_bytes();
+    let mut elements = Vec::new();
+    let mut element = std::collections::HashMap::new();
+    let mut i = 0;
+    let skip_space = |i: &mut usize| {
+        while *i < bytes.len() && (bytes[*i] == b' ' || bytes[*i] == b'\t') {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_space(&mut i);
+        if i < bytes.len() && (bytes[i] == b',' || bytes[i] == b';') && element.is_empty() {
+            i += 1; // an empty list element
+            continue;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let start = i;
+        while i < bytes.len() && is_token_char(bytes[i]) {
+            i += 1;
+        }
+        let name = text[start..i].to_ascii_lowercase();
+        if name.is_empty() || i >= bytes.len() || bytes[i] != b'=' {
+            return None;
+        }
+        i += 1;
+        let value = if i < bytes.len() && bytes[i] == b'"' {
+            read_quoted(bytes, &mut i)?
+        } else {
+            // Unquoted, a port or an IPv6 literal breaks the token syntax, but
+            // proxies send them so: ':', '[' and ']' are read too.
+            let start = i;
+            while i < bytes.len() && (is_token_char(bytes[i]) || b":[]".contains(&bytes[i])) {
+                i += 1;
+            }
+            if start == i {
+                return None;
+            }
+            text[start..i].to_owned()
+        };
+        if element.insert(name, value).is_some() {
+            return None;
+        }
+        skip_space(&mut i);
+        match bytes.get(i) {
+            None => {}
+            Some(b';') => {
+                i += 1;
+                continue;
+            }
+            Some(b',') => i += 1,
+            Some(_) => return None,
+        }
+        elements.push(std::mem::take(&mut element));
+    }
+    if !element.is_empty() {
+        elements.push(element);
+    }
+    Some(elements)
+}
+
+/// Reads the quoted string at `bytes[*i]` (RFC 9110), moving `*i` past it.
+fn read_quoted(bytes: &[u8], i: &mut usize) -> Option<String> {
+    let mut out = Vec::new();
+    let mut j = *i + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'"' => {
+                *i = j + 1;
+                return String::from_utf8(out).ok();
+            }
+            b'\\' if j + 1 < bytes.len() => {
+                j += 1;
+                out.push(bytes[j]);
+            }
+            c if (c < 0x20 && c != b'\t') || c == 0x7f => return None,
+            c => out.push(c),
+        }
+        j += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_reads_rfc_7239() {
+        // 192.0.2.0/24 and 2001:db8::/32 are documentation ranges: no trusted proxy.
+        let one = |v: &str| forwarded([v]);
+        assert_eq!(
+            one("for=192.0.2.60;proto=https;host=shop.example"),
+            Some(Forwarded {
+                client: Some("192.0.2.60".into()),
+                proto: Some("https"),
+                host: Some("shop.example".into()),
+            })
+        );
+        assert_eq!(
+            one(r#"For="[2001:db8::1]:4711";Proto=HTTP"#),
+            Some(Forwarded {
+                client: Some("2001:db8::1".into()),
+                proto: Some("http"),
+                host: None,
+            })
+        );
+        // The right-most untrusted hop is where the walk stops.
+        assert_eq!(
+            one("for=192.0.2.1;host=evil.example, for=192.0.2.2")
+                .unwrap()
+                .client,
+            Some("192.0.2.2".into())
+        );
+        assert_eq!(
+            one("for=unknown;proto=https"),
+            Some(Forwarded {
+                client: None,
+                proto: Some("https"),
+                host: None,
+            })
+        );
+        assert_eq!(
+            one(r#"for=192.0.2.1;proto=ftp;host="x.example/path""#),
+            Some(Forwarded {
+                client: Some("192.0.2.1".into()),
+                proto: None,
+                host: None,
+            })
+        );
+        // Unquoted ports and IPv6 literals are read (proxies send them so); an
+        // IPv6 address without brackets is no address.
+        assert_eq!(
+            one("for=192.0.2.1:4711;host=shop.example:8443"),
+            Some(Forwarded {
+                client: Some("192.0.2.1".into()),
+                proto: None,
+                host: Some("shop.example:8443".into()),
+            })
+        );
+        assert_eq!(
+            one("for=[2001:db8::1]:4711").unwrap().client,
+            Some("2001:db8::1".into())
+        );
+        assert_eq!(one("for=2001:db8::1").unwrap().client, None);
+        assert_eq!(
+            one(",, for=192.0.2.7 ,").unwrap().client,
+            Some("192.0.2.7".into())
+        );
+        assert_eq!(
+            forwarded(["for=192.0.2.1", "for=192.0.2.9"])
+                .unwrap()
+                .client,
+            Some("192.0.2.9".into())
+        );
+        for malformed in [
+            "for=192.0.2.1;for=192.0.2.2",
+            "for",
+            r#"for="192.0.2.1"#,
+            "for=192.0.2.1 junk",
+            "for=192.0.2.1;host=x.example/path",
+            "",
+        ] {
+            assert_eq!(one(malformed), None, "{malformed}");
+        }
+    }
+}

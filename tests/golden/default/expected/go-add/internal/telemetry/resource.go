@@ -46,8 +46,9 @@ func buildResource(ctx context.Context, c *setupConfig, e *envReader) (*resource
 	if err != nil {
 		res = base
 	}
+	// The SDK's detector names its own schema; its attributes mean the same here.
 	sdkRes, _ := resource.New(ctx, resource.WithTelemetrySDK())
-	if merged, err := resource.Merge(res, sdkRes); err == nil {
+	if merged, err := resource.Merge(res, resource.NewSchemaless(sdkRes.Attributes()...)); err == nil {
 		res = merged
 	}
 	var fill []attribute.KeyValue

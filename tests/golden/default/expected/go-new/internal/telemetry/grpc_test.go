@@ -6,18 +6,24 @@ package telemetry
 import (
 	"context"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	grpccodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 func TestGRPCOptionsTraceBothSides(t *testing.T) {
@@ -35,8 +41,8 @@ func TestGRPCOptionsTraceBothSides(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Stop()
 
-	conn, err := grpc.NewClient(ln.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()), GRPCDialOption(p.options()...))
+	conn, err := NewGRPCClient(ln.Addr().String(), p.options(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +52,7 @@ func TestGRPCOptionsTraceBothSides(t *testing.T) {
 	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatal(err)
 	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	deadline := time.Now().Add(5 * time.Second)
 	for len(p.spans.Ended()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -55,14 +62,28 @@ func TestGRPCOptionsTraceBothSides(t *testing.T) {
 		switch s.SpanKind() {
 		case trace.SpanKindServer:
 			server++
-			if want := rpcServerSpanName("grpc", "grpc.health.v1.Health", "Check", ""); s.Name() != want {
+			if want := rpcServerSpanName("grpc", "grpc.health.v1.Health/Check", "127.0.0.1", port); s.Name() != want {
 				t.Errorf("server span %q, want %q", s.Name(), want)
+			}
+			a := attrMap(s.Attributes())
+			wantAttr(t, a, keyRPCSystemName, "grpc")
+			wantAttr(t, a, keyRPCMethod, "grpc.health.v1.Health/Check")
+			wantAttr(t, a, keyRPCStatusCode, "OK")
+			for _, old := range []attribute.Key{"rpc.system", "rpc.service", "rpc.grpc.status_code", keyRPCMethodOriginal, keyErrorType} {
+				if _, ok := a[old]; ok {
+					t.Errorf("server span has %s", old)
+				}
 			}
 		case trace.SpanKindClient:
 			client++
-			if want := rpcClientSpanName("grpc", "grpc.health.v1.Health", "Check", ""); s.Name() != want {
+			if want := rpcClientSpanName("grpc", "grpc.health.v1.Health/Check", "127.0.0.1", port); s.Name() != want {
 				t.Errorf("client span %q, want %q", s.Name(), want)
 			}
+			a := attrMap(s.Attributes())
+			wantAttr(t, a, keyRPCMethod, "grpc.health.v1.Health/Check")
+			wantAttr(t, a, keyRPCStatusCode, "OK")
+			wantAttr(t, a, keyServerAddress, "127.0.0.1")
+			wantAttr(t, a, keyServerPort, int64(ln.Addr().(*net.TCPAddr).Port))
 		}
 	}
 	if server != 1 || client != 1 {
@@ -210,5 +231,170 @@ func TestGRPCDuplicatedTraceparentStartsNewTrace(t *testing.T) {
 	sc := <-got
 	if !sc.IsValid() || strings.HasPrefix(testTraceparent[3:], sc.TraceID().String()) || sc.TraceID().String() == "12345678901234567890123456789012" {
 		t.Errorf("server span in trace %v, want a new valid trace", sc.TraceID())
+	}
+}
+
+// startHealthServer serves the gRPC health service on loopback with the
+// package's server option and returns a client connection with its dial option.
+func startHealthServer(t *testing.T, p *testProviders, opts ...Option) *grpc.ClientConn {
+	t.Helper()
+	p.reader = sdkmetric.NewManualReader()
+	p.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.reader), sdkmetric.WithView(metricView))
+	t.Cleanup(func() { _ = p.mp.Shutdown(context.Background()) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewGRPCServer(append(p.options(), opts...))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	conn, err := NewGRPCClient(ln.Addr().String(), append(p.options(), opts...),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// waitSpans waits, within a bound, until n spans have ended.
+func waitSpans(p *testProviders, n int) []sdktrace.ReadOnlySpan {
+	deadline := time.Now().Add(10 * time.Second)
+	for len(p.spans.Ended()) < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return p.spans.Ended()
+}
+
+// Fifty methods the client makes up give one span name and one metric series
+// per side: rpc.method is _OTHER, the called name is in rpc.method_original.
+func TestGRPCUnknownMethodsAreOther(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	conn := startHealthServer(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	called := map[string]bool{}
+	for i := range 50 {
+		method := "/evil.Service" + strconv.Itoa(i) + "/Method" + strconv.Itoa(i)
+		if i%2 == 1 {
+			method = "/grpc.health.v1.Health/Nope" + strconv.Itoa(i)
+		}
+		called[method[1:]] = true
+		err := conn.Invoke(ctx, method, &healthpb.HealthCheckRequest{}, &healthpb.HealthCheckResponse{})
+		if status.Code(err) != grpccodes.Unimplemented {
+			t.Fatalf("%s answered %v, want UNIMPLEMENTED", method, err)
+		}
+	}
+	spans := waitSpans(p, 100)
+	names := map[string]int{}
+	for _, s := range spans {
+		names[s.SpanKind().String()+" "+s.Name()]++
+		a := attrMap(s.Attributes())
+		wantAttr(t, a, keyRPCMethod, rpcOther)
+		wantAttr(t, a, keyRPCStatusCode, "UNIMPLEMENTED")
+		wantAttr(t, a, keyErrorType, "UNIMPLEMENTED")
+		if !called[a[keyRPCMethodOriginal].AsString()] {
+			t.Errorf("rpc.method_original %q is not a called method", a[keyRPCMethodOriginal].AsString())
+		}
+		if s.Status().Code != codes.Error {
+			t.Errorf("UNIMPLEMENTED left the %s span's status %v", s.SpanKind(), s.Status().Code)
+		}
+	}
+	want := map[string]int{
+		"server " + rpcServerSpanName("grpc", "", "", ""): 50,
+		"client " + rpcClientSpanName("grpc", "", "", ""): 50,
+	}
+	if len(names) != 2 || names["server "+rpcServerSpanName("grpc", "", "", "")] != 50 {
+		t.Errorf("span names %v, want %v", names, want)
+	}
+	for _, name := range []string{conv.rpcServerDuration, rpcClientDuration} {
+		points := p.histogram(t, name)
+		if len(points) != 1 || points[0].Count != 50 {
+			t.Errorf("%s: %d series, want one with 50 calls", name, len(points))
+			continue
+		}
+		method, _ := points[0].Attributes.Value(keyRPCMethod)
+		if method.AsString() != rpcOther {
+			t.Errorf("%s: rpc.method %q, want _OTHER", name, method.AsString())
+		}
+		if _, ok := points[0].Attributes.Value(keyRPCMethodOriginal); ok {
+			t.Errorf("%s carries rpc.method_original", name)
+		}
+	}
+}
+
+// With the recognised methods named, any other is _OTHER from the start.
+func TestGRPCMethodsOption(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	conn := startHealthServer(t, p, WithGRPCMethods("grpc.health.v1.Health/Watch"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range waitSpans(p, 2) {
+		a := attrMap(s.Attributes())
+		wantAttr(t, a, keyRPCMethod, rpcOther)
+		wantAttr(t, a, keyRPCMethodOriginal, "grpc.health.v1.Health/Check")
+		wantAttr(t, a, keyRPCStatusCode, "OK")
+	}
+}
+
+// NOT_FOUND is the caller's mistake: an error for the client, not the server.
+func TestGRPCStatusByKind(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	conn := startHealthServer(t, p, WithGRPCSpanAttributes(attribute.String("app.team", "shop")),
+		WithGRPCSpanOptions(trace.WithAttributes(attribute.String("app.region", "eu"))),
+		WithGRPCMetricAttributes(attribute.String("app.tier", "gold")))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "absent"})
+	if status.Code(err) != grpccodes.NotFound {
+		t.Fatalf("got %v, want NOT_FOUND", err)
+	}
+	for _, s := range waitSpans(p, 2) {
+		a := attrMap(s.Attributes())
+		wantAttr(t, a, keyRPCStatusCode, "NOT_FOUND")
+		wantAttr(t, a, "app.team", "shop")
+		wantAttr(t, a, "app.region", "eu")
+		_, hasType := a[keyErrorType]
+		server := s.SpanKind() == trace.SpanKindServer
+		if server == hasType || server == (s.Status().Code == codes.Error) {
+			t.Errorf("%s span: error.type present %v, status %v", s.SpanKind(), hasType, s.Status().Code)
+		}
+	}
+	points := p.histogram(t, rpcClientDuration)
+	if len(points) != 1 {
+		t.Fatalf("%d client series, want 1", len(points))
+	}
+	if v, _ := points[0].Attributes.Value("app.tier"); v.AsString() != "gold" {
+		t.Errorf("metric attribute app.tier %q, want gold", v.AsString())
+	}
+	if v, _ := points[0].Attributes.Value(keyErrorType); v.AsString() != "NOT_FOUND" {
+		t.Errorf("client metric error.type %q, want NOT_FOUND", v.AsString())
+	}
+}
+
+func TestGRPCTargetAddress(t *testing.T) {
+	for target, want := range map[string]string{
+		"grpc.io:50051":                                  "grpc.io 50051",
+		"dns://1.2.3.4/grpc.io:50051":                    "grpc.io 50051",
+		"dns:///grpc.io:50051":                           "grpc.io 50051",
+		"unix:///run/containerd/containerd.sock":         "/run/containerd/containerd.sock 0",
+		"zk://zookeeper:2181/my-server":                  "zk://zookeeper:2181/my-server 0",
+		"ipv4:198.51.100.123:50051,198.51.100.124:50051": "ipv4:198.51.100.123:50051,198.51.100.124:50051 0",
+		"http://orders:8080":                             "orders 8080",
+		"https://orders":                                 "orders 443",
+		"[::1]:443":                                      "::1 443",
+		"localhost":                                      "localhost 0",
+	} {
+		host, port := grpcTargetAddress(target)
+		if got := host + " " + strconv.Itoa(port); got != want {
+			t.Errorf("%s: %q, want %q", target, got, want)
+		}
 	}
 }

@@ -35,6 +35,7 @@ const (
 	keyDBQueryText               = semconv.DBQueryTextKey
 	keyDBNamespace               = semconv.DBNamespaceKey
 	keyDBQuerySummary            = semconv.DBQuerySummaryKey
+	keyDBStoredProcedureName     = semconv.DBStoredProcedureNameKey
 	keyMessagingConsumerGroup    = semconv.MessagingConsumerGroupNameKey
 	keyMessagingSystem           = semconv.MessagingSystemKey
 	keyMessagingDestinationName  = semconv.MessagingDestinationNameKey

@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,15 +23,21 @@ type Query struct {
 	Collection string // db.collection.name, e.g. "orders"
 	Text       string // db.query.text, recorded only where the conventions allow it
 	Namespace  string // db.namespace, optional
-	Summary    string // db.query.summary, optional
+	Summary    string // db.query.summary, optional; names the span when set
+	Procedure  string // db.stored_procedure.name, optional
 	Server     string // server.address, optional
+	Port       int    // server.port, optional
 }
 
 var dbDuration = sync.OnceValue(func() metric.Float64Histogram {
 	return newDurationHistogram(otel.GetMeterProvider(), conv.dbDuration, "Duration of database client operations.")
 })
 
-// StartQuery starts a client span for a database call. Call the returned
+// StartQuery starts a client span for a database call, named as the
+// conventions say: by default (semantic conventions 1.45.0) the query summary,
+// else the operation and its target (collection, stored procedure, namespace,
+// or server address and port), else the operation alone ("SELECT"), else the
+// target, else the system. Call the returned
 // function with the call's error when it is done: it ends the span and
 // records the conventions' database duration histogram.
 func StartQuery(ctx context.Context, q Query) (context.Context, func(error)) {
@@ -48,11 +55,19 @@ func StartQuery(ctx context.Context, q Query) (context.Context, func(error)) {
 	if q.Summary != "" {
 		attrs = append(attrs, keyDBQuerySummary.String(q.Summary))
 	}
+	if q.Procedure != "" {
+		attrs = append(attrs, keyDBStoredProcedureName.String(q.Procedure))
+	}
+	port := ""
 	if q.Server != "" {
 		attrs = append(attrs, keyServerAddress.String(q.Server))
+		if q.Port > 0 {
+			port = strconv.Itoa(q.Port)
+			attrs = append(attrs, keyServerPort.Int(q.Port))
+		}
 	}
 	ctx, span := otel.Tracer(instrumentationName).Start(ctx,
-		dbSpanName(q.System, q.Namespace, q.Collection, q.Operation, q.Summary, q.Server),
+		dbSpanName(q.System, q.Namespace, q.Collection, q.Operation, q.Summary, q.Procedure, q.Server, port),
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if QueryTextRecorded && q.Text != "" {
 		span.SetAttributes(keyDBQueryText.String(q.Text))

@@ -23,6 +23,7 @@ pub struct Instruments {
     pub(crate) http_server_duration: BoundDurations,
     pub(crate) http_client_duration: Histogram<f64>,
     pub(crate) rpc_server_duration: Histogram<f64>,
+    pub(crate) rpc_client_duration: Histogram<f64>,
     pub(crate) db_duration: Histogram<f64>,
     pub(crate) levers: Levers,
 }
@@ -144,6 +145,10 @@ impl Instruments {
             rpc_server_duration: histogram(
                 conventions::RPC_SERVER_DURATION,
                 "Duration of inbound RPCs.",
+            ),
+            rpc_client_duration: histogram(
+                super::rpc::RPC_CLIENT_DURATION,
+                "Duration of outbound RPCs.",
             ),
             db_duration: histogram(conventions::DB_DURATION, "Duration of database operations."),
             levers,

@@ -61,21 +61,16 @@ const HTTP_CLIENT_KNOWN: &[(&str, &str)] = &[
     ("url.scheme", "http"),
 ];
 const RPC_SERVER_KNOWN: &[(&str, &str)] = &[
-    ("rpc.system", "grpc"),
-    ("rpc.service", "acme.shop.v1.Orders"),
-    ("rpc.method", "Get"),
+    ("rpc.system.name", "grpc"),
+    ("rpc.method", "acme.shop.v1.Orders/Get"),
 ];
 const RPC_CLIENT_KNOWN: &[(&str, &str)] = &[
-    ("rpc.system", "grpc"),
-    ("rpc.service", "acme.shop.v1.Orders"),
-    ("rpc.method", "Get"),
+    ("rpc.system.name", "grpc"),
+    ("rpc.method", "acme.shop.v1.Orders/Get"),
     ("server.address", "127.0.0.1"),
+    ("server.port", "50051"),
 ];
-const TONIC_KNOWN: &[(&str, &str)] = &[
-    ("rpc.system", "grpc"),
-    ("rpc.service", "grpc.health.v1.Health"),
-    ("rpc.method", "Check"),
-];
+const RPC_OTHER_KNOWN: &[(&str, &str)] = &[("rpc.system.name", "grpc")];
 const DB_KNOWN: &[(&str, &str)] = &[
     ("db.system.name", "postgresql"),
     ("db.operation.name", "SELECT"),
@@ -85,11 +80,13 @@ const PRODUCER_KNOWN: &[(&str, &str)] = &[
     ("messaging.system", "kafka"),
     ("messaging.destination.name", "orders"),
     ("messaging.operation.type", "send"),
+    ("messaging.operation.name", "send"),
 ];
 const CONSUMER_KNOWN: &[(&str, &str)] = &[
     ("messaging.system", "kafka"),
     ("messaging.destination.name", "orders"),
     ("messaging.operation.type", "process"),
+    ("messaging.operation.name", "process"),
 ];
 
 /// The name `rule` gives a span whose known attributes are `known`.
@@ -780,13 +777,19 @@ async fn grpc_layers_record_rpc_attributes_and_status() {
     } else {
         assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
     }
-    assert_eq!(attr(&span, "rpc.system"), Some(Value::from("grpc")));
+    assert_eq!(attr(&span, "rpc.system.name"), Some(Value::from("grpc")));
     assert_eq!(
-        attr(&span, "rpc.service"),
-        Some(Value::from("acme.shop.v1.Orders"))
+        attr(&span, "rpc.method"),
+        Some(Value::from("acme.shop.v1.Orders/Get"))
     );
-    assert_eq!(attr(&span, "rpc.method"), Some(Value::from("Get")));
-    assert_eq!(attr(&span, "rpc.grpc.status_code"), Some(Value::I64(13)));
+    assert_eq!(
+        attr(&span, "rpc.status_code"),
+        Some(Value::from("INTERNAL"))
+    );
+    assert_eq!(attr(&span, "error.type"), Some(Value::from("INTERNAL")));
+    for old in ["rpc.system", "rpc.service", "rpc.grpc.status_code"] {
+        assert_eq!(attr(&span, old), None, "{old}");
+    }
     assert!(matches!(span.status, Status::Error { .. }));
     assert_eq!(
         h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
@@ -815,8 +818,14 @@ async fn grpc_layers_record_rpc_attributes_and_status() {
         span.name,
         expected_name(&conventions::RPC_CLIENT_NAME, RPC_CLIENT_KNOWN).as_str()
     );
-    assert_eq!(attr(&span, "rpc.grpc.status_code"), Some(Value::I64(0)));
+    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(
+        attr(&span, "server.address"),
+        Some(Value::from("127.0.0.1"))
+    );
+    assert_eq!(attr(&span, "server.port"), Some(Value::I64(50051)));
     assert_eq!(span.status, Status::Unset);
+    assert_eq!(h.histogram_points(rpc::RPC_CLIENT_DURATION).len(), 1);
     let headers = seen.lock().unwrap().clone().unwrap();
     assert!(headers
         .get("traceparent")
@@ -850,7 +859,10 @@ async fn tonic_server_and_client_layers_trace_a_real_call() {
         .await
         .unwrap();
     let traced = tower::ServiceBuilder::new()
-        .layer(GrpcClientLayer::with_instruments(h.instruments.clone()))
+        .layer(
+            GrpcClientLayer::with_instruments(h.instruments.clone())
+                .with_target(&format!("http://{address}")),
+        )
         .service(channel);
     let mut client = HealthClient::new(traced);
     let response = {
@@ -881,18 +893,34 @@ async fn tonic_server_and_client_layers_trace_a_real_call() {
         .collect();
     assert_eq!((servers.len(), clients.len()), (2, 2), "{spans:#?}");
     let (server, client) = (servers[0], clients[0]);
+    let port = address.port().to_string();
+    let tonic_known = [
+        ("rpc.system.name", "grpc"),
+        ("rpc.method", "grpc.health.v1.Health/Check"),
+        ("server.address", "127.0.0.1"),
+        ("server.port", port.as_str()),
+    ];
     assert_eq!(
         server.name,
-        expected_name(&conventions::RPC_SERVER_NAME, TONIC_KNOWN).as_str()
+        conventions::RPC_SERVER_NAME
+            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
     );
-    assert_eq!(attr(server, "rpc.system"), Some(Value::from("grpc")));
     assert_eq!(
-        attr(server, "rpc.service"),
-        Some(Value::from("grpc.health.v1.Health"))
+        client.name,
+        conventions::RPC_CLIENT_NAME
+            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
     );
-    assert_eq!(attr(server, "rpc.method"), Some(Value::from("Check")));
-    assert_eq!(attr(server, "rpc.grpc.status_code"), Some(Value::I64(0)));
-    assert_eq!(attr(client, "rpc.grpc.status_code"), Some(Value::I64(0)));
+    assert_eq!(attr(server, "rpc.system.name"), Some(Value::from("grpc")));
+    assert_eq!(
+        attr(server, "rpc.method"),
+        Some(Value::from("grpc.health.v1.Health/Check"))
+    );
+    assert_eq!(attr(server, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(attr(client, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(
+        attr(client, "server.port"),
+        Some(Value::I64(i64::from(address.port())))
+    );
     // An internal server continues the client's trace (the client span is
     // its parent); a public one starts a new trace linked to the client span.
     assert_eq!(client.span_context.trace_id().to_string(), PARENT_TRACE);
@@ -914,11 +942,16 @@ async fn tonic_server_and_client_layers_trace_a_real_call() {
     }
     // NOT_FOUND is the caller's mistake: an error for the client only.
     assert_eq!(
-        attr(servers[1], "rpc.grpc.status_code"),
-        Some(Value::I64(5))
+        attr(servers[1], "rpc.status_code"),
+        Some(Value::from("NOT_FOUND"))
     );
     assert_eq!(servers[1].status, Status::Unset);
+    assert_eq!(attr(servers[1], "error.type"), None);
     assert!(matches!(clients[1].status, Status::Error { .. }));
+    assert_eq!(
+        attr(clients[1], "error.type"),
+        Some(Value::from("NOT_FOUND"))
+    );
     assert_eq!(
         h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
         2
@@ -980,6 +1013,14 @@ async fn messaging_carriers_link_producer_and_consumer() {
     );
     assert_eq!(consumer.span_context.trace_id().to_string(), PARENT_TRACE);
     assert_eq!(consumer.parent_span_id, producer.span_context.span_id());
+    assert_eq!(
+        attr(producer, "messaging.operation.name"),
+        Some(Value::from("send"))
+    );
+    assert_eq!(
+        attr(consumer, "messaging.operation.name"),
+        Some(Value::from("process"))
+    );
 }
 
 #[tokio::test]
@@ -989,8 +1030,8 @@ async fn database_helper_names_and_times_the_call() {
         system: "postgresql",
         operation: Some("SELECT"),
         collection: Some("orders"),
-        namespace: None,
         query: Some("SELECT * FROM orders"),
+        ..Default::default()
     };
     let result: Result<u32, String> = db::traced(&h.instruments, op, async {
         Err("connection reset".to_owned())
@@ -1426,6 +1467,7 @@ fn name_rules_fill_the_template_or_fall_back() {
     use super::rules::{NameRule, Part};
     let rule = NameRule {
         template: &[Part::Text("send "), Part::Attr("a")],
+        chain: &[],
         fallback: &[Part::Text("send")],
     };
     assert_eq!(rule.render(|key| (key == "a").then_some("q")), "send q");
@@ -1433,8 +1475,34 @@ fn name_rules_fill_the_template_or_fall_back() {
     assert_eq!(rule.render(|key| (key == "a").then_some("")), "send");
     let bare = NameRule {
         template: rule.template,
+        chain: &[],
         fallback: rule.template,
     };
+    // The first step of the chain whose attributes are all known wins.
+    let chained = NameRule {
+        template: &[Part::Attr("s")],
+        chain: &[
+            &[Part::Attr("o"), Part::Text(" "), Part::Attr("c")],
+            &[Part::Attr("o")],
+        ],
+        fallback: &[Part::Attr("sys")],
+    };
+    let known = |pairs: &'static [(&'static str, &'static str)]| {
+        move |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    };
+    assert_eq!(
+        chained.render(known(&[("s", "sum"), ("o", "SELECT")])),
+        "sum"
+    );
+    assert_eq!(
+        chained.render(known(&[("o", "SELECT"), ("c", "orders")])),
+        "SELECT orders"
+    );
+    assert_eq!(
+        chained.render(known(&[("o", "SELECT"), ("sys", "pg")])),
+        "SELECT"
+    );
+    assert_eq!(chained.render(known(&[("sys", "pg")])), "pg");
     assert_eq!(bare.render(|_| None), "send ");
     assert_eq!(
         otlp::with_scheme("collector:4317", false),
@@ -2133,4 +2201,218 @@ fn init_refuses_a_second_global_subscriber_without_panicking() {
         panic!("init must refuse when a global subscriber exists");
     };
     assert!(message.contains("layers()"));
+/// Fifty methods the client makes up give one span name and one metric series
+/// per side: `rpc.method` is `_OTHER`, the called name is in
+/// `rpc.method_original`.
+#[tokio::test]
+async fn tonic_unknown_methods_are_other() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let h = Harness::new();
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    let incoming =
+        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = incoming.local_addr().unwrap();
+    let server = tonic::transport::Server::builder()
+        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
+        .add_service(health)
+        .serve_with_incoming(incoming);
+    let server = tokio::spawn(server);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    // Each call goes out on a path of the caller's invention.
+    let count = Arc::new(AtomicUsize::new(0));
+    let next = count.clone();
+    let invented = tower::ServiceBuilder::new()
+        .map_request(move |mut req: Request<tonic::body::Body>| {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let path = if i.is_multiple_of(2) {
+                format!("/evil.Service{i}/Method{i}")
+            } else {
+                format!("/grpc.health.v1.Health/Nope{i}")
+            };
+            *req.uri_mut() = format!("http://{address}{path}").parse().unwrap();
+            req
+        })
+        .layer(GrpcClientLayer::with_instruments(h.instruments.clone()))
+        .service(channel);
+    let mut client = HealthClient::new(invented);
+    for _ in 0..50 {
+        let answer = client
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await;
+        assert_eq!(answer.unwrap_err().code(), tonic::Code::Unimplemented);
+    }
+    server.abort();
+    let spans = h.finished();
+    assert_eq!(spans.len(), 100, "{spans:#?}");
+    let mut names = std::collections::BTreeSet::new();
+    let mut originals = std::collections::BTreeSet::new();
+    for span in &spans {
+        names.insert((format!("{:?}", span.span_kind), span.name.to_string()));
+        assert_eq!(
+            attr(span, "rpc.method"),
+            Some(Value::from(rpc::OTHER_METHOD))
+        );
+        assert_eq!(
+            attr(span, "rpc.status_code"),
+            Some(Value::from("UNIMPLEMENTED"))
+        );
+        assert_eq!(attr(span, "error.type"), Some(Value::from("UNIMPLEMENTED")));
+        assert!(matches!(span.status, Status::Error { .. }));
+        originals.insert(attr(span, "rpc.method_original").unwrap().to_string());
+    }
+    let server_name = expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN);
+    let client_name = expected_name(&conventions::RPC_CLIENT_NAME, RPC_OTHER_KNOWN);
+    assert_eq!(
+        names,
+        [
+            ("Client".to_owned(), client_name),
+            ("Server".to_owned(), server_name)
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(originals.len(), 50);
+    for metric in [conventions::RPC_SERVER_DURATION, rpc::RPC_CLIENT_DURATION] {
+        // Every flush exports the cumulative series again: count distinct ones.
+        let mut points = h.histogram_points(metric);
+        points.dedup();
+        assert_eq!(points.len(), 1, "{metric}: {points:?}");
+        assert!(points[0].contains(&KeyValue::new("rpc.method", rpc::OTHER_METHOD)));
+        assert!(!points[0]
+            .iter()
+            .any(|kv| kv.key.as_str() == "rpc.method_original"));
+    }
+}
+
+/// With the recognised methods named, any other is `_OTHER` from the start.
+#[tokio::test]
+async fn grpc_layer_with_methods_names_unlisted_ones_other() {
+    let h = Harness::new();
+    let server = GrpcServerLayer::with_instruments(h.instruments.clone())
+        .with_methods(["acme.shop.v1.Orders/Put"])
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(grpc_response("0"))
+        }));
+    let request = Request::post("/acme.shop.v1.Orders/Get")
+        .body(Body::empty())
+        .unwrap();
+    let response = server.oneshot(request).await.unwrap();
+    drain(response.into_body()).await;
+    let span = h.only(SpanKind::Server);
+    assert_eq!(
+        span.name,
+        expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN).as_str()
+    );
+    assert_eq!(
+        attr(&span, "rpc.method"),
+        Some(Value::from(rpc::OTHER_METHOD))
+    );
+    assert_eq!(
+        attr(&span, "rpc.method_original"),
+        Some(Value::from("acme.shop.v1.Orders/Get"))
+    );
+    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(rpc::status_name(16), "UNAUTHENTICATED");
+    for (target, host, port) in [
+        ("grpc.io:50051", "grpc.io", Some(50051)),
+        ("dns://1.2.3.4/grpc.io:50051", "grpc.io", Some(50051)),
+        ("dns:///grpc.io:50051", "grpc.io", Some(50051)),
+        ("http://orders:8080", "orders", Some(8080)),
+        ("https://orders", "orders", Some(443)),
+        (
+            "unix:///run/containerd/containerd.sock",
+            "/run/containerd/containerd.sock",
+            None,
+        ),
+        (
+            "zk://zookeeper:2181/my-server",
+            "zk://zookeeper:2181/my-server",
+            None,
+        ),
+        ("[::1]:443", "::1", Some(443)),
+        ("localhost", "localhost", None),
+    ] {
+        assert_eq!(
+            rpc::target_address(target),
+            (host.to_owned(), port),
+            "{target}"
+        );
+    }
+    assert_eq!(rpc::status_name(42), "42");
+}
+
+/// Every field the conventions' rule can name a database span by reaches it.
+#[tokio::test]
+async fn database_helper_names_by_the_rule() {
+    let cases = [
+        db::DbOperation {
+            system: "postgresql",
+            operation: Some("SELECT"),
+            collection: Some("orders"),
+            summary: Some("SELECT orders customers"),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            operation: Some("SELECT"),
+            namespace: Some("shop"),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            operation: Some("SELECT"),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            operation: Some("CALL"),
+            procedure: Some("refresh_totals"),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            operation: Some("VACUUM"),
+            server: Some("db.internal"),
+            port: Some(5432),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            collection: Some("orders"),
+            ..Default::default()
+        },
+        db::DbOperation {
+            system: "postgresql",
+            ..Default::default()
+        },
+    ];
+    for op in cases {
+        let h = Harness::new();
+        let port = op.port.map(|p| p.to_string());
+        let known = |key: &str| match key {
+            "db.system.name" => Some(op.system),
+            "db.operation.name" => op.operation,
+            "db.collection.name" => op.collection,
+            "db.namespace" => op.namespace,
+            "db.query.summary" => op.summary,
+            "db.stored_procedure.name" => op.procedure,
+            "server.address" => op.server,
+            "server.port" => port.as_deref(),
+            _ => None,
+        };
+        let want = conventions::DB_NAME.render(known);
+        let result: Result<(), String> =
+            db::traced(&h.instruments, op.clone(), async { Ok(()) }).await;
+        assert!(result.is_ok());
+        let span = h.only(SpanKind::Client);
+        assert_eq!(span.name, want.as_str(), "{op:?}");
+    }
 }

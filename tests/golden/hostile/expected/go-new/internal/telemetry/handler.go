@@ -255,6 +255,7 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 		if v := strings.TrimSpace(r.Header.Get("X-Forwarded-Host")); v != "" {
 			host = v
 		}
+		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
 	}
 	buf := attrsPool.Get().(*[20]attribute.KeyValue)
 	attrs := append(buf[:0],

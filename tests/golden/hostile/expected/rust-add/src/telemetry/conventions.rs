@@ -127,6 +127,7 @@ pub const METRICS_EXPORT_INTERVAL: Duration = Duration::from_millis(60000);
 #[rustfmt::skip]
 pub const HTTP_SERVER_NAME: NameRule = NameRule {
     template: &[Part::Attr("http.request.method"), Part::Text(" "), Part::Attr("http.route")],
+    chain: &[],
     fallback: &[Part::Attr("http.request.method")],
 };
 
@@ -134,42 +135,48 @@ pub const HTTP_SERVER_NAME: NameRule = NameRule {
 #[rustfmt::skip]
 pub const HTTP_CLIENT_NAME: NameRule = NameRule {
     template: &[Part::Attr("http.request.method"), Part::Text(" \"client\" */")],
+    chain: &[],
     fallback: &[Part::Text("\"client\" */")],
 };
 
 /// How `rpc_server` spans are named.
 #[rustfmt::skip]
 pub const RPC_SERVER_NAME: NameRule = NameRule {
-    template: &[Part::Attr("rpc.service"), Part::Text("/"), Part::Attr("rpc.method")],
-    fallback: &[Part::Attr("rpc.system")],
+    template: &[Part::Attr("rpc.method")],
+    chain: &[],
+    fallback: &[Part::Attr("rpc.system.name")],
 };
 
 /// How `rpc_client` spans are named.
 #[rustfmt::skip]
 pub const RPC_CLIENT_NAME: NameRule = NameRule {
-    template: &[Part::Attr("rpc.service"), Part::Text("/"), Part::Attr("rpc.method")],
-    fallback: &[Part::Attr("rpc.system")],
+    template: &[Part::Attr("rpc.method")],
+    chain: &[],
+    fallback: &[Part::Attr("rpc.system.name")],
 };
 
 /// How `db` spans are named.
 #[rustfmt::skip]
 pub const DB_NAME: NameRule = NameRule {
     template: &[Part::Attr("db.operation.name"), Part::Text(" "), Part::Attr("db.collection.name")],
-    fallback: &[Part::Attr("db.system.name")],
+    chain: &[],
+    fallback: &[Part::Attr("db.operation.name")],
 };
 
 /// How `messaging_producer` spans are named.
 #[rustfmt::skip]
 pub const MESSAGING_PRODUCER_NAME: NameRule = NameRule {
     template: &[Part::Text("send\\"), Part::Attr("messaging.destination.name")],
+    chain: &[],
     fallback: &[Part::Text("send\\")],
 };
 
 /// How `messaging_consumer` spans are named.
 #[rustfmt::skip]
 pub const MESSAGING_CONSUMER_NAME: NameRule = NameRule {
-    template: &[Part::Text("process "), Part::Attr("messaging.destination.name")],
-    fallback: &[Part::Text("process")],
+    template: &[Part::Attr("messaging.operation.name"), Part::Text(" "), Part::Attr("messaging.destination.name")],
+    chain: &[],
+    fallback: &[Part::Attr("messaging.operation.name")],
 };
 /// Pattern internal span names must match.
 #[rustfmt::skip]

@@ -54,11 +54,12 @@ fn start(
     destination: &Destination,
     producer: bool,
 ) -> Context {
+    // The operation type, and the operation's name (the same words here).
     let operation = if producer { "send" } else { "process" };
     let get = |key: &str| match key {
         "messaging.destination.name" => Some(destination.name.as_str()),
         "messaging.system" => Some(destination.system),
-        "messaging.operation.type" => Some(operation),
+        "messaging.operation.type" | "messaging.operation.name" => Some(operation),
         _ => None,
     };
     let (name, kind) = if producer {
@@ -80,6 +81,7 @@ fn start(
             KeyValue::new("messaging.system", destination.system),
             KeyValue::new("messaging.destination.name", destination.name.clone()),
             KeyValue::new("messaging.operation.type", operation),
+            KeyValue::new("messaging.operation.name", operation),
         ])
         .start_with_context(tracer, parent);
     parent.with_span(span)

@@ -109,7 +109,7 @@ impl ClientCall {
         }
     }
 
-    fn finish(mut self, status: Option<u16>, error: Option<String>) {
+    fn finish(mut self, status: Option<(u16, http::Version)>, error: Option<String>) {
         // Passed through, `cx` holds someone else's span: leave it alone.
         let own = Context::new();
         let span = if self.traced {
@@ -117,10 +117,16 @@ impl ClientCall {
         } else {
             own.span()
         };
-        if let Some(code) = status {
+        if let Some((code, version)) = status {
             span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
             self.labels
                 .push(KeyValue::new("http.response.status_code", i64::from(code)));
+            // The protocol the response came in: the one negotiated.
+            if let Some(version) = super::server::protocol_version(version) {
+                span.set_attribute(KeyValue::new("network.protocol.version", version));
+                self.labels
+                    .push(KeyValue::new("network.protocol.version", version));
+            }
             if code >= 400 {
                 span.set_attribute(KeyValue::new("error.type", code.to_string()));
                 span.set_status(Status::error(""));
@@ -248,7 +254,9 @@ impl HttpClient {
         );
         let result = self.client.execute(request).await;
         match &result {
-            Ok(response) => call.finish(Some(response.status().as_u16()), None),
+            Ok(response) => {
+                call.finish(Some((response.status().as_u16(), response.version())), None)
+            }
             Err(error) => call.finish(None, Some(error.to_string())),
         }
         result
@@ -416,7 +424,9 @@ where
         let result = std::task::ready!(this.inner.poll(task));
         if let Some(call) = this.call.take() {
             match &result {
-                Ok(response) => call.finish(Some(response.status().as_u16()), None),
+                Ok(response) => {
+                    call.finish(Some((response.status().as_u16(), response.version())), None)
+                }
                 Err(error) => call.finish(None, Some(error.to_string())),
             }
         }

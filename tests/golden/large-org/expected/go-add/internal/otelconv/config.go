@@ -4,6 +4,8 @@
 package otelconv
 
 import (
+	"context"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -20,11 +22,20 @@ type config struct {
 	propagators    propagation.TextMapPropagator
 	serverAddress  string
 	serverPort     int
-	// The options of gRPC instrumentation (grpc_options.go, rendered for
-	// services that use gRPC); the filter gets a *stats.RPCTagInfo, typed
-	// any here so that this file needs no gRPC module.
-	grpcFilter func(info any) bool
-	grpcAttrs  []attribute.KeyValue
+	grpc           grpcConfig
+}
+
+// grpcConfig is the gRPC part of config, set by the options in grpc.go (rendered
+// for services that use gRPC). The filter gets a *stats.RPCTagInfo, typed any
+// here so that this file needs no gRPC module.
+type grpcConfig struct {
+	filter        func(info any) bool
+	spanAttrs     []attribute.KeyValue
+	spanOpts      []trace.SpanStartOption
+	metricAttrs   []attribute.KeyValue
+	metricAttrsFn func(context.Context) []attribute.KeyValue
+	methods       map[string]bool // nil: not configured
+	target        string
 }
 
 // Option changes how a handler, transport or helper of this package works.

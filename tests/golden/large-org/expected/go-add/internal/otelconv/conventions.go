@@ -14,7 +14,7 @@ import (
 const ServiceName = "ledger"
 
 // SchemaURL is the semantic conventions schema the generated attributes follow.
-const SchemaURL = "https://opentelemetry.io/schemas/1.43.0"
+const SchemaURL = "https://opentelemetry.io/schemas/1.45.0"
 
 // instrumentationName names the tracer and meter of this package.
 const instrumentationName = "example.com/acme/ledger/v2/internal/otelconv"
@@ -199,23 +199,23 @@ func httpClientSpanName(httpRequestMethod, serverAddress, serverPort, urlScheme 
 }
 
 // rpcServerSpanName names a rpc_server span by the conventions' rule.
-func rpcServerSpanName(rpcSystem, rpcService, rpcMethod, serverAddress string) string {
-	if rpcMethod == "" || rpcService == "" {
-		return rpcSystem
+func rpcServerSpanName(rpcSystemName, rpcMethod, serverAddress, serverPort string) string {
+	if rpcMethod == "" {
+		return rpcSystemName
 	}
-	return rpcService + "/" + rpcMethod
+	return rpcMethod
 }
 
 // rpcClientSpanName names a rpc_client span by the conventions' rule.
-func rpcClientSpanName(rpcSystem, rpcService, rpcMethod, serverAddress string) string {
-	if rpcMethod == "" || rpcService == "" {
-		return rpcSystem
+func rpcClientSpanName(rpcSystemName, rpcMethod, serverAddress, serverPort string) string {
+	if rpcMethod == "" {
+		return rpcSystemName
 	}
-	return rpcService + "/" + rpcMethod
+	return rpcMethod
 }
 
 // dbSpanName names a db span by the conventions' rule.
-func dbSpanName(dbSystemName, dbNamespace, dbCollectionName, dbOperationName, dbQuerySummary, serverAddress string) string {
+func dbSpanName(dbSystemName, dbNamespace, dbCollectionName, dbOperationName, dbQuerySummary, dbStoredProcedureName, serverAddress, serverPort string) string {
 	if dbCollectionName == "" || dbNamespace == "" || dbOperationName == "" {
 		return dbSystemName
 	}

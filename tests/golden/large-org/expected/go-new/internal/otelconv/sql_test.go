@@ -21,7 +21,7 @@ func TestStartQuery(t *testing.T) {
 	})
 	done(errors.New("no rows"))
 	s := p.spans.Ended()[0]
-	if want := dbSpanName("postgresql", "", "orders", "SELECT", "", ""); s.Name() != want {
+	if want := dbSpanName("postgresql", "", "orders", "SELECT", "", "", "", ""); s.Name() != want {
 		t.Errorf("name %q, want %q", s.Name(), want)
 	}
 	a := attrMap(s.Attributes())
@@ -33,5 +33,33 @@ func TestStartQuery(t *testing.T) {
 	}
 	if s.Status().Code != codes.Error {
 		t.Error("the query's error was not recorded")
+	}
+}
+
+// Every field the conventions' rule can name a database span by reaches it,
+// with server.port as text.
+func TestStartQueryNamesByTheRule(t *testing.T) {
+	p := newTestProviders(t, nil)
+	otel.SetTracerProvider(p.tp)
+	for _, q := range []Query{
+		{System: "postgresql", Operation: "SELECT", Summary: "SELECT orders customers", Collection: "orders"},
+		{System: "postgresql", Operation: "SELECT", Namespace: "shop"},
+		{System: "postgresql", Operation: "SELECT"},
+		{System: "postgresql", Operation: "CALL", Procedure: "refresh_totals"},
+		{System: "postgresql", Operation: "VACUUM", Server: "db.internal", Port: 5432},
+		{System: "postgresql", Collection: "orders"},
+		{System: "postgresql"},
+	} {
+		p.spans.Reset()
+		_, done := StartQuery(context.Background(), q)
+		done(nil)
+		port := ""
+		if q.Port > 0 {
+			port = "5432"
+		}
+		want := dbSpanName(q.System, q.Namespace, q.Collection, q.Operation, q.Summary, q.Procedure, q.Server, port)
+		if got := p.spans.Ended()[0].Name(); got != want {
+			t.Errorf("%+v: span %q, want %q", q, got, want)
+		}
 	}
 }

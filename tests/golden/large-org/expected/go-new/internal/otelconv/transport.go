@@ -107,6 +107,12 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		status := resp.StatusCode
 		span.SetAttributes(keyHTTPResponseStatusCode.Int(status))
 		attrs = append(attrs, keyHTTPResponseStatusCode.Int(status))
+		// The protocol the response came in (semantic conventions: the one
+		// negotiated, so known only now).
+		if v := protoVersion(resp.ProtoMajor, resp.ProtoMinor); v != "" {
+			span.SetAttributes(keyNetworkProtocolVersion.String(v))
+			attrs = append(attrs, keyNetworkProtocolVersion.String(v))
+		}
 		if status >= 400 {
 			// The status code says what went wrong: no description (semantic conventions).
 			span.SetStatus(codes.Error, "")

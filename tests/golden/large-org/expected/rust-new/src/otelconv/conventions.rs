@@ -135,6 +135,7 @@ pub const METRICS_EXPORT_INTERVAL: Duration = Duration::from_millis(30000);
 #[rustfmt::skip]
 pub const HTTP_SERVER_NAME: NameRule = NameRule {
     template: &[Part::Attr("http.request.method"), Part::Text(" "), Part::Attr("http.route")],
+    chain: &[],
     fallback: &[Part::Attr("http.request.method")],
 };
 
@@ -142,27 +143,31 @@ pub const HTTP_SERVER_NAME: NameRule = NameRule {
 #[rustfmt::skip]
 pub const HTTP_CLIENT_NAME: NameRule = NameRule {
     template: &[Part::Attr("http.request.method"), Part::Text(" "), Part::Attr("server.address")],
+    chain: &[],
     fallback: &[Part::Attr("http.request.method")],
 };
 
 /// How `rpc_server` spans are named.
 #[rustfmt::skip]
 pub const RPC_SERVER_NAME: NameRule = NameRule {
-    template: &[Part::Attr("rpc.service"), Part::Text("/"), Part::Attr("rpc.method")],
-    fallback: &[Part::Attr("rpc.system")],
+    template: &[Part::Attr("rpc.method")],
+    chain: &[],
+    fallback: &[Part::Attr("rpc.system.name")],
 };
 
 /// How `rpc_client` spans are named.
 #[rustfmt::skip]
 pub const RPC_CLIENT_NAME: NameRule = NameRule {
-    template: &[Part::Attr("rpc.service"), Part::Text("/"), Part::Attr("rpc.method")],
-    fallback: &[Part::Attr("rpc.system")],
+    template: &[Part::Attr("rpc.method")],
+    chain: &[],
+    fallback: &[Part::Attr("rpc.system.name")],
 };
 
 /// How `db` spans are named.
 #[rustfmt::skip]
 pub const DB_NAME: NameRule = NameRule {
     template: &[Part::Attr("db.operation.name"), Part::Text(" "), Part::Attr("db.namespace"), Part::Text("."), Part::Attr("db.collection.name")],
+    chain: &[],
     fallback: &[Part::Attr("db.system.name")],
 };
 
@@ -170,6 +175,7 @@ pub const DB_NAME: NameRule = NameRule {
 #[rustfmt::skip]
 pub const MESSAGING_PRODUCER_NAME: NameRule = NameRule {
     template: &[Part::Text("publish "), Part::Attr("messaging.destination.name")],
+    chain: &[],
     fallback: &[Part::Text("publish")],
 };
 
@@ -177,6 +183,7 @@ pub const MESSAGING_PRODUCER_NAME: NameRule = NameRule {
 #[rustfmt::skip]
 pub const MESSAGING_CONSUMER_NAME: NameRule = NameRule {
     template: &[Part::Text("consume "), Part::Attr("messaging.destination.name")],
+    chain: &[],
     fallback: &[Part::Text("consume")],
 };
 /// Pattern internal span names must match.

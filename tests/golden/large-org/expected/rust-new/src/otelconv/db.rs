@@ -23,12 +23,24 @@ pub struct DbOperation<'a> {
     pub collection: Option<&'a str>,
     /// `db.namespace` (the database).
     pub namespace: Option<&'a str>,
+    /// `db.query.summary`; names the span when set.
+    pub summary: Option<&'a str>,
+    /// `db.stored_procedure.name`.
+    pub procedure: Option<&'a str>,
+    /// `server.address` (the database host).
+    pub server: Option<&'a str>,
+    /// `server.port`, recorded with `server`.
+    pub port: Option<u16>,
     /// The query text; recorded only if the conventions allow it.
     pub query: Option<&'a str>,
 }
 
 /// Runs `call` inside a client span named per the conventions, records
-/// `db.client.operation.duration` and marks errors.
+/// `db.client.operation.duration` and marks errors. By default (semantic
+/// conventions 1.45.0) the span is named by the query summary, else the
+/// operation and its target (collection, stored procedure, namespace, or
+/// server address and port), else the operation alone (`SELECT`), else the
+/// target, else the system.
 pub async fn traced<T, E, F>(
     instruments: &Instruments,
     op: DbOperation<'_>,
@@ -38,11 +50,16 @@ where
     F: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
+    let port = op.server.and(op.port).map(|p| p.to_string());
     let name = conventions::DB_NAME.render(|key| match key {
         "db.system.name" => Some(op.system),
         "db.operation.name" => op.operation,
         "db.collection.name" => op.collection,
         "db.namespace" => op.namespace,
+        "db.query.summary" => op.summary,
+        "db.stored_procedure.name" => op.procedure,
+        "server.address" => op.server,
+        "server.port" => port.as_deref(),
         _ => None,
     });
     let mut labels = vec![KeyValue::new("db.system.name", op.system.to_owned())];
@@ -54,6 +71,21 @@ where
     }
     if let Some(namespace) = op.namespace {
         labels.push(KeyValue::new("db.namespace", namespace.to_owned()));
+    }
+    if let Some(summary) = op.summary {
+        labels.push(KeyValue::new("db.query.summary", summary.to_owned()));
+    }
+    if let Some(procedure) = op.procedure {
+        labels.push(KeyValue::new(
+            "db.stored_procedure.name",
+            procedure.to_owned(),
+        ));
+    }
+    if let Some(server) = op.server {
+        labels.push(KeyValue::new("server.address", server.to_owned()));
+        if let Some(port) = op.port {
+            labels.push(KeyValue::new("server.port", i64::from(port)));
+        }
     }
     let mut attributes = labels.clone();
     if conventions::DB_QUERY_TEXT {
