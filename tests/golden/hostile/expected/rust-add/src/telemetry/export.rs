@@ -401,7 +401,12 @@ mod export_tests {
     fn logged(f: impl FnOnce()) -> Vec<serde_json::Value> {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let layer = LogLayer::with_writer(Box::new(Lines(buffer.clone())), true);
+        let flush = layer.flusher();
         tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
+        assert!(
+            flush.flush(std::time::Duration::from_secs(5)),
+            "log queue not flushed"
+        );
         let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap())

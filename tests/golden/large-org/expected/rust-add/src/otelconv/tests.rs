@@ -1877,6 +1877,8 @@ fn injected_headers_carry_no_empty_tracestate_and_no_baggage_properties() {
         "baggage properties left: {baggage}"
     );
     assert!(!baggage.contains(';'), "baggage properties left: {baggage}");
+}
+
 /// A subscriber as `layers` builds it (the bridge and the JSON log layer),
 /// over the harness's provider, writing log lines to `buffer`.
 fn bridged(
@@ -2201,6 +2203,8 @@ fn init_refuses_a_second_global_subscriber_without_panicking() {
         panic!("init must refuse when a global subscriber exists");
     };
     assert!(message.contains("layers()"));
+}
+
 /// Fifty methods the client makes up give one span name and one metric series
 /// per side: `rpc.method` is `_OTHER`, the called name is in
 /// `rpc.method_original`.
