@@ -7,9 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.library.lock import library_at
+from scaffold.library.lock import LIBRARY_LOCK, library_at
 from scaffold.render.options import RenderOptions
-from scaffold.targets.library_ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
+from scaffold.targets.library_ref import (
+    LibraryRef,
+    library_ref,
+    make_ref,
+    parse_lib_arg,
+    relative_lib_path,
+)
 from scaffold.targets.library_version import module_for, parse_version, plain_version
 
 
@@ -48,11 +54,26 @@ def current_version(root: Path, opts: RenderOptions, given: str = "") -> RenderO
         folder = ref.folder(root)
         assert folder is not None
         version = library_at(folder, ref.lang, ref.name).version
+        _refuse_older(folder, ref, version)
     else:
         return opts
     name = module_for(ref.name, version) if ref.lang == "go" else ref.name
     moved = make_ref(ref.lang, name, version, ref.path, "the library")
     return replace(opts, extra={**opts.extra, "library": moved.to_dict()})
+
+
+def _refuse_older(folder: Path, ref: LibraryRef, version: str) -> None:
+    """UsageError when the library folder is at an older version than the service requires:
+    a folder checked out at an older commit, or rendered anew, never moves a service back."""
+    if parse_version(version, "version") >= parse_version(ref.version, "version"):
+        return
+    raise UsageError(
+        f"{folder / LIBRARY_LOCK}: the library is at {version}, older than the "
+        f"{ref.version} the service requires ({ref.path}); bring the library folder to "
+        f"{ref.version} or later (check out its newer commit, or run `scaffold lib --dir "
+        f"{ref.path}`), or move the service back on purpose with `scaffold update "
+        f"--lib-version {version}`"
+    )
 
 
 def behind(old: RenderOptions, new: RenderOptions, given: bool = False) -> str:

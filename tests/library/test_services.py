@@ -203,3 +203,32 @@ def test_rust_service_version_is_the_services_own_not_the_librarys(
     settings = (lib / "src/telemetry/settings.rs").read_text()
     assert 'env!("CARGO_PKG_VERSION").to_owned()' not in settings
     assert "conventions::service_version()" in settings
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_a_library_folder_gone_back_to_an_older_version_is_refused(
+    tmp_path: Path, cli: Cli, lang: str
+) -> None:
+    """The library folder's lock says an older version than the service requires (the
+    folder was checked out at an older commit, or rendered anew): `update` does not move
+    the service back, and `check` does not tell it to."""
+    conv, lib = _setup(tmp_path, cli, lang)
+    write(conv, with_attribute(base_text()))
+    assert cli("lib", "--lang", lang, "--dir", str(lib)).code == 0
+    dest = _new(cli, tmp_path, lang, "orders")
+    lock_file = lib / ".scaffold/library.json"
+    data = json.loads(lock_file.read_text())
+    data["version"] = "1.0.0"
+    lock_file.write_text(json.dumps(data))
+    manifest = dest / ("go.mod" if lang == "go" else "Cargo.toml")
+    before = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    updated = cli("update", str(dest))
+    assert updated.code == 2, updated.out + updated.err
+    said = updated.out + updated.err
+    assert "Traceback" not in said
+    assert "library.json" in said and "1.0.0" in said and "1.1.0" in said
+    assert {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()} == before
+    assert "1.1.0" in manifest.read_text()
+    checked = cli("check", str(dest))
+    assert checked.code == 2, checked.out + checked.err
+    assert "run `scaffold update`" not in checked.out + checked.err
