@@ -232,3 +232,24 @@ def test_a_library_folder_gone_back_to_an_older_version_is_refused(
     checked = cli("check", str(dest))
     assert checked.code == 2, checked.out + checked.err
     assert "run `scaffold update`" not in checked.out + checked.err
+
+
+def test_a_library_folder_that_moved_is_named_with_a_fix_update_can_take(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """The library folder a service was created with is gone: update and check name the
+    service's lock and the recorded path, and give a fix that works (not `--lib-path`,
+    which update does not take, nor rendering a new library where the old one was)."""
+    _setup(tmp_path, cli, "rust")
+    dest = _new(cli, tmp_path, "rust", "orders")
+    (tmp_path / "lib").rename(tmp_path / "moved")
+    for command in ("update", "check"):
+        done = cli(command, str(dest))
+        said = done.out + done.err
+        assert done.code == 2, said
+        assert "Traceback" not in said
+        assert ".scaffold/lock.json" in said and "'../lib'" in said
+        assert "give the right --lib-path" not in said and "render it with" not in said
+        assert "symlink" in said
+    (tmp_path / "lib").symlink_to(tmp_path / "moved")
+    assert cli("check", str(dest)).code == 0
