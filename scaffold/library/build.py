@@ -113,9 +113,17 @@ def _regenerated(old: LibraryLock, date: str) -> _Step:
     return _Step(version, name, "patch", (), entry)
 
 
-def _with_entry(current: bytes | None, entry: str) -> bytes:
-    """CHANGELOG.md with `entry` first under its title; what was there is kept."""
-    text = current.decode("utf-8", errors="replace") if current else ""
+def _with_entry(dest: Path, current: bytes | None, entry: str) -> bytes:
+    """CHANGELOG.md with `entry` first under its title; what was there is kept (UsageError
+    when it is not UTF-8: its bytes would not be kept)."""
+    try:
+        text = current.decode("utf-8") if current else ""
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{dest / CHANGELOG}: not UTF-8 text (byte {exc.start}); scaffold adds the new "
+            "version's entry at its top and keeps the rest, which it cannot do without "
+            "changing those bytes; save it as UTF-8, or move it away, and run again"
+        ) from None
     body = text[len(_TITLE) :] if text.startswith(_TITLE) else text
     return f"{_TITLE}\n{entry.rstrip()}\n\n{body.lstrip()}".rstrip().encode() + b"\n"
 
@@ -221,7 +229,7 @@ def _plan(
         registry=publish,
     )
     if step.entry:
-        files[CHANGELOG] = _with_entry(read_inside(dest, CHANGELOG), step.entry)
+        files[CHANGELOG] = _with_entry(dest, read_inside(dest, CHANGELOG), step.entry)
     return old, step, files, lock
 
 

@@ -228,3 +228,18 @@ def test_lib_check_fails_for_a_library_behind_its_conventions(
     assert stale.code == 1 and "1.0.0 -> 1.1.0 (minor)" in stale.err
     assert (dest / "attributes.go").read_text() == before
     assert read_library_lock(dest).version == "1.0.0"  # type: ignore[union-attr]
+
+
+def test_a_changelog_that_is_not_utf8_is_refused_not_rewritten(tmp_path: Path, conv: Path) -> None:
+    """The CHANGELOG is the team's file: bytes that are not UTF-8 are not replaced by
+    U+FFFD under the new entry; the run is refused, nothing written, the file named."""
+    dest = tmp_path / "lib"
+    build_library(lang="go", dest=dest, conventions=conv, name=MODULE, today=DAY)
+    theirs = b"# Changelog\n\nLatin-1 note: caf\xe9\n"
+    (dest / "CHANGELOG.md").write_bytes(theirs)
+    lock_before = (dest / LIBRARY_LOCK).read_bytes()
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"CHANGELOG\.md.*UTF-8"):
+        build_library(lang="go", dest=dest, conventions=conv, today=DAY)
+    assert (dest / "CHANGELOG.md").read_bytes() == theirs
+    assert (dest / LIBRARY_LOCK).read_bytes() == lock_before
