@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def _cargo_names(words: list[str]) -> list[str]:
         first = " ".join(words).strip("[] ")
     names = [first.rsplit(".", 1)[-1].strip()]
     names += [
-        after.strip(",{}") for word, after in zip(words, words[1:]) if word.strip("{,") == "package"
+        after.strip(",{}") for word, after in pairwise(words) if word.strip("{,") == "package"
     ]
     return names
 
