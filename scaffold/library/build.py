@@ -23,7 +23,7 @@ from scaffold.diff import changelog_entry, compare_texts, next_version
 from scaffold.diff.source import Side, read_side
 from scaffold.errors import UsageError
 from scaffold.library.lock import LIBRARY_LOCK, REGISTRY, LibraryLock, read_library_lock
-from scaffold.library.render import CHANGELOG, render_library
+from scaffold.library.render import CHANGELOG, refuse_foreign_files, render_library
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, conventions_digest, relative_conventions_path
 from scaffold.sync.owner import service_lock
@@ -208,6 +208,8 @@ def _plan(
     an entry) and the new lock of one run."""
     conv = load(conventions)
     old = read_library_lock(dest)
+    if old is not None:
+        refuse_foreign_files(str(dest / LIBRARY_LOCK), old.lang, old.files)
     name = _library_name(lang, name, old, conv.organisation)
     publish = _registry(lang, registry, old)
     shown = relative_conventions_path(dest, conventions)

@@ -243,3 +243,25 @@ def test_a_changelog_that_is_not_utf8_is_refused_not_rewritten(tmp_path: Path, c
         build_library(lang="go", dest=dest, conventions=conv, today=DAY)
     assert (dest / "CHANGELOG.md").read_bytes() == theirs
     assert (dest / LIBRARY_LOCK).read_bytes() == lock_before
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_a_lock_naming_a_file_the_library_cannot_produce_deletes_nothing(
+    tmp_path: Path, conv: Path, lang: str
+) -> None:
+    """A hand-edited lock lists the team's own file with its right SHA-256: the next run
+    would take it for a stale generated file and delete it; it is refused instead."""
+    import hashlib
+
+    dest = tmp_path / "lib"
+    _lib(lang, dest, conv, MODULE if lang == "go" else CRATE)
+    mine = dest / "docs" / "notes.md"
+    mine.parent.mkdir()
+    mine.write_text("the team's notes\n")
+    data = json.loads((dest / LIBRARY_LOCK).read_text())
+    data["files"]["docs/notes.md"] = hashlib.sha256(mine.read_bytes()).hexdigest()
+    (dest / LIBRARY_LOCK).write_text(json.dumps(data))
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"library\.json.*docs/notes\.md"):
+        _lib(lang, dest, conv)
+    assert mine.read_text() == "the team's notes\n"
