@@ -265,3 +265,24 @@ def test_a_lock_naming_a_file_the_library_cannot_produce_deletes_nothing(
     with pytest.raises(UsageError, match=r"library\.json.*docs/notes\.md"):
         _lib(lang, dest, conv)
     assert mine.read_text() == "the team's notes\n"
+
+
+def test_a_lock_whose_version_went_back_below_the_changelog_is_refused(
+    tmp_path: Path, conv: Path
+) -> None:
+    """The lock says 1.0.0 but CHANGELOG.md already has 1.1.0 (an old lock restored, or
+    one edited): the next step would publish 1.0.1 after 1.1.0; refused, nothing written."""
+    dest = tmp_path / "lib"
+    _lib("rust", dest, conv, CRATE)
+    write(conv, with_attribute(conv.read_text()))
+    assert _lib("rust", dest, conv).version == "1.1.0"  # type: ignore[attr-defined]
+    data = json.loads((dest / LIBRARY_LOCK).read_text())
+    data["version"] = "1.0.0"
+    (dest / LIBRARY_LOCK).write_text(json.dumps(data))
+    old_lock = (dest / LIBRARY_LOCK).read_bytes()
+    changelog = (dest / "CHANGELOG.md").read_bytes()
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"CHANGELOG\.md:\d+: .*1\.1\.0"):
+        _lib("rust", dest, conv)
+    assert (dest / "CHANGELOG.md").read_bytes() == changelog
+    assert (dest / LIBRARY_LOCK).read_bytes() == old_lock
