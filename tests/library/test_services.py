@@ -142,6 +142,7 @@ def test_a_version_argument_moves_a_service_without_a_library_folder(
         (["--lib", f"{MODULE}@1.x"], "not MAJOR.MINOR.PATCH"),
         (["--lib", f"{MODULE}@v2.0.0"], "Go needs the path"),
         (["--lib", "example.com/other", "--lib-path", "LIB"], "not the go library"),
+        (["--lib", "example.com/" + "a/" * 2000 + "t@v1.0.0"], "at most 512 characters"),
     ],
 )
 def test_bad_library_arguments_are_refused(
