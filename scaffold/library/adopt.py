@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,22 @@ def _go_require(text: str, ref: LibraryRef) -> str:
     raise UsageError(f"go.mod: no require line for {ref.name} v{ref.version} after the edit")
 
 
+def _cargo_names(words: list[str]) -> list[str]:
+    """The crate names a Cargo.toml line (split in words, '=' a space) may name: its key,
+    the last part of a dotted key or of a table header (`[dependencies.NAME]`,
+    `[target.'cfg(unix)'.dependencies."NAME"]`), and a renamed dependency's `package`."""
+    if not words:
+        return []
+    first = words[0]
+    if first.startswith("["):
+        first = " ".join(words).strip("[] ")
+    names = [first.rsplit(".", 1)[-1].strip()]
+    names += [
+        after.strip(",{}") for word, after in pairwise(words) if word.strip("{,") == "package"
+    ]
+    return names
+
+
 def _refuse_present(lang: str, text: str, name: str, file: str) -> None:
     """`add --lib` on a project that names the library already: the team did it by hand."""
 
@@ -63,7 +80,7 @@ def _refuse_present(lang: str, text: str, name: str, file: str) -> None:
 
     for number, raw in enumerate(text.splitlines(), 1):
         words = raw.split("//", 1)[0].split("#", 1)[0].replace("=", " ").split()
-        named = words if lang == "go" else words[:1]
+        named = words if lang == "go" else _cargo_names(words)
         if any(key(w) == key(name) for w in named):
             raise UsageError(
                 f"{file}:{number}: already names the library {name}; remove that line (and "

@@ -23,7 +23,7 @@ from scaffold.diff import changelog_entry, compare_texts, next_version
 from scaffold.diff.source import Side, read_side
 from scaffold.errors import UsageError
 from scaffold.library.lock import LIBRARY_LOCK, REGISTRY, LibraryLock, read_library_lock
-from scaffold.library.render import CHANGELOG, render_library
+from scaffold.library.render import CHANGELOG, refuse_foreign_files, render_library
 from scaffold.sync.atomic import Delete, Op, Write, apply_ops, recover
 from scaffold.sync.lock import LOCK_NAME, conventions_digest, relative_conventions_path
 from scaffold.sync.owner import service_lock
@@ -32,6 +32,7 @@ from scaffold.targets.library_ref import make_ref
 from scaffold.targets.library_version import FIRST_VERSION, base_module, module_for
 
 _TITLE = "# Changelog\n"
+_ENTRY = re.compile(r"## \[([0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9})\]")
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,40 @@ def _regenerated(old: LibraryLock, date: str) -> _Step:
     return _Step(version, name, "patch", (), entry)
 
 
-def _with_entry(current: bytes | None, entry: str) -> bytes:
-    """CHANGELOG.md with `entry` first under its title; what was there is kept."""
-    text = current.decode("utf-8", errors="replace") if current else ""
+def _with_entry(dest: Path, current: bytes | None, entry: str, version: str) -> bytes:
+    """CHANGELOG.md with `entry` first under its title; what was there is kept (UsageError
+    when it is not UTF-8: its bytes would not be kept)."""
+    try:
+        text = current.decode("utf-8") if current else ""
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{dest / CHANGELOG}: not UTF-8 text (byte {exc.start}); scaffold adds the new "
+            "version's entry at its top and keeps the rest, which it cannot do without "
+            "changing those bytes; save it as UTF-8, or move it away, and run again"
+        ) from None
+    _refuse_later_entries(dest, text, version)
     body = text[len(_TITLE) :] if text.startswith(_TITLE) else text
     return f"{_TITLE}\n{entry.rstrip()}\n\n{body.lstrip()}".rstrip().encode() + b"\n"
+
+
+def _refuse_later_entries(dest: Path, text: str, version: str) -> None:
+    """UsageError when CHANGELOG.md has an entry for `version` or a later one: the lock's
+    version went back (an old lock restored, or one edited), and the new entry would
+    repeat or precede a version already released."""
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _ENTRY.match(line)
+        if found is None or _key(found.group(1)) < _key(version):
+            continue
+        raise UsageError(
+            f"{dest / CHANGELOG}:{number}: has version {found.group(1)} already, and the "
+            f"library's lock says the next is {version}; the lock went back (restored or "
+            f"edited). Restore {LIBRARY_LOCK} of the latest version from version control, "
+            "then run again"
+        )
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def _hand_edits(dest: Path, old: LibraryLock | None, files: dict[str, bytes]) -> list[str]:
@@ -200,6 +230,8 @@ def _plan(
     an entry) and the new lock of one run."""
     conv = load(conventions)
     old = read_library_lock(dest)
+    if old is not None:
+        refuse_foreign_files(str(dest / LIBRARY_LOCK), old.lang, old.files)
     name = _library_name(lang, name, old, conv.organisation)
     publish = _registry(lang, registry, old)
     shown = relative_conventions_path(dest, conventions)
@@ -221,7 +253,7 @@ def _plan(
         registry=publish,
     )
     if step.entry:
-        files[CHANGELOG] = _with_entry(read_inside(dest, CHANGELOG), step.entry)
+        files[CHANGELOG] = _with_entry(dest, read_inside(dest, CHANGELOG), step.entry, step.version)
     return old, step, files, lock
 
 

@@ -7,9 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.library.lock import library_at
+from scaffold.library.lock import LIBRARY_LOCK, LibraryLock, library_at, read_library_lock
 from scaffold.render.options import RenderOptions
-from scaffold.targets.library_ref import library_ref, make_ref, parse_lib_arg, relative_lib_path
+from scaffold.sync.lock import LOCK_NAME
+from scaffold.targets.library_ref import (
+    LibraryRef,
+    library_ref,
+    make_ref,
+    parse_lib_arg,
+    relative_lib_path,
+)
 from scaffold.targets.library_version import module_for, parse_version, plain_version
 
 
@@ -47,12 +54,40 @@ def current_version(root: Path, opts: RenderOptions, given: str = "") -> RenderO
     elif ref.path:
         folder = ref.folder(root)
         assert folder is not None
-        version = library_at(folder, ref.lang, ref.name).version
+        version = recorded_library(root, ref, folder).version
+        _refuse_older(folder, ref, version)
     else:
         return opts
     name = module_for(ref.name, version) if ref.lang == "go" else ref.name
     moved = make_ref(ref.lang, name, version, ref.path, "the library")
     return replace(opts, extra={**opts.extra, "library": moved.to_dict()})
+
+
+def recorded_library(root: Path, ref: LibraryRef, folder: Path) -> LibraryLock:
+    """The lock of the library folder the service at `root` records (update, check);
+    UsageError with the fixes `update` can take when the folder holds no library."""
+    if read_library_lock(folder) is None:
+        raise UsageError(
+            f"{root / LOCK_NAME}: the service depends on the library folder {ref.path!r} "
+            f"({folder}), which holds no library now (moved or deleted); put the library "
+            f"back there, or a symlink to where it is now (ln -s NEW_PLACE {folder}), or "
+            "create the service anew with `scaffold new --lib ... --lib-path NEW_PLACE`"
+        )
+    return library_at(folder, ref.lang, ref.name)
+
+
+def _refuse_older(folder: Path, ref: LibraryRef, version: str) -> None:
+    """UsageError when the library folder is at an older version than the service requires:
+    a folder checked out at an older commit, or rendered anew, never moves a service back."""
+    if parse_version(version, "version") >= parse_version(ref.version, "version"):
+        return
+    raise UsageError(
+        f"{folder / LIBRARY_LOCK}: the library is at {version}, older than the "
+        f"{ref.version} the service requires ({ref.path}); bring the library folder to "
+        f"{ref.version} or later (check out its newer commit, or run `scaffold lib --dir "
+        f"{ref.path}`), or move the service back on purpose with `scaffold update "
+        f"--lib-version {version}`"
+    )
 
 
 def behind(old: RenderOptions, new: RenderOptions, given: bool = False) -> str:
@@ -77,7 +112,7 @@ def other_conventions(root: Path, opts: RenderOptions, digest: str) -> str:
     folder = ref.folder(root) if ref is not None else None
     if ref is None or folder is None:
         return ""
-    lock = library_at(folder, ref.lang, ref.name)
+    lock = recorded_library(root, ref, folder)
     if lock.conventions_digest == digest:
         return ""
     return (

@@ -4,10 +4,12 @@ where a module or crate keeps it, plus the golib or rustlib target's own files."
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.errors import TemplateError
+from scaffold.errors import TemplateError, UsageError
 from scaffold.render import RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.render.engine import render_manifest
@@ -16,6 +18,8 @@ from scaffold.targets import go, rust
 from scaffold.targets.registry import render_target
 
 CHANGELOG = "CHANGELOG.md"
+_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+_GO_PACKAGE = "internal/{{ go_package }}/"
 
 
 def library_options(lang: str, name: str) -> RenderOptions:
@@ -63,3 +67,32 @@ def render_library(
     if clash:
         raise TemplateError(f"library files produced twice: {', '.join(clash)}")
     return {**files, **own}
+
+
+def _library_paths(lang: str) -> list[re.Pattern[str]]:
+    """Full-match patterns of every path a library of `lang` can hold (a placeholder in
+    a manifest path stands for one path component or part of one)."""
+    package, own = ("go", "golib") if lang == "go" else ("rust", "rustlib")
+    paths = [entry.path for entry in prepared_target(templates_root(), own)[0].entries]
+    for entry in prepared_target(templates_root(), package)[0].entries:
+        if lang == "rust":
+            paths.append(entry.path)
+        elif entry.path.startswith(_GO_PACKAGE):
+            paths.append(entry.path.removeprefix(_GO_PACKAGE))
+    return [
+        re.compile("[^/]+".join(re.escape(part) for part in _PLACEHOLDER.split(path)))
+        for path in paths
+    ]
+
+
+def refuse_foreign_files(where: str, lang: str, files: Iterable[str]) -> None:
+    """UsageError when a library lock lists a file no library of `lang` can produce (an
+    edited lock: the next run would delete that file as a stale generated one)."""
+    patterns = _library_paths(lang)
+    for rel in sorted(files):
+        if not any(pattern.fullmatch(rel) for pattern in patterns):
+            raise UsageError(
+                f"{where}: invalid library lock: file {rel[:120]!r} is nothing a {lang} "
+                "library can produce; restore the lock from version control, it is "
+                "generated, never edit it"
+            )

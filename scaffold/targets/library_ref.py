@@ -21,6 +21,7 @@ from scaffold.targets.library_version import check_module_major, plain_version
 _CRATE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _PATH = re.compile(r"[A-Za-z0-9._/-]{1,512}")
 _KEYS = {"name", "version", "path"}
+_MAX_MODULE = 512  # the library's module path: a line of go.mod and of every import
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class LibraryRef:
 
 def _check_name(lang: str, name: str, where: str) -> str:
     if lang == "go":
-        problem = module_path_problem(name)
+        too_long = f"at most {_MAX_MODULE} characters, not {len(name)}"
+        problem = module_path_problem(name) if len(name) <= _MAX_MODULE else too_long
         if problem:
             raise UsageError(f"{where}: {name[:80]!r} is not a Go module path: {problem}")
     elif not _CRATE.fullmatch(name) or naming.rust_reserved(name.replace("-", "_")):

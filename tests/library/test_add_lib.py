@@ -198,3 +198,28 @@ def test_add_lib_in_rust_refuses_a_telemetry_module_folder(tmp_path: Path, cli: 
     assert "a module folder where add --lib puts its glue (src/telemetry.rs)" in refused.err
     assert (dest / "Cargo.toml").read_bytes() == cargo
     assert not (dest / "src" / "telemetry.rs").exists()
+
+
+@pytest.mark.parametrize(
+    "naming",
+    [
+        f'\n[dependencies.{CRATE}]\nversion = "0.5"\n',
+        f'\n[target.\'cfg(unix)\'.dependencies."{CRATE}"]\nversion = "0.5"\n',
+        f'\n[dev-dependencies]\ntelemetry = {{ package = "{CRATE}", version = "0.5" }}\n',
+    ],
+)
+def test_add_lib_in_rust_refuses_a_crate_naming_the_library_in_any_form(
+    tmp_path: Path, cli: Cli, naming: str
+) -> None:
+    """A dependency table, a target table or a renamed dependency naming the library: the
+    crate names it already, refused with the line and the fix, nothing written."""
+    _library(tmp_path, cli, "rust")
+    dest = _project(tmp_path, "rust")
+    cargo = dest / "Cargo.toml"
+    cargo.write_text(cargo.read_text() + naming)
+    before = {p: (dest / p).read_bytes() for p in _files(dest)}
+    refused = _add(cli, tmp_path, "rust", dest)
+    assert refused.code == 2, refused.out + refused.err
+    assert "already names the library" in refused.err and "Cargo.toml:" in refused.err
+    assert {p: (dest / p).read_bytes() for p in _files(dest)} == before
+    assert not (dest / ".scaffold").exists()

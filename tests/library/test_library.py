@@ -228,3 +228,61 @@ def test_lib_check_fails_for_a_library_behind_its_conventions(
     assert stale.code == 1 and "1.0.0 -> 1.1.0 (minor)" in stale.err
     assert (dest / "attributes.go").read_text() == before
     assert read_library_lock(dest).version == "1.0.0"  # type: ignore[union-attr]
+
+
+def test_a_changelog_that_is_not_utf8_is_refused_not_rewritten(tmp_path: Path, conv: Path) -> None:
+    """The CHANGELOG is the team's file: bytes that are not UTF-8 are not replaced by
+    U+FFFD under the new entry; the run is refused, nothing written, the file named."""
+    dest = tmp_path / "lib"
+    build_library(lang="go", dest=dest, conventions=conv, name=MODULE, today=DAY)
+    theirs = b"# Changelog\n\nLatin-1 note: caf\xe9\n"
+    (dest / "CHANGELOG.md").write_bytes(theirs)
+    lock_before = (dest / LIBRARY_LOCK).read_bytes()
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"CHANGELOG\.md.*UTF-8"):
+        build_library(lang="go", dest=dest, conventions=conv, today=DAY)
+    assert (dest / "CHANGELOG.md").read_bytes() == theirs
+    assert (dest / LIBRARY_LOCK).read_bytes() == lock_before
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_a_lock_naming_a_file_the_library_cannot_produce_deletes_nothing(
+    tmp_path: Path, conv: Path, lang: str
+) -> None:
+    """A hand-edited lock lists the team's own file with its right SHA-256: the next run
+    would take it for a stale generated file and delete it; it is refused instead."""
+    import hashlib
+
+    dest = tmp_path / "lib"
+    _lib(lang, dest, conv, MODULE if lang == "go" else CRATE)
+    mine = dest / "docs" / "notes.md"
+    mine.parent.mkdir()
+    mine.write_text("the team's notes\n")
+    data = json.loads((dest / LIBRARY_LOCK).read_text())
+    data["files"]["docs/notes.md"] = hashlib.sha256(mine.read_bytes()).hexdigest()
+    (dest / LIBRARY_LOCK).write_text(json.dumps(data))
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"library\.json.*docs/notes\.md"):
+        _lib(lang, dest, conv)
+    assert mine.read_text() == "the team's notes\n"
+
+
+def test_a_lock_whose_version_went_back_below_the_changelog_is_refused(
+    tmp_path: Path, conv: Path
+) -> None:
+    """The lock says 1.0.0 but CHANGELOG.md already has 1.1.0 (an old lock restored, or
+    one edited): the next step would publish 1.0.1 after 1.1.0; refused, nothing written."""
+    dest = tmp_path / "lib"
+    _lib("rust", dest, conv, CRATE)
+    write(conv, with_attribute(conv.read_text()))
+    assert _lib("rust", dest, conv).version == "1.1.0"  # type: ignore[attr-defined]
+    data = json.loads((dest / LIBRARY_LOCK).read_text())
+    data["version"] = "1.0.0"
+    (dest / LIBRARY_LOCK).write_text(json.dumps(data))
+    old_lock = (dest / LIBRARY_LOCK).read_bytes()
+    changelog = (dest / "CHANGELOG.md").read_bytes()
+    write(conv, reworded(conv.read_text()))
+    with pytest.raises(UsageError, match=r"CHANGELOG\.md:\d+: .*1\.1\.0"):
+        _lib("rust", dest, conv)
+    assert (dest / "CHANGELOG.md").read_bytes() == changelog
+    assert (dest / LIBRARY_LOCK).read_bytes() == old_lock

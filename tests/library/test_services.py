@@ -142,6 +142,7 @@ def test_a_version_argument_moves_a_service_without_a_library_folder(
         (["--lib", f"{MODULE}@1.x"], "not MAJOR.MINOR.PATCH"),
         (["--lib", f"{MODULE}@v2.0.0"], "Go needs the path"),
         (["--lib", "example.com/other", "--lib-path", "LIB"], "not the go library"),
+        (["--lib", "example.com/" + "a/" * 2000 + "t@v1.0.0"], "at most 512 characters"),
     ],
 )
 def test_bad_library_arguments_are_refused(
@@ -203,3 +204,53 @@ def test_rust_service_version_is_the_services_own_not_the_librarys(
     settings = (lib / "src/telemetry/settings.rs").read_text()
     assert 'env!("CARGO_PKG_VERSION").to_owned()' not in settings
     assert "conventions::service_version()" in settings
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_a_library_folder_gone_back_to_an_older_version_is_refused(
+    tmp_path: Path, cli: Cli, lang: str
+) -> None:
+    """The library folder's lock says an older version than the service requires (the
+    folder was checked out at an older commit, or rendered anew): `update` does not move
+    the service back, and `check` does not tell it to."""
+    conv, lib = _setup(tmp_path, cli, lang)
+    write(conv, with_attribute(base_text()))
+    assert cli("lib", "--lang", lang, "--dir", str(lib)).code == 0
+    dest = _new(cli, tmp_path, lang, "orders")
+    lock_file = lib / ".scaffold/library.json"
+    data = json.loads(lock_file.read_text())
+    data["version"] = "1.0.0"
+    lock_file.write_text(json.dumps(data))
+    manifest = dest / ("go.mod" if lang == "go" else "Cargo.toml")
+    before = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    updated = cli("update", str(dest))
+    assert updated.code == 2, updated.out + updated.err
+    said = updated.out + updated.err
+    assert "Traceback" not in said
+    assert "library.json" in said and "1.0.0" in said and "1.1.0" in said
+    assert {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()} == before
+    assert "1.1.0" in manifest.read_text()
+    checked = cli("check", str(dest))
+    assert checked.code == 2, checked.out + checked.err
+    assert "run `scaffold update`" not in checked.out + checked.err
+
+
+def test_a_library_folder_that_moved_is_named_with_a_fix_update_can_take(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """The library folder a service was created with is gone: update and check name the
+    service's lock and the recorded path, and give a fix that works (not `--lib-path`,
+    which update does not take, nor rendering a new library where the old one was)."""
+    _setup(tmp_path, cli, "rust")
+    dest = _new(cli, tmp_path, "rust", "orders")
+    (tmp_path / "lib").rename(tmp_path / "moved")
+    for command in ("update", "check"):
+        done = cli(command, str(dest))
+        said = done.out + done.err
+        assert done.code == 2, said
+        assert "Traceback" not in said
+        assert ".scaffold/lock.json" in said and "'../lib'" in said
+        assert "give the right --lib-path" not in said and "render it with" not in said
+        assert "symlink" in said
+    (tmp_path / "lib").symlink_to(tmp_path / "moved")
+    assert cli("check", str(dest)).code == 0
