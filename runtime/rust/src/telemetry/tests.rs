@@ -1807,6 +1807,8 @@ fn injected_headers_carry_no_empty_tracestate_and_no_baggage_properties() {
         "baggage properties left: {baggage}"
     );
     assert!(!baggage.contains(';'), "baggage properties left: {baggage}");
+}
+
 /// A subscriber as `layers` builds it (the bridge and the JSON log layer),
 /// over the harness's provider, writing log lines to `buffer`.
 fn bridged(
