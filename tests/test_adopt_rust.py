@@ -208,6 +208,8 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     dest = tmp_path / "ws"
     shutil.copytree(FIXTURE, dest)
     member = dest / "crates" / "orders-api"
+    if not (dest / "Cargo.lock").exists():  # not committed (ignored): the newest versions
+        cargo(dest, "generate-lockfile")
     before = locked(dest)
     declared_before = declared(member / "Cargo.toml")
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")

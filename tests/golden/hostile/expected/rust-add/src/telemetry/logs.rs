@@ -106,11 +106,9 @@ impl LogLayer {
     }
 
     fn send(&self, line: String) {
-        match self.queue.try_send(Message::Line(line)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        // A full queue or a writer thread gone: the line is counted.
+        if self.queue.try_send(Message::Line(line)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -595,6 +593,12 @@ fn unquote(literal: &str) -> String {
     out
 }
 
+/// The name an entry of a struct or map has, if any.
+enum Key {
+    Named(String),
+    Unnamed,
+}
+
 /// Reads derived Debug output, copying it to `out` with the privacy policy
 /// applied to named members. Each method returns `None` when the text is not
 /// in that form.
@@ -703,13 +707,17 @@ impl<'a> Scan<'a> {
             if self.eat("..") {
                 continue;
             }
-            let name = if keyed { self.key(depth)? } else { None };
+            let name = if keyed {
+                self.key(depth)?
+            } else {
+                Key::Unnamed
+            };
             match name {
-                Some(name) => {
+                Key::Named(name) => {
                     let child = format!("{path}.{name}");
                     self.member(&child, depth)?;
                 }
-                None => self.value(path, depth + 1)?,
+                Key::Unnamed => self.value(path, depth + 1)?,
             }
             if !self.eat(", ") && !self.eat(",") {
                 return (self.eat(&close_text) || self.eat(&spaced)).then_some(());
@@ -718,9 +726,9 @@ impl<'a> Scan<'a> {
     }
 
     /// In a struct or map, the name of the entry starting here (its `: `
-    /// copied): a field name or a map's string key. `Some(None)` for an entry
-    /// without a name (a map's other keys, a set's values).
-    fn key(&mut self, depth: usize) -> Option<Option<String>> {
+    /// copied): a field name or a map's string key; [`Key::Unnamed`] for an
+    /// entry without a name (a map's other keys, a set's values).
+    fn key(&mut self, depth: usize) -> Option<Key> {
         let rest = self.rest();
         let ident = rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -728,16 +736,19 @@ impl<'a> Scan<'a> {
         if let Some(end) = ident {
             let name = rest[..end].to_owned();
             self.eat(&format!("{name}: "));
-            return Some(Some(name));
+            return Some(Key::Named(name));
         }
         let start = self.at;
         self.value("", depth + 1)?;
         if !self.eat(": ") {
-            return Some(None);
+            return Some(Key::Unnamed);
         }
         let text = self.text;
         let literal = &text[start..self.at - 2];
-        Some(literal.starts_with('"').then(|| unquote(literal)))
+        if literal.starts_with('"') {
+            return Some(Key::Named(unquote(literal)));
+        }
+        Some(Key::Unnamed)
     }
 
     /// The value of a named member at `path`, with the privacy action of
