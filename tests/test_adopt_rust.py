@@ -109,9 +109,10 @@ def test_wire_makes_the_steps_in_the_fixtures_main(
     main = (member / "src" / "main.rs").read_text(encoding="utf-8")
     assert "mod telemetry;\n" in main
     assert "let telemetry_layers = telemetry::layers()?;" in main
-    assert ".with(tracing_subscriber::fmt::layer())\n        .with(telemetry_layers.layer)\n" in (
+    assert ".with(tracing_subscriber::fmt::layer())\n        .with(telemetry_layers.telemetry)\n" in (
         main
     )
+    assert "json_logs" not in main  # the app's fmt layer writes its lines, once
     assert main.count("tracing_subscriber::registry()") == 1  # never a second subscriber
     assert ".layer(telemetry::HttpServerLayer::new())" in main
     assert "app.into_make_service_with_connect_info::<std::net::SocketAddr>()" in main
@@ -144,7 +145,7 @@ def test_wire_knows_the_other_common_shapes(
     assert wired.code == 0, wired.err
     out = main.read_text(encoding="utf-8")
     if shape == "fmt-builder":
-        assert ".finish()" in out and ".with(telemetry_layers.layer)" in out
+        assert ".finish()" in out and ".with(telemetry_layers.telemetry)" in out
     else:
         assert "let telemetry_guard = telemetry::init()?;" in out
 
@@ -207,6 +208,8 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
     dest = tmp_path / "ws"
     shutil.copytree(FIXTURE, dest)
     member = dest / "crates" / "orders-api"
+    if not (dest / "Cargo.lock").exists():  # not committed (ignored): the newest versions
+        cargo(dest, "generate-lockfile")
     before = locked(dest)
     declared_before = declared(member / "Cargo.toml")
     added = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--json")
@@ -242,9 +245,17 @@ def test_add_and_wire_keep_the_workspace_passing_and_spans_arrive(
         spans = [s for b in seen.batches() for s in b.spans]
     names = {(s.name, s.kind) for s in spans}
     assert ("GET /orders/{id}", 2) in names, (names, out, err)
-    # The app's own fmt lines stay human-readable: the "listening" line is not JSON.
-    listening = [line for line in (out + err).splitlines() if "listening" in line]
-    assert any(not line.lstrip().startswith("{") for line in listening), listening
+    # The app's own fmt lines stay its own and are written once (the module's JSON log
+    # layer is not added next to the fmt layer): the "listening" line and the handler's
+    # line, human-readable, each with its fields; the handler's line inside the request.
+    lines = (out + err).splitlines()
+    listening = [line for line in lines if "listening" in line]
+    assert len(listening) == 1, lines
+    assert not listening[0].lstrip().startswith("{") and "addr=127.0.0.1:" in listening[0]
+    looking = [line for line in lines if "looking up an order" in line]
+    assert len(looking) == 1, lines
+    assert not looking[0].lstrip().startswith("{") and "order.id=7" in looking[0], looking
+    assert not any(line.lstrip().startswith("{") for line in lines), lines
     figures.append("rust-workspace: the service's 'listening' lines:")
     print("\n".join([*figures, *listening]))
 

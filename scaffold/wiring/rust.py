@@ -1,8 +1,8 @@
 """Next steps for a Rust crate, and the edits `--wire` makes for the common shape: src/main.rs
 with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
 `axum::serve(listener, app)` statement (the router bound by `let` or inline) and at most one
-`tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. The module's
-`layers()` join that subscriber (its fmt layer and filter stay; without one, `init()`), the
+`tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. `layers()`'s
+telemetry part joins it (its fmt layer and filter stay, no JSON lines; else `init()`), the
 server layer and connect info go on the router, the guard shuts telemetry down after
 `serve`. Anything else is refused, with the steps to make by hand. Existing instrumentation
 (tower-http's TraceLayer, a second tracer provider) is named with how to remove or combine
@@ -186,7 +186,7 @@ def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str
         )
     dot = match.end() + init[-1].start()
     chain = ".finish()" if match.group(1) == "fmt" else ""
-    _before_call(src, dot, [c for c in (chain, ".with(telemetry_layers.layer)") if c])
+    _before_call(src, dot, [c for c in (chain, ".with(telemetry_layers.telemetry)") if c])
     indent = src.indent(start)
     src.insert(start, f"let telemetry_layers = {module}::layers()?;\n{indent}")
     after = line_end(src.text, end)
@@ -209,8 +209,8 @@ def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str
             src.rel,
             line,
             "the app's subscriber (its fmt layer and filter stay)",
-            f"{chain}.with(telemetry_layers.layer) before .init(); then log "
-            "telemetry_layers.warnings and keep telemetry_layers.guard until exit",
+            f"{chain}.with(telemetry_layers.telemetry) before .init() (your log lines stay "
+            "yours); then log telemetry_layers.warnings, keep telemetry_layers.guard until exit",
             wired=True,
         ),
     ]
@@ -314,7 +314,7 @@ _TRACE_LAYER = (
     "them (as extra internal spans, at the levels your filter lets through, e.g. "
     "RUST_LOG=debug): remove it (HttpServerLayer records method, route, status and "
     "duration), or keep it for its log lines and keep its spans out of the export: "
-    ".with(telemetry_layers.layer.with_filter(tracing_subscriber::filter::filter_fn(|m| "
+    ".with(telemetry_layers.telemetry.with_filter(tracing_subscriber::filter::filter_fn(|m| "
     '!m.target().starts_with("tower_http")))) with tracing_subscriber::Layer in scope'
 )
 
@@ -346,7 +346,7 @@ def _existing(dest: Path, module: str) -> list[Step]:
 _GENERIC = (
     ("the crate root", "mod {m};"),
     ("fn main, before the subscriber", "let telemetry_layers = {m}::layers()?;"),
-    ("your subscriber", ".with(telemetry_layers.layer); keep telemetry_layers.guard"),
+    ("your subscriber", ".with(telemetry_layers.telemetry); keep telemetry_layers.guard"),
     ("your router", ".layer({m}::HttpServerLayer::new())"),
     ("the app axum::serve is given", _CONNECT.strip(".")),
     ("after axum::serve(...).await", "telemetry_guard.shutdown().await"),

@@ -43,6 +43,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/fail", a.fail)
 	mux.HandleFunc("GET /orders/{id}/tenant", a.tenant)
 	mux.HandleFunc("GET /orders/{id}/steps", a.steps)
+	mux.HandleFunc("GET /orders/{id}/profile", a.profile)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
@@ -67,6 +68,19 @@ func (a *app) tenant(w http.ResponseWriter, r *http.Request) {
 		attribute.String("app.user.email", "PIIMARK-record"),
 	)
 	slog.InfoContext(ctx, "tenant recorded", slog.String("app.user.email", "PIIMARK-record"))
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// userProfile is logged as one value; its email is pii below app.user.
+type userProfile struct {
+	Email string `json:"email"`
+	Plan  string `json:"plan"`
+}
+
+// profile logs a struct with a pii member as one value.
+func (a *app) profile(w http.ResponseWriter, r *http.Request) {
+	user := userProfile{Email: "PIIMARK-struct", Plan: "team"}
+	slog.InfoContext(r.Context(), "profile read", slog.Any("app.user", user))
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
 }
 

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/fail", get(fail))
         .route("/orders/{id}/tenant", get(tenant))
         .route("/orders/{id}/steps", get(steps))
+        .route("/orders/{id}/profile", get(profile))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
         .fallback(|| async { StatusCode::NOT_FOUND })
@@ -155,6 +156,23 @@ async fn tenant(Path(id): Path<String>) -> Json<Value> {
     span.record("app.tenant.id", "t-1");
     span.set_attribute("app.user.email", "PIIMARK-record");
     tracing::info!(app.user.email = "PIIMARK-record", "tenant recorded");
+    Json(json!({ "id": id }))
+}
+
+/// Logged as one value; its email is pii below app.user.
+#[derive(Debug)]
+struct Profile {
+    email: String,
+    plan: &'static str,
+}
+
+/// Logs a struct with a pii member as one value.
+async fn profile(Path(id): Path<String>) -> Json<Value> {
+    let user = Profile {
+        email: "PIIMARK-struct".to_owned(),
+        plan: "team",
+    };
+    tracing::info!(app.user = ?user, "profile read");
     Json(json!({ "id": id }))
 }
 

@@ -535,7 +535,9 @@ pub fn log_filter() -> Targets {
 }
 
 /// What [`layers`] returns: the guard, the start-up warnings to log, and the
-/// layer to add to the application's own subscriber.
+/// two layers to add to the application's own subscriber: the telemetry
+/// part always, the JSON log lines only when the application has no log
+/// output of its own (else every line is printed twice, once by each).
 pub struct Layers<S> {
     /// Flushes and shuts telemetry down (log lines included); keep it until
     /// exit.
@@ -543,10 +545,19 @@ pub struct Layers<S> {
     /// Start-up warnings (a bad setting and the value used instead); log
     /// them once the subscriber is installed.
     pub warnings: Vec<String>,
-    /// The `tracing` to OpenTelemetry bridge (absent with the SDK disabled)
-    /// and the JSON log layer, filtered by `RUST_LOG` or the conventions'
-    /// level (the server layer's request spans always reach the bridge).
-    pub layer: Box<dyn Layer<S> + Send + Sync>,
+    /// The `tracing` to OpenTelemetry bridge: request spans and the spans
+    /// and events inside them go to the trace (absent with the SDK disabled,
+    /// then a layer that does nothing). Filtered by `RUST_LOG` or the
+    /// conventions' level (the server layer's request spans always reach
+    /// it). It writes no log line: an application with its own `fmt` layer
+    /// keeps its format.
+    pub telemetry: Box<dyn Layer<S> + Send + Sync>,
+    /// The conventions' log lines ([`LogLayer`]: JSON or text with trace id,
+    /// span id and trace flags, fields redacted), filtered like the
+    /// telemetry part. [`init`] installs both; add this one only to a
+    /// subscriber without a log output of its own, composed with the
+    /// telemetry part: `.with(layers.telemetry.and_then(layers.json_logs))`.
+    pub json_logs: Box<dyn Layer<S> + Send + Sync>,
 }
 
 /// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`:
@@ -593,7 +604,9 @@ where
 /// are returned for an application that builds its own, or that already has
 /// a global subscriber (then [`init`] refuses). The global tracer and meter
 /// providers and the propagator are installed. This is the way to add the
-/// conventions' telemetry to a subscriber with layers of its own:
+/// conventions' telemetry to a subscriber with layers of its own; an
+/// application with its own `fmt` layer adds the telemetry part only and
+/// keeps its log format:
 ///
 /// ```ignore
 /// use tracing_subscriber::layer::SubscriberExt as _;
@@ -602,8 +615,8 @@ where
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let telemetry = telemetry::layers()?;
 /// tracing_subscriber::registry()
-///     .with(telemetry.layer)
-///     .with(my_other_layer)
+///     .with(tracing_subscriber::fmt::layer())
+///     .with(telemetry.telemetry)
 ///     .try_init()?;
 /// for warning in &telemetry.warnings {
 ///     tracing::warn!(%warning, "telemetry configuration");
@@ -612,7 +625,9 @@ where
 /// # }
 /// ```
 ///
-/// The bridge is the one of [`bridge_layers`].
+/// Without a log output of its own, it adds both, as [`init`] does:
+/// `.with(telemetry.telemetry.and_then(telemetry.json_logs))`. The bridge
+/// is the one of [`bridge_layers`].
 pub fn layers<S>() -> Result<Layers<S>, TelemetryError>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
@@ -631,7 +646,8 @@ where
         return Ok(Layers {
             guard: TelemetryGuard::new(None, None, timeout).with_logs(flush),
             warnings: parts.warnings,
-            layer: Box::new(logs),
+            telemetry: Box::new(tracing_subscriber::layer::Identity::new()),
+            json_logs: Box::new(logs),
         });
     };
     global::set_tracer_provider(tracer_provider.clone());
@@ -649,7 +665,8 @@ where
     Ok(Layers {
         guard,
         warnings: parts.warnings,
-        layer: Box::new(bridge.and_then(logs)),
+        telemetry: bridge,
+        json_logs: Box::new(logs),
     })
 }
 
@@ -686,7 +703,7 @@ pub fn init() -> Result<TelemetryGuard, TelemetryError> {
     }
     let telemetry = layers()?;
     tracing_subscriber::registry()
-        .with(telemetry.layer)
+        .with(telemetry.telemetry.and_then(telemetry.json_logs))
         .try_init()
         .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
     for warning in telemetry.warnings {

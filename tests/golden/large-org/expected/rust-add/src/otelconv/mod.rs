@@ -5,8 +5,8 @@
 //!
 //! - [`init`] sets up tracing, metrics and logs and returns a guard whose flush
 //!   and shutdown are bounded; an application with a `tracing` subscriber of
-//!   its own adds the layers of [`layers`] to it instead (`init` refuses when
-//!   a global subscriber exists);
+//!   its own adds the telemetry part of [`layers`] to it instead, and keeps
+//!   its own log lines (`init` refuses when a global subscriber exists);
 //! - [`HttpServerLayer`] traces inbound HTTP (axum, hyper): the request's
 //!   `tracing` span is the server span, so handler events, `record`ed fields
 //!   and `#[instrument]` spans land in the trace and the logs; [`HttpClient`] and

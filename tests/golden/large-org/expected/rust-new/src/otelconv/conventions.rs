@@ -14,6 +14,8 @@ use super::rules::{
 pub const SERVICE_NAME: &str = "checkout";
 
 /// The service's version when `SERVICE_VERSION` is unset: its crate's version.
+/// (An `Option` like the library mode's, where a version may be missing.)
+#[allow(clippy::unnecessary_wraps)]
 pub fn service_version() -> Option<&'static str> {
     Some(env!("CARGO_PKG_VERSION"))
 }

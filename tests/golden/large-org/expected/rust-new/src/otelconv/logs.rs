@@ -6,7 +6,11 @@
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
 //! secret field is dropped, hashed or masked), and URLs in the message and in
-//! text fields are cleaned.
+//! text fields are cleaned. A composite value logged with `?` (a struct, map
+//! or list through `Debug`) is read member by member: a member whose dotted
+//! path is a pii or secret attribute name gets its action, and text that is
+//! not derived `Debug` output is not logged at all (see [`debug_text`]); the
+//! span events of [`SpanEvents`] get the same.
 //!
 //! Lines are written by a thread of their own: an event only queues its line
 //! (at most [`QUEUE_LINES`]); when the queue is full the line is dropped and
@@ -102,11 +106,9 @@ impl LogLayer {
     }
 
     fn send(&self, line: String) {
-        match self.queue.try_send(Message::Line(line)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        // A full queue or a writer thread gone: the line is counted.
+        if self.queue.try_send(Message::Line(line)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -236,8 +238,8 @@ impl Visit for Fields {
         self.0.insert(field.name().to_owned(), Value::from(value));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_owned(), Value::from(format!("{value:?}")));
+        let text = debug_text(field.name(), &format!("{value:?}"));
+        self.0.insert(field.name().to_owned(), Value::from(text));
     }
 }
 
@@ -495,8 +497,281 @@ impl Visit for EventFields {
         if field.name() == "message" {
             self.name = Some(format!("{value:?}"));
         } else {
-            self.attributes
-                .push(KeyValue::new(field.name(), format!("{value:?}")));
+            let text = debug_text(field.name(), &format!("{value:?}"));
+            self.attributes.push(KeyValue::new(field.name(), text));
         }
+    }
+}
+
+/// What a composite value logged with `?` (Debug) is written as when its
+/// text is not Debug output as `#[derive(Debug)]` writes it.
+pub const NOT_LOGGED: &str = "<composite value not logged>";
+
+/// How deep composite values are read; deeper ones are not logged.
+const MAX_DEPTH: usize = 32;
+
+/// The text of a field recorded through `Debug` (`?value`, and `%value`),
+/// as it may leave. A composite value (a struct, tuple struct or enum
+/// variant `Name { .. }` / `Name(..)`, a map or set `{..}`, a list `[..]`)
+/// is read as derived `Debug` writes it: every member whose dotted path below
+/// `key` ends in an attribute name the conventions class pii or secret gets
+/// its privacy action, like a span attribute (`app.user = ?user` with a field
+/// `email` is `app.user.email`); a dropped member is written as the mask.
+/// Text that is not derived `Debug` output is written as [`NOT_LOGGED`],
+/// never raw. Other values (numbers, strings, `None`) are returned as they
+/// are; the caller cleans URLs in them.
+pub fn debug_text(key: &str, text: &str) -> String {
+    if key == "message" || !composite(text) {
+        return text.to_owned();
+    }
+    let mut scan = Scan {
+        text,
+        at: 0,
+        out: String::with_capacity(text.len()),
+        policy: redact::policy(),
+    };
+    match scan.value(key, 0) {
+        Some(()) if scan.at == text.len() => scan.out,
+        _ => NOT_LOGGED.to_owned(),
+    }
+}
+
+fn is_ident(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Whether `text` starts like a composite Debug value.
+fn composite(text: &str) -> bool {
+    if text.starts_with('{') || text.starts_with('[') {
+        return true;
+    }
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    is_ident(&text[..end]) && (text[end..].starts_with(" {") || text[end..].starts_with('('))
+}
+
+/// The registry key a member at dotted `path` falls under, if any: the path
+/// itself or the path below any of its parents.
+fn privacy_key<'a>(policy: &redact::Policy, path: &'a str) -> Option<&'a str> {
+    std::iter::once(path)
+        .chain(path.match_indices('.').map(|(i, _)| &path[i + 1..]))
+        .find(|key| policy.action(key).is_some())
+}
+
+/// The text of a Debug string or char literal (quotes and escapes removed).
+fn unquote(literal: &str) -> String {
+    let inner = &literal[1..literal.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('u') => {
+                let code: String = chars
+                    .by_ref()
+                    .skip_while(|c| *c == '{')
+                    .take_while(|c| *c != '}')
+                    .collect();
+                if let Some(c) = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32) {
+                    out.push(c);
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The name an entry of a struct or map has, if any.
+enum Key {
+    Named(String),
+    Unnamed,
+}
+
+/// Reads derived Debug output, copying it to `out` with the privacy policy
+/// applied to named members. Each method returns `None` when the text is not
+/// in that form.
+struct Scan<'a> {
+    text: &'a str,
+    at: usize,
+    out: String,
+    policy: &'static redact::Policy,
+}
+
+impl<'a> Scan<'a> {
+    fn rest(&self) -> &'a str {
+        let text = self.text;
+        &text[self.at..]
+    }
+
+    fn eat(&mut self, lit: &str) -> bool {
+        if self.rest().starts_with(lit) {
+            self.out.push_str(lit);
+            self.at += lit.len();
+            return true;
+        }
+        false
+    }
+
+    /// One value whose members are below `path`.
+    fn value(&mut self, path: &str, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.rest().as_bytes().first()? {
+            b'"' => self.quoted('"'),
+            b'\'' => self.quoted('\''),
+            b'{' => {
+                self.eat("{");
+                self.entries(path, '}', true, depth)
+            }
+            b'[' => {
+                self.eat("[");
+                self.entries(path, ']', false, depth)
+            }
+            b'(' => {
+                self.eat("(");
+                self.entries(path, ')', false, depth)
+            }
+            _ => {
+                let atom = self.atom()?;
+                if self.eat("(") {
+                    return self.entries(path, ')', false, depth);
+                }
+                if is_ident(atom) && (self.eat(" { ") || self.eat(" {")) {
+                    return self.entries(path, '}', true, depth);
+                }
+                Some(())
+            }
+        }
+    }
+
+    /// A number, a unit variant, an address...: text up to a separator.
+    fn atom(&mut self) -> Option<&'a str> {
+        let rest = self.rest();
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            if ",()[]{}\"' ".contains(c) || rest[i..].starts_with(": ") {
+                end = i;
+                break;
+            }
+        }
+        if end == 0 {
+            return None;
+        }
+        self.out.push_str(&rest[..end]);
+        self.at += end;
+        Some(&rest[..end])
+    }
+
+    /// A string or char literal, escapes included.
+    fn quoted(&mut self, quote: char) -> Option<()> {
+        let rest = self.rest();
+        let mut escaped = false;
+        for (i, c) in rest.char_indices().skip(1) {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == quote {
+                let end = i + c.len_utf8();
+                self.out.push_str(&rest[..end]);
+                self.at += end;
+                return Some(());
+            }
+        }
+        None
+    }
+
+    /// The entries up to `close`: `name: value` (a struct's fields, a map's
+    /// entries) where `keyed` allows them, else values; `..` of a
+    /// non-exhaustive struct.
+    fn entries(&mut self, path: &str, close: char, keyed: bool, depth: usize) -> Option<()> {
+        let close_text = close.to_string();
+        let spaced = format!(" {close}");
+        loop {
+            if self.eat(&close_text) || self.eat(&spaced) {
+                return Some(());
+            }
+            if self.eat("..") {
+                continue;
+            }
+            let name = if keyed {
+                self.key(depth)?
+            } else {
+                Key::Unnamed
+            };
+            match name {
+                Key::Named(name) => {
+                    let child = format!("{path}.{name}");
+                    self.member(&child, depth)?;
+                }
+                Key::Unnamed => self.value(path, depth + 1)?,
+            }
+            if !self.eat(", ") && !self.eat(",") {
+                return (self.eat(&close_text) || self.eat(&spaced)).then_some(());
+            }
+        }
+    }
+
+    /// In a struct or map, the name of the entry starting here (its `: `
+    /// copied): a field name or a map's string key; [`Key::Unnamed`] for an
+    /// entry without a name (a map's other keys, a set's values).
+    fn key(&mut self, depth: usize) -> Option<Key> {
+        let rest = self.rest();
+        let ident = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|end| is_ident(&rest[..*end]) && rest[*end..].starts_with(": "));
+        if let Some(end) = ident {
+            let name = rest[..end].to_owned();
+            self.eat(&format!("{name}: "));
+            return Some(Key::Named(name));
+        }
+        let start = self.at;
+        self.value("", depth + 1)?;
+        if !self.eat(": ") {
+            return Some(Key::Unnamed);
+        }
+        let text = self.text;
+        let literal = &text[start..self.at - 2];
+        if literal.starts_with('"') {
+            return Some(Key::Named(unquote(literal)));
+        }
+        Some(Key::Unnamed)
+    }
+
+    /// The value of a named member at `path`, with the privacy action of
+    /// its registry key if it has one.
+    fn member(&mut self, path: &str, depth: usize) -> Option<()> {
+        let (start, written) = (self.at, self.out.len());
+        self.value(path, depth + 1)?;
+        let Some(key) = privacy_key(self.policy, path) else {
+            return Some(());
+        };
+        let all = self.text;
+        let raw = &all[start..self.at];
+        let text = if raw.starts_with('"') || raw.starts_with('\'') {
+            unquote(raw)
+        } else {
+            raw.to_owned()
+        };
+        let masked = self
+            .policy
+            .value(key, &opentelemetry::Value::from(text))
+            .map_or_else(|| redact::MASK.to_owned(), |v| v.as_str().into_owned());
+        self.out.truncate(written);
+        let _ = write!(self.out, "{masked:?}");
+        Some(())
     }
 }
