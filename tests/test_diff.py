@@ -160,8 +160,9 @@ def test_span_naming_rule_that_renames_spans_is_breaking() -> None:
     change = only(
         diff_of(
             (
-                'template: "send {messaging.destination.name}"',
-                'template: "publish {messaging.destination.name}"',
+                'messaging_producer:\n    template: "{messaging.operation.name} '
+                '{messaging.destination.name}"',
+                'messaging_producer:\n    template: "publish {messaging.destination.name}"',
             )
         )
     )
