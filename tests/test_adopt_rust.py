@@ -109,8 +109,9 @@ def test_wire_makes_the_steps_in_the_fixtures_main(
     main = (member / "src" / "main.rs").read_text(encoding="utf-8")
     assert "mod telemetry;\n" in main
     assert "let telemetry_layers = telemetry::layers()?;" in main
-    assert ".with(tracing_subscriber::fmt::layer())\n        .with(telemetry_layers.telemetry)\n" in (
-        main
+    assert (
+        ".with(tracing_subscriber::fmt::layer())\n        .with(telemetry_layers.telemetry)\n"
+        in (main)
     )
     assert "json_logs" not in main  # the app's fmt layer writes its lines, once
     assert main.count("tracing_subscriber::registry()") == 1  # never a second subscriber

@@ -189,6 +189,7 @@ GENERATED_NAMES = frozenset(
         "Message",
         "Meter",
         "NewAdminServer",
+        "MaxAdminConns",
         "NewClient",
         "NewGRPCClient",
         "NewGRPCServer",

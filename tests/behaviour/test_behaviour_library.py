@@ -113,7 +113,10 @@ _NAMING = f'\ttelemetry.ServiceName = "{SERVICE}"\n'
 
 def _build_go_added(root: Path) -> Path:
     """A module with the service's own main and the fixture handlers, no scaffold in it,
-    then `add --lib` against the library, built."""
+    then `add --lib` against the library, built. In a folder of its own: the new-mode
+    rows may have made go-base in `root` already."""
+    root = root / "added"
+    root.mkdir(exist_ok=True)
     made = _library_service("go", root, "")
     dest = root / "go-added"
     shutil.copytree(made, dest, ignore=shutil.ignore_patterns(".scaffold", "go.sum", "bin"))

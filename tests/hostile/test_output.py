@@ -59,6 +59,17 @@ def _args(world: World, verb: str) -> list[str]:
         "collector": ["collector", "--out", str(world.tmp / "out"), *conv],
         "alerts": ["alerts", "--out", str(world.tmp / "out"), *conv],
         "dashboards": ["dashboards", "--out", str(world.tmp / "out"), *conv],
+        "diff": ["diff", str(DEFAULT_CONVENTIONS), str(DEFAULT_CONVENTIONS)],
+        "lib": [
+            "lib",
+            "--lang",
+            "go",
+            "--module",
+            "example.com/acme/telemetry",
+            "--dir",
+            str(world.tmp / "lib"),
+            *conv,
+        ],
     }[verb]
 
 
@@ -70,6 +81,8 @@ VERBS = [
     "check",
     "collector",
     "dashboards",
+    "diff",
+    "lib",
     "new",
     "recover",
     "validate",
@@ -81,6 +94,7 @@ WRITES = {
     "collector": "out",
     "alerts": "out",
     "dashboards": "out",
+    "lib": "lib",
 }
 
 

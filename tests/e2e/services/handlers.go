@@ -97,7 +97,7 @@ func (a *app) call(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	slog.InfoContext(r.Context(), "downstream answered", slog.Int("downstream_status", resp.StatusCode))
+	slog.InfoContext(r.Context(), "downstream answered", slog.Int("http.response.status_code", resp.StatusCode))
 	status := http.StatusOK
 	if resp.StatusCode >= 500 {
 		status = http.StatusBadGateway

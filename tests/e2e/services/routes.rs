@@ -64,7 +64,7 @@ async fn call(
     match state.client.get(&url).send().await {
         Ok(response) => {
             let code = response.status().as_u16();
-            tracing::info!(downstream_status = code, "downstream answered");
+            tracing::info!(http.response.status_code = code, "downstream answered");
             let status = if code >= 500 {
                 StatusCode::BAD_GATEWAY
             } else {

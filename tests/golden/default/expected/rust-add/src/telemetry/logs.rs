@@ -450,12 +450,17 @@ where
             return;
         }
         let meta = event.metadata();
+        // Warnings and errors become span events; info and debug events stay
+        // log lines (with the span's ids), so a span carries no chatter and no
+        // free-form fields of every log call.
+        if *meta.level() > tracing::Level::WARN {
+            return;
+        }
+        // The event's own fields only: `level` and `target` are no registry
+        // attributes (the log line carries them).
         let mut fields = EventFields {
             name: None,
-            attributes: vec![
-                KeyValue::new("level", meta.level().as_str()),
-                KeyValue::new("target", meta.target().to_owned()),
-            ],
+            attributes: Vec::new(),
         };
         event.record(&mut fields);
         let name = fields.name.unwrap_or_else(|| meta.name().to_owned());
