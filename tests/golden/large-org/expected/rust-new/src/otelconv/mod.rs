@@ -67,6 +67,7 @@
     clippy::items_after_statements,
     clippy::map_unwrap_or,
     clippy::match_same_arms,
+    clippy::match_wildcard_for_single_variants,
     clippy::missing_errors_doc,
     clippy::missing_fields_in_debug,
     clippy::must_use_candidate,
@@ -76,6 +77,7 @@
     clippy::semicolon_if_nothing_returned,
     clippy::similar_names,
     clippy::single_match_else,
+    clippy::too_many_lines,
     clippy::uninlined_format_args,
     clippy::unreadable_literal
 )]
