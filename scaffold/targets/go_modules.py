@@ -47,10 +47,9 @@ _DIRECT: tuple[Require, ...] = (
     Require("go.opentelemetry.io/otel/trace", OTEL),
 )
 GRPC_VERSION = "v1.83.2"
-# The gRPC instrumentation (the `grpc` part, scaffold.targets.go_parts).
-_DIRECT_OTELGRPC = (
-    Require("go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc", CONTRIB),
-)
+# The gRPC instrumentation (the `grpc` part, scaffold.targets.go_parts) is the package's
+# own stats handler (grpc.go): it needs gRPC itself, no contrib module.
+_DIRECT_OTELGRPC: tuple[Require, ...] = ()
 # The OTLP/gRPC exporters (conventions that export over gRPC, or the `grpc` part); without
 # them gRPC stays an indirect requirement (the OTLP protobuf packages import it).
 _DIRECT_OTLP_GRPC: tuple[Require, ...] = (
