@@ -8,8 +8,9 @@
 //!   its own adds the telemetry part of [`layers`] to it instead, and keeps
 //!   its own log lines (`init` refuses when a global subscriber exists);
 //! - [`HttpServerLayer`] traces inbound HTTP (axum, hyper): the request's
-//!   `tracing` span is the server span, so handler events, `record`ed fields
-//!   and `#[instrument]` spans land in the trace and the logs; [`HttpClient`] and
+//!   `tracing` span is the server span, so handler warnings and errors (as span
+//!   events), `record`ed fields and `#[instrument]` spans land in the trace, and
+//!   every event in the logs with the ids; [`HttpClient`] and
 //!   [`HttpClientLayer`] trace outbound calls and propagate the context;
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
 //! - [`spawn`] keeps the current span across `tokio::spawn`;
