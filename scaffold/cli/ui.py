@@ -50,8 +50,9 @@ def styled(text: str, colour: str, bold: bool = False) -> str:
 
 def terminal_safe(text: str) -> str:
     """`text` with control and other unprintable characters (ESC, BEL, C1 controls, bidi
-    overrides) written as \\uXXXX escapes, line breaks and tabs kept: error messages quote
-    keys and values from files, which must not drive the terminal."""
+    overrides) written as four-digit \\u escapes (ESC is \\u001b), line breaks and tabs
+    kept: error messages quote keys and values from files, which must not drive the
+    terminal."""
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
