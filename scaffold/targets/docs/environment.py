@@ -149,11 +149,11 @@ STANDARD: tuple[Variable, ...] = (
     Variable(
         "OTEL_BSP_MAX_QUEUE_SIZE",
         "Spans the batcher holds; a value beyond the largest queue the service allocates "
-        "(Go 1048576, Rust 65536) is warned about and capped.",
+        "(65536 spans in both languages) is warned about and capped.",
         "the conventions' export.batch.max_queue_size",
         READ,
         READ,
-        ("startup-huge-queue-size",),
+        ("startup-huge-queue-size", "env-bsp-queue-size-huge"),
     ),
     Variable(
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",

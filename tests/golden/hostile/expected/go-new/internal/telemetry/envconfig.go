@@ -89,8 +89,9 @@ func (e *envReader) millis(fallback time.Duration, names ...string) time.Duratio
 
 // maxSpanQueue bounds OTEL_BSP_MAX_QUEUE_SIZE and
 // OTEL_BSP_MAX_EXPORT_BATCH_SIZE: the SDK allocates both in full at start-up,
-// so a value of billions would stop the process before it serves.
-const maxSpanQueue = 1 << 20
+// so a value of billions would stop the process before it serves. The Rust
+// module has the same bound.
+const maxSpanQueue = 1 << 16
 
 // positive reads a positive integer of at most max; fallback when unset or
 // invalid, max when larger.

@@ -389,7 +389,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
             w.push(
                 "OTEL_BSP_MAX_QUEUE_SIZE",
                 &text,
-                format!("{MAX_QUEUE_CAP} (the largest queue this service allocates)"),
+                format!("{MAX_QUEUE_CAP} (the largest accepted)"),
             );
         }
     }
@@ -397,7 +397,8 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
 
 /// The largest span queue `OTEL_BSP_MAX_QUEUE_SIZE` may ask for: the SDK
 /// allocates the whole queue at start-up, so a huge value would stop the
-/// service (capacity overflow) or take its memory.
+/// service (capacity overflow) or take its memory. The Go package has the
+/// same bound.
 pub const MAX_QUEUE_CAP: usize = 65_536;
 
 /// `OTEL_BSP_MAX_QUEUE_SIZE` when it is usable but over [`MAX_QUEUE_CAP`].
