@@ -411,12 +411,14 @@ impl Origin {
         let port = port.or(host
             .as_ref()
             .map(|_| if scheme == "https" { 443 } else { 80 }));
-        // The client is the address the trusted proxy saw: the right-most
-        // entry it appended.
-        let client = forwarded("x-forwarded-for")
-            .and_then(|list| list.rsplit(',').next())
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.is_empty());
+        // The client is the first hop, from the right, that is not a
+        // trusted proxy.
+        let client = proxied
+            .then(|| {
+                let lines = req.headers().get_all("x-forwarded-for").iter();
+                trust::forwarded_client(lines.filter_map(|v| v.to_str().ok()))
+            })
+            .flatten();
         let client = standard.client.or(client);
         let (client, client_port) = match (client, peer) {
             (Some(c), _) => (Some(c), None),

@@ -114,6 +114,28 @@ pub fn in_block(ip: std::net::IpAddr, cidr: &str) -> bool {
     }
 }
 
+/// The client a trusted proxy's `X-Forwarded-For` lines name: walking the
+/// hops from the right past the trusted proxies, the first hop that is not
+/// one (or the left-most). `None` when a hop on that walk is not an IP
+/// address (`unknown`, a name, garbage): the header then says nothing.
+pub fn forwarded_client<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let hops: Vec<&str> = values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for (i, hop) in hops.iter().enumerate().rev() {
+        let ip = hop
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))?;
+        if i == 0 || !trusted_proxy(ip) {
+            return Some(ip.to_string());
+        }
+    }
+    None
+}
+
 /// What a trusted proxy's RFC 7239 `Forwarded` header says about the
 /// client: walking the elements from the right past the trusted proxies, the
 /// element the client-facing proxy wrote gives the client (its `for`, when an
@@ -276,6 +298,30 @@ fn read_quoted(bytes: &[u8], i: &mut usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_client_walks_from_the_right() {
+        // No trusted proxy in these conventions: the right-most hop is the client.
+        assert_eq!(
+            forwarded_client(["192.0.2.1, 192.0.2.2"]),
+            Some("192.0.2.2".into())
+        );
+        assert_eq!(
+            forwarded_client(["192.0.2.1", "192.0.2.3"]),
+            Some("192.0.2.3".into())
+        );
+        assert_eq!(
+            forwarded_client(["[2001:db8::1]:4711"]),
+            Some("2001:db8::1".into())
+        );
+        assert_eq!(
+            forwarded_client(["192.0.2.9:8080"]),
+            Some("192.0.2.9".into())
+        );
+        assert_eq!(forwarded_client(["192.0.2.1, unknown"]), None);
+        assert_eq!(forwarded_client([""]), None);
+        assert_eq!(forwarded_client(std::iter::empty()), None);
+    }
 
     #[test]
     fn forwarded_reads_rfc_7239() {
