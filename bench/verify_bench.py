@@ -89,6 +89,7 @@ def _span(trace: int, index: int) -> dict[str, Any]:
     if index == SPANS_PER_TRACE - 1:
         attrs = {"http.request.method": "GET", "server.address": "stock", "server.port": 80}
         attrs["http.response.status_code"] = 200
+        attrs["url.full"] = "0" * 64  # pii: hashed by the default conventions
         return {
             **common,
             "parentSpanId": root_id,

@@ -21,6 +21,7 @@ from scaffold.verify.records import (
     Span,
 )
 from scaffold.verify.rules_attributes import check_attributes, check_text
+from scaffold.verify.rules_http import check_http
 
 _HIGH_CARDINALITY = (
     (re.compile(r"/\d+(?=[/?#\s]|$)"), "a number in a path"),
@@ -187,6 +188,7 @@ def check_span(ctx: Context, span: Span, input_name: str) -> None:
             ctx.lines.naming(boundary),
         )
     _check_status(ctx, span, where, boundary)
+    check_http(ctx, boundary, span.attributes, span.status_code, where)
     check_text(ctx, span.name, where, "the span name")
     check_attributes(ctx, span.attributes, where, "span")
     for event in span.events:

@@ -73,7 +73,12 @@ def span(
 ) -> dict[str, Any]:
     attributes = kw.pop("attributes", None)
     if attributes is None:
-        attributes = attrs(http__request__method="GET", http__route="/users/{id}")
+        attributes = attrs(
+            http__request__method="GET",
+            http__route="/users/{id}",
+            url__path="/users/42",
+            url__scheme="https",
+        )
     out: dict[str, Any] = {
         "traceId": trace,
         "spanId": span_id,

@@ -18,13 +18,23 @@ CONV = ["--conventions", str(DEFAULT_CONVENTIONS)]
 BAD = traces(
     span(
         "GET /users/{id}",
-        attributes=attrs(http__request__method="GET", http__route="/users/{id}", foo="x"),
+        attributes=attrs(
+            http__request__method="GET",
+            http__route="/users/{id}",
+            url__path="/users/42",
+            url__scheme="http",
+            foo="x",
+        ),
     )
 )
 DEPRECATED = traces(
     span(
         attributes=attrs(
-            http__request__method="GET", http__route="/users/{id}", app__customer__id="t"
+            http__request__method="GET",
+            http__route="/users/{id}",
+            url__path="/users/42",
+            url__scheme="http",
+            app__customer__id="t",
         )
     )
 )

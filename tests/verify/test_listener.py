@@ -26,7 +26,12 @@ from tests.verify.payloads import HASHED, attrs, log, logs, metric, metrics, spa
 # Real sockets and timeouts: the full tier only.
 pytestmark = pytest.mark.slow
 
-SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
+SERVER = {
+    "http__request__method": "GET",
+    "http__route": "/users/{id}",
+    "url__path": "/users/42",
+    "url__scheme": "https",
+}
 GOOD = traces(span(attributes=attrs(**SERVER, app__user__email=HASHED)))
 BAD = traces(span(attributes=attrs(**SERVER, app__user__email="jane@example.com", foo="x")))
 

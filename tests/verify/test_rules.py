@@ -29,8 +29,10 @@ from tests.verify.payloads import (
 )
 
 FORMATS = ["json", "proto"]
-SERVER = {"http__request__method": "GET", "http__route": "/users/{id}"}
-OTHER = {"http__request__method": "_OTHER", "http__route": "/users/{id}"}
+URL = {"url__path": "/users/42", "url__scheme": "https"}
+SERVER = {"http__request__method": "GET", "http__route": "/users/{id}", **URL}
+OTHER = {"http__request__method": "_OTHER", "http__route": "/users/{id}", **URL}
+METRIC = {"http__request__method": "GET", "http__route": "/users/{id}"}
 MESSAGING = {"messaging__system": "kafka", "messaging__destination__name": "orders"}
 
 
@@ -80,7 +82,33 @@ def _two_services(parent_kind: int) -> list[Doc]:
 
 
 # rule, level, payload that must produce it, payload that must not.
+CLIENT = {
+    "http__request__method": "GET",
+    "server__address": "stock",
+    "server__port": 8080,
+    "url__full": HASHED,
+}
+
+
+def _client(**extra: object) -> dict[str, object]:
+    return span("GET", kind=3, attributes=attrs(**CLIENT, **extra))
+
+
+def _without(base: dict[str, object], key: str, kind: int) -> dict[str, object]:
+    kept = {k: v for k, v in base.items() if k != key}
+    return span("GET" if kind == 3 else "GET /users/{id}", kind=kind, attributes=attrs(**kept))
+
+
 CASES: list[tuple[str, Level, list[Doc], list[Doc]]] = [
+    (
+        "http.method",
+        Level.VIOLATION,
+        [
+            traces(span(attributes=attrs(**{**SERVER, "http__request__method": "get"}))),
+            traces(span(attributes=attrs(**{**SERVER, "http__request__method": "BREW"}))),
+        ],
+        [traces(_server()), traces(span("HTTP /users/{id}", attributes=attrs(**OTHER)))],
+    ),
     ("attribute.unknown", Level.VIOLATION, [traces(_server(foo__bar="x"))], [traces(_server())]),
     (
         "attribute.type",
@@ -449,10 +477,47 @@ def test_a_conventional_request_has_no_findings(tmp_path: Path, fmt: str) -> Non
                 kind=3,
                 span_id="00f067aa0ba902b9",
                 parent=CHILD_SPAN,
-                attributes=attrs(http__request__method="GET", server__address="stock"),
+                attributes=attrs(
+                    http__request__method="GET",
+                    server__address="stock",
+                    server__port=8080,
+                    url__full=HASHED,
+                ),
             ),
         ),
         _log_with(traceId=TRACE, spanId=ROOT_SPAN, attributes=attrs(app__tenant__id="t-42")),
-        metrics(metric("http.server.request.duration", attributes=attrs(**SERVER))),
+        metrics(metric("http.server.request.duration", attributes=attrs(**METRIC))),
     ]
     assert findings(tmp_path, docs, fmt) == []
+
+
+# Each span alone, and the attribute http.required must name for it ("" for none).
+HTTP_REQUIRED = [
+    (_without(SERVER, "url__path", 2), "url.path"),
+    (_without(SERVER, "url__scheme", 2), "url.scheme"),
+    (_without(SERVER, "http__request__method", 2), "http.request.method"),
+    (_without(CLIENT, "server__port", 3), "server.port"),
+    (_without(CLIENT, "server__address", 3), "server.address"),
+    (_status(503, 2), "error.type"),
+    (_status(503, 0), "error.type"),
+    (_client(http__response__status_code=404), "error.type"),
+    (_server(server__address="shop.example"), "server.port"),
+    # url.full is pii, which the default conventions hash: a service without a hash key
+    # drops it, so its absence is the conventions' choice.
+    (_without(CLIENT, "url__full", 3), ""),
+    (_server(), ""),
+    (_client(), ""),
+    (_status(503, 2, error__type="503"), ""),
+    (_status(404, 0), ""),
+    (_client(http__response__status_code=404, error__type="404"), ""),
+    (_server(server__address="shop.example", server__port=443), ""),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("index", range(len(HTTP_REQUIRED)))
+def test_http_required_names_the_missing_attribute(tmp_path: Path, fmt: str, index: int) -> None:
+    doc, missing = HTTP_REQUIRED[index]
+    found = [f for f in findings(tmp_path, [traces(doc)], fmt) if f.rule == "http.required"]
+    assert [f.attribute for f in found] == ([missing] if missing else [])
+    assert all(f.level == Level.VIOLATION for f in found)
