@@ -11,13 +11,13 @@ from __future__ import annotations
 SEMCONV: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("service.name", "string", "low", "none", "stable", "Logical name of the service."),
     ("service.version", "string", "low", "none", "stable", "Version of the service."),
-    ("service.namespace", "string", "low", "none", "development", "Namespace of service.name."),
+    ("service.namespace", "string", "low", "none", "stable", "Namespace of service.name."),
     (
         "service.instance.id",
         "string",
         "high",
         "none",
-        "development",
+        "stable",
         "Unique id of the service instance.",
     ),
     (

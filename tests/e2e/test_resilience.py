@@ -26,6 +26,7 @@ Then:
 from __future__ import annotations
 
 import http.client
+import math
 import socket
 import threading
 import time
@@ -106,8 +107,10 @@ def _rss(service: Service) -> int:
 
 
 def _p99(samples: list[float]) -> float:
+    """The nearest-rank 99th percentile: the smallest sample with at least 99 % of the
+    samples at or below it."""
     ordered = sorted(samples)
-    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
+    return ordered[max(0, math.ceil(len(ordered) * 0.99) - 1)]
 
 
 def _worker(jobs: list[Service], delay: int) -> dict[str, list[tuple[int, float]]]:
