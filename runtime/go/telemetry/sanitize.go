@@ -69,10 +69,17 @@ func SanitizeQuery(raw string) string {
 	return b.String()
 }
 
+// querySensitive reports whether a key of the query is sensitive, reading
+// the pairs in place (no allocation on the request path).
 func querySensitive(raw string) bool {
-	for _, p := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
-		k, _, _ := strings.Cut(p, "=")
-		if isSensitiveKey(k) {
+	for raw != "" {
+		pair := raw
+		if i := strings.IndexAny(raw, "&;"); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		if k, _, _ := strings.Cut(pair, "="); k != "" && isSensitiveKey(k) {
 			return true
 		}
 	}

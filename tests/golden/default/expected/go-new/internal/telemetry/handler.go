@@ -72,14 +72,14 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 		h.serverName = conv.serverName
 	}
 	mux, isMux := next.(*http.ServeMux)
-	if isMux {
-		// The route is known before the handler runs: the span starts with
-		// it, per-route ratios and trust routes can use it, and so can the
-		// service's log records (RouteFromContext).
-		h.mux = mux
-	}
 	for _, rr := range conv.routeRatios {
 		if strings.ContainsAny(rr.route, "{}") || strings.HasSuffix(rr.route, "/") || !strings.HasPrefix(rr.route, "/") {
+			// A route template: only the ServeMux knows which requests it
+			// serves, so it is asked before the span starts (one more
+			// lookup per request); the span starts with the route.
+			if isMux {
+				h.mux = mux
+			}
 			continue
 		}
 		if h.literal == nil {
@@ -177,8 +177,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		if route != "" {
-			// The per-route ratios name methods as written, not as semconv records them.
+		if route != "" && (!matched || !known) {
+			// A literal route the ServeMux was not asked about, or a method
+			// semconv records as _OTHER: the per-route ratios name routes and
+			// methods as written, so the sampler gets them beside the span's
+			// attributes (which carry a matched route themselves).
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
@@ -188,6 +191,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		holder.early = route
 	}
 	r2 := r.WithContext(context.WithValue(ctx, routeHolderKey{}, holder))
+	holder.req = r2 // a ServeMux inside sets r2.Pattern before its handler runs
 	defer func() {
 		status, wrote := rw.status, rw.wrote
 		if status == 0 {

@@ -26,6 +26,7 @@ type routeHolder struct {
 	outerPath string                 // the path the Handler saw
 	early     string                 // the route the Handler's ServeMux matched
 	found     atomic.Pointer[string] // the route a Route inside found
+	req       *http.Request          // the request the Handler passed on
 }
 
 type routeHolderKey struct{}
@@ -47,6 +48,11 @@ func RouteFromContext(ctx context.Context) string {
 	}
 	if r := h.inner(); r != "" {
 		return r
+	}
+	if h.early == "" && h.req != nil && h.req.Pattern != "" {
+		// The ServeMux the Handler wraps matched it as it began to serve.
+		_, route := splitPattern(h.req.Pattern)
+		return route
 	}
 	return h.early
 }
