@@ -249,6 +249,16 @@ pub fn clean_error(text: &str) -> String {
     joined
 }
 
+/// Set once the service shuts telemetry down: from then on a failed export
+/// is not retried (one attempt each), so a collector that refuses
+/// connections does not hold the exit for the whole shutdown timeout.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Marks the start of shutdown for every [`Warned`] exporter.
+pub fn closing() {
+    CLOSING.store(true, Ordering::Relaxed);
+}
+
 /// An exporter that retries failed exports within the conventions' retry
 /// policy and reports them through `tracing`: WARN `telemetry export failed`
 /// (with `endpoint`, `signal`, `error`) at the first failed attempt after
@@ -315,7 +325,8 @@ impl<E> Warned<E> {
         loop {
             let result = call().await;
             self.report(&result);
-            let last = !retry.enabled || done >= retry.max_retries;
+            let last =
+                !retry.enabled || done >= retry.max_retries || CLOSING.load(Ordering::Relaxed);
             if result.is_ok() || last || matches!(result, Err(OTelSdkError::AlreadyShutdown)) {
                 return result;
             }
@@ -326,12 +337,22 @@ impl<E> Warned<E> {
     }
 }
 
-/// Sleeps without blocking a Tokio runtime when the exporter runs on one.
+/// Sleeps without blocking a Tokio runtime when the exporter runs on one,
+/// in short steps that end early once shutdown has begun.
 async fn pause(delay: Duration) {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        tokio::time::sleep(delay).await;
-    } else {
-        std::thread::sleep(delay);
+    let step = Duration::from_millis(50);
+    let end = Instant::now() + delay;
+    let on_runtime = tokio::runtime::Handle::try_current().is_ok();
+    while !CLOSING.load(Ordering::Relaxed) {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        if on_runtime {
+            tokio::time::sleep(left.min(step)).await;
+        } else {
+            std::thread::sleep(left.min(step));
+        }
     }
 }
 

@@ -323,6 +323,7 @@ impl TelemetryGuard {
     }
 
     fn shutdown_work(&mut self) -> Vec<Work> {
+        super::export::closing();
         if let Some(watcher) = self.watcher.take() {
             watcher.abort();
         }
