@@ -292,6 +292,12 @@ def service_env(otlp_endpoint: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def collector_env() -> dict[str, str]:
+    """The collector's environment: this one without proxy variables (it sends only to
+    loopback), and the redaction processor's key."""
+    return {**no_proxy_env(), "OTELCOL_REDACTION_HMAC_KEY": COLLECTOR_HMAC_KEY}
+
+
 @dataclass
 class Stack:
     """Processes started for one run; `close` stops every one of them by its pid."""
@@ -347,7 +353,7 @@ class Stack:
         if ports is None:
             override, ports = loopback_override(cfg, folder, name)
         demo = demo_overrides(folder, export)
-        env = {**no_proxy_env(), "OTELCOL_REDACTION_HMAC_KEY": COLLECTOR_HMAC_KEY}
+        env = collector_env()
         args = [str(built.collector)]
         for path in (config, override, demo):
             args += ["--config", str(path)]

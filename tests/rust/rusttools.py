@@ -47,30 +47,31 @@ def cargo_env() -> dict[str, str]:
     return env
 
 
-_HELD = [0]
+_HELD: dict[Path, int] = {}
 
 
 @contextlib.contextmanager
-def target_lock() -> Iterator[None]:
-    """Hold the shared target directory for this process (re-entrant). Every crate here is
-    called `svc`, so its binary lands at the same path: a build and the copy of its binary
-    must not interleave with another test worker's build of a different `svc`."""
-    if _HELD[0]:
-        _HELD[0] += 1
+def target_lock(root: Path | None = None) -> Iterator[None]:
+    """Hold a target directory (default: the shared one) for this process (re-entrant).
+    Every crate here is called `svc` (the demo's is `back`), so its binary lands at the
+    same path: a build and the copy of its binary must not interleave with another
+    process's build of a different crate of that name."""
+    root = cargo_target_dir() if root is None else root
+    if _HELD.get(root):
+        _HELD[root] += 1
         try:
             yield
         finally:
-            _HELD[0] -= 1
+            _HELD[root] -= 1
         return
-    root = cargo_target_dir()
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".scaffold-tests.lock", "w", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _HELD[0] += 1
+        _HELD[root] = 1
         try:
             yield
         finally:
-            _HELD[0] -= 1
+            _HELD[root] = 0
 
 
 def cargo(
@@ -146,7 +147,7 @@ def build_fresh(
     build_env = dict(cargo_env() if env is None else env)
     target = Path(build_env.get("CARGO_TARGET_DIR", str(cargo_target_dir())))
     dep_info = target / "debug" / f"{name}.d"
-    with target_lock():
+    with target_lock(target):
         if main not in dep_info_sources(dep_info):
             _touch_sources(root)
         proc = run_group([CARGO, "build"], cwd=root, env=build_env, timeout=timeout)
