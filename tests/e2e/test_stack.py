@@ -341,13 +341,14 @@ def test_a_second_signal_does_not_abort_cleanup(tmp_path: Path) -> None:
     try:
         with pytest.raises(KeyboardInterrupt):
             running.close()
+        left = [p.pid for p in procs if p.poll() is None]
     finally:
         timer.cancel()
         for proc in procs:  # if the test fails: stop what it started
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert all(p.returncode is not None for p in procs)
+    assert left == [], "Stack.close stopped short of these"
 
 
 def test_services_die_with_the_process_that_started_them(tmp_path: Path) -> None:
