@@ -1,7 +1,9 @@
 """Child processes of the tests and the demo that never outlive them.
 
-- `die_with_parent`: a preexec_fn that asks Linux to SIGTERM the child when the process
-  (strictly: the thread) that started it dies, whatever killed it.
+- `dies_with_parent()`: a preexec_fn that asks Linux to SIGTERM the child when the
+  process (strictly: the thread) that started it dies, whatever killed it.
+- `held_signals`: a block that SIGINT, SIGTERM and SIGHUP cannot interrupt; they are
+  delivered when it ends (for cleanup that must finish).
 - `run_group`: a build command run in its own process group; on any interruption
   (Ctrl-C, a signal turned into an exception, a timeout) the whole group is stopped
   (SIGTERM, a grace period, SIGKILL): the group of a process this code started, never
@@ -18,8 +20,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import FrameType
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 PROXY_VARIABLES = (
@@ -32,16 +37,50 @@ PROXY_VARIABLES = (
 )
 
 
-def die_with_parent() -> None:
-    """preexec_fn: SIGTERM this child when its parent dies (Linux; elsewhere a no-op)."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    # The parent may have died between fork and prctl: then this child is already
-    # an orphan and nobody would signal it.
-    if os.getppid() == 1:
-        os._exit(1)
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def dies_with_parent() -> Callable[[], None]:
+    """A preexec_fn: SIGTERM the child when this process dies (Linux; elsewhere nothing)."""
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if _LIBC is None:
+            return
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        # The parent may have died between fork and prctl: then nobody would signal.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class held_signals:
+    """A block during which SIGINT, SIGTERM and SIGHUP are recorded instead of acted on;
+    on leaving, the previous handlers come back and each recorded signal is raised again.
+    (Handlers belong to the main thread: elsewhere the block changes nothing.)"""
+
+    def __init__(self) -> None:
+        self.pending: list[int] = []
+        self.saved: dict[int, Any] = {}
+
+    def _record(self, signum: int, frame: FrameType | None) -> None:
+        self.pending.append(signum)
+
+    def __enter__(self) -> held_signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in _HELD_SIGNALS:
+                self.saved[signum] = signal.signal(signum, self._record)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(self.pending):
+            signal.raise_signal(signum)
 
 
 def no_proxy_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -96,12 +135,13 @@ def run_group(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=die_with_parent,
+        preexec_fn=dies_with_parent(),
     )
     try:
         out, err = proc.communicate(timeout=timeout)
     except BaseException:
-        stop_group(proc)
+        with held_signals():
+            stop_group(proc)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()

@@ -15,20 +15,18 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import yaml
 
 from tests.pipeline.otelcol import collector_binary, loopback_override
-from tests.procs import die_with_parent, no_proxy_env, run_group
+from tests.procs import dies_with_parent, held_signals, no_proxy_env, run_group
 from tests.rust.rusttools import build_fresh
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,7 +331,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=die_with_parent,
+                preexec_fn=dies_with_parent(),
             )
         self.procs.append(proc)
         return proc
@@ -380,34 +378,6 @@ class Stack:
         raise RuntimeError(f"{name} did not start listening:\n{log.read_text()[-3000:]}")
 
 
-_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class held_signals:
-    """A block during which SIGINT, SIGTERM and SIGHUP are recorded instead of acted on;
-    on leaving, the previous handlers come back and each recorded signal is raised again.
-    (Handlers belong to the main thread: elsewhere the block changes nothing.)"""
-
-    def __init__(self) -> None:
-        self.pending: list[int] = []
-        self.saved: dict[int, Any] = {}
-
-    def _record(self, signum: int, frame: FrameType | None) -> None:
-        self.pending.append(signum)
-
-    def __enter__(self) -> held_signals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in _HELD_SIGNALS:
-                self.saved[signum] = signal.signal(signum, self._record)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for signum, handler in self.saved.items():
-            signal.signal(signum, handler)
-        for signum in dict.fromkeys(self.pending):
-            signal.raise_signal(signum)
-
-
 # Loopback requests never go through a proxy, whatever http_proxy says.
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -434,7 +404,7 @@ def _listening_inodes(port: int) -> set[str]:
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    out = set()
+    out: set[str] = set()
     try:
         fds = list(Path(f"/proc/{pid}/fd").iterdir())
     except OSError:

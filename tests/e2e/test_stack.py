@@ -117,7 +117,7 @@ def test_the_copy_is_made_while_the_target_is_held(
     )
     monkeypatch.setattr(rusttools, "CARGO", str(_fake_cargo(tmp_path, body)))
     seen: list[bool] = []
-    real_run = rusttools.run_group
+    real_run = run_group
 
     def spying(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         with open(target / ".scaffold-tests.lock", "w") as other:
@@ -186,7 +186,7 @@ def test_render_and_build_hold_the_folder(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(e2e_conftest, "render", probing("render"))
     monkeypatch.setattr(e2e_conftest, "build", probing("build"))
-    assert e2e_conftest.render_and_build(work) == "build"
+    assert e2e_conftest.render_and_build(work) == "build"  # type: ignore[comparison-overlap]
     assert held == [3, 3]  # both steps ran while the lock was held
     assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0
 
@@ -465,7 +465,7 @@ def _standin_server(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
 def test_the_health_check_bypasses_a_proxy(tmp_path: Path, proxied: _Recorder) -> None:
     proc, port = _standin_server(tmp_path)
     try:
-        stack._wait_healthy({"health": port}, proc, tmp_path / "log")  # type: ignore[arg-type]
+        stack._wait_healthy({"health": port}, proc, tmp_path / "log")
     finally:
         proc.kill()
         proc.wait()
@@ -491,7 +491,7 @@ def test_a_squatter_on_the_health_port_is_not_the_collector(tmp_path: Path) -> N
     port = squatter.server_port
     try:
         with pytest.raises(RuntimeError, match=rf"could not bind 127\.0\.0\.1:{port}.*run again"):
-            stack._wait_healthy({"health": port}, standin, log)  # type: ignore[arg-type]
+            stack._wait_healthy({"health": port}, standin, log)
     finally:
         squatter.shutdown()
         squatter.server_close()
@@ -503,15 +503,15 @@ def test_ports_the_process_holds_are_its_own(tmp_path: Path) -> None:
     proc, port = _standin_server(tmp_path)
     other = socket.create_server(("127.0.0.1", 0))
     try:
-        stack.check_own_ports(proc, {"health": port})  # type: ignore[arg-type]
+        stack.check_own_ports(proc, {"health": port})
         with pytest.raises(RuntimeError, match=f"127.0.0.1:{other.getsockname()[1]}"):
-            stack.check_own_ports(proc, {"http": other.getsockname()[1]})  # type: ignore[arg-type]
+            stack.check_own_ports(proc, {"http": other.getsockname()[1]})
     finally:
         other.close()
         proc.kill()
         proc.wait()
     with pytest.raises(RuntimeError, match="exited"):
-        stack.check_own_ports(proc, {"health": port})  # type: ignore[arg-type]
+        stack.check_own_ports(proc, {"health": port})
 
 
 # --- 7. failures are messages, not tracebacks ----------------------------------------------
