@@ -94,9 +94,9 @@ def _privacy(outcome: Outcome) -> None:
     say(f"    app.session.token = {token}")
     say(f"      sent as {SESSION_TOKEN!r}; class secret: dropped")
     say(f"    app.tenant.id     = {attrs.get('app.tenant.id', '(absent)')}   class none: kept")
-    text = outcome.export.read_text()
-    leaked = [v for v in (EMAIL, SESSION_TOKEN) if v in text]
-    say(f"  plain text of the email or the token anywhere in the export: {leaked or 'none'}")
+    leaks = [p for p in problems(outcome) if p.startswith("plain personal value")]
+    say("  plain text of the e-mail address or the token in the export, the services' logs")
+    say(f"  or the collector's log: {'; '.join(leaks) or 'none'}")
 
 
 def report(outcome: Outcome) -> bool:
