@@ -213,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as exc:
         print(f"demo: {exc}", file=sys.stderr, flush=True)
         return 2
+    except OSError as exc:
+        print(f"demo: cannot use {work} as the work folder: {exc}", file=sys.stderr, flush=True)
+        return 2
     with lock:
         say("== scaffold demo: a Go front -> a Rust back -> a Go hop, through a real collector")
         say(f"   conventions: {ROOT / 'conventions' / 'observability.yaml'}; work dir: {work}")

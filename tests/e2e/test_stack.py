@@ -223,6 +223,15 @@ def test_a_folder_the_demo_did_not_make_is_refused(
     assert sorted(p.name for p in work.iterdir()) == ["thesis.tex"]
 
 
+def test_an_unusable_work_folder_is_exit_2_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], signals: None
+) -> None:
+    (tmp_path / "file").write_text("x")
+    assert demo.main(["--work", str(tmp_path / "file" / "work")]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot use {tmp_path / 'file' / 'work'}" in err and "Traceback" not in err
+
+
 def test_an_empty_or_demo_made_folder_is_accepted(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "work"
     demo.claim(fresh, default=False).close()
