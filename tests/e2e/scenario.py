@@ -4,6 +4,7 @@ prints it, tests/e2e/test_demo.py asserts on it)."""
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from tests.e2e.stack import (
     traces,
     wait_for,
 )
+from tests.procs import no_proxy_env
 
 EMAIL = "jane@example.com"
 SESSION_TOKEN = "s3cr3t-session-token"
@@ -50,6 +52,18 @@ REQUESTS = (
 )
 # Per request: front server + client, back server + client, hop server.
 SPANS_PER_TRACE = 5
+SERVER, CLIENT = 2, 3
+# Each server span's parent: (service, kind) of the span it must be the child of (None:
+# a root), and each client span's: its own service's server span.
+PARENTS: dict[tuple[str, int], tuple[str, int] | None] = {
+    ("front", SERVER): None,
+    ("front", CLIENT): ("front", SERVER),
+    ("back", SERVER): ("front", CLIENT),
+    ("back", CLIENT): ("back", SERVER),
+    ("hop", SERVER): ("back", CLIENT),
+}
+# Seconds a request of the scenario may take before the run gives up on it.
+CLIENT_TIMEOUT = 30.0
 
 
 @dataclass
@@ -64,6 +78,61 @@ class Outcome:
     services: dict[str, Service]
     shutdown_seconds: dict[str, float]
     verify: subprocess.CompletedProcess[str] | None = None
+    collector_log: Path | None = None
+
+
+def _trace_problems(path: str, spans: list[Span]) -> list[str]:
+    """Exactly the five spans of PARENTS, each the child of the span it must be."""
+    found = {(s.service, s.kind): s for s in spans}
+    shape = sorted((s.service, s.kind) for s in spans)
+    if shape != sorted(PARENTS):
+        return [f"{path}: {len(spans)} spans {shape}, expected exactly {sorted(PARENTS)}"]
+    out = []
+    for key, parent in PARENTS.items():
+        wanted = "" if parent is None else found[parent].span_id
+        if found[key].parent_id != wanted:
+            what = (
+                "a root" if parent is None else f"the child of {parent[0]}'s span kind {parent[1]}"
+            )
+            out.append(f"{path}: {key[0]}'s span of kind {key[1]} is not {what}")
+    return out
+
+
+def problems(outcome: Outcome) -> list[str]:
+    """Everything that makes a run not well: an unexpected status, a trace that is not
+    exactly the five spans linked caller to callee, a stray span, and any plain personal
+    value (the e-mail address, the session token) in the export or any log."""
+    out = []
+    for request, answer in outcome.answers:
+        if answer.status != request.expect:
+            out.append(f"{request.path}: status {answer.status}, expected {request.expect}")
+        spans = outcome.by_request.get(request.path)
+        if not spans:
+            out.append(f"{request.path}: no trace found in the export")
+            continue
+        out += _trace_problems(request.path, spans)
+    ours = {s.trace_id for spans in outcome.by_request.values() for s in spans}
+    stray = {s.trace_id for s in outcome.spans} - ours
+    if stray:
+        out.append(f"{len(stray)} trace(s) in the export that no request made: {sorted(stray)}")
+    texts = {str(outcome.export): outcome.export}
+    texts.update({str(s.log): s.log for s in outcome.services.values()})
+    if outcome.collector_log is not None:
+        texts[str(outcome.collector_log)] = outcome.collector_log
+    for name, path in texts.items():
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        for value in (EMAIL, SESSION_TOKEN):
+            if value in text:
+                out.append(f"plain personal value {value!r} in {name}")
+    return out
+
+
+def ask(url: str, headers: dict[str, str], timeout: float = CLIENT_TIMEOUT) -> Answer:
+    """One request of the scenario; no answer within `timeout` is a clear error."""
+    try:
+        return get(url, headers, timeout=timeout)
+    except (OSError, http.client.HTTPException) as exc:
+        raise RuntimeError(f"GET {url}: no answer within {timeout:.0f} s ({exc!r})") from exc
 
 
 def _front_span(spans: list[Span], answer: Answer) -> Span | None:
@@ -98,6 +167,7 @@ def run_verify(export: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scaffold", "verify", "--stage", "collector", *extra, str(export)],
         cwd=ROOT,
+        env=no_proxy_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -131,7 +201,7 @@ def run(work: Path, built: Built, progress: Progress = quiet) -> Outcome:
         services = {"front": front, "back": back, "hop": hop}
         answers = []
         for request in REQUESTS:
-            answers.append((request, get(front.url + request.path, request.headers)))
+            answers.append((request, ask(front.url + request.path, request.headers)))
             progress(f"GET {request.path} -> {answers[-1][1].status}")
 
         def complete() -> bool:
@@ -159,6 +229,7 @@ def run(work: Path, built: Built, progress: Progress = quiet) -> Outcome:
         by_request=_grouped(spans, answers),
         services=services,
         shutdown_seconds=shutdown,
+        collector_log=collector.log,
     )
     outcome.verify = run_verify(collector.export)
     return outcome

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -25,6 +26,8 @@ from typing import Any
 import yaml
 
 from tests.pipeline.otelcol import collector_binary, loopback_override
+from tests.procs import dies_with_parent, held_signals, no_proxy_env, run_group
+from tests.rust.rusttools import build_fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVENTIONS = ROOT / "conventions" / "observability.yaml"
@@ -47,9 +50,8 @@ def cargo_target_dir() -> Path:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600, check=False
-    )
+    """Run a build step in its own process group (stopped whole if this is interrupted)."""
+    proc = run_group(args, cwd=cwd, env=env, timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(args)} (in {cwd}) failed with {proc.returncode}:\n"
@@ -77,6 +79,7 @@ def render(work: Path, progress: Progress = quiet) -> None:
     """Render the services (with the demo's handlers) and the single-topology collector,
     then mirror them into `work`: files whose bytes did not change keep their timestamps,
     so a second run's builds find nothing to do."""
+    refuse_symlinks(work)
     fresh = work / ".render"
     shutil.rmtree(fresh, ignore_errors=True)
     for name, lang in (("front", "go"), ("back", "rust"), ("hop", "go")):
@@ -105,16 +108,63 @@ def render(work: Path, progress: Progress = quiet) -> None:
 _BUILT = ("bin", "target", "Cargo.lock")
 
 
+def refuse_symlinks(folder: Path) -> None:
+    """Raise when `folder` is a symbolic link or holds one anywhere (links are never
+    followed, so a write can never land outside the work folder)."""
+    if folder.is_symlink():
+        raise RuntimeError(f"{folder} is a symbolic link; the demo does not write through links")
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(top) / name
+            if path.is_symlink():
+                raise RuntimeError(
+                    f"{path} is a symbolic link inside the work folder; the demo never "
+                    "writes through links: remove it (or pick another --work folder)"
+                )
+
+
+def _mkdirs(root: Path, rel: Path) -> None:
+    """Create root/rel's folders one by one, refusing a symbolic link on the way."""
+    path = root
+    for part in rel.parts:
+        path = path / part
+        if path.is_symlink():
+            raise RuntimeError(f"{path} is a symbolic link; the demo does not write through links")
+        if not path.is_dir():
+            path.mkdir()
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Replace the file at `path` with `data` without following a link at `path`: the
+    bytes go to a fresh file (O_EXCL, O_NOFOLLOW) renamed over it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    fd = os.open(partial, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def mirror(source: Path, dest: Path) -> None:
     """Make `dest` a copy of `source`, writing only files whose bytes differ (so the
     toolchains see unchanged sources as unchanged) and removing files `source` lacks.
-    What the builds made (bin/, target/, the Cargo.lock cargo wrote) is kept."""
+    What the builds made (bin/, target/, the Cargo.lock cargo wrote) is kept. A symbolic
+    link in `dest` is an error, never followed."""
+    refuse_symlinks(dest.parent)
     wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
     for rel in sorted(wanted):
         src, dst = source / rel, dest / rel
-        if not dst.exists() or dst.read_bytes() != src.read_bytes():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
+        _mkdirs(dest.parent, Path(dest.name) / rel.parent)
+        if dst.is_symlink():
+            raise RuntimeError(f"{dst} is a symbolic link; the demo does not write through links")
+        data = src.read_bytes()
+        if not dst.is_file() or dst.read_bytes() != data:
+            write_new(dst, data)
+            os.chmod(dst, stat.S_IMODE(src.stat().st_mode))
     if dest.exists():
         for path in dest.rglob("*"):
             rel = path.relative_to(dest)
@@ -141,12 +191,15 @@ def build(work: Path, progress: Progress = quiet) -> Built:
         _run([go, "build", "-o", "bin/service", "."], work / name, _go_env())
     progress(f"building back with cargo build (dependencies cached in {cargo_target_dir()})")
     env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir()), "CARGO_TERM_COLOR": "never"}
-    _run([cargo, "build"], work / "back", env)
-    # A copy of its own: the shared target directory's debug/back is whichever "back"
-    # crate was built last (the demo's, a test's).
+    # A copy of its own, made while the shared target directory is held: its debug/back
+    # is whichever "back" crate was built last (the demo's, a test's).
     back = work / "back" / "bin" / "back"
-    back.parent.mkdir(exist_ok=True)
-    shutil.copy2(cargo_target_dir() / "debug" / "back", back)
+    proc = build_fresh(work / "back", back, "back", env)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"cargo build (in {work / 'back'}) failed with {proc.returncode}:\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+        )
     manifest = (work / "collector" / "builder-config.yaml").read_text()
     progress("building the collector from builder-config.yaml (cached by its hash)")
     try:
@@ -237,6 +290,12 @@ def service_env(otlp_endpoint: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def collector_env() -> dict[str, str]:
+    """The collector's environment: this one without proxy variables (it sends only to
+    loopback), and the redaction processor's key."""
+    return {**no_proxy_env(), "OTELCOL_REDACTION_HMAC_KEY": COLLECTOR_HMAC_KEY}
+
+
 @dataclass
 class Stack:
     """Processes started for one run; `close` stops every one of them by its pid."""
@@ -251,14 +310,28 @@ class Stack:
         self.close()
 
     def close(self) -> None:
-        for proc in reversed(self.procs):
-            stop(proc)
+        """Stop every process, uninterruptibly: SIGINT, SIGTERM and SIGHUP that arrive
+        meanwhile are held and delivered once all are stopped."""
+        with held_signals():
+            for proc in reversed(self.procs):
+                stop(proc)
 
-    def _spawn(self, args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def spawn(self, args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start a process in a session of its own (a Ctrl-C meant for the caller does not
+        reach it first), recorded for `close`, and SIGTERMed by Linux if the caller dies
+        without closing."""
         log.parent.mkdir(parents=True, exist_ok=True)
+        if log.is_symlink():
+            raise RuntimeError(f"{log} is a symbolic link; the demo does not write through links")
         with open(log, "ab") as handle:
             proc = subprocess.Popen(
-                args, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=dies_with_parent(),
             )
         self.procs.append(proc)
         return proc
@@ -278,13 +351,13 @@ class Stack:
         if ports is None:
             override, ports = loopback_override(cfg, folder, name)
         demo = demo_overrides(folder, export)
-        env = {**os.environ, "OTELCOL_REDACTION_HMAC_KEY": COLLECTOR_HMAC_KEY}
+        env = collector_env()
         args = [str(built.collector)]
         for path in (config, override, demo):
             args += ["--config", str(path)]
         log = folder / f"{name}.log"
-        proc = self._spawn(args, log, env)
-        _wait_healthy(ports["health"], proc, log)
+        proc = self.spawn(args, log, env)
+        _wait_healthy(ports, proc, log)
         return Collector(proc, ports, export, log)
 
     def service(self, name: str, binary: Path, env: dict[str, str]) -> Service:
@@ -292,7 +365,7 @@ class Stack:
         log = self.work / "run" / "logs" / f"{name}.log"
         if log.exists():
             log.unlink()
-        proc = self._spawn([str(binary)], log, env)
+        proc = self.spawn([str(binary)], log, env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             for record in Service(name, proc, "", log).log_records():
@@ -305,17 +378,86 @@ class Stack:
         raise RuntimeError(f"{name} did not start listening:\n{log.read_text()[-3000:]}")
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+# Loopback requests never go through a proxy, whatever http_proxy says.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+COLLECTOR_PORTS = ("grpc", "http", "health")
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """Inodes of the sockets listening on 127.0.0.1 (or any address) at `port`."""
+    out: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if (
+                len(fields) > 9
+                and fields[3] == "0A"
+                and int(fields[1].rsplit(":", 1)[1], 16) == port
+            ):
+                out.add(fields[9])
+    return out
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    out: set[str] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return out
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.add(target[len("socket:[") : -1])
+    return out
+
+
+def check_own_ports(proc: subprocess.Popen[bytes], ports: dict[str, int]) -> None:
+    """Raise unless `proc` is alive and is what listens on each of `ports` (Linux: the
+    listening socket's inode in /proc/net/tcp{,6} is among the process's descriptors):
+    free_port() only found a port free a moment ago; another process may hold it now."""
+    if proc.poll() is not None:
+        raise RuntimeError(f"the collector exited with {proc.returncode}")
+    if not Path("/proc/net/tcp").exists():
+        return  # not Linux: the health check and the process being alive must do
+    own = _socket_inodes(proc.pid)
+    for name, port in ports.items():
+        listeners = _listening_inodes(port)
+        if not listeners & own:
+            raise RuntimeError(
+                f"the collector could not bind 127.0.0.1:{port} ({name}): another process "
+                "holds it; run again"
+            )
+    if proc.poll() is not None:
+        raise RuntimeError(f"the collector exited with {proc.returncode}")
+
+
+def _wait_healthy(ports: dict[str, int], proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait for the collector's health check to answer 200, then make sure the answer,
+    and the OTLP ports, are the collector's own."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the collector exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as resp:
-                if resp.status == 200:
-                    return
+            with _LOOPBACK.open(f"http://127.0.0.1:{ports['health']}/", timeout=1) as resp:
+                healthy = resp.status == 200
         except OSError:
-            time.sleep(0.2)
+            healthy = False
+        if healthy:
+            try:
+                check_own_ports(proc, {k: ports[k] for k in COLLECTOR_PORTS if k in ports})
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}\n{log.read_text()[-3000:]}") from None
+            return
+        time.sleep(0.2)
     raise RuntimeError("the collector did not become healthy within 60 s")
 
 
@@ -348,7 +490,7 @@ def get(url: str, headers: dict[str, str] | None = None, timeout: float = 30) ->
     sent = time.time_ns()
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
+        with _LOOPBACK.open(request, timeout=timeout) as resp:
             status, body = resp.status, resp.read().decode(errors="replace")
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read().decode(errors="replace")

@@ -2,8 +2,11 @@
 
 The Collector Builder is installed with `go install` at the pinned version and the built
 collector is cached under ~/.cache/scaffold-ci/otelcol/ (or $SCAFFOLD_CI_CACHE), keyed
-by a hash of the manifest: a second run, or a second test with the same manifest, reuses
-the binary. Module downloads are allowed for this build only (GOFLAGS=-mod=mod).
+by a hash of the manifest, the replaces and the Go version: a second run, or a second test with the same manifest, reuses
+the binary. Module downloads are allowed for this build only (GOFLAGS=-mod=mod). The
+build is always native: the caller's GOOS, GOARCH, CGO_ENABLED, GOFLAGS and the like are
+left out, so a cached binary always runs here. The build runs in a process group of its
+own, stopped whole when the caller is interrupted.
 
 $SCAFFOLD_OTELCOL_REPLACES adds `replaces` lines to the build (`;`-separated
 `module => module version`). Its default pins one AWS SDK module of the load-balancing
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +36,7 @@ import yaml
 
 from scaffold.targets.collector import HMAC_KEY_ENV
 from scaffold.targets.collector_components import COLLECTOR_VERSION
+from tests.procs import run_group
 
 GO = shutil.which("go")
 needs_go = pytest.mark.skipif(GO is None, reason="the Go toolchain is not installed")
@@ -51,8 +56,53 @@ def _replaces() -> list[str]:
     return [r.strip() for r in raw.split(";") if r.strip()]
 
 
+# What would make the build something other than a binary for this machine.
+_NOT_NATIVE = (
+    "GOOS",
+    "GOARCH",
+    "GOARM",
+    "GOARM64",
+    "GOAMD64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+    "CGO_ENABLED",
+    "GOEXPERIMENT",
+    "GOFLAGS",
+)
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_NATIVE}
+    env.setdefault("GOTOOLCHAIN", "local")
+    return env
+
+
+@functools.cache
+def go_host() -> tuple[str, str, str]:
+    """(version, OS, architecture) of the Go toolchain on PATH, for this machine."""
+    assert GO is not None, "go is not on PATH"
+    proc = subprocess.run(
+        [GO, "env", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"],
+        env=_base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, f"go env failed:\n{proc.stderr}"
+    version, goos, goarch = proc.stdout.split()
+    return version, goos, goarch
+
+
 def _go_env() -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment of the collector's build: native (GOOS and GOARCH of this machine,
+    even over a go env file), modules downloadable."""
+    env = _base_env()
+    _, env["GOOS"], env["GOARCH"] = go_host()
     env["GOFLAGS"] = "-mod=mod -buildvcs=false"
     env.setdefault("GOTOOLCHAIN", "local")
     env["GOWORK"] = "off"
@@ -76,21 +126,21 @@ def builder_binary() -> Path:
     binary = folder / "builder"
     if not binary.is_file():
         assert GO is not None
-        proc = subprocess.run(
+        proc = run_group(
             [GO, "install", f"go.opentelemetry.io/collector/cmd/builder@v{COLLECTOR_VERSION}"],
             env={**_go_env(), "GOBIN": str(folder)},
-            capture_output=True,
-            text=True,
             timeout=900,
-            check=False,
         )
         assert proc.returncode == 0, f"installing the builder failed:\n{proc.stderr}"
     return binary
 
 
 def manifest_key(manifest: str) -> str:
+    """The cache key of a build: the manifest, the replaces and the Go version (the
+    build is native, so the machine's platform is the rest of it)."""
     extra = "\n".join(_replaces())
-    return hashlib.sha256(f"{manifest}\n{extra}".encode()).hexdigest()[:16]
+    text = f"{manifest}\n{extra}\n{' '.join(go_host())}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def collector_binary(manifest: str) -> Path:
@@ -111,14 +161,11 @@ def collector_binary(manifest: str) -> Path:
             data["replaces"] = _replaces()
         (work / "builder-config.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
         started = time.monotonic()
-        proc = subprocess.run(
+        proc = run_group(
             [str(builder_binary()), "--config", str(work / "builder-config.yaml")],
             cwd=work,
             env=_go_env(),
-            capture_output=True,
-            text=True,
             timeout=3600,
-            check=False,
         )
         assert proc.returncode == 0, f"the collector build failed:\n{proc.stderr[-6000:]}"
         binary.parent.mkdir(parents=True, exist_ok=True)

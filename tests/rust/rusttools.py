@@ -7,13 +7,15 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from scaffold.render import RenderOptions
 from tests.conftest import cargo_target_dir, write_render
+from tests.procs import run_group
 
 CARGO = shutil.which("cargo")
 
@@ -45,30 +47,31 @@ def cargo_env() -> dict[str, str]:
     return env
 
 
-_HELD = [0]
+_HELD: dict[Path, int] = {}
 
 
 @contextlib.contextmanager
-def target_lock() -> Iterator[None]:
-    """Hold the shared target directory for this process (re-entrant). Every crate here is
-    called `svc`, so its binary lands at the same path: a build and the copy of its binary
-    must not interleave with another test worker's build of a different `svc`."""
-    if _HELD[0]:
-        _HELD[0] += 1
+def target_lock(root: Path | None = None) -> Iterator[None]:
+    """Hold a target directory (default: the shared one) for this process (re-entrant).
+    Every crate here is called `svc` (the demo's is `back`), so its binary lands at the
+    same path: a build and the copy of its binary must not interleave with another
+    process's build of a different crate of that name."""
+    root = cargo_target_dir() if root is None else root
+    if _HELD.get(root):
+        _HELD[root] += 1
         try:
             yield
         finally:
-            _HELD[0] -= 1
+            _HELD[root] -= 1
         return
-    root = cargo_target_dir()
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".scaffold-tests.lock", "w", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _HELD[0] += 1
+        _HELD[root] = 1
         try:
             yield
         finally:
-            _HELD[0] -= 1
+            _HELD[root] = 0
 
 
 def cargo(
@@ -80,25 +83,92 @@ def cargo(
     env = cargo_env()
     env.update(env_extra or {})
     with target_lock():
-        return subprocess.run(
-            [CARGO, *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return run_group([CARGO, *args], cwd=cwd, env=env, timeout=timeout)
+
+
+class WrongBinary(RuntimeError):
+    """cargo's output for a crate name was not built from the crate asked for."""
+
+
+def dep_info_sources(dep_info: Path) -> set[Path]:
+    """The files a top-level dep-info file (`<target>/debug/<name>.d`, absolute paths,
+    spaces escaped with a backslash) names as the binary's sources."""
+    if not dep_info.is_file():
+        return set()
+    text = dep_info.read_text(errors="replace").replace("\\\n", " ")
+    out: set[Path] = set()
+    for line in text.splitlines():
+        _, sep, rest = line.partition(": ")
+        if not sep:
+            continue
+        token, tokens = "", []
+        for part in rest.split(" "):
+            if token.endswith("\\"):
+                token = token[:-1] + " " + part
+            else:
+                if token:
+                    tokens.append(token)
+                token = part
+        if token:
+            tokens.append(token)
+        out.update(Path(t) for t in tokens if t)
+    return out
+
+
+def _touch_sources(crate: Path) -> None:
+    """Make the crate's own sources newer than any build of a crate of the same name,
+    so cargo rebuilds this crate (its dependencies stay cached)."""
+    now = time.time()
+    for path in (crate / "src").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, (now, now))
+
+
+def build_fresh(
+    crate: Path,
+    kept: Path,
+    name: str = CRATE,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 3600,
+) -> subprocess.CompletedProcess[str]:
+    """`cargo build` of the crate in `crate` (package name `name`) into the shared target
+    directory, and a copy of its binary at `kept`, all in one hold of the target lock.
+
+    Every crate of one name shares one output path and one fingerprint there, and cargo's
+    fingerprint records source paths relative to the package root: a crate in another
+    folder whose files are older than the last build of its namesake is judged fresh and
+    gets the namesake's binary. So: when the top-level dep-info does not name this
+    crate's sources, they are touched first; after the build the dep-info must name
+    this crate's src/main.rs, else WrongBinary. The copy is atomic (a running copy of an
+    older binary keeps its file)."""
+    assert CARGO is not None, "cargo is not on PATH"
+    root = crate.resolve()
+    main = root / "src" / "main.rs"
+    build_env = dict(cargo_env() if env is None else env)
+    target = Path(build_env.get("CARGO_TARGET_DIR", str(cargo_target_dir())))
+    dep_info = target / "debug" / f"{name}.d"
+    with target_lock(target):
+        if main not in dep_info_sources(dep_info):
+            _touch_sources(root)
+        proc = run_group([CARGO, "build"], cwd=root, env=build_env, timeout=timeout)
+        if proc.returncode != 0:
+            return proc
+        if main not in dep_info_sources(dep_info):
+            raise WrongBinary(
+                f"cargo build in {root} succeeded but {dep_info} does not name {main}: "
+                f"{target / 'debug' / name} is not this crate's binary"
+            )
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}.partial")
+        shutil.copy2(target / "debug" / name, partial)
+        os.replace(partial, kept)
+    return proc
 
 
 def build_kept(dest: Path, kept: Path, name: str = CRATE) -> subprocess.CompletedProcess[str]:
     """`cargo build` in dest and, in the same hold of the target directory, copy the
-    binary to `kept` (when the build succeeded)."""
-    with target_lock():
-        proc = cargo(["build"], dest)
-        if proc.returncode == 0:
-            shutil.copy2(binary(name), kept)
-    return proc
+    binary to `kept` (when the build succeeded); see `build_fresh`."""
+    return build_fresh(dest, kept, name)
 
 
 def assert_ok(proc: subprocess.CompletedProcess[str], what: str) -> None:
