@@ -558,23 +558,14 @@ pub struct Layers<S> {
     pub json_logs: Box<dyn Layer<S> + Send + Sync>,
 }
 
-/// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`:
-/// tracing-opentelemetry's layer with the span status left to the
-/// instrumentation and without code location, thread, target and busy/idle
-/// attributes on spans. Give it spans only (see [`SpanEvents`]).
-pub fn bridge<S>(
-    tracer: opentelemetry_sdk::trace::Tracer,
-) -> tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>
+/// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`: the
+/// module's own [`Bridge`](super::bridge::Bridge). Give it spans only (see
+/// [`SpanEvents`]).
+pub fn bridge<S>(tracer: opentelemetry_sdk::trace::Tracer) -> super::bridge::Bridge<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_error_events_to_status(false)
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_target(false)
+    super::bridge::Bridge::new(tracer)
 }
 
 /// The bridge over `tracer` for spans, and [`SpanEvents`] for events, both
@@ -592,9 +583,11 @@ where
         .with_target(super::server::TARGET, tracing::Level::INFO)
         .and(filter_fn(|meta| meta.is_span()));
     Box::new(
-        bridge(tracer)
-            .with_filter(spans)
-            .and_then(SpanEvents::default().with_filter(filter)),
+        bridge(tracer).with_filter(spans).and_then(
+            // The request span too, so that its events reach it whatever the
+            // level of its target.
+            SpanEvents.with_filter(filter.with_target(super::server::TARGET, tracing::Level::INFO)),
+        ),
     )
 }
 

@@ -86,6 +86,7 @@
 pub mod attributes;
 pub mod b3;
 pub mod bound;
+pub mod bridge;
 pub mod client;
 pub mod control;
 pub mod conventions;
@@ -109,6 +110,7 @@ pub mod spawn;
 mod tests;
 pub mod trust;
 
+pub use bridge::SpanExt;
 pub use client::{HttpClient, HttpClientLayer};
 pub use init::{init, layers, levers, TelemetryError, TelemetryGuard};
 pub use instruments::Instruments;

@@ -13,9 +13,9 @@ use http_body::Body;
 use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::bound::{DurationKey, ServerAddress};
+use super::bridge;
 use super::conventions;
 use super::instruments::{Instruments, Resolve};
 use super::propagation;
@@ -28,13 +28,17 @@ use super::trust;
 /// are recorded, the status code as an integer; 5xx responses mark the span as
 /// an error; `http.server.request.duration` is recorded in seconds.
 ///
-/// The server span is the request's `tracing` span (target [`TARGET`]) when
-/// the bridge that [`init`](super::init()) and [`layers`](super::layers())
-/// install is in place: `tracing` events in the handler become span events,
+/// The server span is started directly with the layer's tracer (sampler,
+/// trust policy, the attributes known at the start in one list) and is made
+/// current while the request's work runs. When a `tracing` subscriber wants
+/// it, the request also gets a `tracing` span (target [`TARGET`], name
+/// `request`) that carries the server span through the bridge that
+/// [`init`](super::init()) and [`layers`](super::layers()) install:
+/// `tracing` events in the handler become span events,
 /// `Span::current().record(...)` on a registry attribute (each is declared
-/// on the span) and `OpenTelemetrySpanExt::set_attribute` add attributes,
-/// and log lines carry its ids. Without the bridge the span is started
-/// directly with the layer's tracer.
+/// on the span) and [`SpanExt::set_attribute`](super::SpanExt::set_attribute)
+/// add attributes, `#[instrument]` spans are its children, and log lines
+/// carry its ids.
 ///
 /// The span ends with the response body: its duration covers streaming; an
 /// error while streaming is the span's error; a caller that goes away ends it
@@ -195,7 +199,6 @@ where
             Traced {
                 cx: parent.with_value(sampler::PassThrough),
                 span: tracing::Span::none(),
-                attach: true,
                 own: false,
             }
         } else {
@@ -231,19 +234,12 @@ where
     }
 }
 
-/// The request's span. With the `tracing` bridge that `init` and `layers`
-/// install, it is a `tracing` span (target [`TARGET`], name `request`) that
-/// the bridge exports as the server span: handler events become its span
-/// events, `Span::current().record(...)` on a declared field and
-/// `OpenTelemetrySpanExt::set_attribute` set its attributes, and child spans
-/// are its children. Without the bridge the OpenTelemetry span is started
-/// directly, with the `tracing` span (when a subscriber wants it) beside it.
+/// The request's span: the server span, started directly, and the
+/// `tracing` span carrying it when a subscriber wants one.
 struct Traced {
     /// The context holding the server span (or, switched off, the caller's).
     cx: Context,
     span: tracing::Span,
-    /// Whether `cx` is attached on every poll (the bridge does it otherwise).
-    attach: bool,
     /// Whether `cx` holds this request's own span.
     own: bool,
 }
@@ -252,7 +248,7 @@ struct Traced {
 /// current.
 struct Entered<'a> {
     _span: tracing::span::Entered<'a>,
-    _cx: Option<ContextGuard>,
+    _cx: ContextGuard,
 }
 
 impl Traced {
@@ -271,22 +267,6 @@ impl Traced {
             Some(hint) => parent.with_value(hint),
             None => parent,
         };
-        let span = request_span(req, &name, method, origin);
-        if !span.is_disabled() && span.set_parent(parent.clone()).is_ok() {
-            for link in &links {
-                span.add_link_with_attributes(link.span_context.clone(), link.attributes.clone());
-            }
-            // Starts the span (the sampler decides now) and gives its context.
-            let cx = span.context();
-            if cx.has_active_span() {
-                return Self {
-                    cx,
-                    span,
-                    attach: false,
-                    own: true,
-                };
-            }
-        }
         let tracer = &instruments.tracer;
         let otel = tracer
             .span_builder(name)
@@ -294,10 +274,11 @@ impl Traced {
             .with_attributes(start_attributes(req, method, origin))
             .with_links(links)
             .start_with_context(tracer, &parent);
+        let cx = parent.with_span(otel);
+        let span = bridge::request_span(&cx, || request_span(req, method, origin));
         Self {
-            cx: parent.with_span(otel),
+            cx,
             span,
-            attach: true,
             own: true,
         }
     }
@@ -305,26 +286,20 @@ impl Traced {
     fn enter(&self) -> Entered<'_> {
         Entered {
             _span: self.span.enter(),
-            _cx: self.attach.then(|| self.cx.clone().attach()),
+            _cx: self.cx.clone().attach(),
         }
     }
 }
 
 /// The `tracing` span of a request, with the attributes known when it comes
-/// in as fields (the bridge turns them into span attributes) and every
-/// attribute of the registry declared, for handlers to `record`.
-fn request_span<B>(
-    req: &Request<B>,
-    name: &str,
-    method: &'static str,
-    origin: &Origin,
-) -> tracing::Span {
+/// in as fields (for the application's own log layers; the bridge does not
+/// read them, the server span has them already) and every attribute of the
+/// registry declared, for handlers to `record`.
+fn request_span<B>(req: &Request<B>, method: &'static str, origin: &Origin) -> tracing::Span {
     // The values are only read when a subscriber wants the span.
     let original = (method == "_OTHER").then(|| req.method().as_str());
     super::attributes::request_span!(
         TARGET,
-        "otel.name" = name,
-        "otel.kind" = "server",
         "http.request.method" = method,
         "http.request.method_original" = original,
         "url.path" = req.uri().path(),

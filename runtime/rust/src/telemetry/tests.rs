@@ -1918,7 +1918,7 @@ fn recorded_key() -> Option<&'static str> {
 }
 
 async fn bridged_handler() -> &'static str {
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    use super::SpanExt as _;
     tracing::error!(reason = "stock low", "order failed");
     let span = tracing::Span::current();
     if let Some(key) = recorded_key() {
