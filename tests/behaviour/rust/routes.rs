@@ -15,9 +15,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, KeyValue};
 use serde_json::{json, Value};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-
-use crate::telemetry::{self, HttpClient, HttpServerLayer};
+use crate::telemetry::{self, HttpClient, HttpServerLayer, SpanExt as _};
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
@@ -118,12 +116,24 @@ async fn sweep(State(state): State<AppState>) -> StatusCode {
     ]);
     let url = format!("{}/orders/sweep", state.downstream.trim_end_matches('/'));
     let _ = state.client.get(&url).send().with_context(with_baggage).await;
+    sweep_step(&Profile {
+        email: "PIIMARK-instrument".to_owned(),
+        plan: "team",
+    })
+    .await;
     let failing = "http://user:SECRETMARK-cred@127.0.0.1:9/fail?sig=SECRETMARK-query&x=1";
     if let Err(error) = state.client.get(failing).send().await {
         span.set_status(Status::error(error.to_string()));
         tracing::error!(%error, "sweep call failed");
     }
     StatusCode::OK
+}
+
+/// An instrumented child span of the sweep whose fields carry markers: a
+/// struct with a pii member logged with `?`, and a secret.
+#[tracing::instrument(skip_all, fields(app.user = ?profile, app.session.token = "SECRETMARK-instrument"))]
+async fn sweep_step(profile: &Profile) {
+    tracing::info!("sweep step");
 }
 
 /// Credentials and a sensitive query value in the two forms a plain `://`

@@ -159,9 +159,7 @@ where
         }
         let mut special = Special::default();
         attrs.record(&mut special);
-        let name = special
-            .name
-            .map_or(Cow::Borrowed(meta.name()), Cow::Owned);
+        let name = special.name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
         let otel = self
             .tracer
             .span_builder(name)
@@ -308,7 +306,8 @@ impl Fields {
     fn push(&mut self, field: &Field, value: impl Into<Value>) {
         let name = field.name();
         if !name.starts_with("otel.") {
-            self.0.push(KeyValue::new(Key::from_static_str(name), value));
+            self.0
+                .push(KeyValue::new(Key::from_static_str(name), value));
         }
     }
 }

@@ -582,13 +582,11 @@ where
         .clone()
         .with_target(super::server::TARGET, tracing::Level::INFO)
         .and(filter_fn(|meta| meta.is_span()));
-    Box::new(
-        bridge(tracer).with_filter(spans).and_then(
-            // The request span too, so that its events reach it whatever the
-            // level of its target.
-            SpanEvents.with_filter(filter.with_target(super::server::TARGET, tracing::Level::INFO)),
-        ),
-    )
+    Box::new(bridge(tracer).with_filter(spans).and_then(
+        // The request span too, so that its events reach it whatever the
+        // level of its target.
+        SpanEvents.with_filter(filter.with_target(super::server::TARGET, tracing::Level::INFO)),
+    ))
 }
 
 /// Sets telemetry up like [`init`] but installs no subscriber: the layers
