@@ -20,6 +20,8 @@
 //!   outgoing calls and log lines inside belong to it); closing it ends it.
 //! - `record` on a span sets the attribute, when it records.
 //! - `follows_from` adds a link.
+//! - Warnings and errors inside a span become events of its OpenTelemetry
+//!   span, as [`SpanEvents`] makes them.
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -35,7 +37,7 @@ use tracing_subscriber::layer::Context as LayerContext;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::logs::debug_text;
+use super::logs::{debug_text, SpanEvents};
 use super::sampler::PassThrough;
 
 /// What the bridge keeps in a span's extensions: the context holding its
@@ -52,6 +54,9 @@ thread_local! {
     /// The server span handed to the request span being created on this
     /// thread (see [`request_span`]).
     static HANDOFF: Cell<Option<Context>> = const { Cell::new(None) };
+    /// Whether the server layer is entering or closing its request span on
+    /// this thread: the bridge has nothing to do for it.
+    static REQUEST: Cell<bool> = const { Cell::new(false) };
     /// The guards of the spans entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<(u64, ContextGuard)>> = const { RefCell::new(Vec::new()) };
 }
@@ -65,6 +70,15 @@ pub(crate) fn request_span(cx: &Context, make: impl FnOnce() -> tracing::Span) -
     // Not taken when no bridge wanted the span.
     HANDOFF.take();
     span
+}
+
+/// Runs `f`, the server layer entering or dropping its request span, with
+/// the bridge told so: it then skips looking the span up.
+pub(crate) fn as_request<T>(f: impl FnOnce() -> T) -> T {
+    let before = REQUEST.replace(true);
+    let out = f();
+    REQUEST.set(before);
+    out
 }
 
 /// Whether `meta` is the server layer's request span.
@@ -196,6 +210,10 @@ where
         }
     }
 
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: LayerContext<'_, S>) {
+        Layer::<S>::on_event(&SpanEvents, event, ctx);
+    }
+
     fn on_follows_from(&self, id: &Id, follows: &Id, ctx: LayerContext<'_, S>) {
         let (Some(span), Some(cause)) = (ctx.span(id), ctx.span(follows)) else {
             return;
@@ -209,6 +227,9 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
+        if REQUEST.get() {
+            return;
+        }
         let Some(span) = ctx.span(id) else {
             return;
         };
@@ -234,6 +255,10 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
+        if REQUEST.get() {
+            // Its context goes with the span's extensions.
+            return;
+        }
         let Some(span) = ctx.span(&id) else {
             return;
         };

@@ -10,7 +10,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
-use tracing_subscriber::filter::{filter_fn, FilterExt as _, Targets};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer;
@@ -559,8 +559,7 @@ pub struct Layers<S> {
 }
 
 /// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`: the
-/// module's own [`Bridge`](super::bridge::Bridge). Give it spans only (see
-/// [`SpanEvents`]).
+/// module's own [`Bridge`](super::bridge::Bridge).
 pub fn bridge<S>(tracer: opentelemetry_sdk::trace::Tracer) -> super::bridge::Bridge<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
@@ -568,9 +567,9 @@ where
     super::bridge::Bridge::new(tracer)
 }
 
-/// The bridge over `tracer` for spans, and [`SpanEvents`] for events, both
-/// filtered by `filter`; the server layer's request spans always reach the
-/// bridge.
+/// The bridge over `tracer`, for spans and (as [`SpanEvents`]) events,
+/// filtered by `filter`; the server layer's request spans always reach it.
+/// One layer with one filter: a filter costs on every span enter and exit.
 pub fn bridge_layers<S>(
     tracer: opentelemetry_sdk::trace::Tracer,
     filter: Targets,
@@ -578,15 +577,8 @@ pub fn bridge_layers<S>(
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
 {
-    let spans = filter
-        .clone()
-        .with_target(super::server::TARGET, tracing::Level::INFO)
-        .and(filter_fn(|meta| meta.is_span()));
-    Box::new(bridge(tracer).with_filter(spans).and_then(
-        // The request span too, so that its events reach it whatever the
-        // level of its target.
-        SpanEvents.with_filter(filter.with_target(super::server::TARGET, tracing::Level::INFO)),
-    ))
+    let filter = filter.with_target(super::server::TARGET, tracing::Level::INFO);
+    Box::new(bridge(tracer).with_filter(filter))
 }
 
 /// Sets telemetry up like [`init`] but installs no subscriber: the layers

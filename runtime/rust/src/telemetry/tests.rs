@@ -2086,7 +2086,10 @@ fn instrumented_spans_are_children_with_their_fields_cleaned() {
         .into_owned();
     // Cleaned like a log line's field (the conventions may have no private key).
     assert_eq!(text, logs::debug_text("data", &format!("{data:?}")));
-    assert!(private_key().is_none() || !text.contains("PIIMARK"), "{text}");
+    assert!(
+        private_key().is_none() || !text.contains("PIIMARK"),
+        "{text}"
+    );
     assert!(text.contains(r#""plan": "free""#), "{text}");
     assert_eq!(attr(step, "n"), Some(Value::I64(7)));
     assert!(!step
