@@ -169,6 +169,12 @@ impl Policy {
 
     /// The value `key` leaves with, or `None` when it is dropped.
     pub fn value(&self, key: &str, value: &Value) -> Option<Value> {
+        // Decided before any cleaning: a dropped or masked value costs nothing.
+        match self.action(key) {
+            Some(Action::Drop) => return None,
+            Some(Action::Redact) => return Some(Value::from(MASK)),
+            _ => {}
+        }
         let cleaned = match key {
             "url.full" => Some(Value::from(self.url(&value.as_str()).into_owned())),
             "url.query" => Some(Value::from(self.query(&value.as_str()).into_owned())),
@@ -197,6 +203,9 @@ impl Policy {
         let key = kv.key.as_str();
         let url_key = key == "url.full" || key == "url.query";
         let action = self.action(key);
+        if action == Some(Action::Drop) {
+            return false;
+        }
         if action.is_none() && !url_key {
             if let Value::String(s) = &kv.value {
                 if let Cow::Owned(clean) = self.text(s.as_str()) {
