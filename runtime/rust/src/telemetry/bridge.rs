@@ -48,6 +48,8 @@ struct Bridged {
     /// The server layer's request span: started, made current and ended by
     /// the server layer.
     request: bool,
+    /// Whether the bridge started the span in `cx` (and so ends it).
+    own: bool,
 }
 
 thread_local! {
@@ -158,7 +160,11 @@ where
         let meta = attrs.metadata();
         if is_request_span(meta) {
             if let Some(cx) = HANDOFF.take() {
-                span.extensions_mut().insert(Bridged { cx, request: true });
+                span.extensions_mut().insert(Bridged {
+                    cx,
+                    request: true,
+                    own: false,
+                });
             }
             return;
         }
@@ -168,6 +174,7 @@ where
             span.extensions_mut().insert(Bridged {
                 cx: parent,
                 request: false,
+                own: false,
             });
             return;
         }
@@ -188,7 +195,11 @@ where
                 otel.set_attributes(fields.0);
             }
         }
-        span.extensions_mut().insert(Bridged { cx, request: false });
+        span.extensions_mut().insert(Bridged {
+            cx,
+            request: false,
+            own: true,
+        });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
@@ -263,7 +274,7 @@ where
             return;
         };
         let bridged = span.extensions_mut().remove::<Bridged>();
-        if let Some(bridged) = bridged.filter(|b| !b.request) {
+        if let Some(bridged) = bridged.filter(|b| b.own) {
             bridged.cx.span().end();
         }
     }

@@ -50,6 +50,8 @@ struct Bridged {
     /// The server layer's request span: started, made current and ended by
     /// the server layer.
     request: bool,
+    /// Whether the bridge started the span in `cx` (and so ends it).
+    own: bool,
 }
 
 thread_local! {
@@ -160,7 +162,11 @@ where
         let meta = attrs.metadata();
         if is_request_span(meta) {
             if let Some(cx) = HANDOFF.take() {
-                span.extensions_mut().insert(Bridged { cx, request: true });
+                span.extensions_mut().insert(Bridged {
+                    cx,
+                    request: true,
+                    own: false,
+                });
             }
             return;
         }
@@ -170,6 +176,7 @@ where
             span.extensions_mut().insert(Bridged {
                 cx: parent,
                 request: false,
+                own: false,
             });
             return;
         }
@@ -190,7 +197,11 @@ where
                 otel.set_attributes(fields.0);
             }
         }
-        span.extensions_mut().insert(Bridged { cx, request: false });
+        span.extensions_mut().insert(Bridged {
+            cx,
+            request: false,
+            own: true,
+        });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
@@ -265,7 +276,7 @@ where
             return;
         };
         let bridged = span.extensions_mut().remove::<Bridged>();
-        if let Some(bridged) = bridged.filter(|b| !b.request) {
+        if let Some(bridged) = bridged.filter(|b| b.own) {
             bridged.cx.span().end();
         }
     }
