@@ -31,8 +31,10 @@ use super::trust;
 /// an error; `http.server.request.duration` is recorded in seconds.
 ///
 /// The server span is started directly with the layer's tracer (sampler,
-/// trust policy, the attributes known at the start in one list) and is made
-/// current while the request's work runs. When a `tracing` subscriber wants
+/// trust policy, the attributes that cost no allocation in one list to the
+/// builder; the name and the attributes copied from the request in one list
+/// once the span records, so an unsampled request formats nothing) and is
+/// made current while the request's work runs. When a `tracing` subscriber wants
 /// it, the request also gets a `tracing` span (target [`TARGET`], name
 /// `request`) that carries the server span through the bridge that
 /// [`init`](super::init()) and [`layers`](super::layers()) install:
