@@ -60,7 +60,8 @@ def test_add_rust_into_an_existing_crate(tmp_path: Path, cli: Callable[..., CliR
     assert result.code == 0, result.err
     assert (crate / "src" / "telemetry" / "mod.rs").is_file()
     cargo = (crate / "Cargo.toml").read_text(encoding="utf-8")
-    assert "opentelemetry" in cargo and "tracing-opentelemetry" in cargo
+    assert "opentelemetry" in cargo and "tracing-subscriber" in cargo
+    assert "tracing-opentelemetry" not in cargo
     main = crate / "src" / "main.rs"
     main.write_text("mod telemetry;\n\n" + main.read_text(encoding="utf-8"), encoding="utf-8")
     env = {"CARGO_TARGET_DIR": str(cargo_target_dir())}

@@ -81,7 +81,7 @@ def test_add_in_a_crate_whose_name_line_has_a_comment(
     lock = read_lock(tmp_path)
     assert lock.options.crate_name == "checkout" and lock.options.service_name == "checkout"
     cargo = (tmp_path / "Cargo.toml").read_text(encoding="utf-8")
-    assert cargo.startswith(CARGO) and "tracing-opentelemetry" in cargo
+    assert cargo.startswith(CARGO) and "tracing-subscriber" in cargo
 
 
 @pytest.mark.parametrize(

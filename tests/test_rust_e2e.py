@@ -197,7 +197,8 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
     assert attrs["url.path"] == "/orders/42/call"
     # The peer is personal data in the registry: a keyed hash before export.
     assert attrs["client.address"] == _hmac("127.0.0.1")
-    assert isinstance(attrs["client.port"], int)
+    assert "client.port" not in attrs  # Opt-In on HTTP server spans
+    assert isinstance(attrs["network.peer.port"], int)
     assert call["status"] == "unset"
 
     # The outgoing call is a child span and carries the context.

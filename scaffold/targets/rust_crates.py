@@ -4,8 +4,9 @@
 merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
 crate already declares is left as it is, missing ones are appended to the table.
 
-The set is the newest mutually compatible one: tracing-opentelemetry's minor version is
-one above opentelemetry's, and all opentelemetry crates share one version.
+The set is the newest mutually compatible one: all opentelemetry crates share one
+version. The module bridges `tracing` to OpenTelemetry itself (bridge.rs), so
+tracing-opentelemetry is not among them.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ def dependencies(protocol: str) -> tuple[Crate, ...]:
         Crate("tokio", "1.54.1", True, _TOKIO_FEATURES),
         Crate("tower", "0.5.3", False),
         Crate("tracing", "0.1.44"),
-        Crate("tracing-opentelemetry", "0.34.0", False),
         Crate("tracing-subscriber", "0.3.23", False, ("std", "registry")),
     )
 

@@ -256,7 +256,8 @@ def admin_flood(port: int, connections: int) -> Flood:
 
 
 def disconnect(port: int, step: dict[str, Any]) -> float:
-    """Send a GET, read the answer's head, close the connection and wait `wait`
+    """Send a GET, read the answer's head (with `to_end`, everything until the service
+    closes the connection: a body that breaks), close the connection and wait `wait`
     seconds (default 0.5) for the service to notice; the seconds the head took."""
     lines = [f"GET {step['path']} HTTP/1.1", "Host: 127.0.0.1"]
     lines += [f"{name}: {value}" for name, value in step.get("headers", [])]
@@ -269,7 +270,9 @@ def disconnect(port: int, step: dict[str, Any]) -> float:
             if not chunk:
                 break
             head += chunk
-    took = time.monotonic() - started
+        took = time.monotonic() - started
+        while step.get("to_end") and s.recv(4096):
+            pass
     time.sleep(float(step.get("wait", 0.5)))
     return took
 

@@ -29,7 +29,7 @@ REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status
 SLOW_KEYS = {"closes_within"}
 FLOOD_KEYS = {"connections", "open_at_most"}
 WAIT_KEYS = {"matches", "within"}
-DISCONNECT_KEYS = {"path", "headers", "wait"}
+DISCONNECT_KEYS = {"path", "headers", "wait", "to_end"}
 EXPECT_KEYS = {
     "spans",
     "spans_total",

@@ -94,7 +94,8 @@ func (a *app) steps(w http.ResponseWriter, r *http.Request) {
 }
 
 // stream writes ?chunks= chunks (default 3), 100 ms apart, flushing each;
-// it stops when the caller goes away.
+// it stops when the caller goes away. With ?fail=1 the body breaks after its
+// first chunk.
 func (a *app) stream(w http.ResponseWriter, r *http.Request) {
 	chunks, err := strconv.Atoi(r.URL.Query().Get("chunks"))
 	if err != nil || chunks < 1 || chunks > 100 {
@@ -114,6 +115,10 @@ func (a *app) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		_ = rc.Flush()
+		if r.URL.Query().Get("fail") == "1" {
+			// The body breaks after its first chunk.
+			panic(http.ErrAbortHandler)
+		}
 	}
 }
 

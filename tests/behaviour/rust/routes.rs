@@ -15,9 +15,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, KeyValue};
 use serde_json::{json, Value};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-
-use crate::telemetry::{self, HttpClient, HttpServerLayer};
+use crate::telemetry::{self, HttpClient, HttpServerLayer, SpanExt as _};
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
@@ -118,12 +116,24 @@ async fn sweep(State(state): State<AppState>) -> StatusCode {
     ]);
     let url = format!("{}/orders/sweep", state.downstream.trim_end_matches('/'));
     let _ = state.client.get(&url).send().with_context(with_baggage).await;
+    sweep_step(&Profile {
+        email: "PIIMARK-instrument".to_owned(),
+        plan: "team",
+    })
+    .await;
     let failing = "http://user:SECRETMARK-cred@127.0.0.1:9/fail?sig=SECRETMARK-query&x=1";
     if let Err(error) = state.client.get(failing).send().await {
         span.set_status(Status::error(error.to_string()));
         tracing::error!(%error, "sweep call failed");
     }
     StatusCode::OK
+}
+
+/// An instrumented child span of the sweep whose fields carry markers: a
+/// struct with a pii member logged with `?`, and a secret.
+#[tracing::instrument(skip_all, fields(app.user = ?profile, app.session.token = "SECRETMARK-instrument"))]
+async fn sweep_step(profile: &Profile) {
+    tracing::info!("sweep step");
 }
 
 /// Credentials and a sensitive query value in the two forms a plain `://`
@@ -197,6 +207,9 @@ async fn stream(uri: axum::http::Uri) -> Body {
         .and_then(|c| c.parse::<u32>().ok())
         .filter(|c| (1..=100).contains(c))
         .unwrap_or(3);
+    // ?fail=1: the body breaks after its first chunk.
+    let fail = uri.query().unwrap_or("").split('&').any(|pair| pair == "fail=1");
+    let chunks = if fail { 1 } else { chunks };
     let (sender, receiver) = tokio::sync::mpsc::channel::<&'static str>(1);
     tokio::spawn(async move {
         for _ in 0..chunks {
@@ -206,23 +219,27 @@ async fn stream(uri: axum::http::Uri) -> Body {
             }
         }
     });
-    Body::new(Chunks(receiver))
+    Body::new(Chunks(receiver, fail))
 }
 
-/// The receiving end of a channel as a response body.
-struct Chunks(tokio::sync::mpsc::Receiver<&'static str>);
+/// The receiving end of a channel as a response body; with `true`, an
+/// error instead of the end.
+struct Chunks(tokio::sync::mpsc::Receiver<&'static str>, bool);
 
 impl http_body::Body for Chunks {
     type Data = axum::body::Bytes;
-    type Error = std::convert::Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(axum::body::Bytes::from(c)))))
+        let fail = self.1;
+        self.0.poll_recv(cx).map(|chunk| match chunk {
+            Some(c) => Some(Ok(http_body::Frame::data(axum::body::Bytes::from(c)))),
+            None if fail => Some(Err(std::io::Error::other("the store went away"))),
+            None => None,
+        })
     }
 }
 

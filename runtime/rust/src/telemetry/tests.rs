@@ -258,7 +258,9 @@ async fn server_span_continues_the_incoming_trace_and_follows_the_conventions() 
         attr(&span, "client.address"),
         after_privacy("client.address", "10.1.2.3")
     );
-    assert_eq!(attr(&span, "client.port"), Some(Value::I64(5555)));
+    // client.port is Opt-In on HTTP server spans (semantic conventions 1.45.0).
+    assert_eq!(attr(&span, "client.port"), None);
+    assert_eq!(attr(&span, "network.peer.port"), Some(Value::I64(5555)));
     assert_eq!(span.status, Status::Unset);
     let points = h.histogram_points(conventions::HTTP_SERVER_DURATION);
     assert_eq!(points.len(), 1);
@@ -1918,7 +1920,7 @@ fn recorded_key() -> Option<&'static str> {
 }
 
 async fn bridged_handler() -> &'static str {
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    use super::SpanExt as _;
     tracing::error!(reason = "stock low", "order failed");
     let span = tracing::Span::current();
     if let Some(key) = recorded_key() {
@@ -2019,6 +2021,92 @@ async fn the_request_span_is_the_server_span() {
     );
     // The server span's HTTP fields are attributes, not log context.
     assert!(looked.get("url.path").is_none());
+}
+
+/// Counts how often it is formatted.
+struct Counted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::fmt::Debug for Counted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f.write_str("counted")
+    }
+}
+
+/// An instrumented step whose `data` holds a private registry key; returns
+/// the span id current inside it.
+#[tracing::instrument(skip_all, fields(data = ?data, n = 7, otel.name = "renamed", otel.kind = "client"))]
+fn private_step(data: &std::collections::BTreeMap<&'static str, &'static str>) -> SpanId {
+    Context::current().span().span_context().span_id()
+}
+
+#[test]
+fn instrumented_spans_are_children_with_their_fields_cleaned() {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let h = Harness::new();
+    let everything = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+    let bridge = init::bridge_layers(h.tracer_provider.tracer("test"), everything);
+    let subscriber = tracing_subscriber::registry().with(bridge);
+    let key = private_key().map_or("app.user.email", |(key, _, _)| key);
+    let data = std::collections::BTreeMap::from([(key, "PIIMARK@example.com"), ("plan", "free")]);
+    let parent = Context::current_with_span(h.instruments.tracer.start("parent"));
+    let formatted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (inside, ext) = tracing::subscriber::with_default(subscriber, || {
+        let inside = {
+            let _guard = parent.clone().attach();
+            private_step(&data)
+        };
+        // A root span that is not sampled formats none of its fields.
+        h.levers.set_base_ratio(0.0);
+        drop(tracing::info_span!(parent: None, "dropped", value = ?Counted(formatted.clone())));
+        assert_eq!(formatted.load(std::sync::atomic::Ordering::Relaxed), 0);
+        h.levers.set_base_ratio(1.0);
+        let kept = tracing::info_span!(parent: None, "kept", value = ?Counted(formatted.clone()));
+        assert_eq!(formatted.load(std::sync::atomic::Ordering::Relaxed), 1);
+        kept.record("value", tracing::field::debug(Counted(formatted.clone())));
+        // The module's extension trait reaches the OpenTelemetry span.
+        kept.set_attribute("test.ext", "set");
+        let ext = kept.context().span().span_context().span_id();
+        (inside, ext)
+    });
+    let spans = h.finished();
+    let step = spans
+        .iter()
+        .find(|s| s.name == "renamed")
+        .expect("the instrumented span, named by otel.name");
+    assert_eq!(step.span_kind, SpanKind::Client);
+    assert_eq!(step.parent_span_id, parent.span().span_context().span_id());
+    assert_eq!(
+        step.span_context.span_id(),
+        inside,
+        "its context is current inside"
+    );
+    let text = attr(step, "data")
+        .expect("the data field")
+        .as_str()
+        .into_owned();
+    // Cleaned like a log line's field (the conventions may have no private key).
+    assert_eq!(text, logs::debug_text("data", &format!("{data:?}")));
+    assert!(
+        private_key().is_none() || !text.contains("PIIMARK"),
+        "{text}"
+    );
+    assert!(text.contains(r#""plan": "free""#), "{text}");
+    assert_eq!(attr(step, "n"), Some(Value::I64(7)));
+    assert!(!step
+        .attributes
+        .iter()
+        .any(|kv| kv.key.as_str().starts_with("otel.")));
+    assert!(!spans.iter().any(|s| s.name == "dropped"));
+    let kept = spans
+        .iter()
+        .find(|s| s.name == "kept")
+        .expect("the kept span");
+    assert_eq!(kept.span_context.span_id(), ext);
+    assert_eq!(kept.parent_span_id, SpanId::INVALID);
+    assert_eq!(attr(kept, "test.ext"), Some(Value::from("set")));
+    assert_eq!(formatted.load(std::sync::atomic::Ordering::Relaxed), 2);
 }
 
 /// A body that yields one frame after `delay`, then ends.

@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use http::{Method, Request, Response, Version};
 use http_body::Body;
-use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{Link, Span as _, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::bound::{DurationKey, ServerAddress};
+use super::bridge;
 use super::conventions;
 use super::instruments::{Instruments, Resolve};
 use super::propagation;
@@ -30,13 +30,19 @@ use super::trust;
 /// are recorded, the status code as an integer; 5xx responses mark the span as
 /// an error; `http.server.request.duration` is recorded in seconds.
 ///
-/// The server span is the request's `tracing` span (target [`TARGET`]) when
-/// the bridge that [`init`](super::init()) and [`layers`](super::layers())
-/// install is in place: `tracing` events in the handler become span events,
+/// The server span is started directly with the layer's tracer (sampler,
+/// trust policy, the attributes that cost no allocation in one list to the
+/// builder; the name and the attributes copied from the request in one list
+/// once the span records, so an unsampled request formats nothing) and is
+/// made current while the request's work runs. When a `tracing` subscriber wants
+/// it, the request also gets a `tracing` span (target [`TARGET`], name
+/// `request`) that carries the server span through the bridge that
+/// [`init`](super::init()) and [`layers`](super::layers()) install:
+/// `tracing` events in the handler become span events,
 /// `Span::current().record(...)` on a registry attribute (each is declared
-/// on the span) and `OpenTelemetrySpanExt::set_attribute` add attributes,
-/// and log lines carry its ids. Without the bridge the span is started
-/// directly with the layer's tracer.
+/// on the span) and [`SpanExt::set_attribute`](super::SpanExt::set_attribute)
+/// add attributes, `#[instrument]` spans are its children, and log lines
+/// carry its ids.
 ///
 /// The span ends with the response body: its duration covers streaming; an
 /// error while streaming is the span's error; a caller that goes away ends it
@@ -197,7 +203,6 @@ where
             Traced {
                 cx: parent.with_value(sampler::PassThrough),
                 span: tracing::Span::none(),
-                attach: true,
                 own: false,
             }
         } else {
@@ -233,19 +238,12 @@ where
     }
 }
 
-/// The request's span. With the `tracing` bridge that `init` and `layers`
-/// install, it is a `tracing` span (target [`TARGET`], name `request`) that
-/// the bridge exports as the server span: handler events become its span
-/// events, `Span::current().record(...)` on a declared field and
-/// `OpenTelemetrySpanExt::set_attribute` set its attributes, and child spans
-/// are its children. Without the bridge the OpenTelemetry span is started
-/// directly, with the `tracing` span (when a subscriber wants it) beside it.
+/// The request's span: the server span, started directly, and the
+/// `tracing` span carrying it when a subscriber wants one.
 struct Traced {
     /// The context holding the server span (or, switched off, the caller's).
     cx: Context,
     span: tracing::Span,
-    /// Whether `cx` is attached on every poll (the bridge does it otherwise).
-    attach: bool,
     /// Whether `cx` holds this request's own span.
     own: bool,
 }
@@ -254,7 +252,7 @@ struct Traced {
 /// current.
 struct Entered<'a> {
     _span: tracing::span::Entered<'a>,
-    _cx: Option<ContextGuard>,
+    _cx: ContextGuard,
 }
 
 impl Traced {
@@ -267,80 +265,55 @@ impl Traced {
         parent: Context,
         links: Vec<Link>,
     ) -> Self {
-        let name = span_name(method, route.map(|r| &**r), origin);
         // Only a route the sampling table names needs the hint.
         let parent = match sampler::route_hint(method, route) {
             Some(hint) => parent.with_value(hint),
             None => parent,
         };
-        let span = request_span(req, &name, method, origin);
-        if !span.is_disabled() && span.set_parent(parent.clone()).is_ok() {
-            for link in &links {
-                span.add_link_with_attributes(link.span_context.clone(), link.attributes.clone());
-            }
-            // Starts the span (the sampler decides now) and gives its context.
-            let cx = span.context();
-            if cx.has_active_span() {
-                return Self {
-                    cx,
-                    span,
-                    attach: false,
-                    own: true,
-                };
-            }
-        }
         let tracer = &instruments.tracer;
-        let otel = tracer
-            .span_builder(name)
+        // The sampler sees the method, the route (through the hint) and the
+        // attributes that cost no allocation; the name and the attributes
+        // written from the request follow only when the span records, so an
+        // unsampled request formats nothing.
+        let mut otel = tracer
+            .span_builder(method)
             .with_kind(SpanKind::Server)
             .with_attributes(start_attributes(req, method, origin))
             .with_links(links)
             .start_with_context(tracer, &parent);
+        if otel.is_recording() {
+            otel.update_name(span_name(method, route.map(|r| &**r), origin));
+            otel.set_attributes(recorded_attributes(req, method, origin));
+        }
+        let cx = parent.with_span(otel);
+        let span = bridge::request_span(&cx, request_span);
         Self {
-            cx: parent.with_span(otel),
+            cx,
             span,
-            attach: true,
             own: true,
         }
     }
 
     fn enter(&self) -> Entered<'_> {
         Entered {
-            _span: self.span.enter(),
-            _cx: self.attach.then(|| self.cx.clone().attach()),
+            _span: bridge::as_request(|| self.span.enter()),
+            _cx: self.cx.clone().attach(),
         }
     }
 }
 
-/// The `tracing` span of a request, with the attributes known when it comes
-/// in as fields (the bridge turns them into span attributes) and every
-/// attribute of the registry declared, for handlers to `record`.
-fn request_span<B>(
-    req: &Request<B>,
-    name: &str,
-    method: &'static str,
-    origin: &Origin,
-) -> tracing::Span {
-    // The values are only read when a subscriber wants the span.
-    let original = (method == "_OTHER").then(|| req.method().as_str());
-    super::attributes::request_span!(
-        TARGET,
-        "otel.name" = name,
-        "otel.kind" = "server",
-        "http.request.method" = method,
-        "http.request.method_original" = original,
-        "url.path" = req.uri().path(),
-        "url.query" = req.uri().query(),
-        "url.scheme" = origin.scheme,
-        "network.protocol.version" = protocol_version(req.version()),
-        "server.address" = origin.host.as_deref(),
-        "server.port" = origin.port.map(i64::from),
-        "client.address" = origin.client.as_deref(),
-        "client.port" = origin.client_port.map(i64::from),
-        "network.peer.address" = origin.peer.map(|p| tracing::field::display(p.ip())),
-        "network.peer.port" = origin.peer.map(|p| i64::from(p.port())),
-        "user_agent.original" = header(req, http::header::USER_AGENT),
-    )
+impl Drop for Traced {
+    fn drop(&mut self) {
+        let span = std::mem::replace(&mut self.span, tracing::Span::none());
+        bridge::as_request(|| drop(span));
+    }
+}
+
+/// The `tracing` span of a request: every attribute of the registry
+/// declared, for handlers to `record`. The HTTP attributes are on the server
+/// span it carries, not fields of its own: a field costs on every request.
+fn request_span() -> tracing::Span {
+    super::attributes::request_span!(TARGET,)
 }
 
 /// Where a request came from and what it was addressed to, per the HTTP
@@ -349,9 +322,41 @@ struct Origin {
     scheme: &'static str,
     host: Option<String>,
     port: Option<u16>,
-    client: Option<String>,
+    /// The client a trusted proxy forwarded; without one, the peer.
+    client: Option<Arc<str>>,
+    /// The peer's port when the client is the peer.
     client_port: Option<u16>,
     peer: Option<std::net::SocketAddr>,
+}
+
+/// An IP address as text: IPv4 written digit by digit (the formatting
+/// machinery costs several times as much), IPv6 as `Display` writes it.
+fn ip_text(ip: std::net::IpAddr) -> Arc<str> {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return Arc::from(ip.to_string());
+    };
+    let mut buffer = [0u8; 15];
+    let mut len = 0;
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            buffer[len] = b'.';
+            len += 1;
+        }
+        let digits = [octet / 100, octet / 10 % 10, octet % 10];
+        let skip = if octet >= 100 {
+            0
+        } else if octet >= 10 {
+            1
+        } else {
+            2
+        };
+        for digit in &digits[skip..] {
+            buffer[len] = b'0' + digit;
+            len += 1;
+        }
+    }
+    // Only ASCII digits and dots were written.
+    Arc::from(std::str::from_utf8(&buffer[..len]).unwrap_or_default())
 }
 
 fn header<B>(req: &Request<B>, name: impl http::header::AsHeaderName) -> Option<&str> {
@@ -418,12 +423,15 @@ impl Origin {
                 let lines = req.headers().get_all("x-forwarded-for").iter();
                 trust::forwarded_client(lines.filter_map(|v| v.to_str().ok()))
             })
-            .flatten();
-        let client = standard.client.or(client);
-        let (client, client_port) = match (client, peer) {
-            (Some(c), _) => (Some(c), None),
-            (None, Some(p)) => (Some(p.ip().to_string()), Some(p.port())),
-            (None, None) => (None, None),
+            .flatten()
+            .map(Arc::from);
+        let client = standard.client.map(Arc::from).or(client);
+        // Without a forwarded client, the client is the peer (its address
+        // is written only when the span records).
+        let client_port = if client.is_none() {
+            peer.map(|p| p.port())
+        } else {
+            None
         };
         Self {
             scheme,
@@ -448,12 +456,35 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Stri
     })
 }
 
-/// The attributes known when the request comes in, given to the span
-/// builder at once. `http.route` is not among them: it is set when the
-/// response shows the router served the route (a wrong method is not).
+/// The attributes known when the request comes in that cost no
+/// allocation, given to the span builder at once (the sampler sees them).
+/// `http.route` is not among them: it is set when the response shows the
+/// router served the route (a wrong method is not).
 fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) -> Vec<KeyValue> {
+    // Room for the recorded ones too: the span keeps this list.
     let mut attributes = Vec::with_capacity(16);
     attributes.push(KeyValue::new("http.request.method", method));
+    attributes.push(KeyValue::new("url.scheme", origin.scheme));
+    if let Some(version) = protocol_version(req.version()) {
+        attributes.push(KeyValue::new("network.protocol.version", version));
+    }
+    if let Some(port) = origin.port {
+        attributes.push(KeyValue::new("server.port", i64::from(port)));
+    }
+    if let Some(peer) = origin.peer {
+        attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
+    }
+    attributes
+}
+
+/// The attributes written from the request (copied or formatted), set in
+/// one list once the span is known to record.
+fn recorded_attributes<B>(
+    req: &Request<B>,
+    method: &'static str,
+    origin: &Origin,
+) -> Vec<KeyValue> {
+    let mut attributes = Vec::with_capacity(8);
     if method == "_OTHER" {
         attributes.push(KeyValue::new(
             "http.request.method_original",
@@ -464,25 +495,26 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
     if let Some(query) = req.uri().query() {
         attributes.push(KeyValue::new("url.query", query.to_owned()));
     }
-    attributes.push(KeyValue::new("url.scheme", origin.scheme));
-    if let Some(version) = protocol_version(req.version()) {
-        attributes.push(KeyValue::new("network.protocol.version", version));
-    }
     if let Some(host) = &origin.host {
         attributes.push(KeyValue::new("server.address", host.clone()));
     }
-    if let Some(port) = origin.port {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
+    let peer = origin.peer.map(|p| ip_text(p.ip()));
+    // Without a forwarded client, the client is the peer.
+    let client = origin
+        .client
+        .clone()
+        .or_else(|| origin.client_port.and(peer.clone()));
+    if let Some(client) = client {
+        attributes.push(KeyValue::new(
+            "client.address",
+            Value::String(StringValue::from(client)),
+        ));
     }
-    if let Some(client) = &origin.client {
-        attributes.push(KeyValue::new("client.address", client.clone()));
-    }
-    if let Some(port) = origin.client_port {
-        attributes.push(KeyValue::new("client.port", i64::from(port)));
-    }
-    if let Some(peer) = origin.peer {
-        attributes.push(KeyValue::new("network.peer.address", peer.ip().to_string()));
-        attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
+    if let Some(address) = peer {
+        attributes.push(KeyValue::new(
+            "network.peer.address",
+            Value::String(StringValue::from(address)),
+        ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
         attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
@@ -548,18 +580,20 @@ impl Pending {
     /// after (or instead of) its head; a caller that went away is not an
     /// error (`None`).
     fn finish(mut self, error: Option<String>) {
+        let error_now = error.is_some();
         if self.request.own {
             let span = self.request.cx.span();
             if let Some(message) = error {
-                if self.status == 0 {
-                    self.failed = true;
-                }
                 if self.status < 500 {
                     span.set_attribute(KeyValue::new("error.type", "_OTHER"));
                 }
                 span.set_status(Status::error(message));
             }
             span.end();
+        }
+        if error_now {
+            // Also after a 2xx or 4xx head: the body failed, so the request did.
+            self.failed = true;
         }
         self.instruments.http_server_duration.record(
             self.start.elapsed().as_secs_f64(),

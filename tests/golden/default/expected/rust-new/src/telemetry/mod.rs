@@ -10,7 +10,9 @@
 //! - [`HttpServerLayer`] traces inbound HTTP (axum, hyper): the request's
 //!   `tracing` span is the server span, so handler warnings and errors (as span
 //!   events), `record`ed fields and `#[instrument]` spans land in the trace, and
-//!   every event in the logs with the ids; [`HttpClient`] and
+//!   every event in the logs with the ids, through the module's own
+//!   [`bridge`] ([`SpanExt`] sets attributes on a `tracing` span's
+//!   OpenTelemetry span and gives its context); [`HttpClient`] and
 //!   [`HttpClientLayer`] trace outbound calls and propagate the context;
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
 //! - [`spawn`] keeps the current span across `tokio::spawn`;
@@ -86,6 +88,7 @@
 pub mod attributes;
 pub mod b3;
 pub mod bound;
+pub mod bridge;
 pub mod client;
 pub mod control;
 pub mod conventions;
@@ -109,6 +112,7 @@ pub mod spawn;
 mod tests;
 pub mod trust;
 
+pub use bridge::SpanExt;
 pub use client::{HttpClient, HttpClientLayer};
 pub use init::{init, layers, levers, TelemetryError, TelemetryGuard};
 pub use instruments::Instruments;

@@ -57,6 +57,10 @@ type literalRoute struct{ method, path string }
 
 var _ http.Handler = (*Handler)(nil)
 
+// errorTypeOther is error.type for a failure with no better name (semantic
+// conventions: _OTHER).
+const errorTypeOther = "_OTHER"
+
 // NewHandler wraps next.
 func NewHandler(next http.Handler, opts ...Option) *Handler {
 	c := newConfig(opts)
@@ -200,7 +204,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.ResponseWriter = nil
 		writerPool.Put(rw)
 		p := recover()
-		if p != nil {
+		// A panic once the answer has begun breaks its body: the status the
+		// caller saw stays, and the request failed (error.type _OTHER).
+		broken := p != nil && wrote
+		if p != nil && !wrote {
 			status = http.StatusInternalServerError
 		}
 		final := holder.inner()
@@ -215,13 +222,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.route(method, final, tls)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, status, known, early, renamed, cancelled, ri, p)
+				h.finishSpan(span, r, status, known, early, renamed, cancelled, broken, ri, p)
 			}
 			span.End()
 		}
 		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricOpts(metricKey{
 			method: method, route: final, status: status,
 			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
+			broken: broken,
 		})...)
 		if p != nil {
 			if wrote || p == http.ErrAbortHandler {
@@ -241,7 +249,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // finishSpan sets the attributes of a recording server span in one call, so
 // the span's attribute slice grows once.
 // early says the span started with the method and route attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known, early, renamed, cancelled bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
 	peer, peerPort, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		peer, peerPort = r.RemoteAddr, ""
@@ -298,6 +306,9 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 		// The status code says what went wrong: no description (semantic conventions).
 		span.SetStatus(codes.Error, "")
 		attrs = append(attrs, keyErrorType.String(statusText(status)))
+	} else if broken {
+		span.SetStatus(codes.Error, "")
+		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	span.SetAttributes(attrs...)
 	clear(buf[:])

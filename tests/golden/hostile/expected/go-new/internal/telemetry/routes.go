@@ -36,6 +36,7 @@ type metricKey struct {
 	proto         string
 	tls           bool
 	cancelled     bool
+	broken        bool // the body broke after the head: error.type _OTHER
 }
 
 // caches memoises span names, start options and metric attribute sets so the
@@ -113,6 +114,8 @@ func (c *caches) metricOpts(k metricKey) []metric.RecordOption {
 	}
 	if k.status >= 500 && !k.cancelled {
 		attrs = append(attrs, keyErrorType.String(strconv.Itoa(k.status)))
+	} else if k.broken {
+		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	attrs = append(attrs, c.base...)
 	opts = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}

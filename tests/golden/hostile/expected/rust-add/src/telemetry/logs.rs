@@ -22,16 +22,15 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use serde_json::{Map, Value};
-use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Dispatch, Event, Metadata, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
@@ -216,7 +215,7 @@ struct SpanFields(Map<String, Value>);
 /// span attributes, not log context; the registry attributes a handler
 /// records on it are.
 fn is_request_span(meta: &Metadata<'_>) -> bool {
-    meta.target() == super::server::TARGET && meta.name() == "request"
+    super::bridge::is_request_span(meta)
 }
 
 struct Fields(Map<String, Value>);
@@ -416,33 +415,25 @@ where
 }
 
 /// Turns `tracing` events inside a span into events of its OpenTelemetry
-/// span: named by the message, with `level`, `target` and the event's fields
-/// as attributes (redacted at export like every attribute). It leaves the
-/// span's status alone: tracing-opentelemetry 0.34 sets an error status for
-/// every ERROR event it sees, where the HTTP semantic conventions set the
-/// server span's status from the response; so the bridge of `layers` is
-/// given spans only, and this layer the events.
-#[derive(Debug, Default)]
-pub struct SpanEvents {
-    dispatch: OnceLock<WeakDispatch>,
-}
+/// span (the nearest enclosing span the [bridge](super::bridge) knows):
+/// named by the message, with the event's fields as attributes (redacted at
+/// export like every attribute). It leaves the span's status alone: the HTTP
+/// semantic conventions set the server span's status from the response, not
+/// from an ERROR event.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpanEvents;
 
 impl<S> Layer<S> for SpanEvents
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn on_register_dispatch(&self, dispatch: &Dispatch) {
-        let _ = self.dispatch.set(dispatch.downgrade());
-    }
-
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
-        };
-        let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else {
-            return;
-        };
-        let Some(cx) = tracing_opentelemetry::get_otel_context(&span.id(), &dispatch) else {
+        let Some(cx) = ctx
+            .event_scope(event)
+            .into_iter()
+            .flatten()
+            .find_map(|span| super::bridge::context_of(&span))
+        else {
             return;
         };
         let otel = cx.span();

@@ -268,8 +268,24 @@ fn shared() -> &'static TextMapCompositePropagator {
     PROPAGATOR.get_or_init(propagator)
 }
 
-/// The context carried by these headers, child of the current context.
+/// The header names the propagators read (lowercase, as `HeaderName`
+/// writes them).
+fn read_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(|| shared().fields().map(str::to_ascii_lowercase).collect())
+}
+
+/// The context carried by these headers, child of the current context. A
+/// request without any header a propagator reads carries nothing: the
+/// current context, without asking each propagator for its headers.
 pub fn extract(headers: &HeaderMap) -> Context {
+    let fields = read_fields();
+    if !headers
+        .keys()
+        .any(|name| fields.iter().any(|field| field == name.as_str()))
+    {
+        return Context::current();
+    }
     shared().extract(&HeaderExtractor::new(headers))
 }
 

@@ -57,8 +57,8 @@ pub struct DurationKey {
     pub route: Option<Arc<str>>,
     /// `http.response.status_code`, 0 when there is none.
     pub status: u16,
-    /// Whether the request failed: `error.type` is the status code, or
-    /// `_OTHER` without one.
+    /// Whether the request failed: `error.type` is the status code of a
+    /// 5xx, else `_OTHER`.
     pub error: bool,
     /// The server's configured address, if any.
     pub server: Option<ServerAddress>,
@@ -89,7 +89,10 @@ impl DurationKey {
             labels.push(KeyValue::new("server.port", i64::from(server.port)));
         }
         if self.error {
-            let kind = if self.status != 0 {
+            // A 5xx is its own error type; a request that failed without one
+            // (no answer, or a body that broke after a 2xx or 4xx head) is
+            // _OTHER, as on its span.
+            let kind = if self.status >= 500 {
                 self.status.to_string()
             } else {
                 "_OTHER".to_owned()

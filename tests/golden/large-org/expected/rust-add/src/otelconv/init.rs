@@ -12,7 +12,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
-use tracing_subscriber::filter::{filter_fn, FilterExt as _, Targets};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer;
@@ -561,28 +561,18 @@ pub struct Layers<S> {
     pub json_logs: Box<dyn Layer<S> + Send + Sync>,
 }
 
-/// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`:
-/// tracing-opentelemetry's layer with the span status left to the
-/// instrumentation and without code location, thread, target and busy/idle
-/// attributes on spans. Give it spans only (see [`SpanEvents`]).
-pub fn bridge<S>(
-    tracer: opentelemetry_sdk::trace::Tracer,
-) -> tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>
+/// The `tracing` to OpenTelemetry bridge of [`layers`], over `tracer`: the
+/// module's own [`Bridge`](super::bridge::Bridge).
+pub fn bridge<S>(tracer: opentelemetry_sdk::trace::Tracer) -> super::bridge::Bridge<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_error_events_to_status(false)
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_target(false)
+    super::bridge::Bridge::new(tracer)
 }
 
-/// The bridge over `tracer` for spans, and [`SpanEvents`] for events, both
-/// filtered by `filter`; the server layer's request spans always reach the
-/// bridge.
+/// The bridge over `tracer`, for spans and (as [`SpanEvents`]) events,
+/// filtered by `filter`; the server layer's request spans always reach it.
+/// One layer with one filter: a filter costs on every span enter and exit.
 pub fn bridge_layers<S>(
     tracer: opentelemetry_sdk::trace::Tracer,
     filter: Targets,
@@ -590,15 +580,8 @@ pub fn bridge_layers<S>(
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
 {
-    let spans = filter
-        .clone()
-        .with_target(super::server::TARGET, tracing::Level::INFO)
-        .and(filter_fn(|meta| meta.is_span()));
-    Box::new(
-        bridge(tracer)
-            .with_filter(spans)
-            .and_then(SpanEvents::default().with_filter(filter)),
-    )
+    let filter = filter.with_target(super::server::TARGET, tracing::Level::INFO);
+    Box::new(bridge(tracer).with_filter(filter))
 }
 
 /// Sets telemetry up like [`init`] but installs no subscriber: the layers

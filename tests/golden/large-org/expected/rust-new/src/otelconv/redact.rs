@@ -169,6 +169,12 @@ impl Policy {
 
     /// The value `key` leaves with, or `None` when it is dropped.
     pub fn value(&self, key: &str, value: &Value) -> Option<Value> {
+        // Decided before any cleaning: a dropped or masked value costs nothing.
+        match self.action(key) {
+            Some(Action::Drop) => return None,
+            Some(Action::Redact) => return Some(Value::from(MASK)),
+            _ => {}
+        }
         let cleaned = match key {
             "url.full" => Some(Value::from(self.url(&value.as_str()).into_owned())),
             "url.query" => Some(Value::from(self.query(&value.as_str()).into_owned())),
@@ -186,28 +192,47 @@ impl Policy {
         }
     }
 
-    /// Applies the policy to a list of attributes in place.
+    /// Applies the policy to a list of attributes in place, in one pass: a
+    /// value that does not change is neither copied nor looked at twice.
     pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
-        if !attributes.iter().any(|kv| self.changes(kv)) {
-            return;
+        attributes.retain_mut(|kv| self.clean(kv));
+    }
+
+    /// Cleans one attribute in place; false when it is dropped.
+    fn clean(&self, kv: &mut KeyValue) -> bool {
+        let key = kv.key.as_str();
+        let url_key = key == "url.full" || key == "url.query";
+        let action = self.action(key);
+        if action == Some(Action::Drop) {
+            return false;
         }
-        attributes.retain_mut(|kv| {
-            if !self.touches(kv.key.as_str()) {
-                if let Value::String(s) = &kv.value {
-                    if let Cow::Owned(clean) = self.text(s.as_str()) {
-                        kv.value = Value::from(clean);
-                    }
+        if action.is_none() && !url_key {
+            if let Value::String(s) = &kv.value {
+                if let Cow::Owned(clean) = self.text(s.as_str()) {
+                    kv.value = Value::from(clean);
                 }
-                return true;
             }
-            match self.value(kv.key.as_str(), &kv.value) {
-                Some(value) => {
-                    kv.value = value;
-                    true
-                }
-                None => false,
+            return true;
+        }
+        if action.is_none() {
+            let text = kv.value.as_str();
+            let cleaned = if key == "url.full" {
+                self.url(&text)
+            } else {
+                self.query(&text)
+            };
+            if let Cow::Owned(clean) = cleaned {
+                kv.value = Value::from(clean);
             }
-        });
+            return true;
+        }
+        match self.value(key, &kv.value) {
+            Some(value) => {
+                kv.value = value;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The attributes as they may leave: borrowed when nothing changes.
@@ -298,6 +323,9 @@ impl Policy {
     /// plain ones (`scheme://...`) and percent-encoded ones
     /// (`https%3A%2F%2Fuser%3Apass%40host`, a redirect target in a query).
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if !may_have_url(text) {
+            return Cow::Borrowed(text);
+        }
         let plain = if text.contains("://") {
             Cow::Owned(self.plain_text(text))
         } else {
@@ -387,15 +415,24 @@ impl Policy {
 /// Whether `text` may carry a URL that [`Policy::text`] cleans: `://`, or
 /// its percent-encoded form in any case.
 pub fn has_url(text: &str) -> bool {
-    text.contains("://") || find_encoded(text).is_some()
+    may_have_url(text) && (text.contains("://") || find_encoded(text).is_some())
+}
+
+/// Whether `text` has a byte either form of URL starts its separator with
+/// (`:` or `%`): a quick test that spares most values the full search.
+fn may_have_url(text: &str) -> bool {
+    text.bytes().any(|b| b == b':' || b == b'%')
 }
 
 /// The byte offset of the first `%3A%2F%2F` (any case) in `text`.
 fn find_encoded(text: &str) -> Option<usize> {
     const ENCODED: &[u8] = b"%3a%2f%2f";
-    text.as_bytes()
-        .windows(ENCODED.len())
-        .position(|w| w.eq_ignore_ascii_case(ENCODED))
+    let bytes = text.as_bytes();
+    text.match_indices('%').map(|(at, _)| at).find(|&at| {
+        bytes
+            .get(at..at + ENCODED.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(ENCODED))
+    })
 }
 
 /// Where the URL scheme ending `before` starts.

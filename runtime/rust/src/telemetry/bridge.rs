@@ -1,0 +1,419 @@
+//! The module's own `tracing` to OpenTelemetry bridge: a `tracing-subscriber`
+//! [`Layer`] that gives every `tracing` span it sees an OpenTelemetry span,
+//! and [`SpanExt`], which reaches that span from a `tracing::Span`.
+//!
+//! - The server layer's request span carries the server span the layer
+//!   started itself (sampler, trust policy and attributes applied there):
+//!   the bridge builds no second span for it, records none of its fields, and
+//!   neither makes its context current nor ends it (the server layer does
+//!   both).
+//! - Any other span (`#[instrument]`, `info_span!`) starts a child of the
+//!   nearest enclosing span the bridge knows, else of the current
+//!   OpenTelemetry context (a span with an explicit `parent: None` starts a
+//!   new trace). `otel.name` and `otel.kind` set its name and kind; its other
+//!   fields become attributes, read only when the span records (an unsampled
+//!   span formats nothing). A field logged with `?` goes through
+//!   [`debug_text`](super::logs::debug_text), like log lines and span
+//!   events, and every attribute through the [`Redacting`](super::Redacting)
+//!   processor at export: the privacy policy applies to them as to
+//!   everything else. Entering the span makes its context current (so
+//!   outgoing calls and log lines inside belong to it); closing it ends it.
+//! - `record` on a span sets the attribute, when it records.
+//! - `follows_from` adds a link.
+//! - Warnings and errors inside a span become events of its OpenTelemetry
+//!   span, as [`SpanEvents`] makes them.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+
+use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Dispatch, Metadata, Subscriber};
+use tracing_subscriber::layer::Context as LayerContext;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use super::logs::{debug_text, SpanEvents};
+use super::sampler::PassThrough;
+
+/// What the bridge keeps in a span's extensions: the context holding its
+/// OpenTelemetry span.
+#[derive(Debug)]
+struct Bridged {
+    cx: Context,
+    /// The server layer's request span: started, made current and ended by
+    /// the server layer.
+    request: bool,
+    /// Whether the bridge started the span in `cx` (and so ends it).
+    own: bool,
+}
+
+thread_local! {
+    /// The server span handed to the request span being created on this
+    /// thread (see [`request_span`]).
+    static HANDOFF: Cell<Option<Context>> = const { Cell::new(None) };
+    /// Whether the server layer is entering or closing its request span on
+    /// this thread: the bridge has nothing to do for it.
+    static REQUEST: Cell<bool> = const { Cell::new(false) };
+    /// The guards of the spans entered on this thread, innermost last.
+    static ENTERED: RefCell<Vec<(u64, ContextGuard)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Creates the request span with `make`, handing `cx` (holding the server
+/// span the server layer started) to the bridge, which keeps it for the new
+/// span instead of starting one.
+pub(crate) fn request_span(cx: &Context, make: impl FnOnce() -> tracing::Span) -> tracing::Span {
+    HANDOFF.set(Some(cx.clone()));
+    let span = make();
+    // Not taken when no bridge wanted the span.
+    HANDOFF.take();
+    span
+}
+
+/// Runs `f`, the server layer entering or dropping its request span, with
+/// the bridge told so: it then skips looking the span up.
+pub(crate) fn as_request<T>(f: impl FnOnce() -> T) -> T {
+    let before = REQUEST.replace(true);
+    let out = f();
+    REQUEST.set(before);
+    out
+}
+
+/// Whether `meta` is the server layer's request span.
+pub(crate) fn is_request_span(meta: &Metadata<'_>) -> bool {
+    meta.name() == "request" && meta.target() == super::server::TARGET
+}
+
+/// Looks a span's bridged context up in a dispatcher, for [`SpanExt`]: found
+/// through `downcast_ref` on the dispatcher, whatever layers wrap the bridge.
+#[derive(Clone, Copy)]
+struct Lookup(fn(&Dispatch, &Id) -> Option<Context>);
+
+/// The bridge: see the [module documentation](self). [`layers`](super::layers())
+/// installs it; [`bridge`](super::init::bridge) builds it over a tracer.
+pub struct Bridge<S> {
+    tracer: opentelemetry_sdk::trace::Tracer,
+    lookup: Lookup,
+    _subscriber: PhantomData<fn(S)>,
+}
+
+impl<S> std::fmt::Debug for Bridge<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bridge").finish_non_exhaustive()
+    }
+}
+
+impl<S> Bridge<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    /// A bridge starting spans with `tracer`.
+    pub fn new(tracer: opentelemetry_sdk::trace::Tracer) -> Self {
+        Self {
+            tracer,
+            lookup: Lookup(lookup::<S>),
+            _subscriber: PhantomData,
+        }
+    }
+
+    /// The context a new span that is not the request span starts in.
+    fn parent(attrs: &Attributes<'_>, ctx: &LayerContext<'_, S>) -> Context {
+        if attrs.is_root() {
+            return Context::new();
+        }
+        let parent = if attrs.is_contextual() {
+            ctx.lookup_current()
+        } else {
+            attrs.parent().and_then(|id| ctx.span(id))
+        };
+        // The nearest enclosing span the bridge knows.
+        parent
+            .into_iter()
+            .flat_map(|span| span.scope())
+            .find_map(|span| context_of(&span))
+            .unwrap_or_else(Context::current)
+    }
+}
+
+fn lookup<S>(dispatch: &Dispatch, id: &Id) -> Option<Context>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let subscriber = dispatch.downcast_ref::<S>()?;
+    let span = subscriber.span(id)?;
+    let extensions = span.extensions();
+    extensions.get::<Bridged>().map(|b| b.cx.clone())
+}
+
+impl<S> Layer<S> for Bridge<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let meta = attrs.metadata();
+        if is_request_span(meta) {
+            if let Some(cx) = HANDOFF.take() {
+                span.extensions_mut().insert(Bridged {
+                    cx,
+                    request: true,
+                    own: false,
+                });
+            }
+            return;
+        }
+        let parent = Self::parent(attrs, &ctx);
+        if parent.get::<PassThrough>().is_some() {
+            // Tracing is switched off: the context goes on as it came.
+            span.extensions_mut().insert(Bridged {
+                cx: parent,
+                request: false,
+                own: false,
+            });
+            return;
+        }
+        let mut special = Special::default();
+        attrs.record(&mut special);
+        let name = special.name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
+        let otel = self
+            .tracer
+            .span_builder(name)
+            .with_kind(special.kind)
+            .start_with_context(&self.tracer, &parent);
+        let cx = parent.with_span(otel);
+        let otel = cx.span();
+        if otel.is_recording() {
+            let mut fields = Fields(Vec::new());
+            attrs.record(&mut fields);
+            if !fields.0.is_empty() {
+                otel.set_attributes(fields.0);
+            }
+        }
+        span.extensions_mut().insert(Bridged {
+            cx,
+            request: false,
+            own: true,
+        });
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let extensions = span.extensions();
+        let Some(bridged) = extensions.get::<Bridged>() else {
+            return;
+        };
+        let otel = bridged.cx.span();
+        if !otel.is_recording() {
+            return;
+        }
+        let mut fields = Fields(Vec::new());
+        values.record(&mut fields);
+        if !fields.0.is_empty() {
+            otel.set_attributes(fields.0);
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: LayerContext<'_, S>) {
+        Layer::<S>::on_event(&SpanEvents, event, ctx);
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: LayerContext<'_, S>) {
+        let (Some(span), Some(cause)) = (ctx.span(id), ctx.span(follows)) else {
+            return;
+        };
+        let Some(linked) = context_of(&cause).map(|cx| cx.span().span_context().clone()) else {
+            return;
+        };
+        if let Some(cx) = context_of(&span) {
+            cx.span().add_link(linked, Vec::new());
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
+        if REQUEST.get() {
+            return;
+        }
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let cx = {
+            let extensions = span.extensions();
+            match extensions.get::<Bridged>() {
+                Some(bridged) if !bridged.request => bridged.cx.clone(),
+                _ => return,
+            }
+        };
+        let guard = cx.attach();
+        ENTERED.with_borrow_mut(|entered| entered.push((id.into_u64(), guard)));
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: LayerContext<'_, S>) {
+        let id = id.into_u64();
+        let guard = ENTERED.with_borrow_mut(|entered| {
+            let at = entered.iter().rposition(|(entered, _)| *entered == id)?;
+            Some(entered.remove(at))
+        });
+        // Dropped outside the borrow: ending a context may end a span.
+        drop(guard);
+    }
+
+    fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
+        if REQUEST.get() {
+            // Its context goes with the span's extensions.
+            return;
+        }
+        let Some(span) = ctx.span(&id) else {
+            return;
+        };
+        let bridged = span.extensions_mut().remove::<Bridged>();
+        if let Some(bridged) = bridged.filter(|b| b.own) {
+            bridged.cx.span().end();
+        }
+    }
+
+    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
+        if id == TypeId::of::<Self>() {
+            Some(std::ptr::from_ref(self).cast())
+        } else if id == TypeId::of::<Lookup>() {
+            Some(std::ptr::from_ref(&self.lookup).cast())
+        } else {
+            None
+        }
+    }
+}
+
+/// Reads `otel.name` and `otel.kind`, formatting nothing else.
+struct Special {
+    name: Option<String>,
+    kind: SpanKind,
+}
+
+impl Default for Special {
+    fn default() -> Self {
+        Self {
+            name: None,
+            kind: SpanKind::Internal,
+        }
+    }
+}
+
+impl Special {
+    fn set(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "otel.name" => self.name = Some(value.to_owned()),
+            "otel.kind" => {
+                self.kind = match value {
+                    "server" => SpanKind::Server,
+                    "client" => SpanKind::Client,
+                    "producer" => SpanKind::Producer,
+                    "consumer" => SpanKind::Consumer,
+                    _ => SpanKind::Internal,
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Visit for Special {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.set(field, value);
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name().starts_with("otel.") {
+            self.set(field, &format!("{value:?}"));
+        }
+    }
+}
+
+/// A span's fields as attributes, `otel.*` left out; a `?` value as
+/// [`debug_text`] writes it.
+struct Fields(Vec<KeyValue>);
+
+impl Fields {
+    fn push(&mut self, field: &Field, value: impl Into<Value>) {
+        let name = field.name();
+        if !name.starts_with("otel.") {
+            self.0
+                .push(KeyValue::new(Key::from_static_str(name), value));
+        }
+    }
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.push(field, value.to_owned());
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.push(field, value);
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match i64::try_from(value) {
+            Ok(v) => self.push(field, v),
+            Err(_) => self.push(field, value.to_string()),
+        }
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.push(field, value);
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.push(field, value);
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if !field.name().starts_with("otel.") {
+            let text = debug_text(field.name(), &format!("{value:?}"));
+            self.push(field, text);
+        }
+    }
+}
+
+/// What a `tracing::Span` gives of its OpenTelemetry span, through the
+/// bridge of [`layers`](super::layers()).
+pub trait SpanExt {
+    /// The OpenTelemetry context holding this span's OpenTelemetry span: the
+    /// parent of spans started from it, the context an outgoing call
+    /// propagates. A span the bridge does not know (no bridge installed, or
+    /// the span filtered out) gives the current context.
+    fn context(&self) -> Context;
+
+    /// Sets an attribute on this span's OpenTelemetry span (redacted at
+    /// export like every attribute); nothing when the bridge does not know
+    /// the span or it does not record.
+    fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>);
+}
+
+fn bridged(span: &tracing::Span) -> Option<Context> {
+    span.with_subscriber(|(id, dispatch)| {
+        let lookup = dispatch.downcast_ref::<Lookup>()?;
+        (lookup.0)(dispatch, id)
+    })
+    .flatten()
+}
+
+impl SpanExt for tracing::Span {
+    fn context(&self) -> Context {
+        bridged(self).unwrap_or_else(Context::current)
+    }
+
+    fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>) {
+        if let Some(cx) = bridged(self) {
+            cx.span().set_attribute(KeyValue::new(key, value));
+        }
+    }
+}
+
+/// The context the bridge keeps for `span`, if any.
+pub(crate) fn context_of<S>(span: &tracing_subscriber::registry::SpanRef<'_, S>) -> Option<Context>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    span.extensions().get::<Bridged>().map(|b| b.cx.clone())
+}
