@@ -53,6 +53,8 @@ pub struct DurationKey {
     pub method: &'static str,
     /// `url.scheme`.
     pub scheme: &'static str,
+    /// `network.protocol.version` (Recommended), when known.
+    pub protocol: Option<&'static str>,
     /// `http.route`, if matched.
     pub route: Option<Arc<str>>,
     /// `http.response.status_code`, 0 when there is none.
@@ -66,9 +68,12 @@ pub struct DurationKey {
 
 impl DurationKey {
     fn attributes(&self) -> Vec<KeyValue> {
-        let mut labels = Vec::with_capacity(7);
+        let mut labels = Vec::with_capacity(8);
         labels.push(KeyValue::new("http.request.method", self.method));
         labels.push(KeyValue::new("url.scheme", self.scheme));
+        if let Some(version) = self.protocol {
+            labels.push(KeyValue::new("network.protocol.version", version));
+        }
         if let Some(route) = &self.route {
             labels.push(KeyValue::new(
                 "http.route",

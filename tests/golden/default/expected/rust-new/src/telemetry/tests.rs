@@ -278,6 +278,7 @@ fn duration_metrics_keep_the_buckets_and_the_cardinality_limit() {
         let key = bound::DurationKey {
             method: "GET",
             scheme: "http",
+            protocol: Some("1.1"),
             route: Some(std::sync::Arc::from(format!("/r{n}"))),
             status: 200,
             error: false,

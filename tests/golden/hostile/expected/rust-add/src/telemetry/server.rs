@@ -193,6 +193,7 @@ where
         let start = Instant::now();
         let instruments = self.instruments.get();
         let method = method_name(req.method());
+        let protocol = protocol_version(req.version());
         let route = matched_route(&req);
         let origin = Origin::of(&req, self.server.as_ref());
         let incoming = propagation::extract(req.headers());
@@ -228,6 +229,7 @@ where
                 method,
                 route,
                 scheme: origin.scheme,
+                protocol,
                 server: self.server.clone(),
                 instruments,
                 status: 0,
@@ -528,6 +530,8 @@ struct Pending {
     method: &'static str,
     route: Option<Arc<str>>,
     scheme: &'static str,
+    /// `network.protocol.version`, when known.
+    protocol: Option<&'static str>,
     server: Option<ServerAddress>,
     instruments: Arc<Instruments>,
     /// `http.response.status_code`, 0 until the response head is ready.
@@ -600,6 +604,7 @@ impl Pending {
             DurationKey {
                 method: self.method,
                 scheme: self.scheme,
+                protocol: self.protocol,
                 route: self.route,
                 status: self.status,
                 error: self.failed,
