@@ -14,7 +14,7 @@ from scaffold import naming
 from scaffold.conventions.model import Conventions, NamePart
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
-from scaffold.targets import rust_crates
+from scaffold.targets import rust_crates, service_parts
 from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import (
     AttributeView,
@@ -133,6 +133,8 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     incident = shared.incident
     logs = shared.logs
     lib_package = bool(opts.extra.get("lib_package"))
+    protocol = shared.export.protocol
+    parts = service_parts.service_parts(protocol, opts)
     return {
         "crate_name": crate,
         "crate_ident": crate.replace("-", "_"),
@@ -141,8 +143,9 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "mode": opts.mode,
         "doc_example": "no_run" if opts.mode == "new" or lib_package else "ignore",
         **_library_keys(opts),
-        "dependencies": [c.toml() for c in rust_crates.dependencies(shared.export.protocol)],
-        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies()],
+        "parts": list(parts),
+        "dependencies": [c.toml() for c in rust_crates.dependencies(protocol, parts)],
+        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies(parts)],
         "environment_variable": shared.environment_variable,
         "env_ratios": [{"env": r.env, "ratio": _float(r.ratio)} for r in shared.env_ratios],
         "route_ratios": [
