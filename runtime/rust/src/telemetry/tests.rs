@@ -1222,7 +1222,12 @@ fn exporter_variables_are_checked() {
         (settings::protocol(&getenv, "TRACES", &mut w), w.0.len())
     };
     use super::rules::Protocol;
-    assert_eq!(protocol("grpc"), (Protocol::Grpc, 0));
+    let grpc = if otlp::GRPC_BUILT_IN {
+        (Protocol::Grpc, 0)
+    } else {
+        (Protocol::HttpProtobuf, 1)
+    };
+    assert_eq!(protocol("grpc"), grpc);
     assert_eq!(protocol("HTTP/PROTOBUF"), (Protocol::HttpProtobuf, 0));
     assert_eq!(protocol("http/json"), (Protocol::HttpProtobuf, 1));
     assert_eq!(
