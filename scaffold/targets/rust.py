@@ -125,6 +125,16 @@ def _library_keys(opts: RenderOptions) -> dict[str, Any]:
     }
 
 
+def _parts_and_crates(protocol: str, opts: RenderOptions) -> dict[str, Any]:
+    """The parts the service gets (scaffold.targets.service_parts) and their crates."""
+    parts = service_parts.service_parts(protocol, opts)
+    return {
+        "parts": list(parts),
+        "dependencies": [c.toml() for c in rust_crates.dependencies(protocol, parts)],
+        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies(parts)],
+    }
+
+
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Rust target's view for one service."""
     crate = check_crate_name(opts.crate_name or opts.service_name)
@@ -133,8 +143,6 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     incident = shared.incident
     logs = shared.logs
     lib_package = bool(opts.extra.get("lib_package"))
-    protocol = shared.export.protocol
-    parts = service_parts.service_parts(protocol, opts)
     return {
         "crate_name": crate,
         "crate_ident": crate.replace("-", "_"),
@@ -143,9 +151,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "mode": opts.mode,
         "doc_example": "no_run" if opts.mode == "new" or lib_package else "ignore",
         **_library_keys(opts),
-        "parts": list(parts),
-        "dependencies": [c.toml() for c in rust_crates.dependencies(protocol, parts)],
-        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies(parts)],
+        **_parts_and_crates(shared.export.protocol, opts),
         "environment_variable": shared.environment_variable,
         "env_ratios": [{"env": r.env, "ratio": _float(r.ratio)} for r in shared.env_ratios],
         "route_ratios": [
