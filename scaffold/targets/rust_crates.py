@@ -2,7 +2,8 @@
 
 `scaffold new --lang rust` writes Cargo.toml from these; `scaffold add --lang rust`
 merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
-crate already declares is left as it is, missing ones are appended to the table.
+crate already declares is left as it is, missing ones are appended to the table. Both
+take the service's parts (scaffold.targets.service_parts): tonic only comes with them.
 
 The set is the newest mutually compatible one: tracing-opentelemetry's minor version is
 one above opentelemetry's, and all opentelemetry crates share one version.
@@ -48,9 +49,8 @@ _BOUND = "experimental_metrics_bound_instruments"
 
 _TOKIO_FEATURES = ("rt-multi-thread", "macros", "net", "signal", "time", "sync", "fs")
 
-# OTLP over HTTP is always built in (reqwest, which the HTTP client instrumentation
-# uses too); OTLP over gRPC (tonic, its TLS) only with the `otlp-grpc` part
-# (scaffold.targets.service_parts): then OTEL_EXPORTER_OTLP_PROTOCOL chooses at start-up.
+# OTLP/HTTP is always built in (reqwest: the HTTP client instrumentation uses it too);
+# OTLP/gRPC (tonic) with the `otlp-grpc` part; OTEL_EXPORTER_OTLP_PROTOCOL then chooses.
 _OTLP_GRPC_FEATURES = ("grpc-tonic", "gzip-tonic", "tls-ring", "tls-roots")
 _OTLP_HTTP_FEATURES = ("http-proto", "reqwest-blocking-client", "gzip-http", "trace", "metrics")
 _PROTOCOLS = ("grpc", "http/protobuf")
