@@ -1,11 +1,12 @@
-"""`scaffold add --with PART` in a Go service added before: a part of the package added
-later (see scaffold.targets.go_parts).
+"""`scaffold add --with PART` in a service added before: a part of the generated code
+added later (the parts model is scaffold.targets.service_parts).
 
 The service is rendered again with the parts its lock names plus the new ones, through the
 update path (generated files written, the lock recording the parts), so `update` and
-`check` keep rendering the same files. In a module `add` adopted, go.mod and go.sum then
-get the part's requirements, in `go mod tidy` form; a service `new` made owns its go.mod
-as a rendered file, which the update merges.
+`check` keep rendering the same files. In a project `add` adopted, the project files then
+get the part's dependencies: go.mod and go.sum in `go mod tidy` form, or Cargo.toml with
+caret requirements (never a downgrade, scaffold.targets.rust_crates). A service `new`
+made owns its go.mod or Cargo.toml as a rendered file, which the update merges.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.conventions import Located, load
+from scaffold.conventions import Conventions, Located, load
 from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
 from scaffold.sync import read_lock
 from scaffold.sync.atomic import Write, apply_ops
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.results import ApplyResult, Status
-from scaffold.targets import go_modules, go_parts
+from scaffold.targets import go_modules, rust_crates
+from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go import module_needs
 from scaffold.targets.registry import TARGETS
 from scaffold.update import RenderContext, update_locked
@@ -29,7 +31,8 @@ from scaffold.update import RenderContext, update_locked
 @dataclass(frozen=True)
 class PartsAdded:
     """What adding parts did: the conventions used, the options now locked, the update's
-    result, the project files edited (go.mod, go.sum) and what to tell the team."""
+    result, the project files edited (go.mod and go.sum, or Cargo.toml) and what to tell
+    the team."""
 
     conventions: Located
     options: RenderOptions
@@ -43,33 +46,52 @@ def _text(dest: Path, rel: str) -> str:
     return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
+def _go_edits(
+    dest: Path, conv: Conventions, opts: RenderOptions
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    go_mod = _text(dest, "go.mod")
+    if not go_mod:
+        raise UsageError(f"{dest}: no go.mod; the module add adopted has lost it")
+    edit = go_modules.add_requirements(
+        go_mod, _text(dest, "go.sum"), **module_needs(conv, opts), name=str(dest / "go.mod")
+    )
+    found = {"go.mod": go_mod, "go.sum": _text(dest, "go.sum")}
+    new = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
+    return {k: v for k, v in new.items() if found[k] != v}, edit.notes
+
+
+def _cargo_edits(dest: Path, conv: Conventions, opts: RenderOptions) -> dict[str, str]:
+    cargo = _text(dest, "Cargo.toml")
+    if not cargo:
+        raise UsageError(f"{dest}: no Cargo.toml; the crate add adopted has lost it")
+    protocol = conv.export.protocol
+    merged = rust_crates.merge_cargo_toml(
+        cargo,
+        protocol,
+        str(dest / "Cargo.toml"),
+        rust_crates.workspace_dependencies(dest),
+        parts_model.service_parts(protocol, opts),
+    )
+    return {"Cargo.toml": merged} if merged != cargo else {}
+
+
 def add_parts(
     *, dest: Path, parts: tuple[str, ...], conventions: Located, dry_run: bool
 ) -> PartsAdded:
-    """Add `parts` to the Go service at `dest` (the caller holds the service lock)."""
+    """Add `parts` to the Go or Rust service at `dest` (the caller holds the service lock)."""
     old = read_lock(dest, TARGETS)
-    if old.target != "go":
-        raise UsageError(f"{dest} is a {old.target} service; --with names parts of Go's package")
+    if old.target not in ("go", "rust"):
+        raise UsageError(f"{dest} is a {old.target} project; --with names parts of a service")
     given = conventions.path if conventions.reason == "given" else None
     conv_file = given or old.conventions_file(dest)
     conv = load(conv_file)
-    opts = go_parts.with_parts(old.options, (*go_parts.parts_of(old.options), *parts))
+    opts = parts_model.with_parts(old.options, (*parts_model.parts_of(old.options), *parts))
     edits: dict[str, str] = {}
     notes: tuple[str, ...] = ()
-    if old.options.mode == "add":
-        go_mod = _text(dest, "go.mod")
-        if not go_mod:
-            raise UsageError(f"{dest}: no go.mod; the module add adopted has lost it")
-        edit = go_modules.add_requirements(
-            go_mod,
-            _text(dest, "go.sum"),
-            **module_needs(conv, opts),
-            name=str(dest / "go.mod"),
-        )
-        found = {"go.mod": go_mod, "go.sum": _text(dest, "go.sum")}
-        new = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
-        edits = {k: v for k, v in new.items() if found[k] != v}
-        notes = edit.notes
+    if old.options.mode == "add" and old.target == "go":
+        edits, notes = _go_edits(dest, conv, opts)
+    elif old.options.mode == "add":
+        edits = _cargo_edits(dest, conv, opts)
     result = update_locked(dest, RenderContext(conventions=given), dry_run=dry_run, options=opts)
     if result.status in (Status.UPDATED, Status.UNCHANGED) and edits and not dry_run:
         apply_ops(dest, [Write(rel, text.encode("utf-8")) for rel, text in sorted(edits.items())])

@@ -19,7 +19,8 @@ from scaffold.sync.atomic import FaultHook
 from scaffold.sync.owner import service_lock
 from scaffold.sync.paths import lexists, read_inside
 from scaffold.sync.recovery import recover
-from scaffold.targets import go_modules, go_parts, rust_crates, rust_format
+from scaffold.targets import go_modules, go_parts, rust_crates, rust_format, rust_parts
+from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go import module_needs, service_parts
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.wiring import Wiring, next_steps
@@ -83,11 +84,14 @@ def _go_project(
         files["go.sum"] = _read_project_file(dest / "go.sum")
     service = name or _service_from_module(module)
     opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
-    return go_parts.with_parts(opts, (*parts, *go_parts.detected_parts(dest))), files
+    return parts_model.with_parts(opts, (*parts, *go_parts.detected_parts(dest))), files
 
 
-def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]:
-    """The render options for `add` in a Rust crate, and its Cargo.toml as read."""
+def _rust_project(
+    dest: Path, name: str, parts: tuple[str, ...] = ()
+) -> tuple[RenderOptions, dict[str, str]]:
+    """The render options for `add` in a Rust crate (the parts named and those its
+    dependencies show it uses), and its Cargo.toml as read."""
     cargo = dest / "Cargo.toml"
     if not lexists(cargo):
         raise UsageError(f"{dest} has no Cargo.toml; run `cargo init` first or use `scaffold new`")
@@ -95,7 +99,9 @@ def _rust_project(dest: Path, name: str) -> tuple[RenderOptions, dict[str, str]]
     crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)
     service = name or crate.replace("_", "-").lower()
     opts = RenderOptions(service_name=service, target="rust", mode="add", crate_name=crate)
-    return opts, files
+    data = rust_crates.parse_cargo_toml(files["Cargo.toml"], str(cargo))
+    used = rust_parts.detected_parts(data, rust_crates.workspace_dependencies(dest))
+    return parts_model.with_parts(opts, (*parts, *used)), files
 
 
 def _dependency_edits(
@@ -112,20 +118,18 @@ def _dependency_edits(
         )
         edits = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
         notes.extend(edit.notes)
-        parts = service_parts(conv, opts)
-        chosen = ", ".join(p for p in go_parts.PARTS if p in parts) or "none"
-        others = ", ".join(p for p in go_parts.PARTS if p not in parts)
-        later = f"; add {others} later with `scaffold add --with PART`" if others else ""
-        otlp = "with" if "otlp-grpc" in parts else "without"
-        notes.append(f"optional parts of the package: {chosen}{later} ({otlp} OTLP/gRPC export)")
+        notes.append(parts_model.parts_note(service_parts(conv, opts), "package"))
     else:
+        parts = parts_model.service_parts(conv.export.protocol, opts)
         cargo = rust_crates.merge_cargo_toml(
             files["Cargo.toml"],
             conv.export.protocol,
             str(dest / "Cargo.toml"),
             rust_crates.workspace_dependencies(dest),
+            parts,
         )
         edits = {"Cargo.toml": cargo}
+        notes.append(parts_model.parts_note(parts, "module"))
     return {name: text for name, text in edits.items() if files.get(name) != text}
 
 
@@ -257,11 +261,9 @@ def add_service(
     is read and parsed before anything is written, and written in the same transaction as
     the generated files and the lock: all or nothing. In a folder that already is a
     scaffold service, `name` renames it (see `rename_service`) and `parts` adds parts of
-    the Go package (see `scaffold.parts.add_parts`).
+    the generated code (see `scaffold.parts.add_parts`).
     """
     check_language(lang)
-    if parts and lang != "go":
-        raise UsageError("--with names parts of the Go package; Rust has none to choose")
     if not dest.is_dir():
         what = "does not exist" if not lexists(dest) else "is not a folder"
         raise UsageError(
@@ -318,7 +320,8 @@ def _add_locked(
         return rename_service(
             lang=lang, dest=dest, name=name, conventions=conventions, force=force, dry_run=dry_run
         )
-    opts, project = _go_project(dest, name, parts) if lang == "go" else _rust_project(dest, name)
+    project_of = _go_project if lang == "go" else _rust_project
+    opts, project = project_of(dest, name, parts)
     if library:
         opts = replace(opts, extra={"library": library})
         if lang == "go":

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.errors import UsageError
-from scaffold.targets.go_parts import detected_parts, parse_with
+from scaffold.targets.go_parts import detected_parts
+from scaffold.targets.service_parts import parse_with
 from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult, build_file_tree
 
 CONV = ["-c", str(DEFAULT_CONVENTIONS)]  # exports over gRPC
@@ -97,5 +98,3 @@ def test_with_names_known_parts_only(tmp_path: Path, cli: Callable[..., CliResul
     result = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--with", "kafka")
     assert result.code == 2 and "no part named kafka" in result.err
     assert not (tmp_path / "internal").exists()
-    rust = cli("add", "--lang", "rust", "--dir", str(tmp_path), *CONV, "--with", "grpc")
-    assert rust.code == 2 and "Rust has none" in rust.err

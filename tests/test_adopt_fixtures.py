@@ -73,10 +73,13 @@ def assert_project_passes(dest: Path) -> None:
     go(dest, "test", "-count=1", "./...")
 
 
-def assert_tidy(dest: Path) -> None:
-    before = (dest / "go.mod").read_text(encoding="utf-8")
+def assert_tidy(dest: Path, *, go_sum: bool = True) -> None:
+    """go.mod (and, with `go_sum`, go.sum) are what `go mod tidy` leaves."""
+    before = {n: (dest / n).read_text(encoding="utf-8") for n in ("go.mod", "go.sum")}
     go(dest, "mod", "tidy")
-    assert (dest / "go.mod").read_text(encoding="utf-8") == before
+    assert (dest / "go.mod").read_text(encoding="utf-8") == before["go.mod"]
+    if go_sum:
+        assert (dest / "go.sum").read_text(encoding="utf-8") == before["go.sum"]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +172,9 @@ def test_an_older_otel_is_refused_then_added_after_the_upgrade(
     )
     assert data["manual_edits_left"] == 0
     assert_project_passes(dest)
-    assert_tidy(dest)
+    # go.sum keeps the lines of otel v1.24.0's module graph that `go get` left: which of
+    # them are stale only the go command can tell from the whole graph (docs/ci.md).
+    assert_tidy(dest, go_sum=False)
     assert cli("check", str(dest)).code == 0
 
 

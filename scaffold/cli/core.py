@@ -14,7 +14,7 @@ from scaffold.library.follow import service_library
 from scaffold.services import LANGUAGES, ServiceResult, add_service, check_language, new_service
 from scaffold.starter import StarterAnswers, schema_text, write_starter
 from scaffold.sync.results import Status
-from scaffold.targets.go_parts import parse_with
+from scaffold.targets.service_parts import parse_with
 
 ConventionsOpt = Annotated[
     Path | None,
@@ -327,8 +327,8 @@ WithOpt = Annotated[
     str,
     typer.Option(
         "--with",
-        help="Go: parts besides those your imports use (grpc, sql, messaging; "
-        "comma-separated). On a scaffold service: add them now.",
+        help="Parts besides those your code uses (grpc, sql, messaging; comma-separated; "
+        "Go: from its imports, Rust: from Cargo.toml). On a scaffold service: add them now.",
     ),
 ]
 

@@ -16,6 +16,7 @@ from scaffold.errors import UsageError
 from scaffold.lang import go as go_lang
 from scaffold.lang.go import GENERATED_NAMES as PACKAGE_NAMES
 from scaffold.render.options import RenderOptions
+from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go_modules import (
     GO_DIRECTIVE,
     SCHEMA_VERSION,
@@ -24,7 +25,6 @@ from scaffold.targets.go_modules import (
     direct_requires,
     pinned_sum,
 )
-from scaffold.targets.go_parts import parts_of
 from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import AttributeView, neutral_view
 
@@ -63,13 +63,9 @@ def service_module(opts: RenderOptions) -> str:
 
 
 def service_parts(conv: Conventions, opts: RenderOptions) -> tuple[str, ...]:
-    """The parts of the package a service gets (scaffold.targets.go_parts), and
-    `otlp-grpc`, the OTLP/gRPC exporters, when the conventions export over gRPC or the
-    service has the gRPC part."""
-    parts = parts_of(opts)
-    if conv.export.protocol == "grpc" or "grpc" in parts:
-        return (*parts, "otlp-grpc")
-    return parts
+    """The parts of the package a service gets (scaffold.targets.service_parts), with
+    `otlp-grpc` when the conventions export over gRPC or the service has the gRPC part."""
+    return parts_model.service_parts(conv.export.protocol, opts)
 
 
 def module_needs(conv: Conventions, opts: RenderOptions) -> dict[str, bool]:

@@ -1,18 +1,5 @@
-"""The optional parts of the Go package: only what a service uses is rendered.
-
-- `grpc`: gRPC server and client instrumentation (otelgrpc as a direct requirement).
-- The OTLP/gRPC exporters (file exporter_grpc.go, internal part `otlp-grpc`) come with the
-  `grpc` part or whenever the conventions export over gRPC; they bring the two OTLP/gRPC
-  exporter modules and gRPC as direct requirements. Without them
-  OTEL_EXPORTER_OTLP_PROTOCOL=grpc is reported at start-up and http/protobuf is used.
-- `sql`: the database/sql span helper (StartQuery).
-- `messaging`: producer and consumer spans with header carriers.
-
-`scaffold new` renders every part. `scaffold add` renders the parts named with `--with`
-and those the module's own code shows it uses (its imports). The lock records the parts (render options `extra`),
-so update and check render the same files; `scaffold add --with PART` in a service added
-before adds a part later. A lock without `parts` (services made before parts existed) has
-every part.
+"""Which optional parts of the Go package a module uses: the imports of its own Go
+sources (the parts model is scaffold.targets.service_parts).
 """
 
 from __future__ import annotations
@@ -21,10 +8,9 @@ import re
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.render.options import RenderOptions
 from scaffold.sync.paths import read_inside
+from scaffold.targets.service_parts import PARTS
 
-PARTS = ("grpc", "messaging", "sql")
 # Import path prefixes that show a part is used.
 _SIGNS: dict[str, tuple[str, ...]] = {
     "grpc": ("google.golang.org/grpc",),
@@ -45,34 +31,6 @@ _SIGNS: dict[str, tuple[str, ...]] = {
 }
 _IMPORT = re.compile(r'^\s*(?:import\s+)?(?:[\w.]+\s+)?"([^"\n]+)"', re.MULTILINE)
 MAX_FILES = 2000
-
-
-def parse_with(text: str) -> tuple[str, ...]:
-    """`--with grpc,sql` as a sorted tuple of known parts, or UsageError naming them."""
-    wanted = {w.strip().lower() for w in text.split(",") if w.strip()}
-    unknown = sorted(wanted - set(PARTS))
-    if unknown:
-        raise UsageError(
-            f"--with {text!r}: no part named {', '.join(unknown)}; the parts are "
-            f"{', '.join(PARTS)} (e.g. --with grpc,sql)"
-        )
-    return tuple(p for p in PARTS if p in wanted)
-
-
-def parts_of(opts: RenderOptions) -> tuple[str, ...]:
-    """The parts the render options name; every part when they name none."""
-    raw = opts.extra.get("parts")
-    if not isinstance(raw, list):
-        return PARTS
-    return tuple(p for p in PARTS if p in raw)
-
-
-def with_parts(opts: RenderOptions, parts: tuple[str, ...]) -> RenderOptions:
-    """`opts` recording `parts` (sorted, known ones only)."""
-    from dataclasses import replace
-
-    chosen = [p for p in PARTS if p in parts]
-    return replace(opts, extra={**opts.extra, "parts": chosen})
 
 
 def detected_parts(dest: Path) -> tuple[str, ...]:

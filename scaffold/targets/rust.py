@@ -14,7 +14,7 @@ from scaffold import naming
 from scaffold.conventions.model import Conventions, NamePart
 from scaffold.errors import UsageError
 from scaffold.render.options import RenderOptions
-from scaffold.targets import rust_crates
+from scaffold.targets import rust_crates, service_parts
 from scaffold.targets.library_ref import view_of
 from scaffold.targets.shared import (
     AttributeView,
@@ -125,6 +125,16 @@ def _library_keys(opts: RenderOptions) -> dict[str, Any]:
     }
 
 
+def _parts_and_crates(protocol: str, opts: RenderOptions) -> dict[str, Any]:
+    """The parts the service gets (scaffold.targets.service_parts) and their crates."""
+    parts = service_parts.service_parts(protocol, opts)
+    return {
+        "parts": list(parts),
+        "dependencies": [c.toml() for c in rust_crates.dependencies(protocol, parts)],
+        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies(parts)],
+    }
+
+
 def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
     """The Rust target's view for one service."""
     crate = check_crate_name(opts.crate_name or opts.service_name)
@@ -141,8 +151,7 @@ def build_view(conv: Conventions, opts: RenderOptions) -> dict[str, Any]:
         "mode": opts.mode,
         "doc_example": "no_run" if opts.mode == "new" or lib_package else "ignore",
         **_library_keys(opts),
-        "dependencies": [c.toml() for c in rust_crates.dependencies(shared.export.protocol)],
-        "dev_dependencies": [c.toml() for c in rust_crates.dev_dependencies()],
+        **_parts_and_crates(shared.export.protocol, opts),
         "environment_variable": shared.environment_variable,
         "env_ratios": [{"env": r.env, "ratio": _float(r.ratio)} for r in shared.env_ratios],
         "route_ratios": [

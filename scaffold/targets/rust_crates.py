@@ -2,7 +2,8 @@
 
 `scaffold new --lang rust` writes Cargo.toml from these; `scaffold add --lang rust`
 merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
-crate already declares is left as it is, missing ones are appended to the table.
+crate already declares is left as it is, missing ones are appended to the table. Both
+take the service's parts (scaffold.targets.service_parts): tonic only comes with them.
 
 The set is the newest mutually compatible one: all opentelemetry crates share one
 version. The module bridges `tracing` to OpenTelemetry itself (bridge.rs), so
@@ -20,6 +21,7 @@ from typing import Any
 from scaffold.errors import UsageError
 from scaffold.render.filters import toml_string
 from scaffold.targets import cargo_semver
+from scaffold.targets.service_parts import OTLP_GRPC, PARTS
 
 OTEL = "0.33.1"
 
@@ -48,23 +50,22 @@ _BOUND = "experimental_metrics_bound_instruments"
 
 _TOKIO_FEATURES = ("rt-multi-thread", "macros", "net", "signal", "time", "sync", "fs")
 
-# Both transports are built in: OTEL_EXPORTER_OTLP_PROTOCOL chooses at start-up.
-_OTLP_FEATURES = (
-    "grpc-tonic",
-    "gzip-tonic",
-    "tls-ring",
-    "tls-roots",
-    "http-proto",
-    "reqwest-blocking-client",
-    "gzip-http",
-    "trace",
-    "metrics",
-)
+# OTLP/HTTP is always built in (reqwest: the HTTP client instrumentation uses it too);
+# OTLP/gRPC (tonic) with the `otlp-grpc` part; OTEL_EXPORTER_OTLP_PROTOCOL then chooses.
+_OTLP_GRPC_FEATURES = ("grpc-tonic", "gzip-tonic", "tls-ring", "tls-roots")
+_OTLP_HTTP_FEATURES = ("http-proto", "reqwest-blocking-client", "gzip-http", "trace", "metrics")
 _PROTOCOLS = ("grpc", "http/protobuf")
+ALL_PARTS = (*PARTS, OTLP_GRPC)
 
 
-def dependencies(protocol: str) -> tuple[Crate, ...]:
-    """The `[dependencies]` of the generated module and service, sorted by name."""
+def _otlp_features(protocol: str, parts: tuple[str, ...]) -> tuple[str, ...]:
+    grpc = protocol == "grpc" or "grpc" in parts or OTLP_GRPC in parts
+    return (*_OTLP_GRPC_FEATURES, *_OTLP_HTTP_FEATURES) if grpc else _OTLP_HTTP_FEATURES
+
+
+def dependencies(protocol: str, parts: tuple[str, ...] = ALL_PARTS) -> tuple[Crate, ...]:
+    """The `[dependencies]` of the generated module and service with `parts`, sorted by
+    name (the OTLP/gRPC transport only when `protocol` is grpc or a part brings it)."""
     if protocol not in _PROTOCOLS:
         raise UsageError(
             f"export.protocol {protocol!r} is not supported by the Rust target; set it to one "
@@ -78,7 +79,7 @@ def dependencies(protocol: str) -> tuple[Crate, ...]:
         Crate("hyper", "1.12.0", False, ("server", "http1")),
         Crate("hyper-util", "0.1.21", False, ("tokio", "service")),
         Crate("opentelemetry", OTEL, False, ("trace", "metrics", _BOUND)),
-        Crate("opentelemetry-otlp", OTEL, False, _OTLP_FEATURES),
+        Crate("opentelemetry-otlp", OTEL, False, _otlp_features(protocol, parts)),
         Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND)),
         Crate("pin-project-lite", "0.2.18"),
         # https to downstreams and collectors: rustls with the ring provider, which
@@ -94,13 +95,17 @@ def dependencies(protocol: str) -> tuple[Crate, ...]:
     )
 
 
-def dev_dependencies() -> tuple[Crate, ...]:
-    """The `[dev-dependencies]` of the module's own tests."""
+def dev_dependencies(parts: tuple[str, ...] = ALL_PARTS) -> tuple[Crate, ...]:
+    """The `[dev-dependencies]` of the module's own tests with `parts` (tonic for the
+    `grpc` part's tests against a real tonic server)."""
+    tonic = (
+        Crate("tonic", "0.14.9", False, ("transport", "router", "codegen")),
+        Crate("tonic-health", "0.14.9"),
+    )
     return (
         Crate("bytes", "1.12.2"),
         Crate("opentelemetry_sdk", OTEL, False, ("trace", "metrics", _BOUND, "testing")),
-        Crate("tonic", "0.14.9", False, ("transport", "router", "codegen")),
-        Crate("tonic-health", "0.14.9"),
+        *(tonic if "grpc" in parts else ()),
         Crate("tower", "0.5.3", False, ("util",)),
     )
 
@@ -263,10 +268,22 @@ def crate_name(text: str, name: str = "Cargo.toml", root: Path | None = None) ->
     return crate
 
 
+def _wanted(protocol: str, parts: tuple[str, ...]) -> tuple[tuple[str, tuple[Crate, ...]], ...]:
+    return (
+        ("dependencies", dependencies(protocol, parts)),
+        ("dev-dependencies", dev_dependencies(parts)),
+    )
+
+
 def merge_cargo_toml(
-    text: str, protocol: str, name: str = "Cargo.toml", inherited: dict[str, Any] | None = None
+    text: str,
+    protocol: str,
+    name: str = "Cargo.toml",
+    inherited: dict[str, Any] | None = None,
+    parts: tuple[str, ...] = ALL_PARTS,
 ) -> str:
-    """Cargo.toml `text` with every missing dependency of the generated module added.
+    """Cargo.toml `text` with every missing dependency of the generated module with
+    `parts` added.
 
     Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
     dotted or `[dependencies.x]` tables) keep their versions; a one-line declaration
@@ -274,10 +291,12 @@ def merge_cargo_toml(
     """
     data = parse_cargo_toml(text, name)
     package_table(data, name)
-    _check_versions(data, text, protocol, name, inherited or {})
-    merged = _merge_table(text, "dependencies", dependencies(protocol))
-    merged = _merge_table(merged, "dev-dependencies", dev_dependencies())
-    _check_merged(merged, protocol, name)
+    wanted = _wanted(protocol, parts)
+    _check_versions(data, text, wanted, name, inherited or {})
+    merged = text
+    for table, crates in wanted:
+        merged = _merge_table(merged, table, crates)
+    _check_merged(merged, wanted, name)
     return merged
 
 
@@ -322,12 +341,15 @@ def _line_of(text: str, table: str, crate: str) -> int:
 
 
 def _check_versions(
-    data: dict[str, Any], text: str, protocol: str, name: str, inherited: dict[str, Any]
+    data: dict[str, Any],
+    text: str,
+    tables: tuple[tuple[str, tuple[Crate, ...]], ...],
+    name: str,
+    inherited: dict[str, Any],
 ) -> None:
     """Refuse (exit 2, nothing written) when a crate the project already declares cannot
     be the version the generated code is written for: found, needed, and the fix."""
     problems: list[str] = []
-    tables = (("dependencies", dependencies(protocol)), ("dev-dependencies", dev_dependencies()))
     for table, crates in tables:
         declared = {_normal(k): v for k, v in (data.get(table) or {}).items()}
         for crate in crates:
@@ -353,14 +375,15 @@ def _check_versions(
         )
 
 
-def _check_merged(merged: str, protocol: str, name: str) -> None:
+def _check_merged(
+    merged: str, tables: tuple[tuple[str, tuple[Crate, ...]], ...], name: str
+) -> None:
     """The edit is read back with TOML's own parser: every dependency must sit in its
     table, and nothing else may have moved; else the file is left alone (exit 2)."""
     try:
         data = tomllib.loads(merged)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(_cannot_edit(name, f"the edited file would not parse ({exc})")) from exc
-    tables = (("dependencies", dependencies(protocol)), ("dev-dependencies", dev_dependencies()))
     for table, crates in tables:
         have = {_normal(k) for k in (data.get(table) or {})}
         missing = [c for c in crates if _normal(c.name) not in have]

@@ -93,16 +93,22 @@ pub mod client;
 pub mod control;
 pub mod conventions;
 pub mod db;
+#[cfg(test)]
+mod db_tests;
 pub mod export;
 pub mod init;
 pub mod instruments;
 pub mod logs;
 pub mod messaging;
+#[cfg(test)]
+mod messaging_tests;
 pub mod metrics;
 pub mod otlp;
 pub mod propagation;
 pub mod redact;
 pub mod rpc;
+#[cfg(test)]
+mod rpc_tests;
 pub mod rules;
 pub mod sampler;
 pub mod server;

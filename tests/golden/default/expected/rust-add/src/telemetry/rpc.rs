@@ -40,7 +40,7 @@ use super::sampler;
 use super::trust;
 
 /// The client call duration histogram (seconds).
-pub const RPC_CLIENT_DURATION: &str = "rpc.client.call.duration";
+pub const RPC_CLIENT_DURATION: &str = super::instruments::RPC_CLIENT_DURATION;
 
 /// `rpc.method` of a method the service does not recognise.
 pub const OTHER_METHOD: &str = "_OTHER";

@@ -273,11 +273,22 @@ pub fn exporters(
 
 /// The OTLP protocol of a signal: `OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL`,
 /// else `OTEL_EXPORTER_OTLP_PROTOCOL`, else the conventions'. `http/json` is
-/// not compiled in and falls back to `http/protobuf`.
+/// not compiled in and falls back to `http/protobuf`; so does `grpc` when the
+/// OTLP/gRPC exporter is not built in ([`super::otlp::GRPC_BUILT_IN`]).
 pub fn protocol(
     getenv: &dyn Fn(&str) -> Option<String>,
     signal: &str,
     w: &mut Warnings,
+) -> Protocol {
+    protocol_built_in(getenv, signal, w, super::otlp::GRPC_BUILT_IN)
+}
+
+/// [`protocol`], with `grpc` saying whether the OTLP/gRPC exporter is built in.
+pub fn protocol_built_in(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    signal: &str,
+    w: &mut Warnings,
+    grpc: bool,
 ) -> Protocol {
     let specific = format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL");
     let (variable, text) = match value(getenv, &specific) {
@@ -288,7 +299,16 @@ pub fn protocol(
         },
     };
     match text.to_ascii_lowercase().as_str() {
-        "grpc" => Protocol::Grpc,
+        "grpc" if grpc => Protocol::Grpc,
+        "grpc" => {
+            w.push(
+                &variable,
+                &text,
+                "http/protobuf (the OTLP/gRPC exporter is not built in: \
+                 scaffold add --with grpc adds it)",
+            );
+            Protocol::HttpProtobuf
+        }
         "http/protobuf" => Protocol::HttpProtobuf,
         "http/json" => {
             w.push(

@@ -31,7 +31,7 @@ use super::conventions;
 use super::rules::Action;
 use super::*;
 
-const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+pub(super) const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TEST_KEY: &[u8] = b"test-hash-key";
 
 /// The conventions' policy with a known key.
@@ -60,51 +60,26 @@ const HTTP_CLIENT_KNOWN: &[(&str, &str)] = &[
     ("server.port", "9"),
     ("url.scheme", "http"),
 ];
-const RPC_SERVER_KNOWN: &[(&str, &str)] = &[
-    ("rpc.system.name", "grpc"),
-    ("rpc.method", "acme.shop.v1.Orders/Get"),
-];
-const RPC_CLIENT_KNOWN: &[(&str, &str)] = &[
-    ("rpc.system.name", "grpc"),
-    ("rpc.method", "acme.shop.v1.Orders/Get"),
-    ("server.address", "127.0.0.1"),
-    ("server.port", "50051"),
-];
-const RPC_OTHER_KNOWN: &[(&str, &str)] = &[("rpc.system.name", "grpc")];
-const DB_KNOWN: &[(&str, &str)] = &[
-    ("db.system.name", "postgresql"),
-    ("db.operation.name", "SELECT"),
-    ("db.collection.name", "orders"),
-];
-const PRODUCER_KNOWN: &[(&str, &str)] = &[
-    ("messaging.system", "kafka"),
-    ("messaging.destination.name", "orders"),
-    ("messaging.operation.type", "send"),
-    ("messaging.operation.name", "send"),
-];
-const CONSUMER_KNOWN: &[(&str, &str)] = &[
-    ("messaging.system", "kafka"),
-    ("messaging.destination.name", "orders"),
-    ("messaging.operation.type", "process"),
-    ("messaging.operation.name", "process"),
-];
 
 /// The name `rule` gives a span whose known attributes are `known`.
-fn expected_name(rule: &super::rules::NameRule, known: &[(&str, &'static str)]) -> String {
+pub(super) fn expected_name(
+    rule: &super::rules::NameRule,
+    known: &[(&str, &'static str)],
+) -> String {
     rule.render(|key| known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
 }
 
-struct Harness {
-    spans: InMemorySpanExporter,
+pub(super) struct Harness {
+    pub(super) spans: InMemorySpanExporter,
     metrics: InMemoryMetricExporter,
     tracer_provider: SdkTracerProvider,
     meter_provider: SdkMeterProvider,
-    instruments: Arc<Instruments>,
+    pub(super) instruments: Arc<Instruments>,
     levers: Levers,
 }
 
 impl Harness {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let spans = InMemorySpanExporter::default();
         let metrics = InMemoryMetricExporter::default();
         let levers = Levers::new(true, 1.0);
@@ -134,12 +109,12 @@ impl Harness {
         }
     }
 
-    fn finished(&self) -> Vec<SpanData> {
+    pub(super) fn finished(&self) -> Vec<SpanData> {
         self.tracer_provider.force_flush().expect("flush spans");
         self.spans.get_finished_spans().expect("finished spans")
     }
 
-    fn only(&self, kind: SpanKind) -> SpanData {
+    pub(super) fn only(&self, kind: SpanKind) -> SpanData {
         let mut found: Vec<SpanData> = self
             .finished()
             .into_iter()
@@ -149,7 +124,7 @@ impl Harness {
         found.remove(0)
     }
 
-    fn histogram_points(&self, name: &str) -> Vec<Vec<KeyValue>> {
+    pub(super) fn histogram_points(&self, name: &str) -> Vec<Vec<KeyValue>> {
         self.meter_provider.force_flush().expect("flush metrics");
         let mut out = Vec::new();
         for rm in self.metrics.get_finished_metrics().expect("metrics") {
@@ -168,7 +143,7 @@ impl Harness {
     }
 }
 
-fn attr(span: &SpanData, key: &str) -> Option<Value> {
+pub(super) fn attr(span: &SpanData, key: &str) -> Option<Value> {
     span.attributes
         .iter()
         .find(|kv| kv.key.as_str() == key)
@@ -181,7 +156,7 @@ fn after_privacy(key: &str, raw: &str) -> Option<Value> {
     test_policy().value(key, &Value::from(raw.to_owned()))
 }
 
-fn remote_parent(sampled: bool) -> Context {
+pub(super) fn remote_parent(sampled: bool) -> Context {
     let flags = if sampled {
         TraceFlags::SAMPLED
     } else {
@@ -204,7 +179,7 @@ fn app(h: &Harness) -> Router {
         .layer(HttpServerLayer::with_instruments(h.instruments.clone()))
 }
 
-fn traceparent(sampled: bool) -> String {
+pub(super) fn traceparent(sampled: bool) -> String {
     format!(
         "00-{PARENT_TRACE}-{PARENT_SPAN}-{}",
         if sampled { "01" } else { "00" }
@@ -719,248 +694,6 @@ async fn tower_client_layer_injects_context() {
     assert!(!baggage_keys(&headers).contains(&"scaffold.test.denied".to_owned()));
 }
 
-struct GrpcTestBody {
-    frames: Vec<Frame<bytes::Bytes>>,
-}
-
-impl http_body::Body for GrpcTestBody {
-    type Data = bytes::Bytes;
-    type Error = std::convert::Infallible;
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut TaskContext<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Poll::Ready(if self.frames.is_empty() {
-            None
-        } else {
-            Some(Ok(self.frames.remove(0)))
-        })
-    }
-}
-
-fn grpc_response(code: &str) -> Response<GrpcTestBody> {
-    let mut trailers = HeaderMap::new();
-    trailers.insert("grpc-status", code.parse().unwrap());
-    Response::new(GrpcTestBody {
-        frames: vec![
-            Frame::data(bytes::Bytes::from_static(b"x")),
-            Frame::trailers(trailers),
-        ],
-    })
-}
-
-async fn drain<B: http_body::Body + Unpin>(mut body: B) {
-    use std::future::poll_fn;
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        assert!(frame.is_ok());
-    }
-}
-
-#[tokio::test]
-async fn grpc_layers_record_rpc_attributes_and_status() {
-    let h = Harness::new();
-    let server = GrpcServerLayer::with_instruments(h.instruments.clone()).layer(tower::service_fn(
-        |_req: Request<Body>| async { Ok::<_, std::convert::Infallible>(grpc_response("13")) },
-    ));
-    let request = Request::post("/acme.shop.v1.Orders/Get")
-        .header("traceparent", traceparent(true))
-        .body(Body::empty())
-        .unwrap();
-    let response = server.oneshot(request).await.unwrap();
-    drain(response.into_body()).await;
-    let span = h.only(SpanKind::Server);
-    assert_eq!(
-        span.name,
-        expected_name(&conventions::RPC_SERVER_NAME, RPC_SERVER_KNOWN).as_str()
-    );
-    // A public gRPC boundary starts a new trace and links the caller's.
-    if trust::public_rpc("acme.shop.v1.Orders/Get") {
-        assert_ne!(span.span_context.trace_id().to_string(), PARENT_TRACE);
-        assert_eq!(span.links.links.len(), 1);
-    } else {
-        assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
-    }
-    assert_eq!(attr(&span, "rpc.system.name"), Some(Value::from("grpc")));
-    assert_eq!(
-        attr(&span, "rpc.method"),
-        Some(Value::from("acme.shop.v1.Orders/Get"))
-    );
-    assert_eq!(
-        attr(&span, "rpc.status_code"),
-        Some(Value::from("INTERNAL"))
-    );
-    assert_eq!(attr(&span, "error.type"), Some(Value::from("INTERNAL")));
-    for old in ["rpc.system", "rpc.service", "rpc.grpc.status_code"] {
-        assert_eq!(attr(&span, old), None, "{old}");
-    }
-    assert!(matches!(span.status, Status::Error { .. }));
-    assert_eq!(
-        h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
-        1
-    );
-    h.spans.reset();
-
-    let seen = Arc::new(Mutex::new(None));
-    let store = seen.clone();
-    let client = GrpcClientLayer::with_instruments(h.instruments.clone()).layer(tower::service_fn(
-        move |req: Request<Body>| {
-            *store.lock().unwrap() = Some(req.headers().clone());
-            async { Ok::<_, std::convert::Infallible>(grpc_response("0")) }
-        },
-    ));
-    let request = Request::post("http://127.0.0.1:50051/acme.shop.v1.Orders/Get")
-        .body(Body::empty())
-        .unwrap();
-    let response = {
-        let _guard = remote_parent(true).attach();
-        client.oneshot(request).await.unwrap()
-    };
-    drain(response.into_body()).await;
-    let span = h.only(SpanKind::Client);
-    assert_eq!(
-        span.name,
-        expected_name(&conventions::RPC_CLIENT_NAME, RPC_CLIENT_KNOWN).as_str()
-    );
-    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
-    assert_eq!(
-        attr(&span, "server.address"),
-        Some(Value::from("127.0.0.1"))
-    );
-    assert_eq!(attr(&span, "server.port"), Some(Value::I64(50051)));
-    assert_eq!(span.status, Status::Unset);
-    assert_eq!(h.histogram_points(rpc::RPC_CLIENT_DURATION).len(), 1);
-    let headers = seen.lock().unwrap().clone().unwrap();
-    assert!(headers
-        .get("traceparent")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .starts_with(&format!("00-{PARENT_TRACE}-")));
-}
-
-#[tokio::test]
-async fn tonic_server_and_client_layers_trace_a_real_call() {
-    use tonic_health::pb::health_check_response::ServingStatus;
-    use tonic_health::pb::health_client::HealthClient;
-    use tonic_health::pb::HealthCheckRequest;
-    let h = Harness::new();
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("acme.shop.v1.Orders", tonic_health::ServingStatus::Serving)
-        .await;
-    let incoming =
-        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let address = incoming.local_addr().unwrap();
-    let server = tonic::transport::Server::builder()
-        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
-        .add_service(health)
-        .serve_with_incoming(incoming);
-    let server = tokio::spawn(server);
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let traced = tower::ServiceBuilder::new()
-        .layer(
-            GrpcClientLayer::with_instruments(h.instruments.clone())
-                .with_target(&format!("http://{address}")),
-        )
-        .service(channel);
-    let mut client = HealthClient::new(traced);
-    let response = {
-        let _guard = remote_parent(true).attach();
-        client
-            .check(HealthCheckRequest {
-                service: "acme.shop.v1.Orders".to_owned(),
-            })
-            .await
-            .unwrap()
-    };
-    assert_eq!(response.into_inner().status(), ServingStatus::Serving);
-    let unknown = client
-        .check(HealthCheckRequest {
-            service: "nowhere".to_owned(),
-        })
-        .await;
-    assert_eq!(unknown.unwrap_err().code(), tonic::Code::NotFound);
-    server.abort();
-    let spans = h.finished();
-    let servers: Vec<&SpanData> = spans
-        .iter()
-        .filter(|s| s.span_kind == SpanKind::Server)
-        .collect();
-    let clients: Vec<&SpanData> = spans
-        .iter()
-        .filter(|s| s.span_kind == SpanKind::Client)
-        .collect();
-    assert_eq!((servers.len(), clients.len()), (2, 2), "{spans:#?}");
-    let (server, client) = (servers[0], clients[0]);
-    let port = address.port().to_string();
-    let tonic_known = [
-        ("rpc.system.name", "grpc"),
-        ("rpc.method", "grpc.health.v1.Health/Check"),
-        ("server.address", "127.0.0.1"),
-        ("server.port", port.as_str()),
-    ];
-    assert_eq!(
-        server.name,
-        conventions::RPC_SERVER_NAME
-            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
-    );
-    assert_eq!(
-        client.name,
-        conventions::RPC_CLIENT_NAME
-            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
-    );
-    assert_eq!(attr(server, "rpc.system.name"), Some(Value::from("grpc")));
-    assert_eq!(
-        attr(server, "rpc.method"),
-        Some(Value::from("grpc.health.v1.Health/Check"))
-    );
-    assert_eq!(attr(server, "rpc.status_code"), Some(Value::from("OK")));
-    assert_eq!(attr(client, "rpc.status_code"), Some(Value::from("OK")));
-    assert_eq!(
-        attr(client, "server.port"),
-        Some(Value::I64(i64::from(address.port())))
-    );
-    // An internal server continues the client's trace (the client span is
-    // its parent); a public one starts a new trace linked to the client span.
-    assert_eq!(client.span_context.trace_id().to_string(), PARENT_TRACE);
-    if trust::public_rpc("grpc.health.v1.Health/Check") {
-        assert_ne!(
-            server.span_context.trace_id(),
-            client.span_context.trace_id()
-        );
-        assert_eq!(
-            server.links.links[0].span_context.span_id(),
-            client.span_context.span_id()
-        );
-    } else {
-        assert_eq!(
-            server.span_context.trace_id(),
-            client.span_context.trace_id()
-        );
-        assert_eq!(server.parent_span_id, client.span_context.span_id());
-    }
-    // NOT_FOUND is the caller's mistake: an error for the client only.
-    assert_eq!(
-        attr(servers[1], "rpc.status_code"),
-        Some(Value::from("NOT_FOUND"))
-    );
-    assert_eq!(servers[1].status, Status::Unset);
-    assert_eq!(attr(servers[1], "error.type"), None);
-    assert!(matches!(clients[1].status, Status::Error { .. }));
-    assert_eq!(
-        attr(clients[1], "error.type"),
-        Some(Value::from("NOT_FOUND"))
-    );
-    assert_eq!(
-        h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
-        2
-    );
-}
-
 #[tokio::test]
 async fn spawned_tasks_keep_the_span() {
     let h = Harness::new();
@@ -972,86 +705,6 @@ async fn spawned_tasks_keep_the_span() {
         spawn(async { Context::current().span().span_context().span_id() })
     };
     assert_eq!(handle.await.unwrap(), expected);
-}
-
-#[tokio::test]
-async fn messaging_carriers_link_producer_and_consumer() {
-    let h = Harness::new();
-    let destination = messaging::Destination {
-        system: "kafka",
-        name: "orders".to_owned(),
-    };
-    let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
-    let producer = {
-        let _guard = remote_parent(true).attach();
-        messaging::start_send(
-            &h.instruments,
-            &destination,
-            &mut messaging::ByteHeaders(&mut headers),
-        )
-    };
-    producer.span().end();
-    let consumer = messaging::start_process(
-        &h.instruments,
-        &destination,
-        &messaging::ByteHeadersReader(&headers),
-    );
-    consumer.span().end();
-    let spans = h.finished();
-    let producer = spans
-        .iter()
-        .find(|s| s.span_kind == SpanKind::Producer)
-        .unwrap();
-    let consumer = spans
-        .iter()
-        .find(|s| s.span_kind == SpanKind::Consumer)
-        .unwrap();
-    assert_eq!(
-        producer.name,
-        expected_name(&conventions::MESSAGING_PRODUCER_NAME, PRODUCER_KNOWN).as_str()
-    );
-    assert_eq!(
-        consumer.name,
-        expected_name(&conventions::MESSAGING_CONSUMER_NAME, CONSUMER_KNOWN).as_str()
-    );
-    assert_eq!(consumer.span_context.trace_id().to_string(), PARENT_TRACE);
-    assert_eq!(consumer.parent_span_id, producer.span_context.span_id());
-    assert_eq!(
-        attr(producer, "messaging.operation.name"),
-        Some(Value::from("send"))
-    );
-    assert_eq!(
-        attr(consumer, "messaging.operation.name"),
-        Some(Value::from("process"))
-    );
-}
-
-#[tokio::test]
-async fn database_helper_names_and_times_the_call() {
-    let h = Harness::new();
-    let op = db::DbOperation {
-        system: "postgresql",
-        operation: Some("SELECT"),
-        collection: Some("orders"),
-        query: Some("SELECT * FROM orders"),
-        ..Default::default()
-    };
-    let result: Result<u32, String> = db::traced(&h.instruments, op, async {
-        Err("connection reset".to_owned())
-    })
-    .await;
-    assert!(result.is_err());
-    let span = h.only(SpanKind::Client);
-    assert_eq!(
-        span.name,
-        expected_name(&conventions::DB_NAME, DB_KNOWN).as_str()
-    );
-    assert!(matches!(span.status, Status::Error { .. }));
-    assert_eq!(
-        attr(&span, "db.query.text").is_some(),
-        conventions::DB_QUERY_TEXT
-    );
-    assert_eq!(h.histogram_points(conventions::DB_DURATION).len(), 1);
 }
 
 fn admin_request(method: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
@@ -1574,13 +1227,42 @@ fn exporter_variables_are_checked() {
         (settings::protocol(&getenv, "TRACES", &mut w), w.0.len())
     };
     use super::rules::Protocol;
-    assert_eq!(protocol("grpc"), (Protocol::Grpc, 0));
+    let grpc = if otlp::GRPC_BUILT_IN {
+        (Protocol::Grpc, 0)
+    } else {
+        (Protocol::HttpProtobuf, 1)
+    };
+    assert_eq!(protocol("grpc"), grpc);
     assert_eq!(protocol("HTTP/PROTOBUF"), (Protocol::HttpProtobuf, 0));
     assert_eq!(protocol("http/json"), (Protocol::HttpProtobuf, 1));
     assert_eq!(
         protocol("carrier-pigeon"),
         (conventions::EXPORT_PROTOCOL, 1)
     );
+}
+
+/// Without the OTLP/gRPC exporter (no `grpc` part, conventions exporting over
+/// HTTP) `grpc` is reported and `http/protobuf` used, as in Go.
+#[test]
+fn grpc_without_the_grpc_exporter_is_reported_and_http_is_used() {
+    use super::rules::Protocol;
+    let getenv = |name: &str| (name == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").then(|| "grpc".into());
+    let mut w = settings::Warnings::default();
+    let used = settings::protocol_built_in(&getenv, "TRACES", &mut w, false);
+    assert_eq!(used, Protocol::HttpProtobuf);
+    assert_eq!(w.0.len(), 1);
+    assert_eq!(w.0[0].variable, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+    assert!(w.0[0].used.contains("--with grpc"), "{:?}", w.0[0].used);
+    let mut w = settings::Warnings::default();
+    let used = settings::protocol_built_in(&getenv, "TRACES", &mut w, true);
+    assert_eq!((used, w.0.len()), (Protocol::Grpc, 0));
+    let mut w = settings::Warnings::default();
+    let expected = if otlp::GRPC_BUILT_IN {
+        Protocol::Grpc
+    } else {
+        Protocol::HttpProtobuf
+    };
+    assert_eq!(settings::protocol(&getenv, "TRACES", &mut w), expected);
 }
 
 #[tokio::test]
@@ -2295,221 +1977,6 @@ fn init_refuses_a_second_global_subscriber_without_panicking() {
     assert!(message.contains("layers()"));
 }
 
-/// Fifty methods the client makes up give one span name and one metric series
-/// per side: `rpc.method` is `_OTHER`, the called name is in
-/// `rpc.method_original`.
-#[tokio::test]
-async fn tonic_unknown_methods_are_other() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use tonic_health::pb::health_client::HealthClient;
-    use tonic_health::pb::HealthCheckRequest;
-    let h = Harness::new();
-    let (_reporter, health) = tonic_health::server::health_reporter();
-    let incoming =
-        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let address = incoming.local_addr().unwrap();
-    let server = tonic::transport::Server::builder()
-        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
-        .add_service(health)
-        .serve_with_incoming(incoming);
-    let server = tokio::spawn(server);
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    // Each call goes out on a path of the caller's invention.
-    let count = Arc::new(AtomicUsize::new(0));
-    let next = count.clone();
-    let invented = tower::ServiceBuilder::new()
-        .map_request(move |mut req: Request<tonic::body::Body>| {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            let path = if i.is_multiple_of(2) {
-                format!("/evil.Service{i}/Method{i}")
-            } else {
-                format!("/grpc.health.v1.Health/Nope{i}")
-            };
-            *req.uri_mut() = format!("http://{address}{path}").parse().unwrap();
-            req
-        })
-        .layer(GrpcClientLayer::with_instruments(h.instruments.clone()))
-        .service(channel);
-    let mut client = HealthClient::new(invented);
-    for _ in 0..50 {
-        let answer = client
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await;
-        assert_eq!(answer.unwrap_err().code(), tonic::Code::Unimplemented);
-    }
-    server.abort();
-    let spans = h.finished();
-    assert_eq!(spans.len(), 100, "{spans:#?}");
-    let mut names = std::collections::BTreeSet::new();
-    let mut originals = std::collections::BTreeSet::new();
-    for span in &spans {
-        names.insert((format!("{:?}", span.span_kind), span.name.to_string()));
-        assert_eq!(
-            attr(span, "rpc.method"),
-            Some(Value::from(rpc::OTHER_METHOD))
-        );
-        assert_eq!(
-            attr(span, "rpc.status_code"),
-            Some(Value::from("UNIMPLEMENTED"))
-        );
-        assert_eq!(attr(span, "error.type"), Some(Value::from("UNIMPLEMENTED")));
-        assert!(matches!(span.status, Status::Error { .. }));
-        originals.insert(attr(span, "rpc.method_original").unwrap().to_string());
-    }
-    let server_name = expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN);
-    let client_name = expected_name(&conventions::RPC_CLIENT_NAME, RPC_OTHER_KNOWN);
-    assert_eq!(
-        names,
-        [
-            ("Client".to_owned(), client_name),
-            ("Server".to_owned(), server_name)
-        ]
-        .into_iter()
-        .collect()
-    );
-    assert_eq!(originals.len(), 50);
-    for metric in [conventions::RPC_SERVER_DURATION, rpc::RPC_CLIENT_DURATION] {
-        // Every flush exports the cumulative series again: count distinct ones.
-        let mut points = h.histogram_points(metric);
-        points.dedup();
-        assert_eq!(points.len(), 1, "{metric}: {points:?}");
-        assert!(points[0].contains(&KeyValue::new("rpc.method", rpc::OTHER_METHOD)));
-        assert!(!points[0]
-            .iter()
-            .any(|kv| kv.key.as_str() == "rpc.method_original"));
-    }
-}
-
-/// With the recognised methods named, any other is `_OTHER` from the start.
-#[tokio::test]
-async fn grpc_layer_with_methods_names_unlisted_ones_other() {
-    let h = Harness::new();
-    let server = GrpcServerLayer::with_instruments(h.instruments.clone())
-        .with_methods(["acme.shop.v1.Orders/Put"])
-        .layer(tower::service_fn(|_req: Request<Body>| async {
-            Ok::<_, std::convert::Infallible>(grpc_response("0"))
-        }));
-    let request = Request::post("/acme.shop.v1.Orders/Get")
-        .body(Body::empty())
-        .unwrap();
-    let response = server.oneshot(request).await.unwrap();
-    drain(response.into_body()).await;
-    let span = h.only(SpanKind::Server);
-    assert_eq!(
-        span.name,
-        expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN).as_str()
-    );
-    assert_eq!(
-        attr(&span, "rpc.method"),
-        Some(Value::from(rpc::OTHER_METHOD))
-    );
-    assert_eq!(
-        attr(&span, "rpc.method_original"),
-        Some(Value::from("acme.shop.v1.Orders/Get"))
-    );
-    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
-    assert_eq!(rpc::status_name(16), "UNAUTHENTICATED");
-    for (target, host, port) in [
-        ("grpc.io:50051", "grpc.io", Some(50051)),
-        ("dns://1.2.3.4/grpc.io:50051", "grpc.io", Some(50051)),
-        ("dns:///grpc.io:50051", "grpc.io", Some(50051)),
-        ("http://orders:8080", "orders", Some(8080)),
-        ("https://orders", "orders", Some(443)),
-        (
-            "unix:///run/containerd/containerd.sock",
-            "/run/containerd/containerd.sock",
-            None,
-        ),
-        (
-            "zk://zookeeper:2181/my-server",
-            "zk://zookeeper:2181/my-server",
-            None,
-        ),
-        ("[::1]:443", "::1", Some(443)),
-        ("localhost", "localhost", None),
-    ] {
-        assert_eq!(
-            rpc::target_address(target),
-            (host.to_owned(), port),
-            "{target}"
-        );
-    }
-    assert_eq!(rpc::status_name(42), "42");
-}
-
-/// Every field the conventions' rule can name a database span by reaches it.
-#[tokio::test]
-async fn database_helper_names_by_the_rule() {
-    let cases = [
-        db::DbOperation {
-            system: "postgresql",
-            operation: Some("SELECT"),
-            collection: Some("orders"),
-            summary: Some("SELECT orders customers"),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            operation: Some("SELECT"),
-            namespace: Some("shop"),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            operation: Some("SELECT"),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            operation: Some("CALL"),
-            procedure: Some("refresh_totals"),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            operation: Some("VACUUM"),
-            server: Some("db.internal"),
-            port: Some(5432),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            collection: Some("orders"),
-            ..Default::default()
-        },
-        db::DbOperation {
-            system: "postgresql",
-            ..Default::default()
-        },
-    ];
-    for op in cases {
-        let h = Harness::new();
-        let port = op.port.map(|p| p.to_string());
-        let known = |key: &str| match key {
-            "db.system.name" => Some(op.system),
-            "db.operation.name" => op.operation,
-            "db.collection.name" => op.collection,
-            "db.namespace" => op.namespace,
-            "db.query.summary" => op.summary,
-            "db.stored_procedure.name" => op.procedure,
-            "server.address" => op.server,
-            "server.port" => port.as_deref(),
-            _ => None,
-        };
-        let want = conventions::DB_NAME.render(known);
-        let result: Result<(), String> =
-            db::traced(&h.instruments, op.clone(), async { Ok(()) }).await;
-        assert!(result.is_ok());
-        let span = h.only(SpanKind::Client);
-        assert_eq!(span.name, want.as_str(), "{op:?}");
-    }
-}
 /// A registry key the conventions give a privacy action, split at its last
 /// dot (`app.user` and `email`), if the conventions have one with a dot.
 fn private_key() -> Option<(&'static str, &'static str, &'static str)> {

@@ -516,13 +516,16 @@ mod export_tests {
                 ..
             }
         ));
+        // Without the OTLP/gRPC exporter the line names the protocol used instead.
         let grpc = env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        let used = if super::otlp::GRPC_BUILT_IN {
+            "grpc"
+        } else {
+            "http/protobuf"
+        };
         assert!(matches!(
             startup(&grpc),
-            Startup::Configured {
-                protocol: "grpc",
-                ..
-            }
+            Startup::Configured { protocol, .. } if protocol == used
         ));
     }
 }

@@ -13,6 +13,9 @@ use super::bound::BoundDurations;
 use super::conventions;
 use super::sampler::Levers;
 
+/// The semantic conventions' name of the outbound RPC duration histogram.
+pub const RPC_CLIENT_DURATION: &str = "rpc.client.call.duration";
+
 /// A tracer and the conventions' duration instruments.
 ///
 /// [`Instruments::global`] reads the providers [`init`](super::init) installed;
@@ -146,10 +149,7 @@ impl Instruments {
                 conventions::RPC_SERVER_DURATION,
                 "Duration of inbound RPCs.",
             ),
-            rpc_client_duration: histogram(
-                super::rpc::RPC_CLIENT_DURATION,
-                "Duration of outbound RPCs.",
-            ),
+            rpc_client_duration: histogram(RPC_CLIENT_DURATION, "Duration of outbound RPCs."),
             db_duration: histogram(conventions::DB_DURATION, "Duration of database operations."),
             levers,
         }

@@ -1,0 +1,419 @@
+//! The gRPC layers' tests (the `grpc` part), on the harness in `tests`.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
+
+use axum::body::Body;
+use http::{HeaderMap, Request, Response};
+use http_body::Frame;
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+use tower::{Layer as _, ServiceExt as _};
+
+use super::conventions;
+use super::tests::{attr, expected_name, remote_parent, traceparent, Harness, PARENT_TRACE};
+use super::*;
+
+const RPC_SERVER_KNOWN: &[(&str, &str)] = &[
+    ("rpc.system.name", "grpc"),
+    ("rpc.method", "acme.shop.v1.Orders/Get"),
+];
+const RPC_CLIENT_KNOWN: &[(&str, &str)] = &[
+    ("rpc.system.name", "grpc"),
+    ("rpc.method", "acme.shop.v1.Orders/Get"),
+    ("server.address", "127.0.0.1"),
+    ("server.port", "50051"),
+];
+const RPC_OTHER_KNOWN: &[(&str, &str)] = &[("rpc.system.name", "grpc")];
+
+struct GrpcTestBody {
+    frames: Vec<Frame<bytes::Bytes>>,
+}
+
+impl http_body::Body for GrpcTestBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Poll::Ready(if self.frames.is_empty() {
+            None
+        } else {
+            Some(Ok(self.frames.remove(0)))
+        })
+    }
+}
+
+fn grpc_response(code: &str) -> Response<GrpcTestBody> {
+    let mut trailers = HeaderMap::new();
+    trailers.insert("grpc-status", code.parse().unwrap());
+    Response::new(GrpcTestBody {
+        frames: vec![
+            Frame::data(bytes::Bytes::from_static(b"x")),
+            Frame::trailers(trailers),
+        ],
+    })
+}
+
+async fn drain<B: http_body::Body + Unpin>(mut body: B) {
+    use std::future::poll_fn;
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        assert!(frame.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn grpc_layers_record_rpc_attributes_and_status() {
+    let h = Harness::new();
+    let server = GrpcServerLayer::with_instruments(h.instruments.clone()).layer(tower::service_fn(
+        |_req: Request<Body>| async { Ok::<_, std::convert::Infallible>(grpc_response("13")) },
+    ));
+    let request = Request::post("/acme.shop.v1.Orders/Get")
+        .header("traceparent", traceparent(true))
+        .body(Body::empty())
+        .unwrap();
+    let response = server.oneshot(request).await.unwrap();
+    drain(response.into_body()).await;
+    let span = h.only(SpanKind::Server);
+    assert_eq!(
+        span.name,
+        expected_name(&conventions::RPC_SERVER_NAME, RPC_SERVER_KNOWN).as_str()
+    );
+    // A public gRPC boundary starts a new trace and links the caller's.
+    if trust::public_rpc("acme.shop.v1.Orders/Get") {
+        assert_ne!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+        assert_eq!(span.links.links.len(), 1);
+    } else {
+        assert_eq!(span.span_context.trace_id().to_string(), PARENT_TRACE);
+    }
+    assert_eq!(attr(&span, "rpc.system.name"), Some(Value::from("grpc")));
+    assert_eq!(
+        attr(&span, "rpc.method"),
+        Some(Value::from("acme.shop.v1.Orders/Get"))
+    );
+    assert_eq!(
+        attr(&span, "rpc.status_code"),
+        Some(Value::from("INTERNAL"))
+    );
+    assert_eq!(attr(&span, "error.type"), Some(Value::from("INTERNAL")));
+    for old in ["rpc.system", "rpc.service", "rpc.grpc.status_code"] {
+        assert_eq!(attr(&span, old), None, "{old}");
+    }
+    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(
+        h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
+        1
+    );
+    h.spans.reset();
+
+    let seen = Arc::new(Mutex::new(None));
+    let store = seen.clone();
+    let client = GrpcClientLayer::with_instruments(h.instruments.clone()).layer(tower::service_fn(
+        move |req: Request<Body>| {
+            *store.lock().unwrap() = Some(req.headers().clone());
+            async { Ok::<_, std::convert::Infallible>(grpc_response("0")) }
+        },
+    ));
+    let request = Request::post("http://127.0.0.1:50051/acme.shop.v1.Orders/Get")
+        .body(Body::empty())
+        .unwrap();
+    let response = {
+        let _guard = remote_parent(true).attach();
+        client.oneshot(request).await.unwrap()
+    };
+    drain(response.into_body()).await;
+    let span = h.only(SpanKind::Client);
+    assert_eq!(
+        span.name,
+        expected_name(&conventions::RPC_CLIENT_NAME, RPC_CLIENT_KNOWN).as_str()
+    );
+    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(
+        attr(&span, "server.address"),
+        Some(Value::from("127.0.0.1"))
+    );
+    assert_eq!(attr(&span, "server.port"), Some(Value::I64(50051)));
+    assert_eq!(span.status, Status::Unset);
+    assert_eq!(h.histogram_points(rpc::RPC_CLIENT_DURATION).len(), 1);
+    let headers = seen.lock().unwrap().clone().unwrap();
+    assert!(headers
+        .get("traceparent")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with(&format!("00-{PARENT_TRACE}-")));
+}
+
+#[tokio::test]
+async fn tonic_server_and_client_layers_trace_a_real_call() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let h = Harness::new();
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("acme.shop.v1.Orders", tonic_health::ServingStatus::Serving)
+        .await;
+    let incoming =
+        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = incoming.local_addr().unwrap();
+    let server = tonic::transport::Server::builder()
+        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
+        .add_service(health)
+        .serve_with_incoming(incoming);
+    let server = tokio::spawn(server);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let traced = tower::ServiceBuilder::new()
+        .layer(
+            GrpcClientLayer::with_instruments(h.instruments.clone())
+                .with_target(&format!("http://{address}")),
+        )
+        .service(channel);
+    let mut client = HealthClient::new(traced);
+    let response = {
+        let _guard = remote_parent(true).attach();
+        client
+            .check(HealthCheckRequest {
+                service: "acme.shop.v1.Orders".to_owned(),
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(response.into_inner().status(), ServingStatus::Serving);
+    let unknown = client
+        .check(HealthCheckRequest {
+            service: "nowhere".to_owned(),
+        })
+        .await;
+    assert_eq!(unknown.unwrap_err().code(), tonic::Code::NotFound);
+    server.abort();
+    let spans = h.finished();
+    let servers: Vec<&SpanData> = spans
+        .iter()
+        .filter(|s| s.span_kind == SpanKind::Server)
+        .collect();
+    let clients: Vec<&SpanData> = spans
+        .iter()
+        .filter(|s| s.span_kind == SpanKind::Client)
+        .collect();
+    assert_eq!((servers.len(), clients.len()), (2, 2), "{spans:#?}");
+    let (server, client) = (servers[0], clients[0]);
+    let port = address.port().to_string();
+    let tonic_known = [
+        ("rpc.system.name", "grpc"),
+        ("rpc.method", "grpc.health.v1.Health/Check"),
+        ("server.address", "127.0.0.1"),
+        ("server.port", port.as_str()),
+    ];
+    assert_eq!(
+        server.name,
+        conventions::RPC_SERVER_NAME
+            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
+    );
+    assert_eq!(
+        client.name,
+        conventions::RPC_CLIENT_NAME
+            .render(|key| tonic_known.iter().find(|(k, _)| *k == key).map(|(_, v)| *v))
+    );
+    assert_eq!(attr(server, "rpc.system.name"), Some(Value::from("grpc")));
+    assert_eq!(
+        attr(server, "rpc.method"),
+        Some(Value::from("grpc.health.v1.Health/Check"))
+    );
+    assert_eq!(attr(server, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(attr(client, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(
+        attr(client, "server.port"),
+        Some(Value::I64(i64::from(address.port())))
+    );
+    // An internal server continues the client's trace (the client span is
+    // its parent); a public one starts a new trace linked to the client span.
+    assert_eq!(client.span_context.trace_id().to_string(), PARENT_TRACE);
+    if trust::public_rpc("grpc.health.v1.Health/Check") {
+        assert_ne!(
+            server.span_context.trace_id(),
+            client.span_context.trace_id()
+        );
+        assert_eq!(
+            server.links.links[0].span_context.span_id(),
+            client.span_context.span_id()
+        );
+    } else {
+        assert_eq!(
+            server.span_context.trace_id(),
+            client.span_context.trace_id()
+        );
+        assert_eq!(server.parent_span_id, client.span_context.span_id());
+    }
+    // NOT_FOUND is the caller's mistake: an error for the client only.
+    assert_eq!(
+        attr(servers[1], "rpc.status_code"),
+        Some(Value::from("NOT_FOUND"))
+    );
+    assert_eq!(servers[1].status, Status::Unset);
+    assert_eq!(attr(servers[1], "error.type"), None);
+    assert!(matches!(clients[1].status, Status::Error { .. }));
+    assert_eq!(
+        attr(clients[1], "error.type"),
+        Some(Value::from("NOT_FOUND"))
+    );
+    assert_eq!(
+        h.histogram_points(conventions::RPC_SERVER_DURATION).len(),
+        2
+    );
+}
+
+/// Fifty methods the client makes up give one span name and one metric series
+/// per side: `rpc.method` is `_OTHER`, the called name is in
+/// `rpc.method_original`.
+#[tokio::test]
+async fn tonic_unknown_methods_are_other() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let h = Harness::new();
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    let incoming =
+        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = incoming.local_addr().unwrap();
+    let server = tonic::transport::Server::builder()
+        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
+        .add_service(health)
+        .serve_with_incoming(incoming);
+    let server = tokio::spawn(server);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    // Each call goes out on a path of the caller's invention.
+    let count = Arc::new(AtomicUsize::new(0));
+    let next = count.clone();
+    let invented = tower::ServiceBuilder::new()
+        .map_request(move |mut req: Request<tonic::body::Body>| {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let path = if i.is_multiple_of(2) {
+                format!("/evil.Service{i}/Method{i}")
+            } else {
+                format!("/grpc.health.v1.Health/Nope{i}")
+            };
+            *req.uri_mut() = format!("http://{address}{path}").parse().unwrap();
+            req
+        })
+        .layer(GrpcClientLayer::with_instruments(h.instruments.clone()))
+        .service(channel);
+    let mut client = HealthClient::new(invented);
+    for _ in 0..50 {
+        let answer = client
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await;
+        assert_eq!(answer.unwrap_err().code(), tonic::Code::Unimplemented);
+    }
+    server.abort();
+    let spans = h.finished();
+    assert_eq!(spans.len(), 100, "{spans:#?}");
+    let mut names = std::collections::BTreeSet::new();
+    let mut originals = std::collections::BTreeSet::new();
+    for span in &spans {
+        names.insert((format!("{:?}", span.span_kind), span.name.to_string()));
+        assert_eq!(
+            attr(span, "rpc.method"),
+            Some(Value::from(rpc::OTHER_METHOD))
+        );
+        assert_eq!(
+            attr(span, "rpc.status_code"),
+            Some(Value::from("UNIMPLEMENTED"))
+        );
+        assert_eq!(attr(span, "error.type"), Some(Value::from("UNIMPLEMENTED")));
+        assert!(matches!(span.status, Status::Error { .. }));
+        originals.insert(attr(span, "rpc.method_original").unwrap().to_string());
+    }
+    let server_name = expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN);
+    let client_name = expected_name(&conventions::RPC_CLIENT_NAME, RPC_OTHER_KNOWN);
+    assert_eq!(
+        names,
+        [
+            ("Client".to_owned(), client_name),
+            ("Server".to_owned(), server_name)
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(originals.len(), 50);
+    for metric in [conventions::RPC_SERVER_DURATION, rpc::RPC_CLIENT_DURATION] {
+        // Every flush exports the cumulative series again: count distinct ones.
+        let mut points = h.histogram_points(metric);
+        points.dedup();
+        assert_eq!(points.len(), 1, "{metric}: {points:?}");
+        assert!(points[0].contains(&KeyValue::new("rpc.method", rpc::OTHER_METHOD)));
+        assert!(!points[0]
+            .iter()
+            .any(|kv| kv.key.as_str() == "rpc.method_original"));
+    }
+}
+
+/// With the recognised methods named, any other is `_OTHER` from the start.
+#[tokio::test]
+async fn grpc_layer_with_methods_names_unlisted_ones_other() {
+    let h = Harness::new();
+    let server = GrpcServerLayer::with_instruments(h.instruments.clone())
+        .with_methods(["acme.shop.v1.Orders/Put"])
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(grpc_response("0"))
+        }));
+    let request = Request::post("/acme.shop.v1.Orders/Get")
+        .body(Body::empty())
+        .unwrap();
+    let response = server.oneshot(request).await.unwrap();
+    drain(response.into_body()).await;
+    let span = h.only(SpanKind::Server);
+    assert_eq!(
+        span.name,
+        expected_name(&conventions::RPC_SERVER_NAME, RPC_OTHER_KNOWN).as_str()
+    );
+    assert_eq!(
+        attr(&span, "rpc.method"),
+        Some(Value::from(rpc::OTHER_METHOD))
+    );
+    assert_eq!(
+        attr(&span, "rpc.method_original"),
+        Some(Value::from("acme.shop.v1.Orders/Get"))
+    );
+    assert_eq!(attr(&span, "rpc.status_code"), Some(Value::from("OK")));
+    assert_eq!(rpc::status_name(16), "UNAUTHENTICATED");
+    for (target, host, port) in [
+        ("grpc.io:50051", "grpc.io", Some(50051)),
+        ("dns://1.2.3.4/grpc.io:50051", "grpc.io", Some(50051)),
+        ("dns:///grpc.io:50051", "grpc.io", Some(50051)),
+        ("http://orders:8080", "orders", Some(8080)),
+        ("https://orders", "orders", Some(443)),
+        (
+            "unix:///run/containerd/containerd.sock",
+            "/run/containerd/containerd.sock",
+            None,
+        ),
+        (
+            "zk://zookeeper:2181/my-server",
+            "zk://zookeeper:2181/my-server",
+            None,
+        ),
+        ("[::1]:443", "::1", Some(443)),
+        ("localhost", "localhost", None),
+    ] {
+        assert_eq!(
+            rpc::target_address(target),
+            (host.to_owned(), port),
+            "{target}"
+        );
+    }
+    assert_eq!(rpc::status_name(42), "42");
+}
