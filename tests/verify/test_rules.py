@@ -501,10 +501,14 @@ HTTP_REQUIRED = [
     (_status(503, 2), "error.type"),
     (_status(503, 0), "error.type"),
     (_client(http__response__status_code=404), "error.type"),
-    (_server(server__address="shop.example"), "server.port"),
-    # url.full is pii, which the default conventions hash: a service without a hash key
-    # drops it, so its absence is the conventions' choice.
-    (_without(CLIENT, "url__full", 3), ""),
+    # server.port on a server span is required "if available": verify cannot tell.
+    (_server(server__address="shop.example"), ""),
+    # url.full is pii, which the default conventions hash (not drop): still required.
+    (_without(CLIENT, "url__full", 3), "url.full"),
+    (span("HTTP /users/{id}", attributes=attrs(**OTHER)), "http.request.method_original"),
+    # Not HTTP: a function trigger, a model call.
+    (span("timer", kind=2, attributes=attrs(faas__trigger="timer")), ""),
+    (span("chat", kind=3, attributes=attrs(gen_ai__operation__name="chat")), ""),
     (_server(), ""),
     (_client(), ""),
     (_status(503, 2, error__type="503"), ""),

@@ -148,6 +148,9 @@ def _exercise(
                 "ACME_TEAM": "payments",
                 "SERVICE_VERSION": "1.2.3",
                 "HOSTNAME": "host-1",
+                # pii is hashed: without the key it would be dropped, and verify
+                # rightly reports the required url.full missing.
+                "ACME_TELEMETRY_HASH_KEY": "verify-test-hash-key",
                 "RUST_LOG": "info",
                 "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
             }
