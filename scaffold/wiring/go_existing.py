@@ -56,7 +56,7 @@ _FINDINGS = (
         r"|UnaryClientInterceptor|StreamClientInterceptor",
         "existing otelgrpc instrumentation",
         "replace it with {pkg}.GRPCServerOption() / {pkg}.GRPCDialOption() (add the gRPC part: "
-        "scaffold update --with grpc); keeping both records every RPC twice",
+        "scaffold add --with grpc); keeping both records every RPC twice",
     ),
     _Finding(
         SDKTRACE,

@@ -87,7 +87,7 @@ func (a *app) profile(w http.ResponseWriter, r *http.Request) {
 // steps does its work in a child span whose log line carries its field.
 func (a *app) steps(w http.ResponseWriter, r *http.Request) {
 	ctx, span := telemetry.Tracer().Start(r.Context(), "lookup",
-		trace.WithAttributes(attribute.String("step", "lookup")))
+		trace.WithAttributes(attribute.String("step", "lookup"), attribute.String("app.plan", "team")))
 	slog.InfoContext(ctx, "looked up", slog.String("step", "lookup"))
 	span.End()
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})

@@ -186,7 +186,7 @@ async fn profile(Path(id): Path<String>) -> Json<Value> {
     Json(json!({ "id": id }))
 }
 
-#[tracing::instrument(fields(step = "lookup"))]
+#[tracing::instrument(fields(step = "lookup", app.plan = "team"))]
 async fn lookup() {
     tracing::info!("looked up");
 }

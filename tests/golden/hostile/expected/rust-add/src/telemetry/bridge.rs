@@ -127,6 +127,12 @@ where
         if attrs.is_root() {
             return Context::new();
         }
+        let current = Context::current();
+        if current.get::<PassThrough>().is_some() {
+            // Tracing is switched off for this request: its context goes on as
+            // it came, whatever span encloses the server.
+            return current;
+        }
         let parent = if attrs.is_contextual() {
             ctx.lookup_current()
         } else {
@@ -137,7 +143,7 @@ where
             .into_iter()
             .flat_map(|span| span.scope())
             .find_map(|span| context_of(&span))
-            .unwrap_or_else(Context::current)
+            .unwrap_or(current)
     }
 }
 
@@ -182,7 +188,10 @@ where
         }
         let mut special = Special::default();
         attrs.record(&mut special);
-        let name = special.name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
+        let name = special
+            .name
+            .filter(|name| plain_name(name))
+            .map_or(Cow::Borrowed(meta.name()), Cow::Owned);
         let otel = self
             .tracer
             .span_builder(name)
@@ -248,9 +257,11 @@ where
         };
         let cx = {
             let extensions = span.extensions();
+            // The request span too, when entered outside the server layer
+            // (a task it was handed to, `in_scope` on a blocking thread).
             match extensions.get::<Bridged>() {
-                Some(bridged) if !bridged.request => bridged.cx.clone(),
-                _ => return,
+                Some(bridged) => bridged.cx.clone(),
+                None => return,
             }
         };
         let guard = cx.attach();
@@ -290,6 +301,18 @@ where
             None
         }
     }
+}
+
+/// Whether an `otel.name` may name a span: short, and with nothing that
+/// looks like data (a digit, an `@`, a URL); otherwise the span keeps its
+/// static name. Span names must be low-cardinality and are not redacted.
+fn plain_name(name: &str) -> bool {
+    name.len() <= 128
+        && !name.contains('@')
+        && !name.contains("://")
+        && !name
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b.is_ascii_control())
 }
 
 /// Reads `otel.name` and `otel.kind`, formatting nothing else.
@@ -336,14 +359,22 @@ impl Visit for Special {
     }
 }
 
-/// A span's fields as attributes, `otel.*` left out; a `?` value as
+/// Whether a span field leaves as an attribute: an attribute of the
+/// conventions' registry, or one their privacy rules class. Any other field
+/// (a function argument `#[instrument]` records, a local name) stays out of
+/// the trace: it may hold anything. (Log lines inside the span keep it.)
+fn exported(name: &str) -> bool {
+    super::attributes::ALL.contains(&name) || super::redact::policy().action(name).is_some()
+}
+
+/// A span's registry fields as attributes (see [`exported`]); a `?` value as
 /// [`debug_text`] writes it.
 struct Fields(Vec<KeyValue>);
 
 impl Fields {
     fn push(&mut self, field: &Field, value: impl Into<Value>) {
         let name = field.name();
-        if !name.starts_with("otel.") {
+        if exported(name) {
             self.0
                 .push(KeyValue::new(Key::from_static_str(name), value));
         }
@@ -370,7 +401,7 @@ impl Visit for Fields {
         self.push(field, value);
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if !field.name().starts_with("otel.") {
+        if exported(field.name()) {
             let text = debug_text(field.name(), &format!("{value:?}"));
             self.push(field, text);
         }
