@@ -1754,7 +1754,10 @@ fn instrumented_spans_are_children_with_their_fields_cleaned() {
         );
         // The registry field is formatted, the other one never.
         assert_eq!(formatted.load(std::sync::atomic::Ordering::Relaxed), 1);
-        kept.record("app.plan", tracing::field::debug(Counted(formatted.clone())));
+        kept.record(
+            "app.plan",
+            tracing::field::debug(Counted(formatted.clone())),
+        );
         // The module's extension trait reaches the OpenTelemetry span.
         kept.set_attribute("test.ext", "set");
         let ext = kept.context().span().span_context().span_id();
@@ -2085,4 +2088,61 @@ fn log_lines_clean_composite_debug_fields() {
     let line = lines[0].to_string();
     assert!(!line.contains("PIIMARK"), "{line}");
     assert!(line.contains(key), "{line}");
+}
+
+#[test]
+fn span_names_that_look_like_data_keep_the_static_name() {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let h = Harness::new();
+    let everything = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+    let bridge = init::bridge_layers(h.tracer_provider.tracer("test"), everything);
+    let subscriber = tracing_subscriber::registry().with(bridge);
+    tracing::subscriber::with_default(subscriber, || {
+        let email = "bob@example.com";
+        drop(tracing::info_span!(parent: None, "mailed", otel.name = %email));
+        drop(tracing::info_span!(parent: None, "numbered", otel.name = "order 42"));
+        drop(tracing::info_span!(parent: None, "linked", otel.name = "see http://x.example/a"));
+        drop(tracing::info_span!(parent: None, "plain", otel.name = "charge card"));
+    });
+    let mut names: Vec<String> = h.finished().iter().map(|s| s.name.to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["charge card", "linked", "mailed", "numbered"]);
+}
+
+#[test]
+fn a_switched_off_context_wins_over_an_enclosing_span() {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let h = Harness::new();
+    let everything = tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+    let bridge = init::bridge_layers(h.tracer_provider.tracer("test"), everything);
+    let subscriber = tracing_subscriber::registry().with(bridge);
+    let incoming = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let seen = tracing::subscriber::with_default(subscriber, || {
+        let outer = tracing::info_span!(parent: None, "outer");
+        let _outer = outer.enter();
+        // As the server layer leaves it when tracing is switched off.
+        let passed = Context::new()
+            .with_remote_span_context(incoming.clone())
+            .with_value(sampler::PassThrough);
+        let _attached = passed.attach();
+        let inner = tracing::info_span!("inner");
+        let _inner = inner.enter();
+        Context::current().span().span_context().clone()
+    });
+    assert_eq!(
+        seen.trace_id(),
+        incoming.trace_id(),
+        "the incoming trace goes on"
+    );
+    assert_eq!(seen.span_id(), incoming.span_id());
+    let names: Vec<String> = h.finished().iter().map(|s| s.name.to_string()).collect();
+    assert!(!names.iter().any(|n| n == "inner"), "{names:?}");
 }
