@@ -25,7 +25,6 @@
 //! - Warnings and errors inside a span become events of its OpenTelemetry
 //!   span, as [`SpanEvents`] makes them.
 
-use std::any::TypeId;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
@@ -34,7 +33,7 @@ use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Dispatch, Metadata, Subscriber};
+use tracing::{Metadata, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
@@ -90,16 +89,10 @@ pub(crate) fn is_request_span(meta: &Metadata<'_>) -> bool {
     meta.name() == "request" && meta.target() == super::server::TARGET
 }
 
-/// Looks a span's bridged context up in a dispatcher, for [`SpanExt`]: found
-/// through `downcast_ref` on the dispatcher, whatever layers wrap the bridge.
-#[derive(Clone, Copy)]
-struct Lookup(fn(&Dispatch, &Id) -> Option<Context>);
-
 /// The bridge: see the [module documentation](self). [`layers`](super::layers())
 /// installs it; [`bridge`](super::init::bridge) builds it over a tracer.
 pub struct Bridge<S> {
     tracer: opentelemetry_sdk::trace::Tracer,
-    lookup: Lookup,
     _subscriber: PhantomData<fn(S)>,
 }
 
@@ -117,7 +110,6 @@ where
     pub fn new(tracer: opentelemetry_sdk::trace::Tracer) -> Self {
         Self {
             tracer,
-            lookup: Lookup(lookup::<S>),
             _subscriber: PhantomData,
         }
     }
@@ -145,16 +137,6 @@ where
             .find_map(|span| context_of(&span))
             .unwrap_or(current)
     }
-}
-
-fn lookup<S>(dispatch: &Dispatch, id: &Id) -> Option<Context>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    let subscriber = dispatch.downcast_ref::<S>()?;
-    let span = subscriber.span(id)?;
-    let extensions = span.extensions();
-    extensions.get::<Bridged>().map(|b| b.cx.clone())
 }
 
 impl<S> Layer<S> for Bridge<S>
@@ -291,16 +273,6 @@ where
             bridged.cx.span().end();
         }
     }
-
-    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
-        if id == TypeId::of::<Self>() {
-            Some(std::ptr::from_ref(self).cast())
-        } else if id == TypeId::of::<Lookup>() {
-            Some(std::ptr::from_ref(&self.lookup).cast())
-        } else {
-            None
-        }
-    }
 }
 
 /// Whether an `otel.name` may name a span: short, and with nothing that
@@ -423,10 +395,15 @@ pub trait SpanExt {
     fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>);
 }
 
+/// A span's bridged context, found through the subscriber's registry
+/// (`tracing_subscriber::Registry`, whatever layers are stacked on it; no
+/// unsafe code, so crates that forbid it can hold the module).
 fn bridged(span: &tracing::Span) -> Option<Context> {
     span.with_subscriber(|(id, dispatch)| {
-        let lookup = dispatch.downcast_ref::<Lookup>()?;
-        (lookup.0)(dispatch, id)
+        let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
+        let span = registry.span(id)?;
+        let extensions = span.extensions();
+        extensions.get::<Bridged>().map(|b| b.cx.clone())
     })
     .flatten()
 }
