@@ -203,3 +203,29 @@ def test_the_crate_builds_lints_and_tests_with_any_parts(
     packages = {p["name"] for p in lock["package"]}
     assert ("tonic" in packages) == ("grpc" in parts)
     print(f"rust parts {parts or 'none'}: Cargo.lock packages {len(lock['package'])}")
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        'grpc = { package = "tonic", version = "0.14" }\n',
+        'otel = { package = "opentelemetry", version = "0.33" }\n',
+        "[target.'cfg(unix)'.dependencies]\n" 'rpc = { package = "tonic", version = "0.14" }\n',
+    ],
+)
+def test_a_needed_crate_under_another_name_is_refused(
+    tmp_path: Path, cli: Callable[..., CliResult], declared: str
+) -> None:
+    """Cargo refuses one crate under two names; add names the line instead of writing a
+    Cargo.toml that no longer builds."""
+    text = PLAIN + declared
+    build_file_tree(tmp_path, {"Cargo.toml": text, "src/main.rs": MAIN})
+    result = cli("add", "--lang", "rust", "--dir", str(tmp_path), *GRPC_CONV)
+    assert result.code == 2, result.out + result.err
+    key = declared.splitlines()[-1].split(" ", 1)[0]
+    line = text.splitlines().index(declared.splitlines()[-1]) + 1
+    assert f"Cargo.toml:{line}" in result.err and f"`{key}`" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert (tmp_path / "Cargo.toml").read_text(encoding="utf-8") == text
+    assert not (tmp_path / "src" / "telemetry").exists()
+    assert not (tmp_path / ".scaffold").exists()

@@ -21,6 +21,7 @@ from typing import Any
 from scaffold.errors import UsageError
 from scaffold.render.filters import toml_string
 from scaffold.targets import cargo_semver
+from scaffold.targets.cargo_renames import check_renamed
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
 
 OTEL = "0.33.1"
@@ -285,14 +286,14 @@ def merge_cargo_toml(
     """Cargo.toml `text` with every missing dependency of the generated module with
     `parts` added.
 
-    Dependencies the crate already declares (any spelling: `serde_json`, `serde-json`,
-    dotted or `[dependencies.x]` tables) keep their versions; a one-line declaration
-    gets the features the module needs added. Other forms are left as they are.
+    Dependencies the crate already declares (any spelling, dotted or `[dependencies.x]`
+    tables) keep their versions; a one-line declaration gets the module's features.
     """
     data = parse_cargo_toml(text, name)
     package_table(data, name)
     wanted = _wanted(protocol, parts)
     _check_versions(data, text, wanted, name, inherited or {})
+    check_renamed(data, text, {_normal(c.name) for _, cs in wanted for c in cs}, name)
     merged = text
     for table, crates in wanted:
         merged = _merge_table(merged, table, crates)

@@ -1,0 +1,67 @@
+"""Crates a project declares under another name (`grpc = { package = "tonic" }`).
+
+Cargo refuses one crate under two names in one package ("depends on crate tonic multiple
+times with different names"), and the generated module names each crate by its own name.
+So when a crate the module needs is declared renamed, in any dependency table, `add`
+refuses (exit 2, nothing written) and names the line and the fix, instead of writing a
+Cargo.toml that no longer builds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scaffold.errors import UsageError
+
+_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
+def _normal(name: str) -> str:
+    return name.replace("_", "-").lower()
+
+
+def _tables(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = [(t, data[t]) for t in _TABLES if isinstance(data.get(t), dict)]
+    for cfg, target in (data.get("target") or {}).items():
+        if isinstance(target, dict):
+            out += [
+                (f"target.{cfg}.{t}", target[t]) for t in _TABLES if isinstance(target.get(t), dict)
+            ]
+    return out
+
+
+def _line(text: str, key: str) -> int:
+    pattern = re.compile(
+        rf"""^\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]"""
+    )
+    for index, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return index
+    return 0
+
+
+def check_renamed(data: dict[str, Any], text: str, needed: set[str], name: str) -> None:
+    """Refuse when a crate in `needed` (normalised names) is declared under another key."""
+    problems = []
+    for table, entries in _tables(data):
+        for key, spec in entries.items():
+            package = spec.get("package") if isinstance(spec, dict) else None
+            if not isinstance(package, str) or _normal(package) not in needed:
+                continue
+            if _normal(key) == _normal(package):
+                continue
+            line = _line(text, key)
+            where = f"{name}:{line}" if line else f"{name} [{table}]"
+            problems.append(
+                f"{where}: [{table}] declares {package} as `{key}`; the generated code names "
+                f"it `{package}`: rename the key to `{package}` (and `{key}::` to "
+                f"`{_normal(package).replace('-', '_')}::` in your code)"
+            )
+    if problems:
+        raise UsageError(
+            f"{name}: crates the generated code needs are declared under other names, and "
+            "Cargo refuses one crate under two names; nothing was written:\n  "
+            + "\n  ".join(problems)
+            + "\nthen run add again"
+        )
