@@ -13,22 +13,10 @@ import re
 from typing import Any
 
 from scaffold.errors import UsageError
+from scaffold.targets.rust_parts import dependency_tables
+from scaffold.targets.rust_parts import normal_name as _normal
 
-_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
-
-
-def _normal(name: str) -> str:
-    return name.replace("_", "-").lower()
-
-
-def _tables(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    out = [(t, data[t]) for t in _TABLES if isinstance(data.get(t), dict)]
-    for cfg, target in (data.get("target") or {}).items():
-        if isinstance(target, dict):
-            out += [
-                (f"target.{cfg}.{t}", target[t]) for t in _TABLES if isinstance(target.get(t), dict)
-            ]
-    return out
+_KINDS = ("dependencies", "dev-dependencies", "build-dependencies")
 
 
 def _line(text: str, key: str) -> int:
@@ -44,7 +32,7 @@ def _line(text: str, key: str) -> int:
 def check_renamed(data: dict[str, Any], text: str, needed: set[str], name: str) -> None:
     """Refuse when a crate in `needed` (normalised names) is declared under another key."""
     problems = []
-    for table, entries in _tables(data):
+    for table, entries in dependency_tables(data, _KINDS):
         for key, spec in entries.items():
             package = spec.get("package") if isinstance(spec, dict) else None
             if not isinstance(package, str) or _normal(package) not in needed:

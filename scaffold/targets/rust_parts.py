@@ -49,24 +49,36 @@ _SIGNS: dict[str, tuple[str, ...]] = {
 _TABLES = ("dependencies", "dev-dependencies")
 
 
-def _normal(name: str) -> str:
+def normal_name(name: str) -> str:
+    """A crate name as Cargo compares it (`serde_json` is `serde-json`)."""
     return name.replace("_", "-").lower()
 
 
-def _tables(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The crate's dependency tables, target-specific ones included."""
-    found = [data.get(t) for t in _TABLES]
+_normal = normal_name
+
+
+def dependency_tables(
+    data: dict[str, Any], kinds: tuple[str, ...] = _TABLES
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, table) of the crate's dependency tables of `kinds`, target-specific ones
+    included (`target.'cfg(unix)'.dependencies`)."""
+    found = [(t, data.get(t)) for t in kinds]
     targets = data.get("target")
     if isinstance(targets, dict):
-        found += [cfg.get(t) for cfg in targets.values() if isinstance(cfg, dict) for t in _TABLES]
-    return [t for t in found if isinstance(t, dict)]
+        found += [
+            (f"target.{name}.{t}", cfg.get(t))
+            for name, cfg in targets.items()
+            if isinstance(cfg, dict)
+            for t in kinds
+        ]
+    return [(name, t) for name, t in found if isinstance(t, dict)]
 
 
 def used_crates(data: dict[str, Any], inherited: dict[str, Any]) -> set[str]:
     """The (normalised) names of the crates a parsed Cargo.toml depends on: the key, or
     the `package` it renames, looked up in the workspace's dependencies when inherited."""
     names: set[str] = set()
-    for table in _tables(data):
+    for _, table in dependency_tables(data):
         for key, spec in table.items():
             if isinstance(spec, dict) and spec.get("workspace") is True:
                 spec = inherited.get(_normal(key), spec)
