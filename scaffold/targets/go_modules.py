@@ -13,6 +13,15 @@ import string
 from dataclasses import dataclass, field
 
 from scaffold.errors import UsageError
+from scaffold.targets import go_sums
+from scaffold.targets.go_mod_directives import (
+    Exclude,
+    Replace,
+    check_directives,
+    parse_exclude,
+    parse_replace,
+    replace_notes,
+)
 from scaffold.targets.go_mod_edit import Needed, merge_requirements
 
 GO_DIRECTIVE = "1.26.0"
@@ -191,18 +200,7 @@ def check_module_path(path: str) -> str:
 
 
 _VERBS = frozenset(
-    [
-        "module",
-        "go",
-        "toolchain",
-        "godebug",
-        "require",
-        "exclude",
-        "replace",
-        "retract",
-        "tool",
-        "ignore",
-    ]
+    "module go toolchain godebug require exclude replace retract tool ignore".split()
 )
 
 
@@ -215,6 +213,8 @@ class GoMod:
     go_version: str = ""
     go_line: int = -1
     requires: dict[str, tuple[str, int]] = field(default_factory=dict)
+    excludes: tuple[Exclude, ...] = ()
+    replaces: tuple[Replace, ...] = ()
 
 
 def _quoted(line: str, start: int, where: str) -> tuple[str, int]:
@@ -259,6 +259,8 @@ class _GoModParser:
     go_version: str = ""
     go_line: int = -1
     requires: dict[str, tuple[str, int]] = field(default_factory=dict)
+    excludes: list[Exclude] = field(default_factory=list)
+    replaces: list[Replace] = field(default_factory=list)
 
     def entry(self, verb: str, args: list[str], index: int) -> None:
         where = f"{self.name}:{index + 1}"
@@ -279,6 +281,10 @@ class _GoModParser:
             if len(args) != 2:
                 raise UsageError(f"{where}: a requirement is `<module path> <version>`")
             self.requires[args[0]] = (args[1], index)
+        elif verb == "exclude":
+            self.excludes.append(parse_exclude(args, index, where))
+        elif verb == "replace":
+            self.replaces.append(parse_replace(args, index, where))
 
     def parse(self, text: str) -> GoMod:
         block, opened = "", 0
@@ -306,7 +312,15 @@ class _GoModParser:
             raise UsageError(f"{self.name}:{opened}: the `{block} (` block is never closed")
         if self.module is None:
             raise UsageError(f"{self.name}: no module line; run `go mod init <module path>`")
-        return GoMod(self.module, self.module_line, self.go_version, self.go_line, self.requires)
+        return GoMod(
+            self.module,
+            self.module_line,
+            self.go_version,
+            self.go_line,
+            self.requires,
+            tuple(self.excludes),
+            tuple(self.replaces),
+        )
 
 
 def parse_go_mod(text: str, name: str = "go.mod") -> GoMod:
@@ -328,10 +342,20 @@ def merge_go_mod(go_mod: str, requires: list[Require], name: str = "go.mod") -> 
 def merge_go_mod_notes(
     go_mod: str, requires: list[Require], name: str = "go.mod"
 ) -> tuple[str, list[str]]:
-    """`merge_go_mod`, and the changes to announce (go directive, toolchain line)."""
-    parse_go_mod(go_mod, name)  # refuses what the go command would not read
+    """`merge_go_mod`, and the changes to announce (go directive, toolchain line).
+    UsageError when an exclude or replace directive takes away a version the generated
+    code needs (scaffold.targets.go_mod_directives)."""
+    mod = parse_go_mod(go_mod, name)  # refuses what the go command would not read
     needed = [Needed(r.path, r.version, r.indirect) for r in requires]
-    return merge_requirements(go_mod, needed, GO_DIRECTIVE, name)
+    text, notes = merge_requirements(go_mod, needed, GO_DIRECTIVE, name)
+    final = _versions(parse_go_mod(text, name))
+    ours = {r.path: r.version for r in requires}
+    check_directives(mod.excludes, mod.replaces, ours, final, name)
+    return text, notes
+
+
+def _versions(mod: GoMod) -> dict[str, str]:
+    return {path: version for path, (version, _) in mod.requires.items()}
 
 
 @dataclass(frozen=True)
@@ -344,15 +368,8 @@ class GoModEdit:
 
 
 def merge_go_sum(go_sum: str, pinned: str) -> str:
-    """The union of two go.sum files' lines, sorted as the go command writes them.
-
-    For a module without a go.sum this is exactly what `go mod tidy` writes (the pinned
-    lines are pruned to the service's requirements, `pinned_sum`). Lines a go.sum already
-    had are kept: which of them an upgrade made stale (an older version's hashes) only
-    the go command can tell from the whole module graph, so they stay until the team's
-    next `go mod tidy`; they are never wrong, only unused."""
-    lines = {line for line in (go_sum + "\n" + pinned).splitlines() if line.strip()}
-    return "\n".join(sorted(lines)) + "\n"
+    """The union of two go.sum files' lines, sorted as the go command writes them."""
+    return go_sums.union(go_sum, pinned)
 
 
 def add_requirements(
@@ -365,7 +382,14 @@ def add_requirements(
     name: str = "go.mod",
 ) -> GoModEdit:
     """go.mod and go.sum of an existing module after `scaffold add --lang go`: the pinned
-    requirements merged into go.mod, the pinned checksums merged into go.sum."""
+    requirements merged into go.mod, go.sum as scaffold.targets.go_sums makes it."""
     needs = {"b3": b3, "grpc": grpc, "otlp_grpc": otlp_grpc}
-    text, notes = merge_go_mod_notes(go_mod, direct_requires(**needs), name)
-    return GoModEdit(text, merge_go_sum(go_sum, pinned_sum(**needs)), tuple(notes))
+    requires = direct_requires(**needs)
+    text, notes = merge_go_mod_notes(go_mod, requires, name)
+    mod, final = parse_go_mod(go_mod, name), _versions(parse_go_mod(text, name))
+    ours = {r.path: r.version for r in requires}
+    directives = bool(mod.excludes or mod.replaces)
+    sums = go_sums.SumInputs(go_sum, pinned_sum(**needs), ours, final, directives)
+    summed, sum_notes = go_sums.go_sum_after_add(sums, name)
+    notes += replace_notes(mod.replaces, ours, final, go_sum, name) + sum_notes
+    return GoModEdit(text, summed, tuple(notes))
