@@ -79,10 +79,14 @@ def parse_replace(args: list[str], index: int, where: str) -> Replace:
 
 def _exclude_problems(
     excludes: tuple[Exclude, ...], needed: dict[str, str], final: dict[str, str], name: str
-) -> list[str]:
+) -> list[tuple[Exclude, str]]:
     return [
-        f"{name}:{e.line + 1}: `exclude {e.path} {e.version}` drops the version of {e.path} "
-        f"go.mod requires for the generated code; delete that line and run add again"
+        (
+            e,
+            f"{name}:{e.line + 1}: `exclude {e.path} {e.version}` drops the version of "
+            f"{e.path} go.mod requires for the generated code; delete that line and run add "
+            "again",
+        )
         for e in excludes
         if e.path in needed and final.get(e.path) == e.version
     ]
@@ -125,15 +129,15 @@ def check_directives(
     """UsageError naming every exclude or replace line that takes away a module version
     the generated code needs (`needed`: path -> version; `final`: what go.mod requires
     after add)."""
-    problems = _exclude_problems(excludes, needed, final, name)
+    problems = [(e.line, text) for e, text in _exclude_problems(excludes, needed, final, name)]
     for r in applying(replaces, needed, final):
         problem = _replace_problem(r, needed[r.path], name)
         if problem:
-            problems.append(problem)
+            problems.append((r.line, problem))
     if problems:
         raise UsageError(
-            "go.mod takes away module versions the generated code needs; nothing was "
-            "written:\n  " + "\n  ".join(problems)
+            f"{name}: takes away module versions the generated code needs; nothing was "
+            "written:\n  " + "\n  ".join(text for _, text in sorted(problems))
         )
 
 

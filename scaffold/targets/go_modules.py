@@ -199,9 +199,8 @@ def check_module_path(path: str) -> str:
     return path
 
 
-_VERBS = frozenset(
-    "module go toolchain godebug require exclude replace retract tool ignore".split()
-)
+_HEAD_VERBS = ("module", "go", "toolchain", "godebug", "require")
+_VERBS = frozenset((*_HEAD_VERBS, "exclude", "replace", "retract", "tool", "ignore"))
 
 
 @dataclass(frozen=True)
@@ -391,5 +390,5 @@ def add_requirements(
     directives = bool(mod.excludes or mod.replaces)
     sums = go_sums.SumInputs(go_sum, pinned_sum(**needs), ours, final, directives)
     summed, sum_notes = go_sums.go_sum_after_add(sums, name)
-    notes += replace_notes(mod.replaces, ours, final, go_sum, name) + sum_notes
+    notes += replace_notes(mod.replaces, ours, final, summed, name) + sum_notes
     return GoModEdit(text, summed, tuple(notes))
