@@ -24,6 +24,7 @@ from scaffold.sync.results import ApplyResult, Status
 from scaffold.targets import go_modules, rust_crates
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go import module_needs
+from scaffold.targets.go_vendor import vendor_notes
 from scaffold.targets.registry import TARGETS
 from scaffold.update import RenderContext, update_locked
 
@@ -57,7 +58,7 @@ def _go_edits(
     )
     found = {"go.mod": go_mod, "go.sum": _text(dest, "go.sum")}
     new = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
-    return {k: v for k, v in new.items() if found[k] != v}, edit.notes
+    return {k: v for k, v in new.items() if found[k] != v}, (*edit.notes, *vendor_notes(dest))
 
 
 def _cargo_edits(dest: Path, conv: Conventions, opts: RenderOptions) -> dict[str, str]:

@@ -22,6 +22,7 @@ from scaffold.sync.recovery import recover
 from scaffold.targets import go_modules, go_parts, rust_crates, rust_format, rust_parts
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go import module_needs, service_parts
+from scaffold.targets.go_vendor import vendor_notes
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.wiring import Wiring, next_steps
 
@@ -169,6 +170,8 @@ def _render_and_write(
         edits = _dependency_edits(opts, dest, project, conv, notes)
     else:
         edits = {}
+    if project is not None and opts.target == "go":
+        notes.extend(vendor_notes(dest))
     rendered = render_target(opts.target, conv, opts)
     if opts.target == "rust" and opts.mode == "add":
         rendered = rust_format.for_host(rendered, dest)
