@@ -163,3 +163,29 @@ def test_a_newer_replacement_builds_after_the_named_step_and_a_refusal_after_its
     assert cli("add", "--lang", "go", "--dir", str(excluded), *HTTP_CONV).code == 0
     built = _go(excluded, "vet", "./...")
     assert built.returncode == 0, built.stderr
+
+
+OLD_SUM = (
+    "github.com/stretchr/testify v1.8.4/go.mod h1:sz/lmYIOXD/1dqDmKjjqLyZ2RngseejIcXlSw2iwfAo=\n"
+    "go.opentelemetry.io/otel v1.24.0 h1:0LAOdjNmQeSTzGBzduGe/rU4tZhMwL5rWgtp9Ku5Jfo=\n"
+    "go.opentelemetry.io/otel v1.24.0/go.mod h1:W7b9Ozg4nkF5tWI5zsXkaKKDjdVjpD4oAt9Qi/MArHo=\n"
+)
+
+
+def test_go_sum_is_the_pinned_lines_when_go_mod_requires_only_pinned_modules() -> None:
+    from scaffold.targets.go_modules import pinned_sum
+
+    go_mod = HEAD + "require go.opentelemetry.io/otel v1.47.0\n"
+    edit = add_requirements(go_mod, OLD_SUM, b3=False, grpc=False, otlp_grpc=False)
+    assert edit.go_sum == pinned_sum(b3=False, grpc=False, otlp_grpc=False)
+    assert "v1.24.0" not in edit.go_sum and "testify v1.8.4" not in edit.go_sum
+    assert not any("go.sum" in n for n in edit.notes)
+
+
+def test_go_sum_keeps_the_modules_lines_and_names_stale_ones_when_the_graph_is_open() -> None:
+    go_mod = HEAD + "require (\n\texample.com/other v1.0.0\n\tgo.opentelemetry.io/otel v1.47.0\n)\n"
+    edit = add_requirements(go_mod, OLD_SUM, b3=False, grpc=False, otlp_grpc=False, name="m/go.mod")
+    assert all(line in edit.go_sum for line in OLD_SUM.splitlines())
+    (note,) = [n for n in edit.notes if "go.sum" in n]
+    assert note.startswith("m/go.sum: keeps checksums of versions go.mod no longer requires")
+    assert "(go.opentelemetry.io/otel v1.24.0)" in note and "`go mod tidy`" in note
