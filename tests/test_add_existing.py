@@ -52,3 +52,20 @@ def test_a_commented_import_is_no_use(tmp_path: Path) -> None:
     (tmp_path / "main.go").write_text(text, encoding="utf-8")
     wheres = [s.where for s in existing_instrumentation(tmp_path, "telemetry")]
     assert "a second tracer provider" not in wheres and len(wheres) == 3
+
+
+def test_nested_modules_vendor_and_ignored_files_are_not_named(tmp_path: Path) -> None:
+    """Only the module's own built files count: a nested module, vendor/ and a file that
+    builds only with the ignore tag are not the module's instrumentation."""
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.22\n", encoding="utf-8")
+    nested = tmp_path / "tools"
+    nested.mkdir()
+    (nested / "go.mod").write_text("module example.com/tools\n\ngo 1.22\n", encoding="utf-8")
+    (nested / "main.go").write_text(MAIN, encoding="utf-8")
+    vendored = tmp_path / "vendor" / "example.com" / "x"
+    vendored.mkdir(parents=True)
+    (vendored / "x.go").write_text(MAIN, encoding="utf-8")
+    (tmp_path / "gen.go").write_text("//go:build ignore\n\n" + MAIN, encoding="utf-8")
+    assert existing_instrumentation(tmp_path, "telemetry") == ()
+    (tmp_path / "main.go").write_text(MAIN, encoding="utf-8")
+    assert {s.file for s in existing_instrumentation(tmp_path, "telemetry")} == {"main.go"}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.sync.paths import read_inside
+from scaffold.targets.go_constraints import never_built
+from scaffold.targets.go_parts import module_sources
 from scaffold.wiring import Step
 from scaffold.wiring.source import code_only, line_of
 
@@ -19,8 +21,6 @@ OTELHTTP = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 OTELGRPC = "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 SDKTRACE = "go.opentelemetry.io/otel/sdk/trace"
 OTEL = "go.opentelemetry.io/otel"
-# At most this many files are read: a module with more is not scanned past them.
-MAX_FILES = 2000
 
 
 @dataclass(frozen=True)
@@ -88,23 +88,22 @@ def _alias(code: str, text: str, path: str) -> str:
 
 
 def _sources(dest: Path, package: str) -> Iterator[tuple[str, str]]:
-    """(relative path, text) of the module's own non-test Go files."""
+    """(relative path, text) of the module's own non-test Go files that some build
+    includes: the walk part detection uses (no vendor/, testdata/, hidden folders or
+    nested modules; scaffold.targets.go_parts), without `//go:build ignore` files."""
     generated = f"internal/{package}/"
-    for count, path in enumerate(sorted(dest.rglob("*.go"))):
-        if count >= MAX_FILES:
-            return
-        rel = path.relative_to(dest).as_posix()
-        parts = rel.split("/")
+    for rel in module_sources(dest):
         if rel.endswith("_test.go") or rel.startswith(generated):
-            continue
-        if any(p.startswith((".", "_")) or p in ("vendor", "testdata") for p in parts[:-1]):
             continue
         try:
             raw = read_inside(dest, rel)
         except (UsageError, OSError):
             continue
-        if raw is not None:
-            yield rel, raw.decode("utf-8", "replace")
+        if raw is None:
+            continue
+        text = raw.decode("utf-8", "replace")
+        if not never_built(text):
+            yield rel, text
 
 
 def existing_instrumentation(dest: Path, package: str) -> tuple[Step, ...]:
