@@ -40,17 +40,13 @@ type Handler struct {
 	// Per-route sampling ratios decide root spans, so their routes must be
 	// known before the span starts: literal routes are matched on the path,
 	// routes with wildcards through the ServeMux (when next is one).
-	literal map[literalRoute]struct{}
+	literal map[string][]string // path -> methods, "" for every method
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
 	serverName   string
 	serverPort   int
 }
-
-// literalRoute is a route of a per-route ratio without wildcards; an empty
-// method matches every method.
-type literalRoute struct{ method, path string }
 
 var _ http.Handler = (*Handler)(nil)
 
@@ -84,9 +80,9 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 			continue
 		}
 		if h.literal == nil {
-			h.literal = make(map[literalRoute]struct{})
+			h.literal = make(map[string][]string)
 		}
-		h.literal[literalRoute{rr.method, rr.route}] = struct{}{}
+		h.literal[rr.route] = append(h.literal[rr.route], rr.method)
 	}
 	for _, tr := range conv.trustRoutes {
 		if !strings.HasSuffix(tr.route, "*") && isMux {
@@ -114,12 +110,11 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 			return route, true
 		}
 	}
-	if h.literal != nil {
-		if _, ok := h.literal[literalRoute{method, r.URL.Path}]; ok {
-			return r.URL.Path, false
-		}
-		if _, ok := h.literal[literalRoute{"", r.URL.Path}]; ok {
-			return r.URL.Path, false
+	if methods, ok := h.literal[r.URL.Path]; ok { // one lookup, most paths miss
+		for _, m := range methods {
+			if m == "" || m == method {
+				return r.URL.Path, false
+			}
 		}
 	}
 	return "", false
