@@ -23,7 +23,20 @@ type routeInfo struct {
 	name      string
 	method    string
 	route     string
+	tls       bool
 	startOpts []trace.SpanStartOption
+	// renamedTo is the routeInfo of a route spans started with this one were
+	// renamed to, and metric the attribute set of a duration point of this
+	// route: each keeps the first value stored (others are looked up in the
+	// caches' maps), so the common case, one route answering alike, costs
+	// an atomic load instead of a map lookup.
+	renamedTo atomic.Pointer[routeInfo]
+	metric    atomic.Pointer[metricEntry]
+}
+
+type metricEntry struct {
+	key  metricKey
+	opts []metric.RecordOption
 }
 
 type routeCacheKey struct {
@@ -116,6 +129,7 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 		name:      httpServerSpanName(spanMethod(method), route, scheme(tls), c.addr, c.port),
 		method:    method,
 		route:     route,
+		tls:       tls,
 		startOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)},
 	}
 	if route != "" {
@@ -124,6 +138,34 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
 	return c.routes.store(k, ri)
+}
+
+// renamed returns what a span started with ri needs once the route it
+// served is known.
+func (c *caches) renamed(ri *routeInfo, route string) *routeInfo {
+	if f := ri.renamedTo.Load(); f != nil && f.route == route {
+		return f
+	}
+	f := c.route(ri.method, route, ri.tls)
+	ri.renamedTo.CompareAndSwap(nil, f)
+	return f
+}
+
+// metricFor returns the duration point's options for k; ri, when not nil,
+// is the routeInfo of k's route.
+func (c *caches) metricFor(ri *routeInfo, k metricKey) []metric.RecordOption {
+	if ri == nil || ri.route != k.route {
+		return c.metricOpts(k)
+	}
+	e := ri.metric.Load()
+	if e != nil && e.key == k {
+		return e.opts
+	}
+	opts := c.metricOpts(k)
+	if e == nil {
+		ri.metric.CompareAndSwap(nil, &metricEntry{key: k, opts: opts})
+	}
+	return opts
 }
 
 func (c *caches) metricOpts(k metricKey) []metric.RecordOption {

@@ -212,7 +212,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			early := ri.route != ""
 			renamed := final != ri.route
 			if renamed {
-				ri = h.caches.route(method, final, tls)
+				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
 				h.finishSpan(span, r, &rw.attrs, status, known, early, renamed, cancelled, broken, ri, p)
@@ -220,7 +220,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			span.End()
 		}
 		writerPool.Put(rw)
-		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricOpts(metricKey{
+		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricFor(ri, metricKey{
 			method: method, route: final, status: status,
 			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
 			broken: broken,
