@@ -133,14 +133,14 @@ def print_ratios(runs: dict[str, list[Result]]) -> None:
     print()
     print(
         "| added cost ratio | median of per-round ratios (min–max) | ratio of medians "
-        "| cpu-ns: median of per-round ratios | target | met |"
+        "| cpu-ns: median of per-round ratios (min–max) | target | met |"
     )
     print("|---|---:|---:|---:|---:|---|")
     for label, num, den, target in ROWS:
         rounds = per_round(runs, num, den, lambda r: float(r.ns))
         cpu_rounds = per_round(runs, num, den, lambda r: r.cpu)
         allocs = of_medians(runs, num, den, lambda r: float(r.allocs))
-        cpu = f"{statistics.median(cpu_rounds):.3f}" if cpu_rounds else "n/a"
+        cpu = spread(cpu_rounds)
         goal = "—" if target is None else f"<= {target}"
         ns_met = (
             "—"
