@@ -43,17 +43,13 @@ type Handler struct {
 	// Per-route sampling ratios decide root spans, so their routes must be
 	// known before the span starts: literal routes are matched on the path,
 	// routes with wildcards through the ServeMux (when next is one).
-	literal map[literalRoute]struct{}
+	literal map[string][]string // path -> methods, "" for every method
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
 	serverName   string
 	serverPort   int
 }
-
-// literalRoute is a route of a per-route ratio without wildcards; an empty
-// method matches every method.
-type literalRoute struct{ method, path string }
 
 var _ http.Handler = (*Handler)(nil)
 
@@ -87,9 +83,9 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 			continue
 		}
 		if h.literal == nil {
-			h.literal = make(map[literalRoute]struct{})
+			h.literal = make(map[string][]string)
 		}
-		h.literal[literalRoute{rr.method, rr.route}] = struct{}{}
+		h.literal[rr.route] = append(h.literal[rr.route], rr.method)
 	}
 	for _, tr := range conv.trustRoutes {
 		if !strings.HasSuffix(tr.route, "*") && isMux {
@@ -117,21 +113,17 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 			return route, true
 		}
 	}
-	if h.literal != nil {
-		if _, ok := h.literal[literalRoute{method, r.URL.Path}]; ok {
-			return r.URL.Path, false
-		}
-		if _, ok := h.literal[literalRoute{"", r.URL.Path}]; ok {
-			return r.URL.Path, false
+	if methods, ok := h.literal[r.URL.Path]; ok { // one lookup, most paths miss
+		for _, m := range methods {
+			if m == "" || m == method {
+				return r.URL.Path, false
+			}
 		}
 	}
 	return "", false
 }
 
-var (
-	writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
-	attrsPool  = sync.Pool{New: func() any { return new([20]attribute.KeyValue) }}
-)
+var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
 
 // tracingOff reports whether the installed Setup switched tracing off.
 func tracingOff() bool {
@@ -190,11 +182,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
 	}
-	holder := &routeHolder{outerPath: r.URL.Path}
+	hc := &holderCtx{Context: ctx}
+	holder := &hc.holder
+	holder.outerPath = r.URL.Path
 	if matched {
 		holder.early = route
 	}
-	r2 := r.WithContext(context.WithValue(ctx, routeHolderKey{}, holder))
+	r2 := r.WithContext(hc)
 	holder.req = r2 // a ServeMux inside sets r2.Pattern before its handler runs
 	defer func() {
 		status, wrote := rw.status, rw.wrote
@@ -202,7 +196,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusOK
 		}
 		rw.ResponseWriter = nil
-		writerPool.Put(rw)
 		p := recover()
 		// A panic once the answer has begun breaks its body: the status the
 		// caller saw stays, and the request failed (error.type _OTHER).
@@ -219,14 +212,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			early := ri.route != ""
 			renamed := final != ri.route
 			if renamed {
-				ri = h.caches.route(method, final, tls)
+				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, status, known, early, renamed, cancelled, broken, ri, p)
+				h.finishSpan(span, r, &rw.attrs, status, known, early, renamed, cancelled, broken, ri, p)
 			}
 			span.End()
 		}
-		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricOpts(metricKey{
+		writerPool.Put(rw)
+		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricFor(ri, metricKey{
 			method: method, route: final, status: status,
 			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
 			broken: broken,
@@ -247,9 +241,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // finishSpan sets the attributes of a recording server span in one call, so
-// the span's attribute slice grows once.
+// the span's attribute slice grows once; buf (the pooled response writer's)
+// holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
 	peer, peerPort, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		peer, peerPort = r.RemoteAddr, ""
@@ -269,7 +264,6 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 		}
 		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
 	}
-	buf := attrsPool.Get().(*[20]attribute.KeyValue)
 	attrs := append(buf[:0],
 		keyURLPath.String(r.URL.Path),
 		keyURLScheme.String(sch),
@@ -283,8 +277,8 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 	if r.URL.RawQuery != "" {
 		attrs = append(attrs, keyURLQuery.String(SanitizeQuery(r.URL.RawQuery)))
 	}
-	if ua := r.UserAgent(); ua != "" {
-		attrs = append(attrs, keyUserAgentOriginal.String(ua))
+	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
+		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
 	}
 	if v := protoVersion(r.ProtoMajor, r.ProtoMinor); v != "" {
 		attrs = append(attrs, keyNetworkProtocolVersion.String(v))
@@ -311,8 +305,7 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, status int, known
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	span.SetAttributes(attrs...)
-	clear(buf[:])
-	attrsPool.Put(buf)
+	clear(attrs) // the span has its copy; the pooled buffer keeps no request data
 	if p != nil {
 		err, ok := p.(error)
 		if !ok {
@@ -361,11 +354,20 @@ func defaultPort(scheme string) int {
 	return 80
 }
 
-// responseWriter records the status code written by the handler.
+// maxServerAttrs bounds the attributes finishSpan sets: fifteen at most
+// (url.path, url.scheme, client.address, network.peer.address and .port,
+// http.response.status_code, url.query, user_agent.original,
+// network.protocol.version, http.request.method and its original,
+// http.route, server.address and .port, error.type).
+const maxServerAttrs = 16
+
+// responseWriter records the status code written by the handler. It is
+// pooled, and carries the buffer the span's attributes are built in.
 type responseWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	attrs  [maxServerAttrs]attribute.KeyValue
 }
 
 func (w *responseWriter) WriteHeader(code int) {

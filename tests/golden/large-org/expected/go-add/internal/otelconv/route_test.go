@@ -72,3 +72,56 @@ func TestRouteAroundAnotherHandlerUsesThePatternAfterwards(t *testing.T) {
 		t.Errorf("span %q", name)
 	}
 }
+
+// The per-route caches (the routeInfo a span is renamed to, the duration
+// point's attribute set) keep the first value they see: requests of other
+// routes and other statuses must still get their own names and points.
+func TestCachedRouteDataFollowsEachRequest(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /a/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "missing" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+	})
+	mux.HandleFunc("GET /b", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	paths := []string{"/a/1", "/b", "/a/missing", "/a/2", "/b", "/a/missing"}
+	for _, path := range paths {
+		serve(t, h, "GET", path, nil)
+	}
+	ended := p.spans.Ended()
+	if len(ended) != len(paths) {
+		t.Fatalf("%d spans, want %d", len(ended), len(paths))
+	}
+	for i, span := range ended {
+		route, status := "/a/{id}", 200
+		if paths[i] == "/b" {
+			route = "/b"
+		} else if paths[i] == "/a/missing" {
+			status = 404
+		}
+		if span.Name() != "GET "+route {
+			t.Errorf("span %d (%s) named %q", i, paths[i], span.Name())
+		}
+		got := attrMap(span.Attributes())
+		wantAttr(t, got, keyHTTPRoute, route)
+		wantAttr(t, got, keyHTTPResponseStatusCode, int64(status))
+	}
+	counts := map[string]uint64{}
+	for _, pt := range p.histogram(t, conv.httpServerDuration) {
+		route, _ := pt.Attributes.Value(keyHTTPRoute)
+		status, _ := pt.Attributes.Value(keyHTTPResponseStatusCode)
+		counts[route.AsString()+" "+status.Emit()] += pt.Count
+	}
+	want := map[string]uint64{"/a/{id} 200": 2, "/a/{id} 404": 2, "/b 200": 2}
+	if len(counts) != len(want) {
+		t.Fatalf("duration points %v, want %v", counts, want)
+	}
+	for k, n := range want {
+		if counts[k] != n {
+			t.Errorf("duration points %v, want %v", counts, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package otelconv
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -22,7 +23,20 @@ type routeInfo struct {
 	name      string
 	method    string
 	route     string
+	tls       bool
 	startOpts []trace.SpanStartOption
+	// renamedTo is the routeInfo of a route spans started with this one were
+	// renamed to, and metric the attribute set of a duration point of this
+	// route: each keeps the first value stored (others are looked up in the
+	// caches' maps), so the common case, one route answering alike, costs
+	// an atomic load instead of a map lookup.
+	renamedTo atomic.Pointer[routeInfo]
+	metric    atomic.Pointer[metricEntry]
+}
+
+type metricEntry struct {
+	key  metricKey
+	opts []metric.RecordOption
 }
 
 type routeCacheKey struct {
@@ -39,12 +53,54 @@ type metricKey struct {
 	broken        bool // the body broke after the head: error.type _OTHER
 }
 
+// readMostly is a map read on every request and written once per new key:
+// readers load an immutable map without taking a lock (a read lock's shared
+// counter is written by every request on every core); a writer copies the map
+// with its new entry, at most maxCached entries, so a miss past that is
+// computed per request and not kept.
+type readMostly[K comparable, V any] struct {
+	mu   sync.Mutex
+	read atomic.Pointer[map[K]V]
+}
+
+func (m *readMostly[K, V]) load(k K) (V, bool) {
+	if p := m.read.Load(); p != nil {
+		v, ok := (*p)[k]
+		return v, ok
+	}
+	var zero V
+	return zero, false
+}
+
+// store keeps v for k unless k is there already (the first value stays) or
+// the map is full; it returns the value kept for k, else v.
+func (m *readMostly[K, V]) store(k K, v V) V {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var old map[K]V
+	if p := m.read.Load(); p != nil {
+		old = *p
+	}
+	if kept, ok := old[k]; ok {
+		return kept
+	}
+	if len(old) >= maxCached {
+		return v
+	}
+	next := make(map[K]V, len(old)+1)
+	for ek, ev := range old {
+		next[ek] = ev
+	}
+	next[k] = v
+	m.read.Store(&next)
+	return v
+}
+
 // caches memoises span names, start options and metric attribute sets so the
 // hot path does not allocate them per request.
 type caches struct {
-	mu      sync.RWMutex
-	routes  map[routeCacheKey]*routeInfo
-	metrics map[metricKey][]metric.RecordOption
+	routes  readMostly[routeCacheKey, *routeInfo]
+	metrics readMostly[metricKey, []metric.RecordOption]
 	base    []attribute.KeyValue // server.address, server.port from configuration
 	addr    string
 	port    string
@@ -56,11 +112,9 @@ func newCaches(c config) *caches {
 		port = strconv.Itoa(c.serverPort)
 	}
 	return &caches{
-		routes:  make(map[routeCacheKey]*routeInfo),
-		metrics: make(map[metricKey][]metric.RecordOption),
-		base:    serverAttrs(c),
-		addr:    c.serverAddress,
-		port:    port,
+		base: serverAttrs(c),
+		addr: c.serverAddress,
+		port: port,
 	}
 }
 
@@ -68,16 +122,14 @@ func newCaches(c config) *caches {
 // "" when unknown) needs.
 func (c *caches) route(method, route string, tls bool) *routeInfo {
 	k := routeCacheKey{method, route, tls}
-	c.mu.RLock()
-	ri, ok := c.routes[k]
-	c.mu.RUnlock()
-	if ok {
+	if ri, ok := c.routes.load(k); ok {
 		return ri
 	}
-	ri = &routeInfo{
+	ri := &routeInfo{
 		name:      httpServerSpanName(spanMethod(method), route, scheme(tls), c.addr, c.port),
 		method:    method,
 		route:     route,
+		tls:       tls,
 		startOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)},
 	}
 	if route != "" {
@@ -85,19 +137,39 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 		ri.startOpts = append(ri.startOpts, trace.WithAttributes(
 			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
-	c.mu.Lock()
-	if len(c.routes) < maxCached {
-		c.routes[k] = ri
+	return c.routes.store(k, ri)
+}
+
+// renamed returns what a span started with ri needs once the route it
+// served is known.
+func (c *caches) renamed(ri *routeInfo, route string) *routeInfo {
+	if f := ri.renamedTo.Load(); f != nil && f.route == route {
+		return f
 	}
-	c.mu.Unlock()
-	return ri
+	f := c.route(ri.method, route, ri.tls)
+	ri.renamedTo.CompareAndSwap(nil, f)
+	return f
+}
+
+// metricFor returns the duration point's options for k; ri, when not nil,
+// is the routeInfo of k's route.
+func (c *caches) metricFor(ri *routeInfo, k metricKey) []metric.RecordOption {
+	if ri == nil || ri.route != k.route {
+		return c.metricOpts(k)
+	}
+	e := ri.metric.Load()
+	if e != nil && e.key == k {
+		return e.opts
+	}
+	opts := c.metricOpts(k)
+	if e == nil {
+		ri.metric.CompareAndSwap(nil, &metricEntry{key: k, opts: opts})
+	}
+	return opts
 }
 
 func (c *caches) metricOpts(k metricKey) []metric.RecordOption {
-	c.mu.RLock()
-	opts, ok := c.metrics[k]
-	c.mu.RUnlock()
-	if ok {
+	if opts, ok := c.metrics.load(k); ok {
 		return opts
 	}
 	attrs := make([]attribute.KeyValue, 0, 7+len(c.base))
@@ -118,13 +190,8 @@ func (c *caches) metricOpts(k metricKey) []metric.RecordOption {
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	attrs = append(attrs, c.base...)
-	opts = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
-	c.mu.Lock()
-	if len(c.metrics) < maxCached {
-		c.metrics[k] = opts
-	}
-	c.mu.Unlock()
-	return opts
+	opts := []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+	return c.metrics.store(k, opts)
 }
 
 func scheme(tls bool) string {
