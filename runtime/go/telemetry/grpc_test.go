@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -426,6 +427,22 @@ func TestGRPCNetworkPeerOverTCP(t *testing.T) {
 			t.Errorf("client span network.peer.port %d, want the server's %d", got.AsInt64(), serverPort)
 		case s.SpanKind() == trace.SpanKindServer && (got.AsInt64() <= 0 || got.AsInt64() == int64(serverPort)):
 			t.Errorf("server span network.peer.port %d, want the caller's own port", got.AsInt64())
+		}
+	}
+	// Both sides record under the package's one instrumentation scope.
+	want := packageScope(t)
+	for _, s := range spans {
+		if s.InstrumentationScope() != want {
+			t.Errorf("%s span scope %+v, want %+v", s.SpanKind(), s.InstrumentationScope(), want)
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := p.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope != want {
+			t.Errorf("metrics %v under scope %+v, want %+v", sm.Metrics, sm.Scope, want)
 		}
 	}
 	for _, name := range []string{conv.rpcServerDuration, rpcClientDuration} {
