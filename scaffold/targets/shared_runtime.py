@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaffold import __version__
 from scaffold.conventions.model import Conventions
+from scaffold.targets.go_modules import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class RuntimeView:
     server_name: str
     admin_address: str
     admin_token_env: str
+    # The semantic conventions schema the generated code follows (resource and scope), and
+    # the instrumentation scope's version: the version of scaffold that wrote the module,
+    # the same in Go and Rust (OpenTelemetry specification 1.60.0: a scope's version is
+    # the instrumentation library's, and here scaffold's output is that library).
+    schema_url: str = f"https://opentelemetry.io/schemas/{SCHEMA_VERSION}"
+    scope_version: str = __version__
 
 
 def runtime_view(conv: Conventions) -> RuntimeView:

@@ -10,6 +10,7 @@ from typing import Any
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from scaffold.verify.records import Attributes, Span
+from tests.behaviour.check_scopes import check_scopes
 from tests.behaviour.harness import HASH_KEY, Answer, Flood, Run, json_of
 from tests.behaviour.table import Row
 
@@ -348,6 +349,7 @@ def problems(row: Row, run: Run) -> list[str]:
     out += check_spans(row, spans, span_durations(run))
     out += check_metrics(row, run)
     out += check_resource(row, run)
+    out += check_scopes(row, run)
     out += check_downstream(row, run)
     out += check_output(row, run)
     out += check_nowhere(row, run)

@@ -35,6 +35,7 @@ EXPECT_KEYS = {
     "spans_total",
     "metrics",
     "resource",
+    "scopes",
     "downstream",
     "output",
     "nowhere",
@@ -59,6 +60,7 @@ EVENT_KEYS = {"name", "attributes"}
 METRIC_KEYS = {"name", "attributes", "buckets"}
 DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "absent"}
 OUTPUT_KEYS = {"has", "lacks", "lines"}
+SCOPE_KEYS = {"items", "name", "version", "schema_url", "resource_schema_url"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,15 @@ def _check_expect(where: str, expect: object) -> None:
     for i, call in enumerate(expect.get("downstream", [])):
         _keys(f"{where}.downstream[{i}]", call, DOWNSTREAM_KEYS)
     _keys(f"{where}.output", expect.get("output", {}), OUTPUT_KEYS)
+    for i, scope in enumerate(expect.get("scopes", [])):
+        scope = _keys(f"{where}.scopes[{i}]", scope, SCOPE_KEYS)
+        items = scope.get("items")
+        if not (isinstance(items, list) and items and all(isinstance(x, str) for x in items)):
+            raise TableError(f"{where}.scopes[{i}]: `items` lists span and metric names")
+        for key in SCOPE_KEYS - {"items"}:
+            value = scope.get(key, "")
+            if isinstance(value, dict) and set(value) != {"matches"}:
+                raise TableError(f"{where}.scopes[{i}].{key}: a text or {{matches: regex}}")
 
 
 def _row(source: str, data: object) -> Row:

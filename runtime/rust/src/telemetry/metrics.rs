@@ -13,17 +13,12 @@ use opentelemetry::metrics::{
 };
 use opentelemetry::{global, InstrumentationScope, KeyValue};
 
-use super::conventions;
 use super::redact::{policy, Policy};
 
 /// The meter of this module's scope, from the global provider: measurements
 /// recorded with it are redacted like span attributes.
 pub fn meter() -> Meter {
-    global::meter_with_scope(
-        InstrumentationScope::builder(conventions::SCOPE_NAME)
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build(),
-    )
+    global::meter_with_scope(super::instruments::scope())
 }
 
 /// A meter provider whose meters apply a [`Policy`] to every attribute set.

@@ -150,7 +150,7 @@ pub(super) fn attr(span: &SpanData, key: &str) -> Option<Value> {
 
 /// What an attribute's value looks like after the conventions' privacy action
 /// (checked on its own in `redaction_applies_the_privacy_actions_before_export`).
-fn after_privacy(key: &str, raw: &str) -> Option<Value> {
+pub(super) fn after_privacy(key: &str, raw: &str) -> Option<Value> {
     test_policy().value(key, &Value::from(raw.to_owned()))
 }
 

@@ -91,9 +91,27 @@ func WithServerAddress(host string, port int) Option {
 
 // Tracer returns this package's tracer from the global tracer provider, for
 // spans a service starts itself.
-func Tracer() trace.Tracer { return globalTracerProvider().Tracer(instrumentationName) }
+func Tracer() trace.Tracer { return scopeTracer(globalTracerProvider()) }
 
 // Meter returns this package's meter from the global meter provider, for
 // instruments a service records itself; their attributes follow the same
 // privacy policy as the package's own.
-func Meter() metric.Meter { return globalMeterProvider().Meter(instrumentationName) }
+func Meter() metric.Meter { return scopeMeter(globalMeterProvider()) }
+
+// The one instrumentation scope of every tracer and meter of this package:
+// its name, the version of scaffold that generated it, and the semantic
+// conventions schema it follows.
+var (
+	tracerScope = []trace.TracerOption{trace.WithInstrumentationVersion(instrumentationVersion), trace.WithSchemaURL(SchemaURL)}
+	meterScope  = []metric.MeterOption{metric.WithInstrumentationVersion(instrumentationVersion), metric.WithSchemaURL(SchemaURL)}
+)
+
+// scopeTracer is this package's tracer from tp.
+func scopeTracer(tp trace.TracerProvider) trace.Tracer {
+	return tp.Tracer(instrumentationName, tracerScope...)
+}
+
+// scopeMeter is this package's meter from mp.
+func scopeMeter(mp metric.MeterProvider) metric.Meter {
+	return mp.Meter(instrumentationName, meterScope...)
+}

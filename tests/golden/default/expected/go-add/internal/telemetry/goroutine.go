@@ -23,7 +23,7 @@ func ValidSpanName(name string) bool { return internalSpanName.MatchString(name)
 // background work outlives the request. Go returns a channel that receives
 // fn's error (or nil) and is closed when fn returns.
 func Go(ctx context.Context, name string, fn func(context.Context) error) <-chan error {
-	ctx, span := otel.Tracer(instrumentationName).Start(context.WithoutCancel(ctx), name)
+	ctx, span := scopeTracer(otel.GetTracerProvider()).Start(context.WithoutCancel(ctx), name)
 	return run(ctx, span, fn)
 }
 
@@ -32,7 +32,7 @@ func Go(ctx context.Context, name string, fn func(context.Context) error) <-chan
 // request starts but does not wait for (a trace per job, not one huge trace).
 func GoDetached(ctx context.Context, name string, fn func(context.Context) error) <-chan error {
 	link := trace.LinkFromContext(ctx)
-	ctx, span := otel.Tracer(instrumentationName).Start(context.WithoutCancel(ctx), name,
+	ctx, span := scopeTracer(otel.GetTracerProvider()).Start(context.WithoutCancel(ctx), name,
 		trace.WithNewRoot(), trace.WithLinks(link))
 	return run(ctx, span, fn)
 }

@@ -6,6 +6,7 @@ package telemetry
 import (
 	"context"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -395,6 +397,156 @@ func TestGRPCTargetAddress(t *testing.T) {
 		host, port := grpcTargetAddress(target)
 		if got := host + " " + strconv.Itoa(port); got != want {
 			t.Errorf("%s: %q, want %q", target, got, want)
+		}
+	}
+}
+
+// Both sides record the other end of the connection (semantic conventions
+// 1.45.0: network.peer.address and network.peer.port are Recommended on RPC
+// spans): the server the caller's address, the client the server it reached.
+// Neither goes on the call durations (one series per caller would follow).
+func TestGRPCNetworkPeerOverTCP(t *testing.T) {
+	p := newTestProviders(t, nil)
+	conn := startHealthServer(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(conn.Target())
+	serverPort, _ := strconv.Atoi(port)
+	spans := waitSpans(p, 2)
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want 2", len(spans))
+	}
+	for _, s := range spans {
+		a := attrMap(s.Attributes())
+		wantAttr(t, a, keyNetworkPeerAddress, "127.0.0.1")
+		got, ok := a[keyNetworkPeerPort]
+		switch {
+		case !ok:
+			t.Errorf("%s span has no network.peer.port", s.SpanKind())
+		case s.SpanKind() == trace.SpanKindClient && got.AsInt64() != int64(serverPort):
+			t.Errorf("client span network.peer.port %d, want the server's %d", got.AsInt64(), serverPort)
+		case s.SpanKind() == trace.SpanKindServer && (got.AsInt64() <= 0 || got.AsInt64() == int64(serverPort)):
+			t.Errorf("server span network.peer.port %d, want the caller's own port", got.AsInt64())
+		}
+	}
+	// Both sides record under the package's one instrumentation scope.
+	want := packageScope(t)
+	for _, s := range spans {
+		if s.InstrumentationScope() != want {
+			t.Errorf("%s span scope %+v, want %+v", s.SpanKind(), s.InstrumentationScope(), want)
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := p.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope != want {
+			t.Errorf("metrics %v under scope %+v, want %+v", sm.Metrics, sm.Scope, want)
+		}
+	}
+	for _, name := range []string{conv.rpcServerDuration, rpcClientDuration} {
+		for _, point := range p.histogram(t, name) {
+			for _, key := range []attribute.Key{keyNetworkPeerAddress, keyNetworkPeerPort} {
+				if _, ok := point.Attributes.Value(key); ok {
+					t.Errorf("%s carries %s", name, key)
+				}
+			}
+		}
+	}
+}
+
+// Over a Unix socket the client's peer is the socket's name, with no port;
+// the caller's end of such a connection has no name, so the server records none.
+func TestGRPCNetworkPeerOverUnixSocket(t *testing.T) {
+	p := newTestProviders(t, nil)
+	path := filepath.Join(t.TempDir(), "grpc.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skipf("no Unix sockets here: %v", err)
+	}
+	srv := NewGRPCServer(p.options())
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	conn, err := NewGRPCClient("unix:"+path, p.options(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range waitSpans(p, 2) {
+		a := attrMap(s.Attributes())
+		if _, ok := a[keyNetworkPeerPort]; ok {
+			t.Errorf("%s span has network.peer.port over a Unix socket", s.SpanKind())
+		}
+		if s.SpanKind() == trace.SpanKindClient {
+			wantAttr(t, a, keyNetworkPeerAddress, path)
+		} else if v, ok := a[keyNetworkPeerAddress]; ok {
+			t.Errorf("server span network.peer.address %q for an unnamed caller", v.AsString())
+		}
+	}
+}
+
+// A call that never reached a server has no peer to record.
+func TestGRPCNoNetworkPeerWithoutConnection(t *testing.T) {
+	p := newTestProviders(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := ln.Addr().String()
+	_ = ln.Close()
+	conn, err := NewGRPCClient(target, p.options(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); status.Code(err) != grpccodes.Unavailable {
+		t.Fatalf("call to a closed port: %v, want UNAVAILABLE", err)
+	}
+	spans := waitSpans(p, 1)
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	a := attrMap(spans[0].Attributes())
+	wantAttr(t, a, keyRPCStatusCode, "UNAVAILABLE")
+	for _, key := range []attribute.Key{keyNetworkPeerAddress, keyNetworkPeerPort} {
+		if v, ok := a[key]; ok {
+			t.Errorf("%s = %v without a connection", key, v.Emit())
+		}
+	}
+}
+
+func TestNetworkPeerAttrs(t *testing.T) {
+	for _, c := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 4}, "network.peer.address=10.1.2.3 network.peer.port=4"},
+		{&net.TCPAddr{IP: net.ParseIP("::1"), Port: 50051}, "network.peer.address=::1 network.peer.port=50051"},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:127.0.0.1"), Port: 1}, "network.peer.address=127.0.0.1 network.peer.port=1"},
+		{&net.TCPAddr{}, ""},
+		{&net.UnixAddr{Name: "/run/app.sock", Net: "unix"}, "network.peer.address=/run/app.sock"},
+		{&net.UnixAddr{Name: "@", Net: "unix"}, ""},
+		{&net.UDPAddr{IP: net.ParseIP("10.0.0.1"), Port: 5}, ""},
+		{nil, ""},
+	} {
+		var parts []string
+		for _, kv := range networkPeerAttrs(c.addr) {
+			parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+		}
+		if got := strings.Join(parts, " "); got != c.want {
+			t.Errorf("networkPeerAttrs(%v) = %q, want %q", c.addr, got, c.want)
 		}
 	}
 }

@@ -18,6 +18,10 @@ const SchemaURL = "https://opentelemetry.io/schemas/1.45.0"
 // instrumentationName names the tracer and meter of this package.
 const instrumentationName = "example.com/acme/payments/internal/telemetry"
 
+// instrumentationVersion is the instrumentation scope's version: the version
+// of scaffold that generated this package (Rust's module carries the same).
+const instrumentationVersion = "0.1.0"
+
 // AdminPath is where the service mounts AdminHandler.
 const AdminPath = "/-/telemetry"
 

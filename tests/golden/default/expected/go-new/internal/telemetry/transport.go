@@ -40,7 +40,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	c := newConfig(opts)
 	return &Transport{
 		base:     base,
-		tracer:   c.tracerProvider.Tracer(instrumentationName),
+		tracer:   scopeTracer(c.tracerProvider),
 		prop:     c.propagators,
 		duration: newDurationHistogram(c.meterProvider, conv.httpClientDuration, "Duration of HTTP client requests."),
 	}

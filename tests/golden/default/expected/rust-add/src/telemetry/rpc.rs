@@ -14,6 +14,22 @@
 //! but one answered with UNIMPLEMENTED (what tonic answers for a method no
 //! service registered).
 //!
+//! Spans carry `network.peer.address` and `network.peer.port` (Recommended
+//! on RPC spans in semantic conventions 1.45.0), never the durations: on a
+//! server the caller's address, read from the request's extensions (axum's
+//! `ConnectInfo<SocketAddr>` or a `SocketAddr`; for tonic's own server pass
+//! [`GrpcServerLayer::with_peer`], see there); on a client the server the
+//! call reached, known once a response arrives: from the response's
+//! extensions with [`GrpcClientLayer::with_peer`], else the target when it
+//! names an IP address or a Unix socket (a channel connects to nothing else).
+//! A tonic channel does not say which address a host name resolved to, so a
+//! client of `http://orders:50051` records no peer; nor does a call that
+//! reached no server.
+//!
+//! The layers find the global providers when a call comes, not when they are
+//! built, so a layer built before `init` records with the providers `init`
+//! installs.
+//!
 //! The span stays open until the response stream ends, so the status in the
 //! trailers (`grpc-status`) is the one recorded. The server layer follows the
 //! conventions' trust policy (`trust.grpc_server` and `pkg.Service/*` route
@@ -22,6 +38,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
@@ -34,7 +51,7 @@ use opentelemetry::{Context, KeyValue};
 use tower::{Layer, Service};
 
 use super::conventions;
-use super::instruments::Instruments;
+use super::instruments::{Instruments, Resolve};
 use super::propagation;
 use super::sampler;
 use super::trust;
@@ -159,6 +176,54 @@ fn address_labels(authority: &http::uri::Authority, default_port: Option<u16>) -
     labels
 }
 
+/// Reads the other end of a call's connection from a request's (server) or a
+/// response's (client) extensions.
+pub type PeerFn = fn(&http::Extensions) -> Option<SocketAddr>;
+
+/// The peer of a server's request from the extensions axum and hand-written
+/// servers use: `ConnectInfo<SocketAddr>`, else a bare `SocketAddr`.
+fn default_peer(extensions: &http::Extensions) -> Option<SocketAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
+        .or_else(|| extensions.get::<SocketAddr>().copied())
+}
+
+/// `network.peer.address` and `network.peer.port` of a socket address (an
+/// IPv4-mapped IPv6 address as IPv4, as Go writes it).
+fn peer_labels(addr: SocketAddr) -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("network.peer.address", addr.ip().to_canonical().to_string()),
+        KeyValue::new("network.peer.port", i64::from(addr.port())),
+    ]
+}
+
+/// The peer a client of `target` can only reach: the address of an IP
+/// literal, or the path of a Unix socket; nothing for a name.
+fn literal_peer(target: &str) -> Vec<KeyValue> {
+    if let Some(path) = target
+        .strip_prefix("unix://")
+        .or_else(|| target.strip_prefix("unix:"))
+        .filter(|path| !path.is_empty())
+    {
+        return vec![KeyValue::new("network.peer.address", path.to_owned())];
+    }
+    let (host, port) = target_address(target);
+    match host.parse::<IpAddr>() {
+        Ok(ip) => {
+            let mut labels = vec![KeyValue::new(
+                "network.peer.address",
+                ip.to_canonical().to_string(),
+            )];
+            if let Some(port) = port {
+                labels.push(KeyValue::new("network.peer.port", i64::from(port)));
+            }
+            labels
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
 /// One RPC in flight; ended once, by whoever sees the status first.
 struct Call {
     cx: Context,
@@ -172,16 +237,31 @@ struct Call {
     /// Whether the recognised methods were given (then UNIMPLEMENTED says nothing).
     listed: bool,
     labels: Vec<KeyValue>,
+    /// A client's peer by its target, set on the span once a response shows
+    /// a connection was made; and where to read the real one from.
+    peer: Vec<KeyValue>,
+    peer_fn: Option<PeerFn>,
     instruments: Arc<Instruments>,
+}
+
+/// What a layer was told: the recognised methods, a client's target and
+/// its peer, and where to read the peer from.
+#[derive(Clone, Debug, Default)]
+struct Options {
+    methods: Methods,
+    target: Option<Arc<Vec<KeyValue>>>,
+    target_peer: Option<Arc<Vec<KeyValue>>>,
+    peer_fn: Option<PeerFn>,
 }
 
 impl Call {
     fn start<B>(
         instruments: &Arc<Instruments>,
         side: Side,
-        (methods, target): (&Methods, Option<&Vec<KeyValue>>),
+        options: &Options,
         req: &mut Request<B>,
     ) -> Self {
+        let (methods, target) = (&options.methods, options.target.as_deref());
         let path = req.uri().path();
         let original = path.strip_prefix('/').unwrap_or(path).to_owned();
         let recognised = split_path(path).is_some()
@@ -248,8 +328,23 @@ impl Call {
         if methods.is_none() {
             attributes.retain(|kv| kv.key.as_str() != "rpc.method");
         }
-        if side == Side::Server {
-            attributes.extend(address);
+        let mut peer = Vec::new();
+        match side {
+            Side::Server => {
+                attributes.extend(address);
+                let found = options.peer_fn.map_or_else(
+                    || default_peer(req.extensions()),
+                    |read| read(req.extensions()),
+                );
+                attributes.extend(found.map(peer_labels).unwrap_or_default());
+            }
+            Side::Client => {
+                peer = match (&options.target_peer, req.uri().authority()) {
+                    (Some(known), _) => known.as_ref().clone(),
+                    (None, Some(authority)) => literal_peer(authority.as_str()),
+                    (None, None) => Vec::new(),
+                };
+            }
         }
         if !recognised {
             attributes.push(KeyValue::new("rpc.method_original", original.clone()));
@@ -281,7 +376,24 @@ impl Call {
             recognised,
             listed: methods.is_some(),
             labels,
+            peer,
+            peer_fn: options.peer_fn,
             instruments: instruments.clone(),
+        }
+    }
+
+    /// A client's response head arrived: a connection was made, to the peer
+    /// the response's extensions name, else to the target's address.
+    fn connected(&self, extensions: &http::Extensions) {
+        if !self.traced || self.side != Side::Client {
+            return;
+        }
+        let labels = match self.peer_fn.and_then(|read| read(extensions)) {
+            Some(addr) => peer_labels(addr),
+            None => self.peer.clone(),
+        };
+        if !labels.is_empty() {
+            self.cx.span().set_attributes(labels);
         }
     }
 
@@ -343,6 +455,14 @@ impl Call {
 
 type Shared = Arc<Mutex<Option<Call>>>;
 
+fn connected_shared(call: &Shared, extensions: &http::Extensions) {
+    if let Ok(held) = call.lock() {
+        if let Some(call) = held.as_ref() {
+            call.connected(extensions);
+        }
+    }
+}
+
 fn finish_shared(call: &Shared, code: Option<i64>, error: Option<String>) {
     let taken = call.lock().map(|mut c| c.take()).unwrap_or(None);
     if let Some(call) = taken {
@@ -353,37 +473,34 @@ fn finish_shared(call: &Shared, code: Option<i64>, error: Option<String>) {
 /// Traces inbound gRPC calls.
 #[derive(Clone, Debug)]
 pub struct GrpcServerLayer {
-    instruments: Arc<Instruments>,
-    methods: Methods,
-    target: Option<Arc<Vec<KeyValue>>>,
+    instruments: Resolve,
+    options: Options,
 }
 
 /// Traces outbound gRPC calls and injects the context.
 #[derive(Clone, Debug)]
 pub struct GrpcClientLayer {
-    instruments: Arc<Instruments>,
-    methods: Methods,
-    target: Option<Arc<Vec<KeyValue>>>,
+    instruments: Resolve,
+    options: Options,
 }
 
 macro_rules! layer_constructors {
     ($layer:ident) => {
         impl $layer {
-            /// A layer recording with the global providers `init` installed.
+            /// A layer recording with the global providers as they are when
+            /// a call comes (so it may be built before `init`).
             pub fn new() -> Self {
                 Self {
-                    instruments: Instruments::global(),
-                    methods: None,
-                    target: None,
+                    instruments: Resolve::Global,
+                    options: Options::default(),
                 }
             }
 
             /// A layer recording with these instruments.
             pub fn with_instruments(instruments: Arc<Instruments>) -> Self {
                 Self {
-                    instruments,
-                    methods: None,
-                    target: None,
+                    instruments: Resolve::Given(instruments),
+                    options: Options::default(),
                 }
             }
 
@@ -399,7 +516,7 @@ macro_rules! layer_constructors {
                     .into_iter()
                     .map(|m| m.into().trim_start_matches('/').to_owned())
                     .collect();
-                self.methods = Some(Arc::new(set));
+                self.options.methods = Some(Arc::new(set));
                 self
             }
         }
@@ -415,17 +532,45 @@ macro_rules! layer_constructors {
 layer_constructors!(GrpcServerLayer);
 layer_constructors!(GrpcClientLayer);
 
+impl GrpcServerLayer {
+    /// Reads the caller's address (`network.peer.address` and
+    /// `network.peer.port`) from each request's extensions with `peer`.
+    /// Default: axum's `ConnectInfo<SocketAddr>`, else a `SocketAddr`. tonic's
+    /// server keeps it in its own type, which this module does not name:
+    ///
+    /// ```ignore
+    /// GrpcServerLayer::new().with_peer(|ext| {
+    ///     ext.get::<tonic::transport::server::TcpConnectInfo>()?.remote_addr()
+    /// })
+    /// ```
+    pub fn with_peer(mut self, peer: PeerFn) -> Self {
+        self.options.peer_fn = Some(peer);
+        self
+    }
+}
+
 impl GrpcClientLayer {
     /// Takes `server.address` and `server.port` from the target the channel
     /// connects to (`http://orders:50051`), for the spans and durations of a
     /// channel whose requests carry no authority. Default: the request's.
+    /// A target naming an IP address or a Unix socket is also the peer the
+    /// call reaches (`network.peer.address`, `network.peer.port`).
     pub fn with_target(mut self, target: &str) -> Self {
         let (host, port) = target_address(target);
         let mut labels = vec![KeyValue::new("server.address", host)];
         if let Some(port) = port {
             labels.push(KeyValue::new("server.port", i64::from(port)));
         }
-        self.target = Some(Arc::new(labels));
+        self.options.target = Some(Arc::new(labels));
+        self.options.target_peer = Some(Arc::new(literal_peer(target)));
+        self
+    }
+
+    /// Reads the address the call reached from each response's extensions
+    /// with `peer` (for a connector that records it there); when it finds
+    /// none, the target's IP address or Unix socket is the peer.
+    pub fn with_peer(mut self, peer: PeerFn) -> Self {
+        self.options.peer_fn = Some(peer);
         self
     }
 }
@@ -437,8 +582,7 @@ impl<S> Layer<S> for GrpcServerLayer {
         GrpcService {
             inner,
             instruments: self.instruments.clone(),
-            methods: self.methods.clone(),
-            target: self.target.clone(),
+            options: self.options.clone(),
             side: Side::Server,
         }
     }
@@ -451,8 +595,7 @@ impl<S> Layer<S> for GrpcClientLayer {
         GrpcService {
             inner,
             instruments: self.instruments.clone(),
-            methods: self.methods.clone(),
-            target: self.target.clone(),
+            options: self.options.clone(),
             side: Side::Client,
         }
     }
@@ -462,9 +605,8 @@ impl<S> Layer<S> for GrpcClientLayer {
 #[derive(Clone, Debug)]
 pub struct GrpcService<S> {
     inner: S,
-    instruments: Arc<Instruments>,
-    methods: Methods,
-    target: Option<Arc<Vec<KeyValue>>>,
+    instruments: Resolve,
+    options: Options,
     side: Side,
 }
 
@@ -483,12 +625,7 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let call = Call::start(
-            &self.instruments,
-            self.side,
-            (&self.methods, self.target.as_deref()),
-            &mut req,
-        );
+        let call = Call::start(&self.instruments.get(), self.side, &self.options, &mut req);
         let cx = call.cx.clone();
         let inner = {
             let _guard = cx.clone().attach();
@@ -528,6 +665,7 @@ where
         };
         Poll::Ready(match result {
             Ok(response) => {
+                connected_shared(this.call, response.extensions());
                 if let Some(code) = grpc_status(response.headers()) {
                     // A trailers-only response: the status is already known.
                     finish_shared(this.call, Some(code), None);

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::{global, InstrumentationScope, KeyValue};
+use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
@@ -145,6 +145,7 @@ pub fn resource(getenv: &dyn Fn(&str) -> Option<String>, warnings: &mut Warnings
         }
     }
     let resource = Resource::builder_empty()
+        .with_schema_url(Vec::<KeyValue>::new(), conventions::SCHEMA_URL)
         .with_attributes(
             [
                 KeyValue::new("telemetry.sdk.name", "opentelemetry"),
@@ -638,10 +639,7 @@ where
     global::set_meter_provider(RedactingMeterProvider::new(meter_provider.clone()));
     // Layers and clients built before this call now record with these.
     super::instruments::Instruments::reset();
-    let scope = InstrumentationScope::builder(conventions::SCOPE_NAME)
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
-    let tracer = tracer_provider.tracer_with_scope(scope);
+    let tracer = tracer_provider.tracer_with_scope(super::instruments::scope());
     let bridge = bridge_layers(tracer, filter);
     let mut guard =
         TelemetryGuard::new(Some(tracer_provider), Some(meter_provider), timeout).with_logs(flush);

@@ -62,7 +62,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 	c := newConfig(opts)
 	h := &Handler{
 		next:       next,
-		tracer:     c.tracerProvider.Tracer(instrumentationName),
+		tracer:     scopeTracer(c.tracerProvider),
 		prop:       c.propagators,
 		caches:     newCaches(c),
 		serverName: c.serverAddress,

@@ -81,7 +81,7 @@ func (m Message) attrs(opType, opName string) []attribute.KeyValue {
 // StartProducer starts a producer span for sending m and injects its context
 // (and the allowed baggage) into carrier. End the span with End.
 func StartProducer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
-	ctx, span := otel.Tracer(instrumentationName).Start(ctx,
+	ctx, span := scopeTracer(otel.GetTracerProvider()).Start(ctx,
 		messagingProducerSpanName(m.System, m.Destination, "send", "send"),
 		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(m.attrs("send", "send")...))
 	otel.GetTextMapPropagator().Inject(ctx, carrier)
@@ -99,7 +99,7 @@ func StartConsumer(ctx context.Context, m Message, carrier propagation.TextMapCa
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 	}
-	return otel.Tracer(instrumentationName).Start(ctx, messagingConsumerSpanName(m.System, m.Destination, "process", "process", m.Group), opts...)
+	return scopeTracer(otel.GetTracerProvider()).Start(ctx, messagingConsumerSpanName(m.System, m.Destination, "process", "process", m.Group), opts...)
 }
 
 // End ends span, recording err as its error when not nil.

@@ -16,7 +16,7 @@ import (
 // newDurationHistogram creates a duration histogram in seconds with the
 // conventions' buckets. An invalid instrument name falls back to a no-op.
 func newDurationHistogram(mp metric.MeterProvider, name, desc string) metric.Float64Histogram {
-	h, err := mp.Meter(instrumentationName).Float64Histogram(name,
+	h, err := scopeMeter(mp).Float64Histogram(name,
 		metric.WithUnit("s"),
 		metric.WithDescription(desc),
 		metric.WithExplicitBucketBoundaries(conv.durationBuckets...),

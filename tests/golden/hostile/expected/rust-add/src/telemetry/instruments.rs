@@ -53,9 +53,13 @@ impl Resolve {
     }
 }
 
-fn scope() -> InstrumentationScope {
+/// The one instrumentation scope of every tracer and meter of this module:
+/// its name, the version of scaffold that generated it, and the semantic
+/// conventions schema it follows (the same version and schema as Go's).
+pub(crate) fn scope() -> InstrumentationScope {
     InstrumentationScope::builder(conventions::SCOPE_NAME)
-        .with_version(env!("CARGO_PKG_VERSION"))
+        .with_version(conventions::SCOPE_VERSION)
+        .with_schema_url(conventions::SCHEMA_URL)
         .build()
 }
 

@@ -15,7 +15,9 @@ use opentelemetry_sdk::trace::SpanData;
 use tower::{Layer as _, ServiceExt as _};
 
 use super::conventions;
-use super::tests::{attr, expected_name, remote_parent, traceparent, Harness, PARENT_TRACE};
+use super::tests::{
+    after_privacy, attr, expected_name, remote_parent, traceparent, Harness, PARENT_TRACE,
+};
 use super::*;
 
 const RPC_SERVER_KNOWN: &[(&str, &str)] = &[
@@ -418,4 +420,340 @@ async fn grpc_layer_with_methods_names_unlisted_ones_other() {
         );
     }
     assert_eq!(rpc::status_name(42), "42");
+}
+
+/// Serves the gRPC health service on loopback behind `layer`; returns its
+/// address and the server task.
+async fn health_server(
+    layer: GrpcServerLayer,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("acme.shop.v1.Orders", tonic_health::ServingStatus::Serving)
+        .await;
+    let incoming =
+        tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = incoming.local_addr().unwrap();
+    let server = tonic::transport::Server::builder()
+        .layer(layer)
+        .add_service(health)
+        .serve_with_incoming(incoming);
+    let task = tokio::spawn(async move {
+        let _ = server.await;
+    });
+    (address, task)
+}
+
+fn tonic_peer(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
+    extensions
+        .get::<tonic::transport::server::TcpConnectInfo>()?
+        .remote_addr()
+}
+
+/// Semantic conventions 1.45.0 recommend `network.peer.address` and
+/// `network.peer.port` on RPC spans: the server records the caller's end of
+/// the connection, the client the server it reached; neither goes on the
+/// call durations.
+#[tokio::test]
+async fn tonic_layers_record_the_network_peer() {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let h = Harness::new();
+    let (address, server) = health_server(
+        GrpcServerLayer::with_instruments(h.instruments.clone()).with_peer(tonic_peer),
+    )
+    .await;
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let traced = tower::ServiceBuilder::new()
+        .layer(
+            GrpcClientLayer::with_instruments(h.instruments.clone())
+                .with_target(&format!("http://{address}")),
+        )
+        .service(channel);
+    HealthClient::new(traced)
+        .check(HealthCheckRequest {
+            service: "acme.shop.v1.Orders".to_owned(),
+        })
+        .await
+        .unwrap();
+    server.abort();
+    let spans = h.finished();
+    assert_eq!(spans.len(), 2, "{spans:#?}");
+    for span in &spans {
+        // As exported: the conventions' privacy action applies.
+        assert_eq!(
+            attr(span, "network.peer.address"),
+            after_privacy("network.peer.address", "127.0.0.1"),
+            "{:?}",
+            span.span_kind
+        );
+        let Some(Value::I64(port)) = attr(span, "network.peer.port") else {
+            panic!("{:?} span has no network.peer.port", span.span_kind);
+        };
+        if span.span_kind == SpanKind::Client {
+            assert_eq!(port, i64::from(address.port()));
+        } else {
+            assert!(port > 0 && port != i64::from(address.port()), "{port}");
+        }
+    }
+    for name in [conventions::RPC_SERVER_DURATION, rpc::RPC_CLIENT_DURATION] {
+        let points = h.histogram_points(name);
+        assert!(!points.is_empty(), "{name}");
+        for point in points {
+            assert!(
+                point
+                    .iter()
+                    .all(|kv| !kv.key.as_str().starts_with("network.peer.")),
+                "{name}: {point:?}"
+            );
+        }
+    }
+}
+
+/// A call that reached no server has no peer, though its target is an IP
+/// address; a server without a way to read its peer records none.
+#[tokio::test]
+async fn no_network_peer_without_a_connection() {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let h = Harness::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect_lazy();
+    let traced = tower::ServiceBuilder::new()
+        .layer(
+            GrpcClientLayer::with_instruments(h.instruments.clone())
+                .with_target(&format!("http://{address}")),
+        )
+        .service(channel);
+    let answer = HealthClient::new(traced)
+        .check(HealthCheckRequest::default())
+        .await;
+    assert!(answer.is_err());
+    let span = h.only(SpanKind::Client);
+    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(attr(&span, "network.peer.address"), None);
+    assert_eq!(attr(&span, "network.peer.port"), None);
+}
+
+#[tokio::test]
+async fn grpc_server_peer_from_the_request_extensions() {
+    let peers: [(Option<std::net::SocketAddr>, Option<&str>, Option<i64>); 3] = [
+        (
+            Some("10.1.2.3:5555".parse().unwrap()),
+            Some("10.1.2.3"),
+            Some(5555),
+        ),
+        (
+            Some("[::ffff:127.0.0.1]:7".parse().unwrap()),
+            Some("127.0.0.1"),
+            Some(7),
+        ),
+        (None, None, None),
+    ];
+    for (peer, address, port) in peers {
+        let h = Harness::new();
+        let server = GrpcServerLayer::with_instruments(h.instruments.clone()).layer(
+            tower::service_fn(|_req: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(grpc_response("0"))
+            }),
+        );
+        let mut request = Request::post("/acme.shop.v1.Orders/Get")
+            .body(Body::empty())
+            .unwrap();
+        if let Some(peer) = peer {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        let response = server.oneshot(request).await.unwrap();
+        drain(response.into_body()).await;
+        let span = h.only(SpanKind::Server);
+        assert_eq!(
+            attr(&span, "network.peer.address"),
+            address.and_then(|a| after_privacy("network.peer.address", a))
+        );
+        assert_eq!(attr(&span, "network.peer.port"), port.map(Value::I64));
+    }
+}
+
+/// The client's peer when nothing names it: an IP literal or a Unix socket
+/// target, set once a response shows a connection; never a host name.
+#[tokio::test]
+async fn grpc_client_peer_from_the_target() {
+    for (target, address, port) in [
+        ("http://10.0.0.7:50051", Some("10.0.0.7"), Some(50051)),
+        ("http://[::1]:443", Some("::1"), Some(443)),
+        ("unix:/run/orders.sock", Some("/run/orders.sock"), None),
+        ("http://orders:50051", None, None),
+        ("dns:///10.0.0.7:50051", Some("10.0.0.7"), Some(50051)),
+    ] {
+        let h = Harness::new();
+        let client = GrpcClientLayer::with_instruments(h.instruments.clone())
+            .with_target(target)
+            .layer(tower::service_fn(|_req: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(grpc_response("0"))
+            }));
+        let request = Request::post("/acme.shop.v1.Orders/Get")
+            .body(Body::empty())
+            .unwrap();
+        let response = client.oneshot(request).await.unwrap();
+        drain(response.into_body()).await;
+        let span = h.only(SpanKind::Client);
+        assert_eq!(
+            attr(&span, "network.peer.address"),
+            address.and_then(|a| after_privacy("network.peer.address", a)),
+            "{target}"
+        );
+        assert_eq!(
+            attr(&span, "network.peer.port"),
+            port.map(Value::I64),
+            "{target}"
+        );
+    }
+}
+
+/// A peer the response's extensions name (a connector that records it) wins
+/// over the target's address.
+#[tokio::test]
+async fn grpc_client_peer_from_the_response() {
+    let h = Harness::new();
+    let client = GrpcClientLayer::with_instruments(h.instruments.clone())
+        .with_target("http://10.0.0.7:50051")
+        .with_peer(|ext| ext.get::<std::net::SocketAddr>().copied())
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            let mut response = grpc_response("0");
+            let reached: std::net::SocketAddr = "10.0.0.9:50052".parse().unwrap();
+            response.extensions_mut().insert(reached);
+            Ok::<_, std::convert::Infallible>(response)
+        }));
+    let request = Request::post("/acme.shop.v1.Orders/Get")
+        .body(Body::empty())
+        .unwrap();
+    let response = client.oneshot(request).await.unwrap();
+    drain(response.into_body()).await;
+    let span = h.only(SpanKind::Client);
+    assert_eq!(
+        attr(&span, "network.peer.address"),
+        after_privacy("network.peer.address", "10.0.0.9")
+    );
+    assert_eq!(attr(&span, "network.peer.port"), Some(Value::I64(50052)));
+}
+
+/// Layers built before `init` record with the providers `init` installs
+/// (they find the global providers when a call comes), with the module's one
+/// instrumentation scope: its name, scaffold's version and the schema URL,
+/// which the resource carries too. This test installs global providers as
+/// `init` does; the method is its own, so other tests' calls do not count.
+#[tokio::test]
+async fn grpc_layers_built_before_init_record_with_its_providers() {
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    const METHOD: &str = "acme.before.v1.Init/Call";
+    let path = format!("/{METHOD}");
+    let server = GrpcServerLayer::new().layer(tower::service_fn(|_req: Request<Body>| async {
+        Ok::<_, std::convert::Infallible>(grpc_response("0"))
+    }));
+    let client = GrpcClientLayer::new()
+        .with_target("http://127.0.0.1:50051")
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(grpc_response("0"))
+        }));
+    let call = |path: &str| Request::post(path).body(Body::empty()).unwrap();
+    // Before init: the no-op providers.
+    drain(
+        server
+            .clone()
+            .oneshot(call(&path))
+            .await
+            .unwrap()
+            .into_body(),
+    )
+    .await;
+
+    let resource = init::resource(&|_| None, &mut settings::Warnings::default());
+    assert_eq!(resource.schema_url(), Some(conventions::SCHEMA_URL));
+    let spans = InMemorySpanExporter::default();
+    let metrics = InMemoryMetricExporter::default();
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_simple_exporter(spans.clone())
+        .build();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_resource(resource)
+        .with_reader(PeriodicReader::builder(metrics.clone()).build())
+        .build();
+    opentelemetry::global::set_tracer_provider(tracer_provider.clone());
+    opentelemetry::global::set_meter_provider(metrics::RedactingMeterProvider::new(
+        meter_provider.clone(),
+    ));
+    instruments::Instruments::reset();
+
+    drain(server.oneshot(call(&path)).await.unwrap().into_body()).await;
+    drain(client.oneshot(call(&path)).await.unwrap().into_body()).await;
+    metrics::meter()
+        .u64_counter("acme.before.init.calls")
+        .build()
+        .add(1, &[]);
+    tracer_provider.force_flush().unwrap();
+    meter_provider.force_flush().unwrap();
+
+    let scope_ok = |scope: &opentelemetry::InstrumentationScope| {
+        scope.name() == conventions::SCOPE_NAME
+            && scope.version() == Some(conventions::SCOPE_VERSION)
+            && scope.schema_url() == Some(conventions::SCHEMA_URL)
+    };
+    let ours: Vec<SpanData> = spans
+        .get_finished_spans()
+        .unwrap()
+        .into_iter()
+        .filter(|s| attr(s, "rpc.method") == Some(Value::from(METHOD)))
+        .collect();
+    let kinds: Vec<&SpanKind> = ours.iter().map(|s| &s.span_kind).collect();
+    assert_eq!(kinds, [&SpanKind::Server, &SpanKind::Client], "{ours:#?}");
+    for span in &ours {
+        assert!(
+            scope_ok(&span.instrumentation_scope),
+            "{:?}",
+            span.instrumentation_scope
+        );
+    }
+    let mut seen = Vec::new();
+    for rm in metrics.get_finished_metrics().unwrap() {
+        assert_eq!(rm.resource().schema_url(), Some(conventions::SCHEMA_URL));
+        for sm in rm.scope_metrics() {
+            for metric in sm.metrics() {
+                let ours = match metric.data() {
+                    AggregatedMetrics::F64(MetricData::Histogram(h)) => h.data_points().any(|p| {
+                        p.attributes().any(|kv| {
+                            kv.key.as_str() == "rpc.method" && kv.value.as_str() == METHOD
+                        })
+                    }),
+                    _ => metric.name() == "acme.before.init.calls",
+                };
+                if ours {
+                    assert!(scope_ok(sm.scope()), "{}: {:?}", metric.name(), sm.scope());
+                    seen.push(metric.name().to_owned());
+                }
+            }
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "acme.before.init.calls",
+            rpc::RPC_CLIENT_DURATION,
+            conventions::RPC_SERVER_DURATION
+        ]
+    );
 }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	grpccodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
@@ -138,7 +139,9 @@ func WithGRPCTarget(target string) Option {
 // so that calls to methods no service registered are recorded. Methods the conventions' trust policy calls public start
 // a new root span linked to the caller's span context, and the caller's
 // baggage is ignored; when no span is recorded (tracing off, or the filter)
-// the caller's span context is not continued.
+// the caller's span context is not continued. Server spans carry the
+// caller's network.peer.address and network.peer.port (IP and port of a TCP
+// connection; nothing for an unnamed Unix socket peer), never the durations.
 func GRPCServerOption(opts ...Option) grpc.ServerOption {
 	return grpc.StatsHandler(newGRPCHandler(true, opts))
 }
@@ -167,7 +170,9 @@ func GRPCUnknownServiceHandler() grpc.ServerOption {
 
 // GRPCDialOption instruments a gRPC client connection; spans are named by
 // the conventions' rule. Pass WithGRPCTarget for server.address, or use
-// NewGRPCClient.
+// NewGRPCClient. network.peer.address and network.peer.port are the address
+// the call's transport reached (the last attempt's, after retries); a call
+// that reached no server has neither.
 func GRPCDialOption(opts ...Option) grpc.DialOption {
 	return grpc.WithStatsHandler(newGRPCHandler(false, opts))
 }
@@ -216,7 +221,7 @@ var _ stats.Handler = (*grpcHandler)(nil)
 
 func newGRPCHandler(server bool, opts []Option) *grpcHandler {
 	c := newConfig(opts)
-	h := &grpcHandler{server: server, c: c, tracer: c.tracerProvider.Tracer(instrumentationName)}
+	h := &grpcHandler{server: server, c: c, tracer: scopeTracer(c.tracerProvider)}
 	if server {
 		h.duration = newDurationHistogram(c.meterProvider, conv.rpcServerDuration,
 			"Duration of incoming remote procedure calls.")
@@ -334,6 +339,10 @@ func (h *grpcHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) contex
 	if h.server && len(h.peer) == 0 {
 		spanAttrs = append(spanAttrs, authorityAttrs(ctx)...)
 	}
+	if p, ok := peer.FromContext(ctx); ok && h.server {
+		// The connection's other end (on the span only: one value per caller).
+		spanAttrs = append(spanAttrs, networkPeerAttrs(p.Addr)...)
+	}
 	kind := trace.SpanKindClient
 	if h.server {
 		kind = trace.SpanKindServer
@@ -384,17 +393,41 @@ func authorityAttrs(ctx context.Context) []attribute.KeyValue {
 	return hostPortAttrs(host, port)
 }
 
-// HandleRPC implements stats.Handler: it ends the call's span on End.
-func (h *grpcHandler) HandleRPC(ctx context.Context, s stats.RPCStats) {
-	end, ok := s.(*stats.End)
-	if !ok {
-		return
+// networkPeerAttrs is network.peer.address and network.peer.port of a
+// connection's remote address: the IP and port of a TCP peer, the socket
+// name of a Unix one, and nothing for an address that is neither.
+func networkPeerAttrs(addr net.Addr) []attribute.KeyValue {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		if a.IP == nil {
+			return nil
+		}
+		return []attribute.KeyValue{keyNetworkPeerAddress.String(a.IP.String()), keyNetworkPeerPort.Int(a.Port)}
+	case *net.UnixAddr:
+		if a.Name == "" || a.Name == "@" {
+			return nil
+		}
+		return []attribute.KeyValue{keyNetworkPeerAddress.String(a.Name)}
 	}
+	return nil
+}
+
+// HandleRPC implements stats.Handler: a client's span takes the address of
+// the server each attempt reached (the last one wins, as the conventions
+// ask for retries); the span ends on End.
+func (h *grpcHandler) HandleRPC(ctx context.Context, s stats.RPCStats) {
 	call, _ := ctx.Value(grpcCallKey{}).(*grpcCall)
 	if call == nil {
 		return
 	}
-	call.once.Do(func() { h.finish(ctx, call, end) })
+	switch s := s.(type) {
+	case *stats.OutHeader:
+		if s.Client {
+			call.span.SetAttributes(networkPeerAttrs(s.RemoteAddr)...)
+		}
+	case *stats.End:
+		call.once.Do(func() { h.finish(ctx, call, s) })
+	}
 }
 
 func (h *grpcHandler) finish(ctx context.Context, call *grpcCall, end *stats.End) {

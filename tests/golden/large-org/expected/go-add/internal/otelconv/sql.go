@@ -66,7 +66,7 @@ func StartQuery(ctx context.Context, q Query) (context.Context, func(error)) {
 			attrs = append(attrs, keyServerPort.Int(q.Port))
 		}
 	}
-	ctx, span := otel.Tracer(instrumentationName).Start(ctx,
+	ctx, span := scopeTracer(otel.GetTracerProvider()).Start(ctx,
 		dbSpanName(q.System, q.Namespace, q.Collection, q.Operation, q.Summary, q.Procedure, q.Server, port),
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if QueryTextRecorded && q.Text != "" {

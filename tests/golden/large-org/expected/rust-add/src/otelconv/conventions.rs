@@ -23,6 +23,16 @@ pub fn service_version() -> Option<&'static str> {
 #[rustfmt::skip]
 pub const SCOPE_NAME: &str = "stock_api::otelconv";
 
+/// The instrumentation scope's version: the version of scaffold that generated
+/// this module (Go's package carries the same).
+#[rustfmt::skip]
+pub const SCOPE_VERSION: &str = "0.1.0";
+
+/// The semantic conventions schema this module follows, on the resource and
+/// on the instrumentation scope.
+#[rustfmt::skip]
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.45.0";
+
 /// The environment variable naming the environment the service runs in.
 #[rustfmt::skip]
 pub const ENVIRONMENT_VARIABLE: &str = "GLOBEX_ENV";
