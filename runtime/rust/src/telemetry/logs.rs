@@ -3,8 +3,9 @@
 //! every event written inside a span, and the fields of the spans it is in
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
-//! secret field is dropped, hashed or masked), and URLs in the message and in
-//! text fields are cleaned. A composite value logged with `?` (a struct, map
+//! secret field is dropped, hashed or masked), URLs in text fields are
+//! cleaned and the message is scrubbed as free text
+//! ([`Policy::scrub`](super::redact::Policy::scrub)). A composite value logged with `?` (a struct, map
 //! or list through `Debug`) is read member by member: a member whose dotted
 //! path is a pii or secret attribute name gets its action, and text that is
 //! not derived `Debug` output is not logged at all (see [`debug_text`]); the
@@ -256,6 +257,8 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
             }
         } else {
             match value {
+                // The message is free text: scrubbed, as span event names are.
+                Value::String(s) if key == "message" => Value::from(policy.scrub(&s).into_owned()),
                 Value::String(s) => Value::from(policy.text(&s).into_owned()),
                 other => other,
             }
