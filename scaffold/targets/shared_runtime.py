@@ -30,6 +30,9 @@ class RuntimeView:
     server_name: str
     admin_address: str
     admin_token_env: str
+    # Every attribute key the conventions know (the semantic conventions' and the
+    # organisation's), sorted: the keys a value captured implicitly may leave under.
+    known_attributes: tuple[str, ...]
 
 
 def runtime_view(conv: Conventions) -> RuntimeView:
@@ -47,4 +50,5 @@ def runtime_view(conv: Conventions) -> RuntimeView:
         server_name=conv.http.server_name,
         admin_address=conv.incident.admin_address,
         admin_token_env=conv.incident.admin_token_env,
+        known_attributes=tuple(sorted(conv.registry)),
     )

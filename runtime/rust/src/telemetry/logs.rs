@@ -417,8 +417,9 @@ where
 
 /// Turns `tracing` events inside a span into events of its OpenTelemetry
 /// span (the nearest enclosing span the [bridge](super::bridge) knows):
-/// named by the message, with the event's fields as attributes (redacted at
-/// export like every attribute). It leaves the span's status alone: the HTTP
+/// named by the message (scrubbed at export as free text), with the event's
+/// fields whose keys the conventions know as attributes (redacted at export
+/// like every attribute; other fields stay in the log line only). It leaves the span's status alone: the HTTP
 /// semantic conventions set the server span's status from the response, not
 /// from an ERROR event.
 #[derive(Clone, Copy, Debug, Default)]
@@ -465,37 +466,47 @@ struct EventFields {
     attributes: Vec<KeyValue>,
 }
 
+impl EventFields {
+    /// Keeps the field when the conventions know its key: an event's fields
+    /// are captured implicitly, like a span's (see
+    /// [`exported`](super::bridge::exported)); the log line keeps them all.
+    fn push(&mut self, field: &Field, value: impl Into<opentelemetry::Value>) {
+        if super::bridge::exported(field.name()) {
+            self.attributes.push(KeyValue::new(field.name(), value));
+        }
+    }
+}
+
 impl Visit for EventFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.name = Some(value.to_owned());
         } else {
-            self.attributes
-                .push(KeyValue::new(field.name(), value.to_owned()));
+            self.push(field, value.to_owned());
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
         let value = match i64::try_from(value) {
             Ok(v) => opentelemetry::Value::I64(v),
             Err(_) => opentelemetry::Value::from(value.to_string()),
         };
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
             self.name = Some(format!("{value:?}"));
-        } else {
+        } else if super::bridge::exported(field.name()) {
             let text = debug_text(field.name(), &format!("{value:?}"));
-            self.attributes.push(KeyValue::new(field.name(), text));
+            self.push(field, text);
         }
     }
 }
@@ -518,6 +529,11 @@ const MAX_DEPTH: usize = 32;
 /// never raw. Other values (numbers, strings, `None`) are returned as they
 /// are; the caller cleans URLs in them.
 pub fn debug_text(key: &str, text: &str) -> String {
+    if key != "message" && string_literal(text) && redact::policy().action(key).is_some() {
+        // `?value` quotes a string, `%value` does not: the value the
+        // privacy action sees (and so its hash) is the same either way.
+        return unquote(text);
+    }
     if key == "message" || !composite(text) {
         return text.to_owned();
     }
@@ -537,6 +553,30 @@ fn is_ident(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Whether `text` is one string literal as `Debug` writes it: in double
+/// quotes, with every inner quote escaped.
+fn string_literal(text: &str) -> bool {
+    let Some(inner) = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return false;
+    };
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if chars.next().is_none() {
+                    return false;
+                }
+            }
+            '"' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Whether `text` starts like a composite Debug value.
