@@ -525,7 +525,7 @@ mod tests {
             !REQUEST.get(),
             "the flag stayed set: later spans would never be bridged"
         );
-        assert_eq!(as_request(|| REQUEST.get()), true);
+        assert!(as_request(|| REQUEST.get()));
         assert!(!REQUEST.get());
     }
 

@@ -569,11 +569,8 @@ fn string_literal(text: &str) -> bool {
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                if chars.next().is_none() {
-                    return false;
-                }
-            }
+            // An escape takes the next character with it.
+            '\\' if chars.next().is_none() => return false,
             '"' => return false,
             _ => {}
         }
