@@ -114,6 +114,10 @@ func hasURL(s string) bool {
 // indexFold is strings.Index for an ASCII lower-case sub, ignoring ASCII case.
 func indexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
+		// The first byte decides most positions without a call.
+		if s[i]|0x20 != sub[0]|0x20 {
+			continue
+		}
 		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
@@ -262,11 +266,25 @@ const jwtMinHeader = 10
 // scrubMinToken is the shortest credential after "Bearer " or "Basic ".
 const scrubMinToken = 8
 
-// mayNeedScrub is the quick test: text without '@', a digit, "eyJ", "bearer"
-// or "basic" has nothing scrubData would change.
+// mayNeedScrub is the quick test, one pass over the bytes: text without '@',
+// a digit, "eyJ", "bearer " or "basic " (any case) has nothing scrubData
+// would change.
 func mayNeedScrub(s string) bool {
-	return strings.ContainsAny(s, "@0123456789") || strings.Contains(s, "eyJ") ||
-		indexFold(s, "bearer ") >= 0 || indexFold(s, "basic ") >= 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '@' || isDigit(c):
+			return true
+		case c == 'J':
+			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
+				return true
+			}
+		case c == ' ':
+			if i >= 5 && strings.EqualFold(s[i-5:i], "basic") || i >= 6 && strings.EqualFold(s[i-6:i], "bearer") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func scrubData(s string) string {
@@ -275,6 +293,9 @@ func scrubData(s string) string {
 	}
 	var b strings.Builder
 	copied, noEmail := 0, 0
+	if strings.IndexByte(s, '@') < 0 {
+		noEmail = len(s) // no address without an '@'
+	}
 	for i := 0; i < len(s); {
 		start, end := scrubMatch(s, i, &noEmail)
 		if end < 0 {
@@ -302,12 +323,12 @@ func scrubMatch(s string, i int, noEmail *int) (int, int) {
 	if i > 0 {
 		prev = s[i-1]
 	}
-	if i == 0 || !(isBase64URL(prev) || prev == '.') {
+	if s[i] == 'e' && (i == 0 || !(isBase64URL(prev) || prev == '.')) {
 		if end := jwtEnd(s, i); end > 0 {
 			return i, end
 		}
 	}
-	if i == 0 || !isAlnum(prev) {
+	if s[i]|0x20 == 'b' && (i == 0 || !isAlnum(prev)) {
 		if start, end := credential(s, i); end > 0 {
 			return start, end
 		}

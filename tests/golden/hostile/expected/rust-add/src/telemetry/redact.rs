@@ -538,7 +538,9 @@ pub fn scrub_data(text: &str) -> Cow<'_, str> {
     }
     let bytes = text.as_bytes();
     let mut out = String::new();
-    let (mut copied, mut no_email, mut i) = (0, 0, 0);
+    let (mut copied, mut i) = (0, 0);
+    // No address without an `@`.
+    let mut no_email = if text.contains('@') { 0 } else { text.len() };
     while i < bytes.len() {
         match scrub_match(bytes, i, &mut no_email) {
             Some((start, end)) => {
@@ -560,32 +562,32 @@ pub fn scrub_data(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The quick test: text without `@`, a digit, `eyJ`, `bearer ` or `basic `
-/// has nothing [`scrub_data`] would change.
+/// The quick test, one pass over the bytes: text without `@`, a digit,
+/// `eyJ`, `bearer ` or `basic ` (any case) has nothing [`scrub_data`] would
+/// change.
 fn may_need_scrub(text: &str) -> bool {
-    text.bytes().any(|b| b == b'@' || b.is_ascii_digit())
-        || text.contains("eyJ")
-        || find_fold(text.as_bytes(), b"bearer ")
-        || find_fold(text.as_bytes(), b"basic ")
-}
-
-/// Whether `needle` (ASCII lower case) occurs in `bytes`, ignoring ASCII case.
-fn find_fold(bytes: &[u8], needle: &[u8]) -> bool {
-    bytes
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'@' | b'0'..=b'9' => true,
+        b'J' => i >= 2 && &bytes[i - 2..i] == b"ey",
+        b' ' => {
+            (i >= 5 && bytes[i - 5..i].eq_ignore_ascii_case(b"basic"))
+                || (i >= 6 && bytes[i - 6..i].eq_ignore_ascii_case(b"bearer"))
+        }
+        _ => false,
+    })
 }
 
 /// The bytes `start..end` to mask for a piece starting at `i`. No e-mail
 /// address starts before `no_email`.
 fn scrub_match(bytes: &[u8], i: usize, no_email: &mut usize) -> Option<(usize, usize)> {
     let prev = i.checked_sub(1).map(|p| bytes[p]);
-    if !prev.is_some_and(|p| is_base64url(p) || p == b'.') {
+    if bytes[i] == b'e' && !prev.is_some_and(|p| is_base64url(p) || p == b'.') {
         if let Some(end) = jwt_end(bytes, i) {
             return Some((i, end));
         }
     }
-    if !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
+    if bytes[i] | 0x20 == b'b' && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
         if let Some(found) = credential(bytes, i) {
             return Some(found);
         }
