@@ -234,8 +234,8 @@ func sanitizeURLText(raw string) string {
 // Free text (a span status description, a span event's name, an exception
 // message, a log message) may quote personal data or credentials that no
 // attribute key announces: an error's text often does. ScrubText cleans it
-// the same way in every language the conventions render, as the shared
-// vectors (tests/vectors/scrub.json) pin down:
+// the same way in every language the conventions render (one table of
+// vectors checks them all):
 //
 //   - URLs, as SanitizeText does (credentials, sensitive query values);
 //   - e-mail addresses ("local@domain.tld", non-ASCII characters allowed),

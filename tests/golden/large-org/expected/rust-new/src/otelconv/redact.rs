@@ -357,8 +357,8 @@ impl Policy {
     /// [`text`](Self::text) does, then e-mail addresses, credentials after
     /// `Bearer `/`Basic `, JWT-like tokens and long digit runs (card and
     /// phone numbers) each replaced by [`MASK`]; see [`scrub_data`]. Go's
-    /// `ScrubText` does the same: both are checked against
-    /// `tests/vectors/scrub.json`.
+    /// `ScrubText` does the same: both are checked against one table of
+    /// vectors.
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match self.text(text) {
             Cow::Borrowed(text) => scrub_data(text),
