@@ -356,7 +356,6 @@ pub(crate) fn exported(name: &str) -> bool {
     super::conventions::KNOWN_ATTRIBUTES
         .binary_search(&name)
         .is_ok()
-        || super::attributes::ALL.contains(&name)
         || super::redact::policy().action(name).is_some()
 }
 
