@@ -34,6 +34,7 @@ IN_PLACE_ONLY = {
     "README.md",
     "service/handlers_test.go",
     "telemetry/sampling_vectors_test.go",
+    "telemetry/scrub_vectors_test.go",
 }
 
 

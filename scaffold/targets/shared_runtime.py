@@ -32,6 +32,9 @@ class RuntimeView:
     server_name: str
     admin_address: str
     admin_token_env: str
+    # Every attribute key the conventions know (the semantic conventions' and the
+    # organisation's), sorted: the keys a value captured implicitly may leave under.
+    known_attributes: tuple[str, ...]
     # The semantic conventions schema the generated code follows (resource and scope), and
     # the instrumentation scope's version: the version of scaffold that wrote the module,
     # the same in Go and Rust (OpenTelemetry specification 1.60.0: a scope's version is
@@ -55,4 +58,5 @@ def runtime_view(conv: Conventions) -> RuntimeView:
         server_name=conv.http.server_name,
         admin_address=conv.incident.admin_address,
         admin_token_env=conv.incident.admin_token_env,
+        known_attributes=tuple(sorted(conv.registry)),
     )

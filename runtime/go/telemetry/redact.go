@@ -24,6 +24,11 @@ const (
 	actionRedact
 )
 
+// keyExceptionMessage is the free text an exception event carries (the
+// semantic conventions' exception.message): scrubbed like a status
+// description.
+const keyExceptionMessage = attribute.Key("exception.message")
+
 // redactedValue replaces the value of attributes whose action is redact.
 const redactedValue = "REDACTED"
 
@@ -72,6 +77,9 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if kv.Value.Type() != attribute.STRING {
 		return false
 	}
+	if kv.Key == keyExceptionMessage {
+		return ScrubText(kv.Value.AsString()) != kv.Value.AsString()
+	}
 	if kv.Key == keyURLQuery {
 		return SanitizeQuery(kv.Value.AsString()) != kv.Value.AsString()
 	}
@@ -82,7 +90,8 @@ func needsRedaction(kv attribute.KeyValue) bool {
 // pii or secret are dropped, hashed (HMAC-SHA-256 with the configured key,
 // dropped when there is none) or masked; URLs in every other string value,
 // and in every element of a string array, are sanitised (credentials,
-// sensitive query parameters). It returns attrs itself when nothing changes.
+// sensitive query parameters); exception.message is free text and is
+// scrubbed (ScrubText). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {
@@ -118,6 +127,9 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 		if kv.Key == keyURLQuery {
 			return kv.Key.String(SanitizeQuery(kv.Value.AsString())), true
 		}
+		if kv.Key == keyExceptionMessage {
+			return kv.Key.String(ScrubText(kv.Value.AsString())), true
+		}
 		return kv.Key.String(SanitizeText(kv.Value.AsString())), true
 	}
 	if kv.Value.Type() == attribute.STRINGSLICE {
@@ -131,7 +143,7 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 }
 
 // redactingExporter applies Redact to span, event and link attributes and
-// sanitises the status description before handing spans to the next exporter.
+// scrubs the status description and event names (ScrubText) before handing spans to the next exporter.
 // When res is set, spans carry it as their resource: the SDK merges the
 // process environment's OTEL_RESOURCE_ATTRIBUTES into the resource it is
 // given, unparsed and unredacted, and res is the resource Setup built.
@@ -191,7 +203,7 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	var re []sdktrace.Event
 	for i, ev := range events {
 		r := Redact(ev.Attributes)
-		name := SanitizeText(ev.Name)
+		name := ScrubText(ev.Name)
 		if !same(r, ev.Attributes) || name != ev.Name {
 			if re == nil {
 				re = append([]sdktrace.Event(nil), events...)
@@ -220,7 +232,7 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 		changed = true
 	}
 	status := s.Status()
-	if d := SanitizeText(status.Description); d != status.Description {
+	if d := ScrubText(status.Description); d != status.Description {
 		status.Description, changed = d, true
 	}
 	name := SanitizeText(s.Name())
@@ -232,7 +244,7 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 
 // RecordError records err on the span of ctx as a span event and marks the
 // span as failed with err's message as its description, the way the
-// conventions expect (URLs in the message are sanitised before export).
+// conventions expect (the message is scrubbed before export: ScrubText).
 func RecordError(ctx context.Context, err error) {
 	if err == nil {
 		return

@@ -111,6 +111,10 @@ func hasURL(s string) bool {
 // indexFold is strings.Index for an ASCII lower-case sub, ignoring ASCII case.
 func indexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
+		// The first byte decides most positions without a call.
+		if s[i]|0x20 != sub[0]|0x20 {
+			continue
+		}
 		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
@@ -223,3 +227,224 @@ func sanitizeURLText(raw string) string {
 	}
 	return scheme + "://" + rest
 }
+
+// Free text (a span status description, a span event's name, an exception
+// message, a log message) may quote personal data or credentials that no
+// attribute key announces: an error's text often does. ScrubText cleans it
+// the same way in every language the conventions render (one table of
+// vectors checks them all):
+//
+//   - URLs, as SanitizeText does (credentials, sensitive query values);
+//   - e-mail addresses ("local@domain.tld", non-ASCII characters allowed),
+//     whole; the URL mask's own "REDACTED@host" is left alone;
+//   - credentials after "Bearer " or "Basic " (any case): a run of at least
+//     8 token characters that is not all lower-case letters, so "basic
+//     authentication failed" stays;
+//   - JWT-like tokens: a base64url header starting "eyJ" (the encoding of
+//     '{"'), at least 10 characters long, a dot and a non-empty payload
+//     (the signature and further parts, if any, go with it);
+//   - long digit runs (card and phone numbers): 9 or more digits, single
+//     spaces or hyphens between them allowed, not following a letter or
+//     digit.
+//
+// Each piece found becomes REDACTED. Text with nothing to clean is returned
+// as it is, without allocating.
+func ScrubText(s string) string {
+	return scrubData(SanitizeText(s))
+}
+
+// scrubMinDigits is how many digits make a run personal data.
+const scrubMinDigits = 9
+
+// jwtMinHeader is the shortest header part of a JWT-like token: the
+// base64url of the smallest JOSE header, {"alg":"none"}, is longer.
+const jwtMinHeader = 10
+
+// scrubMinToken is the shortest credential after "Bearer " or "Basic ".
+const scrubMinToken = 8
+
+// mayNeedScrub is the quick test, one pass over the bytes: text without '@',
+// a digit, "eyJ", "bearer " or "basic " (any case) has nothing scrubData
+// would change.
+func mayNeedScrub(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '@' || isDigit(c):
+			return true
+		case c == 'J':
+			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
+				return true
+			}
+		case c == ' ':
+			if i >= 5 && strings.EqualFold(s[i-5:i], "basic") || i >= 6 && strings.EqualFold(s[i-6:i], "bearer") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func scrubData(s string) string {
+	if !mayNeedScrub(s) {
+		return s
+	}
+	var b strings.Builder
+	copied, noEmail := 0, 0
+	if strings.IndexByte(s, '@') < 0 {
+		noEmail = len(s) // no address without an '@'
+	}
+	for i := 0; i < len(s); {
+		start, end := scrubMatch(s, i, &noEmail)
+		if end < 0 {
+			i++
+			continue
+		}
+		if copied == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[copied:start])
+		b.WriteString(redactedValue)
+		copied, i = end, end
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+// scrubMatch returns the bytes s[start:end] to mask for a piece starting at
+// i, or end -1. No e-mail address starts before *noEmail.
+func scrubMatch(s string, i int, noEmail *int) (int, int) {
+	var prev byte
+	if i > 0 {
+		prev = s[i-1]
+	}
+	if s[i] == 'e' && (i == 0 || !(isBase64URL(prev) || prev == '.')) {
+		if end := jwtEnd(s, i); end > 0 {
+			return i, end
+		}
+	}
+	if s[i]|0x20 == 'b' && (i == 0 || !isAlnum(prev)) {
+		if start, end := credential(s, i); end > 0 {
+			return start, end
+		}
+	}
+	if i >= *noEmail && isLocalByte(s[i]) && (i == 0 || !isLocalByte(prev)) {
+		end, next := emailEnd(s, i)
+		if end > 0 {
+			return i, end
+		}
+		*noEmail = next
+	}
+	if isDigit(s[i]) && (i == 0 || !isAlnum(prev)) {
+		if end := digitRunEnd(s, i); end > 0 {
+			return i, end
+		}
+	}
+	return i, -1
+}
+
+// jwtEnd is where a JWT-like token starting at i ends, or -1.
+func jwtEnd(s string, i int) int {
+	if !strings.HasPrefix(s[i:], "eyJ") {
+		return -1
+	}
+	j := i
+	for j < len(s) && (isBase64URL(s[j]) || s[j] == '.') {
+		j++
+	}
+	for j > i && s[j-1] == '.' {
+		j--
+	}
+	header, rest, _ := strings.Cut(s[i:j], ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	if len(header) < jwtMinHeader || payload == "" {
+		return -1
+	}
+	return j
+}
+
+// credential returns the token after "Bearer " or "Basic " at i, or end -1.
+func credential(s string, i int) (int, int) {
+	j := -1
+	for _, scheme := range [...]string{"bearer", "basic"} {
+		if len(s)-i > len(scheme) && strings.EqualFold(s[i:i+len(scheme)], scheme) && s[i+len(scheme)] == ' ' {
+			j = i + len(scheme)
+			break
+		}
+	}
+	if j < 0 {
+		return i, -1
+	}
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	start, lower := j, true
+	for j < len(s) && isTokenByte(s[j]) {
+		lower = lower && s[j] >= 'a' && s[j] <= 'z'
+		j++
+	}
+	if j-start < scrubMinToken || lower {
+		return i, -1
+	}
+	return start, j
+}
+
+// emailEnd is where an e-mail address starting at i ends, or -1 with the
+// offset before which none starts.
+func emailEnd(s string, i int) (int, int) {
+	j := i
+	for j < len(s) && isLocalByte(s[j]) {
+		j++
+	}
+	if j == len(s) || s[j] != '@' || s[i:j] == redactedValue {
+		return -1, j
+	}
+	k := j + 1
+	for k < len(s) && (isAlnum(s[k]) || s[k] == '.' || s[k] == '-' || s[k] >= 0x80) {
+		k++
+	}
+	for k > j+1 && (s[k-1] == '.' || s[k-1] == '-') {
+		k--
+	}
+	domain := s[j+1 : k]
+	if domain == "" || !(isAlnum(domain[0]) || domain[0] >= 0x80) || !strings.Contains(domain, ".") {
+		return -1, j
+	}
+	return k, j
+}
+
+// digitRunEnd is where a run of at least scrubMinDigits digits starting at i
+// ends (single spaces or hyphens between digits allowed), or -1.
+func digitRunEnd(s string, i int) int {
+	j, digits := i, 0
+	for {
+		for j < len(s) && isDigit(s[j]) {
+			j++
+			digits++
+		}
+		if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
+			j++
+			continue
+		}
+		break
+	}
+	if digits < scrubMinDigits {
+		return -1
+	}
+	return j
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isBase64URL(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
+
+// isLocalByte reports whether c may be part of an e-mail address's local
+// part (bytes of non-ASCII characters included, as internationalised
+// addresses have them).
+func isLocalByte(c byte) bool { return isAlnum(c) || c >= 0x80 || strings.IndexByte("._%+-", c) >= 0 }
+
+func isTokenByte(c byte) bool { return isAlnum(c) || strings.IndexByte("-._~+/=", c) >= 0 }

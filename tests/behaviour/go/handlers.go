@@ -44,6 +44,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/tenant", a.tenant)
 	mux.HandleFunc("GET /orders/{id}/steps", a.steps)
 	mux.HandleFunc("GET /orders/{id}/profile", a.profile)
+	mux.HandleFunc("GET /orders/{id}/note", a.privacyText)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
@@ -68,6 +69,32 @@ func (a *app) tenant(w http.ResponseWriter, r *http.Request) {
 		attribute.String("app.user.email", "PIIMARK-record"),
 	)
 	slog.InfoContext(ctx, "tenant recorded", slog.String("app.user.email", "PIIMARK-record"))
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// privacyTextMessage and privacyTextError quote personal data and a
+// credential in free text: scrubbed at every exit.
+const (
+	privacyTextMessage = "note failed for jane@example.com"
+	privacyTextError   = "card 4111 1111 1111 1111 declined for ops@example.com with Bearer abcDEF123456"
+)
+
+// privacyText sets an attribute that is in no registry through the
+// OpenTelemetry API (it leaves, redacted), does its work in a child span,
+// logs an error with a field (log data, never span data), adds that error as
+// an event of the server span (as the Rust bridge does for an ERROR) and
+// fails with an error whose text quotes personal data and a credential.
+func (a *app) privacyText(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(attribute.String("app.note", "explicit-note"))
+	_, step := telemetry.Tracer().Start(ctx, "note_step")
+	step.End()
+	slog.ErrorContext(ctx, privacyTextMessage, slog.String("detail", "IMPLICITMARK"))
+	span.AddEvent(privacyTextMessage)
+	err := errors.New(privacyTextError)
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
 }
 

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/tenant", get(tenant))
         .route("/orders/{id}/steps", get(steps))
         .route("/orders/{id}/profile", get(profile))
+        .route("/orders/{id}/note", get(privacy_text))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
         .fallback(|| async { StatusCode::NOT_FOUND })
@@ -167,6 +168,35 @@ async fn tenant(Path(id): Path<String>) -> Json<Value> {
     span.set_attribute("app.user.email", "PIIMARK-record");
     tracing::info!(app.user.email = "PIIMARK-record", "tenant recorded");
     Json(json!({ "id": id }))
+}
+
+/// Free text quoting personal data and a credential: scrubbed at every exit.
+const PRIVACY_TEXT_MESSAGE: &str = "note failed for jane@example.com";
+const PRIVACY_TEXT_ERROR: &str =
+    "card 4111 1111 1111 1111 declined for ops@example.com with Bearer abcDEF123456";
+
+/// Sets an attribute that is in no registry through the module's extension
+/// trait (it leaves, redacted), calls an instrumented function (its argument
+/// is captured implicitly: log data, never span data), logs an error with a
+/// field (an event of the server span, without the field) and fails with an
+/// error whose text quotes personal data and a credential.
+async fn privacy_text(Path(id): Path<String>) -> Json<Value> {
+    tracing::Span::current().set_attribute("app.note", "explicit-note");
+    note_step("IMPLICITARG");
+    tracing::error!(detail = "IMPLICITMARK", "{PRIVACY_TEXT_MESSAGE}");
+    let cx = Context::current();
+    let span = cx.span();
+    span.add_event(
+        "exception",
+        vec![KeyValue::new("exception.message", PRIVACY_TEXT_ERROR)],
+    );
+    span.set_status(Status::error(PRIVACY_TEXT_ERROR));
+    Json(json!({ "id": id }))
+}
+
+#[tracing::instrument]
+fn note_step(note: &str) {
+    tracing::debug!("note step");
 }
 
 /// Logged as one value; its email is pii below app.user.

@@ -266,6 +266,70 @@ pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &[
     "X-Goog-Signature",
 ];
 
+/// Every attribute key the conventions know (the semantic conventions' and
+/// the organisation's registry), sorted: the keys under which a value
+/// captured implicitly (a `tracing` span or event field) may leave as an
+/// attribute.
+#[rustfmt::skip]
+pub const KNOWN_ATTRIBUTES: &[&str] = &[
+    "acme.team",
+    "app.cart.items",
+    "app.customer.id",
+    "app.feature_flags",
+    "app.plan",
+    "app.session.token",
+    "app.tenant.id",
+    "app.user.email",
+    "app.user.id",
+    "client.address",
+    "client.port",
+    "db.collection.name",
+    "db.namespace",
+    "db.operation.name",
+    "db.query.summary",
+    "db.query.text",
+    "db.response.status_code",
+    "db.stored_procedure.name",
+    "db.system.name",
+    "deployment.environment.name",
+    "error.type",
+    "exception.message",
+    "exception.stacktrace",
+    "exception.type",
+    "host.name",
+    "http.request.method",
+    "http.request.method_original",
+    "http.request.resend_count",
+    "http.response.status_code",
+    "http.route",
+    "messaging.batch.message_count",
+    "messaging.consumer.group.name",
+    "messaging.destination.name",
+    "messaging.message.id",
+    "messaging.operation.name",
+    "messaging.operation.type",
+    "messaging.system",
+    "network.peer.address",
+    "network.peer.port",
+    "network.protocol.name",
+    "network.protocol.version",
+    "rpc.method",
+    "rpc.method_original",
+    "rpc.status_code",
+    "rpc.system.name",
+    "server.address",
+    "server.port",
+    "service.instance.id",
+    "service.name",
+    "service.namespace",
+    "service.version",
+    "url.full",
+    "url.path",
+    "url.query",
+    "url.scheme",
+    "user_agent.original",
+];
+
 /// Whether HTTP servers are public: a new trace for every request, the caller's
 /// span context only as a link, its baggage ignored.
 pub const TRUST_HTTP_SERVER_PUBLIC: bool = false;

@@ -107,7 +107,7 @@ func (h LogHandler) WithGroup(name string) slog.Handler {
 // redactRecord applies the privacy policy to a record's message and fields,
 // whose keys are below prefix.
 func redactRecord(r slog.Record, prefix string) slog.Record {
-	msg := SanitizeText(r.Message)
+	msg := ScrubText(r.Message)
 	dirty := msg != r.Message
 	if !dirty {
 		r.Attrs(func(a slog.Attr) bool {

@@ -13,14 +13,16 @@
 //!   nearest enclosing span the bridge knows, else of the current
 //!   OpenTelemetry context (a span with an explicit `parent: None` starts a
 //!   new trace). `otel.name` and `otel.kind` set its name and kind; its other
-//!   fields become attributes, read only when the span records (an unsampled
-//!   span formats nothing). A field logged with `?` goes through
+//!   fields become attributes when the conventions know their key (see
+//!   [`exported`]), read only when the span records (an unsampled span
+//!   formats nothing). A field logged with `?` goes through
 //!   [`debug_text`](super::logs::debug_text), like log lines and span
 //!   events, and every attribute through the [`Redacting`](super::Redacting)
 //!   processor at export: the privacy policy applies to them as to
 //!   everything else. Entering the span makes its context current (so
 //!   outgoing calls and log lines inside belong to it); closing it ends it.
-//! - `record` on a span sets the attribute, when it records.
+//! - `record` on a span sets the attribute, when it records and the key is
+//!   known; the value is formatted with no lock held.
 //! - `follows_from` adds a link.
 //! - Warnings and errors inside a span become events of its OpenTelemetry
 //!   span, as [`SpanEvents`] makes them.
@@ -76,12 +78,19 @@ pub(crate) fn request_span(cx: &Context, make: impl FnOnce() -> tracing::Span) -
 }
 
 /// Runs `f`, the server layer entering or dropping its request span, with
-/// the bridge told so: it then skips looking the span up.
+/// the bridge told so: it then skips looking the span up. The flag is put
+/// back even when `f` panics (another layer's code runs inside it), so the
+/// thread's later spans are bridged as before.
 pub(crate) fn as_request<T>(f: impl FnOnce() -> T) -> T {
-    let before = REQUEST.replace(true);
-    let out = f();
-    REQUEST.set(before);
-    out
+    /// Restores the flag on the way out, unwinding included.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REQUEST.set(self.0);
+        }
+    }
+    let _restore = Restore(REQUEST.replace(true));
+    f()
 }
 
 /// Whether `meta` is the server layer's request span.
@@ -199,11 +208,13 @@ where
         let Some(span) = ctx.span(id) else {
             return;
         };
-        let extensions = span.extensions();
-        let Some(bridged) = extensions.get::<Bridged>() else {
+        // The context is taken out before the values are formatted: their
+        // `Debug` is the application's code, which may itself record on
+        // this span (or panic) and must not run under the span's lock.
+        let Some(cx) = context_of(&span) else {
             return;
         };
-        let otel = bridged.cx.span();
+        let otel = cx.span();
         if !otel.is_recording() {
             return;
         }
@@ -331,15 +342,24 @@ impl Visit for Special {
     }
 }
 
-/// Whether a span field leaves as an attribute: an attribute of the
-/// conventions' registry, or one their privacy rules class. Any other field
-/// (a function argument `#[instrument]` records, a local name) stays out of
-/// the trace: it may hold anything. (Log lines inside the span keep it.)
-fn exported(name: &str) -> bool {
-    super::attributes::ALL.contains(&name) || super::redact::policy().action(name).is_some()
+/// Whether a value captured implicitly (a `tracing` span field, an event's
+/// field) leaves as an attribute: only under a key the conventions know (an
+/// attribute of their registry or of the semantic conventions, see
+/// [`KNOWN_ATTRIBUTES`](super::conventions::KNOWN_ATTRIBUTES)) or one their
+/// privacy rules class (and then with its action). Any other field (a
+/// function argument `#[instrument]` records, a local name) stays out of the
+/// trace: it may hold anything. Log lines keep it, redacted. A value the
+/// code sets explicitly through the OpenTelemetry API
+/// ([`SpanExt::set_attribute`], `Span::set_attribute`, `add_event`) leaves
+/// under any key, redacted, as in Go.
+pub(crate) fn exported(name: &str) -> bool {
+    super::conventions::KNOWN_ATTRIBUTES
+        .binary_search(&name)
+        .is_ok()
+        || super::redact::policy().action(name).is_some()
 }
 
-/// A span's registry fields as attributes (see [`exported`]); a `?` value as
+/// A span's known fields as attributes (see [`exported`]); a `?` value as
 /// [`debug_text`] writes it.
 struct Fields(Vec<KeyValue>);
 
@@ -426,4 +446,99 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     span.extensions().get::<Bridged>().map(|b| b.cx.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SimpleSpanProcessor};
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::super::logs::{debug_text, LogLayer};
+    use super::super::redact::Redacting;
+    use super::{as_request, REQUEST};
+
+    /// Records a field on the span it holds while it is formatted, as an
+    /// application's `Debug` may.
+    struct Reentrant(tracing::Span);
+
+    impl std::fmt::Debug for Reentrant {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.record("url.path", "/inner");
+            f.write_str("outer")
+        }
+    }
+
+    #[test]
+    fn a_recorded_value_is_formatted_with_no_lock_held() {
+        let spans = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::new(SimpleSpanProcessor::new(spans.clone())))
+            .build();
+        let everything =
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+        let subscriber = tracing_subscriber::registry()
+            .with(super::super::init::bridge_layers(
+                provider.tracer("test"),
+                everything,
+            ))
+            .with(LogLayer::with_writer(Box::new(std::io::sink()), true));
+        let (done, finished) = mpsc::channel();
+        // On a thread of its own: a lock held while `Debug` runs would hang it.
+        std::thread::spawn(move || {
+            tracing::subscriber::with_default(subscriber, || {
+                let span = tracing::info_span!(
+                    "op",
+                    error.type = tracing::field::Empty,
+                    url.path = tracing::field::Empty
+                );
+                span.record("error.type", tracing::field::debug(Reentrant(span.clone())));
+            });
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("recording a value whose Debug records on the same span hung");
+        provider.force_flush().expect("flush");
+        let exported = spans.get_finished_spans().expect("spans");
+        let op = exported.iter().find(|s| s.name == "op").expect("the span");
+        let value = |key: &str| {
+            op.attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.as_str().into_owned())
+        };
+        assert_eq!(value("error.type").as_deref(), Some("outer"));
+        assert_eq!(value("url.path").as_deref(), Some("/inner"));
+    }
+
+    #[test]
+    fn a_panic_inside_the_request_span_leaves_the_bridge_working() {
+        assert!(!REQUEST.get());
+        let caught = std::panic::catch_unwind(|| as_request(|| panic!("another layer panicked")));
+        assert!(caught.is_err());
+        assert!(
+            !REQUEST.get(),
+            "the flag stayed set: later spans would never be bridged"
+        );
+        assert!(as_request(|| REQUEST.get()));
+        assert!(!REQUEST.get());
+    }
+
+    #[test]
+    fn a_string_hashes_the_same_logged_with_debug_or_display() {
+        let Some((key, _)) = super::super::conventions::REDACTIONS.first() else {
+            return;
+        };
+        // `?value` writes a string quoted, `%value` as it is.
+        assert_eq!(debug_text(key, "\"jane@example.com\""), "jane@example.com");
+        assert_eq!(debug_text(key, "\"say \\\"hi\\\"\""), "say \"hi\"");
+        // Not one literal: left to the composite reading.
+        assert_ne!(debug_text(key, "\"a\" and \"b\""), "a\" and \"b");
+        // A key without a privacy action keeps what Debug wrote.
+        assert_eq!(debug_text("test.unclassed", "\"team\""), "\"team\"");
+    }
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,59 @@ func TestRedactingExporterEveryExit(t *testing.T) {
 	if !strings.Contains(string(b), "REDACTED:REDACTED@h/x?sig=REDACTED") {
 		t.Errorf("status description not sanitised as the semantic conventions say: %s", b)
 	}
+}
+
+// Free text is scrubbed at every exit of a span (status description, event
+// names, exception.message); other attribute values keep their digits and
+// addresses, their keys say what they are.
+func TestRedactingExporterScrubsFreeText(t *testing.T) {
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(&redactingExporter{next: mem}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	_, span := tp.Tracer("test").Start(context.Background(), "op")
+	span.SetStatus(codes.Error, "no account for jane@example.com")
+	span.RecordError(errors.New("card 4111 1111 1111 1111 declined"))
+	span.AddEvent("retrying with Bearer abcDEF123456")
+	span.SetAttributes(attribute.String("app.order.ref", "4111111111111111"))
+	span.End()
+	got := mem.GetSpans()
+	if len(got) != 1 {
+		t.Fatalf("%d spans exported", len(got))
+	}
+	s := got[0]
+	if s.Status.Description != "no account for REDACTED" {
+		t.Errorf("status description %q", s.Status.Description)
+	}
+	var names, messages []string
+	for _, ev := range s.Events {
+		names = append(names, ev.Name)
+		for _, kv := range ev.Attributes {
+			if kv.Key == keyExceptionMessage {
+				messages = append(messages, kv.Value.AsString())
+			}
+		}
+	}
+	if !slices.Contains(names, "retrying with Bearer REDACTED") {
+		t.Errorf("event names %q", names)
+	}
+	if !slices.Equal(messages, []string{"card REDACTED declined"}) {
+		t.Errorf("exception messages %q", messages)
+	}
+	if v := redactTestValue(s.Attributes, "app.order.ref"); v != "4111111111111111" {
+		t.Errorf("an attribute that is no free text was scrubbed: %q", v)
+	}
+	if ScrubText("order 42 shipped") != "order 42 shipped" {
+		t.Error("text with nothing to clean changed")
+	}
+}
+
+func redactTestValue(kvs []attribute.KeyValue, key attribute.Key) string {
+	for _, kv := range kvs {
+		if kv.Key == key {
+			return kv.Value.Emit()
+		}
+	}
+	return ""
 }
 
 func secretAttrs(mark string) []attribute.KeyValue {

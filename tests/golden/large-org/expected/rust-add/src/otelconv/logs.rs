@@ -5,8 +5,9 @@
 //! every event written inside a span, and the fields of the spans it is in
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
-//! secret field is dropped, hashed or masked), and URLs in the message and in
-//! text fields are cleaned. A composite value logged with `?` (a struct, map
+//! secret field is dropped, hashed or masked), URLs in text fields are
+//! cleaned and the message is scrubbed as free text
+//! ([`Policy::scrub`](super::redact::Policy::scrub)). A composite value logged with `?` (a struct, map
 //! or list through `Debug`) is read member by member: a member whose dotted
 //! path is a pii or secret attribute name gets its action, and text that is
 //! not derived `Debug` output is not logged at all (see [`debug_text`]); the
@@ -258,6 +259,8 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
             }
         } else {
             match value {
+                // The message is free text: scrubbed, as span event names are.
+                Value::String(s) if key == "message" => Value::from(policy.scrub(&s).into_owned()),
                 Value::String(s) => Value::from(policy.text(&s).into_owned()),
                 other => other,
             }
@@ -416,8 +419,9 @@ where
 
 /// Turns `tracing` events inside a span into events of its OpenTelemetry
 /// span (the nearest enclosing span the [bridge](super::bridge) knows):
-/// named by the message, with the event's fields as attributes (redacted at
-/// export like every attribute). It leaves the span's status alone: the HTTP
+/// named by the message (scrubbed at export as free text), with the event's
+/// fields whose keys the conventions know as attributes (redacted at export
+/// like every attribute; other fields stay in the log line only). It leaves the span's status alone: the HTTP
 /// semantic conventions set the server span's status from the response, not
 /// from an ERROR event.
 #[derive(Clone, Copy, Debug, Default)]
@@ -464,37 +468,47 @@ struct EventFields {
     attributes: Vec<KeyValue>,
 }
 
+impl EventFields {
+    /// Keeps the field when the conventions know its key: an event's fields
+    /// are captured implicitly, like a span's (see
+    /// [`exported`](super::bridge::exported)); the log line keeps them all.
+    fn push(&mut self, field: &Field, value: impl Into<opentelemetry::Value>) {
+        if super::bridge::exported(field.name()) {
+            self.attributes.push(KeyValue::new(field.name(), value));
+        }
+    }
+}
+
 impl Visit for EventFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.name = Some(value.to_owned());
         } else {
-            self.attributes
-                .push(KeyValue::new(field.name(), value.to_owned()));
+            self.push(field, value.to_owned());
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
         let value = match i64::try_from(value) {
             Ok(v) => opentelemetry::Value::I64(v),
             Err(_) => opentelemetry::Value::from(value.to_string()),
         };
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.attributes.push(KeyValue::new(field.name(), value));
+        self.push(field, value);
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
             self.name = Some(format!("{value:?}"));
-        } else {
+        } else if super::bridge::exported(field.name()) {
             let text = debug_text(field.name(), &format!("{value:?}"));
-            self.attributes.push(KeyValue::new(field.name(), text));
+            self.push(field, text);
         }
     }
 }
@@ -517,6 +531,11 @@ const MAX_DEPTH: usize = 32;
 /// never raw. Other values (numbers, strings, `None`) are returned as they
 /// are; the caller cleans URLs in them.
 pub fn debug_text(key: &str, text: &str) -> String {
+    if key != "message" && string_literal(text) && redact::policy().action(key).is_some() {
+        // `?value` quotes a string, `%value` does not: the value the
+        // privacy action sees (and so its hash) is the same either way.
+        return unquote(text);
+    }
     if key == "message" || !composite(text) {
         return text.to_owned();
     }
@@ -536,6 +555,27 @@ fn is_ident(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Whether `text` is one string literal as `Debug` writes it: in double
+/// quotes, with every inner quote escaped.
+fn string_literal(text: &str) -> bool {
+    let Some(inner) = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return false;
+    };
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // An escape takes the next character with it.
+            '\\' if chars.next().is_none() => return false,
+            '"' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Whether `text` starts like a composite Debug value.

@@ -13,6 +13,11 @@
 //! warns once. Rotating the key changes every hashed value from then on;
 //! values hashed under the old key no longer match new ones.
 //!
+//! Free text (a status description, a span event's name,
+//! `exception.message`, a log message) is scrubbed besides
+//! ([`Policy::scrub`]): e-mail addresses, credentials, JWT-like tokens and
+//! long digit runs become `REDACTED`, by the rules Go's `ScrubText` follows.
+//!
 //! URLs are cleaned as the HTTP semantic conventions say for `url.full`:
 //! credentials become `REDACTED:REDACTED` and the values of the query
 //! parameters the conventions list become `REDACTED`, in `url.full`,
@@ -36,6 +41,10 @@ use super::rules::Action;
 
 /// The mask written in place of a redacted value.
 pub const MASK: &str = "REDACTED";
+
+/// The free text an exception event carries (the semantic conventions'
+/// `exception.message`): scrubbed like a status description.
+const EXCEPTION_MESSAGE: &str = "exception.message";
 
 /// The HMAC-SHA-256 of `text` under `key`, hex encoded (RFC 2104).
 pub fn hmac_sha256_hex(key: &[u8], text: &[u8]) -> String {
@@ -164,6 +173,7 @@ impl Policy {
     /// its value is text with a URL in it (an error message, for one).
     fn changes(&self, kv: &KeyValue) -> bool {
         self.touches(kv.key.as_str())
+            || kv.key.as_str() == EXCEPTION_MESSAGE
             || matches!(&kv.value, Value::String(s) if has_url(s.as_str()))
     }
 
@@ -208,7 +218,12 @@ impl Policy {
         }
         if action.is_none() && !url_key {
             if let Value::String(s) = &kv.value {
-                if let Cow::Owned(clean) = self.text(s.as_str()) {
+                let clean = if key == EXCEPTION_MESSAGE {
+                    self.scrub(s.as_str())
+                } else {
+                    self.text(s.as_str())
+                };
+                if let Cow::Owned(clean) = clean {
                     kv.value = Value::from(clean);
                 }
             }
@@ -337,6 +352,20 @@ impl Policy {
         Cow::Owned(self.encoded_text(&plain))
     }
 
+    /// Free text (a status description, a span event's name,
+    /// `exception.message`, a log message) as it may leave: URLs cleaned as
+    /// [`text`](Self::text) does, then e-mail addresses, credentials after
+    /// `Bearer `/`Basic `, JWT-like tokens and long digit runs (card and
+    /// phone numbers) each replaced by [`MASK`]; see [`scrub_data`]. Go's
+    /// `ScrubText` does the same: both are checked against one table of
+    /// vectors.
+    pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.text(text) {
+            Cow::Borrowed(text) => scrub_data(text),
+            Cow::Owned(text) => Cow::Owned(scrub_data(&text).into_owned()),
+        }
+    }
+
     fn plain_text(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
@@ -402,10 +431,10 @@ impl Policy {
         builder.build()
     }
 
-    /// A status with its description cleaned of URLs.
+    /// A status with its description scrubbed (see [`scrub`](Self::scrub)).
     pub fn status(&self, status: &mut Status) {
         if let Status::Error { description } = status {
-            if let Cow::Owned(clean) = self.text(description) {
+            if let Cow::Owned(clean) = self.scrub(description) {
                 *description = Cow::Owned(clean);
             }
         }
@@ -479,6 +508,205 @@ fn percent_decode(text: &str) -> Cow<'_, str> {
         }
     }
     String::from_utf8(out).map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+/// How many digits make a run personal data (a card or phone number).
+const SCRUB_MIN_DIGITS: usize = 9;
+/// The shortest credential after `Bearer ` or `Basic `.
+const SCRUB_MIN_TOKEN: usize = 8;
+/// The shortest header part of a JWT-like token: the base64url of the
+/// smallest JOSE header, `{"alg":"none"}`, is longer.
+const JWT_MIN_HEADER: usize = 10;
+
+/// `text` with personal data and credentials that no attribute key announces
+/// replaced by [`MASK`], each piece whole:
+///
+/// - e-mail addresses (`local@domain.tld`, non-ASCII characters allowed);
+///   the URL mask's own `REDACTED@host` is left alone;
+/// - credentials after `Bearer ` or `Basic ` (any case): a run of at least 8
+///   token characters that is not all lower-case letters, so "basic
+///   authentication failed" stays;
+/// - JWT-like tokens: a base64url header starting `eyJ` (the encoding of
+///   `{"`), at least 10 characters long, a dot and a non-empty payload;
+/// - long digit runs: 9 or more digits, single spaces or hyphens between
+///   them allowed, not following a letter or digit.
+///
+/// Borrowed when nothing changes; a quick byte test spares most text the scan.
+pub fn scrub_data(text: &str) -> Cow<'_, str> {
+    if !may_need_scrub(text) {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    // No address without an `@`.
+    let mut no_email = if text.contains('@') { 0 } else { text.len() };
+    while i < bytes.len() {
+        match scrub_match(bytes, i, &mut no_email) {
+            Some((start, end)) => {
+                if copied == 0 {
+                    out.reserve(text.len());
+                }
+                out.push_str(&text[copied..start]);
+                out.push_str(MASK);
+                copied = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The quick test, one pass over the bytes: text without `@`, a digit,
+/// `eyJ`, `bearer ` or `basic ` (any case) has nothing [`scrub_data`] would
+/// change.
+fn may_need_scrub(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'@' | b'0'..=b'9' => true,
+        b'J' => i >= 2 && &bytes[i - 2..i] == b"ey",
+        b' ' => {
+            (i >= 5 && bytes[i - 5..i].eq_ignore_ascii_case(b"basic"))
+                || (i >= 6 && bytes[i - 6..i].eq_ignore_ascii_case(b"bearer"))
+        }
+        _ => false,
+    })
+}
+
+/// The bytes `start..end` to mask for a piece starting at `i`. No e-mail
+/// address starts before `no_email`.
+fn scrub_match(bytes: &[u8], i: usize, no_email: &mut usize) -> Option<(usize, usize)> {
+    let prev = i.checked_sub(1).map(|p| bytes[p]);
+    if bytes[i] == b'e' && !prev.is_some_and(|p| is_base64url(p) || p == b'.') {
+        if let Some(end) = jwt_end(bytes, i) {
+            return Some((i, end));
+        }
+    }
+    if bytes[i] | 0x20 == b'b' && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
+        if let Some(found) = credential(bytes, i) {
+            return Some(found);
+        }
+    }
+    if i >= *no_email && is_local_byte(bytes[i]) && !prev.is_some_and(is_local_byte) {
+        match email_end(bytes, i) {
+            Ok(end) => return Some((i, end)),
+            Err(next) => *no_email = next,
+        }
+    }
+    if bytes[i].is_ascii_digit() && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
+        if let Some(end) = digit_run_end(bytes, i) {
+            return Some((i, end));
+        }
+    }
+    None
+}
+
+/// Where a JWT-like token starting at `i` ends.
+fn jwt_end(bytes: &[u8], i: usize) -> Option<usize> {
+    if !bytes[i..].starts_with(b"eyJ") {
+        return None;
+    }
+    let mut j = i;
+    while j < bytes.len() && (is_base64url(bytes[j]) || bytes[j] == b'.') {
+        j += 1;
+    }
+    while j > i && bytes[j - 1] == b'.' {
+        j -= 1;
+    }
+    let mut parts = bytes[i..j].splitn(3, |&b| b == b'.');
+    let header = parts.next().unwrap_or_default();
+    let payload = parts.next().unwrap_or_default();
+    (header.len() >= JWT_MIN_HEADER && !payload.is_empty()).then_some(j)
+}
+
+/// The token after `Bearer ` or `Basic ` at `i`.
+fn credential(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    let mut j = [b"bearer".as_slice(), b"basic"].iter().find_map(|scheme| {
+        let end = i + scheme.len();
+        (bytes.len() > end && bytes[i..end].eq_ignore_ascii_case(scheme) && bytes[end] == b' ')
+            .then_some(end)
+    })?;
+    while j < bytes.len() && bytes[j] == b' ' {
+        j += 1;
+    }
+    let start = j;
+    let mut lower = true;
+    while j < bytes.len() && is_token_byte(bytes[j]) {
+        lower = lower && bytes[j].is_ascii_lowercase();
+        j += 1;
+    }
+    (j - start >= SCRUB_MIN_TOKEN && !lower).then_some((start, j))
+}
+
+/// Where an e-mail address starting at `i` ends, or the offset before which
+/// none starts.
+fn email_end(bytes: &[u8], i: usize) -> Result<usize, usize> {
+    let mut j = i;
+    while j < bytes.len() && is_local_byte(bytes[j]) {
+        j += 1;
+    }
+    if j == bytes.len() || bytes[j] != b'@' || &bytes[i..j] == MASK.as_bytes() {
+        return Err(j);
+    }
+    let mut k = j + 1;
+    while k < bytes.len()
+        && (bytes[k].is_ascii_alphanumeric()
+            || bytes[k] == b'.'
+            || bytes[k] == b'-'
+            || bytes[k] >= 0x80)
+    {
+        k += 1;
+    }
+    while k > j + 1 && (bytes[k - 1] == b'.' || bytes[k - 1] == b'-') {
+        k -= 1;
+    }
+    let domain = &bytes[j + 1..k];
+    match domain.first() {
+        Some(&first)
+            if (first.is_ascii_alphanumeric() || first >= 0x80) && domain.contains(&b'.') =>
+        {
+            Ok(k)
+        }
+        _ => Err(j),
+    }
+}
+
+/// Where a run of at least [`SCRUB_MIN_DIGITS`] digits starting at `i` ends
+/// (single spaces or hyphens between digits allowed).
+fn digit_run_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let (mut j, mut digits) = (i, 0);
+    loop {
+        while j < bytes.len() && bytes[j].is_ascii_digit() {
+            j += 1;
+            digits += 1;
+        }
+        let separated = matches!(bytes.get(j), Some(b' ' | b'-'))
+            && bytes.get(j + 1).is_some_and(u8::is_ascii_digit);
+        if !separated {
+            break;
+        }
+        j += 1;
+    }
+    (digits >= SCRUB_MIN_DIGITS).then_some(j)
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Whether `b` may be part of an e-mail address's local part (bytes of
+/// non-ASCII characters included, as internationalised addresses have them).
+fn is_local_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80 || b"._%+-".contains(&b)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b)
 }
 
 static POLICY: OnceLock<(Policy, Option<String>)> = OnceLock::new();
@@ -556,7 +784,7 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
             self.policy.apply(&mut event.attributes);
-            if let Cow::Owned(name) = self.policy.text(&event.name) {
+            if let Cow::Owned(name) = self.policy.scrub(&event.name) {
                 event.name = Cow::Owned(name);
             }
         }
