@@ -41,6 +41,10 @@ class PartsAdded:
     edited: tuple[str, ...]
     notes: tuple[str, ...]
 
+    def head(self, dest: Path) -> tuple[Located, Path, RenderOptions, ApplyResult, tuple[str, ...]]:
+        """The leading fields of the ServiceResult `add` returns."""
+        return self.conventions, dest, self.options, self.result, self.edited
+
 
 def _text(dest: Path, rel: str) -> str:
     raw = read_inside(dest, rel) if lexists(dest / rel) else None

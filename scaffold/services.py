@@ -311,9 +311,7 @@ def _add_locked(
             done = add_parts(
                 dest=dest, parts=parts, conventions=conventions, dry_run=dry_run, lang=lang
             )
-            return ServiceResult(
-                done.conventions, dest, done.options, done.result, done.edited, notes=done.notes
-            )
+            return ServiceResult(*done.head(dest), notes=done.notes)
         if wire:
             return wire_service(lang=lang, dest=dest, conventions=conventions, dry_run=dry_run)
         if not name:
