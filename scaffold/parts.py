@@ -66,6 +66,7 @@ def _go_edits(
 
 
 def _cargo_edits(dest: Path, conv: Conventions, opts: RenderOptions) -> dict[str, str]:
+    rust_crates.check_size(dest / "Cargo.toml")
     cargo = _text(dest, "Cargo.toml")
     if not cargo:
         raise UsageError(f"{dest}: no Cargo.toml; the crate add adopted has lost it")

@@ -96,6 +96,7 @@ def _rust_project(
     cargo = dest / "Cargo.toml"
     if not lexists(cargo):
         raise UsageError(f"{dest} has no Cargo.toml; run `cargo init` first or use `scaffold new`")
+    rust_crates.check_size(cargo)
     files = {"Cargo.toml": _read_project_file(cargo)}
     crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)
     service = name or crate.replace("_", "-").lower()

@@ -68,6 +68,7 @@ def _added(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 def _rust(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
+    rust_crates.check_size(root / "Cargo.toml")
     text = _text(root, "Cargo.toml")
     if text is None:
         return DependencyEdit()

@@ -121,3 +121,16 @@ def test_a_go_module_gets_the_otlp_grpc_exporters_on_update(
     assert exporter in (module / "go.mod").read_text(encoding="utf-8")
     assert "otlptracegrpc" in (module / "go.sum").read_text(encoding="utf-8")
     assert cli("check", str(module), *grpc).code == 0
+
+
+def test_update_refuses_an_oversized_cargo_toml(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    crate = _rust_service(tmp_path, cli)
+    cargo = crate / "Cargo.toml"
+    cargo.write_text(cargo.read_text(encoding="utf-8") + "#" * (2 * 1024 * 1024) + "\n", "utf-8")
+    before = tree(crate)
+    result = cli("update", str(crate), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{cargo}: " in result.err and "over the 1024 KiB" in result.err
+    assert tree(crate) == before

@@ -104,14 +104,23 @@ def too_big(name: str, size: int) -> UsageError:
     )
 
 
+def check_size(path: Path) -> None:
+    """UsageError when the file at `path` is over MAX_BYTES (nothing when it is missing)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size > MAX_BYTES:
+        raise too_big(str(path), size)
+
+
 def read_manifest(path: Path) -> str | None:
     """The text of the Cargo.toml at `path` (None when there is none, or it is not a
     UTF-8 regular file), refused over MAX_BYTES before it is read."""
     try:
         if not path.is_file():
             return None
-        if path.stat().st_size > MAX_BYTES:
-            raise too_big(str(path), path.stat().st_size)
+        check_size(path)
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
