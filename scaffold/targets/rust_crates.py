@@ -2,8 +2,11 @@
 
 `scaffold new --lang rust` writes Cargo.toml from these; `scaffold add --lang rust`
 merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
-crate already declares is left as it is, missing ones are appended to the table. Both
-take the service's parts (scaffold.targets.service_parts): tonic only comes with them.
+crate already declares keeps its requirement (judged in every table that builds with the
+module, scaffold.targets.cargo_versions), missing ones are appended to the table as caret
+requirements (the line edits: scaffold.targets.cargo_edit), and the result is read back
+with TOML's parser. Both take the service's parts (scaffold.targets.service_parts): tonic
+only comes with them.
 
 The set is the newest mutually compatible one: all opentelemetry crates share one
 version. The module bridges `tracing` to OpenTelemetry itself (bridge.rs), so
