@@ -92,3 +92,19 @@ def test_with_on_a_service_on_the_library_is_refused(
     assert "depends on the organisation's library acme-telemetry" in result.err
     assert "nothing was written" in result.err
     assert tree(crate) == before
+
+
+def test_add_of_a_crate_on_tonic_prints_the_grpc_edits_too(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    crate = tmp_path / "api"
+    cargo = PACKAGE + '\n[dependencies]\ntonic = "0.14"\n'
+    build_file_tree(crate, {"Cargo.toml": cargo, "src/main.rs": "fn main() {}\n"})
+    result = cli("add", "--lang", "rust", "--dir", str(crate), *CONV)
+    assert result.code == 0, result.err
+    assert ".layer(crate::telemetry::rpc::GrpcServerLayer::new())" in result.out
+    assert (crate / "src" / "telemetry" / "rpc.rs").is_file()
+    plain = tmp_path / "plain"
+    build_file_tree(plain, {"Cargo.toml": PACKAGE, "src/main.rs": "fn main() {}\n"})
+    quiet = cli("add", "--lang", "rust", "--dir", str(plain), *CONV)
+    assert quiet.code == 0 and "GrpcServerLayer" not in quiet.out
