@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.conventions.model import Conventions
+from scaffold.errors import UsageError
 from scaffold.render import RenderOptions
 from scaffold.sync.paths import read_inside
 from scaffold.targets import go_modules, rust_crates
@@ -30,7 +31,7 @@ from scaffold.targets.go import module_needs
 
 @dataclass(frozen=True)
 class DependencyEdit:
-    """Project files to change (path -> before, after), why each, and the notes."""
+    """Project files to change (path -> before, after), and why each changes."""
 
     files: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
@@ -38,7 +39,13 @@ class DependencyEdit:
 
 def _text(root: Path, rel: str) -> str | None:
     raw = read_inside(root, rel)
-    return raw.decode("utf-8", "replace") if raw is not None else None
+    try:
+        return raw.decode("utf-8") if raw is not None else None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{root / rel}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run "
+            "update again"
+        ) from exc
 
 
 def _why(protocol: str) -> str:

@@ -134,3 +134,17 @@ def test_update_refuses_an_oversized_cargo_toml(
     assert result.code == 2 and "Traceback" not in result.err
     assert f"{cargo}: " in result.err and "over the 1024 KiB" in result.err
     assert tree(crate) == before
+
+
+def test_update_refuses_a_cargo_toml_that_is_not_utf8(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """The file is never decoded with replacement characters and written back."""
+    crate = _rust_service(tmp_path, cli)
+    cargo = crate / "Cargo.toml"
+    cargo.write_bytes(cargo.read_bytes() + b"# caf\xe9\n")
+    before = tree(crate)
+    result = cli("update", str(crate), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{cargo}: not UTF-8 text" in result.err
+    assert tree(crate) == before
