@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scaffold.conventions import Conventions, Located, load
 from scaffold.errors import UsageError
+from scaffold.grpc_steps import grpc_steps
 from scaffold.render import RenderOptions
 from scaffold.sync import read_lock
 from scaffold.sync.atomic import Write, apply_ops
@@ -41,6 +42,10 @@ class PartsAdded:
     edited: tuple[str, ...]
     notes: tuple[str, ...]
 
+    def head(self, dest: Path) -> tuple[Located, Path, RenderOptions, ApplyResult, tuple[str, ...]]:
+        """The leading fields of the ServiceResult `add` returns."""
+        return self.conventions, dest, self.options, self.result, self.edited
+
 
 def _text(dest: Path, rel: str) -> str:
     raw = read_inside(dest, rel) if lexists(dest / rel) else None
@@ -62,6 +67,7 @@ def _go_edits(
 
 
 def _cargo_edits(dest: Path, conv: Conventions, opts: RenderOptions) -> dict[str, str]:
+    rust_crates.check_size(dest / "Cargo.toml")
     cargo = _text(dest, "Cargo.toml")
     if not cargo:
         raise UsageError(f"{dest}: no Cargo.toml; the crate add adopted has lost it")
@@ -76,13 +82,32 @@ def _cargo_edits(dest: Path, conv: Conventions, opts: RenderOptions) -> dict[str
     return {"Cargo.toml": merged} if merged != cargo else {}
 
 
+def _refuse(dest: Path, old: RenderOptions, target: str, lang: str) -> None:
+    """--with in a service it cannot add parts to, or with another --lang: exit 2."""
+    if target not in ("go", "rust"):
+        raise UsageError(f"{dest} is a {target} project; --with names parts of a service")
+    if lang and lang != target:
+        raise UsageError(
+            f"--lang {lang}: {dest} is a {target} service ({target} in its lock); "
+            f"run `scaffold add --lang {target} --with ...` there; nothing was written"
+        )
+    library = old.extra.get("library")
+    if isinstance(library, dict):
+        raise UsageError(
+            f"{dest} depends on the organisation's library {library.get('name', '')} "
+            f"(--lib), which has every part ({', '.join(parts_model.PARTS)}) already; --with "
+            "adds parts to instrumentation a service vendors. Use the part from the library "
+            "(docs/library.md); nothing was written"
+        )
+
+
 def add_parts(
-    *, dest: Path, parts: tuple[str, ...], conventions: Located, dry_run: bool
+    *, dest: Path, parts: tuple[str, ...], conventions: Located, dry_run: bool, lang: str = ""
 ) -> PartsAdded:
-    """Add `parts` to the Go or Rust service at `dest` (the caller holds the service lock)."""
+    """Add `parts` to the Go or Rust service at `dest` (the caller holds the service lock);
+    refused for another `lang` than the service's, and for a service on the library."""
     old = read_lock(dest, TARGETS)
-    if old.target not in ("go", "rust"):
-        raise UsageError(f"{dest} is a {old.target} project; --with names parts of a service")
+    _refuse(dest, old.options, old.target, lang)
     given = conventions.path if conventions.reason == "given" else None
     conv_file = given or old.conventions_file(dest)
     conv = load(conv_file)
@@ -97,4 +122,6 @@ def add_parts(
     if result.status in (Status.UPDATED, Status.UNCHANGED) and edits and not dry_run:
         apply_ops(dest, [Write(rel, text.encode("utf-8")) for rel, text in sorted(edits.items())])
     used = Located(conv_file, conventions.reason if given else "found")
+    if "grpc" in parts:
+        notes += grpc_steps(opts, package=conv.go_package, module=conv.rust_module)
     return PartsAdded(used, opts, result, tuple(sorted(edits)), notes)

@@ -9,6 +9,7 @@ from pathlib import Path
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
 from scaffold.errors import UsageError
+from scaffold.grpc_steps import grpc_steps
 from scaffold.library import adopt
 from scaffold.parts import add_parts
 from scaffold.render import RenderOptions
@@ -96,6 +97,7 @@ def _rust_project(
     cargo = dest / "Cargo.toml"
     if not lexists(cargo):
         raise UsageError(f"{dest} has no Cargo.toml; run `cargo init` first or use `scaffold new`")
+    rust_crates.check_size(cargo)
     files = {"Cargo.toml": _read_project_file(cargo)}
     crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)
     service = name or crate.replace("_", "-").lower()
@@ -131,6 +133,7 @@ def _dependency_edits(
         )
         edits = {"Cargo.toml": cargo}
         notes.append(parts_model.parts_note(parts, "module"))
+    notes.extend(grpc_steps(opts, package=conv.go_package, module=conv.rust_module))
     return {name: text for name, text in edits.items() if files.get(name) != text}
 
 
@@ -309,10 +312,10 @@ def _add_locked(
         if sum(map(bool, (wire, name, parts))) > 1:
             raise UsageError(f"{dest}: give --wire, --name and --with in separate runs of add")
         if parts:
-            done = add_parts(dest=dest, parts=parts, conventions=conventions, dry_run=dry_run)
-            return ServiceResult(
-                done.conventions, dest, done.options, done.result, done.edited, notes=done.notes
+            done = add_parts(
+                dest=dest, parts=parts, conventions=conventions, dry_run=dry_run, lang=lang
             )
+            return ServiceResult(*done.head(dest), notes=done.notes)
         if wire:
             return wire_service(lang=lang, dest=dest, conventions=conventions, dry_run=dry_run)
         if not name:

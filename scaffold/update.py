@@ -49,6 +49,8 @@ from scaffold.sync.recovery import recover
 from scaffold.sync.service import INTERRUPTED, check_interrupted, failed, interrupted
 from scaffold.targets import rust_format
 from scaffold.targets.registry import TARGETS, render_target
+from scaffold.update_deps import dependency_edit
+from scaffold.update_deps import note as dependency_note
 
 # Called after each service: (services done, services in total, the service's root).
 Progress = Callable[[int, int, Path], None]
@@ -81,6 +83,7 @@ class RenderContext:
             root, replace(options or old.options, target=old.target), self.lib_version
         )
         opts, project, refused = follow_project(root, old.options, opts)
+        needs = dependency_edit(root, conv, opts)
         rendered = render_target(old.target, conv, opts, templates_dir=self.templates_dir)
         if opts.target == "rust" and opts.mode == "add":
             rendered = rust_format.for_host(rendered, root)
@@ -94,7 +97,8 @@ class RenderContext:
             options=opts,
             files={},
         )
-        return Rerender(old, rendered, meta, project, refused)
+        project = {**project, **needs.files}
+        return Rerender(old, rendered, meta, project, refused, needs.reasons)
 
     def check_entries(self, root: Path, old: Lock, rendered: Rendered) -> None:
         """Refuse a lock naming a file its target's manifest cannot produce (before anything
@@ -160,7 +164,13 @@ def update_locked(
         job = ctx.rerender(root, options)
     except (ScaffoldError, OSError) as exc:
         return failed(root, str(exc))
-    return update_service(root, job, force=force, dry_run=dry_run, hook=hook)
+    result = update_service(root, job, force=force, dry_run=dry_run, hook=hook)
+    notes = tuple(
+        dependency_note(c.path, job.reasons[c.path], dry_run=dry_run)
+        for c in result.changes
+        if c.path in job.reasons and c.path in ("Cargo.toml", "go.mod")
+    )
+    return replace(result, notes=notes) if notes else result
 
 
 @dataclass(frozen=True)

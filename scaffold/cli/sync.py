@@ -180,6 +180,8 @@ def _print_update(report: UpdateReport) -> None:
     for result in report.services:
         for line in _details(result):
             ui.say(line)
+    for root, note in report.notes:
+        ui.say(f"{_show(root)}/{note}")
     if not report.changed:
         ui.say("nothing to do: every service is up to date")
 

@@ -25,9 +25,11 @@ from scaffold.render.options import RenderOptions
 from scaffold.sync.paths import read_inside
 from scaffold.sync.results import Refusal
 from scaffold.targets import go_modules
+from scaffold.targets.cargo_edit import Crate
+from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.library_ref import LibraryRef, library_ref
 from scaffold.targets.library_version import base_module
-from scaffold.targets.rust_crates import Crate, _merge_table, parse_cargo_toml
+from scaffold.targets.rust_crates import parse_cargo_toml
 
 LINES = "library_lines"
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)

@@ -70,6 +70,8 @@ class ApplyResult:
     diff: str = ""  # unified diff of every change (filled on --dry-run and for refusals)
     error: str = ""
     lock_changed: bool = False
+    # What the team should hear: project files the update changed with the render, and why.
+    notes: tuple[str, ...] = ()
 
     @property
     def files_changed(self) -> int:
@@ -94,6 +96,7 @@ class ApplyResult:
             "refusals": [r.to_json() for r in self.refusals],
             "error": self.error,
             "diff": self.diff,
+            "notes": list(self.notes),
         }
 
 
@@ -139,6 +142,11 @@ class UpdateReport:
 
     def count(self, status: Status) -> int:
         return sum(1 for s in self.services if s.status is status)
+
+    @property
+    def notes(self) -> tuple[tuple[Path, str], ...]:
+        """(service, note) of every service, in order."""
+        return tuple((s.root, n) for s in self.services for n in s.notes)
 
 
 @dataclass(frozen=True)

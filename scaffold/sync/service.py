@@ -34,6 +34,9 @@ INTERRUPTED = (
 )
 
 
+_MOVED = "library dependency moved"
+
+
 @dataclass(frozen=True)
 class Rerender:
     """A fresh render of one service, and what its lock is to record (`meta`, no files)."""
@@ -46,10 +49,12 @@ class Rerender:
     project: Mapping[str, tuple[bytes, bytes]] = field(default_factory=dict)
     # Why a project file cannot change with it (the team edited what was to change).
     refused: tuple[Refusal, ...] = ()
+    # Why a project file changes, when it is not the library line (scaffold.update_deps).
+    reasons: Mapping[str, str] = field(default_factory=dict)
 
     def project_changes(self) -> tuple[FileChange, ...]:
         return tuple(
-            FileChange(rel, "user", Action.MERGE, before, after, "library dependency moved")
+            FileChange(rel, "user", Action.MERGE, before, after, self.reasons.get(rel, _MOVED))
             for rel, (before, after) in sorted(self.project.items())
             if before != after
         )
@@ -148,7 +153,11 @@ def check_service(root: Path, job: Rerender) -> CheckResult:
         else:
             drift.append(Drift(change.path, change.reason))
     drift += [
-        Drift(c.path, f"{c.reason} (user-owned, would edit one line)")
+        (
+            Drift(c.path, f"{c.reason} (user-owned, would edit one line)")
+            if c.reason == _MOVED
+            else Drift(c.path, f"{c.reason} (user-owned; `scaffold update` adds them)")
+        )
         for c in job.project_changes()
     ]
     seen = {d.path for d in drift}

@@ -2,8 +2,11 @@
 
 `scaffold new --lang rust` writes Cargo.toml from these; `scaffold add --lang rust`
 merges them into the crate's own Cargo.toml with `merge_cargo_toml`: a dependency the
-crate already declares is left as it is, missing ones are appended to the table. Both
-take the service's parts (scaffold.targets.service_parts): tonic only comes with them.
+crate already declares keeps its requirement (judged in every table that builds with the
+module, scaffold.targets.cargo_versions), missing ones are appended to the table as caret
+requirements (the line edits: scaffold.targets.cargo_edit), and the result is read back
+with TOML's parser. Both take the service's parts (scaffold.targets.service_parts): tonic
+only comes with them.
 
 The set is the newest mutually compatible one: all opentelemetry crates share one
 version. The module bridges `tracing` to OpenTelemetry itself (bridge.rs), so
@@ -12,38 +15,19 @@ tracing-opentelemetry is not among them.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.render.filters import toml_string
-from scaffold.targets import cargo_semver
+from scaffold.targets.cargo_edit import Crate
+from scaffold.targets.cargo_edit import merge_table as _merge_table
+from scaffold.targets.cargo_edit import normal as _normal
 from scaffold.targets.cargo_renames import check_renamed
+from scaffold.targets.cargo_versions import check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
 
 OTEL = "0.33.1"
-
-
-@dataclass(frozen=True)
-class Crate:
-    name: str
-    version: str
-    default_features: bool = True
-    features: tuple[str, ...] = ()
-
-    def toml(self, *, pin: bool = True) -> str:
-        """The dependency line: `name = { version = "=x", ... }` (a new service's exact
-        pins), or with a caret requirement "x" (`add`: Cargo may pick any compatible
-        version a workspace already uses)."""
-        fields = [f"version = {toml_string(('=' if pin else '') + self.version)}"]
-        if not self.default_features:
-            fields.append("default-features = false")
-        if self.features:
-            fields.append("features = [" + ", ".join(toml_string(f) for f in self.features) + "]")
-        return f"{self.name} = {{ {', '.join(fields)} }}"
 
 
 # Duration histograms are bound once per attribute set (see the module's bound.rs).
@@ -111,118 +95,46 @@ def dev_dependencies(parts: tuple[str, ...] = ALL_PARTS) -> tuple[Crate, ...]:
     )
 
 
-_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*[=.]""")
+# A crate's Cargo.toml is a few KiB; the largest in the wild stay far below this.
+MAX_BYTES = 1024 * 1024
 
 
-def _normal(name: str) -> str:
-    return name.replace("_", "-").lower()
+def too_big(name: str, size: int) -> UsageError:
+    return UsageError(
+        f"{name}: {size} bytes, over the {MAX_BYTES // 1024} KiB scaffold reads in a "
+        "Cargo.toml; give --dir the crate's own folder, or put back its manifest from "
+        "version control"
+    )
 
 
-def _declared(lines: list[str], start: int, end: int) -> set[str]:
-    names: set[str] = set()
-    for line in lines[start:end]:
-        match = _KEY.match(line)
-        if match:
-            names.add(_normal(next(g for g in match.groups() if g)))
-    return names
-
-
-def _with_features(line: str, crate: Crate) -> str:
-    """A one-line dependency declaration with the crate's features added, or the line
-    unchanged when it has them all (or is not a one-line declaration)."""
-    key, sep, value = line.partition("=")
+def check_size(path: Path) -> None:
+    """UsageError when the file at `path` is over MAX_BYTES (nothing when it is missing)."""
     try:
-        spec = tomllib.loads(f"x = {value}")["x"]
-    except tomllib.TOMLDecodeError:
-        return line
-    if isinstance(spec, str):
-        spec = {"version": spec}
-    if not isinstance(spec, dict):
-        return line
-    have = list(spec.get("features", []))
-    missing = [f for f in crate.features if f not in have]
-    if not missing:
-        return line
-    fields = [f"{k} = {_toml_value(v)}" for k, v in spec.items() if k != "features"]
-    fields.append("features = [" + ", ".join(toml_string(f) for f in have + missing) + "]")
-    return f"{key.rstrip()} {sep} {{ {', '.join(fields)} }}"
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size > MAX_BYTES:
+        raise too_big(str(path), size)
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return toml_string(value)
-
-
-_INHERITED = re.compile(r"^(\s*)([A-Za-z0-9_-]+)\.workspace\s*=\s*true\s*(#.*)?$")
-
-
-def _add_features(lines: list[str], start: int, end: int, crates: tuple[Crate, ...]) -> None:
-    wanted = {_normal(c.name): c for c in crates if c.features}
-    for index in range(start, end):
-        inherited = _INHERITED.match(lines[index])
-        crate = wanted.get(_normal(inherited.group(2))) if inherited else None
-        if inherited and crate is not None:
-            # `x.workspace = true`: the workspace's features, and the module's added to them.
-            features = ", ".join(toml_string(f) for f in crate.features)
-            comment = f" {inherited.group(3)}" if inherited.group(3) else ""
-            lines[index] = (
-                f"{inherited.group(1)}{inherited.group(2)} = "
-                f"{{ workspace = true, features = [{features}] }}{comment}"
-            )
-            continue
-        match = _KEY.match(lines[index])
-        if not match or not lines[index].split("#", 1)[0].rstrip().endswith(("}", '"', "'")):
-            continue
-        crate = wanted.get(_normal(next(g for g in match.groups() if g)))
-        if crate is not None and "." not in lines[index].split("=", 1)[0]:
-            lines[index] = _with_features(lines[index], crate)
-
-
-def _merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
-    lines = text.splitlines()
-    start = end = -1
-    declared: set[str] = set()
-    for index, line in enumerate(lines):
-        match = _TABLE.match(line)
-        if not match:
-            continue
-        name = match.group(1).strip()
-        if start >= 0 and end < 0:
-            end = index
-        if name == table:
-            start, end = index + 1, -1
-        elif name.startswith(table + "."):
-            # `[dependencies.serde]` style: the crate is declared.
-            declared.add(_normal(name[len(table) + 1 :].strip().strip("\"'")))
-    if start >= 0 and end < 0:
-        end = len(lines)
-    if start >= 0:
-        declared |= _declared(lines, start, end)
-        _add_features(lines, start, end, crates)
-    missing = [c.toml(pin=False) for c in crates if _normal(c.name) not in declared]
-    if not missing:
-        return "\n".join(lines) + "\n"
-    if start < 0:
-        block = ["", f"[{table}]", *missing]
-        return "\n".join([*lines, *block]).strip("\n") + "\n"
-    # Insert after the table's last non-blank line.
-    insert_at = end
-    while insert_at > start and not lines[insert_at - 1].strip():
-        insert_at -= 1
-    merged = lines[:insert_at] + missing + lines[insert_at:]
-    return "\n".join(merged) + "\n"
+def read_manifest(path: Path) -> str | None:
+    """The text of the Cargo.toml at `path` (None when there is none, or it is not a
+    UTF-8 regular file), refused over MAX_BYTES before it is read."""
+    try:
+        if not path.is_file():
+            return None
+        check_size(path)
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def parse_cargo_toml(text: str, name: str = "Cargo.toml") -> dict[str, Any]:
-    """A Cargo.toml as data (the one parser of it here), or UsageError naming the file."""
+    """A Cargo.toml as data (the one parser of it here), or UsageError naming the file
+    (also over MAX_BYTES)."""
+    size = len(text.encode("utf-8", "replace"))
+    if size > MAX_BYTES:
+        raise too_big(name, size)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -292,12 +204,12 @@ def merge_cargo_toml(
     data = parse_cargo_toml(text, name)
     package_table(data, name)
     wanted = _wanted(protocol, parts)
-    _check_versions(data, text, wanted, name, inherited or {})
+    check_versions(data, text, tuple(c for _, cs in wanted for c in cs), name, inherited or {})
     check_renamed(data, text, {_normal(c.name) for _, cs in wanted for c in cs}, name)
     merged = text
     for table, crates in wanted:
         merged = _merge_table(merged, table, crates)
-    _check_merged(merged, wanted, name)
+    _check_merged(data, merged, wanted, name)
     return merged
 
 
@@ -305,9 +217,10 @@ def workspace_dependencies(crate: Path) -> dict[str, Any]:
     """The [workspace.dependencies] of the workspace root above `crate` (normalised names),
     which `x.workspace = true` declarations inherit; empty outside a workspace."""
     for parent in (crate.resolve(), *crate.resolve().parents):
+        text = read_manifest(parent / "Cargo.toml")
         try:
-            data = tomllib.loads((parent / "Cargo.toml").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(text) if text is not None else {}
+        except tomllib.TOMLDecodeError:
             continue
         workspace = data.get("workspace")
         if isinstance(workspace, dict):
@@ -316,85 +229,61 @@ def workspace_dependencies(crate: Path) -> dict[str, Any]:
     return {}
 
 
-def _declared_version(spec: object) -> str | None:
-    """The version requirement of one dependency declaration, if it has one."""
-    if isinstance(spec, str):
-        return spec
-    if isinstance(spec, dict) and isinstance(spec.get("version"), str):
-        return str(spec["version"])
-    return None  # path, git or workspace = true: cargo judges it
-
-
-def _line_of(text: str, table: str, crate: str) -> int:
-    """The 1-based line declaring `crate` in `table` (0 when it cannot be told)."""
-    current = ""
-    for index, line in enumerate(text.splitlines(), 1):
-        match = _TABLE.match(line)
-        if match:
-            current = match.group(1).strip()
-            if _normal(current) == _normal(f"{table}.{crate}"):
-                return index
-            continue
-        key = _KEY.match(line)
-        if current == table and key and _normal(next(g for g in key.groups() if g)) == crate:
-            return index
-    return 0
-
-
-def _check_versions(
-    data: dict[str, Any],
-    text: str,
+def _check_merged(
+    before: dict[str, Any],
+    merged: str,
     tables: tuple[tuple[str, tuple[Crate, ...]], ...],
     name: str,
-    inherited: dict[str, Any],
-) -> None:
-    """Refuse (exit 2, nothing written) when a crate the project already declares cannot
-    be the version the generated code is written for: found, needed, and the fix."""
-    problems: list[str] = []
-    for table, crates in tables:
-        declared = {_normal(k): v for k, v in (data.get(table) or {}).items()}
-        for crate in crates:
-            spec = declared.get(_normal(crate.name))
-            if isinstance(spec, dict) and spec.get("workspace") is True:
-                spec = inherited.get(_normal(crate.name))  # [workspace.dependencies]
-            requirement = _declared_version(spec)
-            if requirement is None or cargo_semver.meets(requirement, crate.version):
-                continue
-            line = _line_of(text, table, _normal(crate.name))
-            where = f"{name}:{line}" if line else f"{name} [{table}]"
-            problems.append(
-                f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
-                f'(a requirement such as "{crate.version}" that Cargo can meet with one version)'
-            )
-    if problems:
-        raise UsageError(
-            f"{name}: the generated code needs crate versions this crate's requirements exclude; "
-            "nothing was written:\n  "
-            + "\n  ".join(problems)
-            + "\nchange those requirements (and check your own code still builds), "
-            "then run add again"
-        )
-
-
-def _check_merged(
-    merged: str, tables: tuple[tuple[str, tuple[Crate, ...]], ...], name: str
 ) -> None:
     """The edit is read back with TOML's own parser: every dependency must sit in its
-    table, and nothing else may have moved; else the file is left alone (exit 2)."""
+    table, and nothing else may have moved (every other table, and each crate declared
+    before, but for added features); else the file is left alone (exit 2)."""
     try:
         data = tomllib.loads(merged)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(_cannot_edit(name, f"the edited file would not parse ({exc})")) from exc
+        why = f"the edited file would not parse ({exc})"
+        raise UsageError(_cannot_edit(name, why) + _by_hand(before, tables)) from exc
     for table, crates in tables:
         have = {_normal(k) for k in (data.get(table) or {})}
         missing = [c for c in crates if _normal(c.name) not in have]
         if missing:
-            lines = "; ".join(c.toml() for c in missing)
             raise UsageError(
-                _cannot_edit(name, f"they would not land in [{table}]")
-                + f" (add under [{table}]: {lines})"
+                _cannot_edit(name, f"they would not land in [{table}]") + _by_hand(before, tables)
             )
+    edited = {t for t, _ in tables}
+    moved = sorted(k for k in {*before, *data} - edited if before.get(k) != data.get(k))
+    for table in edited:
+        old, new = before.get(table) or {}, data.get(table) or {}
+        moved += [f"{table}.{k}" for k, v in old.items() if not _same_but_features(v, new.get(k))]
+    if moved:
+        why = f"{', '.join(moved)} would change"
+        raise UsageError(_cannot_edit(name, why) + _by_hand(before, tables))
+
+
+def _by_hand(before: dict[str, Any], tables: tuple[tuple[str, tuple[Crate, ...]], ...]) -> str:
+    """The lines to add by hand: caret requirements, like every edit add makes."""
+    out = []
+    for table, crates in tables:
+        have = {_normal(k) for k in (before.get(table) or {})}
+        lines = [c.toml(pin=False) for c in crates if _normal(c.name) not in have]
+        out += [f"\n  under [{table}]: {line}" for line in lines]
+    return "".join(out) or " every crate is declared; only features are missing"
+
+
+def _same_but_features(old: object, new: object) -> bool:
+    if isinstance(old, str) and isinstance(new, dict):
+        old = {"version": old}
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return old == new
+    rest = {k: v for k, v in new.items() if k != "features"}
+    features = new.get("features", [])
+    had = old.get("features", [])
+    kept = isinstance(features, list) and features[: len(had)] == had
+    return kept and rest == {k: v for k, v in old.items() if k != "features"}
 
 
 def _cannot_edit(name: str, why: str) -> str:
-    return f"{name}: cannot add the dependencies safely: {why}; add them by hand and run again"
+    return (
+        f"{name}: cannot add the dependencies safely: {why}; nothing was written; add them "
+        "by hand (and the module's features to those you declare), then run add again:"
+    )

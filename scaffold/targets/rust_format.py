@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.render.engine import Rendered
+from scaffold.targets.rust_crates import MAX_BYTES, too_big
 
 _EDITIONS = ("2015", "2018", "2021", "2024")
 _TIMEOUT = 30
@@ -25,6 +26,8 @@ _TIMEOUT = 30
 
 def _toml(path: Path) -> dict[str, Any] | None:
     try:
+        if path.stat().st_size > MAX_BYTES:  # a manifest or rustfmt.toml is far smaller
+            raise too_big(str(path), path.stat().st_size)
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
