@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use http::{Method, Request, Response, Version};
 use http_body::Body;
-use opentelemetry::trace::{Link, Span as _, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{
+    Link, Span as _, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer,
+};
 use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
 
@@ -270,22 +272,24 @@ impl Traced {
             Some(hint) => parent.with_value(hint),
             None => parent,
         };
-        let tracer = &instruments.tracer;
         // The sampler sees the method, the route (through the hint) and the
         // attributes that cost no allocation; the name and the attributes
         // written from the request follow only when the span records, so an
         // unsampled request formats nothing.
-        let mut otel = tracer
-            .span_builder(method)
+        let builder = SpanBuilder::from_name(method)
             .with_kind(SpanKind::Server)
             .with_attributes(start_attributes(req, method, origin))
-            .with_links(links)
-            .start_with_context(tracer, &parent);
-        if otel.is_recording() {
-            otel.update_name(span_name(method, route.map(|r| &**r), origin));
-            otel.set_attributes(recorded_attributes(req, method, origin));
-        }
-        let cx = parent.with_span(otel);
+            .with_links(links);
+        let cx = match &instruments.sdk_tracer {
+            Some(tracer) => start_span(tracer, builder, parent, |span| {
+                span.update_name(span_name(method, route.map(|r| &**r), origin));
+                set_recorded_attributes(span, req, method, origin);
+            }),
+            None => start_span(&instruments.tracer, builder, parent, |span| {
+                span.update_name(span_name(method, route.map(|r| &**r), origin));
+                set_recorded_attributes(span, req, method, origin);
+            }),
+        };
         let span = bridge::request_span(&cx, request_span);
         Self {
             cx,
@@ -300,6 +304,26 @@ impl Traced {
             _cx: self.cx.clone().attach(),
         }
     }
+}
+
+/// Starts the server span with `tracer` in `parent` and returns the context
+/// holding it; `record` (the name and the attributes copied from the
+/// request) runs only when the span records.
+fn start_span<T>(
+    tracer: &T,
+    builder: SpanBuilder,
+    parent: Context,
+    record: impl FnOnce(&mut T::Span),
+) -> Context
+where
+    T: Tracer,
+    T::Span: Send + Sync + 'static,
+{
+    let mut span = tracer.build_with_context(builder, &parent);
+    if span.is_recording() {
+        record(&mut span);
+    }
+    parent.with_span(span)
 }
 
 impl Drop for Traced {
@@ -477,26 +501,27 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
     attributes
 }
 
-/// The attributes written from the request (copied or formatted), set in
-/// one list once the span is known to record.
-fn recorded_attributes<B>(
+/// Sets the attributes written from the request (copied or formatted) on
+/// `span`, once it is known to record; it is not shared yet, so each is
+/// pushed straight onto its list.
+fn set_recorded_attributes<B>(
+    span: &mut impl opentelemetry::trace::Span,
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) -> Vec<KeyValue> {
-    let mut attributes = Vec::with_capacity(8);
+) {
     if method == "_OTHER" {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "http.request.method_original",
             req.method().as_str().to_owned(),
         ));
     }
-    attributes.push(KeyValue::new("url.path", req.uri().path().to_owned()));
+    span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
     if let Some(query) = req.uri().query() {
-        attributes.push(KeyValue::new("url.query", query.to_owned()));
+        span.set_attribute(KeyValue::new("url.query", query.to_owned()));
     }
     if let Some(host) = &origin.host {
-        attributes.push(KeyValue::new("server.address", host.clone()));
+        span.set_attribute(KeyValue::new("server.address", host.clone()));
     }
     let peer = origin.peer.map(|p| ip_text(p.ip()));
     // Without a forwarded client, the client is the peer.
@@ -505,21 +530,20 @@ fn recorded_attributes<B>(
         .clone()
         .or_else(|| origin.client_port.and(peer.clone()));
     if let Some(client) = client {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "client.address",
             Value::String(StringValue::from(client)),
         ));
     }
     if let Some(address) = peer {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "network.peer.address",
             Value::String(StringValue::from(address)),
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
+        span.set_attribute(KeyValue::new("user_agent.original", agent.to_owned()));
     }
-    attributes
 }
 
 struct Pending {
