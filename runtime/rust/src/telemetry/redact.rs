@@ -408,6 +408,65 @@ impl Policy {
             }
         }
     }
+
+    /// Whether [`clean`](Self::clean) would keep `kv` exactly as it is: no
+    /// action and no URL cleaning for its key, and a value that is not text
+    /// with a `:` or `%` in it ([`may_have_url`] is false). A test that
+    /// copies and calls nothing, made before `clean`.
+    fn keeps(&self, kv: &KeyValue) -> bool {
+        // `touches` is false: `action` is `None` and the key is neither
+        // `url.full` nor `url.query`, so `clean` takes its first branch,
+        // where only text that `may_have_url` can change.
+        !self.touches(kv.key.as_str())
+            && match &kv.value {
+                Value::String(s) => !Self::url_bytes(s.as_str().as_bytes()),
+                _ => true,
+            }
+    }
+
+    /// [`may_have_url`] eight bytes at a time: whether `bytes` has a `:` or
+    /// a `%`.
+    fn url_bytes(bytes: &[u8]) -> bool {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+        // Whether a byte of `word` is zero (exact: no false answer either way).
+        let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+        let found = |word: u64| {
+            zero_byte(word ^ (ONES * u64::from(b':'))) || zero_byte(word ^ (ONES * u64::from(b'%')))
+        };
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if found(u64::from_le_bytes(word)) {
+                return true;
+            }
+        }
+        // The last bytes, padded with zero bytes (which are neither).
+        let last = chunks
+            .remainder()
+            .iter()
+            .rev()
+            .fold(0u64, |word, &b| word << 8 | u64::from(b));
+        found(last)
+    }
+
+    /// [`apply`](Self::apply), with each attribute that [`keeps`](Self::keeps)
+    /// says stays as it is passed over without calling `clean`: the same
+    /// result.
+    pub fn apply_quick(&self, attributes: &mut Vec<KeyValue>) {
+        attributes.retain_mut(|kv| self.keeps(kv) || self.clean(kv));
+    }
+
+    /// [`text`](Self::text), answering at once for text without a `:` or
+    /// `%` (which `text` returns as it is).
+    pub fn text_quick<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if Self::url_bytes(text.as_bytes()) {
+            self.text(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
 }
 
 /// Whether `text` may carry a URL that [`Policy::text`] cleans: `://`, or
@@ -548,18 +607,20 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     }
 
     fn on_end(&self, mut span: SpanData) {
-        if let Cow::Owned(name) = self.policy.text(&span.name) {
+        // `apply_quick` and `text_quick` give what `apply` and `text` give,
+        // skipping the attributes and names they would leave as they are.
+        if let Cow::Owned(name) = self.policy.text_quick(&span.name) {
             span.name = Cow::Owned(name);
         }
-        self.policy.apply(&mut span.attributes);
+        self.policy.apply_quick(&mut span.attributes);
         for event in span.events.events.iter_mut() {
-            self.policy.apply(&mut event.attributes);
-            if let Cow::Owned(name) = self.policy.text(&event.name) {
+            self.policy.apply_quick(&mut event.attributes);
+            if let Cow::Owned(name) = self.policy.text_quick(&event.name) {
                 event.name = Cow::Owned(name);
             }
         }
         for link in span.links.links.iter_mut() {
-            self.policy.apply(&mut link.attributes);
+            self.policy.apply_quick(&mut link.attributes);
         }
         self.policy.status(&mut span.status);
         self.inner.on_end(span);

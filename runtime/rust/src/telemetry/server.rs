@@ -172,7 +172,41 @@ pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
 fn matched_route<B>(req: &Request<B>) -> Option<Arc<str>> {
     req.extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|path| Arc::from(path.as_str()))
+        .map(|path| RECENT.with_borrow_mut(|recent| shared(&mut recent.route, path.as_str())))
+}
+
+/// The text of the last route, peer and user agent a request on this thread
+/// had. Consecutive requests on a thread mostly match the same route and
+/// come from the same peer (a kept-alive connection, a load balancer) with
+/// the same user agent: they share the text instead of each copying it into
+/// a new allocation that the span's end frees again.
+#[derive(Default)]
+struct Recent {
+    route: Option<Arc<str>>,
+    peer: Option<(std::net::IpAddr, Arc<str>)>,
+    agent: Option<Arc<str>>,
+}
+
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> = std::cell::RefCell::new(Recent::default());
+}
+
+/// `text` as shared text: the one in `last` when it is the same, else a new
+/// one, kept in `last` for the next request.
+fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match last {
+        Some(kept) if **kept == *text => kept.clone(),
+        _ => last.insert(Arc::from(text)).clone(),
+    }
+}
+
+/// The peer's address as text, shared with the last request's when it came
+/// from the same address.
+fn peer_text(ip: std::net::IpAddr) -> Arc<str> {
+    RECENT.with_borrow_mut(|recent| match &recent.peer {
+        Some((last, text)) if *last == ip => text.clone(),
+        _ => recent.peer.insert((ip, ip_text(ip))).1.clone(),
+    })
 }
 
 impl<S, B, ResB> Service<Request<B>> for HttpServerService<S>
@@ -523,7 +557,7 @@ fn set_recorded_attributes<B>(
     if let Some(host) = &origin.host {
         span.set_attribute(KeyValue::new("server.address", host.clone()));
     }
-    let peer = origin.peer.map(|p| ip_text(p.ip()));
+    let peer = origin.peer.map(|p| peer_text(p.ip()));
     // Without a forwarded client, the client is the peer.
     let client = origin
         .client
@@ -542,7 +576,11 @@ fn set_recorded_attributes<B>(
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        span.set_attribute(KeyValue::new("user_agent.original", agent.to_owned()));
+        let agent = RECENT.with_borrow_mut(|recent| shared(&mut recent.agent, agent));
+        span.set_attribute(KeyValue::new(
+            "user_agent.original",
+            Value::String(StringValue::from(agent)),
+        ));
     }
 }
 
