@@ -185,6 +185,17 @@ struct Recent {
     route: Option<Arc<str>>,
     peer: Option<(std::net::IpAddr, Arc<str>)>,
     agent: Option<Arc<str>>,
+    name: Option<LastName>,
+}
+
+/// The last span name written on a thread, with what it was written from.
+struct LastName {
+    method: &'static str,
+    route: Option<String>,
+    scheme: &'static str,
+    host: Option<String>,
+    port: Option<u16>,
+    name: String,
 }
 
 thread_local! {
@@ -502,7 +513,37 @@ impl Origin {
     }
 }
 
+/// The span name of a request: the last one this thread wrote when the
+/// request has the same method, route, scheme, host and port (everything
+/// the name may be made of), else written anew.
 fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
+    RECENT.with_borrow_mut(|recent| {
+        let same = recent.name.as_ref().is_some_and(|last| {
+            last.method == method
+                && last.route.as_deref() == route
+                && last.scheme == origin.scheme
+                && last.host == origin.host
+                && last.port == origin.port
+        });
+        if !same {
+            recent.name = Some(LastName {
+                method,
+                route: route.map(str::to_owned),
+                scheme: origin.scheme,
+                host: origin.host.clone(),
+                port: origin.port,
+                name: render_span_name(method, route, origin),
+            });
+        }
+        recent
+            .name
+            .as_ref()
+            .map(|last| last.name.clone())
+            .unwrap_or_default()
+    })
+}
+
+fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
     let port_text = origin.port.map(|p| p.to_string());
     conventions::HTTP_SERVER_NAME.render(|key| match key {
         "http.request.method" => Some(if method == "_OTHER" { "HTTP" } else { method }),
@@ -612,10 +653,11 @@ impl Pending {
         if !self.request.own {
             return;
         }
+        // One attribute at a time: a list would be allocated and freed for
+        // two or three of them.
         let span = self.request.cx.span();
-        let mut attributes = Vec::with_capacity(3);
         if let Some(route) = &self.route {
-            attributes.push(KeyValue::new(
+            span.set_attribute(KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
             ));
@@ -631,13 +673,12 @@ impl Pending {
             });
             span.update_name(name);
         }
-        attributes.push(KeyValue::new("http.response.status_code", i64::from(code)));
+        span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
         if code >= 500 {
             self.failed = true;
-            attributes.push(KeyValue::new("error.type", code.to_string()));
+            span.set_attribute(KeyValue::new("error.type", code.to_string()));
             span.set_status(Status::error(""));
         }
-        span.set_attributes(attributes);
     }
 
     /// Ends the span and records the duration. `error`: the request failed
