@@ -638,3 +638,101 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         self.inner.set_resource(resource);
     }
 }
+
+#[cfg(test)]
+mod quick_tests {
+    use opentelemetry::{KeyValue, Value};
+
+    use super::{conventions, may_have_url, Policy};
+
+    fn policies() -> Vec<Policy> {
+        let keyed = Policy::new(
+            conventions::redaction,
+            Some(b"k".to_vec()),
+            conventions::SENSITIVE_QUERY_PARAMETERS,
+        );
+        let unkeyed = Policy::new(
+            conventions::redaction,
+            None,
+            conventions::SENSITIVE_QUERY_PARAMETERS,
+        );
+        vec![keyed, unkeyed]
+    }
+
+    /// Text of every length up to 40 with `:` or `%` at every position, and
+    /// none, in ASCII and in multi-byte UTF-8.
+    fn texts() -> Vec<String> {
+        let mut out = Vec::new();
+        for len in 0..=40 {
+            for fill in ["a", "é", "\u{3a3}"] {
+                let base: String = fill.repeat(len);
+                out.push(base.clone());
+                for special in [':', '%', '\u{ff1a}'] {
+                    for at in 0..=base.chars().count() {
+                        let mut text: String = base.chars().take(at).collect();
+                        text.push(special);
+                        text.extend(base.chars().skip(at));
+                        out.push(text);
+                    }
+                }
+            }
+        }
+        out.push("https://user:pass@host/p?sig=1".to_owned());
+        out.push("go to https%3A%2F%2Fuser%3Apw%40host now".to_owned());
+        out
+    }
+
+    #[test]
+    fn the_word_check_finds_what_may_have_url_finds() {
+        for text in texts() {
+            assert_eq!(
+                Policy::url_bytes(text.as_bytes()),
+                may_have_url(&text),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_quick_passes_give_what_the_full_ones_give() {
+        let mut keys: Vec<String> = conventions::REDACTIONS
+            .iter()
+            .map(|(key, _)| (*key).to_owned())
+            .collect();
+        keys.extend(["url.full", "url.query", "url.path", "app.other"].map(str::to_owned));
+        for policy in policies() {
+            for text in texts() {
+                let mut quick: Vec<KeyValue> = keys
+                    .iter()
+                    .map(|key| KeyValue::new(key.clone(), text.clone()))
+                    .chain([
+                        KeyValue::new("app.count", 3_i64),
+                        KeyValue::new("client.address", 7_i64),
+                        KeyValue::new("app.flag", true),
+                    ])
+                    .collect();
+                let mut full = quick.clone();
+                policy.apply_quick(&mut quick);
+                policy.apply(&mut full);
+                assert_eq!(quick, full, "{text:?}");
+                assert_eq!(policy.text_quick(&text), policy.text(&text), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_left_alone_is_one_clean_would_not_change() {
+        for policy in policies() {
+            for text in texts() {
+                for key in ["url.path", "client.address", "url.query", "app.other"] {
+                    let kv = KeyValue::new(key, Value::from(text.clone()));
+                    if policy.keeps(&kv) {
+                        let mut cleaned = kv.clone();
+                        assert!(policy.clean(&mut cleaned), "{key} {text:?}");
+                        assert_eq!(cleaned, kv, "{key} {text:?}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -898,3 +898,83 @@ impl<B: Body> Inner<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod recent_tests {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::sync::Arc;
+
+    use super::{peer_text, render_span_name, shared, span_name, Origin};
+
+    fn origin(scheme: &'static str, host: Option<&str>, port: Option<u16>) -> Origin {
+        Origin {
+            scheme,
+            host: host.map(str::to_owned),
+            port,
+            client: None,
+            client_port: None,
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn shared_text_is_the_text_given() {
+        let mut last = None;
+        let a = shared(&mut last, "/orders/{id}");
+        let again = shared(&mut last, "/orders/{id}");
+        assert!(Arc::ptr_eq(&a, &again));
+        let b = shared(&mut last, "/orders");
+        assert_eq!(&*b, "/orders");
+        assert_eq!(&*shared(&mut last, "/orders/{id}"), "/orders/{id}");
+    }
+
+    #[test]
+    fn peer_text_follows_the_address() {
+        let one = IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3));
+        let two = IpAddr::V4(Ipv4Addr::new(192, 168, 0, 10));
+        let six = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        for ip in [one, one, two, six, one, two, two] {
+            assert_eq!(&*peer_text(ip), ip.to_string());
+        }
+    }
+
+    #[test]
+    fn a_kept_span_name_is_the_one_its_request_would_get() {
+        let cases = [
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+            ("POST", Some("/orders/{id}"), origin("http", None, None)),
+            ("POST", Some("/orders"), origin("http", None, None)),
+            ("POST", None, origin("http", None, None)),
+            ("_OTHER", None, origin("https", None, None)),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("a.example"), Some(443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("b.example"), Some(443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("b.example"), Some(8443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("http", Some("b.example"), Some(8443)),
+            ),
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+        ];
+        for (method, route, origin) in &cases {
+            assert_eq!(
+                span_name(method, *route, origin),
+                render_span_name(method, *route, origin),
+                "{method} {route:?}"
+            );
+        }
+    }
+}
