@@ -637,6 +637,7 @@ where
     global::set_tracer_provider(tracer_provider.clone());
     global::set_meter_provider(RedactingMeterProvider::new(meter_provider.clone()));
     // Layers and clients built before this call now record with these.
+    super::instruments::Instruments::install(&tracer_provider);
     super::instruments::Instruments::reset();
     let scope = InstrumentationScope::builder(conventions::SCOPE_NAME)
         .with_version(env!("CARGO_PKG_VERSION"))
