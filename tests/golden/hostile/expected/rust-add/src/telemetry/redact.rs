@@ -410,65 +410,6 @@ impl Policy {
             }
         }
     }
-
-    /// Whether [`clean`](Self::clean) would keep `kv` exactly as it is: no
-    /// action and no URL cleaning for its key, and a value that is not text
-    /// with a `:` or `%` in it ([`may_have_url`] is false). A test that
-    /// copies and calls nothing, made before `clean`.
-    fn keeps(&self, kv: &KeyValue) -> bool {
-        // `touches` is false: `action` is `None` and the key is neither
-        // `url.full` nor `url.query`, so `clean` takes its first branch,
-        // where only text that `may_have_url` can change.
-        !self.touches(kv.key.as_str())
-            && match &kv.value {
-                Value::String(s) => !Self::url_bytes(s.as_str().as_bytes()),
-                _ => true,
-            }
-    }
-
-    /// [`may_have_url`] eight bytes at a time: whether `bytes` has a `:` or
-    /// a `%`.
-    fn url_bytes(bytes: &[u8]) -> bool {
-        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-        // Whether a byte of `word` is zero (exact: no false answer either way).
-        let zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
-        let found = |word: u64| {
-            zero_byte(word ^ (ONES * u64::from(b':'))) || zero_byte(word ^ (ONES * u64::from(b'%')))
-        };
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if found(u64::from_le_bytes(word)) {
-                return true;
-            }
-        }
-        // The last bytes, padded with zero bytes (which are neither).
-        let last = chunks
-            .remainder()
-            .iter()
-            .rev()
-            .fold(0u64, |word, &b| word << 8 | u64::from(b));
-        found(last)
-    }
-
-    /// [`apply`](Self::apply), with each attribute that [`keeps`](Self::keeps)
-    /// says stays as it is passed over without calling `clean`: the same
-    /// result.
-    pub fn apply_quick(&self, attributes: &mut Vec<KeyValue>) {
-        attributes.retain_mut(|kv| self.keeps(kv) || self.clean(kv));
-    }
-
-    /// [`text`](Self::text), answering at once for text without a `:` or
-    /// `%` (which `text` returns as it is).
-    pub fn text_quick<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if Self::url_bytes(text.as_bytes()) {
-            self.text(text)
-        } else {
-            Cow::Borrowed(text)
-        }
-    }
 }
 
 /// Whether `text` may carry a URL that [`Policy::text`] cleans: `://`, or
@@ -609,20 +550,18 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     }
 
     fn on_end(&self, mut span: SpanData) {
-        // `apply_quick` and `text_quick` give what `apply` and `text` give,
-        // skipping the attributes and names they would leave as they are.
-        if let Cow::Owned(name) = self.policy.text_quick(&span.name) {
+        if let Cow::Owned(name) = self.policy.text(&span.name) {
             span.name = Cow::Owned(name);
         }
-        self.policy.apply_quick(&mut span.attributes);
+        self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
-            self.policy.apply_quick(&mut event.attributes);
-            if let Cow::Owned(name) = self.policy.text_quick(&event.name) {
+            self.policy.apply(&mut event.attributes);
+            if let Cow::Owned(name) = self.policy.text(&event.name) {
                 event.name = Cow::Owned(name);
             }
         }
         for link in span.links.links.iter_mut() {
-            self.policy.apply_quick(&mut link.attributes);
+            self.policy.apply(&mut link.attributes);
         }
         self.policy.status(&mut span.status);
         self.inner.on_end(span);
@@ -638,103 +577,5 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
-    }
-}
-
-#[cfg(test)]
-mod quick_tests {
-    use opentelemetry::{KeyValue, Value};
-
-    use super::{conventions, may_have_url, Policy};
-
-    fn policies() -> Vec<Policy> {
-        let keyed = Policy::new(
-            conventions::redaction,
-            Some(b"k".to_vec()),
-            conventions::SENSITIVE_QUERY_PARAMETERS,
-        );
-        let unkeyed = Policy::new(
-            conventions::redaction,
-            None,
-            conventions::SENSITIVE_QUERY_PARAMETERS,
-        );
-        vec![keyed, unkeyed]
-    }
-
-    /// Text of every length up to 40 with `:` or `%` at every position, and
-    /// none, in ASCII and in multi-byte UTF-8.
-    fn texts() -> Vec<String> {
-        let mut out = Vec::new();
-        for len in 0..=40 {
-            for fill in ["a", "é", "\u{3a3}"] {
-                let base: String = fill.repeat(len);
-                out.push(base.clone());
-                for special in [':', '%', '\u{ff1a}'] {
-                    for at in 0..=base.chars().count() {
-                        let mut text: String = base.chars().take(at).collect();
-                        text.push(special);
-                        text.extend(base.chars().skip(at));
-                        out.push(text);
-                    }
-                }
-            }
-        }
-        out.push("https://user:pass@host/p?sig=1".to_owned());
-        out.push("go to https%3A%2F%2Fuser%3Apw%40host now".to_owned());
-        out
-    }
-
-    #[test]
-    fn the_word_check_finds_what_may_have_url_finds() {
-        for text in texts() {
-            assert_eq!(
-                Policy::url_bytes(text.as_bytes()),
-                may_have_url(&text),
-                "{text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_quick_passes_give_what_the_full_ones_give() {
-        let mut keys: Vec<String> = conventions::REDACTIONS
-            .iter()
-            .map(|(key, _)| (*key).to_owned())
-            .collect();
-        keys.extend(["url.full", "url.query", "url.path", "app.other"].map(str::to_owned));
-        for policy in policies() {
-            for text in texts() {
-                let mut quick: Vec<KeyValue> = keys
-                    .iter()
-                    .map(|key| KeyValue::new(key.clone(), text.clone()))
-                    .chain([
-                        KeyValue::new("app.count", 3_i64),
-                        KeyValue::new("client.address", 7_i64),
-                        KeyValue::new("app.flag", true),
-                    ])
-                    .collect();
-                let mut full = quick.clone();
-                policy.apply_quick(&mut quick);
-                policy.apply(&mut full);
-                assert_eq!(quick, full, "{text:?}");
-                assert_eq!(policy.text_quick(&text), policy.text(&text), "{text:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_value_left_alone_is_one_clean_would_not_change() {
-        for policy in policies() {
-            for text in texts() {
-                for key in ["url.path", "client.address", "url.query", "app.other"] {
-                    let kv = KeyValue::new(key, Value::from(text.clone()));
-                    if policy.keeps(&kv) {
-                        let mut cleaned = kv.clone();
-                        assert!(policy.clean(&mut cleaned), "{key} {text:?}");
-                        assert_eq!(cleaned, kv, "{key} {text:?}");
-                    }
-                }
-            }
-        }
     }
 }
