@@ -174,7 +174,10 @@ pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
 fn matched_route<B>(req: &Request<B>) -> Option<Arc<str>> {
     req.extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|path| RECENT.with_borrow_mut(|recent| shared(&mut recent.route, path.as_str())))
+        .map(|path| {
+            let path = path.as_str();
+            with_recent(|recent| shared(&mut recent.route, path), || Arc::from(path))
+        })
 }
 
 /// The text of the last route, peer and user agent a request on this thread
@@ -204,6 +207,20 @@ thread_local! {
     static RECENT: std::cell::RefCell<Recent> = std::cell::RefCell::new(Recent::default());
 }
 
+/// `f` over this thread's [`Recent`], or `fresh` when it cannot be had (the
+/// thread is ending, or it is in use further up the stack).
+fn with_recent<T>(f: impl FnOnce(&mut Recent) -> T, fresh: impl FnOnce() -> T) -> T {
+    let mut f = Some(f);
+    RECENT
+        .try_with(|cell| {
+            let mut recent = cell.try_borrow_mut().ok()?;
+            f.take().map(|f| f(&mut recent))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(fresh)
+}
+
 /// `text` as shared text: the one in `last` when it is the same, else a new
 /// one, kept in `last` for the next request.
 fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
@@ -216,10 +233,13 @@ fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
 /// The peer's address as text, shared with the last request's when it came
 /// from the same address.
 fn peer_text(ip: std::net::IpAddr) -> Arc<str> {
-    RECENT.with_borrow_mut(|recent| match &recent.peer {
-        Some((last, text)) if *last == ip => text.clone(),
-        _ => recent.peer.insert((ip, ip_text(ip))).1.clone(),
-    })
+    with_recent(
+        |recent| match &recent.peer {
+            Some((last, text)) if *last == ip => text.clone(),
+            _ => recent.peer.insert((ip, ip_text(ip))).1.clone(),
+        },
+        || ip_text(ip),
+    )
 }
 
 impl<S, B, ResB> Service<Request<B>> for HttpServerService<S>
@@ -519,7 +539,7 @@ impl Origin {
 /// request has the same method, route, scheme, host and port (everything
 /// the name may be made of), else written anew.
 fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
-    RECENT.with_borrow_mut(|recent| {
+    let kept = |recent: &mut Recent| {
         let same = recent.name.as_ref().is_some_and(|last| {
             last.method == method
                 && last.route.as_deref() == route
@@ -542,7 +562,8 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Stri
             .as_ref()
             .map(|last| last.name.clone())
             .unwrap_or_default()
-    })
+    };
+    with_recent(kept, || render_span_name(method, route, origin))
 }
 
 fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
@@ -619,7 +640,10 @@ fn set_recorded_attributes<B>(
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        let agent = RECENT.with_borrow_mut(|recent| shared(&mut recent.agent, agent));
+        let agent = with_recent(
+            |recent| shared(&mut recent.agent, agent),
+            || Arc::from(agent),
+        );
         span.set_attribute(KeyValue::new(
             "user_agent.original",
             Value::String(StringValue::from(agent)),
@@ -906,7 +930,7 @@ mod recent_tests {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::sync::Arc;
 
-    use super::{peer_text, render_span_name, shared, span_name, Origin};
+    use super::{peer_text, render_span_name, shared, span_name, with_recent, Origin};
 
     fn origin(scheme: &'static str, host: Option<&str>, port: Option<u16>) -> Origin {
         Origin {
@@ -928,6 +952,13 @@ mod recent_tests {
         let b = shared(&mut last, "/orders");
         assert_eq!(&*b, "/orders");
         assert_eq!(&*shared(&mut last, "/orders/{id}"), "/orders/{id}");
+    }
+
+    #[test]
+    fn in_use_further_up_the_stack_the_text_is_made_fresh() {
+        let inner = with_recent(|_| with_recent(|_| "kept", || "fresh"), || "outer fresh");
+        assert_eq!(inner, "fresh");
+        assert_eq!(with_recent(|_| "kept", || "fresh"), "kept");
     }
 
     #[test]
