@@ -638,6 +638,7 @@ where
     global::set_tracer_provider(tracer_provider.clone());
     global::set_meter_provider(RedactingMeterProvider::new(meter_provider.clone()));
     // Layers and clients built before this call now record with these.
+    super::instruments::Instruments::install(&tracer_provider);
     super::instruments::Instruments::reset();
     let tracer = tracer_provider.tracer_with_scope(super::instruments::scope());
     let bridge = bridge_layers(tracer, filter);

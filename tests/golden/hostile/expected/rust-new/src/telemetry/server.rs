@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use http::{Method, Request, Response, Version};
 use http_body::Body;
-use opentelemetry::trace::{Link, Span as _, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{
+    Link, Span as _, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer,
+};
 use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
 
@@ -172,7 +174,72 @@ pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
 fn matched_route<B>(req: &Request<B>) -> Option<Arc<str>> {
     req.extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|path| Arc::from(path.as_str()))
+        .map(|path| {
+            let path = path.as_str();
+            with_recent(|recent| shared(&mut recent.route, path), || Arc::from(path))
+        })
+}
+
+/// The text of the last route, peer and user agent a request on this thread
+/// had. Consecutive requests on a thread mostly match the same route and
+/// come from the same peer (a kept-alive connection, a load balancer) with
+/// the same user agent: they share the text instead of each copying it into
+/// a new allocation that the span's end frees again.
+#[derive(Default)]
+struct Recent {
+    route: Option<Arc<str>>,
+    peer: Option<(std::net::IpAddr, Arc<str>)>,
+    agent: Option<Arc<str>>,
+    name: Option<LastName>,
+}
+
+/// The last span name written on a thread, with what it was written from.
+struct LastName {
+    method: &'static str,
+    route: Option<String>,
+    scheme: &'static str,
+    host: Option<String>,
+    port: Option<u16>,
+    name: String,
+}
+
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> = std::cell::RefCell::new(Recent::default());
+}
+
+/// `f` over this thread's [`Recent`], or `fresh` when it cannot be had (the
+/// thread is ending, or it is in use further up the stack).
+fn with_recent<T>(f: impl FnOnce(&mut Recent) -> T, fresh: impl FnOnce() -> T) -> T {
+    let mut f = Some(f);
+    RECENT
+        .try_with(|cell| {
+            let mut recent = cell.try_borrow_mut().ok()?;
+            f.take().map(|f| f(&mut recent))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(fresh)
+}
+
+/// `text` as shared text: the one in `last` when it is the same, else a new
+/// one, kept in `last` for the next request.
+fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match last {
+        Some(kept) if **kept == *text => kept.clone(),
+        _ => last.insert(Arc::from(text)).clone(),
+    }
+}
+
+/// The peer's address as text, shared with the last request's when it came
+/// from the same address.
+fn peer_text(ip: std::net::IpAddr) -> Arc<str> {
+    with_recent(
+        |recent| match &recent.peer {
+            Some((last, text)) if *last == ip => text.clone(),
+            _ => recent.peer.insert((ip, ip_text(ip))).1.clone(),
+        },
+        || ip_text(ip),
+    )
 }
 
 impl<S, B, ResB> Service<Request<B>> for HttpServerService<S>
@@ -272,22 +339,24 @@ impl Traced {
             Some(hint) => parent.with_value(hint),
             None => parent,
         };
-        let tracer = &instruments.tracer;
         // The sampler sees the method, the route (through the hint) and the
         // attributes that cost no allocation; the name and the attributes
         // written from the request follow only when the span records, so an
         // unsampled request formats nothing.
-        let mut otel = tracer
-            .span_builder(method)
+        let builder = SpanBuilder::from_name(method)
             .with_kind(SpanKind::Server)
             .with_attributes(start_attributes(req, method, origin))
-            .with_links(links)
-            .start_with_context(tracer, &parent);
-        if otel.is_recording() {
-            otel.update_name(span_name(method, route.map(|r| &**r), origin));
-            otel.set_attributes(recorded_attributes(req, method, origin));
-        }
-        let cx = parent.with_span(otel);
+            .with_links(links);
+        let cx = match &instruments.sdk_tracer {
+            Some(tracer) => start_span(tracer, builder, parent, |span| {
+                span.update_name(span_name(method, route.map(|r| &**r), origin));
+                set_recorded_attributes(span, req, method, origin);
+            }),
+            None => start_span(&instruments.tracer, builder, parent, |span| {
+                span.update_name(span_name(method, route.map(|r| &**r), origin));
+                set_recorded_attributes(span, req, method, origin);
+            }),
+        };
         let span = bridge::request_span(&cx, request_span);
         Self {
             cx,
@@ -302,6 +371,26 @@ impl Traced {
             _cx: self.cx.clone().attach(),
         }
     }
+}
+
+/// Starts the server span with `tracer` in `parent` and returns the context
+/// holding it; `record` (the name and the attributes copied from the
+/// request) runs only when the span records.
+fn start_span<T>(
+    tracer: &T,
+    builder: SpanBuilder,
+    parent: Context,
+    record: impl FnOnce(&mut T::Span),
+) -> Context
+where
+    T: Tracer,
+    T::Span: Send + Sync + 'static,
+{
+    let mut span = tracer.build_with_context(builder, &parent);
+    if span.is_recording() {
+        record(&mut span);
+    }
+    parent.with_span(span)
 }
 
 impl Drop for Traced {
@@ -446,7 +535,38 @@ impl Origin {
     }
 }
 
+/// The span name of a request: the last one this thread wrote when the
+/// request has the same method, route, scheme, host and port (everything
+/// the name may be made of), else written anew.
 fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
+    let kept = |recent: &mut Recent| {
+        let same = recent.name.as_ref().is_some_and(|last| {
+            last.method == method
+                && last.route.as_deref() == route
+                && last.scheme == origin.scheme
+                && last.host == origin.host
+                && last.port == origin.port
+        });
+        if !same {
+            recent.name = Some(LastName {
+                method,
+                route: route.map(str::to_owned),
+                scheme: origin.scheme,
+                host: origin.host.clone(),
+                port: origin.port,
+                name: render_span_name(method, route, origin),
+            });
+        }
+        recent
+            .name
+            .as_ref()
+            .map(|last| last.name.clone())
+            .unwrap_or_default()
+    };
+    with_recent(kept, || render_span_name(method, route, origin))
+}
+
+fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
     let port_text = origin.port.map(|p| p.to_string());
     conventions::HTTP_SERVER_NAME.render(|key| match key {
         "http.request.method" => Some(if method == "_OTHER" { "HTTP" } else { method }),
@@ -479,49 +599,56 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
     attributes
 }
 
-/// The attributes written from the request (copied or formatted), set in
-/// one list once the span is known to record.
-fn recorded_attributes<B>(
+/// Sets the attributes written from the request (copied or formatted) on
+/// `span`, once it is known to record; it is not shared yet, so each is
+/// pushed straight onto its list.
+fn set_recorded_attributes<B>(
+    span: &mut impl opentelemetry::trace::Span,
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) -> Vec<KeyValue> {
-    let mut attributes = Vec::with_capacity(8);
+) {
     if method == "_OTHER" {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "http.request.method_original",
             req.method().as_str().to_owned(),
         ));
     }
-    attributes.push(KeyValue::new("url.path", req.uri().path().to_owned()));
+    span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
     if let Some(query) = req.uri().query() {
-        attributes.push(KeyValue::new("url.query", query.to_owned()));
+        span.set_attribute(KeyValue::new("url.query", query.to_owned()));
     }
     if let Some(host) = &origin.host {
-        attributes.push(KeyValue::new("server.address", host.clone()));
+        span.set_attribute(KeyValue::new("server.address", host.clone()));
     }
-    let peer = origin.peer.map(|p| ip_text(p.ip()));
+    let peer = origin.peer.map(|p| peer_text(p.ip()));
     // Without a forwarded client, the client is the peer.
     let client = origin
         .client
         .clone()
         .or_else(|| origin.client_port.and(peer.clone()));
     if let Some(client) = client {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "client.address",
             Value::String(StringValue::from(client)),
         ));
     }
     if let Some(address) = peer {
-        attributes.push(KeyValue::new(
+        span.set_attribute(KeyValue::new(
             "network.peer.address",
             Value::String(StringValue::from(address)),
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
+        let agent = with_recent(
+            |recent| shared(&mut recent.agent, agent),
+            || Arc::from(agent),
+        );
+        span.set_attribute(KeyValue::new(
+            "user_agent.original",
+            Value::String(StringValue::from(agent)),
+        ));
     }
-    attributes
 }
 
 struct Pending {
@@ -552,10 +679,11 @@ impl Pending {
         if !self.request.own {
             return;
         }
+        // One attribute at a time: a list would be allocated and freed for
+        // two or three of them.
         let span = self.request.cx.span();
-        let mut attributes = Vec::with_capacity(3);
         if let Some(route) = &self.route {
-            attributes.push(KeyValue::new(
+            span.set_attribute(KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
             ));
@@ -571,13 +699,12 @@ impl Pending {
             });
             span.update_name(name);
         }
-        attributes.push(KeyValue::new("http.response.status_code", i64::from(code)));
+        span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
         if code >= 500 {
             self.failed = true;
-            attributes.push(KeyValue::new("error.type", code.to_string()));
+            span.set_attribute(KeyValue::new("error.type", code.to_string()));
             span.set_status(Status::error(""));
         }
-        span.set_attributes(attributes);
     }
 
     /// Ends the span and records the duration. `error`: the request failed
@@ -794,6 +921,93 @@ impl<B: Body> Inner<B> {
         match self {
             Inner::Body { body } => body.is_end_stream(),
             Inner::Empty => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod recent_tests {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::sync::Arc;
+
+    use super::{peer_text, render_span_name, shared, span_name, with_recent, Origin};
+
+    fn origin(scheme: &'static str, host: Option<&str>, port: Option<u16>) -> Origin {
+        Origin {
+            scheme,
+            host: host.map(str::to_owned),
+            port,
+            client: None,
+            client_port: None,
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn shared_text_is_the_text_given() {
+        let mut last = None;
+        let a = shared(&mut last, "/orders/{id}");
+        let again = shared(&mut last, "/orders/{id}");
+        assert!(Arc::ptr_eq(&a, &again));
+        let b = shared(&mut last, "/orders");
+        assert_eq!(&*b, "/orders");
+        assert_eq!(&*shared(&mut last, "/orders/{id}"), "/orders/{id}");
+    }
+
+    #[test]
+    fn in_use_further_up_the_stack_the_text_is_made_fresh() {
+        let inner = with_recent(|_| with_recent(|_| "kept", || "fresh"), || "outer fresh");
+        assert_eq!(inner, "fresh");
+        assert_eq!(with_recent(|_| "kept", || "fresh"), "kept");
+    }
+
+    #[test]
+    fn peer_text_follows_the_address() {
+        let one = IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3));
+        let two = IpAddr::V4(Ipv4Addr::new(192, 168, 0, 10));
+        let six = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        for ip in [one, one, two, six, one, two, two] {
+            assert_eq!(&*peer_text(ip), ip.to_string());
+        }
+    }
+
+    #[test]
+    fn a_kept_span_name_is_the_one_its_request_would_get() {
+        let cases = [
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+            ("POST", Some("/orders/{id}"), origin("http", None, None)),
+            ("POST", Some("/orders"), origin("http", None, None)),
+            ("POST", None, origin("http", None, None)),
+            ("_OTHER", None, origin("https", None, None)),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("a.example"), Some(443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("b.example"), Some(443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("https", Some("b.example"), Some(8443)),
+            ),
+            (
+                "GET",
+                Some("/orders"),
+                origin("http", Some("b.example"), Some(8443)),
+            ),
+            ("GET", Some("/orders/{id}"), origin("http", None, None)),
+        ];
+        for (method, route, origin) in &cases {
+            assert_eq!(
+                span_name(method, *route, origin),
+                render_span_name(method, *route, origin),
+                "{method} {route:?}"
+            );
         }
     }
 }
