@@ -25,6 +25,7 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40
 NASTY = [
     "",
     '"',
+    "'' and ``quoted``",
     "\\",
     "*/",
     "/*",

@@ -212,6 +212,7 @@ GENERATED_NAMES = frozenset(
         "SanitizeText",
         "SanitizeURL",
         "SchemaURL",
+        "ScrubText",
         "ServiceName",
         "SetHashKey",
         "Setup",

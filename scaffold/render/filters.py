@@ -108,10 +108,18 @@ def _comment_lines(text: object) -> list[str]:
     return out
 
 
+def _go_quotes(line: str) -> str:
+    """gofmt turns `''` and two backquotes in a doc comment into typographic quotes:
+    a space between the pair keeps the line as written."""
+    while "''" in line or "``" in line:
+        line = line.replace("''", "' '").replace("``", "` `")
+    return line
+
+
 def go_comment(text: object, prefix: str = "// ") -> str:
     """`// ` lines for a Go comment. Stable under gofmt: no indentation (so no code blocks
     or lists) and no link definitions, which gofmt would move."""
-    lines = [_LINK_DEF.sub(r"\1 :", line) for line in _comment_lines(text)]
+    lines = [_go_quotes(_LINK_DEF.sub(r"\1 :", line)) for line in _comment_lines(text)]
     if not lines:
         return prefix + "(no description)"  # gofmt deletes an empty doc comment
     return "\n".join(prefix + line if line else prefix.rstrip() for line in lines)

@@ -114,7 +114,7 @@ const TypeKey = attribute.Key("type")
 // A brief with "quotes", a backslash \, a comment end */ and /* start.
 //
 // Multi-line
-// note with ``` fences ```
+// note with ` ` ` fences ` ` `
 // indented code
 // - a list
 // lazy continuation
