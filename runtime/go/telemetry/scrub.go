@@ -33,7 +33,7 @@ import (
 //     characters long, a dot and a non-empty payload;
 //   - long digit runs (card and phone numbers): 9 or more digits (any
 //     Unicode number character), up to 3 separators between groups (space,
-//     no-break and thin spaces, '-', '.', '/', '_', '(', ')', '+', dashes,
+//     no-break and thin spaces, '-', '.', '/', '_', ')', '+', dashes,
 //     %20, %2B, %2D, %2F), not following a letter or digit.
 //
 // Each piece found becomes REDACTED. Text with nothing to clean is returned
@@ -265,7 +265,7 @@ func separatorAt(s string, i int) int {
 		return 0
 	}
 	switch s[i] {
-	case ' ', '-', '.', '/', '_', '(', ')', '+':
+	case ' ', '-', '.', '/', '_', ')', '+':
 		return 1
 	}
 	for _, sep := range digitSeparators {

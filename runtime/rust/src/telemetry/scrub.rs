@@ -24,7 +24,7 @@
 //!   long, a dot and a non-empty payload;
 //! - long digit runs (card and phone numbers): 9 or more digits (any Unicode
 //!   number character), up to 3 separators between groups (space, no-break
-//!   and thin spaces, `-`, `.`, `/`, `_`, `(`, `)`, `+`, dashes, `%20`,
+//!   and thin spaces, `-`, `.`, `/`, `_`, `)`, `+`, dashes, `%20`,
 //!   `%2B`, `%2D`, `%2F`), not following a letter or digit.
 //!
 //! Every scan is linear in the text: a scan that fails records where the
@@ -271,7 +271,7 @@ fn digit_at(text: &str, i: usize) -> usize {
 fn separator_at(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         None => 0,
-        Some(b' ' | b'-' | b'.' | b'/' | b'_' | b'(' | b')' | b'+') => 1,
+        Some(b' ' | b'-' | b'.' | b'/' | b'_' | b')' | b'+') => 1,
         Some(_) => DIGIT_SEPARATORS
             .iter()
             .find(|sep| b[i..].starts_with(sep.as_bytes()))
