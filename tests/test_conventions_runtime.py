@@ -66,11 +66,21 @@ def test_the_semantic_conventions_sets() -> None:
         "QUERY",
     )
     assert set(DEFAULT_SENSITIVE_QUERY_PARAMETERS) == {
+        "AWSAccessKeyId",
+        "Signature",
+        "sig",
+        "X-Goog-Signature",
         "X-Amz-Signature",
         "X-Amz-Credential",
         "X-Amz-Security-Token",
-        "sig",
-        "X-Goog-Signature",
+        "access_token",
+        "client_secret",
+        "api_key",
+        "apikey",
+        "token",
+        "password",
+        "passwd",
+        "secret",
     }
 
 

@@ -30,14 +30,25 @@ DEFAULT_KNOWN_METHODS = (
     "PATCH",
     "QUERY",
 )
-# The query parameters whose values the semantic conventions (v1.43.0, url.query and
-# url.full) say to replace by REDACTED by default.
+# The query parameters whose values are replaced by REDACTED by default: the semantic
+# conventions' list (v1.45.0, url.query and url.full), the AWS Signature Version 4 ones and
+# common names of secrets (OAuth tokens and client secrets, API keys, passwords).
 DEFAULT_SENSITIVE_QUERY_PARAMETERS = (
+    "AWSAccessKeyId",
+    "Signature",
+    "sig",
+    "X-Goog-Signature",
     "X-Amz-Signature",
     "X-Amz-Credential",
     "X-Amz-Security-Token",
-    "sig",
-    "X-Goog-Signature",
+    "access_token",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "token",
+    "password",
+    "passwd",
+    "secret",
 )
 DEFAULT_ADMIN_ADDRESS = "127.0.0.1:7465"
 TRUST_LEVELS = ["internal", "public"]

@@ -675,7 +675,11 @@ _PROXIES = "  trusted_proxies: []"
 _ROUTE = '    - route: "/public/*"\n      trust: public'
 _ADDRESS = "  admin_address: 127.0.0.1:7465"
 _METHODS = "  known_methods: []"
-_QUERY = "    [X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, sig, X-Goog-Signature]"
+_QUERY = (
+    "    [AWSAccessKeyId, Signature, sig, X-Goog-Signature, X-Amz-Signature, X-Amz-Credential,\n"
+    "     X-Amz-Security-Token, access_token, client_secret, api_key, apikey, token, password,\n"
+    "     passwd, secret]"
+)
 
 
 def _proxy(name: str, value: str, text: str) -> Case:

@@ -31,3 +31,78 @@ fn the_scrub_agrees_with_the_shared_vectors() {
     assert!(changed > 0 && changed < vectors.len());
     println!("checked {} scrub vectors", vectors.len());
 }
+
+/// Text with nothing to clean comes back borrowed, not copied.
+#[test]
+fn clean_text_is_borrowed() {
+    for text in [
+        "order lookup failed",
+        "status 500 after 3 retries",
+        "caf\u{e9} ferm\u{e9}",
+        "key=value x_y",
+    ] {
+        assert!(
+            matches!(policy().scrub(text), std::borrow::Cow::Borrowed(_)),
+            "{text:?} was copied"
+        );
+    }
+}
+
+/// A megabyte of each shape that would make a naive scan start again at
+/// every byte; a quadratic scan would not finish.
+#[test]
+fn the_scrub_is_linear() {
+    const SIZE: usize = 1 << 20;
+    for unit in [
+        "eyJ-",
+        "1 ",
+        "a.",
+        "a@",
+        "%40",
+        "Basic=",
+        "x://",
+        "%3A%2F%2F",
+        "\"a",
+        "password=",
+        "\u{ff11} ",
+        "AKIA",
+    ] {
+        let text = unit.repeat(SIZE / unit.len());
+        let out = policy().scrub(&text);
+        assert!(
+            out.len() <= 2 * text.len() + 64,
+            "{unit:?} grew to {}",
+            out.len()
+        );
+    }
+    let long = format!(
+        "{}@example.com {}",
+        "a".repeat(SIZE),
+        "4111 ".repeat(SIZE / 5)
+    );
+    assert!(policy().scrub(&long).starts_with("REDACTED REDACTED"));
+}
+
+/// Every free-text key is scrubbed; other keys only have their URLs cleaned.
+#[test]
+fn free_text_attributes_are_scrubbed() {
+    use opentelemetry::KeyValue;
+    for key in [
+        "exception.message",
+        "exception.stacktrace",
+        "error.message",
+        "error.type",
+        "user_agent.original",
+    ] {
+        let mut attributes = vec![KeyValue::new(key, "mail jane@example.com")];
+        policy().apply(&mut attributes);
+        assert_eq!(attributes[0].value.as_str(), "mail REDACTED", "{key}");
+        assert!(matches!(
+            policy().attributes(&[KeyValue::new(key, "mail jane@example.com")]),
+            std::borrow::Cow::Owned(_)
+        ));
+    }
+    let mut kept = vec![KeyValue::new("app.note", "mail jane@example.com")];
+    policy().apply(&mut kept);
+    assert_eq!(kept[0].value.as_str(), "mail jane@example.com");
+}

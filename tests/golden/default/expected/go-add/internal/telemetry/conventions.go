@@ -159,7 +159,7 @@ var conv = struct {
 
 	strictStartup:        false,
 	hashKeyEnv:           "ACME_TELEMETRY_HASH_KEY",
-	sensitiveQueryParams: []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"},
+	sensitiveQueryParams: []string{"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "access_token", "client_secret", "api_key", "apikey", "token", "password", "passwd", "secret"},
 	trustHTTPServer:      false,
 	trustGRPCServer:      false,
 	trustRoutes:          []trustRoute{{route: "/public/*", public: true}},

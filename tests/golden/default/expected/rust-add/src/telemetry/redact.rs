@@ -13,8 +13,8 @@
 //! warns once. Rotating the key changes every hashed value from then on;
 //! values hashed under the old key no longer match new ones.
 //!
-//! Free text (a status description, a span event's name,
-//! `exception.message`, a log message) is scrubbed besides
+//! Free text (a status description, a span event's name, the free-text
+//! attributes of [`is_free_text`], a log message) is scrubbed besides
 //! ([`Policy::scrub`]): e-mail addresses, credentials, JWT-like tokens and
 //! long digit runs become `REDACTED`, by the rules Go's `ScrubText` follows.
 //!
@@ -38,13 +38,25 @@ use sha2::{Digest, Sha256};
 
 use super::conventions;
 use super::rules::Action;
+pub use super::scrub::scrub_data;
 
 /// The mask written in place of a redacted value.
 pub const MASK: &str = "REDACTED";
 
-/// The free text an exception event carries (the semantic conventions'
-/// `exception.message`): scrubbed like a status description.
-const EXCEPTION_MESSAGE: &str = "exception.message";
+/// Whether values under `key` are free text that may quote personal data or
+/// credentials, scrubbed like a status description ([`Policy::scrub`]): the
+/// semantic conventions' `exception.message`, `exception.stacktrace`,
+/// `error.message`, `error.type` and `user_agent.original`.
+pub fn is_free_text(key: &str) -> bool {
+    matches!(
+        key,
+        "exception.message"
+            | "exception.stacktrace"
+            | "error.message"
+            | "error.type"
+            | "user_agent.original"
+    )
+}
 
 /// The HMAC-SHA-256 of `text` under `key`, hex encoded (RFC 2104).
 pub fn hmac_sha256_hex(key: &[u8], text: &[u8]) -> String {
@@ -173,7 +185,7 @@ impl Policy {
     /// its value is text with a URL in it (an error message, for one).
     fn changes(&self, kv: &KeyValue) -> bool {
         self.touches(kv.key.as_str())
-            || kv.key.as_str() == EXCEPTION_MESSAGE
+            || is_free_text(kv.key.as_str())
             || matches!(&kv.value, Value::String(s) if has_url(s.as_str()))
     }
 
@@ -218,7 +230,7 @@ impl Policy {
         }
         if action.is_none() && !url_key {
             if let Value::String(s) = &kv.value {
-                let clean = if key == EXCEPTION_MESSAGE {
+                let clean = if is_free_text(key) {
                     self.scrub(s.as_str())
                 } else {
                     self.text(s.as_str())
@@ -336,13 +348,14 @@ impl Policy {
 
     /// Free text (an error message, a log line) with every URL in it cleaned:
     /// plain ones (`scheme://...`) and percent-encoded ones
-    /// (`https%3A%2F%2Fuser%3Apass%40host`, a redirect target in a query).
+    /// (`https%3A%2F%2Fuser%3Apass%40host`, a redirect target in a query;
+    /// also encoded twice), byte for byte as Go's `SanitizeText` does.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         if !may_have_url(text) {
             return Cow::Borrowed(text);
         }
         let plain = if text.contains("://") {
-            Cow::Owned(self.plain_text(text))
+            self.plain_text(text)
         } else {
             Cow::Borrowed(text)
         };
@@ -352,13 +365,12 @@ impl Policy {
         Cow::Owned(self.encoded_text(&plain))
     }
 
-    /// Free text (a status description, a span event's name,
-    /// `exception.message`, a log message) as it may leave: URLs cleaned as
-    /// [`text`](Self::text) does, then e-mail addresses, credentials after
-    /// `Bearer `/`Basic `, JWT-like tokens and long digit runs (card and
-    /// phone numbers) each replaced by [`MASK`]; see [`scrub_data`]. Go's
-    /// `ScrubText` does the same: both are checked against one table of
-    /// vectors.
+    /// Free text (a status description, a span event's name, the free-text
+    /// attributes, a log message) as it may leave: URLs cleaned as
+    /// [`text`](Self::text) does, then e-mail addresses, credentials, API
+    /// keys, JWT-like tokens and long digit runs (card and phone numbers)
+    /// each replaced by [`MASK`]; see [`scrub_data`]. Go's `ScrubText` does
+    /// the same: both are checked against one table of vectors.
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match self.text(text) {
             Cow::Borrowed(text) => scrub_data(text),
@@ -366,49 +378,125 @@ impl Policy {
         }
     }
 
-    fn plain_text(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
+    fn plain_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = String::new();
         let mut rest = text;
+        let mut changed = false;
         while let Some(found) = rest.find("://") {
             let start = scheme_start(&rest[..found]);
-            let end = rest[found..]
-                .find(|c: char| c.is_whitespace() || "\"'<>(){}`\\".contains(c))
-                .map_or(rest.len(), |i| found + i);
+            let end = rest[found + 3..]
+                .find(is_url_end)
+                .map_or(rest.len(), |i| found + 3 + i);
+            let clean = self.url_text(&rest[start..end]);
+            if matches!(clean, Cow::Owned(_)) || changed {
+                if !changed {
+                    out.reserve(text.len() + 16);
+                    out.push_str(&text[..text.len() - rest.len()]);
+                    changed = true;
+                }
+                out.push_str(&rest[..start]);
+                out.push_str(&clean);
+            }
+            rest = &rest[end..];
+        }
+        if !changed {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(rest);
+        Cow::Owned(out)
+    }
+
+    /// Each percent-encoded URL decoded (twice when its separator was encoded
+    /// twice), cleaned like a plain one and, when that changed it, encoded
+    /// again as often.
+    fn encoded_text(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(found) = find_encoded(rest) {
+            let start = scheme_start(&rest[..found]);
+            let depth = encoded_separator(rest.as_bytes(), found).map_or(0, |(_, d)| d);
+            let end = rest[found + 1..]
+                .find(|c: char| is_url_end(c) || "&;#,".contains(c))
+                .map_or(rest.len(), |i| found + 1 + i);
+            let token = &rest[start..end];
             out.push_str(&rest[..start]);
-            out.push_str(&self.url(&rest[start..end]));
+            let mut decoded = Cow::Borrowed(token);
+            for _ in 0..depth {
+                decoded = Cow::Owned(percent_decode(&decoded).into_owned());
+            }
+            match self.url_text(&decoded) {
+                Cow::Owned(mut clean) => {
+                    for _ in 0..depth {
+                        clean = percent_encode(&clean);
+                    }
+                    out.push_str(&clean);
+                }
+                Cow::Borrowed(_) => out.push_str(token),
+            }
             rest = &rest[end..];
         }
         out.push_str(rest);
         out
     }
 
-    /// Each percent-encoded URL decoded, cleaned like a plain one and, when
-    /// that changed it, encoded again.
-    fn encoded_text(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(found) = find_encoded(rest) {
-            let start = scheme_start(&rest[..found]);
-            let end = rest[found..]
-                .find(|c: char| c.is_whitespace() || "\"'<>(){}`\\&;#,".contains(c))
-                .map_or(rest.len(), |i| found + i);
-            let token = &rest[start..end];
-            out.push_str(&rest[..start]);
-            let decoded = percent_decode(token);
-            match self.url(&decoded) {
-                Cow::Owned(clean) => out.push_str(&percent_encode(&clean)),
-                Cow::Borrowed(_) if decoded.contains("://") => out.push_str(token),
-                // Not decodable to text: keep nothing after the scheme.
-                Cow::Borrowed(_) => {
-                    out.push_str(&rest[start..found]);
-                    out.push_str("%3A%2F%2F");
+    /// One URL found in text (`scheme://...`), cleaned byte by byte without
+    /// parsing: user information becomes `REDACTED:REDACTED` and the values
+    /// of sensitive parameters in the query and the fragment become
+    /// `REDACTED`. User information is everything before the last `@` of the
+    /// authority or, when a `:` comes before it, before the URL's last `@`
+    /// (an unencoded `#`, `?` or `/` in a password).
+    fn url_text<'a>(&self, raw: &'a str) -> Cow<'a, str> {
+        let Some(sep) = raw.find("://") else {
+            return Cow::Borrowed(raw);
+        };
+        let (head, rest) = raw.split_at(sep + 3);
+        let authority = rest.find(['/', '?', '#']).map_or(rest, |i| &rest[..i]);
+        let mut user = authority.rfind('@');
+        if let Some(at) = rest.rfind('@') {
+            if user.is_none_or(|u| at > u) && rest[..at].contains(':') {
+                user = Some(at);
+            }
+        }
+        let tail = user.map_or(rest, |at| &rest[at + 1..]);
+        let clean = self.params(tail);
+        match (user, clean) {
+            (None, Cow::Borrowed(_)) => Cow::Borrowed(raw),
+            (None, Cow::Owned(clean)) => Cow::Owned(format!("{head}{clean}")),
+            (Some(_), clean) => Cow::Owned(format!("{head}{MASK}:{MASK}@{clean}")),
+        }
+    }
+
+    /// A URL's tail with the values of sensitive parameters after its first
+    /// `?` or `#` masked; pairs are separated by `&`, `;`, `#` or `?`.
+    fn params<'a>(&self, tail: &'a str) -> Cow<'a, str> {
+        let Some(q) = tail.find(['?', '#']) else {
+            return Cow::Borrowed(tail);
+        };
+        let mut out = String::new();
+        let mut copied = 0;
+        let mut i = q + 1;
+        while i <= tail.len() {
+            let j = tail[i..]
+                .find(['&', ';', '#', '?'])
+                .map_or(tail.len(), |n| i + n);
+            let pair = &tail[i..j];
+            if let Some((name, value)) = pair.split_once('=') {
+                if value != MASK && self.sensitive_query.contains(&&*percent_decode(name)) {
+                    if copied == 0 {
+                        out.reserve(tail.len());
+                    }
+                    out.push_str(&tail[copied..i + name.len() + 1]);
                     out.push_str(MASK);
+                    copied = j;
                 }
             }
-            rest = &rest[end..];
+            i = j + 1;
         }
-        out.push_str(rest);
-        out
+        if copied == 0 {
+            return Cow::Borrowed(tail);
+        }
+        out.push_str(&tail[copied..]);
+        Cow::Owned(out)
     }
 
     /// A resource with the policy applied to its attributes.
@@ -453,15 +541,58 @@ fn may_have_url(text: &str) -> bool {
     text.bytes().any(|b| b == b':' || b == b'%')
 }
 
-/// The byte offset of the first `%3A%2F%2F` (any case) in `text`.
+/// The byte offset of the first percent-encoded `://` in `text`: each of
+/// the three characters written as itself or `%XX` (`%25XX` when encoded
+/// twice), at least one of them encoded.
 fn find_encoded(text: &str) -> Option<usize> {
-    const ENCODED: &[u8] = b"%3a%2f%2f";
     let bytes = text.as_bytes();
-    text.match_indices('%').map(|(at, _)| at).find(|&at| {
-        bytes
-            .get(at..at + ENCODED.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(ENCODED))
+    (0..bytes.len()).find(|&i| {
+        matches!(bytes[i], b'%' | b':')
+            && encoded_separator(bytes, i).is_some_and(|(_, depth)| depth > 0)
     })
+}
+
+/// `://` at `i` with any of its characters percent-encoded: the end and how
+/// many times the most encoded one was encoded (0: none).
+fn encoded_separator(bytes: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    let mut depth = 0;
+    for want in [b':', b'/', b'/'] {
+        let (end, d) = encoded_byte(bytes, i, want)?;
+        i = end;
+        depth = depth.max(d);
+    }
+    Some((i, depth))
+}
+
+/// The byte `want` at `i`, written as itself, `%XX` or `%25XX`.
+fn encoded_byte(bytes: &[u8], i: usize, want: u8) -> Option<(usize, usize)> {
+    if bytes.get(i) == Some(&want) {
+        return Some((i + 1, 0));
+    }
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let escape = |j: usize| match (bytes.get(j), bytes.get(j + 1)) {
+        (Some(&h), Some(&l)) => Some(hex(h)? * 16 + hex(l)?),
+        _ => None,
+    };
+    if bytes.get(i) != Some(&b'%') {
+        return None;
+    }
+    if escape(i + 1) == Some(u32::from(want)) {
+        return Some((i + 3, 1));
+    }
+    if bytes.get(i + 1..i + 3) == Some(b"25") && escape(i + 3) == Some(u32::from(want)) {
+        return Some((i + 5, 2));
+    }
+    None
+}
+
+/// Whether `c` ends a URL in running text: ASCII white space and control
+/// characters and the characters that are never part of a URL and quote one
+/// (`"`, `<`, `>`, `` ` ``). Anything else, Unicode white space included, is
+/// read as part of the URL: cleaning a little more than the URL is safer
+/// than leaving part of one.
+fn is_url_end(c: char) -> bool {
+    c.is_ascii_control() || matches!(c, ' ' | '"' | '<' | '>' | '`')
 }
 
 /// Where the URL scheme ending `before` starts.
@@ -508,205 +639,6 @@ fn percent_decode(text: &str) -> Cow<'_, str> {
         }
     }
     String::from_utf8(out).map_or(Cow::Borrowed(text), Cow::Owned)
-}
-
-/// How many digits make a run personal data (a card or phone number).
-const SCRUB_MIN_DIGITS: usize = 9;
-/// The shortest credential after `Bearer ` or `Basic `.
-const SCRUB_MIN_TOKEN: usize = 8;
-/// The shortest header part of a JWT-like token: the base64url of the
-/// smallest JOSE header, `{"alg":"none"}`, is longer.
-const JWT_MIN_HEADER: usize = 10;
-
-/// `text` with personal data and credentials that no attribute key announces
-/// replaced by [`MASK`], each piece whole:
-///
-/// - e-mail addresses (`local@domain.tld`, non-ASCII characters allowed);
-///   the URL mask's own `REDACTED@host` is left alone;
-/// - credentials after `Bearer ` or `Basic ` (any case): a run of at least 8
-///   token characters that is not all lower-case letters, so "basic
-///   authentication failed" stays;
-/// - JWT-like tokens: a base64url header starting `eyJ` (the encoding of
-///   `{"`), at least 10 characters long, a dot and a non-empty payload;
-/// - long digit runs: 9 or more digits, single spaces or hyphens between
-///   them allowed, not following a letter or digit.
-///
-/// Borrowed when nothing changes; a quick byte test spares most text the scan.
-pub fn scrub_data(text: &str) -> Cow<'_, str> {
-    if !may_need_scrub(text) {
-        return Cow::Borrowed(text);
-    }
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    let (mut copied, mut i) = (0, 0);
-    // No address without an `@`.
-    let mut no_email = if text.contains('@') { 0 } else { text.len() };
-    while i < bytes.len() {
-        match scrub_match(bytes, i, &mut no_email) {
-            Some((start, end)) => {
-                if copied == 0 {
-                    out.reserve(text.len());
-                }
-                out.push_str(&text[copied..start]);
-                out.push_str(MASK);
-                copied = end;
-                i = end;
-            }
-            None => i += 1,
-        }
-    }
-    if copied == 0 {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
-}
-
-/// The quick test, one pass over the bytes: text without `@`, a digit,
-/// `eyJ`, `bearer ` or `basic ` (any case) has nothing [`scrub_data`] would
-/// change.
-fn may_need_scrub(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'@' | b'0'..=b'9' => true,
-        b'J' => i >= 2 && &bytes[i - 2..i] == b"ey",
-        b' ' => {
-            (i >= 5 && bytes[i - 5..i].eq_ignore_ascii_case(b"basic"))
-                || (i >= 6 && bytes[i - 6..i].eq_ignore_ascii_case(b"bearer"))
-        }
-        _ => false,
-    })
-}
-
-/// The bytes `start..end` to mask for a piece starting at `i`. No e-mail
-/// address starts before `no_email`.
-fn scrub_match(bytes: &[u8], i: usize, no_email: &mut usize) -> Option<(usize, usize)> {
-    let prev = i.checked_sub(1).map(|p| bytes[p]);
-    if bytes[i] == b'e' && !prev.is_some_and(|p| is_base64url(p) || p == b'.') {
-        if let Some(end) = jwt_end(bytes, i) {
-            return Some((i, end));
-        }
-    }
-    if bytes[i] | 0x20 == b'b' && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
-        if let Some(found) = credential(bytes, i) {
-            return Some(found);
-        }
-    }
-    if i >= *no_email && is_local_byte(bytes[i]) && !prev.is_some_and(is_local_byte) {
-        match email_end(bytes, i) {
-            Ok(end) => return Some((i, end)),
-            Err(next) => *no_email = next,
-        }
-    }
-    if bytes[i].is_ascii_digit() && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
-        if let Some(end) = digit_run_end(bytes, i) {
-            return Some((i, end));
-        }
-    }
-    None
-}
-
-/// Where a JWT-like token starting at `i` ends.
-fn jwt_end(bytes: &[u8], i: usize) -> Option<usize> {
-    if !bytes[i..].starts_with(b"eyJ") {
-        return None;
-    }
-    let mut j = i;
-    while j < bytes.len() && (is_base64url(bytes[j]) || bytes[j] == b'.') {
-        j += 1;
-    }
-    while j > i && bytes[j - 1] == b'.' {
-        j -= 1;
-    }
-    let mut parts = bytes[i..j].splitn(3, |&b| b == b'.');
-    let header = parts.next().unwrap_or_default();
-    let payload = parts.next().unwrap_or_default();
-    (header.len() >= JWT_MIN_HEADER && !payload.is_empty()).then_some(j)
-}
-
-/// The token after `Bearer ` or `Basic ` at `i`.
-fn credential(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
-    let mut j = [b"bearer".as_slice(), b"basic"].iter().find_map(|scheme| {
-        let end = i + scheme.len();
-        (bytes.len() > end && bytes[i..end].eq_ignore_ascii_case(scheme) && bytes[end] == b' ')
-            .then_some(end)
-    })?;
-    while j < bytes.len() && bytes[j] == b' ' {
-        j += 1;
-    }
-    let start = j;
-    let mut lower = true;
-    while j < bytes.len() && is_token_byte(bytes[j]) {
-        lower = lower && bytes[j].is_ascii_lowercase();
-        j += 1;
-    }
-    (j - start >= SCRUB_MIN_TOKEN && !lower).then_some((start, j))
-}
-
-/// Where an e-mail address starting at `i` ends, or the offset before which
-/// none starts.
-fn email_end(bytes: &[u8], i: usize) -> Result<usize, usize> {
-    let mut j = i;
-    while j < bytes.len() && is_local_byte(bytes[j]) {
-        j += 1;
-    }
-    if j == bytes.len() || bytes[j] != b'@' || &bytes[i..j] == MASK.as_bytes() {
-        return Err(j);
-    }
-    let mut k = j + 1;
-    while k < bytes.len()
-        && (bytes[k].is_ascii_alphanumeric()
-            || bytes[k] == b'.'
-            || bytes[k] == b'-'
-            || bytes[k] >= 0x80)
-    {
-        k += 1;
-    }
-    while k > j + 1 && (bytes[k - 1] == b'.' || bytes[k - 1] == b'-') {
-        k -= 1;
-    }
-    let domain = &bytes[j + 1..k];
-    match domain.first() {
-        Some(&first)
-            if (first.is_ascii_alphanumeric() || first >= 0x80) && domain.contains(&b'.') =>
-        {
-            Ok(k)
-        }
-        _ => Err(j),
-    }
-}
-
-/// Where a run of at least [`SCRUB_MIN_DIGITS`] digits starting at `i` ends
-/// (single spaces or hyphens between digits allowed).
-fn digit_run_end(bytes: &[u8], i: usize) -> Option<usize> {
-    let (mut j, mut digits) = (i, 0);
-    loop {
-        while j < bytes.len() && bytes[j].is_ascii_digit() {
-            j += 1;
-            digits += 1;
-        }
-        let separated = matches!(bytes.get(j), Some(b' ' | b'-'))
-            && bytes.get(j + 1).is_some_and(u8::is_ascii_digit);
-        if !separated {
-            break;
-        }
-        j += 1;
-    }
-    (digits >= SCRUB_MIN_DIGITS).then_some(j)
-}
-
-fn is_base64url(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
-}
-
-/// Whether `b` may be part of an e-mail address's local part (bytes of
-/// non-ASCII characters included, as internationalised addresses have them).
-fn is_local_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80 || b"._%+-".contains(&b)
-}
-
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b)
 }
 
 static POLICY: OnceLock<(Policy, Option<String>)> = OnceLock::new();

@@ -111,6 +111,7 @@ pub mod rpc;
 mod rpc_tests;
 pub mod rules;
 pub mod sampler;
+pub mod scrub;
 pub mod server;
 pub mod settings;
 pub mod spawn;

@@ -118,7 +118,7 @@ func useTestConventions(t *testing.T) {
 	conv.trustHTTPServer, conv.trustGRPCServer, conv.trustRoutes = false, false, nil
 	conv.trustedProxies, trustedProxies = nil, nil
 	conv.serverName = ""
-	conv.sensitiveQueryParams = []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
+	conv.sensitiveQueryParams = []string{"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "access_token", "client_secret", "api_key", "apikey", "token", "password", "passwd", "secret"}
 	sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
 	conv.knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 	setKnownMethods(conv.knownMethods)

@@ -27,10 +27,17 @@ const (
 	actionRedact
 )
 
-// keyExceptionMessage is the free text an exception event carries (the
-// semantic conventions' exception.message): scrubbed like a status
-// description.
-const keyExceptionMessage = attribute.Key("exception.message")
+// isFreeText reports whether values under key are free text that may quote
+// personal data or credentials, scrubbed like a status description
+// (ScrubText): the semantic conventions' exception.message,
+// exception.stacktrace, error.message, error.type and user_agent.original.
+func isFreeText(key attribute.Key) bool {
+	switch key {
+	case "exception.message", "exception.stacktrace", "error.message", "error.type", "user_agent.original":
+		return true
+	}
+	return false
+}
 
 // redactedValue replaces the value of attributes whose action is redact.
 const redactedValue = "REDACTED"
@@ -80,7 +87,7 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if kv.Value.Type() != attribute.STRING {
 		return false
 	}
-	if kv.Key == keyExceptionMessage {
+	if isFreeText(kv.Key) {
 		return ScrubText(kv.Value.AsString()) != kv.Value.AsString()
 	}
 	if kv.Key == keyURLQuery {
@@ -93,7 +100,8 @@ func needsRedaction(kv attribute.KeyValue) bool {
 // pii or secret are dropped, hashed (HMAC-SHA-256 with the configured key,
 // dropped when there is none) or masked; URLs in every other string value,
 // and in every element of a string array, are sanitised (credentials,
-// sensitive query parameters); exception.message is free text and is
+// sensitive query parameters); the free-text keys (exception.message,
+// exception.stacktrace, error.message, error.type, user_agent.original) are
 // scrubbed (ScrubText). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
@@ -130,7 +138,7 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 		if kv.Key == keyURLQuery {
 			return kv.Key.String(SanitizeQuery(kv.Value.AsString())), true
 		}
-		if kv.Key == keyExceptionMessage {
+		if isFreeText(kv.Key) {
 			return kv.Key.String(ScrubText(kv.Value.AsString())), true
 		}
 		return kv.Key.String(SanitizeText(kv.Value.AsString())), true

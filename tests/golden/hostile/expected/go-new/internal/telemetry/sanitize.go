@@ -6,6 +6,7 @@ package telemetry
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // URL sanitising as the HTTP semantic conventions (url.full, url.query) say:
@@ -101,38 +102,21 @@ func isSensitiveKey(k string) bool {
 	return false
 }
 
-// encodedSeparator is "://" percent-encoded, as a URL carried in a query
-// value or a form field appears ("https%3A%2F%2Fuser%3Apass%40host").
-const encodedSeparator = "%3a%2f%2f"
-
 // hasURL reports whether s may carry a URL that SanitizeText would clean:
-// "://", or its percent-encoded form in any case.
+// "://", or a percent-encoded form of it.
 func hasURL(s string) bool {
-	return strings.Contains(s, "://") || indexFold(s, encodedSeparator) >= 0
-}
-
-// indexFold is strings.Index for an ASCII lower-case sub, ignoring ASCII case.
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		// The first byte decides most positions without a call.
-		if s[i]|0x20 != sub[0]|0x20 {
-			continue
-		}
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
+	return strings.Contains(s, "://") || findEncoded(s, 0) >= 0
 }
 
 // SanitizeText sanitises every URL with an authority ("scheme://...") inside
-// s, and every percent-encoded one ("scheme%3A%2F%2F..."); text without one
-// is returned as it is.
+// s, and every percent-encoded one ("scheme%3A%2F%2F...", also encoded
+// twice); text without one is returned as it is. The rules are the same
+// byte for byte in every language the conventions render.
 func SanitizeText(s string) string {
 	if strings.Contains(s, "://") {
 		s = sanitizePlainText(s)
 	}
-	if indexFold(s, encodedSeparator) >= 0 {
+	if findEncoded(s, 0) >= 0 {
 		s = sanitizeEncodedText(s)
 	}
 	return s
@@ -140,12 +124,11 @@ func SanitizeText(s string) string {
 
 func sanitizePlainText(s string) string {
 	var b strings.Builder
-	rest := s
+	rest, changed := s, false
 	for {
 		i := strings.Index(rest, "://")
 		if i < 0 {
-			b.WriteString(rest)
-			return b.String()
+			break
 		}
 		start := i
 		for start > 0 && isSchemeByte(rest[start-1]) {
@@ -155,20 +138,136 @@ func sanitizePlainText(s string) string {
 		for end < len(rest) && !isURLEnd(rest[end]) {
 			end++
 		}
-		b.WriteString(rest[:start])
-		b.WriteString(sanitizeURLText(rest[start:end]))
+		if clean := cleanURLText(rest[start:end]); clean != rest[start:end] || changed {
+			if !changed {
+				b.Grow(len(s) + 16)
+				b.WriteString(s[:len(s)-len(rest)])
+				changed = true
+			}
+			b.WriteString(rest[:start])
+			b.WriteString(clean)
+		}
 		rest = rest[end:]
 	}
+	if !changed {
+		return s
+	}
+	b.WriteString(rest)
+	return b.String()
 }
 
-// sanitizeEncodedText cleans each percent-encoded URL in s: it is decoded,
-// sanitised like a plain one and, when that changed it, encoded again. One
-// that does not decode keeps only its scheme.
+// findEncoded is the offset of the first percent-encoded "://" at or after
+// from: each of the three characters written as itself or %XX (%25XX when
+// encoded twice), at least one of them encoded; -1 when there is none.
+func findEncoded(s string, from int) int {
+	for i := from; i < len(s); i++ {
+		if s[i] != '%' && s[i] != ':' {
+			continue
+		}
+		if end, depth := encodedSeparator(s, i); end > 0 && depth > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// encodedSeparator matches "://" at i with any of its characters
+// percent-encoded; it returns the end and how many times the most encoded
+// one was encoded (0: none), or end -1.
+func encodedSeparator(s string, i int) (int, int) {
+	depth := 0
+	for _, want := range [...]byte{':', '/', '/'} {
+		end, d := encodedByte(s, i, want)
+		if end < 0 {
+			return -1, 0
+		}
+		i, depth = end, max(depth, d)
+	}
+	return i, depth
+}
+
+// encodedByte matches the byte want at i, written as itself, %XX or %25XX.
+func encodedByte(s string, i int, want byte) (int, int) {
+	if i < len(s) && s[i] == want {
+		return i + 1, 0
+	}
+	for d := 1; d <= 2; d++ {
+		j := i
+		if j >= len(s) || s[j] != '%' {
+			return -1, 0
+		}
+		j++
+		for k := 1; k < d; k++ {
+			if !strings.HasPrefix(s[j:], "25") {
+				return -1, 0
+			}
+			j += 2
+		}
+		if j+2 <= len(s) && unhex(s[j]) >= 0 && unhex(s[j+1]) >= 0 && byte(unhex(s[j])<<4|unhex(s[j+1])) == want {
+			return j + 2, d
+		}
+	}
+	return -1, 0
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// percentDecode decodes each valid %XX escape once; others stay as written.
+func percentDecode(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && unhex(s[i+1]) >= 0 && unhex(s[i+2]) >= 0 {
+			b = append(b, byte(unhex(s[i+1])<<4|unhex(s[i+2])))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	if !utf8.Valid(b) {
+		return s
+	}
+	return string(b)
+}
+
+// percentEncode encodes every byte outside the unreserved set.
+func percentEncode(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) * 3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// sanitizeEncodedText cleans each percent-encoded URL in s: it is decoded
+// (twice when its separator was encoded twice), cleaned like a plain one
+// and, when that changed it, encoded again as often.
 func sanitizeEncodedText(s string) string {
 	var b strings.Builder
 	rest := s
 	for {
-		i := indexFold(rest, encodedSeparator)
+		i := findEncoded(rest, 0)
 		if i < 0 {
 			b.WriteString(rest)
 			return b.String()
@@ -177,21 +276,24 @@ func sanitizeEncodedText(s string) string {
 		for start > 0 && isSchemeByte(rest[start-1]) {
 			start--
 		}
-		end := i + len(encodedSeparator)
-		for end < len(rest) && !isURLEnd(rest[end]) && !strings.ContainsRune("&;#,", rune(rest[end])) {
+		_, depth := encodedSeparator(rest, i)
+		end := i + 1
+		for end < len(rest) && !isURLEnd(rest[end]) && strings.IndexByte("&;#,", rest[end]) < 0 {
 			end++
 		}
 		b.WriteString(rest[:start])
 		token := rest[start:end]
-		switch decoded, err := url.PathUnescape(token); {
-		case err != nil:
-			b.WriteString(rest[start:i] + "%3A%2F%2F" + redactedValue)
-		default:
-			if clean := sanitizeURLText(decoded); clean != decoded {
-				b.WriteString(url.QueryEscape(clean))
-			} else {
-				b.WriteString(token)
+		decoded := token
+		for d := 0; d < depth; d++ {
+			decoded = percentDecode(decoded)
+		}
+		if clean := cleanURLText(decoded); clean != decoded {
+			for d := 0; d < depth; d++ {
+				clean = percentEncode(clean)
 			}
+			b.WriteString(clean)
+		} else {
+			b.WriteString(token)
 		}
 		rest = rest[end:]
 	}
@@ -201,253 +303,83 @@ func isSchemeByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
-// isURLEnd reports whether c cannot be part of a URL in running text.
+// isURLEnd reports whether c ends a URL in running text: ASCII white space
+// and control characters and the characters that are never part of a URL
+// and quote one ('"', '<', '>', '`'). Anything else, Unicode white space
+// included, is read as part of the URL: cleaning a little more than the URL
+// is safer than leaving part of one.
 func isURLEnd(c byte) bool {
 	switch c {
-	case ' ', '\t', '\n', '\r', '"', '\'', '<', '>', '`', '{', '}', '|', '\\', '^':
+	case ' ', '"', '<', '>', '`':
 		return true
 	}
 	return c < 0x20 || c == 0x7f
 }
 
-// sanitizeURLText sanitises one URL found in text. A URL that does not parse
-// keeps only its scheme and host part up to any credentials, so nothing after
-// an '@' or a '?' can leak.
-func sanitizeURLText(raw string) string {
-	u, err := url.Parse(raw)
-	if err == nil {
-		if u.User == nil && !querySensitive(u.RawQuery) {
+// cleanURLText cleans one URL found in text ("scheme://..."), byte by byte
+// without parsing: user information becomes REDACTED:REDACTED and the
+// values of sensitive parameters in the query and the fragment become
+// REDACTED. User information is everything before the last '@' of the
+// authority or, when a ':' comes before it, before the URL's last '@' (an
+// unencoded '#', '?' or '/' in a password).
+func cleanURLText(raw string) string {
+	sep := strings.Index(raw, "://")
+	if sep < 0 {
+		return raw
+	}
+	head, rest := raw[:sep+3], raw[sep+3:]
+	user := -1
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		user = at
+	}
+	if at := strings.LastIndexByte(rest, '@'); at > user && strings.IndexByte(rest[:at], ':') >= 0 {
+		user = at
+	}
+	tail := rest
+	if user >= 0 {
+		tail = rest[user+1:]
+	}
+	clean := cleanParams(tail)
+	if user < 0 {
+		if clean == tail {
 			return raw
 		}
-		return SanitizeURL(u)
+		return head + clean
 	}
-	scheme, rest, _ := strings.Cut(raw, "://")
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		rest = "REDACTED:REDACTED@" + rest[at+1:]
-	}
-	if q := strings.IndexByte(rest, '?'); q >= 0 {
-		rest = rest[:q+1] + SanitizeQuery(rest[q+1:])
-	}
-	return scheme + "://" + rest
+	return head + redactedValue + ":" + redactedValue + "@" + clean
 }
 
-// Free text (a span status description, a span event's name, an exception
-// message, a log message) may quote personal data or credentials that no
-// attribute key announces: an error's text often does. ScrubText cleans it
-// the same way in every language the conventions render (one table of
-// vectors checks them all):
-//
-//   - URLs, as SanitizeText does (credentials, sensitive query values);
-//   - e-mail addresses ("local@domain.tld", non-ASCII characters allowed),
-//     whole; the URL mask's own "REDACTED@host" is left alone;
-//   - credentials after "Bearer " or "Basic " (any case): a run of at least
-//     8 token characters that is not all lower-case letters, so "basic
-//     authentication failed" stays;
-//   - JWT-like tokens: a base64url header starting "eyJ" (the encoding of
-//     '{"'), at least 10 characters long, a dot and a non-empty payload
-//     (the signature and further parts, if any, go with it);
-//   - long digit runs (card and phone numbers): 9 or more digits, single
-//     spaces or hyphens between them allowed, not following a letter or
-//     digit.
-//
-// Each piece found becomes REDACTED. Text with nothing to clean is returned
-// as it is, without allocating.
-func ScrubText(s string) string {
-	return scrubData(SanitizeText(s))
-}
-
-// scrubMinDigits is how many digits make a run personal data.
-const scrubMinDigits = 9
-
-// jwtMinHeader is the shortest header part of a JWT-like token: the
-// base64url of the smallest JOSE header, {"alg":"none"}, is longer.
-const jwtMinHeader = 10
-
-// scrubMinToken is the shortest credential after "Bearer " or "Basic ".
-const scrubMinToken = 8
-
-// mayNeedScrub is the quick test, one pass over the bytes: text without '@',
-// a digit, "eyJ", "bearer " or "basic " (any case) has nothing scrubData
-// would change.
-func mayNeedScrub(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '@' || isDigit(c):
-			return true
-		case c == 'J':
-			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
-				return true
-			}
-		case c == ' ':
-			if i >= 5 && strings.EqualFold(s[i-5:i], "basic") || i >= 6 && strings.EqualFold(s[i-6:i], "bearer") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func scrubData(s string) string {
-	if !mayNeedScrub(s) {
-		return s
+// cleanParams masks the values of sensitive parameters after the first '?'
+// or '#' of a URL's tail; pairs are separated by '&', ';', '#' or '?'.
+func cleanParams(tail string) string {
+	q := strings.IndexAny(tail, "?#")
+	if q < 0 || len(sensitiveQuery) == 0 {
+		return tail
 	}
 	var b strings.Builder
-	copied, noEmail := 0, 0
-	if strings.IndexByte(s, '@') < 0 {
-		noEmail = len(s) // no address without an '@'
-	}
-	for i := 0; i < len(s); {
-		start, end := scrubMatch(s, i, &noEmail)
-		if end < 0 {
-			i++
-			continue
+	copied := 0
+	for i := q + 1; i <= len(tail); {
+		j := i
+		for j < len(tail) && strings.IndexByte("&;#?", tail[j]) < 0 {
+			j++
 		}
-		if copied == 0 {
-			b.Grow(len(s))
+		if eq := strings.IndexByte(tail[i:j], '='); eq >= 0 && sensitiveQuery[percentDecode(tail[i:i+eq])] && tail[i+eq+1:j] != redactedValue {
+			if copied == 0 {
+				b.Grow(len(tail))
+			}
+			b.WriteString(tail[copied : i+eq+1])
+			b.WriteString(redactedValue)
+			copied = j
 		}
-		b.WriteString(s[copied:start])
-		b.WriteString(redactedValue)
-		copied, i = end, end
+		i = j + 1
 	}
 	if copied == 0 {
-		return s
+		return tail
 	}
-	b.WriteString(s[copied:])
+	b.WriteString(tail[copied:])
 	return b.String()
 }
-
-// scrubMatch returns the bytes s[start:end] to mask for a piece starting at
-// i, or end -1. No e-mail address starts before *noEmail.
-func scrubMatch(s string, i int, noEmail *int) (int, int) {
-	var prev byte
-	if i > 0 {
-		prev = s[i-1]
-	}
-	if s[i] == 'e' && (i == 0 || !(isBase64URL(prev) || prev == '.')) {
-		if end := jwtEnd(s, i); end > 0 {
-			return i, end
-		}
-	}
-	if s[i]|0x20 == 'b' && (i == 0 || !isAlnum(prev)) {
-		if start, end := credential(s, i); end > 0 {
-			return start, end
-		}
-	}
-	if i >= *noEmail && isLocalByte(s[i]) && (i == 0 || !isLocalByte(prev)) {
-		end, next := emailEnd(s, i)
-		if end > 0 {
-			return i, end
-		}
-		*noEmail = next
-	}
-	if isDigit(s[i]) && (i == 0 || !isAlnum(prev)) {
-		if end := digitRunEnd(s, i); end > 0 {
-			return i, end
-		}
-	}
-	return i, -1
-}
-
-// jwtEnd is where a JWT-like token starting at i ends, or -1.
-func jwtEnd(s string, i int) int {
-	if !strings.HasPrefix(s[i:], "eyJ") {
-		return -1
-	}
-	j := i
-	for j < len(s) && (isBase64URL(s[j]) || s[j] == '.') {
-		j++
-	}
-	for j > i && s[j-1] == '.' {
-		j--
-	}
-	header, rest, _ := strings.Cut(s[i:j], ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	if len(header) < jwtMinHeader || payload == "" {
-		return -1
-	}
-	return j
-}
-
-// credential returns the token after "Bearer " or "Basic " at i, or end -1.
-func credential(s string, i int) (int, int) {
-	j := -1
-	for _, scheme := range [...]string{"bearer", "basic"} {
-		if len(s)-i > len(scheme) && strings.EqualFold(s[i:i+len(scheme)], scheme) && s[i+len(scheme)] == ' ' {
-			j = i + len(scheme)
-			break
-		}
-	}
-	if j < 0 {
-		return i, -1
-	}
-	for j < len(s) && s[j] == ' ' {
-		j++
-	}
-	start, lower := j, true
-	for j < len(s) && isTokenByte(s[j]) {
-		lower = lower && s[j] >= 'a' && s[j] <= 'z'
-		j++
-	}
-	if j-start < scrubMinToken || lower {
-		return i, -1
-	}
-	return start, j
-}
-
-// emailEnd is where an e-mail address starting at i ends, or -1 with the
-// offset before which none starts.
-func emailEnd(s string, i int) (int, int) {
-	j := i
-	for j < len(s) && isLocalByte(s[j]) {
-		j++
-	}
-	if j == len(s) || s[j] != '@' || s[i:j] == redactedValue {
-		return -1, j
-	}
-	k := j + 1
-	for k < len(s) && (isAlnum(s[k]) || s[k] == '.' || s[k] == '-' || s[k] >= 0x80) {
-		k++
-	}
-	for k > j+1 && (s[k-1] == '.' || s[k-1] == '-') {
-		k--
-	}
-	domain := s[j+1 : k]
-	if domain == "" || !(isAlnum(domain[0]) || domain[0] >= 0x80) || !strings.Contains(domain, ".") {
-		return -1, j
-	}
-	return k, j
-}
-
-// digitRunEnd is where a run of at least scrubMinDigits digits starting at i
-// ends (single spaces or hyphens between digits allowed), or -1.
-func digitRunEnd(s string, i int) int {
-	j, digits := i, 0
-	for {
-		for j < len(s) && isDigit(s[j]) {
-			j++
-			digits++
-		}
-		if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
-			j++
-			continue
-		}
-		break
-	}
-	if digits < scrubMinDigits {
-		return -1
-	}
-	return j
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isAlnum(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-func isBase64URL(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
-
-// isLocalByte reports whether c may be part of an e-mail address's local
-// part (bytes of non-ASCII characters included, as internationalised
-// addresses have them).
-func isLocalByte(c byte) bool { return isAlnum(c) || c >= 0x80 || strings.IndexByte("._%+-", c) >= 0 }
-
-func isTokenByte(c byte) bool { return isAlnum(c) || strings.IndexByte("-._~+/=", c) >= 0 }

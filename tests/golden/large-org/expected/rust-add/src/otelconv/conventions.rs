@@ -270,11 +270,21 @@ pub const HASH_KEY_ENV: &str = "GLOBEX_CORPORATION_TELEMETRY_HASH_KEY";
 /// Query parameters whose values are replaced by `REDACTED` in `url.full` and `url.query`.
 #[rustfmt::skip]
 pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &[
+    "AWSAccessKeyId",
+    "Signature",
+    "sig",
+    "X-Goog-Signature",
     "X-Amz-Signature",
     "X-Amz-Credential",
     "X-Amz-Security-Token",
-    "sig",
-    "X-Goog-Signature",
+    "access_token",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "token",
+    "password",
+    "passwd",
+    "secret",
 ];
 
 /// Every attribute key the conventions know (the semantic conventions' and

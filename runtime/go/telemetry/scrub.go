@@ -1,0 +1,627 @@
+package telemetry
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Free text (a span status description, a span event's name, an exception
+// message, a log message) may quote personal data or credentials that no
+// attribute key announces: an error's text often does. ScrubText cleans it
+// the same way in every language the conventions render (one table of
+// vectors checks them all; docs/privacy.md has the rules and their limits):
+//
+//   - URLs, as SanitizeText does (credentials, sensitive query values);
+//   - e-mail addresses, whole: a local part of RFC 5322 atext characters
+//     other than '/', '=', '?', '&' and '#' (non-ASCII characters allowed)
+//     or a quoted one, an '@' (also '＠', %40 or %2540), and a domain with a
+//     dot and a letter in its last label, "localhost" or an address literal
+//     ("[10.0.0.1]"); the URL mask's own "REDACTED@host" is left alone;
+//   - credentials after "Bearer", "Basic" or "Token" (any case) and a
+//     separator (spaces, a tab, '=', ':', a quote, %20): a run of at least
+//     8 token characters; for Basic and Token one of only lower-case
+//     letters stays, so "basic authentication failed" does;
+//   - the values of password=, passwd=, pwd=, secret=, token=, apikey= and
+//     api_key= (any case, also as the end of a longer key);
+//   - API keys with a well-known prefix (sk_live_, sk_test_, rk_live_,
+//     rk_test_, ghp_, gho_, ghu_, ghs_, ghr_, github_pat_, xoxb-, xoxp-,
+//     xoxa-, xoxr-) and AWS access key ids (AKIA or ASIA and 16 upper-case
+//     letters or digits);
+//   - JWT-like tokens: a base64url header starting "eyJ", "eyA", "ewo" or
+//     "ew0" (the encodings of a JSON object's start), at least 10
+//     characters long, a dot and a non-empty payload;
+//   - long digit runs (card and phone numbers): 9 or more digits (any
+//     Unicode number character), up to 3 separators between groups (space,
+//     no-break and thin spaces, '-', '.', '/', '_', ')', '+', dashes,
+//     %20, %2B, %2D, %2F), not following a letter or digit.
+//
+// Each piece found becomes REDACTED. Text with nothing to clean is returned
+// as it is, without allocating. Every scan is linear in the text.
+func ScrubText(s string) string {
+	return scrubData(SanitizeText(s))
+}
+
+// scrubMinDigits is how many digits make a run personal data.
+const scrubMinDigits = 9
+
+// jwtMinHeader is the shortest header part of a JWT-like token: the
+// base64url of the smallest JOSE header, {"alg":"none"}, is longer.
+const jwtMinHeader = 10
+
+// scrubMinToken is the shortest credential after a scheme word.
+const scrubMinToken = 8
+
+// scrubMaxQuoted is the longest quoted local part of an address (RFC 5321).
+const scrubMaxQuoted = 64
+
+// scrubMaxSeparators is how many separators may stand between two digits of
+// one run.
+const scrubMaxSeparators = 3
+
+var (
+	credentialSchemes = [...]string{"bearer", "basic", "token"}
+	secretKeys        = [...]string{"password", "passwd", "pwd", "secret", "token", "apikey", "api_key"}
+	keyPrefixes       = [...]string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxr-"}
+	atSigns           = [...]string{"@", "\uff20", "%40", "%2540"}
+	// digitSeparators are the separators of a digit run besides single
+	// ASCII bytes: no-break, figure, thin and narrow no-break spaces, the
+	// Unicode dashes and minus, the ideographic space, the fullwidth
+	// hyphen-minus and percent-encoded space, plus, hyphen and slash.
+	digitSeparators = [...]string{"\u00a0", "\u2007", "\u2009", "\u202f", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\u3000", "\uff0d", "%20", "%2B", "%2b", "%2D", "%2d", "%2F", "%2f"}
+)
+
+// mayNeedScrub is the quick test, one pass over the bytes: text without
+// '@', a digit, a non-ASCII byte, '=', '_', "eyJ"/"eyA"/"ewo"/"ew0", "xox?-",
+// "AKIA"/"ASIA" or a scheme word before a separator has nothing scrubData
+// would change.
+func mayNeedScrub(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '@' || c == '=' || c == '_' || isDigit(c) || c >= 0x80:
+			return true
+		case i < 2:
+		case (c == 'J' || c == 'A') && s[i-2] == 'e' && s[i-1] == 'y',
+			(c == 'o' || c == '0') && s[i-2] == 'e' && s[i-1] == 'w',
+			c == '-' && i >= 4 && strings.HasPrefix(s[i-4:], "xox"),
+			(c == 'K' || c == 'S') && i+2 < len(s) && s[i-1] == 'A' && s[i+1] == 'I' && s[i+2] == 'A':
+			return true
+		case c == ' ' || c == '\t' || c == ':' || c == '"' || c == '\'' || c == '%':
+			if hasSchemeBefore(s, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasSchemeBefore(s string, i int) bool {
+	for _, w := range credentialSchemes {
+		if i >= len(w) && strings.EqualFold(s[i-len(w):i], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrubState holds the offsets before which a scan is known to fail, so
+// that no byte is scanned again and again.
+type scrubState struct {
+	noEmail, noDigits, noJWT int
+}
+
+func scrubData(s string) string {
+	if !mayNeedScrub(s) {
+		return s
+	}
+	var b strings.Builder
+	st := scrubState{}
+	if !hasAtSign(s) {
+		st.noEmail = len(s) // no address without an '@'
+	}
+	copied := 0
+	for i := 0; i < len(s); {
+		start, end := scrubMatch(s, i, &st)
+		if end < 0 {
+			i++
+			continue
+		}
+		if copied == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[copied:start])
+		b.WriteString(redactedValue)
+		copied, i = end, end
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+func hasAtSign(s string) bool {
+	return strings.IndexByte(s, '@') >= 0 || strings.Contains(s, "\uff20") || strings.Contains(s, "%40") || strings.Contains(s, "%2540")
+}
+
+// scrubMatch returns the bytes s[start:end] to mask for a piece starting at
+// i, or end -1.
+func scrubMatch(s string, i int, st *scrubState) (int, int) {
+	c := s[i]
+	if !utf8.RuneStart(c) {
+		return i, -1
+	}
+	word := prevIsWord(s, i)
+	if c == '"' && i >= st.noEmail {
+		if end := quotedEmailEnd(s, i); end > 0 {
+			return i, end
+		}
+	}
+	if c == 'e' && !word && i >= st.noJWT {
+		end, next := jwtEnd(s, i)
+		if end > 0 {
+			return i, end
+		}
+		st.noJWT = next
+	}
+	if !word && isAlnum(c) {
+		if start, end := credential(s, i); end > 0 {
+			return start, end
+		}
+		if start, end := secretValue(s, i); end > 0 {
+			return start, end
+		}
+		if end := prefixedKeyEnd(s, i); end > 0 {
+			return i, end
+		}
+	}
+	if i >= st.noEmail && !prevIsLocal(s, i) {
+		start, end, next := emailMatch(s, i)
+		if end > 0 {
+			return start, end
+		}
+		st.noEmail = max(st.noEmail, next)
+	}
+	if i >= st.noDigits && !word && c != '%' && !(i > 0 && s[i-1] == '%') {
+		if n := digitAt(s, i); n > 0 {
+			end, next := digitRunEnd(s, i)
+			if end > 0 {
+				return i, end
+			}
+			st.noDigits = next
+		}
+	}
+	return i, -1
+}
+
+// escapeAt decodes a %XX escape at i, or %25XX (encoded twice): it
+// returns the byte and the escape's length, or length 0.
+func escapeAt(s string, i int) (byte, int) {
+	if i+2 >= len(s) || s[i] != '%' || unhex(s[i+1]) < 0 || unhex(s[i+2]) < 0 {
+		return 0, 0
+	}
+	v := byte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+	if v == '%' && i+4 < len(s) && unhex(s[i+3]) >= 0 && unhex(s[i+4]) >= 0 {
+		return byte(unhex(s[i+3])<<4 | unhex(s[i+4])), 5
+	}
+	return v, 3
+}
+
+// escapeBefore decodes a %XX or %25XX escape ending at i, or returns -1.
+func escapeBefore(s string, i int) int {
+	if i >= 5 && s[i-5] == '%' && s[i-4] == '2' && s[i-3] == '5' {
+		if v, n := escapeAt(s, i-5); n == 5 {
+			return int(v)
+		}
+	}
+	if i >= 3 {
+		if v, n := escapeAt(s, i-3); n == 3 {
+			return int(v)
+		}
+	}
+	return -1
+}
+
+// prevIsWord reports whether a letter or digit comes right before i (an
+// escape such as %2B counts as the character it encodes; non-ASCII
+// characters count when they are numbers).
+func prevIsWord(s string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if e := escapeBefore(s, i); e >= 0 {
+		return isAlnum(byte(e))
+	}
+	if c := s[i-1]; c < 0x80 {
+		return isAlnum(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsNumber(r)
+}
+
+// digitAt is the length of the digit (any Unicode number character) at i,
+// or 0.
+func digitAt(s string, i int) int {
+	if i >= len(s) {
+		return 0
+	}
+	if s[i] < 0x80 {
+		if isDigit(s[i]) {
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsNumber(r) {
+		return n
+	}
+	return 0
+}
+
+// separatorAt is the length of a digit separator at i, or 0.
+func separatorAt(s string, i int) int {
+	if i >= len(s) {
+		return 0
+	}
+	switch s[i] {
+	case ' ', '-', '.', '/', '_', ')', '+':
+		return 1
+	}
+	for _, sep := range digitSeparators {
+		if strings.HasPrefix(s[i:], sep) {
+			return len(sep)
+		}
+	}
+	return 0
+}
+
+// digitRunEnd is where a run of at least scrubMinDigits digits starting at
+// i ends, or -1 with the offset before which no run starts.
+func digitRunEnd(s string, i int) (int, int) {
+	j, last, digits := i, i, 0
+	for {
+		n := digitAt(s, j)
+		if n == 0 {
+			break
+		}
+		for n > 0 {
+			j += n
+			digits++
+			n = digitAt(s, j)
+		}
+		last = j
+		k, seps := j, 0
+		for seps < scrubMaxSeparators {
+			m := separatorAt(s, k)
+			if m == 0 {
+				break
+			}
+			k += m
+			seps++
+		}
+		if seps == 0 || digitAt(s, k) == 0 {
+			break
+		}
+		j = k
+	}
+	if digits < scrubMinDigits {
+		return -1, last
+	}
+	return last, last
+}
+
+// jwtEnd is where a JWT-like token starting at i ends, or -1 with the
+// offset before which none starts.
+func jwtEnd(s string, i int) (int, int) {
+	j := i
+	for j < len(s) && isBase64URL(s[j]) {
+		j++
+	}
+	header := s[i:j]
+	if !(strings.HasPrefix(header, "eyJ") || strings.HasPrefix(header, "eyA") || strings.HasPrefix(header, "ewo") || strings.HasPrefix(header, "ew0")) || len(header) < jwtMinHeader {
+		return -1, j
+	}
+	if j+1 >= len(s) || s[j] != '.' || !isBase64URL(s[j+1]) {
+		return -1, j
+	}
+	for j < len(s) && s[j] == '.' && j+1 < len(s) && isBase64URL(s[j+1]) {
+		j++
+		for j < len(s) && isBase64URL(s[j]) {
+			j++
+		}
+	}
+	return j, j
+}
+
+// credential returns the token after a scheme word at i, or end -1.
+func credential(s string, i int) (int, int) {
+	j, lowerOK := -1, false
+	for _, w := range credentialSchemes {
+		if len(s)-i > len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+			j, lowerOK = i+len(w), w != "bearer"
+			break
+		}
+	}
+	if j < 0 {
+		return i, -1
+	}
+	seps := 0
+	for n := schemeSeparatorAt(s, j); n > 0; n = schemeSeparatorAt(s, j) {
+		j += n
+		seps++
+	}
+	if seps == 0 {
+		return i, -1
+	}
+	start, lower := j, true
+	for j < len(s) && isTokenByte(s[j]) {
+		lower = lower && s[j] >= 'a' && s[j] <= 'z'
+		j++
+	}
+	if j-start < scrubMinToken || lower && lowerOK || s[start:j] == redactedValue {
+		return i, -1
+	}
+	return start, j
+}
+
+// schemeSeparatorAt is the length of a separator after a scheme word at
+// i (a space, a tab, '=', ':', a quote or %20), or 0.
+func schemeSeparatorAt(s string, i int) int {
+	switch {
+	case i >= len(s):
+		return 0
+	case strings.IndexByte(" \t=:\"'", s[i]) >= 0:
+		return 1
+	case strings.HasPrefix(s[i:], "%20"):
+		return 3
+	}
+	return 0
+}
+
+// secretValue returns the value after a secret key and '=' at i, or end -1.
+func secretValue(s string, i int) (int, int) {
+	j := -1
+	for _, k := range secretKeys {
+		if len(s)-i > len(k) && strings.EqualFold(s[i:i+len(k)], k) && s[i+len(k)] == '=' {
+			j = i + len(k) + 1
+			break
+		}
+	}
+	if j < 0 {
+		return i, -1
+	}
+	var quote byte
+	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
+		quote = s[j]
+		j++
+	}
+	start := j
+	for j < len(s) && !isValueEnd(s[j], quote) {
+		j++
+	}
+	if j == start || s[start:j] == redactedValue {
+		return i, -1
+	}
+	return start, j
+}
+
+func isValueEnd(c, quote byte) bool {
+	if quote != 0 {
+		return c == quote
+	}
+	return c <= ' ' || c == 0x7f || strings.IndexByte("&;,\"'<>)", c) >= 0
+}
+
+// prefixedKeyEnd is where an API key with a well-known prefix starting at
+// i ends, or -1.
+func prefixedKeyEnd(s string, i int) int {
+	for _, p := range keyPrefixes {
+		if strings.HasPrefix(s[i:], p) {
+			j := i + len(p)
+			for j < len(s) && (isAlnum(s[j]) || s[j] == '_' || s[j] == '-') {
+				j++
+			}
+			if j-i-len(p) >= scrubMinToken {
+				return j
+			}
+			return -1
+		}
+	}
+	if strings.HasPrefix(s[i:], "AKIA") || strings.HasPrefix(s[i:], "ASIA") {
+		j := i + 4
+		for j < len(s) && j < i+20 && (isDigit(s[j]) || s[j] >= 'A' && s[j] <= 'Z') {
+			j++
+		}
+		if j == i+20 && (j == len(s) || !isAlnum(s[j])) {
+			return j
+		}
+	}
+	return -1
+}
+
+// atSignAt is the length of an at sign ('@', '＠', %40, %2540) at i, or 0.
+func atSignAt(s string, i int) int {
+	for _, a := range atSigns {
+		if strings.HasPrefix(s[i:], a) {
+			return len(a)
+		}
+	}
+	return 0
+}
+
+// localAt is the length of a local-part character at i, or 0: an RFC 5322
+// atext character other than '/', '=', '?', '&' and '#', a '.', an escape
+// of one (%XX or %25XX; not of '%'), or a non-ASCII character that is not white space or '＠'.
+func localAt(s string, i int) int {
+	c := s[i]
+	if c == '%' {
+		if v, n := escapeAt(s, i); n > 0 && isLocalASCII(v) && v != '%' {
+			return n
+		}
+		return 0
+	}
+	if c < 0x80 {
+		if isLocalASCII(c) {
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && n == 1 || r == '\uff20' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
+		return 0
+	}
+	return n
+}
+
+func isLocalASCII(c byte) bool {
+	return isAlnum(c) || strings.IndexByte("!$%'*+-^_`{|}~.", c) >= 0
+}
+
+// prevIsLocal reports whether a local-part character comes right before i.
+func prevIsLocal(s string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if e := escapeBefore(s, i); e >= 0 {
+		return isLocalASCII(byte(e))
+	}
+	if s[i-1] < 0x80 {
+		return isLocalASCII(s[i-1])
+	}
+	_, n := utf8.DecodeLastRuneInString(s[:i])
+	return localAt(s, i-n) > 0
+}
+
+// emailMatch finds an address whose local part starts at i: it returns the
+// bytes to mask, or end -1 with the offset before which none starts.
+func emailMatch(s string, i int) (int, int, int) {
+	if localAt(s, i) == 0 {
+		return i, -1, i + 1
+	}
+	start := i
+	for start < len(s) && (s[start] == '\'' || s[start] == '`') {
+		start++
+	}
+	j := i
+	for j < len(s) && atSignAt(s, j) == 0 {
+		n := localAt(s, j)
+		if n == 0 {
+			break
+		}
+		j += n
+	}
+	at := 0
+	if j < len(s) {
+		at = atSignAt(s, j)
+	}
+	if at == 0 || start >= j || s[start:j] == redactedValue {
+		return i, -1, j
+	}
+	end := domainEnd(s, j+at)
+	if end < 0 {
+		return i, -1, j
+	}
+	return start, end, end
+}
+
+// quotedEmailEnd is where an address with a quoted local part starting at
+// i ends, or -1.
+func quotedEmailEnd(s string, i int) int {
+	j := i + 1
+	for j < len(s) && j-i <= scrubMaxQuoted && s[j] != '"' && s[j] >= ' ' {
+		j++
+	}
+	if j >= len(s) || s[j] != '"' || j == i+1 {
+		return -1
+	}
+	at := atSignAt(s, j+1)
+	if at == 0 {
+		return -1
+	}
+	return domainEnd(s, j+1+at)
+}
+
+// domainEnd is where the domain of an address starting at k ends, or -1:
+// an address literal in brackets, "localhost", or labels with a dot and a
+// letter in the last one. A last label that starts with ASCII ends at the
+// first non-ASCII character, so text written right after the address
+// stays.
+func domainEnd(s string, k int) int {
+	if k < len(s) && s[k] == '[' {
+		j := k + 1
+		for j < len(s) && (isAlnum(s[j]) || s[j] == '.' || s[j] == ':') {
+			j++
+		}
+		if j < len(s) && s[j] == ']' && j > k+1 {
+			return j + 1
+		}
+		return -1
+	}
+	j := k
+	for j < len(s) {
+		if c := s[j]; c < 0x80 {
+			if !isAlnum(c) && c != '.' && c != '-' {
+				break
+			}
+			j++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[j:])
+		if r == utf8.RuneError && n == 1 || r == '\uff20' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
+			break
+		}
+		j += n
+	}
+	for j > k && (s[j-1] == '.' || s[j-1] == '-') {
+		j--
+	}
+	domain := s[k:j]
+	if domain == "" || domain[0] == '.' || domain[0] == '-' {
+		return -1
+	}
+	if strings.EqualFold(domain, "localhost") {
+		return j
+	}
+	dot := strings.LastIndexByte(domain, '.')
+	if dot < 0 {
+		return -1
+	}
+	label := k + dot + 1
+	if label < j && s[label] < 0x80 {
+		e := label
+		for e < j && s[e] < 0x80 {
+			e++
+		}
+		j = e
+		for j > label && s[j-1] == '-' {
+			j--
+		}
+	}
+	for p := label; p < j; p++ {
+		if s[p] >= 0x80 || s[p]|0x20 >= 'a' && s[p]|0x20 <= 'z' {
+			return j
+		}
+	}
+	return -1
+}
+
+// isQuoteMark reports whether r is a non-ASCII quotation mark (the Unicode
+// Quotation_Mark property): it ends an address rather than joining it.
+func isQuoteMark(r rune) bool {
+	switch r {
+	case '\u00ab', '\u00bb', '\u2018', '\u2019', '\u201a', '\u201b', '\u201c', '\u201d', '\u201e', '\u201f',
+		'\u2039', '\u203a', '\u2e42', '\u300c', '\u300d', '\u300e', '\u300f', '\u301d', '\u301e', '\u301f',
+		'\ufe41', '\ufe42', '\ufe43', '\ufe44', '\uff02', '\uff07', '\uff62', '\uff63':
+		return true
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isBase64URL(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
+
+func isTokenByte(c byte) bool { return isAlnum(c) || strings.IndexByte("-._~+/=", c) >= 0 }

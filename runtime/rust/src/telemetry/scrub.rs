@@ -1,0 +1,621 @@
+//! The free-text scrub: personal data and credentials that no attribute key
+//! announces (an error's text often quotes them) replaced by
+//! [`MASK`](super::redact::MASK), by the rules Go's `ScrubText` follows
+//! byte for byte (one table of vectors, tests/vectors/scrub.json, checks
+//! both; docs/privacy.md has the rules and their limits):
+//!
+//! - e-mail addresses, whole: a local part of RFC 5322 atext characters other
+//!   than `/`, `=`, `?`, `&` and `#` (non-ASCII characters allowed) or a
+//!   quoted one, an `@` (also `＠`, `%40` or `%2540`), and a domain with a dot
+//!   and a letter in its last label, `localhost` or an address literal
+//!   (`[10.0.0.1]`); the URL mask's own `REDACTED@host` is left alone;
+//! - credentials after `Bearer`, `Basic` or `Token` (any case) and a
+//!   separator (spaces, a tab, `=`, `:`, a quote, `%20`): a run of at least 8
+//!   token characters; for Basic and Token one of only lower-case letters
+//!   stays, so "basic authentication failed" does;
+//! - the values of `password=`, `passwd=`, `pwd=`, `secret=`, `token=`,
+//!   `apikey=` and `api_key=` (any case, also as the end of a longer key);
+//! - API keys with a well-known prefix (`sk_live_`, `sk_test_`, `rk_live_`,
+//!   `rk_test_`, `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`,
+//!   `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`) and AWS access key ids (`AKIA` or
+//!   `ASIA` and 16 upper-case letters or digits);
+//! - JWT-like tokens: a base64url header starting `eyJ`, `eyA`, `ewo` or
+//!   `ew0` (the encodings of a JSON object's start), at least 10 characters
+//!   long, a dot and a non-empty payload;
+//! - long digit runs (card and phone numbers): 9 or more digits (any Unicode
+//!   number character), up to 3 separators between groups (space, no-break
+//!   and thin spaces, `-`, `.`, `/`, `_`, `)`, `+`, dashes, `%20`,
+//!   `%2B`, `%2D`, `%2F`), not following a letter or digit.
+//!
+//! Every scan is linear in the text: a scan that fails records where the
+//! next one may start.
+
+use std::borrow::Cow;
+
+use super::redact::MASK;
+
+/// How many digits make a run personal data (a card or phone number).
+const MIN_DIGITS: usize = 9;
+/// The shortest credential after a scheme word.
+const MIN_TOKEN: usize = 8;
+/// The shortest header part of a JWT-like token: the base64url of the
+/// smallest JOSE header, `{"alg":"none"}`, is longer.
+const JWT_MIN_HEADER: usize = 10;
+/// The longest quoted local part of an address (RFC 5321).
+const MAX_QUOTED: usize = 64;
+/// How many separators may stand between two digits of one run.
+const MAX_SEPARATORS: usize = 3;
+
+const CREDENTIAL_SCHEMES: [&str; 3] = ["bearer", "basic", "token"];
+const SECRET_KEYS: [&str; 7] = [
+    "password", "passwd", "pwd", "secret", "token", "apikey", "api_key",
+];
+const KEY_PREFIXES: [&str; 14] = [
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+];
+const AT_SIGNS: [&str; 4] = ["@", "\u{ff20}", "%40", "%2540"];
+/// The separators of a digit run besides single ASCII bytes: no-break,
+/// figure, thin and narrow no-break spaces, the Unicode dashes and minus,
+/// the ideographic space, the fullwidth hyphen-minus and percent-encoded
+/// space, plus, hyphen and slash.
+const DIGIT_SEPARATORS: [&str; 20] = [
+    "\u{a0}", "\u{2007}", "\u{2009}", "\u{202f}", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}",
+    "\u{2014}", "\u{2015}", "\u{2212}", "\u{3000}", "\u{ff0d}", "%20", "%2B", "%2b", "%2D", "%2d",
+    "%2F", "%2f",
+];
+
+/// `text` with every piece the rules above find replaced by the mask;
+/// borrowed when nothing changes (a quick byte test spares most text the
+/// scan).
+pub fn scrub_data(text: &str) -> Cow<'_, str> {
+    if !may_need_scrub(text.as_bytes()) {
+        return Cow::Borrowed(text);
+    }
+    let mut state = State {
+        no_email: if has_at_sign(text) { 0 } else { text.len() },
+        no_digits: 0,
+        no_jwt: 0,
+    };
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while i < text.len() {
+        match scrub_match(text, i, &mut state) {
+            Some((start, end)) => {
+                if copied == 0 {
+                    out.reserve(text.len());
+                }
+                out.push_str(&text[copied..start]);
+                out.push_str(MASK);
+                copied = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The quick test, one pass over the bytes: text without `@`, a digit, a
+/// non-ASCII byte, `=`, `_`, `eyJ`/`eyA`/`ewo`/`ew0`, `xox?-`,
+/// `AKIA`/`ASIA` or a scheme word before a separator has nothing
+/// [`scrub_data`] would change.
+fn may_need_scrub(b: &[u8]) -> bool {
+    (0..b.len()).any(|i| {
+        let c = b[i];
+        if c == b'@' || c == b'=' || c == b'_' || c.is_ascii_digit() || c >= 0x80 {
+            return true;
+        }
+        if i < 2 {
+            return false;
+        }
+        match c {
+            b'J' | b'A' if &b[i - 2..i] == b"ey" => true,
+            b'o' | b'0' if &b[i - 2..i] == b"ew" => true,
+            b'-' if i >= 4 && &b[i - 4..i - 1] == b"xox" => true,
+            b'K' | b'S' if b[i - 1] == b'A' && b.get(i + 1..i + 3) == Some(b"IA") => true,
+            b' ' | b'\t' | b':' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
+            _ => false,
+        }
+    })
+}
+
+fn has_scheme_before(b: &[u8], i: usize) -> bool {
+    CREDENTIAL_SCHEMES
+        .iter()
+        .any(|w| i >= w.len() && b[i - w.len()..i].eq_ignore_ascii_case(w.as_bytes()))
+}
+
+fn has_at_sign(text: &str) -> bool {
+    text.contains('@')
+        || text.contains('\u{ff20}')
+        || text.contains("%40")
+        || text.contains("%2540")
+}
+
+/// The offsets before which a scan is known to fail, so that no byte is
+/// scanned again and again.
+struct State {
+    no_email: usize,
+    no_digits: usize,
+    no_jwt: usize,
+}
+
+/// The bytes `start..end` to mask for a piece starting at `i`.
+fn scrub_match(text: &str, i: usize, state: &mut State) -> Option<(usize, usize)> {
+    if !text.is_char_boundary(i) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let c = b[i];
+    let word = prev_is_word(text, i);
+    if c == b'"' && i >= state.no_email {
+        if let Some(end) = quoted_email_end(text, i) {
+            return Some((i, end));
+        }
+    }
+    if c == b'e' && !word && i >= state.no_jwt {
+        match jwt_end(b, i) {
+            Ok(end) => return Some((i, end)),
+            Err(next) => state.no_jwt = next,
+        }
+    }
+    if !word && c.is_ascii_alphanumeric() {
+        if let Some(found) = credential(b, i).or_else(|| secret_value(b, i)) {
+            return Some(found);
+        }
+        if let Some(end) = prefixed_key_end(b, i) {
+            return Some((i, end));
+        }
+    }
+    if i >= state.no_email && !prev_is_local(text, i) {
+        match email_match(text, i) {
+            Ok(found) => return Some(found),
+            Err(next) => state.no_email = state.no_email.max(next),
+        }
+    }
+    if i >= state.no_digits && !word && !(i > 0 && b[i - 1] == b'%') && digit_at(text, i) > 0 {
+        match digit_run_end(text, i) {
+            Ok(end) => return Some((i, end)),
+            Err(next) => state.no_digits = next,
+        }
+    }
+    None
+}
+
+fn unhex(c: u8) -> Option<u8> {
+    char::from(c)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// A `%XX` escape at `i`, or `%25XX` (encoded twice): the byte and the
+/// escape's length.
+fn escape_at(b: &[u8], i: usize) -> Option<(u8, usize)> {
+    if b.get(i) != Some(&b'%') {
+        return None;
+    }
+    let value = unhex(*b.get(i + 1)?)? << 4 | unhex(*b.get(i + 2)?)?;
+    if value == b'%' {
+        let twice = b
+            .get(i + 3)
+            .and_then(|&h| unhex(h))
+            .zip(b.get(i + 4).and_then(|&l| unhex(l)));
+        if let Some((h, l)) = twice {
+            return Some((h << 4 | l, 5));
+        }
+    }
+    Some((value, 3))
+}
+
+/// A `%XX` or `%25XX` escape ending at `i`, decoded.
+fn escape_before(b: &[u8], i: usize) -> Option<u8> {
+    if i >= 5 && &b[i - 5..i - 2] == b"%25" {
+        if let Some((v, 5)) = escape_at(b, i - 5) {
+            return Some(v);
+        }
+    }
+    match i.checked_sub(3).and_then(|p| escape_at(b, p)) {
+        Some((v, 3)) => Some(v),
+        _ => None,
+    }
+}
+
+/// Whether a letter or digit comes right before `i` (an escape such as `%2B`
+/// counts as the character it encodes; non-ASCII characters count when they
+/// are numbers).
+fn prev_is_word(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    if i == 0 {
+        return false;
+    }
+    if let Some(v) = escape_before(b, i) {
+        return v.is_ascii_alphanumeric();
+    }
+    if b[i - 1] < 0x80 {
+        return b[i - 1].is_ascii_alphanumeric();
+    }
+    text[..i].chars().next_back().is_some_and(char::is_numeric)
+}
+
+/// The length of the digit (any Unicode number character) at `i`, or 0.
+fn digit_at(text: &str, i: usize) -> usize {
+    match text.as_bytes().get(i) {
+        None => 0,
+        Some(c) if *c < 0x80 => usize::from(c.is_ascii_digit()),
+        Some(_) => text[i..]
+            .chars()
+            .next()
+            .filter(|c| c.is_numeric())
+            .map_or(0, char::len_utf8),
+    }
+}
+
+/// The length of a digit separator at `i`, or 0.
+fn separator_at(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        None => 0,
+        Some(b' ' | b'-' | b'.' | b'/' | b'_' | b')' | b'+') => 1,
+        Some(_) => DIGIT_SEPARATORS
+            .iter()
+            .find(|sep| b[i..].starts_with(sep.as_bytes()))
+            .map_or(0, |sep| sep.len()),
+    }
+}
+
+/// Where a run of at least [`MIN_DIGITS`] digits starting at `i` ends, or
+/// the offset before which no run starts.
+fn digit_run_end(text: &str, i: usize) -> Result<usize, usize> {
+    let b = text.as_bytes();
+    let (mut j, mut last, mut digits) = (i, i, 0);
+    loop {
+        let mut n = digit_at(text, j);
+        if n == 0 {
+            break;
+        }
+        while n > 0 {
+            j += n;
+            digits += 1;
+            n = digit_at(text, j);
+        }
+        last = j;
+        let (mut k, mut seps) = (j, 0);
+        while seps < MAX_SEPARATORS {
+            let m = separator_at(b, k);
+            if m == 0 {
+                break;
+            }
+            k += m;
+            seps += 1;
+        }
+        if seps == 0 || digit_at(text, k) == 0 {
+            break;
+        }
+        j = k;
+    }
+    if digits < MIN_DIGITS {
+        Err(last)
+    } else {
+        Ok(last)
+    }
+}
+
+fn is_base64url(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+}
+
+/// Where a JWT-like token starting at `i` ends, or the offset before which
+/// none starts.
+fn jwt_end(b: &[u8], i: usize) -> Result<usize, usize> {
+    let mut j = i;
+    while j < b.len() && is_base64url(b[j]) {
+        j += 1;
+    }
+    let header = &b[i..j];
+    let prefixed = [b"eyJ", b"eyA", b"ewo", b"ew0"]
+        .iter()
+        .any(|p| header.starts_with(*p));
+    if !prefixed || header.len() < JWT_MIN_HEADER {
+        return Err(j);
+    }
+    let part_follows =
+        |j: usize| b.get(j) == Some(&b'.') && b.get(j + 1).is_some_and(|&c| is_base64url(c));
+    if !part_follows(j) {
+        return Err(j);
+    }
+    while part_follows(j) {
+        j += 1;
+        while j < b.len() && is_base64url(b[j]) {
+            j += 1;
+        }
+    }
+    Ok(j)
+}
+
+/// The length of a separator after a scheme word at `i` (a space, a tab,
+/// `=`, `:`, a quote or `%20`), or 0.
+fn scheme_separator_at(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b' ' | b'\t' | b'=' | b':' | b'"' | b'\'') => 1,
+        Some(b'%') if b[i..].starts_with(b"%20") => 3,
+        _ => 0,
+    }
+}
+
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-._~+/=".contains(&c)
+}
+
+/// The token after a scheme word at `i`.
+fn credential(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let scheme = CREDENTIAL_SCHEMES
+        .iter()
+        .find(|w| b.len() - i > w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes()))?;
+    let lower_ok = *scheme != "bearer";
+    let mut j = i + scheme.len();
+    let mut seps = 0;
+    loop {
+        let n = scheme_separator_at(b, j);
+        if n == 0 {
+            break;
+        }
+        j += n;
+        seps += 1;
+    }
+    if seps == 0 {
+        return None;
+    }
+    let start = j;
+    let mut lower = true;
+    while j < b.len() && is_token_byte(b[j]) {
+        lower = lower && b[j].is_ascii_lowercase();
+        j += 1;
+    }
+    let masked = &b[start..j] == MASK.as_bytes();
+    (j - start >= MIN_TOKEN && !(lower && lower_ok) && !masked).then_some((start, j))
+}
+
+/// The value after a secret key and `=` at `i`.
+fn secret_value(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let key = SECRET_KEYS.iter().find(|k| {
+        b.len() - i > k.len()
+            && b[i..i + k.len()].eq_ignore_ascii_case(k.as_bytes())
+            && b[i + k.len()] == b'='
+    })?;
+    let mut j = i + key.len() + 1;
+    let quote = match b.get(j) {
+        Some(&q @ (b'"' | b'\'')) => {
+            j += 1;
+            Some(q)
+        }
+        _ => None,
+    };
+    let start = j;
+    while j < b.len() && !is_value_end(b[j], quote) {
+        j += 1;
+    }
+    (j > start && &b[start..j] != MASK.as_bytes()).then_some((start, j))
+}
+
+fn is_value_end(c: u8, quote: Option<u8>) -> bool {
+    match quote {
+        Some(q) => c == q,
+        None => c <= b' ' || c == 0x7f || b"&;,\"'<>)".contains(&c),
+    }
+}
+
+/// Where an API key with a well-known prefix starting at `i` ends.
+fn prefixed_key_end(b: &[u8], i: usize) -> Option<usize> {
+    if let Some(prefix) = KEY_PREFIXES
+        .iter()
+        .find(|p| b[i..].starts_with(p.as_bytes()))
+    {
+        let mut j = i + prefix.len();
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+            j += 1;
+        }
+        return (j - i - prefix.len() >= MIN_TOKEN).then_some(j);
+    }
+    if b[i..].starts_with(b"AKIA") || b[i..].starts_with(b"ASIA") {
+        let mut j = i + 4;
+        while j < b.len() && j < i + 20 && (b[j].is_ascii_digit() || b[j].is_ascii_uppercase()) {
+            j += 1;
+        }
+        if j == i + 20 && !b.get(j).is_some_and(u8::is_ascii_alphanumeric) {
+            return Some(j);
+        }
+    }
+    None
+}
+
+/// The length of an at sign (`@`, `＠`, `%40`, `%2540`) at `i`, or 0.
+fn at_sign_at(b: &[u8], i: usize) -> usize {
+    AT_SIGNS
+        .iter()
+        .find(|a| b[i..].starts_with(a.as_bytes()))
+        .map_or(0, |a| a.len())
+}
+
+fn is_local_ascii(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!$%'*+-^_`{|}~.".contains(&c)
+}
+
+/// Whether `c` is a non-ASCII quotation mark (the Unicode Quotation_Mark
+/// property): it ends an address rather than joining it.
+fn is_quote_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ab}'
+            | '\u{bb}'
+            | '\u{2018}'..='\u{201f}'
+            | '\u{2039}'
+            | '\u{203a}'
+            | '\u{2e42}'
+            | '\u{300c}'..='\u{300f}'
+            | '\u{301d}'..='\u{301f}'
+            | '\u{fe41}'..='\u{fe44}'
+            | '\u{ff02}'
+            | '\u{ff07}'
+            | '\u{ff62}'
+            | '\u{ff63}'
+    )
+}
+
+/// Whether the non-ASCII character `c` may be part of an address.
+fn is_address_char(c: char) -> bool {
+    !(c == '\u{ff20}' || c.is_whitespace() || c.is_control() || is_quote_mark(c))
+}
+
+/// The length of a local-part character at `i`, or 0: an RFC 5322 atext
+/// character other than `/`, `=`, `?`, `&` and `#`, a `.`, an escape of one
+/// (`%XX` or `%25XX`; not of `%`), or a non-ASCII character that is not white
+/// space, a quotation mark or `＠`.
+fn local_at(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    match b[i] {
+        b'%' => match escape_at(b, i) {
+            Some((v, n)) if is_local_ascii(v) && v != b'%' => n,
+            _ => 0,
+        },
+        c if c < 0x80 => usize::from(is_local_ascii(c)),
+        _ => text[i..]
+            .chars()
+            .next()
+            .filter(|&c| is_address_char(c))
+            .map_or(0, char::len_utf8),
+    }
+}
+
+/// Whether a local-part character comes right before `i`.
+fn prev_is_local(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    if i == 0 {
+        return false;
+    }
+    if let Some(v) = escape_before(b, i) {
+        return is_local_ascii(v);
+    }
+    if b[i - 1] < 0x80 {
+        return is_local_ascii(b[i - 1]);
+    }
+    text[..i].chars().next_back().is_some_and(is_address_char)
+}
+
+/// An address whose local part starts at `i`: the bytes to mask, or the
+/// offset before which none starts.
+fn email_match(text: &str, i: usize) -> Result<(usize, usize), usize> {
+    let b = text.as_bytes();
+    if local_at(text, i) == 0 {
+        return Err(i + 1);
+    }
+    let mut start = i;
+    while start < b.len() && (b[start] == b'\'' || b[start] == b'`') {
+        start += 1;
+    }
+    let mut j = i;
+    while j < b.len() && at_sign_at(b, j) == 0 {
+        let n = local_at(text, j);
+        if n == 0 {
+            break;
+        }
+        j += n;
+    }
+    let at = if j < b.len() { at_sign_at(b, j) } else { 0 };
+    if at == 0 || start >= j || &b[start..j] == MASK.as_bytes() {
+        return Err(j);
+    }
+    let end = domain_end(text, j + at).ok_or(j)?;
+    Ok((start, end))
+}
+
+/// Where an address with a quoted local part starting at `i` ends.
+fn quoted_email_end(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut j = i + 1;
+    while j < b.len() && j - i <= MAX_QUOTED && b[j] != b'"' && b[j] >= b' ' {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b'"' || j == i + 1 {
+        return None;
+    }
+    let at = if j + 1 < b.len() {
+        at_sign_at(b, j + 1)
+    } else {
+        0
+    };
+    if at == 0 {
+        return None;
+    }
+    domain_end(text, j + 1 + at)
+}
+
+/// Where the domain of an address starting at `k` ends: an address literal
+/// in brackets, `localhost`, or labels with a dot and a letter in the last
+/// one. A last label that starts with ASCII ends at the first non-ASCII
+/// character, so text written right after the address stays.
+fn domain_end(text: &str, k: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.get(k) == Some(&b'[') {
+        let mut j = k + 1;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b':') {
+            j += 1;
+        }
+        return (b.get(j) == Some(&b']') && j > k + 1).then_some(j + 1);
+    }
+    let mut j = k;
+    while j < b.len() {
+        if b[j] < 0x80 {
+            if !(b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'-') {
+                break;
+            }
+            j += 1;
+            continue;
+        }
+        match text[j..].chars().next() {
+            Some(c) if is_address_char(c) => j += c.len_utf8(),
+            _ => break,
+        }
+    }
+    while j > k && (b[j - 1] == b'.' || b[j - 1] == b'-') {
+        j -= 1;
+    }
+    let domain = &b[k..j];
+    match domain.first() {
+        None | Some(b'.' | b'-') => return None,
+        _ => {}
+    }
+    if domain.eq_ignore_ascii_case(b"localhost") {
+        return Some(j);
+    }
+    let label = k + domain.iter().rposition(|&c| c == b'.')? + 1;
+    if label < j && b[label] < 0x80 {
+        let mut e = label;
+        while e < j && b[e] < 0x80 {
+            e += 1;
+        }
+        j = e;
+        while j > label && b[j - 1] == b'-' {
+            j -= 1;
+        }
+    }
+    b[label..j]
+        .iter()
+        .any(|&c| c >= 0x80 || c.is_ascii_alphabetic())
+        .then_some(j)
+}
