@@ -116,9 +116,16 @@ _GENERAL: tuple[Variable, ...] = (
         "the conventions' propagation.propagators",
         READ,
         READ,
-        ("env-propagators-tracecontext-only",),
-        "Go reads tracecontext, baggage and none; b3 and b3multi are warned about and left "
-        "out (the Go package has no B3 propagator unless the conventions name b3).",
+        (
+            "env-propagators-tracecontext-only",
+            "env-propagators-b3-single-header",
+            "env-propagators-only-unknown-names",
+            "env-propagators-none-with-others-ignored",
+        ),
+        "Each name is used once; none alone means no propagator, listed with others it is "
+        "warned about and ignored. Go: b3 and b3multi are warned about and left out (the Go "
+        "package has no B3 propagator of its own). The conventions' b3 is the X-B3-* form "
+        "in both languages.",
     ),
 )
 
@@ -131,7 +138,11 @@ _EXPORT: tuple[Variable, ...] = (
         "otlp",
         READ,
         READ,
-        ("startup-exporter-list-with-console", "env-traces-exporter-none"),
+        (
+            "startup-exporter-list-with-console",
+            "env-traces-exporter-none",
+            "env-traces-exporter-none-with-otlp",
+        ),
     ),
     Variable(
         "OTEL_METRICS_EXPORTER",

@@ -233,7 +233,10 @@ pub struct Exporters {
 
 /// Reads `OTEL_TRACES_EXPORTER` or `OTEL_METRICS_EXPORTER`: a comma
 /// separated list of `otlp`, `console` (spans only) and `none`; unknown
-/// entries are ignored with a warning; an empty list means `otlp`.
+/// entries are ignored with a warning; an empty list means `otlp`. `none`
+/// alone exports nothing; listed with other exporters it is warned about and
+/// ignored (the specification's "no automatically configured exporter" says
+/// nothing of the others), as in the Go package.
 pub fn exporters(
     getenv: &dyn Fn(&str) -> Option<String>,
     name: &str,
@@ -249,6 +252,7 @@ pub fn exporters(
     let mut out = Exporters::default();
     let mut none = false;
     let mut known = 0;
+    let mut unknown = false;
     for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
         match entry.as_str() {
             "otlp" => out.otlp = true,
@@ -256,14 +260,21 @@ pub fn exporters(
             "none" => none = true,
             "" => continue,
             other => {
+                unknown = true;
                 w.push(name, other, "ignored (supported: otlp, console, none)");
                 continue;
             }
         }
         known += 1;
     }
-    if none {
+    if known == 0 && unknown {
+        w.push(name, &list, "otlp");
+    }
+    if none && !out.otlp && !out.console {
         return Exporters::default();
+    }
+    if none {
+        w.push(name, "none", "ignored (listed with other exporters)");
     }
     if known == 0 {
         out.otlp = true;
