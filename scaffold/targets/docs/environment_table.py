@@ -239,7 +239,7 @@ _BATCH: tuple[Variable, ...] = (
         "the conventions' export.timeout",
         READ,
         CHECKED,
-        (_ACCEPTED,),
+        (_ACCEPTED, "env-export-timeouts-bad-values"),
         "Rust: the SDK's thread-based batcher applies no export timeout of its own (each "
         "request is bounded by OTEL_EXPORTER_OTLP_TIMEOUT); the value is only checked.",
     ),
@@ -273,10 +273,10 @@ _BATCH: tuple[Variable, ...] = (
         "Milliseconds one metric export may take.",
         "the conventions' export.timeout",
         READ,
-        NOT_READ,
-        (_ACCEPTED,),
+        CHECKED,
+        (_ACCEPTED, "env-export-timeouts-bad-values"),
         "Rust: the SDK's periodic reader applies no export timeout of its own (each request "
-        "is bounded by OTEL_EXPORTER_OTLP_TIMEOUT).",
+        "is bounded by OTEL_EXPORTER_OTLP_TIMEOUT); the value is only checked.",
     ),
 )
 
