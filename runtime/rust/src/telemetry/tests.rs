@@ -1204,6 +1204,28 @@ fn b3_headers_round_trip() {
 }
 
 #[test]
+fn split_host_keeps_an_unbracketed_ipv6_address_whole() {
+    use super::server::split_host;
+    assert_eq!(split_host("2001:db8::1"), ("2001:db8::1".to_owned(), None));
+    assert_eq!(
+        split_host("[2001:db8::1]:8443"),
+        ("2001:db8::1".to_owned(), Some(8443))
+    );
+    assert_eq!(
+        split_host("[2001:db8::1]"),
+        ("2001:db8::1".to_owned(), None)
+    );
+    assert_eq!(
+        split_host("api.example.com:80"),
+        ("api.example.com".to_owned(), Some(80))
+    );
+    assert_eq!(
+        split_host("api.example.com"),
+        ("api.example.com".to_owned(), None)
+    );
+}
+
+#[test]
 fn export_timeouts_are_checked() {
     let getenv = |name: &str| match name {
         "OTEL_BSP_EXPORT_TIMEOUT" => Some("soon".to_owned()),
