@@ -1206,6 +1206,50 @@ fn b3_headers_round_trip() {
 }
 
 #[test]
+fn split_host_keeps_an_unbracketed_ipv6_address_whole() {
+    use super::server::split_host;
+    assert_eq!(split_host("2001:db8::1"), ("2001:db8::1".to_owned(), None));
+    assert_eq!(
+        split_host("[2001:db8::1]:8443"),
+        ("2001:db8::1".to_owned(), Some(8443))
+    );
+    assert_eq!(
+        split_host("[2001:db8::1]"),
+        ("2001:db8::1".to_owned(), None)
+    );
+    assert_eq!(
+        split_host("api.example.com:80"),
+        ("api.example.com".to_owned(), Some(80))
+    );
+    assert_eq!(
+        split_host("api.example.com"),
+        ("api.example.com".to_owned(), None)
+    );
+}
+
+#[test]
+fn export_timeouts_are_checked() {
+    let getenv = |name: &str| match name {
+        "OTEL_BSP_EXPORT_TIMEOUT" => Some("soon".to_owned()),
+        "OTEL_METRIC_EXPORT_TIMEOUT" => Some("later".to_owned()),
+        _ => None,
+    };
+    let mut w = settings::Warnings::default();
+    settings::check_batch(&getenv, &mut w);
+    let named: Vec<(&str, &str)> =
+        w.0.iter()
+            .map(|w| (w.variable.as_str(), w.value.as_str()))
+            .collect();
+    assert_eq!(
+        named,
+        [
+            ("OTEL_BSP_EXPORT_TIMEOUT", "soon"),
+            ("OTEL_METRIC_EXPORT_TIMEOUT", "later")
+        ]
+    );
+}
+
+#[test]
 fn exporter_variables_are_checked() {
     let run = |value: &'static str, console: bool| {
         let getenv = move |name: &str| (name == "V").then(|| value.to_owned());

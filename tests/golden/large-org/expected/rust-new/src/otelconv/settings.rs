@@ -390,10 +390,14 @@ pub fn resource_value(
     }
 }
 
-/// Checks the numeric `OTEL_BSP_*` variables: an unusable value is warned
-/// about, and the conventions' value is used (the SDK ignores it too).
+/// Checks the numeric `OTEL_BSP_*` variables and `OTEL_METRIC_EXPORT_TIMEOUT`:
+/// an unusable value is warned about, and the conventions' value is used (the
+/// SDK ignores it too). The two export timeouts are only checked: the SDK's
+/// thread-based span batcher and periodic metric reader apply no export
+/// timeout of their own (each request is bounded by the OTLP exporter's
+/// timeout, `OTEL_EXPORTER_OTLP_TIMEOUT`).
 pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
-    let checks: [(&str, String); 4] = [
+    let checks: [(&str, String); 5] = [
         (
             "OTEL_BSP_SCHEDULE_DELAY",
             format!("{} ms", conventions::SCHEDULE_DELAY.as_millis()),
@@ -407,6 +411,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
             conventions::MAX_EXPORT_BATCH_SIZE.to_string(),
         ),
         ("OTEL_BSP_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
+        ("OTEL_METRIC_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
     ];
     for (name, used) in checks {
         if let Some(text) = value(getenv, name) {
