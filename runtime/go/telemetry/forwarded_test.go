@@ -1,6 +1,9 @@
 package telemetry
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 func TestForwardedOrigin(t *testing.T) {
 	saved := trustedProxies
@@ -53,4 +56,17 @@ func FuzzParseForwarded(f *testing.F) {
 		}
 		_, _, _, _ = forwardedOrigin([]string{s})
 	})
+}
+
+// A trusted proxy's X-Forwarded-Host list names the host the client asked
+// for first; server.address is that element, as in the Rust crate.
+func TestXForwardedHostListTakesTheFirst(t *testing.T) {
+	useTestConventions(t)
+	trustedProxies = proxyPrefixes([]string{"198.51.100.0/24"})
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	serve(t, h, "GET", "/", http.Header{"X-Forwarded-Host": {" shop.example:8443 , inner.example"}})
+	a := attrMap(onlySpan(t, p).Attributes())
+	wantAttr(t, a, keyServerAddress, "shop.example")
+	wantAttr(t, a, keyServerPort, int64(8443))
 }

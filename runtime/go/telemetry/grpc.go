@@ -327,9 +327,18 @@ func (h *grpcHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) contex
 	if !validMethod(original) || (known != nil && !known[original]) {
 		call.method, call.known = rpcOther, false
 	}
-	attrs := append([]attribute.KeyValue{keyRPCSystemName.String(rpcSystemGRPC), keyRPCMethod.String(call.method)}, h.peer...)
+	attrs := []attribute.KeyValue{keyRPCSystemName.String(rpcSystemGRPC), keyRPCMethod.String(call.method)}
+	if !h.server {
+		// A client's target is recommended on rpc.client.call.duration; a
+		// server's own address (WithServerAddress) is opt-in on
+		// rpc.server.call.duration, so it goes on the span only.
+		attrs = append(attrs, h.peer...)
+	}
 	call.attrs = attrs
 	spanAttrs := append(append([]attribute.KeyValue(nil), attrs...), h.c.grpc.spanAttrs...)
+	if h.server {
+		spanAttrs = append(spanAttrs, h.peer...)
+	}
 	if !call.known {
 		spanAttrs = append(spanAttrs, keyRPCMethodOriginal.String(original))
 	}

@@ -15,163 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scaffold.conventions.model import Conventions
+from scaffold.targets.docs.environment_table import (
+    CHECKED,
+    NOT_READ,
+    READ,
+    SDK,
+    STANDARD,
+    Variable,
+)
+
+__all__ = ["CHECKED", "NOT_READ", "READ", "SDK", "STANDARD", "Variable", "environment_view"]
 
 SPEC_VERSION = "1.60.0"
-
-# What a generated service does with a variable.
-READ = "read"  # honoured; a bad value is warned about and the default used
-NOT_READ = "not read"  # ignored; the conventions decide
-
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    meaning: str
-    default: str
-    go: str
-    rust: str
-    # Behaviour-table rows that set the variable (proof for every `read`).
-    rows: tuple[str, ...] = ()
-    note: str = ""
-
-
-STANDARD: tuple[Variable, ...] = (
-    Variable(
-        "OTEL_SDK_DISABLED",
-        "Disables tracing and metrics; propagation of incoming context continues.",
-        "false",
-        READ,
-        READ,
-        ("sdk-disabled-still-propagates", "env-boolean-not-true-is-false"),
-    ),
-    Variable(
-        "OTEL_SERVICE_NAME",
-        "The service.name resource attribute.",
-        "the name given to scaffold new",
-        READ,
-        READ,
-        ("env-service-name-wins",),
-    ),
-    Variable(
-        "OTEL_RESOURCE_ATTRIBUTES",
-        "Extra resource attributes, key=value pairs separated by commas.",
-        "empty",
-        READ,
-        READ,
-        ("startup-environment-from-resource-attributes",),
-    ),
-    Variable(
-        "OTEL_TRACES_SAMPLER",
-        "The sampler. All names of the specification are known; jaeger_remote, "
-        "parentbased_jaeger_remote and xray are warned about and replaced by the default.",
-        "the conventions' parent-based ratio sampler",
-        READ,
-        READ,
-        (
-            "startup-unknown-sampler-jaeger-remote",
-            "sampler-always-off-ignores-sampled-parent",
-            "sampler-parentbased-always-off-follows-sampled-parent",
-        ),
-    ),
-    Variable(
-        "OTEL_TRACES_SAMPLER_ARG",
-        "The ratio of the traceidratio samplers, in [0, 1]; used only with OTEL_TRACES_SAMPLER.",
-        "1.0",
-        READ,
-        READ,
-        ("startup-sampler-arg-out-of-range", "sampler-traceidratio-ignores-sampled-parent"),
-    ),
-    Variable(
-        "OTEL_PROPAGATORS",
-        "The propagators: tracecontext, baggage, b3, b3multi, none.",
-        "the conventions' propagation.propagators",
-        READ,
-        READ,
-        ("env-propagators-tracecontext-only",),
-    ),
-    Variable(
-        "OTEL_TRACES_EXPORTER",
-        "otlp or none; other names (console, zipkin) are warned about and skipped.",
-        "otlp",
-        READ,
-        READ,
-        ("startup-exporter-list-with-console", "env-traces-exporter-none"),
-    ),
-    Variable(
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "Where the OTLP exporters send (per-signal variables _TRACES_/_METRICS_ win).",
-        "the conventions' export.endpoint",
-        READ,
-        READ,
-        ("shutdown-with-no-receiver",),
-    ),
-    Variable(
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        "The full URL spans are sent to, used as it is; wins over OTEL_EXPORTER_OTLP_ENDPOINT.",
-        "OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces (http/protobuf)",
-        READ,
-        READ,
-        ("env-signal-endpoint-wins",),
-    ),
-    Variable(
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-        "grpc or http/protobuf; http/json is warned about and the conventions' protocol used.",
-        "the conventions' export.protocol",
-        READ,
-        READ,
-        ("startup-http-json-protocol",),
-    ),
-    Variable(
-        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-        "The protocol for spans only; wins over OTEL_EXPORTER_OTLP_PROTOCOL.",
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-        READ,
-        READ,
-        ("export-startup-line-signal-protocol-wins",),
-    ),
-    Variable(
-        "OTEL_EXPORTER_OTLP_HEADERS",
-        "Headers sent with every export (key=value pairs separated by commas), read by the SDK.",
-        "none",
-        READ,
-        READ,
-        ("export-failure-reported-at-once",),
-        "the value never appears in a log line or an export error (the row checks it)",
-    ),
-    Variable(
-        "OTEL_BSP_SCHEDULE_DELAY",
-        "Milliseconds between two exports of the span batcher.",
-        "the conventions' export.batch.schedule_delay",
-        READ,
-        READ,
-        ("env-bsp-schedule-delay-bad-value",),
-    ),
-    Variable(
-        "OTEL_BSP_MAX_QUEUE_SIZE",
-        "Spans the batcher holds; a value beyond the largest queue the service allocates "
-        "(65536 spans in both languages) is warned about and capped.",
-        "the conventions' export.batch.max_queue_size",
-        READ,
-        READ,
-        ("startup-huge-queue-size", "env-bsp-queue-size-huge"),
-    ),
-    Variable(
-        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-        "Spans per export; at most the queue size, capped like it.",
-        "the conventions' export.batch.max_export_batch_size",
-        READ,
-        READ,
-        ("startup-huge-queue-size",),
-    ),
-    Variable(
-        "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
-        "The HTTP methods recorded as they are; others become _OTHER (HTTP semantic conventions).",
-        "the conventions' http.known_methods, else the RFC 9110 methods and PATCH",
-        READ,
-        READ,
-        ("http-known-methods-variable",),
-    ),
-)
 
 
 @dataclass(frozen=True)

@@ -196,39 +196,59 @@ pub enum Kind {
     TraceContext,
     /// W3C baggage, allow-listed.
     Baggage,
-    /// Zipkin B3.
-    B3,
+    /// Zipkin B3, written as the single `b3` header (`b3`).
+    B3Single,
+    /// Zipkin B3, written as the `X-B3-*` headers (`b3multi`; the
+    /// conventions' `b3`).
+    B3Multi,
+}
+
+/// The conventions' propagators.
+fn convention_kinds() -> Vec<Kind> {
+    let mut out = Vec::new();
+    if conventions::PROPAGATE_TRACE_CONTEXT {
+        out.push(Kind::TraceContext);
+    }
+    if conventions::PROPAGATE_BAGGAGE {
+        out.push(Kind::Baggage);
+    }
+    if conventions::PROPAGATE_B3 {
+        out.push(Kind::B3Multi);
+    }
+    out
 }
 
 /// The propagators to use: `OTEL_PROPAGATORS` (a comma-separated list of
-/// `tracecontext`, `baggage`, `b3`, `b3multi`, `none`; unknown entries are
-/// ignored with a warning), else the conventions'.
+/// `tracecontext`, `baggage`, `b3`, `b3multi`, `none`), else the conventions'.
+/// As the specification (v1.60.0, configuration/sdk-environment-variables.md)
+/// asks, names are read without regard to case and each propagator is used
+/// once; an unknown name is warned about and ignored, and a list of only
+/// unknown names is warned about and the conventions' propagators used.
+/// `none` alone means no propagator; listed with others it is warned about
+/// and ignored. The Go package reads the list the same way.
 pub fn kinds(
     getenv: &dyn Fn(&str) -> Option<String>,
     warnings: &mut super::settings::Warnings,
 ) -> Vec<Kind> {
     let Some(list) = super::settings::value(getenv, "OTEL_PROPAGATORS") else {
-        let mut out = Vec::new();
-        if conventions::PROPAGATE_TRACE_CONTEXT {
-            out.push(Kind::TraceContext);
-        }
-        if conventions::PROPAGATE_BAGGAGE {
-            out.push(Kind::Baggage);
-        }
-        if conventions::PROPAGATE_B3 {
-            out.push(Kind::B3);
-        }
-        return out;
+        return convention_kinds();
     };
     let mut out = Vec::new();
+    let mut none = false;
+    let mut unknown = false;
     for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
         let kind = match entry.as_str() {
             "tracecontext" => Kind::TraceContext,
             "baggage" => Kind::Baggage,
-            "b3" | "b3multi" => Kind::B3,
-            "none" => return Vec::new(),
+            "b3" => Kind::B3Single,
+            "b3multi" => Kind::B3Multi,
+            "none" => {
+                none = true;
+                continue;
+            }
             "" => continue,
             other => {
+                unknown = true;
                 warnings.push(
                     "OTEL_PROPAGATORS",
                     other,
@@ -240,6 +260,22 @@ pub fn kinds(
         if !out.contains(&kind) {
             out.push(kind);
         }
+    }
+    if out.is_empty() {
+        if none {
+            return out;
+        }
+        if unknown {
+            warnings.push("OTEL_PROPAGATORS", &list, "the conventions' propagators");
+        }
+        return convention_kinds();
+    }
+    if none {
+        warnings.push(
+            "OTEL_PROPAGATORS",
+            "none",
+            "ignored (listed with other propagators)",
+        );
     }
     out
 }
@@ -255,7 +291,8 @@ pub fn propagator() -> TextMapCompositePropagator {
         propagators.push(match kind {
             Kind::TraceContext => Box::new(TraceContextPropagator::new()),
             Kind::Baggage => Box::new(AllowListBaggage::new()),
-            Kind::B3 => Box::new(super::b3::B3::new()),
+            Kind::B3Single => Box::new(super::b3::B3::single()),
+            Kind::B3Multi => Box::new(super::b3::B3::multi()),
         });
     }
     TextMapCompositePropagator::new(propagators)
@@ -301,4 +338,50 @@ pub fn extract_from(carrier: &dyn Extractor) -> Context {
 /// written.
 pub fn inject_into(cx: &Context, carrier: &mut dyn Injector) {
     shared().inject_context(cx, &mut NonEmpty(carrier));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{convention_kinds, kinds, Kind};
+    use crate::telemetry::settings::Warnings;
+
+    fn read(value: &'static str) -> (Vec<Kind>, Warnings) {
+        let getenv = move |name: &str| (name == "OTEL_PROPAGATORS").then(|| value.to_owned());
+        let mut w = Warnings::default();
+        (kinds(&getenv, &mut w), w)
+    }
+
+    #[test]
+    fn b3_is_the_single_header_and_b3multi_the_multiple() {
+        assert_eq!(read("b3").0, [Kind::B3Single]);
+        assert_eq!(read("B3MULTI").0, [Kind::B3Multi]);
+    }
+
+    #[test]
+    fn names_are_used_once() {
+        let (got, w) = read("tracecontext, TraceContext,baggage,tracecontext,b3,b3");
+        assert_eq!(got, [Kind::TraceContext, Kind::Baggage, Kind::B3Single]);
+        assert!(w.0.is_empty());
+    }
+
+    #[test]
+    fn only_unknown_names_mean_the_conventions_propagators() {
+        let (got, w) = read("xray,ottrace,xray");
+        assert_eq!(got, convention_kinds());
+        let values: Vec<&str> = w.0.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(values, ["xray", "ottrace", "xray,ottrace,xray"]);
+    }
+
+    #[test]
+    fn none_alone_is_no_propagator_and_with_others_is_ignored() {
+        let (got, w) = read("none");
+        assert!(got.is_empty());
+        assert!(w.0.is_empty());
+        let (got, w) = read("none,tracecontext");
+        assert_eq!(got, [Kind::TraceContext]);
+        assert_eq!(w.0.len(), 1);
+        assert_eq!(w.0[0].value, "none");
+        let (got, _) = read("none,xray");
+        assert!(got.is_empty());
+    }
 }

@@ -67,6 +67,8 @@ const SYSTEM: &str = "grpc";
 const SERVER_ERROR_CODES: &[i64] = &[2, 4, 12, 13, 14, 15];
 
 const UNIMPLEMENTED: i64 = 12;
+/// The status a client generates when the call fails without one.
+const UNAVAILABLE: i64 = 14;
 
 /// The gRPC status codes as the conventions write them.
 const STATUS_NAMES: [&str; 17] = [
@@ -416,6 +418,12 @@ impl Call {
         if !self.listed {
             span.set_attribute(self.labels[1].clone());
         }
+        // A client call that fails without a status (no connection, a broken
+        // stream) gets the one a gRPC client generates for it, UNAVAILABLE:
+        // rpc.status_code is required whether the server returned the status
+        // or the client generated it (semantic conventions, rpc spans).
+        let generated = self.side == Side::Client && code.is_none() && error.is_some();
+        let code = if generated { Some(UNAVAILABLE) } else { code };
         if let Some(code) = code {
             let name = status_name(code);
             span.set_attribute(KeyValue::new("rpc.status_code", name.clone()));
@@ -432,8 +440,10 @@ impl Call {
             }
         }
         if let Some(message) = error {
-            span.set_attribute(KeyValue::new("error.type", "_OTHER"));
-            self.labels.push(KeyValue::new("error.type", "_OTHER"));
+            if !generated {
+                span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+                self.labels.push(KeyValue::new("error.type", "_OTHER"));
+            }
             span.set_status(Status::error(message));
         }
         span.end();

@@ -539,6 +539,14 @@ async fn no_network_peer_without_a_connection() {
     assert!(matches!(span.status, Status::Error { .. }));
     assert_eq!(attr(&span, "network.peer.address"), None);
     assert_eq!(attr(&span, "network.peer.port"), None);
+    // The status the client generates, on the span and the duration (as in Go).
+    let unavailable = Some(Value::from("UNAVAILABLE"));
+    assert_eq!(attr(&span, "rpc.status_code"), unavailable);
+    assert_eq!(attr(&span, "error.type"), unavailable);
+    let points = h.histogram_points(rpc::RPC_CLIENT_DURATION);
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert!(points[0].contains(&KeyValue::new("rpc.status_code", "UNAVAILABLE")));
+    assert!(points[0].contains(&KeyValue::new("error.type", "UNAVAILABLE")));
 }
 
 #[tokio::test]

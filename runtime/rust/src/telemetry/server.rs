@@ -452,8 +452,12 @@ fn header<B>(req: &Request<B>, name: impl http::header::AsHeaderName) -> Option<
     req.headers().get(name).and_then(|h| h.to_str().ok())
 }
 
-fn split_host(text: &str) -> (String, Option<u16>) {
+/// Host and port of `host[:port]` or `[v6][:port]`; an unbracketed text with
+/// more than one colon is an IPv6 address, all host (as Go's
+/// `net.SplitHostPort` fails on it and the Go package keeps it whole).
+pub(super) fn split_host(text: &str) -> (String, Option<u16>) {
     match text.rsplit_once(':') {
+        Some((host, _)) if !text.starts_with('[') && host.contains(':') => (text.to_owned(), None),
         Some((host, port)) if !host.is_empty() && !port.contains(']') => {
             (host.trim_matches(['[', ']']).to_owned(), port.parse().ok())
         }
@@ -488,8 +492,9 @@ impl Origin {
         let (host, port) = if let Some(server) = server {
             (Some(server.host.to_string()), Some(server.port))
         } else if !conventions::SERVER_NAME.is_empty() {
-            let (host, port) = split_host(conventions::SERVER_NAME);
-            (Some(host), port)
+            // A host name or an IPv6 address, never a port (the conventions
+            // check it): used as it is, with no port, as in Go.
+            (Some(conventions::SERVER_NAME.to_owned()), None)
         } else {
             let raw = standard
                 .host
@@ -502,9 +507,14 @@ impl Origin {
                 _ => (None, None),
             }
         };
-        let port = port.or(host
-            .as_ref()
-            .map(|_| if scheme == "https" { 443 } else { 80 }));
+        let configured = server.is_none() && !conventions::SERVER_NAME.is_empty();
+        let port = port.or(host.as_ref().filter(|_| !configured).map(|_| {
+            if scheme == "https" {
+                443
+            } else {
+                80
+            }
+        }));
         // The client is the first hop, from the right, that is not a
         // trusted proxy.
         let client = proxied

@@ -1178,7 +1178,7 @@ fn name_rules_fill_the_template_or_fall_back() {
 fn b3_headers_round_trip() {
     use opentelemetry::propagation::TextMapPropagator as _;
     use std::collections::HashMap;
-    let b3 = b3::B3::new();
+    let b3 = b3::B3::multi();
     let mut carrier = HashMap::new();
     b3.inject_context(&remote_parent(true), &mut carrier);
     assert_eq!(carrier.get("x-b3-traceid").unwrap(), PARENT_TRACE);
@@ -1206,6 +1206,50 @@ fn b3_headers_round_trip() {
 }
 
 #[test]
+fn split_host_keeps_an_unbracketed_ipv6_address_whole() {
+    use super::server::split_host;
+    assert_eq!(split_host("2001:db8::1"), ("2001:db8::1".to_owned(), None));
+    assert_eq!(
+        split_host("[2001:db8::1]:8443"),
+        ("2001:db8::1".to_owned(), Some(8443))
+    );
+    assert_eq!(
+        split_host("[2001:db8::1]"),
+        ("2001:db8::1".to_owned(), None)
+    );
+    assert_eq!(
+        split_host("api.example.com:80"),
+        ("api.example.com".to_owned(), Some(80))
+    );
+    assert_eq!(
+        split_host("api.example.com"),
+        ("api.example.com".to_owned(), None)
+    );
+}
+
+#[test]
+fn export_timeouts_are_checked() {
+    let getenv = |name: &str| match name {
+        "OTEL_BSP_EXPORT_TIMEOUT" => Some("soon".to_owned()),
+        "OTEL_METRIC_EXPORT_TIMEOUT" => Some("later".to_owned()),
+        _ => None,
+    };
+    let mut w = settings::Warnings::default();
+    settings::check_batch(&getenv, &mut w);
+    let named: Vec<(&str, &str)> =
+        w.0.iter()
+            .map(|w| (w.variable.as_str(), w.value.as_str()))
+            .collect();
+    assert_eq!(
+        named,
+        [
+            ("OTEL_BSP_EXPORT_TIMEOUT", "soon"),
+            ("OTEL_METRIC_EXPORT_TIMEOUT", "later")
+        ]
+    );
+}
+
+#[test]
 fn exporter_variables_are_checked() {
     let run = |value: &'static str, console: bool| {
         let getenv = move |name: &str| (name == "V").then(|| value.to_owned());
@@ -1218,8 +1262,11 @@ fn exporter_variables_are_checked() {
     assert_eq!(run("console", true), (false, true, 0));
     assert_eq!(run("otlp,console", true), (true, true, 0));
     assert_eq!(run("OTLP", true), (true, false, 0));
-    assert_eq!(run("console", false), (true, false, 1));
-    assert_eq!(run("zipkin", true), (true, false, 1));
+    assert_eq!(run("console", false), (true, false, 2));
+    assert_eq!(run("zipkin", true), (true, false, 2));
+    assert_eq!(run("otlp,none", true), (true, false, 1));
+    assert_eq!(run("none,console,none", true), (false, true, 1));
+    assert_eq!(run("none,zipkin", true), (false, false, 1));
     let protocol = |value: &'static str| {
         let getenv =
             move |name: &str| (name == "OTEL_EXPORTER_OTLP_PROTOCOL").then(|| value.to_owned());

@@ -213,7 +213,9 @@ func (e *envReader) exportSettings() exportSettings {
 }
 
 // exporters reads OTEL_TRACES_EXPORTER or OTEL_METRICS_EXPORTER: a
-// comma-separated list of otlp, console and none.
+// comma-separated list of otlp, console and none. none alone exports
+// nothing; listed with other exporters it is warned about and ignored, as in
+// the Rust crate. A list of only unknown names is warned about and means otlp.
 func (e *envReader) exporters(name string) []string {
 	v := e.get(name)
 	if v == "" {
@@ -236,7 +238,8 @@ func (e *envReader) exporters(name string) []string {
 		e.warn(name, v, "otlp")
 		return []string{"otlp"}
 	}
-	if len(out) > 1 {
+	if len(out) > 1 && slices.Contains(out, "none") {
+		e.warn(name, "none", "ignored (listed with other exporters)")
 		out = slices.DeleteFunc(out, func(k string) bool { return k == "none" })
 	}
 	if len(out) == 1 && out[0] == "none" {

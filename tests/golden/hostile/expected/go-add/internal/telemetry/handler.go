@@ -259,7 +259,9 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 		if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
 			sch = v
 		}
-		if v := strings.TrimSpace(r.Header.Get("X-Forwarded-Host")); v != "" {
+		// A list (one per proxy) names the host the client asked for first.
+		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
+		if v := strings.TrimSpace(first); v != "" {
 			host = v
 		}
 		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)

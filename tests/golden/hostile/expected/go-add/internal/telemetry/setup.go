@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -223,14 +224,37 @@ func newMeterProvider(ctx context.Context, c *setupConfig, e *envReader, res *re
 
 // propagators reads OTEL_PROPAGATORS; unset means the conventions' propagators.
 func (e *envReader) propagators() propagation.TextMapPropagator {
-	v := e.get("OTEL_PROPAGATORS")
-	if v == "" {
+	ps, ok := e.propagatorList()
+	if !ok {
 		return Propagators()
 	}
+	return propagation.NewCompositeTextMapPropagator(ps...)
+}
+
+// propagatorList reads OTEL_PROPAGATORS as the specification (v1.60.0,
+// configuration/sdk-environment-variables.md) asks: names are read without
+// regard to case and each propagator is used once; an unknown name is warned
+// about and ignored, and a list of only unknown names is warned about and the
+// conventions' propagators used (ok false, as when the variable is unset).
+// none alone means no propagator; listed with others it is warned about and
+// ignored. b3 and b3multi are known names, but this package has no B3
+// propagator of its own: they are warned about once and left out. The Rust
+// crate reads the list the same way.
+func (e *envReader) propagatorList() ([]propagation.TextMapPropagator, bool) {
+	v := e.get("OTEL_PROPAGATORS")
+	if v == "" {
+		return nil, false
+	}
 	var ps []propagation.TextMapPropagator
-	none := false
+	var seen []string
+	none, unknown := false, false
 	for part := range strings.SplitSeq(v, ",") {
-		switch strings.ToLower(strings.TrimSpace(part)) {
+		name := strings.ToLower(strings.TrimSpace(part))
+		if slices.Contains(seen, name) {
+			continue
+		}
+		seen = append(seen, name)
+		switch name {
 		case "tracecontext":
 			ps = append(ps, propagation.TraceContext{})
 		case "baggage":
@@ -238,18 +262,27 @@ func (e *envReader) propagators() propagation.TextMapPropagator {
 		case "none":
 			none = true
 		case "":
+		case "b3", "b3multi":
+			unknown = true
+			e.warn("OTEL_PROPAGATORS", name, "no B3 propagator (the Go package has none built in); ignored")
 		default:
-			e.warn("OTEL_PROPAGATORS", part, "no propagator for this entry (known: tracecontext, baggage, none)")
+			unknown = true
+			e.warn("OTEL_PROPAGATORS", name, "no propagator for this entry (known: tracecontext, baggage, none)")
 		}
 	}
-	if none && len(ps) == 0 {
-		return propagation.NewCompositeTextMapPropagator()
-	}
 	if len(ps) == 0 {
-		e.warn("OTEL_PROPAGATORS", v, "the conventions' propagators")
-		return Propagators()
+		if none {
+			return nil, true
+		}
+		if unknown {
+			e.warn("OTEL_PROPAGATORS", v, "the conventions' propagators")
+		}
+		return nil, false
 	}
-	return propagation.NewCompositeTextMapPropagator(ps...)
+	if none {
+		e.warn("OTEL_PROPAGATORS", "none", "ignored (listed with other propagators)")
+	}
+	return ps, true
 }
 
 // startSampler returns the sampler the service starts with.

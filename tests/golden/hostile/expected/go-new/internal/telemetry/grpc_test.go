@@ -550,3 +550,54 @@ func TestNetworkPeerAttrs(t *testing.T) {
 		}
 	}
 }
+
+// WithServerAddress puts server.address and server.port on a server's spans;
+// on rpc.server.call.duration they are opt-in, so the metric has neither.
+func TestGRPCServerAddressOffTheServerMetric(t *testing.T) {
+	p := newTestProviders(t, nil)
+	p.reader = sdkmetric.NewManualReader()
+	p.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.reader), sdkmetric.WithView(metricView))
+	t.Cleanup(func() { _ = p.mp.Shutdown(context.Background()) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(p.options(), WithServerAddress("api.internal", 8443))
+	srv := grpc.NewServer(GRPCServerOption(opts...))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	points, err := p.tryHistogram(conv.rpcServerDuration)
+	for err != nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		points, err = p.tryHistogram(conv.rpcServerDuration)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range points {
+		for _, key := range []attribute.Key{keyServerAddress, keyServerPort} {
+			if _, ok := pt.Attributes.Value(key); ok {
+				t.Errorf("%s on rpc.server.call.duration", key)
+			}
+		}
+	}
+	spans := p.spans.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want the server's one", len(spans))
+	}
+	a := attrMap(spans[0].Attributes())
+	wantAttr(t, a, keyServerAddress, "api.internal")
+	wantAttr(t, a, keyServerPort, int64(8443))
+}

@@ -329,14 +329,70 @@ impl<E> Warned<E> {
             self.report(&result);
             let last =
                 !retry.enabled || done >= retry.max_retries || CLOSING.load(Ordering::Relaxed);
-            if result.is_ok() || last || matches!(result, Err(OTelSdkError::AlreadyShutdown)) {
+            let again = match &result {
+                Ok(()) => false,
+                Err(error) => transient(error),
+            };
+            if !again || last {
                 return result;
             }
             done += 1;
-            pause(delay).await;
+            pause(jittered(delay, random_unit())).await;
             delay = (delay * 2).min(retry.max_interval);
         }
     }
+}
+
+/// Whether a failed export is worth another attempt: the transient errors of
+/// the OTLP specification (protocol/exporter.md, v1.60.0; the retryable
+/// failures of the OTLP protocol): gRPC CANCELLED, DEADLINE_EXCEEDED,
+/// ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS; HTTP 429, 502, 503 and
+/// 504; a collector that cannot be reached, and an attempt that timed out.
+/// The Go exporter retries the same ones. The OTLP exporters report their
+/// failures as text only, so the text is read.
+fn transient(error: &OTelSdkError) -> bool {
+    match error {
+        OTelSdkError::Timeout(_) => true,
+        OTelSdkError::InternalFailure(message) => transient_message(message),
+        _ => false,
+    }
+}
+
+fn transient_message(message: &str) -> bool {
+    let after = |marker: &str| message.split_once(marker).map(|(_, rest)| rest);
+    if let Some(rest) = after("status code: ") {
+        let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return matches!(code.as_str(), "429" | "502" | "503" | "504");
+    }
+    if let Some(rest) = after("gRPC code: ") {
+        let code: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+        return matches!(
+            code.as_str(),
+            "Cancelled"
+                | "DeadlineExceeded"
+                | "Aborted"
+                | "OutOfRange"
+                | "Unavailable"
+                | "DataLoss"
+        );
+    }
+    message.contains("network error")
+}
+
+/// `delay` spread over [delay / 2, delay * 3 / 2] by `unit` (in [0, 1)), the
+/// randomisation the Go exporter's back-off uses, so that many services do
+/// not retry in step.
+fn jittered(delay: Duration, unit: f64) -> Duration {
+    delay.mul_f64(0.5 + unit.clamp(0.0, 1.0))
+}
+
+/// A number in [0, 1) that differs from call to call (the standard library's
+/// randomly keyed hasher; no cryptographic quality is needed).
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Sleeps without blocking a Tokio runtime when the exporter runs on one,
@@ -406,6 +462,74 @@ mod export_tests {
 
     use super::super::logs::LogLayer;
     use super::{clean_endpoint, clean_error, startup, Startup, Warned};
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        use super::transient;
+        let failure = |text: &str| OTelSdkError::InternalFailure(text.to_owned());
+        for text in [
+            "HTTP export failed with status code: 503",
+            "HTTP export failed with status code: 429",
+            "HTTP export failed with status code: 502",
+            "HTTP export failed with status code: 504",
+            "HTTP export failed: network error",
+            "TraceExporter export failed with gRPC code: Unavailable: transport error",
+            "MetricsExporter export failed with gRPC code: DeadlineExceeded",
+        ] {
+            assert!(transient(&failure(text)), "{text}");
+        }
+        for text in [
+            "HTTP export failed with status code: 400",
+            "HTTP export failed with status code: 401",
+            "HTTP export failed with status code: 500",
+            "TraceExporter export failed with gRPC code: InvalidArgument",
+            "TraceExporter export failed with gRPC code: Unauthenticated",
+            "TraceExporter export failed with gRPC code: ResourceExhausted",
+            "Failed to acquire lock: poisoned",
+        ] {
+            assert!(!transient(&failure(text)), "{text}");
+        }
+        let second = std::time::Duration::from_secs(1);
+        assert!(transient(&OTelSdkError::Timeout(second)));
+        assert!(!transient(&OTelSdkError::AlreadyShutdown));
+    }
+
+    #[test]
+    fn retry_delays_are_jittered() {
+        use super::{jittered, random_unit};
+        use std::time::Duration;
+        let second = Duration::from_secs(1);
+        assert_eq!(jittered(second, 0.0), Duration::from_millis(500));
+        assert_eq!(jittered(second, 0.5), second);
+        assert!(jittered(second, 0.999) < Duration::from_millis(1500));
+        let draws: Vec<f64> = (0..16).map(|_| random_unit()).collect();
+        assert!(draws.iter().all(|u| (0.0..1.0).contains(u)), "{draws:?}");
+        assert!(draws.windows(2).any(|w| w[0] != w[1]), "{draws:?}");
+    }
+
+    #[tokio::test]
+    async fn a_permanent_failure_is_tried_once() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let warned = Warned {
+            inner: (),
+            signal: "traces",
+            endpoint: "http://127.0.0.1:9/v1/traces".to_owned(),
+            failing: AtomicBool::new(false),
+        };
+        let calls = AtomicUsize::new(0);
+        let result = warned
+            .attempts(|| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                async {
+                    Err(OTelSdkError::InternalFailure(
+                        "HTTP export failed with status code: 400".to_owned(),
+                    ))
+                }
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
 
     struct Lines(Arc<Mutex<Vec<u8>>>);
 

@@ -233,7 +233,10 @@ pub struct Exporters {
 
 /// Reads `OTEL_TRACES_EXPORTER` or `OTEL_METRICS_EXPORTER`: a comma
 /// separated list of `otlp`, `console` (spans only) and `none`; unknown
-/// entries are ignored with a warning; an empty list means `otlp`.
+/// entries are ignored with a warning; an empty list means `otlp`. `none`
+/// alone exports nothing; listed with other exporters it is warned about and
+/// ignored (the specification's "no automatically configured exporter" says
+/// nothing of the others), as in the Go package.
 pub fn exporters(
     getenv: &dyn Fn(&str) -> Option<String>,
     name: &str,
@@ -249,6 +252,7 @@ pub fn exporters(
     let mut out = Exporters::default();
     let mut none = false;
     let mut known = 0;
+    let mut unknown = false;
     for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
         match entry.as_str() {
             "otlp" => out.otlp = true,
@@ -256,14 +260,21 @@ pub fn exporters(
             "none" => none = true,
             "" => continue,
             other => {
+                unknown = true;
                 w.push(name, other, "ignored (supported: otlp, console, none)");
                 continue;
             }
         }
         known += 1;
     }
-    if none {
+    if known == 0 && unknown {
+        w.push(name, &list, "otlp");
+    }
+    if none && !out.otlp && !out.console {
         return Exporters::default();
+    }
+    if none {
+        w.push(name, "none", "ignored (listed with other exporters)");
     }
     if known == 0 {
         out.otlp = true;
@@ -379,10 +390,14 @@ pub fn resource_value(
     }
 }
 
-/// Checks the numeric `OTEL_BSP_*` variables: an unusable value is warned
-/// about, and the conventions' value is used (the SDK ignores it too).
+/// Checks the numeric `OTEL_BSP_*` variables and `OTEL_METRIC_EXPORT_TIMEOUT`:
+/// an unusable value is warned about, and the conventions' value is used (the
+/// SDK ignores it too). The two export timeouts are only checked: the SDK's
+/// thread-based span batcher and periodic metric reader apply no export
+/// timeout of their own (each request is bounded by the OTLP exporter's
+/// timeout, `OTEL_EXPORTER_OTLP_TIMEOUT`).
 pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
-    let checks: [(&str, String); 4] = [
+    let checks: [(&str, String); 5] = [
         (
             "OTEL_BSP_SCHEDULE_DELAY",
             format!("{} ms", conventions::SCHEDULE_DELAY.as_millis()),
@@ -396,6 +411,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
             conventions::MAX_EXPORT_BATCH_SIZE.to_string(),
         ),
         ("OTEL_BSP_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
+        ("OTEL_METRIC_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
     ];
     for (name, used) in checks {
         if let Some(text) = value(getenv, name) {

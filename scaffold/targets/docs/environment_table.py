@@ -1,0 +1,322 @@
+"""The standard `OTEL_*` variables and what the Go and Rust services do with each.
+
+Checked against the OpenTelemetry specification v1.60.0 (configuration/
+sdk-environment-variables.md, context/api-propagators.md, protocol/exporter.md) and the
+HTTP semantic conventions (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS).
+tests/behaviour/test_environment.py holds the table to the runtimes' sources: every
+`OTEL_*` name a runtime's own code reads is here as `read` or `checked` for that
+language, and every such entry is named in that runtime's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What a generated service does with a variable.
+READ = "read"  # the service's own code reads it and honours it
+SDK = "read by the SDK"  # the OpenTelemetry SDK reads it; the service adds no check
+CHECKED = "checked only"  # a bad value is warned about; a good one changes nothing
+NOT_READ = "not read"  # ignored; the conventions decide
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    default: str
+    go: str
+    rust: str
+    # Behaviour-table rows that set the variable (proof for every `read` and `checked`).
+    rows: tuple[str, ...] = ()
+    note: str = ""
+
+
+_ACCEPTED = "env-export-variables-accepted"
+_SIGNALS = (("TRACES", "spans"), ("METRICS", "metrics"))
+
+
+def _per_signal(
+    suffix: str,
+    meaning: str,
+    default: str,
+    langs: tuple[str, str],
+    rows: tuple[str, ...],
+    traces_rows: tuple[str, ...] = (),
+    note: str = "",
+) -> tuple[Variable, ...]:
+    """OTEL_EXPORTER_OTLP_<suffix> and its TRACES_ and METRICS_ forms (the signal's wins);
+    `rows` set the general one, `traces_rows` (and the accepted-values row) the others."""
+    go, rust = langs
+    general = Variable(f"OTEL_EXPORTER_OTLP_{suffix}", meaning, default, go, rust, rows, note)
+    own = tuple(
+        Variable(
+            f"OTEL_EXPORTER_OTLP_{signal}_{suffix}",
+            f"As OTEL_EXPORTER_OTLP_{suffix}, for {what} only; wins over it.",
+            f"OTEL_EXPORTER_OTLP_{suffix}",
+            go,
+            rust,
+            (_ACCEPTED, *(traces_rows if signal == "TRACES" else ())),
+        )
+        for signal, what in _SIGNALS
+    )
+    return (general, *own)
+
+
+_GENERAL: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_SDK_DISABLED",
+        "Disables tracing and metrics; propagation of incoming context continues.",
+        "false",
+        READ,
+        READ,
+        ("sdk-disabled-still-propagates", "env-boolean-not-true-is-false"),
+    ),
+    Variable(
+        "OTEL_SERVICE_NAME",
+        "The service.name resource attribute.",
+        "the name given to scaffold new",
+        READ,
+        READ,
+        ("env-service-name-wins",),
+    ),
+    Variable(
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "Extra resource attributes, key=value pairs separated by commas.",
+        "empty",
+        READ,
+        READ,
+        ("startup-environment-from-resource-attributes",),
+    ),
+    Variable(
+        "OTEL_TRACES_SAMPLER",
+        "The sampler. All names of the specification are known; jaeger_remote, "
+        "parentbased_jaeger_remote and xray are warned about and replaced by the default.",
+        "the conventions' parent-based ratio sampler",
+        READ,
+        READ,
+        (
+            "startup-unknown-sampler-jaeger-remote",
+            "sampler-always-off-ignores-sampled-parent",
+            "sampler-parentbased-always-off-follows-sampled-parent",
+        ),
+    ),
+    Variable(
+        "OTEL_TRACES_SAMPLER_ARG",
+        "The ratio of the traceidratio samplers, in [0, 1]; used only with OTEL_TRACES_SAMPLER.",
+        "1.0",
+        READ,
+        READ,
+        ("startup-sampler-arg-out-of-range", "sampler-traceidratio-ignores-sampled-parent"),
+    ),
+    Variable(
+        "OTEL_PROPAGATORS",
+        "The propagators, a comma-separated list of tracecontext, baggage, b3 (B3 single "
+        "header), b3multi (B3 X-B3-* headers) and none. A list of only unknown names is "
+        "warned about and the conventions' propagators used.",
+        "the conventions' propagation.propagators",
+        READ,
+        READ,
+        (
+            "env-propagators-tracecontext-only",
+            "env-propagators-b3-single-header",
+            "env-propagators-only-unknown-names",
+            "env-propagators-none-with-others-ignored",
+        ),
+        "Each name is used once; none alone means no propagator, listed with others it is "
+        "warned about and ignored. Go: b3 and b3multi are warned about and left out (the Go "
+        "package has no B3 propagator of its own). The conventions' b3 is the X-B3-* form "
+        "in both languages.",
+    ),
+)
+
+_EXPORT: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_TRACES_EXPORTER",
+        "A comma-separated list of otlp, console (spans as JSON lines on standard output) "
+        "and none; unknown names (zipkin, say) are warned about and skipped. none listed "
+        "with other names is warned about and ignored.",
+        "otlp",
+        READ,
+        READ,
+        (
+            "startup-exporter-list-with-console",
+            "env-traces-exporter-none",
+            "env-traces-exporter-none-with-otlp",
+        ),
+    ),
+    Variable(
+        "OTEL_METRICS_EXPORTER",
+        "otlp or none (Go also console); unknown names are warned about and skipped.",
+        "otlp",
+        READ,
+        READ,
+        (_ACCEPTED,),
+    ),
+    *_per_signal(
+        "ENDPOINT",
+        "Where the OTLP exporters send; a signal's own variable is used as it is, the "
+        "general one gets /v1/traces or /v1/metrics appended over http/protobuf.",
+        "the conventions' export.endpoint",
+        (READ, READ),
+        ("shutdown-with-no-receiver", _ACCEPTED),
+        ("env-signal-endpoint-wins",),
+    ),
+    *_per_signal(
+        "PROTOCOL",
+        "grpc or http/protobuf; http/json is warned about and the conventions' protocol used.",
+        "the conventions' export.protocol",
+        (READ, READ),
+        ("startup-http-json-protocol", _ACCEPTED),
+        ("export-startup-line-signal-protocol-wins",),
+    ),
+    *_per_signal(
+        "TIMEOUT",
+        "Milliseconds one export request may take.",
+        "the conventions' export.timeout",
+        (READ, READ),
+        (_ACCEPTED,),
+        note="Rust hands the value to the SDK, which ignores an unparsable one without a warning "
+        "(the SDK's 10 s then applies).",
+    ),
+    *_per_signal(
+        "COMPRESSION",
+        "gzip or none.",
+        "the conventions' export.compression",
+        (READ, READ),
+        (_ACCEPTED,),
+    ),
+    *_per_signal(
+        "INSECURE",
+        "true: an endpoint without a scheme is plain http (gRPC without TLS).",
+        "false",
+        (SDK, READ),
+        (_ACCEPTED,),
+    ),
+    *_per_signal(
+        "HEADERS",
+        "Headers sent with every export (key=value pairs separated by commas).",
+        "none",
+        (SDK, SDK),
+        ("export-failure-reported-at-once",),
+        note="the value never appears in a log line or an export error (the row checks it)",
+    ),
+    *_per_signal(
+        "CERTIFICATE",
+        "A PEM file of the certificate authorities the collector's certificate is checked "
+        "against; a file that cannot be read is warned about (Go).",
+        "the system's authorities",
+        (READ, NOT_READ),
+        (_ACCEPTED,),
+    ),
+    *_per_signal(
+        "CLIENT_CERTIFICATE",
+        "A PEM client certificate for mutual TLS, with the CLIENT_KEY variable.",
+        "none",
+        (READ, NOT_READ),
+        (_ACCEPTED,),
+    ),
+    *_per_signal(
+        "CLIENT_KEY",
+        "The PEM private key of the client certificate.",
+        "none",
+        (READ, NOT_READ),
+        (_ACCEPTED,),
+    ),
+)
+
+_BATCH: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_BSP_SCHEDULE_DELAY",
+        "Milliseconds between two exports of the span batcher.",
+        "the conventions' export.batch.schedule_delay",
+        READ,
+        READ,
+        ("env-bsp-schedule-delay-bad-value",),
+    ),
+    Variable(
+        "OTEL_BSP_EXPORT_TIMEOUT",
+        "Milliseconds the span batcher lets one export take.",
+        "the conventions' export.timeout",
+        READ,
+        CHECKED,
+        (_ACCEPTED, "env-export-timeouts-bad-values"),
+        "Rust: the SDK's thread-based batcher applies no export timeout of its own (each "
+        "request is bounded by OTEL_EXPORTER_OTLP_TIMEOUT); the value is only checked.",
+    ),
+    Variable(
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        "Spans the batcher holds; a value beyond the largest queue the service allocates "
+        "(65536 spans in both languages) is warned about and capped.",
+        "the conventions' export.batch.max_queue_size",
+        READ,
+        READ,
+        ("startup-huge-queue-size", "env-bsp-queue-size-huge"),
+    ),
+    Variable(
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        "Spans per export; at most the queue size, capped like it.",
+        "the conventions' export.batch.max_export_batch_size",
+        READ,
+        READ,
+        ("startup-huge-queue-size",),
+    ),
+    Variable(
+        "OTEL_METRIC_EXPORT_INTERVAL",
+        "Milliseconds between two metric exports.",
+        "60000",
+        READ,
+        READ,
+        (_ACCEPTED,),
+    ),
+    Variable(
+        "OTEL_METRIC_EXPORT_TIMEOUT",
+        "Milliseconds one metric export may take.",
+        "the conventions' export.timeout",
+        READ,
+        CHECKED,
+        (_ACCEPTED, "env-export-timeouts-bad-values"),
+        "Rust: the SDK's periodic reader applies no export timeout of its own (each request "
+        "is bounded by OTEL_EXPORTER_OTLP_TIMEOUT); the value is only checked.",
+    ),
+)
+
+
+def _limit(name: str, what: str, go: str, rust: str) -> Variable:
+    return Variable(name, f"The most {what}; more are dropped.", "128", go, rust)
+
+
+_LIMITS: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "The longest attribute value; longer ones are cut.",
+        "no limit",
+        SDK,
+        NOT_READ,
+    ),
+    _limit("OTEL_ATTRIBUTE_COUNT_LIMIT", "attributes", SDK, NOT_READ),
+    Variable(
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "The longest span attribute value; wins over OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.",
+        "no limit",
+        SDK,
+        NOT_READ,
+    ),
+    _limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "attributes per span", SDK, SDK),
+    _limit("OTEL_SPAN_EVENT_COUNT_LIMIT", "events per span", SDK, SDK),
+    _limit("OTEL_SPAN_LINK_COUNT_LIMIT", "links per span", SDK, SDK),
+    _limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "attributes per span event", SDK, NOT_READ),
+    _limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "attributes per span link", SDK, NOT_READ),
+)
+
+_HTTP: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
+        "The HTTP methods recorded as they are; others become _OTHER (HTTP semantic conventions).",
+        "the conventions' http.known_methods, else the RFC 9110 methods, PATCH and QUERY",
+        READ,
+        READ,
+        ("http-known-methods-variable",),
+    ),
+)
+
+STANDARD: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_LIMITS, *_HTTP)
