@@ -286,9 +286,11 @@ where
     }
 }
 
-/// Whether an `otel.name` may name a span: short, and with nothing that
-/// looks like data (a digit, an `@`, a URL); otherwise the span keeps its
-/// static name. Span names must be low-cardinality and are not redacted.
+/// Whether an `otel.name` may name a span: short, with nothing that looks
+/// like data (a digit, an `@`, a URL) and nothing the scrub would change (a
+/// credential after `Bearer `, say); otherwise the span keeps its static
+/// name. Span names must be low-cardinality; the export scrubs them too
+/// ([`Redacting`](super::Redacting)), but a name it would mask is no name.
 fn plain_name(name: &str) -> bool {
     name.len() <= 128
         && !name.contains('@')
@@ -296,6 +298,7 @@ fn plain_name(name: &str) -> bool {
         && !name
             .bytes()
             .any(|b| b.is_ascii_digit() || b.is_ascii_control())
+        && matches!(super::redact::policy().scrub(name), Cow::Borrowed(_))
 }
 
 /// Reads `otel.name` and `otel.kind`, formatting nothing else.
