@@ -240,11 +240,19 @@ fn keepable(key: &str) -> bool {
     !redact::policy().touches(key)
 }
 
+/// Whether the peer's text may be kept on the thread: [`keepable`] for both
+/// addresses it is written as, worked out once (the policy is the
+/// process's).
+fn peer_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("network.peer.address") && keepable("client.address"))
+}
+
 /// The peer's address as text, shared with the last request's when it came
 /// from the same address, if the policy classes neither the peer's nor the
 /// client's address (else written anew each time: see [`keepable`]).
 fn peer_text(ip: std::net::IpAddr) -> Arc<str> {
-    if !(keepable("network.peer.address") && keepable("client.address")) {
+    if !peer_keepable() {
         return ip_text(ip);
     }
     with_recent(
