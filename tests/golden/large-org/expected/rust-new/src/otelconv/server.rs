@@ -248,6 +248,17 @@ fn peer_keepable() -> bool {
     *KEEP.get_or_init(|| keepable("network.peer.address") && keepable("client.address"))
 }
 
+/// [`keepable`] for the user agent and the host, worked out once.
+fn agent_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("user_agent.original"))
+}
+
+fn host_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("server.address"))
+}
+
 /// The peer's address as text, shared with the last request's when it came
 /// from the same address, if the policy classes neither the peer's nor the
 /// client's address (else written anew each time: see [`keepable`]).
@@ -576,7 +587,7 @@ impl Origin {
 /// request has the same method, route, scheme, host and port (everything
 /// the name may be made of), else written anew.
 fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
-    if origin.host.is_some() && !keepable("server.address") {
+    if origin.host.is_some() && !host_keepable() {
         return render_span_name(method, route, origin);
     }
     let kept = |recent: &mut Recent| {
@@ -680,7 +691,7 @@ fn set_recorded_attributes<B>(
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        let agent = if keepable("user_agent.original") {
+        let agent = if agent_keepable() {
             with_recent(
                 |recent| shared(&mut recent.agent, agent),
                 || Arc::from(agent),
