@@ -8,6 +8,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,6 +46,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/steps", a.steps)
 	mux.HandleFunc("GET /orders/{id}/profile", a.profile)
 	mux.HandleFunc("GET /orders/{id}/note", a.privacyText)
+	mux.HandleFunc("GET /orders/{id}/send", a.sendFailed)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
@@ -95,6 +97,25 @@ func (a *app) privacyText(w http.ResponseWriter, r *http.Request) {
 	err := errors.New(privacyTextError)
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// sendError quotes an e-mail address, a bearer credential and a card number
+// in an error's text, under no classed key.
+const sendError = "send to jane.doe@example.com with Authorization: Bearer abcDEF123456ghi failed, card 4111 1111 1111 1111"
+
+// sendFailed logs a failed send with the error as a field (wrapped, and as
+// its text) and names spans with personal data and a credential: the log
+// fields and the span names are scrubbed.
+func (a *app) sendFailed(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := fmt.Errorf("send: %w", errors.New(sendError))
+	slog.ErrorContext(ctx, "send failed", "err", err)
+	slog.ErrorContext(ctx, "send failed", slog.String("detail", err.Error()))
+	_, lookup := telemetry.Tracer().Start(ctx, "lookup jane.doe@example.com 4111111111111111")
+	lookup.End()
+	_, greeted := telemetry.Tracer().Start(ctx, "Jane Doe Bearer abcDEFghiJKLmn")
+	greeted.End()
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
 }
 

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/steps", get(steps))
         .route("/orders/{id}/profile", get(profile))
         .route("/orders/{id}/note", get(privacy_text))
+        .route("/orders/{id}/send", get(send_failed))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
         .fallback(|| async { StatusCode::NOT_FOUND })
@@ -197,6 +198,42 @@ async fn privacy_text(Path(id): Path<String>) -> Json<Value> {
 #[tracing::instrument]
 fn note_step(note: &str) {
     tracing::debug!("note step");
+}
+
+/// An error whose text quotes an e-mail address, a bearer credential and a
+/// card number.
+#[derive(Debug)]
+struct SendError;
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("send to jane.doe@example.com with Authorization: Bearer abcDEF123456ghi failed, card 4111 1111 1111 1111")
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Logs a failed send with the error as a field (`%e`, and through
+/// `#[instrument(err)]` with the address as an argument) and names spans
+/// with personal data and a credential (through the OpenTelemetry API and
+/// `otel.name`): the log fields and the span names are scrubbed.
+async fn send_failed(Path(id): Path<String>) -> Json<Value> {
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    let _ = send_to("jane.doe@example.com");
+    let e = SendError;
+    tracing::error!(error = %e, "send failed");
+    let tracer = opentelemetry::global::tracer("behaviour");
+    tracer
+        .start("lookup jane.doe@example.com 4111111111111111")
+        .end();
+    drop(tracing::info_span!("greeted", otel.name = "Jane Doe Bearer abcDEFghiJKLmn"));
+    Json(json!({ "id": id }))
+}
+
+#[tracing::instrument(err)]
+fn send_to(who: &str) -> Result<(), SendError> {
+    tracing::error!("send failed");
+    Err(SendError)
 }
 
 /// Logged as one value; its email is pii below app.user.

@@ -284,9 +284,11 @@ where
     }
 }
 
-/// Whether an `otel.name` may name a span: short, and with nothing that
-/// looks like data (a digit, an `@`, a URL); otherwise the span keeps its
-/// static name. Span names must be low-cardinality and are not redacted.
+/// Whether an `otel.name` may name a span: short, with nothing that looks
+/// like data (a digit, an `@`, a URL) and nothing the scrub would change (a
+/// credential after `Bearer `, say); otherwise the span keeps its static
+/// name. Span names must be low-cardinality; the export scrubs them too
+/// ([`Redacting`](super::Redacting)), but a name it would mask is no name.
 fn plain_name(name: &str) -> bool {
     name.len() <= 128
         && !name.contains('@')
@@ -294,6 +296,7 @@ fn plain_name(name: &str) -> bool {
         && !name
             .bytes()
             .any(|b| b.is_ascii_digit() || b.is_ascii_control())
+        && matches!(super::redact::policy().scrub(name), Cow::Borrowed(_))
 }
 
 /// Reads `otel.name` and `otel.kind`, formatting nothing else.
@@ -538,5 +541,122 @@ mod tests {
         assert_ne!(debug_text(key, "\"a\" and \"b\""), "a\" and \"b");
         // A key without a privacy action keeps what Debug wrote.
         assert_eq!(debug_text("test.unclassed", "\"team\""), "\"team\"");
+    }
+
+    /// The error text of the privacy review: an e-mail address, a bearer
+    /// credential and a card number, none under a classed key.
+    const REVIEW_ERROR: &str = "send to jane.doe@example.com with Authorization: Bearer abcDEF123456ghi failed, card 4111 1111 1111 1111";
+
+    /// The marks of [`REVIEW_ERROR`] that must not leave.
+    const REVIEW_MARKS: [&str; 3] = ["jane", "abcDEF123456ghi", "4111 1111"];
+
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("buffer").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug)]
+    struct ReviewError;
+
+    impl std::fmt::Display for ReviewError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(REVIEW_ERROR)
+        }
+    }
+
+    impl std::error::Error for ReviewError {}
+
+    #[tracing::instrument(err)]
+    fn send(who: &str) -> Result<(), ReviewError> {
+        Err(ReviewError)
+    }
+
+    /// Every text field of a log line is scrubbed like the message: an
+    /// error logged with `%e` or `?e`, by `#[instrument(err)]`, a string
+    /// field, an `#[instrument]` argument; numbers and bools stay.
+    #[test]
+    fn log_fields_are_scrubbed_as_free_text() {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let logs = LogLayer::with_writer(Box::new(Shared(buffer.clone())), true);
+        let flusher = logs.flusher();
+        let subscriber = tracing_subscriber::registry().with(logs);
+        tracing::subscriber::with_default(subscriber, || {
+            let e = ReviewError;
+            tracing::error!(error = %e, "send failed");
+            tracing::error!(error = ?REVIEW_ERROR, "send failed");
+            tracing::error!(detail = REVIEW_ERROR, "send failed");
+            let _ = send("jane.doe@example.com");
+            tracing::info!(
+                n = 411_111_111_111_u64,
+                ok = true,
+                order = "order 42 shipped",
+                "kept"
+            );
+        });
+        assert!(flusher.flush(Duration::from_secs(5)));
+        let text = String::from_utf8(buffer.lock().expect("buffer").clone()).expect("utf-8");
+        for mark in REVIEW_MARKS {
+            assert!(!text.contains(mark), "{mark} reached the log:\n{text}");
+        }
+        assert_eq!(text.matches("send failed").count(), 3, "{text}");
+        assert_eq!(text.lines().count(), 5, "{text}");
+        for kept in [
+            "\"n\":411111111111",
+            "\"ok\":true",
+            "\"order\":\"order 42 shipped\"",
+        ] {
+            assert!(text.contains(kept), "{kept} is missing:\n{text}");
+        }
+    }
+
+    /// Span names are free text: scrubbed at export, whatever named them;
+    /// an `otel.name` the scrub would change is not used at all.
+    #[test]
+    fn span_names_are_scrubbed() {
+        use opentelemetry::trace::{Span as _, Tracer as _};
+        let spans = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::new(SimpleSpanProcessor::new(spans.clone())))
+            .build();
+        let tracer = provider.tracer("test");
+        tracer
+            .start("lookup jane.doe@example.com 4111111111111111")
+            .end();
+        tracer.start("GET /orders/{id}").end();
+        let everything =
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::TRACE);
+        let subscriber = tracing_subscriber::registry().with(super::super::init::bridge_layers(
+            provider.tracer("test"),
+            everything,
+        ));
+        tracing::subscriber::with_default(subscriber, || {
+            drop(
+                tracing::info_span!(parent: None, "greeted", otel.name = "Jane Doe Bearer abcDEFghiJKLmn"),
+            );
+        });
+        provider.force_flush().expect("flush");
+        let names: Vec<String> = spans
+            .get_finished_spans()
+            .expect("spans")
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect();
+        let dump = format!("{names:?}");
+        for mark in ["jane", "4111", "abcDEFghiJKLmn", "Jane Doe"] {
+            assert!(!dump.contains(mark), "{mark} in {dump}");
+        }
+        assert!(
+            names.iter().any(|n| n.starts_with("lookup REDACTED")),
+            "{dump}"
+        );
+        assert!(names.iter().any(|n| n == "GET /orders/{id}"), "{dump}");
+        assert!(names.iter().any(|n| n == "greeted"), "{dump}");
     }
 }

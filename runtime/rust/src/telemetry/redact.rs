@@ -669,8 +669,8 @@ pub fn string_for(key: &str, value: &str) -> Option<String> {
 }
 
 /// A span processor that applies a [`Policy`] to span, event and link
-/// attributes and to the status description, then passes the span to
-/// `inner`.
+/// attributes, scrubs the span name, event names and the status description
+/// as free text, then passes the span to `inner`.
 ///
 /// Each span processor receives its own copy of a finished span, so a separate
 /// processor cannot change what another one exports; this one wraps the
@@ -708,7 +708,8 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     }
 
     fn on_end(&self, mut span: SpanData) {
-        if let Cow::Owned(name) = self.policy.text(&span.name) {
+        // A span name is free text (`tracer.start` takes any string).
+        if let Cow::Owned(name) = self.policy.scrub(&span.name) {
             span.name = Cow::Owned(name);
         }
         self.policy.apply(&mut span.attributes);

@@ -5,9 +5,12 @@
 //! every event written inside a span, and the fields of the spans it is in
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
-//! secret field is dropped, hashed or masked), URLs in text fields are
-//! cleaned and the message is scrubbed as free text
-//! ([`Policy::scrub`](super::redact::Policy::scrub)). A composite value logged with `?` (a struct, map
+//! secret field is dropped, hashed or masked); the message and every other
+//! text field (an error logged with `%e` or by `#[instrument(err)]`, a value
+//! formatted with `Display` or `Debug`, an `#[instrument]` argument) are
+//! scrubbed as free text ([`Policy::scrub`](super::redact::Policy::scrub):
+//! URLs, e-mail addresses, credentials, long digit runs); numbers and bools
+//! stay. A composite value logged with `?` (a struct, map
 //! or list through `Debug`) is read member by member: a member whose dotted
 //! path is a pii or secret attribute name gets its action, and text that is
 //! not derived `Debug` output is not logged at all (see [`debug_text`]); the
@@ -19,6 +22,7 @@
 //! (`log lines dropped`, field `dropped`). The guard of `init` flushes the
 //! queue on shutdown and drop.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -259,9 +263,14 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
             }
         } else {
             match value {
-                // The message is free text: scrubbed, as span event names are.
-                Value::String(s) if key == "message" => Value::from(policy.scrub(&s).into_owned()),
-                Value::String(s) => Value::from(policy.text(&s).into_owned()),
+                // The message and every other text field (an error logged
+                // with `%e`, a `Debug` or `Display` value, an `#[instrument]`
+                // argument) are free text: scrubbed, as span event names
+                // are. Numbers and bools stay.
+                Value::String(s) => match policy.scrub(&s) {
+                    Cow::Borrowed(_) => Value::String(s),
+                    Cow::Owned(clean) => Value::from(clean),
+                },
                 other => other,
             }
         };

@@ -23,6 +23,7 @@ use super::bridge;
 use super::conventions;
 use super::instruments::{Instruments, Resolve};
 use super::propagation;
+use super::redact;
 use super::sampler;
 use super::trust;
 
@@ -184,7 +185,9 @@ fn matched_route<B>(req: &Request<B>) -> Option<Arc<str>> {
 /// had. Consecutive requests on a thread mostly match the same route and
 /// come from the same peer (a kept-alive connection, a load balancer) with
 /// the same user agent: they share the text instead of each copying it into
-/// a new allocation that the span's end frees again.
+/// a new allocation that the span's end frees again. Text under a key the
+/// privacy policy classes (with the shipped conventions, the peer's address)
+/// is not kept here: raw personal data stays no longer than its span.
 #[derive(Default)]
 struct Recent {
     route: Option<Arc<str>>,
@@ -230,9 +233,39 @@ fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
     }
 }
 
+/// Whether the text of `key` may be kept on the thread after the request:
+/// only when the privacy policy does not class it (a classed value, the
+/// peer's address when it is hashed, say, is not kept raw beyond the span).
+fn keepable(key: &str) -> bool {
+    !redact::policy().touches(key)
+}
+
+/// Whether the peer's text may be kept on the thread: [`keepable`] for both
+/// addresses it is written as, worked out once (the policy is the
+/// process's).
+fn peer_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("network.peer.address") && keepable("client.address"))
+}
+
+/// [`keepable`] for the user agent and the host, worked out once.
+fn agent_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("user_agent.original"))
+}
+
+fn host_keepable() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| keepable("server.address"))
+}
+
 /// The peer's address as text, shared with the last request's when it came
-/// from the same address.
+/// from the same address, if the policy classes neither the peer's nor the
+/// client's address (else written anew each time: see [`keepable`]).
 fn peer_text(ip: std::net::IpAddr) -> Arc<str> {
+    if !peer_keepable() {
+        return ip_text(ip);
+    }
     with_recent(
         |recent| match &recent.peer {
             Some((last, text)) if *last == ip => text.clone(),
@@ -467,12 +500,27 @@ pub(super) fn split_host(text: &str) -> (String, Option<u16>) {
     }
 }
 
+/// A forwarded client address as text, an IPv4-mapped IPv6 address written
+/// as its IPv4 address (as the peer is).
+fn canonical_client(text: &str) -> Arc<str> {
+    match text.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => Arc::from(v4.to_string()),
+            None => Arc::from(text),
+        },
+        Err(_) => Arc::from(text),
+    }
+}
+
 impl Origin {
     fn of<B>(req: &Request<B>, server: Option<&ServerAddress>) -> Self {
+        // An IPv4-mapped IPv6 peer (`::ffff:10.0.0.5`, a dual-stack
+        // listener) is its IPv4 address, as gRPC and Go write it: one client,
+        // one pseudonym.
         let peer = req
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0);
+            .map(|info| std::net::SocketAddr::new(info.0.ip().to_canonical(), info.0.port()));
         let proxied = peer.is_some_and(|p| trust::trusted_proxy(p.ip()));
         let forwarded = |name| proxied.then(|| header(req, name)).flatten();
         // RFC 7239 Forwarded from a trusted proxy wins over X-Forwarded-*.
@@ -525,8 +573,8 @@ impl Origin {
                 trust::forwarded_client(lines.filter_map(|v| v.to_str().ok()))
             })
             .flatten()
-            .map(Arc::from);
-        let client = standard.client.map(Arc::from).or(client);
+            .map(|c| canonical_client(&c));
+        let client = standard.client.map(|c| canonical_client(&c)).or(client);
         // Without a forwarded client, the client is the peer (its address
         // is written only when the span records).
         let client_port = if client.is_none() {
@@ -549,6 +597,9 @@ impl Origin {
 /// request has the same method, route, scheme, host and port (everything
 /// the name may be made of), else written anew.
 fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
+    if origin.host.is_some() && !host_keepable() {
+        return render_span_name(method, route, origin);
+    }
     let kept = |recent: &mut Recent| {
         let same = recent.name.as_ref().is_some_and(|last| {
             last.method == method
@@ -650,10 +701,14 @@ fn set_recorded_attributes<B>(
         ));
     }
     if let Some(agent) = header(req, http::header::USER_AGENT) {
-        let agent = with_recent(
-            |recent| shared(&mut recent.agent, agent),
-            || Arc::from(agent),
-        );
+        let agent = if agent_keepable() {
+            with_recent(
+                |recent| shared(&mut recent.agent, agent),
+                || Arc::from(agent),
+            )
+        } else {
+            Arc::from(agent)
+        };
         span.set_attribute(KeyValue::new(
             "user_agent.original",
             Value::String(StringValue::from(agent)),
@@ -940,7 +995,10 @@ mod recent_tests {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::sync::Arc;
 
-    use super::{peer_text, render_span_name, shared, span_name, with_recent, Origin};
+    use super::{
+        canonical_client, keepable, peer_text, render_span_name, shared, span_name, with_recent,
+        Origin,
+    };
 
     fn origin(scheme: &'static str, host: Option<&str>, port: Option<u16>) -> Origin {
         Origin {
@@ -979,6 +1037,35 @@ mod recent_tests {
         for ip in [one, one, two, six, one, two, two] {
             assert_eq!(&*peer_text(ip), ip.to_string());
         }
+    }
+
+    /// A dual-stack listener sees an IPv4 client as `::ffff:a.b.c.d`: it is
+    /// written as its IPv4 address, as gRPC and Go write it, so one client
+    /// gets one pseudonym.
+    #[test]
+    fn an_ipv4_mapped_peer_is_its_ipv4_address() {
+        let mapped: std::net::SocketAddr = "[::ffff:10.0.0.5]:4711".parse().unwrap();
+        let mut req = http::Request::new(());
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(mapped));
+        let peer = Origin::of(&req, None).peer.expect("the peer");
+        assert_eq!(peer.ip(), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)));
+        assert_eq!(peer.port(), 4711);
+        assert_eq!(&*peer_text(peer.ip()), "10.0.0.5");
+        assert_eq!(&*canonical_client("::ffff:10.0.0.5"), "10.0.0.5");
+        assert_eq!(&*canonical_client("2001:db8::1"), "2001:db8::1");
+        assert_eq!(&*canonical_client("192.0.2.1"), "192.0.2.1");
+    }
+
+    /// A peer address the policy classes (hashed, with the shipped
+    /// conventions) is not kept on the thread once its text is handed out.
+    #[test]
+    fn a_classed_peer_address_is_not_kept_on_the_thread() {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 9, 8, 7));
+        assert_eq!(&*peer_text(ip), "10.9.8.7");
+        let kept = with_recent(|recent| recent.peer.is_some(), || false);
+        let classed = !(keepable("network.peer.address") && keepable("client.address"));
+        assert_eq!(kept, !classed, "classed: {classed}");
     }
 
     #[test]

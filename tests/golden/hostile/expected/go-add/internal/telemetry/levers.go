@@ -16,6 +16,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -215,7 +216,7 @@ func (l *Levers) AdminHandler() http.Handler {
 				http.Error(w, "telemetry: bad lever change: "+err.Error(), http.StatusBadRequest)
 				return
 			}
-			if err := l.Apply(st, "admin "+r.RemoteAddr); err != nil {
+			if err := l.Apply(st, adminSource(r.RemoteAddr)); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
@@ -394,4 +395,25 @@ func limitConns(max int64) func(net.Conn, http.ConnState) {
 			open.Add(-1)
 		}
 	}
+}
+
+// adminSource is the source a lever change over the admin API is logged
+// with: "admin", followed by the caller's address hashed when the
+// conventions hash client.address and a hash key is set (the pseudonym the
+// same client gets on spans); a raw address is never logged.
+func adminSource(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		host = ip.Unmap().String()
+	}
+	if privacyActions[string(keyClientAddress)] != actionHash {
+		return "admin"
+	}
+	if h, ok := hashValue(host); ok {
+		return "admin " + h
+	}
+	return "admin"
 }

@@ -58,7 +58,7 @@ func TestAdminHandlerChangesLevers(t *testing.T) {
 	if rec := post(`{"ratio": null}`); rec.Code != http.StatusOK || s.Ratio() != 1 {
 		t.Errorf("ratio null: %d, ratio %v, want the environment's 1", rec.Code, s.Ratio())
 	}
-	if n := strings.Count(logs.String(), "telemetry levers changed"); n != 3 || !strings.Contains(logs.String(), `"source":"admin `) {
+	if n := strings.Count(logs.String(), "telemetry levers changed"); n != 3 || !strings.Contains(logs.String(), `"source":"admin`) {
 		t.Errorf("%d change log lines with their source, want 3:\n%s", n, logs.String())
 	}
 }
@@ -303,4 +303,38 @@ func TestAdminServerCapsConnections(t *testing.T) {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// A lever change names its caller without the raw address: the client.address
+// pseudonym when the conventions hash it and a key is set, else just "admin".
+func TestAdminSourceHidesTheCallerAddress(t *testing.T) {
+	usePrivacyActions(t, map[string]privacyAction{"client.address": actionHash})
+	SetHashKey(nil)
+	t.Cleanup(func() { SetHashKey(nil) })
+	if got := adminSource("192.0.2.7:5123"); got != "admin" {
+		t.Errorf("without a key: %q", got)
+	}
+	SetHashKey([]byte("k"))
+	want, _ := hashValue("10.0.0.5")
+	for _, addr := range []string{"10.0.0.5:1", "[::ffff:10.0.0.5]:2"} {
+		if got := adminSource(addr); got != "admin "+want {
+			t.Errorf("%s: %q, want the pseudonym of 10.0.0.5", addr, got)
+		}
+	}
+	usePrivacyActions(t, map[string]privacyAction{})
+	if got := adminSource("192.0.2.7:5123"); got != "admin" {
+		t.Errorf("client.address not hashed: %q", got)
+	}
+	var logs bytes.Buffer
+	l := NewLevers(NewSampler(1), slog.New(slog.NewJSONHandler(&logs, nil)))
+	l.SetToken([]byte("t0ken"))
+	rec := httptest.NewRecorder()
+	req := adminRequest(http.MethodPost, AdminPath, strings.NewReader(`{"enabled": true}`))
+	req.RemoteAddr = "192.0.2.7:5123"
+	req.Header.Set("Authorization", "Bearer t0ken")
+	req.Header.Set("Content-Type", "application/json")
+	l.AdminHandler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(logs.String(), "levers changed") || strings.Contains(logs.String(), "192.0.2.7") {
+		t.Errorf("%d; the change log carries the raw caller address or is missing:\n%s", rec.Code, logs.String())
+	}
 }

@@ -154,7 +154,8 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 }
 
 // redactingExporter applies Redact to span, event and link attributes and
-// scrubs the status description and event names (ScrubText) before handing spans to the next exporter.
+// scrubs the span name, the status description and event names (ScrubText)
+// before handing spans to the next exporter.
 // When res is set, spans carry it as their resource: the SDK merges the
 // process environment's OTEL_RESOURCE_ATTRIBUTES into the resource it is
 // given, unparsed and unredacted, and res is the resource Setup built.
@@ -246,7 +247,8 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	if d := ScrubText(status.Description); d != status.Description {
 		status.Description, changed = d, true
 	}
-	name := SanitizeText(s.Name())
+	// A span name is free text too (tracer.Start takes any string).
+	name := ScrubText(s.Name())
 	if !changed && name == s.Name() {
 		return s
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -150,6 +151,50 @@ func TestLogHandlerRedactsStructsAndMaps(t *testing.T) {
 		}
 	}
 	for _, kept := range []string{`"name":"kept-name"`, `"tenant":"t-1"`, `"id":7`, "not logged"} {
+		if !strings.Contains(buf.String(), kept) {
+			t.Errorf("%s is missing from the log:\n%s", kept, buf.String())
+		}
+	}
+}
+
+// logScrubErr is the error text of the privacy review: an e-mail address, a
+// bearer credential and a card number, none under a classed key.
+const logScrubErr = "send to jane.doe@example.com with Authorization: Bearer abcDEF123456ghi failed, card 4111 1111 1111 1111"
+
+type logScrubStringer struct{}
+
+func (logScrubStringer) String() string { return logScrubErr }
+
+type logScrubText string
+
+// Every string-valued field whose key is not classed is scrubbed like the
+// message: plain strings, errors (wrapped too), fmt.Stringer values, named
+// string types, nested groups, struct members and map keys; numbers and bools
+// stay as they are.
+func TestLogHandlerScrubsFieldText(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{})
+	var buf bytes.Buffer
+	l := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
+	err := errors.New(logScrubErr)
+	ctx := context.Background()
+	l.ErrorContext(ctx, "send failed", "err", err)
+	l.ErrorContext(ctx, "send failed", slog.String("detail", err.Error()))
+	l.ErrorContext(ctx, "send failed", "err", fmt.Errorf("outer: %w", err))
+	l.ErrorContext(ctx, "send failed", slog.Any("s", logScrubStringer{}), slog.Any("t", logScrubText(logScrubErr)))
+	l.ErrorContext(ctx, "send failed", slog.Group("a", slog.Group("b", slog.String("c", logScrubErr))))
+	l.With("w", logScrubErr).WithGroup("g").With("x", err).ErrorContext(ctx, "send failed", "y", []string{logScrubErr})
+	l.ErrorContext(ctx, "send failed", slog.Any("m", map[string]any{"jane.doe@example.com": 1, "v": struct{ E string }{logScrubErr}}))
+	l.InfoContext(ctx, "kept", slog.Int("n", 123456789012), slog.Bool("ok", true), slog.Float64("f", 4111111111111111), slog.String("order", "order 42 shipped"))
+	for _, mark := range []string{"jane", "abcDEF123456ghi", "4111 1111"} {
+		if strings.Contains(buf.String(), mark) {
+			t.Errorf("%s reached the log:\n%s", mark, buf.String())
+		}
+	}
+	if n := strings.Count(buf.String(), "send failed"); n != 7 {
+		t.Errorf("%d of 7 lines logged:\n%s", n, buf.String())
+	}
+	for _, kept := range []string{`"n":123456789012`, `"ok":true`, `"f":4111111111111111`, `"order":"order 42 shipped"`} {
 		if !strings.Contains(buf.String(), kept) {
 			t.Errorf("%s is missing from the log:\n%s", kept, buf.String())
 		}

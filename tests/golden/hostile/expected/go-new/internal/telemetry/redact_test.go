@@ -262,3 +262,25 @@ func TestSanitizeURL(t *testing.T) {
 		}
 	}
 }
+
+// A span name is free text like a status description: tracer.Start takes
+// any string, so the name is scrubbed at export too.
+func TestRedactingExporterScrubsSpanNames(t *testing.T) {
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(&redactingExporter{next: mem}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	_, span := tp.Tracer("test").Start(context.Background(), "lookup jane.doe@example.com 4111111111111111")
+	span.End()
+	_, kept := tp.Tracer("test").Start(context.Background(), "GET /orders/{id}")
+	kept.End()
+	got := mem.GetSpans()
+	if len(got) != 2 {
+		t.Fatalf("%d spans exported", len(got))
+	}
+	if n := got[0].Name; strings.Contains(n, "jane") || strings.Contains(n, "4111") || !strings.HasPrefix(n, "lookup REDACTED") {
+		t.Errorf("span name %q", n)
+	}
+	if n := got[1].Name; n != "GET /orders/{id}" {
+		t.Errorf("a clean span name changed: %q", n)
+	}
+}

@@ -6,6 +6,7 @@ package otelconv
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -21,9 +22,12 @@ import (
 // a span, and http.route to records logged while a Handler serves a request
 // whose route is known (RouteFromContext). The fields stay at the top level of the record even inside groups
 // opened with WithGroup. Fields whose key the conventions class pii or
-// secret get their privacy action, as on spans, and URLs in the message and
-// in string fields are sanitised. Inside groups the key is the dotted path
-// ("app" then "user.email" is app.user.email).
+// secret get their privacy action, as on spans; the message and every other
+// string-valued field (error values, fmt.Stringer values, the strings of
+// groups, structs, maps and slices) are scrubbed as free text (ScrubText:
+// URLs, e-mail addresses, credentials, long digit runs); numbers and bools
+// stay. Inside groups the key is the dotted path ("app" then "user.email" is
+// app.user.email).
 type LogHandler struct {
 	base slog.Handler // the wrapped handler with the attributes added before any group
 	next slog.Handler // base with every group and attribute added
@@ -160,7 +164,7 @@ func logAttrNeedsRedaction(a slog.Attr, prefix string) bool {
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return hasURL(a.Value.String())
+		return ScrubText(a.Value.String()) != a.Value.String()
 	case slog.KindGroup:
 		for _, g := range a.Value.Group() {
 			if logAttrNeedsRedaction(g, groupPrefix(prefix, a)) {
@@ -198,40 +202,51 @@ func redactLogAttr(a slog.Attr, prefix string) (slog.Attr, bool) {
 	case slog.KindGroup:
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(redactLogAttrs(v.Group(), groupPrefix(prefix, a))...)}, true
 	case slog.KindString:
-		return slog.String(a.Key, SanitizeText(v.String())), true
+		return slog.String(a.Key, ScrubText(v.String())), true
 	case slog.KindAny:
 		if err, ok := v.Any().(error); ok {
-			return slog.String(a.Key, SanitizeText(err.Error())), true
+			return slog.String(a.Key, ScrubText(err.Error())), true
 		}
 		if s, ok := v.Any().(fmt.Stringer); ok {
-			return slog.String(a.Key, SanitizeText(s.String())), true
+			return slog.String(a.Key, ScrubText(s.String())), true
 		}
 		if ss, ok := v.Any().([]string); ok {
 			out := make([]string, len(ss))
 			for i, s := range ss {
-				out[i] = SanitizeText(s)
+				out[i] = ScrubText(s)
 			}
 			return slog.Any(a.Key, out), true
 		}
-		if composite(v.Any()) {
+		if !plainScalar(v.Any()) {
 			return slog.Any(a.Key, redactedTree(v.Any(), groupPrefix(prefix, a))), true
 		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}, true
 }
 
-// composite reports whether x is a struct, map, slice or array (behind any
-// pointers): a value a handler would print field by field.
-func composite(x any) bool {
-	t := reflect.TypeOf(x)
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
+// plainScalar reports whether x is nil or a bool or number (behind any
+// pointers) that prints as itself: no custom text or JSON form that could
+// carry free text. Anything else (a struct, map, slice, a named string type,
+// a value with its own MarshalText or MarshalJSON) is rendered as JSON and
+// cleaned (redactedTree), never logged raw.
+func plainScalar(x any) bool {
+	if x == nil {
+		return true
 	}
-	if t == nil {
+	if _, ok := x.(encoding.TextMarshaler); ok {
 		return false
 	}
+	if _, ok := x.(json.Marshaler); ok {
+		return false
+	}
+	t := reflect.TypeOf(x)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch t.Kind() {
-	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array, reflect.Interface:
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
 		return true
 	}
 	return false
@@ -240,7 +255,7 @@ func composite(x any) bool {
 // redactedTree renders x the way encoding/json sees it (field names from json
 // tags, map keys as text) and applies the privacy policy to it: a member whose
 // dotted path below prefix the conventions class pii or secret gets its
-// action, and URLs in strings are sanitised. A value JSON cannot render is
+// action, and every string is scrubbed (ScrubText). A value JSON cannot render is
 // replaced by a note naming its type, never logged raw.
 func redactedTree(x any, prefix string) any {
 	raw, err := json.Marshal(x)
@@ -267,7 +282,8 @@ func cleanTree(node any, prefix string) any {
 				}
 				continue
 			}
-			out[k] = cleanTree(v, prefix+k+".")
+			// A key may be data too (a map keyed by e-mail address).
+			out[ScrubText(k)] = cleanTree(v, prefix+k+".")
 		}
 		return out
 	case []any:
@@ -277,7 +293,7 @@ func cleanTree(node any, prefix string) any {
 		}
 		return out
 	case string:
-		return SanitizeText(n)
+		return ScrubText(n)
 	}
 	return node
 }
