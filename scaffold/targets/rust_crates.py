@@ -23,6 +23,7 @@ from scaffold.errors import UsageError
 from scaffold.targets.cargo_edit import Crate
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
+from scaffold.targets.cargo_features import check_features
 from scaffold.targets.cargo_renames import check_renamed
 from scaffold.targets.cargo_versions import check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
@@ -210,6 +211,7 @@ def merge_cargo_toml(
     for table, crates in wanted:
         merged = _merge_table(merged, table, crates)
     _check_merged(data, merged, wanted, name)
+    check_features(merged, text, wanted, name, inherited or {})
     return merged
 
 
