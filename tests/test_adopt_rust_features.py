@@ -122,3 +122,25 @@ def test_update_adds_grpc_features_to_a_dotted_otlp_declaration(
     assert cli("update", str(crate), *grpc).code == 0
     assert set(GRPC) <= cargo_features(crate, "opentelemetry-otlp")
     assert cli("check", str(crate), *grpc).code == 0
+
+
+def test_a_renamed_crate_at_another_major_version_is_kept() -> None:
+    text = PACKAGE + '[dependencies]\notel027 = { package = "opentelemetry", version = "0.27" }\n'
+    merged = merge_cargo_toml(text, "grpc", "Cargo.toml")
+    data = tomllib.loads(merged)["dependencies"]
+    assert data["otel027"] == {"package": "opentelemetry", "version": "0.27"}
+    assert data["opentelemetry"]["version"] == "0.33.1"
+
+
+def test_a_renamed_crate_at_a_compatible_version_is_refused() -> None:
+    text = PACKAGE + '[dependencies]\notel = { package = "opentelemetry", version = "0.33" }\n'
+    with pytest.raises(UsageError, match=r"Cargo\.toml:7: .*rename the key"):
+        merge_cargo_toml(text, "grpc", "Cargo.toml")
+
+
+@pytest.mark.parametrize("requirement", ["*", ">=0.27", ">=0.33, <0.40"])
+def test_a_requirement_that_allows_a_newer_breaking_version_is_refused(requirement: str) -> None:
+    text = PACKAGE + f'[dependencies]\nopentelemetry = "{requirement}"\n'
+    with pytest.raises(UsageError) as caught:
+        merge_cargo_toml(text, "grpc", "Cargo.toml")
+    assert "Cargo.toml:7:" in str(caught.value) and "caret requirement" in str(caught.value)

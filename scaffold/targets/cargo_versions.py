@@ -77,8 +77,8 @@ def check_versions(
             where = f"{name}:{line}" if line else f"{name} [{_shown(path)}]"
             problems.append(
                 f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
-                f'(in [{_shown(path)}]; a requirement such as "{crate.version}" that '
-                "Cargo can meet with one version)"
+                f'(in [{_shown(path)}]; a caret requirement such as "{crate.version}" that '
+                "Cargo can meet with one version, and no newer breaking one)"
             )
     if problems:
         raise UsageError(

@@ -206,7 +206,7 @@ def merge_cargo_toml(
     package_table(data, name)
     wanted = _wanted(protocol, parts)
     check_versions(data, text, tuple(c for _, cs in wanted for c in cs), name, inherited or {})
-    check_renamed(data, text, {_normal(c.name) for _, cs in wanted for c in cs}, name)
+    check_renamed(data, text, {_normal(c.name): c.version for _, cs in wanted for c in cs}, name)
     merged = text
     for table, crates in wanted:
         merged = _merge_table(merged, table, crates)
