@@ -1,0 +1,58 @@
+"""Go adoption edge cases: a go.mod that is not UTF-8 refused before anything is said,
+the `go mod vendor` step named on update too, and the toolchain line dropped when the go
+directive is raised past it (as `go mod tidy` does)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
+
+GO_MOD = "module example.com/svc\n\ngo 1.24\n"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _http_conventions(tmp_path: Path) -> Path:
+    text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
+    path = tmp_path / "http.yaml"
+    path.write_text(text.replace("  protocol: grpc ", "  protocol: http/protobuf "), "utf-8")
+    return path
+
+
+def test_add_with_on_a_go_mod_that_is_not_utf8_says_nothing_and_writes_nothing(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    module = tmp_path / "svc"
+    build_file_tree(module, {"go.mod": GO_MOD, "main.go": "package main\n"})
+    assert (
+        cli("add", "--lang", "go", "--dir", str(module), "-c", str(DEFAULT_CONVENTIONS)).code == 0
+    )
+    go_mod = module / "go.mod"
+    go_mod.write_bytes(go_mod.read_bytes() + b"// caf\xe9\n")
+    before = tree(module)
+    result = cli("add", "--lang", "go", "--with", "grpc", "--dir", str(module), "--json")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "edited" not in result.out and "added dependencies" not in result.out
+    line = go_mod.read_bytes().count(b"\n")
+    assert f"{go_mod}:{line}: not UTF-8" in result.out + result.err
+    assert tree(module) == before
+
+
+def test_update_of_a_vendored_module_names_go_mod_vendor(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    module = tmp_path / "svc"
+    build_file_tree(module, {"go.mod": GO_MOD, "main.go": "package main\n"})
+    http = _http_conventions(tmp_path)
+    assert cli("add", "--lang", "go", "--dir", str(module), "-c", str(http)).code == 0
+    build_file_tree(module, {"vendor/modules.txt": ""})
+    done = cli("update", str(module), "-c", str(DEFAULT_CONVENTIONS), "--json")
+    assert done.code == 0, done.err
+    (service,) = json.loads(done.out)["services"]
+    (note,) = [n for n in service["notes"] if n.startswith("go.mod:")]
+    assert "added them" in note and "run `go mod vendor`" in note
