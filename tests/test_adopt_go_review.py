@@ -5,9 +5,15 @@ directive is raised past it (as `go mod tidy` does)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from scaffold.targets.go_mod_edit import merge_requirements
 from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
 
 GO_MOD = "module example.com/svc\n\ngo 1.24\n"
@@ -56,3 +62,37 @@ def test_update_of_a_vendored_module_names_go_mod_vendor(
     (service,) = json.loads(done.out)["services"]
     (note,) = [n for n in service["notes"] if n.startswith("go.mod:")]
     assert "added them" in note and "run `go mod vendor`" in note
+
+
+def _go(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["go", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": ""},
+    )
+
+
+@pytest.mark.toolchain
+@pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+def test_a_toolchain_line_the_raised_go_line_reaches_is_dropped_as_tidy_does(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    module = tmp_path / "svc"
+    text = GO_MOD + "\ntoolchain go1.26.0\n"
+    build_file_tree(module, {"go.mod": text, "main.go": "package main\n\nfunc main() {}\n"})
+    result = cli("add", "--lang", "go", "--dir", str(module), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 0, result.err
+    after = (module / "go.mod").read_text(encoding="utf-8")
+    assert "toolchain" not in after and "toolchain go1.26.0 removed" in result.out + result.err
+    tidy = _go(module, "mod", "tidy")
+    assert tidy.returncode == 0, tidy.stderr
+    assert (module / "go.mod").read_text(encoding="utf-8") == after
+
+
+def test_a_newer_toolchain_line_is_kept() -> None:
+    text = GO_MOD + "\ntoolchain go1.30.1\n"
+    merged, _ = merge_requirements(text, [], "1.26.0", "go.mod")
+    assert "toolchain go1.30.1" in merged and "go 1.26.0" in merged
