@@ -11,8 +11,9 @@ The rules, checked against the go command itself by tests/test_go_modules.py:
   written as `go mod tidy` writes them: one sorted block of direct requirements, then
   one of indirect ones, where the first require statement was; otherwise the existing
   lines are edited in place and the new ones go in two new sorted blocks at the end;
-- the go directive is raised to what the requirements need (a toolchain line it reaches
-  is removed, as the go command removes it; a newer one is kept), and each such change
+- the go directive is raised to what the requirements need (a toolchain line naming the
+  same version is removed, as the go command removes it; others are kept, as
+  `go mod tidy` keeps them), and each such change
   is returned as a note.
 """
 
@@ -210,20 +211,19 @@ def _go_line(lines: list[str], go_version: str, notes: list[str], name: str) -> 
         return
     for index, raw in reversed(list(enumerate(lines))):
         words = raw.split("//", 1)[0].split()
-        if (
-            words[:1] == ["toolchain"]
-            and len(words) == 2
-            and _padded(words[1]) <= _padded(go_version)
-        ):
+        if words[:1] != ["toolchain"] or len(words) != 2:
+            continue
+        if words[1] == f"go{go_version}":
             del lines[index]  # the go command drops it too: go mod tidy would
             notes.append(
-                f"{name}:{index + 1}: toolchain {words[1]} removed: the go line ({go_version}) "
-                "already asks for it, and `go mod tidy` drops such a line"
+                f"{name}:{index + 1}: toolchain {words[1]} removed: the go line now names the "
+                "same version, and `go mod tidy` drops such a line"
             )
-
-
-def _padded(version: str) -> tuple[int, ...]:
-    return (*go_key(version), 0, 0, 0)[:3]
+        elif go_key(words[1]) < go_key(go_version):
+            notes.append(
+                f"{name}:{index + 1}: toolchain {words[1]} is now older than the go line, so "
+                f"Go {go_version} or newer builds the module; delete the line or raise it"
+            )
 
 
 def merge_requirements(
