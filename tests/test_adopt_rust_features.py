@@ -144,3 +144,13 @@ def test_a_requirement_that_allows_a_newer_breaking_version_is_refused(requireme
     with pytest.raises(UsageError) as caught:
         merge_cargo_toml(text, "grpc", "Cargo.toml")
     assert "Cargo.toml:7:" in str(caught.value) and "caret requirement" in str(caught.value)
+
+
+def test_the_generic_rust_steps_define_the_guard_they_shut_down(tmp_path: Path) -> None:
+    from scaffold.wiring.rust import rust_steps
+
+    build_file_tree(tmp_path, {"Cargo.toml": PACKAGE, "src/main.rs": "fn main() {}\n"})
+    steps = [s.what for s in rust_steps(tmp_path).steps]
+    defined = next(i for i, s in enumerate(steps) if "let telemetry_guard =" in s)
+    used = next(i for i, s in enumerate(steps) if "telemetry_guard.shutdown()" in s)
+    assert defined < used
