@@ -15,7 +15,6 @@ from the organisation's library: neither is touched here.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +91,8 @@ def _rust(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
         rust_crates.workspace_dependencies(root),
         parts_model.service_parts(protocol, opts),
     )
-    before, after = tomllib.loads(text), tomllib.loads(merged)
+    before = rust_crates.parse_cargo_toml(text, str(root / "Cargo.toml"))
+    after = rust_crates.parse_cargo_toml(merged, str(root / "Cargo.toml"))
     if before == after:
         return DependencyEdit()
     what = "; ".join(_added(before, after))

@@ -154,3 +154,24 @@ def test_the_generic_rust_steps_define_the_guard_they_shut_down(tmp_path: Path) 
     defined = next(i for i, s in enumerate(steps) if "let telemetry_guard =" in s)
     used = next(i for i, s in enumerate(steps) if "telemetry_guard.shutdown()" in s)
     assert defined < used
+
+
+def test_a_byte_order_mark_and_crlf_line_endings_are_kept(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    crate = tmp_path / "api"
+    text = "\ufeff" + (PACKAGE + '[dependencies]\nserde = "1"\n').replace("\n", "\r\n")
+    build_file_tree(crate, {"src/main.rs": "fn main() {}\n"})
+    (crate / "Cargo.toml").write_bytes(text.encode("utf-8"))
+    result = cli("add", "--lang", "rust", "--dir", str(crate), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 0, result.err
+    raw = (crate / "Cargo.toml").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf[package]\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert set(TOKIO) <= cargo_features(crate, "tokio")
+
+
+def test_a_multi_line_inline_table_is_refused_without_claiming_cargo_agrees() -> None:
+    text = PACKAGE + '[dependencies]\nserde = {\n  version = "1",\n}\n'
+    with pytest.raises(UsageError) as caught:
+        merge_cargo_toml(text, "grpc", "Cargo.toml")
+    assert "TOML 1.0" in str(caught.value) and "cargo metadata" not in str(caught.value)
