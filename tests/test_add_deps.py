@@ -175,5 +175,7 @@ def test_an_older_opentelemetry_inherited_from_the_workspace_is_refused(
     before = tree(tmp_path)
     result = cli("add", "--lang", "rust", "--dir", str(tmp_path / "api"), *CONV)
     assert result.code == 2 and "Traceback" not in result.err
-    assert f"Cargo.toml:7: opentelemetry '0.27' found, {OTEL} needed" in result.err
+    root = (tmp_path / "Cargo.toml").resolve()
+    assert f"{root}:8 (inherited by {tmp_path / 'api' / 'Cargo.toml'}:7" in result.err
+    assert f"opentelemetry '0.27' found, {OTEL} needed" in result.err
     assert tree(tmp_path) == before

@@ -175,3 +175,20 @@ def test_a_multi_line_inline_table_is_refused_without_claiming_cargo_agrees() ->
     with pytest.raises(UsageError) as caught:
         merge_cargo_toml(text, "grpc", "Cargo.toml")
     assert "TOML 1.0" in str(caught.value) and "cargo metadata" not in str(caught.value)
+
+
+def test_an_inherited_requirement_too_old_names_the_workspace_roots_line(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    root = '[workspace]\nmembers = ["api"]\n\n[workspace.dependencies]\nopentelemetry = "0.27"\n'
+    member = PACKAGE + "[dependencies]\nopentelemetry = { workspace = true }\n"
+    build_file_tree(
+        tmp_path,
+        {"Cargo.toml": root, "api/Cargo.toml": member, "api/src/main.rs": "fn main() {}\n"},
+    )
+    before = tree(tmp_path)
+    crate = tmp_path / "api"
+    result = cli("add", "--lang", "rust", "--dir", str(crate), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{(tmp_path / 'Cargo.toml').resolve()}:5 (inherited by" in result.err, result.err
+    assert tree(tmp_path) == before

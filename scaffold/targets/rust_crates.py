@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.targets.cargo_edit import Crate
+from scaffold.targets.cargo_edit import Crate, line_of
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
 from scaffold.targets.cargo_features import check_features
 from scaffold.targets.cargo_renames import check_renamed
-from scaffold.targets.cargo_versions import check_versions
+from scaffold.targets.cargo_versions import Inherited, check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
 
 OTEL = "0.33.1"
@@ -245,9 +245,12 @@ def workspace_dependencies(crate: Path) -> dict[str, Any]:
         except tomllib.TOMLDecodeError:
             continue
         workspace = data.get("workspace")
-        if isinstance(workspace, dict):
+        if isinstance(workspace, dict) and text is not None:
             deps = workspace.get("dependencies")
-            return {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
+            found = {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
+            body, root = text.removeprefix(_BOM), parent / "Cargo.toml"
+            lines = {k: line_of(body, ("workspace", "dependencies"), k) for k in found}
+            return Inherited(found, {k: f"{root}:{n}" for k, n in lines.items() if n})
     return {}
 
 
