@@ -96,3 +96,14 @@ def test_a_newer_toolchain_line_is_kept() -> None:
     text = GO_MOD + "\ntoolchain go1.30.1\n"
     merged, _ = merge_requirements(text, [], "1.26.0", "go.mod")
     assert "toolchain go1.30.1" in merged and "go 1.26.0" in merged
+
+
+def test_an_oversized_go_mod_is_refused(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    module = tmp_path / "svc"
+    text = GO_MOD + "// padding\n" * 100_000
+    build_file_tree(module, {"go.mod": text, "main.go": "package main\n"})
+    before = tree(module)
+    result = cli("add", "--lang", "go", "--dir", str(module), "-c", str(DEFAULT_CONVENTIONS))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{module / 'go.mod'}: over the 1024 KiB" in result.err
+    assert tree(module) == before
