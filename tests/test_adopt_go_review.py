@@ -107,3 +107,16 @@ def test_an_oversized_go_mod_is_refused(tmp_path: Path, cli: Callable[..., CliRe
     assert result.code == 2 and "Traceback" not in result.err
     assert f"{module / 'go.mod'}: over the 1024 KiB" in result.err
     assert tree(module) == before
+
+
+def test_a_bom_before_go_build_ignore_and_one_line_imports(tmp_path: Path) -> None:
+    from scaffold.targets.go_parts import detected_parts
+
+    ignored = (
+        '\ufeff//go:build ignore\n\npackage main\n\nimport _ "github.com/segmentio/kafka-go"\n'
+    )
+    one_line = (
+        'package main\n\nimport ( "fmt"; _ "database/sql" )\n\nfunc main() { fmt.Println() }\n'
+    )
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "gen.go": ignored, "main.go": one_line})
+    assert detected_parts(tmp_path) == ("sql",)
