@@ -120,3 +120,15 @@ def test_a_bom_before_go_build_ignore_and_one_line_imports(tmp_path: Path) -> No
     )
     build_file_tree(tmp_path, {"go.mod": GO_MOD, "gen.go": ignored, "main.go": one_line})
     assert detected_parts(tmp_path) == ("sql",)
+
+
+def test_wire_on_an_empty_one_line_main_does_not_ask_for_gofmt(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    module = tmp_path / "svc"
+    build_file_tree(module, {"go.mod": GO_MOD, "main.go": "package main\n\nfunc main() {}\n"})
+    conv = ["-c", str(DEFAULT_CONVENTIONS)]
+    result = cli("add", "--lang", "go", "--dir", str(module), *conv, "--wire", "--json")
+    assert result.code == 2 and "Traceback" not in result.err
+    problem = json.loads(result.out)["error"]
+    assert "func main is empty on one line" in problem and "gofmt" not in problem
