@@ -48,8 +48,18 @@ class PartsAdded:
 
 
 def _text(dest: Path, rel: str) -> str:
+    """The file's text, read strictly before anything is rendered or said: a byte that is
+    not UTF-8 is exit 2 naming the file and line, so nothing claims an edit."""
     raw = read_inside(dest, rel) if lexists(dest / rel) else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
+    try:
+        return raw.decode("utf-8") if raw is not None else ""
+    except UnicodeDecodeError as exc:
+        assert raw is not None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(
+            f"{dest / rel}:{line}: not UTF-8 text (byte {exc.start}); save it as UTF-8 "
+            "and run add again; nothing was written"
+        ) from exc
 
 
 def _go_edits(

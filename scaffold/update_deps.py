@@ -6,7 +6,8 @@ say, and the exporter's gRPC transport is now compiled in).
 (caret requirements, features added, never a downgrade, refused with exit 2 when a
 declared version is too old), go.mod and go.sum through go_modules.add_requirements (only
 when a module the package imports is missing, so a go.mod is never reformatted for
-nothing). The edit is written in the update's own transaction and named in a note;
+nothing; a module that vendors its dependencies is told to run `go mod vendor`). The
+edit is written in the update's own transaction and named in a note;
 `check` reports the file as out of sync, with what is missing. A service `new` made
 renders its own go.mod or Cargo.toml, and one made with `--lib` gets its dependencies
 from the organisation's library: neither is touched here.
@@ -14,7 +15,6 @@ from the organisation's library: neither is touched here.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,10 @@ from scaffold.targets import go_modules, rust_crates
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.cargo_edit import normal
 from scaffold.targets.go import module_needs
+from scaffold.targets.go_vendor import vendor_notes
+
+# Between why a file changes and the step it needs after (`go mod vendor`).
+_THEN = "; then "
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ def _rust(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
         rust_crates.workspace_dependencies(root),
         parts_model.service_parts(protocol, opts),
     )
-    before, after = tomllib.loads(text), tomllib.loads(merged)
+    before = rust_crates.parse_cargo_toml(text, str(root / "Cargo.toml"))
+    after = rust_crates.parse_cargo_toml(merged, str(root / "Cargo.toml"))
     if before == after:
         return DependencyEdit()
     what = "; ".join(_added(before, after))
@@ -113,6 +118,7 @@ def _go(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
     edit = go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
     files = {"go.mod": (go_mod, edit.go_mod), "go.sum": (go_sum, edit.go_sum)}
     reason = f"lacks {', '.join(missing)}: {_why(conv.export.protocol)}"
+    reason += "".join(_THEN + step for step in vendor_notes(root))
     return DependencyEdit(
         {k: (a.encode("utf-8"), b.encode("utf-8")) for k, (a, b) in files.items() if a != b},
         {"go.mod": reason, "go.sum": "checksums of the modules added to go.mod"},
@@ -135,4 +141,5 @@ def dependency_edit(root: Path, conv: Conventions, opts: RenderOptions) -> Depen
 def note(rel: str, reason: str, *, dry_run: bool) -> str:
     """What `update` says about one project file it changed (or would change)."""
     done = "would add them (run `scaffold update`)" if dry_run else "added them"
-    return f"{rel}: {reason}; update {done}, with the rest of the update"
+    why, then, step = reason.partition(_THEN)
+    return f"{rel}: {why}; update {done}, with the rest of the update{then}{step}"

@@ -139,12 +139,14 @@ def _toml_value(value: object) -> str:
 _INHERITED = re.compile(r"^(\s*)([A-Za-z0-9_-]+)\.workspace\s*=\s*true\s*(#.*)?$")
 
 
-def _add_features(lines: list[str], start: int, end: int, crates: tuple[Crate, ...]) -> None:
+def _add_features(
+    lines: list[str], start: int, end: int, crates: tuple[Crate, ...], dotted: set[str]
+) -> None:
     wanted = {normal(c.name): c for c in crates if c.features}
     for index in range(start, end):
         inherited = _INHERITED.match(lines[index])
         crate = wanted.get(normal(inherited.group(2))) if inherited else None
-        if inherited and crate is not None:
+        if inherited and crate is not None and normal(inherited.group(2)) not in dotted:
             # `x.workspace = true`: the workspace's features, and the module's added to them.
             features = ", ".join(toml_string(f) for f in crate.features)
             comment = f" {inherited.group(3)}" if inherited.group(3) else ""
@@ -185,11 +187,17 @@ def _extent(lines: list[str], table: str) -> tuple[int, int, set[str]]:
 def merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
     """`text` with each of `crates` missing from `[table]` appended to it (a caret
     requirement), and the module's features added to the one-line declarations there."""
+    from scaffold.targets import cargo_features
+
     lines = text.splitlines()
+    wanted = {normal(c.name): c for c in crates if c.features}
+    cargo_features.add_to_tables(lines, table, wanted)
     start, end, declared = _extent(lines, table)
     if start >= 0:
         declared |= _declared(lines, start, end)
-        _add_features(lines, start, end, crates)
+        dotted = cargo_features.add_dotted(lines, start, end, wanted)
+        start, end, _ = _extent(lines, table)
+        _add_features(lines, start, end, crates, dotted)
     missing = [c.toml(pin=False) for c in crates if normal(c.name) not in declared]
     if not missing:
         return "\n".join(lines) + "\n"

@@ -78,12 +78,23 @@ def version(text: str) -> Version:
     return (major, minor, patch)
 
 
-def meets(requirement: str, needed: str) -> bool:
+def overlaps(requirement: str, needed: str) -> bool:
     """True when some version the requirement allows is compatible with `needed` (at least
-    `needed`, below its next breaking version): then both can share one crate. True also
-    when the requirement is not one this reads (cargo will judge it)."""
+    `needed`, below its next breaking version), or the requirement is not one this reads."""
     found = requirement_range(requirement)
     if found is None:
         return True
     want = _caret(list(version(needed)))
     return max(found[0], want[0]) < min(found[1], want[1])
+
+
+def meets(requirement: str, needed: str) -> bool:
+    """True when the requirement can be met by a version compatible with `needed`, and
+    allows no newer incompatible one: Cargo picks the highest version a requirement
+    allows, so `*` or ">=0.27" would take the next breaking release once it is out. True
+    also when the requirement is not one this reads (cargo will judge it)."""
+    found = requirement_range(requirement)
+    if found is None:
+        return True
+    want = _caret(list(version(needed)))
+    return overlaps(requirement, needed) and found[1] <= want[1]

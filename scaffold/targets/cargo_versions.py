@@ -16,6 +16,15 @@ from scaffold.targets.cargo_edit import Crate, line_of, normal
 _KINDS = ("dependencies", "dev-dependencies")
 
 
+class Inherited(dict[str, Any]):
+    """[workspace.dependencies] by normalised name, and where each is declared (the
+    workspace root's Cargo.toml and line), so a refusal names the line to change."""
+
+    def __init__(self, deps: dict[str, Any], where: dict[str, str]) -> None:
+        super().__init__(deps)
+        self.where = where
+
+
 def _tables(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
     """(key path, table) of each dependency table that builds with the module."""
     for kind in _KINDS:
@@ -68,17 +77,22 @@ def check_versions(
             crate = needed.get(normal(key))
             if crate is None:
                 continue
+            root = ""
             if isinstance(spec, dict) and spec.get("workspace") is True:
                 spec = inherited.get(normal(key))  # [workspace.dependencies]
+                found = inherited.where if isinstance(inherited, Inherited) else {}
+                root = found.get(normal(key), "")
             requirement = _declared_version(spec)
             if requirement is None or cargo_semver.meets(requirement, crate.version):
                 continue
             line = line_of(text, path, normal(key))
             where = f"{name}:{line}" if line else f"{name} [{_shown(path)}]"
+            if root:
+                where = f"{root} (inherited by {where}, [workspace.dependencies])"
             problems.append(
                 f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
-                f'(in [{_shown(path)}]; a requirement such as "{crate.version}" that '
-                "Cargo can meet with one version)"
+                f'(in [{_shown(path)}]; a caret requirement such as "{crate.version}" that '
+                "Cargo can meet with one version, and no newer breaking one)"
             )
     if problems:
         raise UsageError(

@@ -108,7 +108,7 @@ def header_constraint(text: str) -> str:
     go_build = ""
     plus: list[str] = []
     in_block = False
-    for raw in text.splitlines():
+    for raw in text.removeprefix("\ufeff").splitlines():  # go reads past a leading BOM
         line = raw.strip()
         if in_block:
             in_block = "*/" not in line

@@ -11,8 +11,10 @@ The rules, checked against the go command itself by tests/test_go_modules.py:
   written as `go mod tidy` writes them: one sorted block of direct requirements, then
   one of indirect ones, where the first require statement was; otherwise the existing
   lines are edited in place and the new ones go in two new sorted blocks at the end;
-- the go directive is raised to what the requirements need (a toolchain line is left as
-  it is, as `go mod tidy` leaves it), and each such change is returned as a note.
+- the go directive is raised to what the requirements need (a toolchain line naming the
+  same version is removed, as the go command removes it; others are kept, as
+  `go mod tidy` keeps them), and each such change
+  is returned as a note.
 """
 
 from __future__ import annotations
@@ -207,9 +209,17 @@ def _go_line(lines: list[str], go_version: str, notes: list[str], name: str) -> 
         )
     if go_at >= 0 and go_key(have) >= go_key(go_version):
         return
-    for index, raw in enumerate(lines):
+    for index, raw in reversed(list(enumerate(lines))):
         words = raw.split("//", 1)[0].split()
-        if words[:1] == ["toolchain"] and len(words) == 2 and go_key(words[1]) < go_key(go_version):
+        if words[:1] != ["toolchain"] or len(words) != 2:
+            continue
+        if words[1] == f"go{go_version}":
+            del lines[index]  # the go command drops it too: go mod tidy would
+            notes.append(
+                f"{name}:{index + 1}: toolchain {words[1]} removed: the go line now names the "
+                "same version, and `go mod tidy` drops such a line"
+            )
+        elif go_key(words[1]) < go_key(go_version):
             notes.append(
                 f"{name}:{index + 1}: toolchain {words[1]} is now older than the go line, so "
                 f"Go {go_version} or newer builds the module; delete the line or raise it"

@@ -323,7 +323,13 @@ class _GoModParser:
 
 
 def parse_go_mod(text: str, name: str = "go.mod") -> GoMod:
-    """Read a go.mod (the one parser of it here), or UsageError naming the file and line."""
+    """Read a go.mod (the one parser of it here, refused over 1 MiB as a Cargo.toml is),
+    or UsageError naming the file and line."""
+    if len(text) > 1 << 20 and len(text.encode("utf-8", "replace")) > 1 << 20:
+        raise UsageError(
+            f"{name}: over the 1024 KiB scaffold reads in a go.mod; give --dir the module's "
+            "own folder, or put back its go.mod from version control"
+        )
     return _GoModParser(name).parse(text)
 
 

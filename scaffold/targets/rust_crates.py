@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.targets.cargo_edit import Crate
+from scaffold.targets.cargo_edit import Crate, line_of
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
+from scaffold.targets.cargo_features import check_features
 from scaffold.targets.cargo_renames import check_renamed
-from scaffold.targets.cargo_versions import check_versions
+from scaffold.targets.cargo_versions import Inherited, check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
 
 OTEL = "0.33.1"
@@ -95,6 +96,8 @@ def dev_dependencies(parts: tuple[str, ...] = ALL_PARTS) -> tuple[Crate, ...]:
     )
 
 
+_BOM = "\ufeff"  # Cargo accepts a Cargo.toml that starts with one; an edit keeps it
+
 # A crate's Cargo.toml is a few KiB; the largest in the wild stay far below this.
 MAX_BYTES = 1024 * 1024
 
@@ -136,10 +139,11 @@ def parse_cargo_toml(text: str, name: str = "Cargo.toml") -> dict[str, Any]:
     if size > MAX_BYTES:
         raise too_big(name, size)
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text.removeprefix(_BOM))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(
-            f"{name}: not valid TOML: {exc}; fix it first (`cargo metadata` agrees)"
+            f"{name}: not TOML 1.0 as scaffold reads it: {exc}; fix it first (inline tables "
+            "on one line, as TOML 1.0 writes them)"
         ) from exc
 
 
@@ -199,17 +203,35 @@ def merge_cargo_toml(
     `parts` added.
 
     Dependencies the crate already declares (any spelling, dotted or `[dependencies.x]`
-    tables) keep their versions; a one-line declaration gets the module's features.
+    tables) keep their versions, and get the module's features. A byte order mark and
+    CRLF line endings are kept.
     """
+    bom = _BOM if text.startswith(_BOM) else ""
+    crlf = "\r\n" in text
+    body = text.removeprefix(bom).replace("\r\n", "\n") if crlf else text.removeprefix(bom)
+    merged = _merge(body, protocol, name, inherited, parts)
+    if merged == body:
+        return text
+    return bom + (merged.replace("\n", "\r\n") if crlf else merged)
+
+
+def _merge(
+    text: str,
+    protocol: str,
+    name: str,
+    inherited: dict[str, Any] | None,
+    parts: tuple[str, ...],
+) -> str:
     data = parse_cargo_toml(text, name)
     package_table(data, name)
     wanted = _wanted(protocol, parts)
     check_versions(data, text, tuple(c for _, cs in wanted for c in cs), name, inherited or {})
-    check_renamed(data, text, {_normal(c.name) for _, cs in wanted for c in cs}, name)
+    check_renamed(data, text, {_normal(c.name): c.version for _, cs in wanted for c in cs}, name)
     merged = text
     for table, crates in wanted:
         merged = _merge_table(merged, table, crates)
     _check_merged(data, merged, wanted, name)
+    check_features(merged, text, wanted, name, inherited or {})
     return merged
 
 
@@ -219,13 +241,16 @@ def workspace_dependencies(crate: Path) -> dict[str, Any]:
     for parent in (crate.resolve(), *crate.resolve().parents):
         text = read_manifest(parent / "Cargo.toml")
         try:
-            data = tomllib.loads(text) if text is not None else {}
+            data = tomllib.loads(text.removeprefix(_BOM)) if text is not None else {}
         except tomllib.TOMLDecodeError:
             continue
         workspace = data.get("workspace")
-        if isinstance(workspace, dict):
+        if isinstance(workspace, dict) and text is not None:
             deps = workspace.get("dependencies")
-            return {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
+            found = {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
+            body, root = text.removeprefix(_BOM), parent / "Cargo.toml"
+            lines = {k: line_of(body, ("workspace", "dependencies"), k) for k in found}
+            return Inherited(found, {k: f"{root}:{n}" for k, n in lines.items() if n})
     return {}
 
 

@@ -28,7 +28,7 @@ def _toml(path: Path) -> dict[str, Any] | None:
     try:
         if path.stat().st_size > MAX_BYTES:  # a manifest or rustfmt.toml is far smaller
             raise too_big(str(path), path.stat().st_size)
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 

@@ -245,7 +245,12 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     body = (main.end() - 1, matching(src.code, main.end() - 1))
     clash = _clash(src, package)
     if body[1] < 0 or line_of(src.text, body[0]) == line_of(src.text, body[1]) or clash:
-        why = clash or f"{src.rel}: func main is not a block of its own lines; format it (gofmt)"
+        empty = body[1] >= 0 and not src.code[body[0] + 1 : body[1]].strip()
+        why = clash or (
+            f"{src.rel}: func main is empty on one line: nothing to wire into"
+            if empty
+            else f"{src.rel}: func main is not a block of its own lines; format it (gofmt)"
+        )
         return Wiring(steps=generic, problem=why)
     server, problem = _server(src, package)
     log_step, setup_at, logger = _logger(src, package, body)

@@ -5,8 +5,7 @@ with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); 
 telemetry part joins it (its fmt layer and filter stay, no JSON lines; else `init()`), the
 server layer and connect info go on the router, the guard shuts telemetry down after
 `serve`. Anything else is refused, with the steps to make by hand. Existing instrumentation
-(tower-http's TraceLayer, a second tracer provider) is named with how to remove or combine
-it, never edited.
+(tower-http's TraceLayer, a second tracer provider) is named with its fix, never edited.
 """
 
 from __future__ import annotations
@@ -210,7 +209,7 @@ def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str
             line,
             "the app's subscriber (its fmt layer and filter stay)",
             f"{chain}.with(telemetry_layers.telemetry) before .init() (your log lines stay "
-            "yours); then log telemetry_layers.warnings, keep telemetry_layers.guard until exit",
+            "yours); log telemetry_layers.warnings; let telemetry_guard = telemetry_layers.guard;",
             wired=True,
         ),
     ]
@@ -346,7 +345,8 @@ def _existing(dest: Path, module: str) -> list[Step]:
 _GENERIC = (
     ("the crate root", "mod {m};"),
     ("fn main, before the subscriber", "let telemetry_layers = {m}::layers()?;"),
-    ("your subscriber", ".with(telemetry_layers.telemetry); keep telemetry_layers.guard"),
+    ("your subscriber", ".with(telemetry_layers.telemetry)"),
+    ("after the subscriber", "let telemetry_guard = telemetry_layers.guard;"),
     ("your router", ".layer({m}::HttpServerLayer::new())"),
     ("the app axum::serve is given", _CONNECT.strip(".")),
     ("after axum::serve(...).await", "telemetry_guard.shutdown().await"),
