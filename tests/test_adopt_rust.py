@@ -287,7 +287,7 @@ def test_the_older_otel_crate_after_its_upgrade_names_its_own_provider(
     provider = [s for s in data["next_steps"] if s["where"] == "a second tracer provider"]
     assert [(s["file"], s["line"]) for s in provider] == [("src/main.rs", 4)]
     assert "TracerProvider::builder" in provider[0]["what"]
-    assert data["manual_edits_left"] == 7 and "fn main returns ()" in data["wire_problem"]
+    assert data["manual_edits_left"] == 8 and "fn main returns ()" in data["wire_problem"]
     after = declared(cargo_toml)
     print(f"rust-old-otel: dependencies declared {before} -> {after}; edits left after add: 7")
     assert after > before

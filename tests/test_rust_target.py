@@ -136,7 +136,9 @@ def test_merge_cargo_toml_adds_only_missing_dependencies() -> None:
     assert deps["tokio"]["version"] == "1"
     assert deps["tokio"]["features"][0] == "full"
     assert {"macros", "signal", "fs"} <= set(deps["tokio"]["features"])
-    assert deps["axum"] == {"version": "0.8"}
+    # A [dependencies.axum] table keeps its version and gains the features the module needs.
+    assert deps["axum"]["version"] == "0.8"
+    assert {"http1", "tokio", "matched-path", "json"} <= set(deps["axum"]["features"])
     assert "serde_json" not in deps and deps["serde-json"] == "1"
     assert deps["tracing-subscriber"]["features"] == ["std", "registry"]
     assert deps["opentelemetry"]["version"] == rust_crates.OTEL  # a caret requirement

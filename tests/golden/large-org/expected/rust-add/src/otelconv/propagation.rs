@@ -344,8 +344,8 @@ pub fn inject_into(cx: &Context, carrier: &mut dyn Injector) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::settings::Warnings;
     use super::{convention_kinds, kinds, Kind};
-    use crate::telemetry::settings::Warnings;
 
     fn read(value: &'static str) -> (Vec<Kind>, Warnings) {
         let getenv = move |name: &str| (name == "OTEL_PROPAGATORS").then(|| value.to_owned());
