@@ -62,12 +62,33 @@ def _read_project_file(path: Path) -> str:
         ) from exc
 
 
+# Last elements of a module path that name a language or a folder's role, not the
+# service: `github.com/acme/orders/server` is the service `orders`.
+_GENERIC_ELEMENTS = frozenset(
+    {"go", "golang", "server", "service", "svc", "backend", "app", "src", "cmd", "main"}
+)
+
+
+_CODE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"})
+
+
+def _first_name(elements: list[str]) -> int:
+    """The index of the first element of a module path that can name the service: not a
+    host, and not the owner on a code host (`github.com/OWNER/REPO`)."""
+    if "." not in elements[0]:
+        return 0
+    return 2 if elements[0].lower() in _CODE_HOSTS else 1
+
+
 def _service_from_module(module: str) -> str:
-    """A service name from a module path: its last element (before a /vN suffix)."""
+    """A service name from a module path: its last element (before a /vN suffix), or the
+    element before it (the repository's name) when the last one is a generic folder name."""
     elements = module.split("/")
+    if len(elements) > 1 and re.fullmatch(r"v[0-9]+", elements[-1]):
+        elements = elements[:-1]
+    if elements[-1].lower() in _GENERIC_ELEMENTS and len(elements) - 2 >= _first_name(elements):
+        elements = elements[:-1]
     last = elements[-1]
-    if len(elements) > 1 and re.fullmatch(r"v[0-9]+", last):
-        last = elements[-2]
     last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
     return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
 

@@ -240,3 +240,24 @@ def test_add_never_reads_a_project_file_through_a_symlink_or_from_a_fifo(
     result = cli("add", "--lang", "go", "--dir", str(fifo))
     assert result.code == 2 and "not a regular file" in result.err
     assert sorted(p.name for p in fifo.iterdir()) == ["go.mod", "go.sum"]
+
+
+@pytest.mark.parametrize(
+    ("module", "service"),
+    [
+        ("github.com/acme/orders/server", "orders"),
+        ("github.com/acme/orders/go", "orders"),
+        ("github.com/acme/orders/backend/v3", "orders"),
+        ("example.com/orders/svc", "orders"),
+        ("github.com/acme/server", "server"),  # the repository itself is called server
+        ("example.com/acme/payments", "payments"),
+    ],
+)
+def test_a_generic_last_element_gives_the_repository_name(
+    tmp_path: Path, cli: Callable[..., CliResult], module: str, service: str
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": f"module {module}\n\ngo 1.26.0\n"})
+    result = cli("add", "--lang", "go", "--dir", str(tmp_path), "--dry-run", "--json", *CONV)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["service"] == service
+    assert not (tmp_path / LOCK_NAME).exists()

@@ -77,16 +77,17 @@ def _go(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.toolchain
 @pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+@pytest.mark.parametrize("toolchain", ["go1.26.0", "go1.24.3"])
 def test_a_toolchain_line_the_raised_go_line_reaches_is_dropped_as_tidy_does(
-    tmp_path: Path, cli: Callable[..., CliResult]
+    tmp_path: Path, cli: Callable[..., CliResult], toolchain: str
 ) -> None:
     module = tmp_path / "svc"
-    text = GO_MOD + "\ntoolchain go1.26.0\n"
+    text = GO_MOD + f"\ntoolchain {toolchain}\n"
     build_file_tree(module, {"go.mod": text, "main.go": "package main\n\nfunc main() {}\n"})
     result = cli("add", "--lang", "go", "--dir", str(module), "-c", str(DEFAULT_CONVENTIONS))
     assert result.code == 0, result.err
     after = (module / "go.mod").read_text(encoding="utf-8")
-    assert "toolchain" not in after and "toolchain go1.26.0 removed" in result.out + result.err
+    assert "toolchain" not in after and f"toolchain {toolchain} removed" in result.out + result.err
     tidy = _go(module, "mod", "tidy")
     assert tidy.returncode == 0, tidy.stderr
     assert (module / "go.mod").read_text(encoding="utf-8") == after

@@ -199,15 +199,15 @@ def test_a_commented_go_mod_is_edited_in_place() -> None:
     )
     after, notes = merge_go_mod_notes(before, direct_requires(b3=False), "go.mod")
     assert after.startswith(
-        "module example.com/existing\n\ngo 1.26.0\ntoolchain go1.25.1\n\n"
+        "module example.com/existing\n\ngo 1.26.0\n\n"
         "// pinned for the billing API\n"
         "require github.com/other/lib v1.0.0\n"
         "require golang.org/x/net v0.59.0 // indirect; keep\n\nrequire (\n"
     )
     assert len(notes) == 2 and notes[0].startswith("go.mod:3: go directive raised from 1.25 to")
     assert notes[1:] == [
-        "go.mod:4: toolchain go1.25.1 is now older than the go line, so Go 1.26.0 or newer "
-        "builds the module; delete the line or raise it"
+        "go.mod:4: toolchain go1.25.1 removed: the go line now names 1.26.0, so the line "
+        "says nothing more, and `go mod tidy` drops it"
     ]
 
 

@@ -340,7 +340,9 @@ def add(
         str,
         typer.Option(
             "--name",
-            help="Service name. Default: from go.mod or Cargo.toml. "
+            help="Service name. Default: the package name in Cargo.toml, or the module "
+            "path's last element in go.mod (skipping /vN, and generic ones such as server "
+            "or go: github.com/acme/orders/server/v2 gives orders). "
             "On a scaffold service: rename it.",
         ),
     ] = "",

@@ -213,16 +213,11 @@ def _go_line(lines: list[str], go_version: str, notes: list[str], name: str) -> 
         words = raw.split("//", 1)[0].split()
         if words[:1] != ["toolchain"] or len(words) != 2:
             continue
-        if words[1] == f"go{go_version}":
+        if words[1] == f"go{go_version}" or go_key(words[1]) < go_key(go_version):
             del lines[index]  # the go command drops it too: go mod tidy would
             notes.append(
-                f"{name}:{index + 1}: toolchain {words[1]} removed: the go line now names the "
-                "same version, and `go mod tidy` drops such a line"
-            )
-        elif go_key(words[1]) < go_key(go_version):
-            notes.append(
-                f"{name}:{index + 1}: toolchain {words[1]} is now older than the go line, so "
-                f"Go {go_version} or newer builds the module; delete the line or raise it"
+                f"{name}:{index + 1}: toolchain {words[1]} removed: the go line now names "
+                f"{go_version}, so the line says nothing more, and `go mod tidy` drops it"
             )
 
 
