@@ -176,8 +176,10 @@ def test_merge_go_mod_adds_raises_indirect_and_keeps_newer() -> None:
     after, notes = merge_go_mod_notes(before, direct_requires(b3=False), "svc/go.mod")
     assert f"go {GO_DIRECTIVE}\n" in after
     assert notes == [
+        "svc/go.mod:11: golang.org/x/net upgraded v0.1.0 => v0.59.0 (the generated code "
+        "needs it)",
         f"svc/go.mod:3: go directive raised from 1.22 to {GO_DIRECTIVE} (the generated code's "
-        f"requirements need it; Go older than {GO_DIRECTIVE} cannot build the module any more)"
+        f"requirements need it; Go older than {GO_DIRECTIVE} cannot build the module any more)",
     ]
     assert "\tgo.opentelemetry.io/otel/trace v9.0.0\n" in after  # a newer one stays
     assert "\tgithub.com/other/lib v1.0.0\n" in after
@@ -204,8 +206,9 @@ def test_a_commented_go_mod_is_edited_in_place() -> None:
         "require github.com/other/lib v1.0.0\n"
         "require golang.org/x/net v0.59.0 // indirect; keep\n\nrequire (\n"
     )
-    assert len(notes) == 2 and notes[0].startswith("go.mod:3: go directive raised from 1.25 to")
-    assert notes[1:] == [
+    assert len(notes) == 3 and notes[0].startswith("go.mod:8: golang.org/x/net upgraded v0.1.0")
+    assert notes[1].startswith("go.mod:3: go directive raised from 1.25 to")
+    assert notes[2:] == [
         "go.mod:4: toolchain go1.25.1 removed: the go line now names 1.26.0, so the line "
         "says nothing more, and `go mod tidy` drops it"
     ]

@@ -241,7 +241,12 @@ def merge_requirements(
         text = _tidy(lines, statement, wanted)
     else:
         text = _in_place(lines, have, wanted)
-    notes: list[str] = []
+    notes = [
+        f"{name}:{line.index + 1}: {path} upgraded {line.version} => {wanted[path][0]} "
+        "(the generated code needs it)"
+        for path, line in have.items()
+        if wanted[path][0] != line.version
+    ]
     edited = text.splitlines()
     _go_line(edited, go_version, notes, name)
     return _squeeze(edited), notes
