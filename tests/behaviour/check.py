@@ -93,6 +93,10 @@ def _span_fails(
             k.trace_id == link["trace_id"] and k.span_id == link["span_id"] for k in span.links
         ):
             bad.append(f"no link to {link}")
+    if "linked_to" in m:
+        targets = {(s.trace_id, s.span_id) for s in spans if s.name == m["linked_to"]}
+        if not any((k.trace_id, k.span_id) in targets for k in span.links):
+            bad.append(f"no link to a span named {m['linked_to']!r}")
     if "status" in m and span.status_code != STATUS[m["status"]]:
         bad.append(f"status {span.status_code} {span.status_message!r}")
     for event in m.get("events", []):

@@ -48,6 +48,7 @@ SPAN_KEYS = {
     "trace",
     "parent",
     "links",
+    "linked_to",
     "status",
     "status_message",
     "events",

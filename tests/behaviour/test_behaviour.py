@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.targets.rust_crates import dev_dependencies
 from tests.behaviour import check, harness
 from tests.behaviour.table import HERE, Row, TableError, conventions_text, load
 from tests.go.gotools import GO, needs_go, render_service, run
@@ -15,6 +16,35 @@ from tests.rust.rusttools import build_kept, needs_cargo, render_crate
 ROWS = load()
 SERVICE = "behaviour"
 FIXTURES = {"go": HERE / "go" / "handlers.go", "rust": HERE / "rust" / "routes.rs"}
+# The fixture's routes for the gRPC, database and messaging parts, beside FIXTURES.
+PARTS = {"go": HERE / "go" / "parts.go", "rust": HERE / "rust" / "parts.rs"}
+# Crates the Rust fixture's gRPC routes use, as a service team would add them: the
+# versions the module's own gRPC tests pin (a server and client of the health service).
+FIXTURE_CRATES = ("tonic", "tonic-health")
+
+
+def install_go_fixture(dest: Path, imports: tuple[str, str] | None = None) -> None:
+    """The Go fixture's files into the service at dest; `imports` rewrites the import
+    of the vendored package (library mode)."""
+    for source in (FIXTURES["go"], PARTS["go"]):
+        text = source.read_text(encoding="utf-8")
+        if imports is not None:
+            assert imports[0] in text, f"{source.name} no longer imports the vendored package"
+            text = text.replace(*imports)
+        (dest / source.name).write_text(text, encoding="utf-8")
+
+
+def install_rust_fixture(dest: Path) -> None:
+    """The Rust fixture's routes into the crate at dest, and tonic in its dependencies."""
+    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    (dest / "src" / "routes").mkdir(exist_ok=True)
+    shutil.copyfile(PARTS["rust"], dest / "src" / "routes" / "parts.rs")
+    manifest = dest / "Cargo.toml"
+    text = manifest.read_text(encoding="utf-8")
+    lines = "".join(c.toml() + "\n" for c in dev_dependencies() if c.name in FIXTURE_CRATES)
+    assert "\n[dependencies]\n" in text, "the service's Cargo.toml has no [dependencies]"
+    manifest.write_text(text.replace("\n[dependencies]\n", "\n[dependencies]\n" + lines, 1))
+
 
 _built: dict[tuple[str, str], Path] = {}
 
@@ -31,7 +61,7 @@ def _build_go(root: Path, variant: str) -> Path:
     render_service(
         _conventions(root, variant), dest, service=SERVICE, module="example.com/behaviour"
     )
-    shutil.copyfile(FIXTURES["go"], dest / "handlers.go")
+    install_go_fixture(dest)
     proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
     assert proc.returncode == 0, f"go build of the behaviour service failed:\n{proc.stderr}"
     return dest / "bin" / "service"
@@ -40,7 +70,7 @@ def _build_go(root: Path, variant: str) -> Path:
 def _build_rust(root: Path, variant: str) -> Path:
     dest = root / f"rust-{variant or 'base'}"
     render_crate(_conventions(root, variant), dest, service=SERVICE)
-    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    install_rust_fixture(dest)
     kept = dest / "service"
     proc = build_kept(dest, kept)
     assert (

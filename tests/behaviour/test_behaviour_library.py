@@ -17,7 +17,13 @@ from scaffold.library.follow import service_library
 from scaffold.services import add_service, new_service
 from tests.behaviour import check, harness
 from tests.behaviour.table import Row
-from tests.behaviour.test_behaviour import FIXTURES, ROWS, SERVICE, _conventions
+from tests.behaviour.test_behaviour import (
+    ROWS,
+    SERVICE,
+    _conventions,
+    install_go_fixture,
+    install_rust_fixture,
+)
 from tests.go.gotools import GO, needs_go, run
 from tests.rust.rusttools import build_kept, needs_cargo
 
@@ -46,10 +52,7 @@ def _library_service(lang: str, root: Path, variant: str) -> Path:
 
 def _build_go(root: Path, variant: str) -> Path:
     dest = _library_service("go", root, variant)
-    fixture = FIXTURES["go"].read_text(encoding="utf-8")
-    assert VENDORED_IMPORT in fixture, "the Go fixture no longer imports the vendored package"
-    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
-    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    install_go_fixture(dest, (VENDORED_IMPORT, f'"{LIBRARIES["go"]}"'))
     assert not (dest / "internal").exists()
     proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
     assert proc.returncode == 0, f"go build of the library-mode service failed:\n{proc.stderr}"
@@ -58,7 +61,7 @@ def _build_go(root: Path, variant: str) -> Path:
 
 def _build_rust(root: Path, variant: str) -> Path:
     dest = _library_service("rust", root, variant)
-    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    install_rust_fixture(dest)
     assert not (dest / "src" / "telemetry").exists()
     kept = dest / "service"
     proc = build_kept(dest, kept, SERVICE)
@@ -124,9 +127,7 @@ def _build_go_added(root: Path) -> Path:
     main = (dest / "main.go").read_text(encoding="utf-8")
     assert _NAMING in main, "main.go no longer names the service this way"
     (dest / "main.go").write_text(main.replace(_NAMING, ""), encoding="utf-8")
-    fixture = FIXTURES["go"].read_text(encoding="utf-8")
-    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
-    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    install_go_fixture(dest, (VENDORED_IMPORT, f'"{LIBRARIES["go"]}"'))
     lib = root / "lib-go-base"
     add_service(
         lang="go",

@@ -17,6 +17,8 @@ use opentelemetry::{Context, KeyValue};
 use serde_json::{json, Value};
 use crate::telemetry::{self, HttpClient, HttpServerLayer, SpanExt as _};
 
+mod parts;
+
 /// What the handlers share.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/send", get(send_failed))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
+        .merge(parts::routes())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(state)
         .layer(HttpServerLayer::new())
