@@ -11,6 +11,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from scaffold.verify.records import Attributes, Span
 from tests.behaviour.check_scopes import check_scopes
+from tests.behaviour.check_source import Sources, check_source
 from tests.behaviour.harness import HASH_KEY, Answer, Flood, Run, json_of
 from tests.behaviour.table import Row
 
@@ -247,6 +248,11 @@ def _downstream_fails(want: dict[str, Any], call: dict[str, Any], row: Row) -> l
     for text in want.get("baggage", {}).get("lacks", []):
         if text in baggage:
             bad.append(f"baggage {baggage!r} has {text}")
+    state = ",".join(_header_values(call, "tracestate"))
+    members = {m.strip() for m in state.split(",") if m.strip()}
+    for member in want.get("tracestate", {}).get("has", []):
+        if member not in members:
+            bad.append(f"tracestate {state!r} lacks {member}")
     return bad
 
 
@@ -338,7 +344,7 @@ def check_answers(run: Run) -> list[str]:
     return problems
 
 
-def problems(row: Row, run: Run) -> list[str]:
+def problems(row: Row, run: Run, sources: Sources | None = None) -> list[str]:
     out: list[str] = []
     if row.starts:
         if not run.answers and row.steps:
@@ -357,4 +363,5 @@ def problems(row: Row, run: Run) -> list[str]:
     out += check_downstream(row, run)
     out += check_output(row, run)
     out += check_nowhere(row, run)
+    out += check_source(row, sources)
     return out

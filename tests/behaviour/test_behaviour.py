@@ -9,6 +9,7 @@ import pytest
 
 from scaffold.targets.rust_crates import dev_dependencies
 from tests.behaviour import check, harness
+from tests.behaviour.check_source import Sources
 from tests.behaviour.table import HERE, Row, TableError, conventions_text, load
 from tests.go.gotools import GO, needs_go, render_service, run
 from tests.rust.rusttools import build_kept, needs_cargo, render_crate
@@ -101,16 +102,88 @@ def _params() -> list[object]:
     return out
 
 
+def _sources(lang: str, service: Path) -> Sources:
+    """Where the vendored service built at `service` keeps its source."""
+    if lang == "go":
+        dest = service.parent.parent
+        return Sources("go", dest, dest / "internal" / "telemetry")
+    return Sources("rust", service.parent, service.parent / "src" / "telemetry")
+
+
 @pytest.mark.parametrize(("lang", "row"), _params())
 def test_row(lang: str, row: Row, behaviour_root: Path, tmp_path: Path) -> None:
     service = _service(lang, row.variant, behaviour_root)
     result = harness.run_row(service, row, tmp_path)
-    found = check.problems(row, result)
+    found = check.problems(row, result, _sources(lang, service))
     assert not found, (
         f"{lang} fails row {row.id} ({row.source}, issue {row.issue}): {row.what}\n  - "
         + "\n  - ".join(found)
         + f"\n--- service output (last 4000 characters) ---\n{result.output[-4000:]}"
     )
+
+
+# Issue 13: every item, and every bullet of item 2, has at least one row (by id). A
+# row removed or renamed, or an item left without one, fails here.
+ISSUE_13: dict[str, tuple[str, ...]] = {
+    "1 environment over conventions (precedence)": ("env-service-name-wins",),
+    "1 OTEL_PROPAGATORS": ("env-propagators-tracecontext-only",),
+    "1 OTEL_EXPORTER_OTLP_INSECURE": ("env-export-variables-accepted",),
+    "1 OTEL_EXPORTER_OTLP_PROTOCOL": ("export-startup-line-grpc", "startup-http-json-protocol"),
+    "1 export retries": ("export-failure-then-recovered",),
+    "2 url.query on server spans": ("http-server-span-attributes",),
+    "2 server.address from the configured server name": (
+        "http-configured-server-name-wins-over-host",
+    ),
+    "2 server.address from Host, off the duration": ("http-server-span-attributes",),
+    "2 X-Forwarded-For behind a trusted proxy": ("http-forwarded-for-only-from-a-known-proxy",),
+    "2 X-Forwarded-Proto behind a trusted proxy": (
+        "http-x-forwarded-proto-only-from-a-known-proxy",
+    ),
+    "2 X-Forwarded-Host behind a trusted proxy": ("http-x-forwarded-host-list-first-element",),
+    "2 network.peer.* and user_agent.original by default": ("http-server-span-attributes",),
+    "2 no status description when inferable": ("http-transport-error-and-server-error",),
+    "2 client transport errors set error.type": ("http-transport-error-and-server-error",),
+    "2 a caller-cancelled request is not an error": (
+        "http-caller-cancelled-request-is-not-an-error",
+    ),
+    "2 OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS": ("http-known-methods-variable",),
+    "2 sampling routes never become http.route": ("http-sampling-table-is-not-a-route",),
+    "2 duration buckets": ("http-server-span-attributes",),
+    "2 repeated baggage header lines": ("http-repeated-baggage-headers",),
+    "2 repeated tracestate header lines": ("http-repeated-tracestate-headers",),
+    "3 telemetry.sdk.* on the resource": ("http-resource-sdk-attributes",),
+    "4 RPC call durations and attributes, known method": ("rpc-known-method-client-and-server",),
+    "4 RPC unknown method is _OTHER": ("rpc-unknown-method-is-other",),
+    "5 db span named by db.query.summary": ("db-span-named-by-query-summary",),
+    "5 db operation without a collection is named SELECT": (
+        "db-operation-without-target-named-by-operation",
+    ),
+    "5 db naming fallback chain": ("db-span-name-fallback-chain",),
+    "5 messaging.operation.name on messaging spans": (
+        "messaging-send-and-process-through-headers",
+    ),
+    "6 Rust tracing span is the server span": ("tracing-handler-error-event-on-server-span",),
+    "7 go doc, gofmt, go mod tidy": ("generated-details-doc-format-and-manifest",),
+    "8 Go and Rust agree on the same requests": (
+        "http-unmatched-route-named-by-method",
+        "http-wrong-method-named-by-method",
+    ),
+}
+
+
+def test_every_issue_13_item_has_a_row() -> None:
+    """Each item of issue 13 maps to rows that exist (some rows proving an item were
+    written for another issue and keep its label), and each item has a row of its own
+    labelled 13.N."""
+    rows = {row.id: row for row in load()}
+    missing = {item: [r for r in ids if r not in rows] for item, ids in ISSUE_13.items()}
+    missing = {item: ids for item, ids in missing.items() if ids}
+    assert not missing, f"issue 13 items whose rows are gone: {missing}"
+    items = {item.split()[0] for item in ISSUE_13}
+    assert items == {str(n) for n in range(1, 9)}, f"items mapped: {sorted(items)}"
+    labelled = {row.issue for row in rows.values()}
+    unlabelled = sorted(n for n in items if f"13.{n}" not in labelled)
+    assert not unlabelled, f"issue 13 items no row is labelled with: {unlabelled}"
 
 
 def test_the_table_is_well_formed_and_covers_every_item() -> None:

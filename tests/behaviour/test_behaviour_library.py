@@ -16,6 +16,7 @@ from scaffold.library.build import build_library
 from scaffold.library.follow import service_library
 from scaffold.services import add_service, new_service
 from tests.behaviour import check, harness
+from tests.behaviour.check_source import Sources
 from tests.behaviour.table import Row
 from tests.behaviour.test_behaviour import (
     ROWS,
@@ -95,11 +96,19 @@ def _params() -> list[object]:
     return out
 
 
+def _sources(lang: str, variant: str, service: Path, root: Path) -> Sources:
+    """Where the library-mode service built at `service` and its library keep their source."""
+    lib = root / f"lib-{lang}-{variant or 'base'}"
+    if lang == "go":
+        return Sources("go", service.parent.parent, lib)
+    return Sources("rust", service.parent, lib / "src" / "telemetry")
+
+
 @pytest.mark.parametrize(("lang", "row"), _params())
 def test_library_row(lang: str, row: Row, library_root: Path, tmp_path: Path) -> None:
     service = _service(lang, row.variant, library_root)
     result = harness.run_row(service, row, tmp_path)
-    found = check.problems(row, result)
+    found = check.problems(row, result, _sources(lang, row.variant, service, library_root))
     assert not found, (
         f"{lang} (library mode) fails row {row.id} ({row.source}, issue {row.issue}): "
         f"{row.what}\n  - "
