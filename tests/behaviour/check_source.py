@@ -1,5 +1,6 @@
-"""`expect.source`: what the real tools say about the service's source as it was built
-(README.md, "Source checks"). Each check names a `tool`:
+"""`expect.source`: what the real tools say about the service as `scaffold new` rendered
+it (a copy kept before the fixture goes in; in library mode, and the library). Each check
+names a `tool`:
 
 - `doc`: the generated package's documentation as its reader sees it. Go: what `go doc`
   prints for the package. Rust: the summary rustdoc shows for the module, which is the
@@ -11,8 +12,7 @@
   the library).
 - `manifest`: the manifest is in its settled form. Go: `go mod tidy -diff` finds nothing
   to change in go.mod or go.sum. Rust has no tidy form: `cargo verify-project` accepts
-  Cargo.toml and `cargo metadata --locked --offline` resolves it without changing the lock
-  the build wrote.
+  Cargo.toml and `cargo metadata --offline` resolves it from what is already fetched.
 
 `has` and `lacks` (regexes) apply to the text the tool printed (for `doc`, the
 documentation)."""
@@ -100,7 +100,7 @@ def _manifest(src: Sources) -> tuple[str, list[str]]:
     else:
         steps = [
             ["cargo", "verify-project"],
-            ["cargo", "metadata", "--locked", "--offline", "--format-version", "1"],
+            ["cargo", "metadata", "--offline", "--format-version", "1"],
         ]
     out, bad = "", []
     for args in steps:

@@ -24,6 +24,20 @@ PARTS = {"go": HERE / "go" / "parts.go", "rust": HERE / "rust" / "parts.rs"}
 FIXTURE_CRATES = ("tonic", "tonic-health")
 
 
+def keep_rendered(dest: Path) -> Path:
+    """A copy of the service as scaffold rendered it, before the fixture goes in, beside
+    it (so relative paths in its manifest still reach a library): what `expect.source`
+    judges."""
+    copy = rendered(dest)
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(dest, copy)
+    return copy
+
+
+def rendered(dest: Path) -> Path:
+    return dest.with_name(dest.name + "-rendered")
+
+
 def install_go_fixture(dest: Path, imports: tuple[str, str] | None = None) -> None:
     """The Go fixture's files into the service at dest; `imports` rewrites the import
     of the vendored package (library mode)."""
@@ -62,6 +76,7 @@ def _build_go(root: Path, variant: str) -> Path:
     render_service(
         _conventions(root, variant), dest, service=SERVICE, module="example.com/behaviour"
     )
+    keep_rendered(dest)
     install_go_fixture(dest)
     proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
     assert proc.returncode == 0, f"go build of the behaviour service failed:\n{proc.stderr}"
@@ -71,6 +86,7 @@ def _build_go(root: Path, variant: str) -> Path:
 def _build_rust(root: Path, variant: str) -> Path:
     dest = root / f"rust-{variant or 'base'}"
     render_crate(_conventions(root, variant), dest, service=SERVICE)
+    keep_rendered(dest)
     install_rust_fixture(dest)
     kept = dest / "service"
     proc = build_kept(dest, kept)
@@ -103,11 +119,12 @@ def _params() -> list[object]:
 
 
 def _sources(lang: str, service: Path) -> Sources:
-    """Where the vendored service built at `service` keeps its source."""
+    """The render of the vendored service built at `service`, as scaffold wrote it."""
     if lang == "go":
-        dest = service.parent.parent
-        return Sources("go", dest, dest / "internal" / "telemetry")
-    return Sources("rust", service.parent, service.parent / "src" / "telemetry")
+        copy = rendered(service.parent.parent)
+        return Sources("go", copy, copy / "internal" / "telemetry")
+    copy = rendered(service.parent)
+    return Sources("rust", copy, copy / "src" / "telemetry")
 
 
 @pytest.mark.parametrize(("lang", "row"), _params())

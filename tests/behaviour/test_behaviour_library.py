@@ -24,6 +24,8 @@ from tests.behaviour.test_behaviour import (
     _conventions,
     install_go_fixture,
     install_rust_fixture,
+    keep_rendered,
+    rendered,
 )
 from tests.go.gotools import GO, needs_go, run
 from tests.rust.rusttools import build_kept, needs_cargo
@@ -53,6 +55,7 @@ def _library_service(lang: str, root: Path, variant: str) -> Path:
 
 def _build_go(root: Path, variant: str) -> Path:
     dest = _library_service("go", root, variant)
+    keep_rendered(dest)
     install_go_fixture(dest, (VENDORED_IMPORT, f'"{LIBRARIES["go"]}"'))
     assert not (dest / "internal").exists()
     proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
@@ -62,6 +65,7 @@ def _build_go(root: Path, variant: str) -> Path:
 
 def _build_rust(root: Path, variant: str) -> Path:
     dest = _library_service("rust", root, variant)
+    keep_rendered(dest)
     install_rust_fixture(dest)
     assert not (dest / "src" / "telemetry").exists()
     kept = dest / "service"
@@ -97,11 +101,12 @@ def _params() -> list[object]:
 
 
 def _sources(lang: str, variant: str, service: Path, root: Path) -> Sources:
-    """Where the library-mode service built at `service` and its library keep their source."""
+    """The render of the library-mode service built at `service`, as scaffold wrote it,
+    and its library."""
     lib = root / f"lib-{lang}-{variant or 'base'}"
     if lang == "go":
-        return Sources("go", service.parent.parent, lib)
-    return Sources("rust", service.parent, lib / "src" / "telemetry")
+        return Sources("go", rendered(service.parent.parent), lib)
+    return Sources("rust", rendered(service.parent), lib / "src" / "telemetry")
 
 
 @pytest.mark.parametrize(("lang", "row"), _params())
