@@ -171,6 +171,7 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
     "3 telemetry.sdk.* on the resource": ("http-resource-sdk-attributes",),
     "4 RPC call durations and attributes, known method": ("rpc-known-method-client-and-server",),
     "4 RPC unknown method is _OTHER": ("rpc-unknown-method-is-other",),
+    "4 RPC recognised-methods option": ("rpc-recognised-methods-option",),
     "5 db span named by db.query.summary": ("db-span-named-by-query-summary",),
     "5 db operation without a collection is named SELECT": (
         "db-operation-without-target-named-by-operation",

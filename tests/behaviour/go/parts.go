@@ -44,11 +44,27 @@ var grpcPeer = sync.OnceValues(func() (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 })
 
+// grpcListed is a second client connection to the health service that
+// recognises only the methods it is told (Watch, not Check).
+var grpcListed = sync.OnceValues(func() (*grpc.ClientConn, error) {
+	conn, err := grpcPeer()
+	if err != nil {
+		return nil, err
+	}
+	return telemetry.NewGRPCClient(conn.Target(),
+		[]telemetry.Option{telemetry.WithGRPCMethods(grpc_health_v1.Health_Watch_FullMethodName)},
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+})
+
 // rpc calls the health service: /rpc/known its Check method, /rpc/unknown a
-// method no service on the server registered. It answers 200 with the gRPC
-// status either way.
+// method no service on the server registered, /rpc/listed Check through a
+// client told to recognise only Watch. It answers 200 with the gRPC status
+// either way.
 func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 	conn, err := grpcPeer()
+	if r.PathValue("which") == "listed" && err == nil {
+		conn, err = grpcListed()
+	}
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
@@ -56,7 +72,7 @@ func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 	req := &grpc_health_v1.HealthCheckRequest{}
 	resp := &grpc_health_v1.HealthCheckResponse{}
 	switch r.PathValue("which") {
-	case "known":
+	case "known", "listed":
 		err = conn.Invoke(r.Context(), grpc_health_v1.Health_Check_FullMethodName, req, resp)
 	case "unknown":
 		err = conn.Invoke(r.Context(), "/acme.shop.v1.Orders/Nope", req, resp)

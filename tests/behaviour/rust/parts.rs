@@ -88,8 +88,9 @@ where
 }
 
 /// Calls the health service through the module's client layer: `known` its
-/// Check method, `unknown` a method no service on the server registered.
-/// Answers 200 with the gRPC status either way.
+/// Check method, `unknown` a method no service on the server registered,
+/// `listed` Check through a layer told to recognise only Watch. Answers 200
+/// with the gRPC status either way.
 async fn rpc(Path(which): Path<String>) -> Result<Json<Value>, StatusCode> {
     let address = grpc_peer()
         .await
@@ -100,12 +101,16 @@ async fn rpc(Path(which): Path<String>) -> Result<Json<Value>, StatusCode> {
         .connect()
         .await
         .map_err(|_| StatusCode::BAD_GATEWAY)?;
-    let traced = tower::Layer::layer(&GrpcClientLayer::new().with_target(&target), channel);
+    let mut layer = GrpcClientLayer::new().with_target(&target);
+    if which == "listed" {
+        layer = layer.with_methods(["grpc.health.v1.Health/Watch"]);
+    }
+    let traced = tower::Layer::layer(&layer, channel);
     let request = HealthCheckRequest {
         service: String::new(),
     };
     let answer = match which.as_str() {
-        "known" => HealthClient::new(traced).check(request).await,
+        "known" | "listed" => HealthClient::new(traced).check(request).await,
         "unknown" => {
             HealthClient::new(Rename(traced, "/acme.shop.v1.Orders/Nope"))
                 .check(request)
