@@ -11,6 +11,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from scaffold.verify.records import Attributes, Span
 from tests.behaviour.check_scopes import check_scopes
+from tests.behaviour.check_source import Sources, check_source
 from tests.behaviour.harness import HASH_KEY, Answer, Flood, Run, json_of
 from tests.behaviour.table import Row
 
@@ -93,6 +94,10 @@ def _span_fails(
             k.trace_id == link["trace_id"] and k.span_id == link["span_id"] for k in span.links
         ):
             bad.append(f"no link to {link}")
+    if "linked_to" in m:
+        targets = {(s.trace_id, s.span_id) for s in spans if s.name == m["linked_to"]}
+        if not any((k.trace_id, k.span_id) in targets for k in span.links):
+            bad.append(f"no link to a span named {m['linked_to']!r}")
     if "status" in m and span.status_code != STATUS[m["status"]]:
         bad.append(f"status {span.status_code} {span.status_message!r}")
     for event in m.get("events", []):
@@ -243,6 +248,11 @@ def _downstream_fails(want: dict[str, Any], call: dict[str, Any], row: Row) -> l
     for text in want.get("baggage", {}).get("lacks", []):
         if text in baggage:
             bad.append(f"baggage {baggage!r} has {text}")
+    state = ",".join(_header_values(call, "tracestate"))
+    members = {m.strip() for m in state.split(",") if m.strip()}
+    for member in want.get("tracestate", {}).get("has", []):
+        if member not in members:
+            bad.append(f"tracestate {state!r} lacks {member}")
     return bad
 
 
@@ -334,7 +344,7 @@ def check_answers(run: Run) -> list[str]:
     return problems
 
 
-def problems(row: Row, run: Run) -> list[str]:
+def problems(row: Row, run: Run, sources: Sources | None = None) -> list[str]:
     out: list[str] = []
     if row.starts:
         if not run.answers and row.steps:
@@ -353,4 +363,5 @@ def problems(row: Row, run: Run) -> list[str]:
     out += check_downstream(row, run)
     out += check_output(row, run)
     out += check_nowhere(row, run)
+    out += check_source(row, sources)
     return out

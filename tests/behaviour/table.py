@@ -21,6 +21,7 @@ CONVENTIONS = HERE / "observability.yaml"
 VARIANTS: dict[str, list[tuple[str, str]]] = {
     "": [],
     "strict": [("startup:\n  strict: false", "startup:\n  strict: true")],
+    "servername": [('  server_name: ""', "  server_name: shop.acme.example")],
 }
 
 ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}
@@ -40,6 +41,7 @@ EXPECT_KEYS = {
     "output",
     "nowhere",
     "exit",
+    "source",
 }
 SPAN_KEYS = {
     "name",
@@ -48,6 +50,7 @@ SPAN_KEYS = {
     "trace",
     "parent",
     "links",
+    "linked_to",
     "status",
     "status_message",
     "events",
@@ -58,9 +61,11 @@ SPAN_KEYS = {
 }
 EVENT_KEYS = {"name", "attributes"}
 METRIC_KEYS = {"name", "attributes", "buckets"}
-DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "absent"}
+DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "tracestate", "absent"}
 OUTPUT_KEYS = {"has", "lacks", "lines"}
 SCOPE_KEYS = {"items", "name", "version", "schema_url", "resource_schema_url"}
+SOURCE_KEYS = {"tool", "has", "lacks"}
+SOURCE_TOOLS = {"doc", "format", "manifest"}
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,15 @@ def _check_expect(where: str, expect: object) -> None:
     for i, call in enumerate(expect.get("downstream", [])):
         _keys(f"{where}.downstream[{i}]", call, DOWNSTREAM_KEYS)
     _keys(f"{where}.output", expect.get("output", {}), OUTPUT_KEYS)
+    for i, source in enumerate(expect.get("source", [])):
+        source = _keys(f"{where}.source[{i}]", source, SOURCE_KEYS)
+        if source.get("tool") not in SOURCE_TOOLS:
+            raise TableError(f"{where}.source[{i}]: `tool` is one of {sorted(SOURCE_TOOLS)}")
+        for pattern in (*source.get("has", []), *source.get("lacks", [])):
+            try:
+                re.compile(str(pattern))
+            except re.error as e:
+                raise TableError(f"{where}.source[{i}]: {pattern!r}: {e}") from e
     for i, scope in enumerate(expect.get("scopes", [])):
         scope = _keys(f"{where}.scopes[{i}]", scope, SCOPE_KEYS)
         items = scope.get("items")

@@ -16,8 +16,17 @@ from scaffold.library.build import build_library
 from scaffold.library.follow import service_library
 from scaffold.services import add_service, new_service
 from tests.behaviour import check, harness
+from tests.behaviour.check_source import Sources
 from tests.behaviour.table import Row
-from tests.behaviour.test_behaviour import FIXTURES, ROWS, SERVICE, _conventions
+from tests.behaviour.test_behaviour import (
+    ROWS,
+    SERVICE,
+    _conventions,
+    install_go_fixture,
+    install_rust_fixture,
+    keep_rendered,
+    rendered,
+)
 from tests.go.gotools import GO, needs_go, run
 from tests.rust.rusttools import build_kept, needs_cargo
 
@@ -46,10 +55,8 @@ def _library_service(lang: str, root: Path, variant: str) -> Path:
 
 def _build_go(root: Path, variant: str) -> Path:
     dest = _library_service("go", root, variant)
-    fixture = FIXTURES["go"].read_text(encoding="utf-8")
-    assert VENDORED_IMPORT in fixture, "the Go fixture no longer imports the vendored package"
-    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
-    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    keep_rendered(dest)
+    install_go_fixture(dest, (VENDORED_IMPORT, f'"{LIBRARIES["go"]}"'))
     assert not (dest / "internal").exists()
     proc = run([str(GO), "build", "-o", "bin/service", "."], dest)
     assert proc.returncode == 0, f"go build of the library-mode service failed:\n{proc.stderr}"
@@ -58,7 +65,8 @@ def _build_go(root: Path, variant: str) -> Path:
 
 def _build_rust(root: Path, variant: str) -> Path:
     dest = _library_service("rust", root, variant)
-    shutil.copyfile(FIXTURES["rust"], dest / "src" / "routes.rs")
+    keep_rendered(dest)
+    install_rust_fixture(dest)
     assert not (dest / "src" / "telemetry").exists()
     kept = dest / "service"
     proc = build_kept(dest, kept, SERVICE)
@@ -92,11 +100,20 @@ def _params() -> list[object]:
     return out
 
 
+def _sources(lang: str, variant: str, service: Path, root: Path) -> Sources:
+    """The render of the library-mode service built at `service`, as scaffold wrote it,
+    and its library."""
+    lib = root / f"lib-{lang}-{variant or 'base'}"
+    if lang == "go":
+        return Sources("go", rendered(service.parent.parent), lib)
+    return Sources("rust", rendered(service.parent), lib / "src" / "telemetry")
+
+
 @pytest.mark.parametrize(("lang", "row"), _params())
 def test_library_row(lang: str, row: Row, library_root: Path, tmp_path: Path) -> None:
     service = _service(lang, row.variant, library_root)
     result = harness.run_row(service, row, tmp_path)
-    found = check.problems(row, result)
+    found = check.problems(row, result, _sources(lang, row.variant, service, library_root))
     assert not found, (
         f"{lang} (library mode) fails row {row.id} ({row.source}, issue {row.issue}): "
         f"{row.what}\n  - "
@@ -124,9 +141,7 @@ def _build_go_added(root: Path) -> Path:
     main = (dest / "main.go").read_text(encoding="utf-8")
     assert _NAMING in main, "main.go no longer names the service this way"
     (dest / "main.go").write_text(main.replace(_NAMING, ""), encoding="utf-8")
-    fixture = FIXTURES["go"].read_text(encoding="utf-8")
-    handlers = fixture.replace(VENDORED_IMPORT, f'"{LIBRARIES["go"]}"')
-    (dest / "handlers.go").write_text(handlers, encoding="utf-8")
+    install_go_fixture(dest, (VENDORED_IMPORT, f'"{LIBRARIES["go"]}"'))
     lib = root / "lib-go-base"
     add_service(
         lang="go",

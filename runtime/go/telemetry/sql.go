@@ -71,9 +71,11 @@ func StartQuery(ctx context.Context, q Query) (context.Context, func(error)) {
 	}
 	return ctx, func(err error) {
 		if err != nil {
+			// error.type is conditionally required on the span and the duration.
 			span.RecordError(err)
 			span.SetStatus(codes.Error, err.Error())
-			attrs = append(attrs, keyErrorType.String("_OTHER"))
+			span.SetAttributes(keyErrorType.String(errorTypeOther))
+			attrs = append(attrs, keyErrorType.String(errorTypeOther))
 		}
 		span.End()
 		dbDuration().Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))

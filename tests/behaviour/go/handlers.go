@@ -51,6 +51,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
 	})
+	a.partRoutes(mux)
 }
 
 // fail logs an error and records it as an event of the server span; the

@@ -3,6 +3,7 @@
 //! marker into every pii and secret attribute through every API. Written as a
 //! service team would, with the generated module's public API only.
 
+use crate::telemetry::{self, HttpClient, HttpServerLayer, SpanExt as _};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +16,8 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, KeyValue};
 use serde_json::{json, Value};
-use crate::telemetry::{self, HttpClient, HttpServerLayer, SpanExt as _};
+
+mod parts;
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/send", get(send_failed))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
+        .merge(parts::routes())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(state)
         .layer(HttpServerLayer::new())
@@ -117,7 +120,12 @@ async fn sweep(State(state): State<AppState>) -> StatusCode {
         KeyValue::new("app.session.token", "SECRETMARK-baggage"),
     ]);
     let url = format!("{}/orders/sweep", state.downstream.trim_end_matches('/'));
-    let _ = state.client.get(&url).send().with_context(with_baggage).await;
+    let _ = state
+        .client
+        .get(&url)
+        .send()
+        .with_context(with_baggage)
+        .await;
     sweep_step(&Profile {
         email: "PIIMARK-instrument".to_owned(),
         plan: "team",
@@ -149,7 +157,10 @@ async fn sweep_urls() -> StatusCode {
     let cx = Context::current();
     let span = cx.span();
     span.set_attribute(KeyValue::new("app.sweep.note", URL_SWEEP));
-    span.add_event("sweep-urls", vec![KeyValue::new("app.sweep.note", URL_SWEEP)]);
+    span.add_event(
+        "sweep-urls",
+        vec![KeyValue::new("app.sweep.note", URL_SWEEP)],
+    );
     span.set_status(Status::error(URL_SWEEP));
     tracing::error!(detail = URL_SWEEP, "{URL_SWEEP}");
     StatusCode::OK
@@ -226,7 +237,10 @@ async fn send_failed(Path(id): Path<String>) -> Json<Value> {
     tracer
         .start("lookup jane.doe@example.com 4111111111111111")
         .end();
-    drop(tracing::info_span!("greeted", otel.name = "Jane Doe Bearer abcDEFghiJKLmn"));
+    drop(tracing::info_span!(
+        "greeted",
+        otel.name = "Jane Doe Bearer abcDEFghiJKLmn"
+    ));
     Json(json!({ "id": id }))
 }
 
@@ -275,7 +289,11 @@ async fn stream(uri: axum::http::Uri) -> Body {
         .filter(|c| (1..=100).contains(c))
         .unwrap_or(3);
     // ?fail=1: the body breaks after its first chunk.
-    let fail = uri.query().unwrap_or("").split('&').any(|pair| pair == "fail=1");
+    let fail = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .any(|pair| pair == "fail=1");
     let chunks = if fail { 1 } else { chunks };
     let (sender, receiver) = tokio::sync::mpsc::channel::<&'static str>(1);
     tokio::spawn(async move {

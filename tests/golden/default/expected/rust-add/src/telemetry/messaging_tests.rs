@@ -65,6 +65,14 @@ async fn messaging_carriers_link_producer_and_consumer() {
     );
     assert_eq!(consumer.span_context.trace_id().to_string(), PARENT_TRACE);
     assert_eq!(consumer.parent_span_id, producer.span_context.span_id());
+    // Semantic conventions 1.45.0: a "Process" span links to the message's
+    // creation context, as Go's consumer span does.
+    let linked: Vec<_> = consumer
+        .links
+        .iter()
+        .map(|l| l.span_context.span_id())
+        .collect();
+    assert_eq!(linked, vec![producer.span_context.span_id()]);
     assert_eq!(
         attr(producer, "messaging.operation.name"),
         Some(Value::from("send"))

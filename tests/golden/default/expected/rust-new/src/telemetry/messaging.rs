@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use opentelemetry::propagation::{Extractor, Injector};
-use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer};
+use opentelemetry::trace::{Link, SpanKind, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 
 use super::conventions;
@@ -74,9 +74,18 @@ fn start(
         )
     };
     let tracer = &instruments.tracer;
+    // A consumer links to the message's creation context (semantic
+    // conventions 1.45.0), besides continuing it as its parent.
+    let creation = parent.span().span_context().clone();
+    let links = if producer || !creation.is_valid() {
+        Vec::new()
+    } else {
+        vec![Link::with_context(creation)]
+    };
     let span = tracer
         .span_builder(name)
         .with_kind(kind)
+        .with_links(links)
         .with_attributes([
             KeyValue::new("messaging.system", destination.system),
             KeyValue::new("messaging.destination.name", destination.name.clone()),
@@ -99,7 +108,8 @@ pub fn start_send(
     cx
 }
 
-/// Starts a consumer span whose parent is the context carried by `headers`.
+/// Starts a consumer span whose parent is the context carried by `headers`,
+/// linked to it as well (the message's creation context).
 /// Run the processing inside it (`cx.attach()` or `FutureExt::with_context`)
 /// and end it with `cx.span().end()`.
 pub fn start_process(

@@ -34,6 +34,8 @@ func TestStartQuery(t *testing.T) {
 	if s.Status().Code != codes.Error {
 		t.Error("the query's error was not recorded")
 	}
+	// error.type is conditionally required on a failed call's span, as on its duration.
+	wantAttr(t, a, keyErrorType, "_OTHER")
 }
 
 // Every field the conventions' rule can name a database span by reaches it,
