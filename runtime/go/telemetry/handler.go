@@ -202,7 +202,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		final := holder.inner()
 		if final == "" && r2.Pattern != "" {
-			_, final = splitPattern(r2.Pattern)
+			final = routeOfPattern(ri, r2.Pattern)
 		}
 		cancelled := errors.Is(r.Context().Err(), context.Canceled) && p == nil
 		if span != nil {
@@ -242,8 +242,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
 func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
-	peer, peerPort, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+	peer, peerPort, ok := splitHostPort(r.RemoteAddr)
+	if !ok {
 		peer, peerPort = r.RemoteAddr, ""
 	}
 	client, sch, host := peer, scheme(r.TLS != nil), r.Host
@@ -270,11 +270,14 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
 	)
-	if n, err := strconv.Atoi(peerPort); err == nil {
+	if n, ok := atoi(peerPort); ok {
 		attrs = append(attrs, keyNetworkPeerPort.Int(n))
 	}
-	if r.URL.RawQuery != "" {
-		attrs = append(attrs, keyURLQuery.String(SanitizeQuery(r.URL.RawQuery)))
+	if q := r.URL.RawQuery; q != "" {
+		if querySensitiveKeys(q) {
+			q = SanitizeQuery(q)
+		}
+		attrs = append(attrs, keyURLQuery.String(q))
 	}
 	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
@@ -330,7 +333,7 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 		return attrs
 	}
 	name, port := host, ""
-	if hp, pp, err := net.SplitHostPort(host); err == nil {
+	if hp, pp, ok := splitHostPort(host); ok {
 		name, port = hp, pp
 	}
 	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
@@ -338,7 +341,7 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 		return attrs
 	}
 	attrs = append(attrs, keyServerAddress.String(name))
-	if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 65536 {
+	if n, ok := atoi(port); ok && n > 0 && n < 65536 {
 		attrs = append(attrs, keyServerPort.Int(n))
 	} else if port == "" {
 		attrs = append(attrs, keyServerPort.Int(defaultPort(scheme)))
@@ -406,3 +409,75 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// splitHostPort is net.SplitHostPort without its error values: ok is false
+// where net.SplitHostPort fails. The common "host:port" with one colon and no
+// brackets is split in place; every other form goes to net.SplitHostPort.
+func splitHostPort(hostport string) (host, port string, ok bool) {
+	colons, i := 0, -1
+	for j := 0; j < len(hostport); j++ {
+		switch hostport[j] {
+		case ':':
+			colons, i = colons+1, j
+		case '[', ']':
+			colons = 2 // the bracketed form: net.SplitHostPort reads it
+		}
+	}
+	if colons == 1 {
+		return hostport[:i], hostport[i+1:], true
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	return host, port, err == nil
+}
+
+// atoi is strconv.Atoi without its error value: a short run of decimal
+// digits (a port) is read in place, anything else goes to strconv.Atoi.
+func atoi(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 9 {
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			n, err := strconv.Atoi(s)
+			return n, err == nil
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// querySensitiveKeys reports whether SanitizeQuery could change raw: whether
+// a key of its pairs ('&' or ';' between them) is a sensitive one, or
+// carries '%' or '+' (isSensitiveKey decodes those). It reads raw once, in
+// place: most queries name no sensitive key and are used as they are.
+func querySensitiveKeys(raw string) bool {
+	if len(sensitiveQuery) == 0 {
+		return false
+	}
+	start, keyEnd, encoded := 0, -1, false
+	for i := 0; i <= len(raw); i++ {
+		if i == len(raw) || raw[i] == '&' || raw[i] == ';' {
+			end := i
+			if keyEnd >= 0 {
+				end = keyEnd
+			}
+			if k := raw[start:end]; k != "" && (encoded || sensitiveQuery[k]) {
+				return true
+			}
+			start, keyEnd, encoded = i+1, -1, false
+			continue
+		}
+		if keyEnd < 0 {
+			switch raw[i] {
+			case '=':
+				keyEnd = i
+			case '%', '+':
+				encoded = true
+			}
+		}
+	}
+	return false
+}
