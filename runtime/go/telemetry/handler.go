@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -40,12 +42,28 @@ type Handler struct {
 	// Per-route sampling ratios decide root spans, so their routes must be
 	// known before the span starts: literal routes are matched on the path,
 	// routes with wildcards through the ServeMux (when next is one).
-	literal map[string][]string // path -> methods, "" for every method
+	literal []literalRoute // in the order of the conventions, one per path
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
 	serverName   string
 	serverPort   int
+	// host is the server.address and server.port of the first Host header
+	// seen (a service is mostly asked by one name): the header is parsed
+	// once, and requests naming another host parse theirs.
+	host atomic.Pointer[hostAttrs]
+}
+
+// literalRoute is a literal route of the per-route sampling ratios with the
+// methods it names ("" for every method).
+type literalRoute struct {
+	path    string
+	methods []string
+}
+
+type hostAttrs struct {
+	host, scheme string
+	attrs        []attribute.KeyValue
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -79,10 +97,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 			}
 			continue
 		}
-		if h.literal == nil {
-			h.literal = make(map[string][]string)
-		}
-		h.literal[rr.route] = append(h.literal[rr.route], rr.method)
+		h.addLiteral(rr.route, rr.method)
 	}
 	for _, tr := range conv.trustRoutes {
 		if !strings.HasSuffix(tr.route, "*") && isMux {
@@ -99,6 +114,16 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 	return h
 }
 
+func (h *Handler) addLiteral(path, method string) {
+	for i := range h.literal {
+		if h.literal[i].path == path {
+			h.literal[i].methods = append(h.literal[i].methods, method)
+			return
+		}
+	}
+	h.literal = append(h.literal, literalRoute{path: path, methods: []string{method}})
+}
+
 // earlyRoute returns the request's route before it is served: matched says
 // that the ServeMux serves it with that pattern; otherwise it is a literal
 // route of the per-route ratios, a guess only the sampler may use.
@@ -110,12 +135,17 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 			return route, true
 		}
 	}
-	if methods, ok := h.literal[r.URL.Path]; ok { // one lookup, most paths miss
-		for _, m := range methods {
+	path := r.URL.Path
+	for i := range h.literal { // a few routes: cheaper than hashing the path
+		if h.literal[i].path != path {
+			continue
+		}
+		for _, m := range h.literal[i].methods {
 			if m == "" || m == method {
-				return r.URL.Path, false
+				return path, false
 			}
 		}
+		break
 	}
 	return "", false
 }
@@ -332,6 +362,20 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 	if host == "" {
 		return attrs
 	}
+	if c := h.host.Load(); c != nil && c.host == host && c.scheme == scheme {
+		return append(attrs, c.attrs...)
+	}
+	n := len(attrs)
+	attrs = parseServerAttrs(attrs, host, scheme)
+	if h.host.Load() == nil {
+		h.host.CompareAndSwap(nil, &hostAttrs{host: host, scheme: scheme, attrs: slices.Clone(attrs[n:])})
+	}
+	return attrs
+}
+
+// parseServerAttrs appends server.address and server.port as a Host header
+// names them.
+func parseServerAttrs(attrs []attribute.KeyValue, host, scheme string) []attribute.KeyValue {
 	name, port := host, ""
 	if hp, pp, ok := splitHostPort(host); ok {
 		name, port = hp, pp
@@ -414,16 +458,8 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // where net.SplitHostPort fails. The common "host:port" with one colon and no
 // brackets is split in place; every other form goes to net.SplitHostPort.
 func splitHostPort(hostport string) (host, port string, ok bool) {
-	colons, i := 0, -1
-	for j := 0; j < len(hostport); j++ {
-		switch hostport[j] {
-		case ':':
-			colons, i = colons+1, j
-		case '[', ']':
-			colons = 2 // the bracketed form: net.SplitHostPort reads it
-		}
-	}
-	if colons == 1 {
+	if i := strings.IndexByte(hostport, ':'); i >= 0 && strings.IndexByte(hostport[i+1:], ':') < 0 &&
+		strings.IndexByte(hostport, '[') < 0 && strings.IndexByte(hostport, ']') < 0 {
 		return hostport[:i], hostport[i+1:], true
 	}
 	host, port, err := net.SplitHostPort(hostport)
