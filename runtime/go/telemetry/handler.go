@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -48,10 +47,6 @@ type Handler struct {
 	trustByRoute bool
 	serverName   string
 	serverPort   int
-	// host is the server.address and server.port of the first Host header
-	// seen (a service is mostly asked by one name): the header is parsed
-	// once, and requests naming another host parse theirs.
-	host atomic.Pointer[hostAttrs]
 }
 
 // literalRoute is a literal route of the per-route sampling ratios with the
@@ -59,11 +54,6 @@ type Handler struct {
 type literalRoute struct {
 	path    string
 	methods []string
-}
-
-type hostAttrs struct {
-	host, scheme string
-	attrs        []attribute.KeyValue
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -295,7 +285,6 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	}
 	attrs := append(buf[:0],
 		keyURLPath.String(r.URL.Path),
-		keyURLScheme.String(sch),
 		keyClientAddress.String(client),
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
@@ -312,16 +301,7 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
 	}
-	if v := protoVersion(r.ProtoMajor, r.ProtoMinor); v != "" {
-		attrs = append(attrs, keyNetworkProtocolVersion.String(v))
-	}
-	if !early {
-		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
-	}
-	if renamed && ri.route != "" {
-		attrs = append(attrs, keyHTTPRoute.String(ri.route))
-	}
-	attrs = h.serverAttrs(attrs, host, sch)
+	attrs = h.routeAttrs(attrs, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
 	if renamed {
 		span.SetName(ri.name)
 	}
@@ -349,6 +329,33 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	}
 }
 
+// routeAttrs appends the attributes that follow from the route, the host and
+// the scheme: url.scheme, network.protocol.version, http.request.method
+// (unless the span started with it), http.route (when the span was renamed
+// to it), server.address and server.port. ri keeps the first such list it
+// sees, so the usual request copies it instead of building it.
+func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sch, proto string, early, renamed bool) []attribute.KeyValue {
+	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto && f.early == early && f.renamed == renamed {
+		return append(attrs, f.attrs...)
+	}
+	n := len(attrs)
+	attrs = append(attrs, keyURLScheme.String(sch))
+	if proto != "" {
+		attrs = append(attrs, keyNetworkProtocolVersion.String(proto))
+	}
+	if !early {
+		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
+	}
+	if renamed && ri.route != "" {
+		attrs = append(attrs, keyHTTPRoute.String(ri.route))
+	}
+	attrs = h.serverAttrs(attrs, host, sch)
+	if ri.attrs.Load() == nil {
+		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs[n:])})
+	}
+	return attrs
+}
+
 // serverAttrs appends server.address and server.port: the configured server
 // name, else the Host header (or a trusted proxy's X-Forwarded-Host).
 func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) []attribute.KeyValue {
@@ -362,20 +369,6 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 	if host == "" {
 		return attrs
 	}
-	if c := h.host.Load(); c != nil && c.host == host && c.scheme == scheme {
-		return append(attrs, c.attrs...)
-	}
-	n := len(attrs)
-	attrs = parseServerAttrs(attrs, host, scheme)
-	if h.host.Load() == nil {
-		h.host.CompareAndSwap(nil, &hostAttrs{host: host, scheme: scheme, attrs: slices.Clone(attrs[n:])})
-	}
-	return attrs
-}
-
-// parseServerAttrs appends server.address and server.port as a Host header
-// names them.
-func parseServerAttrs(attrs []attribute.KeyValue, host, scheme string) []attribute.KeyValue {
 	name, port := host, ""
 	if hp, pp, ok := splitHostPort(host); ok {
 		name, port = hp, pp

@@ -127,9 +127,9 @@ func TestCachedRouteDataFollowsEachRequest(t *testing.T) {
 	}
 }
 
-// The first Host header's server attributes, the first route's info and the
-// first method's cache entry are kept: requests with another host, scheme,
-// method, query or peer must still get their own attributes.
+// Each routeInfo keeps the first list of its route, host and scheme
+// attributes, and the caches the first route's info: requests with another
+// host, scheme, protocol, method, query or peer must get their own attributes.
 func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
@@ -139,21 +139,25 @@ func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 	type want struct {
 		method, host, target, remote, addr, query string
 		port, peerPort                            int64
-		tls                                       bool
+		tls, h2                                   bool
 	}
 	cases := []want{
-		{"GET", "shop.example:8080", "/x?page=2", "192.0.2.1:40000", "shop.example", "page=2", 8080, 40000, false},
-		{"GET", "other.example", "/x?a%3Db=1", "192.0.2.2:1", "other.example", "a%3Db=1", 80, 1, false},
-		{"POST", "shop.example:8080", "/x?sig=abc&x=1", "[2001:db8::1]:443", "shop.example", "sig=REDACTED&x=1", 8080, 443, false},
-		{"FOO", "shop.example:8080", "/x?s%69g=abc", "192.0.2.3", "shop.example", "s%69g=REDACTED", 8080, 0, false},
-		{"GET", "shop.example:8080", "/x?;token=t", "192.0.2.4:+7", "shop.example", ";token=REDACTED", 8080, 7, true},
-		{"GET", "[2001:db8::2]:9", "/x", "192.0.2.5:65536", "2001:db8::2", "", 9, 65536, false},
+		{"GET", "shop.example:8080", "/x?page=2", "192.0.2.1:40000", "shop.example", "page=2", 8080, 40000, false, false},
+		{"GET", "other.example", "/x?a%3Db=1", "192.0.2.2:1", "other.example", "a%3Db=1", 80, 1, false, false},
+		{"GET", "shop.example:8080", "/x", "192.0.2.2:1", "shop.example", "", 8080, 1, false, true},
+		{"POST", "shop.example:8080", "/x?sig=abc&x=1", "[2001:db8::1]:443", "shop.example", "sig=REDACTED&x=1", 8080, 443, false, false},
+		{"FOO", "shop.example:8080", "/x?s%69g=abc", "192.0.2.3", "shop.example", "s%69g=REDACTED", 8080, 0, false, false},
+		{"GET", "shop.example:8080", "/x?;token=t", "192.0.2.4:+7", "shop.example", ";token=REDACTED", 8080, 7, true, false},
+		{"GET", "[2001:db8::2]:9", "/x", "192.0.2.5:65536", "2001:db8::2", "", 9, 65536, false, false},
 	}
 	for _, c := range cases {
 		req := httptest.NewRequest(c.method, c.target, nil)
 		req.Host, req.RemoteAddr = c.host, c.remote
 		if c.tls {
 			req.TLS = &tls.ConnectionState{}
+		}
+		if c.h2 {
+			req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/2.0", 2, 0
 		}
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
@@ -188,6 +192,11 @@ func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 			scheme = "https"
 		}
 		wantAttr(t, got, keyURLScheme, scheme)
+		proto := "1.1"
+		if c.h2 {
+			proto = "2"
+		}
+		wantAttr(t, got, keyNetworkProtocolVersion, proto)
 	}
 }
 

@@ -32,6 +32,15 @@ type routeInfo struct {
 	// pattern is the ServeMux pattern requests of this routeInfo were
 	// served by, with its route (the first one stored stays).
 	pattern atomic.Pointer[patternRoute]
+	// attrs is the first list of route, host and scheme attributes a span
+	// of this routeInfo was given (Handler.routeAttrs).
+	attrs atomic.Pointer[routeAttrs]
+}
+
+type routeAttrs struct {
+	host, scheme, proto string
+	early, renamed      bool
+	attrs               []attribute.KeyValue
 }
 
 type patternRoute struct{ pattern, route string }
