@@ -486,26 +486,26 @@ func querySensitiveKeys(raw string) bool {
 	if len(sensitiveQuery) == 0 {
 		return false
 	}
-	start, keyEnd, encoded := 0, -1, false
-	for i := 0; i <= len(raw); i++ {
-		if i == len(raw) || raw[i] == '&' || raw[i] == ';' {
-			end := i
-			if keyEnd >= 0 {
-				end = keyEnd
+	for raw != "" {
+		pair, rest := raw, ""
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '&' || raw[i] == ';' {
+				pair, rest = raw[:i], raw[i+1:]
+				break
 			}
-			if k := raw[start:end]; k != "" && (encoded || sensitiveQuery[k]) {
+		}
+		raw = rest
+		k := pair
+		for i := 0; i < len(pair); i++ {
+			if c := pair[i]; c == '=' {
+				k = pair[:i]
+				break
+			} else if c == '%' || c == '+' {
 				return true
 			}
-			start, keyEnd, encoded = i+1, -1, false
-			continue
 		}
-		if keyEnd < 0 {
-			switch raw[i] {
-			case '=':
-				keyEnd = i
-			case '%', '+':
-				encoded = true
-			}
+		if k != "" && sensitiveQuery[k] {
+			return true
 		}
 	}
 	return false
