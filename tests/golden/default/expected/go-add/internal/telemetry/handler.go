@@ -336,7 +336,8 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 // the scheme: url.scheme, network.protocol.version, http.request.method
 // (unless the span started with it), http.route (when the span was renamed
 // to it), server.address and server.port. ri keeps the first such list it
-// sees, so the usual request copies it instead of building it.
+// sees (unless the conventions class server.address or server.port as
+// private), so the usual request copies it instead of building it.
 func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sch, proto string, early, renamed bool) []attribute.KeyValue {
 	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto && f.early == early && f.renamed == renamed {
 		return append(attrs, f.attrs...)
@@ -353,10 +354,17 @@ func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sc
 		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
 	attrs = h.serverAttrs(attrs, host, sch)
-	if ri.attrs.Load() == nil {
+	if ri.attrs.Load() == nil && hostKeepable() {
 		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs[n:])})
 	}
 	return attrs
+}
+
+// hostKeepable reports whether a Host header's server.address and
+// server.port may be kept past their request: not when the conventions class
+// either as private (then every request builds its own list).
+func hostKeepable() bool {
+	return privacyActions[string(keyServerAddress)] == actionKeep && privacyActions[string(keyServerPort)] == actionKeep
 }
 
 // serverAttrs appends server.address and server.port: the configured server

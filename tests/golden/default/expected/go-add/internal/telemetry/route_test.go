@@ -231,3 +231,23 @@ func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 		t.Error("a query without a sensitive key is checked further")
 	}
 }
+
+// When the conventions class server.address as private, a routeInfo keeps no
+// Host header past its request.
+func TestPrivateServerAddressIsNotKept(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{"server.address": actionHash})
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	serve(t, h, "GET", "/x", nil)
+	for _, ri := range *h.caches.routes.read.Load() {
+		if ri.attrs.Load() != nil {
+			t.Errorf("route %q keeps its attributes with server.address private", ri.route)
+		}
+	}
+	if got := attrMap(onlySpan(t, p).Attributes()); got[keyServerAddress].AsString() != "attacker-chosen.example" {
+		t.Errorf("server.address %q", got[keyServerAddress].AsString())
+	}
+}
