@@ -276,16 +276,27 @@ func isTokenChar(c byte) bool {
 // knownMethods are the request methods the semantic conventions (or
 // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS, or the conventions' list) name;
 // other methods become _OTHER.
-var knownMethods atomic.Pointer[map[string]string]
+var knownMethods atomic.Pointer[methodSet]
+
+// methodSet is a set of known methods: a short list is searched in order
+// (cheaper than hashing a method), a long one through its map.
+type methodSet struct {
+	list []string
+	m    map[string]string
+}
 
 func init() { setKnownMethods(conv.knownMethods) }
 
 func setKnownMethods(ms []string) {
 	m := make(map[string]string, len(ms))
+	list := make([]string, 0, len(ms))
 	for _, k := range ms {
+		if _, dup := m[k]; !dup {
+			list = append(list, k)
+		}
 		m[k] = k
 	}
-	knownMethods.Store(&m)
+	knownMethods.Store(&methodSet{list: list, m: m})
 }
 
 // spanMethod is the method as span names show it: semconv names spans of
@@ -299,7 +310,16 @@ func spanMethod(method string) string {
 
 // normalizeMethod returns the semconv method and whether it was known.
 func normalizeMethod(m string) (string, bool) {
-	if k, ok := (*knownMethods.Load())[m]; ok {
+	set := knownMethods.Load()
+	if len(set.list) <= 16 {
+		for _, k := range set.list {
+			if k == m {
+				return k, true
+			}
+		}
+		return "_OTHER", false
+	}
+	if k, ok := set.m[m]; ok {
 		return k, true
 	}
 	return "_OTHER", false

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,12 +44,19 @@ type Handler struct {
 	// Per-route sampling ratios decide root spans, so their routes must be
 	// known before the span starts: literal routes are matched on the path,
 	// routes with wildcards through the ServeMux (when next is one).
-	literal map[string][]string // path -> methods, "" for every method
+	literal []literalRoute // in the order of the conventions, one per path
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
 	serverName   string
 	serverPort   int
+}
+
+// literalRoute is a literal route of the per-route sampling ratios with the
+// methods it names ("" for every method).
+type literalRoute struct {
+	path    string
+	methods []string
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -82,10 +90,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 			}
 			continue
 		}
-		if h.literal == nil {
-			h.literal = make(map[string][]string)
-		}
-		h.literal[rr.route] = append(h.literal[rr.route], rr.method)
+		h.addLiteral(rr.route, rr.method)
 	}
 	for _, tr := range conv.trustRoutes {
 		if !strings.HasSuffix(tr.route, "*") && isMux {
@@ -102,6 +107,16 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 	return h
 }
 
+func (h *Handler) addLiteral(path, method string) {
+	for i := range h.literal {
+		if h.literal[i].path == path {
+			h.literal[i].methods = append(h.literal[i].methods, method)
+			return
+		}
+	}
+	h.literal = append(h.literal, literalRoute{path: path, methods: []string{method}})
+}
+
 // earlyRoute returns the request's route before it is served: matched says
 // that the ServeMux serves it with that pattern; otherwise it is a literal
 // route of the per-route ratios, a guess only the sampler may use.
@@ -113,12 +128,17 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 			return route, true
 		}
 	}
-	if methods, ok := h.literal[r.URL.Path]; ok { // one lookup, most paths miss
-		for _, m := range methods {
+	path := r.URL.Path
+	for i := range h.literal { // a few routes: cheaper than hashing the path
+		if h.literal[i].path != path {
+			continue
+		}
+		for _, m := range h.literal[i].methods {
 			if m == "" || m == method {
-				return r.URL.Path, false
+				return path, false
 			}
 		}
+		break
 	}
 	return "", false
 }
@@ -205,7 +225,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		final := holder.inner()
 		if final == "" && r2.Pattern != "" {
-			_, final = splitPattern(r2.Pattern)
+			final = routeOfPattern(ri, r2.Pattern)
 		}
 		cancelled := errors.Is(r.Context().Err(), context.Canceled) && p == nil
 		if span != nil {
@@ -245,8 +265,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
 func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
-	peer, peerPort, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+	peer, peerPort, ok := splitHostPort(r.RemoteAddr)
+	if !ok {
 		peer, peerPort = r.RemoteAddr, ""
 	}
 	client, sch, host := peer, scheme(r.TLS != nil), r.Host
@@ -268,30 +288,23 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	}
 	attrs := append(buf[:0],
 		keyURLPath.String(r.URL.Path),
-		keyURLScheme.String(sch),
 		keyClientAddress.String(client),
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
 	)
-	if n, err := strconv.Atoi(peerPort); err == nil {
+	if n, ok := atoi(peerPort); ok {
 		attrs = append(attrs, keyNetworkPeerPort.Int(n))
 	}
-	if r.URL.RawQuery != "" {
-		attrs = append(attrs, keyURLQuery.String(SanitizeQuery(r.URL.RawQuery)))
+	if q := r.URL.RawQuery; q != "" {
+		if querySensitiveKeys(q) {
+			q = SanitizeQuery(q)
+		}
+		attrs = append(attrs, keyURLQuery.String(q))
 	}
 	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
 	}
-	if v := protoVersion(r.ProtoMajor, r.ProtoMinor); v != "" {
-		attrs = append(attrs, keyNetworkProtocolVersion.String(v))
-	}
-	if !early {
-		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
-	}
-	if renamed && ri.route != "" {
-		attrs = append(attrs, keyHTTPRoute.String(ri.route))
-	}
-	attrs = h.serverAttrs(attrs, host, sch)
+	attrs = h.routeAttrs(attrs, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
 	if renamed {
 		span.SetName(ri.name)
 	}
@@ -319,6 +332,41 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	}
 }
 
+// routeAttrs appends the attributes that follow from the route, the host and
+// the scheme: url.scheme, network.protocol.version, http.request.method
+// (unless the span started with it), http.route (when the span was renamed
+// to it), server.address and server.port. ri keeps the first such list it
+// sees (unless the conventions class server.address or server.port as
+// private), so the usual request copies it instead of building it.
+func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sch, proto string, early, renamed bool) []attribute.KeyValue {
+	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto && f.early == early && f.renamed == renamed {
+		return append(attrs, f.attrs...)
+	}
+	n := len(attrs)
+	attrs = append(attrs, keyURLScheme.String(sch))
+	if proto != "" {
+		attrs = append(attrs, keyNetworkProtocolVersion.String(proto))
+	}
+	if !early {
+		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
+	}
+	if renamed && ri.route != "" {
+		attrs = append(attrs, keyHTTPRoute.String(ri.route))
+	}
+	attrs = h.serverAttrs(attrs, host, sch)
+	if ri.attrs.Load() == nil && hostKeepable() {
+		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs[n:])})
+	}
+	return attrs
+}
+
+// hostKeepable reports whether a Host header's server.address and
+// server.port may be kept past their request: not when the conventions class
+// either as private (then every request builds its own list).
+func hostKeepable() bool {
+	return privacyActions[string(keyServerAddress)] == actionKeep && privacyActions[string(keyServerPort)] == actionKeep
+}
+
 // serverAttrs appends server.address and server.port: the configured server
 // name, else the Host header (or a trusted proxy's X-Forwarded-Host).
 func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) []attribute.KeyValue {
@@ -333,7 +381,7 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 		return attrs
 	}
 	name, port := host, ""
-	if hp, pp, err := net.SplitHostPort(host); err == nil {
+	if hp, pp, ok := splitHostPort(host); ok {
 		name, port = hp, pp
 	}
 	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
@@ -341,7 +389,7 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 		return attrs
 	}
 	attrs = append(attrs, keyServerAddress.String(name))
-	if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 65536 {
+	if n, ok := atoi(port); ok && n > 0 && n < 65536 {
 		attrs = append(attrs, keyServerPort.Int(n))
 	} else if port == "" {
 		attrs = append(attrs, keyServerPort.Int(defaultPort(scheme)))
@@ -409,3 +457,67 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// splitHostPort is net.SplitHostPort without its error values: ok is false
+// where net.SplitHostPort fails. The common "host:port" with one colon and no
+// brackets is split in place; every other form goes to net.SplitHostPort.
+func splitHostPort(hostport string) (host, port string, ok bool) {
+	if i := strings.IndexByte(hostport, ':'); i >= 0 && strings.IndexByte(hostport[i+1:], ':') < 0 &&
+		strings.IndexByte(hostport, '[') < 0 && strings.IndexByte(hostport, ']') < 0 {
+		return hostport[:i], hostport[i+1:], true
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	return host, port, err == nil
+}
+
+// atoi is strconv.Atoi without its error value: a short run of decimal
+// digits (a port) is read in place, anything else goes to strconv.Atoi.
+func atoi(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 9 {
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			n, err := strconv.Atoi(s)
+			return n, err == nil
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// querySensitiveKeys reports whether SanitizeQuery could change raw: whether
+// a key of its pairs ('&' or ';' between them) is a sensitive one, or
+// carries '%' or '+' (isSensitiveKey decodes those). It reads raw once, in
+// place: most queries name no sensitive key and are used as they are.
+func querySensitiveKeys(raw string) bool {
+	if len(sensitiveQuery) == 0 {
+		return false
+	}
+	for raw != "" {
+		pair, rest := raw, ""
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '&' || raw[i] == ';' {
+				pair, rest = raw[:i], raw[i+1:]
+				break
+			}
+		}
+		raw = rest
+		k := pair
+		for i := 0; i < len(pair); i++ {
+			if c := pair[i]; c == '=' {
+				k = pair[:i]
+				break
+			} else if c == '%' || c == '+' {
+				return true
+			}
+		}
+		if k != "" && sensitiveQuery[k] {
+			return true
+		}
+	}
+	return false
+}

@@ -32,6 +32,35 @@ type routeInfo struct {
 	// an atomic load instead of a map lookup.
 	renamedTo atomic.Pointer[routeInfo]
 	metric    atomic.Pointer[metricEntry]
+	// pattern is the ServeMux pattern requests of this routeInfo were
+	// served by, with its route (the first one stored stays).
+	pattern atomic.Pointer[patternRoute]
+	// attrs is the first list of route, host and scheme attributes a span
+	// of this routeInfo was given (Handler.routeAttrs).
+	attrs atomic.Pointer[routeAttrs]
+}
+
+type routeAttrs struct {
+	host, scheme, proto string
+	early, renamed      bool
+	attrs               []attribute.KeyValue
+}
+
+type patternRoute struct{ pattern, route string }
+
+// routeOfPattern returns the route of a ServeMux pattern served to a request
+// of ri (nil when tracing is off), splitting each pattern once per routeInfo.
+func routeOfPattern(ri *routeInfo, pattern string) string {
+	if ri == nil {
+		_, route := splitPattern(pattern)
+		return route
+	}
+	if p := ri.pattern.Load(); p != nil && p.pattern == pattern {
+		return p.route
+	}
+	_, route := splitPattern(pattern)
+	ri.pattern.CompareAndSwap(nil, &patternRoute{pattern, route})
+	return route
 }
 
 type metricEntry struct {
@@ -99,6 +128,9 @@ func (m *readMostly[K, V]) store(k K, v V) V {
 // caches memoises span names, start options and metric attribute sets so the
 // hot path does not allocate them per request.
 type caches struct {
+	// first is the first routeInfo stored: most requests of a service
+	// start alike (method, no route yet, scheme), so they skip the map.
+	first   atomic.Pointer[routeInfo]
 	routes  readMostly[routeCacheKey, *routeInfo]
 	metrics readMostly[metricKey, []metric.RecordOption]
 	base    []attribute.KeyValue // server.address, server.port from configuration
@@ -121,6 +153,9 @@ func newCaches(c config) *caches {
 // route returns what a server span of method on route (a path template,
 // "" when unknown) needs.
 func (c *caches) route(method, route string, tls bool) *routeInfo {
+	if ri := c.first.Load(); ri != nil && ri.method == method && ri.route == route && ri.tls == tls {
+		return ri
+	}
 	k := routeCacheKey{method, route, tls}
 	if ri, ok := c.routes.load(k); ok {
 		return ri
@@ -137,7 +172,9 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 		ri.startOpts = append(ri.startOpts, trace.WithAttributes(
 			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
-	return c.routes.store(k, ri)
+	ri = c.routes.store(k, ri)
+	c.first.CompareAndSwap(nil, ri)
+	return ri
 }
 
 // renamed returns what a span started with ri needs once the route it

@@ -5,8 +5,12 @@ package otelconv
 
 import (
 	"bytes"
+	"crypto/tls"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -123,5 +127,127 @@ func TestCachedRouteDataFollowsEachRequest(t *testing.T) {
 		if counts[k] != n {
 			t.Errorf("duration points %v, want %v", counts, want)
 		}
+	}
+}
+
+// Each routeInfo keeps the first list of its route, host and scheme
+// attributes, and the caches the first route's info: requests with another
+// host, scheme, protocol, method, query or peer must get their own attributes.
+func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	type want struct {
+		method, host, target, remote, addr, query string
+		port, peerPort                            int64
+		tls, h2                                   bool
+	}
+	cases := []want{
+		{"GET", "shop.example:8080", "/x?page=2", "192.0.2.1:40000", "shop.example", "page=2", 8080, 40000, false, false},
+		{"GET", "other.example", "/x?a%3Db=1", "192.0.2.2:1", "other.example", "a%3Db=1", 80, 1, false, false},
+		{"GET", "shop.example:8080", "/x", "192.0.2.2:1", "shop.example", "", 8080, 1, false, true},
+		{"POST", "shop.example:8080", "/x?sig=abc&x=1", "[2001:db8::1]:443", "shop.example", "sig=REDACTED&x=1", 8080, 443, false, false},
+		{"FOO", "shop.example:8080", "/x?s%69g=abc", "192.0.2.3", "shop.example", "s%69g=REDACTED", 8080, 0, false, false},
+		{"GET", "shop.example:8080", "/x?;token=t", "192.0.2.4:+7", "shop.example", ";token=REDACTED", 8080, 7, true, false},
+		{"GET", "[2001:db8::2]:9", "/x", "192.0.2.5:65536", "2001:db8::2", "", 9, 65536, false, false},
+	}
+	for _, c := range cases {
+		req := httptest.NewRequest(c.method, c.target, nil)
+		req.Host, req.RemoteAddr = c.host, c.remote
+		if c.tls {
+			req.TLS = &tls.ConnectionState{}
+		}
+		if c.h2 {
+			req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/2.0", 2, 0
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	ended := p.spans.Ended()
+	if len(ended) != len(cases) {
+		t.Fatalf("%d spans, want %d", len(ended), len(cases))
+	}
+	for i, c := range cases {
+		got := attrMap(ended[i].Attributes())
+		wantAttr(t, got, keyServerAddress, c.addr)
+		wantAttr(t, got, keyServerPort, c.port)
+		if c.query != "" {
+			wantAttr(t, got, keyURLQuery, c.query)
+		} else if _, ok := got[keyURLQuery]; ok {
+			t.Errorf("request %d: url.query set", i)
+		}
+		if c.peerPort != 0 {
+			wantAttr(t, got, keyNetworkPeerPort, c.peerPort)
+		} else if _, ok := got[keyNetworkPeerPort]; ok {
+			t.Errorf("request %d: network.peer.port set", i)
+		}
+		method, known := c.method, true
+		if method == "FOO" {
+			method, known = "_OTHER", false
+		}
+		wantAttr(t, got, keyHTTPRequestMethod, method)
+		if _, ok := got[keyHTTPRequestMethodOriginal]; ok == known {
+			t.Errorf("request %d: http.request.method_original set %v", i, ok)
+		}
+		scheme := "http"
+		if c.tls {
+			scheme = "https"
+		}
+		wantAttr(t, got, keyURLScheme, scheme)
+		proto := "1.1"
+		if c.h2 {
+			proto = "2"
+		}
+		wantAttr(t, got, keyNetworkProtocolVersion, proto)
+	}
+}
+
+// splitHostPort, atoi and querySensitiveKeys read the common forms in place;
+// they must agree with net.SplitHostPort, strconv.Atoi and SanitizeQuery on
+// every form.
+func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
+	useTestConventions(t)
+	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080"} {
+		h, p, ok := splitHostPort(s)
+		wh, wp, err := net.SplitHostPort(s)
+		if h != wh || p != wp || ok != (err == nil) {
+			t.Errorf("splitHostPort(%q) = %q, %q, %v; net says %q, %q, %v", s, h, p, ok, wh, wp, err)
+		}
+	}
+	for _, s := range []string{"", "0", "7", "65535", "+7", "-7", "007", "1a", "a", " 1", "123456789", "1234567890", "99999999999999999999", "1_0"} {
+		n, ok := atoi(s)
+		wn, err := strconv.Atoi(s)
+		if ok != (err == nil) || (ok && n != wn) {
+			t.Errorf("atoi(%q) = %d, %v; strconv says %d, %v", s, n, ok, wn, err)
+		}
+	}
+	for _, q := range []string{"", "page=2", "sig=x", "a=1&sig=x", "a=1;token=y", "sig", "=sig", "s%69g=1", "s+g=1", "x=%sig", "&&", "a&b=sig", "AWSAccessKeyId=1", "page=sig=1", "token", "xyz=1&sig=x", "ab&cd;token"} {
+		if !querySensitiveKeys(q) && SanitizeQuery(q) != q {
+			t.Errorf("querySensitiveKeys(%q) is false, but SanitizeQuery changes it to %q", q, SanitizeQuery(q))
+		}
+	}
+	if querySensitiveKeys("page=2&x=y") {
+		t.Error("a query without a sensitive key is checked further")
+	}
+}
+
+// When the conventions class server.address as private, a routeInfo keeps no
+// Host header past its request.
+func TestPrivateServerAddressIsNotKept(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{"server.address": actionHash})
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	serve(t, h, "GET", "/x", nil)
+	for _, ri := range *h.caches.routes.read.Load() {
+		if ri.attrs.Load() != nil {
+			t.Errorf("route %q keeps its attributes with server.address private", ri.route)
+		}
+	}
+	if got := attrMap(onlySpan(t, p).Attributes()); got[keyServerAddress].AsString() != "attacker-chosen.example" {
+		t.Errorf("server.address %q", got[keyServerAddress].AsString())
 	}
 }

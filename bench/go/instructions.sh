@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Count the instructions each benchmark variant executes per request, with
+# valgrind's callgrind: a figure that other processes on the machine do not
+# move, unlike wall and CPU time. Run bench/go/run.sh first (it renders the
+# package and builds bench.test).
+#
+# Each variant runs twice, with LOW and HIGH requests; the difference divided
+# by HIGH - LOW is the cost of one request, without start-up. The garbage
+# collector is off (GOGC=off) so that the count is the code path of a request
+# alone: whether a collection falls in a run would move it by thousands of
+# instructions. Allocations are what the collector's share follows (run.sh's
+# B/op and allocs/op). Asynchronous preemption is off too, since callgrind
+# does not survive Go's preemption signals.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+[[ -x bench.test ]] || { echo "bench.test missing: run bench/go/run.sh first" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; }
+low=${LOW:-10000}
+high=${HIGH:-30000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+count() {
+	GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/out" \
+		./bench.test -test.run '^$' -test.bench "^Benchmark$1\$" -test.benchtime "$2x" >/dev/null 2>"$tmp/err"
+	awk '/^summary:/ {print $2; exit}' "$tmp/out"
+}
+echo "| benchmark (callgrind, GOGC=off) | instructions per request | added |"
+echo "|---|---:|---:|"
+declare -A per
+for name in Bare FloorSampled GeneratedSampled MinimalSampled OtelhttpSampled GeneratedUnsampled; do
+	a=$(count "$name" "$low")
+	b=$(count "$name" "$high")
+	per[$name]=$(((b - a) / (high - low)))
+	echo "| $name | ${per[$name]} | $((per[$name] - per[Bare])) |"
+done
+ratio() { awk -v a="$1" -v b="$2" -v z="${per[Bare]}" 'BEGIN { printf "%.3f", (a - z) / (b - z) }'; }
+echo
+echo "generated sampled / otelhttp sampled: $(ratio "${per[GeneratedSampled]}" "${per[OtelhttpSampled]}")"
+echo "generated sampled / minimal sampled: $(ratio "${per[GeneratedSampled]}" "${per[MinimalSampled]}")"
+echo "SDK floor / otelhttp sampled: $(ratio "${per[FloorSampled]}" "${per[OtelhttpSampled]}")"
+echo "generated sampled / SDK floor: $(ratio "${per[GeneratedSampled]}" "${per[FloorSampled]}")"
+echo "generated unsampled / otelhttp sampled: $(ratio "${per[GeneratedUnsampled]}" "${per[OtelhttpSampled]}")"
