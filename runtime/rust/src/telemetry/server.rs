@@ -1206,6 +1206,7 @@ mod source_drop_tests {
     use super::super::instruments::Instruments;
     use super::super::redact::{self, Policy, Redacting};
     use super::super::rules::Action;
+    use super::super::sampler::Levers;
     use super::HttpServerLayer;
 
     const KEY: &[u8] = b"source-drop-key";
@@ -1225,7 +1226,12 @@ mod source_drop_tests {
     /// One request, with a query, an agent and a peer, through a router
     /// traced with `provider`; its server span as each exporter got it.
     async fn serve(provider: &SdkTracerProvider) {
-        let instruments = Instruments::from_providers(provider, &SdkMeterProvider::default());
+        // Tracing on at ratio 1, whatever the conventions' defaults are.
+        let instruments = Instruments::from_providers_with_levers(
+            provider,
+            &SdkMeterProvider::default(),
+            Levers::new(true, 1.0),
+        );
         let app = Router::new()
             .route("/orders/{id}", get(|| async { "ok" }))
             .layer(HttpServerLayer::with_instruments(instruments));
