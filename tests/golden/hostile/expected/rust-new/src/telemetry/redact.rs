@@ -240,12 +240,17 @@ impl Policy {
         }
         if action.is_none() && !url_key {
             if let Value::String(s) = &kv.value {
-                let clean = if key == "user_agent.original" {
-                    self.agent(s)
-                } else if is_free_text(key) {
-                    self.scrub(s.as_str())
-                } else {
+                let clean = if is_free_text(key) {
+                    if key == "user_agent.original" {
+                        self.agent(s)
+                    } else {
+                        self.scrub(s.as_str())
+                    }
+                } else if may_have_url(s.as_str()) {
                     self.text(s.as_str())
+                } else {
+                    // Most values: nothing a URL starts with, nothing to do.
+                    return true;
                 };
                 if let Cow::Owned(clean) = clean {
                     kv.value = Value::from(clean);
@@ -293,6 +298,33 @@ impl Policy {
         if matches!(clean, Cow::Borrowed(_)) {
             // A clone of an `Arc` text is a count; another is copied once.
             CLEAN_AGENT.set(Some((self.id, text.clone())));
+        }
+        clean
+    }
+
+    /// A span name as it may leave: [`scrub`](Self::scrub)bed, unless it is
+    /// text of the program (`&'static`, such as a callsite's name or one
+    /// the server layer shares) at the very address this policy last found
+    /// unchanged on this thread. Static text is never freed or changed, so
+    /// the same address and length is the same text; a name made at run
+    /// time is scrubbed every time.
+    fn span_name<'a>(&self, name: &'a Cow<'static, str>) -> Cow<'a, str> {
+        let Cow::Borrowed(text) = name else {
+            return self.scrub(name);
+        };
+        let text: &'static str = text;
+        let same = CLEAN_NAME
+            .try_with(|kept| {
+                kept.get()
+                    .is_some_and(|(id, kept)| id == self.id && std::ptr::eq(kept, text))
+            })
+            .unwrap_or(false);
+        if same {
+            return Cow::Borrowed(text);
+        }
+        let clean = self.scrub(text);
+        if matches!(clean, Cow::Borrowed(_)) {
+            let _ = CLEAN_NAME.try_with(|kept| kept.set(Some((self.id, text))));
         }
         clean
     }
@@ -572,6 +604,7 @@ pub fn has_url(text: &str) -> bool {
 
 /// Whether `text` has a byte either form of URL starts its separator with
 /// (`:` or `%`): a quick test that spares most values the full search.
+#[inline]
 fn may_have_url(text: &str) -> bool {
     text.bytes().any(|b| b == b':' || b == b'%')
 }
@@ -680,6 +713,9 @@ thread_local! {
     /// The last user agent a policy (by [`Policy::id`]) found unchanged
     /// by its scrub on this thread.
     static CLEAN_AGENT: RefCell<Option<(u64, StringValue)>> = const { RefCell::new(None) };
+    /// The last static span name a policy found unchanged by its scrub on
+    /// this thread (see [`Policy::span_name`]).
+    static CLEAN_NAME: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
     /// The span last started on this thread and what the redacting
     /// processors that saw it start drop of [`SOURCE_KEYS`] (a bit each).
     static STARTED: Cell<Option<(SpanId, u32)>> = const { Cell::new(None) };
@@ -826,7 +862,7 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
 
     fn on_end(&self, mut span: SpanData) {
         // A span name is free text (`tracer.start` takes any string).
-        if let Cow::Owned(name) = self.policy.scrub(&span.name) {
+        if let Cow::Owned(name) = self.policy.span_name(&span.name) {
             span.name = Cow::Owned(name);
         }
         self.policy.apply(&mut span.attributes);
@@ -853,6 +889,56 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
+    }
+}
+
+/// The span name memo spares only static text at the address found clean.
+#[cfg(test)]
+mod name_memo_tests {
+    use std::borrow::Cow;
+
+    use super::super::rules::Action;
+    use super::Policy;
+
+    fn unclassed(_: &str) -> Option<Action> {
+        None
+    }
+
+    fn named(policy: &Policy, name: Cow<'static, str>) -> String {
+        policy.span_name(&name).into_owned()
+    }
+
+    #[test]
+    fn only_static_text_at_the_same_address_is_spared() {
+        let plain = Policy::new(unclassed, None, &[]);
+        let strict = Policy::new(unclassed, None, &["sig"]);
+        let clean: &'static str = "GET /orders/{id}";
+        for _ in 0..2 {
+            assert_eq!(named(&plain, Cow::Borrowed(clean)), clean);
+        }
+        // A part of the same static text (same address, shorter) is checked.
+        let tail: &'static str = "lookup jane@example.com 123456789";
+        assert_eq!(named(&plain, Cow::Borrowed(&tail[..6])), "lookup");
+        assert_eq!(
+            named(&plain, Cow::Borrowed(tail)),
+            "lookup REDACTED REDACTED"
+        );
+        assert_eq!(
+            named(&plain, Cow::Borrowed(tail)),
+            "lookup REDACTED REDACTED"
+        );
+        // The same text made at run time, and another policy.
+        let url: &'static str = "GET https://example.com/?sig=abc";
+        assert_eq!(named(&plain, Cow::Borrowed(url)), url);
+        assert_eq!(
+            named(&strict, Cow::Borrowed(url)),
+            "GET https://example.com/?sig=REDACTED"
+        );
+        assert_eq!(named(&plain, Cow::Borrowed(url)), url);
+        let dirty = "call 0301234567".to_owned();
+        for _ in 0..2 {
+            assert_eq!(named(&plain, Cow::Owned(dirty.clone())), "call REDACTED");
+        }
     }
 }
 

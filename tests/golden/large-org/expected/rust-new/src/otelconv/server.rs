@@ -799,27 +799,30 @@ impl Pending {
         if !self.request.own {
             return;
         }
-        // One attribute at a time: a list would be allocated and freed for
-        // two or three of them.
         let span = self.request.cx.span();
+        let status = KeyValue::new("http.response.status_code", i64::from(code));
         if let Some(route) = &self.route {
-            span.set_attribute(KeyValue::new(
+            // Both under one lock of the span, from an array (no list).
+            let route = KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
-            ));
-        } else if unrouted {
-            let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
-                "http.request.method" => Some(if self.method == "_OTHER" {
-                    "HTTP"
-                } else {
-                    self.method
-                }),
-                "url.scheme" => Some(self.scheme),
-                _ => None,
-            });
-            span.update_name(name);
+            );
+            span.set_attributes([route, status]);
+        } else {
+            if unrouted {
+                let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
+                    "http.request.method" => Some(if self.method == "_OTHER" {
+                        "HTTP"
+                    } else {
+                        self.method
+                    }),
+                    "url.scheme" => Some(self.scheme),
+                    _ => None,
+                });
+                span.update_name(name);
+            }
+            span.set_attribute(status);
         }
-        span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
         if code >= 500 {
             self.failed = true;
             span.set_attribute(KeyValue::new("error.type", code.to_string()));
