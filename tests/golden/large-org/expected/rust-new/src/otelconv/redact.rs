@@ -308,6 +308,8 @@ impl Policy {
     /// unchanged on this thread. Static text is never freed or changed, so
     /// the same address and length is the same text; a name made at run
     /// time is scrubbed every time.
+    // The `Cow` itself, not its text: whether the name is borrowed matters.
+    #[allow(clippy::ptr_arg)]
     fn span_name<'a>(&self, name: &'a Cow<'static, str>) -> Cow<'a, str> {
         let Cow::Borrowed(text) = name else {
             return self.scrub(name);
