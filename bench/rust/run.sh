@@ -7,7 +7,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 conventions="${1:-$root/conventions/observability.yaml}"
 python="${PYTHON:-$root/.venv/bin/python}"
-export CARGO_TARGET_DIR="${SCAFFOLD_CARGO_TARGET_DIR:-$HOME/.cache/scaffold-ci/cargo-target}"
+# A private target directory (SCAFFOLD_CARGO_TARGET_DIR, else CARGO_TARGET_DIR):
+# a directory other builds share can have the `requests` example replaced mid-run.
+export CARGO_TARGET_DIR="${SCAFFOLD_CARGO_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/scaffold-ci/cargo-target}}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
 # The module as `scaffold add --lang rust` renders it, for the default conventions.

@@ -23,11 +23,13 @@
 //! line.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use opentelemetry::trace::Status;
+use opentelemetry::trace::{Span as _, SpanId, Status};
 use opentelemetry::{Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
@@ -110,7 +112,14 @@ pub struct Policy {
     lookup: fn(&str) -> Option<Action>,
     key: Option<Vec<u8>>,
     sensitive_query: &'static [&'static str],
+    /// Tells policies apart for [`CLEAN_AGENT`]: every policy made by
+    /// [`Policy::new`] has its own; a clone (the same rules, key and
+    /// parameters: a policy never changes) shares it.
+    id: u64,
 }
+
+/// The next [`Policy::id`].
+static NEXT_POLICY: AtomicU64 = AtomicU64::new(1);
 
 impl Policy {
     /// A policy with these rules, this HMAC key (none: `hash` drops) and
@@ -124,6 +133,7 @@ impl Policy {
             lookup,
             key,
             sensitive_query,
+            id: NEXT_POLICY.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -229,9 +239,16 @@ impl Policy {
         if action.is_none() && !url_key {
             if let Value::String(s) = &kv.value {
                 let clean = if is_free_text(key) {
-                    self.scrub(s.as_str())
-                } else {
+                    if key == "user_agent.original" {
+                        self.agent(s)
+                    } else {
+                        self.scrub(s.as_str())
+                    }
+                } else if may_have_url(s.as_str()) {
                     self.text(s.as_str())
+                } else {
+                    // Most values: nothing a URL starts with, nothing to do.
+                    return true;
                 };
                 if let Cow::Owned(clean) = clean {
                     kv.value = Value::from(clean);
@@ -258,6 +275,58 @@ impl Policy {
             }
             None => false,
         }
+    }
+
+    /// A user agent as it may leave: [`scrub`](Self::scrub)bed, unless it is
+    /// the text this thread last found unchanged by this policy's scrub (a
+    /// service sees the same few agents again and again, and the scrub of
+    /// one with digits in it reads it byte by byte). The text is compared,
+    /// so only the same text is spared; the one kept is the one the server
+    /// layer keeps per thread too (a classed user agent takes the action
+    /// path, never this one).
+    fn agent<'a>(&self, text: &'a StringValue) -> Cow<'a, str> {
+        let same = |kept: &Option<(u64, StringValue)>| {
+            kept.as_ref()
+                .is_some_and(|(id, kept)| *id == self.id && kept.as_str() == text.as_str())
+        };
+        if CLEAN_AGENT.with_borrow(same) {
+            return Cow::Borrowed(text.as_str());
+        }
+        let clean = self.scrub(text.as_str());
+        if matches!(clean, Cow::Borrowed(_)) {
+            // A clone of an `Arc` text is a count; another is copied once.
+            CLEAN_AGENT.set(Some((self.id, text.clone())));
+        }
+        clean
+    }
+
+    /// A span name as it may leave: [`scrub`](Self::scrub)bed, unless it is
+    /// text of the program (`&'static`, such as a callsite's name or one
+    /// the server layer shares) at the very address this policy last found
+    /// unchanged on this thread. Static text is never freed or changed, so
+    /// the same address and length is the same text; a name made at run
+    /// time is scrubbed every time.
+    // The `Cow` itself, not its text: whether the name is borrowed matters.
+    #[allow(clippy::ptr_arg)]
+    fn span_name<'a>(&self, name: &'a Cow<'static, str>) -> Cow<'a, str> {
+        let Cow::Borrowed(text) = name else {
+            return self.scrub(name);
+        };
+        let text: &'static str = text;
+        let same = CLEAN_NAME
+            .try_with(|kept| {
+                kept.get()
+                    .is_some_and(|(id, kept)| id == self.id && std::ptr::eq(kept, text))
+            })
+            .unwrap_or(false);
+        if same {
+            return Cow::Borrowed(text);
+        }
+        let clean = self.scrub(text);
+        if matches!(clean, Cow::Borrowed(_)) {
+            let _ = CLEAN_NAME.try_with(|kept| kept.set(Some((self.id, text))));
+        }
+        clean
     }
 
     /// The attributes as they may leave: borrowed when nothing changes.
@@ -535,6 +604,7 @@ pub fn has_url(text: &str) -> bool {
 
 /// Whether `text` has a byte either form of URL starts its separator with
 /// (`:` or `%`): a quick test that spares most values the full search.
+#[inline]
 fn may_have_url(text: &str) -> bool {
     text.bytes().any(|b| b == b':' || b == b'%')
 }
@@ -639,6 +709,70 @@ fn percent_decode(text: &str) -> Cow<'_, str> {
     String::from_utf8(out).map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
+thread_local! {
+    /// The last user agent a policy (by [`Policy::id`]) found unchanged
+    /// by its scrub on this thread.
+    static CLEAN_AGENT: RefCell<Option<(u64, StringValue)>> = const { RefCell::new(None) };
+    /// The last static span name a policy found unchanged by its scrub on
+    /// this thread (see [`Policy::span_name`]).
+    static CLEAN_NAME: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
+    /// The span last started on this thread and what the redacting
+    /// processors that saw it start drop of [`SOURCE_KEYS`] (a bit each).
+    static STARTED: Cell<Option<(SpanId, u32)>> = const { Cell::new(None) };
+}
+
+/// The attributes the server layer writes from a request (copied or
+/// formatted per request) that it leaves out when every redacting processor
+/// of the span drops them anyway (see [`SourceDrops`]).
+pub(crate) const SOURCE_KEYS: [&str; 5] = [
+    "url.query",
+    "client.address",
+    "network.peer.address",
+    "user_agent.original",
+    "http.request.method_original",
+];
+
+/// Where each key stands in [`SOURCE_KEYS`].
+pub(crate) mod source {
+    /// `url.query`.
+    pub(crate) const QUERY: usize = 0;
+    /// `client.address`.
+    pub(crate) const CLIENT: usize = 1;
+    /// `network.peer.address`.
+    pub(crate) const PEER: usize = 2;
+    /// `user_agent.original`.
+    pub(crate) const AGENT: usize = 3;
+    /// `http.request.method_original`.
+    pub(crate) const METHOD_ORIGINAL: usize = 4;
+}
+
+/// Which of [`SOURCE_KEYS`] the redacting processors of a span drop at its
+/// end: each [`Redacting`] processor tells the server layer when the span
+/// starts (the SDK calls `on_start` while building it, on the building
+/// thread), so the layer need not copy or format a value only for it to be
+/// dropped. The processors still apply their whole policy at the end, to
+/// every attribute: this only spares work, it never lets a value through.
+/// With two redacting processors only what both drop is left out; a
+/// processor that does not redact sees what the redacting ones export.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SourceDrops(u32);
+
+impl SourceDrops {
+    /// What the redacting processors of the span with `id`, just started
+    /// on this thread, drop; nothing when none saw it start.
+    pub(crate) fn take(id: SpanId) -> Self {
+        match STARTED.take() {
+            Some((started, bits)) if started == id => Self(bits),
+            _ => Self(0),
+        }
+    }
+
+    /// Whether `SOURCE_KEYS[index]` is dropped.
+    pub(crate) fn drops(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
+    }
+}
+
 static POLICY: OnceLock<(Policy, Option<String>)> = OnceLock::new();
 
 /// The process's policy: the conventions' rules, keyed from the environment
@@ -679,6 +813,8 @@ pub fn string_for(key: &str, value: &str) -> Option<String> {
 pub struct Redacting<P> {
     inner: P,
     policy: Policy,
+    /// The [`SOURCE_KEYS`] the policy drops, a bit each.
+    source_drops: u32,
 }
 
 impl<P> Redacting<P> {
@@ -698,18 +834,35 @@ impl<P> Redacting<P> {
 
     /// Wraps `inner` with `policy`.
     pub fn with_policy(inner: P, policy: Policy) -> Self {
-        Self { inner, policy }
+        let source_drops = SOURCE_KEYS
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| policy.action(key) == Some(Action::Drop))
+            .fold(0, |bits, (i, _)| bits | 1 << i);
+        Self {
+            inner,
+            policy,
+            source_drops,
+        }
     }
 }
 
 impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         self.inner.on_start(span, cx);
+        // After `inner`: a span it might start would take the slot. A
+        // second redacting processor of the same span narrows the set.
+        let id = span.span_context().span_id();
+        let drops = match STARTED.get() {
+            Some((started, bits)) if started == id => bits & self.source_drops,
+            _ => self.source_drops,
+        };
+        STARTED.set(Some((id, drops)));
     }
 
     fn on_end(&self, mut span: SpanData) {
         // A span name is free text (`tracer.start` takes any string).
-        if let Cow::Owned(name) = self.policy.scrub(&span.name) {
+        if let Cow::Owned(name) = self.policy.span_name(&span.name) {
             span.name = Cow::Owned(name);
         }
         self.policy.apply(&mut span.attributes);
@@ -736,5 +889,145 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
+    }
+}
+
+/// The span name memo spares only static text at the address found clean.
+#[cfg(test)]
+mod name_memo_tests {
+    use std::borrow::Cow;
+
+    use super::super::rules::Action;
+    use super::Policy;
+
+    fn unclassed(_: &str) -> Option<Action> {
+        None
+    }
+
+    fn named(policy: &Policy, name: Cow<'static, str>) -> String {
+        policy.span_name(&name).into_owned()
+    }
+
+    #[test]
+    fn only_static_text_at_the_same_address_is_spared() {
+        let plain = Policy::new(unclassed, None, &[]);
+        let strict = Policy::new(unclassed, None, &["sig"]);
+        let clean: &'static str = "GET /orders/{id}";
+        for _ in 0..2 {
+            assert_eq!(named(&plain, Cow::Borrowed(clean)), clean);
+        }
+        // A part of the same static text (same address, shorter) is checked.
+        let tail: &'static str = "lookup jane@example.com 123456789";
+        assert_eq!(named(&plain, Cow::Borrowed(&tail[..6])), "lookup");
+        assert_eq!(
+            named(&plain, Cow::Borrowed(tail)),
+            "lookup REDACTED REDACTED"
+        );
+        assert_eq!(
+            named(&plain, Cow::Borrowed(tail)),
+            "lookup REDACTED REDACTED"
+        );
+        // The same text made at run time, and another policy.
+        let url: &'static str = "GET https://example.com/?sig=abc";
+        assert_eq!(named(&plain, Cow::Borrowed(url)), url);
+        assert_eq!(
+            named(&strict, Cow::Borrowed(url)),
+            "GET https://example.com/?sig=REDACTED"
+        );
+        assert_eq!(named(&plain, Cow::Borrowed(url)), url);
+        let dirty = "call 0301234567".to_owned();
+        for _ in 0..2 {
+            assert_eq!(named(&plain, Cow::Owned(dirty.clone())), "call REDACTED");
+        }
+    }
+}
+
+/// The user agent memo spares only the very text a policy found unchanged.
+#[cfg(test)]
+mod agent_memo_tests {
+    use opentelemetry::{KeyValue, StringValue, Value};
+
+    use super::super::rules::Action;
+    use super::Policy;
+
+    fn unclassed(_: &str) -> Option<Action> {
+        None
+    }
+
+    fn cleaned(policy: &Policy, agent: &str) -> String {
+        let mut attributes = vec![KeyValue::new("user_agent.original", agent.to_owned())];
+        policy.apply(&mut attributes);
+        attributes[0].value.as_str().into_owned()
+    }
+
+    #[test]
+    fn only_the_same_text_under_the_same_policy_is_spared() {
+        let plain = Policy::new(unclassed, None, &[]);
+        let strict = Policy::new(unclassed, None, &["sig"]);
+        let agent = "bot/1.0 https://example.com/?sig=abc";
+        assert_eq!(cleaned(&plain, agent), agent);
+        assert_eq!(cleaned(&plain, agent), agent);
+        // Another policy with other sensitive parameters: checked anew.
+        assert_eq!(
+            cleaned(&strict, agent),
+            "bot/1.0 https://example.com/?sig=REDACTED"
+        );
+        // A clone is the same policy.
+        assert_eq!(cleaned(&plain.clone(), agent), agent);
+        // Text of the same length, and text that starts the same.
+        assert_eq!(
+            cleaned(&plain, "bot/1.0 https://example.com/?sig=abd"),
+            "bot/1.0 https://example.com/?sig=abd"
+        );
+        assert_eq!(
+            cleaned(
+                &plain,
+                "bot/1.0 https://example.com/?sig=abc jane@example.com"
+            ),
+            "bot/1.0 https://example.com/?sig=abc REDACTED"
+        );
+        let phone = "bot/1.0 call 0301234567";
+        for _ in 0..2 {
+            assert_eq!(cleaned(&plain, phone), "bot/1.0 call REDACTED");
+        }
+    }
+
+    /// An `Arc` text found clean and a different text later written into a
+    /// new `Arc` at the same address: compared by text, never by address.
+    #[test]
+    fn a_reused_address_is_no_match() {
+        let plain = Policy::new(unclassed, None, &[]);
+        for i in 0..50 {
+            let clean: std::sync::Arc<str> = std::sync::Arc::from(format!("agent/{}", i % 3));
+            let mut attributes = vec![KeyValue::new(
+                "user_agent.original",
+                Value::String(StringValue::from(clean)),
+            )];
+            plain.apply(&mut attributes);
+            assert_eq!(attributes[0].value.as_str(), format!("agent/{}", i % 3));
+            let leak = format!("a {i} jane.doe@example.com");
+            let dirty: std::sync::Arc<str> = std::sync::Arc::from(leak);
+            let mut attributes = vec![KeyValue::new(
+                "user_agent.original",
+                Value::String(StringValue::from(dirty)),
+            )];
+            plain.apply(&mut attributes);
+            assert!(!attributes[0].value.as_str().contains("jane"));
+        }
+    }
+
+    /// Under a key the policy classes, the agent takes the action, memo or
+    /// not.
+    #[test]
+    fn a_classed_agent_takes_its_action() {
+        fn dropped(key: &str) -> Option<Action> {
+            (key == "user_agent.original").then_some(Action::Drop)
+        }
+        let plain = Policy::new(unclassed, None, &[]);
+        assert_eq!(cleaned(&plain, "curl/8.0"), "curl/8.0");
+        let dropping = Policy::new(dropped, None, &[]);
+        let mut attributes = vec![KeyValue::new("user_agent.original", "curl/8.0")];
+        dropping.apply(&mut attributes);
+        assert!(attributes.is_empty());
     }
 }

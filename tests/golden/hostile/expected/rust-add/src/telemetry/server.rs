@@ -2,11 +2,13 @@
 // Source: runtime/rust/src/telemetry/server.rs
 //! A tower [`Layer`] that traces inbound HTTP requests (axum or hyper).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
@@ -203,7 +205,8 @@ struct LastName {
     scheme: &'static str,
     host: Option<String>,
     port: Option<u16>,
-    name: String,
+    configured: bool,
+    name: Cow<'static, str>,
 }
 
 thread_local! {
@@ -446,6 +449,9 @@ struct Origin {
     scheme: &'static str,
     host: Option<String>,
     port: Option<u16>,
+    /// Whether `host` and `port` come from configuration, not from the
+    /// request's headers.
+    configured: bool,
     /// The client a trusted proxy forwarded; without one, the peer.
     client: Option<Arc<str>>,
     /// The peer's port when the client is the peer.
@@ -586,6 +592,7 @@ impl Origin {
             scheme,
             host,
             port,
+            configured: server.is_some() || configured,
             client,
             client_port,
             peer,
@@ -595,11 +602,22 @@ impl Origin {
 
 /// The span name of a request: the last one this thread wrote when the
 /// request has the same method, route, scheme, host and port (everything
-/// the name may be made of), else written anew.
-fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
-    if origin.host.is_some() && !host_keepable() {
-        return render_span_name(method, route, origin);
+/// the name may be made of), else written anew. A name made only of what
+/// the code and configuration give (not of a `Host` header) is shared
+/// process-wide ([`interned`]), so a request copies and frees no name.
+fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Cow<'static, str> {
+    let from_request = origin.host.is_some() && !origin.configured;
+    if from_request && !host_keepable() {
+        return Cow::Owned(render_span_name(method, route, origin));
     }
+    let make = || {
+        let name = render_span_name(method, route, origin);
+        if from_request {
+            Cow::Owned(name)
+        } else {
+            interned(name)
+        }
+    };
     let kept = |recent: &mut Recent| {
         let same = recent.name.as_ref().is_some_and(|last| {
             last.method == method
@@ -607,6 +625,7 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Stri
                 && last.scheme == origin.scheme
                 && last.host == origin.host
                 && last.port == origin.port
+                && last.configured == origin.configured
         });
         if !same {
             recent.name = Some(LastName {
@@ -615,7 +634,8 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Stri
                 scheme: origin.scheme,
                 host: origin.host.clone(),
                 port: origin.port,
-                name: render_span_name(method, route, origin),
+                configured: origin.configured,
+                name: make(),
             });
         }
         recent
@@ -624,7 +644,30 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Stri
             .map(|last| last.name.clone())
             .unwrap_or_default()
     };
-    with_recent(kept, || render_span_name(method, route, origin))
+    with_recent(kept, make)
+}
+
+/// Most span names [`interned`] keeps; past it, names are copied per
+/// request. Methods, routes, schemes and configured addresses come from the
+/// code and its configuration, so real services stay far below it.
+const MAX_NAMES: usize = 1024;
+
+/// `name` as text shared for the life of the process (kept once, never
+/// freed: at most [`MAX_NAMES`] of them).
+fn interned(name: String) -> Cow<'static, str> {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let Ok(mut names) = NAMES.get_or_init(Mutex::default).lock() else {
+        return Cow::Owned(name);
+    };
+    if let Some(kept) = names.get(name.as_str()) {
+        return Cow::Borrowed(kept);
+    }
+    if names.len() >= MAX_NAMES {
+        return Cow::Owned(name);
+    }
+    let kept: &'static str = Box::leak(name.into_boxed_str());
+    names.insert(kept);
+    Cow::Borrowed(kept)
 }
 
 fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
@@ -662,45 +705,57 @@ fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) 
 
 /// Sets the attributes written from the request (copied or formatted) on
 /// `span`, once it is known to record; it is not shared yet, so each is
-/// pushed straight onto its list.
+/// pushed straight onto its list. One the span's redacting processors drop
+/// at its end anyway is neither copied nor set ([`redact::SourceDrops`]).
 fn set_recorded_attributes<B>(
     span: &mut impl opentelemetry::trace::Span,
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
 ) {
-    if method == "_OTHER" {
+    use redact::source;
+    let drops = redact::SourceDrops::take(span.span_context().span_id());
+    let kept = |index: usize| !drops.drops(index);
+    if method == "_OTHER" && kept(source::METHOD_ORIGINAL) {
         span.set_attribute(KeyValue::new(
             "http.request.method_original",
             req.method().as_str().to_owned(),
         ));
     }
     span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
-    if let Some(query) = req.uri().query() {
+    if let Some(query) = req.uri().query().filter(|_| kept(source::QUERY)) {
         span.set_attribute(KeyValue::new("url.query", query.to_owned()));
     }
     if let Some(host) = &origin.host {
         span.set_attribute(KeyValue::new("server.address", host.clone()));
     }
-    let peer = origin.peer.map(|p| peer_text(p.ip()));
+    let keep_client = kept(source::CLIENT);
+    let keep_peer = kept(source::PEER);
+    // Written only when one of the two addresses is kept.
+    let peer = origin
+        .peer
+        .filter(|_| keep_peer || (keep_client && origin.client.is_none()))
+        .map(|p| peer_text(p.ip()));
     // Without a forwarded client, the client is the peer.
     let client = origin
         .client
         .clone()
-        .or_else(|| origin.client_port.and(peer.clone()));
+        .or_else(|| origin.client_port.and(peer.clone()))
+        .filter(|_| keep_client);
     if let Some(client) = client {
         span.set_attribute(KeyValue::new(
             "client.address",
             Value::String(StringValue::from(client)),
         ));
     }
-    if let Some(address) = peer {
+    if let Some(address) = peer.filter(|_| keep_peer) {
         span.set_attribute(KeyValue::new(
             "network.peer.address",
             Value::String(StringValue::from(address)),
         ));
     }
-    if let Some(agent) = header(req, http::header::USER_AGENT) {
+    let agent = header(req, http::header::USER_AGENT).filter(|_| kept(source::AGENT));
+    if let Some(agent) = agent {
         let agent = if agent_keepable() {
             with_recent(
                 |recent| shared(&mut recent.agent, agent),
@@ -744,27 +799,30 @@ impl Pending {
         if !self.request.own {
             return;
         }
-        // One attribute at a time: a list would be allocated and freed for
-        // two or three of them.
         let span = self.request.cx.span();
+        let status = KeyValue::new("http.response.status_code", i64::from(code));
         if let Some(route) = &self.route {
-            span.set_attribute(KeyValue::new(
+            // Both under one lock of the span, from an array (no list).
+            let route = KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
-            ));
-        } else if unrouted {
-            let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
-                "http.request.method" => Some(if self.method == "_OTHER" {
-                    "HTTP"
-                } else {
-                    self.method
-                }),
-                "url.scheme" => Some(self.scheme),
-                _ => None,
-            });
-            span.update_name(name);
+            );
+            span.set_attributes([route, status]);
+        } else {
+            if unrouted {
+                let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
+                    "http.request.method" => Some(if self.method == "_OTHER" {
+                        "HTTP"
+                    } else {
+                        self.method
+                    }),
+                    "url.scheme" => Some(self.scheme),
+                    _ => None,
+                });
+                span.update_name(name);
+            }
+            span.set_attribute(status);
         }
-        span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
         if code >= 500 {
             self.failed = true;
             span.set_attribute(KeyValue::new("error.type", code.to_string()));
@@ -1005,6 +1063,7 @@ mod recent_tests {
             scheme,
             host: host.map(str::to_owned),
             port,
+            configured: false,
             client: None,
             client_port: None,
             peer: None,
@@ -1068,6 +1127,30 @@ mod recent_tests {
         assert_eq!(kept, !classed, "classed: {classed}");
     }
 
+    /// Names made from the code and configuration are shared; a name with
+    /// a host a client sent is never kept for the process.
+    #[test]
+    fn names_from_a_host_header_are_not_interned() {
+        use std::borrow::Cow;
+        let plain = origin("http", None, None);
+        let first = span_name("GET", Some("/interned/{id}"), &plain);
+        let other = span_name("POST", Some("/interned/{id}"), &plain);
+        let again = span_name("GET", Some("/interned/{id}"), &plain);
+        assert!(matches!(first, Cow::Borrowed(_)), "{first}");
+        assert_eq!(first.as_ptr(), again.as_ptr());
+        assert_ne!(first, other);
+        let sent = origin("http", Some("a.example"), Some(80));
+        for _ in 0..2 {
+            let name = span_name("GET", Some("/interned/{id}"), &sent);
+            assert!(matches!(name, Cow::Owned(_)), "{name}");
+            assert_eq!(name, render_span_name("GET", Some("/interned/{id}"), &sent));
+        }
+        let mut configured = origin("http", Some("a.example"), Some(80));
+        configured.configured = true;
+        let name = span_name("GET", Some("/interned/{id}"), &configured);
+        assert!(matches!(name, Cow::Borrowed(_)), "{name}");
+    }
+
     #[test]
     fn a_kept_span_name_is_the_one_its_request_would_get() {
         let cases = [
@@ -1105,6 +1188,243 @@ mod recent_tests {
                 render_span_name(method, *route, origin),
                 "{method} {route:?}"
             );
+        }
+    }
+}
+
+/// What the layer leaves out at the source must be exactly what the
+/// redacting processors drop at the end: nothing else goes missing, and a
+/// hashed value still leaves hashed where any processor hashes it.
+#[cfg(test)]
+mod source_drop_tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    use opentelemetry::{Context, KeyValue};
+    use opentelemetry_sdk::metrics::SdkMeterProvider;
+    use opentelemetry_sdk::trace::{
+        InMemorySpanExporter, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData, SpanProcessor,
+    };
+    use tower::ServiceExt as _;
+
+    use super::super::instruments::Instruments;
+    use super::super::redact::{self, Policy, Redacting};
+    use super::super::rules::Action;
+    use super::super::sampler::Levers;
+    use super::HttpServerLayer;
+
+    const KEY: &[u8] = b"source-drop-key";
+
+    fn rules(key: &str) -> Option<Action> {
+        match key {
+            "client.address" | "url.query" => Some(Action::Hash),
+            "network.peer.address" | "user_agent.original" => Some(Action::Drop),
+            _ => None,
+        }
+    }
+
+    fn policy(key: Option<&[u8]>) -> Policy {
+        Policy::new(rules, key.map(<[u8]>::to_vec), &["sig"])
+    }
+
+    /// One request, with a query, an agent and a peer, through a router
+    /// traced with `provider`; its server span as each exporter got it.
+    async fn serve(provider: &SdkTracerProvider) {
+        // Tracing on at ratio 1, whatever the conventions' defaults are.
+        let instruments = Instruments::from_providers_with_levers(
+            provider,
+            &SdkMeterProvider::default(),
+            Levers::new(true, 1.0),
+        );
+        let app = Router::new()
+            .route("/orders/{id}", get(|| async { "ok" }))
+            .layer(HttpServerLayer::with_instruments(instruments));
+        let mut request = http::Request::get("/orders/7?page=2&sig=s3cret")
+            .header(http::header::USER_AGENT, "probe/2.1 (jane@example.com)")
+            .body(Body::empty())
+            .unwrap();
+        let peer: std::net::SocketAddr = "10.4.5.6:4711".parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let response = app.oneshot(request).await.unwrap();
+        drop(response);
+        provider.force_flush().unwrap();
+    }
+
+    fn server_span(exporter: &InMemorySpanExporter) -> SpanData {
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        spans.into_iter().next().unwrap()
+    }
+
+    fn value(span: &SpanData, key: &str) -> Option<String> {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+    }
+
+    fn keys(span: &SpanData) -> Vec<String> {
+        let mut keys: Vec<String> = span
+            .attributes
+            .iter()
+            .map(|kv| kv.key.to_string())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Two redacting processors, one without a key (hashing drops) and one
+    /// with: the keyed one still gets the hashed values, so the layer left
+    /// out only what both drop.
+    #[tokio::test]
+    async fn only_what_every_redacting_processor_drops_is_left_out() {
+        let plain = InMemorySpanExporter::default();
+        let keyed = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(plain.clone()),
+                policy(None),
+            ))
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(keyed.clone()),
+                policy(Some(KEY)),
+            ))
+            .build();
+        serve(&provider).await;
+        let plain = server_span(&plain);
+        let keyed = server_span(&keyed);
+        for key in [
+            "client.address",
+            "url.query",
+            "network.peer.address",
+            "user_agent.original",
+        ] {
+            assert_eq!(value(&plain, key), None, "{key}");
+        }
+        assert_eq!(value(&keyed, "network.peer.address"), None);
+        assert_eq!(value(&keyed, "user_agent.original"), None);
+        assert_eq!(
+            value(&keyed, "client.address"),
+            Some(redact::hmac_sha256_hex(KEY, b"10.4.5.6"))
+        );
+        assert_eq!(
+            value(&keyed, "url.query"),
+            Some(redact::hmac_sha256_hex(KEY, b"page=2&sig=REDACTED"))
+        );
+        assert_eq!(value(&plain, "url.path").as_deref(), Some("/orders/7"));
+        assert_eq!(value(&plain, "network.peer.port").as_deref(), Some("4711"));
+    }
+
+    /// A span no redacting processor saw start (another provider's did,
+    /// on the same thread, just before) gets every attribute.
+    #[tokio::test]
+    async fn without_a_redacting_processor_nothing_is_left_out() {
+        let redacted = InMemorySpanExporter::default();
+        let other = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(redacted.clone()),
+                policy(None),
+            ))
+            .build();
+        let raw = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(SimpleSpanProcessor::new(raw.clone()))
+            .build();
+        other.tracer("test").start("before").end();
+        serve(&provider).await;
+        let span = server_span(&raw);
+        assert_eq!(value(&span, "client.address").as_deref(), Some("10.4.5.6"));
+        assert_eq!(
+            value(&span, "network.peer.address").as_deref(),
+            Some("10.4.5.6")
+        );
+        assert_eq!(
+            value(&span, "url.query").as_deref(),
+            Some("page=2&sig=s3cret")
+        );
+        assert_eq!(
+            value(&span, "user_agent.original").as_deref(),
+            Some("probe/2.1 (jane@example.com)")
+        );
+    }
+
+    /// A processor that starts a span of its own while the server span
+    /// starts, or claims the slot for another span, cannot make the layer
+    /// leave out less than the redaction drops at the end (it is applied in
+    /// full there), nor more than it.
+    #[derive(Debug)]
+    struct Meddling {
+        provider: SdkTracerProvider,
+    }
+
+    impl SpanProcessor for Meddling {
+        fn on_start(&self, _span: &mut Span, _cx: &Context) {
+            let mut inner = self.provider.tracer("meddling").start("inside");
+            inner.set_attribute(KeyValue::new("k", "v"));
+            inner.end();
+        }
+        fn on_end(&self, _span: SpanData) {}
+        fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(
+            &self,
+            _timeout: std::time::Duration,
+        ) -> opentelemetry_sdk::error::OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_processor_starting_spans_on_start_changes_no_export() {
+        let reference = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(reference.clone()),
+                policy(Some(KEY)),
+            ))
+            .build();
+        serve(&provider).await;
+        let expected = server_span(&reference);
+        let dropping = SdkTracerProvider::builder()
+            .with_span_processor(Redacting::with_policy(
+                SimpleSpanProcessor::new(InMemorySpanExporter::default()),
+                policy(None),
+            ))
+            .build();
+        for meddler_first in [true, false] {
+            let exporter = InMemorySpanExporter::default();
+            let redacting = Redacting::with_policy(
+                SimpleSpanProcessor::new(exporter.clone()),
+                policy(Some(KEY)),
+            );
+            let meddling = Meddling {
+                provider: dropping.clone(),
+            };
+            let builder = SdkTracerProvider::builder();
+            let provider = if meddler_first {
+                builder
+                    .with_span_processor(meddling)
+                    .with_span_processor(redacting)
+            } else {
+                builder
+                    .with_span_processor(redacting)
+                    .with_span_processor(meddling)
+            }
+            .build();
+            serve(&provider).await;
+            let span = server_span(&exporter);
+            assert_eq!(
+                keys(&span),
+                keys(&expected),
+                "meddler first: {meddler_first}"
+            );
+            for key in ["client.address", "url.query", "url.path"] {
+                assert_eq!(value(&span, key), value(&expected, key), "{key}");
+            }
         }
     }
 }

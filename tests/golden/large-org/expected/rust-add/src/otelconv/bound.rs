@@ -3,8 +3,10 @@
 //! Duration histograms bound once per attribute set, so recording a request
 //! does not hash its attributes again (the SDK's bound instruments).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use opentelemetry::metrics::{BoundHistogram, Histogram};
@@ -115,6 +117,19 @@ type Cache = HashMap<DurationKey, BoundHistogram<f64>, BuildHasherDefault<FastHa
 pub struct BoundDurations {
     histogram: Histogram<f64>,
     cache: RwLock<Cache>,
+    /// Tells histograms apart for [`LAST`] (an address may be reused).
+    id: u64,
+}
+
+/// The next [`BoundDurations::id`].
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The attribute set this thread recorded last, bound, with the id of
+    /// its histogram: consecutive requests on a thread are mostly of one
+    /// kind, and then skip the shared cache (its lock and the hashing).
+    static LAST: RefCell<Option<(u64, DurationKey, BoundHistogram<f64>)>> =
+        const { RefCell::new(None) };
 }
 
 impl BoundDurations {
@@ -123,27 +138,51 @@ impl BoundDurations {
         Self {
             histogram,
             cache: RwLock::new(Cache::default()),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
     /// Records `seconds` with the attributes of `key`.
     pub fn record(&self, seconds: f64, key: DurationKey) {
+        let recorded = LAST.try_with(|last| {
+            let last = last.try_borrow().ok()?;
+            let (id, kept, bound) = last.as_ref()?;
+            (*id == self.id && *kept == key).then(|| bound.record(seconds))
+        });
+        if let Ok(Some(())) = recorded {
+            return;
+        }
+        let bound = self.bound(&key);
+        match bound {
+            Some(bound) => {
+                bound.record(seconds);
+                let _ = LAST.try_with(|last| {
+                    if let Ok(mut last) = last.try_borrow_mut() {
+                        *last = Some((self.id, key, bound));
+                    }
+                });
+            }
+            None => self.histogram.record(seconds, &key.attributes()),
+        }
+    }
+
+    /// The bound set of `key`, bound now when it is new; `None` past
+    /// [`MAX_CACHED`] sets.
+    fn bound(&self, key: &DurationKey) -> Option<BoundHistogram<f64>> {
         if let Ok(cache) = self.cache.read() {
-            if let Some(bound) = cache.get(&key) {
-                bound.record(seconds);
-                return;
+            if let Some(bound) = cache.get(key) {
+                return Some(bound.clone());
             }
         }
-        let attributes = key.attributes();
-        if let Ok(mut cache) = self.cache.write() {
-            if cache.len() < MAX_CACHED {
-                let bound = cache
-                    .entry(key)
-                    .or_insert_with(|| self.histogram.bind(&attributes));
-                bound.record(seconds);
-                return;
-            }
+        let mut cache = self.cache.write().ok()?;
+        if let Some(bound) = cache.get(key) {
+            return Some(bound.clone());
         }
-        self.histogram.record(seconds, &attributes);
+        if cache.len() >= MAX_CACHED {
+            return None;
+        }
+        let bound = self.histogram.bind(&key.attributes());
+        cache.insert(key.clone(), bound.clone());
+        Some(bound)
     }
 }
