@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -293,10 +294,66 @@ func (e *envReader) compression(signal string) bool {
 	return conv.exportGzip
 }
 
-// endpointFromEnv reports whether the standard variables name an endpoint; the
-// exporters read those themselves.
+// endpointFromEnv reports whether the standard variables name an endpoint.
 func (e *envReader) endpointFromEnv(signal string) bool {
 	return e.get("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || e.get("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") != ""
+}
+
+// defaultEndpoint is the endpoint when no variable names one: the
+// conventions' endpoint when protocol is the conventions' protocol, else the
+// specification's default for protocol (protocol/exporter.md, v1.60.0: the
+// default endpoint depends on the protocol, http://localhost:4317 for gRPC
+// and http://localhost:4318 for OTLP/HTTP). So overriding only the protocol
+// never sends OTLP/HTTP to a gRPC port, and the Rust module does the same.
+func defaultEndpoint(protocol string) string {
+	switch {
+	case protocol == conv.exportProtocol:
+		return conv.exportEndpoint
+	case protocol == "grpc":
+		return "http://localhost:4317"
+	default:
+		return "http://localhost:4318"
+	}
+}
+
+// endpointURL is the endpoint the OTLP exporter of signal ("TRACES",
+// "METRICS") sends to, as the specification resolves it: the signal's
+// variable as it is, else OTEL_EXPORTER_OTLP_ENDPOINT (with the signal's
+// path for OTLP/HTTP), else defaultEndpoint the same way. It may hold
+// credentials: log it only through cleanEndpoint.
+func (e *envReader) endpointURL(signal, protocol string) string {
+	if v := e.get("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"); v != "" {
+		return v
+	}
+	base := e.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+	if base == "" {
+		base = defaultEndpoint(protocol)
+	}
+	if protocol == "grpc" {
+		return base
+	}
+	return signalURL(base, "v1/"+strings.ToLower(signal))
+}
+
+// exporterEndpoint is the endpoint URL to give the OTLP exporter of signal,
+// and false when the exporter should read the standard variables itself (an
+// endpoint without an http or https scheme, which only OTLP/gRPC accepts).
+// An endpoint with a scheme is always given: the SDK lets
+// OTEL_EXPORTER_OTLP_INSECURE override the scheme, which would send an
+// https:// endpoint's data and headers in plain text, while the
+// specification (protocol/exporter.md, v1.60.0) says the scheme takes
+// precedence over the insecure setting for OTLP/gRPC and OTLP/HTTP always
+// uses the endpoint's scheme.
+func (e *envReader) exporterEndpoint(signal, protocol string) (string, bool) {
+	raw := e.endpointURL(signal, protocol)
+	if !e.endpointFromEnv(signal) {
+		return raw, true
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", false
+	}
+	return raw, true
 }
 
 // knownMethods reads OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: a

@@ -82,8 +82,8 @@ func newOTLPSpanExporter(ctx context.Context, c *setupConfig, e *envReader, s ex
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("TRACES") {
-		opts = append(opts, otlptracehttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/traces")))
+	if u, ok := e.exporterEndpoint("TRACES", s.traceProtocol); ok {
+		opts = append(opts, otlptracehttp.WithEndpointURL(u))
 	}
 	if s.traceGzip {
 		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
@@ -133,8 +133,8 @@ func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s 
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("METRICS") {
-		opts = append(opts, otlpmetrichttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/metrics")))
+	if u, ok := e.exporterEndpoint("METRICS", s.metricProtocol); ok {
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(u))
 	}
 	if s.metricGzip {
 		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
