@@ -68,21 +68,84 @@ func (e *envReader) boolean(name string) bool {
 	return false
 }
 
-// millis reads a duration in milliseconds; fallback when unset or invalid.
-func (e *envReader) millis(fallback time.Duration, names ...string) time.Duration {
+// firstUsable returns the first of names (a signal's variable, then the
+// general one) that is set and that parse accepts, else fallback. A set but
+// unusable value is ignored as if it were not set (the SDK environment
+// variable specification, v1.60.0: warn and "gracefully ignore the
+// setting") and reported, naming the value used instead. The Rust module
+// reads the signal and general variables the same way.
+func firstUsable[T any](e *envReader, fallback T, describe func(T) string, parse func(string) (T, bool), names ...string) T {
+	var bad []string
+	used := fallback
 	for _, name := range names {
 		v := e.get(name)
 		if v == "" {
 			continue
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
-			e.warn(name, v, fallback.String())
-			return fallback
+		if got, ok := parse(v); ok {
+			used = got
+			break
 		}
-		return time.Duration(n) * time.Millisecond
+		bad = append(bad, name, v)
 	}
-	return fallback
+	for i := 0; i < len(bad); i += 2 {
+		e.warn(bad[i], bad[i+1], describe(used))
+	}
+	return used
+}
+
+func parseMillis(v string) (time.Duration, bool) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// millis reads a duration in milliseconds; fallback when unset or invalid.
+func (e *envReader) millis(fallback time.Duration, names ...string) time.Duration {
+	return firstUsable(e, fallback, time.Duration.String, parseMillis, names...)
+}
+
+// noLimit is what a timeout of 0 (no limit: configuration/common.md,
+// v1.60.0, §Timeout) becomes: the largest number of milliseconds a 32-bit
+// integer holds, the "very large duration" the specification allows. The
+// SDK would take 0 as "not set" and use its own default. The Rust module
+// uses the same value.
+const noLimit = time.Duration(math.MaxInt32) * time.Millisecond
+
+// timeout reads a timeout in milliseconds: 0 is noLimit; fallback when unset
+// or invalid.
+func (e *envReader) timeout(fallback time.Duration, names ...string) time.Duration {
+	describe := func(d time.Duration) string {
+		if d == noLimit {
+			return "no limit"
+		}
+		return d.String()
+	}
+	return firstUsable(e, fallback, describe, func(v string) (time.Duration, bool) {
+		d, ok := parseMillis(v)
+		if ok && (d == 0 || d > noLimit) {
+			d = noLimit
+		}
+		return d, ok
+	}, names...)
+}
+
+// minScheduleDelay is the shortest OTEL_BSP_SCHEDULE_DELAY accepted: at 0
+// the SDK's batcher resets its timer in a loop and spins a core while idle.
+// A smaller value is reported and this one used; the Rust module has the
+// same floor.
+const minScheduleDelay = 10 * time.Millisecond
+
+func (e *envReader) scheduleDelay() time.Duration {
+	const name = "OTEL_BSP_SCHEDULE_DELAY"
+	d := e.millis(conv.scheduleDelay, name)
+	if d < minScheduleDelay {
+		e.warn(name, e.get(name), minScheduleDelay.String()+" (the smallest accepted)")
+		return minScheduleDelay
+	}
+	return d
 }
 
 // maxSpanQueue bounds OTEL_BSP_MAX_QUEUE_SIZE and
@@ -188,16 +251,16 @@ func (e *envReader) exportSettings() exportSettings {
 		metricExporters: e.exporters("OTEL_METRICS_EXPORTER"),
 		traceProtocol:   e.protocol("TRACES"),
 		metricProtocol:  e.protocol("METRICS"),
-		traceTimeout:    e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-		metricTimeout:   e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		traceTimeout:    e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		metricTimeout:   e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
 		traceGzip:       e.compression("TRACES"),
 		metricGzip:      e.compression("METRICS"),
-		bspDelay:        e.millis(conv.scheduleDelay, "OTEL_BSP_SCHEDULE_DELAY"),
-		bspTimeout:      e.millis(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
+		bspDelay:        e.scheduleDelay(),
+		bspTimeout:      e.timeout(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
 		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
 		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
 		metricInterval:  e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
-		metricExpTime:   e.millis(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+		metricExpTime:   e.timeout(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
 	}
 	if s.bspBatch > s.bspQueue {
 		e.warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", strconv.Itoa(s.bspBatch), strconv.Itoa(s.bspQueue)+" (the queue size)")
@@ -246,52 +309,61 @@ func (e *envReader) exporters(name string) []string {
 	return out
 }
 
+// protocol reads OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL, else
+// OTEL_EXPORTER_OTLP_PROTOCOL, else the conventions' protocol. http/json is
+// not built in and becomes http/protobuf, as grpc does without the OTLP/gRPC
+// exporter; both are reported. An unknown value is ignored as if unset.
 func (e *envReader) protocol(signal string) string {
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
-		v := e.get(name)
-		if v == "" {
-			continue
-		}
+	parse := func(v string) (string, bool) {
 		switch p := strings.ToLower(v); p {
-		case "grpc":
-			if grpcSpanExporter == nil {
-				e.warn(name, v, "http/protobuf (the OTLP/gRPC exporter is not built in: scaffold add --with grpc adds it)")
-				return "http/protobuf"
-			}
-			return p
-		case "http/protobuf":
-			return p
-		case "http/json":
-			e.warn(name, v, "http/protobuf (http/json is not built in)")
-			return "http/protobuf"
-		default:
-			e.warn(name, v, conv.exportProtocol)
-			return conv.exportProtocol
+		case "grpc", "http/protobuf", "http/json":
+			return p, true
 		}
+		return "", false
 	}
-	return conv.exportProtocol
+	describe := func(p string) string {
+		if p == conv.exportProtocol {
+			return p + ", the conventions' protocol"
+		}
+		return p
+	}
+	names := []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"}
+	p := firstUsable(e, conv.exportProtocol, describe, parse, names...)
+	name := names[0]
+	if e.get(name) == "" || !strings.EqualFold(e.get(name), p) {
+		name = names[1]
+	}
+	switch {
+	case p == "grpc" && grpcSpanExporter == nil:
+		e.warn(name, e.get(name), "http/protobuf (the OTLP/gRPC exporter is not built in: scaffold add --with grpc adds it)")
+		return "http/protobuf"
+	case p == "http/json":
+		e.warn(name, e.get(name), "http/protobuf (http/json is not built in)")
+		return "http/protobuf"
+	}
+	return p
 }
 
+// compression reads OTEL_EXPORTER_OTLP_<SIGNAL>_COMPRESSION, else
+// OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none), else the conventions'.
 func (e *envReader) compression(signal string) bool {
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"} {
-		v := e.get(name)
-		if v == "" {
-			continue
+	describe := func(gzip bool) string {
+		if gzip {
+			return "gzip"
 		}
+		return "none"
+	}
+	parse := func(v string) (bool, bool) {
 		switch strings.ToLower(v) {
 		case "gzip":
-			return true
+			return true, true
 		case "none":
-			return false
+			return false, true
 		}
-		used := "none"
-		if conv.exportGzip {
-			used = "gzip"
-		}
-		e.warn(name, v, used)
-		return conv.exportGzip
+		return false, false
 	}
-	return conv.exportGzip
+	return firstUsable(e, conv.exportGzip, describe, parse,
+		"OTEL_EXPORTER_OTLP_"+signal+"_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION")
 }
 
 // endpointFromEnv reports whether the standard variables name an endpoint.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc"
 )
 
@@ -152,4 +153,110 @@ func TestProtocolOverrideUsesThatProtocolsDefaultEndpoint(t *testing.T) {
 	if got := e.endpointURL("TRACES", "http/protobuf"); got != "http://collector:9999/v1/traces" {
 		t.Errorf("an endpoint variable must still win: %q", got)
 	}
+}
+
+// exportSettingsOf reads env and returns the settings and the warnings'
+// variable=value pairs with what each uses instead.
+func exportSettingsOf(env map[string]string) (exportSettings, []string) {
+	var logs strings.Builder
+	e := &envReader{getenv: func(k string) string { return env[k] },
+		logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	s := e.exportSettings()
+	var warned []string
+	for _, err := range e.errs {
+		warned = append(warned, err.Error())
+	}
+	return s, warned
+}
+
+// configuration/common.md (v1.60.0) §Timeout: 0 is no limit. The SDK takes
+// a 0 given to it as "not set" (its 30 s metric export default), so 0 is
+// given as a very large duration.
+func TestZeroTimeoutsAreNoLimit(t *testing.T) {
+	s, warned := exportSettingsOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_TIMEOUT": "0",
+		"OTEL_BSP_EXPORT_TIMEOUT":    "0",
+		"OTEL_METRIC_EXPORT_TIMEOUT": "0",
+	})
+	for name, d := range map[string]time.Duration{"traces": s.traceTimeout, "metrics": s.metricTimeout,
+		"bsp": s.bspTimeout, "metric export": s.metricExpTime} {
+		if d != noLimit {
+			t.Errorf("%s timeout %v, want no limit (%v)", name, d, noLimit)
+		}
+	}
+	if noLimit < 24*time.Hour || len(warned) != 0 {
+		t.Errorf("noLimit %v, warnings %q", noLimit, warned)
+	}
+	s, warned = exportSettingsOf(map[string]string{"OTEL_METRIC_EXPORT_TIMEOUT": "-5"})
+	if s.metricExpTime != conv.exportTimeout || len(warned) != 1 || !strings.Contains(warned[0], "OTEL_METRIC_EXPORT_TIMEOUT") {
+		t.Errorf("-5: %v %q", s.metricExpTime, warned)
+	}
+}
+
+// An unusable value is warned about and ignored as if unset: the signal's
+// variable falls to the general one, then to the conventions (as in Rust).
+func TestBadCompressionAndTimeoutFallThrough(t *testing.T) {
+	s, warned := exportSettingsOf(map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "br"})
+	if s.traceGzip != conv.exportGzip || s.metricGzip != conv.exportGzip || len(warned) != 1 ||
+		!strings.Contains(warned[0], `OTEL_EXPORTER_OTLP_COMPRESSION="br"`) {
+		t.Errorf("br: gzip %v/%v, warnings %q", s.traceGzip, s.metricGzip, warned)
+	}
+	s, warned = exportSettingsOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "zstd",
+		"OTEL_EXPORTER_OTLP_COMPRESSION":        "gzip",
+		"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT":     "soon",
+		"OTEL_EXPORTER_OTLP_TIMEOUT":            "700",
+	})
+	if !s.traceGzip || s.traceTimeout != 700*time.Millisecond || len(warned) != 2 ||
+		!strings.Contains(warned[0]+warned[1], "using gzip") || !strings.Contains(warned[0]+warned[1], "using 700ms") {
+		t.Errorf("fall-through: gzip %v timeout %v, warnings %q", s.traceGzip, s.traceTimeout, warned)
+	}
+	s, warned = exportSettingsOf(map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "carrier-pigeon",
+		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"})
+	if s.traceProtocol != "http/protobuf" || len(warned) != 1 {
+		t.Errorf("protocol fall-through: %q, warnings %q", s.traceProtocol, warned)
+	}
+}
+
+// OTEL_BSP_SCHEDULE_DELAY=0 would make the SDK's batcher spin: a floor
+// with a warning. Queue and batch sizes of 0 use the conventions'.
+func TestBatchLimitsFloorAndPositive(t *testing.T) {
+	for _, v := range []string{"0", "1", "9"} {
+		s, warned := exportSettingsOf(map[string]string{"OTEL_BSP_SCHEDULE_DELAY": v})
+		if s.bspDelay != minScheduleDelay || len(warned) != 1 || !strings.Contains(warned[0], "smallest accepted") {
+			t.Errorf("delay %s: %v, warnings %q", v, s.bspDelay, warned)
+		}
+	}
+	s, warned := exportSettingsOf(map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "0", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "0"})
+	if s.bspQueue != conv.queueSize || s.bspBatch != conv.batchSize || len(warned) != 2 {
+		t.Errorf("sizes 0: %d/%d, warnings %q", s.bspQueue, s.bspBatch, warned)
+	}
+}
+
+// OTEL_RESOURCE_ATTRIBUTES wins over the SDK's telemetry.sdk.* as over the
+// conventions (environment over conventions over SDK defaults), and of a
+// key given twice the last value is kept; the Rust module does the same.
+func TestResourceVariablesWinOverSDKAttributes(t *testing.T) {
+	env := fullEnv()
+	env["OTEL_RESOURCE_ATTRIBUTES"] = "telemetry.sdk.name=custom,team=a,team=b"
+	env[conv.ratioEnv] = "1"
+	mem := tracetest.NewInMemoryExporter()
+	shutdown, err := Setup(context.Background(), getenv(env), WithSpanExporter(keptExporter{mem}),
+		WithSetupLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := otel.Tracer("test").Start(context.Background(), "op")
+	span.End()
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := mem.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	res := attrMap(spans[0].Resource.Attributes())
+	wantAttr(t, res, "telemetry.sdk.name", "custom")
+	wantAttr(t, res, "telemetry.sdk.language", "go")
+	wantAttr(t, res, "team", "b")
 }
