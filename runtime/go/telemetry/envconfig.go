@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // Standard OTEL_* variables follow one rule: a variable that is set and valid
@@ -243,24 +245,29 @@ type exportSettings struct {
 	bspBatch        int
 	metricInterval  time.Duration
 	metricExpTime   time.Duration
+	// The OTLP metric exporters' temporality: given to them, so that the
+	// SDK's own reading (which reports a bad value only at debug level)
+	// never decides.
+	metricTemporality sdkmetric.TemporalitySelector
 }
 
 func (e *envReader) exportSettings() exportSettings {
 	s := exportSettings{
-		traceExporters:  e.exporters("OTEL_TRACES_EXPORTER"),
-		metricExporters: e.exporters("OTEL_METRICS_EXPORTER"),
-		traceProtocol:   e.protocol("TRACES"),
-		metricProtocol:  e.protocol("METRICS"),
-		traceTimeout:    e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-		metricTimeout:   e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-		traceGzip:       e.compression("TRACES"),
-		metricGzip:      e.compression("METRICS"),
-		bspDelay:        e.scheduleDelay(),
-		bspTimeout:      e.timeout(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
-		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
-		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
-		metricInterval:  e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
-		metricExpTime:   e.timeout(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+		traceExporters:    e.exporters("OTEL_TRACES_EXPORTER"),
+		metricExporters:   e.exporters("OTEL_METRICS_EXPORTER"),
+		traceProtocol:     e.protocol("TRACES"),
+		metricProtocol:    e.protocol("METRICS"),
+		traceTimeout:      e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		metricTimeout:     e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		traceGzip:         e.compression("TRACES"),
+		metricGzip:        e.compression("METRICS"),
+		bspDelay:          e.scheduleDelay(),
+		bspTimeout:        e.timeout(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
+		bspQueue:          e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
+		bspBatch:          e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
+		metricInterval:    e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
+		metricExpTime:     e.timeout(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+		metricTemporality: e.temporality(),
 	}
 	if s.bspBatch > s.bspQueue {
 		e.warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", strconv.Itoa(s.bspBatch), strconv.Itoa(s.bspQueue)+" (the queue size)")
@@ -344,6 +351,24 @@ func (e *envReader) protocol(signal string) string {
 	return p
 }
 
+// temporality reads OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+// (metrics/sdk_exporters/otlp.md, v1.60.0): cumulative (the default), delta
+// or lowmemory, any case; another value is reported and cumulative used.
+func (e *envReader) temporality() sdkmetric.TemporalitySelector {
+	const name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+	switch v := e.get(name); strings.ToLower(v) {
+	case "", "cumulative":
+		return sdkmetric.CumulativeTemporalitySelector
+	case "delta":
+		return sdkmetric.DeltaTemporalitySelector
+	case "lowmemory":
+		return sdkmetric.LowMemoryTemporalitySelector
+	default:
+		e.warn(name, v, "cumulative (the specification's default)")
+		return sdkmetric.CumulativeTemporalitySelector
+	}
+}
+
 // compression reads OTEL_EXPORTER_OTLP_<SIGNAL>_COMPRESSION, else
 // OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none), else the conventions'.
 func (e *envReader) compression(signal string) bool {
@@ -362,8 +387,8 @@ func (e *envReader) compression(signal string) bool {
 		}
 		return false, false
 	}
-	return firstUsable(e, conv.exportGzip, describe, parse,
-		"OTEL_EXPORTER_OTLP_"+signal+"_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION")
+	names := []string{"OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"}
+	return firstUsable(e, conv.exportGzip, describe, parse, names...)
 }
 
 // endpointFromEnv reports whether the standard variables name an endpoint.

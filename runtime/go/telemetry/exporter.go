@@ -126,6 +126,11 @@ func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s 
 	}
 	opts := []otlpmetrichttp.Option{
 		otlpmetrichttp.WithHTTPClient(watchedHTTPClient(e, "METRICS", s.metricTimeout, w)),
+		otlpmetrichttp.WithTemporalitySelector(s.metricTemporality),
+		// Explicit bucket histograms with the conventions' boundaries, as in
+		// the Rust module: OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+		// is not read (environment.md says so).
+		otlpmetrichttp.WithAggregationSelector(sdkmetric.DefaultAggregationSelector),
 		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,

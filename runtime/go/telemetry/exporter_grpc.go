@@ -46,6 +46,9 @@ func newGRPCMetricExporter(ctx context.Context, e *envReader, s exportSettings, 
 	opts := []otlpmetricgrpc.Option{
 		otlpmetricgrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
 		otlpmetricgrpc.WithTimeout(s.metricTimeout),
+		otlpmetricgrpc.WithTemporalitySelector(s.metricTemporality),
+		// As over OTLP/HTTP (exporter.go).
+		otlpmetricgrpc.WithAggregationSelector(sdkmetric.DefaultAggregationSelector),
 		otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc"
 )
@@ -259,4 +261,46 @@ func TestResourceVariablesWinOverSDKAttributes(t *testing.T) {
 	wantAttr(t, res, "telemetry.sdk.name", "custom")
 	wantAttr(t, res, "telemetry.sdk.language", "go")
 	wantAttr(t, res, "team", "b")
+}
+
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE is honoured and a bad
+// value reported; OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION is
+// not read: histograms keep the conventions' explicit buckets, as in Rust.
+func TestMetricTemporalityAndAggregation(t *testing.T) {
+	for _, c := range []struct {
+		value  string
+		want   metricdata.Temporality
+		warned int
+	}{
+		{"", metricdata.CumulativeTemporality, 0},
+		{"Delta", metricdata.DeltaTemporality, 0},
+		{"sideways", metricdata.CumulativeTemporality, 1},
+	} {
+		env := map[string]string{
+			"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE":        c.value,
+			"OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "base2_exponential_bucket_histogram",
+			"OTEL_EXPORTER_OTLP_PROTOCOL":                              "http/protobuf",
+			"OTEL_EXPORTER_OTLP_ENDPOINT":                              "http://127.0.0.1:9",
+		}
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		e := &envReader{getenv: func(k string) string { return env[k] },
+			logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		s := e.exportSettings()
+		exp, err := newOTLPMetricExporter(context.Background(), &setupConfig{logger: e.logger}, e, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := exp.Temporality(sdkmetric.InstrumentKindCounter); got != c.want {
+			t.Errorf("%q: temporality %v, want %v", c.value, got, c.want)
+		}
+		if _, ok := exp.Aggregation(sdkmetric.InstrumentKindHistogram).(sdkmetric.AggregationExplicitBucketHistogram); !ok {
+			t.Errorf("%q: histogram aggregation %T, want explicit buckets", c.value, exp.Aggregation(sdkmetric.InstrumentKindHistogram))
+		}
+		if len(e.errs) != c.warned {
+			t.Errorf("%q: warnings %v", c.value, e.errs)
+		}
+		_ = exp.Shutdown(context.Background())
+	}
 }
