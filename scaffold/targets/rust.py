@@ -99,6 +99,7 @@ def _export(e: ExportView) -> dict[str, Any]:
         "retry_initial_ms": e.retry_initial_ms,
         "retry_max_ms": e.retry_max_ms,
         "max_retries": e.max_retries,
+        "retry_elapsed_ms": e.retry_elapsed_ms,
         "shutdown_timeout_ms": e.shutdown_timeout_ms,
     }
 

@@ -32,8 +32,8 @@ func newGRPCSpanExporter(ctx context.Context, e *envReader, s exportSettings, w 
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("TRACES") {
-		opts = append(opts, otlptracegrpc.WithEndpointURL(conv.exportEndpoint))
+	if u, ok := e.exporterEndpoint("TRACES", "grpc"); ok {
+		opts = append(opts, otlptracegrpc.WithEndpointURL(u))
 	}
 	if s.traceGzip {
 		opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
@@ -46,6 +46,9 @@ func newGRPCMetricExporter(ctx context.Context, e *envReader, s exportSettings, 
 	opts := []otlpmetricgrpc.Option{
 		otlpmetricgrpc.WithDialOption(grpc.WithChainUnaryInterceptor(w.unaryWatch)),
 		otlpmetricgrpc.WithTimeout(s.metricTimeout),
+		otlpmetricgrpc.WithTemporalitySelector(s.metricTemporality),
+		// As over OTLP/HTTP (exporter.go).
+		otlpmetricgrpc.WithAggregationSelector(sdkmetric.DefaultAggregationSelector),
 		otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -53,8 +56,8 @@ func newGRPCMetricExporter(ctx context.Context, e *envReader, s exportSettings, 
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("METRICS") {
-		opts = append(opts, otlpmetricgrpc.WithEndpointURL(conv.exportEndpoint))
+	if u, ok := e.exporterEndpoint("METRICS", "grpc"); ok {
+		opts = append(opts, otlpmetricgrpc.WithEndpointURL(u))
 	}
 	if s.metricGzip {
 		opts = append(opts, otlpmetricgrpc.WithCompressor("gzip"))

@@ -39,14 +39,17 @@ func buildResource(ctx context.Context, c *setupConfig, e *envReader) (*resource
 		// The value itself is never logged: it may hold pii or secret values.
 		e.warn("OTEL_RESOURCE_ATTRIBUTES", strings.TrimPrefix(err.Error(), resource.ErrPartialResource.Error()+": "), "its well-formed pairs only")
 	}
+	// The SDK's own attributes (telemetry.sdk.*) come first, so that
+	// OTEL_RESOURCE_ATTRIBUTES wins over them as over the conventions, as in
+	// the Rust module. The SDK's detector names its own schema; its
+	// attributes mean the same here.
+	sdkRes, _ := resource.New(ctx, resource.WithTelemetrySDK())
+	if merged, err := resource.Merge(resource.NewSchemaless(sdkRes.Attributes()...), base); err == nil {
+		base = merged
+	}
 	res, err := resource.Merge(base, fromEnv)
 	if err != nil {
 		res = base
-	}
-	// The SDK's detector names its own schema; its attributes mean the same here.
-	sdkRes, _ := resource.New(ctx, resource.WithTelemetrySDK())
-	if merged, err := resource.Merge(res, resource.NewSchemaless(sdkRes.Attributes()...)); err == nil {
-		res = merged
 	}
 	var fill []attribute.KeyValue
 	env := ""

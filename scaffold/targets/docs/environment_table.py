@@ -81,11 +81,16 @@ _GENERAL: tuple[Variable, ...] = (
     ),
     Variable(
         "OTEL_RESOURCE_ATTRIBUTES",
-        "Extra resource attributes, key=value pairs separated by commas.",
+        "Extra resource attributes, key=value pairs separated by commas. Of a key given "
+        "twice the last value is kept; they win over the conventions' attributes and the "
+        "SDK's telemetry.sdk.* ones.",
         "empty",
         READ,
         READ,
-        ("startup-environment-from-resource-attributes",),
+        (
+            "startup-environment-from-resource-attributes",
+            "envfix-resource-attributes-last-value-and-sdk",
+        ),
     ),
     Variable(
         "OTEL_TRACES_SAMPLER",
@@ -151,19 +156,25 @@ _EXPORT: tuple[Variable, ...] = (
         READ,
         READ,
         (_ACCEPTED,),
+        "Differs: Go prints metrics to standard output for console; Rust has no console "
+        "metric exporter, so console is warned about (spans only) and otlp used.",
     ),
     *_per_signal(
         "ENDPOINT",
         "Where the OTLP exporters send; a signal's own variable is used as it is, the "
         "general one gets /v1/traces or /v1/metrics appended over http/protobuf.",
-        "the conventions' export.endpoint",
+        "the conventions' export.endpoint when the protocol is the conventions' one; with "
+        "only the protocol overridden, that protocol's default of the specification: "
+        "http://localhost:4317 for grpc, http://localhost:4318 for http/protobuf",
         (READ, READ),
         ("shutdown-with-no-receiver", _ACCEPTED),
         ("env-signal-endpoint-wins",),
     ),
     *_per_signal(
         "PROTOCOL",
-        "grpc or http/protobuf; http/json is warned about and the conventions' protocol used.",
+        "grpc or http/protobuf; http/json is warned about and http/protobuf used, grpc too "
+        "when the OTLP/gRPC exporter is not built in. Another value is warned about and "
+        "ignored.",
         "the conventions' export.protocol",
         (READ, READ),
         ("startup-http-json-protocol", _ACCEPTED),
@@ -171,26 +182,30 @@ _EXPORT: tuple[Variable, ...] = (
     ),
     *_per_signal(
         "TIMEOUT",
-        "Milliseconds one export request may take.",
+        "Milliseconds one export request may take; 0 is no limit (2147483647 ms in both "
+        "languages, as configuration/common.md allows).",
         "the conventions' export.timeout",
         (READ, READ),
-        (_ACCEPTED,),
-        note="Rust hands the value to the SDK, which ignores an unparsable one without a warning "
-        "(the SDK's 10 s then applies).",
+        (_ACCEPTED, "envfix-timeout-zero-is-no-limit"),
     ),
     *_per_signal(
         "COMPRESSION",
-        "gzip or none.",
+        "gzip or none, any case; another value (br, zstd: not built in) is warned about "
+        "and ignored.",
         "the conventions' export.compression",
         (READ, READ),
-        (_ACCEPTED,),
+        (_ACCEPTED, "envfix-compression-unknown-warns"),
     ),
     *_per_signal(
         "INSECURE",
-        "true: an endpoint without a scheme is plain http (gRPC without TLS).",
+        "true: a gRPC endpoint written without a scheme is used without TLS. An endpoint "
+        "written with http:// or https:// keeps its scheme whatever this says "
+        "(protocol/exporter.md).",
         "false",
         (SDK, READ),
-        (_ACCEPTED,),
+        (_ACCEPTED, "envfix-insecure-never-downgrades-https"),
+        note="Go: the SDK reads it, and the service gives the exporter any endpoint that "
+        "has a scheme, so the scheme wins.",
     ),
     *_per_signal(
         "HEADERS",
@@ -227,15 +242,16 @@ _EXPORT: tuple[Variable, ...] = (
 _BATCH: tuple[Variable, ...] = (
     Variable(
         "OTEL_BSP_SCHEDULE_DELAY",
-        "Milliseconds between two exports of the span batcher.",
+        "Milliseconds between two exports of the span batcher. Below 10 ms (0 would make "
+        "the batcher spin) it is warned about and 10 ms used.",
         "the conventions' export.batch.schedule_delay",
         READ,
         READ,
-        ("env-bsp-schedule-delay-bad-value",),
+        ("env-bsp-schedule-delay-bad-value", "envfix-bsp-schedule-delay-floor"),
     ),
     Variable(
         "OTEL_BSP_EXPORT_TIMEOUT",
-        "Milliseconds the span batcher lets one export take.",
+        "Milliseconds the span batcher lets one export take; 0 is no limit.",
         "the conventions' export.timeout",
         READ,
         CHECKED,
@@ -246,19 +262,21 @@ _BATCH: tuple[Variable, ...] = (
     Variable(
         "OTEL_BSP_MAX_QUEUE_SIZE",
         "Spans the batcher holds; a value beyond the largest queue the service allocates "
-        "(65536 spans in both languages) is warned about and capped.",
+        "(65536 spans in both languages) is warned about and capped. Valid values are "
+        "positive: 0 is warned about and ignored.",
         "the conventions' export.batch.max_queue_size",
         READ,
         READ,
-        ("startup-huge-queue-size", "env-bsp-queue-size-huge"),
+        ("startup-huge-queue-size", "env-bsp-queue-size-huge", "envfix-bsp-queue-zero"),
     ),
     Variable(
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-        "Spans per export; at most the queue size, capped like it.",
+        "Spans per export; positive, at most the queue size (a larger one is warned about "
+        "and the queue size used), capped like it.",
         "the conventions' export.batch.max_export_batch_size",
         READ,
         READ,
-        ("startup-huge-queue-size",),
+        ("startup-huge-queue-size", "envfix-bsp-batch-larger-than-queue"),
     ),
     Variable(
         "OTEL_METRIC_EXPORT_INTERVAL",
@@ -270,13 +288,64 @@ _BATCH: tuple[Variable, ...] = (
     ),
     Variable(
         "OTEL_METRIC_EXPORT_TIMEOUT",
-        "Milliseconds one metric export may take.",
+        "Milliseconds one metric export may take; 0 is no limit.",
         "the conventions' export.timeout",
         READ,
         CHECKED,
         (_ACCEPTED, "env-export-timeouts-bad-values"),
         "Rust: the SDK's periodic reader applies no export timeout of its own (each request "
         "is bounded by OTEL_EXPORTER_OTLP_TIMEOUT); the value is only checked.",
+    ),
+)
+
+
+_METRICS_SDK: tuple[Variable, ...] = (
+    Variable(
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+        "The OTLP metric exporter's temporality: cumulative, delta or lowmemory (any "
+        "case); another value is warned about and cumulative used.",
+        "cumulative",
+        READ,
+        READ,
+        ("envfix-metrics-temporality-bad-value",),
+    ),
+    Variable(
+        "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+        "The histogram aggregation of the OTLP metric exporter.",
+        "explicit_bucket_histogram",
+        NOT_READ,
+        NOT_READ,
+        note="Histograms keep the explicit bucket boundaries of the conventions in both "
+        "languages (the Go SDK would read it; the service gives the exporter its "
+        "aggregation).",
+    ),
+    Variable(
+        "OTEL_METRICS_EXEMPLAR_FILTER",
+        "Which measurements may become exemplars: trace_based, always_on or always_off.",
+        "trace_based",
+        SDK,
+        NOT_READ,
+        note="Differs: the Rust SDK (0.33) records no exemplars, so the variable changes "
+        "nothing there.",
+    ),
+    Variable(
+        "OTEL_LOG_LEVEL",
+        "The level of the SDK's own log.",
+        "info",
+        NOT_READ,
+        NOT_READ,
+        note="The service writes its telemetry warnings at WARN through its own logger; "
+        "the Go SDK's messages go to the same logger, the Rust SDK's are compiled out.",
+    ),
+    Variable(
+        "OTEL_LOGS_EXPORTER",
+        "The log exporter.",
+        "otlp",
+        NOT_READ,
+        NOT_READ,
+        note="Logs are JSON lines on standard output carrying the trace and span ids; no "
+        "log record is exported over OTLP, so the OTEL_BLRP_* variables change nothing "
+        "either.",
     ),
 )
 
@@ -319,4 +388,11 @@ _HTTP: tuple[Variable, ...] = (
     ),
 )
 
-STANDARD: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_LIMITS, *_HTTP)
+STANDARD: tuple[Variable, ...] = (
+    *_GENERAL,
+    *_EXPORT,
+    *_BATCH,
+    *_METRICS_SDK,
+    *_LIMITS,
+    *_HTTP,
+)

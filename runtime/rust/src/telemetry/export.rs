@@ -21,7 +21,7 @@ use serde_json::{Map, Value as Json};
 
 use super::conventions;
 use super::otlp;
-use super::rules::Protocol;
+use super::rules::{Protocol, Retry};
 use super::settings::{self, Warnings};
 
 /// Writes each finished span as one JSON line.
@@ -312,14 +312,27 @@ impl<E> Warned<E> {
         }
     }
 
-    /// Runs `call` until it succeeds or the retries allowed run out,
+    /// Runs `call` until it succeeds or the conventions' retries run out,
     /// reporting each result.
-    async fn attempts<F, Fut>(&self, mut call: F) -> OTelSdkResult
+    async fn attempts<F, Fut>(&self, call: F) -> OTelSdkResult
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = OTelSdkResult>,
     {
-        let retry = conventions::RETRY;
+        self.attempts_within(conventions::RETRY, call).await
+    }
+
+    /// [`Self::attempts`] under `retry`. The retry window is kept on the wall
+    /// clock from the first attempt, as the Go exporter keeps it: the time
+    /// the attempts took counts, and no retry starts when the elapsed time
+    /// plus the next jittered pause would pass the window. An attempt
+    /// already running is bounded by the exporter's own timeout only.
+    async fn attempts_within<F, Fut>(&self, retry: Retry, mut call: F) -> OTelSdkResult
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = OTelSdkResult>,
+    {
+        let start = Instant::now();
         let mut delay = retry.initial_interval;
         let mut done = 0;
         loop {
@@ -334,8 +347,12 @@ impl<E> Warned<E> {
             if !again || last {
                 return result;
             }
+            let wait = jittered(delay, random_unit());
+            if start.elapsed() + wait > retry.max_elapsed {
+                return result;
+            }
             done += 1;
-            pause(jittered(delay, random_unit())).await;
+            pause(wait).await;
             delay = (delay * 2).min(retry.max_interval);
         }
     }
@@ -527,6 +544,50 @@ mod export_tests {
             .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    /// The retry window holds on the wall clock: attempts that each take
+    /// 300 ms and fail transiently stop within the window plus one attempt,
+    /// although the retry count alone would allow many more.
+    #[tokio::test]
+    async fn retries_keep_to_the_window_counting_attempt_time() {
+        use super::super::rules::Retry;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::time::{Duration, Instant};
+        let warned = Warned {
+            inner: (),
+            signal: "traces",
+            endpoint: "http://127.0.0.1:9/v1/traces".to_owned(),
+            failing: AtomicBool::new(false),
+        };
+        let retry = Retry {
+            enabled: true,
+            initial_interval: Duration::from_millis(100),
+            max_interval: Duration::from_millis(200),
+            max_retries: 20,
+            max_elapsed: Duration::from_secs(1),
+        };
+        let calls = AtomicUsize::new(0);
+        let start = Instant::now();
+        let result = warned
+            .attempts_within(retry, || {
+                calls.fetch_add(1, Ordering::Relaxed);
+                async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Err(OTelSdkError::InternalFailure(
+                        "HTTP export failed: network error".to_owned(),
+                    ))
+                }
+            })
+            .await;
+        let took = start.elapsed();
+        assert!(result.is_err());
+        assert!(calls.load(Ordering::Relaxed) >= 2, "retried at all");
+        assert!(
+            took <= Duration::from_millis(1500),
+            "{took:?} for {} attempts, past the 1 s window plus one attempt",
+            calls.load(Ordering::Relaxed)
+        );
     }
 
     struct Lines(Arc<Mutex<Vec<u8>>>);

@@ -160,22 +160,15 @@ pub fn resource(getenv: &dyn Fn(&str) -> Option<String>, warnings: &mut Warnings
 /// The version of the OpenTelemetry SDK this module is built against.
 pub const SDK_VERSION: &str = "0.33.1";
 
-/// The batch limits: `OTEL_BSP_*` when set, else the conventions' values.
+/// The batch limits: `OTEL_BSP_*` when usable, else the conventions' values
+/// ([`settings::batch`]; `init` reports the unusable ones).
 pub fn batch_config() -> opentelemetry_sdk::trace::BatchConfig {
-    let unset = |name: &str| !settings::numeric_set(&getenv, name);
-    let mut builder = BatchConfigBuilder::default();
-    if unset("OTEL_BSP_MAX_QUEUE_SIZE") {
-        builder = builder.with_max_queue_size(conventions::MAX_QUEUE_SIZE);
-    } else if settings::queue_over_cap(&getenv) {
-        builder = builder.with_max_queue_size(settings::MAX_QUEUE_CAP);
-    }
-    if unset("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
-        builder = builder.with_max_export_batch_size(conventions::MAX_EXPORT_BATCH_SIZE);
-    }
-    if unset("OTEL_BSP_SCHEDULE_DELAY") {
-        builder = builder.with_scheduled_delay(conventions::SCHEDULE_DELAY);
-    }
-    builder.build()
+    let limits = settings::batch(&getenv, &mut Warnings::default());
+    BatchConfigBuilder::default()
+        .with_max_queue_size(limits.max_queue_size)
+        .with_max_export_batch_size(limits.max_export_batch_size)
+        .with_scheduled_delay(limits.scheduled_delay)
+        .build()
 }
 
 /// The metrics view of every instrument: the conventions' cardinality limit.

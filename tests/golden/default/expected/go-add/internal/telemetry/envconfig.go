@@ -10,11 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // Standard OTEL_* variables follow one rule: a variable that is set and valid
@@ -70,21 +73,84 @@ func (e *envReader) boolean(name string) bool {
 	return false
 }
 
-// millis reads a duration in milliseconds; fallback when unset or invalid.
-func (e *envReader) millis(fallback time.Duration, names ...string) time.Duration {
+// firstUsable returns the first of names (a signal's variable, then the
+// general one) that is set and that parse accepts, else fallback. A set but
+// unusable value is ignored as if it were not set (the SDK environment
+// variable specification, v1.60.0: warn and "gracefully ignore the
+// setting") and reported, naming the value used instead. The Rust module
+// reads the signal and general variables the same way.
+func firstUsable[T any](e *envReader, fallback T, describe func(T) string, parse func(string) (T, bool), names ...string) T {
+	var bad []string
+	used := fallback
 	for _, name := range names {
 		v := e.get(name)
 		if v == "" {
 			continue
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
-			e.warn(name, v, fallback.String())
-			return fallback
+		if got, ok := parse(v); ok {
+			used = got
+			break
 		}
-		return time.Duration(n) * time.Millisecond
+		bad = append(bad, name, v)
 	}
-	return fallback
+	for i := 0; i < len(bad); i += 2 {
+		e.warn(bad[i], bad[i+1], describe(used))
+	}
+	return used
+}
+
+func parseMillis(v string) (time.Duration, bool) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// millis reads a duration in milliseconds; fallback when unset or invalid.
+func (e *envReader) millis(fallback time.Duration, names ...string) time.Duration {
+	return firstUsable(e, fallback, time.Duration.String, parseMillis, names...)
+}
+
+// noLimit is what a timeout of 0 (no limit: configuration/common.md,
+// v1.60.0, §Timeout) becomes: the largest number of milliseconds a 32-bit
+// integer holds, the "very large duration" the specification allows. The
+// SDK would take 0 as "not set" and use its own default. The Rust module
+// uses the same value.
+const noLimit = time.Duration(math.MaxInt32) * time.Millisecond
+
+// timeout reads a timeout in milliseconds: 0 is noLimit; fallback when unset
+// or invalid.
+func (e *envReader) timeout(fallback time.Duration, names ...string) time.Duration {
+	describe := func(d time.Duration) string {
+		if d == noLimit {
+			return "no limit"
+		}
+		return d.String()
+	}
+	return firstUsable(e, fallback, describe, func(v string) (time.Duration, bool) {
+		d, ok := parseMillis(v)
+		if ok && (d == 0 || d > noLimit) {
+			d = noLimit
+		}
+		return d, ok
+	}, names...)
+}
+
+// minScheduleDelay is the shortest OTEL_BSP_SCHEDULE_DELAY accepted: at 0
+// the SDK's batcher resets its timer in a loop and spins a core while idle.
+// A smaller value is reported and this one used; the Rust module has the
+// same floor.
+const minScheduleDelay = 10 * time.Millisecond
+
+func (e *envReader) scheduleDelay() time.Duration {
+	const name = "OTEL_BSP_SCHEDULE_DELAY"
+	d := e.millis(conv.scheduleDelay, name)
+	if d < minScheduleDelay {
+		e.warn(name, e.get(name), minScheduleDelay.String()+" (the smallest accepted)")
+		return minScheduleDelay
+	}
+	return d
 }
 
 // maxSpanQueue bounds OTEL_BSP_MAX_QUEUE_SIZE and
@@ -182,24 +248,29 @@ type exportSettings struct {
 	bspBatch        int
 	metricInterval  time.Duration
 	metricExpTime   time.Duration
+	// The OTLP metric exporters' temporality: given to them, so that the
+	// SDK's own reading (which reports a bad value only at debug level)
+	// never decides.
+	metricTemporality sdkmetric.TemporalitySelector
 }
 
 func (e *envReader) exportSettings() exportSettings {
 	s := exportSettings{
-		traceExporters:  e.exporters("OTEL_TRACES_EXPORTER"),
-		metricExporters: e.exporters("OTEL_METRICS_EXPORTER"),
-		traceProtocol:   e.protocol("TRACES"),
-		metricProtocol:  e.protocol("METRICS"),
-		traceTimeout:    e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-		metricTimeout:   e.millis(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-		traceGzip:       e.compression("TRACES"),
-		metricGzip:      e.compression("METRICS"),
-		bspDelay:        e.millis(conv.scheduleDelay, "OTEL_BSP_SCHEDULE_DELAY"),
-		bspTimeout:      e.millis(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
-		bspQueue:        e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
-		bspBatch:        e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
-		metricInterval:  e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
-		metricExpTime:   e.millis(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+		traceExporters:    e.exporters("OTEL_TRACES_EXPORTER"),
+		metricExporters:   e.exporters("OTEL_METRICS_EXPORTER"),
+		traceProtocol:     e.protocol("TRACES"),
+		metricProtocol:    e.protocol("METRICS"),
+		traceTimeout:      e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		metricTimeout:     e.timeout(conv.exportTimeout, "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+		traceGzip:         e.compression("TRACES"),
+		metricGzip:        e.compression("METRICS"),
+		bspDelay:          e.scheduleDelay(),
+		bspTimeout:        e.timeout(conv.exportTimeout, "OTEL_BSP_EXPORT_TIMEOUT"),
+		bspQueue:          e.positive("OTEL_BSP_MAX_QUEUE_SIZE", conv.queueSize, maxSpanQueue),
+		bspBatch:          e.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", conv.batchSize, maxSpanQueue),
+		metricInterval:    e.millis(conv.exportInterval, "OTEL_METRIC_EXPORT_INTERVAL"),
+		metricExpTime:     e.timeout(conv.exportTimeout, "OTEL_METRIC_EXPORT_TIMEOUT"),
+		metricTemporality: e.temporality(),
 	}
 	if s.bspBatch > s.bspQueue {
 		e.warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", strconv.Itoa(s.bspBatch), strconv.Itoa(s.bspQueue)+" (the queue size)")
@@ -248,58 +319,141 @@ func (e *envReader) exporters(name string) []string {
 	return out
 }
 
+// protocol reads OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL, else
+// OTEL_EXPORTER_OTLP_PROTOCOL, else the conventions' protocol. http/json is
+// not built in and becomes http/protobuf, as grpc does without the OTLP/gRPC
+// exporter; both are reported. An unknown value is ignored as if unset.
 func (e *envReader) protocol(signal string) string {
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
-		v := e.get(name)
-		if v == "" {
-			continue
-		}
+	parse := func(v string) (string, bool) {
 		switch p := strings.ToLower(v); p {
-		case "grpc":
-			if grpcSpanExporter == nil {
-				e.warn(name, v, "http/protobuf (the OTLP/gRPC exporter is not built in: scaffold add --with grpc adds it)")
-				return "http/protobuf"
-			}
-			return p
-		case "http/protobuf":
-			return p
-		case "http/json":
-			e.warn(name, v, "http/protobuf (http/json is not built in)")
-			return "http/protobuf"
-		default:
-			e.warn(name, v, conv.exportProtocol)
-			return conv.exportProtocol
+		case "grpc", "http/protobuf", "http/json":
+			return p, true
 		}
+		return "", false
 	}
-	return conv.exportProtocol
+	describe := func(p string) string {
+		if p == conv.exportProtocol {
+			return p + ", the conventions' protocol"
+		}
+		return p
+	}
+	names := []string{"OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"}
+	p := firstUsable(e, conv.exportProtocol, describe, parse, names...)
+	name := names[0]
+	if e.get(name) == "" || !strings.EqualFold(e.get(name), p) {
+		name = names[1]
+	}
+	switch {
+	case p == "grpc" && grpcSpanExporter == nil:
+		e.warn(name, e.get(name), "http/protobuf (the OTLP/gRPC exporter is not built in: scaffold add --with grpc adds it)")
+		return "http/protobuf"
+	case p == "http/json":
+		e.warn(name, e.get(name), "http/protobuf (http/json is not built in)")
+		return "http/protobuf"
+	}
+	return p
 }
 
+// temporality reads OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+// (metrics/sdk_exporters/otlp.md, v1.60.0): cumulative (the default), delta
+// or lowmemory, any case; another value is reported and cumulative used.
+func (e *envReader) temporality() sdkmetric.TemporalitySelector {
+	const name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+	switch v := e.get(name); strings.ToLower(v) {
+	case "", "cumulative":
+		return sdkmetric.CumulativeTemporalitySelector
+	case "delta":
+		return sdkmetric.DeltaTemporalitySelector
+	case "lowmemory":
+		return sdkmetric.LowMemoryTemporalitySelector
+	default:
+		e.warn(name, v, "cumulative (the specification's default)")
+		return sdkmetric.CumulativeTemporalitySelector
+	}
+}
+
+// compression reads OTEL_EXPORTER_OTLP_<SIGNAL>_COMPRESSION, else
+// OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none), else the conventions'.
 func (e *envReader) compression(signal string) bool {
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"} {
-		v := e.get(name)
-		if v == "" {
-			continue
+	describe := func(gzip bool) string {
+		if gzip {
+			return "gzip"
 		}
+		return "none"
+	}
+	parse := func(v string) (bool, bool) {
 		switch strings.ToLower(v) {
 		case "gzip":
-			return true
+			return true, true
 		case "none":
-			return false
+			return false, true
 		}
-		used := "none"
-		if conv.exportGzip {
-			used = "gzip"
-		}
-		e.warn(name, v, used)
-		return conv.exportGzip
+		return false, false
 	}
-	return conv.exportGzip
+	names := []string{"OTEL_EXPORTER_OTLP_" + signal + "_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"}
+	return firstUsable(e, conv.exportGzip, describe, parse, names...)
 }
 
-// endpointFromEnv reports whether the standard variables name an endpoint; the
-// exporters read those themselves.
+// endpointFromEnv reports whether the standard variables name an endpoint.
 func (e *envReader) endpointFromEnv(signal string) bool {
 	return e.get("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || e.get("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") != ""
+}
+
+// defaultEndpoint is the endpoint when no variable names one: the
+// conventions' endpoint when protocol is the conventions' protocol, else the
+// specification's default for protocol (protocol/exporter.md, v1.60.0: the
+// default endpoint depends on the protocol, http://localhost:4317 for gRPC
+// and http://localhost:4318 for OTLP/HTTP). So overriding only the protocol
+// never sends OTLP/HTTP to a gRPC port, and the Rust module does the same.
+func defaultEndpoint(protocol string) string {
+	switch {
+	case protocol == conv.exportProtocol:
+		return conv.exportEndpoint
+	case protocol == "grpc":
+		return "http://localhost:4317"
+	default:
+		return "http://localhost:4318"
+	}
+}
+
+// endpointURL is the endpoint the OTLP exporter of signal ("TRACES",
+// "METRICS") sends to, as the specification resolves it: the signal's
+// variable as it is, else OTEL_EXPORTER_OTLP_ENDPOINT (with the signal's
+// path for OTLP/HTTP), else defaultEndpoint the same way. It may hold
+// credentials: log it only through cleanEndpoint.
+func (e *envReader) endpointURL(signal, protocol string) string {
+	if v := e.get("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"); v != "" {
+		return v
+	}
+	base := e.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+	if base == "" {
+		base = defaultEndpoint(protocol)
+	}
+	if protocol == "grpc" {
+		return base
+	}
+	return signalURL(base, "v1/"+strings.ToLower(signal))
+}
+
+// exporterEndpoint is the endpoint URL to give the OTLP exporter of signal,
+// and false when the exporter should read the standard variables itself (an
+// endpoint without an http or https scheme, which only OTLP/gRPC accepts).
+// An endpoint with a scheme is always given: the SDK lets
+// OTEL_EXPORTER_OTLP_INSECURE override the scheme, which would send an
+// https:// endpoint's data and headers in plain text, while the
+// specification (protocol/exporter.md, v1.60.0) says the scheme takes
+// precedence over the insecure setting for OTLP/gRPC and OTLP/HTTP always
+// uses the endpoint's scheme.
+func (e *envReader) exporterEndpoint(signal, protocol string) (string, bool) {
+	raw := e.endpointURL(signal, protocol)
+	if !e.endpointFromEnv(signal) {
+		return raw, true
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", false
+	}
+	return raw, true
 }
 
 // knownMethods reads OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: a

@@ -85,8 +85,8 @@ func newOTLPSpanExporter(ctx context.Context, c *setupConfig, e *envReader, s ex
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("TRACES") {
-		opts = append(opts, otlptracehttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/traces")))
+	if u, ok := e.exporterEndpoint("TRACES", s.traceProtocol); ok {
+		opts = append(opts, otlptracehttp.WithEndpointURL(u))
 	}
 	if s.traceGzip {
 		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
@@ -129,6 +129,11 @@ func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s 
 	}
 	opts := []otlpmetrichttp.Option{
 		otlpmetrichttp.WithHTTPClient(watchedHTTPClient(e, "METRICS", s.metricTimeout, w)),
+		otlpmetrichttp.WithTemporalitySelector(s.metricTemporality),
+		// Explicit bucket histograms with the conventions' boundaries, as in
+		// the Rust module: OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+		// is not read (environment.md says so).
+		otlpmetrichttp.WithAggregationSelector(sdkmetric.DefaultAggregationSelector),
 		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{
 			Enabled:         conv.retryEnabled,
 			InitialInterval: conv.retryInitial,
@@ -136,8 +141,8 @@ func newOTLPMetricExporter(ctx context.Context, c *setupConfig, e *envReader, s 
 			MaxElapsedTime:  conv.retryElapsed,
 		}),
 	}
-	if !e.endpointFromEnv("METRICS") {
-		opts = append(opts, otlpmetrichttp.WithEndpointURL(signalURL(conv.exportEndpoint, "v1/metrics")))
+	if u, ok := e.exporterEndpoint("METRICS", s.metricProtocol); ok {
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(u))
 	}
 	if s.metricGzip {
 		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))

@@ -113,22 +113,10 @@ func cleanEndpoint(raw string) string {
 	return u.String()
 }
 
-// resolvedEndpoint is the endpoint the OTLP exporter of signal ("TRACES",
-// "METRICS") sends to, as the specification resolves it: the signal's
-// variable as it is, else OTEL_EXPORTER_OTLP_ENDPOINT (with the signal's path
-// for OTLP/HTTP), else the conventions' endpoint the same way.
+// resolvedEndpoint is endpointURL (envconfig.go) without its credentials,
+// query or fragment, for the logs.
 func (e *envReader) resolvedEndpoint(signal, protocol string) string {
-	if v := e.get("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"); v != "" {
-		return cleanEndpoint(v)
-	}
-	base := e.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-	if base == "" {
-		base = conv.exportEndpoint
-	}
-	if protocol == "grpc" {
-		return cleanEndpoint(base)
-	}
-	return cleanEndpoint(signalURL(base, "v1/"+strings.ToLower(signal)))
+	return cleanEndpoint(e.endpointURL(signal, protocol))
 }
 
 // logExportTarget writes the start-up line: where traces go, or why nowhere.

@@ -11,6 +11,7 @@
 //! read case-insensitively.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::conventions;
 use super::rules::{Protocol, Source};
@@ -98,10 +99,11 @@ pub fn environment(getenv: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         .or_else(|| resource_attribute(getenv, "deployment.environment.name"))
 }
 
-/// A key's value in `OTEL_RESOURCE_ATTRIBUTES` (percent-decoded).
+/// A key's value in `OTEL_RESOURCE_ATTRIBUTES` (percent-decoded); of a key
+/// given twice, the last, as in the Go package.
 pub fn resource_attribute(getenv: &dyn Fn(&str) -> Option<String>, key: &str) -> Option<String> {
     let list = value(getenv, "OTEL_RESOURCE_ATTRIBUTES")?;
-    list.split(',')
+    list.rsplit(',')
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| k.trim() == key)
         .map(|(_, v)| percent_decode(v.trim()))
@@ -261,7 +263,14 @@ pub fn exporters(
             "" => continue,
             other => {
                 unknown = true;
-                w.push(name, other, "ignored (supported: otlp, console, none)");
+                let supported = if console_allowed {
+                    "ignored (supported: otlp, console, none)"
+                } else if other == "console" {
+                    "ignored (console is for spans only; supported here: otlp, none)"
+                } else {
+                    "ignored (supported here: otlp, none)"
+                };
+                w.push(name, other, supported);
                 continue;
             }
         }
@@ -295,21 +304,46 @@ pub fn protocol(
 }
 
 /// [`protocol`], with `grpc` saying whether the OTLP/gRPC exporter is built in.
+/// An unknown value is ignored as if unset (the general variable, then the
+/// conventions' protocol apply), as in the Go package.
 pub fn protocol_built_in(
     getenv: &dyn Fn(&str) -> Option<String>,
     signal: &str,
     w: &mut Warnings,
     grpc: bool,
 ) -> Protocol {
-    let specific = format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL");
-    let (variable, text) = match value(getenv, &specific) {
-        Some(v) => (specific, v),
-        None => match value(getenv, "OTEL_EXPORTER_OTLP_PROTOCOL") {
-            Some(v) => ("OTEL_EXPORTER_OTLP_PROTOCOL".to_owned(), v),
-            None => return conventions::EXPORT_PROTOCOL,
-        },
+    let names = [
+        format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"),
+        "OTEL_EXPORTER_OTLP_PROTOCOL".to_owned(),
+    ];
+    let conventional = match conventions::EXPORT_PROTOCOL {
+        Protocol::Grpc => "grpc",
+        Protocol::HttpProtobuf => "http/protobuf",
     };
-    match text.to_ascii_lowercase().as_str() {
+    let chosen = first_usable(
+        getenv,
+        &names,
+        |text| {
+            let lower = text.to_ascii_lowercase();
+            matches!(lower.as_str(), "grpc" | "http/protobuf" | "http/json").then_some(lower)
+        },
+        conventional.to_owned(),
+        |p| {
+            if p == conventional {
+                format!("{p}, the conventions' protocol")
+            } else {
+                p.clone()
+            }
+        },
+        w,
+    );
+    let variable = names
+        .iter()
+        .find(|n| value(getenv, n).is_some_and(|v| v.eq_ignore_ascii_case(&chosen)))
+        .cloned()
+        .unwrap_or_default();
+    let text = value(getenv, &variable).unwrap_or_default();
+    match chosen.as_str() {
         "grpc" if grpc => Protocol::Grpc,
         "grpc" => {
             w.push(
@@ -320,7 +354,6 @@ pub fn protocol_built_in(
             );
             Protocol::HttpProtobuf
         }
-        "http/protobuf" => Protocol::HttpProtobuf,
         "http/json" => {
             w.push(
                 &variable,
@@ -329,18 +362,7 @@ pub fn protocol_built_in(
             );
             Protocol::HttpProtobuf
         }
-        _ => {
-            let used = match conventions::EXPORT_PROTOCOL {
-                Protocol::Grpc => "grpc",
-                Protocol::HttpProtobuf => "http/protobuf",
-            };
-            w.push(
-                &variable,
-                &text,
-                format!("{used}, the conventions' protocol"),
-            );
-            conventions::EXPORT_PROTOCOL
-        }
+        _ => Protocol::HttpProtobuf,
     }
 }
 
@@ -390,43 +412,261 @@ pub fn resource_value(
     }
 }
 
-/// Checks the numeric `OTEL_BSP_*` variables and `OTEL_METRIC_EXPORT_TIMEOUT`:
-/// an unusable value is warned about, and the conventions' value is used (the
-/// SDK ignores it too). The two export timeouts are only checked: the SDK's
-/// thread-based span batcher and periodic metric reader apply no export
-/// timeout of their own (each request is bounded by the OTLP exporter's
-/// timeout, `OTEL_EXPORTER_OTLP_TIMEOUT`).
-pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
-    let checks: [(&str, String); 5] = [
-        (
-            "OTEL_BSP_SCHEDULE_DELAY",
-            format!("{} ms", conventions::SCHEDULE_DELAY.as_millis()),
-        ),
-        (
-            "OTEL_BSP_MAX_QUEUE_SIZE",
-            conventions::MAX_QUEUE_SIZE.to_string(),
-        ),
-        (
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-            conventions::MAX_EXPORT_BATCH_SIZE.to_string(),
-        ),
-        ("OTEL_BSP_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
-        ("OTEL_METRIC_EXPORT_TIMEOUT", "the SDK's default".to_owned()),
-    ];
-    for (name, used) in checks {
+/// The first usable value of `names` (a signal's variable, then the general
+/// one), read by `parse`; else `fallback`. A set but unusable value is
+/// ignored as if it were not set (the SDK environment variable
+/// specification, v1.60.0: warn and "gracefully ignore the setting") and
+/// warned about once, naming what is used instead. The Go package reads the
+/// signal and general variables the same way.
+fn first_usable<T>(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    names: &[String],
+    parse: impl Fn(&str) -> Option<T>,
+    fallback: T,
+    describe: impl Fn(&T) -> String,
+    w: &mut Warnings,
+) -> T {
+    let mut bad = Vec::new();
+    let mut found = None;
+    for name in names {
         if let Some(text) = value(getenv, name) {
-            if text.parse::<u64>().is_err() {
-                w.push(name, &text, used);
+            match parse(&text) {
+                Some(v) => {
+                    found = Some(v);
+                    break;
+                }
+                None => bad.push((name, text)),
             }
         }
     }
-    if let Some(text) = value(getenv, "OTEL_BSP_MAX_QUEUE_SIZE") {
-        if text.parse::<u64>().is_ok_and(|n| n > MAX_QUEUE_CAP as u64) {
+    let used = found.unwrap_or(fallback);
+    for (name, text) in bad {
+        w.push(name, &text, describe(&used));
+    }
+    used
+}
+
+/// What a timeout of 0 (no limit, configuration/common.md v1.60.0 §Timeout)
+/// becomes: the largest number of milliseconds a 32-bit integer holds, the
+/// "very large duration" the specification allows. Larger values are held
+/// to it too. The Go package uses the same value.
+pub const NO_LIMIT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// A timeout in milliseconds: 0 means [`NO_LIMIT`].
+fn timeout_millis(text: &str) -> Option<Duration> {
+    let ms = text.parse::<u64>().ok()?;
+    Some(match Duration::from_millis(ms) {
+        d if d.is_zero() || d > NO_LIMIT => NO_LIMIT,
+        d => d,
+    })
+}
+
+fn describe_duration(d: &Duration) -> String {
+    if *d == NO_LIMIT {
+        "no limit".to_owned()
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// The OTLP export timeout of `signal` (`TRACES`, `METRICS`):
+/// `OTEL_EXPORTER_OTLP_<SIGNAL>_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`,
+/// else the conventions'. 0 is no limit ([`NO_LIMIT`]).
+pub fn export_timeout(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    signal: &str,
+    w: &mut Warnings,
+) -> Duration {
+    first_usable(
+        getenv,
+        &[
+            format!("OTEL_EXPORTER_OTLP_{signal}_TIMEOUT"),
+            "OTEL_EXPORTER_OTLP_TIMEOUT".to_owned(),
+        ],
+        timeout_millis,
+        conventions::EXPORT_TIMEOUT,
+        describe_duration,
+        w,
+    )
+}
+
+/// Whether the OTLP exports of `signal` are gzip-compressed:
+/// `OTEL_EXPORTER_OTLP_<SIGNAL>_COMPRESSION`, else
+/// `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip` or `none`, any case), else the
+/// conventions'. Any other value (`br`, `zstd`: not built in) is warned
+/// about and ignored.
+pub fn gzip(getenv: &dyn Fn(&str) -> Option<String>, signal: &str, w: &mut Warnings) -> bool {
+    first_usable(
+        getenv,
+        &[
+            format!("OTEL_EXPORTER_OTLP_{signal}_COMPRESSION"),
+            "OTEL_EXPORTER_OTLP_COMPRESSION".to_owned(),
+        ],
+        |text| match text.to_ascii_lowercase().as_str() {
+            "gzip" => Some(true),
+            "none" => Some(false),
+            _ => None,
+        },
+        conventions::EXPORT_GZIP,
+        |gzip| if *gzip { "gzip" } else { "none" }.to_owned(),
+        w,
+    )
+}
+
+/// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`
+/// (metrics/sdk_exporters/otlp.md, v1.60.0): `cumulative` (the default),
+/// `delta` or `lowmemory`, any case; another value is warned about and
+/// `cumulative` used. The exporter is given the result, so the crate's own
+/// reading (whose warning is compiled out) never decides.
+pub fn temporality(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    w: &mut Warnings,
+) -> opentelemetry_sdk::metrics::Temporality {
+    use opentelemetry_sdk::metrics::Temporality;
+    let name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+    let Some(text) = value(getenv, name) else {
+        return Temporality::Cumulative;
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "cumulative" => Temporality::Cumulative,
+        "delta" => Temporality::Delta,
+        "lowmemory" => Temporality::LowMemory,
+        _ => {
+            w.push(name, &text, "cumulative (the specification's default)");
+            Temporality::Cumulative
+        }
+    }
+}
+
+/// The span batcher's limits after the precedence rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`.
+    pub max_queue_size: usize,
+    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, at most the queue size.
+    pub max_export_batch_size: usize,
+    /// `OTEL_BSP_SCHEDULE_DELAY`, at least [`MIN_SCHEDULE_DELAY`].
+    pub scheduled_delay: Duration,
+}
+
+/// The shortest schedule delay accepted: at 0 the SDK's batcher wakes in a
+/// loop and spins a core while idle. A smaller value is warned about and
+/// this one used; the Go package has the same floor.
+pub const MIN_SCHEDULE_DELAY: Duration = Duration::from_millis(10);
+
+/// A positive integer of at most [`MAX_QUEUE_CAP`]; `fallback` when unset
+/// or unusable (0 included: the specification says valid values are
+/// positive), the cap when larger.
+fn positive(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    fallback: usize,
+    w: &mut Warnings,
+) -> usize {
+    let Some(text) = value(getenv, name) else {
+        return fallback;
+    };
+    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u64>() {
+        Ok(n) if n > MAX_QUEUE_CAP as u64 => {
             w.push(
-                "OTEL_BSP_MAX_QUEUE_SIZE",
+                name,
                 &text,
                 format!("{MAX_QUEUE_CAP} (the largest accepted)"),
             );
+            MAX_QUEUE_CAP
+        }
+        Ok(n) if n > 0 => n as usize,
+        Err(_) if digits => {
+            w.push(
+                name,
+                &text,
+                format!("{MAX_QUEUE_CAP} (the largest accepted)"),
+            );
+            MAX_QUEUE_CAP
+        }
+        _ => {
+            w.push(name, &text, fallback.to_string());
+            fallback
+        }
+    }
+}
+
+/// The span batcher's limits: `OTEL_BSP_*` when usable, else the
+/// conventions'. Every value is then given to the SDK, so its own reading of
+/// the variables (which takes 0, and its defaults for values with spaces)
+/// never applies.
+pub fn batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Batch {
+    let max_queue_size = positive(
+        getenv,
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        conventions::MAX_QUEUE_SIZE,
+        w,
+    );
+    let mut max_export_batch_size = positive(
+        getenv,
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        conventions::MAX_EXPORT_BATCH_SIZE,
+        w,
+    );
+    if max_export_batch_size > max_queue_size {
+        w.push(
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            &max_export_batch_size.to_string(),
+            format!("{max_queue_size} (the queue size)"),
+        );
+        max_export_batch_size = max_queue_size;
+    }
+    let name = "OTEL_BSP_SCHEDULE_DELAY";
+    let scheduled_delay = match value(getenv, name) {
+        None => conventions::SCHEDULE_DELAY,
+        Some(text) => match text.parse::<u64>().map(Duration::from_millis) {
+            Ok(d) if d < MIN_SCHEDULE_DELAY => {
+                w.push(
+                    name,
+                    &text,
+                    format!(
+                        "{} ms (the smallest accepted)",
+                        MIN_SCHEDULE_DELAY.as_millis()
+                    ),
+                );
+                MIN_SCHEDULE_DELAY
+            }
+            Ok(d) => d,
+            Err(_) => {
+                w.push(name, &text, describe_duration(&conventions::SCHEDULE_DELAY));
+                conventions::SCHEDULE_DELAY
+            }
+        },
+    };
+    Batch {
+        max_queue_size,
+        max_export_batch_size,
+        scheduled_delay,
+    }
+}
+
+/// Checks the `OTEL_BSP_*` variables ([`batch`]) and the two export
+/// timeouts, `OTEL_BSP_EXPORT_TIMEOUT` and `OTEL_METRIC_EXPORT_TIMEOUT`. The
+/// timeouts are only checked: the SDK's thread-based span batcher and
+/// periodic metric reader apply no export timeout of their own (each request
+/// is bounded by the OTLP exporter's timeout, `OTEL_EXPORTER_OTLP_TIMEOUT`,
+/// and the retries by the conventions' retry window).
+/// It also checks the OTLP export timeouts and compression of both signals
+/// ([`export_timeout`], [`gzip`]) and the metric temporality
+/// ([`temporality`]), which the exporters read without reporting.
+pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
+    batch(getenv, w);
+    temporality(getenv, w);
+    for signal in ["TRACES", "METRICS"] {
+        export_timeout(getenv, signal, w);
+        gzip(getenv, signal, w);
+    }
+    for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_METRIC_EXPORT_TIMEOUT"] {
+        if let Some(text) = value(getenv, name) {
+            if text.parse::<u64>().is_err() {
+                w.push(name, &text, "the SDK's default");
+            }
         }
     }
 }
@@ -437,14 +677,214 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
 /// same bound.
 pub const MAX_QUEUE_CAP: usize = 65_536;
 
-/// `OTEL_BSP_MAX_QUEUE_SIZE` when it is usable but over [`MAX_QUEUE_CAP`].
-pub fn queue_over_cap(getenv: &dyn Fn(&str) -> Option<String>) -> bool {
-    value(getenv, "OTEL_BSP_MAX_QUEUE_SIZE")
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_QUEUE_CAP as u64)
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
 
-/// Whether a numeric variable is set to a usable value.
-pub fn numeric_set(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> bool {
-    value(getenv, name).is_some_and(|v| v.parse::<u64>().is_ok())
+    use super::super::conventions;
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name: &str| map.get(name).cloned()
+    }
+
+    fn named(w: &Warnings) -> Vec<(&str, &str, &str)> {
+        w.0.iter()
+            .map(|w| (w.variable.as_str(), w.value.as_str(), w.used.as_str()))
+            .collect()
+    }
+
+    // configuration/common.md (v1.60.0) §Timeout: 0 is no limit; an
+    // unusable value is warned about and ignored.
+    #[test]
+    fn a_zero_timeout_is_no_limit_and_a_bad_one_is_warned_about() {
+        let mut w = Warnings::default();
+        let zero = env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "0")]);
+        assert_eq!(export_timeout(&zero, "TRACES", &mut w), NO_LIMIT);
+        assert!(NO_LIMIT >= Duration::from_secs(86_400));
+        let set = env(&[("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2500")]);
+        assert_eq!(
+            export_timeout(&set, "TRACES", &mut w),
+            Duration::from_millis(2500)
+        );
+        assert!(w.0.is_empty(), "{:?}", w.0);
+        for bad in ["abc", "-5", "1.5"] {
+            let mut w = Warnings::default();
+            let getenv = env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", bad)]);
+            assert_eq!(
+                export_timeout(&getenv, "METRICS", &mut w),
+                conventions::EXPORT_TIMEOUT
+            );
+            let used = format!("{} ms", conventions::EXPORT_TIMEOUT.as_millis());
+            assert_eq!(
+                named(&w),
+                [("OTEL_EXPORTER_OTLP_TIMEOUT", bad, used.as_str())]
+            );
+        }
+        // An unusable signal value is as if unset: the general one applies.
+        let mut w = Warnings::default();
+        let getenv = env(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "700"),
+        ]);
+        assert_eq!(
+            export_timeout(&getenv, "TRACES", &mut w),
+            Duration::from_millis(700)
+        );
+        assert_eq!(
+            named(&w),
+            [("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon", "700 ms")]
+        );
+    }
+
+    #[test]
+    fn a_bad_compression_is_warned_about_and_the_conventions_decide() {
+        let conv = if conventions::EXPORT_GZIP {
+            "gzip"
+        } else {
+            "none"
+        };
+        for bad in ["br", "zstd", "lz4"] {
+            let mut w = Warnings::default();
+            let getenv = env(&[("OTEL_EXPORTER_OTLP_COMPRESSION", bad)]);
+            assert_eq!(gzip(&getenv, "TRACES", &mut w), conventions::EXPORT_GZIP);
+            assert_eq!(named(&w), [("OTEL_EXPORTER_OTLP_COMPRESSION", bad, conv)]);
+        }
+        let mut w = Warnings::default();
+        assert!(gzip(
+            &env(&[("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "GZIP")]),
+            "METRICS",
+            &mut w
+        ));
+        assert!(!gzip(
+            &env(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "None")]),
+            "METRICS",
+            &mut w
+        ));
+        assert!(w.0.is_empty());
+        // check_batch reports it, once for both signals.
+        let mut w = Warnings::default();
+        check_batch(&env(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "br")]), &mut w);
+        assert_eq!(named(&w), [("OTEL_EXPORTER_OTLP_COMPRESSION", "br", conv)]);
+    }
+
+    // sdk-environment-variables.md (v1.60.0): queue and batch sizes are
+    // positive; an unusable value is warned about and treated as not set.
+    #[test]
+    fn batch_sizes_of_zero_or_bad_use_the_conventions() {
+        for bad in ["0", "-1", "many", " 0 "] {
+            let mut w = Warnings::default();
+            let getenv = env(&[
+                ("OTEL_BSP_MAX_QUEUE_SIZE", bad),
+                ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", bad),
+            ]);
+            let b = batch(&getenv, &mut w);
+            assert_eq!(b.max_queue_size, conventions::MAX_QUEUE_SIZE, "{bad}");
+            assert_eq!(
+                b.max_export_batch_size,
+                conventions::MAX_EXPORT_BATCH_SIZE,
+                "{bad}"
+            );
+            let vars: Vec<&str> = w.0.iter().map(|w| w.variable.as_str()).collect();
+            assert_eq!(
+                vars,
+                ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
+                "{bad}"
+            );
+        }
+        // Spaces around a usable value are no reason for another value.
+        let mut w = Warnings::default();
+        let b = batch(&env(&[("OTEL_BSP_MAX_QUEUE_SIZE", " 4096 ")]), &mut w);
+        assert_eq!(b.max_queue_size, 4096);
+        assert!(w.0.is_empty());
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_queue_is_clamped_with_a_warning() {
+        let mut w = Warnings::default();
+        let getenv = env(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200"),
+        ]);
+        let b = batch(&getenv, &mut w);
+        assert_eq!((b.max_queue_size, b.max_export_batch_size), (100, 100));
+        assert_eq!(
+            named(&w),
+            [(
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                "200",
+                "100 (the queue size)"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_schedule_delay_below_the_floor_is_raised_with_a_warning() {
+        for short in ["0", "1", "9"] {
+            let mut w = Warnings::default();
+            let b = batch(&env(&[("OTEL_BSP_SCHEDULE_DELAY", short)]), &mut w);
+            assert_eq!(b.scheduled_delay, MIN_SCHEDULE_DELAY);
+            assert_eq!(
+                named(&w),
+                [(
+                    "OTEL_BSP_SCHEDULE_DELAY",
+                    short,
+                    "10 ms (the smallest accepted)"
+                )]
+            );
+        }
+        let mut w = Warnings::default();
+        let b = batch(&env(&[("OTEL_BSP_SCHEDULE_DELAY", "250")]), &mut w);
+        assert_eq!(b.scheduled_delay, Duration::from_millis(250));
+        assert!(w.0.is_empty());
+    }
+
+    #[test]
+    fn temporality_is_read_and_a_bad_one_is_warned_about() {
+        use opentelemetry_sdk::metrics::Temporality;
+        let name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+        let mut w = Warnings::default();
+        assert_eq!(
+            temporality(&env(&[(name, "Delta")]), &mut w),
+            Temporality::Delta
+        );
+        assert!(w.0.is_empty());
+        assert_eq!(
+            temporality(&env(&[(name, "sideways")]), &mut w),
+            Temporality::Cumulative
+        );
+        assert_eq!(
+            named(&w),
+            [(name, "sideways", "cumulative (the specification's default)")]
+        );
+    }
+
+    #[test]
+    fn a_resource_key_given_twice_keeps_the_last_value() {
+        let getenv = env(&[("OTEL_RESOURCE_ATTRIBUTES", "team=a,team=b")]);
+        assert_eq!(resource_attribute(&getenv, "team").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn console_metrics_are_reported_as_spans_only() {
+        let mut w = Warnings::default();
+        let e = exporters(
+            &env(&[("OTEL_METRICS_EXPORTER", "console")]),
+            "OTEL_METRICS_EXPORTER",
+            false,
+            &mut w,
+        );
+        assert!(e.otlp && !e.console);
+        assert!(
+            w.0.iter().all(|w| !w.used.contains("console,")),
+            "{:?}",
+            w.0
+        );
+        assert!(w.0[0].used.contains("spans only"), "{:?}", w.0);
+    }
 }

@@ -13,6 +13,7 @@ use opentelemetry_otlp::{
 
 use super::conventions;
 use super::rules::Protocol;
+use super::settings::{self, Warnings};
 
 /// Whether the OTLP/gRPC exporter is built in (see the module's docs).
 pub const GRPC_BUILT_IN: bool = true;
@@ -76,24 +77,29 @@ pub fn retry_policy() -> RetryPolicy {
     RetryPolicy::disabled()
 }
 
-fn configure<B: WithExportConfig>(builder: B, signal: &str, protocol: Protocol) -> B {
-    let mut builder = builder.with_endpoint(endpoint(signal, protocol));
-    let timeout_vars = [
-        format!("OTEL_EXPORTER_OTLP_{signal}_TIMEOUT"),
-        "OTEL_EXPORTER_OTLP_TIMEOUT".to_owned(),
-    ];
-    if timeout_vars.iter().all(|v| env_value(v).is_none()) {
-        builder = builder.with_timeout(conventions::EXPORT_TIMEOUT);
-    }
-    builder
+fn getenv(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
+/// The endpoint, and the timeout of [`settings::export_timeout`] (0 is no
+/// limit), always given to the exporter: the crate would read the variables
+/// itself, take 0 as "time out at once" and an unusable value as its own
+/// 10 s.
+fn configure<B: WithExportConfig>(builder: B, signal: &str, protocol: Protocol) -> B {
+    builder
+        .with_endpoint(endpoint(signal, protocol))
+        .with_timeout(settings::export_timeout(
+            &getenv,
+            signal,
+            &mut Warnings::default(),
+        ))
+}
+
+/// Whether to compress ([`settings::gzip`]). When not, no compression is
+/// given and the crate reads the same variables to the same end: it too
+/// skips a value it cannot use, and `none` is none.
 fn gzip(signal: &str) -> bool {
-    let compression_vars = [
-        format!("OTEL_EXPORTER_OTLP_{signal}_COMPRESSION"),
-        "OTEL_EXPORTER_OTLP_COMPRESSION".to_owned(),
-    ];
-    conventions::EXPORT_GZIP && compression_vars.iter().all(|v| env_value(v).is_none())
+    settings::gzip(&getenv, signal, &mut Warnings::default())
 }
 
 /// The OTLP span exporter over `protocol`.
@@ -125,7 +131,8 @@ pub fn span_exporter(
 pub fn metric_exporter(
     protocol: Protocol,
 ) -> Result<MetricExporter, opentelemetry_otlp::ExporterBuildError> {
-    let builder = MetricExporter::builder();
+    let builder = MetricExporter::builder()
+        .with_temporality(settings::temporality(&getenv, &mut Warnings::default()));
     match protocol {
         Protocol::Grpc => {
             let mut b = configure(builder.with_tonic(), "METRICS", protocol)

@@ -96,6 +96,7 @@ pub const RETRY: Retry = Retry {
     initial_interval: Duration::from_millis(1000),
     max_interval: Duration::from_millis(10000),
     max_retries: 5,
+    max_elapsed: Duration::from_millis(30000),
 };
 /// Bound of flush and shutdown, even when the collector is unreachable.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(5000);

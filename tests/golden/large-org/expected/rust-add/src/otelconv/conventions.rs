@@ -104,6 +104,7 @@ pub const RETRY: Retry = Retry {
     initial_interval: Duration::from_millis(500),
     max_interval: Duration::from_millis(5000),
     max_retries: 14,
+    max_elapsed: Duration::from_millis(60000),
 };
 /// Bound of flush and shutdown, even when the collector is unreachable.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(10000);

@@ -131,6 +131,10 @@ pub struct Retry {
     pub initial_interval: Duration,
     /// Longest delay between two retries.
     pub max_interval: Duration,
-    /// Number of retries that fit in the conventions' total retry time.
+    /// Number of retries whose un-jittered delays fit in the retry window
+    /// (a cap even when the delays are 0).
     pub max_retries: usize,
+    /// The retry window: no retry starts once the time since the first
+    /// attempt (attempts included) plus the next, jittered delay passes it.
+    pub max_elapsed: Duration,
 }
