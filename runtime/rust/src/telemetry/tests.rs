@@ -139,6 +139,22 @@ impl Harness {
         }
         out
     }
+
+    /// The bucket boundaries of each point of the histogram `name`.
+    pub(super) fn histogram_bounds(&self, name: &str) -> Vec<Vec<f64>> {
+        self.meter_provider.force_flush().expect("flush metrics");
+        let mut out = Vec::new();
+        for rm in self.metrics.get_finished_metrics().expect("metrics") {
+            for sm in rm.scope_metrics() {
+                for metric in sm.metrics().filter(|m| m.name() == name) {
+                    if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
+                        out.extend(h.data_points().map(|point| point.bounds().collect()));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 pub(super) fn attr(span: &SpanData, key: &str) -> Option<Value> {
