@@ -61,6 +61,9 @@ impl ClientCall {
             "url.scheme" => scheme,
             _ => None,
         });
+        // url.scheme is Opt-In on client spans and on
+        // http.client.request.duration (semantic conventions 1.45.0): not
+        // recorded, as in Go (url.full carries it).
         let mut labels = Vec::with_capacity(5);
         labels.push(KeyValue::new("http.request.method", method_value));
         if let Some(host) = host {
@@ -84,11 +87,6 @@ impl ClientCall {
         let tracer = &instruments.tracer;
         let mut attributes = labels.clone();
         attributes.push(KeyValue::new("url.full", full_url));
-        // Opt-In on http.client.request.duration (semantic conventions
-        // 1.45.0): on the span only, as in Go.
-        if let Some(scheme) = scheme {
-            attributes.push(KeyValue::new("url.scheme", scheme.to_owned()));
-        }
         if method_value == "_OTHER" {
             attributes.push(KeyValue::new(
                 "http.request.method_original",

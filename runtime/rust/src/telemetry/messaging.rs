@@ -88,7 +88,11 @@ fn start(
         KeyValue::new("messaging.operation.type", operation),
         KeyValue::new("messaging.operation.name", operation),
     ];
-    if let Some(id) = destination.message_id.as_deref().filter(|id| !id.is_empty()) {
+    if let Some(id) = destination
+        .message_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+    {
         attributes.push(KeyValue::new("messaging.message.id", id.to_owned()));
     }
     if let Some(group) = group {

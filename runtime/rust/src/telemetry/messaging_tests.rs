@@ -182,14 +182,20 @@ async fn destination_id_group_and_errors() {
         .iter()
         .find(|s| s.span_kind == SpanKind::Consumer)
         .unwrap();
-    assert_eq!(attr(producer, "messaging.message.id"), Some(Value::from("m-1")));
+    assert_eq!(
+        attr(producer, "messaging.message.id"),
+        Some(Value::from("m-1"))
+    );
     assert_eq!(attr(producer, "messaging.consumer.group.name"), None);
     assert_eq!(attr(producer, "error.type"), Some(Value::from("_OTHER")));
     assert!(matches!(
         producer.status,
         opentelemetry::trace::Status::Error { .. }
     ));
-    assert_eq!(attr(consumer, "messaging.message.id"), Some(Value::from("m-1")));
+    assert_eq!(
+        attr(consumer, "messaging.message.id"),
+        Some(Value::from("m-1"))
+    );
     assert_eq!(
         attr(consumer, "messaging.consumer.group.name"),
         Some(Value::from("billing"))

@@ -15,7 +15,8 @@
 //! call is `_OTHER` (semantic conventions 1.45.0, rpc-spans.md: when the
 //! instrumentation cannot reliably tell whether a method is predefined,
 //! `rpc.method` MUST be `_OTHER`). A client layer recognises every method but
-//! one answered with UNIMPLEMENTED. `rpc.method` is set when the span starts.
+//! one answered with UNIMPLEMENTED. `rpc.method` is set when the span starts,
+//! except on a client without a method list, where it is set at the end.
 //!
 //! Spans carry `network.peer.address` and `network.peer.port` (Recommended
 //! on RPC spans in semantic conventions 1.45.0), never the durations: on a
@@ -327,7 +328,15 @@ impl Call {
             Side::Server => (conventions::RPC_SERVER_NAME.render(get), SpanKind::Server),
             Side::Client => (conventions::RPC_CLIENT_NAME.render(get), SpanKind::Client),
         };
+        // rpc.method goes on the span as it starts (semantic conventions
+        // 1.45.0), except on a client without a list of methods: whether its
+        // method is recognised shows only at the end (UNIMPLEMENTED), and the
+        // SDK would keep both values of an attribute set twice.
         let mut attributes = labels.clone();
+        let late = methods.is_none() && side == Side::Client;
+        if late {
+            attributes.retain(|kv| kv.key.as_str() != "rpc.method");
+        }
         let mut peer = Vec::new();
         match side {
             Side::Server => {
@@ -413,8 +422,10 @@ impl Call {
                 Side::Server => conventions::RPC_SERVER_NAME.render(get),
                 Side::Client => conventions::RPC_CLIENT_NAME.render(get),
             });
-            span.set_attribute(self.labels[1].clone());
             span.set_attribute(KeyValue::new("rpc.method_original", self.original.clone()));
+        }
+        if !self.listed && self.side == Side::Client {
+            span.set_attribute(self.labels[1].clone());
         }
         // A client call that fails without a status (no connection, a broken
         // stream) gets the one a gRPC client generates for it, UNAVAILABLE:
