@@ -16,8 +16,11 @@ def _rust(module: str) -> list[str]:
         "gRPC server (where the tonic server is built, e.g. src/main.rs): add the layer "
         "before the services:\n"
         f"  tonic::transport::Server::builder()\n"
-        f"      .layer({rpc}::GrpcServerLayer::new())\n"
-        "      .add_service(...)",
+        f"      .layer({rpc}::GrpcServerLayer::new()\n"
+        '          .with_methods(["acme.orders.v1.Orders/Get", ...]))\n'
+        "      .add_service(...)\n"
+        "  (list every method the server serves: without the list each call is recorded "
+        "as rpc.method _OTHER)",
         "gRPC client (where a tonic Channel is made): wrap the channel, then make the "
         "client from the wrapped one:\n"
         "  let channel = tower::ServiceBuilder::new()\n"
@@ -30,9 +33,11 @@ def _rust(module: str) -> list[str]:
 def _go(import_path: str, package: str) -> list[str]:
     return [
         f'gRPC server (where grpc.NewServer is called): import "{import_path}", then\n'
-        f"  srv := grpc.NewServer({package}.GRPCServerOption(), "
-        f"{package}.GRPCUnknownServiceHandler(), ...)\n"
-        f"  (or srv := {package}.NewGRPCServer(nil, ...), which records unknown methods too)",
+        f"  srv := {package}.NewGRPCServer(nil, ...)\n"
+        "  (it learns the methods registered on it and records unknown ones too; or\n"
+        f"  srv := grpc.NewServer({package}.GRPCServerOption({package}.WithGRPCMethods("
+        f'"acme.orders.v1.Orders/Get", ...)), {package}.GRPCUnknownServiceHandler(), ...)\n'
+        "  where, without the list, each call is recorded as rpc.method _OTHER)",
         "gRPC client (where grpc.NewClient is called):\n"
         f"  conn, err := grpc.NewClient(target, {package}.GRPCDialOption("
         f"{package}.WithGRPCTarget(target)), ...)\n"

@@ -48,7 +48,8 @@ def test_with_grpc_prints_the_edits_that_attach_the_layers(
     result = cli("add", "--lang", "rust", "--with", "grpc", "--dir", str(crate), *CONV, "--json")
     assert result.code == 0, result.err
     notes = "\n".join(json.loads(result.out)["notes"])
-    assert ".layer(crate::telemetry::rpc::GrpcServerLayer::new())" in notes
+    assert ".layer(crate::telemetry::rpc::GrpcServerLayer::new()\n" in notes
+    assert '.with_methods(["acme.orders.v1.Orders/Get", ...]))' in notes
     assert "crate::telemetry::rpc::GrpcClientLayer::new().with_target(" in notes
     rpc = (crate / "src" / "telemetry" / "rpc.rs").read_text(encoding="utf-8")
     assert "pub struct GrpcServerLayer" in rpc and "pub struct GrpcClientLayer" in rpc
@@ -66,7 +67,8 @@ def test_with_grpc_in_a_go_module_prints_the_server_and_client_options(
     result = cli("add", "--lang", "go", "--with", "grpc", "--dir", str(module), *CONV)
     assert result.code == 0, result.err
     assert 'import "example.com/svc/internal/telemetry"' in result.out
-    assert "grpc.NewServer(telemetry.GRPCServerOption(), " in result.out
+    assert "srv := telemetry.NewGRPCServer(nil, ...)" in result.out
+    assert "grpc.NewServer(telemetry.GRPCServerOption(telemetry.WithGRPCMethods(" in result.out
     assert "telemetry.GRPCDialOption(telemetry.WithGRPCTarget(target))" in result.out
     code = (module / "internal" / "telemetry" / "grpc.go").read_text(encoding="utf-8")
     for name in ("GRPCServerOption(", "GRPCUnknownServiceHandler(", "GRPCDialOption(",
@@ -102,7 +104,7 @@ def test_add_of_a_crate_on_tonic_prints_the_grpc_edits_too(
     build_file_tree(crate, {"Cargo.toml": cargo, "src/main.rs": "fn main() {}\n"})
     result = cli("add", "--lang", "rust", "--dir", str(crate), *CONV)
     assert result.code == 0, result.err
-    assert ".layer(crate::telemetry::rpc::GrpcServerLayer::new())" in result.out
+    assert ".layer(crate::telemetry::rpc::GrpcServerLayer::new()\n" in result.out
     assert (crate / "src" / "telemetry" / "rpc.rs").is_file()
     plain = tmp_path / "plain"
     build_file_tree(plain, {"Cargo.toml": PACKAGE, "src/main.rs": "fn main() {}\n"})

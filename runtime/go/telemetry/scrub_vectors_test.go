@@ -84,7 +84,7 @@ func TestScrubIsLinear(t *testing.T) {
 // others only have their URLs cleaned.
 func TestFreeTextAttributesAreScrubbed(t *testing.T) {
 	useTestConventions(t)
-	for _, key := range []attribute.Key{"exception.message", "exception.stacktrace", "error.message", "error.type", "user_agent.original"} {
+	for _, key := range []attribute.Key{"exception.message", "exception.stacktrace", "error.message", "error.type", "user_agent.original", "url.path", "http.request.method_original"} {
 		got := Redact([]attribute.KeyValue{key.String("mail jane@example.com")})
 		if len(got) != 1 || got[0].Value.AsString() != "mail REDACTED" {
 			t.Errorf("%s: %v", key, got)

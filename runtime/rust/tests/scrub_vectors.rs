@@ -93,6 +93,8 @@ fn free_text_attributes_are_scrubbed() {
         "error.message",
         "error.type",
         "user_agent.original",
+        "url.path",
+        "http.request.method_original",
     ] {
         let mut attributes = vec![KeyValue::new(key, "mail jane@example.com")];
         policy().apply(&mut attributes);

@@ -151,7 +151,12 @@ func (a *app) stream(w http.ResponseWriter, r *http.Request) {
 		chunks = 3
 	}
 	w.Header().Set("Content-Type", "text/plain")
-	w.WriteHeader(http.StatusOK)
+	// ?status=503: a failure the server answers while it streams.
+	if r.URL.Query().Get("status") == "503" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	} else {
+		w.WriteHeader(http.StatusOK)
+	}
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
 	for i := 0; i < chunks; i++ {

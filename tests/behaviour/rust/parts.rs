@@ -48,7 +48,11 @@ async fn grpc_peer() -> Result<SocketAddr, String> {
                 .map_err(|e| e.to_string())?;
             let address = incoming.local_addr().map_err(|e| e.to_string())?;
             let server = tonic::transport::Server::builder()
-                .layer(GrpcServerLayer::new().with_peer(tonic_peer))
+                .layer(
+                    GrpcServerLayer::new()
+                        .with_methods(["grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch"])
+                        .with_peer(tonic_peer),
+                )
                 .add_service(health)
                 .serve_with_incoming(incoming);
             tokio::spawn(async move {
@@ -218,6 +222,7 @@ async fn messages() -> Json<Value> {
     let destination = Destination {
         system: "kafka",
         name: "orders".to_owned(),
+        ..Default::default()
     };
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     let sent = messaging::start_send(&instruments, &destination, &mut ByteHeaders(&mut headers));

@@ -278,8 +278,14 @@ async fn steps(Path(id): Path<String>) -> Json<Value> {
     Json(json!({ "id": id }))
 }
 
-/// Writes ?chunks= chunks (default 3), 100 ms apart.
-async fn stream(uri: axum::http::Uri) -> Body {
+/// Writes ?chunks= chunks (default 3), 100 ms apart; ?status=503 answers
+/// 503 (a failure the server answers while it streams), else 200.
+async fn stream(uri: axum::http::Uri) -> (axum::http::StatusCode, Body) {
+    let status = if uri.query().unwrap_or("").split('&').any(|pair| pair == "status=503") {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::OK
+    };
     let chunks = uri
         .query()
         .unwrap_or("")
@@ -304,7 +310,7 @@ async fn stream(uri: axum::http::Uri) -> Body {
             }
         }
     });
-    Body::new(Chunks(receiver, fail))
+    (status, Body::new(Chunks(receiver, fail)))
 }
 
 /// The receiving end of a channel as a response body; with `true`, an

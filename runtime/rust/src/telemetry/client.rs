@@ -61,6 +61,9 @@ impl ClientCall {
             "url.scheme" => scheme,
             _ => None,
         });
+        // url.scheme is Opt-In on client spans and on
+        // http.client.request.duration (semantic conventions 1.45.0): not
+        // recorded, as in Go (url.full carries it).
         let mut labels = Vec::with_capacity(5);
         labels.push(KeyValue::new("http.request.method", method_value));
         if let Some(host) = host {
@@ -68,9 +71,6 @@ impl ClientCall {
         }
         if let Some(port) = port {
             labels.push(KeyValue::new("server.port", i64::from(port)));
-        }
-        if let Some(scheme) = scheme {
-            labels.push(KeyValue::new("url.scheme", scheme.to_owned()));
         }
         let passed_through = parent.get::<sampler::PassThrough>().is_some();
         if passed_through || sampler::switched_off(&instruments.levers) {
@@ -109,7 +109,12 @@ impl ClientCall {
         }
     }
 
-    fn finish(mut self, status: Option<(u16, http::Version)>, error: Option<String>) {
+    /// `error`: the call's failure and its `error.type` ([`error_type`]).
+    fn finish(
+        mut self,
+        status: Option<(u16, http::Version)>,
+        error: Option<(String, &'static str)>,
+    ) {
         // Passed through, `cx` holds someone else's span: leave it alone.
         let own = Context::new();
         let span = if self.traced {
@@ -134,15 +139,50 @@ impl ClientCall {
                     .push(KeyValue::new("error.type", code.to_string()));
             }
         }
-        if let Some(message) = error {
-            span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+        if let Some((message, kind)) = error {
+            span.set_attribute(KeyValue::new("error.type", kind));
             span.set_status(Status::error(redact::policy().text(&message).into_owned()));
-            self.labels.push(KeyValue::new("error.type", "_OTHER"));
+            self.labels.push(KeyValue::new("error.type", kind));
         }
         span.end();
         self.instruments
             .http_client_duration
             .record(self.start.elapsed().as_secs_f64(), &self.labels);
+    }
+}
+
+/// `error.type` of a failed call: `timeout` for a timeout (reqwest's, or an
+/// I/O timeout anywhere in a boxed error's sources), else `_OTHER`: the
+/// values Go records for the same failures.
+fn error_type(error: &dyn std::any::Any) -> &'static str {
+    fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut next = Some(error);
+        while let Some(e) = next {
+            let timeout = e
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout)
+                || e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+            if timeout {
+                return true;
+            }
+            next = e.source();
+        }
+        false
+    }
+    let timeout = if let Some(e) = error.downcast_ref::<reqwest::Error>() {
+        timed_out(e)
+    } else if let Some(e) = error.downcast_ref::<std::io::Error>() {
+        timed_out(e)
+    } else if let Some(e) = error.downcast_ref::<Box<dyn std::error::Error + Send + Sync>>() {
+        timed_out(e.as_ref())
+    } else {
+        false
+    };
+    if timeout {
+        "timeout"
+    } else {
+        "_OTHER"
     }
 }
 
@@ -257,7 +297,7 @@ impl HttpClient {
             Ok(response) => {
                 call.finish(Some((response.status().as_u16(), response.version())), None)
             }
-            Err(error) => call.finish(None, Some(error.to_string())),
+            Err(error) => call.finish(None, Some((error.to_string(), error_type(error)))),
         }
         result
     }
@@ -362,7 +402,7 @@ pub struct HttpClientService<S> {
 impl<S, B, ResB> Service<Request<B>> for HttpClientService<S>
 where
     S: Service<Request<B>, Response = Response<ResB>>,
-    S::Error: std::fmt::Display,
+    S::Error: std::fmt::Display + 'static,
 {
     type Response = Response<ResB>;
     type Error = S::Error;
@@ -415,7 +455,7 @@ pin_project_lite::pin_project! {
 impl<F, ResB, E> Future for ClientFuture<F>
 where
     F: Future<Output = Result<Response<ResB>, E>>,
-    E: std::fmt::Display,
+    E: std::fmt::Display + 'static,
 {
     type Output = Result<Response<ResB>, E>;
 
@@ -427,7 +467,7 @@ where
                 Ok(response) => {
                     call.finish(Some((response.status().as_u16(), response.version())), None)
                 }
-                Err(error) => call.finish(None, Some(error.to_string())),
+                Err(error) => call.finish(None, Some((error.to_string(), error_type(error)))),
             }
         }
         Poll::Ready(result)

@@ -159,19 +159,35 @@ func TestHandlerServerErrorHasNoDescription(t *testing.T) {
 	}
 }
 
-func TestHandlerCallerCancellationIsNoError(t *testing.T) {
-	p := newTestProviders(t, nil)
-	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), p.options()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	req := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
-	h.ServeHTTP(httptest.NewRecorder(), req)
-	s := onlySpan(t, p)
-	if s.Status().Code == codes.Error {
-		t.Error("a request the caller cancelled is marked as an error")
-	}
-	if _, ok := attrMap(s.Attributes())[keyErrorType]; ok {
-		t.Error("error.type set for a cancelled request")
+// A caller that goes away is no error of the server's; a 5xx the server sent
+// stays one (semantic conventions 1.45.0, http-spans.md: a server's 5xx is an
+// Error), on the span and on the duration, as in Rust.
+func TestHandlerCallerCancellation(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		failed bool
+	}{{200, false}, {499, false}, {503, true}} {
+		p := newTestProviders(t, nil)
+		h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }), p.options()...)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		s := onlySpan(t, p)
+		if got := s.Status().Code == codes.Error; got != tc.failed {
+			t.Errorf("%d: span status error %v, want %v", tc.status, got, tc.failed)
+		}
+		_, typed := attrMap(s.Attributes())[keyErrorType]
+		if typed != tc.failed {
+			t.Errorf("%d: error.type on the span %v, want %v", tc.status, typed, tc.failed)
+		}
+		points := p.histogram(t, conv.httpServerDuration)
+		if len(points) != 1 {
+			t.Fatalf("%d: %d points", tc.status, len(points))
+		}
+		if _, typed := points[0].Attributes.Value(keyErrorType); typed != tc.failed {
+			t.Errorf("%d: error.type on the duration %v, want %v", tc.status, typed, tc.failed)
+		}
 	}
 }
 

@@ -5,11 +5,13 @@ package telemetry
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
@@ -141,5 +143,49 @@ func TestFilterBaggageDropsProperties(t *testing.T) {
 	}
 	if privacyActions[key] == actionKeep && out.Value() != "v1" {
 		t.Errorf("the value changed: %q", got.String())
+	}
+}
+
+// error.type of a failed call takes the values Rust records: "timeout" for
+// a timeout, "_OTHER" for anything else (a refused connection, a DNS
+// failure), on the span and on the duration.
+func TestTransportErrorTypes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/"
+	_ = ln.Close()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	for _, tc := range []struct {
+		url     string
+		timeout time.Duration
+		want    string
+	}{
+		{refused, 0, "_OTHER"},
+		{hang.URL, 50 * time.Millisecond, "timeout"},
+	} {
+		p := newTestProviders(t, nil)
+		client := &http.Client{Transport: NewTransport(http.DefaultTransport, p.options()...)}
+		ctx := context.Background()
+		if tc.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+			defer cancel()
+		}
+		req, _ := http.NewRequestWithContext(ctx, "GET", tc.url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: no error", tc.url)
+		}
+		wantAttr(t, attrMap(onlySpan(t, p).Attributes()), keyErrorType, tc.want)
+		points := p.histogram(t, conv.httpClientDuration)
+		if v, _ := points[0].Attributes.Value(keyErrorType); v.AsString() != tc.want {
+			t.Errorf("%s: error.type on the duration %q, want %q", tc.url, v.AsString(), tc.want)
+		}
 	}
 }

@@ -84,7 +84,9 @@ func trustedProxy(host string) bool {
 }
 
 // forwardedClient walks X-Forwarded-For from the right, past the trusted
-// proxies, and returns the first address that is not one, or "".
+// proxies, and returns the first address that is not one, or "". Addresses
+// are written as Rust writes them: an IPv4-mapped IPv6 address as its IPv4
+// address, IPv6 in its canonical form; one with a zone is no address.
 func forwardedClient(values []string) string {
 	var hops []string
 	for _, v := range values {
@@ -97,9 +99,11 @@ func forwardedClient(values []string) string {
 		if host, _, err := net.SplitHostPort(h); err == nil {
 			h = host
 		}
-		if _, err := netip.ParseAddr(h); err != nil {
+		a, err := netip.ParseAddr(h)
+		if err != nil || a.Zone() != "" {
 			return ""
 		}
+		h = a.Unmap().String()
 		if i == 0 || !trustedProxy(h) {
 			return h
 		}

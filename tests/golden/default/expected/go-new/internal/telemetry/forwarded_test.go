@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -72,4 +73,62 @@ func TestXForwardedHostListTakesTheFirst(t *testing.T) {
 	a := attrMap(onlySpan(t, p).Attributes())
 	wantAttr(t, a, keyServerAddress, "shop.example")
 	wantAttr(t, a, keyServerPort, int64(8443))
+}
+
+// url.scheme on http.server.request.duration is the scheme a trusted proxy
+// says the client used, as on the span (http-metrics.md, semantic
+// conventions 1.45.0); an untrusted peer's header is ignored on both.
+func TestForwardedSchemeOnTheDuration(t *testing.T) {
+	useTestConventions(t)
+	trustedProxies = proxyPrefixes([]string{"198.51.100.0/24"})
+	for _, tc := range []struct {
+		remote string
+		header http.Header
+		want   string
+	}{
+		{"198.51.100.7:4711", http.Header{"X-Forwarded-Proto": {"https"}}, "https"},
+		{"198.51.100.7:4711", http.Header{"Forwarded": {"proto=https"}}, "https"},
+		{"203.0.113.9:4711", http.Header{"X-Forwarded-Proto": {"https"}}, "http"},
+		{"198.51.100.7:4711", nil, "http"},
+	} {
+		p := newTestProviders(t, nil)
+		h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = tc.remote
+		for k, v := range tc.header {
+			req.Header[k] = v
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		wantAttr(t, attrMap(onlySpan(t, p).Attributes()), keyURLScheme, tc.want)
+		points := p.histogram(t, conv.httpServerDuration)
+		if len(points) != 1 {
+			t.Fatalf("%d points", len(points))
+		}
+		if v, _ := points[0].Attributes.Value(keyURLScheme); v.AsString() != tc.want {
+			t.Errorf("%s %v: url.scheme on the duration %q, want %q", tc.remote, tc.header, v.AsString(), tc.want)
+		}
+	}
+}
+
+// X-Forwarded-For addresses are written as Rust writes them
+// (canonical_client): IPv4-mapped as IPv4, IPv6 canonical; a zone is no
+// address.
+func TestForwardedClientCanonical(t *testing.T) {
+	saved := trustedProxies
+	trustedProxies = proxyPrefixes([]string{"198.51.100.0/24"})
+	t.Cleanup(func() { trustedProxies = saved })
+	for in, want := range map[string]string{
+		"::ffff:203.0.113.9, 198.51.100.7": "203.0.113.9",
+		"[::ffff:203.0.113.9]:4711":        "203.0.113.9",
+		"2001:DB8:0:0::1":                  "2001:db8::1",
+		"fe80::1%eth0":                     "",
+		"203.0.113.9, ::ffff:198.51.100.7": "203.0.113.9",
+		"not-an-address, 198.51.100.7":     "",
+		"198.51.100.8, 198.51.100.7":       "198.51.100.8",
+		"203.0.113.9":                      "203.0.113.9",
+	} {
+		if got := forwardedClient([]string{in}); got != want {
+			t.Errorf("forwardedClient(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -5,7 +5,6 @@ package telemetry
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -227,7 +226,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if final == "" && r2.Pattern != "" {
 			final = routeOfPattern(ri, r2.Pattern)
 		}
-		cancelled := errors.Is(r.Context().Err(), context.Canceled) && p == nil
 		if span != nil {
 			early := ri.route != ""
 			renamed := final != ri.route
@@ -235,14 +233,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, &rw.attrs, status, known, early, renamed, cancelled, broken, ri, p)
+				h.finishSpan(span, r, &rw.attrs, status, known, early, renamed, broken, ri, p)
 			}
 			span.End()
 		}
 		writerPool.Put(rw)
 		h.duration.Record(ctx, time.Since(start).Seconds(), h.caches.metricFor(ri, metricKey{
 			method: method, route: final, status: status,
-			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: tls, cancelled: cancelled,
+			proto: protoVersion(r.ProtoMajor, r.ProtoMinor), tls: forwardedTLS(r, tls),
 			broken: broken,
 		})...)
 		if p != nil {
@@ -260,11 +258,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(rw, r2)
 }
 
+// forwardedTLS reports whether url.scheme of r is https: as a trusted proxy
+// says the client asked (X-Forwarded-Proto, then Forwarded proto, as on the
+// span), else the connection's own scheme (tls). http-metrics.md note on
+// url.scheme: the scheme of the original client request, if known.
+func forwardedTLS(r *http.Request, tls bool) bool {
+	if len(r.Header["X-Forwarded-Proto"]) == 0 && len(r.Header["Forwarded"]) == 0 {
+		return tls
+	}
+	peer, _, ok := splitHostPort(r.RemoteAddr)
+	if !ok {
+		peer = r.RemoteAddr
+	}
+	if !trustedProxy(peer) {
+		return tls
+	}
+	sch := scheme(tls)
+	if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
+		sch = v
+	}
+	_, sch, _ = fromForwarded(r.Header.Values("Forwarded"), "", sch, "")
+	return sch == "https"
+}
+
 // finishSpan sets the attributes of a recording server span in one call, so
 // the span's attribute slice grows once; buf (the pooled response writer's)
 // holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, cancelled, broken bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, broken bool, ri *routeInfo, p any) {
 	peer, peerPort, ok := splitHostPort(r.RemoteAddr)
 	if !ok {
 		peer, peerPort = r.RemoteAddr, ""
@@ -311,8 +332,10 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	if !known {
 		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
 	}
-	if status >= 500 && !cancelled {
-		// The status code says what went wrong: no description (semantic conventions).
+	if status >= 500 {
+		// The status code says what went wrong: no description (semantic
+		// conventions), also when the caller has gone away since: the
+		// server's failure stays one.
 		span.SetStatus(codes.Error, "")
 		attrs = append(attrs, keyErrorType.String(statusText(status)))
 	} else if broken {

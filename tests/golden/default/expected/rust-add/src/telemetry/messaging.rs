@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use opentelemetry::propagation::{Extractor, Injector};
-use opentelemetry::trace::{Link, SpanKind, TraceContextExt, Tracer};
+use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 
 use super::conventions;
@@ -39,13 +39,18 @@ impl Extractor for ByteHeadersReader<'_> {
     }
 }
 
-/// The messaging system and destination of a message.
-#[derive(Clone, Debug)]
+/// The messaging system and destination of a message, and what else the
+/// spans carry about it (as Go's `Message`).
+#[derive(Clone, Debug, Default)]
 pub struct Destination {
     /// `messaging.system` (`kafka`, `rabbitmq`, ...).
     pub system: &'static str,
     /// `messaging.destination.name` (the topic or queue).
     pub name: String,
+    /// `messaging.message.id`, on producer and consumer spans. Optional.
+    pub message_id: Option<String>,
+    /// `messaging.consumer.group.name`, on consumer spans only. Optional.
+    pub consumer_group: Option<String>,
 }
 
 fn start(
@@ -53,13 +58,19 @@ fn start(
     parent: &Context,
     destination: &Destination,
     producer: bool,
+    links: Vec<Link>,
 ) -> Context {
     // The operation type, and the operation's name (the same words here).
     let operation = if producer { "send" } else { "process" };
+    let group = destination
+        .consumer_group
+        .as_deref()
+        .filter(|group| !producer && !group.is_empty());
     let get = |key: &str| match key {
         "messaging.destination.name" => Some(destination.name.as_str()),
         "messaging.system" => Some(destination.system),
         "messaging.operation.type" | "messaging.operation.name" => Some(operation),
+        "messaging.consumer.group.name" => group,
         _ => None,
     };
     let (name, kind) = if producer {
@@ -73,50 +84,95 @@ fn start(
             SpanKind::Consumer,
         )
     };
+    let mut attributes = vec![
+        KeyValue::new("messaging.system", destination.system),
+        KeyValue::new("messaging.destination.name", destination.name.clone()),
+        KeyValue::new("messaging.operation.type", operation),
+        KeyValue::new("messaging.operation.name", operation),
+    ];
+    if let Some(id) = destination
+        .message_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+    {
+        attributes.push(KeyValue::new("messaging.message.id", id.to_owned()));
+    }
+    if let Some(group) = group {
+        attributes.push(KeyValue::new(
+            "messaging.consumer.group.name",
+            group.to_owned(),
+        ));
+    }
     let tracer = &instruments.tracer;
-    // A consumer links to the message's creation context (semantic
-    // conventions 1.45.0), besides continuing it as its parent.
-    let creation = parent.span().span_context().clone();
-    let links = if producer || !creation.is_valid() {
-        Vec::new()
-    } else {
-        vec![Link::with_context(creation)]
-    };
     let span = tracer
         .span_builder(name)
         .with_kind(kind)
         .with_links(links)
-        .with_attributes([
-            KeyValue::new("messaging.system", destination.system),
-            KeyValue::new("messaging.destination.name", destination.name.clone()),
-            KeyValue::new("messaging.operation.type", operation),
-            KeyValue::new("messaging.operation.name", operation),
-        ])
+        .with_attributes(attributes)
         .start_with_context(tracer, parent);
     parent.with_span(span)
 }
 
 /// Starts a producer span as a child of the current context and writes its
-/// context into `headers`. End the span with `cx.span().end()` once sent.
+/// context into `headers`. End the span with [`end`] once sent.
 pub fn start_send(
     instruments: &Arc<Instruments>,
     destination: &Destination,
     headers: &mut dyn Injector,
 ) -> Context {
-    let cx = start(instruments, &Context::current(), destination, true);
+    let cx = start(
+        instruments,
+        &Context::current(),
+        destination,
+        true,
+        Vec::new(),
+    );
     propagation::inject_into(&cx, headers);
     cx
 }
 
-/// Starts a consumer span whose parent is the context carried by `headers`,
-/// linked to it as well (the message's creation context).
+/// Starts a consumer ("process") span, linked to the message's creation
+/// context (the context `headers` carry, when they carry one). Its parent
+/// follows semantic conventions 1.45.0 (messaging-spans.md, Consumer spans):
+/// when the current context holds a valid span (processing happens in the
+/// scope of another span, such as an HTTP server span) that span is the
+/// parent and the current context is kept as it is (the message's baggage is
+/// not taken); otherwise the creation context is the parent, with the
+/// message's baggage. Headers without a context give no link.
 /// Run the processing inside it (`cx.attach()` or `FutureExt::with_context`)
-/// and end it with `cx.span().end()`.
+/// and end it with [`end`].
 pub fn start_process(
     instruments: &Arc<Instruments>,
     destination: &Destination,
     headers: &dyn Extractor,
 ) -> Context {
-    let parent = propagation::extract_from(headers);
-    start(instruments, &parent, destination, false)
+    let ambient = Context::current();
+    let ambient_span = ambient.span().span_context().clone();
+    let message = propagation::extract_from(headers);
+    let creation = message.span().span_context().clone();
+    let links = if creation.is_valid() && creation != ambient_span {
+        vec![Link::with_context(creation)]
+    } else {
+        Vec::new()
+    };
+    let parent = if ambient_span.is_valid() {
+        ambient
+    } else {
+        message
+    };
+    start(instruments, &parent, destination, false, links)
+}
+
+/// Ends the span of `cx`, recording `error` as its error when there is one:
+/// the span's status, an exception event and `error.type` `_OTHER`
+/// (conditionally required on messaging spans when the operation failed,
+/// semantic conventions 1.45.0), as Go's `End`.
+pub fn end(cx: &Context, error: Option<&dyn std::error::Error>) {
+    let span = cx.span();
+    if let Some(error) = error {
+        span.record_error(error);
+        span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+        span.set_status(Status::error(error.to_string()));
+    }
+    span.end();
 }

@@ -17,6 +17,11 @@ use super::sampler::Levers;
 /// The semantic conventions' name of the outbound RPC duration histogram.
 pub const RPC_CLIENT_DURATION: &str = "rpc.client.call.duration";
 
+/// The bucket boundaries of `db.client.operation.duration` in seconds
+/// (semantic conventions 1.45.0, database-metrics.md); the HTTP and RPC
+/// durations use the conventions' buckets.
+pub const DB_DURATION_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
+
 /// A tracer and the conventions' duration instruments.
 ///
 /// [`Instruments::global`] reads the providers [`init`](super::init) installed;
@@ -164,13 +169,16 @@ impl Instruments {
         meter: &Meter,
         levers: Levers,
     ) -> Self {
-        let histogram = |name: &'static str, description: &'static str| {
+        let buckets = |name: &'static str, description: &'static str, bounds: &[f64]| {
             meter
                 .f64_histogram(name)
                 .with_unit("s")
                 .with_description(description)
-                .with_boundaries(conventions::DURATION_BUCKETS.to_vec())
+                .with_boundaries(bounds.to_vec())
                 .build()
+        };
+        let histogram = |name: &'static str, description: &'static str| {
+            buckets(name, description, conventions::DURATION_BUCKETS)
         };
         Self {
             tracer,
@@ -188,7 +196,11 @@ impl Instruments {
                 "Duration of inbound RPCs.",
             ),
             rpc_client_duration: histogram(RPC_CLIENT_DURATION, "Duration of outbound RPCs."),
-            db_duration: histogram(conventions::DB_DURATION, "Duration of database operations."),
+            db_duration: buckets(
+                conventions::DB_DURATION,
+                "Duration of database operations.",
+                DB_DURATION_BUCKETS,
+            ),
             levers,
         }
     }

@@ -48,7 +48,9 @@ pub const MASK: &str = "REDACTED";
 /// Whether values under `key` are free text that may quote personal data or
 /// credentials, scrubbed like a status description ([`Policy::scrub`]): the
 /// semantic conventions' `exception.message`, `exception.stacktrace`,
-/// `error.message`, `error.type` and `user_agent.original`.
+/// `error.message`, `error.type`, `user_agent.original`, `url.path` and
+/// `http.request.method_original` (the url registry: sensitive content in
+/// `url.path` SHOULD be scrubbed when it can be identified).
 pub fn is_free_text(key: &str) -> bool {
     matches!(
         key,
@@ -57,6 +59,8 @@ pub fn is_free_text(key: &str) -> bool {
             | "error.message"
             | "error.type"
             | "user_agent.original"
+            | "url.path"
+            | "http.request.method_original"
     )
 }
 

@@ -6,10 +6,12 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 )
 
 func TestStartQuery(t *testing.T) {
@@ -63,5 +65,25 @@ func TestStartQueryNamesByTheRule(t *testing.T) {
 		if got := p.spans.Ended()[0].Name(); got != want {
 			t.Errorf("%+v: span %q, want %q", q, got, want)
 		}
+	}
+}
+
+// db.client.operation.duration has its own bucket boundaries (semantic
+// conventions 1.45.0, database-metrics.md), not the HTTP ones.
+func TestStartQueryDurationBuckets(t *testing.T) {
+	p := newTestProviders(t, nil)
+	otel.SetTracerProvider(p.tp)
+	saved := dbDuration
+	dbDuration = func() metric.Float64Histogram { return newDBDuration(p.mp) }
+	t.Cleanup(func() { dbDuration = saved })
+	_, done := StartQuery(context.Background(), Query{System: "postgresql", Operation: "SELECT"})
+	done(nil)
+	points := p.histogram(t, conv.dbDuration)
+	want := []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
+	if len(points) != 1 {
+		t.Fatalf("%d points", len(points))
+	}
+	if !slices.Equal(points[0].Bounds, want) {
+		t.Errorf("bounds %v, want %v", points[0].Bounds, want)
 	}
 }

@@ -88,24 +88,37 @@ func StartProducer(ctx context.Context, m Message, carrier propagation.TextMapCa
 	return ctx, span
 }
 
-// StartConsumer extracts the producer's context from carrier and starts a
-// consumer span for processing m as its child, linked to it as well.
+// StartConsumer starts a consumer ("process") span for processing m, linked
+// to the message's creation context (the context carrier holds, when it holds
+// one). Its parent follows semantic conventions 1.45.0 (messaging-spans.md,
+// Consumer spans): when ctx already holds a valid span (processing happens in
+// the scope of another span, such as an HTTP server span) that span is the
+// parent and ctx is kept as it is (the message's baggage is not taken); otherwise
+// the creation context is the parent, with the message's baggage. A carrier
+// without a context gives no link. End the span with End.
 func StartConsumer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
-	ctx = otel.GetTextMapPropagator().Extract(ctx, carrier)
+	ambient := trace.SpanContextFromContext(ctx)
+	msg := otel.GetTextMapPropagator().Extract(ctx, carrier)
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(m.attrs("process", "process")...),
 	}
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+	if creation := trace.SpanContextFromContext(msg); creation.IsValid() && !creation.Equal(ambient) {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: creation}))
+	}
+	if !ambient.IsValid() {
+		ctx = msg
 	}
 	return scopeTracer(otel.GetTracerProvider()).Start(ctx, messagingConsumerSpanName(m.System, m.Destination, "process", "process", m.Group), opts...)
 }
 
-// End ends span, recording err as its error when not nil.
+// End ends span, recording err as its error when not nil: the span's status,
+// an exception event and error.type "_OTHER" (conditionally required on
+// messaging spans when the operation failed, semantic conventions 1.45.0).
 func End(span trace.Span, err error) {
 	if err != nil {
 		span.RecordError(err)
+		span.SetAttributes(keyErrorType.String(errorTypeOther))
 		span.SetStatus(codes.Error, err.Error())
 	}
 	span.End()

@@ -30,10 +30,13 @@ const (
 // isFreeText reports whether values under key are free text that may quote
 // personal data or credentials, scrubbed like a status description
 // (ScrubText): the semantic conventions' exception.message,
-// exception.stacktrace, error.message, error.type and user_agent.original.
+// exception.stacktrace, error.message, error.type, user_agent.original,
+// url.path and http.request.method_original (the url registry: sensitive
+// content in url.path SHOULD be scrubbed when it can be identified).
 func isFreeText(key attribute.Key) bool {
 	switch key {
-	case "exception.message", "exception.stacktrace", "error.message", "error.type", "user_agent.original":
+	case "exception.message", "exception.stacktrace", "error.message", "error.type", "user_agent.original",
+		"url.path", "http.request.method_original":
 		return true
 	}
 	return false
@@ -101,8 +104,8 @@ func needsRedaction(kv attribute.KeyValue) bool {
 // dropped when there is none) or masked; URLs in every other string value,
 // and in every element of a string array, are sanitised (credentials,
 // sensitive query parameters); the free-text keys (exception.message,
-// exception.stacktrace, error.message, error.type, user_agent.original) are
-// scrubbed (ScrubText). It returns attrs itself when nothing changes.
+// exception.stacktrace, error.message, error.type, user_agent.original,
+// url.path, http.request.method_original) are scrubbed (ScrubText). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {

@@ -78,7 +78,6 @@ type metricKey struct {
 	status        int
 	proto         string
 	tls           bool
-	cancelled     bool
 	broken        bool // the body broke after the head: error.type _OTHER
 }
 
@@ -221,7 +220,7 @@ func (c *caches) metricOpts(k metricKey) []metric.RecordOption {
 	if k.proto != "" {
 		attrs = append(attrs, keyNetworkProtocolVersion.String(k.proto))
 	}
-	if k.status >= 500 && !k.cancelled {
+	if k.status >= 500 {
 		attrs = append(attrs, keyErrorType.String(strconv.Itoa(k.status)))
 	} else if k.broken {
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))

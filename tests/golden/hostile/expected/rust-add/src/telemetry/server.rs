@@ -61,6 +61,7 @@ use super::trust;
 pub struct HttpServerLayer {
     instruments: Resolve,
     server: Option<ServerAddress>,
+    tls: bool,
 }
 
 /// The `tracing` target of the request span; `layers` keeps it enabled for
@@ -74,6 +75,7 @@ impl HttpServerLayer {
         Self {
             instruments: Resolve::Global,
             server: None,
+            tls: false,
         }
     }
 
@@ -82,17 +84,30 @@ impl HttpServerLayer {
         Self {
             instruments: Resolve::Given(instruments),
             server: None,
+            tls: false,
         }
     }
 
-    /// Sets `server.address` and `server.port` of server spans and metrics.
-    /// They come from configuration, never from the client's `Host` header.
-    /// Default: not set.
+    /// Sets `server.address` and `server.port` of server spans and metrics
+    /// from configuration. Default: not set; then spans (never metrics) take
+    /// them from the conventions' server name, else from a trusted proxy's
+    /// `Forwarded` `host` or `X-Forwarded-Host`, else from the request's
+    /// `Host` header or `:authority`, as Go does.
     pub fn with_server_address(mut self, host: impl Into<String>, port: u16) -> Self {
         self.server = Some(ServerAddress {
             host: Arc::from(host.into()),
             port,
         });
+        self
+    }
+
+    /// Says the server terminates TLS itself (axum-server with rustls, for
+    /// example): `url.scheme` is then `https` (default `server.port` 443)
+    /// unless a trusted proxy says otherwise, as Go reads `r.TLS`. An HTTP/1.1
+    /// request does not say it came over TLS. Default: the scheme of the
+    /// request's URI (HTTP/2 gives one), else `http`.
+    pub fn with_tls(mut self) -> Self {
+        self.tls = true;
         self
     }
 }
@@ -111,6 +126,7 @@ impl<S> Layer<S> for HttpServerLayer {
             inner,
             instruments: self.instruments.clone(),
             server: self.server.clone(),
+            tls: self.tls,
         }
     }
 }
@@ -121,6 +137,7 @@ pub struct HttpServerService<S> {
     inner: S,
     instruments: Resolve,
     server: Option<ServerAddress>,
+    tls: bool,
 }
 
 static KNOWN_METHODS: OnceLock<Vec<&'static str>> = OnceLock::new();
@@ -298,7 +315,7 @@ where
         let method = method_name(req.method());
         let protocol = protocol_version(req.version());
         let route = matched_route(&req);
-        let origin = Origin::of(&req, self.server.as_ref());
+        let origin = Origin::of(&req, self.server.as_ref(), self.tls);
         let incoming = propagation::extract(req.headers());
         let public = trust::public_route(route.as_deref().unwrap_or(req.uri().path()));
         let (parent, links) = trust::boundary(incoming, public);
@@ -506,6 +523,13 @@ pub(super) fn split_host(text: &str) -> (String, Option<u16>) {
     }
 }
 
+/// Whether `text` (`host[:port]`, as [`split_host`] reads it) gives a port.
+fn port_given(text: &str) -> bool {
+    matches!(text.rsplit_once(':'),
+        Some((host, port)) if !host.is_empty() && !port.is_empty() && !port.contains(']')
+            && (text.starts_with('[') || !host.contains(':')))
+}
+
 /// A forwarded client address as text, an IPv4-mapped IPv6 address written
 /// as its IPv4 address (as the peer is).
 fn canonical_client(text: &str) -> Arc<str> {
@@ -519,7 +543,7 @@ fn canonical_client(text: &str) -> Arc<str> {
 }
 
 impl Origin {
-    fn of<B>(req: &Request<B>, server: Option<&ServerAddress>) -> Self {
+    fn of<B>(req: &Request<B>, server: Option<&ServerAddress>, tls: bool) -> Self {
         // An IPv4-mapped IPv6 peer (`::ffff:10.0.0.5`, a dual-stack
         // listener) is its IPv4 address, as gRPC and Go write it: one client,
         // one pseudonym.
@@ -541,10 +565,14 @@ impl Origin {
             .proto
             .or(forwarded("x-forwarded-proto"))
             .or(req.uri().scheme_str())
+            .or(tls.then_some("https"))
         {
             Some(s) if s.trim().eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
+        // A port that is given but is no port (`:abc`, `:0`) gives no
+        // server.port at all, as in Go; a missing one the scheme's default.
+        let mut bad_port = false;
         let (host, port) = if let Some(server) = server {
             (Some(server.host.to_string()), Some(server.port))
         } else if !conventions::SERVER_NAME.is_empty() {
@@ -558,13 +586,18 @@ impl Origin {
                 .or_else(|| forwarded("x-forwarded-host"))
                 .or_else(|| header(req, http::header::HOST))
                 .or_else(|| req.uri().authority().map(|a| a.as_str()));
-            match raw.map(|h| split_host(h.split(',').next().unwrap_or("").trim())) {
-                Some((host, port)) if !host.is_empty() => (Some(host), port),
+            let text = raw.map(|h| h.split(',').next().unwrap_or("").trim());
+            match text.map(|text| (split_host(text), text)) {
+                Some(((host, port), text)) if !host.is_empty() => {
+                    let port = port.filter(|p| *p > 0);
+                    bad_port = port.is_none() && port_given(text);
+                    (Some(host), port)
+                }
                 _ => (None, None),
             }
         };
         let configured = server.is_none() && !conventions::SERVER_NAME.is_empty();
-        let port = port.or(host.as_ref().filter(|_| !configured).map(|_| {
+        let port = port.or(host.as_ref().filter(|_| !configured && !bad_port).map(|_| {
             if scheme == "https" {
                 443
             } else {
@@ -1107,13 +1140,56 @@ mod recent_tests {
         let mut req = http::Request::new(());
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(mapped));
-        let peer = Origin::of(&req, None).peer.expect("the peer");
+        let peer = Origin::of(&req, None, false).peer.expect("the peer");
         assert_eq!(peer.ip(), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)));
         assert_eq!(peer.port(), 4711);
         assert_eq!(&*peer_text(peer.ip()), "10.0.0.5");
         assert_eq!(&*canonical_client("::ffff:10.0.0.5"), "10.0.0.5");
         assert_eq!(&*canonical_client("2001:db8::1"), "2001:db8::1");
         assert_eq!(&*canonical_client("192.0.2.1"), "192.0.2.1");
+    }
+
+    /// A server that terminates TLS itself says so with `with_tls`: an
+    /// HTTP/1.1 request does not (Go reads `r.TLS`).
+    #[test]
+    fn a_tls_server_is_https() {
+        let req = http::Request::get("/orders")
+            .header("host", "shop.example")
+            .body(())
+            .unwrap();
+        assert_eq!(Origin::of(&req, None, false).scheme, "http");
+        let origin = Origin::of(&req, None, true);
+        assert_eq!(origin.scheme, "https");
+        if super::conventions::SERVER_NAME.is_empty() {
+            assert_eq!(origin.port, Some(443));
+        }
+    }
+
+    /// A `Host` port that is no port gives no `server.port`, a missing one
+    /// the scheme's default, as in Go.
+    #[test]
+    fn a_bad_host_port_gives_no_port() {
+        if !super::conventions::SERVER_NAME.is_empty() {
+            return;
+        }
+        for (host, port) in [
+            ("shop.example:abc", None),
+            ("shop.example:0", None),
+            ("shop.example:99999", None),
+            ("shop.example:8080", Some(8080)),
+            ("shop.example", Some(80)),
+            ("shop.example:", Some(80)),
+            ("[2001:db8::1]:0", None),
+            ("2001:db8::1", Some(80)),
+        ] {
+            let req = http::Request::get("/")
+                .header("host", host)
+                .body(())
+                .unwrap();
+            let origin = Origin::of(&req, None, false);
+            assert_eq!(origin.port, port, "{host}");
+            assert!(origin.host.is_some(), "{host}");
+        }
     }
 
     /// A peer address the policy classes (hashed, with the shipped

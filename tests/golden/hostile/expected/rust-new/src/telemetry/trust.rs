@@ -128,7 +128,8 @@ pub fn forwarded_client<'a>(values: impl IntoIterator<Item = &'a str>) -> Option
         let ip = hop
             .parse::<std::net::IpAddr>()
             .ok()
-            .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))?;
+            .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))?
+            .to_canonical();
         if i == 0 || !trusted_proxy(ip) {
             return Some(ip.to_string());
         }
@@ -319,6 +320,17 @@ mod tests {
             Some("192.0.2.9".into())
         );
         assert_eq!(forwarded_client(["192.0.2.1, unknown"]), None);
+        // Written as Go writes them: IPv4-mapped as IPv4, IPv6 canonical, a
+        // zone is no address.
+        assert_eq!(
+            forwarded_client(["::ffff:203.0.113.9"]),
+            Some("203.0.113.9".into())
+        );
+        assert_eq!(
+            forwarded_client(["2001:DB8:0:0::1"]),
+            Some("2001:db8::1".into())
+        );
+        assert_eq!(forwarded_client(["fe80::1%eth0"]), None);
         assert_eq!(forwarded_client([""]), None);
         assert_eq!(forwarded_client(std::iter::empty()), None);
     }

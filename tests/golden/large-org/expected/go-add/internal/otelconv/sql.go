@@ -30,8 +30,14 @@ type Query struct {
 }
 
 var dbDuration = sync.OnceValue(func() metric.Float64Histogram {
-	return newDurationHistogram(otel.GetMeterProvider(), conv.dbDuration, "Duration of database client operations.")
+	return newDBDuration(otel.GetMeterProvider())
 })
+
+// newDBDuration is the database duration histogram, with the buckets the
+// semantic conventions give it.
+func newDBDuration(mp metric.MeterProvider) metric.Float64Histogram {
+	return newBucketHistogram(mp, conv.dbDuration, "Duration of database client operations.", dbDurationBuckets)
+}
 
 // StartQuery starts a client span for a database call, named as the
 // conventions say: by default (semantic conventions 1.45.0) the query summary,

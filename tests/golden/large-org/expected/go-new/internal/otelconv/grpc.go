@@ -113,9 +113,15 @@ func WithGRPCMetricAttributesFn(fn func(context.Context) []attribute.KeyValue) O
 
 // WithGRPCMethods names the methods ("pkg.Service/Method") the service
 // recognises; any other is recorded as rpc.method "_OTHER" with the name in
-// rpc.method_original, and its span is named after the RPC system. Default:
-// every method is recognised unless the call ends with UNIMPLEMENTED (what
-// gRPC answers for a method no service registered).
+// rpc.method_original, and its span is named after the RPC system. Default
+// on a server: the methods registered on a server from NewGRPCServer, and
+// none for GRPCServerOption, which cannot see the server: every call is then
+// "_OTHER", because an interceptor that answers before routing (an auth or
+// rate-limit check) would otherwise let callers mint rpc.method values, span
+// names and metric series (semantic conventions 1.45.0, rpc-spans.md: when
+// the instrumentation cannot reliably tell whether a method is predefined,
+// rpc.method MUST be "_OTHER"). Default on a client: every method is
+// recognised unless the call ends with UNIMPLEMENTED.
 func WithGRPCMethods(methods ...string) Option {
 	return optionFunc(func(c *config) {
 		if c.grpc.methods == nil {
@@ -135,7 +141,10 @@ func WithGRPCTarget(target string) Option {
 }
 
 // GRPCServerOption instruments a gRPC server. Spans are named by the
-// conventions' rule. Add GRPCUnknownServiceHandler too (or use NewGRPCServer)
+// conventions' rule. It cannot see which methods the server registered, so
+// without WithGRPCMethods every call is recorded as rpc.method "_OTHER" (the
+// name in rpc.method_original); NewGRPCServer learns them from the server.
+// Add GRPCUnknownServiceHandler too (or use NewGRPCServer)
 // so that calls to methods no service registered are recorded. Methods the conventions' trust policy calls public start
 // a new root span linked to the caller's span context, and the caller's
 // baggage is ignored; when no span is recorded (tracing off, or the filter)
@@ -327,7 +336,7 @@ func (h *grpcHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) contex
 	}
 	call := &grpcCall{start: time.Now(), original: original, method: original, known: true}
 	known := h.knownMethods()
-	if !validMethod(original) || (known != nil && !known[original]) {
+	if !validMethod(original) || (known != nil && !known[original]) || (h.server && known == nil) {
 		call.method, call.known = rpcOther, false
 	}
 	attrs := []attribute.KeyValue{keyRPCSystemName.String(rpcSystemGRPC), keyRPCMethod.String(call.method)}

@@ -38,7 +38,7 @@ func TestGRPCOptionsTraceBothSides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(GRPCServerOption(p.options()...))
+	srv := grpc.NewServer(GRPCServerOption(append(p.options(), WithGRPCMethods("grpc.health.v1.Health/Check"))...))
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Stop()
@@ -600,4 +600,88 @@ func TestGRPCServerAddressOffTheServerMetric(t *testing.T) {
 	a := attrMap(spans[0].Attributes())
 	wantAttr(t, a, keyServerAddress, "api.internal")
 	wantAttr(t, a, keyServerPort, int64(8443))
+}
+
+// An interceptor that answers before routing (here: every call is
+// unauthenticated) hides whether a method exists. Without a method list,
+// GRPCServerOption then records every call as _OTHER, so callers cannot mint
+// rpc.method values, span names or series; NewGRPCServer knows the methods
+// registered on it.
+func TestGRPCServerOptionWithoutMethodsRecordsOther(t *testing.T) {
+	useTestConventions(t)
+	deny := grpc.ChainStreamInterceptor(func(any, grpc.ServerStream, *grpc.StreamServerInfo, grpc.StreamHandler) error {
+		return status.Error(grpccodes.Unauthenticated, "no")
+	})
+	denyUnary := grpc.ChainUnaryInterceptor(func(context.Context, any, *grpc.UnaryServerInfo, grpc.UnaryHandler) (any, error) {
+		return nil, status.Error(grpccodes.Unauthenticated, "no")
+	})
+	for _, tc := range []struct {
+		name  string
+		serve func(*testProviders) *grpc.Server
+		check string // rpc.method of a registered method's call
+	}{
+		{"option", func(p *testProviders) *grpc.Server {
+			return grpc.NewServer(GRPCServerOption(p.options()...), GRPCUnknownServiceHandler(), deny, denyUnary)
+		}, rpcOther},
+		{"new-server", func(p *testProviders) *grpc.Server {
+			return NewGRPCServer(p.options(), deny, denyUnary)
+		}, "grpc.health.v1.Health/Check"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newTestProviders(t, nil)
+			p.reader = sdkmetric.NewManualReader()
+			p.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.reader), sdkmetric.WithView(metricView))
+			t.Cleanup(func() { _ = p.mp.Shutdown(context.Background()) })
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := tc.serve(p)
+			healthpb.RegisterHealthServer(srv, health.NewServer())
+			go func() { _ = srv.Serve(ln) }()
+			defer srv.Stop()
+			conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for i := 0; i < 3; i++ {
+				err := conn.Invoke(ctx, "/evil.S/M"+strconv.Itoa(i), &healthpb.HealthCheckRequest{}, &healthpb.HealthCheckResponse{})
+				if status.Code(err) != grpccodes.Unauthenticated {
+					t.Fatalf("call %d: %v", i, err)
+				}
+			}
+			if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); status.Code(err) != grpccodes.Unauthenticated {
+				t.Fatalf("check: %v", err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(p.spans.Ended()) < 4 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			spans := p.spans.Ended()
+			if len(spans) != 4 {
+				t.Fatalf("%d spans, want 4", len(spans))
+			}
+			for _, s := range spans {
+				a := attrMap(s.Attributes())
+				orig := a[keyRPCMethodOriginal].AsString()
+				want := rpcOther
+				if orig == "" {
+					want = tc.check
+				}
+				if got := a[keyRPCMethod].AsString(); got != want || strings.Contains(s.Name(), "evil") {
+					t.Errorf("span %q: rpc.method %q (original %q), want %q", s.Name(), got, orig, want)
+				}
+			}
+			points := p.histogram(t, conv.rpcServerDuration)
+			for _, pt := range points {
+				m, _ := pt.Attributes.Value(keyRPCMethod)
+				if m.AsString() != rpcOther && m.AsString() != tc.check {
+					t.Errorf("a series for rpc.method %q", m.AsString())
+				}
+			}
+		})
+	}
 }

@@ -13,13 +13,23 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 )
 
+// dbDurationBuckets are the bucket boundaries of db.client.operation.duration
+// in seconds (semantic conventions 1.45.0, database-metrics.md); the HTTP
+// and RPC durations use the conventions' buckets.
+var dbDurationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
+
 // newDurationHistogram creates a duration histogram in seconds with the
 // conventions' buckets. An invalid instrument name falls back to a no-op.
 func newDurationHistogram(mp metric.MeterProvider, name, desc string) metric.Float64Histogram {
+	return newBucketHistogram(mp, name, desc, conv.durationBuckets)
+}
+
+// newBucketHistogram creates a duration histogram in seconds with buckets.
+func newBucketHistogram(mp metric.MeterProvider, name, desc string, buckets []float64) metric.Float64Histogram {
 	h, err := scopeMeter(mp).Float64Histogram(name,
 		metric.WithUnit("s"),
 		metric.WithDescription(desc),
-		metric.WithExplicitBucketBoundaries(conv.durationBuckets...),
+		metric.WithExplicitBucketBoundaries(buckets...),
 	)
 	if err != nil {
 		h, _ = metricnoop.NewMeterProvider().Meter(instrumentationName).Float64Histogram(name)

@@ -72,9 +72,11 @@ async fn drain<B: http_body::Body + Unpin>(mut body: B) {
 #[tokio::test]
 async fn grpc_layers_record_rpc_attributes_and_status() {
     let h = Harness::new();
-    let server = GrpcServerLayer::with_instruments(h.instruments.clone()).layer(tower::service_fn(
-        |_req: Request<Body>| async { Ok::<_, std::convert::Infallible>(grpc_response("13")) },
-    ));
+    let server = GrpcServerLayer::with_instruments(h.instruments.clone())
+        .with_methods(["acme.shop.v1.Orders/Get"])
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(grpc_response("13"))
+        }));
     let request = Request::post("/acme.shop.v1.Orders/Get")
         .header("traceparent", traceparent(true))
         .body(Body::empty())
@@ -165,7 +167,10 @@ async fn tonic_server_and_client_layers_trace_a_real_call() {
         tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let address = incoming.local_addr().unwrap();
     let server = tonic::transport::Server::builder()
-        .layer(GrpcServerLayer::with_instruments(h.instruments.clone()))
+        .layer(
+            GrpcServerLayer::with_instruments(h.instruments.clone())
+                .with_methods(["grpc.health.v1.Health/Check"]),
+        )
         .add_service(health)
         .serve_with_incoming(incoming);
     let server = tokio::spawn(server);
@@ -460,7 +465,9 @@ async fn tonic_layers_record_the_network_peer() {
     use tonic_health::pb::HealthCheckRequest;
     let h = Harness::new();
     let (address, server) = health_server(
-        GrpcServerLayer::with_instruments(h.instruments.clone()).with_peer(tonic_peer),
+        GrpcServerLayer::with_instruments(h.instruments.clone())
+            .with_methods(["grpc.health.v1.Health/Check"])
+            .with_peer(tonic_peer),
     )
     .await;
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
@@ -568,11 +575,11 @@ async fn grpc_server_peer_from_the_request_extensions() {
     ];
     for (peer, address, port) in peers {
         let h = Harness::new();
-        let server = GrpcServerLayer::with_instruments(h.instruments.clone()).layer(
-            tower::service_fn(|_req: Request<Body>| async {
+        let server = GrpcServerLayer::with_instruments(h.instruments.clone())
+            .with_methods(["acme.shop.v1.Orders/Get"])
+            .layer(tower::service_fn(|_req: Request<Body>| async {
                 Ok::<_, std::convert::Infallible>(grpc_response("0"))
-            }),
-        );
+            }));
         let mut request = Request::post("/acme.shop.v1.Orders/Get")
             .body(Body::empty())
             .unwrap();
@@ -667,9 +674,11 @@ async fn grpc_layers_built_before_init_record_with_its_providers() {
     use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
     const METHOD: &str = "acme.before.v1.Init/Call";
     let path = format!("/{METHOD}");
-    let server = GrpcServerLayer::new().layer(tower::service_fn(|_req: Request<Body>| async {
-        Ok::<_, std::convert::Infallible>(grpc_response("0"))
-    }));
+    let server = GrpcServerLayer::new()
+        .with_methods([METHOD])
+        .layer(tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(grpc_response("0"))
+        }));
     let client = GrpcClientLayer::new()
         .with_target("http://127.0.0.1:50051")
         .layer(tower::service_fn(|_req: Request<Body>| async {
@@ -762,6 +771,108 @@ async fn grpc_layers_built_before_init_record_with_its_providers() {
             "acme.before.init.calls",
             rpc::RPC_CLIENT_DURATION,
             conventions::RPC_SERVER_DURATION
+        ]
+    );
+}
+
+/// Records the attributes each span has when it starts.
+#[derive(Clone, Debug, Default)]
+struct StartAttributes(Arc<Mutex<Vec<Vec<KeyValue>>>>);
+
+impl opentelemetry_sdk::trace::SpanProcessor for StartAttributes {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {
+        if let Some(data) = span.exported_data() {
+            self.0.lock().unwrap().push(data.attributes);
+        }
+    }
+    fn on_end(&self, _span: SpanData) {}
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(
+        &self,
+        _timeout: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// A layer inside the server layer that answers before routing (here every
+/// call is unauthenticated) hides whether a method exists: without a method
+/// list, the server layer records every call as `_OTHER` from the start, so
+/// callers cannot mint `rpc.method` values, span names or series; a client
+/// with a method list sets `rpc.method` at span creation too (semantic
+/// conventions 1.45.0, rpc-spans.md).
+#[tokio::test]
+async fn grpc_server_without_methods_records_other_from_the_start() {
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    let h = Harness::new();
+    let started = StartAttributes::default();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(started.clone())
+        .build();
+    let metrics = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+    let watched = Instruments::from_providers(&provider, &metrics);
+    for instruments in [h.instruments.clone(), watched] {
+        let server = GrpcServerLayer::with_instruments(instruments.clone()).layer(
+            tower::service_fn(|_req: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(grpc_response("16"))
+            }),
+        );
+        for i in 0..3 {
+            let request = Request::post(format!("/evil.S/M{i}"))
+                .body(Body::empty())
+                .unwrap();
+            drain(server.clone().oneshot(request).await.unwrap().into_body()).await;
+        }
+        let client = GrpcClientLayer::with_instruments(instruments)
+            .with_methods(["acme.shop.v1.Orders/Get"])
+            .with_target("http://127.0.0.1:50051")
+            .layer(tower::service_fn(|_req: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(grpc_response("0"))
+            }));
+        let request = Request::post("/acme.shop.v1.Orders/Get")
+            .body(Body::empty())
+            .unwrap();
+        drain(client.oneshot(request).await.unwrap().into_body()).await;
+    }
+    let spans = h.finished();
+    let servers: Vec<_> = spans
+        .iter()
+        .filter(|s| s.span_kind == SpanKind::Server)
+        .collect();
+    assert_eq!(servers.len(), 3);
+    for span in servers {
+        assert_eq!(
+            attr(span, "rpc.method"),
+            Some(Value::from(rpc::OTHER_METHOD))
+        );
+        assert!(!span.name.contains("evil"), "{}", span.name);
+        assert!(
+            attr(span, "rpc.method_original").is_some_and(|v| v.as_str().starts_with("evil.S/M"))
+        );
+    }
+    for point in h.histogram_points(conventions::RPC_SERVER_DURATION) {
+        assert!(point.contains(&KeyValue::new("rpc.method", rpc::OTHER_METHOD)));
+    }
+    let started = started.0.lock().unwrap().clone();
+    assert_eq!(started.len(), 4);
+    let methods: Vec<_> = started
+        .iter()
+        .map(|attributes| {
+            attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == "rpc.method")
+                .map(|kv| kv.value.as_str().into_owned())
+        })
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            Some("_OTHER".to_owned()),
+            Some("_OTHER".to_owned()),
+            Some("_OTHER".to_owned()),
+            Some("acme.shop.v1.Orders/Get".to_owned())
         ]
     );
 }

@@ -109,3 +109,21 @@ async fn database_helper_names_by_the_rule() {
         assert_eq!(span.name, want.as_str(), "{op:?}");
     }
 }
+
+/// `db.client.operation.duration` has its own bucket boundaries (semantic
+/// conventions 1.45.0, database-metrics.md), not the HTTP ones; as in Go.
+#[tokio::test]
+async fn database_duration_buckets() {
+    let h = Harness::new();
+    let op = db::DbOperation {
+        system: "postgresql",
+        operation: Some("SELECT"),
+        ..Default::default()
+    };
+    let result: Result<u32, String> = db::traced(&h.instruments, op, async { Ok(1) }).await;
+    assert!(result.is_ok());
+    assert_eq!(
+        h.histogram_bounds(conventions::DB_DURATION),
+        vec![vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0]]
+    );
+}

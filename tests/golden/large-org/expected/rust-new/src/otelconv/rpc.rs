@@ -9,10 +9,16 @@
 //!
 //! A method the service does not recognise is recorded as `rpc.method`
 //! `_OTHER` (its name in `rpc.method_original`) and its span is named after
-//! the RPC system, so callers cannot mint span names or metric series: the
-//! recognised methods are the ones given to `with_methods`, else every method
-//! but one answered with UNIMPLEMENTED (what tonic answers for a method no
-//! service registered).
+//! the RPC system, so callers cannot mint span names or metric series. A
+//! server layer recognises only the methods given to
+//! [`GrpcServerLayer::with_methods`]: it cannot see which services the
+//! server routes, and a layer that answers before routing (authentication,
+//! rate limits) would hide whether a method exists, so without a list every
+//! call is `_OTHER` (semantic conventions 1.45.0, rpc-spans.md: when the
+//! instrumentation cannot reliably tell whether a method is predefined,
+//! `rpc.method` MUST be `_OTHER`). A client layer recognises every method but
+//! one answered with UNIMPLEMENTED. `rpc.method` is set when the span starts,
+//! except on a client without a method list, where it is set at the end.
 //!
 //! Spans carry `network.peer.address` and `network.peer.port` (Recommended
 //! on RPC spans in semantic conventions 1.45.0), never the durations: on a
@@ -269,7 +275,7 @@ impl Call {
         let recognised = split_path(path).is_some()
             && methods
                 .as_ref()
-                .is_none_or(|known| known.contains(&original));
+                .map_or(side == Side::Client, |known| known.contains(&original));
         let method = if recognised {
             original.as_str()
         } else {
@@ -324,10 +330,13 @@ impl Call {
             Side::Server => (conventions::RPC_SERVER_NAME.render(get), SpanKind::Server),
             Side::Client => (conventions::RPC_CLIENT_NAME.render(get), SpanKind::Client),
         };
-        // Without a list of methods, whether this one is recognised shows only
-        // at the end (UNIMPLEMENTED): rpc.method goes on the span then, once.
+        // rpc.method goes on the span as it starts (semantic conventions
+        // 1.45.0), except on a client without a list of methods: whether its
+        // method is recognised shows only at the end (UNIMPLEMENTED), and the
+        // SDK would keep both values of an attribute set twice.
         let mut attributes = labels.clone();
-        if methods.is_none() {
+        let late = methods.is_none() && side == Side::Client;
+        if late {
             attributes.retain(|kv| kv.key.as_str() != "rpc.method");
         }
         let mut peer = Vec::new();
@@ -417,7 +426,7 @@ impl Call {
             });
             span.set_attribute(KeyValue::new("rpc.method_original", self.original.clone()));
         }
-        if !self.listed {
+        if !self.listed && self.side == Side::Client {
             span.set_attribute(self.labels[1].clone());
         }
         // A client call that fails without a status (no connection, a broken
@@ -515,7 +524,9 @@ macro_rules! layer_constructors {
             }
 
             /// Recognises only these methods (`pkg.Service/Method`); any other
-            /// is recorded as `_OTHER`. Default: every method but one answered
+            /// is recorded as `_OTHER`. Default: on a server, none (every call
+            /// is `_OTHER`, the name in `rpc.method_original`: list the
+            /// service's methods); on a client, every method but one answered
             /// with UNIMPLEMENTED.
             pub fn with_methods<I, M>(mut self, methods: I) -> Self
             where

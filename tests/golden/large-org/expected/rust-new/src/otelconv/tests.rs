@@ -141,6 +141,22 @@ impl Harness {
         }
         out
     }
+
+    /// The bucket boundaries of each point of the histogram `name`.
+    pub(super) fn histogram_bounds(&self, name: &str) -> Vec<Vec<f64>> {
+        self.meter_provider.force_flush().expect("flush metrics");
+        let mut out = Vec::new();
+        for rm in self.metrics.get_finished_metrics().expect("metrics") {
+            for sm in rm.scope_metrics() {
+                for metric in sm.metrics().filter(|m| m.name() == name) {
+                    if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
+                        out.extend(h.data_points().map(|point| point.bounds().collect()));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 pub(super) fn attr(span: &SpanData, key: &str) -> Option<Value> {
@@ -692,6 +708,60 @@ async fn tower_client_layer_injects_context() {
         .unwrap()
         .contains(&span.span_context.span_id().to_string()));
     assert!(!baggage_keys(&headers).contains(&"scaffold.test.denied".to_owned()));
+}
+
+/// `url.scheme` is Opt-In on client spans and `http.client.request.duration`:
+/// not recorded, as in Go. `error.type` of a failed call is `timeout` for a timeout,
+/// else `_OTHER`, the values Go records.
+#[tokio::test]
+async fn client_error_types_and_no_scheme_on_the_duration() {
+    let h = Harness::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}/", listener.local_addr().unwrap());
+    drop(listener);
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/", hang.local_addr().unwrap());
+    let _held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hang.accept().await {
+            open.push(socket);
+        }
+    });
+    client::install_tls_provider();
+    let plain = reqwest::Client::new();
+    let quick = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let traced = HttpClient::with_instruments(plain, h.instruments.clone());
+    assert!(traced.get(&refused).send().await.is_err());
+    let traced = HttpClient::with_instruments(quick, h.instruments.clone());
+    assert!(traced.get(&hang_url).send().await.is_err());
+    let spans = h.finished();
+    let types: Vec<_> = spans
+        .iter()
+        .map(|s| (attr(s, "error.type"), attr(s, "url.scheme")))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            (Some(Value::from("_OTHER")), None),
+            (Some(Value::from("timeout")), None)
+        ]
+    );
+    let mut points = h.histogram_points(conventions::HTTP_CLIENT_DURATION);
+    points.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(points.len(), 2);
+    for point in &points {
+        assert!(point.iter().all(|kv| kv.key.as_str() != "url.scheme"));
+    }
+    let errors: Vec<_> = points
+        .iter()
+        .filter_map(|p| p.iter().find(|kv| kv.key.as_str() == "error.type"))
+        .map(|kv| kv.value.as_str().into_owned())
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert!(errors.contains(&"timeout".to_owned()) && errors.contains(&"_OTHER".to_owned()));
 }
 
 #[tokio::test]
