@@ -27,6 +27,7 @@ from scaffold.targets import go_modules, rust_crates
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.cargo_edit import normal
 from scaffold.targets.go import module_needs
+from scaffold.targets.go_mod_edit import older
 from scaffold.targets.go_vendor import vendor_notes
 
 # Between why a file changes and the step it needs after (`go mod vendor`).
@@ -52,8 +53,10 @@ def _text(root: Path, rel: str) -> str | None:
         ) from exc
 
 
-def _why(protocol: str) -> str:
-    if protocol == "grpc":
+def _why(protocol: str, lacks: list[str]) -> str:
+    """Why the render needs `lacks`: gRPC export only when every one is gRPC's own."""
+    grpc = all(any(w in item for w in ("grpc", "tonic", "prost")) for item in lacks)
+    if protocol == "grpc" and grpc:
         return "the conventions export over gRPC (export.protocol), so the render needs them"
     return "the render needs them"
 
@@ -95,8 +98,8 @@ def _rust(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
     after = rust_crates.parse_cargo_toml(merged, str(root / "Cargo.toml"))
     if before == after:
         return DependencyEdit()
-    what = "; ".join(_added(before, after))
-    reason = f"lacks {what}: {_why(protocol)}"
+    added = _added(before, after)
+    reason = f"lacks {'; '.join(added)}: {_why(protocol, added)}"
     return DependencyEdit(
         {"Cargo.toml": (text.encode("utf-8"), merged.encode("utf-8"))}, {"Cargo.toml": reason}
     )
@@ -109,15 +112,18 @@ def _go(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
     name = str(root / "go.mod")
     needs = module_needs(conv, opts)
     have = go_modules.parse_go_mod(go_mod, name).requires
-    missing = [
-        r.path for r in go_modules.direct_requires(**needs) if not r.indirect and r.path not in have
-    ]
-    if not missing:
+    direct = [r for r in go_modules.direct_requires(**needs) if not r.indirect]
+    missing = [r.path for r in direct if r.path not in have]
+    # An older version go.mod requires: the merge refuses a direct one (exit 2, found and
+    # needed, as add does) and raises an indirect one, as the go command would.
+    behind = [r.path for r in direct if r.path in have and older(have[r.path][0], r.version)]
+    if not missing and not behind:
         return DependencyEdit()
     go_sum = _text(root, "go.sum") or ""
     edit = go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
     files = {"go.mod": (go_mod, edit.go_mod), "go.sum": (go_sum, edit.go_sum)}
-    reason = f"lacks {', '.join(missing)}: {_why(conv.export.protocol)}"
+    lacks = [*missing, *(f"{p} at the version the render needs" for p in behind)]
+    reason = f"lacks {', '.join(lacks)}: {_why(conv.export.protocol, lacks)}"
     reason += "".join(_THEN + step for step in vendor_notes(root))
     return DependencyEdit(
         {k: (a.encode("utf-8"), b.encode("utf-8")) for k, (a, b) in files.items() if a != b},
@@ -129,13 +135,12 @@ def dependency_edit(root: Path, conv: Conventions, opts: RenderOptions) -> Depen
     """The edit of the project file of the service at `root` that the render needs (none
     for a service `new` made or one on the organisation's library); UsageError when a
     declared version is too old, naming the file, line, found and needed."""
-    if opts.mode != "add" or opts.library:
+    if opts.mode != "add" or opts.library or opts.target not in ("go", "rust"):
         return DependencyEdit()
-    if opts.target == "rust":
-        return _rust(root, conv, opts)
-    if opts.target == "go":
-        return _go(root, conv, opts)
-    return DependencyEdit()
+    try:
+        return (_rust if opts.target == "rust" else _go)(root, conv, opts)
+    except UsageError as exc:  # the checks add makes, said for the verb that runs them
+        raise UsageError(str(exc).replace("run add again", "run update again")) from exc
 
 
 def note(rel: str, reason: str, *, dry_run: bool) -> str:
