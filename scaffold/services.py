@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, not_utf8
 from scaffold.grpc_steps import grpc_steps
 from scaffold.library import adopt
 from scaffold.module_room import check_module_room
@@ -59,7 +59,7 @@ def _read_project_file(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run add again"
+            f"{not_utf8(str(path), raw, exc)}; save it as UTF-8 and run add again"
         ) from exc
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, not_utf8
 from scaffold.render import RenderOptions
 from scaffold.sync.paths import read_inside
 from scaffold.targets import go_modules, rust_crates
@@ -44,12 +44,13 @@ class DependencyEdit:
 
 def _text(root: Path, rel: str) -> str | None:
     raw = read_inside(root, rel)
+    if raw is None:
+        return None
     try:
-        return raw.decode("utf-8") if raw is not None else None
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{root / rel}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run "
-            "update again"
+            f"{not_utf8(str(root / rel), raw, exc)}; save it as UTF-8 and run " "update again"
         ) from exc
 
 

@@ -261,7 +261,10 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
         why = clash or (
             f"{src.rel}: func main is empty on one line: nothing to wire into"
             if empty
-            else f"{src.rel}: func main is not a block of its own lines; format it (gofmt)"
+            else (
+                f"{src.rel}: func main is not a block of its own lines; put its statements on "
+                "lines of their own between { and } (gofmt keeps a one-line body as it is)"
+            )
         )
         return Wiring(steps=generic, problem=why)
     server, problem = _server(src, package)
