@@ -24,6 +24,7 @@ from scaffold.targets.cargo_edit import Crate, line_of
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
 from scaffold.targets.cargo_features import check_features
+from scaffold.targets.cargo_members import service_member
 from scaffold.targets.cargo_renames import check_renamed
 from scaffold.targets.cargo_versions import Inherited, check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
@@ -169,9 +170,16 @@ def package_table(data: dict[str, Any], name: str, root: Path | None = None) -> 
     if "workspace" in data:
         members = _members(data["workspace"], root)
         listed = ", ".join(members) if members else "none listed in [workspace] members"
+        services = [
+            f"\n  {m}: {why}: scaffold add --lang rust --dir {root / m}"
+            for m in members
+            if root is not None and (why := service_member(root / m, read_manifest))
+        ]
         raise UsageError(
             f"{name} is a Cargo workspace root ([workspace] without [package]); run add in one "
             f"member crate with --dir <member> (members: {listed})"
+            + (f"; the service{'s' if len(services) > 1 else ''}:" if services else "")
+            + "".join(services)
         )
     raise UsageError(f"{name}: no [package] table; is this a crate? (`cargo init` makes one)")
 
