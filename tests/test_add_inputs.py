@@ -94,7 +94,12 @@ def test_add_in_a_crate_whose_name_line_has_a_comment(
         ("go", {"go.mod": b"module a b\n"}, "go.mod:1: write the module line as"),
         ("go", {"go.mod": b"go 1.22\n"}, "no module line"),
         ("go", {"go.mod": b"module x/../y\n"}, "not a valid Go module path"),
-        ("rust", {"Cargo.toml": b"[package\nname = 1\n"}, "Cargo.toml: not TOML 1.0"),
+        ("rust", {"Cargo.toml": b"[package\nname = 1\n"}, "Cargo.toml:1:9: not TOML 1.0"),
+        (
+            "rust",
+            {"Cargo.toml": CARGO.encode() + b'\n[dependencies]\ntokio = {\n  version = "1",\n}\n'},
+            "Cargo.toml:7: `tokio = {` is an inline table over several lines (TOML 1.1",
+        ),
         ("rust", {"Cargo.toml": b"[package]\nversion = '1'\n"}, "[package] has no name"),
     ],
 )

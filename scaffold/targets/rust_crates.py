@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.targets.cargo_edit import Crate, line_of
+from scaffold.targets.cargo_edit import Crate, line_of, not_toml10
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
 from scaffold.targets.cargo_features import check_features
@@ -142,10 +142,7 @@ def parse_cargo_toml(text: str, name: str = "Cargo.toml") -> dict[str, Any]:
     try:
         return tomllib.loads(text.removeprefix(_BOM))
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(
-            f"{name}: not TOML 1.0 as scaffold reads it: {exc}; fix it first (inline tables "
-            "on one line, as TOML 1.0 writes them)"
-        ) from exc
+        raise UsageError(not_toml10(name, text.removeprefix(_BOM), str(exc))) from exc
 
 
 def _members(workspace: Any, root: Path | None) -> list[str]:
