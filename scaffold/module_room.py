@@ -10,6 +10,7 @@ lost, say) and is not in the way: `--force` rewrites it as usual.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from scaffold.sync.paths import lexists
 _SOURCE = {"go": ".go", "rust": ".rs"}
 _KEY = {"go": "codegen.go_package", "rust": "codegen.rust_module"}
 _MAX_READ = 64 * 1024
+_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 
 
 def _folders(paths: Iterable[str]) -> list[str]:
@@ -27,23 +29,32 @@ def _folders(paths: Iterable[str]) -> list[str]:
     return sorted({rel.rsplit("/", 1)[0] for rel in paths if "/" in rel})
 
 
-def _own_files(dest: Path, folder: str, suffix: str) -> list[str]:
-    """The source files in `dest/folder` that scaffold did not generate."""
+def _own_files(dest: Path, folder: str, suffix: str, *, update: bool) -> list[str]:
+    """The source files in `dest/folder` that scaffold did not generate; with `update`,
+    only Go files whose package clause is not the generated files' (a folder of two
+    packages does not build; a file the team added to the package is theirs)."""
     path = dest / folder
     if path.is_symlink() or not path.is_dir():
         return []
-    found = []
+    own: dict[str, str] = {}  # path -> package clause
+    ours: set[str] = set()
     for entry in sorted(path.iterdir()):
         if entry.suffix != suffix or entry.is_dir():
             continue
         if entry.is_symlink() or not entry.is_file():
-            found.append(f"{folder}/{entry.name}")
+            own[f"{folder}/{entry.name}"] = ""
             continue
         with entry.open("rb") as handle:
             head = handle.read(_MAX_READ).decode("utf-8", errors="replace")
-        if not is_generated(head):
-            found.append(f"{folder}/{entry.name}")
-    return found
+        clause = _PACKAGE.search(head)
+        package = clause.group(1).removesuffix("_test") if clause else ""
+        if is_generated(head):
+            ours.add(package)
+        else:
+            own[f"{folder}/{entry.name}"] = package
+    if not update:
+        return list(own)
+    return [rel for rel, package in own.items() if ours and package and package not in ours]
 
 
 def _module_files(dest: Path, paths: Iterable[str]) -> list[str]:
@@ -58,15 +69,16 @@ def check_module_room(
     """UsageError, naming every path in the way and the way out, when the project's own
     package or module sits where the generated one goes. With `update` (a folder scaffold
     already made), files the team added to the generated folder are theirs to keep; only
-    a Rust module file beside the folder, which never builds, is refused."""
+    what never builds is refused: a Rust module file beside the folder, a Go file of
+    another package in it."""
     if target not in _SOURCE:
         return
     paths = list(paths)
     folders = _folders(paths)
     found = _module_files(dest, paths) if target == "rust" else []
-    if not update:
+    if target == "go" or not update:
         for folder in folders:
-            found.extend(_own_files(dest, folder, _SOURCE[target]))
+            found.extend(_own_files(dest, folder, _SOURCE[target], update=update))
     if not found:
         return
     listed = "\n".join(f"  {dest / rel}" for rel in found)

@@ -128,3 +128,17 @@ def test_rust_update_refuses_a_module_file_beside_the_generated_folder(
         assert str(tmp_path / "src" / "telemetry.rs") in result.err
         assert f"run {verb} again" in result.err or "run update again" in result.err
     assert _tree(tmp_path) == before
+
+
+def test_go_update_refuses_a_file_of_another_package_in_the_generated_folder(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    ours = tmp_path / "internal" / "telemetry" / "ours.go"
+    ours.write_text("package ours\n\nfunc Ours() {}\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    result = cli("update", str(tmp_path))
+    assert result.code == 2, result.out
+    assert str(ours) in result.err and "run update again" in result.err
+    assert _tree(tmp_path) == before
