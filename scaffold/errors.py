@@ -131,3 +131,10 @@ class ConventionsError(UsageError):
         count = len(self.findings)
         head = f"{count} problem{'s' if count != 1 else ''} in the conventions:"
         return "\n".join([head, *(f"  {f.render()}" for f in self.findings)])
+
+
+def not_utf8(name: str, raw: bytes, exc: UnicodeDecodeError) -> str:
+    """`name:LINE: not UTF-8 text (byte B of the line)` for a file that failed to decode."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - raw.rfind(b"\n", 0, exc.start)
+    return f"{name}:{line}: not UTF-8 text (byte {column} of the line)"

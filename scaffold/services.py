@@ -8,9 +8,10 @@ from pathlib import Path
 
 from scaffold.conventions import Located, load
 from scaffold.conventions.model import Conventions
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, not_utf8
 from scaffold.grpc_steps import grpc_steps
 from scaffold.library import adopt
+from scaffold.module_room import check_module_room
 from scaffold.parts import add_parts
 from scaffold.render import RenderOptions
 from scaffold.service_result import ServiceResult, check_service_name
@@ -58,7 +59,7 @@ def _read_project_file(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run add again"
+            f"{not_utf8(str(path), raw, exc)}; save it as UTF-8 and run add again"
         ) from exc
 
 
@@ -201,6 +202,8 @@ def _render_and_write(
         rendered = rust_format.for_host(rendered, dest)
     if project is not None and opts.library:
         adopt.check_glue_room(dest, list(rendered.files))
+    elif project is not None:
+        check_module_room(dest, opts.target, rendered.files)
     wiring = _wiring(conv, opts, dest, wire) if project is not None else None
     wired = wiring.edits if wire and wiring is not None else {}
     result = create_service(

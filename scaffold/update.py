@@ -19,6 +19,7 @@ from scaffold.conventions.yamlsource import conventions_file_problem
 from scaffold.errors import NoServices, ScaffoldError, UsageError
 from scaffold.library.adopt import follow_project
 from scaffold.library.follow import behind, current_version, other_conventions
+from scaffold.module_room import check_module_room
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -88,6 +89,8 @@ class RenderContext:
         if opts.target == "rust" and opts.mode == "add":
             rendered = rust_format.for_host(rendered, root)
         self.check_entries(root, old, rendered)
+        if not opts.library:
+            check_module_room(root, opts.target, rendered.files, update=True)
         meta = replace(
             old,
             tool_version=__version__,

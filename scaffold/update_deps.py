@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.conventions.model import Conventions
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, not_utf8
 from scaffold.render import RenderOptions
 from scaffold.sync.paths import read_inside
 from scaffold.targets import go_modules, rust_crates
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.cargo_edit import normal
 from scaffold.targets.go import module_needs
+from scaffold.targets.go_mod_edit import older
 from scaffold.targets.go_vendor import vendor_notes
 
 # Between why a file changes and the step it needs after (`go mod vendor`).
@@ -43,17 +44,20 @@ class DependencyEdit:
 
 def _text(root: Path, rel: str) -> str | None:
     raw = read_inside(root, rel)
+    if raw is None:
+        return None
     try:
-        return raw.decode("utf-8") if raw is not None else None
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{root / rel}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and run "
-            "update again"
+            f"{not_utf8(str(root / rel), raw, exc)}; save it as UTF-8 and run " "update again"
         ) from exc
 
 
-def _why(protocol: str) -> str:
-    if protocol == "grpc":
+def _why(protocol: str, lacks: list[str]) -> str:
+    """Why the render needs `lacks`: gRPC export only when every one is gRPC's own."""
+    grpc = all(any(w in item for w in ("grpc", "tonic", "prost")) for item in lacks)
+    if protocol == "grpc" and grpc:
         return "the conventions export over gRPC (export.protocol), so the render needs them"
     return "the render needs them"
 
@@ -95,8 +99,8 @@ def _rust(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
     after = rust_crates.parse_cargo_toml(merged, str(root / "Cargo.toml"))
     if before == after:
         return DependencyEdit()
-    what = "; ".join(_added(before, after))
-    reason = f"lacks {what}: {_why(protocol)}"
+    added = _added(before, after)
+    reason = f"lacks {'; '.join(added)}: {_why(protocol, added)}"
     return DependencyEdit(
         {"Cargo.toml": (text.encode("utf-8"), merged.encode("utf-8"))}, {"Cargo.toml": reason}
     )
@@ -109,15 +113,18 @@ def _go(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
     name = str(root / "go.mod")
     needs = module_needs(conv, opts)
     have = go_modules.parse_go_mod(go_mod, name).requires
-    missing = [
-        r.path for r in go_modules.direct_requires(**needs) if not r.indirect and r.path not in have
-    ]
-    if not missing:
+    direct = [r for r in go_modules.direct_requires(**needs) if not r.indirect]
+    missing = [r.path for r in direct if r.path not in have]
+    # An older version go.mod requires: the merge refuses a direct one (exit 2, found and
+    # needed, as add does) and raises an indirect one, as the go command would.
+    behind = [r.path for r in direct if r.path in have and older(have[r.path][0], r.version)]
+    if not missing and not behind:
         return DependencyEdit()
     go_sum = _text(root, "go.sum") or ""
     edit = go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
     files = {"go.mod": (go_mod, edit.go_mod), "go.sum": (go_sum, edit.go_sum)}
-    reason = f"lacks {', '.join(missing)}: {_why(conv.export.protocol)}"
+    lacks = [*missing, *(f"{p} at the version the render needs" for p in behind)]
+    reason = f"lacks {', '.join(lacks)}: {_why(conv.export.protocol, lacks)}"
     reason += "".join(_THEN + step for step in vendor_notes(root))
     return DependencyEdit(
         {k: (a.encode("utf-8"), b.encode("utf-8")) for k, (a, b) in files.items() if a != b},
@@ -129,13 +136,12 @@ def dependency_edit(root: Path, conv: Conventions, opts: RenderOptions) -> Depen
     """The edit of the project file of the service at `root` that the render needs (none
     for a service `new` made or one on the organisation's library); UsageError when a
     declared version is too old, naming the file, line, found and needed."""
-    if opts.mode != "add" or opts.library:
+    if opts.mode != "add" or opts.library or opts.target not in ("go", "rust"):
         return DependencyEdit()
-    if opts.target == "rust":
-        return _rust(root, conv, opts)
-    if opts.target == "go":
-        return _go(root, conv, opts)
-    return DependencyEdit()
+    try:
+        return (_rust if opts.target == "rust" else _go)(root, conv, opts)
+    except UsageError as exc:  # the checks add makes, said for the verb that runs them
+        raise UsageError(str(exc).replace("run add again", "run update again")) from exc
 
 
 def note(rel: str, reason: str, *, dry_run: bool) -> str:

@@ -87,13 +87,19 @@ def test_add_in_a_crate_whose_name_line_has_a_comment(
 @pytest.mark.parametrize(
     ("lang", "files", "text"),
     [
-        ("go", {"go.mod": b"module caf\xe9\n"}, "go.mod: not UTF-8 text (byte 10)"),
-        ("rust", {"Cargo.toml": b'[package]\nname = "x\xff"\n'}, "Cargo.toml: not UTF-8 text"),
+        ("go", {"go.mod": b"module caf\xe9\n"}, "go.mod:1: not UTF-8 text (byte 11 of the line)"),
+        ("go", {"go.mod": b"module x\n\ngo 1.2\xe9\n"}, "go.mod:3: not UTF-8 text (byte 7 of"),
+        ("rust", {"Cargo.toml": b'[package]\nname = "x\xff"\n'}, "Cargo.toml:2: not UTF-8 text"),
         ("go", {"go.mod": b"module x\nrequire (\n\ta v1.0.0\n"}, "go.mod:2: the `require (`"),
         ("go", {"go.mod": b"module a b\n"}, "go.mod:1: write the module line as"),
         ("go", {"go.mod": b"go 1.22\n"}, "no module line"),
         ("go", {"go.mod": b"module x/../y\n"}, "not a valid Go module path"),
-        ("rust", {"Cargo.toml": b"[package\nname = 1\n"}, "Cargo.toml: not TOML 1.0"),
+        ("rust", {"Cargo.toml": b"[package\nname = 1\n"}, "Cargo.toml:1:9: not TOML 1.0"),
+        (
+            "rust",
+            {"Cargo.toml": CARGO.encode() + b'\n[dependencies]\ntokio = {\n  version = "1",\n}\n'},
+            "Cargo.toml:7: `tokio = {` is an inline table over several lines (TOML 1.1",
+        ),
         ("rust", {"Cargo.toml": b"[package]\nversion = '1'\n"}, "[package] has no name"),
     ],
 )

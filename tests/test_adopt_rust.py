@@ -85,6 +85,10 @@ def test_add_at_the_workspace_root_names_the_members(
     assert result.code == 2 and "Traceback" not in result.err
     assert "Cargo workspace root" in result.err and "--dir" in result.err
     assert "crates/orders-api" in result.err and "crates/orders-core" in result.err
+    # The one member that is a service (a binary on axum) is singled out, with its --dir.
+    service = f"crates/orders-api: a binary that depends on axum: scaffold add --lang rust --dir {dest / 'crates' / 'orders-api'}"
+    assert f"the service:\n  {service}" in result.err
+    assert "crates/orders-core:" not in result.err
     assert tree(dest) == before
 
 

@@ -220,6 +220,8 @@ def _report(outcome: ServiceResult, as_json: bool, verb: str) -> ServiceResult:
         _say_next_steps(outcome, dry)
         return outcome
     if outcome.renamed_from:
+        if result.status in (Status.REFUSED, Status.FAILED):
+            return outcome  # not renamed: service_problem says why, on stderr
         done = "would rename" if dry else "renamed"
         ui.say(
             f"{outcome.dest}: {done} {outcome.renamed_from} to {outcome.options.service_name} "

@@ -212,3 +212,36 @@ def merge_table(text: str, table: str, crates: tuple[Crate, ...]) -> str:
         insert_at -= 1
     merged = lines[:insert_at] + missing + lines[insert_at:]
     return "\n".join(merged) + "\n"
+
+
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_OPEN_TABLE = re.compile(r"""^\s*([A-Za-z0-9_."'-]+)\s*=\s*\{[^}]*$""")
+
+
+def not_toml10(name: str, text: str, error: str) -> str:
+    """What to say of a Cargo.toml TOML 1.0 does not read (`error`, the parser's message):
+    file:line:column, and, for an inline table written over several lines (TOML 1.1, which
+    newer Cargo reads), that shape and the two ways to write it that scaffold edits."""
+    found = _AT.search(error)
+    if found is None:
+        return f"{name}: not TOML 1.0 as scaffold reads it: {error}; fix it first"
+    line, column = int(found.group(1)), int(found.group(2))
+    where = f"{name}:{line}:{column}"
+    lines = text.splitlines()
+    for index in range(min(line, len(lines)) - 1, max(line - 40, 0) - 1, -1):
+        if lines[index].lstrip().startswith("["):
+            break  # a table header: the error is not inside an inline table opened above
+        opened = _OPEN_TABLE.match(lines[index].split("#", 1)[0])
+        if opened:
+            key = opened.group(1)
+            return (
+                f"{name}:{index + 1}: `{key} = {{` is an inline table over several lines "
+                "(TOML 1.1, which newer Cargo reads); scaffold reads TOML 1.0 and edits "
+                "Cargo.toml line by line, so it does not edit it: write the table on one line "
+                f"(`{key} = {{ version = ..., features = [...] }}`) or as a [dependencies.{key}] "
+                "table, then run add again"
+            )
+    return (
+        f"{where}: not TOML 1.0 as scaffold reads it: {_AT.sub('', error).strip()}; fix it "
+        "first (inline tables on one line, as TOML 1.0 writes them)"
+    )

@@ -82,21 +82,29 @@ def check_versions(
                 spec = inherited.get(normal(key))  # [workspace.dependencies]
                 found = inherited.where if isinstance(inherited, Inherited) else {}
                 root = found.get(normal(key), "")
+            package = spec.get("package") if isinstance(spec, dict) else None
+            other = isinstance(package, str) and normal(package) != normal(crate.name)
             requirement = _declared_version(spec)
-            if requirement is None or cargo_semver.meets(requirement, crate.version):
+            if not other and (
+                requirement is None or cargo_semver.meets(requirement, crate.version)
+            ):
                 continue
             line = line_of(text, path, normal(key))
             where = f"{name}:{line}" if line else f"{name} [{_shown(path)}]"
             if root:
                 where = f"{root} (inherited by {where}, [workspace.dependencies])"
             problems.append(
-                f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
+                f"{where}: `{key}` is the crate {package} (package = {package!r}), and the "
+                f"generated code names {crate.name} `{key}`: give {package} another key "
+                f"(in [{_shown(path)}])"
+                if other
+                else f"{where}: {crate.name} {requirement!r} found, {crate.version} needed "
                 f'(in [{_shown(path)}]; a caret requirement such as "{crate.version}" that '
                 "Cargo can meet with one version, and no newer breaking one)"
             )
     if problems:
         raise UsageError(
-            f"{name}: the generated code needs crate versions this crate's requirements exclude; "
+            f"{name}: the generated code needs crates this crate's dependencies exclude; "
             "nothing was written:\n  "
             + "\n  ".join(problems)
             + "\nchange those requirements (and check your own code still builds), "

@@ -104,6 +104,14 @@ def _line(index: int, words: list[str], raw: str, in_block: bool) -> _Line:
     return _Line(index, path, words[1], indirect, comment in ("", "indirect"), in_block)
 
 
+def older(version: str, than: str) -> bool:
+    """Whether module version `version` is older than `than` (an unreadable one is not)."""
+    try:
+        return version_key(version) < version_key(than)
+    except UsageError:
+        return False
+
+
 def _too_old(have: dict[str, _Line], needed: list[Needed], name: str) -> None:
     old = [
         (have[n.path], n)

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.targets.cargo_edit import Crate, line_of
+from scaffold.targets.cargo_edit import Crate, line_of, not_toml10
 from scaffold.targets.cargo_edit import merge_table as _merge_table
 from scaffold.targets.cargo_edit import normal as _normal
 from scaffold.targets.cargo_features import check_features
+from scaffold.targets.cargo_members import service_member
 from scaffold.targets.cargo_renames import check_renamed
 from scaffold.targets.cargo_versions import Inherited, check_versions
 from scaffold.targets.service_parts import OTLP_GRPC, PARTS
@@ -141,10 +142,7 @@ def parse_cargo_toml(text: str, name: str = "Cargo.toml") -> dict[str, Any]:
     try:
         return tomllib.loads(text.removeprefix(_BOM))
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(
-            f"{name}: not TOML 1.0 as scaffold reads it: {exc}; fix it first (inline tables "
-            "on one line, as TOML 1.0 writes them)"
-        ) from exc
+        raise UsageError(not_toml10(name, text.removeprefix(_BOM), str(exc))) from exc
 
 
 def _members(workspace: Any, root: Path | None) -> list[str]:
@@ -169,9 +167,16 @@ def package_table(data: dict[str, Any], name: str, root: Path | None = None) -> 
     if "workspace" in data:
         members = _members(data["workspace"], root)
         listed = ", ".join(members) if members else "none listed in [workspace] members"
+        services = [
+            f"\n  {m}: {why}: scaffold add --lang rust --dir {root / m}"
+            for m in members
+            if root is not None and (why := service_member(root / m, read_manifest))
+        ]
         raise UsageError(
             f"{name} is a Cargo workspace root ([workspace] without [package]); run add in one "
             f"member crate with --dir <member> (members: {listed})"
+            + (f"; the service{'s' if len(services) > 1 else ''}:" if services else "")
+            + "".join(services)
         )
     raise UsageError(f"{name}: no [package] table; is this a crate? (`cargo init` makes one)")
 

@@ -97,3 +97,11 @@ def format_source(text: str, crate: Path) -> str | None:
     if rustfmt is None or not crate.is_dir():
         return None
     return _format(text, crate_edition(crate), crate, rustfmt)
+
+
+def format_edit(crate: Path, before: str, after: str) -> str:
+    """A file the wiring edited (`before` -> `after`, LF line endings) through the crate's
+    rustfmt, when the file was formatted by it before (then only the edit's layout changes)."""
+    if format_source(before, crate) != before:
+        return after
+    return format_source(after, crate) or after

@@ -18,7 +18,16 @@ from pathlib import Path
 from scaffold.errors import UsageError
 from scaffold.sync.paths import read_inside
 from scaffold.wiring import Step, Wiring
-from scaffold.wiring.source import code_only, line_end, line_of, matching, split_args
+from scaffold.wiring.source import (
+    code_only,
+    line_end,
+    line_endings,
+    line_of,
+    matching,
+    mixed_problem,
+    restore,
+    split_args,
+)
 
 _MAIN = re.compile(r"^func main\(\)\s*\{", re.MULTILINE)
 _PACKAGE_MAIN = re.compile(r"^package main\b", re.MULTILINE)
@@ -37,6 +46,7 @@ class _Source:
     text: str
     code: str
     edits: list[_Edit] = field(default_factory=list)
+    eol: str = "\n"
 
     def apply(self) -> str:
         text = self.text
@@ -44,7 +54,7 @@ class _Source:
         ordered = sorted(enumerate(self.edits), key=lambda p: (p[1].start, p[0]), reverse=True)
         for _, edit in ordered:
             text = text[: edit.start] + edit.text + text[edit.end :]
-        return text
+        return restore(text, self.eol)
 
 
 def _main_files(dest: Path) -> list[_Source]:
@@ -58,10 +68,10 @@ def _main_files(dest: Path) -> list[_Source]:
             raw = read_inside(dest, rel)
         except (UsageError, OSError):
             continue  # a symlink, FIFO or unreadable file is not the team's main
-        text = raw.decode("utf-8", "replace") if raw is not None else ""
+        text, eol = line_endings(raw.decode("utf-8", "replace") if raw is not None else "")
         code = code_only(text)
         if _PACKAGE_MAIN.search(code) and _MAIN.search(code):
-            found.append(_Source(rel, text, code))
+            found.append(_Source(rel, text, code, eol=eol))
     return found
 
 
@@ -237,6 +247,8 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
         )
         return Wiring(steps=generic, problem=why)
     src = mains[0]
+    if src.eol == "mixed":
+        return Wiring(steps=generic, problem=mixed_problem(src.rel))
     if f'"{import_path}"' in src.text:
         why = f"{src.rel} imports {import_path} already: it is wired"
         return Wiring(problem=why)
@@ -249,7 +261,10 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
         why = clash or (
             f"{src.rel}: func main is empty on one line: nothing to wire into"
             if empty
-            else f"{src.rel}: func main is not a block of its own lines; format it (gofmt)"
+            else (
+                f"{src.rel}: func main is not a block of its own lines; put its statements on "
+                "lines of their own between { and } (gofmt keeps a one-line body as it is)"
+            )
         )
         return Wiring(steps=generic, problem=why)
     server, problem = _server(src, package)

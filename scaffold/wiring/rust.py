@@ -16,8 +16,18 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.sync.paths import read_inside
+from scaffold.targets.rust_format import format_edit
 from scaffold.wiring import Step, Wiring
-from scaffold.wiring.source import code_only, line_end, line_of, matching, split_args
+from scaffold.wiring.source import (
+    code_only,
+    line_end,
+    line_endings,
+    line_of,
+    matching,
+    mixed_problem,
+    restore,
+    split_args,
+)
 
 _MAIN = re.compile(r"^(?:pub\s+)?(?:async\s+)?fn main\s*\(\s*\)\s*(->\s*([^{]+?))?\s*\{", re.M)
 _RESULT = re.compile(r"Result<\s*\(\)\s*,\s*Box<\s*dyn\b|\b(anyhow|eyre|color_eyre)::Result\b")
@@ -70,8 +80,7 @@ def _read(dest: Path, rel: str) -> str | None:
 
 
 def _statement_end(code: str, start: int, stop: int) -> int:
-    """The index of the `;` ending the statement that starts at `start` (-1 if none
-    before `stop`), skipping brackets."""
+    """Where the `;` ending the statement at `start` is (-1 if not before `stop`)."""
     index = start
     while index < stop:
         char = code[index]
@@ -362,8 +371,9 @@ def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
     rel = "src/main.rs"
     text = _read(dest, rel)
     existing = _existing(dest, module)
-    if text is None:
-        why = "no src/main.rs; wire the service's own binary by hand"
+    text, eol = ("", "none") if text is None else line_endings(text)
+    if eol in ("none", "mixed"):
+        why = mixed_problem(rel) if eol == "mixed" else f"no {rel}; wire the binary by hand"
         return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
     src = _Source(rel, text, code_only(text))
     if re.search(rf"^\s*(pub(\([^)]*\))?\s+)?mod {module}\s*;", src.code, re.M) and re.search(
@@ -386,15 +396,5 @@ def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
     if why or not router or shutdown is None:
         return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
     steps += [*subscriber, *router, shutdown]
-    edited = _formatted(dest, text, src.apply())
+    edited = restore(format_edit(dest, text, src.apply()), eol)
     return Wiring(steps=(*steps, *existing), edits={rel: edited})
-
-
-def _formatted(dest: Path, before: str, after: str) -> str:
-    """The edited file through the crate's rustfmt, when the file was formatted by it
-    before (then only the edit's own layout changes)."""
-    from scaffold.targets.rust_format import format_source
-
-    if format_source(before, dest) != before:
-        return after
-    return format_source(after, dest) or after

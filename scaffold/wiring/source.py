@@ -108,3 +108,27 @@ def line_end(text: str, index: int) -> int:
     """The index just after the newline ending the line of `index`."""
     end = text.find("\n", index)
     return len(text) if end < 0 else end + 1
+
+
+def line_endings(text: str) -> tuple[str, str]:
+    """`text` with LF line endings, and what it had: "\\n", "\\r\\n", or "mixed" (then the
+    text is returned as it is). A CRLF file is edited as LF and turned back with `restore`,
+    so the wiring keeps the file's line endings."""
+    crlf = text.count("\r\n")
+    if not crlf:
+        return text, "\n"
+    if crlf != text.count("\n"):
+        return text, "mixed"
+    return text.replace("\r\n", "\n"), "\r\n"
+
+
+def restore(text: str, eol: str) -> str:
+    """`text` (LF) with the line endings `line_endings` found."""
+    return text.replace("\n", "\r\n") if eol == "\r\n" else text
+
+
+def mixed_problem(rel: str) -> str:
+    return (
+        f"{rel} mixes CRLF and LF line endings, so the lines wiring adds could match "
+        "neither; save it with one kind (git add --renormalize, or your editor) first"
+    )

@@ -56,6 +56,13 @@
 // are not an error either. collapsible_if fires on edition 2024 only, where let
 // chains exist; the module is written to build on 2021 as well.
 #![allow(unknown_lints)]
+// A crate that warns on `unreachable_pub` declares the module privately
+// (`mod telemetry;`): its items are the module's API and stay `pub`, as the same
+// code is the organisation's library crate (`scaffold lib`). `expect_used`: a
+// future polled after it completed panics, as tower's futures do; tests unwrap
+// and expect, as Rust tests do. Non-test code has no `unwrap`.
+#![allow(unreachable_pub)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 #![allow(
     clippy::collapsible_if,
     clippy::cast_possible_truncation,
@@ -65,6 +72,7 @@
     clippy::doc_link_with_quotes,
     clippy::doc_markdown,
     clippy::duration_suboptimal_units,
+    clippy::expect_used,
     clippy::explicit_iter_loop,
     clippy::float_cmp,
     clippy::if_not_else,

@@ -1,0 +1,144 @@
+"""`add` never writes into the project's own `internal/telemetry` package or next to its own
+`src/telemetry.rs` module (rev14 F7); a folder scaffold made is still adopted and updated."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
+
+GO_MOD = "module example.com/acme/orders\n\ngo 1.22\n"
+MAIN_GO = "package main\n\nfunc main() {}\n"
+CARGO = '[package]\nname = "orders"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n'
+MAIN_RS = "mod telemetry;\n\nfn main() {\n    telemetry::setup();\n}\n"
+OURS_RS = "pub fn setup() {}\n"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _add(cli: Callable[..., CliResult], root: Path, lang: str, *more: str) -> CliResult:
+    return cli("add", "--lang", lang, "--dir", str(root), "-c", str(DEFAULT_CONVENTIONS), *more)
+
+
+def test_go_own_telemetry_package_is_refused_before_anything_is_written(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    ours = "package telemetry\n\n// Setup is ours.\nfunc Setup() {}\n"
+    build_file_tree(
+        tmp_path,
+        {"go.mod": GO_MOD, "main.go": MAIN_GO, "internal/telemetry/ours.go": ours},
+    )
+    before = _tree(tmp_path)
+    for more in ((), ("--force",), ("--wire",)):
+        result = _add(cli, tmp_path, "go", *more)
+        assert result.code == 2, result.out
+        assert str(tmp_path / "internal" / "telemetry" / "ours.go") in result.err
+        assert "package 'telemetry'" in result.err and "codegen.go_package" in result.err
+        assert "Traceback" not in result.err
+        assert _tree(tmp_path) == before
+
+
+def test_go_other_files_in_the_folder_are_not_in_the_way(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """Only Go source decides: a README or a sub-package of the folder stays, add works."""
+    build_file_tree(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "main.go": MAIN_GO,
+            "internal/telemetry/README.md": "notes\n",
+            "internal/telemetry/sub/sub.go": "package sub\n",
+        },
+    )
+    result = _add(cli, tmp_path, "go")
+    assert result.code == 0, result.err
+    assert (tmp_path / "internal" / "telemetry" / "setup.go").is_file()
+
+
+def test_go_a_folder_scaffold_made_is_adopted_again_when_the_lock_is_lost(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    shutil.rmtree(tmp_path / ".scaffold")
+    again = _add(cli, tmp_path, "go")
+    assert again.code == 0, again.err
+    assert cli("check", str(tmp_path)).code == 0
+
+
+def test_go_update_keeps_a_file_the_team_added_to_the_generated_package(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    extra = tmp_path / "internal" / "telemetry" / "extra.go"
+    extra.write_text("package telemetry\n\nfunc Extra() {}\n", encoding="utf-8")
+    result = cli("update", str(tmp_path))
+    assert result.code == 0, result.err
+    assert extra.is_file()
+
+
+def test_rust_own_telemetry_module_file_is_refused(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(
+        tmp_path, {"Cargo.toml": CARGO, "src/main.rs": MAIN_RS, "src/telemetry.rs": OURS_RS}
+    )
+    before = _tree(tmp_path)
+    for more in ((), ("--force",)):
+        result = _add(cli, tmp_path, "rust", *more)
+        assert result.code == 2, result.out
+        assert str(tmp_path / "src" / "telemetry.rs") in result.err
+        assert "module 'telemetry'" in result.err and "codegen.rust_module" in result.err
+        assert _tree(tmp_path) == before
+
+
+def test_rust_own_telemetry_module_folder_is_refused_even_with_force(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """--force overwrites generated files: a hand-written src/telemetry/mod.rs is not one."""
+    build_file_tree(
+        tmp_path,
+        {"Cargo.toml": CARGO, "src/main.rs": MAIN_RS, "src/telemetry/mod.rs": OURS_RS},
+    )
+    before = _tree(tmp_path)
+    result = _add(cli, tmp_path, "rust", "--force")
+    assert result.code == 2, result.out
+    assert str(tmp_path / "src" / "telemetry" / "mod.rs") in result.err
+    assert _tree(tmp_path) == before
+
+
+def test_rust_update_refuses_a_module_file_beside_the_generated_folder(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"Cargo.toml": CARGO, "src/main.rs": MAIN_RS})
+    assert _add(cli, tmp_path, "rust").code == 0, "add"
+    (tmp_path / "src" / "telemetry.rs").write_text(OURS_RS, encoding="utf-8")
+    before = _tree(tmp_path)
+    for verb in ("update", "check"):
+        result = cli(verb, str(tmp_path))
+        assert result.code == 2, (verb, result.out, result.err)
+        assert str(tmp_path / "src" / "telemetry.rs") in result.err
+        assert f"run {verb} again" in result.err or "run update again" in result.err
+    assert _tree(tmp_path) == before
+
+
+def test_go_update_refuses_a_file_of_another_package_in_the_generated_folder(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    ours = tmp_path / "internal" / "telemetry" / "ours.go"
+    ours.write_text("package ours\n\nfunc Ours() {}\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    result = cli("update", str(tmp_path))
+    assert result.code == 2, result.out
+    assert str(ours) in result.err and "run update again" in result.err
+    assert _tree(tmp_path) == before
