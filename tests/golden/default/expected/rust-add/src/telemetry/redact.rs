@@ -609,10 +609,26 @@ pub fn has_url(text: &str) -> bool {
 }
 
 /// Whether `text` has a byte either form of URL starts its separator with
-/// (`:` or `%`): a quick test that spares most values the full search.
+/// (`:` or `%`): a quick test that spares most values the full search. It
+/// reads eight bytes at a time (the zero-byte test of each word XORed with
+/// the byte sought is exact for "any byte matches"), the rest one by one.
 #[inline]
 fn may_have_url(text: &str) -> bool {
-    text.bytes().any(|b| b == b':' || b == b'%')
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    const COLON: u64 = ONES * b':' as u64;
+    const PERCENT: u64 = ONES * b'%' as u64;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut words = text.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let word = u64::from_ne_bytes(bytes);
+        if zero_byte(word ^ COLON) || zero_byte(word ^ PERCENT) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b':' || b == b'%')
 }
 
 /// The byte offset of the first percent-encoded `://` in `text`: each of
@@ -1035,5 +1051,29 @@ mod agent_memo_tests {
         let mut attributes = vec![KeyValue::new("user_agent.original", "curl/8.0")];
         dropping.apply(&mut attributes);
         assert!(attributes.is_empty());
+    }
+}
+
+/// The word-at-a-time URL pre-test agrees with a byte-by-byte one.
+#[cfg(test)]
+mod pre_test_tests {
+    use super::may_have_url;
+
+    #[test]
+    fn finds_a_colon_or_percent_at_every_offset() {
+        for len in 0..40 {
+            let plain = "a".repeat(len);
+            assert!(!may_have_url(&plain));
+            for at in 0..len {
+                for byte in [":", "%"] {
+                    let mut text = plain.clone();
+                    text.replace_range(at..=at, byte);
+                    assert!(may_have_url(&text), "{text:?}");
+                }
+            }
+        }
+        // Bytes one off the sought ones, and high bytes, are no match.
+        assert!(!may_have_url("9;$&\u{80}\u{ff}\u{3a3a}zz/orders/42"));
+        assert!(may_have_url("\u{ff}\u{ff}\u{ff}é:"));
     }
 }
