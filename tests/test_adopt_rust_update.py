@@ -146,5 +146,5 @@ def test_update_refuses_a_cargo_toml_that_is_not_utf8(
     before = tree(crate)
     result = cli("update", str(crate), "-c", str(DEFAULT_CONVENTIONS))
     assert result.code == 2 and "Traceback" not in result.err
-    assert f"{cargo}: not UTF-8 text" in result.err
+    assert f"{cargo}:29: not UTF-8 text (byte 6 of the line)" in result.err
     assert tree(crate) == before

@@ -685,7 +685,9 @@ mod tests {
     use super::super::conventions;
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    // `use<>`: the closure owns its map and borrows nothing of `pairs`
+    // (edition 2024 would otherwise tie it to the slice's lifetime).
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
