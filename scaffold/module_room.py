@@ -30,9 +30,10 @@ def _folders(paths: Iterable[str]) -> list[str]:
 
 
 def _own_files(dest: Path, folder: str, suffix: str, *, update: bool) -> list[str]:
-    """The source files in `dest/folder` that scaffold did not generate; with `update`,
-    only Go files whose package clause is not the generated files' (a folder of two
-    packages does not build; a file the team added to the package is theirs)."""
+    """The source files in `dest/folder` that scaffold did not generate; with `update`
+    into a folder that holds generated files, only Go files whose package clause is not
+    the generated files' (a folder of two packages does not build; a file the team added
+    to the package is theirs)."""
     path = dest / folder
     if path.is_symlink() or not path.is_dir():
         return []
@@ -52,9 +53,11 @@ def _own_files(dest: Path, folder: str, suffix: str, *, update: bool) -> list[st
             ours.add(package)
         else:
             own[f"{folder}/{entry.name}"] = package
-    if not update:
+    if not update or not ours:
+        # No generated file there yet (a package the conventions renamed, say): every
+        # source file in it is the project's own package, as for add.
         return list(own)
-    return [rel for rel, package in own.items() if ours and package and package not in ours]
+    return [rel for rel, package in own.items() if package and package not in ours]
 
 
 def _module_files(dest: Path, paths: Iterable[str]) -> list[str]:

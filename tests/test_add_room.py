@@ -142,3 +142,23 @@ def test_go_update_refuses_a_file_of_another_package_in_the_generated_folder(
     assert result.code == 2, result.out
     assert str(ours) in result.err and "run update again" in result.err
     assert _tree(tmp_path) == before
+
+
+def test_go_update_into_a_renamed_package_refuses_the_projects_own_package_there(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """rev14b N1: the conventions rename the package to one the project already has."""
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    conventions = tmp_path / "observability.yaml"
+    text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
+    assert "  go_package: telemetry\n" in text
+    conventions.write_text(text.replace("  go_package: telemetry\n", "  go_package: otelx\n"))
+    ours = tmp_path / "internal" / "otelx" / "ours.go"
+    ours.parent.mkdir(parents=True)
+    ours.write_text("package otelx\n\nfunc Setup() {}\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    result = cli("update", str(tmp_path), "-c", str(conventions))
+    assert result.code == 2, result.out
+    assert str(ours) in result.err and "run update again" in result.err
+    assert _tree(tmp_path) == before
