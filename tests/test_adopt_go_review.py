@@ -77,7 +77,7 @@ def _go(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.toolchain
 @pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
-@pytest.mark.parametrize("toolchain", ["go1.26.0", "go1.24.3"])
+@pytest.mark.parametrize("toolchain", ["go1.26.0", "go1.24.3", "go1.26rc1"])
 def test_a_toolchain_line_the_raised_go_line_reaches_is_dropped_as_tidy_does(
     tmp_path: Path, cli: Callable[..., CliResult], toolchain: str
 ) -> None:

@@ -58,8 +58,17 @@ def version_key(version: str, where: str = "") -> tuple[int, int, int, int, str]
 
 
 def go_key(version: str) -> tuple[int, ...]:
-    """A sort key for a go or toolchain version (1.22, 1.26.0, go1.24.1)."""
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    """A sort key for a go or toolchain version (1.22, 1.26.0, go1.24.1, go1.26rc1), in
+    the go command's order: 1.26 < 1.26beta1 < 1.26rc1 < 1.26.0 < 1.26.1."""
+    found = re.search(r"(\d+)\.(\d+)(?:\.(\d+)|(beta|rc)(\d+))?", version)
+    if found is None:
+        return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    major, minor = int(found[1]), int(found[2])
+    if found[3] is not None:
+        return (major, minor, 3, int(found[3]))
+    if found[4] is not None:
+        return (major, minor, 1 if found[4] == "beta" else 2, int(found[5]))
+    return (major, minor, 0, 0)
 
 
 def _comment(raw: str) -> str:
