@@ -87,9 +87,9 @@ def _service_from_module(module: str) -> str:
     elements = module.split("/")
     if len(elements) > 1 and re.fullmatch(r"v[0-9]+", elements[-1]):
         elements = elements[:-1]
-    if elements[-1].lower() in _GENERIC_ELEMENTS and len(elements) - 2 >= _first_name(elements):
+    while elements[-1].lower() in _GENERIC_ELEMENTS and len(elements) - 2 >= _first_name(elements):
         elements = elements[:-1]
-    last = elements[-1]
+    last = elements[-1].removesuffix(".git")
     last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
     return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
 

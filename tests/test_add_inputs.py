@@ -256,6 +256,8 @@ def test_add_never_reads_a_project_file_through_a_symlink_or_from_a_fifo(
         ("github.com/acme/orders/backend/v3", "orders"),
         ("example.com/orders/svc", "orders"),
         ("github.com/acme/server", "server"),  # the repository itself is called server
+        ("example.com/orders/cmd/server", "orders"),
+        ("github.com/acme/orders.git", "orders"),
         ("example.com/acme/payments", "payments"),
     ],
 )
