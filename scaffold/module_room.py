@@ -91,7 +91,8 @@ def check_module_room(
     verb = "update" if update else "add"
     raise UsageError(
         f"{dest}: the project has its own {kind} {name!r} where scaffold puts the generated "
-        f"one, and the two would not build together:\n{listed}\n"
+        f"one (files scaffold did not write, which it neither overwrites nor builds "
+        f"beside):\n{listed}\n"
         f"nothing was written. Rename or move yours (or delete it, if the generated {kind} "
         f"replaces it), or set {_KEY[target]} in the conventions to another name; then run "
         f"{verb} again"
