@@ -20,6 +20,7 @@ from scaffold.errors import NoServices, ScaffoldError, UsageError
 from scaffold.library.adopt import follow_project
 from scaffold.library.follow import behind, current_version, other_conventions
 from scaffold.module_room import check_module_room
+from scaffold.rename_refs import check_renamed_refs
 from scaffold.render import Rendered, RenderOptions
 from scaffold.render.cache import prepared_target
 from scaffold.resources import templates_root
@@ -91,6 +92,7 @@ class RenderContext:
         self.check_entries(root, old, rendered)
         if not opts.library:
             check_module_room(root, opts.target, rendered.files, update=True)
+            check_renamed_refs(root, opts.target, old.files, rendered.files, opts.module_path)
         meta = replace(
             old,
             tool_version=__version__,

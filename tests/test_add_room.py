@@ -162,3 +162,50 @@ def test_go_update_into_a_renamed_package_refuses_the_projects_own_package_there
     assert result.code == 2, result.out
     assert str(ours) in result.err and "run update again" in result.err
     assert _tree(tmp_path) == before
+
+
+def _renamed(tmp_path: Path, key: str, old: str, new: str) -> Path:
+    conventions = tmp_path / "observability.yaml"
+    text = DEFAULT_CONVENTIONS.read_text(encoding="utf-8")
+    line = f"  {key}: {old}\n"
+    if line not in text:
+        text = text.replace("codegen:\n", f"codegen:\n  {key}: {old}\n", 1)
+    conventions.write_text(text.replace(line, f"  {key}: {new}\n"), encoding="utf-8")
+    return conventions
+
+
+def test_go_update_that_renames_the_package_names_the_imports_of_the_old_one(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """rev14b N2: the old folder would go while main.go still imports it."""
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, tmp_path, "go").code == 0
+    main = tmp_path / "main.go"
+    old_import = '"example.com/acme/orders/internal/telemetry"'
+    main.write_text(f"package main\n\nimport {old_import}\n\nfunc main() {{ telemetry.Setup }}\n")
+    conventions = _renamed(tmp_path, "go_package", "telemetry", "otelx")
+    before = _tree(tmp_path)
+    result = cli("update", str(tmp_path), "-c", str(conventions))
+    assert result.code == 2, result.out
+    assert f"{main}:3" in result.err and "internal/otelx" in result.err
+    assert _tree(tmp_path) == before
+    main.write_text(main.read_text().replace("internal/telemetry", "internal/otelx"))
+    done = cli("update", str(tmp_path), "-c", str(conventions))
+    assert done.code == 0, done.err
+    assert not (tmp_path / "internal" / "telemetry").exists()
+    assert (tmp_path / "internal" / "otelx").is_dir()
+
+
+def test_rust_update_that_renames_the_module_names_the_old_mod_line(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"Cargo.toml": CARGO, "src/main.rs": "fn main() {}\n"})
+    assert _add(cli, tmp_path, "rust").code == 0
+    main = tmp_path / "src" / "main.rs"
+    main.write_text("mod telemetry;\n\nfn main() {}\n", encoding="utf-8")
+    conventions = _renamed(tmp_path, "rust_module", "telemetry", "otelx")
+    before = _tree(tmp_path)
+    result = cli("update", str(tmp_path), "-c", str(conventions))
+    assert result.code == 2, result.out
+    assert f"{main}:1" in result.err and "mod otelx;" in result.err
+    assert _tree(tmp_path) == before
