@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult
+from scaffold.wiring.rust import rust_steps
+from tests.conftest import DEFAULT_CONVENTIONS, ROOT, CliResult, build_file_tree
 from tests.test_adopt_fixtures import go
 
 FIXTURES = ROOT / "tests" / "fixtures" / "adopt"
@@ -90,3 +91,29 @@ def test_wire_refuses_a_file_with_mixed_line_endings(
     assert "mixes CRLF and LF line endings" in result.err and rel.split("/")[-1] in result.err
     assert path.read_bytes() == before
     assert not (service / ".scaffold").exists()
+
+
+@pytest.mark.parametrize(
+    ("main_rs", "line"),
+    [
+        ("fn main() {}\n\nmod telemetry {\n    pub fn init() {}\n}\n", 3),
+        ("use orders_core as telemetry;\n\nfn main() {}\n", 1),
+        ('#[path = "otel_setup.rs"]\nmod telemetry;\n\nfn main() {}\n', 2),
+        ("use orders_core::telemetry;\n\nfn main() {}\n", 1),
+        ("fn telemetry() {}\n\nfn main() {}\n", 1),
+    ],
+)
+def test_rust_wire_refuses_a_main_rs_where_the_module_name_is_taken(
+    tmp_path: Path, main_rs: str, line: int
+) -> None:
+    """rev14b N3: a second `mod telemetry;` would not build (E0428, E0255)."""
+    build_file_tree(tmp_path, {"src/main.rs": main_rs})
+    wiring = rust_steps(tmp_path)
+    assert wiring.problem.startswith(f"src/main.rs:{line}: the name telemetry is taken here")
+    assert not wiring.edits
+
+
+def test_rust_name_in_a_comment_or_string_is_not_taken(tmp_path: Path) -> None:
+    text = '// mod telemetry;\nfn main() {\n    let s = "use x as telemetry;";\n}\n'
+    build_file_tree(tmp_path, {"src/main.rs": text})
+    assert "taken" not in rust_steps(tmp_path).problem

@@ -26,6 +26,7 @@ from scaffold.wiring.source import (
     matching,
     mixed_problem,
     restore,
+    rust_name_taken,
     split_args,
 )
 
@@ -143,8 +144,7 @@ def _in_main(src: _Source, main: _Main, pattern: re.Pattern[str]) -> list[re.Mat
 
 
 def _before_call(src: _Source, dot: int, calls: list[str]) -> None:
-    """Inserts method `calls` (`.a()`) before the call whose `.` is at `dot`, keeping the
-    chain's layout (each call on its own line when the chain is so)."""
+    """Inserts method `calls` (`.a()`) before the call at `dot`, in the chain's layout."""
     back = dot
     while back > 0 and src.text[back - 1] in " \t\n":
         back -= 1
@@ -168,8 +168,7 @@ def _module(src: _Source, module: str) -> Step:
 
 
 def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str]:
-    """The steps joining the module's layers to the app's subscriber (or calling init
-    when there is none), as edits of `src`; or why it cannot."""
+    """The edits joining the module's layers to the subscriber (or init); or why not."""
     found = _in_main(src, main, _SUBSCRIBER)
     body_open = main.body[0]
     if not found:
@@ -328,8 +327,7 @@ _TRACE_LAYER = (
 
 
 def _existing(dest: Path, module: str) -> list[Step]:
-    """Instrumentation the crate has already, named with the way to remove or combine it:
-    never edited (the decision is the team's)."""
+    """The crate's own instrumentation, named with the way out (the team's decision)."""
     steps: list[Step] = []
     for rel, text in _sources(dest, module):
         code = code_only(text)
@@ -382,6 +380,8 @@ def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
         return Wiring(
             steps=tuple(existing), problem=f"{rel} uses the {module} module already: it is wired"
         )
+    if taken := rust_name_taken(rel, src.code, module):
+        return Wiring(steps=(*_generic(rel, module), *existing), problem=taken)
     main, why = _main(src)
     serves = _in_main(src, main, _SERVE) if main else []
     if main and len(serves) != 1:

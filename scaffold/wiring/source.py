@@ -4,6 +4,8 @@ matching never land inside them."""
 
 from __future__ import annotations
 
+import re
+
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -131,4 +133,22 @@ def mixed_problem(rel: str) -> str:
     return (
         f"{rel} mixes CRLF and LF line endings, so the lines wiring adds could match "
         "neither; save it with one kind (git add --renormalize, or your editor) first"
+    )
+
+
+def rust_name_taken(rel: str, code: str, module: str) -> str:
+    """Why `mod MODULE;` cannot be added to a Rust file whose code (`code_only`) already
+    declares or imports that name (E0428, E0255), or "" when the name is free."""
+    m = re.escape(module)
+    taken = re.search(
+        rf"^[ \t]*(pub(\([^)]*\))?\s+)?mod\s+{m}\b|\buse\s[^;]*(\bas\s+{m}|::{m})\s*[;,}}]"
+        rf"|\b(fn|struct|enum|type|static|const|trait|crate\s+\w+\s+as)\s+{m}\b",
+        code,
+        re.MULTILINE,
+    )
+    if taken is None:
+        return ""
+    return (
+        f"{rel}:{line_of(code, taken.start())}: the name {module} is taken here; declare the "
+        "generated module by hand, or give it another name (codegen.rust_module)"
     )
