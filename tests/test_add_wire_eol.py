@@ -25,6 +25,26 @@ def _to_crlf(path: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
 
 
+SHAPES = ["crlf", "bom", "bom+crlf"]
+
+
+def _reshape(path: Path, shape: str) -> None:
+    if "crlf" in shape:
+        _to_crlf(path)
+    if "bom" in shape:
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+
+def _kept(raw: bytes, shape: str) -> str:
+    """The wired file as LF text without its byte order mark, once the shape is checked."""
+    assert raw.startswith(b"\xef\xbb\xbf") == ("bom" in shape)
+    if "crlf" in shape:
+        assert raw.count(b"\n") == raw.count(b"\r\n")  # no LF-only line
+    else:
+        assert b"\r\n" not in raw
+    return raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+
+
 def _wire(cli: Callable[..., CliResult], lang: str, dest: Path) -> CliResult:
     result = cli("add", "--lang", lang, "--dir", str(dest), *CONV, "--wire")
     assert result.code == 0, result.err
@@ -32,42 +52,40 @@ def _wire(cli: Callable[..., CliResult], lang: str, dest: Path) -> CliResult:
 
 
 @pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+@pytest.mark.parametrize("shape", SHAPES)
 def test_go_wire_keeps_crlf_and_extends_the_import_block(
-    tmp_path: Path, cli: Callable[..., CliResult]
+    tmp_path: Path, cli: Callable[..., CliResult], shape: str
 ) -> None:
     lf, crlf = tmp_path / "lf", tmp_path / "crlf"
     shutil.copytree(FIXTURES / "go-v2", lf)
     shutil.copytree(FIXTURES / "go-v2", crlf)
-    _to_crlf(crlf / "main.go")
+    _reshape(crlf / "main.go", shape)
     _wire(cli, "go", lf)
     _wire(cli, "go", crlf)
-    raw = (crlf / "main.go").read_bytes()
-    assert raw.count(b"\n") == raw.count(b"\r\n")  # no LF-only line
-    text = raw.decode("utf-8")
+    text = _kept((crlf / "main.go").read_bytes(), shape)
     assert text.count("import (") == 1
-    assert text.replace("\r\n", "\n") == (lf / "main.go").read_text(encoding="utf-8")
+    assert text == (lf / "main.go").read_text(encoding="utf-8")
     go(crlf, "build", "./...")
     go(crlf, "vet", "./...")
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+@pytest.mark.parametrize("shape", SHAPES)
 def test_rust_wire_keeps_crlf_and_cargo_fmt_check_passes(
-    tmp_path: Path, cli: Callable[..., CliResult]
+    tmp_path: Path, cli: Callable[..., CliResult], shape: str
 ) -> None:
     lf, crlf = tmp_path / "lf", tmp_path / "crlf"
     shutil.copytree(FIXTURES / "rust-workspace", lf)
     shutil.copytree(FIXTURES / "rust-workspace", crlf)
     main = crlf / "crates" / "orders-api" / "src" / "main.rs"
-    _to_crlf(main)
+    _reshape(main, shape)
     fmt = ["cargo", "fmt", "--check"]
     before = subprocess.run(fmt, cwd=crlf, capture_output=True, text=True)
     assert before.returncode == 0, before.stdout
     _wire(cli, "rust", lf / "crates" / "orders-api")
     _wire(cli, "rust", crlf / "crates" / "orders-api")
-    raw = main.read_bytes()
-    assert raw.count(b"\n") == raw.count(b"\r\n")
     wired_lf = (lf / "crates" / "orders-api" / "src" / "main.rs").read_text(encoding="utf-8")
-    assert raw.decode("utf-8").replace("\r\n", "\n") == wired_lf
+    assert _kept(main.read_bytes(), shape) == wired_lf
     after = subprocess.run(fmt, cwd=crlf, capture_output=True, text=True)
     assert after.returncode == 0, after.stdout
 

@@ -115,18 +115,21 @@ def line_end(text: str, index: int) -> int:
 def line_endings(text: str) -> tuple[str, str]:
     """`text` with LF line endings, and what it had: "\\n", "\\r\\n", or "mixed" (then the
     text is returned as it is). A CRLF file is edited as LF and turned back with `restore`,
-    so the wiring keeps the file's line endings."""
+    so the wiring keeps the file's line endings.
+    A leading byte order mark is taken off too (the searches anchor at line starts) and
+    its U+FEFF put before the ending's name, for `restore` to put back."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text.removeprefix(bom)
     crlf = text.count("\r\n")
-    if not crlf:
-        return text, "\n"
-    if crlf != text.count("\n"):
-        return text, "mixed"
-    return text.replace("\r\n", "\n"), "\r\n"
+    if crlf and crlf != text.count("\n"):
+        return bom + text, "mixed"
+    return text.replace("\r\n", "\n"), bom + ("\r\n" if crlf else "\n")
 
 
 def restore(text: str, eol: str) -> str:
-    """`text` (LF) with the line endings `line_endings` found."""
-    return text.replace("\n", "\r\n") if eol == "\r\n" else text
+    """`text` (LF) with the line endings (and byte order mark) `line_endings` found."""
+    bom = "\ufeff" if eol.startswith("\ufeff") else ""
+    return bom + (text.replace("\n", "\r\n") if eol.endswith("\r\n") else text)
 
 
 def mixed_problem(rel: str) -> str:
