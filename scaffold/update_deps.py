@@ -112,15 +112,17 @@ def _go(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
         return DependencyEdit()
     name = str(root / "go.mod")
     needs = module_needs(conv, opts)
-    have = go_modules.parse_go_mod(go_mod, name).requires
-    direct = [r for r in go_modules.direct_requires(**needs) if not r.indirect]
-    missing = [r.path for r in direct if r.path not in have]
+    mod = go_modules.parse_go_mod(go_mod, name)
+    have, pinned = mod.requires, go_modules.direct_requires(**needs)
+    missing = [r.path for r in pinned if not r.indirect and r.path not in have]
     # An older version go.mod requires: the merge refuses a direct one (exit 2, found and
     # needed, as add does) and raises an indirect one, as the go command would.
-    behind = [r.path for r in direct if r.path in have and older(have[r.path][0], r.version)]
-    if not missing and not behind:
-        return DependencyEdit()
+    behind = [r.path for r in pinned if r.path in have and older(have[r.path][0], r.version)]
     go_sum = _text(root, "go.sum") or ""
+    if not missing and not behind:
+        if mod.replaces or mod.excludes:  # refused (exit 2) when one takes a needed version
+            go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
+        return DependencyEdit()
     edit = go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
     files = {"go.mod": (go_mod, edit.go_mod), "go.sum": (go_sum, edit.go_sum)}
     lacks = [*missing, *(f"{p} at the version the render needs" for p in behind)]

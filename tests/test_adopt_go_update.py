@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from scaffold.targets.go_modules import direct_requires
 from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
 
 CONV = ["-c", str(DEFAULT_CONVENTIONS)]
@@ -98,3 +99,39 @@ def test_rust_update_refusal_says_run_update_again(
     result = cli("update", str(crate), *CONV)
     assert result.code == 2 and "found" in result.err
     assert "run update again" in result.err and "add again" not in result.err
+
+
+def test_check_and_update_refuse_a_replace_that_takes_a_needed_version_away(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """rev14b N6: add refuses such a replace; check and update refuse it too."""
+    module = _service(tmp_path, cli)
+    path = module / "go.mod"
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"\nreplace {OTEL} => {OTEL} v1.42.0\n",
+        encoding="utf-8",
+    )
+    before = tree(module)
+    for verb in ("check", "update"):
+        result = cli(verb, str(module), *CONV)
+        assert result.code == 2, (verb, result.out)
+        assert "replace" in result.err and "Traceback" not in result.err
+    assert tree(module) == before
+
+
+def test_a_lowered_indirect_requirement_of_the_render_is_drift_update_raises(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    module = _service(tmp_path, cli)
+    path = module / "go.mod"
+    text = path.read_text(encoding="utf-8")
+    indirect = [r for r in direct_requires(b3=False) if r.indirect and f"\t{r.path} " in text]
+    assert indirect, "the render pins indirect requirements"
+    req = indirect[0]
+    lowered = text.replace(f"\t{req.path} {req.version}", f"\t{req.path} v0.0.1", 1)
+    assert lowered != text
+    path.write_text(lowered, encoding="utf-8")
+    checked = cli("check", str(module), *CONV)
+    assert checked.code == 1, checked.err
+    assert cli("update", str(module), *CONV).code == 0
+    assert f"\t{req.path} {req.version}" in path.read_text(encoding="utf-8")
