@@ -119,6 +119,22 @@ def test_wire_later_in_a_service_added_before(
             "main.go:7: the name telemetry is taken here",
         ),
         (
+            {"main.go": SERVER_MAIN, "api.go": "package main\n\nvar telemetry = 1\n"},
+            "api.go:3: the name telemetry is taken here",
+        ),
+        (
+            {"main.go": SERVER_MAIN, "api.go": "package main\n\nfunc context() {}\n"},
+            "api.go:3: the name context is taken here",
+        ),
+        (
+            {
+                "main.go": SERVER_MAIN.replace(
+                    "\tmux := ", "\tcontext := 1\n\t_ = context\n\tmux := "
+                )
+            },
+            "main.go:11: the name context is taken here",
+        ),
+        (
             {"cmd/a/main.go": SERVER_MAIN, "cmd/b/main.go": SERVER_MAIN},
             "several main packages (cmd/a/main.go, cmd/b/main.go)",
         ),

@@ -273,6 +273,9 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     paths = [p for p in ("context", "log/slog") if not _imported(src, p)]
     if logger != "slog" and "log/slog" in paths:
         paths.remove("log/slog")
+    taken = _taken(dest, src, [package, *(p.rsplit("/", 1)[-1] for p in paths)])
+    if taken:
+        return Wiring(steps=generic, problem=taken)
     imports = _imports(src, paths, import_path)
     routes = _strip_prefix(src, package)
     others = _other_strip_prefix(dest, src.rel, package)
@@ -298,6 +301,33 @@ def _clash(src: _Source, package: str) -> str:
         return ""
     line = line_of(src.text, found.start())
     return f"{src.rel}:{line}: the name {package} is taken here; import the package by hand"
+
+
+def _taken(dest: Path, src: _Source, names: list[str]) -> str:
+    """Why a name the wiring imports into `src` would clash: declared in `src` (also as a
+    local), or at package level in another file of its package ('' when none does)."""
+    for name in names:
+        if clash := _clash(src, name):
+            return clash
+    folder = (dest / src.rel).parent
+    for path in sorted(folder.glob("*.go")):
+        rel = path.relative_to(dest).as_posix()
+        if rel == src.rel or rel.endswith("_test.go"):
+            continue
+        try:
+            raw = read_inside(dest, rel)
+        except (UsageError, OSError):
+            continue
+        text = raw.decode("utf-8", "replace") if raw is not None else ""
+        code = code_only(text)
+        if not _PACKAGE_MAIN.search(code):
+            continue
+        for name in names:
+            found = re.search(rf"^(var|const|func|type)\s+{re.escape(name)}\b", code, re.M)
+            if found:
+                line = line_of(text, found.start())
+                return f"{rel}:{line}: the name {name} is taken here; wire main by hand"
+    return ""
 
 
 def _strip_prefix(src: _Source, package: str) -> list[Step]:
