@@ -273,12 +273,16 @@ func forwardedTLS(r *http.Request, tls bool) bool {
 	if !trustedProxy(peer) {
 		return tls
 	}
-	sch := scheme(tls)
-	if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
-		sch = v
-	}
-	_, sch, _ = fromForwarded(r.Header.Values("Forwarded"), "", sch, "")
+	_, sch, _ := fromForwarded(r.Header.Values("Forwarded"), "", forwardedProto(r, scheme(tls)), "")
 	return sch == "https"
+}
+
+// forwardedProto is the scheme a trusted proxy's X-Forwarded-Proto names, else sch.
+func forwardedProto(r *http.Request, sch string) string {
+	if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
+		return v
+	}
+	return sch
 }
 
 // finishSpan sets the attributes of a recording server span in one call, so
@@ -297,9 +301,7 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 				client = c
 			}
 		}
-		if v := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
-			sch = v
-		}
+		sch = forwardedProto(r, sch)
 		// A list (one per proxy) names the host the client asked for first.
 		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
 		if v := strings.TrimSpace(first); v != "" {
