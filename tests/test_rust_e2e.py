@@ -154,7 +154,11 @@ def test_service_continues_the_trace_and_propagates_per_the_conventions(
 
         # The levers are not on the service's listener.
         try:
-            _request(f"{base}/-/telemetry", {"Authorization": "Bearer e2e-token"}, b"{}")
+            # An unsampled parent: the probe must not add a span by the 0.1 ratio.
+            unsampled = {"traceparent": f"00-{TRACE}-{PARENT}-00"}
+            _request(
+                f"{base}/-/telemetry", {**unsampled, "Authorization": "Bearer e2e-token"}, b"{}"
+            )
             raise AssertionError("the levers answered on the service's listener")
         except urllib.error.HTTPError as err:
             assert err.code == 404

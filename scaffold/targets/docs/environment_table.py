@@ -165,7 +165,7 @@ _EXPORT: tuple[Variable, ...] = (
         "general one gets /v1/traces or /v1/metrics appended over http/protobuf.",
         "the conventions' export.endpoint when the protocol is the conventions' one; with "
         "only the protocol overridden, that protocol's default of the specification: "
-        "http://localhost:4317 for grpc, http://localhost:4318 for http/protobuf",
+        "`http://localhost:4317` for grpc, `http://localhost:4318` for http/protobuf",
         (READ, READ),
         ("shutdown-with-no-receiver", _ACCEPTED),
         ("env-signal-endpoint-wins",),
