@@ -29,11 +29,15 @@ def _folders(paths: Iterable[str]) -> list[str]:
     return sorted({rel.rsplit("/", 1)[0] for rel in paths if "/" in rel})
 
 
-def _own_files(dest: Path, folder: str, suffix: str, *, update: bool) -> list[str]:
+def _own_files(
+    dest: Path, folder: str, suffix: str, rendered: set[str], *, update: bool
+) -> list[str]:
     """The source files in `dest/folder` that scaffold did not generate; with `update`
     into a folder that holds generated files, only Go files whose package clause is not
     the generated files' (a folder of two packages does not build; a file the team added
-    to the package is theirs)."""
+    to the package is theirs). For add, a file with the generated header counts as
+    scaffold's only at a path the render writes: a generated file copied in from another
+    service or kept under another name would be built beside the render's own."""
     path = dest / folder
     if path.is_symlink() or not path.is_dir():
         return []
@@ -49,7 +53,7 @@ def _own_files(dest: Path, folder: str, suffix: str, *, update: bool) -> list[st
             head = handle.read(_MAX_READ).decode("utf-8", errors="replace")
         clause = _PACKAGE.search(head)
         package = clause.group(1).removesuffix("_test") if clause else ""
-        if is_generated(head):
+        if is_generated(head) and (update or f"{folder}/{entry.name}" in rendered):
             ours.add(package)
         else:
             own[f"{folder}/{entry.name}"] = package
@@ -77,23 +81,27 @@ def check_module_room(
     if target not in _SOURCE:
         return
     paths = list(paths)
+    rendered = set(paths)
     folders = _folders(paths)
     found = _module_files(dest, paths) if target == "rust" else []
     if target == "go" or not update:
         for folder in folders:
-            found.extend(_own_files(dest, folder, _SOURCE[target], update=update))
+            found.extend(_own_files(dest, folder, _SOURCE[target], rendered, update=update))
     if not found:
         return
     listed = "\n".join(f"  {dest / rel}" for rel in found)
     first = Path(found[0])
     name = first.stem if first.suffix == ".rs" and first.parent.name == "src" else first.parent.name
     kind = "package" if target == "go" else "module"
-    verb = "update" if update else "add"
+    verb = "update (or check)" if update else "add"
     raise UsageError(
         f"{dest}: the project has its own {kind} {name!r} where scaffold puts the generated "
-        f"one (files scaffold did not write, which it neither overwrites nor builds "
-        f"beside):\n{listed}\n"
+        f"one (files this render does not write, which it neither overwrites nor builds "
+        f"beside; a generated file copied from elsewhere or renamed counts too):\n"
+        f"{listed}\n"
         f"nothing was written. Rename or move yours (or delete it, if the generated {kind} "
-        f"replaces it), or set {_KEY[target]} in the conventions to another name; then run "
+        f"replaces it), or set {_KEY[target]} in the conventions to another name (with no "
+        f"conventions file yet, `scaffold init --defaults` writes observability.yaml, "
+        f"which add and update find here or in a parent folder, or take with -c); then run "
         f"{verb} again"
     )

@@ -50,7 +50,8 @@ def _text(root: Path, rel: str) -> str | None:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{not_utf8(str(root / rel), raw, exc)}; save it as UTF-8 and run " "update again"
+            f"{not_utf8(str(root / rel), raw, exc)}; save it as UTF-8 and run "
+            "update (or check) again"
         ) from exc
 
 
@@ -143,7 +144,7 @@ def dependency_edit(root: Path, conv: Conventions, opts: RenderOptions) -> Depen
     try:
         return (_rust if opts.target == "rust" else _go)(root, conv, opts)
     except UsageError as exc:  # the checks add makes, said for the verb that runs them
-        raise UsageError(str(exc).replace("run add again", "run update again")) from exc
+        raise UsageError(str(exc).replace("run add again", "run update (or check) again")) from exc
 
 
 def note(rel: str, reason: str, *, dry_run: bool) -> str:

@@ -126,7 +126,7 @@ def test_rust_update_refuses_a_module_file_beside_the_generated_folder(
         result = cli(verb, str(tmp_path))
         assert result.code == 2, (verb, result.out, result.err)
         assert str(tmp_path / "src" / "telemetry.rs") in result.err
-        assert f"run {verb} again" in result.err or "run update again" in result.err
+        assert f"run {verb} again" in result.err or "run update (or check) again" in result.err
     assert _tree(tmp_path) == before
 
 
@@ -140,7 +140,7 @@ def test_go_update_refuses_a_file_of_another_package_in_the_generated_folder(
     before = _tree(tmp_path)
     result = cli("update", str(tmp_path))
     assert result.code == 2, result.out
-    assert str(ours) in result.err and "run update again" in result.err
+    assert str(ours) in result.err and "run update (or check) again" in result.err
     assert _tree(tmp_path) == before
 
 
@@ -160,7 +160,7 @@ def test_go_update_into_a_renamed_package_refuses_the_projects_own_package_there
     before = _tree(tmp_path)
     result = cli("update", str(tmp_path), "-c", str(conventions))
     assert result.code == 2, result.out
-    assert str(ours) in result.err and "run update again" in result.err
+    assert str(ours) in result.err and "run update (or check) again" in result.err
     assert _tree(tmp_path) == before
 
 
@@ -208,4 +208,39 @@ def test_rust_update_that_renames_the_module_names_the_old_mod_line(
     result = cli("update", str(tmp_path), "-c", str(conventions))
     assert result.code == 2, result.out
     assert f"{main}:1" in result.err and "mod otelx;" in result.err
+    assert _tree(tmp_path) == before
+
+
+def test_go_add_refuses_a_generated_file_the_render_does_not_write(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """rev14b N9: a generated file copied from another service under another name is
+    not scaffold's own here: it would be built beside the render's setup.go."""
+    other = tmp_path / "other"
+    build_file_tree(other, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    assert _add(cli, other, "go").code == 0
+    service = tmp_path / "service"
+    build_file_tree(service, {"go.mod": GO_MOD, "main.go": MAIN_GO})
+    copied = service / "internal" / "telemetry" / "setup_v1.go"
+    copied.parent.mkdir(parents=True)
+    copied.write_bytes((other / "internal" / "telemetry" / "setup.go").read_bytes())
+    before = _tree(service)
+    result = _add(cli, service, "go")
+    assert result.code == 2, result.out
+    assert str(copied) in result.err and "copied from elsewhere" in result.err
+    assert "Traceback" not in result.err
+    assert _tree(service) == before
+    # The same file at the path the render writes is scaffold's own: add --force takes it.
+    copied.rename(copied.with_name("setup.go"))
+    assert _add(cli, service, "go", "--force").code == 0
+
+
+def test_a_regular_file_where_a_folder_goes_is_not_called_a_symlink(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    build_file_tree(tmp_path, {"go.mod": GO_MOD, "main.go": MAIN_GO, "internal/telemetry": "x\n"})
+    before = _tree(tmp_path)
+    result = _add(cli, tmp_path, "go")
+    assert result.code == 2, result.out
+    assert "is not a folder" in result.err and "symlink" not in result.err
     assert _tree(tmp_path) == before

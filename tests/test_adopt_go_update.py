@@ -50,7 +50,7 @@ def test_check_and_update_name_an_older_otel_go_mod_requires(
         assert result.code == 2, (verb, result.out)
         assert f"{module / 'go.mod'}:{line}: {OTEL} v1.42.0 found, {needed} needed" in result.err
         assert f"go get {OTEL}@{needed}" in result.err
-        assert "run update again" in result.err and "add again" not in result.err
+        assert "run update (or check) again" in result.err and "add again" not in result.err
         assert "Traceback" not in result.err
     assert tree(module) == before
 
@@ -98,7 +98,7 @@ def test_rust_update_refusal_says_run_update_again(
     cargo.write_text(text.replace(old, 'opentelemetry_sdk = { version = "0.27'), "utf-8")
     result = cli("update", str(crate), *CONV)
     assert result.code == 2 and "found" in result.err
-    assert "run update again" in result.err and "add again" not in result.err
+    assert "run update (or check) again" in result.err and "add again" not in result.err
 
 
 def test_check_and_update_refuse_a_replace_that_takes_a_needed_version_away(

@@ -63,10 +63,14 @@ def check_rel(rel: str, what: str = "path") -> str:
 
 
 def _refuse(root: Path, rel: str, why: str) -> UsageError:
-    return UsageError(
-        f"{root / rel}: {why}; scaffold never writes, deletes or reads through a symlink "
-        "(replace it with a real folder or file, or remove it)"
-    )
+    if why == "is a symlink":
+        fix = (
+            "scaffold never writes, deletes or reads through a symlink (replace it with a "
+            "real folder or file, or remove it)"
+        )
+    else:
+        fix = "scaffold writes files below it, so it must be a folder (move the file away)"
+    return UsageError(f"{root / rel}: {why}; {fix}")
 
 
 def inside(root: Path, rel: str, *, final: bool = True) -> Path:
