@@ -81,9 +81,20 @@ def _first_name(elements: list[str]) -> int:
     return 2 if elements[0].lower() in _CODE_HOSTS else 1
 
 
-def _service_from_module(module: str) -> str:
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _from_folder(dest: Path, fallback: str) -> str:
+    """The service folder's name, when it names more than a role (`orders`, not `server`)."""
+    folder = _slug(dest.resolve().name)
+    return folder if folder and folder not in _GENERIC_ELEMENTS else fallback
+
+
+def _service_from_module(module: str, dest: Path) -> str:
     """A service name from a module path: its last element (before a /vN suffix), or the
-    element before it (the repository's name) when the last one is a generic folder name."""
+    element before it (the repository's name) when the last one is a generic folder name;
+    the module's folder when all that is left is a host (`example.com/v2`)."""
     elements = module.split("/")
     if len(elements) > 1 and re.fullmatch(r"v[0-9]+", elements[-1]):
         elements = elements[:-1]
@@ -91,7 +102,9 @@ def _service_from_module(module: str) -> str:
         elements = elements[:-1]
     last = elements[-1].removesuffix(".git")
     last = re.sub(r"\.v[0-9]+\Z", "", last) if module.startswith("gopkg.in/") else last
-    return re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")
+    if len(elements) == 1 and "." in last:
+        return _from_folder(dest, _slug(last))
+    return _slug(last)
 
 
 def _go_project(
@@ -106,7 +119,7 @@ def _go_project(
     module = go_modules.read_module_path(files["go.mod"], str(gomod))
     if lexists(dest / "go.sum"):
         files["go.sum"] = _read_project_file(dest / "go.sum")
-    service = name or _service_from_module(module)
+    service = name or _service_from_module(module, dest)
     opts = RenderOptions(service_name=service, target="go", mode="add", module_path=module)
     return parts_model.with_parts(opts, (*parts, *go_parts.detected_parts(dest))), files
 
@@ -123,6 +136,8 @@ def _rust_project(
     files = {"Cargo.toml": _read_project_file(cargo)}
     crate = rust_crates.crate_name(files["Cargo.toml"], str(cargo), dest)
     service = name or crate.replace("_", "-").lower()
+    if not name and service in _GENERIC_ELEMENTS:  # `server` in crates/orders-api
+        service = _from_folder(dest, service)
     opts = RenderOptions(service_name=service, target="rust", mode="add", crate_name=crate)
     data = rust_crates.parse_cargo_toml(files["Cargo.toml"], str(cargo))
     used = rust_parts.detected_parts(data, rust_crates.workspace_dependencies(dest))

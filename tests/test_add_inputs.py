@@ -15,7 +15,7 @@ import pytest
 
 from scaffold.conventions import Located
 from scaffold.errors import UsageError
-from scaffold.services import add_service
+from scaffold.services import _service_from_module, add_service
 from scaffold.sync import LOCK_NAME, read_lock
 from scaffold.targets.rust_crates import merge_cargo_toml
 from tests.conftest import DEFAULT_CONVENTIONS, CliResult, build_file_tree
@@ -269,3 +269,32 @@ def test_a_generic_last_element_gives_the_repository_name(
     assert result.code == 0, result.err
     assert json.loads(result.out)["service"] == service
     assert not (tmp_path / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "folder", "expected"),
+    [
+        ("github.com/acme/orders/cmd/server", "server", "orders"),
+        ("github.com/acme/orders.git", "x", "orders"),
+        ("example.com/v2", "payments", "payments"),  # a bare host names no service
+        ("example.com/v2", "server", "example-com"),  # nor does a generic folder
+        ("example.com/acme/orders/v2", "server", "orders"),
+    ],
+)
+def test_service_names_inferred_from_odd_module_paths(
+    tmp_path: Path, module: str, folder: str, expected: str
+) -> None:
+    dest = tmp_path / folder
+    dest.mkdir()
+    assert _service_from_module(module, dest) == expected
+
+
+def test_a_crate_with_a_generic_name_is_named_after_its_folder(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    crate = tmp_path / "orders-api"
+    server = CARGO.replace('name = "checkout" # the service', 'name = "server"')
+    build_file_tree(crate, {"Cargo.toml": server, "src/main.rs": "fn main() {}\n"})
+    result = cli("add", "--lang", "rust", "--dir", str(crate), *CONV)
+    assert result.code == 0, result.err
+    assert read_lock(crate).options.service_name == "orders-api"
