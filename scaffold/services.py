@@ -169,6 +169,8 @@ def _dependency_edits(
             parts,
         )
         edits = {"Cargo.toml": cargo}
+        lock = rust_crates.lock_note(dest) if cargo != files["Cargo.toml"] else None
+        notes.extend([lock] if lock else [])
         notes.append(parts_model.parts_note(parts, "module"))
     notes.extend(grpc_steps(opts, package=conv.go_package, module=conv.rust_module))
     return {name: text for name, text in edits.items() if files.get(name) != text}

@@ -298,3 +298,16 @@ def test_a_crate_with_a_generic_name_is_named_after_its_folder(
     result = cli("add", "--lang", "rust", "--dir", str(crate), *CONV)
     assert result.code == 0, result.err
     assert read_lock(crate).options.service_name == "orders-api"
+
+
+def test_add_names_the_workspace_lock_it_leaves_to_cargo(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    root = {"Cargo.toml": '[workspace]\nmembers = ["api"]\nresolver = "2"\n', "Cargo.lock": "x"}
+    build_file_tree(
+        tmp_path, {**root, "api/Cargo.toml": CARGO, "api/src/main.rs": "fn main() {}\n"}
+    )
+    result = cli("add", "--lang", "rust", "--dir", str(tmp_path / "api"), *CONV)
+    assert result.code == 0, result.err
+    assert f"{tmp_path / 'Cargo.lock'}: not changed; run `cargo check` once" in result.out
+    assert (tmp_path / "Cargo.lock").read_text() == "x"

@@ -15,6 +15,7 @@ tracing-opentelemetry is not among them.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -317,3 +318,18 @@ def _cannot_edit(name: str, why: str) -> str:
         f"{name}: cannot add the dependencies safely: {why}; nothing was written; add them "
         "by hand (and the module's features to those you declare), then run add again:"
     )
+
+
+def lock_note(crate: Path) -> str | None:
+    """What `add` says about the Cargo.lock of the crate's workspace (which it never edits)
+    after adding dependencies: a `--locked` build refuses the lock until cargo records them."""
+    for parent in (crate, *crate.resolve().parents):
+        lock = parent / "Cargo.lock"
+        if os.path.lexists(lock):
+            return (
+                f"{lock}: not changed; run `cargo check` once without --locked (cargo adds the "
+                "new dependencies to it and keeps the versions locked where they still fit) and "
+                "commit it, as a "
+                "--locked or --frozen build refuses it until then"
+            )
+    return None
