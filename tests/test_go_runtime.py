@@ -37,6 +37,7 @@ IN_PLACE_ONLY = {
     "telemetry/scrub_vectors_test.go",
     "telemetry/envlists_test.go",
     "telemetry/exporter_test.go",
+    "telemetry/utf8_test.go",
 }
 
 
