@@ -15,11 +15,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/stats"
 
 	"example.com/behaviour/internal/telemetry"
 )
@@ -37,12 +40,38 @@ var grpcPeer = sync.OnceValues(func() (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := telemetry.NewGRPCServer(nil)
+	srv := telemetry.NewGRPCServer(nil, grpc.StatsHandler(&serverEnds))
 	grpc_health_v1.RegisterHealthServer(srv, health.NewServer())
 	go func() { _ = srv.Serve(ln) }()
 	return telemetry.NewGRPCClient(ln.Addr().String(), nil,
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 })
+
+// serverEnds counts the calls the gRPC server has finished. gRPC ends a
+// call on the server (and the generated handler its span) after the client
+// has the status, so /rpc waits for the server's end before it answers: the
+// harness stops the service once every answer is in.
+var serverEnds endCounter
+
+type endCounter struct{ n atomic.Int64 }
+
+func (c *endCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (c *endCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (c *endCounter) HandleConn(context.Context, stats.ConnStats) {}
+func (c *endCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.End); ok {
+		c.n.Add(1)
+	}
+}
+
+// waitPast waits (at most two seconds) until more than before calls ended.
+func (c *endCounter) waitPast(before int64) {
+	for deadline := time.Now().Add(2 * time.Second); c.n.Load() <= before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // grpcListed is a second client connection to the health service that
 // recognises only the methods it is told (Watch, not Check).
@@ -71,6 +100,7 @@ func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &grpc_health_v1.HealthCheckRequest{}
 	resp := &grpc_health_v1.HealthCheckResponse{}
+	before := serverEnds.n.Load()
 	switch r.PathValue("which") {
 	case "known", "listed":
 		err = conn.Invoke(r.Context(), grpc_health_v1.Health_Check_FullMethodName, req, resp)
@@ -80,6 +110,7 @@ func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	serverEnds.waitPast(before)
 	outcome := "OK"
 	if err != nil {
 		outcome = err.Error()
