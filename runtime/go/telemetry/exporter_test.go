@@ -304,3 +304,44 @@ func TestMetricTemporalityAndAggregation(t *testing.T) {
 		_ = exp.Shutdown(context.Background())
 	}
 }
+
+// Over OTLP/HTTP an endpoint without an http or https scheme names no
+// transport (protocol/exporter.md, v1.60.0): it is warned about, without its
+// credentials, and the next setting is used; the SDK would otherwise fail to
+// parse it and drop every export. The Rust module does the same.
+func TestSchemelessHTTPEndpointIsWarnedAboutAndPassedOver(t *testing.T) {
+	for _, bad := range []string{"127.0.0.1:4318", "collector:4318", "not a url", "http://[::1", "https://"} {
+		var logs strings.Builder
+		e := &envReader{getenv: func(k string) string {
+			return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": bad}[k]
+		}, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		got := e.endpointURL("TRACES", "http/protobuf")
+		if !httpEndpoint(got) || strings.Contains(got, bad) || !strings.HasSuffix(got, "/v1/traces") {
+			t.Errorf("%q: endpoint %q", bad, got)
+		}
+		if len(e.errs) != 1 || !strings.Contains(e.errs[0].Error(), "OTEL_EXPORTER_OTLP_ENDPOINT") {
+			t.Errorf("%q: warnings %v", bad, e.errs)
+		}
+		if u, ok := e.exporterEndpoint("TRACES", "http/protobuf"); !ok || u != got {
+			t.Errorf("%q: the exporter is given %q, %v", bad, u, ok)
+		}
+	}
+	env := map[string]string{
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "user:pw@collector:4318",
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        "https://collector.example:4318",
+	}
+	e := &envReader{getenv: func(k string) string { return env[k] }, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if got := e.endpointURL("TRACES", "http/protobuf"); got != "https://collector.example:4318/v1/traces" {
+		t.Errorf("a bad signal endpoint must fall back to the general one: %q", got)
+	}
+	if len(e.errs) != 1 || strings.Contains(e.errs[0].Error(), "pw") {
+		t.Errorf("warnings %v", e.errs)
+	}
+	// Over gRPC host:port is an endpoint (INSECURE says plain text or TLS).
+	grpc := &envReader{getenv: func(k string) string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"}[k]
+	}, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if got := grpc.endpointURL("TRACES", "grpc"); got != "collector:4317" || len(grpc.errs) != 0 {
+		t.Errorf("gRPC: %q %v", got, grpc.errs)
+	}
+}

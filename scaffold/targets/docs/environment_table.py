@@ -162,13 +162,15 @@ _EXPORT: tuple[Variable, ...] = (
     *_per_signal(
         "ENDPOINT",
         "Where the OTLP exporters send; a signal's own variable is used as it is, the "
-        "general one gets /v1/traces or /v1/metrics appended over http/protobuf.",
+        "general one gets /v1/traces or /v1/metrics appended over http/protobuf. Over "
+        "http/protobuf a value that is no http:// or https:// URL with a host (host:port) "
+        "names no transport: it is warned about and the next setting used.",
         "the conventions' export.endpoint when the protocol is the conventions' one; with "
         "only the protocol overridden, that protocol's default of the specification: "
         "`http://localhost:4317` for grpc, `http://localhost:4318` for http/protobuf",
         (READ, READ),
         ("shutdown-with-no-receiver", _ACCEPTED),
-        ("env-signal-endpoint-wins",),
+        ("env-signal-endpoint-wins", "schemeless-http-endpoint-warns-and-falls-back"),
     ),
     *_per_signal(
         "PROTOCOL",

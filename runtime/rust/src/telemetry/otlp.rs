@@ -11,63 +11,16 @@ use opentelemetry_otlp::{
     WithTonicConfig,
 };
 
-use super::conventions;
 use super::rules::Protocol;
 use super::settings::{self, Warnings};
 
 /// Whether the OTLP/gRPC exporter is built in (see the module's docs).
 pub const GRPC_BUILT_IN: bool = true;
 
-fn env_value(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// The collector endpoint for `signal` (`TRACES` or `METRICS`) over
-/// `protocol`: the signal's variable as it is, else
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/<signal>` appended over HTTP),
-/// else the conventions' endpoint when `protocol` is the conventions' one,
-/// else the specification's default for `protocol`. An endpoint without a
-/// scheme gets `https://`, or `http://` when `OTEL_EXPORTER_OTLP_INSECURE`
-/// (or the signal's own variable) is `true`.
+/// `protocol` ([`settings::endpoint`]; `init` reports unusable values).
 pub fn endpoint(signal: &str, protocol: Protocol) -> String {
-    let insecure = [
-        format!("OTEL_EXPORTER_OTLP_{signal}_INSECURE"),
-        "OTEL_EXPORTER_OTLP_INSECURE".to_owned(),
-    ]
-    .iter()
-    .find_map(|name| env_value(name))
-    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if let Some(specific) = env_value(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")) {
-        return with_scheme(specific.trim(), insecure);
-    }
-    let base = env_value("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| {
-        match (protocol, conventions::EXPORT_PROTOCOL) {
-            (a, b) if a == b => conventions::EXPORT_ENDPOINT.to_owned(),
-            (Protocol::Grpc, _) => "http://localhost:4317".to_owned(),
-            (Protocol::HttpProtobuf, _) => "http://localhost:4318".to_owned(),
-        }
-    });
-    let base = with_scheme(base.trim(), insecure);
-    match protocol {
-        Protocol::Grpc => base,
-        Protocol::HttpProtobuf => format!(
-            "{}/v1/{}",
-            base.trim_end_matches('/'),
-            signal.to_ascii_lowercase()
-        ),
-    }
-}
-
-/// Prefixes `https://` (`http://` when `insecure`) to an endpoint that names
-/// no scheme.
-pub fn with_scheme(endpoint: &str, insecure: bool) -> String {
-    if endpoint.contains("://") {
-        endpoint.to_owned()
-    } else if insecure {
-        format!("http://{endpoint}")
-    } else {
-        format!("https://{endpoint}")
-    }
+    settings::endpoint(&getenv, signal, protocol, &mut Warnings::default())
 }
 
 /// The exporters' own retries are off: [`super::export::Warned`] retries

@@ -1230,18 +1230,6 @@ fn name_rules_fill_the_template_or_fall_back() {
     );
     assert_eq!(chained.render(known(&[("sys", "pg")])), "pg");
     assert_eq!(bare.render(|_| None), "send ");
-    assert_eq!(
-        otlp::with_scheme("collector:4317", false),
-        "https://collector:4317"
-    );
-    assert_eq!(
-        otlp::with_scheme("collector:4317", true),
-        "http://collector:4317"
-    );
-    assert_eq!(
-        otlp::with_scheme("http://127.0.0.1:4317", false),
-        "http://127.0.0.1:4317"
-    );
 }
 
 #[test]

@@ -8,7 +8,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -74,14 +76,25 @@ func hashValue(v string) (string, bool) {
 	return hex.EncodeToString(m.Sum(nil)), true
 }
 
+// validText returns s with each invalid UTF-8 sequence replaced by U+FFFD.
+// OTLP string fields must be UTF-8: one invalid byte (a User-Agent, a
+// percent-decoded path, a forwarded host: any request can carry one) makes the
+// exporter refuse the whole batch it is in.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
 // needsRedaction reports whether kv leaves the service changed.
 func needsRedaction(kv attribute.KeyValue) bool {
-	if privacyActions[string(kv.Key)] != actionKeep {
+	if privacyActions[string(kv.Key)] != actionKeep || !utf8.ValidString(string(kv.Key)) {
 		return true
 	}
 	if kv.Value.Type() == attribute.STRINGSLICE {
 		for _, v := range kv.Value.AsStringSlice() {
-			if hasURL(v) {
+			if hasURL(v) || !utf8.ValidString(v) {
 				return true
 			}
 		}
@@ -89,6 +102,9 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	}
 	if kv.Value.Type() != attribute.STRING {
 		return false
+	}
+	if !utf8.ValidString(kv.Value.AsString()) {
+		return true
 	}
 	if isFreeText(kv.Key) {
 		return ScrubText(kv.Value.AsString()) != kv.Value.AsString()
@@ -127,7 +143,16 @@ func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 }
 
 // redactOne returns what leaves the service of kv, and false when nothing does.
+// Keys and string values leave as valid UTF-8 (validText).
 func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
+	kv, ok := redactValue(kv)
+	if ok && !utf8.ValidString(string(kv.Key)) {
+		kv.Key = attribute.Key(validText(string(kv.Key)))
+	}
+	return kv, ok
+}
+
+func redactValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 	switch privacyActions[string(kv.Key)] {
 	case actionDrop:
 		return kv, false
@@ -139,17 +164,17 @@ func redactOne(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 	}
 	if kv.Value.Type() == attribute.STRING {
 		if kv.Key == keyURLQuery {
-			return kv.Key.String(SanitizeQuery(kv.Value.AsString())), true
+			return kv.Key.String(validText(SanitizeQuery(kv.Value.AsString()))), true
 		}
 		if isFreeText(kv.Key) {
-			return kv.Key.String(ScrubText(kv.Value.AsString())), true
+			return kv.Key.String(validText(ScrubText(kv.Value.AsString()))), true
 		}
-		return kv.Key.String(SanitizeText(kv.Value.AsString())), true
+		return kv.Key.String(validText(SanitizeText(kv.Value.AsString()))), true
 	}
 	if kv.Value.Type() == attribute.STRINGSLICE {
 		vs := kv.Value.AsStringSlice()
 		for i, v := range vs {
-			vs[i] = SanitizeText(v)
+			vs[i] = validText(SanitizeText(v))
 		}
 		return kv.Key.StringSlice(vs), true
 	}
@@ -218,7 +243,7 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	var re []sdktrace.Event
 	for i, ev := range events {
 		r := Redact(ev.Attributes)
-		name := ScrubText(ev.Name)
+		name := validText(ScrubText(ev.Name))
 		if !same(r, ev.Attributes) || name != ev.Name {
 			if re == nil {
 				re = append([]sdktrace.Event(nil), events...)
@@ -247,11 +272,11 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 		changed = true
 	}
 	status := s.Status()
-	if d := ScrubText(status.Description); d != status.Description {
+	if d := validText(ScrubText(status.Description)); d != status.Description {
 		status.Description, changed = d, true
 	}
 	// A span name is free text too (tracer.Start takes any string).
-	name := ScrubText(s.Name())
+	name := validText(ScrubText(s.Name()))
 	if !changed && name == s.Name() {
 		return s
 	}

@@ -661,6 +661,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
     for signal in ["TRACES", "METRICS"] {
         export_timeout(getenv, signal, w);
         gzip(getenv, signal, w);
+        endpoint(getenv, signal, protocol(getenv, signal, w), w);
     }
     for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_METRIC_EXPORT_TIMEOUT"] {
         if let Some(text) = value(getenv, name) {
@@ -668,6 +669,105 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
                 w.push(name, &text, "the SDK's default");
             }
         }
+    }
+}
+
+/// The collector endpoint for `signal` (`TRACES` or `METRICS`) over
+/// `protocol`: the signal's variable as it is, else
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` (with `/v1/<signal>` appended over HTTP),
+/// else the conventions' endpoint when `protocol` is the conventions' one,
+/// else the specification's default for `protocol` (`http://localhost:4317`
+/// for gRPC, `http://localhost:4318` for OTLP/HTTP).
+///
+/// Over OTLP/HTTP a value that is no `http://` or `https://` URL with a host
+/// is warned about and passed over: OTLP/HTTP always uses the endpoint's
+/// scheme (protocol/exporter.md, v1.60.0), so `collector:4318` names no
+/// transport. Over gRPC an endpoint without a scheme gets `https://`, or
+/// `http://` when `OTEL_EXPORTER_OTLP_INSECURE` (or the signal's own
+/// variable) is `true`; the Go package does the same.
+pub fn endpoint(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    signal: &str,
+    protocol: Protocol,
+    w: &mut Warnings,
+) -> String {
+    let grpc = protocol == Protocol::Grpc;
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut usable = |name: String| {
+        let text = value(getenv, &name)?;
+        if grpc || http_endpoint(&text) {
+            Some(text)
+        } else {
+            bad.push((name, text));
+            None
+        }
+    };
+    let specific = usable(format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"));
+    let out = match specific {
+        Some(url) => scheme_for_grpc(getenv, signal, grpc, url),
+        None => {
+            let base = usable("OTEL_EXPORTER_OTLP_ENDPOINT".to_owned()).unwrap_or_else(|| {
+                match (protocol, conventions::EXPORT_PROTOCOL) {
+                    (a, b) if a == b => conventions::EXPORT_ENDPOINT.to_owned(),
+                    (Protocol::Grpc, _) => "http://localhost:4317".to_owned(),
+                    (Protocol::HttpProtobuf, _) => "http://localhost:4318".to_owned(),
+                }
+            });
+            let base = scheme_for_grpc(getenv, signal, grpc, base);
+            if grpc {
+                base
+            } else {
+                format!(
+                    "{}/v1/{}",
+                    base.trim_end_matches('/'),
+                    signal.to_ascii_lowercase()
+                )
+            }
+        }
+    };
+    for (name, text) in bad {
+        w.push(
+            &name,
+            &super::export::clean_endpoint(&text),
+            format!(
+                "{} (OTLP/HTTP needs an http:// or https:// URL)",
+                super::export::clean_endpoint(&out)
+            ),
+        );
+    }
+    out
+}
+
+/// Whether `text` is an `http://` or `https://` URL with a host.
+fn http_endpoint(text: &str) -> bool {
+    text.parse::<http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.host().is_some_and(|h| !h.is_empty())
+    })
+}
+
+/// A gRPC endpoint without a scheme gets `https://`, or `http://` when the
+/// insecure variable says `true`; any other endpoint is kept as it is.
+fn scheme_for_grpc(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    signal: &str,
+    grpc: bool,
+    endpoint: String,
+) -> String {
+    if !grpc || endpoint.contains("://") {
+        return endpoint;
+    }
+    let insecure = [
+        format!("OTEL_EXPORTER_OTLP_{signal}_INSECURE"),
+        "OTEL_EXPORTER_OTLP_INSECURE".to_owned(),
+    ]
+    .iter()
+    .find_map(|name| value(getenv, name))
+    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if insecure {
+        format!("http://{endpoint}")
+    } else {
+        format!("https://{endpoint}")
     }
 }
 
@@ -888,5 +988,85 @@ mod tests {
             w.0
         );
         assert!(w.0[0].used.contains("spans only"), "{:?}", w.0);
+    }
+
+    #[test]
+    fn an_http_endpoint_without_a_scheme_is_warned_about_and_passed_over() {
+        let http = Protocol::HttpProtobuf;
+        for bad in [
+            "127.0.0.1:4318",
+            "collector:4318",
+            "not a url",
+            "http://[::1",
+            "https://",
+        ] {
+            let getenv = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)]);
+            let mut w = Warnings::default();
+            let got = endpoint(&getenv, "TRACES", http, &mut w);
+            assert!(got.starts_with("http"), "{bad}: {got}");
+            assert!(got.ends_with("/v1/traces"), "{bad}: {got}");
+            assert!(!got.contains(bad), "{bad} was used: {got}");
+            assert_eq!(w.0.len(), 1, "{bad}: {:?}", w.0);
+            assert_eq!(w.0[0].variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        }
+        // A bad signal endpoint falls back to the general one, credentials
+        // left out of the warning.
+        let getenv = env(&[
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "user:pw@collector:4318",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "https://collector.example:4318",
+            ),
+        ]);
+        let mut w = Warnings::default();
+        let got = endpoint(&getenv, "TRACES", http, &mut w);
+        assert_eq!(got, "https://collector.example:4318/v1/traces");
+        assert_eq!(named(&w).len(), 1);
+        assert!(!format!("{:?}", w.0).contains("pw"), "{:?}", w.0);
+        // A URL with a scheme is used as it is; INSECURE never changes it.
+        let getenv = env(&[
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "https://c.example/custom",
+            ),
+            ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ]);
+        let mut w = Warnings::default();
+        assert_eq!(
+            endpoint(&getenv, "METRICS", http, &mut w),
+            "https://c.example/custom"
+        );
+        assert!(w.0.is_empty(), "{:?}", w.0);
+    }
+
+    #[test]
+    fn a_grpc_endpoint_without_a_scheme_follows_insecure() {
+        let grpc = Protocol::Grpc;
+        let mut w = Warnings::default();
+        let plain = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]);
+        assert_eq!(
+            endpoint(&plain, "TRACES", grpc, &mut w),
+            "https://collector:4317"
+        );
+        let insecure = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+            ("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "TRUE"),
+        ]);
+        assert_eq!(
+            endpoint(&insecure, "TRACES", grpc, &mut w),
+            "http://collector:4317"
+        );
+        let https = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"),
+            ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ]);
+        assert_eq!(
+            endpoint(&https, "TRACES", grpc, &mut w),
+            "https://collector:4317"
+        );
+        assert!(w.0.is_empty(), "{:?}", w.0);
     }
 }

@@ -421,18 +421,42 @@ func defaultEndpoint(protocol string) string {
 // variable as it is, else OTEL_EXPORTER_OTLP_ENDPOINT (with the signal's
 // path for OTLP/HTTP), else defaultEndpoint the same way. It may hold
 // credentials: log it only through cleanEndpoint.
+//
+// Over OTLP/HTTP a value that is no http or https URL with a host is warned
+// about and passed over: OTLP/HTTP always uses the endpoint's scheme
+// (protocol/exporter.md, v1.60.0), so `collector:4318` names no transport,
+// and the SDK would drop every export after one parse error.
 func (e *envReader) endpointURL(signal, protocol string) string {
-	if v := e.get("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"); v != "" {
+	var bad []string
+	usable := func(name string) string {
+		v := e.get(name)
+		if v != "" && protocol != "grpc" && !httpEndpoint(v) {
+			bad = append(bad, name, v)
+			return ""
+		}
 		return v
 	}
-	base := e.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-	if base == "" {
-		base = defaultEndpoint(protocol)
+	out := usable("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT")
+	if out == "" {
+		base := usable("OTEL_EXPORTER_OTLP_ENDPOINT")
+		if base == "" {
+			base = defaultEndpoint(protocol)
+		}
+		out = base
+		if protocol != "grpc" {
+			out = signalURL(base, "v1/"+strings.ToLower(signal))
+		}
 	}
-	if protocol == "grpc" {
-		return base
+	for i := 0; i < len(bad); i += 2 {
+		e.warn(bad[i], cleanEndpoint(bad[i+1]), cleanEndpoint(out)+" (OTLP/HTTP needs an http:// or https:// URL)")
 	}
-	return signalURL(base, "v1/"+strings.ToLower(signal))
+	return out
+}
+
+// httpEndpoint reports whether v is an http or https URL with a host.
+func httpEndpoint(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // exporterEndpoint is the endpoint URL to give the OTLP exporter of signal,
