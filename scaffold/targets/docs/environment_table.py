@@ -211,11 +211,15 @@ _EXPORT: tuple[Variable, ...] = (
     ),
     *_per_signal(
         "HEADERS",
-        "Headers sent with every export (key=value pairs separated by commas).",
+        "Headers sent with every export (key=value pairs separated by commas, values "
+        "percent-encoded). An entry the exporters leave out (no key=value form, a key that "
+        "is no header name, a value that is not percent-encoding) is warned about by its "
+        "position and key.",
         "none",
-        (SDK, SDK),
-        ("export-failure-reported-at-once",),
-        note="the value never appears in a log line or an export error (the row checks it)",
+        (READ, READ),
+        ("export-failure-reported-at-once", "bad-export-header-entries-warned-without-their-value"),
+        note="the service checks the entries and the SDK's exporter sends them; a value never "
+        "appears in a log line or an export error (the rows check it)",
     ),
     *_per_signal(
         "CERTIFICATE",

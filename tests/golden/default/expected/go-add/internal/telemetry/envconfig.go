@@ -255,6 +255,7 @@ type exportSettings struct {
 }
 
 func (e *envReader) exportSettings() exportSettings {
+	e.checkHeaders()
 	s := exportSettings{
 		traceExporters:    e.exporters("OTEL_TRACES_EXPORTER"),
 		metricExporters:   e.exporters("OTEL_METRICS_EXPORTER"),

@@ -663,6 +663,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
         gzip(getenv, signal, w);
         endpoint(getenv, signal, protocol(getenv, signal, w), w);
     }
+    check_headers(getenv, w);
     for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_METRIC_EXPORT_TIMEOUT"] {
         if let Some(text) = value(getenv, name) {
             if text.parse::<u64>().is_err() {
@@ -769,6 +770,59 @@ fn scheme_for_grpc(
     } else {
         format!("https://{endpoint}")
     }
+}
+
+/// Reports the entries of `OTEL_EXPORTER_OTLP_HEADERS` and the signals' own
+/// variables that the exporters leave out (no `=`, a key that is no HTTP
+/// header name, a value that is not valid percent-encoding:
+/// protocol/exporter.md, v1.60.0). A warning names the entry by its position
+/// and key, never by its value: header values are credentials. The Go
+/// package reports the same.
+pub fn check_headers(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
+    for name in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    ] {
+        let Some(list) = value(getenv, name) else {
+            continue;
+        };
+        for (i, entry) in list.split(',').enumerate() {
+            if entry.trim().is_empty() {
+                continue;
+            }
+            let what = match entry.split_once('=') {
+                None => format!("entry {} (no key=value form)", i + 1),
+                Some((key, _)) if !header_name(key.trim()) => {
+                    format!(
+                        "entry {} (key {:?} is no header name)",
+                        i + 1,
+                        short(key.trim())
+                    )
+                }
+                Some((key, text)) if !percent_encoding_valid(text.trim()) => format!(
+                    "entry {} (key {:?}: the value is not valid percent-encoding)",
+                    i + 1,
+                    short(key.trim())
+                ),
+                Some(_) => continue,
+            };
+            w.push(name, &what, "the other entries; that one is left out");
+        }
+    }
+}
+
+/// At most 64 characters of `text`.
+fn short(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// Whether `key` is an HTTP field name (an RFC 9110 token).
+fn header_name(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The largest span queue `OTEL_BSP_MAX_QUEUE_SIZE` may ask for: the SDK
@@ -1068,5 +1122,21 @@ mod tests {
             "https://collector:4317"
         );
         assert!(w.0.is_empty(), "{:?}", w.0);
+    }
+
+    #[test]
+    fn export_header_problems_name_the_entry_never_the_value() {
+        let getenv = env(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "api-key=SECRETTOKEN5678%zz,novalue,=x,ok=fine%20too",
+        )]);
+        let mut w = Warnings::default();
+        check_headers(&getenv, &mut w);
+        let got = named(&w);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].1.starts_with("entry 1 (key \"api-key\""), "{got:?}");
+        assert_eq!(got[1].1, "entry 2 (no key=value form)");
+        assert_eq!(got[2].1, "entry 3 (key \"\" is no header name)");
+        assert!(!format!("{got:?}").contains("SECRET"), "{got:?}");
     }
 }

@@ -120,7 +120,7 @@ func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Cont
 	// The SDK's errors and its own log lines go to the service's logger, not
 	// to the standard log package.
 	otel.SetErrorHandler(newErrorHandler(c.logger, 10*time.Second))
-	otel.SetLogger(logr.FromSlogHandler(c.logger.Handler()))
+	otel.SetLogger(logr.FromSlogHandler(sdkLogHandler{c.logger.Handler()}))
 	key := e.secret(conv.hashKeyEnv)
 	SetHashKey(key)
 	if len(key) == 0 && hashUsed() {
