@@ -77,6 +77,28 @@ def test_rustfmt_with_the_crates_settings_is_not_drift(
     assert cli("check", str(crate)).code == 0
 
 
+@pytest.mark.skipif(shutil.which("rustfmt") is None, reason="rustfmt is not installed")
+@pytest.mark.parametrize("width", [80, 90])
+def test_add_under_a_narrow_rustfmt_toml_leaves_nothing_for_rustfmt_check(
+    tmp_path: Path, cli: Callable[..., CliResult], width: int
+) -> None:
+    """rustfmt is not idempotent on every text at these widths: add formats until a pass
+    changes nothing, so the project's `cargo fmt --check` passes right after add."""
+    crate = tmp_path / "api"
+    build_file_tree(
+        crate,
+        {
+            "Cargo.toml": '[package]\nname = "api"\nversion = "0.1.0"\nedition = "2024"\n',
+            "rustfmt.toml": f"max_width = {width}\n",
+            "src/main.rs": "mod telemetry;\n\nfn main() {}\n",
+        },
+    )
+    added = cli("add", "--lang", "rust", "--dir", str(crate), "-c", str(DEFAULT_CONVENTIONS))
+    assert added.code == 0, added.err
+    files = sorted(str(p) for p in (crate / "src" / "telemetry").rglob("*.rs"))
+    run(crate, "rustfmt", "--edition", "2024", "--check", *files)
+
+
 @pytest.mark.skipif(shutil.which("gofmt") is None, reason="gofmt is not installed")
 def test_gofmt_over_the_generated_package_is_not_drift(
     tmp_path: Path, cli: Callable[..., CliResult]

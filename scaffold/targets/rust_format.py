@@ -74,6 +74,25 @@ def _format(text: str, edition: str, cwd: Path, rustfmt: str) -> str | None:
     return done.stdout if done.returncode == 0 and done.stdout.strip() else None
 
 
+# rustfmt is not idempotent on every text: with a narrow max_width a second pass can
+# still move a line the first one produced, and `cargo fmt --check` would then call the
+# written file unformatted. Formatting stops when a pass changes nothing.
+_MAX_PASSES = 4
+
+
+def _settled(text: str, edition: str, cwd: Path, rustfmt: str) -> str | None:
+    """`text` formatted until another rustfmt pass leaves it as it is (None on failure)."""
+    current = text
+    for _ in range(_MAX_PASSES):
+        formatted = _format(current, edition, cwd, rustfmt)
+        if formatted is None:
+            return None
+        if formatted == current:
+            return current
+        current = formatted
+    return current
+
+
 def for_host(rendered: Rendered, crate: Path) -> Rendered:
     """The generated .rs files of `rendered` formatted for the crate at `crate` (user-owned
     files are the team's and left alone); `rendered` itself when rustfmt is not there."""
@@ -85,7 +104,7 @@ def for_host(rendered: Rendered, crate: Path) -> Rendered:
     for path, file in rendered.files.items():
         if file.owner != "generated" or not path.endswith(".rs"):
             continue
-        formatted = _format(file.content, edition, crate, rustfmt)
+        formatted = _settled(file.content, edition, crate, rustfmt)
         if formatted is not None and formatted != file.content:
             files[path] = replace(file, content=formatted)
     return replace(rendered, files=files)
@@ -96,7 +115,7 @@ def format_source(text: str, crate: Path) -> str | None:
     rustfmt = shutil.which("rustfmt")
     if rustfmt is None or not crate.is_dir():
         return None
-    return _format(text, crate_edition(crate), crate, rustfmt)
+    return _settled(text, crate_edition(crate), crate, rustfmt)
 
 
 def format_edit(crate: Path, before: str, after: str) -> str:
