@@ -61,7 +61,8 @@ def test_wire_dry_run_shows_the_diff_and_writes_nothing(
     before = tree(tmp_path)
     dry = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--wire", "--dry-run")
     assert dry.code == 0, dry.err
-    assert "+\tshutdownTelemetry, errTelemetry := telemetry.Setup(context.Background())" in dry.out
+    setup = "telemetry.Setup(context.Background(), telemetry.WithSetupLogger(logger))"
+    assert "+\tshutdownTelemetry, errTelemetry := " + setup in dry.out
     assert "main.go: would wire the instrumentation" in dry.out
     assert tree(tmp_path) == before
     as_json = cli("add", "--lang", "go", "--dir", str(tmp_path), *CONV, "--wire", "--json")

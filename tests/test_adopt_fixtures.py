@@ -114,7 +114,7 @@ def test_add_then_wire_keeps_the_project_passing(
     data = json.loads(wired.out)
     assert data["wired"] == ["main.go"] and data["manual_edits_left"] == left_after_wire
     main = (dest / "main.go").read_text(encoding="utf-8")
-    assert "telemetry.Setup(context.Background())" in main
+    assert "telemetry.Setup(context.Background()" in main
     assert "telemetry.NewHandler(" in main
     print(f"{fixture}: edits left after add --wire: {data['manual_edits_left']}")
     assert_project_passes(dest)
@@ -172,6 +172,9 @@ def test_an_older_otel_is_refused_then_added_after_the_upgrade(
         f"after add --wire: {data['manual_edits_left']}"
     )
     assert data["manual_edits_left"] == 0
+    # Its logger is a local, not slog's default: the telemetry's own lines go to it.
+    main = (dest / "main.go").read_text(encoding="utf-8")
+    assert "telemetry.Setup(context.Background(), telemetry.WithSetupLogger(logger))" in main
     assert_project_passes(dest)
     # go.sum loses the lines of otel v1.24.0's module graph that `go get` left, as
     # `go mod tidy` drops them (scaffold.targets.go_sums).

@@ -201,8 +201,11 @@ def _imports(src: _Source, paths: list[str], own: str) -> Step:
 
 def _setup(src: _Source, package: str, at: int, logger: str, body: tuple[int, int]) -> Step:
     """The step calling Setup at `at` (an edit of `src`), its shutdown deferred."""
+    # The telemetry's own lines (where it exports, the first failure) go to the app's
+    # logger; slog's default needs no option.
+    option = f", {package}.WithSetupLogger({logger})" if logger != "slog" else ""
     code = (
-        f"\tshutdownTelemetry, errTelemetry := {package}.Setup(context.Background())\n"
+        f"\tshutdownTelemetry, errTelemetry := {package}.Setup(context.Background(){option})\n"
         "\tif errTelemetry != nil {\n"
         f'\t\t{logger}.Warn("telemetry setup failed; the service runs without it", '
         '"error", errTelemetry)\n'
@@ -234,7 +237,13 @@ def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     mains = _main_files(dest)
     generic = (
         Step("", 0, "your main package", f'import "{import_path}"'),
-        Step("", 0, "func main", f"call {package}.Setup(ctx) first and defer its shutdown"),
+        Step(
+            "",
+            0,
+            "func main",
+            f"call {package}.Setup(ctx, {package}.WithSetupLogger(logger)) first (its start-up "
+            "line and export failures go to your logger) and defer its shutdown",
+        ),
         Step("", 0, "your server", f"wrap its handler: {package}.NewHandler(handler)"),
         Step("", 0, "your slog logger", f"wrap its handler: {package}.NewLogHandler(h)"),
     )
