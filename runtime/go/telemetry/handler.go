@@ -44,8 +44,11 @@ type Handler struct {
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
-	serverName   string
-	serverPort   int
+	// w3c says that every propagator in prop is W3C Trace Context or
+	// Baggage (w3cOnly): without their headers, Extract is skipped.
+	w3c        bool
+	serverName string
+	serverPort int
 }
 
 // literalRoute is a literal route of the per-route sampling ratios with the
@@ -68,6 +71,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 		next:       next,
 		tracer:     scopeTracer(c.tracerProvider),
 		prop:       c.propagators,
+		w3c:        w3cOnly(c.propagators),
 		caches:     newCaches(c),
 		serverName: c.serverAddress,
 		serverPort: c.serverPort,
@@ -161,7 +165,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		trustRoute = route
 	}
 	public := publicRoute(trustRoute, r.URL.Path)
-	incoming := h.prop.Extract(r.Context(), headerCarrier(r.Header))
+	incoming := r.Context()
+	if !h.w3c || len(r.Header["Traceparent"]) > 0 || len(r.Header["Baggage"]) > 0 {
+		incoming = h.prop.Extract(incoming, headerCarrier(r.Header))
+	}
 	if public {
 		incoming = baggage.ContextWithoutBaggage(incoming)
 	}
@@ -260,6 +267,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // span), else the connection's own scheme (tls). http-metrics.md note on
 // url.scheme: the scheme of the original client request, if known.
 func forwardedTLS(r *http.Request, tls bool) bool {
+	if len(trustedProxies) == 0 { // no proxy is trusted: the headers are not read
+		return tls
+	}
 	if len(r.Header["X-Forwarded-Proto"]) == 0 && len(r.Header["Forwarded"]) == 0 {
 		return tls
 	}
