@@ -219,13 +219,36 @@ func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 			t.Errorf("atoi(%q) = %d, %v; strconv says %d, %v", s, n, ok, wn, err)
 		}
 	}
-	for _, q := range []string{"", "page=2", "sig=x", "a=1&sig=x", "a=1;token=y", "sig", "=sig", "s%69g=1", "s+g=1", "x=%sig", "&&", "a&b=sig", "AWSAccessKeyId=1", "page=sig=1", "token", "xyz=1&sig=x", "ab&cd;token"} {
+	for _, q := range []string{"", "page=2", "sig=x", "a=1&sig=x", "a=1;token=y", "sig", "=sig", "s%69g=1", "s+g=1", "x=%sig", "&&", "a&b=sig", "AWSAccessKeyId=1", "page=sig=1", "token", "xyz=1&sig=x", "ab&cd;token", "sIg=1", "Sig=1", "tok=1&secret=2", "passwd", strings.Repeat("k", 70) + "=1"} {
 		if !querySensitiveKeys(q) && SanitizeQuery(q) != q {
 			t.Errorf("querySensitiveKeys(%q) is false, but SanitizeQuery changes it to %q", q, SanitizeQuery(q))
 		}
 	}
 	if querySensitiveKeys("page=2&x=y") {
 		t.Error("a query without a sensitive key is checked further")
+	}
+}
+
+// The key filter of querySensitiveKeys follows sensitiveQuery when it is
+// replaced, and passes every key it holds, short or long.
+func TestQueryKeyFilterFollowsTheSensitiveKeys(t *testing.T) {
+	useTestConventions(t)
+	long := strings.Repeat("k", 70)
+	if !querySensitiveKeys("a=1&token=2") || querySensitiveKeys("page=2") || querySensitiveKeys(long+"=1") {
+		t.Fatal("the conventions' keys are not found as they are")
+	}
+	saved := sensitiveQuery
+	t.Cleanup(func() { sensitiveQuery = saved })
+	sensitiveQuery = sensitiveSet([]string{"page", long, "Q"})
+	for _, q := range []string{"page=2", "x=1&" + long + "=1", "Q=1", "a=b;page"} {
+		if !querySensitiveKeys(q) {
+			t.Errorf("querySensitiveKeys(%q) is false after the keys changed", q)
+		}
+	}
+	for _, q := range []string{"token=2", "pagE=2", "q=1", strings.Repeat("k", 69) + "=1"} {
+		if querySensitiveKeys(q) {
+			t.Errorf("querySensitiveKeys(%q) is true, but no key of it is sensitive", q)
+		}
 	}
 }
 
