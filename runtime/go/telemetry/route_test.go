@@ -271,3 +271,41 @@ func TestPrivateServerAddressIsNotKept(t *testing.T) {
 		t.Errorf("server.address %q", got[keyServerAddress].AsString())
 	}
 }
+
+// The pooled writer's buffer keeps a route's list of attributes between
+// requests: each span still gets its own request's attributes, once each,
+// whether the list was in the buffer, copied into it or built in it.
+func TestKeptRouteAttributesInThePooledBuffer(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	hosts := []string{"a.example:81", "a.example:81", "b.example:82", "a.example:81", "a.example:81", "b.example:82", "b.example:82"}
+	for i, host := range hosts {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Host, req.RemoteAddr = host, "192.0.2.9:5"
+		if i == 3 {
+			req.URL.RawQuery = "q=1"
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	ended := p.spans.Ended()
+	if len(ended) != len(hosts) {
+		t.Fatalf("%d spans, want %d", len(ended), len(hosts))
+	}
+	for i, s := range ended {
+		attrs := s.Attributes()
+		got := attrMap(attrs)
+		if len(got) != len(attrs) {
+			t.Errorf("request %d: an attribute is set twice: %v", i, attrs)
+		}
+		name, port, _ := strings.Cut(hosts[i], ":")
+		wantAttr(t, got, keyServerAddress, name)
+		wantAttr(t, got, keyServerPort, map[string]int64{"81": 81, "82": 82}[port])
+		wantAttr(t, got, keyURLPath, "/x")
+		if _, ok := got[keyURLQuery]; ok != (i == 3) {
+			t.Errorf("request %d: url.query set %v", i, ok)
+		}
+	}
+}
