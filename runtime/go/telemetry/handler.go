@@ -7,12 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -507,27 +505,11 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // splitHostPort is net.SplitHostPort without its error values: ok is false
 // where net.SplitHostPort fails. The common "host:port" with one colon and no
-// brackets is split in place (one pass over it); every other form goes to
-// net.SplitHostPort.
+// brackets is split in place; every other form goes to net.SplitHostPort.
 func splitHostPort(hostport string) (host, port string, ok bool) {
-	colon := -1
-	for i := 0; i < len(hostport); i++ {
-		switch hostport[i] {
-		case ':':
-			if colon >= 0 {
-				colon = -2 // a second colon: IPv6 without brackets
-			} else if colon == -1 {
-				colon = i
-			}
-		case '[', ']':
-			colon = -2
-		}
-		if colon == -2 {
-			break
-		}
-	}
-	if colon >= 0 {
-		return hostport[:colon], hostport[colon+1:], true
+	if i := strings.IndexByte(hostport, ':'); i >= 0 && strings.IndexByte(hostport[i+1:], ':') < 0 &&
+		strings.IndexByte(hostport, '[') < 0 && strings.IndexByte(hostport, ']') < 0 {
+		return hostport[:i], hostport[i+1:], true
 	}
 	host, port, err := net.SplitHostPort(hostport)
 	return host, port, err == nil
@@ -560,7 +542,6 @@ func querySensitiveKeys(raw string) bool {
 	if len(sensitiveQuery) == 0 {
 		return false
 	}
-	f := currentQueryFilter()
 	for raw != "" {
 		pair, rest := raw, ""
 		for i := 0; i < len(raw); i++ {
@@ -579,54 +560,9 @@ func querySensitiveKeys(raw string) bool {
 				return true
 			}
 		}
-		if k != "" && f.mayBe(k) && sensitiveQuery[k] {
+		if k != "" && sensitiveQuery[k] {
 			return true
 		}
 	}
 	return false
-}
-
-// queryKeyFilter tells, without hashing, that most query keys are none of
-// sensitiveQuery's: a key whose length, or whose first byte, no sensitive
-// key has is not one of them. Only a key that passes is looked up.
-type queryKeyFilter struct {
-	of    map[string]bool // the map it was built from (kept, so its address stays its own)
-	lens  uint64          // bit n: a sensitive key of n bytes (n < 64)
-	long  bool            // a sensitive key of 64 bytes or more
-	first [4]uint64       // bit c: a sensitive key begins with byte c
-}
-
-var queryFilter atomic.Pointer[queryKeyFilter]
-
-// currentQueryFilter returns the filter of sensitiveQuery, built again when
-// sensitiveQuery is another map than the one it was built from.
-func currentQueryFilter() *queryKeyFilter {
-	if f := queryFilter.Load(); f != nil && reflect.ValueOf(f.of).Pointer() == reflect.ValueOf(sensitiveQuery).Pointer() {
-		return f
-	}
-	f := &queryKeyFilter{of: sensitiveQuery}
-	for k := range sensitiveQuery {
-		if len(k) >= 64 {
-			f.long = true
-		} else {
-			f.lens |= 1 << len(k)
-		}
-		if k != "" {
-			f.first[k[0]>>6] |= 1 << (k[0] & 63)
-		}
-	}
-	queryFilter.Store(f)
-	return f
-}
-
-// mayBe reports whether k (not empty) may be a sensitive key.
-func (f *queryKeyFilter) mayBe(k string) bool {
-	if n := len(k); n >= 64 {
-		if !f.long {
-			return false
-		}
-	} else if f.lens&(1<<n) == 0 {
-		return false
-	}
-	return f.first[k[0]>>6]&(1<<(k[0]&63)) != 0
 }

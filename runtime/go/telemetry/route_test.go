@@ -229,9 +229,9 @@ func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 	}
 }
 
-// The key filter of querySensitiveKeys follows sensitiveQuery when it is
-// replaced, and passes every key it holds, short or long.
-func TestQueryKeyFilterFollowsTheSensitiveKeys(t *testing.T) {
+// querySensitiveKeys follows sensitiveQuery when it is replaced, and finds
+// every key it holds, short or long.
+func TestQuerySensitiveKeysFollowsTheSensitiveKeys(t *testing.T) {
 	useTestConventions(t)
 	long := strings.Repeat("k", 70)
 	if !querySensitiveKeys("a=1&token=2") || querySensitiveKeys("page=2") || querySensitiveKeys(long+"=1") {
