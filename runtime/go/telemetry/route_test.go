@@ -205,7 +205,7 @@ func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 // every form.
 func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 	useTestConventions(t)
-	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080"} {
+	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080", "a:1]", "a:[1", "a:1:", ":]", "[:", "127.0.0.1:40000"} {
 		h, p, ok := splitHostPort(s)
 		wh, wp, err := net.SplitHostPort(s)
 		if h != wh || p != wp || ok != (err == nil) {
