@@ -44,8 +44,11 @@ type Handler struct {
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
-	serverName   string
-	serverPort   int
+	// w3c says that every propagator in prop is W3C Trace Context or
+	// Baggage (w3cOnly): without their headers, Extract is skipped.
+	w3c        bool
+	serverName string
+	serverPort int
 }
 
 // literalRoute is a literal route of the per-route sampling ratios with the
@@ -68,6 +71,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 		next:       next,
 		tracer:     scopeTracer(c.tracerProvider),
 		prop:       c.propagators,
+		w3c:        w3cOnly(c.propagators),
 		caches:     newCaches(c),
 		serverName: c.serverAddress,
 		serverPort: c.serverPort,
@@ -161,7 +165,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		trustRoute = route
 	}
 	public := publicRoute(trustRoute, r.URL.Path)
-	incoming := h.prop.Extract(r.Context(), headerCarrier(r.Header))
+	incoming := r.Context()
+	if !h.w3c || len(r.Header["Traceparent"]) > 0 || len(r.Header["Baggage"]) > 0 {
+		incoming = h.prop.Extract(incoming, headerCarrier(r.Header))
+	}
 	if public {
 		incoming = baggage.ContextWithoutBaggage(incoming)
 	}
@@ -230,7 +237,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, &rw.attrs, status, known, early, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, status, known, early, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -260,6 +267,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // span), else the connection's own scheme (tls). http-metrics.md note on
 // url.scheme: the scheme of the original client request, if known.
 func forwardedTLS(r *http.Request, tls bool) bool {
+	if len(trustedProxies) == 0 { // no proxy is trusted: the headers are not read
+		return tls
+	}
 	if len(r.Header["X-Forwarded-Proto"]) == 0 && len(r.Header["Forwarded"]) == 0 {
 		return tls
 	}
@@ -283,10 +293,10 @@ func forwardedProto(r *http.Request, sch string) string {
 }
 
 // finishSpan sets the attributes of a recording server span in one call, so
-// the span's attribute slice grows once; buf (the pooled response writer's)
-// holds them on the way, so building them allocates nothing.
+// the span's attribute slice grows once; rw's buffer (the pooled response
+// writer's) holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAttrs]attribute.KeyValue, status int, known, early, renamed, broken bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, status int, known, early, renamed, broken bool, ri *routeInfo, p any) {
 	peer, peerPort, ok := splitHostPort(r.RemoteAddr)
 	if !ok {
 		peer, peerPort = r.RemoteAddr, ""
@@ -306,7 +316,10 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 		}
 		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
 	}
-	attrs := append(buf[:0],
+	// The route's attributes come first: a list ri keeps stays in the
+	// buffer for the next request of ri this writer serves.
+	attrs, kept := h.routeAttrs(rw, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
+	attrs = append(attrs,
 		keyURLPath.String(r.URL.Path),
 		keyClientAddress.String(client),
 		keyNetworkPeerAddress.String(peer),
@@ -324,7 +337,6 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
 	}
-	attrs = h.routeAttrs(attrs, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
 	if renamed {
 		span.SetName(ri.name)
 	}
@@ -342,7 +354,9 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	span.SetAttributes(attrs...)
-	clear(attrs) // the span has its copy; the pooled buffer keeps no request data
+	// The span has its copy; the pooled buffer keeps no request data (the
+	// route's list ri keeps is no request's own).
+	clear(attrs[kept:])
 	if p != nil {
 		err, ok := p.(error)
 		if !ok {
@@ -354,18 +368,24 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, buf *[maxServerAt
 	}
 }
 
-// routeAttrs appends the attributes that follow from the route, the host and
-// the scheme: url.scheme, network.protocol.version, http.request.method
-// (unless the span started with it), http.route (when the span was renamed
-// to it), server.address and server.port. ri keeps the first such list it
-// sees (unless the conventions class server.address or server.port as
-// private), so the usual request copies it instead of building it.
-func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sch, proto string, early, renamed bool) []attribute.KeyValue {
+// routeAttrs returns rw's buffer beginning with the attributes that follow
+// from the route, the host and the scheme: url.scheme,
+// network.protocol.version, http.request.method (unless the span started
+// with it), http.route (when the span was renamed to it), server.address and
+// server.port. ri keeps the first such list it sees (unless the conventions
+// class server.address or server.port as private), so the usual request
+// copies it instead of building it, or finds it in rw's buffer already; kept
+// is how many of the returned attributes are that kept list.
+func (h *Handler) routeAttrs(rw *responseWriter, ri *routeInfo, host, sch, proto string, early, renamed bool) (attrs []attribute.KeyValue, kept int) {
 	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto && f.early == early && f.renamed == renamed {
-		return append(attrs, f.attrs...)
+		if rw.kept != f {
+			copy(rw.attrs[:], f.attrs)
+			rw.kept = f
+		}
+		return rw.attrs[:len(f.attrs)], len(f.attrs)
 	}
-	n := len(attrs)
-	attrs = append(attrs, keyURLScheme.String(sch))
+	rw.kept = nil
+	attrs = append(rw.attrs[:0], keyURLScheme.String(sch))
 	if proto != "" {
 		attrs = append(attrs, keyNetworkProtocolVersion.String(proto))
 	}
@@ -377,9 +397,9 @@ func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sc
 	}
 	attrs = h.serverAttrs(attrs, host, sch)
 	if ri.attrs.Load() == nil && hostKeepable() {
-		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs[n:])})
+		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs)})
 	}
-	return attrs
+	return attrs, 0
 }
 
 // hostKeepable reports whether a Host header's server.address and
@@ -440,6 +460,9 @@ type responseWriter struct {
 	status int
 	wrote  bool
 	attrs  [maxServerAttrs]attribute.KeyValue
+	// kept is the list of route attributes (a routeInfo's, no request's
+	// own) that attrs begins with, or nil.
+	kept *routeAttrs
 }
 
 func (w *responseWriter) WriteHeader(code int) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -453,5 +454,98 @@ func TestHandlerWarnsWhenATrustRouteCannotBeRecognised(t *testing.T) {
 	NewHandler(http.NewServeMux())
 	if buf.Len() != 0 {
 		t.Errorf("a ServeMux recognises the route; got a warning %q", buf.String())
+	}
+}
+
+// opaquePropagator hides the propagators it wraps from w3cOnly, so a
+// Handler with it always calls Extract.
+type opaquePropagator struct{ propagation.TextMapPropagator }
+
+func TestW3COnlyRecognisesOnlyTraceContextAndBaggage(t *testing.T) {
+	cases := []struct {
+		name string
+		p    propagation.TextMapPropagator
+		want bool
+	}{
+		{"tracecontext", propagation.TraceContext{}, true},
+		{"baggage", propagation.Baggage{}, true},
+		{"allow-list baggage", allowListBaggage{}, true},
+		{"conventions", Propagators(), true},
+		{"composite", propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}), true},
+		{"empty composite", propagation.NewCompositeTextMapPropagator(), true},
+		{"composite with another", propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, opaquePropagator{propagation.Baggage{}}), false},
+		{"nested composite", propagation.NewCompositeTextMapPropagator(Propagators()), false},
+		{"another", opaquePropagator{Propagators()}, false},
+		{"nil", nil, false},
+	}
+	for _, c := range cases {
+		if got := w3cOnly(c.p); got != c.want {
+			t.Errorf("%s: w3cOnly %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// The Handler skips Extract for requests without traceparent and baggage
+// headers when its propagators are W3C ones only: the span's parent and the
+// baggage the handler sees must be what Extract gives, whatever the headers.
+func TestExtractShortcutAgreesWithExtract(t *testing.T) {
+	useTestConventions(t)
+	const other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	headers := []http.Header{
+		{},
+		{"User-Agent": {"x"}},
+		{"Traceparent": {testTraceparent}},
+		{"Traceparent": {testTraceparent}, "Tracestate": {"a=1", "b=2"}},
+		{"Traceparent": {testTraceparent, other}},
+		{"Traceparent": {"00-zz-00f067aa0ba902b7-01"}},
+		{"Traceparent": {""}},
+		{"Tracestate": {"a=1"}},
+		{"Baggage": {"k1=v1"}},
+		{"Baggage": {"k1=v1", "k2=v2"}},
+		{"Baggage": {"=broken"}},
+		{"Traceparent": {other}, "Baggage": {"k1=v1"}},
+		{"traceparent": {testTraceparent}, "baggage": {"k1=v1"}},
+	}
+	type seen struct {
+		parent  trace.SpanContext
+		baggage string
+	}
+	run := func(prop propagation.TextMapPropagator, header http.Header) seen {
+		p := newTestProviders(t, nil)
+		var s seen
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+			var members []string
+			for _, m := range baggage.FromContext(r.Context()).Members() {
+				members = append(members, m.String())
+			}
+			slices.Sort(members)
+			s.baggage = strings.Join(members, ",")
+		})
+		h := NewHandler(mux, WithTracerProvider(p.tp), WithMeterProvider(p.mp), WithPropagators(prop))
+		if h.w3c != w3cOnly(prop) {
+			t.Fatalf("Handler.w3c %v, want %v", h.w3c, w3cOnly(prop))
+		}
+		serve(t, h, "GET", "/items/1", header)
+		s.parent = onlySpan(t, p).Parent()
+		return s
+	}
+	for _, prop := range []propagation.TextMapPropagator{
+		Propagators(),
+		propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+	} {
+		for _, header := range headers {
+			fast, full := run(prop, header), run(opaquePropagator{prop}, header)
+			if !fast.parent.Equal(full.parent) || fast.baggage != full.baggage {
+				t.Errorf("headers %v: shortcut gave %v %q, Extract %v %q", header, fast.parent, fast.baggage, full.parent, full.baggage)
+			}
+		}
+	}
+	// The cases above must reach both sides of the shortcut.
+	if got := run(Propagators(), http.Header{"Traceparent": {testTraceparent}}); got.parent.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("parent %v, want the traceparent's", got.parent)
+	}
+	if got := run(Propagators(), http.Header{"Baggage": {"k1=v1", "k2=v2"}}); got.baggage != "k1=v1,k2=v2" {
+		t.Errorf("baggage %q, want k1=v1,k2=v2", got.baggage)
 	}
 }

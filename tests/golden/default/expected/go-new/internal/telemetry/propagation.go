@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http"
 	"net/textproto"
+	"reflect"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -138,3 +139,34 @@ func (c headerCarrier) Set(key, value string) { http.Header(c).Set(key, value) }
 
 // Keys lists the header names.
 func (c headerCarrier) Keys() []string { return propagation.HeaderCarrier(c).Keys() }
+
+// w3cOnly reports whether every propagator p applies is W3C Trace Context
+// (propagation.TraceContext) or W3C Baggage (propagation.Baggage, or the
+// allow-list one of Propagators): p is one of them, or a composite of them
+// (propagation.NewCompositeTextMapPropagator, read once here by its type).
+// Their Extract returns the context it was given when the request carries
+// neither a traceparent nor a baggage header (tracestate is read only with a
+// traceparent), so a Handler skips Extract for such requests. Any other
+// propagator, or a composite this cannot read, answers false: Extract is
+// always called.
+func w3cOnly(p propagation.TextMapPropagator) bool {
+	switch p.(type) {
+	case propagation.TraceContext, propagation.Baggage, allowListBaggage:
+		return true
+	case nil:
+		return false
+	}
+	v := reflect.ValueOf(p)
+	t := v.Type()
+	if t.Kind() != reflect.Slice || t.PkgPath() != "go.opentelemetry.io/otel/propagation" || t.Name() != "compositeTextMapPropagator" {
+		return false
+	}
+	for i := range v.Len() {
+		switch v.Index(i).Interface().(type) {
+		case propagation.TraceContext, propagation.Baggage, allowListBaggage:
+		default:
+			return false
+		}
+	}
+	return true
+}

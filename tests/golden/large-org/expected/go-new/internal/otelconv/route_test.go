@@ -208,7 +208,7 @@ func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 // every form.
 func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 	useTestConventions(t)
-	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080"} {
+	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080", "a:1]", "a:[1", "a:1:", ":]", "[:", "127.0.0.1:40000"} {
 		h, p, ok := splitHostPort(s)
 		wh, wp, err := net.SplitHostPort(s)
 		if h != wh || p != wp || ok != (err == nil) {
@@ -222,13 +222,36 @@ func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 			t.Errorf("atoi(%q) = %d, %v; strconv says %d, %v", s, n, ok, wn, err)
 		}
 	}
-	for _, q := range []string{"", "page=2", "sig=x", "a=1&sig=x", "a=1;token=y", "sig", "=sig", "s%69g=1", "s+g=1", "x=%sig", "&&", "a&b=sig", "AWSAccessKeyId=1", "page=sig=1", "token", "xyz=1&sig=x", "ab&cd;token"} {
+	for _, q := range []string{"", "page=2", "sig=x", "a=1&sig=x", "a=1;token=y", "sig", "=sig", "s%69g=1", "s+g=1", "x=%sig", "&&", "a&b=sig", "AWSAccessKeyId=1", "page=sig=1", "token", "xyz=1&sig=x", "ab&cd;token", "sIg=1", "Sig=1", "tok=1&secret=2", "passwd", strings.Repeat("k", 70) + "=1"} {
 		if !querySensitiveKeys(q) && SanitizeQuery(q) != q {
 			t.Errorf("querySensitiveKeys(%q) is false, but SanitizeQuery changes it to %q", q, SanitizeQuery(q))
 		}
 	}
 	if querySensitiveKeys("page=2&x=y") {
 		t.Error("a query without a sensitive key is checked further")
+	}
+}
+
+// querySensitiveKeys follows sensitiveQuery when it is replaced, and finds
+// every key it holds, short or long.
+func TestQuerySensitiveKeysFollowsTheSensitiveKeys(t *testing.T) {
+	useTestConventions(t)
+	long := strings.Repeat("k", 70)
+	if !querySensitiveKeys("a=1&token=2") || querySensitiveKeys("page=2") || querySensitiveKeys(long+"=1") {
+		t.Fatal("the conventions' keys are not found as they are")
+	}
+	saved := sensitiveQuery
+	t.Cleanup(func() { sensitiveQuery = saved })
+	sensitiveQuery = sensitiveSet([]string{"page", long, "Q"})
+	for _, q := range []string{"page=2", "x=1&" + long + "=1", "Q=1", "a=b;page"} {
+		if !querySensitiveKeys(q) {
+			t.Errorf("querySensitiveKeys(%q) is false after the keys changed", q)
+		}
+	}
+	for _, q := range []string{"token=2", "pagE=2", "q=1", strings.Repeat("k", 69) + "=1"} {
+		if querySensitiveKeys(q) {
+			t.Errorf("querySensitiveKeys(%q) is true, but no key of it is sensitive", q)
+		}
 	}
 }
 
@@ -249,5 +272,43 @@ func TestPrivateServerAddressIsNotKept(t *testing.T) {
 	}
 	if got := attrMap(onlySpan(t, p).Attributes()); got[keyServerAddress].AsString() != "attacker-chosen.example" {
 		t.Errorf("server.address %q", got[keyServerAddress].AsString())
+	}
+}
+
+// The pooled writer's buffer keeps a route's list of attributes between
+// requests: each span still gets its own request's attributes, once each,
+// whether the list was in the buffer, copied into it or built in it.
+func TestKeptRouteAttributesInThePooledBuffer(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(http.ResponseWriter, *http.Request) {})
+	h := NewHandler(mux, p.options()...)
+	hosts := []string{"a.example:81", "a.example:81", "b.example:82", "a.example:81", "a.example:81", "b.example:82", "b.example:82"}
+	for i, host := range hosts {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Host, req.RemoteAddr = host, "192.0.2.9:5"
+		if i == 3 {
+			req.URL.RawQuery = "q=1"
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	ended := p.spans.Ended()
+	if len(ended) != len(hosts) {
+		t.Fatalf("%d spans, want %d", len(ended), len(hosts))
+	}
+	for i, s := range ended {
+		attrs := s.Attributes()
+		got := attrMap(attrs)
+		if len(got) != len(attrs) {
+			t.Errorf("request %d: an attribute is set twice: %v", i, attrs)
+		}
+		name, port, _ := strings.Cut(hosts[i], ":")
+		wantAttr(t, got, keyServerAddress, name)
+		wantAttr(t, got, keyServerPort, map[string]int64{"81": 81, "82": 82}[port])
+		wantAttr(t, got, keyURLPath, "/x")
+		if _, ok := got[keyURLQuery]; ok != (i == 3) {
+			t.Errorf("request %d: url.query set %v", i, ok)
+		}
 	}
 }
