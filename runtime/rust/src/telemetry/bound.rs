@@ -48,7 +48,7 @@ pub struct ServerAddress {
 
 /// The attributes of one recorded request. Equal when every field has the
 /// same text or value (see the `PartialEq` below).
-#[derive(Clone, Debug, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub struct DurationKey {
     /// `http.request.method` (or `rpc.system`, `db.system.name`).
     pub method: &'static str,
@@ -91,6 +91,19 @@ impl PartialEq for DurationKey {
                 _ => false,
             }
             && self.server == other.server
+    }
+}
+
+/// By content, as the derived `Hash` would: equal keys hash alike.
+impl Hash for DurationKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.method.hash(state);
+        self.scheme.hash(state);
+        self.protocol.hash(state);
+        self.route.hash(state);
+        self.status.hash(state);
+        self.error.hash(state);
+        self.server.hash(state);
     }
 }
 

@@ -272,21 +272,26 @@ impl Policy {
                 }
             }
         }
-        let kind = kind(key);
         let Value::String(s) = &kv.value else {
-            // A URL key holding another type is cleaned as its text.
-            let text = kv.value.as_str();
-            let cleaned = match kind {
-                Kind::UrlFull => self.url(&text),
-                Kind::UrlQuery => self.query(&text),
+            // A URL key holding another type is cleaned as its text; any
+            // other key's number, bool or array is left as it is.
+            let url = match key {
+                "url.full" => true,
+                "url.query" => false,
                 _ => return true,
+            };
+            let text = kv.value.as_str();
+            let cleaned = if url {
+                self.url(&text)
+            } else {
+                self.query(&text)
             };
             if let Cow::Owned(clean) = cleaned {
                 kv.value = Value::from(clean);
             }
             return true;
         };
-        let clean = match kind {
+        let clean = match kind(key) {
             Kind::Plain if may_have_url(s.as_str()) => self.text(s.as_str()),
             // Most values: nothing a URL starts with, nothing to do.
             Kind::Plain => return true,
