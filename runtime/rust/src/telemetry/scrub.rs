@@ -125,32 +125,99 @@ fn scrub_all(text: &str) -> Cow<'_, str> {
 /// [`MIN_DIGITS`] counts that many digits, each an ASCII one or a
 /// non-ASCII byte). A path such as `/orders/42` is spared the full scan.
 fn may_need_scrub(b: &[u8]) -> bool {
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    digits >= MIN_DIGITS || has_trigger(b)
+    // One pass: most bytes are in no class and cost one table lookup; a
+    // byte that may start or end a trigger gets the exact test of
+    // [`trigger_at`].
+    let mut digits = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let class = QUICK[usize::from(c)];
+        if class == 0 {
+            continue;
+        }
+        if class & TRIGGER != 0 {
+            return true;
+        }
+        digits += usize::from(class & DIGIT);
+        if class & CONTEXT != 0 && trigger_at(b, i) {
+            return true;
+        }
+    }
+    digits >= MIN_DIGITS
 }
 
+/// [`QUICK`] class: an ASCII digit (counted).
+const DIGIT: u8 = 1;
+/// [`QUICK`] class: a trigger wherever it stands (`@`, `=`, `_`, a
+/// non-ASCII byte).
+const TRIGGER: u8 = 2;
+/// [`QUICK`] class: a trigger in some places ([`trigger_at`] decides).
+const CONTEXT: u8 = 4;
+
+/// The class of each byte for [`may_need_scrub`]: every byte for which
+/// [`trigger_at`] can be true is [`TRIGGER`] or [`CONTEXT`].
+const QUICK: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let byte = c as u8;
+        let mut class = 0;
+        if byte.is_ascii_digit() {
+            class |= DIGIT;
+        }
+        if byte >= 0x80 || matches!(byte, b'@' | b'=' | b'_') {
+            class |= TRIGGER;
+        }
+        if matches!(
+            byte,
+            b'%' | b'J'
+                | b'A'
+                | b'o'
+                | b'0'
+                | b'-'
+                | b'K'
+                | b'S'
+                | b' '
+                | b'\t'
+                | b':'
+                | b'"'
+                | b'\''
+        ) {
+            class |= CONTEXT;
+        }
+        table[c] = class;
+        c += 1;
+    }
+    table
+};
+
+/// The quick test's triggers, byte by byte (the reference [`may_need_scrub`]
+/// is checked against).
+#[cfg(test)]
 fn has_trigger(b: &[u8]) -> bool {
-    (0..b.len()).any(|i| {
-        let c = b[i];
-        if c == b'@' || c == b'=' || c == b'_' || c >= 0x80 {
-            return true;
-        }
-        // A percent-encoded at sign (`%40`, `%2540`) starts an e-mail address.
-        if c == b'%' && (b[i + 1..].starts_with(b"40") || b[i + 1..].starts_with(b"2540")) {
-            return true;
-        }
-        if i < 2 {
-            return false;
-        }
-        match c {
-            b'J' | b'A' if &b[i - 2..i] == b"ey" => true,
-            b'o' | b'0' if &b[i - 2..i] == b"ew" => true,
-            b'-' if i >= 4 && &b[i - 4..i - 1] == b"xox" => true,
-            b'K' | b'S' if b[i - 1] == b'A' && b.get(i + 1..i + 3) == Some(b"IA") => true,
-            b' ' | b'\t' | b':' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
-            _ => false,
-        }
-    })
+    (0..b.len()).any(|i| trigger_at(b, i))
+}
+
+/// Whether a trigger of the quick test stands at `i`.
+fn trigger_at(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    if c == b'@' || c == b'=' || c == b'_' || c >= 0x80 {
+        return true;
+    }
+    // A percent-encoded at sign (`%40`, `%2540`) starts an e-mail address.
+    if c == b'%' && (b[i + 1..].starts_with(b"40") || b[i + 1..].starts_with(b"2540")) {
+        return true;
+    }
+    if i < 2 {
+        return false;
+    }
+    match c {
+        b'J' | b'A' if &b[i - 2..i] == b"ey" => true,
+        b'o' | b'0' if &b[i - 2..i] == b"ew" => true,
+        b'-' if i >= 4 && &b[i - 4..i - 1] == b"xox" => true,
+        b'K' | b'S' if b[i - 1] == b'A' && b.get(i + 1..i + 3) == Some(b"IA") => true,
+        b' ' | b'\t' | b':' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
+        _ => false,
+    }
 }
 
 fn has_scheme_before(b: &[u8], i: usize) -> bool {
@@ -640,7 +707,36 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
 /// The quick test only spares text the full scan leaves unchanged.
 #[cfg(test)]
 mod quick_test_tests {
-    use super::{scrub_all, scrub_data};
+    use super::{has_trigger, may_need_scrub, scrub_all, scrub_data, MIN_DIGITS};
+
+    /// The table-driven quick test answers as the byte-by-byte one: every
+    /// byte of every class, alone and around each other byte.
+    #[test]
+    fn the_table_agrees_with_the_byte_by_byte_test() {
+        let reference = |b: &[u8]| {
+            b.iter().filter(|c| c.is_ascii_digit()).count() >= MIN_DIGITS || has_trigger(b)
+        };
+        let contexts: [&[u8]; 8] = [b"", b"ey", b"ew", b"xox", b"A", b"IA", b"Bearer", b"%25"];
+        for c in 0..=255u8 {
+            for before in contexts {
+                for after in contexts {
+                    let mut text = before.to_vec();
+                    text.push(c);
+                    text.extend_from_slice(after);
+                    assert_eq!(may_need_scrub(&text), reference(&text), "{text:?}");
+                }
+            }
+        }
+        for text in [
+            "/orders/42",
+            "1234567890",
+            "12345678",
+            "bench/1.0",
+            "GET /a",
+        ] {
+            assert_eq!(may_need_scrub(text.as_bytes()), reference(text.as_bytes()));
+        }
+    }
 
     /// Texts of every length up to 30 over an alphabet of the bytes the
     /// rules look at, from a fixed linear congruential sequence.

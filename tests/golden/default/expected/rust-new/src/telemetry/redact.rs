@@ -52,16 +52,38 @@ pub const MASK: &str = "REDACTED";
 /// `http.request.method_original` (the url registry: sensitive content in
 /// `url.path` SHOULD be scrubbed when it can be identified).
 pub fn is_free_text(key: &str) -> bool {
-    matches!(
-        key,
+    matches!(kind(key), Kind::FreeText | Kind::Agent)
+}
+
+/// What a key without a privacy action is cleaned as: one `match` per
+/// attribute decides it (see [`Policy::apply`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Any other key: a string value is cleaned of URLs only.
+    Plain,
+    /// A free-text key of [`is_free_text`] other than the user agent.
+    FreeText,
+    /// `user_agent.original`: free text, with a per-thread memo.
+    Agent,
+    /// `url.full`: cleaned as a URL.
+    UrlFull,
+    /// `url.query`: cleaned as a query string.
+    UrlQuery,
+}
+
+fn kind(key: &str) -> Kind {
+    match key {
+        "url.full" => Kind::UrlFull,
+        "url.query" => Kind::UrlQuery,
+        "user_agent.original" => Kind::Agent,
         "exception.message"
-            | "exception.stacktrace"
-            | "error.message"
-            | "error.type"
-            | "user_agent.original"
-            | "url.path"
-            | "http.request.method_original"
-    )
+        | "exception.stacktrace"
+        | "error.message"
+        | "error.type"
+        | "url.path"
+        | "http.request.method_original" => Kind::FreeText,
+        _ => Kind::Plain,
+    }
 }
 
 /// The HMAC-SHA-256 of `text` under `key`, hex encoded (RFC 2104).
@@ -234,37 +256,34 @@ impl Policy {
         attributes.retain_mut(|kv| self.clean(kv));
     }
 
-    /// Cleans one attribute in place; false when it is dropped.
+    /// Cleans one attribute in place; false when it is dropped. The key is
+    /// looked up once for its action and, without one, classed once by
+    /// [`kind`].
     fn clean(&self, kv: &mut KeyValue) -> bool {
         let key = kv.key.as_str();
-        let url_key = key == "url.full" || key == "url.query";
-        let action = self.action(key);
-        if action == Some(Action::Drop) {
-            return false;
-        }
-        if action.is_none() && !url_key {
-            if let Value::String(s) = &kv.value {
-                let clean = if is_free_text(key) {
-                    if key == "user_agent.original" {
-                        self.agent(s)
-                    } else {
-                        self.scrub(s.as_str())
+        match self.action(key) {
+            None => {}
+            Some(Action::Drop) => return false,
+            Some(_) => {
+                return match self.value(key, &kv.value) {
+                    Some(value) => {
+                        kv.value = value;
+                        true
                     }
-                } else if may_have_url(s.as_str()) {
-                    self.text(s.as_str())
-                } else {
-                    // Most values: nothing a URL starts with, nothing to do.
-                    return true;
-                };
-                if let Cow::Owned(clean) = clean {
-                    kv.value = Value::from(clean);
+                    None => false,
                 }
             }
-            return true;
         }
-        if action.is_none() {
+        let Value::String(s) = &kv.value else {
+            // A URL key holding another type is cleaned as its text; any
+            // other key's number, bool or array is left as it is.
+            let url = match key {
+                "url.full" => true,
+                "url.query" => false,
+                _ => return true,
+            };
             let text = kv.value.as_str();
-            let cleaned = if key == "url.full" {
+            let cleaned = if url {
                 self.url(&text)
             } else {
                 self.query(&text)
@@ -273,14 +292,20 @@ impl Policy {
                 kv.value = Value::from(clean);
             }
             return true;
+        };
+        let clean = match kind(key) {
+            Kind::Plain if may_have_url(s.as_str()) => self.text(s.as_str()),
+            // Most values: nothing a URL starts with, nothing to do.
+            Kind::Plain => return true,
+            Kind::FreeText => self.scrub(s.as_str()),
+            Kind::Agent => self.agent(s),
+            Kind::UrlFull => self.url(s.as_str()),
+            Kind::UrlQuery => self.query(s.as_str()),
+        };
+        if let Cow::Owned(clean) = clean {
+            kv.value = Value::from(clean);
         }
-        match self.value(key, &kv.value) {
-            Some(value) => {
-                kv.value = value;
-                true
-            }
-            None => false,
-        }
+        true
     }
 
     /// A user agent as it may leave: [`scrub`](Self::scrub)bed, unless it is
@@ -1075,5 +1100,82 @@ mod pre_test_tests {
         // Bytes one off the sought ones, and high bytes, are no match.
         assert!(!may_have_url("9;$&\u{80}\u{ff}\u{3a3a}zz/orders/42"));
         assert!(may_have_url("\u{ff}\u{ff}\u{ff}é:"));
+    }
+}
+
+/// One classification per key gives what the separate tests gave.
+#[cfg(test)]
+mod kind_tests {
+    use opentelemetry::KeyValue;
+
+    use super::super::rules::Action;
+    use super::{is_free_text, kind, Kind, Policy};
+
+    const FREE_TEXT: [&str; 7] = [
+        "exception.message",
+        "exception.stacktrace",
+        "error.message",
+        "error.type",
+        "user_agent.original",
+        "url.path",
+        "http.request.method_original",
+    ];
+
+    #[test]
+    fn keys_are_classed_as_before() {
+        for key in FREE_TEXT {
+            assert!(is_free_text(key), "{key}");
+        }
+        for key in [
+            "url.full",
+            "url.query",
+            "url.path.x",
+            "error",
+            "http.route",
+            "",
+            "user_agent.originals",
+        ] {
+            assert!(!is_free_text(key), "{key}");
+        }
+        assert_eq!(kind("url.full"), Kind::UrlFull);
+        assert_eq!(kind("url.query"), Kind::UrlQuery);
+        assert_eq!(kind("user_agent.original"), Kind::Agent);
+        assert_eq!(kind("http.route"), Kind::Plain);
+    }
+
+    fn unclassed(_: &str) -> Option<Action> {
+        None
+    }
+
+    /// Every kind of key is cleaned as before: URL keys as URLs (another
+    /// type than a string as its text), free text scrubbed, plain text of
+    /// its URLs, other types left.
+    #[test]
+    fn each_kind_is_cleaned() {
+        let policy = Policy::new(unclassed, None, &["sig"]);
+        let mut attributes = vec![
+            KeyValue::new("url.full", "https://u:p@example.com/?sig=1"),
+            KeyValue::new("url.query", "a=1&sig=2"),
+            KeyValue::new("url.path", "/users/jane@example.com"),
+            KeyValue::new("user_agent.original", "bot jane@example.com"),
+            KeyValue::new("note", "see https://example.com/?sig=3"),
+            KeyValue::new("url.query", 7),
+            KeyValue::new("http.response.status_code", 200),
+        ];
+        policy.apply(&mut attributes);
+        let values: Vec<String> = attributes
+            .iter()
+            .map(|kv| kv.value.as_str().into_owned())
+            .collect();
+        assert_eq!(
+            values[0],
+            "https://REDACTED:REDACTED@example.com/?sig=REDACTED"
+        );
+        assert_eq!(values[1], "a=1&sig=REDACTED");
+        assert_eq!(values[2], "/users/REDACTED");
+        assert_eq!(values[3], "bot REDACTED");
+        assert_eq!(values[4], "see https://example.com/?sig=REDACTED");
+        assert_eq!(values[5], "7");
+        assert_eq!(values[6], "200");
     }
 }

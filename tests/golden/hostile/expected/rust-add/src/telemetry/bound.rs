@@ -48,8 +48,9 @@ pub struct ServerAddress {
     pub port: u16,
 }
 
-/// The attributes of one recorded request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The attributes of one recorded request. Equal when every field has the
+/// same text or value (see the `PartialEq` below).
+#[derive(Clone, Debug, Eq)]
 pub struct DurationKey {
     /// `http.request.method` (or `rpc.system`, `db.system.name`).
     pub method: &'static str,
@@ -66,6 +67,46 @@ pub struct DurationKey {
     pub error: bool,
     /// The server's configured address, if any.
     pub server: Option<ServerAddress>,
+}
+
+/// The same text: by address first (the method, scheme and version are
+/// static text, the route is shared), then by content, so the result is
+/// what comparing the text gives.
+fn same_text(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+}
+
+impl PartialEq for DurationKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.error == other.error
+            && same_text(self.method, other.method)
+            && same_text(self.scheme, other.scheme)
+            && match (self.protocol, other.protocol) {
+                (Some(a), Some(b)) => same_text(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+            && match (&self.route, &other.route) {
+                (Some(a), Some(b)) => same_text(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+            && self.server == other.server
+    }
+}
+
+/// By content, as the derived `Hash` would: equal keys hash alike.
+impl Hash for DurationKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.method.hash(state);
+        self.scheme.hash(state);
+        self.protocol.hash(state);
+        self.route.hash(state);
+        self.status.hash(state);
+        self.error.hash(state);
+        self.server.hash(state);
+    }
 }
 
 impl DurationKey {
@@ -184,5 +225,52 @@ impl BoundDurations {
         let bound = self.histogram.bind(&key.attributes());
         cache.insert(key.clone(), bound.clone());
         Some(bound)
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use std::sync::Arc;
+
+    use super::{DurationKey, ServerAddress};
+
+    fn key(route: Option<&str>, method: &'static str) -> DurationKey {
+        DurationKey {
+            method,
+            scheme: "http",
+            protocol: Some("1.1"),
+            route: route.map(Arc::from),
+            status: 200,
+            error: false,
+            server: None,
+        }
+    }
+
+    /// Equal by content, whether or not the text is shared.
+    #[test]
+    fn keys_compare_by_content() {
+        let a = key(Some("/orders/{id}"), "GET");
+        assert_eq!(a, a.clone());
+        assert_eq!(a, key(Some("/orders/{id}"), "GET"));
+        let owned: &'static str = Box::leak(String::from("GET").into_boxed_str());
+        assert_eq!(a, key(Some("/orders/{id}"), owned));
+        assert_ne!(a, key(Some("/orders/{i}"), "GET"));
+        assert_ne!(a, key(None, "GET"));
+        assert_ne!(a, key(Some("/orders/{id}"), "PUT"));
+        // A prefix at the same address is not the same text.
+        let text: &'static str = "GETX";
+        assert_ne!(key(None, &text[..3]), key(None, text));
+        let mut other = a.clone();
+        other.protocol = None;
+        assert_ne!(a, other);
+        other = a.clone();
+        other.status = 500;
+        assert_ne!(a, other);
+        other = a.clone();
+        other.server = Some(ServerAddress {
+            host: Arc::from("a.example"),
+            port: 443,
+        });
+        assert_ne!(a, other);
     }
 }
