@@ -105,6 +105,9 @@ def test_runtime_crate_passes_fmt_clippy_and_its_tests() -> None:
         assert_ok(cargo(["fmt", "--check"], RUNTIME), "cargo fmt --check")
         clippy = cargo(["clippy", "--all-targets", "--", "-D", "warnings"], RUNTIME)
         assert_ok(clippy, "cargo clippy")
+        # The module's documentation, as a library's reader sees it: every link resolves.
+        docs = cargo(["doc", "--no-deps"], RUNTIME, env_extra={"RUSTDOCFLAGS": "-D warnings"})
+        assert_ok(docs, "cargo doc")
         proc = cargo(["test"], RUNTIME)
         assert_ok(proc, "cargo test")
     finally:

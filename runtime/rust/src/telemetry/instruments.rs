@@ -22,7 +22,7 @@ pub const DB_DURATION_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.
 
 /// A tracer and the conventions' duration instruments.
 ///
-/// [`Instruments::global`] reads the providers [`init`](super::init) installed;
+/// [`Instruments::global`] reads the providers [`init`](fn@super::init) installed;
 /// call it after `init`. Tests build them from their own providers.
 #[derive(Debug)]
 pub struct Instruments {
@@ -43,7 +43,7 @@ pub struct Instruments {
 /// after `init` installs its providers.
 static CURRENT: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
 
-/// The tracer of the SDK provider [`init`](super::init) made global, which
+/// The tracer of the SDK provider [`init`](fn@super::init) made global, which
 /// [`Instruments::global`] records with.
 static INSTALLED: RwLock<Option<SdkTracer>> = RwLock::new(None);
 

@@ -2,7 +2,7 @@
 // Source: runtime/rust/src/telemetry/scrub.rs
 //! The free-text scrub: personal data and credentials that no attribute key
 //! announces (an error's text often quotes them) replaced by
-//! [`MASK`](super::redact::MASK), by the rules Go's `ScrubText` follows
+//! [`MASK`], by the rules Go's `ScrubText` follows
 //! byte for byte (one table of vectors, tests/vectors/scrub.json, checks
 //! both; docs/privacy.md has the rules and their limits):
 //!

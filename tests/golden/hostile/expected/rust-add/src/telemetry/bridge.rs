@@ -14,9 +14,9 @@
 //!   OpenTelemetry context (a span with an explicit `parent: None` starts a
 //!   new trace). `otel.name` and `otel.kind` set its name and kind; its other
 //!   fields become attributes when the conventions know their key (see
-//!   [`exported`]), read only when the span records (an unsampled span
+//!   `exported`), read only when the span records (an unsampled span
 //!   formats nothing). A field logged with `?` goes through
-//!   [`debug_text`](super::logs::debug_text), like log lines and span
+//!   [`debug_text`], like log lines and span
 //!   events, and every attribute through the [`Redacting`](super::Redacting)
 //!   processor at export: the privacy policy applies to them as to
 //!   everything else. Entering the span makes its context current (so

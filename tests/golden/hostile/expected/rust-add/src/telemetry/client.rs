@@ -5,7 +5,7 @@
 //! allow-listed baggage, and record `http.client.request.duration`. With
 //! tracing switched off they start no span and pass the current context on
 //! unchanged. `url.full` and error descriptions carry the URL cleaned as the
-//! HTTP semantic conventions say (see [`redact`](super::redact)).
+//! HTTP semantic conventions say (see [`redact`]).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 //! Telemetry for this service, following the organisation's conventions: one
 //! file per concern, re-exported here.
 //!
-//! - [`init`] sets up tracing, metrics and logs and returns a guard whose flush
+//! - [`init()`] sets up tracing, metrics and logs and returns a guard whose flush
 //!   and shutdown are bounded; an application with a `tracing` subscriber of
 //!   its own adds the telemetry part of [`layers`] to it instead, and keeps
 //!   its own log lines (`init` refuses when a global subscriber exists);
@@ -15,7 +15,7 @@
 //!   OpenTelemetry span and gives its context); [`HttpClient`] and
 //!   [`HttpClientLayer`] trace outbound calls and propagate the context;
 //! - [`GrpcServerLayer`] and [`GrpcClientLayer`] do the same for tonic;
-//! - [`spawn`] keeps the current span across `tokio::spawn`;
+//! - [`spawn()`] keeps the current span across `tokio::spawn`;
 //! - [`messaging`] and [`db`] start producer, consumer and database spans;
 //! - [`levers`] and [`control`] switch tracing off or re-sample at run time,
 //!   through an admin listener apart from the service (token, strict JSON);
@@ -30,7 +30,7 @@
 //! Every file here is generated from the conventions and rewritten by
 //! `scaffold update`; change the conventions, not these files. In a crate that
 //! received the module with `scaffold add`, declare it (`mod telemetry;` in
-//! `main.rs` or `lib.rs`) and call [`init`] first thing in `main`.
+//! `main.rs` or `lib.rs`) and call [`init()`] first thing in `main`.
 //!
 //! ```ignore
 //! use stock_api::telemetry;
