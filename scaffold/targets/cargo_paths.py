@@ -6,6 +6,7 @@ which versions it could not check."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def path_problem(base: Path, local: str, crate: Crate) -> str:
     folder = base / local
     manifest = folder / "Cargo.toml"
     data, why = _load(manifest)
-    at = f'path = "{local}", {manifest}'
+    at = f'path = "{local}", {os.path.normpath(manifest)}'
     if data is None:
         return f"{crate.name} is the crate at {at}, and {why}; {crate.version} needed"
     found = _version(data, folder)
