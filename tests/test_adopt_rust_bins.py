@@ -269,6 +269,8 @@ def test_wire_into_a_bin_path_outside_src_builds(
     wired = cli("add", "--lang", "rust", "--dir", str(member), *CONV, "--wire", "--json")
     assert wired.code == 0, wired.err
     assert json.loads(wired.out)["wired"] == ["app/serve.rs"]
+    left = json.loads(wired.out)["next_steps"]
+    assert [(s["file"], s["where"]) for s in left] == [("app/serve.rs", "tower-http's TraceLayer")]
     text = (member / "app" / "serve.rs").read_text(encoding="utf-8")
     assert '#[path = "../src/telemetry/mod.rs"]\nmod telemetry;\n' in text
     _cargo_check(workspace, "orders-serve")

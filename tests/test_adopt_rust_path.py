@@ -232,3 +232,16 @@ def test_add_with_a_git_crate_proceeds_with_a_note(
     notes = json.loads(as_json.out)["wiring_notes"]
     printed = [n.removeprefix("note: ") for n in result.out.splitlines() if "from git" in n]
     assert len(printed) == 1 and [n for n in notes if "from git" in n] == printed
+
+
+def test_a_path_crate_that_is_its_own_workspace_root(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path / "otel",
+        {
+            "Cargo.toml": '[package]\nname = "opentelemetry"\nversion.workspace = true\n\n'
+            '[workspace]\n\n[workspace.package]\nversion = "0.26.0"\n',
+            "src/lib.rs": "",
+        },
+    )
+    with pytest.raises(UsageError, match=r"opentelemetry 0\.26\.0 found"):
+        _merge(_ledger(tmp_path / "ledger"))

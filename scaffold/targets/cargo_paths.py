@@ -49,7 +49,7 @@ def _version(data: dict[str, Any], folder: Path) -> str | None:
     package = data.get("package")
     found = package.get("version") if isinstance(package, dict) else None
     if isinstance(found, dict) and found.get("workspace") is True:
-        return _workspace_version(folder.parent)
+        return _workspace_version(folder)
     return found if isinstance(found, str) else None
 
 

@@ -330,8 +330,8 @@ def _binary(dest: Path) -> tuple[str, str, str]:
 
 def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
     """The next steps for the crate at `dest`, and the edited binary's file for --wire."""
-    existing = rust_existing(dest, module)
     rel, note, why = _binary(dest)
+    existing = rust_existing(dest, module, "" if why else rel)
     notes = (*([note] if note else []), *unchecked_notes(dest))
     if why:
         return Wiring(steps=(*_generic(rel, module), *existing), problem=why, notes=notes)

@@ -176,11 +176,12 @@ _PROVIDER = re.compile(
 )
 
 
-def _sources(dest: Path, module: str) -> list[tuple[str, str]]:
-    """The crate's own .rs files under src/ (the generated module left out), read."""
+def _sources(dest: Path, module: str, binary: str) -> list[tuple[str, str]]:
+    """The crate's own .rs files under src/ (the generated module left out), and the
+    binary's file when it is elsewhere in the crate, read."""
     found: list[tuple[str, str]] = []
-    for path in sorted((dest / "src").rglob("*.rs"))[:500]:
-        rel = path.relative_to(dest).as_posix()
+    rels = [p.relative_to(dest).as_posix() for p in sorted((dest / "src").rglob("*.rs"))[:500]]
+    for rel in [*rels, *([binary] if binary and not binary.startswith("src/") else [])]:
         if rel.startswith(f"src/{module}/"):
             continue
         text = read_text(dest, rel)
@@ -199,10 +200,10 @@ _TRACE_LAYER = (
 )
 
 
-def rust_existing(dest: Path, module: str) -> list[Step]:
+def rust_existing(dest: Path, module: str, binary: str = "") -> list[Step]:
     """The crate's own instrumentation, named with the way out (the team's decision)."""
     steps: list[Step] = []
-    for rel, text in _sources(dest, module):
+    for rel, text in _sources(dest, module, binary):
         code = code_only(text)
         for match in re.finditer(r"\bTraceLayer::\w+", code):
             where = "tower-http's TraceLayer"
