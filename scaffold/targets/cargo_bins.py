@@ -3,7 +3,7 @@ Targets": target auto-discovery): each `[[bin]]` entry at its `path` (else
 src/bin/NAME.rs, src/bin/NAME/main.rs, or src/main.rs for the package's own name), and
 unless `autobins = false`, src/main.rs (named as the package), src/bin/*.rs and
 src/bin/*/main.rs. The wiring picks the one to give steps for (`pick`), and declares the
-generated module from it with a `#[path]` attribute when it is not src/main.rs."""
+generated module from it with a `#[path]` attribute when its folder is not src/."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: src/main.rs
-with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
+"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: the file
+of the binary the crate builds (src/main.rs, a `[[bin]]` path or src/bin/*.rs, chosen by
+scaffold.targets.cargo_bins; from a folder other than src/, with a `#[path]` module) with one
+`fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
 `axum::serve(listener, app)` statement (the router bound by `let` or inline) and at most one
 `tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. `layers()`'s
 telemetry part joins it (its fmt layer and filter stay, no JSON lines; else `init()`), the
