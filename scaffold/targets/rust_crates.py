@@ -256,7 +256,8 @@ def workspace_dependencies(crate: Path) -> dict[str, Any]:
             found = {_normal(k): v for k, v in deps.items()} if isinstance(deps, dict) else {}
             body, root = text.removeprefix(_BOM), parent / "Cargo.toml"
             lines = {k: line_of(body, ("workspace", "dependencies"), k) for k in found}
-            return Inherited(found, {k: f"{root}:{n}" for k, n in lines.items() if n})
+            where = {k: f"{root}:{n}" for k, n in lines.items() if n}
+            return Inherited(found, where, parent)
     return {}
 
 

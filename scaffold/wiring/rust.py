@@ -1,5 +1,7 @@
-"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: src/main.rs
-with one `fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
+"""Next steps for a Rust crate, and the edits `--wire` makes for the common shape: the file
+of the binary the crate builds (src/main.rs, a `[[bin]]` path or src/bin/*.rs, chosen by
+scaffold.targets.cargo_bins; from a folder other than src/, with a `#[path]` module) with one
+`fn main` returning `Result<_, Box<dyn Error>>` (or anyhow's, eyre's); in it one
 `axum::serve(listener, app)` statement (the router bound by `let` or inline) and at most one
 `tracing_subscriber::registry()` or `::fmt()` statement ending in `.init()`. `layers()`'s
 telemetry part joins it (its fmt layer and filter stay, no JSON lines; else `init()`), the
@@ -11,11 +13,11 @@ server layer and connect info go on the router, the guard shuts telemetry down a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scaffold.errors import UsageError
-from scaffold.sync.paths import read_inside
+from scaffold.targets.cargo_bins import binaries, module_declaration, pick
+from scaffold.targets.cargo_paths import unchecked_notes
 from scaffold.targets.rust_format import format_edit
 from scaffold.wiring import Step, Wiring
 from scaffold.wiring.source import (
@@ -25,7 +27,9 @@ from scaffold.wiring.source import (
     line_of,
     matching,
     mixed_problem,
+    read_text,
     restore,
+    rust_existing,
     rust_name_taken,
     split_args,
 )
@@ -34,10 +38,6 @@ _MAIN = re.compile(r"^(?:pub\s+)?(?:async\s+)?fn main\s*\(\s*\)\s*(->\s*([^{]+?)
 _RESULT = re.compile(r"Result<\s*\(\)\s*,\s*Box<\s*dyn\b|\b(anyhow|eyre|color_eyre)::Result\b")
 _SUBSCRIBER = re.compile(r"\btracing_subscriber::(registry|fmt)\(\)")
 _SERVE = re.compile(r"\baxum::serve\(")
-_PROVIDER = re.compile(
-    r"\b(set_tracer_provider|SdkTracerProvider::builder|TracerProvider::builder|"
-    r"tracing_opentelemetry::(layer|OpenTelemetryLayer)|opentelemetry_otlp::)"
-)
 
 
 @dataclass
@@ -70,14 +70,6 @@ class _Source:
     def indent(self, index: int) -> str:
         start = self.text.rfind("\n", 0, index) + 1
         return self.text[start : start + len(self.text[start:]) - len(self.text[start:].lstrip())]
-
-
-def _read(dest: Path, rel: str) -> str | None:
-    try:
-        raw = read_inside(dest, rel)
-    except (UsageError, OSError):
-        raw = None
-    return raw.decode("utf-8", "replace") if raw is not None else None
 
 
 def _statement_end(code: str, start: int, stop: int) -> int:
@@ -153,18 +145,24 @@ def _before_call(src: _Source, dot: int, calls: list[str]) -> None:
 
 
 def _module(src: _Source, module: str) -> Step:
-    """Declares the module in the crate root, among its other `mod x;` items if any."""
+    """Declares the module in the crate root, among its other `mod x;` items if any (before
+    the attributes of the one it goes before); from a binary outside src/ with `#[path]`."""
     mods = list(re.finditer(r"^(?:pub(?:\([^)]*\))?\s+)?mod (\w+);\n", src.code, re.M))
     first = re.search(
         r"^(use |mod |pub |#\[|(async\s+)?fn |struct |enum |const |static )", src.code, re.M
     )
+    item = module_declaration(src.rel, module)
     if mods and (first is None or mods[0].start() <= first.start()):
         at = next((m.start() for m in mods if m.group(1) > module), mods[-1].end())
-        src.insert(at, f"mod {module};\n")
+        while at > 0 and (prev := src.code.rfind("\n", 0, at - 1) + 1) >= 0:
+            if not src.code[prev:at].lstrip().startswith("#["):
+                break
+            at = prev
+        src.insert(at, f"{item}\n")
     else:
         at = first.start() if first else len(src.text)
-        src.insert(at, f"mod {module};\n\n")
-    return Step(src.rel, src.line(at), "the crate root", f"mod {module};", wired=True)
+        src.insert(at, f"{item}\n\n")
+    return Step(src.rel, src.line(at), "the crate root", item.replace("\n", " "), wired=True)
 
 
 def _subscriber(src: _Source, main: _Main, module: str) -> tuple[list[Step], str]:
@@ -303,54 +301,7 @@ def _shutdown(src: _Source, main: _Main, serve: re.Match[str]) -> tuple[Step | N
     return Step(src.rel, src.line(at), "after axum::serve(...).await returns", what, wired=True), ""
 
 
-def _sources(dest: Path, module: str) -> list[tuple[str, str]]:
-    """The crate's own .rs files under src/ (the generated module left out), read."""
-    found: list[tuple[str, str]] = []
-    for path in sorted((dest / "src").rglob("*.rs"))[:500]:
-        rel = path.relative_to(dest).as_posix()
-        if rel.startswith(f"src/{module}/"):
-            continue
-        text = _read(dest, rel)
-        if text is not None:
-            found.append((rel, text))
-    return found
-
-
-_TRACE_LAYER = (
-    "it makes spans of its own next to HttpServerLayer's, and the telemetry layer exports "
-    "them (as extra internal spans, at the levels your filter lets through, e.g. "
-    "RUST_LOG=debug): remove it (HttpServerLayer records method, route, status and "
-    "duration), or keep it for its log lines and keep its spans out of the export: "
-    ".with(telemetry_layers.telemetry.with_filter(tracing_subscriber::filter::filter_fn(|m| "
-    '!m.target().starts_with("tower_http")))) with tracing_subscriber::Layer in scope'
-)
-
-
-def _existing(dest: Path, module: str) -> list[Step]:
-    """The crate's own instrumentation, named with the way out (the team's decision)."""
-    steps: list[Step] = []
-    for rel, text in _sources(dest, module):
-        code = code_only(text)
-        for match in re.finditer(r"\bTraceLayer::\w+", code):
-            where = "tower-http's TraceLayer"
-            steps.append(Step(rel, line_of(text, match.start()), where, _TRACE_LAYER))
-        for match in _PROVIDER.finditer(code):
-            steps.append(
-                Step(
-                    rel,
-                    line_of(text, match.start()),
-                    "a second tracer provider",
-                    f"{match.group(0)}: the telemetry module installs the global tracer "
-                    "provider and the tracing bridge itself; remove this one (and its "
-                    "tracing_opentelemetry layer), or spans go out twice or to two places",
-                )
-            )
-            break
-    return steps
-
-
 _GENERIC = (
-    ("the crate root", "mod {m};"),
     ("fn main, before the subscriber", "let telemetry_layers = {m}::layers()?;"),
     ("your subscriber", ".with(telemetry_layers.telemetry)"),
     ("after the subscriber", "let telemetry_guard = telemetry_layers.guard;"),
@@ -361,40 +312,62 @@ _GENERIC = (
 
 
 def _generic(rel: str, module: str) -> tuple[Step, ...]:
-    return tuple(Step(rel, 0, where, what.format(m=module)) for where, what in _GENERIC)
+    item = module_declaration(rel or "src/main.rs", module).replace("\n", " ")
+    root = Step(rel, 0, "the crate root", item)
+    return (root, *(Step(rel, 0, where, what.format(m=module)) for where, what in _GENERIC))
+
+
+def _binary(dest: Path) -> tuple[str, str, str]:
+    """The binary's file, what to note about it, and why it cannot be wired ("" if it can)."""
+    found = binaries(dest)
+    code = {b.rel: code_only(t) for b in found[:20] if (t := read_text(dest, b.rel)) is not None}
+    binary, note = pick(dest, code)
+    if binary is None:
+        return "", "", note
+    rel = binary.rel
+    if rel.startswith(("/", "../")) or rel == ".." or ":" in rel:
+        return rel, note, f"the binary {binary.name} ({rel}) is outside the crate's folder"
+    return rel, note, ""
 
 
 def rust_steps(dest: Path, module: str = "telemetry") -> Wiring:
-    """The next steps for the crate at `dest`, and the edited src/main.rs for --wire."""
-    rel = "src/main.rs"
-    text = _read(dest, rel)
-    existing = _existing(dest, module)
+    """The next steps for the crate at `dest`, and the edited binary's file for --wire."""
+    rel, note, why = _binary(dest)
+    existing = rust_existing(dest, module, "" if why else rel)
+    notes = (*([note] if note else []), *unchecked_notes(dest))
+    if why:
+        return Wiring(steps=(*_generic(rel, module), *existing), problem=why, notes=notes)
+    wiring = _wire(dest, rel, module)
+    return replace(wiring, steps=(*wiring.steps, *existing), notes=notes)
+
+
+def _wire(dest: Path, rel: str, module: str) -> Wiring:
+    """The steps in the binary's file `rel`, and its edited text when --wire can make them."""
+    text = read_text(dest, rel)
     text, eol = ("", "none") if text is None else line_endings(text)
     if eol in ("none", "mixed"):
-        why = mixed_problem(rel) if eol == "mixed" else f"no {rel}; wire the binary by hand"
-        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+        why = mixed_problem(rel) if eol == "mixed" else f"{rel} could not be read"
+        return Wiring(steps=_generic(rel, module), problem=why)
     src = _Source(rel, text, code_only(text))
-    if re.search(rf"^\s*(pub(\([^)]*\))?\s+)?mod {module}\s*;", src.code, re.M) and re.search(
-        rf"\b{module}::", src.code
-    ):
-        return Wiring(
-            steps=tuple(existing), problem=f"{rel} uses the {module} module already: it is wired"
-        )
+    if re.search(
+        rf"^[ \t]*(#\[[^\]\n]*\]\s*)*(pub(\([^)]*\))?\s+)?mod {module}\s*;", src.code, re.M
+    ) and re.search(rf"\b{module}::", src.code):
+        return Wiring(problem=f"{rel} uses the {module} module already: it is wired")
     if taken := rust_name_taken(rel, src.code, module):
-        return Wiring(steps=(*_generic(rel, module), *existing), problem=taken)
+        return Wiring(steps=_generic(rel, module), problem=taken)
     main, why = _main(src)
     serves = _in_main(src, main, _SERVE) if main else []
     if main and len(serves) != 1:
         why = f"{rel}: {len(serves) or 'no'} axum::serve(...) statements at the top of fn main"
     if main is None or why:
-        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+        return Wiring(steps=_generic(rel, module), problem=why)
     steps = [_module(src, module)]
     subscriber, why = _subscriber(src, main, module)
     router, problem = _router(src, main, serves[0], module)
     shutdown, late = _shutdown(src, main, serves[0])
     why = why or problem or late
     if why or not router or shutdown is None:
-        return Wiring(steps=(*_generic(rel, module), *existing), problem=why)
+        return Wiring(steps=_generic(rel, module), problem=why)
     steps += [*subscriber, *router, shutdown]
     edited = restore(format_edit(dest, text, src.apply()), eol)
-    return Wiring(steps=(*steps, *existing), edits={rel: edited})
+    return Wiring(steps=tuple(steps), edits={rel: edited})

@@ -5,6 +5,11 @@ matching never land inside them."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from scaffold.errors import UsageError
+from scaffold.sync.paths import read_inside
+from scaffold.wiring import Step
 
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 
@@ -155,3 +160,64 @@ def rust_name_taken(rel: str, code: str, module: str) -> str:
         f"{rel}:{line_of(code, taken.start())}: the name {module} is taken here; declare the "
         "generated module by hand, or give it another name (codegen.rust_module)"
     )
+
+
+def read_text(dest: Path, rel: str) -> str | None:
+    try:
+        raw = read_inside(dest, rel)
+    except (UsageError, OSError):
+        raw = None
+    return raw.decode("utf-8", "replace") if raw is not None else None
+
+
+_PROVIDER = re.compile(
+    r"\b(set_tracer_provider|SdkTracerProvider::builder|TracerProvider::builder|"
+    r"tracing_opentelemetry::(layer|OpenTelemetryLayer)|opentelemetry_otlp::)"
+)
+
+
+def _sources(dest: Path, module: str, binary: str) -> list[tuple[str, str]]:
+    """The crate's own .rs files under src/ (the generated module left out), and the
+    binary's file when it is elsewhere in the crate, read."""
+    found: list[tuple[str, str]] = []
+    rels = [p.relative_to(dest).as_posix() for p in sorted((dest / "src").rglob("*.rs"))[:500]]
+    for rel in [*rels, *([binary] if binary and not binary.startswith("src/") else [])]:
+        if rel.startswith(f"src/{module}/"):
+            continue
+        text = read_text(dest, rel)
+        if text is not None:
+            found.append((rel, text))
+    return found
+
+
+_TRACE_LAYER = (
+    "it makes spans of its own next to HttpServerLayer's, and the telemetry layer exports "
+    "them (as extra internal spans, at the levels your filter lets through, e.g. "
+    "RUST_LOG=debug): remove it (HttpServerLayer records method, route, status and "
+    "duration), or keep it for its log lines and keep its spans out of the export: "
+    ".with(telemetry_layers.telemetry.with_filter(tracing_subscriber::filter::filter_fn(|m| "
+    '!m.target().starts_with("tower_http")))) with tracing_subscriber::Layer in scope'
+)
+
+
+def rust_existing(dest: Path, module: str, binary: str = "") -> list[Step]:
+    """The crate's own instrumentation, named with the way out (the team's decision)."""
+    steps: list[Step] = []
+    for rel, text in _sources(dest, module, binary):
+        code = code_only(text)
+        for match in re.finditer(r"\bTraceLayer::\w+", code):
+            where = "tower-http's TraceLayer"
+            steps.append(Step(rel, line_of(text, match.start()), where, _TRACE_LAYER))
+        for match in _PROVIDER.finditer(code):
+            steps.append(
+                Step(
+                    rel,
+                    line_of(text, match.start()),
+                    "a second tracer provider",
+                    f"{match.group(0)}: the telemetry module installs the global tracer "
+                    "provider and the tracing bridge itself; remove this one (and its "
+                    "tracing_opentelemetry layer), or spans go out twice or to two places",
+                )
+            )
+            break
+    return steps
