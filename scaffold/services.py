@@ -25,6 +25,7 @@ from scaffold.targets import go_modules, go_parts, rust_crates, rust_format, rus
 from scaffold.targets import service_parts as parts_model
 from scaffold.targets.go import module_needs, service_parts
 from scaffold.targets.go_vendor import vendor_notes
+from scaffold.targets.go_work import check_go_work
 from scaffold.targets.registry import TARGETS, render_target
 from scaffold.wiring import Wiring, next_steps
 
@@ -156,6 +157,7 @@ def _dependency_edits(
             **module_needs(conv, opts),
             name=str(dest / "go.mod"),
         )
+        check_go_work(dest, edit.go_mod, str(dest / "go.mod"))
         edits = {"go.mod": edit.go_mod, "go.sum": edit.go_sum}
         notes.extend(edit.notes)
         notes.append(parts_model.parts_note(service_parts(conv, opts), "package"))

@@ -29,6 +29,7 @@ from scaffold.targets.cargo_edit import normal
 from scaffold.targets.go import module_needs
 from scaffold.targets.go_mod_edit import older
 from scaffold.targets.go_vendor import vendor_notes
+from scaffold.targets.go_work import check_go_work
 
 # Between why a file changes and the step it needs after (`go mod vendor`).
 _THEN = "; then "
@@ -125,6 +126,7 @@ def _go(root: Path, conv: Conventions, opts: RenderOptions) -> DependencyEdit:
             go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
         return DependencyEdit()
     edit = go_modules.add_requirements(go_mod, go_sum, **needs, name=name)
+    check_go_work(root, edit.go_mod, name)
     files = {"go.mod": (go_mod, edit.go_mod), "go.sum": (go_sum, edit.go_sum)}
     lacks = [*missing, *(f"{p} at the version the render needs" for p in behind)]
     reason = f"lacks {', '.join(lacks)}: {_why(conv.export.protocol, lacks)}"
