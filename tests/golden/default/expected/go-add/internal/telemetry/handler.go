@@ -323,7 +323,9 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 	// buffer for the next request of ri this writer serves.
 	attrs, kept := h.routeAttrs(rw, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
 	attrs = append(attrs,
-		keyURLPath.String(r.URL.Path),
+		// The path as sent (RFC 3986's path component, percent-encoded), as the
+		// Rust layer records it: r.URL.Path is decoded.
+		keyURLPath.String(r.URL.EscapedPath()),
 		keyClientAddress.String(client),
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
