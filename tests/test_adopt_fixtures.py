@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import subprocess
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -298,3 +300,47 @@ def test_existing_instrumentation_is_named_with_what_to_do(
     assert_project_passes(dest)
     assert_tidy(dest)
     assert cli("check", str(dest)).code == 0
+
+
+def test_the_foo_bar_service_exports_its_spans_after_add_wire(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    """go-foo-bar (a module `go mod init foo_bar` made): after add --wire its server
+    sends named spans to a receiver. Its main ends in log.Fatal, which skips deferred
+    calls, so the spans leave on the batch processor's schedule, not at shutdown."""
+    from tests.behaviour.harness import free_port, servers
+
+    dest = copy_fixture("go-foo-bar", tmp_path)
+    port = free_port()
+    main = dest / "main.go"
+    main.write_text(main.read_text().replace("127.0.0.1:8080", f"127.0.0.1:{port}"))
+    assert cli("add", "--lang", "go", "--dir", str(dest), *CONV, "--wire").code == 0
+    go(dest, "build", "-o", str(tmp_path / "foo_bar"), ".")
+    with servers() as (seen, receiver, _):
+        env = {
+            **os.environ,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_TRACES_SAMPLER": "always_on",
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+        }
+        proc = subprocess.Popen(
+            [str(tmp_path / "foo_bar")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            names: list[str] = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not names:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=2):
+                        pass
+                except OSError:
+                    time.sleep(0.2)
+                    continue
+                time.sleep(0.5)
+                names = [s.name for b in seen.batches() for s in b.spans]
+        finally:
+            proc.kill()
+            out = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert names and set(names) == {"GET /hello"}, (names, out)
