@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -159,7 +160,7 @@ def library_at(root: Path, lang: str, name: str) -> LibraryLock:
     if lock is None:
         raise UsageError(
             f"{root} holds no library ({LIBRARY_LOCK} is missing); render it with "
-            f"`scaffold lib --lang {lang} --dir {root}`, or give the right --lib-path"
+            f"`scaffold lib --lang {lang} --dir {shlex.quote(str(root))}`, or give the right --lib-path"
         )
     same = base_module(lock.name) == base_module(name) if lang == "go" else lock.name == name
     if lock.lang != lang or not same:

@@ -16,6 +16,7 @@ tracing-opentelemetry is not among them.
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,7 @@ def package_table(data: dict[str, Any], name: str, root: Path | None = None) -> 
         members = _members(data["workspace"], root)
         listed = ", ".join(members) if members else "none listed in [workspace] members"
         services = [
-            f"\n  {m}: {why}: scaffold add --lang rust --dir {root / m}"
+            f"\n  {m}: {why}: scaffold add --lang rust --dir {shlex.quote(str(root / m))}"
             for m in members
             if root is not None and (why := service_member(root / m, read_manifest))
         ]
