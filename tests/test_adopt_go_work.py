@@ -77,3 +77,20 @@ def test_after_the_named_step_the_workspace_builds(
     go(orders, "build", "./...")
     go(orders, "vet", "./...")
     assert cli("check", str(orders)).code == 0
+
+
+def test_add_in_the_module_folder_finds_the_workspace_above(
+    tmp_path: Path,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rev3 V1: without --dir (or with a relative one) the walk up starts at the real path."""
+    monkeypatch.delenv("GOWORK", raising=False)
+    orders = _workspace(tmp_path, "go 1.24")
+    before = tree(tmp_path)
+    monkeypatch.chdir(orders)
+    assert cli("add", "--lang", "go", *CONV).code == 2
+    monkeypatch.chdir(orders.parent)
+    result = cli("add", "--lang", "go", "--dir", orders.name, *CONV)
+    assert result.code == 2 and "go work edit -go=" in result.err, result.out
+    assert tree(tmp_path) == before

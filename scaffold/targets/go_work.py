@@ -48,6 +48,7 @@ def _uses(work: Path, text: str) -> list[Path]:
 def check_go_work(module: Path, go_mod: str, name: str) -> None:
     """UsageError when the go.work that builds `module` names an older go version than
     `go_mod` (the module's go.mod as it will be written) does."""
+    module = module.resolve()  # `.` or a relative --dir: the walk up needs real parents
     want = _GO.search(_strip(go_mod))
     work = _find(module)
     if want is None or work is None:
@@ -60,7 +61,7 @@ def check_go_work(module: Path, go_mod: str, name: str) -> None:
         return  # the go command reports a go.work it cannot read itself
     text = _strip(raw)
     have = _GO.search(text)
-    if have is None or module.resolve() not in _uses(work, text):
+    if have is None or module not in _uses(work, text):
         return
     if go_key(have.group(1)) >= go_key(want.group(1)):
         return

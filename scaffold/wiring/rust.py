@@ -313,6 +313,9 @@ _GENERIC = (
 
 def _generic(rel: str, module: str) -> tuple[Step, ...]:
     item = module_declaration(rel or "src/main.rs", module).replace("\n", " ")
+    if not rel:  # no binary chosen: the declaration differs in a src/bin file
+        bin_item = module_declaration("src/bin/NAME.rs", module).replace("\n", " ")
+        item = f"{item} in src/main.rs; in a src/bin/NAME.rs binary: {bin_item}"
     root = Step(rel, 0, "the crate root", item)
     return (root, *(Step(rel, 0, where, what.format(m=module)) for where, what in _GENERIC))
 

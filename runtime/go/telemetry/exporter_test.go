@@ -310,7 +310,7 @@ func TestMetricTemporalityAndAggregation(t *testing.T) {
 // credentials, and the next setting is used; the SDK would otherwise fail to
 // parse it and drop every export. The Rust module does the same.
 func TestSchemelessHTTPEndpointIsWarnedAboutAndPassedOver(t *testing.T) {
-	for _, bad := range []string{"127.0.0.1:4318", "collector:4318", "not a url", "http://[::1", "https://"} {
+	for _, bad := range []string{"127.0.0.1:4318", "collector:4318", "not a url", "http://[::1", "https://", "http://127.0.0.1:9x"} {
 		var logs strings.Builder
 		e := &envReader{getenv: func(k string) string {
 			return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": bad}[k]

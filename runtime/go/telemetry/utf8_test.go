@@ -1,8 +1,11 @@
 package telemetry
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -119,5 +122,24 @@ func TestEveryExportedMetricAttributeIsValidUTF8(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatal("no data point exported")
+	}
+}
+
+func TestURLPathIsThePathAsSent(t *testing.T) {
+	for target, want := range map[string]string{
+		"/orders/a%20b?x=1":  "/orders/a%20b",
+		"/orders/a|b":        "/orders/a|b",
+		"/orders/%FF":        "/orders/%FF",
+		"/orders/a%2Fb":      "/orders/a%2Fb",
+		"http://h/orders/x":  "/orders/x",
+		"http://h/a%7Cb?q=1": "/a%7Cb",
+	} {
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n")))
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if got := pathAsSent(r); got != want {
+			t.Errorf("%s: url.path %q, want %q", target, got, want)
+		}
 	}
 }

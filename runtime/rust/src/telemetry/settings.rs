@@ -742,6 +742,9 @@ fn http_endpoint(text: &str) -> bool {
     text.parse::<http::Uri>().is_ok_and(|uri| {
         matches!(uri.scheme_str(), Some("http" | "https"))
             && uri.host().is_some_and(|h| !h.is_empty())
+            && uri
+                .port()
+                .is_none_or(|p| p.as_str().parse::<u16>().is_ok())
     })
 }
 
@@ -791,12 +794,9 @@ pub fn check_headers(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) 
             }
             let what = match entry.split_once('=') {
                 None => format!("entry {} (no key=value form)", i + 1),
+                // Not named: a pasted `Name: value` would put the value here.
                 Some((key, _)) if !header_name(key.trim()) => {
-                    format!(
-                        "entry {} (key {:?} is no header name)",
-                        i + 1,
-                        short(key.trim())
-                    )
+                    format!("entry {} (its key is no header name)", i + 1)
                 }
                 Some((key, text)) if !percent_encoding_valid(text.trim()) => format!(
                     "entry {} (key {:?}: the value is not valid percent-encoding)",
@@ -1051,6 +1051,7 @@ mod tests {
             "not a url",
             "http://[::1",
             "https://",
+            "http://127.0.0.1:9x",
         ] {
             let getenv = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)]);
             let mut w = Warnings::default();
@@ -1126,15 +1127,20 @@ mod tests {
     fn export_header_problems_name_the_entry_never_the_value() {
         let getenv = env(&[(
             "OTEL_EXPORTER_OTLP_HEADERS",
-            "api-key=SECRETTOKEN5678%zz,novalue,=x,ok=fine%20too",
+            "api-key=SECRETTOKEN5678%zz,novalue,=x,ok=fine%20too,x-api-key: PASTED==",
         )]);
         let mut w = Warnings::default();
         check_headers(&getenv, &mut w);
         let got = named(&w);
-        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got.len(), 4, "{got:?}");
         assert!(got[0].1.starts_with("entry 1 (key \"api-key\""), "{got:?}");
         assert_eq!(got[1].1, "entry 2 (no key=value form)");
-        assert_eq!(got[2].1, "entry 3 (key \"\" is no header name)");
-        assert!(!format!("{got:?}").contains("SECRET"), "{got:?}");
+        assert_eq!(got[2].1, "entry 3 (its key is no header name)");
+        assert_eq!(got[3].1, "entry 5 (its key is no header name)");
+        let text = format!("{got:?}");
+        assert!(
+            !text.contains("SECRET") && !text.contains("PASTED"),
+            "{text}"
+        );
     }
 }
