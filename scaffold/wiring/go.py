@@ -232,18 +232,18 @@ def _plain(steps: list[Step]) -> tuple[Step, ...]:
     return tuple(Step(s.file, s.line, s.where, s.what) for s in steps)
 
 
+_SETUP_BY_HAND = (
+    "call {p}.Setup(ctx, {p}.WithSetupLogger(logger)) first (its start-up line and export "
+    "failures go to your logger) and defer its shutdown"
+)
+
+
 def go_wiring(dest: Path, *, import_path: str, package: str) -> Wiring:
     """The next steps for the Go module at `dest`, and the edited main file for --wire."""
     mains = _main_files(dest)
     generic = (
         Step("", 0, "your main package", f'import "{import_path}"'),
-        Step(
-            "",
-            0,
-            "func main",
-            f"call {package}.Setup(ctx, {package}.WithSetupLogger(logger)) first (its start-up "
-            "line and export failures go to your logger) and defer its shutdown",
-        ),
+        Step("", 0, "func main", _SETUP_BY_HAND.format(p=package)),
         Step("", 0, "your server", f"wrap its handler: {package}.NewHandler(handler)"),
         Step("", 0, "your slog logger", f"wrap its handler: {package}.NewLogHandler(h)"),
     )

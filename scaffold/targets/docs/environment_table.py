@@ -363,7 +363,7 @@ def _limit(name: str, what: str, go: str, rust: str) -> Variable:
 _LIMITS: tuple[Variable, ...] = (
     Variable(
         "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "The longest attribute value; longer ones are cut.",
+        "The longest attribute value.",
         "no limit",
         SDK,
         NOT_READ,
@@ -394,11 +394,4 @@ _HTTP: tuple[Variable, ...] = (
     ),
 )
 
-STANDARD: tuple[Variable, ...] = (
-    *_GENERAL,
-    *_EXPORT,
-    *_BATCH,
-    *_METRICS_SDK,
-    *_LIMITS,
-    *_HTTP,
-)
+STANDARD: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_METRICS_SDK, *_LIMITS, *_HTTP)

@@ -61,7 +61,8 @@ func (e *envReader) checkHeaders() {
 			case !ok:
 				what = fmt.Sprintf("entry %d (no key=value form)", i+1)
 			case !headerName(k):
-				what = fmt.Sprintf("entry %d (key %.64q is no header name)", i+1, k)
+				// Not named: a pasted `Name: value` would put the value here.
+				what = fmt.Sprintf("entry %d (its key is no header name)", i+1)
 			case err != nil:
 				what = fmt.Sprintf("entry %d (key %.64q: the value is not valid percent-encoding)", i+1, k)
 			default:

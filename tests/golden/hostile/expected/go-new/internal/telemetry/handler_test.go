@@ -462,6 +462,15 @@ func TestHandlerWarnsWhenATrustRouteCannotBeRecognised(t *testing.T) {
 type opaquePropagator struct{ propagation.TextMapPropagator }
 
 func TestW3COnlyRecognisesOnlyTraceContextAndBaggage(t *testing.T) {
+	// The conventions' propagators are W3C ones only unless they name another (b3).
+	conventionsW3C := true
+	for _, p := range conventionPropagators() {
+		switch p.(type) {
+		case propagation.TraceContext, propagation.Baggage, allowListBaggage:
+		default:
+			conventionsW3C = false
+		}
+	}
 	cases := []struct {
 		name string
 		p    propagation.TextMapPropagator
@@ -470,7 +479,7 @@ func TestW3COnlyRecognisesOnlyTraceContextAndBaggage(t *testing.T) {
 		{"tracecontext", propagation.TraceContext{}, true},
 		{"baggage", propagation.Baggage{}, true},
 		{"allow-list baggage", allowListBaggage{}, true},
-		{"conventions", Propagators(), true},
+		{"conventions", Propagators(), conventionsW3C},
 		{"composite", propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}), true},
 		{"empty composite", propagation.NewCompositeTextMapPropagator(), true},
 		{"composite with another", propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, opaquePropagator{propagation.Baggage{}}), false},

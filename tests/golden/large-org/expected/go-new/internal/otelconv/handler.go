@@ -323,9 +323,7 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 	// buffer for the next request of ri this writer serves.
 	attrs, kept := h.routeAttrs(rw, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
 	attrs = append(attrs,
-		// The path as sent (RFC 3986's path component, percent-encoded), as the
-		// Rust layer records it: r.URL.Path is decoded.
-		keyURLPath.String(r.URL.EscapedPath()),
+		keyURLPath.String(pathAsSent(r)),
 		keyClientAddress.String(client),
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
@@ -570,4 +568,20 @@ func querySensitiveKeys(raw string) bool {
 		}
 	}
 	return false
+}
+
+// pathAsSent is the request's path as the client sent it (RFC 3986's path
+// component, percent-encoding and all), as the Rust layer records url.path:
+// r.URL.Path is decoded and r.URL.EscapedPath re-encodes what it would not
+// have sent raw. A request target that is not a path (absolute form, "*")
+// gives EscapedPath.
+func pathAsSent(r *http.Request) string {
+	u := r.RequestURI
+	if u == "" || u[0] != '/' {
+		return r.URL.EscapedPath()
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }

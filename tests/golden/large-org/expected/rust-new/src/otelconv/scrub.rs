@@ -209,6 +209,11 @@ fn trigger_at(b: &[u8], i: usize) -> bool {
     if c == b'%' && (b[i + 1..].starts_with(b"40") || b[i + 1..].starts_with(b"2540")) {
         return true;
     }
+    // An AWS key id (AKIA, ASIA), at the very start of the text too.
+    if (c == b'K' || c == b'S') && i >= 1 && b[i - 1] == b'A' && b.get(i + 1..i + 3) == Some(b"IA")
+    {
+        return true;
+    }
     if i < 2 {
         return false;
     }
@@ -216,7 +221,6 @@ fn trigger_at(b: &[u8], i: usize) -> bool {
         b'J' | b'A' if &b[i - 2..i] == b"ey" => true,
         b'o' | b'0' if &b[i - 2..i] == b"ew" => true,
         b'-' if i >= 4 && &b[i - 4..i - 1] == b"xox" => true,
-        b'K' | b'S' if b[i - 1] == b'A' && b.get(i + 1..i + 3) == Some(b"IA") => true,
         b' ' | b'\t' | b':' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
         _ => false,
     }
