@@ -420,6 +420,7 @@ impl Traced {
             }),
         };
         let span = bridge::request_span(&cx, request_span);
+        bridge::note_request_span(&span);
         Self {
             cx,
             span,
