@@ -30,6 +30,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
@@ -93,9 +94,24 @@ pub(crate) fn as_request<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Whether `meta` is the server layer's request span.
+/// The metadata of the server layer's request span, once one was made: its
+/// callsite's static metadata, the same for every request span.
+static REQUEST_METADATA: AtomicPtr<Metadata<'static>> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Notes `span`'s metadata as the request span's (see [`is_request_span`]).
+pub(crate) fn note_request_span(span: &tracing::Span) {
+    if let Some(meta) = span.metadata() {
+        REQUEST_METADATA.store(std::ptr::from_ref(meta).cast_mut(), Ordering::Relaxed);
+    }
+}
+
+/// Whether `meta` is the server layer's request span: the metadata noted
+/// for it (an address compare), else by name and target as before it was
+/// noted. Metadata is static, one per callsite, so the address is only ever
+/// the request span's.
 pub(crate) fn is_request_span(meta: &Metadata<'_>) -> bool {
-    meta.name() == "request" && meta.target() == super::server::TARGET
+    std::ptr::eq(REQUEST_METADATA.load(Ordering::Relaxed).cast_const(), meta)
+        || (meta.name() == "request" && meta.target() == super::server::TARGET)
 }
 
 /// The bridge: see the [module documentation](self). [`layers`](super::layers())
@@ -516,6 +532,30 @@ mod tests {
         };
         assert_eq!(value("error.type").as_deref(), Some("outer"));
         assert_eq!(value("url.path").as_deref(), Some("/inner"));
+    }
+
+    /// The noted metadata is a shortcut only: what counts as the request
+    /// span is what the name and target said before.
+    #[test]
+    fn the_request_span_is_known_by_its_metadata_or_its_name_and_target() {
+        use super::super::server::TARGET;
+        // Spans keep their metadata only when a subscriber enables them.
+        tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+            let request = tracing::info_span!(target: TARGET, "request");
+            super::note_request_span(&request);
+            let meta = |span: &tracing::Span| span.metadata().expect("metadata");
+            assert!(super::is_request_span(meta(&request)));
+            // Another callsite with the same name and target still is one.
+            let again = tracing::info_span!(target: TARGET, "request");
+            assert!(super::is_request_span(meta(&again)));
+            // Other names or targets are not, noted or not.
+            for other in [
+                tracing::info_span!("request"),
+                tracing::info_span!(target: TARGET, "requests"),
+            ] {
+                assert!(!super::is_request_span(meta(&other)));
+            }
+        });
     }
 
     #[test]

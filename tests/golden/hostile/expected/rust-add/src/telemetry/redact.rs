@@ -636,7 +636,12 @@ pub fn has_url(text: &str) -> bool {
 /// Whether `text` has a byte either form of URL starts its separator with
 /// (`:` or `%`): a quick test that spares most values the full search. It
 /// reads eight bytes at a time (the zero-byte test of each word XORed with
-/// the byte sought is exact for "any byte matches"), the rest one by one.
+/// the byte sought is exact for "any byte matches"); the last bytes are read
+/// as one more word too: the last eight again when the text is longer (bytes
+/// read twice are bytes already found not to match), two overlapping
+/// four-byte halves for 4 to 8 bytes, the first, middle and last byte for 1
+/// to 3 (which covers each of them). The bytes a short word does not fill
+/// are zero, which matches neither.
 #[inline]
 fn may_have_url(text: &str) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
@@ -644,16 +649,33 @@ fn may_have_url(text: &str) -> bool {
     const COLON: u64 = ONES * b':' as u64;
     const PERCENT: u64 = ONES * b'%' as u64;
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let mut words = text.as_bytes().chunks_exact(8);
-    for word in &mut words {
+    let hit = |word: u64| zero_byte(word ^ COLON) || zero_byte(word ^ PERCENT);
+    let word8 = |b: &[u8]| {
         let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let word = u64::from_ne_bytes(bytes);
-        if zero_byte(word ^ COLON) || zero_byte(word ^ PERCENT) {
-            return true;
+        bytes.copy_from_slice(&b[..8]);
+        u64::from_ne_bytes(bytes)
+    };
+    let word4 = |b: &[u8]| {
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(&b[..4]);
+        u64::from(u32::from_ne_bytes(bytes))
+    };
+    let b = text.as_bytes();
+    let n = b.len();
+    match n {
+        0 => false,
+        1..=3 => hit(u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16),
+        4..=8 => hit(word4(b) | word4(&b[n - 4..]) << 32),
+        _ => {
+            let mut words = b.chunks_exact(8);
+            for word in &mut words {
+                if hit(word8(word)) {
+                    return true;
+                }
+            }
+            !words.remainder().is_empty() && hit(word8(&b[n - 8..]))
         }
     }
-    words.remainder().iter().any(|&b| b == b':' || b == b'%')
 }
 
 /// The byte offset of the first percent-encoded `://` in `text`: each of
@@ -1095,6 +1117,17 @@ mod pre_test_tests {
                     text.replace_range(at..=at, byte);
                     assert!(may_have_url(&text), "{text:?}");
                 }
+            }
+        }
+        // No other byte, in any position of any length, is a match (the
+        // bytes next to the sought ones, NUL, high bytes).
+        let others: Vec<u8> = (0..=0x7f_u8).filter(|b| *b != b':' && *b != b'%').collect();
+        for len in 0..40 {
+            for start in 0..others.len() {
+                let text: String = (0..len)
+                    .map(|i| char::from(others[(start + i * 7) % others.len()]))
+                    .collect();
+                assert!(!may_have_url(&text), "{text:?}");
             }
         }
         // Bytes one off the sought ones, and high bytes, are no match.

@@ -396,10 +396,21 @@ impl Traced {
         // attributes that cost no allocation; the name and the attributes
         // written from the request follow only when the span records, so an
         // unsampled request formats nothing.
-        let builder = SpanBuilder::from_name(method)
-            .with_kind(SpanKind::Server)
-            .with_attributes(start_attributes(req, method, origin))
-            .with_links(links);
+        // Built in place: the builder's by-value `with_*` methods each move
+        // it. An empty list of links is no list (as `with_links` leaves it,
+        // the SDK exports no link either way); links are only kept valid.
+        let links = (!links.is_empty()).then(|| {
+            let mut links = links;
+            links.retain(|link| link.span_context.is_valid());
+            links
+        });
+        let builder = SpanBuilder {
+            span_kind: Some(SpanKind::Server),
+            name: Cow::Borrowed(method),
+            attributes: Some(start_attributes(req, method, origin)),
+            links,
+            ..SpanBuilder::default()
+        };
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
@@ -411,6 +422,7 @@ impl Traced {
             }),
         };
         let span = bridge::request_span(&cx, request_span);
+        bridge::note_request_span(&span);
         Self {
             cx,
             span,
