@@ -49,35 +49,40 @@ func (s *keySet) has(k string) bool {
 // empty reports whether the set has no key.
 func (s *keySet) empty() bool { return len(s.keys) == 0 }
 
+// queryStops has a bit for each byte below 64 that querySensitiveKeys stops at.
+const queryStops = 1<<'%' | 1<<'&' | 1<<'+' | 1<<';' | 1<<'='
+
 // querySensitiveKeys reports whether SanitizeQuery could change raw: whether
 // a key of its pairs ('&' or ';' between them) is a sensitive one, or
-// carries '%' or '+' (isSensitiveKey decodes those). It reads raw once, in
-// place: most queries name no sensitive key and are used as they are.
+// carries '%' or '+' (isSensitiveKey decodes those). A key is what precedes
+// the pair's first '='. It reads raw once, in place: most queries name no
+// sensitive key and are used as they are.
 func querySensitiveKeys(raw string) bool {
 	if sensitiveQuery.empty() {
 		return false
 	}
-	for raw != "" {
-		pair, rest := raw, ""
-		for i := 0; i < len(raw); i++ {
-			if raw[i] == '&' || raw[i] == ';' {
-				pair, rest = raw[:i], raw[i+1:]
-				break
-			}
+	key, inKey := 0, true // where the current pair's key starts; still in it
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c >= 64 || queryStops&(1<<c) == 0 {
+			continue
 		}
-		raw = rest
-		k := pair
-		for i := 0; i < len(pair); i++ {
-			if c := pair[i]; c == '=' {
-				k = pair[:i]
-				break
-			} else if c == '%' || c == '+' {
+		switch c {
+		case '&', ';':
+			if inKey && i > key && sensitiveQuery.has(raw[key:i]) {
+				return true
+			}
+			key, inKey = i+1, true
+		case '=':
+			if inKey && i > key && sensitiveQuery.has(raw[key:i]) {
+				return true
+			}
+			inKey = false
+		case '%', '+':
+			if inKey {
 				return true
 			}
 		}
-		if k != "" && sensitiveQuery.has(k) {
-			return true
-		}
 	}
-	return false
+	return inKey && len(raw) > key && sensitiveQuery.has(raw[key:])
 }

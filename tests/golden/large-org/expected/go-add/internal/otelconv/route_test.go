@@ -290,6 +290,49 @@ func TestQuerySensitiveKeysFollowsTheSensitiveKeys(t *testing.T) {
 	}
 }
 
+// querySensitiveKeys reads the query in one pass; it answers as reading it
+// pair by pair does (the pairs split at '&' and ';', the key up to the
+// pair's first '=', a '%' or '+' in the key counting as sensitive) for every
+// query of up to six bytes from the characters that matter.
+func TestQuerySensitiveKeysAgreesPairByPair(t *testing.T) {
+	useTestConventions(t)
+	saved := sensitiveQuery
+	t.Cleanup(func() { sensitiveQuery = saved })
+	byPairs := func(raw string) bool {
+		for _, pair := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, _, _ := strings.Cut(pair, "=")
+			if strings.ContainsAny(k, "%+") || (k != "" && sensitiveQuery.has(k)) {
+				return true
+			}
+		}
+		return false
+	}
+	const alphabet = "ab=&;%+"
+	var queries []string
+	var grow func(prefix string)
+	grow = func(prefix string) {
+		queries = append(queries, prefix)
+		if len(prefix) < 6 {
+			for i := 0; i < len(alphabet); i++ {
+				grow(prefix + alphabet[i:i+1])
+			}
+		}
+	}
+	grow("")
+	for _, keys := range [][]string{{"a"}, {"ab", "b"}, {"ba"}, {}} {
+		sensitiveQuery = sensitiveSet(keys)
+		for _, q := range queries {
+			want := byPairs(q)
+			if len(keys) == 0 {
+				want = false
+			}
+			if got := querySensitiveKeys(q); got != want {
+				t.Fatalf("keys %q: querySensitiveKeys(%q) = %v, pair by pair %v", keys, q, got, want)
+			}
+		}
+	}
+}
+
 // A keySet's summary never turns away a key of the set: has agrees with the
 // plain map for the set's keys and for keys that differ from them in length,
 // in their first byte only, or by a first byte with the same low six bits
