@@ -44,6 +44,9 @@ type Handler struct {
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
+	// paths tells the paths that no literal route and no trust route can
+	// match: without a ServeMux to ask, their requests skip both lookups.
+	paths pathFilter
 	// w3c says that every propagator in prop is W3C Trace Context or
 	// Baggage (w3cOnly): without their headers, Extract is skipped.
 	w3c        bool
@@ -103,6 +106,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 				slog.String("route", tr.route), slog.Bool("route_public", tr.public))
 		}
 	}
+	h.paths = newPathFilter(h.literal, conv.trustRoutes)
 	h.duration = newDurationHistogram(c.meterProvider, conv.httpServerDuration, "Duration of HTTP server requests.")
 	return h
 }
@@ -143,6 +147,40 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 	return "", false
 }
 
+// pathFilter holds the second byte (the first after '/') of every literal
+// route's path and of every trust route, prefix or exact; a path whose
+// second byte is not among them is none of those routes and starts with
+// none of those prefixes. A route or prefix shorter than two bytes (as "/*")
+// may match any path: every one then goes through the lookups.
+type pathFilter struct {
+	second [4]uint64
+	every  bool
+}
+
+func newPathFilter(literal []literalRoute, trust []trustRoute) pathFilter {
+	var f pathFilter
+	add := func(p string) {
+		if len(p) < 2 {
+			f.every = true
+			return
+		}
+		f.second[p[1]>>6] |= 1 << (p[1] & 63)
+	}
+	for _, l := range literal {
+		add(l.path)
+	}
+	for _, tr := range trust {
+		prefix, _ := strings.CutSuffix(tr.route, "*")
+		add(prefix)
+	}
+	return f
+}
+
+// mayMatch reports whether a literal route or a trust route may match path.
+func (f *pathFilter) mayMatch(path string) bool {
+	return f.every || len(path) < 2 || f.second[path[1]>>6]&(1<<(path[1]&63)) != 0
+}
+
 var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
 
 // tracingOff reports whether the installed Setup switched tracing off.
@@ -159,12 +197,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
-	route, matched := h.earlyRoute(r, r.Method)
-	trustRoute := ""
-	if matched {
-		trustRoute = route
+	route, matched, trustRoute, public := "", false, "", conv.trustHTTPServer
+	if h.mux != nil || h.paths.mayMatch(r.URL.Path) {
+		route, matched = h.earlyRoute(r, r.Method)
+		if matched {
+			trustRoute = route
+		}
+		public = publicRoute(trustRoute, r.URL.Path)
 	}
-	public := publicRoute(trustRoute, r.URL.Path)
 	incoming := r.Context()
 	if !h.w3c || len(r.Header["Traceparent"]) > 0 || len(r.Header["Baggage"]) > 0 {
 		incoming = h.prop.Extract(incoming, headerCarrier(r.Header))
