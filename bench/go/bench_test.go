@@ -72,12 +72,16 @@ func newProviders(b *testing.B, sampled bool) providers {
 var propagators = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
 // run serves one request with the full default attribute set: a query, a
-// user agent and a peer address.
+// user agent and a peer address, the request target set as net/http's
+// server sets it.
 func run(b *testing.B, h http.Handler) {
 	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/users/42?page=2", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	// A server's request carries its target as the client sent it; one made
+	// by http.NewRequest (a client's) does not.
+	req.RequestURI = "/users/42?page=2"
 	req.RemoteAddr = "127.0.0.1:40000"
 	req.Header.Set("User-Agent", "bench/1.0")
 	w := &discardWriter{h: make(http.Header)}

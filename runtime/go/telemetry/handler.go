@@ -44,6 +44,9 @@ type Handler struct {
 	mux     *http.ServeMux
 	// Exact routes in the trust policy need the ServeMux's pattern too.
 	trustByRoute bool
+	// paths tells the paths that no literal route and no trust route can
+	// match: without a ServeMux to ask, their requests skip both lookups.
+	paths pathFilter
 	// w3c says that every propagator in prop is W3C Trace Context or
 	// Baggage (w3cOnly): without their headers, Extract is skipped.
 	w3c        bool
@@ -103,6 +106,7 @@ func NewHandler(next http.Handler, opts ...Option) *Handler {
 				slog.String("route", tr.route), slog.Bool("route_public", tr.public))
 		}
 	}
+	h.paths = newPathFilter(h.literal, conv.trustRoutes)
 	h.duration = newDurationHistogram(c.meterProvider, conv.httpServerDuration, "Duration of HTTP server requests.")
 	return h
 }
@@ -143,6 +147,40 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 	return "", false
 }
 
+// pathFilter holds the second byte (the first after '/') of every literal
+// route's path and of every trust route, prefix or exact; a path whose
+// second byte is not among them is none of those routes and starts with
+// none of those prefixes. A route or prefix shorter than two bytes (as "/*")
+// may match any path: every one then goes through the lookups.
+type pathFilter struct {
+	second [4]uint64
+	every  bool
+}
+
+func newPathFilter(literal []literalRoute, trust []trustRoute) pathFilter {
+	var f pathFilter
+	add := func(p string) {
+		if len(p) < 2 {
+			f.every = true
+			return
+		}
+		f.second[p[1]>>6] |= 1 << (p[1] & 63)
+	}
+	for _, l := range literal {
+		add(l.path)
+	}
+	for _, tr := range trust {
+		prefix, _ := strings.CutSuffix(tr.route, "*")
+		add(prefix)
+	}
+	return f
+}
+
+// mayMatch reports whether a literal route or a trust route may match path.
+func (f *pathFilter) mayMatch(path string) bool {
+	return f.every || len(path) < 2 || f.second[path[1]>>6]&(1<<(path[1]&63)) != 0
+}
+
 var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
 
 // tracingOff reports whether the installed Setup switched tracing off.
@@ -159,12 +197,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
-	route, matched := h.earlyRoute(r, r.Method)
-	trustRoute := ""
-	if matched {
-		trustRoute = route
+	route, matched, trustRoute, public := "", false, "", conv.trustHTTPServer
+	if h.mux != nil || h.paths.mayMatch(r.URL.Path) {
+		route, matched = h.earlyRoute(r, r.Method)
+		if matched {
+			trustRoute = route
+		}
+		public = publicRoute(trustRoute, r.URL.Path)
 	}
-	public := publicRoute(trustRoute, r.URL.Path)
 	incoming := r.Context()
 	if !h.w3c || len(r.Header["Traceparent"]) > 0 || len(r.Header["Baggage"]) > 0 {
 		incoming = h.prop.Extract(incoming, headerCarrier(r.Header))
@@ -297,10 +337,7 @@ func forwardedProto(r *http.Request, sch string) string {
 // writer's) holds them on the way, so building them allocates nothing.
 // early says the span started with the method and route attributes already.
 func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, status int, known, early, renamed, broken bool, ri *routeInfo, p any) {
-	peer, peerPort, ok := splitHostPort(r.RemoteAddr)
-	if !ok {
-		peer, peerPort = r.RemoteAddr, ""
-	}
+	peer, peerPort, hasPort := splitPeer(r.RemoteAddr)
 	client, sch, host := peer, scheme(r.TLS != nil), r.Host
 	if trustedProxy(peer) {
 		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
@@ -325,8 +362,8 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		keyNetworkPeerAddress.String(peer),
 		keyHTTPResponseStatusCode.Int(status),
 	)
-	if n, ok := atoi(peerPort); ok {
-		attrs = append(attrs, keyNetworkPeerPort.Int(n))
+	if hasPort {
+		attrs = append(attrs, keyNetworkPeerPort.Int(peerPort))
 	}
 	if q := r.URL.RawQuery; q != "" {
 		if querySensitiveKeys(q) {
@@ -515,6 +552,34 @@ func splitHostPort(hostport string) (host, port string, ok bool) {
 	return host, port, err == nil
 }
 
+// splitPeer splits a RemoteAddr into network.peer.address and .port: the
+// host and port of net.SplitHostPort, the port read by strconv.Atoi
+// (hasPort is false when either fails; the address is then addr as it is).
+// The common "host:port", a port of up to five digits after the last colon
+// and a host without ':', '[' or ']', is read in place from the end; every
+// other form goes through splitHostPort and atoi.
+func splitPeer(addr string) (host string, port int, hasPort bool) {
+	if i := strings.IndexByte(addr, ':'); i >= 0 && len(addr)-i-1 > 0 && len(addr)-i-1 <= 5 {
+		// Digits after the first colon: it is the last one too.
+		for _, c := range []byte(addr[i+1:]) {
+			if c < '0' || c > '9' {
+				goto other
+			}
+			port = port*10 + int(c-'0')
+		}
+		if h := addr[:i]; strings.IndexByte(h, '[') < 0 && strings.IndexByte(h, ']') < 0 {
+			return h, port, true
+		}
+	}
+other:
+	h, p, ok := splitHostPort(addr)
+	if !ok {
+		return addr, 0, false
+	}
+	port, ok = atoi(p)
+	return h, port, ok
+}
+
 // atoi is strconv.Atoi without its error value: a short run of decimal
 // digits (a port) is read in place, anything else goes to strconv.Atoi.
 func atoi(s string) (int, bool) {
@@ -532,39 +597,6 @@ func atoi(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-// querySensitiveKeys reports whether SanitizeQuery could change raw: whether
-// a key of its pairs ('&' or ';' between them) is a sensitive one, or
-// carries '%' or '+' (isSensitiveKey decodes those). It reads raw once, in
-// place: most queries name no sensitive key and are used as they are.
-func querySensitiveKeys(raw string) bool {
-	if len(sensitiveQuery) == 0 {
-		return false
-	}
-	for raw != "" {
-		pair, rest := raw, ""
-		for i := 0; i < len(raw); i++ {
-			if raw[i] == '&' || raw[i] == ';' {
-				pair, rest = raw[:i], raw[i+1:]
-				break
-			}
-		}
-		raw = rest
-		k := pair
-		for i := 0; i < len(pair); i++ {
-			if c := pair[i]; c == '=' {
-				k = pair[:i]
-				break
-			} else if c == '%' || c == '+' {
-				return true
-			}
-		}
-		if k != "" && sensitiveQuery[k] {
-			return true
-		}
-	}
-	return false
 }
 
 // pathAsSent is the request's path as the client sent it (RFC 3986's path

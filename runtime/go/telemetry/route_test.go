@@ -200,9 +200,9 @@ func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
 	}
 }
 
-// splitHostPort, atoi and querySensitiveKeys read the common forms in place;
-// they must agree with net.SplitHostPort, strconv.Atoi and SanitizeQuery on
-// every form.
+// splitHostPort, splitPeer, atoi and querySensitiveKeys read the common
+// forms in place; they must agree with net.SplitHostPort, strconv.Atoi and
+// SanitizeQuery on every form.
 func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 	useTestConventions(t)
 	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "a:b:c", "[::1]:80", "[::1]", "::1", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "h:+1", "h:-1", "h: 1", "x:0080", "a:1]", "a:[1", "a:1:", ":]", "[:", "127.0.0.1:40000"} {
@@ -210,6 +210,41 @@ func TestInPlaceParsersAgreeWithTheLibrary(t *testing.T) {
 		wh, wp, err := net.SplitHostPort(s)
 		if h != wh || p != wp || ok != (err == nil) {
 			t.Errorf("splitHostPort(%q) = %q, %q, %v; net says %q, %q, %v", s, h, p, ok, wh, wp, err)
+		}
+	}
+	for _, s := range []string{"", ":", "a:1", ":80", "a:", "a", "1", "12345", "a:b:c", "[::1]:80", "[::1]", "::1", "::1:80", "[a]:b:c", "a]:1", "a[:1", "[a:1", "1.2.3.4:65536", "1.2.3.4:99999", "1.2.3.4:123456", "h:+1", "h:-1", "h: 1", "x:0080", "x:00080", "a:1]", "a:[1", "a:1:", ":]", "[:", "127.0.0.1:40000", "127.0.0.1:0", "h:1:2", "h]:2", "[h:2", "@:1", "h/:1", "\xff:1", "h::1", "[fe80::1%eth0]:443"} {
+		host, port, hasPort := splitPeer(s)
+		wh, wp, err := net.SplitHostPort(s)
+		wn, aerr := strconv.Atoi(wp)
+		if err != nil {
+			wh = s
+		}
+		if host != wh || hasPort != (err == nil && aerr == nil) || (hasPort && port != wn) {
+			t.Errorf("splitPeer(%q) = %q, %d, %v; net and strconv say %q, %d, %v", s, host, port, hasPort, wh, wn, err == nil && aerr == nil)
+		}
+	}
+	// Every string of up to six bytes from the characters that matter.
+	const alphabet = "09:[]a+"
+	var strs []string
+	var grow func(prefix string)
+	grow = func(prefix string) {
+		strs = append(strs, prefix)
+		if len(prefix) < 6 {
+			for i := 0; i < len(alphabet); i++ {
+				grow(prefix + alphabet[i:i+1])
+			}
+		}
+	}
+	grow("")
+	for _, s := range strs {
+		host, port, hasPort := splitPeer(s)
+		wh, wp, err := net.SplitHostPort(s)
+		wn, aerr := strconv.Atoi(wp)
+		if err != nil {
+			wh = s
+		}
+		if host != wh || hasPort != (err == nil && aerr == nil) || (hasPort && port != wn) {
+			t.Fatalf("splitPeer(%q) = %q, %d, %v; net and strconv say %q, %d, %v", s, host, port, hasPort, wh, wn, err == nil && aerr == nil)
 		}
 	}
 	for _, s := range []string{"", "0", "7", "65535", "+7", "-7", "007", "1a", "a", " 1", "123456789", "1234567890", "99999999999999999999", "1_0"} {
@@ -250,6 +285,99 @@ func TestQuerySensitiveKeysFollowsTheSensitiveKeys(t *testing.T) {
 			t.Errorf("querySensitiveKeys(%q) is true, but no key of it is sensitive", q)
 		}
 	}
+}
+
+// querySensitiveKeys reads the query in one pass; it answers as reading it
+// pair by pair does (the pairs split at '&' and ';', the key up to the
+// pair's first '=', a '%' or '+' in the key counting as sensitive) for every
+// query of up to six bytes from the characters that matter.
+func TestQuerySensitiveKeysAgreesPairByPair(t *testing.T) {
+	useTestConventions(t)
+	saved := sensitiveQuery
+	t.Cleanup(func() { sensitiveQuery = saved })
+	byPairs := func(raw string) bool {
+		for _, pair := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, _, _ := strings.Cut(pair, "=")
+			if strings.ContainsAny(k, "%+") || (k != "" && sensitiveQuery.has(k)) {
+				return true
+			}
+		}
+		return false
+	}
+	const alphabet = "ab=&;%+"
+	var queries []string
+	var grow func(prefix string)
+	grow = func(prefix string) {
+		queries = append(queries, prefix)
+		if len(prefix) < 6 {
+			for i := 0; i < len(alphabet); i++ {
+				grow(prefix + alphabet[i:i+1])
+			}
+		}
+	}
+	grow("")
+	for _, keys := range [][]string{{"a"}, {"ab", "b"}, {"ba"}, {}} {
+		sensitiveQuery = sensitiveSet(keys)
+		for _, q := range queries {
+			want := byPairs(q)
+			if len(keys) == 0 {
+				want = false
+			}
+			if got := querySensitiveKeys(q); got != want {
+				t.Fatalf("keys %q: querySensitiveKeys(%q) = %v, pair by pair %v", keys, q, got, want)
+			}
+		}
+	}
+}
+
+// A keySet's summary never turns away a key of the set: has agrees with the
+// plain map for the set's keys and for keys that differ from them in length,
+// in their first byte only, or by a first byte with the same low six bits
+// ('A' and 0x01, '@' and 0x00 and 0x80), for the empty key and for keys past
+// the summary's lengths.
+func TestKeySetAgreesWithItsKeys(t *testing.T) {
+	long := strings.Repeat("k", keySummaryLens)
+	sets := [][]string{
+		conventionsSensitiveKeys(),
+		{"", "A", "@b", "\x80c", long, long[1:], "token"},
+		{"\x01", "\x00x", "\xffyz", "Q"},
+		{},
+	}
+	var probes []string
+	for _, set := range sets {
+		for _, k := range set {
+			probes = append(probes, k, k+"x", "x"+k)
+			if k != "" {
+				for _, b := range []byte{0, 1, '@', 'A', 'a', 0x80, 0x81, 0xc1, k[0] ^ 64, k[0] ^ 128} {
+					probes = append(probes, string(b)+k[1:])
+				}
+				probes = append(probes, k[1:], k[:len(k)-1])
+			}
+		}
+	}
+	for _, set := range sets {
+		s := sensitiveSet(set)
+		want := map[string]bool{}
+		for _, k := range set {
+			want[k] = true
+		}
+		if s.empty() != (len(set) == 0) {
+			t.Errorf("sensitiveSet(%q).empty() = %v", set, s.empty())
+		}
+		for _, k := range append(probes, set...) {
+			if got := s.has(k); got != want[k] {
+				t.Errorf("sensitiveSet(%q).has(%q) = %v, want %v", set, k, got, want[k])
+			}
+		}
+	}
+}
+
+func conventionsSensitiveKeys() []string {
+	var keys []string
+	for k := range sensitiveQuery.keys {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // When the conventions class server.address as private, a routeInfo keeps no

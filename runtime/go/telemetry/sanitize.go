@@ -17,14 +17,6 @@ import (
 // sensitiveQuery is the set of query parameter keys whose values are redacted.
 var sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
 
-func sensitiveSet(keys []string) map[string]bool {
-	m := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		m[k] = true
-	}
-	return m
-}
-
 // SanitizeURL returns u as url.full may carry it.
 func SanitizeURL(u *url.URL) string {
 	if u == nil {
@@ -47,7 +39,7 @@ func SanitizeURL(u *url.URL) string {
 // parameters replaced by REDACTED; everything else is left as it was. Pairs
 // are separated by '&' or ';' (the older form of HTML 4 and many servers).
 func SanitizeQuery(raw string) string {
-	if raw == "" || len(sensitiveQuery) == 0 {
+	if raw == "" || sensitiveQuery.empty() {
 		return raw
 	}
 	if !querySensitive(raw) {
@@ -88,12 +80,12 @@ func querySensitive(raw string) bool {
 }
 
 func isSensitiveKey(k string) bool {
-	if sensitiveQuery[k] {
+	if sensitiveQuery.has(k) {
 		return true
 	}
 	if strings.ContainsAny(k, "%+") {
 		if uk, err := url.QueryUnescape(k); err == nil {
-			return sensitiveQuery[uk]
+			return sensitiveQuery.has(uk)
 		}
 	}
 	return false
@@ -354,7 +346,7 @@ func cleanURLText(raw string) string {
 // or '#' of a URL's tail; pairs are separated by '&', ';', '#' or '?'.
 func cleanParams(tail string) string {
 	q := strings.IndexAny(tail, "?#")
-	if q < 0 || len(sensitiveQuery) == 0 {
+	if q < 0 || sensitiveQuery.empty() {
 		return tail
 	}
 	var b strings.Builder
@@ -364,7 +356,7 @@ func cleanParams(tail string) string {
 		for j < len(tail) && strings.IndexByte("&;#?", tail[j]) < 0 {
 			j++
 		}
-		if eq := strings.IndexByte(tail[i:j], '='); eq >= 0 && sensitiveQuery[percentDecode(tail[i:i+eq])] && tail[i+eq+1:j] != redactedValue {
+		if eq := strings.IndexByte(tail[i:j], '='); eq >= 0 && sensitiveQuery.has(percentDecode(tail[i:i+eq])) && tail[i+eq+1:j] != redactedValue {
 			if copied == 0 {
 				b.Grow(len(tail))
 			}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -556,5 +557,73 @@ func TestExtractShortcutAgreesWithExtract(t *testing.T) {
 	}
 	if got := run(Propagators(), http.Header{"Baggage": {"k1=v1", "k2=v2"}}); got.baggage != "k1=v1,k2=v2" {
 		t.Errorf("baggage %q, want k1=v1,k2=v2", got.baggage)
+	}
+}
+
+// A path the Handler's pathFilter turns away gets what the lookups it skips
+// would give: no literal route of the per-route ratios and the default trust
+// boundary. Checked for every path of up to four bytes from the characters
+// that matter, under route sets with literal, prefix, exact, short, template
+// and slash-less entries; and the filter does turn paths away.
+func TestPathFilterSkipsOnlyWhatCannotMatch(t *testing.T) {
+	useTestConventions(t)
+	saved, prev := conv.routeRatios, slog.Default()
+	t.Cleanup(func() { conv.routeRatios = saved; slog.SetDefault(prev) })
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // the template route's warning
+	const alphabet = "/ab*{"
+	paths := []string{"/users/42", "/healthz", "/public/x", "/abc/", "/b/a"}
+	var grow func(prefix string)
+	grow = func(prefix string) {
+		paths = append(paths, prefix)
+		if len(prefix) < 4 {
+			for i := 0; i < len(alphabet); i++ {
+				grow(prefix + alphabet[i:i+1])
+			}
+		}
+	}
+	grow("")
+	type setup struct {
+		ratios []routeRatio
+		trust  []trustRoute
+	}
+	setups := []setup{
+		{ratios: []routeRatio{{method: "GET", route: "/a"}, {route: "/ab"}, {method: "POST", route: "/b/"}}},
+		{trust: []trustRoute{{route: "/a*", public: true}, {route: "/b/*", public: true}}},
+		{trust: []trustRoute{{route: "/ab", public: true}, {route: "/{x}", public: true}, {route: "b*", public: true}}},
+		{ratios: []routeRatio{{route: "/"}}, trust: []trustRoute{{route: "/b", public: true}}},
+		{trust: []trustRoute{{route: "/*", public: true}}},
+		{trust: []trustRoute{{route: "*", public: true}}},
+		{ratios: []routeRatio{{route: "/healthz"}}, trust: []trustRoute{{route: "/public/*", public: true}}},
+	}
+	for _, fallback := range []bool{false, true} {
+		conv.trustHTTPServer = fallback
+		for _, su := range setups {
+			conv.routeRatios, conv.trustRoutes = su.ratios, su.trust
+			h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			turned := 0
+			for _, path := range paths {
+				if h.paths.mayMatch(path) {
+					continue
+				}
+				turned++
+				for _, method := range []string{"GET", "POST"} {
+					r := httptest.NewRequest(method, "/", nil)
+					r.URL.Path = path
+					if route, matched := h.earlyRoute(r, method); route != "" || matched {
+						t.Errorf("%+v: %s %q turned away, but the literal route %q matches", su, method, path, route)
+					}
+				}
+				if publicRoute("", path) != fallback {
+					t.Errorf("%+v: %q turned away, but a trust route matches it", su, path)
+				}
+			}
+			if turned == 0 && !h.paths.every {
+				t.Errorf("%+v: no path turned away", su)
+			}
+		}
+	}
+	conv.routeRatios, conv.trustRoutes = []routeRatio{{route: "/healthz"}, {route: "/checkout"}}, []trustRoute{{route: "/public/*", public: true}}
+	if h := NewHandler(http.NotFoundHandler()); h.paths.mayMatch("/users/42") || !h.paths.mayMatch("/public/x") || !h.paths.mayMatch("/checkout") {
+		t.Error("the filter does not tell /users/42 from the routes /healthz, /checkout and /public/*")
 	}
 }
