@@ -97,6 +97,7 @@
     clippy::unreadable_literal
 )]
 
+pub mod address;
 pub mod attributes;
 pub mod b3;
 pub mod bound;
