@@ -111,6 +111,7 @@ mod db_tests;
 pub mod export;
 pub mod init;
 pub mod instruments;
+pub mod limit;
 pub mod logs;
 pub mod messaging;
 #[cfg(test)]

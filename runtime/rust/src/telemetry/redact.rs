@@ -872,6 +872,8 @@ pub struct Redacting<P> {
     policy: Policy,
     /// The [`SOURCE_KEYS`] the policy drops, a bit each.
     source_drops: u32,
+    /// The longest span attribute value ([`with_value_limit`](Self::with_value_limit)).
+    value_limit: Option<usize>,
 }
 
 impl<P> Redacting<P> {
@@ -900,7 +902,15 @@ impl<P> Redacting<P> {
             inner,
             policy,
             source_drops,
+            value_limit: None,
         }
+    }
+
+    /// Cuts span attribute values longer than `limit` characters
+    /// ([`limit::cut`](super::limit::cut)) before the policy applies.
+    pub fn with_value_limit(mut self, limit: usize) -> Self {
+        self.value_limit = Some(limit);
+        self
     }
 }
 
@@ -921,6 +931,9 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         // A span name is free text (`tracer.start` takes any string).
         if let Cow::Owned(name) = self.policy.span_name(&span.name) {
             span.name = Cow::Owned(name);
+        }
+        if let Some(limit) = self.value_limit {
+            super::limit::cut(&mut span.attributes, limit);
         }
         self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
