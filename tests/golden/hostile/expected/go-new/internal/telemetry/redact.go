@@ -106,6 +106,12 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if !utf8.ValidString(kv.Value.AsString()) {
 		return true
 	}
+	if kv.Key == keyServerAddress {
+		return cleanAddress(kv.Value.AsString()) != kv.Value.AsString()
+	}
+	if kv.Key == keyURLPath {
+		return ScrubText(cleanPathParams(kv.Value.AsString())) != kv.Value.AsString()
+	}
 	if isFreeText(kv.Key) {
 		return ScrubText(kv.Value.AsString()) != kv.Value.AsString()
 	}
@@ -165,6 +171,12 @@ func redactValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 	if kv.Value.Type() == attribute.STRING {
 		if kv.Key == keyURLQuery {
 			return kv.Key.String(validText(SanitizeQuery(kv.Value.AsString()))), true
+		}
+		if kv.Key == keyServerAddress {
+			return kv.Key.String(validText(cleanAddress(kv.Value.AsString()))), true
+		}
+		if kv.Key == keyURLPath {
+			return kv.Key.String(validText(ScrubText(cleanPathParams(kv.Value.AsString())))), true
 		}
 		if isFreeText(kv.Key) {
 			return kv.Key.String(validText(ScrubText(kv.Value.AsString()))), true
