@@ -127,7 +127,9 @@ func needsRedaction(kv attribute.KeyValue) bool {
 // and in every element of a string array, are sanitised (credentials,
 // sensitive query parameters); the free-text keys (exception.message,
 // exception.stacktrace, error.message, error.type, user_agent.original,
-// url.path, http.request.method_original) are scrubbed (ScrubText). It returns attrs itself when nothing changes.
+// url.path, http.request.method_original) are scrubbed (ScrubText); server.address
+// leaves as a host (cleanAddress) and url.path without sensitive path
+// parameters (cleanPathParams). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {
