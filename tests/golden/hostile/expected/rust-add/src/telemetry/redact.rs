@@ -227,8 +227,10 @@ impl Policy {
     /// its value is text with a URL in it (an error message, for one).
     fn changes(&self, kv: &KeyValue) -> bool {
         self.touches(kv.key.as_str())
-            || is_free_text(kv.key.as_str())
-            || kv.key.as_str() == "server.address"
+            || matches!(
+                kind(kv.key.as_str()),
+                Kind::FreeText | Kind::Agent | Kind::Path | Kind::Address
+            )
             || matches!(&kv.value, Value::String(s) if has_url(s.as_str()))
     }
 

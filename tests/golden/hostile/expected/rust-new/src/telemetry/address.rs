@@ -46,10 +46,16 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
 
 /// `path` with the values of sensitive path parameters replaced by
 /// [`MASK`]; a path without `;` is returned at once.
+#[inline]
 pub fn clean_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
-    if !path.contains(';') {
+    if !path.bytes().any(|b| b == b';') {
         return Cow::Borrowed(path);
     }
+    mask_path_params(policy, path)
+}
+
+/// [`clean_path_params`] for a path with a `;`.
+fn mask_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
     let mut out = String::with_capacity(path.len());
     let mut changed = false;
     let mut start = 0;
@@ -112,6 +118,10 @@ mod tests {
             ("4111111111111111.example", "REDACTED.example"),
             ("jane%40example.com", "REDACTED"),
             ("eyJhbGciOiJIUzI1.eyJzdWIi", "REDACTED"),
+            ("eyJhbGciOiJIUzI.eyJzdWIi", "REDACTED"),
+            ("id-AKIAABCDEFGHIJKLMNOP.example", "id-REDACTED.example"),
+            ("xoxb-abcdefghij.example", "REDACTED.example"),
+            ("keyword.example", "keyword.example"),
         ] {
             assert_eq!(clean_address(&policy, text), want, "{text}");
         }

@@ -23,11 +23,10 @@ import (
 //     RFC 3986 section 3.3) whose name is one of the conventions' sensitive
 //     query parameters becomes REDACTED, as it would in url.query.
 
-// cleanAddress is what leaves of a server.address value. A name of
-// letters, dots and hyphens only with nothing ScrubText looks for (the
-// usual host) is returned at once.
+// cleanAddress is what leaves of a server.address value. The usual host
+// (plainHost) is returned after one pass over its bytes.
 func cleanAddress(s string) string {
-	if plainHost(s) && !mayNeedScrub(s) {
+	if plainHost(s) {
 		return s
 	}
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
@@ -42,12 +41,21 @@ func cleanAddress(s string) string {
 	return ScrubText(s)
 }
 
-// plainHost reports whether s holds only ASCII letters, dots and hyphens.
+// plainHost reports whether s holds only ASCII letters, dots and hyphens and
+// none of the pairs that may start what ScrubText masks in such text ("ey"
+// and "ew" of a JWT, "xo" of a Slack token, "AK" and "AS" of an AWS key id):
+// ScrubText would return it unchanged, and it has no '@'.
 func plainHost(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-') {
 			return false
+		}
+		if i > 0 {
+			switch p := s[i-1]; {
+			case p == 'e' && (c == 'y' || c == 'w'), p == 'x' && c == 'o', p == 'A' && (c == 'K' || c == 'S'):
+				return false
+			}
 		}
 	}
 	return true

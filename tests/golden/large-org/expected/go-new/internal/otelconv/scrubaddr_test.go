@@ -13,17 +13,21 @@ func TestServerAddressLeavesAsAHost(t *testing.T) {
 	useTestConventions(t)
 	usePrivacyActions(t, nil)
 	cases := map[string]string{
-		"localhost":                 "localhost",
-		"shop.acme.example":         "shop.acme.example",
-		"192.168.100.200":           "192.168.100.200",
-		"2001:db8::1":               "2001:db8::1",
-		"/tmp/my.sock":              "/tmp/my.sock",
-		"jane@example.com":          "example.com",
-		"a@b@shop.example":          "shop.example",
-		"jane@":                     "REDACTED",
-		"4111111111111111.example":  "REDACTED.example",
-		"jane%40example.com":        "REDACTED",
-		"eyJhbGciOiJIUzI1.eyJzdWIi": "REDACTED",
+		"localhost":                       "localhost",
+		"shop.acme.example":               "shop.acme.example",
+		"192.168.100.200":                 "192.168.100.200",
+		"2001:db8::1":                     "2001:db8::1",
+		"/tmp/my.sock":                    "/tmp/my.sock",
+		"jane@example.com":                "example.com",
+		"a@b@shop.example":                "shop.example",
+		"jane@":                           "REDACTED",
+		"4111111111111111.example":        "REDACTED.example",
+		"jane%40example.com":              "REDACTED",
+		"eyJhbGciOiJIUzI1.eyJzdWIi":       "REDACTED",
+		"eyJhbGciOiJIUzI.eyJzdWIi":        "REDACTED",
+		"id-AKIAABCDEFGHIJKLMNOP.example": "id-REDACTED.example",
+		"xoxb-abcdefghij.example":         "REDACTED.example",
+		"keyword.example":                 "keyword.example",
 	}
 	for in, want := range cases {
 		got := Redact([]attribute.KeyValue{keyServerAddress.String(in)})
