@@ -16,18 +16,25 @@
 //!   query parameters becomes `REDACTED`, as it would in `url.query`.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::net::IpAddr;
 
 use super::redact::{Policy, MASK};
 
-/// What leaves of a `server.address` value. A name of ASCII letters, dots
-/// and hyphens only (the usual host) is only given the scrub's quick tests.
+/// What leaves of a `server.address` value. The usual host ([`plain_host`])
+/// is returned after one pass over its bytes.
 pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
-    let plain = text
-        .bytes()
-        .all(|b| b.is_ascii_alphabetic() || b == b'.' || b == b'-');
-    if plain {
-        return policy.scrub(text);
+    if PLAIN_HOST.with_borrow(|kept| kept.as_str() == text) {
+        return Cow::Borrowed(text);
+    }
+    if plain_host(text.as_bytes()) {
+        // A service answers to the same few names: the last plain one is
+        // kept per thread, so the next request with it is one comparison.
+        PLAIN_HOST.with_borrow_mut(|kept| {
+            kept.clear();
+            kept.push_str(text);
+        });
+        return Cow::Borrowed(text);
     }
     let host = text.rfind('@').map_or(text, |i| &text[i + 1..]);
     if host.is_empty() {
@@ -42,6 +49,33 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
         Cow::Borrowed(clean) if clean.len() == text.len() => Cow::Borrowed(text),
         clean => Cow::Owned(clean.into_owned()),
     }
+}
+
+thread_local! {
+    /// The last text [`plain_host`] accepted on this thread (the answer does
+    /// not depend on the policy).
+    static PLAIN_HOST: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Whether `text` holds only ASCII letters, dots and hyphens and none of the
+/// pairs that may start what the scrub masks in such text (`ey` and `ew` of a
+/// JWT, `xo` of a Slack token, `AK` and `AS` of an AWS key id): the scrub
+/// would return it unchanged, and it has no `@` (Go's `plainHost`).
+fn plain_host(text: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for &c in text {
+        if !(c.is_ascii_alphabetic() || c == b'.' || c == b'-') {
+            return false;
+        }
+        if matches!(
+            (prev, c),
+            (b'e', b'y' | b'w') | (b'x', b'o') | (b'A', b'K' | b'S')
+        ) {
+            return false;
+        }
+        prev = c;
+    }
+    true
 }
 
 /// `path` with the values of sensitive path parameters replaced by
