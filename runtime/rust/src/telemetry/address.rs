@@ -19,8 +19,10 @@ use std::net::IpAddr;
 
 use super::redact::{Policy, MASK};
 
-/// What leaves of a `server.address` value. The usual host ([`plain_host`])
-/// is returned after one pass over its bytes.
+/// What leaves of a `server.address` value. The usual host (ASCII letters,
+/// dots and hyphens, none of the pairs the scrub starts from) is returned
+/// after one comparison with the last such host of this thread, or one pass
+/// over its bytes.
 pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
     if PLAIN_HOST.with_borrow(|kept| kept.as_str() == text) {
         return Cow::Borrowed(text);
