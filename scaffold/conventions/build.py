@@ -47,6 +47,10 @@ DEFAULT_RULES: dict[str, tuple[str, ...]] = {
         "{messaging.operation.name}",
     ),
 }
+# The longest span attribute value (characters) when export.limits names none: a
+# request-derived value (a header, a path) of any size then stays bounded, where the
+# specification's default is no limit.
+SPAN_ATTRIBUTE_VALUE_LENGTH = 4096
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
 
@@ -196,6 +200,9 @@ def _export(data: dict[str, Any]) -> m.Export:
         retry_max_interval=dur(retry.get("max_interval", "10s")),
         retry_max_elapsed_time=dur(retry.get("max_elapsed_time", "30s")),
         shutdown_timeout=dur(export.get("shutdown_timeout", "5s")),
+        span_attribute_value_length=export.get("limits", {}).get(
+            "span_attribute_value_length", SPAN_ATTRIBUTE_VALUE_LENGTH
+        ),
     )
 
 

@@ -131,6 +131,8 @@ class Export:
     retry_max_interval: Duration
     retry_max_elapsed_time: Duration
     shutdown_timeout: Duration
+    # The longest span attribute value, in characters (export.limits).
+    span_attribute_value_length: int
 
 
 @dataclass(frozen=True)

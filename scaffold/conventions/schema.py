@@ -247,6 +247,9 @@ SCHEMA: Schema = {
                         }
                     ),
                     "shutdown_timeout": duration(),
+                    "limits": obj(
+                        {"span_attribute_value_length": integer("", 1, 100_000_000)},
+                    ),
                 },
                 ("protocol", "endpoint"),
             ),

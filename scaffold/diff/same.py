@@ -39,6 +39,9 @@ IN_FORCE: dict[tuple[str, ...], Read] = {
     ("export", "retry", "max_interval"): _ms(lambda c: c.export.retry_max_interval),
     ("export", "retry", "max_elapsed_time"): _ms(lambda c: c.export.retry_max_elapsed_time),
     ("export", "shutdown_timeout"): _ms(lambda c: c.export.shutdown_timeout),
+    ("export", "limits", "span_attribute_value_length"): (
+        lambda c: c.export.span_attribute_value_length
+    ),
     ("logs", "format"): lambda c: c.logs.format,
     ("logs", "level"): lambda c: c.logs.level,
     ("logs", "fields", "trace_id"): lambda c: c.logs.trace_id_field,

@@ -125,6 +125,7 @@ def _export(conv: Conventions) -> dict[str, Any]:
         "retry_max": _duration(e.retry_max_ms),
         "retry_elapsed": _duration(e.retry_elapsed_ms),
         "shutdown_timeout": _duration(e.shutdown_timeout_ms),
+        "span_attribute_value_length": e.span_attribute_value_length,
     }
 
 

@@ -101,6 +101,7 @@ def _export(e: ExportView) -> dict[str, Any]:
         "max_retries": e.max_retries,
         "retry_elapsed_ms": e.retry_elapsed_ms,
         "shutdown_timeout_ms": e.shutdown_timeout_ms,
+        "span_attribute_value_length": e.span_attribute_value_length,
     }
 
 

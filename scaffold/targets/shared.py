@@ -99,6 +99,7 @@ class ExportView:
     # Retries whose doubling delays fit in the retry window (for SDKs counting attempts).
     max_retries: int
     shutdown_timeout_ms: int
+    span_attribute_value_length: int
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ def _export(conv: Conventions) -> ExportView:
             e.retry_max_elapsed_time.ms,
         ),
         shutdown_timeout_ms=e.shutdown_timeout.ms,
+        span_attribute_value_length=e.span_attribute_value_length,
     )
 
 

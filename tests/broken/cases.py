@@ -367,6 +367,11 @@ CASES: list[Case] = [
         Found("export.batch.max_export_batch_size", "larger than the queue"),
     ),
     Case(
+        "span-attribute-value-length-zero",
+        Edit("    span_attribute_value_length: 4096", "    span_attribute_value_length: 0"),
+        Found("export.limits.span_attribute_value_length", "a number from 1 to 100000000"),
+    ),
+    Case(
         "buckets-not-increasing",
         Edit("  duration_buckets: [0.005, 0.01, 0.025,", "  duration_buckets: [0.005, 0.01, 0.01,"),
         Found("metrics.duration_buckets[2]", "does not grow"),
@@ -522,7 +527,11 @@ CASES: list[Case] = [
         ),
         Found("codegen.rust_module", "duplicate key", at="  rust_module: type"),
         Found("codegen.rust_module", "Rust keyword", at="  rust_module: type"),
-        Found("export.batch.max_export_batch_size", "larger than the queue", at="4096"),
+        Found(
+            "export.batch.max_export_batch_size",
+            "larger than the queue",
+            at="max_export_batch_size: 4096",
+        ),
     ),
     Case(
         "misspelt-section-hides-what-depends-on-it",

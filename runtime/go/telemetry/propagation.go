@@ -110,13 +110,17 @@ func canonicalHeader(key string) string {
 // header (tracestate, baggage) are joined with commas, as HTTP combines them.
 // Several traceparent lines are no valid parent at all (the W3C Trace Context
 // test suite's duplicated-traceparent case): Get returns "" for them, so a
-// new trace starts.
+// new trace starts. One traceparent has its unknown flag bits cleared
+// (maskTraceFlags).
 func (c headerCarrier) Get(key string) string {
 	v := c[canonicalHeader(key)]
 	switch len(v) {
 	case 0:
 		return ""
 	case 1:
+		if key == "traceparent" {
+			return maskTraceFlags(v[0])
+		}
 		return v[0]
 	}
 	if key == "tracestate" || key == "baggage" {

@@ -356,6 +356,10 @@ _METRICS_SDK: tuple[Variable, ...] = (
 )
 
 
+_VALUE_LENGTH_SET = "span-attribute-value-length-variables-override-the-cap"
+_VALUE_LENGTH_BAD = "span-attribute-value-length-bad-value-warns-and-falls-back"
+
+
 def _limit(name: str, what: str, go: str, rust: str) -> Variable:
     return Variable(name, f"The most {what}; more are dropped.", "128", go, rust)
 
@@ -363,18 +367,22 @@ def _limit(name: str, what: str, go: str, rust: str) -> Variable:
 _LIMITS: tuple[Variable, ...] = (
     Variable(
         "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "The longest attribute value.",
-        "no limit",
-        SDK,
-        NOT_READ,
+        "The longest span attribute value, in characters; longer strings are cut.",
+        "the conventions' export.limits.span_attribute_value_length",
+        READ,
+        READ,
+        (_VALUE_LENGTH_SET, _VALUE_LENGTH_BAD),
+        "The specification's default is no limit; the conventions give one (4096 unless "
+        "they say otherwise), so a request header or path of any size stays bounded.",
     ),
     _limit("OTEL_ATTRIBUTE_COUNT_LIMIT", "attributes", SDK, NOT_READ),
     Variable(
         "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
         "The longest span attribute value; wins over OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.",
-        "no limit",
-        SDK,
-        NOT_READ,
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        READ,
+        READ,
+        (_VALUE_LENGTH_SET, _VALUE_LENGTH_BAD),
     ),
     _limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "attributes per span", SDK, SDK),
     _limit("OTEL_SPAN_EVENT_COUNT_LIMIT", "events per span", SDK, SDK),

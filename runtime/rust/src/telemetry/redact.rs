@@ -36,6 +36,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use opentelemetry_sdk::Resource;
 use sha2::{Digest, Sha256};
 
+use super::address::{clean_address, clean_path_params};
 use super::conventions;
 use super::rules::Action;
 pub use super::scrub::scrub_data;
@@ -50,7 +51,7 @@ pub const MASK: &str = "REDACTED";
 /// `http.request.method_original` (the url registry: sensitive content in
 /// `url.path` SHOULD be scrubbed when it can be identified).
 pub fn is_free_text(key: &str) -> bool {
-    matches!(kind(key), Kind::FreeText | Kind::Agent)
+    matches!(kind(key), Kind::FreeText | Kind::Agent | Kind::Path)
 }
 
 /// What a key without a privacy action is cleaned as: one `match` per
@@ -67,6 +68,10 @@ enum Kind {
     UrlFull,
     /// `url.query`: cleaned as a query string.
     UrlQuery,
+    /// `url.path`: free text, and sensitive path parameters masked.
+    Path,
+    /// `server.address`: cleaned as a host ([`clean_address`]).
+    Address,
 }
 
 fn kind(key: &str) -> Kind {
@@ -74,11 +79,12 @@ fn kind(key: &str) -> Kind {
         "url.full" => Kind::UrlFull,
         "url.query" => Kind::UrlQuery,
         "user_agent.original" => Kind::Agent,
+        "url.path" => Kind::Path,
+        "server.address" => Kind::Address,
         "exception.message"
         | "exception.stacktrace"
         | "error.message"
         | "error.type"
-        | "url.path"
         | "http.request.method_original" => Kind::FreeText,
         _ => Kind::Plain,
     }
@@ -219,7 +225,10 @@ impl Policy {
     /// its value is text with a URL in it (an error message, for one).
     fn changes(&self, kv: &KeyValue) -> bool {
         self.touches(kv.key.as_str())
-            || is_free_text(kv.key.as_str())
+            || matches!(
+                kind(kv.key.as_str()),
+                Kind::FreeText | Kind::Agent | Kind::Path | Kind::Address
+            )
             || matches!(&kv.value, Value::String(s) if has_url(s.as_str()))
     }
 
@@ -296,6 +305,11 @@ impl Policy {
             // Most values: nothing a URL starts with, nothing to do.
             Kind::Plain => return true,
             Kind::FreeText => self.scrub(s.as_str()),
+            Kind::Path => match clean_path_params(self, s.as_str()) {
+                Cow::Borrowed(path) => self.scrub(path),
+                Cow::Owned(path) => Cow::Owned(self.scrub(&path).into_owned()),
+            },
+            Kind::Address => clean_address(self, s.as_str()),
             Kind::Agent => self.agent(s),
             Kind::UrlFull => self.url(s.as_str()),
             Kind::UrlQuery => self.query(s.as_str()),
@@ -882,6 +896,8 @@ pub struct Redacting<P> {
     policy: Policy,
     /// The [`SOURCE_KEYS`] the policy drops, a bit each.
     source_drops: u32,
+    /// The longest span attribute value ([`with_value_limit`](Self::with_value_limit)).
+    value_limit: Option<usize>,
 }
 
 impl<P> Redacting<P> {
@@ -910,7 +926,15 @@ impl<P> Redacting<P> {
             inner,
             policy,
             source_drops,
+            value_limit: None,
         }
+    }
+
+    /// Cuts span attribute values longer than `limit` characters
+    /// ([`limit::cut`](super::limit::cut)) before the policy applies.
+    pub fn with_value_limit(mut self, limit: usize) -> Self {
+        self.value_limit = Some(limit);
+        self
     }
 }
 
@@ -931,6 +955,9 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         // A span name is free text (`tracer.start` takes any string).
         if let Cow::Owned(name) = self.policy.span_name(&span.name) {
             span.name = Cow::Owned(name);
+        }
+        if let Some(limit) = self.value_limit {
+            super::limit::cut(&mut span.attributes, limit);
         }
         self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {

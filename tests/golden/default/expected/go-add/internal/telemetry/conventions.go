@@ -89,6 +89,9 @@ var conv = struct {
 	retryElapsed    time.Duration
 	shutdownTimeout time.Duration
 
+	// The longest span attribute value, in characters (export.limits).
+	spanValueLength int
+
 	logTraceID    string
 	logSpanID     string
 	logTraceFlags string
@@ -138,6 +141,8 @@ var conv = struct {
 	retryMax:        10000 * time.Millisecond,
 	retryElapsed:    30000 * time.Millisecond,
 	shutdownTimeout: 5000 * time.Millisecond,
+
+	spanValueLength: 4096,
 
 	logTraceID:    "trace_id",
 	logSpanID:     "span_id",

@@ -440,6 +440,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
     let mut tracer_builder = SdkTracerProvider::builder()
         .with_sampler(Sampler::new(levers.clone()))
         .with_resource(resource.clone());
+    let value_limit = super::limit::span_value_length(&getenv, &mut warnings);
     let traces = settings::exporters(&getenv, "OTEL_TRACES_EXPORTER", true, &mut warnings);
     if traces.otlp {
         let protocol = settings::protocol(&getenv, "TRACES", &mut warnings);
@@ -448,7 +449,8 @@ pub fn build() -> Result<Parts, TelemetryError> {
                 let processor = BatchSpanProcessor::builder(Warned::new(exporter, "traces"))
                     .with_batch_config(batch_config())
                     .build();
-                tracer_builder = tracer_builder.with_span_processor(Redacting::new(processor));
+                tracer_builder = tracer_builder
+                    .with_span_processor(Redacting::new(processor).with_value_limit(value_limit));
             }
             Err(e) => lines.push(format!(
                 "OTLP span exporter not built, spans are not exported: {e}"
@@ -459,7 +461,8 @@ pub fn build() -> Result<Parts, TelemetryError> {
         let processor = BatchSpanProcessor::builder(ConsoleExporter::stdout())
             .with_batch_config(batch_config())
             .build();
-        tracer_builder = tracer_builder.with_span_processor(Redacting::new(processor));
+        tracer_builder = tracer_builder
+            .with_span_processor(Redacting::new(processor).with_value_limit(value_limit));
     }
     let mut meter_builder = SdkMeterProvider::builder()
         .with_resource(resource)

@@ -89,6 +89,8 @@ pub const EXPORT_GZIP: bool = true;
 pub const MAX_EXPORT_BATCH_SIZE: usize = 512;
 /// Spans held before new ones are dropped.
 pub const MAX_QUEUE_SIZE: usize = 2048;
+/// The longest span attribute value, in characters (`export.limits`).
+pub const SPAN_ATTRIBUTE_VALUE_LENGTH: usize = 4096;
 /// Delay between two exports.
 pub const SCHEDULE_DELAY: Duration = Duration::from_millis(5000);
 /// Retry limits of the exporter.

@@ -106,6 +106,12 @@ func needsRedaction(kv attribute.KeyValue) bool {
 	if !utf8.ValidString(kv.Value.AsString()) {
 		return true
 	}
+	if kv.Key == keyServerAddress {
+		return cleanAddress(kv.Value.AsString()) != kv.Value.AsString()
+	}
+	if kv.Key == keyURLPath {
+		return ScrubText(cleanPathParams(kv.Value.AsString())) != kv.Value.AsString()
+	}
 	if isFreeText(kv.Key) {
 		return ScrubText(kv.Value.AsString()) != kv.Value.AsString()
 	}
@@ -121,7 +127,9 @@ func needsRedaction(kv attribute.KeyValue) bool {
 // and in every element of a string array, are sanitised (credentials,
 // sensitive query parameters); the free-text keys (exception.message,
 // exception.stacktrace, error.message, error.type, user_agent.original,
-// url.path, http.request.method_original) are scrubbed (ScrubText). It returns attrs itself when nothing changes.
+// url.path, http.request.method_original) are scrubbed (ScrubText); server.address
+// leaves as a host (cleanAddress) and url.path without sensitive path
+// parameters (cleanPathParams). It returns attrs itself when nothing changes.
 func Redact(attrs []attribute.KeyValue) []attribute.KeyValue {
 	i := 0
 	for ; i < len(attrs); i++ {
@@ -165,6 +173,12 @@ func redactValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 	if kv.Value.Type() == attribute.STRING {
 		if kv.Key == keyURLQuery {
 			return kv.Key.String(validText(SanitizeQuery(kv.Value.AsString()))), true
+		}
+		if kv.Key == keyServerAddress {
+			return kv.Key.String(validText(cleanAddress(kv.Value.AsString()))), true
+		}
+		if kv.Key == keyURLPath {
+			return kv.Key.String(validText(ScrubText(cleanPathParams(kv.Value.AsString())))), true
 		}
 		if isFreeText(kv.Key) {
 			return kv.Key.String(validText(ScrubText(kv.Value.AsString()))), true

@@ -88,6 +88,9 @@ var conv = struct {
 	retryElapsed    time.Duration
 	shutdownTimeout time.Duration
 
+	// The longest span attribute value, in characters (export.limits).
+	spanValueLength int
+
 	logTraceID    string
 	logSpanID     string
 	logTraceFlags string
@@ -137,6 +140,8 @@ var conv = struct {
 	retryMax:        10000 * time.Millisecond,
 	retryElapsed:    30000 * time.Millisecond,
 	shutdownTimeout: 5000 * time.Millisecond,
+
+	spanValueLength: 4096,
 
 	logTraceID:    "trace.id",
 	logSpanID:     "span.id",

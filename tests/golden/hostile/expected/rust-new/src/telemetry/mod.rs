@@ -97,6 +97,7 @@
     clippy::unreadable_literal
 )]
 
+pub mod address;
 pub mod attributes;
 pub mod b3;
 pub mod bound;
@@ -110,6 +111,7 @@ mod db_tests;
 pub mod export;
 pub mod init;
 pub mod instruments;
+pub mod limit;
 pub mod logs;
 pub mod messaging;
 #[cfg(test)]

@@ -503,6 +503,9 @@ type metadataCarrier metadata.MD
 
 func (m metadataCarrier) Get(key string) string {
 	if v := metadata.MD(m).Get(key); len(v) > 0 {
+		if key == "traceparent" {
+			return maskTraceFlags(v[0])
+		}
 		return v[0]
 	}
 	return ""

@@ -92,6 +92,9 @@ var conv = struct {
 	retryElapsed    time.Duration
 	shutdownTimeout time.Duration
 
+	// The longest span attribute value, in characters (export.limits).
+	spanValueLength int
+
 	logTraceID    string
 	logSpanID     string
 	logTraceFlags string
@@ -141,6 +144,8 @@ var conv = struct {
 	retryMax:        5000 * time.Millisecond,
 	retryElapsed:    60000 * time.Millisecond,
 	shutdownTimeout: 10000 * time.Millisecond,
+
+	spanValueLength: 4096,
 
 	logTraceID:    "trace.id",
 	logSpanID:     "span.id",

@@ -190,7 +190,7 @@ func hashUsed() bool {
 }
 
 func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, sampler *Sampler, s exportSettings) (*sdktrace.TracerProvider, error) {
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(e.spanValueLength())}
 	exporters, err := newSpanExporters(ctx, c, e, s)
 	if err != nil {
 		return nil, err

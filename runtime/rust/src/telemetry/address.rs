@@ -1,0 +1,185 @@
+//! Request-derived values with a shape of their own, cleaned at export with
+//! their shape in mind, as Go's `cleanAddress` and `cleanPathParams` do
+//! (docs/privacy.md, "server.address and path parameters"):
+//!
+//! - `server.address` is a host (semantic conventions v1.45.0: a domain name,
+//!   an IP address or a Unix domain socket name), yet a `Host` or
+//!   `X-Forwarded-Host` header is whatever the client wrote. An `@` never
+//!   belongs to a host (RFC 3986 section 3.2: it ends the userinfo), so
+//!   everything up to the last `@` is removed; an IP address leaves as it is;
+//!   anything else is scrubbed as free text ([`Policy::scrub`]), so that a
+//!   digit run or a credential written as a host name does not leave.
+//! - `url.path`: the value of a path parameter (`;name=value` in a segment,
+//!   RFC 3986 section 3.3) whose name is one of the conventions' sensitive
+//!   query parameters becomes `REDACTED`, as it would in `url.query`.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::net::IpAddr;
+
+use super::redact::{Policy, MASK};
+
+/// What leaves of a `server.address` value. The usual host (ASCII letters,
+/// dots and hyphens, none of the pairs the scrub starts from) is returned
+/// after one comparison with the last such host of this thread, or one pass
+/// over its bytes.
+pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
+    if PLAIN_HOST.with_borrow(|kept| kept.as_str() == text) {
+        return Cow::Borrowed(text);
+    }
+    if plain_host(text.as_bytes()) {
+        // A service answers to the same few names: the last plain one is
+        // kept per thread, so the next request with it is one comparison.
+        PLAIN_HOST.with_borrow_mut(|kept| {
+            kept.clear();
+            kept.push_str(text);
+        });
+        return Cow::Borrowed(text);
+    }
+    let host = text.rfind('@').map_or(text, |i| &text[i + 1..]);
+    if host.is_empty() {
+        return Cow::Borrowed(MASK);
+    }
+    let clean = if host.parse::<IpAddr>().is_ok() {
+        Cow::Borrowed(host)
+    } else {
+        policy.scrub(host)
+    };
+    match clean {
+        Cow::Borrowed(clean) if clean.len() == text.len() => Cow::Borrowed(text),
+        clean => Cow::Owned(clean.into_owned()),
+    }
+}
+
+thread_local! {
+    /// The last text [`plain_host`] accepted on this thread (the answer does
+    /// not depend on the policy).
+    static PLAIN_HOST: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Whether `text` holds only ASCII letters, dots and hyphens and none of the
+/// pairs that may start what the scrub masks in such text (`ey` and `ew` of a
+/// JWT, `xo` of a Slack token, `AK` and `AS` of an AWS key id): the scrub
+/// would return it unchanged, and it has no `@` (Go's `plainHost`).
+fn plain_host(text: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for &c in text {
+        if !(c.is_ascii_alphabetic() || c == b'.' || c == b'-') {
+            return false;
+        }
+        if matches!(
+            (prev, c),
+            (b'e', b'y' | b'w') | (b'x', b'o') | (b'A', b'K' | b'S')
+        ) {
+            return false;
+        }
+        prev = c;
+    }
+    true
+}
+
+/// `path` with the values of sensitive path parameters replaced by
+/// [`MASK`]; a path without `;` is returned at once.
+#[inline]
+pub fn clean_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
+    if !path.bytes().any(|b| b == b';') {
+        return Cow::Borrowed(path);
+    }
+    mask_path_params(policy, path)
+}
+
+/// [`clean_path_params`] for a path with a `;`.
+fn mask_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
+    let mut out = String::with_capacity(path.len());
+    let mut changed = false;
+    let mut start = 0;
+    let bytes = path.as_bytes();
+    while start < path.len() {
+        let end = path[start..]
+            .find([';', '/'])
+            .map_or(path.len(), |i| start + i);
+        let param = &path[start..end];
+        let is_param = start > 0 && bytes[start - 1] == b';';
+        match param.split_once('=') {
+            // The name alone decides, as in a query: "name=" is given to
+            // the query cleaner, which decodes and compares it.
+            Some((name, value))
+                if is_param
+                    && value != MASK
+                    && !name.contains('&')
+                    && matches!(policy.query(&param[..=name.len()]), Cow::Owned(_)) =>
+            {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(MASK);
+                changed = true;
+            }
+            _ => out.push_str(param),
+        }
+        if end < path.len() {
+            out.push(char::from(bytes[end]));
+        }
+        start = end + 1;
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clean_address, clean_path_params};
+    use crate::telemetry::redact::Policy;
+
+    fn policy() -> Policy {
+        Policy::new(|_| None, None, &["sig", "Signature", "token"])
+    }
+
+    #[test]
+    fn server_address_leaves_as_a_host() {
+        let policy = policy();
+        for (text, want) in [
+            ("localhost", "localhost"),
+            ("shop.acme.example", "shop.acme.example"),
+            ("192.168.100.200", "192.168.100.200"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("/tmp/my.sock", "/tmp/my.sock"),
+            ("jane@example.com", "example.com"),
+            ("a@b@shop.example", "shop.example"),
+            ("jane@", "REDACTED"),
+            ("4111111111111111.example", "REDACTED.example"),
+            ("jane%40example.com", "REDACTED"),
+            ("eyJhbGciOiJIUzI1.eyJzdWIi", "REDACTED"),
+            ("eyJhbGciOiJIUzI.eyJzdWIi", "REDACTED"),
+            ("id-AKIAABCDEFGHIJKLMNOP.example", "id-REDACTED.example"),
+            ("xoxb-abcdefghij.example", "REDACTED.example"),
+            ("keyword.example", "keyword.example"),
+        ] {
+            assert_eq!(clean_address(&policy, text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn path_parameters_named_sensitive_are_redacted() {
+        let policy = policy();
+        for (text, want) in [
+            ("/orders/42", "/orders/42"),
+            ("/orders/3;sig=ABCDEF", "/orders/3;sig=REDACTED"),
+            (
+                "/a;sig=x;keep=y/b;Signature=z/c",
+                "/a;sig=REDACTED;keep=y/b;Signature=REDACTED/c",
+            ),
+            (
+                "/orders/3;jsessionid=abc;v=1",
+                "/orders/3;jsessionid=abc;v=1",
+            ),
+            ("/orders;%73ig=x", "/orders;%73ig=REDACTED"),
+            ("/orders/3;sig", "/orders/3;sig"),
+            ("/a;x&sig=1", "/a;x&sig=1"),
+        ] {
+            assert_eq!(clean_path_params(&policy, text), want, "{text}");
+        }
+    }
+}
