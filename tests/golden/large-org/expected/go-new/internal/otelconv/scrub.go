@@ -84,11 +84,13 @@ func mayNeedScrub(s string) bool {
 		switch {
 		case c == '@' || c == '=' || c == '_' || isDigit(c) || c >= 0x80:
 			return true
+		case i < 1:
+		case (c == 'K' || c == 'S') && i+2 < len(s) && s[i-1] == 'A' && s[i+1] == 'I' && s[i+2] == 'A':
+			return true // an AWS key id, also at the text's start
 		case i < 2:
 		case (c == 'J' || c == 'A') && s[i-2] == 'e' && s[i-1] == 'y',
 			(c == 'o' || c == '0') && s[i-2] == 'e' && s[i-1] == 'w',
-			c == '-' && i >= 4 && strings.HasPrefix(s[i-4:], "xox"),
-			(c == 'K' || c == 'S') && i+2 < len(s) && s[i-1] == 'A' && s[i+1] == 'I' && s[i+2] == 'A':
+			c == '-' && i >= 4 && strings.HasPrefix(s[i-4:], "xox"):
 			return true
 		case c == ' ' || c == '\t' || c == ':' || c == '"' || c == '\'' || c == '%':
 			if hasSchemeBefore(s, i) {

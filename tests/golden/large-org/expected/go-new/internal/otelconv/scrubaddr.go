@@ -64,7 +64,7 @@ func plainHost(s string) bool {
 // cleanPathParams returns path with the values of sensitive path parameters
 // replaced by REDACTED; a path without ';' is returned at once.
 func cleanPathParams(path string) string {
-	if strings.IndexByte(path, ';') < 0 || len(sensitiveQuery) == 0 {
+	if strings.IndexByte(path, ';') < 0 || sensitiveQuery.empty() {
 		return path
 	}
 	var b strings.Builder
