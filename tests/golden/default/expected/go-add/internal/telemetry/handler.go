@@ -462,6 +462,8 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 	if host == "" {
 		return attrs
 	}
+	// The userinfo goes first: its ':' is no port separator.
+	host, _ = afterUserinfo(host)
 	name, port := host, ""
 	if hp, pp, ok := splitHostPort(host); ok {
 		name, port = hp, pp

@@ -142,9 +142,16 @@ func newCaches(c config) *caches {
 	if c.serverPort > 0 {
 		port = strconv.Itoa(c.serverPort)
 	}
+	// Span names read server.address as the attribute does: the option,
+	// else the conventions' server_name. Names are made per route, not per
+	// request, so a name never holds a request's Host (docs/conventions.md).
+	addr := c.serverAddress
+	if addr == "" {
+		addr = conv.serverName
+	}
 	return &caches{
 		base: serverAttrs(c),
-		addr: c.serverAddress,
+		addr: addr,
 		port: port,
 	}
 }

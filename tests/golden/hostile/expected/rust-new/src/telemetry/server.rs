@@ -598,7 +598,10 @@ impl Origin {
                 .or_else(|| forwarded("x-forwarded-host"))
                 .or_else(|| header(req, http::header::HOST))
                 .or_else(|| req.uri().authority().map(|a| a.as_str()));
-            let text = raw.map(|h| h.split(',').next().unwrap_or("").trim());
+            // The userinfo goes first: its ':' is no port separator.
+            let text = raw
+                .map(|h| h.split(',').next().unwrap_or("").trim())
+                .map(|t| super::address::after_userinfo(t).unwrap_or(t));
             match text.map(|text| (split_host(text), text)) {
                 Some(((host, port), text)) if !host.is_empty() => {
                     let port = port.filter(|p| *p > 0);
@@ -717,11 +720,16 @@ fn interned(name: String) -> Cow<'static, str> {
 
 fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> String {
     let port_text = origin.port.map(|p| p.to_string());
+    // The host as the server.address attribute leaves, never the raw header.
+    let host = origin
+        .host
+        .as_deref()
+        .map(|host| super::address::clean_address(redact::policy(), host));
     conventions::HTTP_SERVER_NAME.render(|key| match key {
         "http.request.method" => Some(if method == "_OTHER" { "HTTP" } else { method }),
         "http.route" => route,
         "url.scheme" => Some(origin.scheme),
-        "server.address" => origin.host.as_deref(),
+        "server.address" => host.as_deref(),
         "server.port" => port_text.as_deref(),
         _ => None,
     })
@@ -1201,6 +1209,44 @@ mod recent_tests {
             let origin = Origin::of(&req, None, false);
             assert_eq!(origin.port, port, "{host}");
             assert!(origin.host.is_some(), "{host}");
+        }
+    }
+
+    /// The userinfo of a `Host` is cut before host and port are split: its
+    /// `:` is no port separator (as in Go).
+    #[test]
+    fn the_userinfo_is_cut_before_the_port() {
+        if !super::conventions::SERVER_NAME.is_empty() {
+            return;
+        }
+        for (host, want, port) in [
+            ("user:hunter2@shop.example", Some("shop.example"), Some(80)),
+            ("jane.doe:pw@shop.example", Some("shop.example"), Some(80)),
+            (
+                "user:hunter2@shop.example:8443",
+                Some("shop.example"),
+                Some(8443),
+            ),
+            ("user@[::1]:8080", Some("::1"), Some(8080)),
+            (
+                "user:hunter2%40shop.example:8443",
+                Some("shop.example"),
+                Some(8443),
+            ),
+            ("user:pw%2540shop.example", Some("shop.example"), Some(80)),
+            // A header value that is not visible ASCII is no host at all
+            // here (`to_str`), so `＠` is only met at export (address.rs).
+            ("user:pw\u{ff20}shop.example:9090", None, None),
+            ("jane@", None, None),
+            ("shop.example:8443", Some("shop.example"), Some(8443)),
+        ] {
+            let req = http::Request::get("/")
+                .header("host", host)
+                .body(())
+                .unwrap();
+            let origin = Origin::of(&req, None, false);
+            assert_eq!(origin.host.as_deref(), want, "{host}");
+            assert_eq!(origin.port, port, "{host}");
         }
     }
 

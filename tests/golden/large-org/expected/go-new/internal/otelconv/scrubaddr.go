@@ -16,8 +16,10 @@ import (
 //     name, an IP address or a Unix domain socket name), yet a Host or
 //     X-Forwarded-Host header is whatever the client wrote. An '@' never
 //     belongs to a host (RFC 3986 section 3.2: it ends the userinfo), so
-//     everything up to the last '@' is removed; an IP address leaves as it
-//     is; anything else is scrubbed as free text (ScrubText), so that a
+//     everything up to the last at-sign ('@', and as the scrub reads them
+//     '＠', %40 and %2540) is removed, before host and port are split
+//     (Handler.serverAttrs) and again here; an IP address without a zone
+//     leaves as it is; anything else is scrubbed as free text (ScrubText), so that a
 //     digit run or a credential written as a host name does not leave.
 //   - url.path: the value of a path parameter (";name=value" in a segment,
 //     RFC 3986 section 3.3) whose name is one of the conventions' sensitive
@@ -29,16 +31,37 @@ func cleanAddress(s string) string {
 	if plainHost(s) {
 		return s
 	}
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		s = s[i+1:]
-		if s == "" {
+	if h, cut := afterUserinfo(s); cut {
+		if h == "" {
 			return redactedValue
 		}
+		s = h
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
+	// A zone (fe80::1%eth0) is no part of the address and may be any text:
+	// only a zoneless IP address leaves as it is.
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		return s
 	}
 	return ScrubText(s)
+}
+
+// afterUserinfo returns what follows the last at-sign of s (the scrub's
+// atSigns: '@', '＠', %40, %2540), and whether s had one: RFC 3986 section
+// 3.2, userinfo "@" host ":" port, so the userinfo goes before the port is
+// looked for. A text without '@', '%' and non-ASCII bytes, the usual Host,
+// costs one pass over its bytes.
+func afterUserinfo(s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '@' || c == '%' || c >= 0x80 {
+			for j := len(s) - 1; j >= i; j-- {
+				if n := atSignAt(s, j); n > 0 {
+					return s[j+n:], true
+				}
+			}
+			return s, false
+		}
+	}
+	return s, false
 }
 
 // plainHost reports whether s holds only ASCII letters, dots and hyphens and

@@ -22,17 +22,68 @@ func TestServerAddressLeavesAsAHost(t *testing.T) {
 		"a@b@shop.example":                "shop.example",
 		"jane@":                           "REDACTED",
 		"4111111111111111.example":        "REDACTED.example",
-		"jane%40example.com":              "REDACTED",
+		"jane%40example.com":              "example.com",
 		"eyJhbGciOiJIUzI1.eyJzdWIi":       "REDACTED",
 		"eyJhbGciOiJIUzI.eyJzdWIi":        "REDACTED",
 		"id-AKIAABCDEFGHIJKLMNOP.example": "id-REDACTED.example",
 		"xoxb-abcdefghij.example":         "REDACTED.example",
 		"keyword.example":                 "keyword.example",
+		// The userinfo ends at the scrub's other at-signs too.
+		"user:hunter2%40host":         "host",
+		"hunter2%40host":              "host",
+		"jane%2540shop.example":       "shop.example",
+		"user:hunter2\uff20host":      "host",
+		"jane\uff20":                  "REDACTED",
+		"user:pass\uff20host.example": "host.example",
+		"user:hunter2@shop.example":   "shop.example",
+		// A zone is no part of an IP address: it is scrubbed as text.
+		"::1%z-4111111111111111":                       "::1%z-REDACTED",
+		"::1%eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc": "::1%REDACTED",
+		"fe80::1%AKIAABCDEFGHIJKLMNOP":                 "fe80::1%REDACTED",
+		"fe80::1%eth0":                                 "fe80::1%eth0",
 	}
 	for in, want := range cases {
 		got := Redact([]attribute.KeyValue{keyServerAddress.String(in)})
 		if len(got) != 1 || got[0].Value.AsString() != want {
 			t.Errorf("server.address %q left as %v, want %q", in, got, want)
+		}
+	}
+}
+
+// The userinfo of a Host (or a trusted proxy's X-Forwarded-Host) is cut
+// before host and port are split: its ':' is no port separator.
+func TestServerAttrsCutTheUserinfoBeforeThePort(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, nil)
+	h := &Handler{}
+	cases := []struct {
+		host, addr string
+		port       int64 // 0: no server.port
+	}{
+		{"user:hunter2@shop.example", "shop.example", 80},
+		{"jane.doe:pw@shop.example", "shop.example", 80},
+		{"user:hunter2@shop.example:8443", "shop.example", 8443},
+		{"user@[::1]:8080", "::1", 8080},
+		{"user:hunter2%40shop.example:8443", "shop.example", 8443},
+		{"user:pw%2540shop.example", "shop.example", 80},
+		{"user:pw\uff20shop.example:9090", "shop.example", 9090},
+		{"jane@", "", 0},
+		{"shop.example:8443", "shop.example", 8443},
+	}
+	for _, c := range cases {
+		got := Redact(h.serverAttrs(nil, c.host, "http"))
+		var addr string
+		var port int64
+		for _, kv := range got {
+			switch kv.Key {
+			case keyServerAddress:
+				addr = kv.Value.AsString()
+			case keyServerPort:
+				port = kv.Value.AsInt64()
+			}
+		}
+		if addr != c.addr || port != c.port {
+			t.Errorf("Host %q gave server.address %q, server.port %d; want %q, %d", c.host, addr, port, c.addr, c.port)
 		}
 	}
 }

@@ -8,7 +8,10 @@
 //!   an IP address or a Unix domain socket name), yet a `Host` or
 //!   `X-Forwarded-Host` header is whatever the client wrote. An `@` never
 //!   belongs to a host (RFC 3986 section 3.2: it ends the userinfo), so
-//!   everything up to the last `@` is removed; an IP address leaves as it is;
+//!   everything up to the last at-sign (`@`, and as the scrub reads them `＠`,
+//!   `%40` and `%2540`) is removed, before host and port are split (the
+//!   server's `Origin`) and again here; an IP address leaves as it is (the
+//!   standard library reads no zone, so `fe80::1%eth0` is scrubbed as text);
 //!   anything else is scrubbed as free text ([`Policy::scrub`]), so that a
 //!   digit run or a credential written as a host name does not leave.
 //! - `url.path`: the value of a path parameter (`;name=value` in a segment,
@@ -20,6 +23,7 @@ use std::cell::RefCell;
 use std::net::IpAddr;
 
 use super::redact::{Policy, MASK};
+use super::scrub::at_sign_at;
 
 /// What leaves of a `server.address` value. The usual host (ASCII letters,
 /// dots and hyphens, none of the pairs the scrub starts from) is returned
@@ -38,7 +42,7 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
         });
         return Cow::Borrowed(text);
     }
-    let host = text.rfind('@').map_or(text, |i| &text[i + 1..]);
+    let host = after_userinfo(text).unwrap_or(text);
     if host.is_empty() {
         return Cow::Borrowed(MASK);
     }
@@ -51,6 +55,24 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
         Cow::Borrowed(clean) if clean.len() == text.len() => Cow::Borrowed(text),
         clean => Cow::Owned(clean.into_owned()),
     }
+}
+
+/// What follows the last at-sign of `text` (the scrub's: `@`, `＠`, `%40`,
+/// `%2540`), or `None` without one: RFC 3986 section 3.2, `userinfo "@" host
+/// ":" port`, so the userinfo goes before the port is looked for (Go's
+/// `afterUserinfo`). A text without `@`, `%` and non-ASCII bytes, the usual
+/// `Host`, costs one pass over its bytes.
+pub(super) fn after_userinfo(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let first = b
+        .iter()
+        .position(|&c| c == b'@' || c == b'%' || !c.is_ascii())?;
+    // Every at-sign starts with one of those bytes, so none starts before
+    // `first`; each ends on a character boundary.
+    (first..b.len()).rev().find_map(|i| match at_sign_at(b, i) {
+        0 => None,
+        n => Some(&text[i + n..]),
+    })
 }
 
 thread_local! {
@@ -152,12 +174,28 @@ mod tests {
             ("a@b@shop.example", "shop.example"),
             ("jane@", "REDACTED"),
             ("4111111111111111.example", "REDACTED.example"),
-            ("jane%40example.com", "REDACTED"),
+            ("jane%40example.com", "example.com"),
             ("eyJhbGciOiJIUzI1.eyJzdWIi", "REDACTED"),
             ("eyJhbGciOiJIUzI.eyJzdWIi", "REDACTED"),
             ("id-AKIAABCDEFGHIJKLMNOP.example", "id-REDACTED.example"),
             ("xoxb-abcdefghij.example", "REDACTED.example"),
             ("keyword.example", "keyword.example"),
+            // The userinfo ends at the scrub's other at-signs too.
+            ("user:hunter2%40host", "host"),
+            ("hunter2%40host", "host"),
+            ("jane%2540shop.example", "shop.example"),
+            ("user:hunter2\u{ff20}host", "host"),
+            ("jane\u{ff20}", "REDACTED"),
+            ("user:pass\u{ff20}host.example", "host.example"),
+            ("user:hunter2@shop.example", "shop.example"),
+            // A zone is no part of an IP address: it is scrubbed as text.
+            ("::1%z-4111111111111111", "::1%z-REDACTED"),
+            (
+                "::1%eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc",
+                "::1%REDACTED",
+            ),
+            ("fe80::1%AKIAABCDEFGHIJKLMNOP", "fe80::1%REDACTED"),
+            ("fe80::1%eth0", "fe80::1%eth0"),
         ] {
             assert_eq!(clean_address(&policy, text), want, "{text}");
         }

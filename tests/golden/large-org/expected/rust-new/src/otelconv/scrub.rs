@@ -535,7 +535,7 @@ fn prefixed_key_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The length of an at sign (`@`, `＠`, `%40`, `%2540`) at `i`, or 0.
-fn at_sign_at(b: &[u8], i: usize) -> usize {
+pub(super) fn at_sign_at(b: &[u8], i: usize) -> usize {
     AT_SIGNS
         .iter()
         .find(|a| b[i..].starts_with(a.as_bytes()))
