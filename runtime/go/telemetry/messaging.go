@@ -92,10 +92,12 @@ func StartProducer(ctx context.Context, m Message, carrier propagation.TextMapCa
 // the scope of another span, such as an HTTP server span) that span is the
 // parent and ctx is kept as it is (the message's baggage is not taken); otherwise
 // the creation context is the parent, with the message's baggage. A carrier
-// without a context gives no link. End the span with End.
+// without a context gives no link. Unknown trace-flags bits of the message's
+// traceparent are ignored (maskTraceFlags), as for HTTP and gRPC requests.
+// End the span with End.
 func StartConsumer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
 	ambient := trace.SpanContextFromContext(ctx)
-	msg := otel.GetTextMapPropagator().Extract(ctx, carrier)
+	msg := otel.GetTextMapPropagator().Extract(ctx, maskFlags(carrier))
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(m.attrs("process", "process")...),

@@ -3,10 +3,12 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -114,5 +116,54 @@ func TestMessagingEndSetsErrorType(t *testing.T) {
 	}
 	if _, set := attrMap(spans[1].Attributes())[keyErrorType]; set {
 		t.Error("error.type on a send that succeeded")
+	}
+}
+
+// A message's traceparent with unknown trace-flags bits is continued, as an
+// HTTP or gRPC request's is (W3C Trace Context, trace-flags: a receiver
+// ignores the bits it does not know); Rust's propagator does the same.
+func TestConsumerIgnoresUnknownTraceFlags(t *testing.T) {
+	p := newTestProviders(t, nil)
+	otel.SetTracerProvider(p.tp)
+	otel.SetTextMapPropagator(Propagators())
+	const head = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-"
+	for _, c := range []struct {
+		flags   string
+		sampled bool
+	}{{"09", true}, {"ff", true}, {"08", false}, {"01", true}} {
+		headers := []Header{{Key: "traceparent", Value: []byte(head + c.flags)}, {Key: "baggage", Value: []byte("k=v")}}
+		_, span := StartConsumer(context.Background(), Message{System: "kafka", Destination: "orders"}, HeaderCarrier{Headers: &headers})
+		span.End()
+		ended := p.spans.Ended()
+		parent := ended[len(ended)-1].Parent()
+		if parent.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || parent.SpanID().String() != "00f067aa0ba902b7" {
+			t.Errorf("flags %s: parent %v, not the message's context", c.flags, parent)
+		}
+		if got := parent.IsSampled(); got != c.sampled {
+			t.Errorf("flags %s: sampled %v, want %v", c.flags, got, c.sampled)
+		}
+		if string(headers[0].Value) != head+c.flags {
+			t.Errorf("flags %s: the message's header was changed to %s", c.flags, headers[0].Value)
+		}
+	}
+}
+
+// maskFlags keeps a carrier's ValuesGetter (the baggage propagator reads
+// every baggage header through it) and masks traceparent whatever its case.
+func TestMaskFlagsKeepsValues(t *testing.T) {
+	h := http.Header{}
+	h.Add("Baggage", "a=1")
+	h.Add("Baggage", "b=2")
+	h.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09")
+	c := maskFlags(propagation.HeaderCarrier(h))
+	v, ok := c.(propagation.ValuesGetter)
+	if !ok || len(v.Values("baggage")) != 2 {
+		t.Fatalf("values lost: %T", c)
+	}
+	if got := c.Get("traceparent"); got[53:] != "01" {
+		t.Errorf("traceparent %s", got)
+	}
+	if _, ok := maskFlags(HeaderCarrier{Headers: &[]Header{}}).(propagation.ValuesGetter); ok {
+		t.Error("a carrier without Values gained one")
 	}
 }

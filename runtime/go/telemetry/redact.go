@@ -198,17 +198,25 @@ func redactValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 // When res is set, spans carry it as their resource: the SDK merges the
 // process environment's OTEL_RESOURCE_ATTRIBUTES into the resource it is
 // given, unparsed and unredacted, and res is the resource Setup built.
+// When capped, every span, event and link attribute value is cut to maxValue
+// after the privacy rules (cutAttributes; see valuelimit.go).
 type redactingExporter struct {
-	next sdktrace.SpanExporter
-	res  *resource.Resource
+	next     sdktrace.SpanExporter
+	res      *resource.Resource
+	maxValue int
+	capped   bool
 }
 
 var _ sdktrace.SpanExporter = (*redactingExporter)(nil)
 
 func (e *redactingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	limit := -1
+	if e.capped {
+		limit = e.maxValue
+	}
 	out := make([]sdktrace.ReadOnlySpan, len(spans))
 	for i, s := range spans {
-		out[i] = redactSpan(s)
+		out[i] = redactSpan(s, limit)
 		if e.res != nil && out[i].Resource() != e.res {
 			out[i] = withResource{out[i], e.res}
 		}
@@ -246,14 +254,16 @@ func same(a, b []attribute.KeyValue) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
+// redactSpan applies the privacy rules to s, then cuts its attribute values
+// to limit characters (none when limit is negative).
+func redactSpan(s sdktrace.ReadOnlySpan, limit int) sdktrace.ReadOnlySpan {
 	changed := false
-	attrs := Redact(s.Attributes())
+	attrs := cutAttributes(Redact(s.Attributes()), limit)
 	changed = changed || !same(attrs, s.Attributes())
 	events := s.Events()
 	var re []sdktrace.Event
 	for i, ev := range events {
-		r := Redact(ev.Attributes)
+		r := cutAttributes(Redact(ev.Attributes), limit)
 		name := validText(ScrubText(ev.Name))
 		if !same(r, ev.Attributes) || name != ev.Name {
 			if re == nil {
@@ -270,7 +280,7 @@ func redactSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	links := s.Links()
 	var rl []sdktrace.Link
 	for i, l := range links {
-		if r := Redact(l.Attributes); !same(r, l.Attributes) {
+		if r := cutAttributes(Redact(l.Attributes), limit); !same(r, l.Attributes) {
 			if rl == nil {
 				rl = append([]sdktrace.Link(nil), links...)
 			}

@@ -187,13 +187,14 @@ func hashUsed() bool {
 }
 
 func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, sampler *Sampler, s exportSettings) (*sdktrace.TracerProvider, error) {
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(e.spanValueLength())}
+	valueLength := e.spanValueLength()
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(valueLength)}
 	exporters, err := newSpanExporters(ctx, c, e, s)
 	if err != nil {
 		return nil, err
 	}
 	for _, exp := range exporters {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp, res: res},
+		tpOpts = append(tpOpts, sdktrace.WithBatcher(&redactingExporter{next: exp, res: res, maxValue: valueLength, capped: true},
 			sdktrace.WithMaxQueueSize(s.bspQueue),
 			sdktrace.WithMaxExportBatchSize(s.bspBatch),
 			sdktrace.WithBatchTimeout(s.bspDelay),

@@ -367,7 +367,7 @@ def _limit(name: str, what: str, go: str, rust: str) -> Variable:
 _LIMITS: tuple[Variable, ...] = (
     Variable(
         "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "The longest span attribute value, in characters; longer strings are cut.",
+        "The longest span, event or link attribute value, in characters; longer strings are cut.",
         "the conventions' export.limits.span_attribute_value_length",
         READ,
         READ,
@@ -378,7 +378,7 @@ _LIMITS: tuple[Variable, ...] = (
     _limit("OTEL_ATTRIBUTE_COUNT_LIMIT", "attributes", SDK, NOT_READ),
     Variable(
         "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "The longest span attribute value; wins over OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.",
+        "Longest span, event, link attribute value; wins over OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.",
         "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
         READ,
         READ,

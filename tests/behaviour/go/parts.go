@@ -31,6 +31,7 @@ func (a *app) partRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /rpc/{which}", a.rpc)
 	mux.HandleFunc("GET /db/{which}", a.db)
 	mux.HandleFunc("GET /messaging", a.messaging)
+	mux.HandleFunc("GET /messaging-flags-09", a.messagingFlags09)
 }
 
 // grpcPeer is the gRPC health service on loopback, served by an instrumented
@@ -150,10 +151,26 @@ func (a *app) db(w http.ResponseWriter, r *http.Request) {
 // it with nothing but the headers (a background context, as a consumer on
 // another process would have).
 func (a *app) messaging(w http.ResponseWriter, r *http.Request) {
+	a.sendAndProcess(w, r, "")
+}
+
+// messagingFlags09 is messaging with the message's traceparent flags set to
+// "09" (sampled and a bit W3C Trace Context leaves undefined) between the
+// send and the receive.
+func (a *app) messagingFlags09(w http.ResponseWriter, r *http.Request) {
+	a.sendAndProcess(w, r, "09")
+}
+
+func (a *app) sendAndProcess(w http.ResponseWriter, r *http.Request, flags string) {
 	m := telemetry.Message{System: "kafka", Destination: "orders"}
 	var headers []telemetry.Header
 	_, send := telemetry.StartProducer(r.Context(), m, telemetry.HeaderCarrier{Headers: &headers})
 	telemetry.End(send, nil)
+	for i, h := range headers {
+		if flags != "" && h.Key == "traceparent" && len(h.Value) == 55 {
+			headers[i].Value = append(h.Value[:53:53], flags...)
+		}
+	}
 
 	_, process := telemetry.StartConsumer(context.Background(), m, telemetry.HeaderCarrier{Headers: &headers})
 	telemetry.End(process, nil)

@@ -27,6 +27,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/rpc/{which}", get(rpc))
         .route("/db/{which}", get(database))
         .route("/messaging", get(messages))
+        .route("/messaging-flags-09", get(messages_flags_09))
 }
 
 /// The caller's address as tonic's server keeps it.
@@ -218,6 +219,17 @@ async fn database(Path(which): Path<String>) -> Result<Json<Value>, StatusCode> 
 /// nothing but the headers (in an empty context, as a consumer in another
 /// process would have).
 async fn messages() -> Json<Value> {
+    send_and_process(None)
+}
+
+/// [`messages`] with the message's traceparent flags set to "09" (sampled
+/// and a bit W3C Trace Context leaves undefined) between the send and the
+/// receive.
+async fn messages_flags_09() -> Json<Value> {
+    send_and_process(Some("09"))
+}
+
+fn send_and_process(flags: Option<&str>) -> Json<Value> {
     let instruments = Instruments::current();
     let destination = Destination {
         system: "kafka",
@@ -227,6 +239,14 @@ async fn messages() -> Json<Value> {
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     let sent = messaging::start_send(&instruments, &destination, &mut ByteHeaders(&mut headers));
     sent.span().end();
+    if let Some(flags) = flags {
+        for (name, value) in &mut headers {
+            if name == "traceparent" && value.len() == 55 {
+                value.truncate(53);
+                value.extend_from_slice(flags.as_bytes());
+            }
+        }
+    }
     let processed = {
         let _empty = Context::new().attach();
         messaging::start_process(&instruments, &destination, &ByteHeadersReader(&headers))

@@ -1,17 +1,20 @@
-//! The longest span attribute value: the conventions' `export.limits`
+//! The longest attribute value: the conventions' `export.limits`
 //! ([`conventions::SPAN_ATTRIBUTE_VALUE_LENGTH`]), overridden by
 //! `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` and, over both,
 //! `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (specification v1.60.0,
 //! configuration/sdk-environment-variables.md, "Attribute Limits" and "Span
 //! Limits"; common/README.md, "Attribute Limits": a longer string value, and
-//! each longer string of an array, is cut to that many characters). The
+//! each longer string of an array, is cut to that many characters, in every
+//! attribute collection of a span, its events' and links' included). The
 //! specification's default is no limit; the conventions give one, so a request
 //! header or path of any size never makes a span, and the batch it is exported
 //! in, too large for a collector. The Rust SDK (0.33) has no value length
-//! limit, so [`Redacting`](super::redact::Redacting) applies it to a span's
-//! attributes when the span ends, before its policy, as Go's SDK does when the
-//! attribute is set; the Go package reads the same variables in the same
-//! order.
+//! limit, so [`Redacting`](super::redact::Redacting) applies it to a span's,
+//! its events' and its links' attributes when the span ends, after its policy:
+//! a cut before it could remove the delimiter that marks a credential (the
+//! '@' after a URL's userinfo), and the policy's own output (REDACTED, a keyed
+//! hash) is bounded too. The Go package reads the same variables in the same
+//! order and cuts in the same place (its span exporter, after the policy).
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 

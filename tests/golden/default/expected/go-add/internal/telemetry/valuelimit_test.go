@@ -5,13 +5,17 @@ package telemetry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestSpanValueLengthPrecedence(t *testing.T) {
@@ -47,13 +51,92 @@ func TestSpanValueLengthPrecedence(t *testing.T) {
 }
 
 func TestSpanValueLengthCutsLongValues(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(spanLimits(5), sdktrace.WithSpanProcessor(rec))
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(spanLimits(5), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 5, capped: true}))
 	_, span := tp.Tracer("t").Start(context.Background(), "s")
-	span.SetAttributes(attribute.String("user_agent.original", "abcdéfgh"), attribute.String("short", "abc"))
+	span.SetAttributes(attribute.String("user_agent.original", "abcdéfgh"), attribute.String("short", "abc"),
+		attribute.StringSlice("list", []string{"abcdefgh", "ab"}), attribute.Int("n", 123456789))
 	span.End()
-	got := rec.Ended()[0].Attributes()
-	if got[0].Value.AsString() != "abcdé" || got[1].Value.AsString() != "abc" {
+	got := mem.GetSpans()[0].Attributes
+	if got[0].Value.AsString() != "abcdé" || got[1].Value.AsString() != "abc" ||
+		strings.Join(got[2].Value.AsStringSlice(), ",") != "abcde,ab" || got[3].Value.AsInt64() != 123456789 {
 		t.Errorf("attributes %v", got)
+	}
+}
+
+// The SDK only guards memory: it keeps guardSlack characters past the limit,
+// and none is no bound at all.
+func TestSDKValueLengthIsAGuard(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, guardSlack}, {5, 5 + guardSlack}, {math.MaxInt - guardSlack, math.MaxInt}, {math.MaxInt - guardSlack + 1, -1}, {math.MaxInt, -1}} {
+		if got := sdkValueLength(c.n); got != c.want {
+			t.Errorf("sdkValueLength(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
+
+// The cap applies after the privacy rules, to span, event and link
+// attributes alike (specification common/README.md, "Attribute Limits":
+// every attribute collection, events and links included): a cut never
+// removes the '@' that marks a URL's userinfo, and a keyed hash is cut too.
+func TestValueCapCutsEventsAndLinksAfterRedaction(t *testing.T) {
+	SetHashKey([]byte("k"))
+	t.Cleanup(func() { SetHashKey(nil) })
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(spanLimits(26), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 26, capped: true}))
+	linked := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled})
+	target := "dial https://jane:hunter2secret@api.example/x"
+	_, span := tp.Tracer("t").Start(context.Background(), "op",
+		trace.WithLinks(trace.Link{SpanContext: linked, Attributes: []attribute.KeyValue{attribute.String("app.note", strings.Repeat("y", 40))}}))
+	span.SetAttributes(attribute.String("app.target", target), attribute.String("url.full", "https://h.example/a"))
+	span.AddEvent("e", trace.WithAttributes(attribute.String("app.target", target),
+		attribute.StringSlice("app.list", []string{strings.Repeat("z", 30)}),
+		attribute.Slice("app.nested", attribute.StringValue(strings.Repeat("w", 30))),
+		attribute.ByteSlice("app.bytes", make([]byte, 30))))
+	span.RecordError(errors.New(strings.Repeat("é", 40)))
+	span.End()
+	s := mem.GetSpans()[0]
+	if dump := fmt.Sprint(s.Attributes, s.Events, s.Links); strings.Contains(dump, "hunter2") {
+		t.Fatalf("the password left: %s", dump)
+	}
+	const cut = "dial https://REDACTED:REDA"
+	a := attrMap(s.Attributes)
+	if a["app.target"].AsString() != cut {
+		t.Errorf("span app.target %q, want %q", a["app.target"].AsString(), cut)
+	}
+	if h := a["url.full"].AsString(); len(h) != 26 || strings.Trim(h, "0123456789abcdef") != "" {
+		t.Errorf("url.full hash %q, want 26 hex characters", h)
+	}
+	ev := s.Events[0].Attributes
+	if got := ev[0].Value.AsString(); got != cut {
+		t.Errorf("event app.target %q, want %q", got, cut)
+	}
+	if got := ev[1].Value.AsStringSlice(); len(got) != 1 || got[0] != strings.Repeat("z", 26) {
+		t.Errorf("event app.list %q", got)
+	}
+	if got := ev[2].Value.AsSlice(); len(got) != 1 || got[0].AsString() != strings.Repeat("w", 26) {
+		t.Errorf("event app.nested %v", got)
+	}
+	if got := ev[3].Value.AsByteSlice(); len(got) != 26 {
+		t.Errorf("event app.bytes %d bytes, want 26", len(got))
+	}
+	if got := attrMap(s.Events[1].Attributes)["exception.message"].AsString(); got != strings.Repeat("é", 26) {
+		t.Errorf("exception.message %q", got)
+	}
+	if got := s.Links[0].Attributes[0].Value.AsString(); got != strings.Repeat("y", 26) {
+		t.Errorf("link app.note %q", got)
+	}
+}
+
+func TestCutAttributesCopiesOnlyWhenSomethingIsLonger(t *testing.T) {
+	attrs := []attribute.KeyValue{attribute.String("a", "abc"), attribute.String("b", "ab")}
+	if got := cutAttributes(attrs, 3); &got[0] != &attrs[0] {
+		t.Error("nothing longer, yet copied")
+	}
+	if got := cutAttributes(attrs, -1); &got[0] != &attrs[0] {
+		t.Error("no limit, yet copied")
+	}
+	got := cutAttributes(attrs, 0)
+	if got[0].Value.AsString() != "" || got[1].Value.AsString() != "" || attrs[0].Value.AsString() != "abc" {
+		t.Errorf("cut to 0: %v, original %v", got, attrs)
 	}
 }

@@ -898,7 +898,7 @@ pub struct Redacting<P> {
     policy: Policy,
     /// The [`SOURCE_KEYS`] the policy drops, a bit each.
     source_drops: u32,
-    /// The longest span attribute value ([`with_value_limit`](Self::with_value_limit)).
+    /// The longest attribute value ([`with_value_limit`](Self::with_value_limit)).
     value_limit: Option<usize>,
 }
 
@@ -932,8 +932,9 @@ impl<P> Redacting<P> {
         }
     }
 
-    /// Cuts span attribute values longer than `limit` characters
-    /// ([`limit::cut`](super::limit::cut)) before the policy applies.
+    /// Cuts span, event and link attribute values longer than `limit`
+    /// characters ([`limit::cut`](super::limit::cut)) after the policy
+    /// applies.
     pub fn with_value_limit(mut self, limit: usize) -> Self {
         self.value_limit = Some(limit);
         self
@@ -958,9 +959,10 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         if let Cow::Owned(name) = self.policy.span_name(&span.name) {
             span.name = Cow::Owned(name);
         }
-        if let Some(limit) = self.value_limit {
-            super::limit::cut(&mut span.attributes, limit);
-        }
+        // The policy first, the cut after: a cut could remove the delimiter
+        // that marks a credential ('@' after userinfo, '=' after a sensitive
+        // name), and the policy's own output (REDACTED, a hash) stays within
+        // the limit too.
         self.policy.apply(&mut span.attributes);
         for event in span.events.events.iter_mut() {
             self.policy.apply(&mut event.attributes);
@@ -970,6 +972,15 @@ impl<P: SpanProcessor> SpanProcessor for Redacting<P> {
         }
         for link in span.links.links.iter_mut() {
             self.policy.apply(&mut link.attributes);
+        }
+        if let Some(limit) = self.value_limit {
+            super::limit::cut(&mut span.attributes, limit);
+            for event in span.events.events.iter_mut() {
+                super::limit::cut(&mut event.attributes, limit);
+            }
+            for link in span.links.links.iter_mut() {
+                super::limit::cut(&mut link.attributes, limit);
+            }
         }
         self.policy.status(&mut span.status);
         self.inner.on_end(span);

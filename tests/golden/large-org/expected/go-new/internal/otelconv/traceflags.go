@@ -3,6 +3,12 @@
 
 package otelconv
 
+import (
+	"strings"
+
+	"go.opentelemetry.io/otel/propagation"
+)
+
 // maskTraceFlags returns a version-00 traceparent with the trace-flags bits
 // this package's propagator does not know (all but sampled, 0x01, and
 // random, 0x02) cleared. W3C Trace Context (Level 1 and Level 2, section
@@ -34,4 +40,35 @@ func lowerHex(c byte) int {
 		return int(c-'a') + 10
 	}
 	return -1
+}
+
+// maskingCarrier reads traceparent through maskTraceFlags; everything else
+// goes to the carrier it wraps. The HTTP and gRPC carriers mask in their own
+// Get; maskFlags wraps any other carrier the package extracts from (message
+// headers, a caller's carrier).
+type maskingCarrier struct{ propagation.TextMapCarrier }
+
+func (c maskingCarrier) Get(key string) string {
+	v := c.TextMapCarrier.Get(key)
+	if strings.EqualFold(key, "traceparent") {
+		return maskTraceFlags(v)
+	}
+	return v
+}
+
+// maskingValuesCarrier is a maskingCarrier over a carrier that also gives
+// every value of a key (propagation.ValuesGetter, read for baggage).
+type maskingValuesCarrier struct {
+	maskingCarrier
+	values propagation.ValuesGetter
+}
+
+func (c maskingValuesCarrier) Values(key string) []string { return c.values.Values(key) }
+
+// maskFlags returns c with its traceparent read through maskTraceFlags.
+func maskFlags(c propagation.TextMapCarrier) propagation.TextMapCarrier {
+	if v, ok := c.(propagation.ValuesGetter); ok {
+		return maskingValuesCarrier{maskingCarrier{c}, v}
+	}
+	return maskingCarrier{c}
 }

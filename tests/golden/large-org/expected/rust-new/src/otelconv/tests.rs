@@ -1424,6 +1424,71 @@ fn span_names_and_recorded_errors_lose_url_secrets() {
     );
 }
 
+/// The value cap applies after the policy, to span, event and link
+/// attributes alike (common/README.md, "Attribute Limits": the limits cover
+/// every attribute collection, events and links included).
+#[test]
+fn the_value_cap_cuts_event_and_link_attributes_after_the_policy() {
+    use opentelemetry::trace::{
+        Link, Span as _, SpanContext, TraceFlags, TraceState, Tracer as _, TracerProvider as _,
+    };
+    let spans = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(
+            Redacting::with_policy(SimpleSpanProcessor::new(spans.clone()), url_policy())
+                .with_value_limit(26),
+        )
+        .build();
+    let tracer = provider.tracer("t");
+    let linked = SpanContext::new(
+        opentelemetry::trace::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        opentelemetry::trace::SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let target = "dial https://jane:hunter2secret@api.example/x";
+    let mut span = tracer
+        .span_builder("op")
+        .with_links(vec![Link::new(
+            linked,
+            vec![KeyValue::new("app.note", "y".repeat(40))],
+            0,
+        )])
+        .start(&tracer);
+    span.set_attribute(KeyValue::new("app.target", target));
+    span.set_attribute(KeyValue::new("url.full", "https://h.example/a"));
+    span.add_event("e", vec![KeyValue::new("app.target", target)]);
+    span.record_error(&std::io::Error::other("é".repeat(40)));
+    span.end();
+    let spans = spans.get_finished_spans().unwrap();
+    let dump = format!("{spans:?}");
+    assert!(!dump.contains("hunter2"), "{dump}");
+    let s = &spans[0];
+    let attr = |attrs: &[KeyValue], key: &str| {
+        attrs
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+            .unwrap_or_else(|| panic!("{key} in {attrs:?}"))
+    };
+    let cut = "dial https://REDACTED:REDA";
+    assert_eq!(attr(&s.attributes, "app.target"), cut);
+    // The keyed hash is cut too: the cap holds for what leaves.
+    let hash = attr(&s.attributes, "url.full");
+    assert_eq!(hash.len(), 26, "{hash}");
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+    assert_eq!(attr(&s.events.events[0].attributes, "app.target"), cut);
+    assert_eq!(
+        attr(&s.events.events[1].attributes, "exception.message"),
+        "é".repeat(26)
+    );
+    assert_eq!(
+        attr(&s.links.links[0].attributes, "app.note"),
+        "y".repeat(26)
+    );
+}
+
 #[test]
 fn two_traceparent_lines_are_no_parent() {
     use opentelemetry::propagation::TextMapPropagator as _;
