@@ -1,19 +1,14 @@
-"""The standard `OTEL_*` variables and what the Go and Rust services do with each.
-
-Checked against the OpenTelemetry specification v1.60.0 (configuration/
-sdk-environment-variables.md, context/api-propagators.md, protocol/exporter.md) and the
-HTTP semantic conventions (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS).
-tests/behaviour/test_environment.py holds the table to the runtimes' sources: every
-`OTEL_*` name a runtime's own code reads is here as `read` or `checked` for that
-language, and every such entry is named in that runtime's code.
-"""
+"""The standard `OTEL_*` variables and what the Go and Rust services do with each, checked
+against the OpenTelemetry specification v1.60.0 (configuration/sdk-environment-variables.md,
+context/api-propagators.md, protocol/exporter.md) and the HTTP semantic conventions.
+tests/behaviour/test_environment.py holds the table to the runtimes' sources: every `OTEL_*`
+name a runtime's own code reads is here as `read` or `checked` for it, and named in its code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# What a generated service does with a variable.
-READ = "read"  # the service's own code reads it and honours it
+READ = "read"  # what a service does with a variable: its own code reads and honours it
 SDK = "read by the SDK"  # the OpenTelemetry SDK reads it; the service adds no check
 CHECKED = "checked only"  # a bad value is warned about; a good one changes nothing
 NOT_READ = "not read"  # ignored; the conventions decide
