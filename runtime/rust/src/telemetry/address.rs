@@ -152,8 +152,8 @@ fn mask_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::Policy;
     use super::{clean_address, clean_path_params};
-    use crate::telemetry::redact::Policy;
 
     fn policy() -> Policy {
         Policy::new(|_| None, None, &["sig", "Signature", "token"])
