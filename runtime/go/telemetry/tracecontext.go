@@ -1,0 +1,278 @@
+package telemetry
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// The W3C Trace Context fields read and written by this package. What it
+// accepts follows W3C Trace Context Level 1 (Recommendation, 23 November
+// 2021), section 3 "Trace Context HTTP Headers Format", and Level 2 for the
+// random trace-id flag; the Rust module accepts exactly the same values (one
+// table of vectors, tests/vectors/tracecontext.json, checks both).
+const (
+	fieldTraceparent = "traceparent"
+	fieldTracestate  = "tracestate"
+	// traceparentLen is the length of a version-00 traceparent:
+	// "00-" + 32 + "-" + 16 + "-" + 2.
+	traceparentLen = 55
+	// knownTraceFlags are the trace-flags bits this package knows: sampled
+	// (0x01, Level 1) and random (0x02, Level 2).
+	knownTraceFlags = 0x03
+	// tracestateMaxMembers is the W3C limit of list-members.
+	tracestateMaxMembers = 32
+	// tracestateMaxLen is the longest tracestate this package sends on: W3C
+	// asks to propagate at least 512 characters and, past the size a vendor
+	// keeps, to drop whole entries (those over 128 characters first, then
+	// from the end).
+	tracestateMaxLen  = 512
+	tracestateLongKey = 128
+)
+
+// cleanTraceparent returns the traceparent value v continues as, or "" when
+// v is no valid parent and a new trace starts:
+//
+//   - optional whitespace (space, tab) around the value is not part of it
+//     (RFC 9110, section 5.5; the W3C test suite's OWS case);
+//   - version is two lowercase hex digits, not "ff";
+//   - trace-id is 32 and parent-id 16 lowercase hex digits, neither all zero,
+//     trace-flags 2 lowercase hex digits, each field followed by "-" or the
+//     end, at the exact offsets of version 00 (no sign, no other length);
+//   - version 00 is exactly 55 characters; a higher version is read by its
+//     version-00 prefix, which must be followed by "-" or the end (what
+//     follows is not read);
+//   - trace-flags bits other than sampled and random are undefined: they are
+//     ignored (W3C: a receiver reads the bits it knows, a sender sets the
+//     others to zero).
+//
+// The result is a version-00 value with only the known flag bits; when v
+// already is one, v itself (no allocation).
+func cleanTraceparent(v string) string {
+	v = strings.Trim(v, " \t")
+	if len(v) < traceparentLen || !lowerHexRun(v[0:2]) || v[0:2] == "ff" ||
+		v[2] != '-' || v[35] != '-' || v[52] != '-' {
+		return ""
+	}
+	if len(v) > traceparentLen && (v[0:2] == "00" || v[traceparentLen] != '-') {
+		return ""
+	}
+	traceID, spanID, flags := v[3:35], v[36:52], v[53:55]
+	if !lowerHexRun(traceID) || !lowerHexRun(spanID) || !lowerHexRun(flags) ||
+		allZero(traceID) || allZero(spanID) {
+		return ""
+	}
+	known := "0123"[lowerHex(flags[1])&knownTraceFlags]
+	if v[0:2] == "00" && len(v) == traceparentLen && flags[0] == '0' && flags[1] == known {
+		return v
+	}
+	return "00-" + traceID + "-" + spanID + "-0" + string(known)
+}
+
+// lowerHexRun reports whether s is made only of lowercase hex digits.
+func lowerHexRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if lowerHex(s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// allZero reports whether s is made only of '0'.
+func allZero(s string) bool {
+	return strings.Trim(s, "0") == ""
+}
+
+// lowerHex is the value of a lower-case hex digit, or -1.
+func lowerHex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return -1
+}
+
+// cleanTracestate returns the tracestate v (all its header lines joined with
+// commas) continues as, or "" for none. W3C Trace Context Level 1, section
+// 3.3: list-members are separated by commas with optional whitespace; empty
+// members are allowed and dropped; a key is a simple key (a lowercase letter,
+// then up to 255 of a-z 0-9 _ - * /) or tenant@system (tenant: a lowercase
+// letter or digit and up to 240 more; system: a lowercase letter and up to 12
+// more, one fewer than W3C's 13 because the Rust SDK keeps no longer one); a
+// value is 1 to 256 printable ASCII characters but comma and "=", not ending
+// in a space. One invalid member, or more than 32 members, make the whole
+// tracestate invalid: it is dropped and the traceparent is still continued
+// (W3C: failing to parse tracestate must not affect traceparent; the W3C test
+// suite's invalid-tracestate cases). A key seen again is dropped after its
+// first member (W3C allows discarding duplicate keys). Past 512 characters,
+// members over 128 characters are dropped, then members from the end.
+func cleanTracestate(v string) string {
+	var members []string
+	count, changed := 0, false
+	for rest := v; rest != ""; {
+		var m string
+		m, rest, _ = strings.Cut(rest, ",")
+		t := strings.Trim(m, " \t")
+		changed = changed || t != m || t == ""
+		if t == "" {
+			continue
+		}
+		count++
+		key, value, ok := strings.Cut(t, "=")
+		if count > tracestateMaxMembers || !ok || !tracestateKey(key) || !tracestateValue(value) {
+			return ""
+		}
+		if hasKey(members, key) {
+			changed = true
+			continue
+		}
+		members = append(members, t)
+	}
+	members, cut := limitTracestate(members)
+	if !changed && !cut && !strings.HasSuffix(v, ",") {
+		return v
+	}
+	return strings.Join(members, ",")
+}
+
+// hasKey reports whether one of members ("key=value") has key.
+func hasKey(members []string, key string) bool {
+	for _, m := range members {
+		if len(m) > len(key) && m[len(key)] == '=' && m[:len(key)] == key {
+			return true
+		}
+	}
+	return false
+}
+
+// limitTracestate drops whole members until the joined list is at most
+// tracestateMaxLen long: first those longer than tracestateLongKey, then
+// from the end. It reports whether it dropped any.
+func limitTracestate(members []string) ([]string, bool) {
+	size := func(ms []string) int {
+		n := len(ms) - 1
+		for _, m := range ms {
+			n += len(m)
+		}
+		return n
+	}
+	if len(members) == 0 || size(members) <= tracestateMaxLen {
+		return members, false
+	}
+	kept := members[:0:0]
+	for _, m := range members {
+		if len(m) <= tracestateLongKey {
+			kept = append(kept, m)
+		}
+	}
+	for len(kept) > 0 && size(kept) > tracestateMaxLen {
+		kept = kept[:len(kept)-1]
+	}
+	return kept, true
+}
+
+// tracestateKey reports whether k is a W3C Level 1 tracestate key.
+func tracestateKey(k string) bool {
+	tenant, system, multi := strings.Cut(k, "@")
+	if !multi {
+		return len(k) <= 256 && lowerAlpha(k[0:min(1, len(k))]) && keyChars(k)
+	}
+	return tenant != "" && len(tenant) <= 241 && keyChars(tenant) &&
+		(lowerAlpha(tenant[0:1]) || tenant[0] >= '0' && tenant[0] <= '9') &&
+		system != "" && len(system) <= 13 && lowerAlpha(system[0:1]) && keyChars(system)
+}
+
+// lowerAlpha reports whether s is one lowercase ASCII letter.
+func lowerAlpha(s string) bool { return len(s) == 1 && s[0] >= 'a' && s[0] <= 'z' }
+
+// keyChars reports whether s is made of a-z 0-9 _ - * /.
+func keyChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '*' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// tracestateValue reports whether v is a W3C tracestate value: 1 to 256
+// characters 0x20-0x7e but comma and "=", the last not a space.
+func tracestateValue(v string) bool {
+	if v == "" || len(v) > 256 || v[len(v)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == ',' || c == '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// w3cValues returns the value of key for the W3C fields, given every value
+// the carrier holds for it: one traceparent, cleaned (several are no valid
+// parent at all: the W3C test suite's duplicated-traceparent case); the
+// tracestate lines joined with commas (HTTP combines list fields so, RFC 9110
+// section 5.3) and cleaned; for other keys, the first value.
+func w3cValues(key string, values []string) string {
+	switch {
+	case len(values) == 0:
+		return ""
+	case key == fieldTraceparent:
+		if len(values) > 1 {
+			return ""
+		}
+		return cleanTraceparent(values[0])
+	case key == fieldTracestate:
+		if len(values) == 1 {
+			return cleanTracestate(values[0])
+		}
+		return cleanTracestate(strings.Join(values, ","))
+	case key == "baggage" && len(values) > 1:
+		return strings.Join(values, ",")
+	}
+	return values[0]
+}
+
+// w3cCarrier reads traceparent and tracestate through w3cValues (every value
+// of the key when the carrier it wraps gives them, propagation.ValuesGetter);
+// everything else goes to that carrier. The HTTP and gRPC carriers clean in
+// their own Get; w3cFields wraps any other carrier the package extracts from
+// (message headers, a caller's carrier).
+type w3cCarrier struct{ propagation.TextMapCarrier }
+
+func (c w3cCarrier) Get(key string) string {
+	lower := strings.ToLower(key)
+	if lower != fieldTraceparent && lower != fieldTracestate {
+		return c.TextMapCarrier.Get(key)
+	}
+	if v, ok := c.TextMapCarrier.(propagation.ValuesGetter); ok {
+		return w3cValues(lower, v.Values(key))
+	}
+	if v := c.TextMapCarrier.Get(key); v != "" {
+		return w3cValues(lower, []string{v})
+	}
+	return ""
+}
+
+// w3cValuesCarrier is a w3cCarrier over a carrier that also gives every
+// value of a key (propagation.ValuesGetter, read for baggage).
+type w3cValuesCarrier struct {
+	w3cCarrier
+	values propagation.ValuesGetter
+}
+
+func (c w3cValuesCarrier) Values(key string) []string { return c.values.Values(key) }
+
+// w3cFields returns c with its traceparent and tracestate read through
+// w3cValues.
+func w3cFields(c propagation.TextMapCarrier) propagation.TextMapCarrier {
+	if v, ok := c.(propagation.ValuesGetter); ok {
+		return w3cValuesCarrier{w3cCarrier{c}, v}
+	}
+	return w3cCarrier{c}
+}

@@ -1,0 +1,75 @@
+package telemetry
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/metadata"
+)
+
+const tcHead = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-"
+
+// The HTTP and gRPC carriers give the propagator only what W3C Trace Context
+// lets a receiver continue: unknown flag bits ignored, the random bit kept,
+// malformed values (a sign, a wrong length, a trailing field on version 00)
+// and repeated traceparent values refused.
+func TestCarriersContinueOnlyValidTraceparents(t *testing.T) {
+	cases := []struct {
+		values        []string
+		valid         bool
+		sampled, rand bool
+	}{
+		{[]string{tcHead + "01"}, true, true, false},
+		{[]string{tcHead + "02"}, true, false, true},
+		{[]string{tcHead + "09"}, true, true, false},
+		{[]string{tcHead + "ff"}, true, true, true},
+		{[]string{tcHead + "0A"}, false, false, false},
+		{[]string{tcHead + "+1"}, false, false, false},
+		{[]string{tcHead + "01-"}, false, false, false},
+		{[]string{" " + tcHead + "01\t"}, true, true, false},
+		{[]string{"cc" + tcHead[2:] + "01-future"}, true, true, false},
+		{[]string{tcHead + "01", tcHead + "01"}, false, false, false},
+	}
+	for _, c := range cases {
+		h := http.Header{"Traceparent": c.values}
+		md := metadata.MD{"traceparent": c.values}
+		for name, carrier := range map[string]propagation.TextMapCarrier{"http": headerCarrier(h), "grpc": metadataCarrier(md)} {
+			sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
+			if sc.IsValid() != c.valid || sc.IsSampled() != c.sampled || sc.TraceFlags().IsRandom() != c.rand {
+				t.Errorf("%s %q: valid %v sampled %v random %v, want %v %v %v", name, c.values,
+					sc.IsValid(), sc.IsSampled(), sc.TraceFlags().IsRandom(), c.valid, c.sampled, c.rand)
+			}
+		}
+	}
+}
+
+// The random flag of a continued trace goes downstream (W3C Trace Context
+// Level 2: set in the incoming traceparent, it must be set in every outgoing
+// one with the same trace-id), whether the span is sampled or not.
+func TestRandomFlagGoesDownstream(t *testing.T) {
+	for _, flags := range []string{"02", "03"} {
+		in := propagation.TraceContext{}.Extract(context.Background(), headerCarrier(http.Header{"Traceparent": {tcHead + flags}}))
+		out := http.Header{}
+		propagation.TraceContext{}.Inject(in, headerCarrier(out))
+		if got := out.Get("Traceparent"); got != tcHead+flags {
+			t.Errorf("flags %s went downstream as %s", flags, got)
+		}
+	}
+}
+
+// Invalid tracestate is dropped whole; the traceparent is still continued.
+func TestInvalidTracestateKeepsTheParent(t *testing.T) {
+	h := http.Header{"Traceparent": {tcHead + "01"}, "Tracestate": {"a=1", "B=2"}}
+	sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), headerCarrier(h)))
+	if !sc.IsValid() || sc.TraceState().Len() != 0 {
+		t.Errorf("valid %v tracestate %q", sc.IsValid(), sc.TraceState().String())
+	}
+	h["Tracestate"] = []string{"a=1 ", " b=2,a=3"}
+	sc = trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), headerCarrier(h)))
+	if got := sc.TraceState().String(); got != "a=1,b=2" {
+		t.Errorf("tracestate %q", got)
+	}
+}
