@@ -186,6 +186,15 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
         "http-unmatched-route-named-by-method",
         "http-wrong-method-named-by-method",
     ),
+    "8 W3C traceparent parsing": (
+        "traceparent-malformed-values-start-new-trace",
+        "traceparent-higher-version-read-by-its-prefix",
+    ),
+    "8 the random trace flag downstream": ("traceparent-random-flag-goes-downstream",),
+    "8 tracestate grammar and limits": (
+        "tracestate-whitespace-and-duplicate-members",
+        "tracestate-invalid-or-oversized-is-dropped-parent-kept",
+    ),
 }
 
 
