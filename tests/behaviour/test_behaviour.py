@@ -190,7 +190,7 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
         "traceparent-malformed-values-start-new-trace",
         "traceparent-higher-version-read-by-its-prefix",
     ),
-    "8 the random trace flag downstream": ("traceparent-random-flag-goes-downstream",),
+    "8 the random trace flag downstream": ("traceparent-random-flag-kept-downstream",),
     "8 tracestate grammar and limits": (
         "tracestate-whitespace-and-duplicate-members",
         "tracestate-invalid-or-oversized-is-dropped-parent-kept",
