@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"context"
+	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -20,29 +21,46 @@ type Header struct {
 }
 
 // HeaderCarrier adapts a slice of message headers to propagation.TextMapCarrier.
+// Header names are matched without regard to ASCII case, as W3C Trace Context
+// reads its field names (the Rust module's message headers read the same).
 type HeaderCarrier struct{ Headers *[]Header }
 
-var _ propagation.TextMapCarrier = HeaderCarrier{}
+var (
+	_ propagation.TextMapCarrier = HeaderCarrier{}
+	_ propagation.ValuesGetter   = HeaderCarrier{}
+)
 
 // Get returns the value of the first header named key.
 func (c HeaderCarrier) Get(key string) string {
 	for _, h := range *c.Headers {
-		if h.Key == key {
+		if strings.EqualFold(h.Key, key) {
 			return string(h.Value)
 		}
 	}
 	return ""
 }
 
-// Set replaces the header named key, or appends it.
-func (c HeaderCarrier) Set(key, value string) {
-	for i, h := range *c.Headers {
-		if h.Key == key {
-			(*c.Headers)[i].Value = []byte(value)
-			return
+// Values returns the value of every header named key, in order: a message
+// may repeat a header, and two traceparent headers are no valid parent.
+func (c HeaderCarrier) Values(key string) []string {
+	var out []string
+	for _, h := range *c.Headers {
+		if strings.EqualFold(h.Key, key) {
+			out = append(out, string(h.Value))
 		}
 	}
-	*c.Headers = append(*c.Headers, Header{Key: key, Value: []byte(value)})
+	return out
+}
+
+// Set replaces the headers named key with one, or appends it.
+func (c HeaderCarrier) Set(key, value string) {
+	kept := (*c.Headers)[:0]
+	for _, h := range *c.Headers {
+		if !strings.EqualFold(h.Key, key) {
+			kept = append(kept, h)
+		}
+	}
+	*c.Headers = append(kept, Header{Key: key, Value: []byte(value)})
 }
 
 // Keys lists the header names.
@@ -95,12 +113,13 @@ func StartProducer(ctx context.Context, m Message, carrier propagation.TextMapCa
 // the scope of another span, such as an HTTP server span) that span is the
 // parent and ctx is kept as it is (the message's baggage is not taken); otherwise
 // the creation context is the parent, with the message's baggage. A carrier
-// without a context gives no link. Unknown trace-flags bits of the message's
-// traceparent are ignored (maskTraceFlags), as for HTTP and gRPC requests.
+// without a context gives no link. The message's traceparent and tracestate
+// are read as an HTTP request's are (w3cValues): unknown trace-flags bits
+// ignored, two traceparent headers no parent, tracestate headers joined.
 // End the span with End.
 func StartConsumer(ctx context.Context, m Message, carrier propagation.TextMapCarrier) (context.Context, trace.Span) {
 	ambient := trace.SpanContextFromContext(ctx)
-	msg := otel.GetTextMapPropagator().Extract(ctx, maskFlags(carrier))
+	msg := otel.GetTextMapPropagator().Extract(ctx, w3cFields(carrier))
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(m.attrs("process", "process")...),

@@ -151,14 +151,14 @@ func TestConsumerIgnoresUnknownTraceFlags(t *testing.T) {
 	}
 }
 
-// maskFlags keeps a carrier's ValuesGetter (the baggage propagator reads
-// every baggage header through it) and masks traceparent whatever its case.
-func TestMaskFlagsKeepsValues(t *testing.T) {
+// w3cFields keeps a carrier's ValuesGetter (the baggage propagator reads
+// every baggage header through it) and cleans traceparent whatever its case.
+func TestW3CFieldsKeepsValues(t *testing.T) {
 	h := http.Header{}
 	h.Add("Baggage", "a=1")
 	h.Add("Baggage", "b=2")
 	h.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09")
-	c := maskFlags(propagation.HeaderCarrier(h))
+	c := w3cFields(propagation.HeaderCarrier(h))
 	v, ok := c.(propagation.ValuesGetter)
 	if !ok || len(v.Values("baggage")) != 2 {
 		t.Fatalf("values lost: %T", c)
@@ -166,7 +166,29 @@ func TestMaskFlagsKeepsValues(t *testing.T) {
 	if got := c.Get("traceparent"); got[53:] != "01" {
 		t.Errorf("traceparent %s", got)
 	}
-	if _, ok := maskFlags(HeaderCarrier{Headers: &[]Header{}}).(propagation.ValuesGetter); ok {
+	if _, ok := w3cFields(propagation.MapCarrier{}).(propagation.ValuesGetter); ok {
 		t.Error("a carrier without Values gained one")
+	}
+}
+
+// A message with two traceparent headers carries no parent (as an HTTP
+// request with two traceparent lines); its tracestate headers are joined.
+func TestConsumerRepeatedHeaders(t *testing.T) {
+	p := newTestProviders(t, nil)
+	otel.SetTracerProvider(p.tp)
+	otel.SetTextMapPropagator(Propagators())
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	two := []Header{{Key: "traceparent", Value: []byte(tp)}, {Key: "Traceparent", Value: []byte(tp)}}
+	_, span := StartConsumer(context.Background(), Message{System: "kafka", Destination: "orders"}, HeaderCarrier{Headers: &two})
+	span.End()
+	if parent := p.spans.Ended()[0].Parent(); parent.IsValid() {
+		t.Errorf("two traceparent headers continued as %v", parent)
+	}
+	one := []Header{{Key: "TRACEPARENT", Value: []byte(tp)}, {Key: "tracestate", Value: []byte("a=1")}, {Key: "tracestate", Value: []byte("b=2")}}
+	_, span = StartConsumer(context.Background(), Message{System: "kafka", Destination: "orders"}, HeaderCarrier{Headers: &one})
+	span.End()
+	parent := p.spans.Ended()[1].Parent()
+	if parent.SpanID().String() != "00f067aa0ba902b7" || parent.TraceState().String() != "a=1,b=2" {
+		t.Errorf("parent %v tracestate %q", parent, parent.TraceState().String())
 	}
 }

@@ -23,7 +23,11 @@ impl Injector for ByteHeaders<'_> {
     }
 }
 
-/// Reads propagation fields from `(name, bytes)` message headers.
+/// Reads propagation fields from `(name, bytes)` message headers; names are
+/// matched without regard to ASCII case (as W3C Trace Context reads its field
+/// names, and as Go's `HeaderCarrier` reads them). A message may repeat a
+/// header: two `traceparent` headers are no parent, `tracestate` headers are
+/// joined (see [`super::tracecontext`]).
 pub struct ByteHeadersReader<'a>(pub &'a [(String, Vec<u8>)]);
 
 impl Extractor for ByteHeadersReader<'_> {
@@ -36,6 +40,16 @@ impl Extractor for ByteHeadersReader<'_> {
 
     fn keys(&self) -> Vec<&str> {
         self.0.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        let all: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(key))
+            .filter_map(|(_, value)| std::str::from_utf8(value).ok())
+            .collect();
+        (!all.is_empty()).then_some(all)
     }
 }
 

@@ -11,7 +11,7 @@ use opentelemetry::propagation::{
     TextMapPropagator,
 };
 use opentelemetry::Context;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 
 use super::conventions;
 use super::redact;
@@ -194,7 +194,7 @@ impl TextMapPropagator for AllowListBaggage {
 /// One propagator `OTEL_PROPAGATORS` or the conventions can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// W3C trace context.
+    /// W3C trace context ([`super::tracecontext::W3cTraceContext`]).
     TraceContext,
     /// W3C baggage, allow-listed.
     Baggage,
@@ -291,7 +291,7 @@ pub fn propagator() -> TextMapCompositePropagator {
     let mut propagators: Vec<Box<dyn TextMapPropagator + Send + Sync>> = Vec::new();
     for kind in kinds {
         propagators.push(match kind {
-            Kind::TraceContext => Box::new(TraceContextPropagator::new()),
+            Kind::TraceContext => Box::new(super::tracecontext::W3cTraceContext::new()),
             Kind::Baggage => Box::new(AllowListBaggage::new()),
             Kind::B3Single => Box::new(super::b3::B3::single()),
             Kind::B3Multi => Box::new(super::b3::B3::multi()),

@@ -479,14 +479,9 @@ func (h *grpcHandler) finish(ctx context.Context, call *grpcCall, end *stats.End
 }
 
 // extract continues the caller's context from the incoming metadata. Several
-// traceparent values are no valid parent at all (as for HTTP).
+// traceparent values are no valid parent at all (as for HTTP; see w3cValues).
 func (h *grpcHandler) extract(ctx context.Context) context.Context {
 	md, _ := metadata.FromIncomingContext(ctx)
-	if len(md.Get("traceparent")) > 1 {
-		md = md.Copy()
-		md.Delete("traceparent")
-		md.Delete("tracestate")
-	}
 	return h.c.propagators.Extract(ctx, metadataCarrier(md))
 }
 
@@ -501,11 +496,15 @@ func (h *grpcHandler) inject(ctx context.Context) context.Context {
 // metadataCarrier adapts gRPC metadata to propagation.TextMapCarrier.
 type metadataCarrier metadata.MD
 
+// Get returns the value of key; the W3C fields go through w3cValues, as for
+// HTTP headers.
 func (m metadataCarrier) Get(key string) string {
-	if v := metadata.MD(m).Get(key); len(v) > 0 {
-		if key == "traceparent" {
-			return maskTraceFlags(v[0])
-		}
+	v := metadata.MD(m).Get(key)
+	switch key {
+	case fieldTraceparent, fieldTracestate:
+		return w3cValues(key, v)
+	}
+	if len(v) > 0 {
 		return v[0]
 	}
 	return ""

@@ -131,6 +131,7 @@ pub mod settings;
 pub mod spawn;
 #[cfg(test)]
 mod tests;
+pub mod tracecontext;
 pub mod trust;
 
 pub use bridge::SpanExt;

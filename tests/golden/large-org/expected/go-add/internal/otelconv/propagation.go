@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"reflect"
-	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
@@ -109,27 +108,17 @@ func canonicalHeader(key string) string {
 	return textproto.CanonicalMIMEHeaderKey(key)
 }
 
-// Get returns the value of key; several header lines of a list-valued
-// header (tracestate, baggage) are joined with commas, as HTTP combines them.
-// Several traceparent lines are no valid parent at all (the W3C Trace Context
-// test suite's duplicated-traceparent case): Get returns "" for them, so a
-// new trace starts. One traceparent has its unknown flag bits cleared
-// (maskTraceFlags).
+// Get returns the value of key. The W3C fields go through w3cValues: one
+// traceparent, cleaned (several are no valid parent at all); the tracestate
+// lines joined with commas, as HTTP combines list fields, and cleaned. Several
+// baggage lines are joined with commas too.
 func (c headerCarrier) Get(key string) string {
 	v := c[canonicalHeader(key)]
-	switch len(v) {
-	case 0:
-		return ""
-	case 1:
-		if key == "traceparent" {
-			return maskTraceFlags(v[0])
-		}
-		return v[0]
+	switch key {
+	case fieldTraceparent, fieldTracestate, "baggage":
+		return w3cValues(key, v)
 	}
-	if key == "tracestate" || key == "baggage" {
-		return strings.Join(v, ",")
-	}
-	if key == "traceparent" {
+	if len(v) == 0 {
 		return ""
 	}
 	return v[0]
