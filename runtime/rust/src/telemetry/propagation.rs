@@ -27,15 +27,32 @@ const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
 
-fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+/// Every line of `name` joined with commas, when there are several. A line
+/// that is not visible ASCII is skipped (the first: no list at all), except
+/// in a `strict` list
+/// (`tracestate`), where it makes the whole list unreadable, as one invalid
+/// member makes the whole `tracestate` invalid (and as Go reads such a line).
+fn joined(headers: &HeaderMap, name: &HeaderName, strict: bool) -> Option<String> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?;
     let second = values.next()?;
-    let mut out = String::from(first.to_str().ok()?);
-    for value in std::iter::once(second).chain(values) {
-        if let Ok(text) = value.to_str() {
-            out.push(',');
-            out.push_str(text);
+    let mut out = String::new();
+    for value in std::iter::once(first)
+        .chain(std::iter::once(second))
+        .chain(values)
+    {
+        match value.to_str() {
+            Ok(text) => {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(text);
+            }
+            // No tracestate member can hold a control character.
+            Err(_) if strict => return Some(String::from("\u{7f}")),
+            // An unreadable first baggage line is no baggage (as before).
+            Err(_) if out.is_empty() => return None,
+            Err(_) => {}
         }
     }
     Some(out)
@@ -46,8 +63,8 @@ impl<'a> HeaderExtractor<'a> {
     pub fn new(headers: &'a HeaderMap) -> Self {
         Self {
             headers,
-            baggage: joined(headers, &BAGGAGE),
-            tracestate: joined(headers, &TRACESTATE),
+            baggage: joined(headers, &BAGGAGE, false),
+            tracestate: joined(headers, &TRACESTATE, true),
         }
     }
 }
@@ -343,7 +360,27 @@ pub fn inject_into(cx: &Context, carrier: &mut dyn Injector) {
 #[cfg(test)]
 mod tests {
     use super::super::settings::Warnings;
-    use super::{convention_kinds, kinds, Kind};
+    use super::{convention_kinds, kinds, HeaderExtractor, Kind};
+    use http::header::{HeaderMap, HeaderValue};
+    use opentelemetry::propagation::Extractor as _;
+
+    /// A tracestate line that is not visible ASCII makes the whole list
+    /// unreadable (Go reads the raw bytes and finds the member invalid);
+    /// a baggage line like it is skipped.
+    #[test]
+    fn an_unreadable_tracestate_line_spoils_the_list() {
+        let mut headers = HeaderMap::new();
+        headers.append("tracestate", HeaderValue::from_static("a=1"));
+        headers.append("tracestate", HeaderValue::from_bytes(b"b=\xff").unwrap());
+        headers.append("baggage", HeaderValue::from_static("k=v"));
+        headers.append("baggage", HeaderValue::from_bytes(b"j=\xff").unwrap());
+        let read = HeaderExtractor::new(&headers);
+        assert_eq!(
+            super::super::tracecontext::continued_tracestate(&[read.get("tracestate").unwrap()]),
+            ""
+        );
+        assert_eq!(read.get("baggage"), Some("k=v"));
+    }
 
     fn read(value: &'static str) -> (Vec<Kind>, Warnings) {
         let getenv = move |name: &str| (name == "OTEL_PROPAGATORS").then(|| value.to_owned());
