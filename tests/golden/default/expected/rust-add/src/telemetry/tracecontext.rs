@@ -346,6 +346,29 @@ mod tests {
         assert!(none.is_empty());
     }
 
+    /// Message headers: two `traceparent` headers are no parent (whatever
+    /// their case), `tracestate` headers are joined, as Go's `HeaderCarrier`.
+    #[test]
+    fn message_headers_repeat_as_http_lines_do() {
+        use super::super::messaging::ByteHeadersReader;
+        let tp = format!("{HEAD}01").into_bytes();
+        let two = vec![
+            ("traceparent".to_owned(), tp.clone()),
+            ("Traceparent".to_owned(), tp.clone()),
+        ];
+        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&two));
+        assert!(!cx.span().span_context().is_valid());
+        let one = vec![
+            ("TRACEPARENT".to_owned(), tp),
+            ("tracestate".to_owned(), b"a=1".to_vec()),
+            ("tracestate".to_owned(), b"b=2".to_vec()),
+        ];
+        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&one));
+        let sc = cx.span().span_context().clone();
+        assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
+        assert_eq!(sc.trace_state().header(), "a=1,b=2");
+    }
+
     #[test]
     fn invalid_tracestate_is_dropped_and_the_parent_kept() {
         assert_eq!(continued_tracestate(&["a=1", "B=2"]), "");

@@ -52,39 +52,63 @@ const (
 // The result is a version-00 value with only the known flag bits; when v
 // already is one, v itself (no allocation).
 func cleanTraceparent(v string) string {
-	v = strings.Trim(v, " \t")
-	if len(v) < traceparentLen || !lowerHexRun(v[0:2]) || v[0:2] == "ff" ||
-		v[2] != '-' || v[35] != '-' || v[52] != '-' {
+	v = trimOWS(v)
+	if len(v) < traceparentLen {
 		return ""
 	}
-	if len(v) > traceparentLen && (v[0:2] == "00" || v[traceparentLen] != '-') {
+	if v[2] != '-' || v[35] != '-' || v[52] != '-' {
 		return ""
 	}
-	traceID, spanID, flags := v[3:35], v[36:52], v[53:55]
-	if !lowerHexRun(traceID) || !lowerHexRun(spanID) || !lowerHexRun(flags) ||
-		allZero(traceID) || allZero(spanID) {
+	_, okVersion := hexField(v[0:2])
+	trace, okTrace := hexField(v[3:35])
+	span, okSpan := hexField(v[36:52])
+	_, okFlags := hexField(v[53:55])
+	if !okVersion || !okTrace || !okSpan || !okFlags {
 		return ""
 	}
-	known := "0123"[lowerHex(flags[1])&knownTraceFlags]
-	if v[0:2] == "00" && len(v) == traceparentLen && flags[0] == '0' && flags[1] == known {
+	zeroTrace, zeroSpan := trace == 0, span == 0
+	version := v[0:2]
+	if version == "ff" || zeroTrace || zeroSpan ||
+		len(v) > traceparentLen && (version == "00" || v[traceparentLen] != '-') {
+		return ""
+	}
+	known := "0123"[lowerHex(v[54])&knownTraceFlags]
+	if version == "00" && len(v) == traceparentLen && v[53] == '0' && v[54] == known {
 		return v
 	}
-	return "00-" + traceID + "-" + spanID + "-0" + string(known)
+	return "00-" + v[3:35] + "-" + v[36:52] + "-0" + string(known)
 }
 
-// lowerHexRun reports whether s is made only of lowercase hex digits.
-func lowerHexRun(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if lowerHex(s[i]) < 0 {
-			return false
-		}
+// trimOWS returns s without the spaces and tabs around it (RFC 9110 OWS).
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
 	}
-	return true
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
-// allZero reports whether s is made only of '0'.
-func allZero(s string) bool {
-	return strings.Trim(s, "0") == ""
+// hexValue maps a lowercase hex digit to its value and any other byte to
+// 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// hexField ORs the values of the digits of s together: ok when every byte is
+// a lowercase hex digit, and then the result is 0 only for all zeros.
+func hexField(s string) (or byte, ok bool) {
+	for i := 0; i < len(s); i++ {
+		or |= hexValue[s[i]]
+	}
+	return or, or&0xf0 == 0
 }
 
 // lowerHex is the value of a lower-case hex digit, or -1.
@@ -118,7 +142,7 @@ func cleanTracestate(v string) string {
 	for rest := v; rest != ""; {
 		var m string
 		m, rest, _ = strings.Cut(rest, ",")
-		t := strings.Trim(m, " \t")
+		t := trimOWS(m)
 		changed = changed || t != m || t == ""
 		if t == "" {
 			continue
@@ -191,11 +215,28 @@ func tracestateKey(k string) bool {
 // lowerAlpha reports whether s is one lowercase ASCII letter.
 func lowerAlpha(s string) bool { return len(s) == 1 && s[0] >= 'a' && s[0] <= 'z' }
 
+// stateChar classes the bytes of tracestate keys and values.
+var stateChar = func() (t [256]byte) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] |= valueByte
+	}
+	t[','] &^= valueByte
+	t['='] &^= valueByte
+	for _, c := range "abcdefghijklmnopqrstuvwxyz0123456789_-*/" {
+		t[c] |= keyByte
+	}
+	return t
+}()
+
+const (
+	keyByte   = 1 // a-z 0-9 _ - * /
+	valueByte = 2 // 0x20-0x7e but comma and "="
+)
+
 // keyChars reports whether s is made of a-z 0-9 _ - * /.
 func keyChars(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '*' || c == '/') {
+		if stateChar[s[i]]&keyByte == 0 {
 			return false
 		}
 	}
@@ -209,7 +250,7 @@ func tracestateValue(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c > 0x7e || c == ',' || c == '=' {
+		if stateChar[v[i]]&valueByte == 0 {
 			return false
 		}
 	}
