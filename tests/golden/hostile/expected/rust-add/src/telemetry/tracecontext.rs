@@ -5,8 +5,8 @@
 //! What is accepted follows W3C Trace Context Level 1 (Recommendation,
 //! 23 November 2021), section 3 "Trace Context HTTP Headers Format", and
 //! Level 2 for the random trace-id flag; the Go package accepts exactly the
-//! same values (one table of vectors, tests/vectors/tracecontext.json, checks
-//! both). The SDK's propagator accepted values W3C refuses (a sign or a short
+//! same values (one shared table of vectors checks both where they are
+//! developed). The SDK's propagator accepted values W3C refuses (a sign or a short
 //! field inside version 00, a trailing dash) and dropped the random flag.
 
 use std::borrow::Cow;

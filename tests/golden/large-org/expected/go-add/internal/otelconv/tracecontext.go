@@ -13,7 +13,7 @@ import (
 // accepts follows W3C Trace Context Level 1 (Recommendation, 23 November
 // 2021), section 3 "Trace Context HTTP Headers Format", and Level 2 for the
 // random trace-id flag; the Rust module accepts exactly the same values (one
-// table of vectors, tests/vectors/tracecontext.json, checks both).
+// shared table of vectors checks both where they are developed).
 const (
 	fieldTraceparent = "traceparent"
 	fieldTracestate  = "tracestate"
