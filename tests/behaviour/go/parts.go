@@ -32,6 +32,7 @@ func (a *app) partRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /db/{which}", a.db)
 	mux.HandleFunc("GET /messaging", a.messaging)
 	mux.HandleFunc("GET /messaging-flags-09", a.messagingFlags09)
+	mux.HandleFunc("GET /messaging-repeated-traceparent", a.messagingRepeated)
 }
 
 // grpcPeer is the gRPC health service on loopback, served by an instrumented
@@ -161,13 +162,22 @@ func (a *app) messagingFlags09(w http.ResponseWriter, r *http.Request) {
 	a.sendAndProcess(w, r, "09")
 }
 
+// messagingRepeated is messaging with the message's traceparent header
+// repeated, under another case, between the send and the receive.
+func (a *app) messagingRepeated(w http.ResponseWriter, r *http.Request) {
+	a.sendAndProcess(w, r, "repeat")
+}
+
 func (a *app) sendAndProcess(w http.ResponseWriter, r *http.Request, flags string) {
 	m := telemetry.Message{System: "kafka", Destination: "orders"}
 	var headers []telemetry.Header
 	_, send := telemetry.StartProducer(r.Context(), m, telemetry.HeaderCarrier{Headers: &headers})
 	telemetry.End(send, nil)
 	for i, h := range headers {
-		if flags != "" && h.Key == "traceparent" && len(h.Value) == 55 {
+		switch {
+		case flags == "repeat" && h.Key == "traceparent":
+			headers = append(headers, telemetry.Header{Key: "Traceparent", Value: append([]byte(nil), h.Value...)})
+		case flags != "" && h.Key == "traceparent" && len(h.Value) == 55:
 			headers[i].Value = append(h.Value[:53:53], flags...)
 		}
 	}

@@ -28,6 +28,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/db/{which}", get(database))
         .route("/messaging", get(messages))
         .route("/messaging-flags-09", get(messages_flags_09))
+        .route("/messaging-repeated-traceparent", get(messages_repeated))
 }
 
 /// The caller's address as tonic's server keeps it.
@@ -229,6 +230,12 @@ async fn messages_flags_09() -> Json<Value> {
     send_and_process(Some("09"))
 }
 
+/// Messaging with the message's traceparent header repeated, under another
+/// case, between the send and the receive.
+async fn messages_repeated() -> Json<Value> {
+    send_and_process(Some("repeat"))
+}
+
 fn send_and_process(flags: Option<&str>) -> Json<Value> {
     let instruments = Instruments::current();
     let destination = Destination {
@@ -239,7 +246,15 @@ fn send_and_process(flags: Option<&str>) -> Json<Value> {
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     let sent = messaging::start_send(&instruments, &destination, &mut ByteHeaders(&mut headers));
     sent.span().end();
-    if let Some(flags) = flags {
+    if flags == Some("repeat") {
+        let again = headers
+            .iter()
+            .find(|(name, _)| name == "traceparent")
+            .map(|(_, value)| value.clone());
+        if let Some(value) = again {
+            headers.push(("Traceparent".to_owned(), value));
+        }
+    } else if let Some(flags) = flags {
         for (name, value) in &mut headers {
             if name == "traceparent" && value.len() == 55 {
                 value.truncate(53);
