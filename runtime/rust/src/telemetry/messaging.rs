@@ -45,7 +45,9 @@ impl Extractor for ByteHeadersReader<'_> {
             .0
             .iter()
             .filter(|(name, _)| name.eq_ignore_ascii_case(key))
-            .filter_map(|(_, value)| std::str::from_utf8(value).ok())
+            // A value that is not UTF-8 still counts (a second traceparent
+            // is no parent), as text no field accepts.
+            .map(|(_, value)| std::str::from_utf8(value).unwrap_or("\u{7f}"))
             .collect();
         (!all.is_empty()).then_some(all)
     }

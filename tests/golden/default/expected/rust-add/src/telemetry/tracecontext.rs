@@ -358,6 +358,12 @@ mod tests {
         ];
         let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&two));
         assert!(!cx.span().span_context().is_valid());
+        let odd = vec![
+            ("traceparent".to_owned(), tp.clone()),
+            ("traceparent".to_owned(), b"\xff".to_vec()),
+        ];
+        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&odd));
+        assert!(!cx.span().span_context().is_valid());
         let one = vec![
             ("TRACEPARENT".to_owned(), tp),
             ("tracestate".to_owned(), b"a=1".to_vec()),
