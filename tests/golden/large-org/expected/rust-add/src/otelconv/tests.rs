@@ -1510,7 +1510,7 @@ fn two_traceparent_lines_are_no_parent() {
         opentelemetry::propagation::Extractor::get(&cx, "traceparent"),
         None
     );
-    let cx = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+    let cx = super::tracecontext::W3cTraceContext::new()
         .extract(&propagation::HeaderExtractor::new(&headers));
     assert!(!cx.span().span_context().is_valid());
 }
