@@ -192,6 +192,7 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
     ),
     "8 the random trace flag downstream": ("traceparent-random-flag-kept-downstream",),
     "8 repeated traceparent in a message": ("message-repeated-traceparent-is-no-parent",),
+    "8 repeated traceparent in gRPC metadata": ("rpc-repeated-traceparent-metadata-is-no-parent",),
     "8 tracestate grammar and limits": (
         "tracestate-whitespace-and-duplicate-members",
         "tracestate-invalid-or-oversized-is-dropped-parent-kept",

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 
 	"example.com/behaviour/internal/telemetry"
@@ -108,6 +109,8 @@ func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 		err = conn.Invoke(r.Context(), grpc_health_v1.Health_Check_FullMethodName, req, resp)
 	case "unknown":
 		err = conn.Invoke(r.Context(), "/acme.shop.v1.Orders/Nope", req, resp)
+	case "twice":
+		err = callWithTwoParents(conn.Target(), req, resp)
 	default:
 		http.NotFound(w, r)
 		return
@@ -118,6 +121,26 @@ func (a *app) rpc(w http.ResponseWriter, r *http.Request) {
 		outcome = err.Error()
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"rpc": outcome})
+}
+
+// twoParents are the traceparent metadata values /rpc/twice sends in one
+// call: no valid parent together.
+var twoParents = []string{
+	"00-12345678901234567890123456789011-1234567890123456-01",
+	"00-12345678901234567890123456789012-1234567890123456-01",
+}
+
+// callWithTwoParents calls Check through a plain (uninstrumented) client
+// with two traceparent metadata values, as a caller of another stack might.
+func callWithTwoParents(target string, req, resp any) error {
+	plain, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer plain.Close()
+	ctx := metadata.AppendToOutgoingContext(context.Background(),
+		"traceparent", twoParents[0], "traceparent", twoParents[1])
+	return plain.Invoke(ctx, grpc_health_v1.Health_Check_FullMethodName, req, resp)
 }
 
 // queries are the database calls /db/{which} makes through the generated

@@ -111,6 +111,7 @@ async fn rpc(Path(which): Path<String>) -> Result<Json<Value>, StatusCode> {
     if which == "listed" {
         layer = layer.with_methods(["grpc.health.v1.Health/Watch"]);
     }
+    let plain = channel.clone();
     let traced = tower::Layer::layer(&layer, channel);
     let request = HealthCheckRequest {
         service: String::new(),
@@ -121,6 +122,21 @@ async fn rpc(Path(which): Path<String>) -> Result<Json<Value>, StatusCode> {
             HealthClient::new(Rename(traced, "/acme.shop.v1.Orders/Nope"))
                 .check(request)
                 .await
+        }
+        "twice" => {
+            // A plain (uninstrumented) client sending two traceparent
+            // metadata values in one call: no valid parent together.
+            let mut request = tonic::Request::new(request);
+            for parent in [
+                "00-12345678901234567890123456789011-1234567890123456-01",
+                "00-12345678901234567890123456789012-1234567890123456-01",
+            ] {
+                request.metadata_mut().append(
+                    "traceparent",
+                    tonic::metadata::MetadataValue::from_static(parent),
+                );
+            }
+            HealthClient::new(plain).check(request).await
         }
         _ => return Err(StatusCode::NOT_FOUND),
     };
