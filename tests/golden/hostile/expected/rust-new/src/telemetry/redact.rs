@@ -100,13 +100,6 @@ struct Class {
     kind: Kind,
 }
 
-/// The class of a key without an action whose values are cleaned of URLs
-/// only.
-const PLAIN: Class = Class {
-    action: None,
-    kind: Kind::Plain,
-};
-
 /// The attribute keys the server layer writes, each one static text: the
 /// layer makes its keys from this table (see [`layer_key`]), and a policy
 /// works out once what it does with each ([`Policy::new`]), so its pass over
@@ -405,27 +398,17 @@ impl Policy {
     /// Applies the policy to a list of attributes in place, in one pass: a
     /// value that does not change is neither copied nor looked at twice.
     pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
-        attributes.retain_mut(|kv| {
-            let known = layer_key(kv.key.as_str());
-            // One of the server layer's own keys that the policy neither
-            // classes nor reads as a URL, free text or host, with a value
-            // `clean` would leave as it is (anything but text, or text with
-            // nothing a URL starts with): kept without the call.
-            let plain = known.is_some_and(|i| self.layer[i] == PLAIN)
-                && !matches!(&kv.value, Value::String(s) if may_have_url(s.as_str()));
-            plain || self.clean(kv, known)
-        });
+        attributes.retain_mut(|kv| self.clean(kv));
     }
 
     /// Cleans one attribute in place; false when it is dropped. The key is
     /// looked up once for its action and, without one, classed once by
     /// [`kind`].
-    fn clean(&self, kv: &mut KeyValue, layer: Option<usize>) -> bool {
+    fn clean(&self, kv: &mut KeyValue) -> bool {
         let key = kv.key.as_str();
-        // One of the server layer's own keys (`layer`, from [`layer_key`]):
-        // its class, worked out when the policy was made; any other key: by
-        // its text.
-        let (action, known) = match layer {
+        // One of the server layer's own keys: its class, worked out when
+        // the policy was made; any other key: by its text.
+        let (action, known) = match layer_key(key) {
             Some(i) => (self.layer[i].action, Some(self.layer[i].kind)),
             None => (self.action(key), None),
         };
@@ -1484,7 +1467,6 @@ mod layer_key_tests {
                     let by_text = KeyValue::new(key.to_owned(), value.clone());
                     assert_eq!(layer_key(by_address.key.as_str()), layer_key(key));
                     assert_eq!(layer_key(by_text.key.as_str()), None);
-                    // Through `apply`, whose shortcut skips `clean`.
                     let mut by_address = vec![by_address];
                     let mut by_text = vec![by_text];
                     policy.apply(&mut by_address);
