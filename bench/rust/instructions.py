@@ -2,14 +2,21 @@
 figure that machine load does not move. Each variant runs 1,000 and 3,000 requests;
 the difference divided by 2,000 is the per-request count, start-up excluded.
 
-Usage: instructions.py <path of the `requests` example binary>
+The sampled counts still move by a few hundred instructions between runs of the
+same binary (the batch processor's thread exports in steps that depend on how the
+threads are scheduled), so `--runs N` counts every variant N times and prints
+each run, then the median and the range of each figure and ratio.
+
+Usage: instructions.py <path of the `requests` example binary> [--runs N]
+       [--variants name,name,...]
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +29,8 @@ VARIANTS = [
     "direct_sampled",
     "direct_unsampled",
 ]
+
+LABELS = ("sampled", "unsampled")
 
 
 def count(binary: Path, variant: str, n: int) -> int:
@@ -46,23 +55,82 @@ def count(binary: Path, variant: str, n: int) -> int:
     return int(match.group(1))
 
 
-def main(binary: Path) -> None:
-    per = {v: (count(binary, v, 3000) - count(binary, v, 1000)) / 2000 for v in VARIANTS}
-    bare = per["bare"]
+def per_request(binary: Path, variants: list[str]) -> dict[str, float]:
+    """One count of each variant: 3,000 minus 1,000 requests, per request."""
+    return {v: (count(binary, v, 3000) - count(binary, v, 1000)) / 2000 for v in variants}
+
+
+def ratios(per: dict[str, float]) -> dict[str, float]:
+    """Added cost of the generated layer over the TraceLayer stack's, per label
+    both variants of which (and the bare router) were counted."""
+    out = {}
+    for label in LABELS:
+        gen, ref = f"generated_{label}", f"tracelayer_{label}"
+        if "bare" in per and gen in per and ref in per:
+            out[label] = (per[gen] - per["bare"]) / (per[ref] - per["bare"])
+    return out
+
+
+def print_one(per: dict[str, float]) -> None:
+    """The table and ratios of one count (the default output)."""
+    bare = per.get("bare")
     print("| case | instructions per request | added over bare |")
     print("|---|---:|---:|")
-    for v in VARIANTS:
-        added = "" if v == "bare" else f"{per[v] - bare:,.0f}"
-        print(f"| {v} | {per[v]:,.0f} | {added} |")
+    for v, value in per.items():
+        added = "" if v == "bare" or bare is None else f"{value - bare:,.0f}"
+        print(f"| {v} | {value:,.0f} | {added} |")
     print()
-    for label in ("sampled", "unsampled"):
-        gen = per[f"generated_{label}"] - bare
-        ref = per[f"tracelayer_{label}"] - bare
+    for label, ratio in ratios(per).items():
+        gen = per[f"generated_{label}"] - per["bare"]
+        ref = per[f"tracelayer_{label}"] - per["bare"]
         print(
             f"{label}: added instructions, generated / TraceLayer stack = "
-            f"{gen:,.0f} / {ref:,.0f} = {gen / ref:.2f} (target <= 0.40)"
+            f"{gen:,.0f} / {ref:,.0f} = {ratio:.3f} (target <= 0.40)"
         )
 
 
+def summary(values: list[float], fmt: str) -> str:
+    """Median and range of `values`."""
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:{fmt}} | {low:{fmt}} to {high:{fmt}}"
+
+
+def print_runs(runs: list[dict[str, float]]) -> None:
+    """Every run's counts and ratios, then the median and range of each."""
+    heads = " | ".join(f"run {i + 1}" for i in range(len(runs)))
+    print(f"| case (instructions per request) | {heads} | median | range |")
+    print("|---|" + "---:|" * (len(runs) + 2))
+    rows: dict[str, list[float]] = {v: [run[v] for run in runs] for v in runs[0]}
+    if "bare" in rows:
+        for v in runs[0]:
+            if v != "bare":
+                rows[f"{v}, added"] = [run[v] - run["bare"] for run in runs]
+    for name, values in rows.items():
+        cells = " | ".join(f"{value:,.0f}" for value in values)
+        print(f"| {name} | {cells} | {summary(values, ',.0f')} |")
+    per_run = [ratios(run) for run in runs]
+    for label in per_run[0]:
+        values = [r[label] for r in per_run]
+        cells = " | ".join(f"{value:.3f}" for value in values)
+        print(f"| ratio {label} (target <= 0.40) | {cells} | {summary(values, '.3f')} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("binary", type=Path)
+    parser.add_argument("--runs", type=int, default=1, help="counts of each variant")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated")
+    args = parser.parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown or args.runs < 1:
+        parser.error(f"unknown variants {unknown}" if unknown else "--runs must be >= 1")
+    runs = [per_request(args.binary, variants) for _ in range(args.runs)]
+    if len(runs) == 1:
+        print_one(runs[0])
+    else:
+        print_runs(runs)
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main()

@@ -92,6 +92,132 @@ fn kind(key: &str) -> Kind {
     }
 }
 
+/// What a policy does with one key: its action (`hash` already turned into
+/// `drop` without a key) and, without one, what its value is cleaned as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Class {
+    action: Option<Action>,
+    kind: Kind,
+}
+
+/// The attribute keys the server layer writes, each one static text: the
+/// layer makes its keys from this table (see [`layer_key`]), and a policy
+/// works out once what it does with each ([`Policy::new`]), so its pass over
+/// a server span finds a key's [`Class`] by the text's address instead of
+/// comparing the text with every key the conventions name. Static text is
+/// never freed or changed, so the same address and length is the same text;
+/// any other key, an application's too, is looked up by its text as before.
+pub(crate) static LAYER_KEYS: [&str; 15] = [
+    "http.request.method",
+    "url.scheme",
+    "network.protocol.version",
+    "server.port",
+    "network.peer.port",
+    "url.path",
+    "url.query",
+    "server.address",
+    "client.address",
+    "network.peer.address",
+    "user_agent.original",
+    "http.request.method_original",
+    "http.route",
+    "http.response.status_code",
+    "error.type",
+];
+
+/// Where each key stands in [`LAYER_KEYS`].
+pub(crate) mod layer_key {
+    /// `http.request.method`.
+    pub(crate) const METHOD: usize = 0;
+    /// `url.scheme`.
+    pub(crate) const SCHEME: usize = 1;
+    /// `network.protocol.version`.
+    pub(crate) const PROTOCOL_VERSION: usize = 2;
+    /// `server.port`.
+    pub(crate) const SERVER_PORT: usize = 3;
+    /// `network.peer.port`.
+    pub(crate) const PEER_PORT: usize = 4;
+    /// `url.path`.
+    pub(crate) const PATH: usize = 5;
+    /// `url.query`.
+    pub(crate) const QUERY: usize = 6;
+    /// `server.address`.
+    pub(crate) const SERVER_ADDRESS: usize = 7;
+    /// `client.address`.
+    pub(crate) const CLIENT_ADDRESS: usize = 8;
+    /// `network.peer.address`.
+    pub(crate) const PEER_ADDRESS: usize = 9;
+    /// `user_agent.original`.
+    pub(crate) const USER_AGENT: usize = 10;
+    /// `http.request.method_original`.
+    pub(crate) const METHOD_ORIGINAL: usize = 11;
+    /// `http.route`.
+    pub(crate) const ROUTE: usize = 12;
+    /// `http.response.status_code`.
+    pub(crate) const STATUS_CODE: usize = 13;
+    /// `error.type`.
+    pub(crate) const ERROR_TYPE: usize = 14;
+}
+
+/// Slots of [`LayerSlots`]: a power of two, several times the keys, so a
+/// multiplier that puts each key in a slot of its own is found quickly.
+const SLOT_BITS: u32 = 7;
+
+/// Finds a [`LAYER_KEYS`] entry by its text's address: a multiplicative
+/// hash of the address picks a slot holding the entry's position (plus
+/// one; zero: none), and the entry's address and length are then compared
+/// with the key's. The multiplier is searched once per process so that no
+/// two entries share a slot; if none is found (or two entries share an
+/// address), the entries left out take the lookup by text.
+struct LayerSlots {
+    multiplier: u64,
+    index: [u8; 1 << SLOT_BITS],
+}
+
+impl LayerSlots {
+    fn slot(multiplier: u64, text: &str) -> usize {
+        let address = text.as_ptr() as usize as u64;
+        // The top bits of the product: fewer than `usize`'s on any target.
+        (address.wrapping_mul(multiplier) >> (64 - SLOT_BITS)) as usize
+    }
+
+    fn new() -> Self {
+        let mut multiplier: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..4096 {
+            let mut index = [0u8; 1 << SLOT_BITS];
+            let mut clash = false;
+            for (i, key) in LAYER_KEYS.iter().enumerate() {
+                let slot = Self::slot(multiplier, key);
+                match usize::from(index[slot]).checked_sub(1) {
+                    None => index[slot] = u8::try_from(i + 1).unwrap_or(0),
+                    // The same text at the same address: found as the first.
+                    Some(j) if LAYER_KEYS[j].as_ptr() == key.as_ptr() => {}
+                    Some(_) => clash = true,
+                }
+            }
+            if !clash {
+                return Self { multiplier, index };
+            }
+            multiplier = multiplier.wrapping_add(0x6a09_e667_f3bc_c908) | 1;
+        }
+        Self {
+            multiplier,
+            index: [0; 1 << SLOT_BITS],
+        }
+    }
+}
+
+/// The position in [`LAYER_KEYS`] of the entry that is `key` itself (the
+/// same address and length, so the same static text), if any.
+#[inline]
+fn layer_key(key: &str) -> Option<usize> {
+    static SLOTS: OnceLock<LayerSlots> = OnceLock::new();
+    let slots = SLOTS.get_or_init(LayerSlots::new);
+    let i = usize::from(slots.index[LayerSlots::slot(slots.multiplier, key)]).checked_sub(1)?;
+    let entry = LAYER_KEYS.get(i)?;
+    (entry.as_ptr() == key.as_ptr() && entry.len() == key.len()).then_some(i)
+}
+
 /// The HMAC-SHA-256 of `text` under `key`, hex encoded (RFC 2104).
 pub fn hmac_sha256_hex(key: &[u8], text: &[u8]) -> String {
     const BLOCK: usize = 64;
@@ -146,6 +272,8 @@ pub struct Policy {
     lookup: fn(&str) -> Option<Action>,
     key: Option<Vec<u8>>,
     sensitive_query: &'static [&'static str],
+    /// The [`Class`] of each of [`LAYER_KEYS`] under this policy.
+    layer: [Class; LAYER_KEYS.len()],
     /// Tells policies apart for [`CLEAN_AGENT`]: every policy made by
     /// [`Policy::new`] has its own; a clone (the same rules, key and
     /// parameters: a policy never changes) shares it.
@@ -163,10 +291,18 @@ impl Policy {
         key: Option<Vec<u8>>,
         sensitive_query: &'static [&'static str],
     ) -> Self {
+        let layer = LAYER_KEYS.map(|name| Class {
+            action: match lookup(name) {
+                Some(Action::Hash) if key.is_none() => Some(Action::Drop),
+                other => other,
+            },
+            kind: kind(name),
+        });
         Self {
             lookup,
             key,
             sensitive_query,
+            layer,
             id: NEXT_POLICY.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -270,7 +406,13 @@ impl Policy {
     /// [`kind`].
     fn clean(&self, kv: &mut KeyValue) -> bool {
         let key = kv.key.as_str();
-        match self.action(key) {
+        // One of the server layer's own keys: its class, worked out when
+        // the policy was made; any other key: by its text.
+        let (action, known) = match layer_key(key) {
+            Some(i) => (self.layer[i].action, Some(self.layer[i].kind)),
+            None => (self.action(key), None),
+        };
+        match action {
             None => {}
             Some(Action::Drop) => return false,
             Some(_) => {
@@ -286,9 +428,9 @@ impl Policy {
         let Value::String(s) = &kv.value else {
             // A URL key holding another type is cleaned as its text; any
             // other key's number, bool or array is left as it is.
-            let url = match key {
-                "url.full" => true,
-                "url.query" => false,
+            let url = match known.unwrap_or_else(|| kind(key)) {
+                Kind::UrlFull => true,
+                Kind::UrlQuery => false,
                 _ => return true,
             };
             let text = kv.value.as_str();
@@ -302,7 +444,7 @@ impl Policy {
             }
             return true;
         };
-        let clean = match kind(key) {
+        let clean = match known.unwrap_or_else(|| kind(key)) {
             Kind::Plain if may_have_url(s.as_str()) => self.text(s.as_str()),
             // Most values: nothing a URL starts with, nothing to do.
             Kind::Plain => return true,
@@ -330,9 +472,16 @@ impl Policy {
     /// layer keeps per thread too (a classed user agent takes the action
     /// path, never this one).
     fn agent<'a>(&self, text: &'a StringValue) -> Cow<'a, str> {
+        // The very text first (the server layer shares one text per thread,
+        // and the one kept here holds it, so its address is no other
+        // text's), else by content.
         let same = |kept: &Option<(u64, StringValue)>| {
-            kept.as_ref()
-                .is_some_and(|(id, kept)| *id == self.id && kept.as_str() == text.as_str())
+            kept.as_ref().is_some_and(|(id, kept)| {
+                let (kept, text) = (kept.as_str(), text.as_str());
+                *id == self.id
+                    && ((kept.as_ptr() == text.as_ptr() && kept.len() == text.len())
+                        || kept == text)
+            })
         };
         if CLEAN_AGENT.with_borrow(same) {
             return Cow::Borrowed(text.as_str());
@@ -1248,5 +1397,86 @@ mod kind_tests {
         assert_eq!(values[4], "see https://example.com/?sig=REDACTED");
         assert_eq!(values[5], "7");
         assert_eq!(values[6], "200");
+    }
+}
+
+/// The server layer's keys are found by address, and cleaned exactly as the
+/// same text made at run time (looked up by its text) is.
+#[cfg(test)]
+mod layer_key_tests {
+    use opentelemetry::{Array, KeyValue, StringValue, Value};
+
+    use super::super::rules::Action;
+    use super::{layer_key, Policy, LAYER_KEYS};
+
+    fn unclassed(_: &str) -> Option<Action> {
+        None
+    }
+
+    /// Classes some of the layer's keys each way.
+    fn strict(key: &str) -> Option<Action> {
+        match key {
+            "url.query" | "client.address" | "url.path" => Some(Action::Hash),
+            "user_agent.original" | "server.address" => Some(Action::Redact),
+            "http.route" | "network.peer.address" => Some(Action::Drop),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_layer_key_is_found_by_its_address_and_no_copy_is() {
+        for (i, key) in LAYER_KEYS.iter().enumerate() {
+            assert_eq!(layer_key(key), Some(i), "{key}");
+            // The same text elsewhere (on the heap) is looked up by text.
+            let copy = String::from(*key);
+            assert_eq!(layer_key(&copy), None, "{key}");
+            assert_eq!(layer_key(&key[..key.len() - 1]), None, "{key}");
+        }
+        assert_eq!(layer_key("url.full"), None);
+    }
+
+    #[test]
+    fn a_layer_key_is_cleaned_as_the_same_text_made_at_run_time() {
+        let policies = [
+            Policy::new(unclassed, None, &[]),
+            Policy::new(unclassed, None, &["sig", "token"]),
+            Policy::new(strict, None, &["sig"]),
+            Policy::new(strict, Some(b"k".to_vec()), &["sig"]),
+        ];
+        let values = [
+            Value::from("GET"),
+            Value::from("/orders/42"),
+            Value::from("/files;sig=abc/x"),
+            Value::from("a=1&sig=secret&token=t"),
+            Value::from("see https://user:pw@example.com/?sig=abc"),
+            Value::from("https%3A%2F%2Fuser%3Apw%40example.com"),
+            Value::from("mail jane@example.com, card 4111111111111111"),
+            Value::from("Bearer abc.def.ghi"),
+            Value::from("example.com:8080"),
+            Value::from("curl/8.0 (x86_64)"),
+            Value::from(""),
+            Value::I64(443),
+            Value::Bool(true),
+            Value::F64(1.5),
+            Value::Array(Array::String(vec![StringValue::from("https://u:p@h/")])),
+        ];
+        for policy in &policies {
+            for key in LAYER_KEYS {
+                for value in &values {
+                    let by_address = KeyValue::new(key, value.clone());
+                    let by_text = KeyValue::new(key.to_owned(), value.clone());
+                    assert_eq!(layer_key(by_address.key.as_str()), layer_key(key));
+                    assert_eq!(layer_key(by_text.key.as_str()), None);
+                    let mut by_address = vec![by_address];
+                    let mut by_text = vec![by_text];
+                    policy.apply(&mut by_address);
+                    policy.apply(&mut by_text);
+                    let values = |list: &[KeyValue]| -> Vec<Value> {
+                        list.iter().map(|kv| kv.value.clone()).collect()
+                    };
+                    assert_eq!(values(&by_address), values(&by_text), "{key} {value:?}");
+                }
+            }
+        }
     }
 }

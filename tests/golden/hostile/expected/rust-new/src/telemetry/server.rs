@@ -26,6 +26,7 @@ use super::conventions;
 use super::instruments::{Instruments, Resolve};
 use super::propagation;
 use super::redact;
+use super::redact::{layer_key as key, LAYER_KEYS as KEYS};
 use super::sampler;
 use super::trust;
 
@@ -140,7 +141,42 @@ pub struct HttpServerService<S> {
     tls: bool,
 }
 
-static KNOWN_METHODS: OnceLock<Vec<&'static str>> = OnceLock::new();
+static KNOWN_METHODS: OnceLock<KnownMethods> = OnceLock::new();
+
+/// The methods `http` names as constants, compared as `http` compares them
+/// (no text compare for these).
+const STANDARD_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::CONNECT,
+    Method::OPTIONS,
+    Method::TRACE,
+    Method::PATCH,
+];
+
+/// The known methods, and what [`method_name`] answers for each of
+/// [`STANDARD_METHODS`], worked out once from the list.
+struct KnownMethods {
+    list: Vec<&'static str>,
+    standard: [&'static str; STANDARD_METHODS.len()],
+}
+
+impl KnownMethods {
+    fn new(list: Vec<&'static str>) -> Self {
+        let standard = STANDARD_METHODS.map(|m| Self::find(&list, m.as_str()));
+        Self { list, standard }
+    }
+
+    fn find(list: &[&'static str], method: &str) -> &'static str {
+        list.iter()
+            .find(|m| **m == method)
+            .copied()
+            .unwrap_or("_OTHER")
+    }
+}
 
 /// Sets the known HTTP methods from `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`
 /// (a comma-separated list, case-sensitive), else the conventions'. `init`
@@ -166,18 +202,19 @@ pub fn known_methods_from(
             .collect();
         methods
     });
-    let _ = KNOWN_METHODS.set(list.unwrap_or_else(|| conventions::KNOWN_METHODS.to_vec()));
+    let list = list.unwrap_or_else(|| conventions::KNOWN_METHODS.to_vec());
+    let _ = KNOWN_METHODS.set(KnownMethods::new(list));
 }
 
 /// The `http.request.method` value of a method: a known one as it is,
 /// anything else as `_OTHER`.
 pub(crate) fn method_name(method: &Method) -> &'static str {
-    let known = KNOWN_METHODS.get_or_init(|| conventions::KNOWN_METHODS.to_vec());
-    known
-        .iter()
-        .find(|m| **m == method.as_str())
-        .copied()
-        .unwrap_or("_OTHER")
+    let known =
+        KNOWN_METHODS.get_or_init(|| KnownMethods::new(conventions::KNOWN_METHODS.to_vec()));
+    match STANDARD_METHODS.iter().position(|m| m == method) {
+        Some(i) => known.standard[i],
+        None => KnownMethods::find(&known.list, method.as_str()),
+    }
 }
 
 pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
@@ -668,9 +705,9 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Cow<
     };
     let kept = |recent: &mut Recent| {
         let same = recent.name.as_ref().is_some_and(|last| {
-            last.method == method
+            same_text(last.method, method)
                 && last.route.as_deref() == route
-                && last.scheme == origin.scheme
+                && same_text(last.scheme, origin.scheme)
                 && last.host == origin.host
                 && last.port == origin.port
                 && last.configured == origin.configured
@@ -693,6 +730,13 @@ fn span_name(method: &'static str, route: Option<&str>, origin: &Origin) -> Cow<
             .unwrap_or_default()
     };
     with_recent(kept, make)
+}
+
+/// Whether `a` and `b` are the same text: at once when they are the very
+/// same text (the same address and length, as static text such as a
+/// method or scheme of the conventions is), else by content.
+fn same_text(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// Most span names [`interned`] keeps; past it, names are copied per
@@ -742,16 +786,16 @@ fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) 
 fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) -> Vec<KeyValue> {
     // Room for the recorded ones too: the span keeps this list.
     let mut attributes = Vec::with_capacity(16);
-    attributes.push(KeyValue::new("http.request.method", method));
-    attributes.push(KeyValue::new("url.scheme", origin.scheme));
+    attributes.push(KeyValue::new(KEYS[key::METHOD], method));
+    attributes.push(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
     if let Some(version) = protocol_version(req.version()) {
-        attributes.push(KeyValue::new("network.protocol.version", version));
+        attributes.push(KeyValue::new(KEYS[key::PROTOCOL_VERSION], version));
     }
     if let Some(port) = origin.port {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
+        attributes.push(KeyValue::new(KEYS[key::SERVER_PORT], i64::from(port)));
     }
     if let Some(peer) = origin.peer {
-        attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
+        attributes.push(KeyValue::new(KEYS[key::PEER_PORT], i64::from(peer.port())));
     }
     attributes
 }
@@ -771,16 +815,16 @@ fn set_recorded_attributes<B>(
     let kept = |index: usize| !drops.drops(index);
     if method == "_OTHER" && kept(source::METHOD_ORIGINAL) {
         span.set_attribute(KeyValue::new(
-            "http.request.method_original",
+            KEYS[key::METHOD_ORIGINAL],
             req.method().as_str().to_owned(),
         ));
     }
-    span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
+    span.set_attribute(KeyValue::new(KEYS[key::PATH], req.uri().path().to_owned()));
     if let Some(query) = req.uri().query().filter(|_| kept(source::QUERY)) {
-        span.set_attribute(KeyValue::new("url.query", query.to_owned()));
+        span.set_attribute(KeyValue::new(KEYS[key::QUERY], query.to_owned()));
     }
     if let Some(host) = &origin.host {
-        span.set_attribute(KeyValue::new("server.address", host.clone()));
+        span.set_attribute(KeyValue::new(KEYS[key::SERVER_ADDRESS], host.clone()));
     }
     let keep_client = kept(source::CLIENT);
     let keep_peer = kept(source::PEER);
@@ -797,13 +841,13 @@ fn set_recorded_attributes<B>(
         .filter(|_| keep_client);
     if let Some(client) = client {
         span.set_attribute(KeyValue::new(
-            "client.address",
+            KEYS[key::CLIENT_ADDRESS],
             Value::String(StringValue::from(client)),
         ));
     }
     if let Some(address) = peer.filter(|_| keep_peer) {
         span.set_attribute(KeyValue::new(
-            "network.peer.address",
+            KEYS[key::PEER_ADDRESS],
             Value::String(StringValue::from(address)),
         ));
     }
@@ -818,7 +862,7 @@ fn set_recorded_attributes<B>(
             Arc::from(agent)
         };
         span.set_attribute(KeyValue::new(
-            "user_agent.original",
+            KEYS[key::USER_AGENT],
             Value::String(StringValue::from(agent)),
         ));
     }
@@ -853,11 +897,11 @@ impl Pending {
             return;
         }
         let span = self.request.cx.span();
-        let status = KeyValue::new("http.response.status_code", i64::from(code));
+        let status = KeyValue::new(KEYS[key::STATUS_CODE], i64::from(code));
         if let Some(route) = &self.route {
             // Both under one lock of the span, from an array (no list).
             let route = KeyValue::new(
-                "http.route",
+                KEYS[key::ROUTE],
                 Value::String(StringValue::from(route.clone())),
             );
             span.set_attributes([route, status]);
@@ -878,7 +922,7 @@ impl Pending {
         }
         if code >= 500 {
             self.failed = true;
-            span.set_attribute(KeyValue::new("error.type", code.to_string()));
+            span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], code.to_string()));
             span.set_status(Status::error(""));
         }
     }
@@ -892,7 +936,7 @@ impl Pending {
             let span = self.request.cx.span();
             if let Some(message) = error {
                 if self.status < 500 {
-                    span.set_attribute(KeyValue::new("error.type", "_OTHER"));
+                    span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], "_OTHER"));
                 }
                 span.set_status(Status::error(message));
             }
