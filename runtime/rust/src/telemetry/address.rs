@@ -68,7 +68,10 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
 /// keeps its `25` ahead of the scrubbed zone.
 fn clean_ip<'a>(policy: &Policy, text: &'a str) -> Option<Cow<'a, str>> {
     let Some((address, zone)) = text.split_once('%') else {
-        return text.parse::<IpAddr>().is_ok().then_some(Cow::Borrowed(text));
+        return text
+            .parse::<IpAddr>()
+            .is_ok()
+            .then_some(Cow::Borrowed(text));
     };
     if zone.is_empty() || address.parse::<Ipv6Addr>().is_err() {
         return None;
