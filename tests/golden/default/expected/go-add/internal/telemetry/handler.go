@@ -481,7 +481,7 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 // names no host (":8080"): then neither is set. The port is the one given
 // (1 to 65535), the scheme's default when none is given, and 0 (none) when
 // the one given is no port (":abc", ":0"). Rust's address::request_address
-// does the same (tests/vectors/address.json).
+// does the same.
 func requestAddress(text, scheme string) (name string, port int, ok bool) {
 	name, p := requestHostPort(text)
 	if name == "" {

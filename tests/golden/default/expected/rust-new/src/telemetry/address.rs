@@ -12,7 +12,7 @@
 //!   `%40` and `%2540`) before the host, and since no userinfo holds a `[`,
 //!   an IP-literal (`[`...`]`) starts the host wherever it is. So the
 //!   userinfo is cut at the last at-sign before the first `[`
-//!   ([`request_host_port`], before host and port are split; and again
+//!   ([`request_address`], before host and port are split; and again
 //!   here). An IP address leaves as it is; an IPv6 address with a zone
 //!   (RFC 6874: `%25` and the zone in a URI) keeps its address and has its
 //!   zone scrubbed on its own, since a zone may be any text; anything else
