@@ -20,7 +20,8 @@ import (
 // sensitiveQuery is the set of query parameter keys whose values are redacted.
 var sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
 
-// SanitizeURL returns u as url.full may carry it.
+// SanitizeURL returns u as url.full may carry it: credentials, sensitive
+// path parameter values and sensitive query values replaced.
 func SanitizeURL(u *url.URL) string {
 	if u == nil {
 		return ""

@@ -385,7 +385,8 @@ impl Policy {
         }
     }
 
-    /// A URL with credentials and sensitive query values replaced.
+    /// A URL with credentials, sensitive path parameter values and
+    /// sensitive query values replaced.
     pub fn url<'a>(&self, url: &'a str) -> Cow<'a, str> {
         let Some(scheme_end) = url.find("://") else {
             return then(self.path_part(url), |path| self.query_part(path));
@@ -567,9 +568,10 @@ impl Policy {
     /// One URL found in text (`scheme://...`), cleaned byte by byte without
     /// parsing: user information becomes `REDACTED:REDACTED` and the values
     /// of sensitive parameters in the path (`;name=value`), the query and
-    /// the fragment become `REDACTED`. User information is everything before the last `@` of the
-    /// authority or, when a `:` comes before it, before the URL's last `@`
-    /// (an unencoded `#`, `?` or `/` in a password).
+    /// the fragment become `REDACTED`. User information is everything
+    /// before the last `@` of the authority or, when a `:` comes before it,
+    /// before the URL's last `@` (an unencoded `#`, `?` or `/` in a
+    /// password).
     fn url_text<'a>(&self, raw: &'a str) -> Cow<'a, str> {
         let Some(sep) = raw.find("://") else {
             return Cow::Borrowed(raw);
