@@ -249,7 +249,7 @@ fn mask_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
 #[cfg(test)]
 mod tests {
     use super::Policy;
-    use super::{clean_address, clean_path_params};
+    use super::{clean_address, clean_path_params, request_address};
 
     fn policy() -> Policy {
         Policy::new(|_| None, None, &["sig", "Signature", "token"])
@@ -290,6 +290,12 @@ mod tests {
             ),
             ("fe80::1%AKIAABCDEFGHIJKLMNOP", "fe80::1%REDACTED"),
             ("fe80::1%eth0", "fe80::1%eth0"),
+            // The zone is scrubbed on its own: digits glued to the address
+            // are a digit run (RFC 6874's `%25` ahead of the zone stays).
+            ("fe80::1%254111111111111111", "fe80::1%25REDACTED"),
+            ("fe80::1%4111111111111111", "fe80::1%REDACTED"),
+            ("fe80::1%251", "fe80::1%251"),
+            ("::1%40x", "::1%40x"),
         ] {
             assert_eq!(clean_address(&policy, text), want, "{text}");
         }
@@ -314,6 +320,30 @@ mod tests {
             ("/a;x&sig=1", "/a;x&sig=1"),
         ] {
             assert_eq!(clean_path_params(&policy, text), want, "{text}");
+        }
+        // The same in the path of url.full and of a URL in free text.
+        let full = "https://h.example/orders/3;sig=ABCDEF;v=1?a=1";
+        let clean = "https://h.example/orders/3;sig=REDACTED;v=1?a=1";
+        assert_eq!(policy.url(full), clean);
+        assert_eq!(
+            policy.scrub(&format!("GET {full} failed")),
+            format!("GET {clean} failed")
+        );
+    }
+
+    #[test]
+    fn a_host_and_port_are_read_as_an_authority() {
+        for (text, want) in [
+            (":8080", None),
+            ("@:8443", None),
+            ("[]:80", None),
+            ("[::1%40x]:80", Some(("::1%40x", Some(80)))),
+            ("user@[::1%40x]:81", Some(("::1%40x", Some(81)))),
+            ("a@b@[::1]:82", Some(("::1", Some(82)))),
+            ("shop.example:0", Some(("shop.example", None))),
+            ("shop.example", Some(("shop.example", Some(443)))),
+        ] {
+            assert_eq!(request_address(text, true), want, "{text}");
         }
     }
 }
