@@ -81,6 +81,12 @@ def test_the_semantic_conventions_sets() -> None:
         "password",
         "passwd",
         "secret",
+        "jsessionid",
+        "JSESSIONID",
+        "PHPSESSID",
+        "phpsessid",
+        "sessionid",
+        "session_id",
     }
 
 

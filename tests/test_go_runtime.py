@@ -36,6 +36,7 @@ IN_PLACE_ONLY = {
     "telemetry/sampling_vectors_test.go",
     "telemetry/scrub_vectors_test.go",
     "telemetry/tracecontext_vectors_test.go",
+    "telemetry/address_vectors_test.go",
     "telemetry/envlists_test.go",
     "telemetry/exporter_test.go",
     "telemetry/utf8_test.go",

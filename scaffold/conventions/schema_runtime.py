@@ -30,9 +30,10 @@ DEFAULT_KNOWN_METHODS = (
     "PATCH",
     "QUERY",
 )
-# The query parameters whose values are replaced by REDACTED by default: the semantic
-# conventions' list (v1.45.0, url.query and url.full), the AWS Signature Version 4 ones and
-# common names of secrets (OAuth tokens and client secrets, API keys, passwords).
+# The query (and path) parameters whose values are replaced by REDACTED by default: the
+# semantic conventions' list (v1.45.0, url.query and url.full), the AWS Signature Version 4
+# ones, common names of secrets (OAuth tokens and client secrets, API keys, passwords) and
+# of session ids (Java servlets' ;jsessionid= path parameter, PHP's PHPSESSID).
 DEFAULT_SENSITIVE_QUERY_PARAMETERS = (
     "AWSAccessKeyId",
     "Signature",
@@ -49,6 +50,12 @@ DEFAULT_SENSITIVE_QUERY_PARAMETERS = (
     "password",
     "passwd",
     "secret",
+    "jsessionid",
+    "JSESSIONID",
+    "PHPSESSID",
+    "phpsessid",
+    "sessionid",
+    "session_id",
 )
 DEFAULT_ADMIN_ADDRESS = "127.0.0.1:7465"
 TRUST_LEVELS = ["internal", "public"]

@@ -22,6 +22,13 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
     "": [],
     "strict": [("startup:\n  strict: false", "startup:\n  strict: true")],
     "servername": [('  server_name: ""', "  server_name: shop.acme.example")],
+    # The bundled default list of sensitive query (and path) parameters.
+    "defaultquery": [
+        (
+            "  sensitive_query_parameters: [AWSAccessKeyId, Signature, sig, X-Goog-Signature, token]\n",
+            "",
+        )
+    ],
 }
 
 ROW_KEYS = {"id", "issue", "what", "variant", "env", "unset", "files", "starts", "steps", "expect"}

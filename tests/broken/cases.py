@@ -687,7 +687,8 @@ _METHODS = "  known_methods: []"
 _QUERY = (
     "    [AWSAccessKeyId, Signature, sig, X-Goog-Signature, X-Amz-Signature, X-Amz-Credential,\n"
     "     X-Amz-Security-Token, access_token, client_secret, api_key, apikey, token, password,\n"
-    "     passwd, secret]"
+    "     passwd, secret, jsessionid, JSESSIONID, PHPSESSID, phpsessid, sessionid, "
+    "session_id]"
 )
 
 

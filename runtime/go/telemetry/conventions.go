@@ -164,7 +164,7 @@ var conv = struct {
 
 	strictStartup:        false,
 	hashKeyEnv:           "ACME_TELEMETRY_HASH_KEY",
-	sensitiveQueryParams: []string{"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "access_token", "client_secret", "api_key", "apikey", "token", "password", "passwd", "secret"},
+	sensitiveQueryParams: []string{"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "access_token", "client_secret", "api_key", "apikey", "token", "password", "passwd", "secret", "jsessionid", "JSESSIONID", "PHPSESSID", "phpsessid", "sessionid", "session_id"},
 	trustHTTPServer:      false,
 	trustGRPCServer:      false,
 	trustRoutes:          []trustRoute{{route: "/public/*", public: true}},

@@ -41,6 +41,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /sweep", a.sweep)
 	mux.HandleFunc("POST /sweep-urls", a.sweepURLs)
+	mux.HandleFunc("POST /sweep-paths", a.sweepPaths)
 	mux.HandleFunc("GET /orders/{id}/fail", a.fail)
 	mux.HandleFunc("GET /orders/{id}/tenant", a.tenant)
 	mux.HandleFunc("GET /orders/{id}/steps", a.steps)
@@ -274,5 +275,29 @@ func (a *app) sweepURLs(w http.ResponseWriter, r *http.Request) {
 	span.AddEvent("sweep-urls", trace.WithAttributes(attribute.String("app.sweep.note", urlSweep)))
 	span.SetStatus(codes.Error, urlSweep)
 	slog.ErrorContext(ctx, urlSweep, slog.String("detail", urlSweep))
+	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
+}
+
+// pathSweep holds a sensitive path parameter (";sig=...", RFC 3986 section
+// 3.3) in a URL of free text.
+const pathSweep = "redirect to http://h.example/o/3;sig=SECRETMARK-pathtext;v=2/x failed"
+
+// sweepPaths puts pathSweep into a span attribute, an event, the span status
+// and a log line, and calls a URL with a sensitive path parameter (port 9:
+// nothing listens), recording and logging the error that quotes it; no
+// marker may leave the service.
+func (a *app) sweepPaths(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(attribute.String("app.sweep.note", pathSweep))
+	span.AddEvent("sweep-paths", trace.WithAttributes(attribute.String("app.sweep.note", pathSweep)))
+	slog.ErrorContext(ctx, pathSweep, slog.String("detail", pathSweep))
+	_, err := a.get(r, "http://127.0.0.1:9/o/3;sig=SECRETMARK-pathcall?x=1")
+	if err == nil {
+		err = errors.New("the call to port 9 unexpectedly succeeded")
+	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, pathSweep)
+	slog.ErrorContext(ctx, "sweep call failed", slog.Any("error", err))
 	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
 }

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/sweep", post(sweep))
         .route("/sweep-urls", post(sweep_urls))
+        .route("/sweep-paths", post(sweep_paths))
         .route("/orders/{id}/fail", get(fail))
         .route("/orders/{id}/tenant", get(tenant))
         .route("/orders/{id}/steps", get(steps))
@@ -163,6 +164,35 @@ async fn sweep_urls() -> StatusCode {
     );
     span.set_status(Status::error(URL_SWEEP));
     tracing::error!(detail = URL_SWEEP, "{URL_SWEEP}");
+    StatusCode::OK
+}
+
+/// A sensitive path parameter (`;sig=...`, RFC 3986 section 3.3) in a URL of
+/// free text.
+const PATH_SWEEP: &str = "redirect to http://h.example/o/3;sig=SECRETMARK-pathtext;v=2/x failed";
+
+/// Puts [`PATH_SWEEP`] into a span attribute, an event, the span status and
+/// a log line, and calls a URL with a sensitive path parameter (port 9:
+/// nothing listens), logging the error that quotes it; no marker may leave
+/// the service.
+async fn sweep_paths(State(state): State<AppState>) -> StatusCode {
+    let cx = Context::current();
+    let span = cx.span();
+    span.set_attribute(KeyValue::new("app.sweep.note", PATH_SWEEP));
+    span.add_event(
+        "sweep-paths",
+        vec![KeyValue::new("app.sweep.note", PATH_SWEEP)],
+    );
+    tracing::error!(detail = PATH_SWEEP, "{PATH_SWEEP}");
+    let failing = "http://127.0.0.1:9/o/3;sig=SECRETMARK-pathcall?x=1";
+    if let Err(error) = state.client.get(failing).send().await {
+        span.add_event(
+            "exception",
+            vec![KeyValue::new("exception.message", error.to_string())],
+        );
+        tracing::error!(%error, "sweep call failed");
+    }
+    span.set_status(Status::error(PATH_SWEEP));
     StatusCode::OK
 }
 

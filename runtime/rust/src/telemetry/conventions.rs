@@ -277,6 +277,12 @@ pub const SENSITIVE_QUERY_PARAMETERS: &[&str] = &[
     "password",
     "passwd",
     "secret",
+    "jsessionid",
+    "JSESSIONID",
+    "PHPSESSID",
+    "phpsessid",
+    "sessionid",
+    "session_id",
 ];
 
 /// Every attribute key the conventions know (the semantic conventions' and

@@ -1264,25 +1264,25 @@ fn b3_headers_round_trip() {
 }
 
 #[test]
-fn split_host_keeps_an_unbracketed_ipv6_address_whole() {
-    use super::server::split_host;
-    assert_eq!(split_host("2001:db8::1"), ("2001:db8::1".to_owned(), None));
+fn request_address_keeps_an_unbracketed_ipv6_address_whole() {
+    use super::address::request_address;
     assert_eq!(
-        split_host("[2001:db8::1]:8443"),
-        ("2001:db8::1".to_owned(), Some(8443))
+        request_address("2001:db8::1", false),
+        Some(("2001:db8::1", Some(80)))
     );
     assert_eq!(
-        split_host("[2001:db8::1]"),
-        ("2001:db8::1".to_owned(), None)
+        request_address("[2001:db8::1]:8443", false),
+        Some(("2001:db8::1", Some(8443)))
     );
     assert_eq!(
-        split_host("api.example.com:80"),
-        ("api.example.com".to_owned(), Some(80))
+        request_address("[2001:db8::1]", true),
+        Some(("2001:db8::1", Some(443)))
     );
     assert_eq!(
-        split_host("api.example.com"),
-        ("api.example.com".to_owned(), None)
+        request_address("api.example.com:80", false),
+        Some(("api.example.com", Some(80)))
     );
+    assert_eq!(request_address(":8080", false), None);
 }
 
 #[test]

@@ -20,7 +20,8 @@ import (
 // sensitiveQuery is the set of query parameter keys whose values are redacted.
 var sensitiveQuery = sensitiveSet(conv.sensitiveQueryParams)
 
-// SanitizeURL returns u as url.full may carry it.
+// SanitizeURL returns u as url.full may carry it: credentials, sensitive
+// path parameter values and sensitive query values replaced.
 func SanitizeURL(u *url.URL) string {
 	if u == nil {
 		return ""
@@ -31,6 +32,14 @@ func SanitizeURL(u *url.URL) string {
 	}
 	c.RawQuery = SanitizeQuery(c.RawQuery)
 	c.ForceQuery = false
+	// Sensitive path parameters (";sig=...") are masked as in url.path.
+	if p := c.EscapedPath(); strings.IndexByte(p, ';') >= 0 {
+		if clean := cleanPathParams(p); clean != p {
+			if path, err := url.PathUnescape(clean); err == nil {
+				c.Path, c.RawPath = path, clean
+			}
+		}
+	}
 	s := c.String()
 	if u.ForceQuery || (u.RawQuery == "" && strings.HasSuffix(u.String(), "?")) {
 		s += "?"
@@ -310,8 +319,8 @@ func isURLEnd(c byte) bool {
 
 // cleanURLText cleans one URL found in text ("scheme://..."), byte by byte
 // without parsing: user information becomes REDACTED:REDACTED and the
-// values of sensitive parameters in the query and the fragment become
-// REDACTED. User information is everything before the last '@' of the
+// values of sensitive parameters in the path (";name=value"), the query and
+// the fragment become REDACTED. User information is everything before the last '@' of the
 // authority or, when a ':' comes before it, before the URL's last '@' (an
 // unencoded '#', '?' or '/' in a password).
 func cleanURLText(raw string) string {
@@ -335,7 +344,7 @@ func cleanURLText(raw string) string {
 	if user >= 0 {
 		tail = rest[user+1:]
 	}
-	clean := cleanParams(tail)
+	clean := cleanParams(cleanTailPath(tail))
 	if user < 0 {
 		if clean == tail {
 			return raw
@@ -343,6 +352,22 @@ func cleanURLText(raw string) string {
 		return head + clean
 	}
 	return head + redactedValue + ":" + redactedValue + "@" + clean
+}
+
+// cleanTailPath masks the values of sensitive path parameters (";name=value",
+// cleanPathParams) in a URL's tail before its first '?' or '#'.
+func cleanTailPath(tail string) string {
+	end := strings.IndexAny(tail, "?#")
+	if end < 0 {
+		end = len(tail)
+	}
+	if strings.IndexByte(tail[:end], ';') < 0 {
+		return tail
+	}
+	if p := cleanPathParams(tail[:end]); p != tail[:end] {
+		return p + tail[end:]
+	}
+	return tail
 }
 
 // cleanParams masks the values of sensitive parameters after the first '?'

@@ -138,7 +138,9 @@ func forwardedOrigin(values []string) (client, proto, host string, ok bool) {
 	if p := strings.ToLower(pick["proto"]); p == "http" || p == "https" {
 		proto = p
 	}
-	if h := pick["host"]; h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\ \t") {
+	// A host is ASCII text (RFC 9110 section 7.2): one that is not is none,
+	// as in Rust, which reads no header value that is not visible ASCII.
+	if h := pick["host"]; h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\ \t") && headerText(h) {
 		host = h
 	}
 	return client, proto, host, true

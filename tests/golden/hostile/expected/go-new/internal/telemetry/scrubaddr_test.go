@@ -4,6 +4,7 @@
 package telemetry
 
 import (
+	"net/url"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -41,6 +42,12 @@ func TestServerAddressLeavesAsAHost(t *testing.T) {
 		"::1%eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc": "::1%REDACTED",
 		"fe80::1%AKIAABCDEFGHIJKLMNOP":                 "fe80::1%REDACTED",
 		"fe80::1%eth0":                                 "fe80::1%eth0",
+		// The zone is scrubbed on its own: digits glued to the address
+		// are a digit run (RFC 6874's "%25" ahead of the zone stays).
+		"fe80::1%254111111111111111": "fe80::1%25REDACTED",
+		"fe80::1%4111111111111111":   "fe80::1%REDACTED",
+		"fe80::1%251":                "fe80::1%251",
+		"::1%40x":                    "::1%40x",
 	}
 	for in, want := range cases {
 		got := Redact([]attribute.KeyValue{keyServerAddress.String(in)})
@@ -69,6 +76,14 @@ func TestServerAttrsCutTheUserinfoBeforeThePort(t *testing.T) {
 		{"user:pw\uff20shop.example:9090", "shop.example", 9090},
 		{"jane@", "", 0},
 		{"shop.example:8443", "shop.example", 8443},
+		// No host, no address and no port.
+		{":8080", "", 0},
+		{"@:8443", "", 0},
+		{"[]:80", "", 0},
+		// An at-sign inside the brackets of an IP-literal is no userinfo.
+		{"[::1%40x]:80", "::1%40x", 80},
+		{"user@[::1%40x]:81", "::1%40x", 81},
+		{"a@b@[::1]:82", "::1", 82},
 	}
 	for _, c := range cases {
 		got := Redact(h.serverAttrs(nil, c.host, "http"))
@@ -105,6 +120,15 @@ func TestPathParametersNamedSensitiveAreRedacted(t *testing.T) {
 		if len(got) != 1 || got[0].Value.AsString() != want {
 			t.Errorf("url.path %q left as %v, want %q", in, got, want)
 		}
+	}
+	// The same in the path of url.full and of a URL in free text.
+	const full = "https://h.example/orders/3;sig=ABCDEF;v=1?a=1"
+	const clean = "https://h.example/orders/3;sig=REDACTED;v=1?a=1"
+	if u, err := url.Parse(full); err != nil || SanitizeURL(u) != clean {
+		t.Errorf("SanitizeURL(%q) = %q", full, SanitizeURL(u))
+	}
+	if got := ScrubText("GET " + full + " failed"); got != "GET "+clean+" failed" {
+		t.Errorf("ScrubText: %q", got)
 	}
 }
 

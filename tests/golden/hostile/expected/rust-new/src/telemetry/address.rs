@@ -6,21 +6,27 @@
 //!
 //! - `server.address` is a host (semantic conventions v1.45.0: a domain name,
 //!   an IP address or a Unix domain socket name), yet a `Host` or
-//!   `X-Forwarded-Host` header is whatever the client wrote. An `@` never
-//!   belongs to a host (RFC 3986 section 3.2: it ends the userinfo), so
-//!   everything up to the last at-sign (`@`, and as the scrub reads them `＠`,
-//!   `%40` and `%2540`) is removed, before host and port are split (the
-//!   server's `Origin`) and again here; an IP address leaves as it is (the
-//!   standard library reads no zone, so `fe80::1%eth0` is scrubbed as text);
-//!   anything else is scrubbed as free text ([`Policy::scrub`]), so that a
-//!   digit run or a credential written as a host name does not leave.
+//!   `X-Forwarded-Host` header is whatever the client wrote. RFC 3986
+//!   section 3.2 reads an authority as `[userinfo "@"] host [":" port]`: the
+//!   userinfo ends at the last at-sign (`@`, and as the scrub reads them `＠`,
+//!   `%40` and `%2540`) before the host, and since no userinfo holds a `[`,
+//!   an IP-literal (`[`...`]`) starts the host wherever it is. So the
+//!   userinfo is cut at the last at-sign before the first `[`
+//!   ([`request_address`], before host and port are split; and again
+//!   here). An IP address leaves as it is; an IPv6 address with a zone
+//!   (RFC 6874: `%25` and the zone in a URI) keeps its address and has its
+//!   zone scrubbed on its own, since a zone may be any text; anything else
+//!   is scrubbed as free text ([`Policy::scrub`]), so that a digit run or a
+//!   credential written as a host name does not leave.
 //! - `url.path`: the value of a path parameter (`;name=value` in a segment,
 //!   RFC 3986 section 3.3) whose name is one of the conventions' sensitive
-//!   query parameters becomes `REDACTED`, as it would in `url.query`.
+//!   query parameters becomes `REDACTED`, as it would in `url.query`; so it
+//!   does in the path of `url.full` and of every URL the scrub cleans in free
+//!   text.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use super::redact::{Policy, MASK};
 use super::scrub::at_sign_at;
@@ -42,14 +48,13 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
         });
         return Cow::Borrowed(text);
     }
-    let host = after_userinfo(text).unwrap_or(text);
-    if host.is_empty() {
-        return Cow::Borrowed(MASK);
-    }
-    let clean = if host.parse::<IpAddr>().is_ok() {
-        Cow::Borrowed(host)
-    } else {
-        policy.scrub(host)
+    let clean = match clean_ip(policy, text) {
+        Some(clean) => clean,
+        None => match after_userinfo(text) {
+            Some("") => return Cow::Borrowed(MASK),
+            Some(host) => clean_ip(policy, host).unwrap_or_else(|| policy.scrub(host)),
+            None => policy.scrub(text),
+        },
     };
     match clean {
         Cow::Borrowed(clean) if clean.len() == text.len() => Cow::Borrowed(text),
@@ -57,21 +62,110 @@ pub fn clean_address<'a>(policy: &Policy, text: &'a str) -> Cow<'a, str> {
     }
 }
 
-/// What follows the last at-sign of `text` (the scrub's: `@`, `＠`, `%40`,
-/// `%2540`), or `None` without one: RFC 3986 section 3.2, `userinfo "@" host
-/// ":" port`, so the userinfo goes before the port is looked for (Go's
-/// `afterUserinfo`). A text without `@`, `%` and non-ASCII bytes, the usual
-/// `Host`, costs one pass over its bytes.
+/// An IP address as it leaves, or `None` when `text` is none (Go's
+/// `cleanIP`): without a zone as it is; an IPv6 address with a zone
+/// (`fe80::1%eth0`) keeps its address, and its zone is scrubbed on its own,
+/// so that a digit run glued to the address (`%254111111111111111`) is one
+/// too. A zone written as RFC 6874 writes it in a URI (`%25` then the zone)
+/// keeps its `25` ahead of the scrubbed zone.
+fn clean_ip<'a>(policy: &Policy, text: &'a str) -> Option<Cow<'a, str>> {
+    let Some((address, zone)) = text.split_once('%') else {
+        return text
+            .parse::<IpAddr>()
+            .is_ok()
+            .then_some(Cow::Borrowed(text));
+    };
+    if zone.is_empty() || address.parse::<Ipv6Addr>().is_err() {
+        return None;
+    }
+    let (head, zone) = match zone.strip_prefix("25") {
+        Some(rest) if !rest.is_empty() => text.split_at(address.len() + 3),
+        _ => text.split_at(address.len() + 1),
+    };
+    Some(match policy.scrub(zone) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        Cow::Owned(clean) => Cow::Owned(format!("{head}{clean}")),
+    })
+}
+
+/// `server.address` and `server.port` of a server span from a `Host` or
+/// `X-Forwarded-Host` value (`[userinfo@]host[:port]`), before the address
+/// is cleaned for export ([`clean_address`]); Go's `requestAddress`. `None`
+/// when the value names no host (`:8080`): then neither is set. The port is
+/// the one given (1 to 65535), the scheme's default (443 for https, else 80)
+/// when none is given, and `None` when the one given is no port (`:abc`,
+/// `:0`).
+pub fn request_address(text: &str, https: bool) -> Option<(&str, Option<u16>)> {
+    let (host, port) = request_host_port(text);
+    if host.is_empty() {
+        return None;
+    }
+    let port = match port.parse::<u16>() {
+        Ok(port) if port > 0 => Some(port),
+        _ if port.is_empty() => Some(if https { 443 } else { 80 }),
+        _ => None,
+    };
+    Some((host, port))
+}
+
+/// Host and port text of a `Host` or `X-Forwarded-Host` value (Go's
+/// `requestHostPort`): the userinfo is cut first ([`after_userinfo`]: its
+/// `:` is no port separator), then host and port are split as Go's
+/// `net.SplitHostPort` does ([`split_host_port`]); a value it cannot split
+/// is all host (no port given). The host loses the brackets of an
+/// IP-literal. A value with no host (`:8080`, `[]:80`, ``) gives an empty
+/// host: no `server.address`, and so no `server.port` either (semantic
+/// conventions v1.45.0: `server.port` is set when `server.address` is).
+fn request_host_port(text: &str) -> (&str, &str) {
+    let text = after_userinfo(text).unwrap_or(text);
+    let (host, port) = split_host_port(text).unwrap_or((text, ""));
+    let host = host.strip_prefix('[').unwrap_or(host);
+    (host.strip_suffix(']').unwrap_or(host), port)
+}
+
+/// Host and port of `host:port` or `[host]:port`, or `None` where Go's
+/// `net.SplitHostPort` fails: no `:`; a `[` not closed, or its `]` not
+/// followed by the last `:`; a second `:` outside brackets; a `[` or `]`
+/// anywhere else.
+fn split_host_port(text: &str) -> Option<(&str, &str)> {
+    let last = text.rfind(':')?;
+    let (host, open_from, close_from) = if text.starts_with('[') {
+        let end = text.find(']')?;
+        if end + 1 != last {
+            return None;
+        }
+        (&text[1..end], 1, end + 1)
+    } else {
+        let host = &text[..last];
+        if host.contains(':') {
+            return None;
+        }
+        (host, 0, 0)
+    };
+    if text[open_from..].contains('[') || text[close_from..].contains(']') {
+        return None;
+    }
+    Some((host, &text[last + 1..]))
+}
+
+/// What follows the userinfo of `text`, or `None` without one (Go's
+/// `afterUserinfo`): the userinfo ends at the last at-sign (the scrub's:
+/// `@`, `＠`, `%40`, `%2540`) before the first `[` (RFC 3986 section 3.2,
+/// `userinfo "@" host ":" port`; no userinfo holds a `[`, so an IP-literal
+/// is host). A text without `@`, `%` and non-ASCII bytes, the usual `Host`,
+/// costs one pass over its bytes.
 pub(super) fn after_userinfo(text: &str) -> Option<&str> {
     let b = text.as_bytes();
     let first = b
         .iter()
         .position(|&c| c == b'@' || c == b'%' || !c.is_ascii())?;
+    let limit = text.find('[').unwrap_or(b.len());
     // Every at-sign starts with one of those bytes, so none starts before
     // `first`; each ends on a character boundary.
-    (first..b.len()).rev().find_map(|i| match at_sign_at(b, i) {
+    (first..limit).rev().find_map(|i| match at_sign_at(b, i) {
         0 => None,
-        n => Some(&text[i + n..]),
+        n if i + n <= limit => Some(&text[i + n..]),
+        _ => None,
     })
 }
 
@@ -155,7 +249,7 @@ fn mask_path_params<'a>(policy: &Policy, path: &'a str) -> Cow<'a, str> {
 #[cfg(test)]
 mod tests {
     use super::Policy;
-    use super::{clean_address, clean_path_params};
+    use super::{clean_address, clean_path_params, request_address};
 
     fn policy() -> Policy {
         Policy::new(|_| None, None, &["sig", "Signature", "token"])
@@ -196,6 +290,12 @@ mod tests {
             ),
             ("fe80::1%AKIAABCDEFGHIJKLMNOP", "fe80::1%REDACTED"),
             ("fe80::1%eth0", "fe80::1%eth0"),
+            // The zone is scrubbed on its own: digits glued to the address
+            // are a digit run (RFC 6874's `%25` ahead of the zone stays).
+            ("fe80::1%254111111111111111", "fe80::1%25REDACTED"),
+            ("fe80::1%4111111111111111", "fe80::1%REDACTED"),
+            ("fe80::1%251", "fe80::1%251"),
+            ("::1%40x", "::1%40x"),
         ] {
             assert_eq!(clean_address(&policy, text), want, "{text}");
         }
@@ -220,6 +320,30 @@ mod tests {
             ("/a;x&sig=1", "/a;x&sig=1"),
         ] {
             assert_eq!(clean_path_params(&policy, text), want, "{text}");
+        }
+        // The same in the path of url.full and of a URL in free text.
+        let full = "https://h.example/orders/3;sig=ABCDEF;v=1?a=1";
+        let clean = "https://h.example/orders/3;sig=REDACTED;v=1?a=1";
+        assert_eq!(policy.url(full), clean);
+        assert_eq!(
+            policy.scrub(&format!("GET {full} failed")),
+            format!("GET {clean} failed")
+        );
+    }
+
+    #[test]
+    fn a_host_and_port_are_read_as_an_authority() {
+        for (text, want) in [
+            (":8080", None),
+            ("@:8443", None),
+            ("[]:80", None),
+            ("[::1%40x]:80", Some(("::1%40x", Some(80)))),
+            ("user@[::1%40x]:81", Some(("::1%40x", Some(81)))),
+            ("a@b@[::1]:82", Some(("::1", Some(82)))),
+            ("shop.example:0", Some(("shop.example", None))),
+            ("shop.example", Some(("shop.example", Some(443)))),
+        ] {
+            assert_eq!(request_address(text, true), want, "{text}");
         }
     }
 }

@@ -534,17 +534,20 @@ impl Policy {
         }
     }
 
-    /// A URL with credentials and sensitive query values replaced.
+    /// A URL with credentials, sensitive path parameter values and
+    /// sensitive query values replaced.
     pub fn url<'a>(&self, url: &'a str) -> Cow<'a, str> {
         let Some(scheme_end) = url.find("://") else {
-            return self.query_part(url);
+            return then(self.path_part(url), |path| self.query_part(path));
         };
         let rest_start = scheme_end + 3;
         let authority_end = url[rest_start..]
             .find(['/', '?', '#'])
             .map_or(url.len(), |i| rest_start + i);
         let authority = &url[rest_start..authority_end];
-        let tail = self.query_part(&url[authority_end..]);
+        let tail = then(self.path_part(&url[authority_end..]), |tail| {
+            self.query_part(tail)
+        });
         match authority.rfind('@') {
             Some(at) => Cow::Owned(format!(
                 "{}REDACTED:REDACTED@{}{}",
@@ -556,6 +559,17 @@ impl Policy {
                 Cow::Borrowed(_) => Cow::Borrowed(url),
                 Cow::Owned(tail) => Cow::Owned(format!("{}{tail}", &url[..authority_end])),
             },
+        }
+    }
+
+    /// Path, query and fragment with the values of sensitive path
+    /// parameters (`;name=value`, [`clean_path_params`]) before the first
+    /// `?` or `#` replaced (Go's `cleanTailPath`).
+    fn path_part<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let end = text.find(['?', '#']).unwrap_or(text.len());
+        match clean_path_params(self, &text[..end]) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            Cow::Owned(path) => Cow::Owned(path + &text[end..]),
         }
     }
 
@@ -702,10 +716,11 @@ impl Policy {
 
     /// One URL found in text (`scheme://...`), cleaned byte by byte without
     /// parsing: user information becomes `REDACTED:REDACTED` and the values
-    /// of sensitive parameters in the query and the fragment become
-    /// `REDACTED`. User information is everything before the last `@` of the
-    /// authority or, when a `:` comes before it, before the URL's last `@`
-    /// (an unencoded `#`, `?` or `/` in a password).
+    /// of sensitive parameters in the path (`;name=value`), the query and
+    /// the fragment become `REDACTED`. User information is everything
+    /// before the last `@` of the authority or, when a `:` comes before it,
+    /// before the URL's last `@` (an unencoded `#`, `?` or `/` in a
+    /// password).
     fn url_text<'a>(&self, raw: &'a str) -> Cow<'a, str> {
         let Some(sep) = raw.find("://") else {
             return Cow::Borrowed(raw);
@@ -719,7 +734,7 @@ impl Policy {
             }
         }
         let tail = user.map_or(rest, |at| &rest[at + 1..]);
-        let clean = self.params(tail);
+        let clean = then(self.path_part(tail), |tail| self.params(tail));
         match (user, clean) {
             (None, Cow::Borrowed(_)) => Cow::Borrowed(raw),
             (None, Cow::Owned(clean)) => Cow::Owned(format!("{head}{clean}")),
@@ -787,6 +802,15 @@ impl Policy {
                 *description = Cow::Owned(clean);
             }
         }
+    }
+}
+
+/// `next` applied to what `first` gave: borrowed from the text `first` was
+/// given when neither changed it.
+fn then<'a>(first: Cow<'a, str>, next: impl FnOnce(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+    match first {
+        Cow::Borrowed(text) => next(text),
+        Cow::Owned(text) => Cow::Owned(next(&text).into_owned()),
     }
 }
 

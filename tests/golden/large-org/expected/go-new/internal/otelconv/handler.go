@@ -350,8 +350,10 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		}
 		sch = forwardedProto(r, sch)
 		// A list (one per proxy) names the host the client asked for first.
+		// A Host is ASCII text (RFC 9110 section 7.2; Go's server refuses
+		// any other): a forwarded host that is not is none.
 		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
-		if v := strings.TrimSpace(first); v != "" {
+		if v := strings.TrimSpace(first); v != "" && headerText(v) {
 			host = v
 		}
 		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
@@ -462,23 +464,36 @@ func (h *Handler) serverAttrs(attrs []attribute.KeyValue, host, scheme string) [
 	if host == "" {
 		return attrs
 	}
-	// The userinfo goes first: its ':' is no port separator.
-	host, _ = afterUserinfo(host)
-	name, port := host, ""
-	if hp, pp, ok := splitHostPort(host); ok {
-		name, port = hp, pp
-	}
-	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
-	if name == "" {
+	name, port, ok := requestAddress(host, scheme)
+	if !ok {
 		return attrs
 	}
 	attrs = append(attrs, keyServerAddress.String(name))
-	if n, ok := atoi(port); ok && n > 0 && n < 65536 {
-		attrs = append(attrs, keyServerPort.Int(n))
-	} else if port == "" {
-		attrs = append(attrs, keyServerPort.Int(defaultPort(scheme)))
+	if port > 0 {
+		attrs = append(attrs, keyServerPort.Int(port))
 	}
 	return attrs
+}
+
+// requestAddress is server.address and server.port of a server span from
+// a Host or X-Forwarded-Host value ("[userinfo@]host[:port]"), before the
+// address is cleaned for export (cleanAddress); ok is false when the value
+// names no host (":8080"): then neither is set. The port is the one given
+// (1 to 65535), the scheme's default when none is given, and 0 (none) when
+// the one given is no port (":abc", ":0"). Rust's address::request_address
+// does the same.
+func requestAddress(text, scheme string) (name string, port int, ok bool) {
+	name, p := requestHostPort(text)
+	if name == "" {
+		return "", 0, false
+	}
+	if n, ok := atoi(p); ok && n > 0 && n < 65536 {
+		return name, n, true
+	}
+	if p == "" {
+		return name, defaultPort(scheme), true
+	}
+	return name, 0, true
 }
 
 func defaultPort(scheme string) int {
@@ -544,6 +559,17 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// headerText reports whether v holds only visible ASCII, spaces and tabs:
+// the header values Rust's http crate reads as text (HeaderValue::to_str).
+func headerText(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 || c > 0x7e) && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
 
 // splitHostPort is net.SplitHostPort without its error values: ok is false
 // where net.SplitHostPort fails. The common "host:port" with one colon and no

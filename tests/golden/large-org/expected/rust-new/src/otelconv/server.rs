@@ -20,6 +20,7 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, ContextGuard, KeyValue, StringValue, Value};
 use tower::{Layer, Service};
 
+use super::address;
 use super::bound::{DurationKey, ServerAddress};
 use super::bridge;
 use super::conventions;
@@ -559,26 +560,6 @@ fn header<B>(req: &Request<B>, name: impl http::header::AsHeaderName) -> Option<
     req.headers().get(name).and_then(|h| h.to_str().ok())
 }
 
-/// Host and port of `host[:port]` or `[v6][:port]`; an unbracketed text with
-/// more than one colon is an IPv6 address, all host (as Go's
-/// `net.SplitHostPort` fails on it and the Go package keeps it whole).
-pub(super) fn split_host(text: &str) -> (String, Option<u16>) {
-    match text.rsplit_once(':') {
-        Some((host, _)) if !text.starts_with('[') && host.contains(':') => (text.to_owned(), None),
-        Some((host, port)) if !host.is_empty() && !port.contains(']') => {
-            (host.trim_matches(['[', ']']).to_owned(), port.parse().ok())
-        }
-        _ => (text.trim_matches(['[', ']']).to_owned(), None),
-    }
-}
-
-/// Whether `text` (`host[:port]`, as [`split_host`] reads it) gives a port.
-fn port_given(text: &str) -> bool {
-    matches!(text.rsplit_once(':'),
-        Some((host, port)) if !host.is_empty() && !port.is_empty() && !port.contains(']')
-            && (text.starts_with('[') || !host.contains(':')))
-}
-
 /// A forwarded client address as text, an IPv4-mapped IPv6 address written
 /// as its IPv4 address (as the peer is).
 fn canonical_client(text: &str) -> Arc<str> {
@@ -620,7 +601,8 @@ impl Origin {
             _ => "http",
         };
         // A port that is given but is no port (`:abc`, `:0`) gives no
-        // server.port at all, as in Go; a missing one the scheme's default.
+        // server.port at all, as in Go; a missing one the scheme's default
+        // (address::request_address).
         let mut bad_port = false;
         let (host, port) = if let Some(server) = server {
             (Some(server.host.to_string()), Some(server.port))
@@ -629,23 +611,24 @@ impl Origin {
             // check it): used as it is, with no port, as in Go.
             (Some(conventions::SERVER_NAME.to_owned()), None)
         } else {
+            // A list (one per proxy) names the host the client asked for
+            // first; an empty one is none, and the Host header is used.
+            let listed = forwarded("x-forwarded-host")
+                .map(|h| h.split(',').next().unwrap_or("").trim())
+                .filter(|h| !h.is_empty());
             let raw = standard
                 .host
                 .as_deref()
-                .or_else(|| forwarded("x-forwarded-host"))
+                .or(listed)
                 .or_else(|| header(req, http::header::HOST))
                 .or_else(|| req.uri().authority().map(|a| a.as_str()));
-            // The userinfo goes first: its ':' is no port separator.
-            let text = raw
-                .map(|h| h.split(',').next().unwrap_or("").trim())
-                .map(|t| super::address::after_userinfo(t).unwrap_or(t));
-            match text.map(|text| (split_host(text), text)) {
-                Some(((host, port), text)) if !host.is_empty() => {
-                    let port = port.filter(|p| *p > 0);
-                    bad_port = port.is_none() && port_given(text);
-                    (Some(host), port)
+            match raw.and_then(|raw| address::request_address(raw, scheme == "https")) {
+                Some((host, port)) => {
+                    // The port is decided: none is added below.
+                    bad_port = port.is_none();
+                    (Some(host.to_owned()), port)
                 }
-                _ => (None, None),
+                None => (None, None),
             }
         };
         let configured = server.is_none() && !conventions::SERVER_NAME.is_empty();
@@ -768,7 +751,7 @@ fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) 
     let host = origin
         .host
         .as_deref()
-        .map(|host| super::address::clean_address(redact::policy(), host));
+        .map(|host| address::clean_address(redact::policy(), host));
     conventions::HTTP_SERVER_NAME.render(|key| match key {
         "http.request.method" => Some(if method == "_OTHER" { "HTTP" } else { method }),
         "http.route" => route,
