@@ -328,8 +328,9 @@ def check_answers(run: Run) -> list[str]:
                 problems.append(f"slow admin connection open {answer:.1f}s (limit {limit}s)")
             continue
         assert isinstance(answer, Answer)
-        want = int(body.get("status", 200))
-        if answer.status != want:
+        want = body.get("status", 200)
+        accepted = [int(w) for w in want] if isinstance(want, list) else [int(want)]
+        if answer.status not in accepted:
             problems.append(
                 f"{kind} {body.get('method', 'GET')} {body['path']}: {answer.status}"
                 f" (want {want}) {answer.body[:200]!r}"

@@ -191,7 +191,7 @@ func hashUsed() bool {
 
 func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, sampler *Sampler, s exportSettings) (*sdktrace.TracerProvider, error) {
 	valueLength := e.spanValueLength()
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(valueLength)}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(valueLength, e.spanCounts())}
 	exporters, err := newSpanExporters(ctx, c, e, s)
 	if err != nil {
 		return nil, err

@@ -439,6 +439,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
     levers.set_base_from_lever(choice.from_lever);
     let mut tracer_builder = SdkTracerProvider::builder()
         .with_sampler(Sampler::new(levers.clone()))
+        .with_span_limits(super::limit::span_limits(&getenv, &mut warnings))
         .with_resource(resource.clone());
     let value_limit = super::limit::span_value_length(&getenv, &mut warnings);
     let traces = settings::exporters(&getenv, "OTEL_TRACES_EXPORTER", true, &mut warnings);

@@ -310,6 +310,17 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        if server_wide_options(&req) {
+            // `OPTIONS *` asks about the server, not a resource: net/http
+            // answers it itself before any handler, so the Go package never
+            // sees it; it is passed through untraced here too (no span, no
+            // duration), the same rule in both.
+            return ResponseFuture {
+                inner: self.inner.call(req),
+                state: None,
+                _body: PhantomData,
+            };
+        }
         let start = Instant::now();
         let instruments = self.instruments.get();
         let method = method_name(req.method());
@@ -325,6 +336,7 @@ where
                 cx: parent.with_value(sampler::PassThrough),
                 span: tracing::Span::none(),
                 own: false,
+                later: Vec::new(),
             }
         } else {
             Traced::start(
@@ -360,6 +372,14 @@ where
     }
 }
 
+/// Whether `req` is `OPTIONS *` (RFC 9110 section 9.3.7: the server as a
+/// whole; the asterisk-form request target of RFC 9112 section 3.2.4).
+fn server_wide_options<B>(req: &Request<B>) -> bool {
+    req.method() == http::Method::OPTIONS
+        && req.uri().path() == "*"
+        && req.uri().authority().is_none()
+}
+
 /// The request's span: the server span, started directly, and the
 /// `tracing` span carrying it when a subscriber wants one.
 struct Traced {
@@ -368,6 +388,9 @@ struct Traced {
     span: tracing::Span,
     /// Whether `cx` holds this request's own span.
     own: bool,
+    /// The Recommended attributes, set after the response's
+    /// (attribute order: see [`set_recorded_attributes`]).
+    later: Vec<KeyValue>,
 }
 
 /// While a request's work runs: its `tracing` span entered, its context
@@ -407,18 +430,19 @@ impl Traced {
         let builder = SpanBuilder {
             span_kind: Some(SpanKind::Server),
             name: Cow::Borrowed(method),
-            attributes: Some(start_attributes(req, method, origin)),
+            attributes: Some(start_attributes(method)),
             links,
             ..SpanBuilder::default()
         };
+        let mut later = Vec::new();
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                set_recorded_attributes(span, req, method, origin);
+                later = set_recorded_attributes(span, req, method, origin);
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                set_recorded_attributes(span, req, method, origin);
+                later = set_recorded_attributes(span, req, method, origin);
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -427,6 +451,7 @@ impl Traced {
             cx,
             span,
             own: true,
+            later,
         }
     }
 
@@ -735,52 +760,66 @@ fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) 
     })
 }
 
-/// The attributes known when the request comes in that cost no
-/// allocation, given to the span builder at once (the sampler sees them).
-/// `http.route` is not among them: it is set when the response shows the
-/// router served the route (a wrong method is not).
-fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) -> Vec<KeyValue> {
+/// The attribute given to the span builder at once (the sampler sees it,
+/// and the route through its hint): `http.request.method`. The others follow
+/// in the order of [`set_recorded_attributes`].
+fn start_attributes(method: &'static str) -> Vec<KeyValue> {
     // Room for the recorded ones too: the span keeps this list.
     let mut attributes = Vec::with_capacity(16);
     attributes.push(KeyValue::new("http.request.method", method));
-    attributes.push(KeyValue::new("url.scheme", origin.scheme));
-    if let Some(version) = protocol_version(req.version()) {
-        attributes.push(KeyValue::new("network.protocol.version", version));
-    }
-    if let Some(port) = origin.port {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
-    }
-    if let Some(peer) = origin.peer {
-        attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
-    }
     attributes
 }
 
-/// Sets the attributes written from the request (copied or formatted) on
-/// `span`, once it is known to record; it is not shared yet, so each is
-/// pushed straight onto its list. One the span's redacting processors drop
-/// at its end anyway is neither copied nor set ([`redact::SourceDrops`]).
+/// Sets the attributes written from the request on `span`, once it is known
+/// to record, and returns the Recommended ones, which follow the response's.
+/// The order is that of the requirement levels (semantic conventions v1.45.0,
+/// http-spans.md, HTTP server span), so that a small attribute count limit
+/// (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`), which keeps the first attributes set
+/// and discards the rest (specification, common/README.md, "Attribute
+/// Limits"), keeps the most required ones, as in Go:
+///
+/// 1. Required: `http.request.method` (at the start), `url.path`,
+///    `url.scheme`;
+/// 2. Conditionally Required, those known from the request first:
+///    `http.request.method_original`, `url.query`, then (from the response,
+///    [`Pending::head`]) `http.route`, `http.response.status_code`,
+///    `error.type`;
+/// 3. Recommended: `server.address`, `server.port` (Conditionally Required
+///    on `server.address` being set, so it follows it),
+///    `network.protocol.version`, `client.address`, `network.peer.address`,
+///    `network.peer.port`, `user_agent.original`.
+///
+/// One the span's redacting processors drop at its end anyway is neither
+/// copied nor set ([`redact::SourceDrops`]).
 fn set_recorded_attributes<B>(
     span: &mut impl opentelemetry::trace::Span,
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) {
+) -> Vec<KeyValue> {
     use redact::source;
     let drops = redact::SourceDrops::take(span.span_context().span_id());
     let kept = |index: usize| !drops.drops(index);
+    span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
+    span.set_attribute(KeyValue::new("url.scheme", origin.scheme));
     if method == "_OTHER" && kept(source::METHOD_ORIGINAL) {
         span.set_attribute(KeyValue::new(
             "http.request.method_original",
             req.method().as_str().to_owned(),
         ));
     }
-    span.set_attribute(KeyValue::new("url.path", req.uri().path().to_owned()));
     if let Some(query) = req.uri().query().filter(|_| kept(source::QUERY)) {
         span.set_attribute(KeyValue::new("url.query", query.to_owned()));
     }
+    let mut later = Vec::with_capacity(7);
     if let Some(host) = &origin.host {
-        span.set_attribute(KeyValue::new("server.address", host.clone()));
+        later.push(KeyValue::new("server.address", host.clone()));
+    }
+    if let Some(port) = origin.port {
+        later.push(KeyValue::new("server.port", i64::from(port)));
+    }
+    if let Some(version) = protocol_version(req.version()) {
+        later.push(KeyValue::new("network.protocol.version", version));
     }
     let keep_client = kept(source::CLIENT);
     let keep_peer = kept(source::PEER);
@@ -796,16 +835,19 @@ fn set_recorded_attributes<B>(
         .or_else(|| origin.client_port.and(peer.clone()))
         .filter(|_| keep_client);
     if let Some(client) = client {
-        span.set_attribute(KeyValue::new(
+        later.push(KeyValue::new(
             "client.address",
             Value::String(StringValue::from(client)),
         ));
     }
     if let Some(address) = peer.filter(|_| keep_peer) {
-        span.set_attribute(KeyValue::new(
+        later.push(KeyValue::new(
             "network.peer.address",
             Value::String(StringValue::from(address)),
         ));
+    }
+    if let Some(peer) = origin.peer {
+        later.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
     }
     let agent = header(req, http::header::USER_AGENT).filter(|_| kept(source::AGENT));
     if let Some(agent) = agent {
@@ -817,11 +859,12 @@ fn set_recorded_attributes<B>(
         } else {
             Arc::from(agent)
         };
-        span.set_attribute(KeyValue::new(
+        later.push(KeyValue::new(
             "user_agent.original",
             Value::String(StringValue::from(agent)),
         ));
     }
+    later
 }
 
 struct Pending {
@@ -881,6 +924,9 @@ impl Pending {
             span.set_attribute(KeyValue::new("error.type", code.to_string()));
             span.set_status(Status::error(""));
         }
+        if !self.request.later.is_empty() {
+            span.set_attributes(std::mem::take(&mut self.request.later));
+        }
     }
 
     /// Ends the span and records the duration. `error`: the request failed
@@ -895,6 +941,10 @@ impl Pending {
                     span.set_attribute(KeyValue::new("error.type", "_OTHER"));
                 }
                 span.set_status(Status::error(message));
+            }
+            if !self.request.later.is_empty() {
+                // No response head: the Recommended ones still follow.
+                span.set_attributes(std::mem::take(&mut self.request.later));
             }
             span.end();
         }
