@@ -221,6 +221,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw.ResponseWriter, rw.status, rw.wrote = w, 0, false
 	var span trace.Span
 	var ri *routeInfo
+	var org origin
 	ctx := incoming
 	off := tracingOff()
 	if off && public {
@@ -248,6 +249,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
+		if span.IsRecording() {
+			org = originOf(r)
+			h.startSpan(span, r, rw, &org, method, known)
+		}
 	}
 	hc := &holderCtx{Context: ctx}
 	holder := &hc.holder
@@ -282,7 +287,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, rw, status, known, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, &org, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -337,8 +342,8 @@ func forwardedProto(r *http.Request, sch string) string {
 	return sch
 }
 
-// attributeOrder: a server span's attributes are set in one call, in the
-// order of their requirement levels (semantic conventions v1.45.0,
+// attributeOrder: a server span's attributes are set in the order of their
+// requirement levels (semantic conventions v1.45.0,
 // http-spans.md, HTTP server span), so that a small attribute count limit
 // (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT), which keeps the first attributes set and
 // discards the rest (specification, common/README.md, "Attribute Limits"),
@@ -352,32 +357,48 @@ func forwardedProto(r *http.Request, sch string) string {
 //     server.address being set, so it follows it), network.protocol.version,
 //     client.address, network.peer.address, network.peer.port,
 //     user_agent.original.
+//
+// Those read from the request alone (the Required ones, method_original and
+// url.query) are set as the span starts, the others when it ends: the
+// attributes a handler adds come between, in Go as in Rust.
 
-// finishSpan sets the attributes of a recording server span in one call
-// (attributeOrder), so the span's attribute slice grows once; rw's buffer
-// (the pooled response writer's) holds them on the way, so building them
-// allocates nothing.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, status int, known, renamed, broken bool, ri *routeInfo, p any) {
-	peer, peerPort, hasPort := splitPeer(r.RemoteAddr)
-	client, sch, host := peer, scheme(r.TLS != nil), r.Host
-	if trustedProxy(peer) {
+// origin is where a request came from and what it was addressed to: the
+// peer, and the client, scheme and host a trusted proxy's headers name.
+type origin struct {
+	peer, client, scheme, host string
+	peerPort                   int
+	hasPort                    bool
+}
+
+func originOf(r *http.Request) origin {
+	o := origin{scheme: scheme(r.TLS != nil), host: r.Host}
+	o.peer, o.peerPort, o.hasPort = splitPeer(r.RemoteAddr)
+	o.client = o.peer
+	if trustedProxy(o.peer) {
 		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
 			if c := forwardedClient(v); c != "" {
-				client = c
+				o.client = c
 			}
 		}
-		sch = forwardedProto(r, sch)
+		o.scheme = forwardedProto(r, o.scheme)
 		// A list (one per proxy) names the host the client asked for first.
 		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
 		if v := strings.TrimSpace(first); v != "" {
-			host = v
+			o.host = v
 		}
-		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
+		o.client, o.scheme, o.host = fromForwarded(r.Header.Values("Forwarded"), o.client, o.scheme, o.host)
 	}
+	return o
+}
+
+// startSpan sets the attributes read from the request that come first
+// (attributeOrder) on a recording server span as it starts, before the
+// handler adds its own; rw's buffer holds them on the way.
+func (h *Handler) startSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool) {
 	attrs := append(rw.attrs[:0],
-		keyHTTPRequestMethod.String(ri.method),
+		keyHTTPRequestMethod.String(method),
 		keyURLPath.String(pathAsSent(r)),
-		keyURLScheme.String(sch),
+		keyURLScheme.String(o.scheme),
 	)
 	if !known {
 		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
@@ -388,6 +409,16 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		}
 		attrs = append(attrs, keyURLQuery.String(q))
 	}
+	span.SetAttributes(attrs...)
+	clear(attrs)
+}
+
+// finishSpan sets the rest of a recording server span's attributes
+// (attributeOrder) in one call, after the handler's own; rw's buffer (the
+// pooled response writer's) holds them on the way, so building them
+// allocates nothing.
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, status int, renamed, broken bool, ri *routeInfo, p any) {
+	attrs := rw.attrs[:0]
 	if ri.route != "" {
 		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
@@ -402,13 +433,13 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		span.SetStatus(codes.Error, "")
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
-	attrs = h.routeAttrs(attrs, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor))
+	attrs = h.routeAttrs(attrs, ri, o.host, o.scheme, protoVersion(r.ProtoMajor, r.ProtoMinor))
 	attrs = append(attrs,
-		keyClientAddress.String(client),
-		keyNetworkPeerAddress.String(peer),
+		keyClientAddress.String(o.client),
+		keyNetworkPeerAddress.String(o.peer),
 	)
-	if hasPort {
-		attrs = append(attrs, keyNetworkPeerPort.Int(peerPort))
+	if o.hasPort {
+		attrs = append(attrs, keyNetworkPeerPort.Int(o.peerPort))
 	}
 	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
