@@ -362,6 +362,6 @@ _HTTP: tuple[Variable, ...] = (
     ),
 )
 
-from scaffold.targets.docs.environment_limits import LIMITS  # noqa: E402
-
-STANDARD: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_METRICS_SDK, *LIMITS, *_HTTP)
+# Before the limits (environment_limits.py) and the HTTP variables, in the page's order.
+BEFORE_LIMITS: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_METRICS_SDK)
+HTTP = _HTTP
