@@ -336,7 +336,7 @@ where
                 cx: parent.with_value(sampler::PassThrough),
                 span: tracing::Span::none(),
                 own: false,
-                later: Vec::new(),
+                later: None,
             }
         } else {
             Traced::start(
@@ -390,7 +390,46 @@ struct Traced {
     own: bool,
     /// The Recommended attributes, set after the response's
     /// (attribute order: see [`set_recorded_attributes`]).
-    later: Vec<KeyValue>,
+    later: Option<Recommended>,
+}
+
+/// The values of a recording server span's Recommended attributes, kept from
+/// the request until the response's attributes are set (no list is
+/// allocated for them).
+struct Recommended {
+    host: Option<String>,
+    port: Option<u16>,
+    version: Option<&'static str>,
+    client: Option<Arc<str>>,
+    peer_address: Option<Arc<str>>,
+    peer_port: Option<u16>,
+    agent: Option<Arc<str>>,
+}
+
+impl Recommended {
+    /// Sets them on `span`, in the order of [`set_recorded_attributes`].
+    fn set_on(self, span: &opentelemetry::trace::SpanRef<'_>) {
+        let text = |v: Arc<str>| Value::String(StringValue::from(v));
+        span.set_attributes(
+            [
+                self.host.map(|h| KeyValue::new("server.address", h)),
+                self.port
+                    .map(|p| KeyValue::new("server.port", i64::from(p))),
+                self.version
+                    .map(|v| KeyValue::new("network.protocol.version", v)),
+                self.client
+                    .map(|c| KeyValue::new("client.address", text(c))),
+                self.peer_address
+                    .map(|a| KeyValue::new("network.peer.address", text(a))),
+                self.peer_port
+                    .map(|p| KeyValue::new("network.peer.port", i64::from(p))),
+                self.agent
+                    .map(|a| KeyValue::new("user_agent.original", text(a))),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+    }
 }
 
 /// While a request's work runs: its `tracing` span entered, its context
@@ -434,15 +473,15 @@ impl Traced {
             links,
             ..SpanBuilder::default()
         };
-        let mut later = Vec::new();
+        let mut later = None;
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = set_recorded_attributes(span, req, method, origin);
+                later = Some(set_recorded_attributes(span, req, method, origin));
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = set_recorded_attributes(span, req, method, origin);
+                later = Some(set_recorded_attributes(span, req, method, origin));
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -796,7 +835,7 @@ fn set_recorded_attributes<B>(
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) -> Vec<KeyValue> {
+) -> Recommended {
     use redact::source;
     let drops = redact::SourceDrops::take(span.span_context().span_id());
     let kept = |index: usize| !drops.drops(index);
@@ -811,16 +850,6 @@ fn set_recorded_attributes<B>(
     if let Some(query) = req.uri().query().filter(|_| kept(source::QUERY)) {
         span.set_attribute(KeyValue::new("url.query", query.to_owned()));
     }
-    let mut later = Vec::with_capacity(7);
-    if let Some(host) = &origin.host {
-        later.push(KeyValue::new("server.address", host.clone()));
-    }
-    if let Some(port) = origin.port {
-        later.push(KeyValue::new("server.port", i64::from(port)));
-    }
-    if let Some(version) = protocol_version(req.version()) {
-        later.push(KeyValue::new("network.protocol.version", version));
-    }
     let keep_client = kept(source::CLIENT);
     let keep_peer = kept(source::PEER);
     // Written only when one of the two addresses is kept.
@@ -834,37 +863,27 @@ fn set_recorded_attributes<B>(
         .clone()
         .or_else(|| origin.client_port.and(peer.clone()))
         .filter(|_| keep_client);
-    if let Some(client) = client {
-        later.push(KeyValue::new(
-            "client.address",
-            Value::String(StringValue::from(client)),
-        ));
+    let agent = header(req, http::header::USER_AGENT)
+        .filter(|_| kept(source::AGENT))
+        .map(|agent| {
+            if agent_keepable() {
+                with_recent(
+                    |recent| shared(&mut recent.agent, agent),
+                    || Arc::from(agent),
+                )
+            } else {
+                Arc::from(agent)
+            }
+        });
+    Recommended {
+        host: origin.host.clone(),
+        port: origin.port,
+        version: protocol_version(req.version()),
+        client,
+        peer_address: peer.filter(|_| keep_peer),
+        peer_port: origin.peer.map(|p| p.port()),
+        agent,
     }
-    if let Some(address) = peer.filter(|_| keep_peer) {
-        later.push(KeyValue::new(
-            "network.peer.address",
-            Value::String(StringValue::from(address)),
-        ));
-    }
-    if let Some(peer) = origin.peer {
-        later.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
-    }
-    let agent = header(req, http::header::USER_AGENT).filter(|_| kept(source::AGENT));
-    if let Some(agent) = agent {
-        let agent = if agent_keepable() {
-            with_recent(
-                |recent| shared(&mut recent.agent, agent),
-                || Arc::from(agent),
-            )
-        } else {
-            Arc::from(agent)
-        };
-        later.push(KeyValue::new(
-            "user_agent.original",
-            Value::String(StringValue::from(agent)),
-        ));
-    }
-    later
 }
 
 struct Pending {
@@ -924,8 +943,8 @@ impl Pending {
             span.set_attribute(KeyValue::new("error.type", code.to_string()));
             span.set_status(Status::error(""));
         }
-        if !self.request.later.is_empty() {
-            span.set_attributes(std::mem::take(&mut self.request.later));
+        if let Some(later) = self.request.later.take() {
+            later.set_on(&span);
         }
     }
 
@@ -942,9 +961,9 @@ impl Pending {
                 }
                 span.set_status(Status::error(message));
             }
-            if !self.request.later.is_empty() {
+            if let Some(later) = self.request.later.take() {
                 // No response head: the Recommended ones still follow.
-                span.set_attributes(std::mem::take(&mut self.request.later));
+                later.set_on(&span);
             }
             span.end();
         }
