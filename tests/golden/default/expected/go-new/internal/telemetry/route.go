@@ -128,7 +128,9 @@ func (h *routeHolder) set(r *http.Request, prefix, pattern string) {
 // route; a URI path never substitutes it), as in Rust, where axum's router
 // matches the path as sent.
 func muxRedirected(r *http.Request, route string) bool {
-	p := r.URL.EscapedPath()
+	// The path as sent: its slashes and dots are those of the escaped path
+	// the ServeMux cleans, and reading it costs no re-encoding.
+	p := pathAsSent(r)
 	if r.Method != http.MethodConnect && !cleanPath(p) {
 		return true
 	}
