@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -251,7 +252,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
 		if span.IsRecording() {
 			org = originOf(r)
-			h.startSpan(span, r, rw, &org, method, known)
+			if splitAttributes.Load() {
+				span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
+				clear(rw.attrs[:])
+				org.set = true
+			}
 		}
 	}
 	hc := &holderCtx{Context: ctx}
@@ -287,7 +292,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, rw, &org, status, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, &org, method, known, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -359,8 +364,17 @@ func forwardedProto(r *http.Request, sch string) string {
 //     user_agent.original.
 //
 // Those read from the request alone (the Required ones, method_original and
-// url.query) are set as the span starts, the others when it ends: the
-// attributes a handler adds come between, in Go as in Rust.
+// url.query) come first. When Setup was given a span attribute count limit
+// under the SDK's default of 128 (splitAttributes), they are set as the span
+// starts and the others when it ends, so the attributes a handler adds come
+// between, as in Rust; otherwise all are set in one call when the span ends
+// (one SDK call and one growth of the span's attribute list fewer per
+// request), and a handler's attributes come first: with 128 attributes a
+// span, the two orders keep different ones only when a handler adds over a
+// hundred.
+//
+// splitAttributes is set by Setup.
+var splitAttributes atomic.Bool
 
 // origin is where a request came from and what it was addressed to: the
 // peer, and the client, scheme and host a trusted proxy's headers name.
@@ -368,6 +382,7 @@ type origin struct {
 	peer, client, scheme, host string
 	peerPort                   int
 	hasPort                    bool
+	set                        bool // the request's attributes are set already
 }
 
 func originOf(r *http.Request) origin {
@@ -391,11 +406,10 @@ func originOf(r *http.Request) origin {
 	return o
 }
 
-// startSpan sets the attributes read from the request that come first
-// (attributeOrder) on a recording server span as it starts, before the
-// handler adds its own; rw's buffer holds them on the way.
-func (h *Handler) startSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool) {
-	attrs := append(rw.attrs[:0],
+// requestAttrs appends the attributes read from the request that come
+// first (attributeOrder).
+func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known bool) []attribute.KeyValue {
+	attrs = append(attrs,
 		keyHTTPRequestMethod.String(method),
 		keyURLPath.String(pathAsSent(r)),
 		keyURLScheme.String(o.scheme),
@@ -409,16 +423,18 @@ func (h *Handler) startSpan(span trace.Span, r *http.Request, rw *responseWriter
 		}
 		attrs = append(attrs, keyURLQuery.String(q))
 	}
-	span.SetAttributes(attrs...)
-	clear(attrs)
+	return attrs
 }
 
-// finishSpan sets the rest of a recording server span's attributes
-// (attributeOrder) in one call, after the handler's own; rw's buffer (the
-// pooled response writer's) holds them on the way, so building them
-// allocates nothing.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, status int, renamed, broken bool, ri *routeInfo, p any) {
+// finishSpan sets the attributes of a recording server span not set yet
+// (attributeOrder: all of them, unless the span started with the request's)
+// in one call; rw's buffer (the pooled response writer's) holds them on the
+// way, so building them allocates nothing.
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool, status int, renamed, broken bool, ri *routeInfo, p any) {
 	attrs := rw.attrs[:0]
+	if !o.set {
+		attrs = requestAttrs(attrs, r, o, method, known)
+	}
 	if ri.route != "" {
 		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}

@@ -646,6 +646,8 @@ func TestServerAttributesFollowTheirRequirementLevels(t *testing.T) {
 		{5, "/orders/7?page=2", []attribute.Key{keyHTTPRequestMethod, keyURLPath, keyURLScheme, keyURLQuery, keyHTTPRoute}},
 		{4, "/orders/7/tenant", []attribute.Key{keyHTTPRequestMethod, keyURLPath, keyURLScheme, "app.tenant.id"}},
 	} {
+		splitAttributes.Store(true)
+		t.Cleanup(func() { splitAttributes.Store(false) })
 		rec := tracetest.NewSpanRecorder()
 		limits := sdktrace.NewSpanLimits()
 		limits.AttributeCountLimit = c.limit

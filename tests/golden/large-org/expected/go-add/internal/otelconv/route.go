@@ -131,7 +131,7 @@ func muxRedirected(r *http.Request, route string) bool {
 	// The path as sent: its slashes and dots are those of the escaped path
 	// the ServeMux cleans, and reading it costs no re-encoding.
 	p := pathAsSent(r)
-	if r.Method != http.MethodConnect && !cleanPath(p) {
+	if r.Method != http.MethodConnect && (strings.Contains(p, "//") || strings.Contains(p, "/.") || p == "" || p[0] != '/') && !cleanPath(p) {
 		return true
 	}
 	// A subtree pattern matches paths with at least as many slashes as it
