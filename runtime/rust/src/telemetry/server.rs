@@ -388,12 +388,12 @@ struct Traced {
     own: bool,
     /// The Recommended attributes, set after the response's
     /// (attribute order: see [`set_recorded_attributes`]).
-    later: Option<Recommended>,
+    later: Option<Box<Recommended>>,
 }
 
 /// The values of a recording server span's Recommended attributes, kept from
-/// the request until the response's attributes are set (no list is
-/// allocated for them).
+/// the request until the response's attributes are set: boxed, so the
+/// request's future, moved on its way through the stack, stays small.
 struct Recommended {
     host: Option<String>,
     port: Option<u16>,
@@ -405,28 +405,31 @@ struct Recommended {
 }
 
 impl Recommended {
-    /// Sets them on `span`, in the order of [`set_recorded_attributes`].
+    /// Sets them on `span`, in the order of [`set_recorded_attributes`],
+    /// one by one (no array of them is built and moved).
     fn set_on(self, span: &opentelemetry::trace::SpanRef<'_>) {
         let text = |v: Arc<str>| Value::String(StringValue::from(v));
-        span.set_attributes(
-            [
-                self.host.map(|h| KeyValue::new("server.address", h)),
-                self.port
-                    .map(|p| KeyValue::new("server.port", i64::from(p))),
-                self.version
-                    .map(|v| KeyValue::new("network.protocol.version", v)),
-                self.client
-                    .map(|c| KeyValue::new("client.address", text(c))),
-                self.peer_address
-                    .map(|a| KeyValue::new("network.peer.address", text(a))),
-                self.peer_port
-                    .map(|p| KeyValue::new("network.peer.port", i64::from(p))),
-                self.agent
-                    .map(|a| KeyValue::new("user_agent.original", text(a))),
-            ]
-            .into_iter()
-            .flatten(),
-        );
+        if let Some(h) = self.host {
+            span.set_attribute(KeyValue::new("server.address", h));
+        }
+        if let Some(p) = self.port {
+            span.set_attribute(KeyValue::new("server.port", i64::from(p)));
+        }
+        if let Some(v) = self.version {
+            span.set_attribute(KeyValue::new("network.protocol.version", v));
+        }
+        if let Some(c) = self.client {
+            span.set_attribute(KeyValue::new("client.address", text(c)));
+        }
+        if let Some(a) = self.peer_address {
+            span.set_attribute(KeyValue::new("network.peer.address", text(a)));
+        }
+        if let Some(p) = self.peer_port {
+            span.set_attribute(KeyValue::new("network.peer.port", i64::from(p)));
+        }
+        if let Some(a) = self.agent {
+            span.set_attribute(KeyValue::new("user_agent.original", text(a)));
+        }
     }
 }
 
@@ -475,11 +478,11 @@ impl Traced {
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = Some(set_recorded_attributes(span, req, method, origin));
+                later = Some(Box::new(set_recorded_attributes(span, req, method, origin)));
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = Some(set_recorded_attributes(span, req, method, origin));
+                later = Some(Box::new(set_recorded_attributes(span, req, method, origin)));
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -913,33 +916,37 @@ impl Pending {
             return;
         }
         let span = self.request.cx.span();
-        let status = KeyValue::new("http.response.status_code", i64::from(code));
-        if let Some(route) = &self.route {
-            // Both under one lock of the span, from an array (no list).
-            let route = KeyValue::new(
+        let route = self.route.as_ref().map(|route| {
+            KeyValue::new(
                 "http.route",
                 Value::String(StringValue::from(route.clone())),
-            );
-            span.set_attributes([route, status]);
-        } else {
-            if unrouted {
-                let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
-                    "http.request.method" => Some(if self.method == "_OTHER" {
-                        "HTTP"
-                    } else {
-                        self.method
-                    }),
-                    "url.scheme" => Some(self.scheme),
-                    _ => None,
-                });
-                span.update_name(name);
-            }
-            span.set_attribute(status);
+            )
+        });
+        if route.is_none() && unrouted {
+            let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
+                "http.request.method" => Some(if self.method == "_OTHER" {
+                    "HTTP"
+                } else {
+                    self.method
+                }),
+                "url.scheme" => Some(self.scheme),
+                _ => None,
+            });
+            span.update_name(name);
         }
-        if code >= 500 {
+        let status = KeyValue::new("http.response.status_code", i64::from(code));
+        let error = (code >= 500).then(|| {
             self.failed = true;
-            span.set_attribute(KeyValue::new("error.type", code.to_string()));
             span.set_status(Status::error(""));
+            KeyValue::new("error.type", code.to_string())
+        });
+        match route {
+            // Both under one lock of the span, from an array (no list).
+            Some(route) => span.set_attributes([route, status]),
+            None => span.set_attribute(status),
+        }
+        if let Some(error) = error {
+            span.set_attribute(error);
         }
         if let Some(later) = self.request.later.take() {
             later.set_on(&span);
