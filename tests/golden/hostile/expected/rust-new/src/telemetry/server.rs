@@ -8,6 +8,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
@@ -407,6 +408,32 @@ struct Recommended {
 }
 
 impl Recommended {
+    /// Sets them on the span being started, in the same order.
+    fn set_now(self, span: &mut impl opentelemetry::trace::Span) {
+        let text = |v: Arc<str>| Value::String(StringValue::from(v));
+        if let Some(h) = self.host {
+            span.set_attribute(KeyValue::new("server.address", h));
+        }
+        if let Some(p) = self.port {
+            span.set_attribute(KeyValue::new("server.port", i64::from(p)));
+        }
+        if let Some(v) = self.version {
+            span.set_attribute(KeyValue::new("network.protocol.version", v));
+        }
+        if let Some(c) = self.client {
+            span.set_attribute(KeyValue::new("client.address", text(c)));
+        }
+        if let Some(a) = self.peer_address {
+            span.set_attribute(KeyValue::new("network.peer.address", text(a)));
+        }
+        if let Some(p) = self.peer_port {
+            span.set_attribute(KeyValue::new("network.peer.port", i64::from(p)));
+        }
+        if let Some(a) = self.agent {
+            span.set_attribute(KeyValue::new("user_agent.original", text(a)));
+        }
+    }
+
     /// Sets them on `span`, in the order of [`set_recorded_attributes`],
     /// one by one (no array of them is built and moved).
     fn set_on(self, span: &opentelemetry::trace::SpanRef<'_>) {
@@ -480,11 +507,11 @@ impl Traced {
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = Some(Box::new(set_recorded_attributes(span, req, method, origin)));
+                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = Some(Box::new(set_recorded_attributes(span, req, method, origin)));
+                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -838,7 +865,7 @@ fn set_recorded_attributes<B>(
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) -> Recommended {
+) -> Option<Recommended> {
     use redact::source;
     let drops = redact::SourceDrops::take(span.span_context().span_id());
     let kept = |index: usize| !drops.drops(index);
@@ -878,7 +905,7 @@ fn set_recorded_attributes<B>(
                 Arc::from(agent)
             }
         });
-    Recommended {
+    let recommended = Recommended {
         host: origin.host.clone(),
         port: origin.port,
         version: protocol_version(req.version()),
@@ -886,8 +913,22 @@ fn set_recorded_attributes<B>(
         peer_address: peer.filter(|_| keep_peer),
         peer_port: origin.peer.map(|p| p.port()),
         agent,
+    };
+    if ORDERED.load(Ordering::Relaxed) {
+        return Some(recommended);
     }
+    recommended.set_now(span);
+    None
 }
+
+/// Whether the Recommended attributes wait for the response's: set by
+/// `init` when the span attribute count limit is under the SDK's default of
+/// 128. At 128 or more they are set as the span starts, straight onto it (a
+/// lock of the shared span for each and a box per request fewer: see
+/// docs/benchmarks.md); the server's own attributes, at most sixteen, are
+/// then all kept in either order, and only a handler adding over a hundred
+/// could make the two orders keep different ones (as in Go).
+pub(super) static ORDERED: AtomicBool = AtomicBool::new(false);
 
 struct Pending {
     request: Traced,
