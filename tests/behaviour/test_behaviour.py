@@ -197,6 +197,22 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
         "tracestate-whitespace-and-duplicate-members",
         "tracestate-invalid-or-oversized-is-dropped-parent-kept",
     ),
+    "8 requests the framework answers itself (redirects, OPTIONS *, hostile paths)": (
+        "parity-unclean-path-has-no-route",
+        "parity-subtree-without-trailing-slash-has-no-route",
+        "parity-options-asterisk-is-not-traced",
+        "parity-hostile-paths-follow-one-rule",
+    ),
+    "8 the same attributes survive a span attribute count limit": (
+        "parity-count-limit-one-keeps-the-method",
+        "parity-count-limit-two-keeps-method-and-path",
+        "parity-count-limit-five-keeps-required-then-route-and-status",
+        "parity-count-limit-five-handler-attributes-after-the-request",
+    ),
+    "8 one warning line per bad variable": (
+        "parity-bad-count-limit-one-warning",
+        "parity-bad-metric-interval-one-warning",
+    ),
 }
 
 

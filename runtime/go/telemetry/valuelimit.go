@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"errors"
 	"math"
 	"strconv"
 
@@ -65,12 +66,65 @@ func sdkValueLength(n int) int {
 	return n + guardSlack
 }
 
-// spanLimits are the SDK's span limits (which read the count variables)
-// with the memory guard of sdkValueLength for a limit of valueLength.
-func spanLimits(valueLength int) sdktrace.TracerProviderOption {
-	l := sdktrace.NewSpanLimits()
-	l.AttributeValueLengthLimit = sdkValueLength(valueLength)
-	return sdktrace.WithRawSpanLimits(l)
+// spanCounts are the count limits of a span: the SDK's defaults (128 each),
+// overridden by OTEL_ATTRIBUTE_COUNT_LIMIT for every attribute collection of
+// a span and, over it, by the model-specific OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+// OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT and OTEL_LINK_ATTRIBUTE_COUNT_LIMIT;
+// OTEL_SPAN_EVENT_COUNT_LIMIT and OTEL_SPAN_LINK_COUNT_LIMIT for events and
+// links (specification v1.60.0, configuration/sdk-environment-variables.md,
+// "Attribute Limits" and "Span Limits"; common/README.md: the model-specific
+// limit first, then the general one, then the default). The package reads
+// them, not the SDK: a value that is not a non-negative integer (the SDK
+// would take a negative one as no limit, the Rust SDK ignores it) is warned
+// about once, naming the variable, and the next setting is used ("Parsing
+// numeric values": treated as not set), and the SDK gets explicit limits, so
+// it reads none of the variables and reports nothing of its own. The Rust
+// module reads the same variables in the same order.
+type spanCounts struct {
+	attrs, events, links, eventAttrs, linkAttrs int
+}
+
+func (e *envReader) spanCounts() spanCounts {
+	general := e.count("OTEL_ATTRIBUTE_COUNT_LIMIT", sdktrace.DefaultAttributeCountLimit)
+	return spanCounts{
+		attrs:      e.count("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", general),
+		events:     e.count("OTEL_SPAN_EVENT_COUNT_LIMIT", sdktrace.DefaultEventCountLimit),
+		links:      e.count("OTEL_SPAN_LINK_COUNT_LIMIT", sdktrace.DefaultLinkCountLimit),
+		eventAttrs: e.count("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general),
+		linkAttrs:  e.count("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general),
+	}
+}
+
+// count reads a count limit: a non-negative integer, else fallback (with a
+// warning when set). A count too large for an int is the largest int.
+func (e *envReader) count(name string, fallback int) int {
+	v := e.get(name)
+	if v == "" {
+		return fallback
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil && errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		return math.MaxInt
+	}
+	if err != nil || n < 0 {
+		e.warn(name, v, strconv.Itoa(fallback))
+		return fallback
+	}
+	return n
+}
+
+// spanLimits are the SDK's span limits: the counts the package read and the
+// memory guard of sdkValueLength for a limit of valueLength, built whole so
+// the SDK reads no variable itself.
+func spanLimits(valueLength int, c spanCounts) sdktrace.TracerProviderOption {
+	return sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{
+		AttributeValueLengthLimit:   sdkValueLength(valueLength),
+		AttributeCountLimit:         c.attrs,
+		EventCountLimit:             c.events,
+		LinkCountLimit:              c.links,
+		AttributePerEventCountLimit: c.eventAttrs,
+		AttributePerLinkCountLimit:  c.linkAttrs,
+	})
 }
 
 // cutAttributes returns attrs with every value cut to n (cutValue); attrs

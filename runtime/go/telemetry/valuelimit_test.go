@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ func TestSpanValueLengthPrecedence(t *testing.T) {
 
 func TestSpanValueLengthCutsLongValues(t *testing.T) {
 	mem := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(spanLimits(5), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 5, capped: true}))
+	tp := sdktrace.NewTracerProvider(spanLimits(5, noEnvCounts()), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 5, capped: true}))
 	_, span := tp.Tracer("t").Start(context.Background(), "s")
 	span.SetAttributes(attribute.String("user_agent.original", "abcdéfgh"), attribute.String("short", "abc"),
 		attribute.StringSlice("list", []string{"abcdefgh", "ab"}), attribute.Int("n", 123456789))
@@ -80,7 +81,7 @@ func TestValueCapCutsEventsAndLinksAfterRedaction(t *testing.T) {
 	SetHashKey([]byte("k"))
 	t.Cleanup(func() { SetHashKey(nil) })
 	mem := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(spanLimits(26), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 26, capped: true}))
+	tp := sdktrace.NewTracerProvider(spanLimits(26, noEnvCounts()), sdktrace.WithSyncer(&redactingExporter{next: mem, maxValue: 26, capped: true}))
 	linked := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled})
 	target := "dial https://jane:hunter2secret@api.example/x"
 	_, span := tp.Tracer("t").Start(context.Background(), "op",
@@ -138,5 +139,42 @@ func TestCutAttributesCopiesOnlyWhenSomethingIsLonger(t *testing.T) {
 	got := cutAttributes(attrs, 0)
 	if got[0].Value.AsString() != "" || got[1].Value.AsString() != "" || attrs[0].Value.AsString() != "abc" {
 		t.Errorf("cut to 0: %v, original %v", got, attrs)
+	}
+}
+
+// noEnvCounts are the span count limits without any variable set.
+func noEnvCounts() spanCounts {
+	return (&envReader{getenv: func(string) string { return "" }}).spanCounts()
+}
+
+// The count variables: the model-specific one over the general one over the
+// default; a value that is not a non-negative integer is warned about once
+// and the next setting is used.
+func TestSpanCountsFollowTheVariables(t *testing.T) {
+	for _, c := range []struct {
+		env    map[string]string
+		want   spanCounts
+		warned []string
+	}{
+		{nil, spanCounts{128, 128, 128, 128, 128}, nil},
+		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "2"}, spanCounts{2, 128, 128, 2, 2}, nil},
+		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "2", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "5"}, spanCounts{5, 128, 128, 2, 2}, nil},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "-1"}, spanCounts{128, 128, 128, 128, 128}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "3", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "x"}, spanCounts{3, 128, 128, 3, 3}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_SPAN_EVENT_COUNT_LIMIT": "0", "OTEL_SPAN_LINK_COUNT_LIMIT": "-3"}, spanCounts{128, 0, 128, 128, 128}, []string{"OTEL_SPAN_LINK_COUNT_LIMIT"}},
+	} {
+		var logs bytes.Buffer
+		e := &envReader{getenv: func(k string) string { return c.env[k] }, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		if got := e.spanCounts(); got != c.want {
+			t.Errorf("%v: counts %+v, want %+v", c.env, got, c.want)
+		}
+		if n := strings.Count(logs.String(), "\n"); n != len(c.warned) {
+			t.Errorf("%v: %d warnings, want %d: %s", c.env, n, len(c.warned), logs.String())
+		}
+		for _, name := range c.warned {
+			if strings.Count(logs.String(), "variable="+name+" ") != 1 {
+				t.Errorf("%v: %s not warned about once: %s", c.env, name, logs.String())
+			}
+		}
 	}
 }

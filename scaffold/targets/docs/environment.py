@@ -15,16 +15,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scaffold.conventions.model import Conventions
+from scaffold.targets.docs.environment_limits import LIMITS
 from scaffold.targets.docs.environment_table import (
+    BEFORE_LIMITS,
     CHECKED,
+    HTTP,
     NOT_READ,
     READ,
     SDK,
-    STANDARD,
     Variable,
 )
 
 __all__ = ["CHECKED", "NOT_READ", "READ", "SDK", "STANDARD", "Variable", "environment_view"]
+
+# Every standard variable, in the page's order.
+STANDARD: tuple[Variable, ...] = (*BEFORE_LIMITS, *LIMITS, *HTTP)
 
 SPEC_VERSION = "1.60.0"
 

@@ -351,41 +351,6 @@ _METRICS_SDK: tuple[Variable, ...] = (
 )
 
 
-_VALUE_LENGTH_SET = "span-attribute-value-length-variables-override-the-cap"
-_VALUE_LENGTH_BAD = "span-attribute-value-length-bad-value-warns-and-falls-back"
-
-
-def _limit(name: str, what: str, go: str, rust: str) -> Variable:
-    return Variable(name, f"The most {what}; more are dropped.", "128", go, rust)
-
-
-_LIMITS: tuple[Variable, ...] = (
-    Variable(
-        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "The longest span, event or link attribute value, in characters; longer strings are cut.",
-        "the conventions' export.limits.span_attribute_value_length",
-        READ,
-        READ,
-        (_VALUE_LENGTH_SET, _VALUE_LENGTH_BAD),
-        "The specification's default is no limit; the conventions give one (4096 unless "
-        "they say otherwise), so a request header or path of any size stays bounded.",
-    ),
-    _limit("OTEL_ATTRIBUTE_COUNT_LIMIT", "attributes", SDK, NOT_READ),
-    Variable(
-        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "Longest span, event, link attribute value; wins over OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.",
-        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        READ,
-        READ,
-        (_VALUE_LENGTH_SET, _VALUE_LENGTH_BAD),
-    ),
-    _limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "attributes per span", SDK, SDK),
-    _limit("OTEL_SPAN_EVENT_COUNT_LIMIT", "events per span", SDK, SDK),
-    _limit("OTEL_SPAN_LINK_COUNT_LIMIT", "links per span", SDK, SDK),
-    _limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "attributes per span event", SDK, NOT_READ),
-    _limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "attributes per span link", SDK, NOT_READ),
-)
-
 _HTTP: tuple[Variable, ...] = (
     Variable(
         "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS",
@@ -397,4 +362,6 @@ _HTTP: tuple[Variable, ...] = (
     ),
 )
 
-STANDARD: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_METRICS_SDK, *_LIMITS, *_HTTP)
+# Before the limits (environment_limits.py) and the HTTP variables, in the page's order.
+BEFORE_LIMITS: tuple[Variable, ...] = (*_GENERAL, *_EXPORT, *_BATCH, *_METRICS_SDK)
+HTTP = _HTTP

@@ -39,6 +39,10 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	})
+	// A subtree: net/http redirects GET /files to /files/ itself.
+	mux.HandleFunc("GET /files/", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "files")
+	})
 	mux.HandleFunc("POST /sweep", a.sweep)
 	mux.HandleFunc("POST /sweep-urls", a.sweepURLs)
 	mux.HandleFunc("POST /sweep-paths", a.sweepPaths)

@@ -36,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         .route("/public/orders/{id}", get(order))
         .route("/public/orders/{id}/call", get(public_call))
         .route("/healthz", get(|| async { "ok" }))
+        // The subtree the Go fixture serves as "GET /files/"; axum has no
+        // redirect for /files.
+        .route("/files/", get(|| async { "files" }))
+        .route("/files/{*rest}", get(|| async { "files" }))
         .route("/sweep", post(sweep))
         .route("/sweep-urls", post(sweep_urls))
         .route("/sweep-paths", post(sweep_paths))

@@ -17,6 +17,7 @@
 //! order and cuts in the same place (its span exporter, after the policy).
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::SpanLimits;
 
 use super::conventions;
 use super::settings::{value, Warnings};
@@ -50,6 +51,62 @@ fn read(
             fallback
         }
     }
+}
+
+/// The count limits of a span: the SDK's defaults (128 each), overridden by
+/// `OTEL_ATTRIBUTE_COUNT_LIMIT` for every attribute collection of a span and,
+/// over it, by the model-specific `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`,
+/// `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` and `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`;
+/// `OTEL_SPAN_EVENT_COUNT_LIMIT` and `OTEL_SPAN_LINK_COUNT_LIMIT` for events
+/// and links (specification v1.60.0, configuration/sdk-environment-variables.md,
+/// "Attribute Limits" and "Span Limits"; common/README.md: the model-specific
+/// limit first, then the general one, then the default). The module reads
+/// them and gives the SDK explicit limits: the SDK (0.33) reads only three of
+/// them and passes over a bad value without a word. A value that is not a
+/// non-negative integer is warned about once and the next setting is used
+/// ("Parsing numeric values": treated as not set); one past `u32` is
+/// `u32::MAX`. The Go package reads the same variables in the same order.
+pub fn span_limits(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SpanLimits {
+    let defaults = SpanLimits::default();
+    let general = count(
+        getenv,
+        "OTEL_ATTRIBUTE_COUNT_LIMIT",
+        defaults.max_attributes_per_span,
+        w,
+    );
+    SpanLimits {
+        max_attributes_per_span: count(getenv, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", general, w),
+        max_events_per_span: count(
+            getenv,
+            "OTEL_SPAN_EVENT_COUNT_LIMIT",
+            defaults.max_events_per_span,
+            w,
+        ),
+        max_links_per_span: count(
+            getenv,
+            "OTEL_SPAN_LINK_COUNT_LIMIT",
+            defaults.max_links_per_span,
+            w,
+        ),
+        max_attributes_per_event: count(getenv, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general, w),
+        max_attributes_per_link: count(getenv, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general, w),
+    }
+}
+
+fn count(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    fallback: u32,
+    w: &mut Warnings,
+) -> u32 {
+    let Some(text) = value(getenv, name) else {
+        return fallback;
+    };
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<u32>().unwrap_or(u32::MAX);
+    }
+    w.push(name, &text, fallback.to_string());
+    fallback
 }
 
 /// Cuts every string value of `attributes`, and every string of a string
@@ -87,9 +144,10 @@ mod tests {
     use std::collections::HashMap;
 
     use opentelemetry::{Array, KeyValue, StringValue, Value};
+    use opentelemetry_sdk::trace::SpanLimits;
 
     use super::super::settings::Warnings;
-    use super::{cut, span_value_length};
+    use super::{cut, span_limits, span_value_length};
 
     fn length(vars: &[(&str, &str)]) -> (usize, Vec<String>) {
         let vars: HashMap<String, String> = vars
@@ -162,6 +220,65 @@ mod tests {
                 StringValue::from("abcde"),
                 StringValue::from("ab"),
             ]))
+        );
+    }
+
+    #[test]
+    fn count_limits_take_the_model_variable_then_the_general_one() {
+        let limits = |vars: &[(&str, &str)]| {
+            let vars: std::collections::HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            let mut w = super::Warnings::default();
+            let l = span_limits(&|name| vars.get(name).cloned(), &mut w);
+            let named: Vec<String> = w.0.iter().map(|w| w.variable.clone()).collect();
+            (
+                [
+                    l.max_attributes_per_span,
+                    l.max_events_per_span,
+                    l.max_links_per_span,
+                    l.max_attributes_per_event,
+                    l.max_attributes_per_link,
+                ],
+                named,
+            )
+        };
+        assert_eq!(limits(&[]), ([128; 5], vec![]));
+        assert_eq!(
+            limits(&[("OTEL_ATTRIBUTE_COUNT_LIMIT", "2")]),
+            ([2, 128, 128, 2, 2], vec![])
+        );
+        assert_eq!(
+            limits(&[
+                ("OTEL_ATTRIBUTE_COUNT_LIMIT", "2"),
+                ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5")
+            ]),
+            ([5, 128, 128, 2, 2], vec![])
+        );
+        assert_eq!(
+            limits(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1")]),
+            ([128; 5], vec!["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT".to_owned()])
+        );
+        assert_eq!(
+            limits(&[
+                ("OTEL_ATTRIBUTE_COUNT_LIMIT", "3"),
+                ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "x")
+            ]),
+            (
+                [3, 128, 128, 3, 3],
+                vec!["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT".to_owned()]
+            )
+        );
+        assert_eq!(
+            limits(&[
+                ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0"),
+                ("OTEL_SPAN_LINK_COUNT_LIMIT", "-3")
+            ]),
+            (
+                [128, 0, 128, 128, 128],
+                vec!["OTEL_SPAN_LINK_COUNT_LIMIT".to_owned()]
+            )
         );
     }
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -131,8 +132,9 @@ func (h *Handler) earlyRoute(r *http.Request, method string) (route string, matc
 	if h.mux != nil {
 		_, pattern := h.mux.Handler(r)
 		if pattern != "" {
-			_, route := splitPattern(pattern)
-			return route, true
+			if _, route := splitPattern(pattern); !muxRedirected(r, route) {
+				return route, true
+			}
 		}
 	}
 	path := r.URL.Path
@@ -220,6 +222,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw.ResponseWriter, rw.status, rw.wrote = w, 0, false
 	var span trace.Span
 	var ri *routeInfo
+	var org origin
 	ctx := incoming
 	off := tracingOff()
 	if off && public {
@@ -239,14 +242,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		if route != "" && (!matched || !known) {
-			// A literal route the ServeMux was not asked about, or a method
-			// semconv records as _OTHER: the per-route ratios name routes and
-			// methods as written, so the sampler gets them beside the span's
-			// attributes (which carry a matched route themselves).
+		if route != "" {
+			// The per-route ratios name routes and methods as written; the
+			// sampler gets them through the context, so the span starts
+			// without attributes and finishSpan sets them all in the order
+			// of their requirement levels (attributeOrder).
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
+		if span.IsRecording() {
+			org = originOf(r)
+			if splitAttributes.Load() {
+				span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
+				clear(rw.attrs[:])
+				org.set = true
+			}
+		}
 	}
 	hc := &holderCtx{Context: ctx}
 	holder := &hc.holder
@@ -271,16 +282,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		final := holder.inner()
 		if final == "" && r2.Pattern != "" {
-			final = routeOfPattern(ri, r2.Pattern)
+			if final = routeOfPattern(ri, r2.Pattern); muxRedirected(r2, final) {
+				final = ""
+			}
 		}
 		if span != nil {
-			early := ri.route != ""
 			renamed := final != ri.route
 			if renamed {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, rw, status, known, early, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, &org, method, known, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -335,40 +347,77 @@ func forwardedProto(r *http.Request, sch string) string {
 	return sch
 }
 
-// finishSpan sets the attributes of a recording server span in one call, so
-// the span's attribute slice grows once; rw's buffer (the pooled response
-// writer's) holds them on the way, so building them allocates nothing.
-// early says the span started with the method and route attributes already.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, status int, known, early, renamed, broken bool, ri *routeInfo, p any) {
-	peer, peerPort, hasPort := splitPeer(r.RemoteAddr)
-	client, sch, host := peer, scheme(r.TLS != nil), r.Host
-	if trustedProxy(peer) {
+// attributeOrder: a server span's attributes are set in the order of their
+// requirement levels (semantic conventions v1.45.0,
+// http-spans.md, HTTP server span), so that a small attribute count limit
+// (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT), which keeps the first attributes set and
+// discards the rest (specification, common/README.md, "Attribute Limits"),
+// keeps the most required ones, the same in Go and Rust:
+//
+//  1. Required: http.request.method, url.path, url.scheme;
+//  2. Conditionally Required, those known from the request first:
+//     http.request.method_original, url.query, then http.route,
+//     http.response.status_code, error.type;
+//  3. Recommended: server.address, server.port (Conditionally Required on
+//     server.address being set, so it follows it), network.protocol.version,
+//     client.address, network.peer.address, network.peer.port,
+//     user_agent.original.
+//
+// Those read from the request alone (the Required ones, method_original and
+// url.query) come first. When Setup was given a span attribute count limit
+// under the SDK's default of 128 (splitAttributes), they are set as the span
+// starts and the others when it ends, so the attributes a handler adds come
+// between, as in Rust; otherwise all are set in one call when the span ends
+// (one SDK call and one growth of the span's attribute list fewer per
+// request), and a handler's attributes come first: with 128 attributes a
+// span, the two orders keep different ones only when a handler adds over a
+// hundred.
+//
+// splitAttributes is set by Setup.
+var splitAttributes atomic.Bool
+
+// origin is where a request came from and what it was addressed to: the
+// peer, and the client, scheme and host a trusted proxy's headers name.
+type origin struct {
+	peer, client, scheme, host string
+	peerPort                   int
+	hasPort                    bool
+	set                        bool // the request's attributes are set already
+}
+
+func originOf(r *http.Request) origin {
+	o := origin{scheme: scheme(r.TLS != nil), host: r.Host}
+	o.peer, o.peerPort, o.hasPort = splitPeer(r.RemoteAddr)
+	o.client = o.peer
+	if trustedProxy(o.peer) {
 		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
 			if c := forwardedClient(v); c != "" {
-				client = c
+				o.client = c
 			}
 		}
-		sch = forwardedProto(r, sch)
+		o.scheme = forwardedProto(r, o.scheme)
 		// A list (one per proxy) names the host the client asked for first.
 		// A Host is ASCII text (RFC 9110 section 7.2; Go's server refuses
 		// any other): a forwarded host that is not is none.
 		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
 		if v := strings.TrimSpace(first); v != "" && headerText(v) {
-			host = v
+			o.host = v
 		}
-		client, sch, host = fromForwarded(r.Header.Values("Forwarded"), client, sch, host)
+		o.client, o.scheme, o.host = fromForwarded(r.Header.Values("Forwarded"), o.client, o.scheme, o.host)
 	}
-	// The route's attributes come first: a list ri keeps stays in the
-	// buffer for the next request of ri this writer serves.
-	attrs, kept := h.routeAttrs(rw, ri, host, sch, protoVersion(r.ProtoMajor, r.ProtoMinor), early, renamed)
+	return o
+}
+
+// requestAttrs appends the attributes read from the request that come
+// first (attributeOrder).
+func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known bool) []attribute.KeyValue {
 	attrs = append(attrs,
+		keyHTTPRequestMethod.String(method),
 		keyURLPath.String(pathAsSent(r)),
-		keyClientAddress.String(client),
-		keyNetworkPeerAddress.String(peer),
-		keyHTTPResponseStatusCode.Int(status),
+		keyURLScheme.String(o.scheme),
 	)
-	if hasPort {
-		attrs = append(attrs, keyNetworkPeerPort.Int(peerPort))
+	if !known {
+		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
 	}
 	if q := r.URL.RawQuery; q != "" {
 		if querySensitiveKeys(q) {
@@ -376,15 +425,22 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		}
 		attrs = append(attrs, keyURLQuery.String(q))
 	}
-	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
-		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
+	return attrs
+}
+
+// finishSpan sets the attributes of a recording server span not set yet
+// (attributeOrder: all of them, unless the span started with the request's)
+// in one call; rw's buffer (the pooled response writer's) holds them on the
+// way, so building them allocates nothing.
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool, status int, renamed, broken bool, ri *routeInfo, p any) {
+	attrs := rw.attrs[:0]
+	if !o.set {
+		attrs = requestAttrs(attrs, r, o, method, known)
 	}
-	if renamed {
-		span.SetName(ri.name)
+	if ri.route != "" {
+		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
-	if !known {
-		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
-	}
+	attrs = append(attrs, keyHTTPResponseStatusCode.Int(status))
 	if status >= 500 {
 		// The status code says what went wrong: no description (semantic
 		// conventions), also when the caller has gone away since: the
@@ -395,10 +451,23 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		span.SetStatus(codes.Error, "")
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
+	attrs = h.routeAttrs(attrs, ri, o.host, o.scheme, protoVersion(r.ProtoMajor, r.ProtoMinor))
+	attrs = append(attrs,
+		keyClientAddress.String(o.client),
+		keyNetworkPeerAddress.String(o.peer),
+	)
+	if o.hasPort {
+		attrs = append(attrs, keyNetworkPeerPort.Int(o.peerPort))
+	}
+	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
+		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
+	}
+	if renamed {
+		span.SetName(ri.name)
+	}
 	span.SetAttributes(attrs...)
-	// The span has its copy; the pooled buffer keeps no request data (the
-	// route's list ri keeps is no request's own).
-	clear(attrs[kept:])
+	// The span has its copy; the pooled buffer keeps no request data.
+	clear(attrs)
 	if p != nil {
 		err, ok := p.(error)
 		if !ok {
@@ -410,38 +479,24 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 	}
 }
 
-// routeAttrs returns rw's buffer beginning with the attributes that follow
-// from the route, the host and the scheme: url.scheme,
-// network.protocol.version, http.request.method (unless the span started
-// with it), http.route (when the span was renamed to it), server.address and
-// server.port. ri keeps the first such list it sees (unless the conventions
-// class server.address or server.port as private), so the usual request
-// copies it instead of building it, or finds it in rw's buffer already; kept
-// is how many of the returned attributes are that kept list.
-func (h *Handler) routeAttrs(rw *responseWriter, ri *routeInfo, host, sch, proto string, early, renamed bool) (attrs []attribute.KeyValue, kept int) {
-	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto && f.early == early && f.renamed == renamed {
-		if rw.kept != f {
-			copy(rw.attrs[:], f.attrs)
-			rw.kept = f
-		}
-		return rw.attrs[:len(f.attrs)], len(f.attrs)
+// routeAttrs appends the attributes that follow from the host, the scheme
+// and the protocol: server.address, server.port and
+// network.protocol.version. ri keeps the first such list it sees (unless the
+// conventions class server.address or server.port as private), so the usual
+// request copies it instead of building it.
+func (h *Handler) routeAttrs(attrs []attribute.KeyValue, ri *routeInfo, host, sch, proto string) []attribute.KeyValue {
+	if f := ri.attrs.Load(); f != nil && f.host == host && f.scheme == sch && f.proto == proto {
+		return append(attrs, f.attrs...)
 	}
-	rw.kept = nil
-	attrs = append(rw.attrs[:0], keyURLScheme.String(sch))
+	n := len(attrs)
+	attrs = h.serverAttrs(attrs, host, sch)
 	if proto != "" {
 		attrs = append(attrs, keyNetworkProtocolVersion.String(proto))
 	}
-	if !early {
-		attrs = append(attrs, keyHTTPRequestMethod.String(ri.method))
-	}
-	if renamed && ri.route != "" {
-		attrs = append(attrs, keyHTTPRoute.String(ri.route))
-	}
-	attrs = h.serverAttrs(attrs, host, sch)
 	if ri.attrs.Load() == nil && hostKeepable() {
-		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, early: early, renamed: renamed, attrs: slices.Clone(attrs)})
+		ri.attrs.CompareAndSwap(nil, &routeAttrs{host: host, scheme: sch, proto: proto, attrs: slices.Clone(attrs[n:])})
 	}
-	return attrs, 0
+	return attrs
 }
 
 // hostKeepable reports whether a Host header's server.address and
@@ -517,9 +572,6 @@ type responseWriter struct {
 	status int
 	wrote  bool
 	attrs  [maxServerAttrs]attribute.KeyValue
-	// kept is the list of route attributes (a routeInfo's, no request's
-	// own) that attrs begins with, or nil.
-	kept *routeAttrs
 }
 
 func (w *responseWriter) WriteHeader(code int) {

@@ -191,7 +191,9 @@ func hashUsed() bool {
 
 func newTracerProvider(ctx context.Context, c *setupConfig, e *envReader, res *resource.Resource, sampler *Sampler, s exportSettings) (*sdktrace.TracerProvider, error) {
 	valueLength := e.spanValueLength()
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(valueLength)}
+	counts := e.spanCounts()
+	splitAttributes.Store(counts.attrs < sdktrace.DefaultAttributeCountLimit)
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler), spanLimits(valueLength, counts)}
 	exporters, err := newSpanExporters(ctx, c, e, s)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -625,5 +627,45 @@ func TestPathFilterSkipsOnlyWhatCannotMatch(t *testing.T) {
 	conv.routeRatios, conv.trustRoutes = []routeRatio{{route: "/healthz"}, {route: "/checkout"}}, []trustRoute{{route: "/public/*", public: true}}
 	if h := NewHandler(http.NotFoundHandler()); h.paths.mayMatch("/users/42") || !h.paths.mayMatch("/public/x") || !h.paths.mayMatch("/checkout") {
 		t.Error("the filter does not tell /users/42 from the routes /healthz, /checkout and /public/*")
+	}
+}
+
+// The server span's attributes come in the order of their requirement levels
+// (attributeOrder): the request's first, a handler's next, the response's and
+// the Recommended ones last, so a count limit keeps the most required ones.
+func TestServerAttributesFollowTheirRequirementLevels(t *testing.T) {
+	useTestConventions(t)
+	for _, c := range []struct {
+		limit  int
+		target string
+		want   []attribute.Key
+	}{
+		{1, "/orders/7", []attribute.Key{keyHTTPRequestMethod}},
+		{2, "/orders/7", []attribute.Key{keyHTTPRequestMethod, keyURLPath}},
+		{5, "/orders/7", []attribute.Key{keyHTTPRequestMethod, keyURLPath, keyURLScheme, keyHTTPRoute, keyHTTPResponseStatusCode}},
+		{5, "/orders/7?page=2", []attribute.Key{keyHTTPRequestMethod, keyURLPath, keyURLScheme, keyURLQuery, keyHTTPRoute}},
+		{4, "/orders/7/tenant", []attribute.Key{keyHTTPRequestMethod, keyURLPath, keyURLScheme, "app.tenant.id"}},
+	} {
+		splitAttributes.Store(true)
+		t.Cleanup(func() { splitAttributes.Store(false) })
+		rec := tracetest.NewSpanRecorder()
+		limits := sdktrace.NewSpanLimits()
+		limits.AttributeCountLimit = c.limit
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithRawSpanLimits(limits))
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /orders/{id}", func(http.ResponseWriter, *http.Request) {})
+		mux.HandleFunc("GET /orders/{id}/tenant", func(_ http.ResponseWriter, r *http.Request) {
+			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("app.tenant.id", "t-1"))
+		})
+		r := httptest.NewRequest(http.MethodGet, c.target, nil)
+		r.Header.Set("User-Agent", "test/1.0")
+		NewHandler(mux, WithTracerProvider(tp)).ServeHTTP(httptest.NewRecorder(), r)
+		var got []attribute.Key
+		for _, kv := range rec.Ended()[0].Attributes() {
+			got = append(got, kv.Key)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("limit %d, %s: attributes %v, want %v", c.limit, c.target, got, c.want)
+		}
 	}
 }

@@ -35,14 +35,13 @@ type routeInfo struct {
 	// pattern is the ServeMux pattern requests of this routeInfo were
 	// served by, with its route (the first one stored stays).
 	pattern atomic.Pointer[patternRoute]
-	// attrs is the first list of route, host and scheme attributes a span
-	// of this routeInfo was given (Handler.routeAttrs).
+	// attrs is the first list of host, scheme and protocol attributes a
+	// span of this routeInfo was given (Handler.routeAttrs).
 	attrs atomic.Pointer[routeAttrs]
 }
 
 type routeAttrs struct {
 	host, scheme, proto string
-	early, renamed      bool
 	attrs               []attribute.KeyValue
 }
 
@@ -172,11 +171,6 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 		route:     route,
 		tls:       tls,
 		startOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)},
-	}
-	if route != "" {
-		// Known before the span starts: give the sampler the route.
-		ri.startOpts = append(ri.startOpts, trace.WithAttributes(
-			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
 	ri = c.routes.store(k, ri)
 	c.first.CompareAndSwap(nil, ri)

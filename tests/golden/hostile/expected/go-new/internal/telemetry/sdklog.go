@@ -20,12 +20,19 @@ import (
 type sdkLogHandler struct{ slog.Handler }
 
 // sdkEnvMessages are the messages of the SDK's variable parsing (otlp
-// exporters' internal/envconfig, otel v1.47.0).
+// exporters' internal/envconfig, the metric SDK's env.go for
+// OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT, the trace SDK's internal/env for
+// the batch processor's variables; otel v1.47.0): the SDK reads those
+// variables even when it is given explicit options, and the package has
+// warned about each bad value once already.
 var sdkEnvMessages = map[string]bool{
-	"parse headers":       true,
-	"escape header value": true,
-	"parse url":           true,
-	"parse duration":      true,
+	"parse headers":                             true,
+	"escape header value":                       true,
+	"parse url":                                 true,
+	"parse duration":                            true,
+	"non-positive duration":                     true,
+	"duration overflows time.Duration":          true,
+	"Got invalid value, number value expected.": true,
 }
 
 func (h sdkLogHandler) Handle(ctx context.Context, r slog.Record) error {

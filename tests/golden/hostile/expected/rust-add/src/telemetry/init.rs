@@ -10,7 +10,9 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::{Instrument, PeriodicReader, SdkMeterProvider, Stream};
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanLimits,
+};
 use opentelemetry_sdk::Resource;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -437,8 +439,14 @@ pub fn build() -> Result<Parts, TelemetryError> {
     levers.set_base_ratio(choice.ratio);
     levers.set_parent_based(choice.parent_based);
     levers.set_base_from_lever(choice.from_lever);
+    let span_limits = super::limit::span_limits(&getenv, &mut warnings);
+    super::server::ORDERED.store(
+        span_limits.max_attributes_per_span < SpanLimits::default().max_attributes_per_span,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let mut tracer_builder = SdkTracerProvider::builder()
         .with_sampler(Sampler::new(levers.clone()))
+        .with_span_limits(span_limits)
         .with_resource(resource.clone());
     let value_limit = super::limit::span_value_length(&getenv, &mut warnings);
     let traces = settings::exporters(&getenv, "OTEL_TRACES_EXPORTER", true, &mut warnings);

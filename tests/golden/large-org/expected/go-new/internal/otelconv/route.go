@@ -68,8 +68,9 @@ func RouteFromContext(ctx context.Context) string {
 	}
 	if h.early == "" && h.req != nil && h.req.Pattern != "" {
 		// The ServeMux the Handler wraps matched it as it began to serve.
-		_, route := splitPattern(h.req.Pattern)
-		return route
+		if _, route := splitPattern(h.req.Pattern); !muxRedirected(h.req, route) {
+			return route
+		}
 	}
 	return h.early
 }
@@ -93,20 +94,70 @@ func Route(next http.Handler) http.Handler {
 		if isMux {
 			// Known before the handlers run, so their log records carry it.
 			if _, pattern := mux.Handler(r); pattern != "" {
-				holder.set(prefix, pattern)
+				holder.set(r, prefix, pattern)
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 		if r.Pattern != "" {
-			holder.set(prefix, r.Pattern)
+			holder.set(r, prefix, r.Pattern)
 		}
 	})
 }
 
-func (h *routeHolder) set(prefix, pattern string) {
+// set keeps the route of the pattern that served r behind prefix, unless the
+// ServeMux answered r with a redirect (muxRedirected).
+func (h *routeHolder) set(r *http.Request, prefix, pattern string) {
 	_, route := splitPattern(pattern)
+	if muxRedirected(r, route) {
+		return
+	}
 	full := strings.TrimSuffix(prefix, "/") + route
 	h.found.Store(&full)
+}
+
+// muxRedirected reports whether a ServeMux answered r itself with a redirect
+// although it names route (the route of the pattern it gives for r): net/http
+// redirects a path that is not clean ("//orders/1", "/orders/./1",
+// "/a/../b"; not for CONNECT) to its cleaned form, and a path one trailing
+// slash short of a subtree pattern ("/files" for "/files/") to the path with
+// the slash, and in both cases reports the pattern the target would match.
+// The request reached no route: its span is named by the method and has no
+// http.route (semantic conventions v1.45.0, http-spans.md: the matched
+// route; a URI path never substitutes it), as in Rust, where axum's router
+// matches the path as sent.
+func muxRedirected(r *http.Request, route string) bool {
+	// The path as sent: its slashes and dots are those of the escaped path
+	// the ServeMux cleans, and reading it costs no re-encoding.
+	p := pathAsSent(r)
+	if r.Method != http.MethodConnect && (strings.Contains(p, "//") || strings.Contains(p, "/.") || p == "" || p[0] != '/') && !cleanPath(p) {
+		return true
+	}
+	// A subtree pattern matches paths with at least as many slashes as it
+	// has; the trailing-slash redirect is for a path with one less.
+	return strings.HasSuffix(route, "/") && !strings.HasSuffix(p, "/") &&
+		strings.Count(p, "/") < strings.Count(route, "/")
+}
+
+// cleanPath reports whether p is its own cleaned form as net/http's
+// ServeMux cleans it: rooted, and no empty (but a trailing one), "." or
+// ".." segment.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' || i+1 == len(p) {
+			continue
+		}
+		seg := p[i+1:]
+		if j := strings.IndexByte(seg, '/'); j >= 0 {
+			seg = seg[:j]
+		}
+		if seg == "." || seg == ".." || (seg == "" && i+2 < len(p)) {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
@@ -348,6 +349,17 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        if server_wide_options(&req) {
+            // `OPTIONS *` asks about the server, not a resource: net/http
+            // answers it itself before any handler, so the Go package never
+            // sees it; it is passed through untraced here too (no span, no
+            // duration), the same rule in both.
+            return ResponseFuture {
+                inner: self.inner.call(req),
+                state: None,
+                _body: PhantomData,
+            };
+        }
         let start = Instant::now();
         let instruments = self.instruments.get();
         let method = method_name(req.method());
@@ -363,6 +375,7 @@ where
                 cx: parent.with_value(sampler::PassThrough),
                 span: tracing::Span::none(),
                 own: false,
+                later: None,
             }
         } else {
             Traced::start(
@@ -398,6 +411,14 @@ where
     }
 }
 
+/// Whether `req` is `OPTIONS *` (RFC 9110 section 9.3.7: the server as a
+/// whole; the asterisk-form request target of RFC 9112 section 3.2.4).
+fn server_wide_options<B>(req: &Request<B>) -> bool {
+    req.method() == http::Method::OPTIONS
+        && req.uri().path() == "*"
+        && req.uri().authority().is_none()
+}
+
 /// The request's span: the server span, started directly, and the
 /// `tracing` span carrying it when a subscriber wants one.
 struct Traced {
@@ -406,6 +427,77 @@ struct Traced {
     span: tracing::Span,
     /// Whether `cx` holds this request's own span.
     own: bool,
+    /// The Recommended attributes, set after the response's
+    /// (attribute order: see [`set_recorded_attributes`]).
+    later: Option<Box<Recommended>>,
+}
+
+/// The values of a recording server span's Recommended attributes, kept from
+/// the request until the response's attributes are set: boxed, so the
+/// request's future, moved on its way through the stack, stays small.
+struct Recommended {
+    host: Option<String>,
+    port: Option<u16>,
+    version: Option<&'static str>,
+    client: Option<Arc<str>>,
+    peer_address: Option<Arc<str>>,
+    peer_port: Option<u16>,
+    agent: Option<Arc<str>>,
+}
+
+impl Recommended {
+    /// Sets them on the span being started, in the same order.
+    fn set_now(self, span: &mut impl opentelemetry::trace::Span) {
+        let text = |v: Arc<str>| Value::String(StringValue::from(v));
+        if let Some(h) = self.host {
+            span.set_attribute(KeyValue::new(KEYS[key::SERVER_ADDRESS], h));
+        }
+        if let Some(p) = self.port {
+            span.set_attribute(KeyValue::new(KEYS[key::SERVER_PORT], i64::from(p)));
+        }
+        if let Some(v) = self.version {
+            span.set_attribute(KeyValue::new(KEYS[key::PROTOCOL_VERSION], v));
+        }
+        if let Some(c) = self.client {
+            span.set_attribute(KeyValue::new(KEYS[key::CLIENT_ADDRESS], text(c)));
+        }
+        if let Some(a) = self.peer_address {
+            span.set_attribute(KeyValue::new(KEYS[key::PEER_ADDRESS], text(a)));
+        }
+        if let Some(p) = self.peer_port {
+            span.set_attribute(KeyValue::new(KEYS[key::PEER_PORT], i64::from(p)));
+        }
+        if let Some(a) = self.agent {
+            span.set_attribute(KeyValue::new(KEYS[key::USER_AGENT], text(a)));
+        }
+    }
+
+    /// Sets them on `span`, in the order of [`set_recorded_attributes`],
+    /// one by one (no array of them is built and moved).
+    fn set_on(self, span: &opentelemetry::trace::SpanRef<'_>) {
+        let text = |v: Arc<str>| Value::String(StringValue::from(v));
+        if let Some(h) = self.host {
+            span.set_attribute(KeyValue::new(KEYS[key::SERVER_ADDRESS], h));
+        }
+        if let Some(p) = self.port {
+            span.set_attribute(KeyValue::new(KEYS[key::SERVER_PORT], i64::from(p)));
+        }
+        if let Some(v) = self.version {
+            span.set_attribute(KeyValue::new(KEYS[key::PROTOCOL_VERSION], v));
+        }
+        if let Some(c) = self.client {
+            span.set_attribute(KeyValue::new(KEYS[key::CLIENT_ADDRESS], text(c)));
+        }
+        if let Some(a) = self.peer_address {
+            span.set_attribute(KeyValue::new(KEYS[key::PEER_ADDRESS], text(a)));
+        }
+        if let Some(p) = self.peer_port {
+            span.set_attribute(KeyValue::new(KEYS[key::PEER_PORT], i64::from(p)));
+        }
+        if let Some(a) = self.agent {
+            span.set_attribute(KeyValue::new(KEYS[key::USER_AGENT], text(a)));
+        }
+    }
 }
 
 /// While a request's work runs: its `tracing` span entered, its context
@@ -445,18 +537,19 @@ impl Traced {
         let builder = SpanBuilder {
             span_kind: Some(SpanKind::Server),
             name: Cow::Borrowed(method),
-            attributes: Some(start_attributes(req, method, origin)),
+            attributes: Some(start_attributes(method)),
             links,
             ..SpanBuilder::default()
         };
+        let mut later = None;
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                set_recorded_attributes(span, req, method, origin);
+                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                set_recorded_attributes(span, req, method, origin);
+                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -465,6 +558,7 @@ impl Traced {
             cx,
             span,
             own: true,
+            later,
         }
     }
 
@@ -762,52 +856,56 @@ fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) 
     })
 }
 
-/// The attributes known when the request comes in that cost no
-/// allocation, given to the span builder at once (the sampler sees them).
-/// `http.route` is not among them: it is set when the response shows the
-/// router served the route (a wrong method is not).
-fn start_attributes<B>(req: &Request<B>, method: &'static str, origin: &Origin) -> Vec<KeyValue> {
+/// The attribute given to the span builder at once (the sampler sees it,
+/// and the route through its hint): `http.request.method`. The others follow
+/// in the order of [`set_recorded_attributes`].
+fn start_attributes(method: &'static str) -> Vec<KeyValue> {
     // Room for the recorded ones too: the span keeps this list.
     let mut attributes = Vec::with_capacity(16);
     attributes.push(KeyValue::new(KEYS[key::METHOD], method));
-    attributes.push(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
-    if let Some(version) = protocol_version(req.version()) {
-        attributes.push(KeyValue::new(KEYS[key::PROTOCOL_VERSION], version));
-    }
-    if let Some(port) = origin.port {
-        attributes.push(KeyValue::new(KEYS[key::SERVER_PORT], i64::from(port)));
-    }
-    if let Some(peer) = origin.peer {
-        attributes.push(KeyValue::new(KEYS[key::PEER_PORT], i64::from(peer.port())));
-    }
     attributes
 }
 
-/// Sets the attributes written from the request (copied or formatted) on
-/// `span`, once it is known to record; it is not shared yet, so each is
-/// pushed straight onto its list. One the span's redacting processors drop
-/// at its end anyway is neither copied nor set ([`redact::SourceDrops`]).
+/// Sets the attributes written from the request on `span`, once it is known
+/// to record, and returns the Recommended ones, which follow the response's.
+/// The order is that of the requirement levels (semantic conventions v1.45.0,
+/// http-spans.md, HTTP server span), so that a small attribute count limit
+/// (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`), which keeps the first attributes set
+/// and discards the rest (specification, common/README.md, "Attribute
+/// Limits"), keeps the most required ones, as in Go:
+///
+/// 1. Required: `http.request.method` (at the start), `url.path`,
+///    `url.scheme`;
+/// 2. Conditionally Required, those known from the request first:
+///    `http.request.method_original`, `url.query`, then (from the response,
+///    [`Pending::head`]) `http.route`, `http.response.status_code`,
+///    `error.type`;
+/// 3. Recommended: `server.address`, `server.port` (Conditionally Required
+///    on `server.address` being set, so it follows it),
+///    `network.protocol.version`, `client.address`, `network.peer.address`,
+///    `network.peer.port`, `user_agent.original`.
+///
+/// One the span's redacting processors drop at its end anyway is neither
+/// copied nor set ([`redact::SourceDrops`]).
 fn set_recorded_attributes<B>(
     span: &mut impl opentelemetry::trace::Span,
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
-) {
+) -> Option<Recommended> {
     use redact::source;
     let drops = redact::SourceDrops::take(span.span_context().span_id());
     let kept = |index: usize| !drops.drops(index);
+    span.set_attribute(KeyValue::new(KEYS[key::PATH], req.uri().path().to_owned()));
+    span.set_attribute(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
     if method == "_OTHER" && kept(source::METHOD_ORIGINAL) {
         span.set_attribute(KeyValue::new(
             KEYS[key::METHOD_ORIGINAL],
             req.method().as_str().to_owned(),
         ));
     }
-    span.set_attribute(KeyValue::new(KEYS[key::PATH], req.uri().path().to_owned()));
     if let Some(query) = req.uri().query().filter(|_| kept(source::QUERY)) {
         span.set_attribute(KeyValue::new(KEYS[key::QUERY], query.to_owned()));
-    }
-    if let Some(host) = &origin.host {
-        span.set_attribute(KeyValue::new(KEYS[key::SERVER_ADDRESS], host.clone()));
     }
     let keep_client = kept(source::CLIENT);
     let keep_peer = kept(source::PEER);
@@ -822,34 +920,42 @@ fn set_recorded_attributes<B>(
         .clone()
         .or_else(|| origin.client_port.and(peer.clone()))
         .filter(|_| keep_client);
-    if let Some(client) = client {
-        span.set_attribute(KeyValue::new(
-            KEYS[key::CLIENT_ADDRESS],
-            Value::String(StringValue::from(client)),
-        ));
+    let agent = header(req, http::header::USER_AGENT)
+        .filter(|_| kept(source::AGENT))
+        .map(|agent| {
+            if agent_keepable() {
+                with_recent(
+                    |recent| shared(&mut recent.agent, agent),
+                    || Arc::from(agent),
+                )
+            } else {
+                Arc::from(agent)
+            }
+        });
+    let recommended = Recommended {
+        host: origin.host.clone(),
+        port: origin.port,
+        version: protocol_version(req.version()),
+        client,
+        peer_address: peer.filter(|_| keep_peer),
+        peer_port: origin.peer.map(|p| p.port()),
+        agent,
+    };
+    if ORDERED.load(Ordering::Relaxed) {
+        return Some(recommended);
     }
-    if let Some(address) = peer.filter(|_| keep_peer) {
-        span.set_attribute(KeyValue::new(
-            KEYS[key::PEER_ADDRESS],
-            Value::String(StringValue::from(address)),
-        ));
-    }
-    let agent = header(req, http::header::USER_AGENT).filter(|_| kept(source::AGENT));
-    if let Some(agent) = agent {
-        let agent = if agent_keepable() {
-            with_recent(
-                |recent| shared(&mut recent.agent, agent),
-                || Arc::from(agent),
-            )
-        } else {
-            Arc::from(agent)
-        };
-        span.set_attribute(KeyValue::new(
-            KEYS[key::USER_AGENT],
-            Value::String(StringValue::from(agent)),
-        ));
-    }
+    recommended.set_now(span);
+    None
 }
+
+/// Whether the Recommended attributes wait for the response's: set by
+/// `init` when the span attribute count limit is under the SDK's default of
+/// 128. At 128 or more they are set as the span starts, straight onto it (a
+/// lock of the shared span for each and a box per request fewer: see
+/// docs/benchmarks.md); the server's own attributes, at most sixteen, are
+/// then all kept in either order, and only a handler adding over a hundred
+/// could make the two orders keep different ones (as in Go).
+pub(super) static ORDERED: AtomicBool = AtomicBool::new(false);
 
 struct Pending {
     request: Traced,
@@ -880,33 +986,40 @@ impl Pending {
             return;
         }
         let span = self.request.cx.span();
-        let status = KeyValue::new(KEYS[key::STATUS_CODE], i64::from(code));
-        if let Some(route) = &self.route {
-            // Both under one lock of the span, from an array (no list).
-            let route = KeyValue::new(
+        let route = self.route.as_ref().map(|route| {
+            KeyValue::new(
                 KEYS[key::ROUTE],
                 Value::String(StringValue::from(route.clone())),
-            );
-            span.set_attributes([route, status]);
-        } else {
-            if unrouted {
-                let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
-                    "http.request.method" => Some(if self.method == "_OTHER" {
-                        "HTTP"
-                    } else {
-                        self.method
-                    }),
-                    "url.scheme" => Some(self.scheme),
-                    _ => None,
-                });
-                span.update_name(name);
-            }
-            span.set_attribute(status);
+            )
+        });
+        if route.is_none() && unrouted {
+            let name = conventions::HTTP_SERVER_NAME.render(|key| match key {
+                "http.request.method" => Some(if self.method == "_OTHER" {
+                    "HTTP"
+                } else {
+                    self.method
+                }),
+                "url.scheme" => Some(self.scheme),
+                _ => None,
+            });
+            span.update_name(name);
         }
-        if code >= 500 {
+        let status = KeyValue::new(KEYS[key::STATUS_CODE], i64::from(code));
+        let error = (code >= 500).then(|| {
             self.failed = true;
-            span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], code.to_string()));
             span.set_status(Status::error(""));
+            KeyValue::new(KEYS[key::ERROR_TYPE], code.to_string())
+        });
+        match route {
+            // Both under one lock of the span, from an array (no list).
+            Some(route) => span.set_attributes([route, status]),
+            None => span.set_attribute(status),
+        }
+        if let Some(error) = error {
+            span.set_attribute(error);
+        }
+        if let Some(later) = self.request.later.take() {
+            later.set_on(&span);
         }
     }
 
@@ -922,6 +1035,10 @@ impl Pending {
                     span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], "_OTHER"));
                 }
                 span.set_status(Status::error(message));
+            }
+            if let Some(later) = self.request.later.take() {
+                // No response head: the Recommended ones still follow.
+                later.set_on(&span);
             }
             span.end();
         }
