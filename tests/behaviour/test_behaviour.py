@@ -189,6 +189,7 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
     "8 W3C traceparent parsing": (
         "traceparent-malformed-values-start-new-trace",
         "traceparent-higher-version-read-by-its-prefix",
+        "traceparent-higher-version-any-bytes-after-the-flags",
     ),
     "8 the random trace flag downstream": ("traceparent-random-flag-kept-downstream",),
     "8 repeated traceparent in a message": ("message-repeated-traceparent-is-no-parent",),
@@ -196,6 +197,7 @@ ISSUE_13: dict[str, tuple[str, ...]] = {
     "8 tracestate grammar and limits": (
         "tracestate-whitespace-and-duplicate-members",
         "tracestate-invalid-or-oversized-is-dropped-parent-kept",
+        "tracestate-long-system-id-and-truncation",
     ),
     "8 requests the framework answers itself (redirects, OPTIONS *, hostile paths)": (
         "parity-unclean-path-has-no-route",

@@ -8,9 +8,10 @@ import (
 
 // The W3C Trace Context fields read and written by this package. What it
 // accepts follows W3C Trace Context Level 1 (Recommendation, 23 November
-// 2021), section 3 "Trace Context HTTP Headers Format", and Level 2 for the
-// random trace-id flag; the Rust module accepts exactly the same values (one
-// shared table of vectors checks both where they are developed).
+// 2021), section 3 "Trace Context HTTP Headers Format"; of Level 2 only the
+// random trace-id flag is read (tracestate keys follow Level 1). The Rust
+// module accepts exactly the same values (one shared table of vectors checks
+// both where they are developed).
 const (
 	fieldTraceparent = "traceparent"
 	fieldTracestate  = "tracestate"
@@ -28,6 +29,9 @@ const (
 	// from the end).
 	tracestateMaxLen  = 512
 	tracestateLongKey = 128
+	// tracestateMaxSystem is the longest system id the Rust SDK's TraceState
+	// holds: one fewer than W3C's 14.
+	tracestateMaxSystem = 13
 )
 
 // cleanTraceparent returns the traceparent value v continues as, or "" when
@@ -120,22 +124,25 @@ func lowerHex(c byte) int {
 }
 
 // cleanTracestate returns the tracestate v (all its header lines joined with
-// commas) continues as, or "" for none. W3C Trace Context Level 1, section
-// 3.3: list-members are separated by commas with optional whitespace; empty
-// members are allowed and dropped; a key is a simple key (a lowercase letter,
-// then up to 255 of a-z 0-9 _ - * /) or tenant@system (tenant: a lowercase
-// letter or digit and up to 240 more; system: a lowercase letter and up to 12
-// more, one fewer than W3C's 13 because the Rust SDK keeps no longer one); a
-// value is 1 to 256 printable ASCII characters but comma and "=", not ending
-// in a space. One invalid member, or more than 32 members, make the whole
-// tracestate invalid: it is dropped and the traceparent is still continued
-// (W3C: failing to parse tracestate must not affect traceparent; the W3C test
-// suite's invalid-tracestate cases). A key seen again is dropped after its
-// first member (W3C allows discarding duplicate keys). Past 512 characters,
-// members over 128 characters are dropped, then members from the end.
+// commas) continues as, or "" for none. The grammar is W3C Trace Context
+// Level 1's, section 3.3 (not Level 2's wider keys): list-members are
+// separated by commas with optional whitespace; empty members are allowed
+// and dropped; a key is a simple key (a lowercase letter, then up to 255 of
+// a-z 0-9 _ - * /) or tenant@system (tenant: a lowercase letter or digit and
+// up to 240 more; system: a lowercase letter and up to 13 more); a value is
+// 1 to 256 printable ASCII characters but comma and "=", not ending in a
+// space. One invalid member, more than 32 members or a key seen twice
+// ("Only one entry per key is allowed"; the Level 1 test suite's
+// test_tracestate_duplicated_keys) make the whole tracestate invalid: it is
+// dropped and the traceparent is still continued (failing to parse
+// tracestate must not affect traceparent). A member whose system id has 14
+// characters is valid but dropped alone, the others kept: the Rust SDK's
+// TraceState holds no longer system id than 13. Past 512 characters, members
+// over 128 characters are dropped one at a time from the end while the list
+// is still too long, then members from the end.
 func cleanTracestate(v string) string {
 	var members []string
-	count, changed := 0, false
+	count, changed, unheld := 0, false, false
 	for rest := v; rest != ""; {
 		var m string
 		m, rest, _ = strings.Cut(rest, ",")
@@ -150,10 +157,13 @@ func cleanTracestate(v string) string {
 			return ""
 		}
 		if hasKey(members, key) {
-			changed = true
-			continue
+			return ""
 		}
+		unheld = unheld || !heldKey(key)
 		members = append(members, t)
+	}
+	if unheld {
+		members, changed = heldMembers(members), true
 	}
 	members, cut := limitTracestate(members)
 	if !changed && !cut && !strings.HasSuffix(v, ",") {
@@ -172,27 +182,46 @@ func hasKey(members []string, key string) bool {
 	return false
 }
 
-// limitTracestate drops whole members until the joined list is at most
-// tracestateMaxLen long: first those longer than tracestateLongKey, then
-// from the end. It reports whether it dropped any.
-func limitTracestate(members []string) ([]string, bool) {
-	size := func(ms []string) int {
-		n := len(ms) - 1
-		for _, m := range ms {
-			n += len(m)
-		}
-		return n
-	}
-	if len(members) == 0 || size(members) <= tracestateMaxLen {
-		return members, false
-	}
+// heldMembers returns members without those whose key the Rust SDK cannot
+// hold (heldKey).
+func heldMembers(members []string) []string {
 	kept := members[:0:0]
 	for _, m := range members {
-		if len(m) <= tracestateLongKey {
+		if key, _, _ := strings.Cut(m, "="); heldKey(key) {
 			kept = append(kept, m)
 		}
 	}
-	for len(kept) > 0 && size(kept) > tracestateMaxLen {
+	return kept
+}
+
+// heldKey reports whether the valid key k is one the Rust SDK's TraceState
+// holds: a system id of at most 13 characters, where W3C allows 14.
+func heldKey(k string) bool {
+	at := strings.IndexByte(k, '@')
+	return at < 0 || len(k)-at-1 <= tracestateMaxSystem
+}
+
+// limitTracestate drops whole members while the joined list is longer than
+// tracestateMaxLen: first those longer than tracestateLongKey, one at a
+// time from the end, then any from the end. It reports whether it dropped
+// any.
+func limitTracestate(members []string) ([]string, bool) {
+	size := len(members) - 1
+	for _, m := range members {
+		size += len(m)
+	}
+	if len(members) == 0 || size <= tracestateMaxLen {
+		return members, false
+	}
+	kept := append(members[:0:0], members...)
+	for i := len(kept) - 1; i >= 0 && size > tracestateMaxLen; i-- {
+		if len(kept[i]) > tracestateLongKey {
+			size -= len(kept[i]) + 1
+			kept = append(kept[:i], kept[i+1:]...)
+		}
+	}
+	for len(kept) > 0 && size > tracestateMaxLen {
+		size -= len(kept[len(kept)-1]) + 1
 		kept = kept[:len(kept)-1]
 	}
 	return kept, true
@@ -206,7 +235,7 @@ func tracestateKey(k string) bool {
 	}
 	return tenant != "" && len(tenant) <= 241 && keyChars(tenant) &&
 		(lowerAlpha(tenant[0:1]) || tenant[0] >= '0' && tenant[0] <= '9') &&
-		system != "" && len(system) <= 13 && lowerAlpha(system[0:1]) && keyChars(system)
+		system != "" && len(system) <= 14 && lowerAlpha(system[0:1]) && keyChars(system)
 }
 
 // lowerAlpha reports whether s is one lowercase ASCII letter.

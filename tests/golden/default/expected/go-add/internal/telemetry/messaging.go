@@ -5,7 +5,6 @@ package telemetry
 
 import (
 	"context"
-	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,7 +32,7 @@ var (
 // Get returns the value of the first header named key.
 func (c HeaderCarrier) Get(key string) string {
 	for _, h := range *c.Headers {
-		if strings.EqualFold(h.Key, key) {
+		if asciiEqualFold(h.Key, key) {
 			return string(h.Value)
 		}
 	}
@@ -45,7 +44,7 @@ func (c HeaderCarrier) Get(key string) string {
 func (c HeaderCarrier) Values(key string) []string {
 	var out []string
 	for _, h := range *c.Headers {
-		if strings.EqualFold(h.Key, key) {
+		if asciiEqualFold(h.Key, key) {
 			out = append(out, string(h.Value))
 		}
 	}
@@ -56,11 +55,33 @@ func (c HeaderCarrier) Values(key string) []string {
 func (c HeaderCarrier) Set(key, value string) {
 	kept := (*c.Headers)[:0]
 	for _, h := range *c.Headers {
-		if !strings.EqualFold(h.Key, key) {
+		if !asciiEqualFold(h.Key, key) {
 			kept = append(kept, h)
 		}
 	}
 	*c.Headers = append(kept, Header{Key: key, Value: []byte(value)})
+}
+
+// asciiEqualFold reports whether a and b are equal without regard to ASCII
+// case. Unlike strings.EqualFold it folds no other letter ("ſ" is not "s"),
+// as the Rust module's eq_ignore_ascii_case.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Keys lists the header names.

@@ -192,3 +192,21 @@ func TestConsumerRepeatedHeaders(t *testing.T) {
 		t.Errorf("parent %v tracestate %q", parent, parent.TraceState().String())
 	}
 }
+
+// Message header names are matched without regard to ASCII case only, as the
+// Rust module matches them: "traceſtate" (U+017F, which Unicode folds to "s")
+// is another header, neither read nor replaced.
+func TestHeaderNamesFoldASCIIOnly(t *testing.T) {
+	headers := []Header{{Key: "traceſtate", Value: []byte("a=1")}, {Key: "TraceState", Value: []byte("b=2")}}
+	c := HeaderCarrier{Headers: &headers}
+	if got := c.Get("tracestate"); got != "b=2" {
+		t.Errorf("Get read %q, want the TraceState header", got)
+	}
+	if got := c.Values("tracestate"); len(got) != 1 || got[0] != "b=2" {
+		t.Errorf("Values read %q", got)
+	}
+	c.Set("tracestate", "c=3")
+	if len(headers) != 2 || headers[0].Key != "traceſtate" || string(headers[1].Value) != "c=3" {
+		t.Errorf("Set left %q", headers)
+	}
+}

@@ -70,9 +70,16 @@ func TestInvalidTracestateKeepsTheParent(t *testing.T) {
 	if !sc.IsValid() || sc.TraceState().Len() != 0 {
 		t.Errorf("valid %v tracestate %q", sc.IsValid(), sc.TraceState().String())
 	}
-	h["Tracestate"] = []string{"a=1 ", " b=2,a=3"}
+	h["Tracestate"] = []string{"a=1 ", " b=2,c=3"}
 	sc = trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), headerCarrier(h)))
-	if got := sc.TraceState().String(); got != "a=1,b=2" {
+	if got := sc.TraceState().String(); got != "a=1,b=2,c=3" {
 		t.Errorf("tracestate %q", got)
+	}
+	// A key seen twice, even across lines, spoils the whole list (Level 1:
+	// "Only one entry per key is allowed").
+	h["Tracestate"] = []string{"a=1", "b=2,a=3"}
+	sc = trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), headerCarrier(h)))
+	if !sc.IsValid() || sc.TraceState().Len() != 0 {
+		t.Errorf("valid %v tracestate %q", sc.IsValid(), sc.TraceState().String())
 	}
 }

@@ -15,6 +15,7 @@ use opentelemetry_sdk::propagation::BaggagePropagator;
 
 use super::conventions;
 use super::redact;
+use super::tracecontext::traceparent_text;
 
 /// Reads propagation fields from HTTP headers. Repeated `baggage` and
 /// `tracestate` lines are read as one comma-separated list, as W3C allows;
@@ -78,12 +79,17 @@ impl Extractor for HeaderExtractor<'_> {
             // Two `traceparent` lines are no trace context at all (W3C
             // Trace Context test suite, test_traceparent_duplicated): a new
             // trace starts, and `tracestate` is not read without a parent.
+            // A value that is not visible ASCII is read as bytes: a higher
+            // version's bytes past its version-00 prefix are not read.
             "traceparent" => {
                 let mut all = self.headers.get_all(TRACEPARENT).iter();
-                match (all.next(), all.next()) {
-                    (Some(only), None) => Some(only),
+                return match (all.next(), all.next()) {
+                    (Some(only), None) => Some(
+                        only.to_str()
+                            .unwrap_or_else(|_| traceparent_text(only.as_bytes())),
+                    ),
                     _ => None,
-                }
+                };
             }
             "tracestate" => match &self.tracestate {
                 Some(all) => return Some(all),
@@ -382,6 +388,41 @@ mod tests {
             ""
         );
         assert_eq!(read.get("baggage"), Some("k=v"));
+    }
+
+    /// A traceparent is read as bytes: a higher version is continued
+    /// whatever follows the dash after its flags (W3C, "Versioning of
+    /// traceparent"), as Go continues it; version 00 with more is none.
+    #[test]
+    fn a_higher_version_traceparent_ends_in_any_bytes() {
+        use opentelemetry::propagation::TextMapPropagator as _;
+        use opentelemetry::trace::TraceContextExt as _;
+        const IDS: &[u8] = b"4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let parent = |value: &[u8]| {
+            let mut headers = HeaderMap::new();
+            headers.insert("traceparent", HeaderValue::from_bytes(value).unwrap());
+            headers.insert("tracestate", HeaderValue::from_static("x=1"));
+            let cx = super::super::tracecontext::W3cTraceContext::new()
+                .extract(&HeaderExtractor::new(&headers));
+            let sc = cx.span().span_context().clone();
+            (sc.is_valid(), sc.trace_state().header())
+        };
+        for version in [&b"01-"[..], b"cc-", b"fe-", b"0a-"] {
+            for tail in [&b"-\xff"[..], "-\u{e9}".as_bytes(), b"-\xff  ", b"-x\x80y"] {
+                let value = [version, IDS, tail].concat();
+                assert_eq!(parent(&value), (true, "x=1".to_owned()), "{value:?}");
+            }
+        }
+        for value in [
+            [&b"00-"[..], IDS, b"-\xff"].concat(),
+            [&b"00-"[..], IDS, b"\xff"].concat(),
+            [&b"01-"[..], IDS, b"\xff"].concat(),
+            [&b"01-"[..], IDS, b" \xff"].concat(),
+            [&b"ff-"[..], IDS, b"-\xff"].concat(),
+            [&b"01-"[..], &IDS[..40], b"\xff", &IDS[41..], b"-\xff"].concat(),
+        ] {
+            assert_eq!(parent(&value), (false, String::new()), "{value:?}");
+        }
     }
 
     fn read(value: &'static str) -> (Vec<Kind>, Warnings) {

@@ -13,7 +13,8 @@ use super::instruments::Instruments;
 use super::propagation;
 
 /// Message headers as a list of `(name, bytes)` pairs (Kafka's shape).
-/// Values that are not UTF-8 are skipped when reading.
+/// Values that are not UTF-8 are skipped when reading, but for a
+/// `traceparent`, which is read as bytes.
 pub struct ByteHeaders<'a>(pub &'a mut Vec<(String, Vec<u8>)>);
 
 impl Injector for ByteHeaders<'_> {
@@ -30,12 +31,28 @@ impl Injector for ByteHeaders<'_> {
 /// joined (see [`super::tracecontext`]).
 pub struct ByteHeadersReader<'a>(pub &'a [(String, Vec<u8>)]);
 
+/// The text of a message header's `value` under `key`: a `traceparent` is
+/// read as bytes ([`super::tracecontext::traceparent_text`]: a higher
+/// version's bytes past its version-00 prefix are not read); another value
+/// that is not UTF-8 is `"\u{7f}"`, text no field accepts.
+fn header_text<'v>(key: &str, value: &'v [u8]) -> &'v str {
+    if key.eq_ignore_ascii_case("traceparent") {
+        return super::tracecontext::traceparent_text(value);
+    }
+    std::str::from_utf8(value).unwrap_or("\u{7f}")
+}
+
 impl Extractor for ByteHeadersReader<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(key))
-            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+            .and_then(|(_, value)| {
+                if key.eq_ignore_ascii_case("traceparent") {
+                    return Some(super::tracecontext::traceparent_text(value));
+                }
+                std::str::from_utf8(value).ok()
+            })
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -48,8 +65,8 @@ impl Extractor for ByteHeadersReader<'_> {
             .iter()
             .filter(|(name, _)| name.eq_ignore_ascii_case(key))
             // A value that is not UTF-8 still counts (a second traceparent
-            // is no parent), as text no field accepts.
-            .map(|(_, value)| std::str::from_utf8(value).unwrap_or("\u{7f}"))
+            // is no parent).
+            .map(|(_, value)| header_text(key, value))
             .collect();
         (!all.is_empty()).then_some(all)
     }

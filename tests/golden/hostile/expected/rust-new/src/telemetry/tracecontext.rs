@@ -3,8 +3,9 @@
 //! W3C Trace Context: the `traceparent` and `tracestate` fields.
 //!
 //! What is accepted follows W3C Trace Context Level 1 (Recommendation,
-//! 23 November 2021), section 3 "Trace Context HTTP Headers Format", and
-//! Level 2 for the random trace-id flag; the Go package accepts exactly the
+//! 23 November 2021), section 3 "Trace Context HTTP Headers Format"; of
+//! Level 2 only the random trace-id flag is read (tracestate keys follow
+//! Level 1). The Go package accepts exactly the
 //! same values (one shared table of vectors checks both where they are
 //! developed). The SDK's propagator accepted values W3C refuses (a sign or a short
 //! field inside version 00, a trailing dash) and dropped the random flag.
@@ -33,9 +34,12 @@ const MAX_MEMBERS: usize = 32;
 /// over 128 characters first, then from the end).
 const MAX_TRACESTATE: usize = 512;
 const LONG_MEMBER: usize = 128;
+/// The longest system id the SDK's `TraceState` holds: one fewer than W3C's 14.
+const MAX_SYSTEM: usize = 13;
 
 /// The trace id, parent id and known trace-flags bits of a `traceparent`
-/// value, or `None` when it is no valid parent and a new trace starts:
+/// value, read as bytes, or `None` when it is no valid parent and a new trace
+/// starts:
 ///
 /// - optional whitespace (space, tab) around the value is not part of it
 ///   (RFC 9110, section 5.5; the W3C test suite's OWS case);
@@ -44,13 +48,13 @@ const LONG_MEMBER: usize = 128;
 ///   trace-flags 2 lowercase hex digits, at the exact offsets of version 00
 ///   (no sign, no other length);
 /// - version 00 is exactly 55 characters; a higher version is read by its
-///   version-00 prefix, which must be followed by `-` or the end;
+///   version-00 prefix, which must be followed by `-` or the end (what
+///   follows is not read, whatever its bytes: W3C, "Versioning of
+///   traceparent");
 /// - trace-flags bits other than sampled and random are ignored.
-pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, u8)> {
-    let text = value.trim_matches([' ', '\t']);
-    let v = text.as_bytes();
+pub fn parse_traceparent(value: &[u8]) -> Option<(TraceId, SpanId, u8)> {
+    let v = trim_ows(value);
     if v.len() < TRACEPARENT_LEN
-        || !lower_hex(&v[0..2])
         || &v[0..2] == b"ff"
         || v[2] != b'-'
         || v[35] != b'-'
@@ -61,28 +65,59 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, u8)> {
     if v.len() > TRACEPARENT_LEN && (&v[0..2] == b"00" || v[TRACEPARENT_LEN] != b'-') {
         return None;
     }
-    if !lower_hex(&v[3..35]) || !lower_hex(&v[36..52]) || !lower_hex(&v[53..55]) {
-        return None;
-    }
-    // Bytes 0..55 are all ASCII now, so these slices are whole characters,
-    // and lowercase hex digits only: no sign, no other length.
-    let trace = u128::from_str_radix(&text[3..35], 16).ok()?;
-    let span = u64::from_str_radix(&text[36..52], 16).ok()?;
-    let flags = u8::from_str_radix(&text[53..55], 16).ok()?;
+    hex(&v[0..2])?;
+    let trace = hex(&v[3..35])?;
+    let span = hex(&v[36..52])?;
+    let flags = hex(&v[53..55])?;
     if trace == 0 || span == 0 {
         return None;
     }
     Some((
         TraceId::from(trace),
-        SpanId::from(span),
-        flags & KNOWN_FLAGS,
+        SpanId::from(span as u64),
+        flags as u8 & KNOWN_FLAGS,
     ))
 }
 
-fn lower_hex(bytes: &[u8]) -> bool {
-    bytes
+/// `bytes` without the spaces and tabs around them (RFC 9110 OWS).
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !ows(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// The value of lowercase hex digits (at most 32), `None` for any other byte.
+fn hex(bytes: &[u8]) -> Option<u128> {
+    bytes.iter().try_fold(0u128, |n, b| {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u128::from(digit))
+    })
+}
+
+/// The text a carrier gives for the `traceparent` value `bytes`, which
+/// [`parse_traceparent`] reads exactly as the bytes themselves: the value
+/// when it is UTF-8; otherwise its version-00 prefix and the dash after it
+/// (for a higher version nothing else is read, so bytes that are no text
+/// past that dash still leave a valid parent), or `"\u{7f}"`, which no field
+/// accepts, when those bytes are not ASCII ending in a dash.
+pub fn traceparent_text(bytes: &[u8]) -> &str {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text;
+    }
+    let start = bytes
         .iter()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        .position(|b| *b != b' ' && *b != b'\t')
+        .unwrap_or(bytes.len());
+    bytes
+        .get(start..start + TRACEPARENT_LEN + 1)
+        .filter(|prefix| prefix[TRACEPARENT_LEN] == b'-')
+        .and_then(|prefix| std::str::from_utf8(prefix).ok())
+        .unwrap_or("\u{7f}")
 }
 
 /// The `traceparent` every value of the field (in order) continues as: one
@@ -93,23 +128,27 @@ pub fn continued_traceparent(values: &[&str]) -> Option<String> {
     let [only] = values else {
         return None;
     };
-    let (trace, span, flags) = parse_traceparent(only)?;
+    let (trace, span, flags) = parse_traceparent(only.as_bytes())?;
     Some(format!("00-{trace}-{span}-{flags:02x}"))
 }
 
 /// The `tracestate` its field values (every line, in order, joined with
-/// commas as HTTP combines list fields) continue as, `""` for none. W3C
-/// Trace Context Level 1, section 3.3: list-members are separated by commas
-/// with optional whitespace; empty members are allowed and dropped; a key is
-/// a simple key (a lowercase letter, then up to 255 of `a-z 0-9 _ - * /`) or
-/// `tenant@system` (tenant: a lowercase letter or digit and up to 240 more;
-/// system: a lowercase letter and up to 12 more, one fewer than W3C's 13
-/// because the SDK's `TraceState` keeps no longer one); a value is 1 to 256
-/// printable ASCII characters but comma and `=`, not ending in a space. One
-/// invalid member, or more than 32 members, make the whole tracestate
-/// invalid: it is dropped and the traceparent still continued. A key seen
-/// again is dropped after its first member. Past 512 characters, members
-/// over 128 characters are dropped, then members from the end.
+/// commas as HTTP combines list fields) continue as, `""` for none. The
+/// grammar is W3C Trace Context Level 1's, section 3.3 (not Level 2's wider
+/// keys): list-members are separated by commas with optional whitespace;
+/// empty members are allowed and dropped; a key is a simple key (a lowercase
+/// letter, then up to 255 of `a-z 0-9 _ - * /`) or `tenant@system` (tenant: a
+/// lowercase letter or digit and up to 240 more; system: a lowercase letter
+/// and up to 13 more); a value is 1 to 256 printable ASCII characters but
+/// comma and `=`, not ending in a space. One invalid member, more than 32
+/// members or a key seen twice ("Only one entry per key is allowed"; the
+/// Level 1 test suite's `test_tracestate_duplicated_keys`) make the whole
+/// tracestate invalid: it is dropped and the traceparent still continued. A
+/// member whose system id has 14 characters is valid but dropped alone, the
+/// others kept: the SDK's `TraceState` holds no longer system id than 13.
+/// Past 512 characters, members over 128 characters are dropped one at a
+/// time from the end while the list is still too long, then members from
+/// the end.
 pub fn continued_tracestate<'a>(values: &[&'a str]) -> Cow<'a, str> {
     let joined: Cow<'a, str> = match values {
         [] => return Cow::Borrowed(""),
@@ -119,6 +158,7 @@ pub fn continued_tracestate<'a>(values: &[&'a str]) -> Cow<'a, str> {
     let mut members: Vec<&str> = Vec::new();
     let mut count = 0usize;
     let mut changed = joined.ends_with(',');
+    let mut unheld = false;
     for member in joined.split(',') {
         let trimmed = member.trim_matches([' ', '\t']);
         changed |= trimmed.len() != member.len() || trimmed.is_empty();
@@ -132,14 +172,15 @@ pub fn continued_tracestate<'a>(values: &[&'a str]) -> Cow<'a, str> {
         if count > MAX_MEMBERS || !valid_key(key) || !valid_value(value) {
             return Cow::Borrowed("");
         }
-        if members
-            .iter()
-            .any(|m| m.split_once('=').map(|(k, _)| k) == Some(key))
-        {
-            changed = true;
-            continue;
+        if members.iter().any(|m| member_key(m) == key) {
+            return Cow::Borrowed("");
         }
+        unheld |= !held_key(key);
         members.push(trimmed);
+    }
+    if unheld {
+        members.retain(|m| held_key(member_key(m)));
+        changed = true;
     }
     changed |= limit(&mut members);
     if !changed {
@@ -148,22 +189,40 @@ pub fn continued_tracestate<'a>(values: &[&'a str]) -> Cow<'a, str> {
     Cow::Owned(members.join(","))
 }
 
-/// Drops whole members until the joined list is at most [`MAX_TRACESTATE`]
-/// long: first those longer than [`LONG_MEMBER`], then from the end. Says
-/// whether it dropped any.
+/// The key of a valid member `key=value`.
+fn member_key(member: &str) -> &str {
+    member.split_once('=').map_or(member, |(key, _)| key)
+}
+
+/// Whether the SDK's `TraceState` holds the valid key `key`: a system id of
+/// at most 13 characters, where W3C allows 14.
+fn held_key(key: &str) -> bool {
+    key.split_once('@')
+        .is_none_or(|(_, system)| system.len() <= MAX_SYSTEM)
+}
+
+/// Drops whole members while the joined list is longer than
+/// [`MAX_TRACESTATE`]: first those longer than [`LONG_MEMBER`], one at a time
+/// from the end, then any from the end. Says whether it dropped any.
 fn limit(members: &mut Vec<&str>) -> bool {
-    let size = |ms: &[&str]| {
-        ms.iter()
-            .map(|m| m.len() + 1)
-            .sum::<usize>()
-            .saturating_sub(1)
-    };
-    if size(members) <= MAX_TRACESTATE {
+    let mut size = members
+        .iter()
+        .map(|m| m.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    if size <= MAX_TRACESTATE {
         return false;
     }
-    members.retain(|m| m.len() <= LONG_MEMBER);
-    while size(members) > MAX_TRACESTATE {
-        members.pop();
+    let mut i = members.len();
+    while i > 0 && size > MAX_TRACESTATE {
+        i -= 1;
+        if members[i].len() > LONG_MEMBER {
+            size -= members.remove(i).len() + 1;
+        }
+    }
+    while size > MAX_TRACESTATE {
+        let Some(last) = members.pop() else { break };
+        size -= last.len() + 1;
     }
     true
 }
@@ -186,7 +245,7 @@ fn valid_key(key: &str) -> bool {
             tenant.len() <= 241
                 && first(tenant, true)
                 && chars(tenant)
-                && system.len() <= 13
+                && system.len() <= 14
                 && first(system, false)
                 && chars(system)
         }
@@ -263,7 +322,7 @@ impl TextMapPropagator for W3cTraceContext {
         let [only] = parents.as_slice() else {
             return cx.clone();
         };
-        let Some((trace, span, flags)) = parse_traceparent(only) else {
+        let Some((trace, span, flags)) = parse_traceparent(only.as_bytes()) else {
             return cx.clone();
         };
         let states = extractor.get_all(TRACESTATE).unwrap_or_default();
@@ -375,10 +434,37 @@ mod tests {
         assert_eq!(sc.trace_state().header(), "a=1,b=2");
     }
 
+    /// A message's traceparent is read as bytes too: a higher version ending
+    /// in bytes that are not UTF-8 is continued, as Go continues it.
+    #[test]
+    fn a_message_traceparent_is_read_as_bytes() {
+        use super::super::messaging::ByteHeadersReader;
+        let extract = |traceparent: &[u8]| {
+            let headers = vec![
+                ("traceparent".to_owned(), traceparent.to_vec()),
+                ("tracestate".to_owned(), b"x=1".to_vec()),
+            ];
+            let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&headers));
+            let sc = cx.span().span_context().clone();
+            (sc.is_valid(), sc.trace_state().header())
+        };
+        let ids = &HEAD.as_bytes()[3..];
+        let higher = [b"01-", ids, b"01-\xff"].concat();
+        assert_eq!(extract(&higher), (true, "x=1".to_owned()));
+        let zero = [b"00-", ids, b"01-\xff"].concat();
+        assert_eq!(extract(&zero), (false, String::new()));
+        let cut = [b"01-", ids, b"01\xff"].concat();
+        assert_eq!(extract(&cut), (false, String::new()));
+        assert_eq!(super::traceparent_text(b" \t\xff"), "\u{7f}");
+    }
+
     #[test]
     fn invalid_tracestate_is_dropped_and_the_parent_kept() {
         assert_eq!(continued_tracestate(&["a=1", "B=2"]), "");
-        assert_eq!(continued_tracestate(&["a=1 ", " b=2,a=3"]), "a=1,b=2");
+        assert_eq!(continued_tracestate(&["a=1 ", " b=2,c=3"]), "a=1,b=2,c=3");
+        // A key seen twice, even across lines, spoils the whole list (Level
+        // 1: "Only one entry per key is allowed").
+        assert_eq!(continued_tracestate(&["a=1", "b=2,a=3"]), "");
         let carrier: HashMap<String, String> = HashMap::from([
             ("traceparent".into(), format!("{HEAD}01")),
             ("tracestate".into(), "a=1,1b=2".into()),
