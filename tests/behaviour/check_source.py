@@ -12,7 +12,8 @@ names a `tool`:
   the library).
 - `manifest`: the manifest is in its settled form. Go: `go mod tidy -diff` finds nothing
   to change in go.mod or go.sum. Rust has no tidy form: `cargo verify-project` accepts
-  Cargo.toml and `cargo metadata --offline` resolves it from what is already fetched.
+  Cargo.toml and `cargo metadata` resolves it (fetching what a build for this platform
+  did not need: the metadata covers every platform's dependencies).
 
 `has` and `lacks` (regexes) apply to the text the tool printed (for `doc`, the
 documentation)."""
@@ -100,7 +101,7 @@ def _manifest(src: Sources) -> tuple[str, list[str]]:
     else:
         steps = [
             ["cargo", "verify-project"],
-            ["cargo", "metadata", "--offline", "--format-version", "1"],
+            ["cargo", "metadata", "--format-version", "1"],
         ]
     out, bad = "", []
     for args in steps:
