@@ -247,13 +247,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
-		if span.IsRecording() {
-			org = originOf(r)
-			if splitAttributes.Load() {
-				span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
-				clear(rw.attrs[:])
-				org.set = true
-			}
+		// Without the split, finishSpan reads the origin: one IsRecording
+		// (a lock of the span) a request fewer.
+		if splitAttributes.Load() && span.IsRecording() {
+			org.read(r)
+			span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
+			clear(rw.attrs[:])
+			org.set = true
 		}
 	}
 	hc := &holderCtx{Context: ctx}
@@ -279,7 +279,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		final := holder.inner()
 		if final == "" && r2.Pattern != "" {
-			if final = routeOfPattern(ri, r2.Pattern); muxRedirected(r2, final) {
+			// The early route passed the same check on the same path.
+			if final = routeOfPattern(ri, r2.Pattern); !(matched && final == route) && muxRedirected(r2, final) {
 				final = ""
 			}
 		}
@@ -289,6 +290,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
+				if !org.set {
+					org.read(r)
+				}
 				h.finishSpan(span, r, rw, &org, method, known, status, renamed, broken, ri, p)
 			}
 			span.End()
@@ -382,8 +386,9 @@ type origin struct {
 	set                        bool // the request's attributes are set already
 }
 
-func originOf(r *http.Request) origin {
-	o := origin{scheme: scheme(r.TLS != nil), host: r.Host}
+// read sets o from r (in place: the struct is not copied per request).
+func (o *origin) read(r *http.Request) {
+	o.scheme, o.host = scheme(r.TLS != nil), r.Host
 	o.peer, o.peerPort, o.hasPort = splitPeer(r.RemoteAddr)
 	o.client = o.peer
 	if trustedProxy(o.peer) {
@@ -402,7 +407,6 @@ func originOf(r *http.Request) origin {
 		}
 		o.client, o.scheme, o.host = fromForwarded(r.Header.Values("Forwarded"), o.client, o.scheme, o.host)
 	}
-	return o
 }
 
 // requestAttrs appends the attributes read from the request that come

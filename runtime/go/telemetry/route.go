@@ -128,13 +128,28 @@ func muxRedirected(r *http.Request, route string) bool {
 	// The path as sent: its slashes and dots are those of the escaped path
 	// the ServeMux cleans, and reading it costs no re-encoding.
 	p := pathAsSent(r)
-	if r.Method != http.MethodConnect && (strings.Contains(p, "//") || strings.Contains(p, "/.") || p == "" || p[0] != '/') && !cleanPath(p) {
+	if r.Method != http.MethodConnect && !plainPath(p) && !cleanPath(p) {
 		return true
 	}
 	// A subtree pattern matches paths with at least as many slashes as it
 	// has; the trailing-slash redirect is for a path with one less.
 	return strings.HasSuffix(route, "/") && !strings.HasSuffix(p, "/") &&
 		strings.Count(p, "/") < strings.Count(route, "/")
+}
+
+// plainPath reports whether p is rooted and holds neither "//" nor "/.":
+// then it is clean (cleanPath) without a look at its segments. One pass over
+// the bytes, the common path's whole cost.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if c := p[i]; (c == '/' || c == '.') && p[i-1] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanPath reports whether p is its own cleaned form as net/http's
