@@ -228,9 +228,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = trace.ContextWithSpanContext(incoming, trace.SpanContext{})
 	}
 
+	split := splitAttributes.Load()
+	// The span starts with the method and the route the ServeMux matched,
+	// unless the attributes are split (attributeOrder).
+	withRoute := matched && known && !split
 	if !off {
 		ri = h.caches.route(method, trustRoute, tls)
 		opts := ri.startOpts
+		if withRoute {
+			opts = ri.routeOpts
+		}
 		parent := incoming
 		if public {
 			parent = baggage.ContextWithoutBaggage(trace.ContextWithSpanContext(r.Context(), trace.SpanContext{}))
@@ -239,19 +246,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		if route != "" {
+		if route != "" && !withRoute {
 			// The per-route ratios name routes and methods as written; the
-			// sampler gets them through the context, so the span starts
-			// without attributes and finishSpan sets them all in the order
-			// of their requirement levels (attributeOrder).
+			// sampler gets them through the context (a literal route the
+			// ServeMux was not asked about, a method recorded as _OTHER, or
+			// split attributes, which set the route after the others).
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
 		// Without the split, finishSpan reads the origin: one IsRecording
 		// (a lock of the span) a request fewer.
-		if splitAttributes.Load() && span.IsRecording() {
+		if split && span.IsRecording() {
 			org.read(r)
-			span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
+			span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known, false)...)
 			clear(rw.attrs[:])
 			org.set = true
 		}
@@ -293,7 +300,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if !org.set {
 					org.read(r)
 				}
-				h.finishSpan(span, r, rw, &org, method, known, status, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, &org, method, known, withRoute, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -411,9 +418,11 @@ func (o *origin) read(r *http.Request) {
 
 // requestAttrs appends the attributes read from the request that come
 // first (attributeOrder).
-func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known bool) []attribute.KeyValue {
+func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known, started bool) []attribute.KeyValue {
+	if !started { // else the span started with the method (routeOpts)
+		attrs = append(attrs, keyHTTPRequestMethod.String(method))
+	}
 	attrs = append(attrs,
-		keyHTTPRequestMethod.String(method),
 		keyURLPath.String(pathAsSent(r)),
 		keyURLScheme.String(o.scheme),
 	)
@@ -433,12 +442,12 @@ func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method
 // (attributeOrder: all of them, unless the span started with the request's)
 // in one call; rw's buffer (the pooled response writer's) holds them on the
 // way, so building them allocates nothing.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool, status int, renamed, broken bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known, withRoute bool, status int, renamed, broken bool, ri *routeInfo, p any) {
 	attrs := rw.attrs[:0]
 	if !o.set {
-		attrs = requestAttrs(attrs, r, o, method, known)
+		attrs = requestAttrs(attrs, r, o, method, known, withRoute)
 	}
-	if ri.route != "" {
+	if ri.route != "" && (renamed || !withRoute) {
 		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
 	attrs = append(attrs, keyHTTPResponseStatusCode.Int(status))
