@@ -378,9 +378,11 @@ func forwardedProto(r *http.Request, sch string) string {
 // url.query) come first. When Setup was given a span attribute count limit
 // under the SDK's default of 128 (splitAttributes), they are set as the span
 // starts and the others when it ends, so the attributes a handler adds come
-// between, as in Rust; otherwise all are set in one call when the span ends
-// (one SDK call and one growth of the span's attribute list fewer per
-// request), and a handler's attributes come first: with 128 attributes a
+// between, as in Rust; otherwise a request the ServeMux matched starts its
+// span with the method and the route (routeOpts, which the sampler reads)
+// and the others are set in one call when the span ends (one SDK call, one
+// growth of the span's attribute list and the sampler's context value fewer
+// per request), with a handler's attributes between: with 128 attributes a
 // span, the two orders keep different ones only when a handler adds over a
 // hundred.
 //
