@@ -980,9 +980,10 @@ fn set_recorded_attributes<B>(
 
 /// Whether the Recommended attributes wait for the response's: set by
 /// `init` when the span attribute count limit is under the SDK's default of
-/// 128. At 128 or more they are set as the span starts, straight onto it (a
-/// lock of the shared span for each and a box per request fewer: see
-/// docs/benchmarks.md); the server's own attributes, at most sixteen, are
+/// 128. At 128 or more the four that cost no allocation go into the span
+/// builder's list ([`start_attributes`]) and the others are set as the span
+/// starts, straight onto it (a lock of the shared span for each and a box per
+/// request fewer: see docs/benchmarks.md); the server's own attributes, at most sixteen, are
 /// then all kept in either order, and only a handler adding over a hundred
 /// could make the two orders keep different ones (as in Go).
 pub(super) static ORDERED: AtomicBool = AtomicBool::new(false);
