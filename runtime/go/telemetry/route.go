@@ -125,16 +125,40 @@ func (h *routeHolder) set(r *http.Request, prefix, pattern string) {
 // route; a URI path never substitutes it), as in Rust, where axum's router
 // matches the path as sent.
 func muxRedirected(r *http.Request, route string) bool {
-	// The path as sent: its slashes and dots are those of the escaped path
-	// the ServeMux cleans, and reading it costs no re-encoding.
-	p := pathAsSent(r)
-	if r.Method != http.MethodConnect && (strings.Contains(p, "//") || strings.Contains(p, "/.") || p == "" || p[0] != '/') && !cleanPath(p) {
+	// The path as sent (pathAsSent): its slashes and dots are those of the
+	// escaped path the ServeMux cleans, and reading it costs no re-encoding.
+	if r.Method != http.MethodConnect && !plainPath(r) && !cleanPath(pathAsSent(r)) {
 		return true
 	}
 	// A subtree pattern matches paths with at least as many slashes as it
 	// has; the trailing-slash redirect is for a path with one less.
-	return strings.HasSuffix(route, "/") && !strings.HasSuffix(p, "/") &&
-		strings.Count(p, "/") < strings.Count(route, "/")
+	if !strings.HasSuffix(route, "/") {
+		return false
+	}
+	p := pathAsSent(r)
+	return !strings.HasSuffix(p, "/") && strings.Count(p, "/") < strings.Count(route, "/")
+}
+
+// plainPath reports whether r's path as sent (pathAsSent) is rooted and
+// holds neither "//" nor "/.": then it is clean (cleanPath) without a look
+// at its segments. One pass over the request target's bytes up to its
+// query, the common request's whole cost; false for a target that is not a
+// path.
+func plainPath(r *http.Request) bool {
+	u := r.RequestURI
+	if u == "" || u[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(u); i++ {
+		c := u[i]
+		if c == '?' {
+			break
+		}
+		if (c == '/' || c == '.') && u[i-1] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanPath reports whether p is its own cleaned form as net/http's

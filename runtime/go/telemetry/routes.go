@@ -22,6 +22,10 @@ type routeInfo struct {
 	route     string
 	tls       bool
 	startOpts []trace.SpanStartOption
+	// routeOpts are startOpts with http.request.method and http.route, for
+	// a route the ServeMux matched when the attributes are not split
+	// (splitAttributes): the sampler reads them, no context is made for it.
+	routeOpts []trace.SpanStartOption
 	// renamedTo is the routeInfo of a route spans started with this one were
 	// renamed to, and metric the attribute set of a duration point of this
 	// route: each keeps the first value stored (others are looked up in the
@@ -168,6 +172,11 @@ func (c *caches) route(method, route string, tls bool) *routeInfo {
 		route:     route,
 		tls:       tls,
 		startOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)},
+	}
+	ri.routeOpts = ri.startOpts
+	if route != "" {
+		ri.routeOpts = append(ri.startOpts[:1:1], trace.WithAttributes(
+			keyHTTPRequestMethod.String(method), keyHTTPRoute.String(route)))
 	}
 	ri = c.routes.store(k, ri)
 	c.first.CompareAndSwap(nil, ri)

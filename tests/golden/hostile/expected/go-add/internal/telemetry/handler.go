@@ -231,9 +231,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = trace.ContextWithSpanContext(incoming, trace.SpanContext{})
 	}
 
+	split := splitAttributes.Load()
+	// The span starts with the method and the route the ServeMux matched,
+	// unless the attributes are split (attributeOrder).
+	withRoute := matched && known && !split
 	if !off {
 		ri = h.caches.route(method, trustRoute, tls)
 		opts := ri.startOpts
+		if withRoute {
+			opts = ri.routeOpts
+		}
 		parent := incoming
 		if public {
 			parent = baggage.ContextWithoutBaggage(trace.ContextWithSpanContext(r.Context(), trace.SpanContext{}))
@@ -242,21 +249,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		if route != "" {
+		if route != "" && !withRoute {
 			// The per-route ratios name routes and methods as written; the
-			// sampler gets them through the context, so the span starts
-			// without attributes and finishSpan sets them all in the order
-			// of their requirement levels (attributeOrder).
+			// sampler gets them through the context (a literal route the
+			// ServeMux was not asked about, a method recorded as _OTHER, or
+			// split attributes, which set the route after the others).
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
-		if span.IsRecording() {
-			org = originOf(r)
-			if splitAttributes.Load() {
-				span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known)...)
-				clear(rw.attrs[:])
-				org.set = true
-			}
+		// Without the split, finishSpan reads the origin: one IsRecording
+		// (a lock of the span) a request fewer.
+		if split && span.IsRecording() {
+			org.read(r)
+			span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known, false)...)
+			clear(rw.attrs[:])
+			org.set = true
 		}
 	}
 	hc := &holderCtx{Context: ctx}
@@ -282,7 +289,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		final := holder.inner()
 		if final == "" && r2.Pattern != "" {
-			if final = routeOfPattern(ri, r2.Pattern); muxRedirected(r2, final) {
+			// The early route passed the same check on the same path.
+			if final = routeOfPattern(ri, r2.Pattern); !(matched && final == route) && muxRedirected(r2, final) {
 				final = ""
 			}
 		}
@@ -292,7 +300,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ri = h.caches.renamed(ri, final)
 			}
 			if span.IsRecording() {
-				h.finishSpan(span, r, rw, &org, method, known, status, renamed, broken, ri, p)
+				if !org.set {
+					org.read(r)
+				}
+				h.finishSpan(span, r, rw, &org, method, known, withRoute, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
@@ -367,9 +378,11 @@ func forwardedProto(r *http.Request, sch string) string {
 // url.query) come first. When Setup was given a span attribute count limit
 // under the SDK's default of 128 (splitAttributes), they are set as the span
 // starts and the others when it ends, so the attributes a handler adds come
-// between, as in Rust; otherwise all are set in one call when the span ends
-// (one SDK call and one growth of the span's attribute list fewer per
-// request), and a handler's attributes come first: with 128 attributes a
+// between, as in Rust; otherwise a request the ServeMux matched starts its
+// span with the method and the route (routeOpts, which the sampler reads)
+// and the others are set in one call when the span ends (one SDK call, one
+// growth of the span's attribute list and the sampler's context value fewer
+// per request), with a handler's attributes between: with 128 attributes a
 // span, the two orders keep different ones only when a handler adds over a
 // hundred.
 //
@@ -385,8 +398,9 @@ type origin struct {
 	set                        bool // the request's attributes are set already
 }
 
-func originOf(r *http.Request) origin {
-	o := origin{scheme: scheme(r.TLS != nil), host: r.Host}
+// read sets o from r (in place: the struct is not copied per request).
+func (o *origin) read(r *http.Request) {
+	o.scheme, o.host = scheme(r.TLS != nil), r.Host
 	o.peer, o.peerPort, o.hasPort = splitPeer(r.RemoteAddr)
 	o.client = o.peer
 	if trustedProxy(o.peer) {
@@ -405,14 +419,15 @@ func originOf(r *http.Request) origin {
 		}
 		o.client, o.scheme, o.host = fromForwarded(r.Header.Values("Forwarded"), o.client, o.scheme, o.host)
 	}
-	return o
 }
 
 // requestAttrs appends the attributes read from the request that come
 // first (attributeOrder).
-func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known bool) []attribute.KeyValue {
+func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method string, known, started bool) []attribute.KeyValue {
+	if !started { // else the span started with the method (routeOpts)
+		attrs = append(attrs, keyHTTPRequestMethod.String(method))
+	}
 	attrs = append(attrs,
-		keyHTTPRequestMethod.String(method),
 		keyURLPath.String(pathAsSent(r)),
 		keyURLScheme.String(o.scheme),
 	)
@@ -432,12 +447,12 @@ func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method
 // (attributeOrder: all of them, unless the span started with the request's)
 // in one call; rw's buffer (the pooled response writer's) holds them on the
 // way, so building them allocates nothing.
-func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known bool, status int, renamed, broken bool, ri *routeInfo, p any) {
+func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWriter, o *origin, method string, known, withRoute bool, status int, renamed, broken bool, ri *routeInfo, p any) {
 	attrs := rw.attrs[:0]
 	if !o.set {
-		attrs = requestAttrs(attrs, r, o, method, known)
+		attrs = requestAttrs(attrs, r, o, method, known, withRoute)
 	}
-	if ri.route != "" {
+	if ri.route != "" && (renamed || !withRoute) {
 		attrs = append(attrs, keyHTTPRoute.String(ri.route))
 	}
 	attrs = append(attrs, keyHTTPResponseStatusCode.Int(status))

@@ -522,8 +522,9 @@ impl Traced {
             Some(hint) => parent.with_value(hint),
             None => parent,
         };
-        // The sampler sees the method, the route (through the hint) and the
-        // attributes that cost no allocation; the name and the attributes
+        // The sampler sees the method, the route (through the hint) and, at
+        // the default count limit, the attributes that cost no allocation
+        // ([`start_attributes`]); the name and the attributes
         // written from the request follow only when the span records, so an
         // unsampled request formats nothing.
         // Built in place: the builder's by-value `with_*` methods each move
@@ -534,10 +535,11 @@ impl Traced {
             links.retain(|link| link.span_context.is_valid());
             links
         });
+        let ordered = ORDERED.load(Ordering::Relaxed);
         let builder = SpanBuilder {
             span_kind: Some(SpanKind::Server),
             name: Cow::Borrowed(method),
-            attributes: Some(start_attributes(method)),
+            attributes: Some(start_attributes(req, method, origin, ordered)),
             links,
             ..SpanBuilder::default()
         };
@@ -545,11 +547,11 @@ impl Traced {
         let cx = match &instruments.sdk_tracer {
             Some(tracer) => start_span(tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
+                later = set_recorded_attributes(span, req, method, origin, ordered).map(Box::new);
             }),
             None => start_span(&instruments.tracer, builder, parent, |span| {
                 span.update_name(span_name(method, route.map(|r| &**r), origin));
-                later = set_recorded_attributes(span, req, method, origin).map(Box::new);
+                later = set_recorded_attributes(span, req, method, origin, ordered).map(Box::new);
             }),
         };
         let span = bridge::request_span(&cx, request_span);
@@ -856,13 +858,34 @@ fn render_span_name(method: &'static str, route: Option<&str>, origin: &Origin) 
     })
 }
 
-/// The attribute given to the span builder at once (the sampler sees it,
-/// and the route through its hint): `http.request.method`. The others follow
-/// in the order of [`set_recorded_attributes`].
-fn start_attributes(method: &'static str) -> Vec<KeyValue> {
+/// The attributes given to the span builder at once (the sampler sees them,
+/// and the route through its hint). With `ordered` (see [`ORDERED`]) only
+/// `http.request.method`; the others follow in the order of
+/// [`set_recorded_attributes`]. Without it, also those that cost no
+/// allocation: `url.scheme`, `network.protocol.version`, `server.port`,
+/// `network.peer.port`, in the builder's one list rather than by a call each.
+fn start_attributes<B>(
+    req: &Request<B>,
+    method: &'static str,
+    origin: &Origin,
+    ordered: bool,
+) -> Vec<KeyValue> {
     // Room for the recorded ones too: the span keeps this list.
     let mut attributes = Vec::with_capacity(16);
     attributes.push(KeyValue::new(KEYS[key::METHOD], method));
+    if ordered {
+        return attributes;
+    }
+    attributes.push(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
+    if let Some(version) = protocol_version(req.version()) {
+        attributes.push(KeyValue::new(KEYS[key::PROTOCOL_VERSION], version));
+    }
+    if let Some(port) = origin.port {
+        attributes.push(KeyValue::new(KEYS[key::SERVER_PORT], i64::from(port)));
+    }
+    if let Some(peer) = origin.peer {
+        attributes.push(KeyValue::new(KEYS[key::PEER_PORT], i64::from(peer.port())));
+    }
     attributes
 }
 
@@ -885,6 +908,11 @@ fn start_attributes(method: &'static str) -> Vec<KeyValue> {
 ///    `network.protocol.version`, `client.address`, `network.peer.address`,
 ///    `network.peer.port`, `user_agent.original`.
 ///
+/// Without `ordered` (a limit of 128 or more, see [`ORDERED`]) the
+/// attributes [`start_attributes`] gave the builder are not set again, and
+/// the other Recommended ones are set at once: every one of them is kept in
+/// either order.
+///
 /// One the span's redacting processors drop at its end anyway is neither
 /// copied nor set ([`redact::SourceDrops`]).
 fn set_recorded_attributes<B>(
@@ -892,12 +920,15 @@ fn set_recorded_attributes<B>(
     req: &Request<B>,
     method: &'static str,
     origin: &Origin,
+    ordered: bool,
 ) -> Option<Recommended> {
     use redact::source;
     let drops = redact::SourceDrops::take(span.span_context().span_id());
     let kept = |index: usize| !drops.drops(index);
     span.set_attribute(KeyValue::new(KEYS[key::PATH], req.uri().path().to_owned()));
-    span.set_attribute(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
+    if ordered {
+        span.set_attribute(KeyValue::new(KEYS[key::SCHEME], origin.scheme));
+    }
     if method == "_OTHER" && kept(source::METHOD_ORIGINAL) {
         span.set_attribute(KeyValue::new(
             KEYS[key::METHOD_ORIGINAL],
@@ -932,16 +963,17 @@ fn set_recorded_attributes<B>(
                 Arc::from(agent)
             }
         });
+    // Without `ordered`, the port and version are in the builder's list.
     let recommended = Recommended {
         host: origin.host.clone(),
-        port: origin.port,
-        version: protocol_version(req.version()),
+        port: origin.port.filter(|_| ordered),
+        version: protocol_version(req.version()).filter(|_| ordered),
         client,
         peer_address: peer.filter(|_| keep_peer),
-        peer_port: origin.peer.map(|p| p.port()),
+        peer_port: origin.peer.map(|p| p.port()).filter(|_| ordered),
         agent,
     };
-    if ORDERED.load(Ordering::Relaxed) {
+    if ordered {
         return Some(recommended);
     }
     recommended.set_now(span);
@@ -950,9 +982,10 @@ fn set_recorded_attributes<B>(
 
 /// Whether the Recommended attributes wait for the response's: set by
 /// `init` when the span attribute count limit is under the SDK's default of
-/// 128. At 128 or more they are set as the span starts, straight onto it (a
-/// lock of the shared span for each and a box per request fewer: see
-/// docs/benchmarks.md); the server's own attributes, at most sixteen, are
+/// 128. At 128 or more the four that cost no allocation go into the span
+/// builder's list ([`start_attributes`]) and the others are set as the span
+/// starts, straight onto it (a lock of the shared span for each and a box per
+/// request fewer: see docs/benchmarks.md); the server's own attributes, at most sixteen, are
 /// then all kept in either order, and only a handler adding over a hundred
 /// could make the two orders keep different ones (as in Go).
 pub(super) static ORDERED: AtomicBool = AtomicBool::new(false);
