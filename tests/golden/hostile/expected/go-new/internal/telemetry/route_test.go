@@ -454,6 +454,7 @@ func TestMuxRedirectedAgreesWithServeMux(t *testing.T) {
 		"/orders/1", "//orders/1", "/orders/./1", "/orders/../orders/1", "/orders/%2e%2e",
 		"/files", "/files/", "/files/a/b", "/files//a", "/tree/a", "/tree/a/", "/tree/a/b/c",
 		"/", "/x/a/b", "/x/a/../b", "/x/a/.", "/orders/1/", "/nowhere", "/orders/a%2Fb",
+		"//", "/files//", "/tree/a//", "/x/a/b//", "/files/a//", "/orders/1//",
 	}
 	for _, method := range []string{http.MethodGet, http.MethodConnect} {
 		for _, target := range targets {
@@ -469,6 +470,46 @@ func TestMuxRedirectedAgreesWithServeMux(t *testing.T) {
 			if got := muxRedirected(r, route); got != redirect {
 				t.Errorf("%s %s (pattern %q): muxRedirected = %v, the ServeMux answered %d", method, target, pattern, got, w.Code)
 			}
+		}
+	}
+}
+
+// Behind http.StripPrefix the ServeMux cleans and matches the stripped path
+// (r.URL), not the request target: muxRedirected reads the same.
+func TestMuxRedirectedReadsTheStrippedPath(t *testing.T) {
+	mux := http.NewServeMux()
+	ok := func(http.ResponseWriter, *http.Request) {}
+	for _, p := range []string{"GET /orders/{id}", "GET /files/"} {
+		mux.HandleFunc(p, ok)
+	}
+	for _, tc := range []struct {
+		prefix, target string
+	}{
+		{"/api", "/api/files"},
+		{"/api", "/api/files/"},
+		{"/api/", "/api//orders/7"},
+		{"/api", "/api//orders/7"},
+		{"/api", "/api/orders/7"},
+		{"/api", "/api/orders/./7"},
+	} {
+		var redirected, checked bool
+		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h, pattern := mux.Handler(r)
+			if pattern == "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			_, route := splitPattern(pattern)
+			redirected, checked = muxRedirected(r, route), true
+			if want := rec.Code >= 300 && rec.Code < 400; redirected != want {
+				t.Errorf("StripPrefix(%q) %s (pattern %q): muxRedirected = %v, the ServeMux answered %d", tc.prefix, tc.target, pattern, redirected, rec.Code)
+			}
+		})
+		http.StripPrefix(tc.prefix, inner).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, tc.target, nil))
+		if !checked && tc.target != "/api//orders/7" {
+			t.Errorf("StripPrefix(%q) %s: the ServeMux matched no pattern", tc.prefix, tc.target)
 		}
 	}
 }

@@ -128,9 +128,8 @@ func (h *routeHolder) set(r *http.Request, prefix, pattern string) {
 // route; a URI path never substitutes it), as in Rust, where axum's router
 // matches the path as sent.
 func muxRedirected(r *http.Request, route string) bool {
-	// The path as sent (pathAsSent): its slashes and dots are those of the
-	// escaped path the ServeMux cleans, and reading it costs no re-encoding.
-	if r.Method != http.MethodConnect && !plainPath(r) && !cleanPath(pathAsSent(r)) {
+	p := muxPath(r)
+	if r.Method != http.MethodConnect && !plainPath(p) && !cleanPath(p) {
 		return true
 	}
 	// A subtree pattern matches paths with at least as many slashes as it
@@ -138,26 +137,37 @@ func muxRedirected(r *http.Request, route string) bool {
 	if !strings.HasSuffix(route, "/") {
 		return false
 	}
-	p := pathAsSent(r)
 	return !strings.HasSuffix(p, "/") && strings.Count(p, "/") < strings.Count(route, "/")
 }
 
-// plainPath reports whether r's path as sent (pathAsSent) is rooted and
-// holds neither "//" nor "/.": then it is clean (cleanPath) without a look
-// at its segments. One pass over the request target's bytes up to its
-// query, the common request's whole cost; false for a target that is not a
-// path.
-func plainPath(r *http.Request) bool {
-	u := r.RequestURI
-	if u == "" || u[0] != '/' {
+// muxPath is the path a ServeMux cleans and matches for r: its escaped
+// path (r.URL.EscapedPath), which a handler in front of the mux may have
+// changed (http.StripPrefix changes r.URL, never r.RequestURI). The common
+// request's path as sent is the same text as r.URL.Path (no
+// percent-encoding, nothing stripped) and is taken as it is, with no
+// re-encoding; any other request takes EscapedPath. Escaping leaves '/'
+// and '.' alone, so either text has the slashes and dots the mux cleans.
+func muxPath(r *http.Request) string {
+	if u := r.RequestURI; r.URL.RawPath == "" && u != "" && u[0] == '/' {
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			u = u[:i]
+		}
+		if u == r.URL.Path {
+			return u
+		}
+	}
+	return r.URL.EscapedPath()
+}
+
+// plainPath reports whether p is rooted and holds neither "//" nor "/.":
+// then it is clean (cleanPath) without a look at its segments. One pass
+// over the path, the common request's whole cost.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
 		return false
 	}
-	for i := 1; i < len(u); i++ {
-		c := u[i]
-		if c == '?' {
-			break
-		}
-		if (c == '/' || c == '.') && u[i-1] == '/' {
+	for i := 1; i < len(p); i++ {
+		if c := p[i]; (c == '/' || c == '.') && p[i-1] == '/' {
 			return false
 		}
 	}
@@ -165,8 +175,9 @@ func plainPath(r *http.Request) bool {
 }
 
 // cleanPath reports whether p is its own cleaned form as net/http's
-// ServeMux cleans it: rooted, and no empty (but a trailing one), "." or
-// ".." segment.
+// ServeMux cleans it: rooted, and no empty, "." or ".." segment (a
+// trailing slash ends the path, it opens no segment: "/a/" is clean,
+// "/a//" is not).
 func cleanPath(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
@@ -179,7 +190,7 @@ func cleanPath(p string) bool {
 		if j := strings.IndexByte(seg, '/'); j >= 0 {
 			seg = seg[:j]
 		}
-		if seg == "." || seg == ".." || (seg == "" && i+2 < len(p)) {
+		if seg == "." || seg == ".." || seg == "" {
 			return false
 		}
 	}
