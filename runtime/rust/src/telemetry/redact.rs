@@ -583,13 +583,22 @@ impl Policy {
         }
     }
 
+    /// Whether `name` (decoded) is a sensitive query or path parameter name,
+    /// compared without regard to ASCII case: `Token` and `JSessionId` are
+    /// as sensitive as `token` and `jsessionid`.
+    fn sensitive_name(&self, name: &str) -> bool {
+        self.sensitive_query
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(name))
+    }
+
     /// A query string (without `?`) with sensitive values replaced. Pairs are
     /// separated by `&` or `;` (the older form many servers still read).
     pub fn query<'a>(&self, query: &'a str) -> Cow<'a, str> {
         // A server decodes `%73ig` to `sig`: names are compared decoded.
         let sensitive = |pair: &str| {
             let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            pair.contains('=') && self.sensitive_query.contains(&&*percent_decode(name))
+            pair.contains('=') && self.sensitive_name(&percent_decode(name))
         };
         let separator = |c: char| c == '&' || c == ';';
         if !query.split(separator).any(sensitive) {
@@ -755,7 +764,7 @@ impl Policy {
                 .map_or(tail.len(), |n| i + n);
             let pair = &tail[i..j];
             if let Some((name, value)) = pair.split_once('=') {
-                if value != MASK && self.sensitive_query.contains(&&*percent_decode(name)) {
+                if value != MASK && self.sensitive_name(&percent_decode(name)) {
                     if copied == 0 {
                         out.reserve(tail.len());
                     }
@@ -1523,8 +1532,30 @@ mod multibyte_tests {
 
     const WIDE: [&str; 9] = ["€", "«", "»", "ä", "＠", "﹫", "😀", "\u{a0}", "“"];
     const TRIGGERS: [&str; 24] = [
-        "://", "@", "%", ";", "=", "?", "[", "]", ":", "#", "&", "/", ".", "%40", "%25", "%3B",
-        "%3D", "%2540", "https://", "sig=", "token=", "api_key=", "4111111111111111", "eyJ",
+        "://",
+        "@",
+        "%",
+        ";",
+        "=",
+        "?",
+        "[",
+        "]",
+        ":",
+        "#",
+        "&",
+        "/",
+        ".",
+        "%40",
+        "%25",
+        "%3B",
+        "%3D",
+        "%2540",
+        "https://",
+        "sig=",
+        "token=",
+        "api_key=",
+        "4111111111111111",
+        "eyJ",
     ];
     const PLAIN: [&str; 6] = ["a", "h.example", "u:p", "80", "jane", " "];
 
@@ -1573,7 +1604,9 @@ mod multibyte_tests {
                 all.push(format!("{t}{w}"));
                 all.push(format!("x{w}{t}{w}y"));
                 all.push(format!("{w}https{t}{w}"));
-                all.push(format!("{w}https://u{w}:p{t}@h{w}.example/a;{w}sig={w}{t}?token={w}#{w}"));
+                all.push(format!(
+                    "{w}https://u{w}:p{t}@h{w}.example/a;{w}sig={w}{t}?token={w}#{w}"
+                ));
                 all.push(format!("[{w}::1{t}]:8{w}0"));
             }
         }

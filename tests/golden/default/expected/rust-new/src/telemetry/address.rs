@@ -318,6 +318,9 @@ mod tests {
             ("/orders;%73ig=x", "/orders;%73ig=REDACTED"),
             ("/orders/3;sig", "/orders/3;sig"),
             ("/a;x&sig=1", "/a;x&sig=1"),
+            // Names are compared without regard to ASCII case.
+            ("/a;SIG=x;SigNature=y", "/a;SIG=REDACTED;SigNature=REDACTED"),
+            ("/orders;%53ig=x", "/orders;%53ig=REDACTED"),
         ] {
             assert_eq!(clean_path_params(&policy, text), want, "{text}");
         }
@@ -328,6 +331,13 @@ mod tests {
         assert_eq!(
             policy.scrub(&format!("GET {full} failed")),
             format!("GET {clean} failed")
+        );
+        let mixed = "https://h.example/a;SIG=1?Token=2&SIGNATURE=3";
+        let masked = "https://h.example/a;SIG=REDACTED?Token=REDACTED&SIGNATURE=REDACTED";
+        assert_eq!(policy.url(mixed), masked);
+        assert_eq!(
+            policy.scrub(&format!("GET {mixed} failed")),
+            format!("GET {masked} failed")
         );
     }
 
