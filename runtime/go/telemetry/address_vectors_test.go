@@ -23,6 +23,9 @@ type addressFile struct {
 	FullURLs []struct {
 		Input  string `json:"input"`
 		Output string `json:"output"`
+		// Opaque: a URL without "//" (RFC 3986 section 3), which free text
+		// does not read as a URL.
+		Opaque bool `json:"opaque"`
 	} `json:"full_urls"`
 }
 
@@ -82,7 +85,7 @@ func TestSharedFullURLVectors(t *testing.T) {
 		if got := SanitizeURL(u); got != v.Output {
 			t.Errorf("SanitizeURL(%q) = %q, want %q", v.Input, got, v.Output)
 		}
-		if got := SanitizeText(v.Input); got != v.Output {
+		if got := SanitizeText(v.Input); !v.Opaque && got != v.Output {
 			t.Errorf("SanitizeText(%q) = %q, want %q", v.Input, got, v.Output)
 		}
 	}

@@ -554,7 +554,8 @@ func requestAddress(text, scheme string) (name string, port int, ok bool) {
 	if name == "" {
 		return "", 0, false
 	}
-	if n, ok := atoi(p); ok && n > 0 && n < 65536 {
+	// RFC 3986 section 3.2.3: port = *DIGIT ("+80" is no port).
+	if n, ok := atoi(p); ok && n > 0 && n < 65536 && strings.TrimLeft(p, "0123456789") == "" {
 		return name, n, true
 	}
 	if p == "" {

@@ -1,7 +1,7 @@
 package telemetry
 
 // keySet is a set of query parameter keys (the sensitive ones, matched
-// case-sensitively) with a summary that turns most keys away before the map
+// without regard to ASCII case) with a summary that turns most keys away before the map
 // is hashed: for each key length below keySummaryLens, one bit per first
 // byte (its low six bits) that some key of that length starts with. Every key
 // of the set passes the summary, so a key that does not is not in the set;
@@ -20,7 +20,7 @@ const keySummaryLens = 32
 func sensitiveSet(keys []string) keySet {
 	s := keySet{keys: make(map[string]bool, len(keys))}
 	for _, k := range keys {
-		s.keys[k] = true
+		s.keys[asciiLower(k)] = true
 		if n := len(k); n < keySummaryLens {
 			s.summary[n] |= 1 << (firstByte(k) & 63)
 		}
@@ -28,19 +28,53 @@ func sensitiveSet(keys []string) keySet {
 	return s
 }
 
+// firstByte is k's first byte, ASCII upper case folded to lower case.
 func firstByte(k string) byte {
 	if k == "" {
 		return 0
 	}
-	return k[0]
+	return lowerByte(k[0])
 }
 
-// has reports whether k is in the set.
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// asciiLower is k with ASCII upper case letters folded to lower case.
+func asciiLower(k string) string {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(k)
+			for j := i; j < len(b); j++ {
+				b[j] = lowerByte(b[j])
+			}
+			return string(b)
+		}
+	}
+	return k
+}
+
+// has reports whether k is in the set, ASCII case folded (`Token` and
+// `JSessionId` match `token` and `jsessionid`).
 func (s *keySet) has(k string) bool {
-	if n := len(k); n < keySummaryLens && s.summary[n]&(1<<(firstByte(k)&63)) == 0 {
+	n := len(k)
+	if n < keySummaryLens && s.summary[n]&(1<<(firstByte(k)&63)) == 0 {
 		return false
 	}
-	return s.keys[k]
+	if s.keys[k] {
+		return true
+	}
+	if n < keySummaryLens {
+		var buf [keySummaryLens]byte
+		for i := 0; i < n; i++ {
+			buf[i] = lowerByte(k[i])
+		}
+		return s.keys[string(buf[:n])]
+	}
+	return s.keys[asciiLower(k)]
 }
 
 // empty reports whether the set has no key.

@@ -53,7 +53,10 @@ fn full_urls_agree_with_the_shared_vectors() {
         let output = v["output"].as_str().expect("output");
         let url = policy().url(input);
         let text = policy().text(input);
-        if url != output || text != output {
+        // An opaque URL (no `//`, RFC 3986 section 3) is not read as a URL in
+        // free text.
+        let opaque = v["opaque"].as_bool().unwrap_or(false);
+        if url != output || (!opaque && text != output) {
             wrong.push(format!("{input:?} -> {url:?} / {text:?}, want {output:?}"));
         }
     }

@@ -98,8 +98,10 @@ pub fn request_address(text: &str, https: bool) -> Option<(&str, Option<u16>)> {
     if host.is_empty() {
         return None;
     }
+    // RFC 3986 section 3.2.3: `port = *DIGIT` (`+80` is no port).
+    let digits = port.bytes().all(|b| b.is_ascii_digit());
     let port = match port.parse::<u16>() {
-        Ok(port) if port > 0 => Some(port),
+        Ok(port) if port > 0 && digits => Some(port),
         _ if port.is_empty() => Some(if https { 443 } else { 80 }),
         _ => None,
     };
@@ -114,11 +116,21 @@ pub fn request_address(text: &str, https: bool) -> Option<(&str, Option<u16>)> {
 /// IP-literal. A value with no host (`:8080`, `[]:80`, ``) gives an empty
 /// host: no `server.address`, and so no `server.port` either (semantic
 /// conventions v1.45.0: `server.port` is set when `server.address` is).
+/// So does a value it cannot split with a `[` or `]` outside one
+/// `[IP-literal]` (`[:80`, `[::1]x:80`, `er[@host]:80`): RFC 3986 allows
+/// brackets only around an IP-literal, and such a value names no host.
 fn request_host_port(text: &str) -> (&str, &str) {
     let text = after_userinfo(text).unwrap_or(text);
-    let (host, port) = split_host_port(text).unwrap_or((text, ""));
-    let host = host.strip_prefix('[').unwrap_or(host);
-    (host.strip_suffix(']').unwrap_or(host), port)
+    if let Some(split) = split_host_port(text) {
+        return split;
+    }
+    if !text.contains(['[', ']']) {
+        return (text, "");
+    }
+    match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        Some(inner) if !inner.contains(['[', ']']) => (inner, ""),
+        _ => ("", ""),
+    }
 }
 
 /// Host and port of `host:port` or `[host]:port`, or `None` where Go's
@@ -316,6 +328,9 @@ mod tests {
             ("/orders;%73ig=x", "/orders;%73ig=REDACTED"),
             ("/orders/3;sig", "/orders/3;sig"),
             ("/a;x&sig=1", "/a;x&sig=1"),
+            // Names are compared without regard to ASCII case.
+            ("/a;SIG=x;SigNature=y", "/a;SIG=REDACTED;SigNature=REDACTED"),
+            ("/orders;%53ig=x", "/orders;%53ig=REDACTED"),
         ] {
             assert_eq!(clean_path_params(&policy, text), want, "{text}");
         }
@@ -326,6 +341,13 @@ mod tests {
         assert_eq!(
             policy.scrub(&format!("GET {full} failed")),
             format!("GET {clean} failed")
+        );
+        let mixed = "https://h.example/a;SIG=1?Token=2&SIGNATURE=3";
+        let masked = "https://h.example/a;SIG=REDACTED?Token=REDACTED&SIGNATURE=REDACTED";
+        assert_eq!(policy.url(mixed), masked);
+        assert_eq!(
+            policy.scrub(&format!("GET {mixed} failed")),
+            format!("GET {masked} failed")
         );
     }
 

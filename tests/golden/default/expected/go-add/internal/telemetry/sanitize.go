@@ -32,8 +32,11 @@ func SanitizeURL(u *url.URL) string {
 	}
 	c.RawQuery = SanitizeQuery(c.RawQuery)
 	c.ForceQuery = false
-	// Sensitive path parameters (";sig=...") are masked as in url.path.
-	if p := c.EscapedPath(); strings.IndexByte(p, ';') >= 0 {
+	// Sensitive path parameters (";sig=...") are masked as in url.path, in
+	// an opaque URL's text ("https:h.example/a;sig=x") too.
+	if strings.IndexByte(c.Opaque, ';') >= 0 {
+		c.Opaque = cleanPathParams(c.Opaque)
+	} else if p := c.EscapedPath(); strings.IndexByte(p, ';') >= 0 {
 		if clean := cleanPathParams(p); clean != p {
 			if path, err := url.PathUnescape(clean); err == nil {
 				c.Path, c.RawPath = path, clean

@@ -241,7 +241,7 @@ func TestSanitizeURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://u:p@h/p?sig=1&color=blue":        "https://REDACTED:REDACTED@h/p?sig=REDACTED&color=blue",
 		"https://h/p?X-Goog-Signature=abc&sig":    "https://h/p?X-Goog-Signature=REDACTED&sig",
-		"https://h/p?SIG=1":                       "https://h/p?SIG=1",
+		"https://h/p?SIG=1":                       "https://h/p?SIG=REDACTED",
 		"https://h/p?X%2DAmz%2DSignature=abc":     "https://h/p?X%2DAmz%2DSignature=REDACTED",
 		`see "ftp://a:b@h/x" and http://h/?sig=z`: `see "ftp://REDACTED:REDACTED@h/x" and http://h/?sig=REDACTED`,
 		"no url here":              "no url here",

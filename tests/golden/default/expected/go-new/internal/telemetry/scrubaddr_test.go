@@ -114,6 +114,9 @@ func TestPathParametersNamedSensitiveAreRedacted(t *testing.T) {
 		"/orders;%73ig=x":                 "/orders;%73ig=REDACTED",
 		"/orders/3;sig":                   "/orders/3;sig",
 		"/a;x&sig=1":                      "/a;x&sig=1",
+		// Names are compared without regard to ASCII case.
+		"/a;SIG=x;SigNature=y": "/a;SIG=REDACTED;SigNature=REDACTED",
+		"/orders;%53ig=x":      "/orders;%53ig=REDACTED",
 	}
 	for in, want := range cases {
 		got := Redact([]attribute.KeyValue{keyURLPath.String(in)})
@@ -128,6 +131,14 @@ func TestPathParametersNamedSensitiveAreRedacted(t *testing.T) {
 		t.Errorf("SanitizeURL(%q) = %q", full, SanitizeURL(u))
 	}
 	if got := ScrubText("GET " + full + " failed"); got != "GET "+clean+" failed" {
+		t.Errorf("ScrubText: %q", got)
+	}
+	const mixed = "https://h.example/a;SIG=1?Token=2&SIGNATURE=3"
+	const masked = "https://h.example/a;SIG=REDACTED?Token=REDACTED&SIGNATURE=REDACTED"
+	if u, err := url.Parse(mixed); err != nil || SanitizeURL(u) != masked {
+		t.Errorf("SanitizeURL(%q) = %q", mixed, SanitizeURL(u))
+	}
+	if got := ScrubText("GET " + mixed + " failed"); got != "GET "+masked+" failed" {
 		t.Errorf("ScrubText: %q", got)
 	}
 }

@@ -187,10 +187,10 @@ fn error_type(error: &dyn std::any::Any) -> &'static str {
 }
 
 /// `url.full` of a request: credentials and sensitive query values
-/// replaced, the fragment left out.
+/// replaced, the fragment kept (semantic conventions v1.45.0: the fragment
+/// is not sent over HTTP, but when it is known it SHOULD be included), as
+/// Go's `SanitizeURL` does.
 fn full_url(url: &reqwest::Url) -> String {
-    let mut url = url.clone();
-    url.set_fragment(None);
     redact::policy().url(url.as_str()).into_owned()
 }
 
@@ -471,5 +471,16 @@ where
             }
         }
         Poll::Ready(result)
+    }
+}
+
+#[cfg(test)]
+mod full_url_tests {
+    use super::full_url;
+
+    #[test]
+    fn the_fragment_stays_in_url_full() {
+        let url = reqwest::Url::parse("https://h.example/a?x=1#part-2").unwrap();
+        assert_eq!(full_url(&url), "https://h.example/a?x=1#part-2");
     }
 }

@@ -2334,3 +2334,34 @@ fn a_switched_off_context_wins_over_an_enclosing_span() {
     let names: Vec<String> = h.finished().iter().map(|s| s.name.to_string()).collect();
     assert!(!names.iter().any(|n| n == "inner"), "{names:?}");
 }
+
+/// Log lines whose message and fields hold multi-byte characters right
+/// around the characters the cleaning looks for (`://`, `@`, `%`, `;`, `=`,
+/// `?`, `[`) are written, one line each: no byte index falls inside a
+/// character.
+#[test]
+fn log_lines_with_multi_byte_text_around_every_trigger_are_written() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let logs = LogLayer::with_writer(Box::new(Recorder(buffer.clone())), true);
+    let flusher = logs.flusher();
+    let subscriber = tracing_subscriber::registry().with(logs);
+    let mut texts = Vec::new();
+    for t in [
+        "://", "@", "%", ";", "=", "?", "[", "%40", "https://", "sig=",
+    ] {
+        for w in ["€", "«", "＠", "😀", "ä"] {
+            texts.push(format!(
+                "{w}{t}{w}x{w}https://u{w}:p@h.example/a;sig={w}?token={w}"
+            ));
+        }
+    }
+    tracing::subscriber::with_default(subscriber, || {
+        for text in &texts {
+            let map = std::collections::BTreeMap::from([(text.clone(), text.clone())]);
+            tracing::info!(note = %text, data = ?map, quoted = ?text, "{text}");
+        }
+    });
+    assert!(flusher.flush(Duration::from_secs(5)));
+    assert_eq!(log_lines(&buffer).len(), texts.len());
+}

@@ -66,7 +66,7 @@ var (
 	credentialSchemes = [...]string{"bearer", "basic", "token"}
 	secretKeys        = [...]string{"password", "passwd", "pwd", "secret", "token", "apikey", "api_key"}
 	keyPrefixes       = [...]string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxr-"}
-	atSigns           = [...]string{"@", "\uff20", "%40", "%2540"}
+	atSigns           = [...]string{"@", "\uff20", "\ufe6b", "%40", "%2540", "%252540", "%EF%BC%A0", "%ef%bc%a0"}
 	// digitSeparators are the separators of a digit run besides single
 	// ASCII bytes: no-break, figure, thin and narrow no-break spaces, the
 	// Unicode dashes and minus, the ideographic space, the fullwidth
@@ -147,7 +147,19 @@ func scrubData(s string) string {
 }
 
 func hasAtSign(s string) bool {
-	return strings.IndexByte(s, '@') >= 0 || strings.Contains(s, "\uff20") || strings.Contains(s, "%40") || strings.Contains(s, "%2540")
+	if strings.IndexByte(s, '@') >= 0 {
+		return true
+	}
+	// Every other at-sign starts with '%' or with 0xEF ('＠', '﹫').
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, 0xEF) < 0 {
+		return false
+	}
+	for _, a := range atSigns[1:] {
+		if strings.Contains(s, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // scrubMatch returns the bytes s[start:end] to mask for a piece starting at
@@ -445,7 +457,8 @@ func prefixedKeyEnd(s string, i int) int {
 	return -1
 }
 
-// atSignAt is the length of an at sign ('@', '＠', %40, %2540) at i, or 0.
+// atSignAt is the length of an at sign ('@', '＠', '﹫', %40, %2540,
+// %252540, %EF%BC%A0) at i, or 0.
 func atSignAt(s string, i int) int {
 	for _, a := range atSigns {
 		if strings.HasPrefix(s[i:], a) {
@@ -473,7 +486,7 @@ func localAt(s string, i int) int {
 		return 0
 	}
 	r, n := utf8.DecodeRuneInString(s[i:])
-	if r == utf8.RuneError && n == 1 || r == '\uff20' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
+	if r == utf8.RuneError && n == 1 || r == '\uff20' || r == '\ufe6b' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
 		return 0
 	}
 	return n
@@ -573,7 +586,7 @@ func domainEnd(s string, k int) int {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[j:])
-		if r == utf8.RuneError && n == 1 || r == '\uff20' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
+		if r == utf8.RuneError && n == 1 || r == '\uff20' || r == '\ufe6b' || unicode.IsSpace(r) || unicode.IsControl(r) || isQuoteMark(r) {
 			break
 		}
 		j += n

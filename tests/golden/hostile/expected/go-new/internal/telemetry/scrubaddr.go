@@ -84,13 +84,23 @@ func cleanIP(s string) (string, bool) {
 // brackets of an IP-literal. A value with no host (":8080", "[]:80", "")
 // gives an empty host: no server.address, and so no server.port either
 // (semantic conventions v1.45.0: server.port is set when server.address is).
+// So does a value it cannot split with a '[' or ']' outside one
+// "[IP-literal]" ("[:80", "[::1]x:80", "er[@host]:80"): RFC 3986 allows
+// brackets only around an IP-literal, and such a value names no host.
 func requestHostPort(text string) (host, port string) {
 	text, _ = afterUserinfo(text)
-	host = text
 	if h, p, ok := splitHostPort(text); ok {
-		host, port = h, p
+		return h, p
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port
+	if strings.IndexByte(text, '[') < 0 && strings.IndexByte(text, ']') < 0 {
+		return text, ""
+	}
+	inner, open := strings.CutPrefix(text, "[")
+	inner, closed := strings.CutSuffix(inner, "]")
+	if !open || !closed || strings.ContainsAny(inner, "[]") {
+		return "", ""
+	}
+	return inner, ""
 }
 
 // afterUserinfo returns what follows the userinfo of s, and whether s had

@@ -585,13 +585,22 @@ impl Policy {
         }
     }
 
+    /// Whether `name` (decoded) is a sensitive query or path parameter name,
+    /// compared without regard to ASCII case: `Token` and `JSessionId` are
+    /// as sensitive as `token` and `jsessionid`.
+    fn sensitive_name(&self, name: &str) -> bool {
+        self.sensitive_query
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(name))
+    }
+
     /// A query string (without `?`) with sensitive values replaced. Pairs are
     /// separated by `&` or `;` (the older form many servers still read).
     pub fn query<'a>(&self, query: &'a str) -> Cow<'a, str> {
         // A server decodes `%73ig` to `sig`: names are compared decoded.
         let sensitive = |pair: &str| {
             let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            pair.contains('=') && self.sensitive_query.contains(&&*percent_decode(name))
+            pair.contains('=') && self.sensitive_name(&percent_decode(name))
         };
         let separator = |c: char| c == '&' || c == ';';
         if !query.split(separator).any(sensitive) {
@@ -757,7 +766,7 @@ impl Policy {
                 .map_or(tail.len(), |n| i + n);
             let pair = &tail[i..j];
             if let Some((name, value)) = pair.split_once('=') {
-                if value != MASK && self.sensitive_query.contains(&&*percent_decode(name)) {
+                if value != MASK && self.sensitive_name(&percent_decode(name)) {
                     if copied == 0 {
                         out.reserve(tail.len());
                     }
@@ -919,10 +928,13 @@ fn is_url_end(c: char) -> bool {
     c.is_ascii_control() || matches!(c, ' ' | '"' | '<' | '>' | '`')
 }
 
-/// Where the URL scheme ending `before` starts.
+/// Where the URL scheme ending `before` starts: after the last byte that
+/// cannot be part of a scheme. Scheme bytes are ASCII, so the index is
+/// always a character boundary, whatever character comes before the scheme.
 fn scheme_start(before: &str) -> usize {
     before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+        .bytes()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || b"+.-".contains(&b)))
         .map_or(0, |i| i + 1)
 }
 
@@ -1500,6 +1512,150 @@ mod layer_key_tests {
                     };
                     assert_eq!(values(&by_address), values(&by_text), "{key} {value:?}");
                 }
+            }
+        }
+    }
+}
+
+/// Random text with multi-byte characters around every character the
+/// cleaning functions look for, through each of them: none may panic (a
+/// byte index that falls inside a character panics when it slices).
+#[cfg(test)]
+mod multibyte_tests {
+    use opentelemetry::trace::Status;
+    use opentelemetry::KeyValue;
+
+    use super::super::address::{clean_address, clean_path_params, request_address};
+    use super::super::rules::Action;
+    use super::super::tracecontext::{
+        continued_traceparent, continued_tracestate, parse_traceparent,
+    };
+    use super::{has_url, scrub_data, Policy};
+
+    const WIDE: [&str; 9] = ["€", "«", "»", "ä", "＠", "﹫", "😀", "\u{a0}", "“"];
+    const TRIGGERS: [&str; 24] = [
+        "://",
+        "@",
+        "%",
+        ";",
+        "=",
+        "?",
+        "[",
+        "]",
+        ":",
+        "#",
+        "&",
+        "/",
+        ".",
+        "%40",
+        "%25",
+        "%3B",
+        "%3D",
+        "%2540",
+        "https://",
+        "sig=",
+        "token=",
+        "api_key=",
+        "4111111111111111",
+        "eyJ",
+    ];
+    const PLAIN: [&str; 6] = ["a", "h.example", "u:p", "80", "jane", " "];
+
+    fn every(_: &str) -> Option<Action> {
+        Some(Action::Redact)
+    }
+
+    fn policies() -> [Policy; 2] {
+        [
+            Policy::new(|_| None, None, &["sig", "Signature", "token"]),
+            Policy::new(every, None, &["sig", "token"]),
+        ]
+    }
+
+    /// The same texts on every run: a small xorshift generator.
+    struct Texts(u64);
+
+    impl Texts {
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            from[(self.0 % from.len() as u64) as usize]
+        }
+
+        fn text(&mut self) -> String {
+            let mut out = String::new();
+            let len = 1 + self.0 % 14;
+            for _ in 0..len {
+                let kind = self.pick(&["w", "t", "p", "w", "t"]);
+                out.push_str(match kind {
+                    "w" => self.pick(&WIDE),
+                    "t" => self.pick(&TRIGGERS),
+                    _ => self.pick(&PLAIN),
+                });
+            }
+            out
+        }
+    }
+
+    fn inputs() -> Vec<String> {
+        let mut all = Vec::new();
+        for t in TRIGGERS {
+            for w in WIDE {
+                all.push(format!("{w}{t}"));
+                all.push(format!("{t}{w}"));
+                all.push(format!("x{w}{t}{w}y"));
+                all.push(format!("{w}https{t}{w}"));
+                all.push(format!(
+                    "{w}https://u{w}:p{t}@h{w}.example/a;{w}sig={w}{t}?token={w}#{w}"
+                ));
+                all.push(format!("[{w}::1{t}]:8{w}0"));
+            }
+        }
+        let mut texts = Texts(0x9e37_79b9_7f4a_7c15);
+        all.extend((0..4000).map(|_| texts.text()));
+        all
+    }
+
+    fn clean_all(policy: &Policy, text: &str) {
+        let _ = policy.url(text);
+        let _ = policy.query(text);
+        let _ = policy.text(text);
+        let _ = policy.scrub(text);
+        let _ = scrub_data(text);
+        let _ = has_url(text);
+        let _ = clean_address(policy, text);
+        let _ = clean_path_params(policy, text);
+        let _ = request_address(text, false);
+        let _ = request_address(text, true);
+        let _ = parse_traceparent(text);
+        let _ = continued_traceparent(&[text]);
+        let _ = continued_tracestate(&[text, text]);
+        let mut attributes: Vec<KeyValue> = [
+            "url.full",
+            "url.path",
+            "url.query",
+            "server.address",
+            "exception.message",
+            "app.note",
+        ]
+        .iter()
+        .map(|key| KeyValue::new(*key, text.to_owned()))
+        .collect();
+        policy.apply(&mut attributes);
+        let mut status = Status::error(text.to_owned());
+        policy.status(&mut status);
+    }
+
+    #[test]
+    fn wide_characters_around_every_trigger_never_panic() {
+        let inputs = inputs();
+        for policy in policies() {
+            for text in &inputs {
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    clean_all(&policy, text);
+                }));
+                assert!(run.is_ok(), "panicked on {text:?}");
             }
         }
     }

@@ -68,7 +68,16 @@ const KEY_PREFIXES: [&str; 14] = [
     "xoxa-",
     "xoxr-",
 ];
-const AT_SIGNS: [&str; 4] = ["@", "\u{ff20}", "%40", "%2540"];
+const AT_SIGNS: [&str; 8] = [
+    "@",
+    "\u{ff20}",
+    "\u{fe6b}",
+    "%40",
+    "%2540",
+    "%252540",
+    "%EF%BC%A0",
+    "%ef%bc%a0",
+];
 /// The separators of a digit run besides single ASCII bytes: no-break,
 /// figure, thin and narrow no-break spaces, the Unicode dashes and minus,
 /// the ideographic space, the fullwidth hyphen-minus and percent-encoded
@@ -205,8 +214,13 @@ fn trigger_at(b: &[u8], i: usize) -> bool {
     if c == b'@' || c == b'=' || c == b'_' || c >= 0x80 {
         return true;
     }
-    // A percent-encoded at sign (`%40`, `%2540`) starts an e-mail address.
-    if c == b'%' && (b[i + 1..].starts_with(b"40") || b[i + 1..].starts_with(b"2540")) {
+    // A percent-encoded at sign (`%40`, `%2540`, `%252540`, `＠` as
+    // `%EF%BC%A0`) starts an e-mail address.
+    if c == b'%'
+        && [&b"40"[..], b"2540", b"252540", b"EF%BC%A0", b"ef%bc%a0"]
+            .iter()
+            .any(|a| b[i + 1..].starts_with(a))
+    {
         return true;
     }
     // An AWS key id (AKIA, ASIA), at the very start of the text too.
@@ -233,10 +247,10 @@ fn has_scheme_before(b: &[u8], i: usize) -> bool {
 }
 
 fn has_at_sign(text: &str) -> bool {
+    // Every at-sign but `@` starts with `%` or with 0xEF (`＠`, `﹫`).
     text.contains('@')
-        || text.contains('\u{ff20}')
-        || text.contains("%40")
-        || text.contains("%2540")
+        || ((text.contains('%') || text.as_bytes().contains(&0xEF))
+            && AT_SIGNS[1..].iter().any(|a| text.contains(a)))
 }
 
 /// The offsets before which a scan is known to fail, so that no byte is
@@ -534,7 +548,8 @@ fn prefixed_key_end(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
-/// The length of an at sign (`@`, `＠`, `%40`, `%2540`) at `i`, or 0.
+/// The length of an at sign (`@`, `＠`, `﹫`, `%40`, `%2540`, `%252540`,
+/// `%EF%BC%A0`) at `i`, or 0.
 pub(super) fn at_sign_at(b: &[u8], i: usize) -> usize {
     AT_SIGNS
         .iter()
@@ -569,7 +584,7 @@ fn is_quote_mark(c: char) -> bool {
 
 /// Whether the non-ASCII character `c` may be part of an address.
 fn is_address_char(c: char) -> bool {
-    !(c == '\u{ff20}' || c.is_whitespace() || c.is_control() || is_quote_mark(c))
+    !(c == '\u{ff20}' || c == '\u{fe6b}' || c.is_whitespace() || c.is_control() || is_quote_mark(c))
 }
 
 /// The length of a local-part character at `i`, or 0: an RFC 5322 atext
