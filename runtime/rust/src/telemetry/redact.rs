@@ -1626,7 +1626,7 @@ mod multibyte_tests {
         let _ = clean_path_params(policy, text);
         let _ = request_address(text, false);
         let _ = request_address(text, true);
-        let _ = parse_traceparent(text);
+        let _ = parse_traceparent(text.as_bytes());
         let _ = continued_traceparent(&[text]);
         let _ = continued_tracestate(&[text, text]);
         let mut attributes: Vec<KeyValue> = [
