@@ -687,3 +687,11 @@ func TestGRPCServerOptionWithoutMethodsRecordsOther(t *testing.T) {
 		})
 	}
 }
+
+// The gRPC metadata carrier reads traceparent as the HTTP one does
+// (traceparentCarrierCases in tracecontext_test.go).
+func TestMetadataCarrierContinuesOnlyValidTraceparents(t *testing.T) {
+	checkTraceparentCarrier(t, "grpc", func(v []string) propagation.TextMapCarrier {
+		return metadataCarrier(metadata.MD{"traceparent": v})
+	})
+}

@@ -403,59 +403,6 @@ mod tests {
         assert!(none.is_empty());
     }
 
-    /// Message headers: two `traceparent` headers are no parent (whatever
-    /// their case), `tracestate` headers are joined, as Go's `HeaderCarrier`.
-    #[test]
-    fn message_headers_repeat_as_http_lines_do() {
-        use super::super::messaging::ByteHeadersReader;
-        let tp = format!("{HEAD}01").into_bytes();
-        let two = vec![
-            ("traceparent".to_owned(), tp.clone()),
-            ("Traceparent".to_owned(), tp.clone()),
-        ];
-        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&two));
-        assert!(!cx.span().span_context().is_valid());
-        let odd = vec![
-            ("traceparent".to_owned(), tp.clone()),
-            ("traceparent".to_owned(), b"\xff".to_vec()),
-        ];
-        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&odd));
-        assert!(!cx.span().span_context().is_valid());
-        let one = vec![
-            ("TRACEPARENT".to_owned(), tp),
-            ("tracestate".to_owned(), b"a=1".to_vec()),
-            ("tracestate".to_owned(), b"b=2".to_vec()),
-        ];
-        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&one));
-        let sc = cx.span().span_context().clone();
-        assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
-        assert_eq!(sc.trace_state().header(), "a=1,b=2");
-    }
-
-    /// A message's traceparent is read as bytes too: a higher version ending
-    /// in bytes that are not UTF-8 is continued, as Go continues it.
-    #[test]
-    fn a_message_traceparent_is_read_as_bytes() {
-        use super::super::messaging::ByteHeadersReader;
-        let extract = |traceparent: &[u8]| {
-            let headers = vec![
-                ("traceparent".to_owned(), traceparent.to_vec()),
-                ("tracestate".to_owned(), b"x=1".to_vec()),
-            ];
-            let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&headers));
-            let sc = cx.span().span_context().clone();
-            (sc.is_valid(), sc.trace_state().header())
-        };
-        let ids = &HEAD.as_bytes()[3..];
-        let higher = [b"01-", ids, b"01-\xff"].concat();
-        assert_eq!(extract(&higher), (true, "x=1".to_owned()));
-        let zero = [b"00-", ids, b"01-\xff"].concat();
-        assert_eq!(extract(&zero), (false, String::new()));
-        let cut = [b"01-", ids, b"01\xff"].concat();
-        assert_eq!(extract(&cut), (false, String::new()));
-        assert_eq!(super::traceparent_text(b" \t\xff"), "\u{7f}");
-    }
-
     #[test]
     fn invalid_tracestate_is_dropped_and_the_parent_kept() {
         assert_eq!(continued_tracestate(&["a=1", "B=2"]), "");

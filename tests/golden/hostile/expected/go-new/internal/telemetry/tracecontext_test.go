@@ -10,7 +10,6 @@ import (
 
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/grpc/metadata"
 )
 
 const tcHead = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-"
@@ -19,34 +18,40 @@ const tcHead = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-"
 // lets a receiver continue: unknown flag bits ignored, the random bit kept,
 // malformed values (a sign, a wrong length, a trailing field on version 00)
 // and repeated traceparent values refused.
-func TestCarriersContinueOnlyValidTraceparents(t *testing.T) {
-	cases := []struct {
-		values        []string
-		valid         bool
-		sampled, rand bool
-	}{
-		{[]string{tcHead + "01"}, true, true, false},
-		{[]string{tcHead + "02"}, true, false, true},
-		{[]string{tcHead + "09"}, true, true, false},
-		{[]string{tcHead + "ff"}, true, true, true},
-		{[]string{tcHead + "0A"}, false, false, false},
-		{[]string{tcHead + "+1"}, false, false, false},
-		{[]string{tcHead + "01-"}, false, false, false},
-		{[]string{" " + tcHead + "01\t"}, true, true, false},
-		{[]string{"cc" + tcHead[2:] + "01-future"}, true, true, false},
-		{[]string{tcHead + "01", tcHead + "01"}, false, false, false},
-	}
-	for _, c := range cases {
-		h := http.Header{"Traceparent": c.values}
-		md := metadata.MD{"traceparent": c.values}
-		for name, carrier := range map[string]propagation.TextMapCarrier{"http": headerCarrier(h), "grpc": metadataCarrier(md)} {
-			sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
-			if sc.IsValid() != c.valid || sc.IsSampled() != c.sampled || sc.TraceFlags().IsRandom() != c.rand {
-				t.Errorf("%s %q: valid %v sampled %v random %v, want %v %v %v", name, c.values,
-					sc.IsValid(), sc.IsSampled(), sc.TraceFlags().IsRandom(), c.valid, c.sampled, c.rand)
-			}
+var traceparentCarrierCases = []struct {
+	values        []string
+	valid         bool
+	sampled, rand bool
+}{
+	{[]string{tcHead + "01"}, true, true, false},
+	{[]string{tcHead + "02"}, true, false, true},
+	{[]string{tcHead + "09"}, true, true, false},
+	{[]string{tcHead + "ff"}, true, true, true},
+	{[]string{tcHead + "0A"}, false, false, false},
+	{[]string{tcHead + "+1"}, false, false, false},
+	{[]string{tcHead + "01-"}, false, false, false},
+	{[]string{" " + tcHead + "01\t"}, true, true, false},
+	{[]string{"cc" + tcHead[2:] + "01-future"}, true, true, false},
+	{[]string{tcHead + "01", tcHead + "01"}, false, false, false},
+}
+
+// checkTraceparentCarrier runs traceparentCarrierCases through the carrier
+// made for each case's values (the gRPC carrier's test is in grpc_test.go).
+func checkTraceparentCarrier(t *testing.T, name string, carrier func(values []string) propagation.TextMapCarrier) {
+	t.Helper()
+	for _, c := range traceparentCarrierCases {
+		sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier(c.values)))
+		if sc.IsValid() != c.valid || sc.IsSampled() != c.sampled || sc.TraceFlags().IsRandom() != c.rand {
+			t.Errorf("%s %q: valid %v sampled %v random %v, want %v %v %v", name, c.values,
+				sc.IsValid(), sc.IsSampled(), sc.TraceFlags().IsRandom(), c.valid, c.sampled, c.rand)
 		}
 	}
+}
+
+func TestCarriersContinueOnlyValidTraceparents(t *testing.T) {
+	checkTraceparentCarrier(t, "http", func(v []string) propagation.TextMapCarrier {
+		return headerCarrier(http.Header{"Traceparent": v})
+	})
 }
 
 // The random flag of a continued trace goes downstream (W3C Trace Context

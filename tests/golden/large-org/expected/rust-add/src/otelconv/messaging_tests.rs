@@ -6,8 +6,12 @@
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::{Context, Value};
 
+use opentelemetry::propagation::TextMapPropagator as _;
+
 use super::conventions;
+use super::messaging::ByteHeadersReader;
 use super::tests::{attr, expected_name, remote_parent, Harness, PARENT_TRACE};
+use super::tracecontext::W3cTraceContext;
 use super::*;
 
 const PRODUCER_KNOWN: &[(&str, &str)] = &[
@@ -203,4 +207,58 @@ async fn destination_id_group_and_errors() {
         Some(Value::from("billing"))
     );
     assert_eq!(attr(consumer, "error.type"), None);
+}
+
+/// The trace context header every message test below starts from.
+const TC_HEAD: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-";
+
+/// Message headers: two `traceparent` headers are no parent (whatever
+/// their case), `tracestate` headers are joined, as Go's `HeaderCarrier`.
+#[test]
+fn message_headers_repeat_as_http_lines_do() {
+    let tp = format!("{TC_HEAD}01").into_bytes();
+    let two = vec![
+        ("traceparent".to_owned(), tp.clone()),
+        ("Traceparent".to_owned(), tp.clone()),
+    ];
+    let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&two));
+    assert!(!cx.span().span_context().is_valid());
+    let odd = vec![
+        ("traceparent".to_owned(), tp.clone()),
+        ("traceparent".to_owned(), b"\xff".to_vec()),
+    ];
+    let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&odd));
+    assert!(!cx.span().span_context().is_valid());
+    let one = vec![
+        ("TRACEPARENT".to_owned(), tp),
+        ("tracestate".to_owned(), b"a=1".to_vec()),
+        ("tracestate".to_owned(), b"b=2".to_vec()),
+    ];
+    let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&one));
+    let sc = cx.span().span_context().clone();
+    assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
+    assert_eq!(sc.trace_state().header(), "a=1,b=2");
+}
+
+/// A message's traceparent is read as bytes too: a higher version ending
+/// in bytes that are not UTF-8 is continued, as Go continues it.
+#[test]
+fn a_message_traceparent_is_read_as_bytes() {
+    let extract = |traceparent: &[u8]| {
+        let headers = vec![
+            ("traceparent".to_owned(), traceparent.to_vec()),
+            ("tracestate".to_owned(), b"x=1".to_vec()),
+        ];
+        let cx = W3cTraceContext::new().extract(&ByteHeadersReader(&headers));
+        let sc = cx.span().span_context().clone();
+        (sc.is_valid(), sc.trace_state().header())
+    };
+    let ids = &TC_HEAD.as_bytes()[3..];
+    let higher = [b"01-", ids, b"01-\xff"].concat();
+    assert_eq!(extract(&higher), (true, "x=1".to_owned()));
+    let zero = [b"00-", ids, b"01-\xff"].concat();
+    assert_eq!(extract(&zero), (false, String::new()));
+    let cut = [b"01-", ids, b"01\xff"].concat();
+    assert_eq!(extract(&cut), (false, String::new()));
+    assert_eq!(super::tracecontext::traceparent_text(b" \t\xff"), "\u{7f}");
 }
