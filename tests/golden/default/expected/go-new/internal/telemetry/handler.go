@@ -431,10 +431,11 @@ func requestAttrs(attrs []attribute.KeyValue, r *http.Request, o *origin, method
 		keyURLPath.String(pathAsSent(r)),
 		keyURLScheme.String(o.scheme),
 	)
-	if !known {
+	drops := sourceDrops.Load()
+	if !known && drops&dropsMethodOriginal == 0 {
 		attrs = append(attrs, keyHTTPRequestMethodOriginal.String(r.Method))
 	}
-	if q := r.URL.RawQuery; q != "" {
+	if q := r.URL.RawQuery; q != "" && drops&dropsQuery == 0 {
 		if querySensitiveKeys(q) {
 			q = SanitizeQuery(q)
 		}
@@ -467,14 +468,17 @@ func (h *Handler) finishSpan(span trace.Span, r *http.Request, rw *responseWrite
 		attrs = append(attrs, keyErrorType.String(errorTypeOther))
 	}
 	attrs = h.routeAttrs(attrs, ri, o.host, o.scheme, protoVersion(r.ProtoMajor, r.ProtoMinor))
-	attrs = append(attrs,
-		keyClientAddress.String(o.client),
-		keyNetworkPeerAddress.String(o.peer),
-	)
+	drops := sourceDrops.Load() // sourceDrops: left out, they would only take slots
+	if drops&dropsClient == 0 {
+		attrs = append(attrs, keyClientAddress.String(o.client))
+	}
+	if drops&dropsPeer == 0 {
+		attrs = append(attrs, keyNetworkPeerAddress.String(o.peer))
+	}
 	if o.hasPort {
 		attrs = append(attrs, keyNetworkPeerPort.Int(o.peerPort))
 	}
-	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" { // r.UserAgent() without canonicalising the key
+	if ua := r.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" && drops&dropsAgent == 0 { // r.UserAgent() without canonicalising the key
 		attrs = append(attrs, keyUserAgentOriginal.String(ua[0]))
 	}
 	if renamed {

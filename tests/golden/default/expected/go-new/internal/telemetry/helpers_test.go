@@ -129,6 +129,7 @@ func useTestConventions(t *testing.T) {
 func usePrivacyActions(t *testing.T, actions map[string]privacyAction) {
 	t.Helper()
 	saved := privacyActions
-	t.Cleanup(func() { privacyActions = saved })
+	t.Cleanup(func() { privacyActions = saved; refreshSourceDrops() })
 	privacyActions = actions
+	refreshSourceDrops()
 }

@@ -63,6 +63,51 @@ func SetHashKey(key []byte) {
 	}
 	k := append([]byte(nil), key...)
 	hashKey.Store(&k)
+	refreshSourceDrops()
+}
+
+// The request attributes the server span leaves out when the privacy rules
+// drop them at export anyway (action drop, or hash with no key set), a bit
+// each in sourceDrops: set, they would take slots of a small attribute count
+// limit (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) and then be dropped, so a span
+// would keep fewer attributes than the same span in Rust, which leaves them
+// out too. The exporter still applies every rule to every attribute: this
+// only leaves out what it would drop.
+const (
+	dropsQuery uint32 = 1 << iota
+	dropsClient
+	dropsPeer
+	dropsAgent
+	dropsMethodOriginal
+)
+
+// sourceDrops holds the drops* bits for the current rules and hash key:
+// computed when the package starts and on each SetHashKey.
+var sourceDrops atomic.Uint32
+
+func init() { refreshSourceDrops() }
+
+// refreshSourceDrops recomputes sourceDrops from privacyActions and the
+// hash key.
+func refreshSourceDrops() {
+	var bits uint32
+	for bit, key := range map[uint32]attribute.Key{
+		dropsQuery:          keyURLQuery,
+		dropsClient:         keyClientAddress,
+		dropsPeer:           keyNetworkPeerAddress,
+		dropsAgent:          keyUserAgentOriginal,
+		dropsMethodOriginal: keyHTTPRequestMethodOriginal,
+	} {
+		switch privacyActions[string(key)] {
+		case actionDrop:
+			bits |= bit
+		case actionHash:
+			if hashKey.Load() == nil {
+				bits |= bit
+			}
+		}
+	}
+	sourceDrops.Store(bits)
 }
 
 // hashValue returns the keyed hash of v, or false when no key is set.

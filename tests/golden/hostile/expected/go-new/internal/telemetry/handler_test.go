@@ -51,6 +51,8 @@ func onlySpan(t *testing.T, p *testProviders) sdktrace.ReadOnlySpan {
 }
 
 func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	mux := http.NewServeMux()
@@ -116,6 +118,8 @@ func TestHandlerContinuesTraceAndNamesSpan(t *testing.T) {
 }
 
 func TestHandlerRecommendedAttributes(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
@@ -139,6 +143,8 @@ func TestHandlerRecommendedAttributes(t *testing.T) {
 }
 
 func TestHandlerForwardedOnlyFromTrustedProxies(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
@@ -634,6 +640,8 @@ func TestPathFilterSkipsOnlyWhatCannotMatch(t *testing.T) {
 // (attributeOrder): the request's first, a handler's next, the response's and
 // the Recommended ones last, so a count limit keeps the most required ones.
 func TestServerAttributesFollowTheirRequirementLevels(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	for _, c := range []struct {
 		limit  int
@@ -666,6 +674,48 @@ func TestServerAttributesFollowTheirRequirementLevels(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("limit %d, %s: attributes %v, want %v", c.limit, c.target, got, c.want)
+		}
+	}
+}
+
+// A request attribute the privacy rules drop at export (drop, or hash with no
+// key) is left out of the server span, so it takes no slot of a small
+// attribute count limit (as in Rust); with a key it is set and hashed later.
+func TestDroppedRequestAttributesTakeNoSlot(t *testing.T) {
+	useTestConventions(t)
+	usePrivacyActions(t, map[string]privacyAction{
+		"client.address": actionHash, "network.peer.address": actionHash,
+		"user_agent.original": actionDrop, "url.query": actionDrop,
+	})
+	t.Cleanup(func() { SetHashKey(nil) })
+	for _, key := range [][]byte{nil, []byte("k")} {
+		SetHashKey(key)
+		p := newTestProviders(t, nil)
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /orders/{id}", func(http.ResponseWriter, *http.Request) {})
+		r := httptest.NewRequest(http.MethodGet, "/orders/7?q=1", nil)
+		r.Header.Set("User-Agent", "probe/1")
+		NewHandler(mux, p.options()...).ServeHTTP(httptest.NewRecorder(), r)
+		spans := p.spans.Ended()
+		if len(spans) != 1 {
+			t.Fatalf("%d spans, want 1", len(spans))
+		}
+		set := map[attribute.Key]bool{}
+		for _, kv := range spans[0].Attributes() {
+			set[kv.Key] = true
+		}
+		for _, k := range []attribute.Key{"user_agent.original", "url.query"} {
+			if set[k] {
+				t.Errorf("key %q: %s is set, though the rules drop it", key, k)
+			}
+		}
+		for _, k := range []attribute.Key{"client.address", "network.peer.address"} {
+			if set[k] != (key != nil) {
+				t.Errorf("key %q: %s set = %v", key, k, set[k])
+			}
+		}
+		if !set["url.path"] || !set["network.peer.port"] {
+			t.Errorf("key %q: url.path or network.peer.port missing", key)
 		}
 	}
 }

@@ -134,6 +134,8 @@ func TestCachedRouteDataFollowsEachRequest(t *testing.T) {
 // attributes, and the caches the first route's info: requests with another
 // host, scheme, protocol, method, query or peer must get their own attributes.
 func TestCachedHostAndMethodFollowEachRequest(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	mux := http.NewServeMux()
@@ -407,6 +409,8 @@ func TestPrivateServerAddressIsNotKept(t *testing.T) {
 // requests: each span still gets its own request's attributes, once each,
 // whether the list was in the buffer, copied into it or built in it.
 func TestKeptRouteAttributesInThePooledBuffer(t *testing.T) {
+	// The span as the handler sets it: no rule drops an attribute at the source.
+	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	mux := http.NewServeMux()
