@@ -196,6 +196,10 @@ func tracingOff() bool {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions && r.RequestURI == "*" {
+		serveServerWide(h.next, w, r)
+		return
+	}
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
@@ -341,6 +345,34 @@ func splitStartOpts(opts []trace.SpanStartOption, r *http.Request, o *origin, me
 		attrs = append(attrs, keyHTTPRoute.String(route))
 	}
 	return append(opts[:len(opts):len(opts)], trace.WithAttributes(attrs...))
+}
+
+// serveServerWide serves OPTIONS * (the asterisk-form request target, RFC
+// 9112 section 3.2.4: the server as a whole, no resource). net/http's server
+// answers it itself unless DisableGeneralOptionsHandler is set; then it
+// reaches the Handler, which passes it on untraced (no span, no duration,
+// the incoming context unchanged), as Rust does, with the same guard as a
+// traced request: a panic before anything was written is logged and
+// answered with a 500, one after is passed on for net/http to close the
+// connection.
+func serveServerWide(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	rw := writerPool.Get().(*responseWriter)
+	rw.ResponseWriter, rw.status, rw.wrote = w, 0, false
+	defer func() {
+		wrote := rw.wrote
+		rw.ResponseWriter = nil
+		writerPool.Put(rw)
+		p := recover()
+		if p == nil {
+			return
+		}
+		if wrote || p == http.ErrAbortHandler {
+			panic(p)
+		}
+		slog.ErrorContext(r.Context(), "handler panicked", slog.String("panic", fmt.Sprint(p)))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}()
+	next.ServeHTTP(rw, r)
 }
 
 // forwardedTLS reports whether url.scheme of r is https: as a trusted proxy

@@ -349,9 +349,10 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         if server_wide_options(&req) {
             // `OPTIONS *` asks about the server, not a resource: net/http
-            // answers it itself before any handler, so the Go package never
-            // sees it; it is passed through untraced here too (no span, no
-            // duration), the same rule in both.
+            // answers it itself before any handler, and the Go package
+            // passes it on untraced when it gets it; so does this layer (no
+            // span, no duration), the same rule in both. A panic in the
+            // handler is still answered with a 500 (ResponseFuture::poll).
             return ResponseFuture {
                 inner: self.inner.call(req),
                 state: None,
@@ -1129,8 +1130,12 @@ where
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(pending) = this.state.as_ref() else {
-            let result = std::task::ready!(this.inner.poll(task));
-            return Poll::Ready(result.map(|r| r.map(TracedBody::untraced)));
+            // `OPTIONS *`: untraced, with the same guard as a traced request.
+            let inner = this.inner;
+            return match std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(task))) {
+                Ok(polled) => polled.map(|result| result.map(|r| r.map(TracedBody::untraced))),
+                Err(_panic) => Poll::Ready(Ok(panic_answer())),
+            };
         };
         let polled = {
             let _entered = pending.request.enter();
@@ -1144,9 +1149,7 @@ where
                 let mut pending = this.state.take().expect("pending request");
                 pending.head(500, false);
                 pending.finish(Some("handler panicked".to_owned()));
-                let mut response = Response::new(TracedBody::untraced_empty());
-                *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                return Poll::Ready(Ok(response));
+                return Poll::Ready(Ok(panic_answer()));
             }
         };
         let mut pending = this.state.take().expect("pending request");
@@ -1165,6 +1168,13 @@ where
             }
         })
     }
+}
+
+/// The answer to a request whose handler panicked: 500, empty.
+fn panic_answer<B: Body>() -> Response<TracedBody<B>> {
+    let mut response = Response::new(TracedBody::untraced_empty());
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 pin_project_lite::pin_project! {

@@ -785,3 +785,37 @@ func TestSplitAttributesStartWithTheMatchedRoute(t *testing.T) {
 		}
 	}
 }
+
+// OPTIONS * (the server as a whole) that reaches the Handler (a server with
+// DisableGeneralOptionsHandler) is passed on untraced, with the panic guard
+// of every other request.
+func TestServerWideOptionsIsUntracedAndGuarded(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Panic") != "" {
+			panic("boom")
+		}
+		if trace.SpanContextFromContext(r.Context()).IsValid() {
+			t.Error("OPTIONS * got a span context")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}), p.options()...)
+	for _, c := range []struct {
+		panics bool
+		want   int
+	}{{false, http.StatusNoContent}, {true, http.StatusInternalServerError}} {
+		r := httptest.NewRequest(http.MethodOptions, "*", nil)
+		if c.panics {
+			r.Header.Set("X-Panic", "1")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.want {
+			t.Errorf("panics %v: status %d, want %d", c.panics, w.Code, c.want)
+		}
+	}
+	if n := len(p.spans.Ended()); n != 0 {
+		t.Errorf("%d spans for OPTIONS *, want none", n)
+	}
+}
