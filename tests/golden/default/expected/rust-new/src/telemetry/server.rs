@@ -428,8 +428,9 @@ struct Traced {
     span: tracing::Span,
     /// Whether `cx` holds this request's own span.
     own: bool,
-    /// The Recommended attributes, set after the response's
-    /// (attribute order: see [`set_recorded_attributes`]).
+    /// The Recommended attributes, set as the span ends, after the
+    /// response's and a failing body's `error.type` (attribute order: see
+    /// [`set_recorded_attributes`]).
     later: Option<Box<Recommended>>,
 }
 
@@ -1052,9 +1053,9 @@ impl Pending {
         if let Some(error) = error {
             span.set_attribute(error);
         }
-        if let Some(later) = self.request.later.take() {
-            later.set_on(&span);
-        }
+        // The Recommended ones wait for the end ([`Pending::finish`]): a body
+        // failing after the head adds `error.type` (Conditionally Required),
+        // which comes before them, as in Go.
     }
 
     /// Ends the span and records the duration. `error`: the request failed
@@ -1071,7 +1072,7 @@ impl Pending {
                 span.set_status(Status::error(message));
             }
             if let Some(later) = self.request.later.take() {
-                // No response head: the Recommended ones still follow.
+                // After every Conditionally Required one (attribute order).
                 later.set_on(&span);
             }
             span.end();
