@@ -22,7 +22,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanLimits;
 
 use super::conventions;
-use super::settings::{value, Warnings};
+use super::settings::{decimal_digits, value, Warnings};
 
 /// Reads the two variables over the conventions' value. A value that is not
 /// a non-negative integer is warned about, and the next setting in the order
@@ -110,15 +110,6 @@ fn count(
     }
     w.push(name, &text, fallback.to_string());
     fallback
-}
-
-/// Whether `text`, a variable's trimmed value, is a non-negative integer as
-/// the limit variables take one: one or more ASCII digits and nothing else
-/// (leading zeros allowed). A sign ("+5", "-0"), inner spaces, a base prefix
-/// or an exponent make it a value the module does not read ("Parsing numeric
-/// values": warned about, treated as not set), as in Go.
-fn decimal_digits(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Cuts every string value of `attributes`, and every string of a string
