@@ -83,9 +83,14 @@ pub struct SamplerChoice {
     pub parent_based: bool,
     /// The ratio root spans (or, not parent-based, all spans) are sampled at.
     pub ratio: f64,
-    /// Whether the ratio came from the conventions' ratio variable (an
-    /// incident lever: at 0 it switches tracing off).
+    /// Whether the ratio came from the conventions' ratio variable: the
+    /// incident lever, set at start-up (as the run-time ratio lever is, it
+    /// applies to every root span, per-route ratios included, and at 0 it
+    /// switches tracing off).
     pub from_lever: bool,
+    /// The sampler's own ratio, before the ratio variable: what resetting
+    /// the ratio lever goes back to.
+    pub base: f64,
 }
 
 fn ratio(text: &str) -> Option<f64> {
@@ -172,13 +177,15 @@ pub fn environment_ratio(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnin
 
 /// The sampler: `OTEL_TRACES_SAMPLER(_ARG)` as the specification defines
 /// them, else the conventions' parent-based ratio; then the conventions'
-/// ratio variable overrides the ratio.
+/// ratio variable overrides the ratio (the ratio lever: see
+/// [`SamplerChoice::from_lever`]).
 pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SamplerChoice {
     let base = environment_ratio(getenv, w);
     let choose = |parent_based: bool, ratio: f64| SamplerChoice {
         parent_based,
         ratio,
         from_lever: false,
+        base: ratio,
     };
     let fallback = choose(true, base);
     let name = value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
