@@ -710,7 +710,13 @@ impl Origin {
             (Some(conventions::SERVER_NAME.to_owned()), None)
         } else {
             // A list (one per proxy) names the host the client asked for
-            // first; an empty one is none, and the Host header is used.
+            // first; an empty one is none. Then the request target's
+            // authority (HTTP/2's `:authority`; in HTTP/1.1 the absolute
+            // form, whose Host header a server ignores, RFC 9112 section
+            // 3.2.2, and `CONNECT host:port`), else the Host header: the
+            // order of the semantic conventions (v1.45.0, http-spans.md,
+            // "Setting server.address and server.port"), as in Go, where
+            // net/http gives the target's authority as `Request.Host`.
             let listed = forwarded("x-forwarded-host")
                 .map(|h| h.split(',').next().unwrap_or("").trim())
                 .filter(|h| !h.is_empty());
@@ -718,8 +724,8 @@ impl Origin {
                 .host
                 .as_deref()
                 .or(listed)
-                .or_else(|| header(req, http::header::HOST))
-                .or_else(|| req.uri().authority().map(|a| a.as_str()));
+                .or_else(|| req.uri().authority().map(|a| a.as_str()))
+                .or_else(|| header(req, http::header::HOST));
             match raw.and_then(|raw| address::request_address(raw, scheme == "https")) {
                 Some((host, port)) => {
                     // The port is decided: none is added below.
