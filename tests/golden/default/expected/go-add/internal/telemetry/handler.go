@@ -431,10 +431,11 @@ func forwardedProto(r *http.Request, sch string) string {
 // route known at span creation is given at creation: semantic conventions
 // v1.45.0, http-spans.md, HTTP server span; the sampler sees them all), and
 // the others are set when it ends, so the attributes a handler adds come
-// between. Rust does the same except for the route, which axum's router
-// confirms only with the response (a path it matched may still answer 405),
-// so there it follows a handler's attributes (docs/conventions.md, "Attribute
-// order"). Otherwise a request the ServeMux matched starts its span with the
+// between. Rust keeps the same ones (it sets those read from the request as
+// the span starts) except for the route, which axum's router confirms only
+// with the response (a path it matched may still answer 405), so there it
+// follows a handler's attributes (docs/conventions.md, "Where Go and Rust
+// differ"). Otherwise a request the ServeMux matched starts its span with the
 // method and the route (routeOpts, which the sampler reads) and the others
 // are set in one call when the span ends (one SDK call, one growth of the
 // span's attribute list and the sampler's context value fewer per request),
