@@ -189,9 +189,18 @@ func TestZeroTimeoutsAreNoLimit(t *testing.T) {
 	if noLimit < 24*time.Hour || len(warned) != 0 {
 		t.Errorf("noLimit %v, warnings %q", noLimit, warned)
 	}
-	s, warned = exportSettingsOf(map[string]string{"OTEL_METRIC_EXPORT_TIMEOUT": "-5"})
-	if s.metricExpTime != conv.exportTimeout || len(warned) != 1 || !strings.Contains(warned[0], "OTEL_METRIC_EXPORT_TIMEOUT") {
-		t.Errorf("-5: %v %q", s.metricExpTime, warned)
+	// Decimal digits alone, as in Rust; any longer timeout is no limit.
+	for _, long := range []string{"2147483648", "9999999999999", "99999999999999999999"} {
+		s, warned = exportSettingsOf(map[string]string{"OTEL_METRIC_EXPORT_TIMEOUT": long, "OTEL_BSP_EXPORT_TIMEOUT": long})
+		if s.metricExpTime != noLimit || s.bspTimeout != noLimit || len(warned) != 0 {
+			t.Errorf("%s: %v %v %q", long, s.metricExpTime, s.bspTimeout, warned)
+		}
+	}
+	for _, bad := range []string{"-5", "+5", "-0", "1 0"} {
+		s, warned = exportSettingsOf(map[string]string{"OTEL_METRIC_EXPORT_TIMEOUT": bad})
+		if s.metricExpTime != conv.exportTimeout || len(warned) != 1 || !strings.Contains(warned[0], "OTEL_METRIC_EXPORT_TIMEOUT") {
+			t.Errorf("%s: %v %q", bad, s.metricExpTime, warned)
+		}
 	}
 }
 

@@ -6,14 +6,17 @@ package main
 // as a service team would.
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -56,6 +59,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
 	})
+	mux.HandleFunc("GET /asterisk/{how}", asterisk)
 	a.partRoutes(mux)
 }
 
@@ -304,4 +308,61 @@ func (a *app) sweepPaths(w http.ResponseWriter, r *http.Request) {
 	span.SetStatus(codes.Error, pathSweep)
 	slog.ErrorContext(ctx, "sweep call failed", slog.Any("error", err))
 	writeJSON(w, http.StatusOK, map[string]string{"swept": "ok"})
+}
+
+// asterisk sends OPTIONS * (no traceparent) to a second server of this
+// process, one that hands it to the generated Handler (net/http's server
+// answers it itself unless DisableGeneralOptionsHandler is set), and answers
+// with the status it got (502 when the connection broke without one).
+// /asterisk/panic asks the handler behind the Handler to panic.
+func asterisk(w http.ResponseWriter, r *http.Request) {
+	addr, err := asteriskServer()
+	if err != nil {
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	w.WriteHeader(optionsAsterisk(addr, r.PathValue("how") == "panic"))
+}
+
+var asteriskServer = sync.OnceValues(func() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Panic") != "" {
+			panic("behaviour panic")
+		}
+		w.WriteHeader(http.StatusNotFound) // as the Rust fixture's fallback
+	})
+	srv := &http.Server{
+		Handler:                      telemetry.NewHandler(inner),
+		DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout:            5 * time.Second,
+	}
+	go func() { _ = srv.Serve(ln) }()
+	return ln.Addr().String(), nil
+})
+
+// optionsAsterisk sends OPTIONS * to addr and returns the answer's status.
+func optionsAsterisk(addr string, panics bool) int {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return http.StatusBadGateway
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	req := "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	if panics {
+		req += "X-Panic: 1\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		return http.StatusBadGateway
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return http.StatusBadGateway
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }

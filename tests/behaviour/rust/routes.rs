@@ -51,8 +51,9 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/send", get(send_failed))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
+        .route("/asterisk/{how}", get(asterisk))
         .merge(parts::routes())
-        .fallback(|| async { StatusCode::NOT_FOUND })
+        .fallback(fallback)
         .with_state(state)
         .layer(HttpServerLayer::new())
 }
@@ -373,4 +374,54 @@ async fn panic_route() -> &'static str {
         panic!("behaviour panic");
     }
     "unreachable"
+}
+
+/// What no route serves: 404; `OPTIONS *` with `X-Panic` panics (see
+/// [`asterisk`]).
+async fn fallback(request: axum::extract::Request) -> StatusCode {
+    let asterisk = request.method() == axum::http::Method::OPTIONS && request.uri().path() == "*";
+    if asterisk && request.headers().contains_key("x-panic") {
+        panic!("behaviour panic");
+    }
+    StatusCode::NOT_FOUND
+}
+
+/// Sends `OPTIONS *` (no traceparent) to this service's own listener and
+/// answers with the status it got (502 when the connection broke without
+/// one); `/asterisk/panic` asks the fallback to panic on it. The Go fixture
+/// sends it to a server of its own that hands it to the generated Handler.
+async fn asterisk(Path(how): Path<String>) -> StatusCode {
+    let address = std::env::var("LISTEN_ADDR").unwrap_or_default();
+    let panics = how == "panic";
+    // A blocking exchange on a thread of its own: the fixture needs no more
+    // of tokio than the skeleton has.
+    let status = tokio::task::spawn_blocking(move || options_asterisk(&address, panics))
+        .await
+        .ok()
+        .flatten();
+    status
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
+fn options_asterisk(address: &str, panics: bool) -> Option<u16> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    let limit = Some(std::time::Duration::from_secs(5));
+    stream.set_read_timeout(limit).ok()?;
+    stream.set_write_timeout(limit).ok()?;
+    let mut request =
+        String::from("OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if panics {
+        request.push_str("X-Panic: 1\r\n");
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    // A connection closed without an answer reads as nothing.
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
 }

@@ -119,8 +119,8 @@ func (e *envReader) millis(fallback time.Duration, names ...string) time.Duratio
 // uses the same value.
 const noLimit = time.Duration(math.MaxInt32) * time.Millisecond
 
-// timeout reads a timeout in milliseconds: 0 is noLimit; fallback when unset
-// or invalid.
+// timeout reads a timeout in milliseconds (parseTimeout); fallback when
+// unset or invalid.
 func (e *envReader) timeout(fallback time.Duration, names ...string) time.Duration {
 	describe := func(d time.Duration) string {
 		if d == noLimit {
@@ -128,13 +128,22 @@ func (e *envReader) timeout(fallback time.Duration, names ...string) time.Durati
 		}
 		return d.String()
 	}
-	return firstUsable(e, fallback, describe, func(v string) (time.Duration, bool) {
-		d, ok := parseMillis(v)
-		if ok && (d == 0 || d > noLimit) {
-			d = noLimit
-		}
-		return d, ok
-	}, names...)
+	return firstUsable(e, fallback, describe, parseTimeout, names...)
+}
+
+// parseTimeout reads a timeout in milliseconds written in decimal digits
+// alone (decimalDigits): 0 is noLimit, and so is any value over it, however
+// many digits it has (one past int64 too: it names a timeout longer than any
+// other). The Rust module reads timeouts the same way.
+func parseTimeout(v string) (time.Duration, bool) {
+	if !decimalDigits(v) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n == 0 || n > math.MaxInt32 { // err: only ErrRange, for digits
+		return noLimit, true
+	}
+	return time.Duration(n) * time.Millisecond, true
 }
 
 // minScheduleDelay is the shortest OTEL_BSP_SCHEDULE_DELAY accepted: at 0

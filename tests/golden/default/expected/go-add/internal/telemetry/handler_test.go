@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -643,6 +644,10 @@ func TestServerAttributesFollowTheirRequirementLevels(t *testing.T) {
 	// The span as the handler sets it: no rule drops an attribute at the source.
 	usePrivacyActions(t, map[string]privacyAction{})
 	useTestConventions(t)
+	// No per-route ratio: the ServeMux is not asked before the span starts,
+	// so the route follows a handler's attributes (as in Rust; with the
+	// route known at creation: TestSplitAttributesStartWithTheMatchedRoute).
+	conv.routeRatios = nil
 	for _, c := range []struct {
 		limit  int
 		target string
@@ -717,5 +722,104 @@ func TestDroppedRequestAttributesTakeNoSlot(t *testing.T) {
 		if !set["url.path"] || !set["network.peer.port"] {
 			t.Errorf("key %q: url.path or network.peer.port missing", key)
 		}
+	}
+}
+
+// recordingSampler samples every span and keeps the attributes each
+// sampling decision was given.
+type recordingSampler struct {
+	mu    sync.Mutex
+	attrs [][]attribute.KeyValue
+}
+
+func (s *recordingSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attrs = append(s.attrs, slices.Clone(p.Attributes))
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+
+func (s *recordingSampler) Description() string { return "recordingSampler" }
+
+// A route the ServeMux matched before the span starts (here because a
+// per-route ratio names a route template) is given at span creation (semantic
+// conventions v1.45.0, http-spans.md: http.route MUST be provided at span
+// creation time if it is already available), also when a small attribute
+// count limit splits the attributes: the sampler sees the attributes read from
+// the request, in requirement-level order, with the route last.
+func TestSplitAttributesStartWithTheMatchedRoute(t *testing.T) {
+	usePrivacyActions(t, map[string]privacyAction{})
+	useTestConventions(t)
+	conv.routeRatios = []routeRatio{{method: "GET", route: "/orders/{id}", ratio: 1}}
+	for _, split := range []bool{false, true} {
+		splitAttributes.Store(split)
+		t.Cleanup(func() { splitAttributes.Store(false) })
+		s := &recordingSampler{}
+		limits := sdktrace.NewSpanLimits()
+		limits.AttributeCountLimit = 5
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s), sdktrace.WithSpanProcessor(rec), sdktrace.WithRawSpanLimits(limits))
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /orders/{id}", func(_ http.ResponseWriter, r *http.Request) {
+			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("app.tenant.id", "t-1"))
+		})
+		r := httptest.NewRequest(http.MethodGet, "/orders/7?page=2", nil)
+		NewHandler(mux, WithTracerProvider(tp)).ServeHTTP(httptest.NewRecorder(), r)
+		want := "[http.request.method http.route]"
+		if split {
+			want = "[http.request.method url.path url.scheme url.query http.route]"
+		}
+		var keys []attribute.Key
+		for _, kv := range s.attrs[0] {
+			keys = append(keys, kv.Key)
+		}
+		if fmt.Sprint(keys) != want {
+			t.Errorf("split %v: the sampler saw %v, want %v", split, keys, want)
+		}
+		if !split {
+			continue
+		}
+		keys = keys[:0]
+		for _, kv := range rec.Ended()[0].Attributes() {
+			keys = append(keys, kv.Key)
+		}
+		// The limit keeps the first five: the route before the handler's.
+		if fmt.Sprint(keys) != "[http.request.method url.path url.scheme url.query http.route]" {
+			t.Errorf("split: the span kept %v", keys)
+		}
+	}
+}
+
+// OPTIONS * (the server as a whole) that reaches the Handler (a server with
+// DisableGeneralOptionsHandler) is passed on untraced, with the panic guard
+// of every other request.
+func TestServerWideOptionsIsUntracedAndGuarded(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Panic") != "" {
+			panic("boom")
+		}
+		if trace.SpanContextFromContext(r.Context()).IsValid() {
+			t.Error("OPTIONS * got a span context")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}), p.options()...)
+	for _, c := range []struct {
+		panics bool
+		want   int
+	}{{false, http.StatusNoContent}, {true, http.StatusInternalServerError}} {
+		r := httptest.NewRequest(http.MethodOptions, "*", nil)
+		if c.panics {
+			r.Header.Set("X-Panic", "1")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.want {
+			t.Errorf("panics %v: status %d, want %d", c.panics, w.Code, c.want)
+		}
+	}
+	if n := len(p.spans.Ended()); n != 0 {
+		t.Errorf("%d spans for OPTIONS *, want none", n)
 	}
 }

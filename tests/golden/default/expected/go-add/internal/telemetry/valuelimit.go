@@ -48,7 +48,7 @@ func (e *envReader) valueLength(name string, fallback int) int {
 		return fallback
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
+	if err != nil || !decimalDigits(v) {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}
@@ -98,22 +98,45 @@ func (e *envReader) spanCounts() spanCounts {
 	}
 }
 
-// count reads a count limit: a non-negative integer, else fallback (with a
-// warning when set). A count too large for an int is the largest int.
+// count reads a count limit: a non-negative integer written in decimal
+// digits alone (decimalDigits), else fallback (with a warning when set). A
+// count too large for an int is the largest int.
 func (e *envReader) count(name string, fallback int) int {
 	v := e.get(name)
 	if v == "" {
 		return fallback
 	}
+	if !decimalDigits(v) {
+		e.warn(name, v, strconv.Itoa(fallback))
+		return fallback
+	}
 	n, err := strconv.Atoi(v)
-	if err != nil && errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+	if err != nil && errors.Is(err, strconv.ErrRange) {
 		return math.MaxInt
 	}
-	if err != nil || n < 0 {
+	if err != nil {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}
 	return n
+}
+
+// decimalDigits reports whether v, a variable's trimmed value, is a
+// non-negative integer as the limit variables take one: one or more ASCII
+// digits and nothing else (leading zeros allowed). A sign ("+5", "-0"),
+// inner spaces, a base prefix or an exponent make the value one the package
+// does not read ("Parsing numeric values": warned about, treated as not
+// set), as in Rust, whose integer parsing would take "+5" and Go's "-0".
+func decimalDigits(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // spanLimits are the SDK's span limits: the counts the package read and the

@@ -36,6 +36,10 @@ func TestSpanValueLengthPrecedence(t *testing.T) {
 		{map[string]string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "-1"}, 4096, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
 		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "50", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "lots"}, 50, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
 		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "99999999999999999999"}, 4096, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
+		// Decimal digits alone, as in Rust.
+		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "+5"}, 4096, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "-0"}, 4096, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "010"}, 10, ""},
 	}
 	for _, c := range cases {
 		e := &envReader{getenv: func(k string) string { return c.env[k] }, logger: slog.New(slog.DiscardHandler)}
@@ -165,6 +169,10 @@ func TestSpanCountsFollowTheVariables(t *testing.T) {
 		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "-1"}, spanCounts{128, 128, 128, 128, 128}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
 		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "3", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "x"}, spanCounts{3, 128, 128, 3, 3}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
 		{map[string]string{"OTEL_SPAN_EVENT_COUNT_LIMIT": "0", "OTEL_SPAN_LINK_COUNT_LIMIT": "-3"}, spanCounts{128, 0, 128, 128, 128}, []string{"OTEL_SPAN_LINK_COUNT_LIMIT"}},
+		// Decimal digits alone, as in Rust: no sign, no inner space.
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "+5", "OTEL_ATTRIBUTE_COUNT_LIMIT": "-0"}, spanCounts{128, 128, 128, 128, 128}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_SPAN_EVENT_COUNT_LIMIT": "1 2", "OTEL_SPAN_LINK_COUNT_LIMIT": " 007 "}, spanCounts{128, 128, 7, 128, 128}, []string{"OTEL_SPAN_EVENT_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "99999999999999999999999"}, spanCounts{math.MaxInt, 128, 128, 128, 128}, nil},
 	} {
 		var logs bytes.Buffer
 		e := &envReader{getenv: func(k string) string { return c.env[k] }, logger: slog.New(slog.NewTextHandler(&logs, nil))}

@@ -22,7 +22,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanLimits;
 
 use super::conventions;
-use super::settings::{value, Warnings};
+use super::settings::{decimal_digits, value, Warnings};
 
 /// Reads the two variables over the conventions' value. A value that is not
 /// a non-negative integer is warned about, and the next setting in the order
@@ -46,8 +46,9 @@ fn read(
     let Some(text) = value(getenv, name) else {
         return fallback;
     };
+    // Decimal digits alone ([`decimal_digits`]): `parse` would take "+5".
     match text.parse::<usize>() {
-        Ok(n) if i64::try_from(n).is_ok() => n,
+        Ok(n) if i64::try_from(n).is_ok() && decimal_digits(&text) => n,
         _ => {
             w.push(name, &text, fallback.to_string());
             fallback
@@ -104,7 +105,7 @@ fn count(
     let Some(text) = value(getenv, name) else {
         return fallback;
     };
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+    if decimal_digits(&text) {
         return text.parse::<u32>().unwrap_or(u32::MAX);
     }
     w.push(name, &text, fallback.to_string());
@@ -196,6 +197,22 @@ mod tests {
             length(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "99999999999999999999")]),
             (conv, vec!["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT".to_owned()])
         );
+        // Decimal digits alone, as in Go.
+        assert_eq!(
+            length(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "+5")]),
+            (conv, vec!["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT".to_owned()])
+        );
+        assert_eq!(
+            length(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-0")]),
+            (
+                conv,
+                vec!["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT".to_owned()]
+            )
+        );
+        assert_eq!(
+            length(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "010")]),
+            (10, vec![])
+        );
     }
 
     #[test]
@@ -281,6 +298,35 @@ mod tests {
                 [128, 0, 128, 128, 128],
                 vec!["OTEL_SPAN_LINK_COUNT_LIMIT".to_owned()]
             )
+        );
+        // Decimal digits alone, as in Go: no sign, no inner space; a count
+        // past u32 is the largest.
+        assert_eq!(
+            limits(&[
+                ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "+5"),
+                ("OTEL_ATTRIBUTE_COUNT_LIMIT", "-0")
+            ]),
+            (
+                [128; 5],
+                vec![
+                    "OTEL_ATTRIBUTE_COUNT_LIMIT".to_owned(),
+                    "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT".to_owned()
+                ]
+            )
+        );
+        assert_eq!(
+            limits(&[
+                ("OTEL_SPAN_EVENT_COUNT_LIMIT", "1 2"),
+                ("OTEL_SPAN_LINK_COUNT_LIMIT", " 007 ")
+            ]),
+            (
+                [128, 128, 7, 128, 128],
+                vec!["OTEL_SPAN_EVENT_COUNT_LIMIT".to_owned()]
+            )
+        );
+        assert_eq!(
+            limits(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "99999999999999999999999")]),
+            ([u32::MAX, 128, 128, 128, 128], vec![])
         );
     }
 }

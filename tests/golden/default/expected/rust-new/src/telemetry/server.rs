@@ -351,9 +351,10 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         if server_wide_options(&req) {
             // `OPTIONS *` asks about the server, not a resource: net/http
-            // answers it itself before any handler, so the Go package never
-            // sees it; it is passed through untraced here too (no span, no
-            // duration), the same rule in both.
+            // answers it itself before any handler, and the Go package
+            // passes it on untraced when it gets it; so does this layer (no
+            // span, no duration), the same rule in both. A panic in the
+            // handler is still answered with a 500 (ResponseFuture::poll).
             return ResponseFuture {
                 inner: self.inner.call(req),
                 state: None,
@@ -427,8 +428,9 @@ struct Traced {
     span: tracing::Span,
     /// Whether `cx` holds this request's own span.
     own: bool,
-    /// The Recommended attributes, set after the response's
-    /// (attribute order: see [`set_recorded_attributes`]).
+    /// The Recommended attributes, set as the span ends, after the
+    /// response's and a failing body's `error.type` (attribute order: see
+    /// [`set_recorded_attributes`]).
     later: Option<Box<Recommended>>,
 }
 
@@ -708,7 +710,13 @@ impl Origin {
             (Some(conventions::SERVER_NAME.to_owned()), None)
         } else {
             // A list (one per proxy) names the host the client asked for
-            // first; an empty one is none, and the Host header is used.
+            // first; an empty one is none. Then the request target's
+            // authority (HTTP/2's `:authority`; in HTTP/1.1 the absolute
+            // form, whose Host header a server ignores, RFC 9112 section
+            // 3.2.2, and `CONNECT host:port`), else the Host header: the
+            // order of the semantic conventions (v1.45.0, http-spans.md,
+            // "Setting server.address and server.port"), as in Go, where
+            // net/http gives the target's authority as `Request.Host`.
             let listed = forwarded("x-forwarded-host")
                 .map(|h| h.split(',').next().unwrap_or("").trim())
                 .filter(|h| !h.is_empty());
@@ -716,8 +724,8 @@ impl Origin {
                 .host
                 .as_deref()
                 .or(listed)
-                .or_else(|| header(req, http::header::HOST))
-                .or_else(|| req.uri().authority().map(|a| a.as_str()));
+                .or_else(|| req.uri().authority().map(|a| a.as_str()))
+                .or_else(|| header(req, http::header::HOST));
             match raw.and_then(|raw| address::request_address(raw, scheme == "https")) {
                 Some((host, port)) => {
                     // The port is decided: none is added below.
@@ -1051,9 +1059,9 @@ impl Pending {
         if let Some(error) = error {
             span.set_attribute(error);
         }
-        if let Some(later) = self.request.later.take() {
-            later.set_on(&span);
-        }
+        // The Recommended ones wait for the end ([`Pending::finish`]): a body
+        // failing after the head adds `error.type` (Conditionally Required),
+        // which comes before them, as in Go.
     }
 
     /// Ends the span and records the duration. `error`: the request failed
@@ -1070,7 +1078,7 @@ impl Pending {
                 span.set_status(Status::error(message));
             }
             if let Some(later) = self.request.later.take() {
-                // No response head: the Recommended ones still follow.
+                // After every Conditionally Required one (attribute order).
                 later.set_on(&span);
             }
             span.end();
@@ -1131,8 +1139,12 @@ where
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(pending) = this.state.as_ref() else {
-            let result = std::task::ready!(this.inner.poll(task));
-            return Poll::Ready(result.map(|r| r.map(TracedBody::untraced)));
+            // `OPTIONS *`: untraced, with the same guard as a traced request.
+            let inner = this.inner;
+            return match std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(task))) {
+                Ok(polled) => polled.map(|result| result.map(|r| r.map(TracedBody::untraced))),
+                Err(_panic) => Poll::Ready(Ok(panic_answer())),
+            };
         };
         let polled = {
             let _entered = pending.request.enter();
@@ -1146,9 +1158,7 @@ where
                 let mut pending = this.state.take().expect("pending request");
                 pending.head(500, false);
                 pending.finish(Some("handler panicked".to_owned()));
-                let mut response = Response::new(TracedBody::untraced_empty());
-                *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                return Poll::Ready(Ok(response));
+                return Poll::Ready(Ok(panic_answer()));
             }
         };
         let mut pending = this.state.take().expect("pending request");
@@ -1167,6 +1177,13 @@ where
             }
         })
     }
+}
+
+/// The answer to a request whose handler panicked: 500, empty.
+fn panic_answer<B: Body>() -> Response<TracedBody<B>> {
+    let mut response = Response::new(TracedBody::untraced_empty());
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 pin_project_lite::pin_project! {

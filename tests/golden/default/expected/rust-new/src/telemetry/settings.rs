@@ -83,9 +83,14 @@ pub struct SamplerChoice {
     pub parent_based: bool,
     /// The ratio root spans (or, not parent-based, all spans) are sampled at.
     pub ratio: f64,
-    /// Whether the ratio came from the conventions' ratio variable (an
-    /// incident lever: at 0 it switches tracing off).
+    /// Whether the ratio came from the conventions' ratio variable: the
+    /// incident lever, set at start-up (as the run-time ratio lever is, it
+    /// applies to every root span, per-route ratios included, and at 0 it
+    /// switches tracing off).
     pub from_lever: bool,
+    /// The sampler's own ratio, before the ratio variable: what resetting
+    /// the ratio lever goes back to.
+    pub base: f64,
 }
 
 fn ratio(text: &str) -> Option<f64> {
@@ -172,13 +177,15 @@ pub fn environment_ratio(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnin
 
 /// The sampler: `OTEL_TRACES_SAMPLER(_ARG)` as the specification defines
 /// them, else the conventions' parent-based ratio; then the conventions'
-/// ratio variable overrides the ratio.
+/// ratio variable overrides the ratio (the ratio lever: see
+/// [`SamplerChoice::from_lever`]).
 pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SamplerChoice {
     let base = environment_ratio(getenv, w);
     let choose = |parent_based: bool, ratio: f64| SamplerChoice {
         parent_based,
         ratio,
         from_lever: false,
+        base: ratio,
     };
     let fallback = choose(true, base);
     let name = value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
@@ -452,9 +459,24 @@ fn first_usable<T>(
 /// to it too. The Go package uses the same value.
 pub const NO_LIMIT: Duration = Duration::from_millis(i32::MAX as u64);
 
-/// A timeout in milliseconds: 0 means [`NO_LIMIT`].
+/// Whether `text`, a variable's trimmed value, is a non-negative integer as
+/// the limit and timeout variables take one: one or more ASCII digits and
+/// nothing else (leading zeros allowed). A sign ("+5", "-0"), inner spaces, a
+/// base prefix or an exponent make it a value the module does not read
+/// ("Parsing numeric values": warned about, treated as not set), as in Go.
+pub fn decimal_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A timeout in milliseconds, in decimal digits alone ([`decimal_digits`]):
+/// 0 means [`NO_LIMIT`], and so does any value over it, however many digits
+/// it has (one past `u64` too: it names a timeout longer than any other).
+/// The Go package reads timeouts the same way.
 fn timeout_millis(text: &str) -> Option<Duration> {
-    let ms = text.parse::<u64>().ok()?;
+    if !decimal_digits(text) {
+        return None;
+    }
+    let ms = text.parse::<u64>().unwrap_or(u64::MAX);
     Some(match Duration::from_millis(ms) {
         d if d.is_zero() || d > NO_LIMIT => NO_LIMIT,
         d => d,
@@ -666,7 +688,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
     check_headers(getenv, w);
     for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_METRIC_EXPORT_TIMEOUT"] {
         if let Some(text) = value(getenv, name) {
-            if text.parse::<u64>().is_err() {
+            if timeout_millis(&text).is_none() {
                 w.push(name, &text, "the SDK's default");
             }
         }
@@ -880,7 +902,14 @@ mod tests {
             Duration::from_millis(2500)
         );
         assert!(w.0.is_empty(), "{:?}", w.0);
-        for bad in ["abc", "-5", "1.5"] {
+        // Decimal digits alone, as in Go; any longer timeout is no limit.
+        for long in ["2147483648", "9999999999999", "99999999999999999999"] {
+            let getenv = env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", long)]);
+            assert_eq!(export_timeout(&getenv, "TRACES", &mut w), NO_LIMIT);
+            check_batch(&env(&[("OTEL_METRIC_EXPORT_TIMEOUT", long)]), &mut w);
+        }
+        assert!(w.0.is_empty(), "{:?}", w.0);
+        for bad in ["abc", "-5", "1.5", "+5", "-0", "1 0"] {
             let mut w = Warnings::default();
             let getenv = env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", bad)]);
             assert_eq!(

@@ -199,6 +199,10 @@ func tracingOff() bool {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions && r.RequestURI == "*" {
+		serveServerWide(h.next, w, r)
+		return
+	}
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
 	tls := r.TLS != nil
@@ -232,13 +236,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	split := splitAttributes.Load()
-	// The span starts with the method and the route the ServeMux matched,
-	// unless the attributes are split (attributeOrder).
-	withRoute := matched && known && !split
+	// The span starts with the route the ServeMux matched (semantic
+	// conventions: http.route is given at span creation when it is known
+	// then), with the method and, when the attributes are split, the
+	// other attributes read from the request (attributeOrder).
+	withRoute := matched && known
 	if !off {
 		ri = h.caches.route(method, trustRoute, tls)
 		opts := ri.startOpts
-		if withRoute {
+		if split {
+			opts = splitStartOpts(opts, r, &org, method, known, withRoute, route, rw)
+		} else if withRoute {
 			opts = ri.routeOpts
 		}
 		parent := incoming
@@ -257,13 +265,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			parent = withSamplingRoute(parent, r.Method, route)
 		}
 		ctx, span = h.tracer.Start(parent, ri.name, opts...)
-		// Without the split, finishSpan reads the origin: one IsRecording
-		// (a lock of the span) a request fewer.
-		if split && span.IsRecording() {
-			org.read(r)
-			span.SetAttributes(requestAttrs(rw.attrs[:0], r, &org, method, known, false)...)
+		if split {
+			// The SDK copied the start attributes: the pooled buffer keeps
+			// no request data.
 			clear(rw.attrs[:])
-			org.set = true
 		}
 	}
 	hc := &holderCtx{Context: ctx}
@@ -328,6 +333,51 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(rw, r2)
 }
 
+// splitStartOpts returns opts with the attributes read from the request
+// (attributeOrder, group 1 and the Conditionally Required ones read from the
+// request) and, withRoute, the route the ServeMux matched: a span whose
+// attributes are split starts with all of them, in that order, so the
+// sampler sees them (semantic conventions: attributes known at span creation
+// are given at creation). They are built in rw's buffer; o is read here and
+// marked set, so finishSpan does not set them again.
+func splitStartOpts(opts []trace.SpanStartOption, r *http.Request, o *origin, method string, known, withRoute bool, route string, rw *responseWriter) []trace.SpanStartOption {
+	o.read(r)
+	o.set = true
+	attrs := requestAttrs(rw.attrs[:0], r, o, method, known, false)
+	if withRoute {
+		attrs = append(attrs, keyHTTPRoute.String(route))
+	}
+	return append(opts[:len(opts):len(opts)], trace.WithAttributes(attrs...))
+}
+
+// serveServerWide serves OPTIONS * (the asterisk-form request target, RFC
+// 9112 section 3.2.4: the server as a whole, no resource). net/http's server
+// answers it itself unless DisableGeneralOptionsHandler is set; then it
+// reaches the Handler, which passes it on untraced (no span, no duration,
+// the incoming context unchanged), as Rust does, with the same guard as a
+// traced request: a panic before anything was written is logged and
+// answered with a 500, one after is passed on for net/http to close the
+// connection.
+func serveServerWide(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	rw := writerPool.Get().(*responseWriter)
+	rw.ResponseWriter, rw.status, rw.wrote = w, 0, false
+	defer func() {
+		wrote := rw.wrote
+		rw.ResponseWriter = nil
+		writerPool.Put(rw)
+		p := recover()
+		if p == nil {
+			return
+		}
+		if wrote || p == http.ErrAbortHandler {
+			panic(p)
+		}
+		slog.ErrorContext(r.Context(), "handler panicked", slog.String("panic", fmt.Sprint(p)))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}()
+	next.ServeHTTP(rw, r)
+}
+
 // forwardedTLS reports whether url.scheme of r is https: as a trusted proxy
 // says the client asked (X-Forwarded-Proto, then Forwarded proto, as on the
 // span), else the connection's own scheme (tls). http-metrics.md note on
@@ -376,15 +426,21 @@ func forwardedProto(r *http.Request, sch string) string {
 //
 // Those read from the request alone (the Required ones, method_original and
 // url.query) come first. When Setup was given a span attribute count limit
-// under the SDK's default of 128 (splitAttributes), they are set as the span
-// starts and the others when it ends, so the attributes a handler adds come
-// between, as in Rust; otherwise a request the ServeMux matched starts its
-// span with the method and the route (routeOpts, which the sampler reads)
-// and the others are set in one call when the span ends (one SDK call, one
-// growth of the span's attribute list and the sampler's context value fewer
-// per request), with a handler's attributes between: with 128 attributes a
-// span, the two orders keep different ones only when a handler adds over a
-// hundred.
+// under the SDK's default of 128 (splitAttributes), the span starts with
+// them, followed by http.route when the ServeMux matched the request (a
+// route known at span creation is given at creation: semantic conventions
+// v1.45.0, http-spans.md, HTTP server span; the sampler sees them all), and
+// the others are set when it ends, so the attributes a handler adds come
+// between. Rust keeps the same ones (it sets those read from the request as
+// the span starts) except for the route, which axum's router confirms only
+// with the response (a path it matched may still answer 405), so there it
+// follows a handler's attributes (docs/conventions.md, "Where Go and Rust
+// differ"). Otherwise a request the ServeMux matched starts its span with the
+// method and the route (routeOpts, which the sampler reads) and the others
+// are set in one call when the span ends (one SDK call, one growth of the
+// span's attribute list and the sampler's context value fewer per request),
+// with a handler's attributes between: with 128 attributes a span, the two
+// orders keep different ones only when a handler adds over a hundred.
 //
 // splitAttributes is set by Setup.
 var splitAttributes atomic.Bool

@@ -436,9 +436,14 @@ pub fn build() -> Result<Parts, TelemetryError> {
     let _ = super::propagation::kinds(&getenv, &mut warnings);
     let levers = levers().clone();
     levers.set_enabled(enabled);
-    levers.set_base_ratio(choice.ratio);
+    levers.set_base_ratio(choice.base);
     levers.set_parent_based(choice.parent_based);
-    levers.set_base_from_lever(choice.from_lever);
+    if choice.from_lever {
+        // The ratio variable is the ratio lever, set at start-up: every root
+        // span, per-route ratios included, until the lever is reset (as in
+        // Go).
+        levers.set_ratio(choice.ratio);
+    }
     let span_limits = super::limit::span_limits(&getenv, &mut warnings);
     super::server::ORDERED.store(
         span_limits.max_attributes_per_span < SpanLimits::default().max_attributes_per_span,

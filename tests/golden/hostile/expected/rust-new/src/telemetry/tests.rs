@@ -2119,6 +2119,35 @@ async fn the_server_span_ends_with_the_body() {
             && !p.iter().any(|kv| kv.key.as_str() == "error.type")));
 }
 
+/// `OPTIONS *` is passed on untraced, but a panic while answering it is
+/// caught and answered with a 500, as for a traced request.
+#[tokio::test]
+async fn options_asterisk_is_untraced_and_guarded() {
+    let h = Harness::new();
+    let app = Router::new()
+        .fallback(|request: Request<Body>| async move {
+            assert!(!request.headers().contains_key("x-panic"), "asked to panic");
+            StatusCode::NO_CONTENT
+        })
+        .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
+    for (panics, want) in [
+        (false, StatusCode::NO_CONTENT),
+        (true, StatusCode::INTERNAL_SERVER_ERROR),
+    ] {
+        let mut request = Request::options("*");
+        if panics {
+            request = request.header("x-panic", "1");
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), want, "panics {panics}");
+    }
+    assert!(h.finished().is_empty(), "OPTIONS * was traced");
+}
+
 #[test]
 fn a_full_log_queue_drops_and_reports_the_count() {
     use tracing_subscriber::layer::SubscriberExt as _;

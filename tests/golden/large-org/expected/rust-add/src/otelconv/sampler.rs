@@ -51,8 +51,6 @@ struct LeverState {
     /// Whether a parent's decision is followed (else every span is decided
     /// by its trace id, as `always_on`, `always_off` and `traceidratio` do).
     parent_based: AtomicBool,
-    /// Whether the environment's ratio was set by the ratio lever variable.
-    base_from_lever: AtomicBool,
 }
 
 impl Levers {
@@ -64,7 +62,6 @@ impl Levers {
                 ratio_bits: AtomicU64::new(clamp(ratio).to_bits()),
                 override_bits: AtomicU64::new(f64::NAN.to_bits()),
                 parent_based: AtomicBool::new(true),
-                base_from_lever: AtomicBool::new(false),
             }),
         }
     }
@@ -120,24 +117,10 @@ impl Levers {
             .store(parent_based, Ordering::Relaxed);
     }
 
-    /// Says that the environment's ratio comes from the ratio lever
-    /// variable, so that a ratio of 0 there switches tracing off.
-    pub fn set_base_from_lever(&self, from_lever: bool) {
-        self.inner
-            .base_from_lever
-            .store(from_lever, Ordering::Relaxed);
-    }
-
-    /// Whether a lever (the run-time ratio, or the ratio variable) holds the
-    /// ratio at 0: tracing is switched off.
+    /// Whether a lever (the run-time ratio, or the ratio variable, which
+    /// sets it at start-up) holds the ratio at 0: tracing is switched off.
     pub fn lever_at_zero(&self) -> bool {
-        match self.override_ratio() {
-            Some(ratio) => ratio <= 0.0,
-            None => {
-                self.inner.base_from_lever.load(Ordering::Relaxed)
-                    && f64::from_bits(self.inner.ratio_bits.load(Ordering::Relaxed)) <= 0.0
-            }
-        }
+        self.override_ratio().is_some_and(|ratio| ratio <= 0.0)
     }
 
     /// Goes back to the environment's and per-route ratios.
