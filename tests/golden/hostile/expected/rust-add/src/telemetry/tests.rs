@@ -2119,8 +2119,10 @@ async fn the_server_span_ends_with_the_body() {
             && !p.iter().any(|kv| kv.key.as_str() == "error.type")));
 }
 
-/// `OPTIONS *` is passed on untraced, but a panic while answering it is
-/// caught and answered with a 500, as for a traced request.
+/// `OPTIONS *` is passed on untraced and without a duration, but a panic
+/// while answering it is caught and answered with a 500, as for a traced
+/// request. Over HTTP/2 the target comes with `:authority`, which the
+/// request's URI then holds: still `OPTIONS *`.
 #[tokio::test]
 async fn options_asterisk_is_untraced_and_guarded() {
     let h = Harness::new();
@@ -2130,11 +2132,23 @@ async fn options_asterisk_is_untraced_and_guarded() {
             StatusCode::NO_CONTENT
         })
         .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
-    for (panics, want) in [
-        (false, StatusCode::NO_CONTENT),
-        (true, StatusCode::INTERNAL_SERVER_ERROR),
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = Some(http::uri::Scheme::HTTPS);
+    parts.authority = Some(http::uri::Authority::from_static("h.example:443"));
+    parts.path_and_query = Some(http::uri::PathAndQuery::from_static("*"));
+    let h2_target = http::Uri::from_parts(parts).unwrap();
+    assert_eq!(h2_target.path(), "*");
+    for (target, panics, want) in [
+        (http::Uri::from_static("*"), false, StatusCode::NO_CONTENT),
+        (
+            http::Uri::from_static("*"),
+            true,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+        (h2_target.clone(), false, StatusCode::NO_CONTENT),
+        (h2_target, true, StatusCode::INTERNAL_SERVER_ERROR),
     ] {
-        let mut request = Request::options("*");
+        let mut request = Request::options(target.clone());
         if panics {
             request = request.header("x-panic", "1");
         }
@@ -2143,9 +2157,14 @@ async fn options_asterisk_is_untraced_and_guarded() {
             .oneshot(request.body(Body::empty()).unwrap())
             .await
             .unwrap();
-        assert_eq!(response.status(), want, "panics {panics}");
+        assert_eq!(response.status(), want, "{target} panics {panics}");
     }
     assert!(h.finished().is_empty(), "OPTIONS * was traced");
+    assert!(
+        h.histogram_points(conventions::HTTP_SERVER_DURATION)
+            .is_empty(),
+        "OPTIONS * has a duration"
+    );
 }
 
 #[test]

@@ -413,11 +413,11 @@ where
 }
 
 /// Whether `req` is `OPTIONS *` (RFC 9110 section 9.3.7: the server as a
-/// whole; the asterisk-form request target of RFC 9112 section 3.2.4).
+/// whole; the asterisk-form request target of RFC 9112 section 3.2.4). The
+/// path alone decides: HTTP/2 carries `:authority` with `*` (RFC 9113
+/// section 8.3.1), and no HTTP/1.1 absolute-form target has the path `*`.
 fn server_wide_options<B>(req: &Request<B>) -> bool {
-    req.method() == http::Method::OPTIONS
-        && req.uri().path() == "*"
-        && req.uri().authority().is_none()
+    req.method() == http::Method::OPTIONS && req.uri().path() == "*"
 }
 
 /// The request's span: the server span, started directly, and the
