@@ -790,6 +790,46 @@ func TestSplitAttributesStartWithTheMatchedRoute(t *testing.T) {
 	}
 }
 
+// Under a small count limit a route the ServeMux matched is given at span
+// creation also for a method recorded as _OTHER (the mux pattern names no
+// method, so it serves every one): the route is known then, whatever the
+// method.
+func TestSplitAttributesStartWithTheRouteForAnUnknownMethod(t *testing.T) {
+	usePrivacyActions(t, map[string]privacyAction{})
+	useTestConventions(t)
+	conv.routeRatios = []routeRatio{{method: "GET", route: "/orders/{id}", ratio: 1}}
+	splitAttributes.Store(true)
+	t.Cleanup(func() { splitAttributes.Store(false) })
+	for _, method := range []string{"FOO", "get"} {
+		s := &recordingSampler{}
+		limits := sdktrace.NewSpanLimits()
+		limits.AttributeCountLimit = 6
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s), sdktrace.WithSpanProcessor(rec), sdktrace.WithRawSpanLimits(limits))
+		mux := http.NewServeMux()
+		mux.HandleFunc("/orders/{id}", func(http.ResponseWriter, *http.Request) {})
+		r := httptest.NewRequest(method, "/orders/7", nil)
+		NewHandler(mux, WithTracerProvider(tp)).ServeHTTP(httptest.NewRecorder(), r)
+		var keys []string
+		for _, kv := range s.attrs[0] {
+			keys = append(keys, string(kv.Key)+"="+kv.Value.Emit())
+		}
+		want := "[http.request.method=_OTHER url.path=/orders/7 url.scheme=http http.request.method_original=" + method + " http.route=/orders/{id}]"
+		if fmt.Sprint(keys) != want {
+			t.Errorf("%s: the sampler saw %v, want %v", method, keys, want)
+		}
+		var routes int
+		for _, kv := range rec.Ended()[0].Attributes() {
+			if kv.Key == "http.route" {
+				routes++
+			}
+		}
+		if routes != 1 {
+			t.Errorf("%s: the span has http.route %d times", method, routes)
+		}
+	}
+}
+
 // OPTIONS * (the server as a whole) that reaches the Handler (a server with
 // DisableGeneralOptionsHandler) is passed on untraced, with the panic guard
 // of every other request.

@@ -239,13 +239,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The span starts with the route the ServeMux matched (semantic
 	// conventions: http.route is given at span creation when it is known
 	// then), with the method and, when the attributes are split, the
-	// other attributes read from the request (attributeOrder).
+	// other attributes read from the request (attributeOrder), whatever the
+	// method. Not split, a route's cached routeOpts carry it for a known
+	// method only: a method recorded as _OTHER gets it as the span ends.
 	withRoute := matched && known
+	routeAtStart := withRoute || (split && matched)
 	if !off {
 		ri = h.caches.route(method, trustRoute, tls)
 		opts := ri.startOpts
 		if split {
-			opts = splitStartOpts(opts, r, &org, method, known, withRoute, route, rw)
+			opts = splitStartOpts(opts, r, &org, method, known, matched, route, rw)
 		} else if withRoute {
 			opts = ri.routeOpts
 		}
@@ -308,7 +311,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if !org.set {
 					org.read(r)
 				}
-				h.finishSpan(span, r, rw, &org, method, known, withRoute, status, renamed, broken, ri, p)
+				h.finishSpan(span, r, rw, &org, method, known, routeAtStart, status, renamed, broken, ri, p)
 			}
 			span.End()
 		}
