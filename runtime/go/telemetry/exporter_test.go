@@ -242,6 +242,15 @@ func TestBatchLimitsFloorAndPositive(t *testing.T) {
 	if s.bspQueue != conv.queueSize || s.bspBatch != conv.batchSize || len(warned) != 2 {
 		t.Errorf("sizes 0: %d/%d, warnings %q", s.bspQueue, s.bspBatch, warned)
 	}
+	// Decimal digits alone, as every integer variable: a sign is not read.
+	for _, v := range []string{"+250", "-0"} {
+		s, warned := exportSettingsOf(map[string]string{
+			"OTEL_BSP_SCHEDULE_DELAY": v, "OTEL_BSP_MAX_QUEUE_SIZE": v, "OTEL_METRIC_EXPORT_INTERVAL": v,
+		})
+		if s.bspDelay != conv.scheduleDelay || s.bspQueue != conv.queueSize || s.metricInterval != conv.exportInterval || len(warned) != 3 {
+			t.Errorf("%s: delay %v queue %d interval %v, warnings %q", v, s.bspDelay, s.bspQueue, s.metricInterval, warned)
+		}
+	}
 }
 
 // OTEL_RESOURCE_ATTRIBUTES wins over the SDK's telemetry.sdk.* as over the

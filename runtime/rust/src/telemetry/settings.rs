@@ -458,7 +458,8 @@ fn first_usable<T>(
 pub const NO_LIMIT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// Whether `text`, a variable's trimmed value, is a non-negative integer as
-/// the limit and timeout variables take one: one or more ASCII digits and
+/// every integer variable takes one (limits, timeouts, delays, intervals,
+/// queue and batch sizes): one or more ASCII digits and
 /// nothing else (leading zeros allowed). A sign ("+5", "-0"), inner spaces, a
 /// base prefix or an exponent make it a value the module does not read
 /// ("Parsing numeric values": warned about, treated as not set), as in Go.
@@ -586,7 +587,11 @@ fn positive(
     let Some(text) = value(getenv, name) else {
         return fallback;
     };
-    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    if !decimal_digits(&text) {
+        // Decimal digits alone: `parse` would take "+5".
+        w.push(name, &text, fallback.to_string());
+        return fallback;
+    }
     match text.parse::<u64>() {
         Ok(n) if n > MAX_QUEUE_CAP as u64 => {
             w.push(
@@ -597,7 +602,8 @@ fn positive(
             MAX_QUEUE_CAP
         }
         Ok(n) if n > 0 => n as usize,
-        Err(_) if digits => {
+        Err(_) => {
+            // Only too many digits for a u64.
             w.push(
                 name,
                 &text,
@@ -640,8 +646,13 @@ pub fn batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Batch
     let name = "OTEL_BSP_SCHEDULE_DELAY";
     let scheduled_delay = match value(getenv, name) {
         None => conventions::SCHEDULE_DELAY,
-        Some(text) => match text.parse::<u64>().map(Duration::from_millis) {
-            Ok(d) if d < MIN_SCHEDULE_DELAY => {
+        Some(text) => match text
+            .parse::<u64>()
+            .ok()
+            .filter(|_| decimal_digits(&text))
+            .map(Duration::from_millis)
+        {
+            Some(d) if d < MIN_SCHEDULE_DELAY => {
                 w.push(
                     name,
                     &text,
@@ -652,8 +663,8 @@ pub fn batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Batch
                 );
                 MIN_SCHEDULE_DELAY
             }
-            Ok(d) => d,
-            Err(_) => {
+            Some(d) => d,
+            None => {
                 w.push(name, &text, describe_duration(&conventions::SCHEDULE_DELAY));
                 conventions::SCHEDULE_DELAY
             }
@@ -971,7 +982,7 @@ mod tests {
     // positive; an unusable value is warned about and treated as not set.
     #[test]
     fn batch_sizes_of_zero_or_bad_use_the_conventions() {
-        for bad in ["0", "-1", "many", " 0 "] {
+        for bad in ["0", "-1", "many", " 0 ", "+5", "-0"] {
             let mut w = Warnings::default();
             let getenv = env(&[
                 ("OTEL_BSP_MAX_QUEUE_SIZE", bad),
@@ -1036,6 +1047,13 @@ mod tests {
         let b = batch(&env(&[("OTEL_BSP_SCHEDULE_DELAY", "250")]), &mut w);
         assert_eq!(b.scheduled_delay, Duration::from_millis(250));
         assert!(w.0.is_empty());
+        // Decimal digits alone: a sign is not read.
+        for signed in ["+250", "-0"] {
+            let mut w = Warnings::default();
+            let b = batch(&env(&[("OTEL_BSP_SCHEDULE_DELAY", signed)]), &mut w);
+            assert_eq!(b.scheduled_delay, conventions::SCHEDULE_DELAY, "{signed}");
+            assert_eq!(w.0.len(), 1, "{signed}");
+        }
     }
 
     #[test]

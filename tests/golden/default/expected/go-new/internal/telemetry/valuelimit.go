@@ -121,24 +121,6 @@ func (e *envReader) count(name string, fallback int) int {
 	return n
 }
 
-// decimalDigits reports whether v, a variable's trimmed value, is a
-// non-negative integer as the limit variables take one: one or more ASCII
-// digits and nothing else (leading zeros allowed). A sign ("+5", "-0"),
-// inner spaces, a base prefix or an exponent make the value one the package
-// does not read ("Parsing numeric values": warned about, treated as not
-// set), as in Rust, whose integer parsing would take "+5" and Go's "-0".
-func decimalDigits(v string) bool {
-	if v == "" {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // spanLimits are the SDK's span limits: the counts the package read and the
 // memory guard of sdkValueLength for a limit of valueLength, built whole so
 // the SDK reads no variable itself.

@@ -5,7 +5,6 @@ package otelconv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -100,11 +99,33 @@ func firstUsable[T any](e *envReader, fallback T, describe func(T) string, parse
 }
 
 func parseMillis(v string) (time.Duration, bool) {
+	if !decimalDigits(v) {
+		return 0, false
+	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
 		return 0, false
 	}
 	return time.Duration(n) * time.Millisecond, true
+}
+
+// decimalDigits reports whether v, a variable's trimmed value, is a
+// non-negative integer as every integer variable takes one (limits,
+// timeouts, delays, intervals, queue and batch sizes): one or more ASCII
+// digits and nothing else (leading zeros allowed). A sign ("+5", "-0"),
+// inner spaces, a base prefix or an exponent make the value one the package
+// does not read ("Parsing numeric values": warned about, treated as not
+// set), as in Rust, whose integer parsing would take "+5" and Go's "-0".
+func decimalDigits(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // millis reads a duration in milliseconds; fallback when unset or invalid.
@@ -175,16 +196,16 @@ func (e *envReader) positive(name string, fallback, max int) int {
 	if v == "" {
 		return fallback
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		if err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
-			e.warn(name, v, strconv.Itoa(max)+" (the largest accepted)")
-			return max
-		}
+	if !decimalDigits(v) {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}
-	if n > max {
+	n, err := strconv.Atoi(v)
+	if n == 0 && err == nil {
+		e.warn(name, v, strconv.Itoa(fallback))
+		return fallback
+	}
+	if err != nil || n > max { // err: only ErrRange, for digits
 		e.warn(name, v, strconv.Itoa(max)+" (the largest accepted)")
 		return max
 	}

@@ -486,7 +486,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
         let interval = match settings::value(&getenv, "OTEL_METRIC_EXPORT_INTERVAL") {
             None => conventions::METRICS_EXPORT_INTERVAL,
             Some(text) => match text.parse::<u64>() {
-                Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                Ok(ms) if ms > 0 && settings::decimal_digits(&text) => Duration::from_millis(ms),
                 _ => {
                     let used = conventions::METRICS_EXPORT_INTERVAL;
                     warnings.push("OTEL_METRIC_EXPORT_INTERVAL", &text, format!("{used:?}"));
