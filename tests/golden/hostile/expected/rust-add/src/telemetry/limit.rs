@@ -67,8 +67,7 @@ fn read(
 /// them and gives the SDK explicit limits: the SDK (0.33) reads only three of
 /// them and passes over a bad value without a word. A value that is not a
 /// non-negative integer is warned about once and the next setting is used
-/// ("Parsing numeric values": treated as not set); one past `u32` is
-/// `u32::MAX`. The Go package reads the same variables in the same order.
+/// ("Numeric": treated as not set), and so is one past `u32`. The Go package reads the same variables in the same order.
 pub fn span_limits(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SpanLimits {
     let defaults = SpanLimits::default();
     let general = count(
@@ -105,11 +104,17 @@ fn count(
     let Some(text) = value(getenv, name) else {
         return fallback;
     };
-    if decimal_digits(&text) {
-        return text.parse::<u32>().unwrap_or(u32::MAX);
+    match text.parse::<u32>() {
+        // Decimal digits alone ([`decimal_digits`]): `parse` would take "+5".
+        Ok(n) if decimal_digits(&text) => n,
+        // Not a count, or one past `u32`: out of range is treated as not set
+        // too (specification v1.60.0, configuration/sdk-environment-variables.md,
+        // "Numeric").
+        _ => {
+            w.push(name, &text, fallback.to_string());
+            fallback
+        }
     }
-    w.push(name, &text, fallback.to_string());
-    fallback
 }
 
 /// Cuts every string value of `attributes`, and every string of a string
@@ -299,8 +304,7 @@ mod tests {
                 vec!["OTEL_SPAN_LINK_COUNT_LIMIT".to_owned()]
             )
         );
-        // Decimal digits alone, as in Go: no sign, no inner space; a count
-        // past u32 is the largest.
+        // Decimal digits alone, as in Go: no sign, no inner space.
         assert_eq!(
             limits(&[
                 ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "+5"),
@@ -324,8 +328,23 @@ mod tests {
                 vec!["OTEL_SPAN_EVENT_COUNT_LIMIT".to_owned()]
             )
         );
+        // Out of range (past a u32, as in Go): warned about, not set.
         assert_eq!(
             limits(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "99999999999999999999999")]),
+            ([128; 5], vec!["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT".to_owned()])
+        );
+        assert_eq!(
+            limits(&[
+                ("OTEL_ATTRIBUTE_COUNT_LIMIT", "4"),
+                ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "4294967296")
+            ]),
+            (
+                [4, 128, 128, 4, 4],
+                vec!["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT".to_owned()]
+            )
+        );
+        assert_eq!(
+            limits(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "4294967295")]),
             ([u32::MAX, 128, 128, 128, 128], vec![])
         );
     }

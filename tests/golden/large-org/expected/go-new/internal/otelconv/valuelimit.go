@@ -4,7 +4,6 @@
 package otelconv
 
 import (
-	"errors"
 	"math"
 	"strconv"
 
@@ -98,27 +97,25 @@ func (e *envReader) spanCounts() spanCounts {
 	}
 }
 
+// maxCount is the largest count limit read, as in Rust (a u32 there).
+const maxCount = math.MaxUint32
+
 // count reads a count limit: a non-negative integer written in decimal
-// digits alone (decimalDigits), else fallback (with a warning when set). A
-// count too large for an int is the largest int.
+// digits alone (decimalDigits) of at most maxCount, else fallback (with a
+// warning when set): a value out of range is treated as not set, as one
+// that cannot be read (specification v1.60.0,
+// configuration/sdk-environment-variables.md, "Numeric").
 func (e *envReader) count(name string, fallback int) int {
 	v := e.get(name)
 	if v == "" {
 		return fallback
 	}
-	if !decimalDigits(v) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || !decimalDigits(v) || n > maxCount {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil && errors.Is(err, strconv.ErrRange) {
-		return math.MaxInt
-	}
-	if err != nil {
-		e.warn(name, v, strconv.Itoa(fallback))
-		return fallback
-	}
-	return n
+	return int(n)
 }
 
 // spanLimits are the SDK's span limits: the counts the package read and the

@@ -172,7 +172,10 @@ func TestSpanCountsFollowTheVariables(t *testing.T) {
 		// Decimal digits alone, as in Rust: no sign, no inner space.
 		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "+5", "OTEL_ATTRIBUTE_COUNT_LIMIT": "-0"}, spanCounts{128, 128, 128, 128, 128}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"}},
 		{map[string]string{"OTEL_SPAN_EVENT_COUNT_LIMIT": "1 2", "OTEL_SPAN_LINK_COUNT_LIMIT": " 007 "}, spanCounts{128, 128, 7, 128, 128}, []string{"OTEL_SPAN_EVENT_COUNT_LIMIT"}},
-		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "99999999999999999999999"}, spanCounts{math.MaxInt, 128, 128, 128, 128}, nil},
+		// Out of range (past a u32, as in Rust): warned about, not set.
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "99999999999999999999999"}, spanCounts{128, 128, 128, 128, 128}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "4", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "4294967296"}, spanCounts{4, 128, 128, 4, 4}, []string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"}},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "4294967295"}, spanCounts{math.MaxUint32, 128, 128, 128, 128}, nil},
 	} {
 		var logs bytes.Buffer
 		e := &envReader{getenv: func(k string) string { return c.env[k] }, logger: slog.New(slog.NewTextHandler(&logs, nil))}
