@@ -174,6 +174,12 @@ def check_metrics(row: Row, run: Run) -> list[str]:
     bounds = run.seen.histogram_bounds()
     for want in row.expect.get("metrics", []):
         named = [m for m in metrics if m.name == want["name"]]
+        if want.get("absent"):
+            points = [p for m in named for p in m.points]
+            hits = [p for p in points if not attrs_ok(want.get("attributes", {}), p)]
+            if hits:
+                problems.append(f"metric {want['name']}: {len(hits)} points match: {hits[:2]}")
+            continue
         if not named:
             problems.append(
                 f"metric {want['name']} not exported; got {sorted({m.name for m in metrics})}"

@@ -67,7 +67,7 @@ SPAN_KEYS = {
     "max",
 }
 EVENT_KEYS = {"name", "attributes"}
-METRIC_KEYS = {"name", "attributes", "buckets"}
+METRIC_KEYS = {"name", "attributes", "buckets", "absent"}
 DOWNSTREAM_KEYS = {"path", "count", "traceparent", "flags", "baggage", "tracestate", "absent"}
 OUTPUT_KEYS = {"has", "lacks", "lines"}
 SCOPE_KEYS = {"items", "name", "version", "schema_url", "resource_schema_url"}

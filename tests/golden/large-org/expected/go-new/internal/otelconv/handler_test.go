@@ -831,7 +831,7 @@ func TestSplitAttributesStartWithTheRouteForAnUnknownMethod(t *testing.T) {
 }
 
 // OPTIONS * (the server as a whole) that reaches the Handler (a server with
-// DisableGeneralOptionsHandler) is passed on untraced, with the panic guard
+// DisableGeneralOptionsHandler) is passed on untraced and without a duration, with the panic guard
 // of every other request.
 func TestServerWideOptionsIsUntracedAndGuarded(t *testing.T) {
 	useTestConventions(t)
@@ -861,5 +861,9 @@ func TestServerWideOptionsIsUntracedAndGuarded(t *testing.T) {
 	}
 	if n := len(p.spans.Ended()); n != 0 {
 		t.Errorf("%d spans for OPTIONS *, want none", n)
+	}
+	// No duration either (the 500 too reaches no metric).
+	if points, err := p.tryHistogram(conv.httpServerDuration); err == nil {
+		t.Errorf("OPTIONS * recorded %d duration points", len(points))
 	}
 }
