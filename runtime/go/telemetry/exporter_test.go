@@ -171,7 +171,7 @@ func exportSettingsOf(env map[string]string) (exportSettings, []string) {
 	return s, warned
 }
 
-// configuration/common.md (v1.60.0) §Timeout: 0 is no limit. The SDK takes
+// configuration/common.md v1.60.0, §Timeout: 0 is no limit. The SDK takes
 // a 0 given to it as "not set" (its 30 s metric export default), so 0 is
 // given as a very large duration.
 func TestZeroTimeoutsAreNoLimit(t *testing.T) {

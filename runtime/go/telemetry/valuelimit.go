@@ -100,8 +100,7 @@ const maxCount = math.MaxUint32
 // count reads a count limit: a non-negative integer written in decimal
 // digits alone (decimalDigits) of at most maxCount, else fallback (with a
 // warning when set): a value out of range is treated as not set, as one
-// that cannot be read (specification v1.60.0,
-// configuration/sdk-environment-variables.md, "Numeric").
+// that cannot be read (configuration/common.md v1.60.0, §Numeric).
 func (e *envReader) count(name string, fallback int) int {
 	v := e.get(name)
 	if v == "" {

@@ -453,7 +453,7 @@ fn first_usable<T>(
     used
 }
 
-/// What a timeout of 0 (no limit, configuration/common.md v1.60.0 §Timeout)
+/// What a timeout of 0 (no limit, configuration/common.md v1.60.0, §Timeout)
 /// becomes: the largest number of milliseconds a 32-bit integer holds, the
 /// "very large duration" the specification allows. Larger values are held
 /// to it too. The Go package uses the same value.
@@ -464,7 +464,8 @@ pub const NO_LIMIT: Duration = Duration::from_millis(i32::MAX as u64);
 /// queue and batch sizes): one or more ASCII digits and
 /// nothing else (leading zeros allowed). A sign ("+5", "-0"), inner spaces, a
 /// base prefix or an exponent make it a value the module does not read
-/// ("Parsing numeric values": warned about, treated as not set), as in Go.
+/// (configuration/common.md v1.60.0, §Numeric: warned about, treated as not
+/// set), as in Go.
 pub fn decimal_digits(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
@@ -899,7 +900,7 @@ mod tests {
             .collect()
     }
 
-    // configuration/common.md (v1.60.0) §Timeout: 0 is no limit; an
+    // configuration/common.md v1.60.0, §Timeout: 0 is no limit; an
     // unusable value is warned about and ignored.
     #[test]
     fn a_zero_timeout_is_no_limit_and_a_bad_one_is_warned_about() {

@@ -114,8 +114,9 @@ func parseMillis(v string) (time.Duration, bool) {
 // timeouts, delays, intervals, queue and batch sizes): one or more ASCII
 // digits and nothing else (leading zeros allowed). A sign ("+5", "-0"),
 // inner spaces, a base prefix or an exponent make the value one the package
-// does not read ("Parsing numeric values": warned about, treated as not
-// set), as in Rust, whose integer parsing would take "+5" and Go's "-0".
+// does not read (configuration/common.md v1.60.0, §Numeric: warned about,
+// treated as not set), as in Rust, whose integer parsing would take "+5" and
+// Go's "-0".
 func decimalDigits(v string) bool {
 	if v == "" {
 		return false
@@ -133,7 +134,7 @@ func (e *envReader) millis(fallback time.Duration, names ...string) time.Duratio
 	return firstUsable(e, fallback, time.Duration.String, parseMillis, names...)
 }
 
-// noLimit is what a timeout of 0 (no limit: configuration/common.md,
+// noLimit is what a timeout of 0 (no limit: configuration/common.md
 // v1.60.0, §Timeout) becomes: the largest number of milliseconds a 32-bit
 // integer holds, the "very large duration" the specification allows. The
 // SDK would take 0 as "not set" and use its own default. The Rust module

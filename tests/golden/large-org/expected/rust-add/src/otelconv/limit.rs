@@ -67,7 +67,9 @@ fn read(
 /// them and gives the SDK explicit limits: the SDK (0.33) reads only three of
 /// them and passes over a bad value without a word. A value that is not a
 /// non-negative integer is warned about once and the next setting is used
-/// ("Numeric": treated as not set), and so is one past `u32`. The Go package reads the same variables in the same order.
+/// (configuration/common.md v1.60.0, §Numeric: treated as not set), and so
+/// is one past `u32`. The Go package reads the same variables in the same
+/// order.
 pub fn span_limits(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> SpanLimits {
     let defaults = SpanLimits::default();
     let general = count(
@@ -108,8 +110,7 @@ fn count(
         // Decimal digits alone ([`decimal_digits`]): `parse` would take "+5".
         Ok(n) if decimal_digits(&text) => n,
         // Not a count, or one past `u32`: out of range is treated as not set
-        // too (specification v1.60.0, configuration/sdk-environment-variables.md,
-        // "Numeric").
+        // too (configuration/common.md v1.60.0, §Numeric).
         _ => {
             w.push(name, &text, fallback.to_string());
             fallback
