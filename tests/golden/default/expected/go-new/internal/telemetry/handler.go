@@ -338,11 +338,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // splitStartOpts returns opts with the attributes read from the request
 // (attributeOrder, group 1 and the Conditionally Required ones read from the
-// request) and, withRoute, the route the ServeMux matched: a span whose
-// attributes are split starts with all of them, in that order, so the
-// sampler sees them (semantic conventions: attributes known at span creation
-// are given at creation). They are built in rw's buffer; o is read here and
-// marked set, so finishSpan does not set them again.
+// request: http.request.method, url.path, url.scheme,
+// http.request.method_original, url.query) and, withRoute, the route the
+// ServeMux matched: a span whose attributes are split starts with these, in
+// that order, so the sampler sees them (http.route is given at creation when
+// known, as the semantic conventions require). The other attributes the
+// conventions would have at creation for sampling (server.*, client.address,
+// user_agent.original) come as the span ends, after a handler's. They are
+// built in rw's buffer; o is read here and marked set, so finishSpan does not
+// set them again.
 func splitStartOpts(opts []trace.SpanStartOption, r *http.Request, o *origin, method string, known, withRoute bool, route string, rw *responseWriter) []trace.SpanStartOption {
 	o.read(r)
 	o.set = true
