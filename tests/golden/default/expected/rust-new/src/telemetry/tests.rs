@@ -2167,6 +2167,31 @@ async fn options_asterisk_is_untraced_and_guarded() {
     );
 }
 
+/// An absolute-form target with an empty path (GET http://h) is recorded
+/// with url.path "/", as in Go (RFC 9112 section 3.2.1).
+#[tokio::test]
+async fn absolute_form_empty_path_is_slash() {
+    let h = Harness::new();
+    let app = Router::new()
+        .fallback(|| async { StatusCode::NO_CONTENT })
+        .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
+    for (target, want) in [
+        ("http://127.0.0.1", "/"),
+        ("http://127.0.0.1:8080?a=b", "/"),
+        ("http://127.0.0.1/orders/7", "/orders/7"),
+    ] {
+        h.spans.reset();
+        let response = app
+            .clone()
+            .oneshot(Request::get(target).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        drop(response);
+        let span = h.only(SpanKind::Server);
+        assert_eq!(attr(&span, "url.path"), Some(Value::from(want)), "{target}");
+    }
+}
+
 #[test]
 fn a_full_log_queue_drops_and_reports_the_count() {
     use tracing_subscriber::layer::SubscriberExt as _;

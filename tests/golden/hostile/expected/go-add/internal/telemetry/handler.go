@@ -769,11 +769,15 @@ func atoi(s string) (int, bool) {
 // component, percent-encoding and all), as the Rust layer records url.path:
 // r.URL.Path is decoded and r.URL.EscapedPath re-encodes what it would not
 // have sent raw. A request target that is not a path (absolute form, "*")
-// gives EscapedPath.
+// gives EscapedPath, and an absolute form with an empty path "/", as in Rust
+// (RFC 9112 section 3.2.1: a client sends "/" for an empty path).
 func pathAsSent(r *http.Request) string {
 	u := r.RequestURI
 	if u == "" || u[0] != '/' {
-		return r.URL.EscapedPath()
+		if p := r.URL.EscapedPath(); p != "" {
+			return p
+		}
+		return "/"
 	}
 	if i := strings.IndexByte(u, '?'); i >= 0 {
 		u = u[:i]

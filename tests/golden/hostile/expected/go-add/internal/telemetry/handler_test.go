@@ -867,3 +867,27 @@ func TestServerWideOptionsIsUntracedAndGuarded(t *testing.T) {
 		t.Errorf("OPTIONS * recorded %d duration points", len(points))
 	}
 }
+
+// An absolute-form target with an empty path (GET http://h) is recorded with
+// url.path "/", as Rust's http::Uri gives it (RFC 9112 section 3.2.1); with a
+// path, the path as sent.
+func TestAbsoluteFormEmptyPathIsSlash(t *testing.T) {
+	useTestConventions(t)
+	p := newTestProviders(t, nil)
+	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
+	for _, c := range []struct{ target, want string }{
+		{"http://127.0.0.1", "/"},
+		{"http://127.0.0.1:8080?a=b", "/"},
+		{"http://127.0.0.1/orders/7", "/orders/7"},
+	} {
+		p.spans.Reset()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, c.target, nil))
+		ended := p.spans.Ended()
+		if len(ended) != 1 {
+			t.Fatalf("%s: %d spans", c.target, len(ended))
+		}
+		if got := attrMap(ended[0].Attributes())["url.path"].AsString(); got != c.want {
+			t.Errorf("%s: url.path %q, want %q", c.target, got, c.want)
+		}
+	}
+}
