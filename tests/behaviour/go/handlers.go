@@ -314,14 +314,20 @@ func (a *app) sweepPaths(w http.ResponseWriter, r *http.Request) {
 // process, one that hands it to the generated Handler (net/http's server
 // answers it itself unless DisableGeneralOptionsHandler is set), and answers
 // with the status it got (502 when the connection broke without one).
-// /asterisk/panic asks the handler behind the Handler to panic.
+// /asterisk/panic asks the handler behind the Handler to panic;
+// /asterisk/absolute sends GET http://127.0.0.1 (absolute form, empty path)
+// instead.
 func asterisk(w http.ResponseWriter, r *http.Request) {
 	addr, err := asteriskServer()
 	if err != nil {
 		w.WriteHeader(http.StatusBadGateway)
 		return
 	}
-	w.WriteHeader(optionsAsterisk(addr, r.PathValue("how") == "panic"))
+	line := "OPTIONS * HTTP/1.1"
+	if r.PathValue("how") == "absolute" {
+		line = "GET http://127.0.0.1 HTTP/1.1"
+	}
+	w.WriteHeader(rawRequest(addr, line, r.PathValue("how") == "panic"))
 }
 
 var asteriskServer = sync.OnceValues(func() (string, error) {
@@ -344,15 +350,16 @@ var asteriskServer = sync.OnceValues(func() (string, error) {
 	return ln.Addr().String(), nil
 })
 
-// optionsAsterisk sends OPTIONS * to addr and returns the answer's status.
-func optionsAsterisk(addr string, panics bool) int {
+// rawRequest sends a request with the request line line to addr and
+// returns the answer's status.
+func rawRequest(addr, line string, panics bool) int {
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return http.StatusBadGateway
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	req := "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	req := line + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
 	if panics {
 		req += "X-Panic: 1\r\n"
 	}

@@ -388,14 +388,21 @@ async fn fallback(request: axum::extract::Request) -> StatusCode {
 
 /// Sends `OPTIONS *` (no traceparent) to this service's own listener and
 /// answers with the status it got (502 when the connection broke without
-/// one); `/asterisk/panic` asks the fallback to panic on it. The Go fixture
-/// sends it to a server of its own that hands it to the generated Handler.
+/// one); `/asterisk/panic` asks the fallback to panic on it, and
+/// `/asterisk/absolute` sends `GET http://127.0.0.1` (absolute form, empty
+/// path) instead. The Go fixture sends them to a server of its own that
+/// hands them to the generated Handler.
 async fn asterisk(Path(how): Path<String>) -> StatusCode {
     let address = std::env::var("LISTEN_ADDR").unwrap_or_default();
     let panics = how == "panic";
+    let line = if how == "absolute" {
+        "GET http://127.0.0.1 HTTP/1.1"
+    } else {
+        "OPTIONS * HTTP/1.1"
+    };
     // A blocking exchange on a thread of its own: the fixture needs no more
     // of tokio than the skeleton has.
-    let status = tokio::task::spawn_blocking(move || options_asterisk(&address, panics))
+    let status = tokio::task::spawn_blocking(move || raw_request(&address, line, panics))
         .await
         .ok()
         .flatten();
@@ -404,14 +411,13 @@ async fn asterisk(Path(how): Path<String>) -> StatusCode {
         .unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
-fn options_asterisk(address: &str, panics: bool) -> Option<u16> {
+fn raw_request(address: &str, line: &str, panics: bool) -> Option<u16> {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(address).ok()?;
     let limit = Some(std::time::Duration::from_secs(5));
     stream.set_read_timeout(limit).ok()?;
     stream.set_write_timeout(limit).ok()?;
-    let mut request =
-        String::from("OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut request = format!("{line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if panics {
         request.push_str("X-Panic: 1\r\n");
     }
