@@ -875,13 +875,15 @@ func TestAbsoluteFormEmptyPathIsSlash(t *testing.T) {
 	useTestConventions(t)
 	p := newTestProviders(t, nil)
 	h := NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), p.options()...)
-	for _, c := range []struct{ target, want string }{
-		{"http://127.0.0.1", "/"},
-		{"http://127.0.0.1:8080?a=b", "/"},
-		{"http://127.0.0.1/orders/7", "/orders/7"},
+	for _, c := range []struct{ method, target, want string }{
+		{http.MethodGet, "http://127.0.0.1", "/"},
+		{http.MethodGet, "http://127.0.0.1:8080?a=b", "/"},
+		{http.MethodGet, "http://127.0.0.1/orders/7", "/orders/7"},
+		// The authority form has no path: none, as Rust's Uri gives it.
+		{http.MethodConnect, "127.0.0.1:443", ""},
 	} {
 		p.spans.Reset()
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, c.target, nil))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(c.method, c.target, nil))
 		ended := p.spans.Ended()
 		if len(ended) != 1 {
 			t.Fatalf("%s: %d spans", c.target, len(ended))

@@ -770,11 +770,13 @@ func atoi(s string) (int, bool) {
 // r.URL.Path is decoded and r.URL.EscapedPath re-encodes what it would not
 // have sent raw. A request target that is not a path (absolute form, "*")
 // gives EscapedPath, and an absolute form with an empty path "/", as in Rust
-// (RFC 9112 section 3.2.1: a client sends "/" for an empty path).
+// (RFC 9112 section 3.2.1: a client sends "/" for an empty path); the
+// authority form of CONNECT has no scheme and no path, and gives "", as in
+// Rust.
 func pathAsSent(r *http.Request) string {
 	u := r.RequestURI
 	if u == "" || u[0] != '/' {
-		if p := r.URL.EscapedPath(); p != "" {
+		if p := r.URL.EscapedPath(); p != "" || r.URL.Scheme == "" {
 			return p
 		}
 		return "/"
