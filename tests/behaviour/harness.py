@@ -318,10 +318,19 @@ def environment(row: Row, ports: dict[str, int]) -> dict[str, str]:
     env.update(row.env)
     for name in row.unset:
         env.pop(name, None)
-    return {
-        k: v.replace("{receiver}", str(ports["receiver"])).replace("{closed}", str(ports["closed"]))
-        for k, v in env.items()
-    }
+    return {k: _fill(v, ports) for k, v in env.items()}
+
+
+_BYTE = re.compile(r"\{byte:([89a-f][0-9a-f])\}")
+
+
+def _fill(value: str, ports: dict[str, int]) -> str:
+    """A row's env value with its placeholders filled. `{byte:HH}` (HH from 80 to ff) is
+    that byte, raw, in the process's variable (no UTF-8): the surrogate-escaped character
+    put here for it is what subprocess encodes (os.fsencode) back to the byte."""
+    value = value.replace("{receiver}", str(ports["receiver"]))
+    value = value.replace("{closed}", str(ports["closed"]))
+    return _BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), value)
 
 
 def wait_output(log: Path, pattern: str, within: float) -> float:
