@@ -38,6 +38,7 @@ IN_PLACE_ONLY = {
     "telemetry/tracecontext_vectors_test.go",
     "telemetry/address_vectors_test.go",
     "telemetry/envlists_test.go",
+    "telemetry/envnumber_test.go",
     "telemetry/exporter_test.go",
     "telemetry/utf8_test.go",
     "telemetry/sdklog_test.go",

@@ -102,11 +102,17 @@ _GENERAL: tuple[Variable, ...] = (
     ),
     Variable(
         "OTEL_TRACES_SAMPLER_ARG",
-        "The ratio of the traceidratio samplers, in [0, 1]; used only with OTEL_TRACES_SAMPLER.",
+        "The ratio of the traceidratio samplers, a plain decimal number in [0, 1] (no sign, "
+        "hex float, underscore, inf or nan); used only with OTEL_TRACES_SAMPLER.",
         "1.0",
         READ,
         READ,
-        ("startup-sampler-arg-out-of-range", "sampler-traceidratio-ignores-sampled-parent"),
+        (
+            "startup-sampler-arg-out-of-range",
+            "sampler-traceidratio-ignores-sampled-parent",
+            "parity2-sampler-arg-hex-float-is-not-read",
+            "parity2-sampler-arg-sign-is-not-read",
+        ),
     ),
     Variable(
         "OTEL_PROPAGATORS",
@@ -244,11 +250,16 @@ _BATCH: tuple[Variable, ...] = (
     Variable(
         "OTEL_BSP_SCHEDULE_DELAY",
         "Milliseconds between two exports of the span batcher. Below 10 ms (0 would make "
-        "the batcher spin) it is warned about and 10 ms used.",
+        "the batcher spin) it is warned about and 10 ms used; above 9223372036854 ms it is "
+        "warned about and the default used.",
         "the conventions' export.batch.schedule_delay",
         READ,
         READ,
-        ("env-bsp-schedule-delay-bad-value", "envfix-bsp-schedule-delay-floor"),
+        (
+            "env-bsp-schedule-delay-bad-value",
+            "envfix-bsp-schedule-delay-floor",
+            "parity2-durations-past-the-longest-are-warned-about",
+        ),
     ),
     Variable(
         "OTEL_BSP_EXPORT_TIMEOUT",
@@ -268,7 +279,12 @@ _BATCH: tuple[Variable, ...] = (
         "the conventions' export.batch.max_queue_size",
         READ,
         READ,
-        ("startup-huge-queue-size", "env-bsp-queue-size-huge", "envfix-bsp-queue-zero"),
+        (
+            "startup-huge-queue-size",
+            "env-bsp-queue-size-huge",
+            "envfix-bsp-queue-zero",
+            "parity2-number-not-utf8-is-warned-about-unechoed",
+        ),
     ),
     Variable(
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
@@ -281,11 +297,16 @@ _BATCH: tuple[Variable, ...] = (
     ),
     Variable(
         "OTEL_METRIC_EXPORT_INTERVAL",
-        "Milliseconds between two metric exports.",
+        "Milliseconds between two metric exports; 0, or above 9223372036854 ms, is warned "
+        "about and the default used. Read, and warned about, whatever the metric exporters.",
         "60000",
         READ,
         READ,
-        (_ACCEPTED,),
+        (
+            _ACCEPTED,
+            "parity2-durations-past-the-longest-are-warned-about",
+            "parity2-metric-interval-is-read-without-metric-export",
+        ),
     ),
     Variable(
         "OTEL_METRIC_EXPORT_TIMEOUT",

@@ -97,7 +97,7 @@ pub fn start_levers(
 }
 
 fn getenv(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+    settings::process_env(name)
 }
 
 /// The resource of every signal: the conventions' attributes, overridden by
@@ -479,19 +479,10 @@ pub fn build() -> Result<Parts, TelemetryError> {
         .with_resource(resource)
         .with_view(cardinality_view);
     let metrics = settings::exporters(&getenv, "OTEL_METRICS_EXPORTER", false, &mut warnings);
+    // Read (and warned about) whatever the exporters, as in Go.
+    let interval = settings::metric_interval(&getenv, &mut warnings);
     if metrics.otlp {
         let protocol = settings::protocol(&getenv, "METRICS", &mut warnings);
-        let interval = match settings::value(&getenv, "OTEL_METRIC_EXPORT_INTERVAL") {
-            None => conventions::METRICS_EXPORT_INTERVAL,
-            Some(text) => match text.parse::<u64>() {
-                Ok(ms) if ms > 0 && settings::decimal_digits(&text) => Duration::from_millis(ms),
-                _ => {
-                    let used = conventions::METRICS_EXPORT_INTERVAL;
-                    warnings.push("OTEL_METRIC_EXPORT_INTERVAL", &text, format!("{used:?}"));
-                    used
-                }
-            },
-        };
         match otlp::metric_exporter(protocol) {
             Ok(exporter) => {
                 meter_builder = meter_builder.with_reader(

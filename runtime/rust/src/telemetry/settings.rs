@@ -27,6 +27,14 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value == NOT_UTF8 {
+            // Named, never echoed: the bytes may be anything.
+            return write!(
+                f,
+                "{} is not UTF-8, not usable; using {}",
+                self.variable, self.used
+            );
+        }
         write!(
             f,
             "{}={:?} is not usable; using {}",
@@ -53,11 +61,39 @@ impl Warnings {
     }
 }
 
-/// Reads a variable: trimmed, `None` when unset or blank.
+/// What [`process_env`] gives for a variable whose value is not UTF-8. No
+/// value of a real variable holds a NUL byte, so none is taken for it.
+pub const NOT_UTF8: &str = "\0(not UTF-8)";
+
+/// Reads a variable of the process: its value, [`NOT_UTF8`] when that is
+/// not UTF-8, `None` when unset. [`value`] takes [`NOT_UTF8`] as unset;
+/// [`number_value`] keeps it, so that a number variable holding it is
+/// warned about (naming the variable, never echoing the bytes) and the
+/// default used, as in Go, where the bytes are not a number either.
+pub fn process_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotUnicode(_)) => Some(NOT_UTF8.to_owned()),
+        Err(std::env::VarError::NotPresent) => None,
+    }
+}
+
+/// Reads a variable: trimmed, `None` when unset or blank (or not UTF-8).
 pub fn value(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     getenv(name)
+        .filter(|v| v != NOT_UTF8)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// Reads a number variable (an integer, [`decimal`], or a ratio): as
+/// [`value`], but a value that is not UTF-8 is [`NOT_UTF8`], which no number
+/// reader accepts.
+pub fn number_value(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    match getenv(name) {
+        Some(v) if v == NOT_UTF8 => Some(v),
+        _ => value(getenv, name),
+    }
 }
 
 /// Reads a boolean as the specification defines it: `true` (any case) is
@@ -91,8 +127,53 @@ pub struct SamplerChoice {
     pub base: f64,
 }
 
-fn ratio(text: &str) -> Option<f64> {
+/// Reads a ratio (`OTEL_TRACES_SAMPLER_ARG` and the conventions' ratio
+/// variable): a plain decimal number ([`plain_decimal`]) between 0 and 1.
+pub fn ratio(text: &str) -> Option<f64> {
+    if !plain_decimal(text) {
+        return None;
+    }
     text.parse::<f64>().ok().filter(|r| (0.0..=1.0).contains(r))
+}
+
+/// Whether `text` is the one number grammar every float variable takes:
+/// decimal digits with an optional fraction (".5", "1." and "0.25" alike)
+/// and an optional exponent ("25e-2", "1E0"). No sign: the specification's
+/// example ("0.25", sdk-environment-variables.md v1.60.0) and every integer
+/// variable ([`decimal`]) are unsigned, and a ratio has none. `parse` alone
+/// would also take "inf", "NaN", "infinity" and "+1"; Go's ParseFloat hex
+/// floats ("0x1p-1"), "inf", "nan" and underscores: each is warned about and
+/// the default used, in both.
+pub fn plain_decimal(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits_from = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = digits_from(0);
+    let mut digits = i;
+    if b.get(i) == Some(&b'.') {
+        let end = digits_from(i + 1);
+        digits += end - i - 1;
+        i = end;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let end = digits_from(i);
+        if end == i {
+            return false;
+        }
+        i = end;
+    }
+    i == b.len()
 }
 
 /// The name of the environment: the conventions' variable, else
@@ -189,7 +270,7 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
     let name = value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
     // The ratio samplers' argument; unset or unusable, the specification's
     // default, 1.0.
-    let mut arg = || match value(getenv, "OTEL_TRACES_SAMPLER_ARG") {
+    let mut arg = || match number_value(getenv, "OTEL_TRACES_SAMPLER_ARG") {
         None => 1.0,
         Some(text) => ratio(&text).unwrap_or_else(|| {
             w.push("OTEL_TRACES_SAMPLER_ARG", &text, "ratio 1.0");
@@ -213,7 +294,7 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
             fallback
         }
     };
-    if let Some(text) = value(getenv, conventions::RATIO_ENV) {
+    if let Some(text) = number_value(getenv, conventions::RATIO_ENV) {
         match ratio(&text) {
             Some(r) => {
                 choice.ratio = r;
@@ -327,6 +408,7 @@ pub fn protocol_built_in(
     };
     let chosen = first_usable(
         getenv,
+        value,
         &names,
         |text| {
             let lower = text.to_ascii_lowercase();
@@ -417,14 +499,19 @@ pub fn resource_value(
     }
 }
 
+/// How a variable is read: [`value`] or [`number_value`].
+type Reader = fn(&dyn Fn(&str) -> Option<String>, &str) -> Option<String>;
+
 /// The first usable value of `names` (a signal's variable, then the general
 /// one), read by `parse`; else `fallback`. A set but unusable value is
 /// ignored as if it were not set (the SDK environment variable
 /// specification, v1.60.0: warn and "gracefully ignore the setting") and
 /// warned about once, naming what is used instead. The Go package reads the
-/// signal and general variables the same way.
+/// signal and general variables the same way. `read` is [`value`], or
+/// [`number_value`] for a number.
 fn first_usable<T>(
     getenv: &dyn Fn(&str) -> Option<String>,
+    read: Reader,
     names: &[String],
     parse: impl Fn(&str) -> Option<T>,
     fallback: T,
@@ -434,7 +521,7 @@ fn first_usable<T>(
     let mut bad = Vec::new();
     let mut found = None;
     for name in names {
-        if let Some(text) = value(getenv, name) {
+        if let Some(text) = read(getenv, name) {
             match parse(&text) {
                 Some(v) => {
                     found = Some(v);
@@ -457,30 +544,80 @@ fn first_usable<T>(
 /// to it too. The Go package uses the same value.
 pub const NO_LIMIT: Duration = Duration::from_millis(i32::MAX as u64);
 
-/// Whether `text`, a variable's trimmed value, is a non-negative integer as
-/// every integer variable takes one (limits, timeouts, delays, intervals,
-/// queue and batch sizes): one or more ASCII digits and
-/// nothing else (leading zeros allowed). A sign ("+5", "-0"), inner spaces, a
-/// base prefix or an exponent make it a value the module does not read
-/// (configuration/common.md v1.60.0, §Numeric: warned about, treated as not
-/// set), as in Go.
-pub fn decimal_digits(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+/// What [`decimal`] made of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decimal {
+    /// A value of at most the bound.
+    Value(u64),
+    /// Not decimal digits alone.
+    NotDigits,
+    /// Decimal digits alone, above the bound.
+    TooLarge,
 }
 
-/// A timeout in milliseconds, in decimal digits alone ([`decimal_digits`]):
-/// 0 means [`NO_LIMIT`], and so does any value over it, however many digits
-/// it has (one past `u64` too: it names a timeout longer than any other).
-/// The Go package reads timeouts the same way.
-fn timeout_millis(text: &str) -> Option<Duration> {
-    if !decimal_digits(text) {
-        return None;
+/// Reads `text`, a variable's trimmed value, as every integer variable takes
+/// one (limits, timeouts, delays, intervals, queue and batch sizes): one or
+/// more ASCII digits and nothing else, leading zeros allowed. A sign ("+5",
+/// "-0"), inner spaces, a base prefix, an exponent, underscores or a value
+/// that is not UTF-8 ([`NOT_UTF8`]) make it [`Decimal::NotDigits`]
+/// (configuration/common.md v1.60.0, §Numeric: warned about, treated as not
+/// set). Digits above `max`, however many, are [`Decimal::TooLarge`]; the
+/// caller's family decides what that means, by one rule each
+/// (docs/conventions.md, "Environment: numbers"):
+///
+/// - timeouts (`OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT`, `OTEL_BSP_EXPORT_TIMEOUT`,
+///   `OTEL_METRIC_EXPORT_TIMEOUT`), max 2147483647 ms: no limit, as 0 is
+///   ([`NO_LIMIT`]);
+/// - durations (`OTEL_BSP_SCHEDULE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL`), max
+///   [`MAX_MILLIS`]: warned about, the default used ([`millis`]);
+/// - count limits (`OTEL_*_COUNT_LIMIT`), max `u32::MAX`, and value length
+///   limits (`OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT`), max `i64::MAX`:
+///   warned about, treated as not set (`limit.rs`);
+/// - queue and batch sizes (`OTEL_BSP_MAX_QUEUE_SIZE`,
+///   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`), max [`MAX_QUEUE_CAP`]: warned about,
+///   held to [`MAX_QUEUE_CAP`].
+///
+/// The Go package's readDecimal reads by the same rules.
+pub fn decimal(text: &str, max: u64) -> Decimal {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Decimal::NotDigits;
     }
-    let ms = text.parse::<u64>().unwrap_or(u64::MAX);
-    Some(match Duration::from_millis(ms) {
-        d if d.is_zero() || d > NO_LIMIT => NO_LIMIT,
-        d => d,
-    })
+    let mut n: u64 = 0;
+    for b in text.bytes() {
+        match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+        {
+            Some(next) if next <= max => n = next,
+            _ => return Decimal::TooLarge,
+        }
+    }
+    Decimal::Value(n)
+}
+
+/// The longest duration read, in milliseconds: what Go's `time.Duration`
+/// holds (9,223,372,036,854 ms, about 292 years), so both languages read
+/// the same durations.
+pub const MAX_MILLIS: u64 = i64::MAX as u64 / 1_000_000;
+
+/// A duration (`OTEL_BSP_SCHEDULE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL`):
+/// decimal digits of at most [`MAX_MILLIS`], else `None`.
+pub fn millis(text: &str) -> Option<Duration> {
+    match decimal(text, MAX_MILLIS) {
+        Decimal::Value(ms) => Some(Duration::from_millis(ms)),
+        Decimal::NotDigits | Decimal::TooLarge => None,
+    }
+}
+
+/// A timeout in milliseconds ([`decimal`]): 0 means [`NO_LIMIT`], and so
+/// does any value over it, however many digits it has (it names a timeout
+/// longer than any other). The Go package reads timeouts the same way.
+fn timeout_millis(text: &str) -> Option<Duration> {
+    match decimal(text, i32::MAX as u64) {
+        Decimal::NotDigits => None,
+        Decimal::TooLarge | Decimal::Value(0) => Some(NO_LIMIT),
+        Decimal::Value(ms) => Some(Duration::from_millis(ms)),
+    }
 }
 
 fn describe_duration(d: &Duration) -> String {
@@ -501,6 +638,7 @@ pub fn export_timeout(
 ) -> Duration {
     first_usable(
         getenv,
+        number_value,
         &[
             format!("OTEL_EXPORTER_OTLP_{signal}_TIMEOUT"),
             "OTEL_EXPORTER_OTLP_TIMEOUT".to_owned(),
@@ -520,6 +658,7 @@ pub fn export_timeout(
 pub fn gzip(getenv: &dyn Fn(&str) -> Option<String>, signal: &str, w: &mut Warnings) -> bool {
     first_usable(
         getenv,
+        value,
         &[
             format!("OTEL_EXPORTER_OTLP_{signal}_COMPRESSION"),
             "OTEL_EXPORTER_OTLP_COMPRESSION".to_owned(),
@@ -576,25 +715,21 @@ pub struct Batch {
 /// this one used; the Go package has the same floor.
 pub const MIN_SCHEDULE_DELAY: Duration = Duration::from_millis(10);
 
-/// A positive integer of at most [`MAX_QUEUE_CAP`]; `fallback` when unset
-/// or unusable (0 included: the specification says valid values are
-/// positive), the cap when larger.
+/// A positive integer ([`decimal`]) of at most [`MAX_QUEUE_CAP`]; `fallback`
+/// when unset or unusable (0 included: the specification says valid values
+/// are positive), the cap when larger.
 fn positive(
     getenv: &dyn Fn(&str) -> Option<String>,
     name: &str,
     fallback: usize,
     w: &mut Warnings,
 ) -> usize {
-    let Some(text) = value(getenv, name) else {
+    let Some(text) = number_value(getenv, name) else {
         return fallback;
     };
-    if !decimal_digits(&text) {
-        // Decimal digits alone: `parse` would take "+5".
-        w.push(name, &text, fallback.to_string());
-        return fallback;
-    }
-    match text.parse::<u64>() {
-        Ok(n) if n > MAX_QUEUE_CAP as u64 => {
+    match decimal(&text, MAX_QUEUE_CAP as u64) {
+        Decimal::Value(n) if n > 0 => n as usize,
+        Decimal::TooLarge => {
             w.push(
                 name,
                 &text,
@@ -602,17 +737,7 @@ fn positive(
             );
             MAX_QUEUE_CAP
         }
-        Ok(n) if n > 0 => n as usize,
-        Err(_) => {
-            // Only too many digits for a u64.
-            w.push(
-                name,
-                &text,
-                format!("{MAX_QUEUE_CAP} (the largest accepted)"),
-            );
-            MAX_QUEUE_CAP
-        }
-        _ => {
+        Decimal::Value(_) | Decimal::NotDigits => {
             w.push(name, &text, fallback.to_string());
             fallback
         }
@@ -645,14 +770,9 @@ pub fn batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Batch
         max_export_batch_size = max_queue_size;
     }
     let name = "OTEL_BSP_SCHEDULE_DELAY";
-    let scheduled_delay = match value(getenv, name) {
+    let scheduled_delay = match number_value(getenv, name) {
         None => conventions::SCHEDULE_DELAY,
-        Some(text) => match text
-            .parse::<u64>()
-            .ok()
-            .filter(|_| decimal_digits(&text))
-            .map(Duration::from_millis)
-        {
+        Some(text) => match millis(&text) {
             Some(d) if d < MIN_SCHEDULE_DELAY => {
                 w.push(
                     name,
@@ -678,6 +798,24 @@ pub fn batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Batch
     }
 }
 
+/// `OTEL_METRIC_EXPORT_INTERVAL`: a positive duration ([`millis`]), else
+/// the conventions' interval, with a warning when set. Read whatever the
+/// metric exporters, as in Go.
+pub fn metric_interval(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Duration {
+    let name = "OTEL_METRIC_EXPORT_INTERVAL";
+    let used = conventions::METRICS_EXPORT_INTERVAL;
+    let Some(text) = number_value(getenv, name) else {
+        return used;
+    };
+    match millis(&text) {
+        Some(d) if !d.is_zero() => d,
+        _ => {
+            w.push(name, &text, format!("{used:?}"));
+            used
+        }
+    }
+}
+
 /// Checks the `OTEL_BSP_*` variables ([`batch`]) and the two export
 /// timeouts, `OTEL_BSP_EXPORT_TIMEOUT` and `OTEL_METRIC_EXPORT_TIMEOUT`. The
 /// timeouts are only checked: the SDK's thread-based span batcher and
@@ -697,7 +835,7 @@ pub fn check_batch(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) {
     }
     check_headers(getenv, w);
     for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_METRIC_EXPORT_TIMEOUT"] {
-        if let Some(text) = value(getenv, name) {
+        if let Some(text) = number_value(getenv, name) {
             if timeout_millis(&text).is_none() {
                 w.push(name, &text, "the SDK's default");
             }
@@ -900,6 +1038,165 @@ mod tests {
 
     // configuration/common.md v1.60.0, §Timeout: 0 is no limit; an
     // unusable value is warned about and ignored.
+    #[test]
+    fn decimal_outcomes() {
+        let cases: &[(&str, u64, Decimal)] = &[
+            ("0", 10, Decimal::Value(0)),
+            ("10", 10, Decimal::Value(10)),
+            ("0007", 10, Decimal::Value(7)),
+            ("11", 10, Decimal::TooLarge),
+            ("99999999999999999999999", 10, Decimal::TooLarge),
+            ("18446744073709551615", u64::MAX, Decimal::Value(u64::MAX)),
+            ("18446744073709551616", u64::MAX, Decimal::TooLarge),
+            (
+                "2147483647",
+                i32::MAX as u64,
+                Decimal::Value(i32::MAX as u64),
+            ),
+            ("2147483648", i32::MAX as u64, Decimal::TooLarge),
+            ("65536", MAX_QUEUE_CAP as u64, Decimal::Value(65_536)),
+            ("65537", MAX_QUEUE_CAP as u64, Decimal::TooLarge),
+            ("", 10, Decimal::NotDigits),
+            ("+5", 10, Decimal::NotDigits),
+            ("-0", 10, Decimal::NotDigits),
+            ("0x10", 100, Decimal::NotDigits),
+            ("1e3", 10_000, Decimal::NotDigits),
+            ("1_000", 10_000, Decimal::NotDigits),
+            ("1 0", 100, Decimal::NotDigits),
+            ("5.0", 10, Decimal::NotDigits),
+            ("١٢", 100, Decimal::NotDigits),
+            (NOT_UTF8, 100, Decimal::NotDigits),
+            ("99999999999999999999999x", 10, Decimal::NotDigits),
+        ];
+        for (text, max, want) in cases {
+            assert_eq!(decimal(text, *max), *want, "{text:?} at most {max}");
+        }
+    }
+
+    #[test]
+    fn ratios_are_plain_decimals() {
+        for (text, want) in [
+            ("0", 0.0),
+            ("1", 1.0),
+            ("0.25", 0.25),
+            (".5", 0.5),
+            ("1.", 1.0),
+            ("25e-2", 0.25),
+            ("1E0", 1.0),
+            ("0.1e+1", 1.0),
+            ("1e-400", 0.0),
+        ] {
+            assert_eq!(ratio(text), Some(want), "{text:?}");
+        }
+        for text in [
+            "", ".", "e1", "1e", "1e+", "+1", "+0.5", "-0", "0x1p-1", "0X.8p0", "inf", "Inf",
+            "nan", "NaN", "infinity", "1_0", "0.5x", "1.5", "1e400", "0. 5", NOT_UTF8,
+        ] {
+            assert_eq!(ratio(text), None, "{text:?}");
+        }
+    }
+
+    // Each family's rule for a value above its bound (`decimal`'s comment).
+    #[test]
+    fn too_large_values_by_family() {
+        let huge = "99999999999999999999999";
+        let getenv = env(&[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2147483648"),
+            ("OTEL_BSP_EXPORT_TIMEOUT", huge),
+            ("OTEL_BSP_SCHEDULE_DELAY", "9223372036855"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", huge),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "65537"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "65536"),
+        ]);
+        let mut w = Warnings::default();
+        assert_eq!(export_timeout(&getenv, "TRACES", &mut w), NO_LIMIT);
+        let b = batch(&getenv, &mut w);
+        assert_eq!(b.scheduled_delay, conventions::SCHEDULE_DELAY);
+        assert_eq!(
+            (b.max_queue_size, b.max_export_batch_size),
+            (65_536, 65_536)
+        );
+        assert_eq!(
+            metric_interval(&getenv, &mut w),
+            conventions::METRICS_EXPORT_INTERVAL
+        );
+        check_batch(&getenv, &mut w);
+        let warned: Vec<&str> = w.0.iter().map(|w| w.variable.as_str()).collect();
+        assert_eq!(
+            warned,
+            [
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                "OTEL_BSP_SCHEDULE_DELAY",
+                "OTEL_METRIC_EXPORT_INTERVAL"
+            ]
+        );
+        let longest = env(&[("OTEL_BSP_SCHEDULE_DELAY", "9223372036854")]);
+        let b = batch(&longest, &mut w);
+        assert_eq!(b.scheduled_delay, Duration::from_millis(MAX_MILLIS));
+        assert_eq!(MAX_MILLIS, 9_223_372_036_854);
+    }
+
+    #[test]
+    fn the_metric_interval_is_read_whatever_the_exporters() {
+        let mut w = Warnings::default();
+        let getenv = env(&[
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "0"),
+        ]);
+        metric_interval(&getenv, &mut w);
+        assert_eq!(named(&w)[0].0, "OTEL_METRIC_EXPORT_INTERVAL");
+        let getenv = env(&[("OTEL_METRIC_EXPORT_INTERVAL", "1500")]);
+        assert_eq!(
+            metric_interval(&getenv, &mut w),
+            Duration::from_millis(1500)
+        );
+    }
+
+    // A value that is not UTF-8 (what `process_env` gives for one): a number
+    // variable holding it is warned about, named and not echoed, and the
+    // default used; another variable takes it as unset, as before.
+    #[test]
+    fn numbers_that_are_not_utf8_are_warned_about() {
+        let getenv = env(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", NOT_UTF8),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", NOT_UTF8),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", NOT_UTF8),
+            ("OTEL_SERVICE_NAME", NOT_UTF8),
+        ]);
+        let mut w = Warnings::default();
+        assert_eq!(
+            batch(&getenv, &mut w).max_queue_size,
+            conventions::MAX_QUEUE_SIZE
+        );
+        assert_eq!(sampler(&getenv, &mut w).ratio, 1.0);
+        assert_eq!(
+            export_timeout(&getenv, "TRACES", &mut w),
+            conventions::EXPORT_TIMEOUT
+        );
+        assert_eq!(value(&getenv, "OTEL_SERVICE_NAME"), None);
+        // (The sampler also warns that no environment is named.)
+        let warned: Vec<&str> =
+            w.0.iter()
+                .map(|w| w.variable.as_str())
+                .filter(|v| v.starts_with("OTEL_"))
+                .collect();
+        assert_eq!(
+            warned,
+            [
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                "OTEL_TRACES_SAMPLER_ARG",
+                "OTEL_EXPORTER_OTLP_TIMEOUT"
+            ]
+        );
+        let line = w.0[0].to_string();
+        assert!(
+            line.starts_with("OTEL_BSP_MAX_QUEUE_SIZE is not UTF-8"),
+            "{line}"
+        );
+        assert!(!line.contains('\0'), "{line:?}");
+    }
+
     #[test]
     fn a_zero_timeout_is_no_limit_and_a_bad_one_is_warned_about() {
         let mut w = Warnings::default();

@@ -98,35 +98,73 @@ func firstUsable[T any](e *envReader, fallback T, describe func(T) string, parse
 	return used
 }
 
+// maxMillis is the longest duration in milliseconds a time.Duration holds
+// (9,223,372,036,854 ms, about 292 years).
+const maxMillis = math.MaxInt64 / int64(time.Millisecond)
+
+// parseMillis reads a duration (OTEL_BSP_SCHEDULE_DELAY,
+// OTEL_METRIC_EXPORT_INTERVAL): decimal digits of at most maxMillis.
 func parseMillis(v string) (time.Duration, bool) {
-	if !decimalDigits(v) {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/int64(time.Millisecond) {
+	n, read := readDecimal(v, uint64(maxMillis))
+	if read != decimalValue {
 		return 0, false
 	}
 	return time.Duration(n) * time.Millisecond, true
 }
 
-// decimalDigits reports whether v, a variable's trimmed value, is a
-// non-negative integer as every integer variable takes one (limits,
-// timeouts, delays, intervals, queue and batch sizes): one or more ASCII
-// digits and nothing else (leading zeros allowed). A sign ("+5", "-0"),
-// inner spaces, a base prefix or an exponent make the value one the package
-// does not read (configuration/common.md v1.60.0, §Numeric: warned about,
-// treated as not set), as in Rust, whose integer parsing would take "+5" and
-// Go's "-0".
-func decimalDigits(v string) bool {
+// decimal is what readDecimal made of a value.
+type decimal int
+
+const (
+	decimalValue decimal = iota // a value of at most the bound
+	notDecimal                  // not decimal digits alone
+	tooLarge                    // decimal digits alone, above the bound
+)
+
+// readDecimal reads v, a variable's trimmed value, as every integer variable
+// takes one (limits, timeouts, delays, intervals, queue and batch sizes): one
+// or more ASCII digits and nothing else, leading zeros allowed. A sign ("+5",
+// "-0"), inner spaces, a base prefix, an exponent, underscores or bytes that
+// are not UTF-8 make it notDecimal (configuration/common.md v1.60.0,
+// §Numeric: warned about, treated as not set). Digits above max, however
+// many, are tooLarge; the caller's family decides what that means, by one
+// rule each (docs/conventions.md, "Environment: numbers"):
+//
+//   - timeouts (OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT, OTEL_BSP_EXPORT_TIMEOUT,
+//     OTEL_METRIC_EXPORT_TIMEOUT), max 2147483647 ms: no limit, as 0 is
+//     (parseTimeout);
+//   - durations (OTEL_BSP_SCHEDULE_DELAY, OTEL_METRIC_EXPORT_INTERVAL), max
+//     maxMillis: warned about, the default used (parseMillis);
+//   - count limits (OTEL_*_COUNT_LIMIT), max maxCount, and value length limits
+//     (OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT), max math.MaxInt: warned
+//     about, treated as not set (count, valueLength);
+//   - queue and batch sizes (OTEL_BSP_MAX_QUEUE_SIZE,
+//     OTEL_BSP_MAX_EXPORT_BATCH_SIZE), max maxSpanQueue: warned about, held
+//     to maxSpanQueue (positive).
+//
+// The Rust module's settings::decimal reads by the same rules.
+func readDecimal(v string, max uint64) (uint64, decimal) {
 	if v == "" {
-		return false
+		return 0, notDecimal
 	}
+	var n uint64
+	over := false
 	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, notDecimal
 		}
+		d := uint64(c - '0')
+		if over || n > max/10 || d > max-n*10 {
+			over = true
+			continue
+		}
+		n = n*10 + d
 	}
-	return true
+	if over {
+		return 0, tooLarge
+	}
+	return n, decimalValue
 }
 
 // millis reads a duration in milliseconds; fallback when unset or invalid.
@@ -153,16 +191,15 @@ func (e *envReader) timeout(fallback time.Duration, names ...string) time.Durati
 	return firstUsable(e, fallback, describe, parseTimeout, names...)
 }
 
-// parseTimeout reads a timeout in milliseconds written in decimal digits
-// alone (decimalDigits): 0 is noLimit, and so is any value over it, however
-// many digits it has (one past int64 too: it names a timeout longer than any
-// other). The Rust module reads timeouts the same way.
+// parseTimeout reads a timeout in milliseconds (readDecimal): 0 is noLimit,
+// and so is any value over it, however many digits it has (it names a
+// timeout longer than any other).
 func parseTimeout(v string) (time.Duration, bool) {
-	if !decimalDigits(v) {
+	n, read := readDecimal(v, math.MaxInt32)
+	switch {
+	case read == notDecimal:
 		return 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n == 0 || n > math.MaxInt32 { // err: only ErrRange, for digits
+	case read == tooLarge || n == 0:
 		return noLimit, true
 	}
 	return time.Duration(n) * time.Millisecond, true
@@ -190,27 +227,24 @@ func (e *envReader) scheduleDelay() time.Duration {
 // module has the same bound.
 const maxSpanQueue = 1 << 16
 
-// positive reads a positive integer of at most max; fallback when unset or
-// invalid, max when larger.
+// positive reads a positive integer (readDecimal) of at most max; fallback
+// when unset or invalid (0 included: the specification says valid values are
+// positive), max when larger.
 func (e *envReader) positive(name string, fallback, max int) int {
 	v := e.get(name)
 	if v == "" {
 		return fallback
 	}
-	if !decimalDigits(v) {
-		e.warn(name, v, strconv.Itoa(fallback))
-		return fallback
-	}
-	n, err := strconv.Atoi(v)
-	if n == 0 && err == nil {
-		e.warn(name, v, strconv.Itoa(fallback))
-		return fallback
-	}
-	if err != nil || n > max { // err: only ErrRange, for digits
+	n, read := readDecimal(v, uint64(max))
+	switch {
+	case read == tooLarge:
 		e.warn(name, v, strconv.Itoa(max)+" (the largest accepted)")
 		return max
+	case read == notDecimal || n == 0:
+		e.warn(name, v, strconv.Itoa(fallback))
+		return fallback
 	}
-	return n
+	return int(n)
 }
 
 // secret reads a secret from name, or from the file named by name_FILE.

@@ -249,11 +249,14 @@ pub fn read_key(
     name: &str,
     getenv: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Vec<u8>>, String> {
-    if let Some(value) = getenv(name).filter(|v| !v.is_empty()) {
+    // A value that is not UTF-8 is no key, as before the process's reader
+    // marked it (super::settings::NOT_UTF8).
+    let usable = |v: &String| v != super::settings::NOT_UTF8;
+    if let Some(value) = getenv(name).filter(|v| !v.is_empty() && usable(v)) {
         return Ok(Some(value.into_bytes()));
     }
     let file_var = format!("{name}_FILE");
-    let Some(path) = getenv(&file_var).filter(|v| !v.trim().is_empty()) else {
+    let Some(path) = getenv(&file_var).filter(|v| !v.trim().is_empty() && usable(v)) else {
         return Ok(None);
     };
     let mut bytes = std::fs::read(path.trim()).map_err(|e| format!("{file_var}={path}: {e}"))?;

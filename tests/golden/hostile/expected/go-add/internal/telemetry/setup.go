@@ -347,10 +347,52 @@ func lowestRatio() float64 {
 	return low
 }
 
+// parseRatio reads a ratio (OTEL_TRACES_SAMPLER_ARG and the conventions'
+// ratio variable): a plain decimal number (plainDecimal) between 0 and 1.
 func parseRatio(s string) (float64, error) {
-	r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	s = strings.TrimSpace(s)
+	if !plainDecimal(s) {
+		return 0, fmt.Errorf("%q is not a plain decimal number", s)
+	}
+	r, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(r >= 0 && r <= 1) {
 		return 0, fmt.Errorf("%q is not a ratio between 0 and 1", s)
 	}
 	return r, nil
+}
+
+// plainDecimal reports whether s is the one number grammar every float
+// variable takes: decimal digits with an optional fraction (".5", "1." and
+// "0.25" alike) and an optional exponent ("25e-2", "1E0"). No sign: the
+// specification's example ("0.25", sdk-environment-variables.md v1.60.0) and
+// every integer variable (readDecimal) are unsigned, and a ratio has none.
+// ParseFloat alone would also take hex floats ("0x1p-1"), "inf", "nan" and
+// underscores; the Rust module's parse takes "inf", "NaN" and "+1": each is
+// warned about and the default used, in both.
+func plainDecimal(s string) bool {
+	i, digits := 0, 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		start := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -46,12 +46,12 @@ func (e *envReader) valueLength(name string, fallback int) int {
 	if v == "" {
 		return fallback
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || !decimalDigits(v) {
+	n, read := readDecimal(v, math.MaxInt)
+	if read != decimalValue {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}
-	return n
+	return int(n)
 }
 
 // guardSlack is how many characters beyond the limit the SDK keeps of a
@@ -100,17 +100,17 @@ func (e *envReader) spanCounts() spanCounts {
 // maxCount is the largest count limit read, as in Rust (a u32 there).
 const maxCount = math.MaxUint32
 
-// count reads a count limit: a non-negative integer written in decimal
-// digits alone (decimalDigits) of at most maxCount, else fallback (with a
-// warning when set): a value out of range is treated as not set, as one
-// that cannot be read (configuration/common.md v1.60.0, §Numeric).
+// count reads a count limit: a non-negative integer (readDecimal) of at most
+// maxCount, else fallback (with a warning when set): a value out of range is
+// treated as not set, as one that cannot be read (configuration/common.md
+// v1.60.0, §Numeric).
 func (e *envReader) count(name string, fallback int) int {
 	v := e.get(name)
 	if v == "" {
 		return fallback
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || !decimalDigits(v) || n > maxCount {
+	n, read := readDecimal(v, maxCount)
+	if read != decimalValue {
 		e.warn(name, v, strconv.Itoa(fallback))
 		return fallback
 	}

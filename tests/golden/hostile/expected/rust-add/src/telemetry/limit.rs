@@ -22,7 +22,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanLimits;
 
 use super::conventions;
-use super::settings::{decimal_digits, value, Warnings};
+use super::settings::{decimal, number_value, Decimal, Warnings};
 
 /// Reads the two variables over the conventions' value. A value that is not
 /// a non-negative integer is warned about, and the next setting in the order
@@ -43,12 +43,12 @@ fn read(
     fallback: usize,
     w: &mut Warnings,
 ) -> usize {
-    let Some(text) = value(getenv, name) else {
+    let Some(text) = number_value(getenv, name) else {
         return fallback;
     };
-    // Decimal digits alone ([`decimal_digits`]): `parse` would take "+5".
-    match text.parse::<usize>() {
-        Ok(n) if i64::try_from(n).is_ok() && decimal_digits(&text) => n,
+    // Past `i64` (Go's `int`) too large: treated as not set.
+    match decimal(&text, i64::MAX as u64) {
+        Decimal::Value(n) if usize::try_from(n).is_ok() => n as usize,
         _ => {
             w.push(name, &text, fallback.to_string());
             fallback
@@ -103,15 +103,14 @@ fn count(
     fallback: u32,
     w: &mut Warnings,
 ) -> u32 {
-    let Some(text) = value(getenv, name) else {
+    let Some(text) = number_value(getenv, name) else {
         return fallback;
     };
-    match text.parse::<u32>() {
-        // Decimal digits alone ([`decimal_digits`]): `parse` would take "+5".
-        Ok(n) if decimal_digits(&text) => n,
+    match decimal(&text, u64::from(u32::MAX)) {
+        Decimal::Value(n) => n as u32,
         // Not a count, or one past `u32`: out of range is treated as not set
         // too (configuration/common.md v1.60.0, §Numeric).
-        _ => {
+        Decimal::NotDigits | Decimal::TooLarge => {
             w.push(name, &text, fallback.to_string());
             fallback
         }
@@ -155,7 +154,7 @@ mod tests {
     use opentelemetry::{Array, KeyValue, StringValue, Value};
     use opentelemetry_sdk::trace::SpanLimits;
 
-    use super::super::settings::Warnings;
+    use super::super::settings::{Warnings, NOT_UTF8};
     use super::{cut, span_limits, span_value_length};
 
     fn length(vars: &[(&str, &str)]) -> (usize, Vec<String>) {
@@ -218,6 +217,19 @@ mod tests {
         assert_eq!(
             length(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "010")]),
             (10, vec![])
+        );
+        // The bound is Go's `int`: i64::MAX is read, one past it is not.
+        assert_eq!(
+            length(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "9223372036854775807")]),
+            (i64::MAX as usize, vec![])
+        );
+        assert_eq!(
+            length(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "9223372036854775808")]),
+            (conv, vec!["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT".to_owned()])
+        );
+        assert_eq!(
+            length(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", NOT_UTF8)]),
+            (conv, vec!["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT".to_owned()])
         );
     }
 
