@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -21,8 +22,9 @@ CARGO = shutil.which("cargo")
 
 needs_cargo = pytest.mark.skipif(CARGO is None, reason="the Rust toolchain is not installed")
 
-# One package name for every rendered crate, so the shared target directory reuses
-# the dependency builds between cases.
+# The package name of the rendered crates. The shared target directory reuses the
+# dependency builds between them; `claim_packages` keeps one crate of this name from
+# being handed another's outputs.
 CRATE = "svc"
 
 
@@ -82,8 +84,49 @@ def cargo(
     assert CARGO is not None
     env = cargo_env()
     env.update(env_extra or {})
-    with target_lock():
+    target = Path(env["CARGO_TARGET_DIR"])
+    with target_lock(target):
+        claim_packages(cwd, target)
         return run_group([CARGO, *args], cwd=cwd, env=env, timeout=timeout)
+
+
+def local_packages(cwd: Path) -> list[tuple[str, Path]]:
+    """(name, folder) of the package whose manifest is in cwd and of the workspace
+    members it lists (globs expanded), as cargo would build them from there."""
+    manifest = cwd / "Cargo.toml"
+    if not manifest.is_file():
+        return []
+    data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    out: list[tuple[str, Path]] = []
+    name = data.get("package", {}).get("name")
+    if isinstance(name, str):
+        out.append((name, cwd.resolve()))
+    for pattern in data.get("workspace", {}).get("members", []):
+        for member in sorted(cwd.glob(pattern)):
+            if member.resolve() != cwd.resolve():
+                out.extend(local_packages(member))
+    return out
+
+
+def claim_packages(cwd: Path, target: Path) -> None:
+    """Call under `target_lock(target)` before running cargo in cwd.
+
+    cargo names a path package's outputs and fingerprints by its name, version,
+    dependencies and its path relative to the workspace root, not by its folder: two
+    crates named `svc` in two folders, with the same dependencies, share every output in
+    one target directory, and cargo judges them fresh by mtime alone. A crate whose files
+    are older than the last build of its namesake gets the namesake's library and test
+    binaries, or a mix (its own integration test linked to the other's library). So the
+    target keeps, per package name, the folder cargo last ran on; when it is another
+    folder, this crate's sources are touched first and cargo rebuilds them."""
+    owners = target / ".scaffold-owners"
+    for name, root in local_packages(cwd):
+        record = owners / name
+        if record.is_file() and record.read_text(encoding="utf-8") == str(root):
+            continue
+        _touch_sources(root)
+        owners.mkdir(parents=True, exist_ok=True)
+        record.write_text(str(root), encoding="utf-8")
 
 
 class WrongBinary(RuntimeError):
@@ -115,11 +158,17 @@ def dep_info_sources(dep_info: Path) -> set[Path]:
     return out
 
 
+SOURCE_DIRS = ("src", "tests", "benches", "examples")
+
+
 def _touch_sources(crate: Path) -> None:
     """Make the crate's own sources newer than any build of a crate of the same name,
     so cargo rebuilds this crate (its dependencies stay cached)."""
     now = time.time()
-    for path in (crate / "src").rglob("*"):
+    paths = [crate / "build.rs"]
+    for folder in SOURCE_DIRS:
+        paths.extend((crate / folder).rglob("*"))
+    for path in paths:
         if path.is_file() and not path.is_symlink():
             os.utime(path, (now, now))
 
@@ -137,8 +186,9 @@ def build_fresh(
     Every crate of one name shares one output path and one fingerprint there, and cargo's
     fingerprint records source paths relative to the package root: a crate in another
     folder whose files are older than the last build of its namesake is judged fresh and
-    gets the namesake's binary. So: when the top-level dep-info does not name this
-    crate's sources, they are touched first; after the build the dep-info must name
+    gets the namesake's binary. So: when `claim_packages` finds another folder built
+    last, or the top-level dep-info does not name this crate's sources, they are
+    touched first; after the build the dep-info must name
     this crate's src/main.rs, else WrongBinary. The copy is atomic (a running copy of an
     older binary keeps its file)."""
     assert CARGO is not None, "cargo is not on PATH"
@@ -148,6 +198,7 @@ def build_fresh(
     target = Path(build_env.get("CARGO_TARGET_DIR", str(cargo_target_dir())))
     dep_info = target / "debug" / f"{name}.d"
     with target_lock(target):
+        claim_packages(root, target)
         if main not in dep_info_sources(dep_info):
             _touch_sources(root)
         proc = run_group([CARGO, "build"], cwd=root, env=build_env, timeout=timeout)
