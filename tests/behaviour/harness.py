@@ -36,6 +36,9 @@ MAX_BODY = 32 * 1024 * 1024
 # then accepted: a collector that comes back.
 FLAKY = "/flaky/"
 FLAKY_REFUSALS = 2
+# The downstream recorder answers a path under /slow/ this late (a caller gives up
+# before) and a path under /redirect/ with a 302 to the path without that prefix.
+SLOW_DOWNSTREAM_SECONDS = 1.5
 
 
 class _Quiet(BaseHTTPRequestHandler):
@@ -142,12 +145,23 @@ def _downstream_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
                 seen.downstream.append(
                     {"method": self.command, "path": self.path, "headers": self.headers.items()}
                 )
+            if self.path.startswith("/redirect/"):
+                self.send_response(302)
+                self.send_header("Location", self.path[len("/redirect") :])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.path.startswith("/slow/"):
+                time.sleep(SLOW_DOWNSTREAM_SECONDS)
             body = b'{"ok":true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass  # the caller has gone (a slow answer it gave up on)
 
         do_GET = _record
         do_POST = _record

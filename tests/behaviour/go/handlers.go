@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,8 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/profile", a.profile)
 	mux.HandleFunc("GET /orders/{id}/note", a.privacyText)
 	mux.HandleFunc("GET /orders/{id}/send", a.sendFailed)
+	mux.HandleFunc("GET /orders/{id}/abandon", a.abandon)
+	mux.HandleFunc("GET /orders/{id}/redirected", a.redirected)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
@@ -205,6 +208,31 @@ func (a *app) call(prefix string) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, map[string]int{"downstream": status})
 	}
+}
+
+// abandonAfter is how long abandon waits for the downstream's slow answer.
+const abandonAfter = 200 * time.Millisecond
+
+// abandon calls the downstream's slow path and gives up (cancels the call's
+// context) before the answer comes.
+func (a *app) abandon(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := time.AfterFunc(abandonAfter, cancel)
+	defer stop.Stop()
+	_, err := a.get(r.WithContext(ctx), a.downstream+"/slow/orders/"+url.PathEscape(r.PathValue("id")))
+	writeJSON(w, http.StatusOK, map[string]bool{"abandoned": err != nil})
+}
+
+// redirected calls a downstream path answered with a redirect, which the
+// client follows.
+func (a *app) redirected(w http.ResponseWriter, r *http.Request) {
+	status, err := a.get(r, a.downstream+"/redirect/orders/"+url.PathEscape(r.PathValue("id")))
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "downstream unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"downstream": status})
 }
 
 // get calls target with the instrumented client in the request's context.

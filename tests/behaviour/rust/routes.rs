@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/profile", get(profile))
         .route("/orders/{id}/note", get(privacy_text))
         .route("/orders/{id}/send", get(send_failed))
+        .route("/orders/{id}/abandon", get(abandon))
+        .route("/orders/{id}/redirected", get(redirected))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
         .route("/asterisk/{how}", get(asterisk))
@@ -77,6 +79,23 @@ async fn call(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, StatusCode> {
     downstream(&state, &format!("/orders/{id}")).await
+}
+
+/// Calls the downstream's slow path and gives up (drops the call) before the
+/// answer comes.
+async fn abandon(State(state): State<AppState>, Path(id): Path<String>) -> Json<Value> {
+    let url = format!("{}/slow/orders/{id}", state.downstream.trim_end_matches('/'));
+    let call = state.client.get(&url).send();
+    let answered = tokio::time::timeout(std::time::Duration::from_millis(200), call).await;
+    Json(json!({ "abandoned": answered.is_err() }))
+}
+
+/// Calls a downstream path answered with a redirect, which the client follows.
+async fn redirected(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    downstream(&state, &format!("/redirect/orders/{id}")).await
 }
 
 async fn public_call(
