@@ -16,6 +16,7 @@ const (
 	keyHTTPRequestMethod         = semconv.HTTPRequestMethodKey
 	keyHTTPRequestMethodOriginal = semconv.HTTPRequestMethodOriginalKey
 	keyHTTPResponseStatusCode    = semconv.HTTPResponseStatusCodeKey
+	keyHTTPRequestResendCount    = semconv.HTTPRequestResendCountKey
 	keyHTTPRoute                 = semconv.HTTPRouteKey
 	keyURLScheme                 = semconv.URLSchemeKey
 	keyURLPath                   = semconv.URLPathKey

@@ -103,6 +103,8 @@ pub mod b3;
 pub mod bound;
 pub mod bridge;
 pub mod client;
+#[cfg(test)]
+mod client_tests;
 pub mod control;
 pub mod conventions;
 pub mod db;

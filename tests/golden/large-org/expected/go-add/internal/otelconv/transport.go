@@ -62,6 +62,14 @@ func (t *Transport) CloseIdleConnections() {
 // the response headers arrive; reading the body is not included. With
 // tracing switched off it starts no span and injects the context it was
 // given unchanged.
+//
+// An http.Client that follows redirects calls RoundTrip once per hop: each
+// hop is its own client span, and a hop after the first carries
+// http.request.resend_count (1 for the first redirect). A call whose
+// context the caller cancelled (context.Canceled) ends its span without an
+// error status and records its duration without error.type: the caller gave
+// up, the server did not fail. A deadline (the context's or
+// http.Client.Timeout) is a timeout: error.type "timeout".
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if tracingOff() {
 		r = r.Clone(r.Context())
@@ -78,6 +86,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if port > 0 {
 		attrs = append(attrs, keyServerPort.Int(port))
 	}
+	resends := resendCount(r)
 	portText := ""
 	if port > 0 {
 		portText = strconv.Itoa(port)
@@ -88,6 +97,9 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		span.SetAttributes(keyURLFull.String(SanitizeURL(r.URL)))
 		if !known {
 			span.SetAttributes(keyHTTPRequestMethodOriginal.String(r.Method))
+		}
+		if resends > 0 {
+			span.SetAttributes(keyHTTPRequestResendCount.Int(resends))
 		}
 	}
 	r = r.Clone(ctx)
@@ -123,6 +135,26 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
 	return resp, err
 }
+
+// resendCount is how many times the request was sent before: the redirect
+// responses an http.Client followed to reach it (Request.Response is the
+// redirect that caused a request, and that response's Request the one
+// before). Bounded, so a forged cycle of responses cannot hold the call.
+func resendCount(r *http.Request) int {
+	n := 0
+	for resp := r.Response; resp != nil && n < maxResendCount; {
+		n++
+		if resp.Request == nil {
+			break
+		}
+		resp = resp.Request.Response
+	}
+	return n
+}
+
+// maxResendCount bounds resendCount's walk (http.Client stops after 10
+// redirects by default).
+const maxResendCount = 1000
 
 func hostPort(u *url.URL) (string, int) {
 	host := u.Hostname()

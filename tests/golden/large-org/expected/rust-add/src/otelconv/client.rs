@@ -6,6 +6,17 @@
 //! tracing switched off they start no span and pass the current context on
 //! unchanged. `url.full` and error descriptions carry the URL cleaned as the
 //! HTTP semantic conventions say (see [`redact`]).
+//!
+//! A call dropped by its caller before it ends (its future dropped, inside a
+//! `tokio::time::timeout` that fires, say) still ends its span and records
+//! its duration, with no error status and no `error.type`: the caller gave
+//! up, the server did not fail. A timeout of the request itself
+//! ([`TracedRequest::timeout`], reqwest's client timeout) is a failure:
+//! `error.type` `timeout`.
+//!
+//! [`HttpClient`] follows redirects itself when it built its reqwest client
+//! ([`HttpClient::build`], [`HttpClient::from_builder`]): each hop is its own
+//! client span, a hop after the first with `http.request.resend_count`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +36,9 @@ use super::redact;
 use super::sampler;
 use super::server::method_name;
 
-/// One outbound call in flight.
+/// One outbound call in flight. Dropped before [`finish`](Self::finish)
+/// (its caller gave up), it ends as a call without an answer and without an
+/// error.
 struct ClientCall {
     cx: Context,
     /// Whether `cx` holds this call's own span (not when passed through).
@@ -33,20 +46,33 @@ struct ClientCall {
     start: Instant,
     labels: Vec<KeyValue>,
     instruments: Arc<Instruments>,
+    /// Whether the span has ended and the duration is recorded.
+    done: bool,
+}
+
+/// What a client span starts with: the request line and the attempt.
+struct Outbound<'a> {
+    method: &'a Method,
+    scheme: Option<&'a str>,
+    host: Option<&'a str>,
+    port: Option<u16>,
+    full_url: String,
+    /// How many times the request was sent before (redirects followed).
+    resend: usize,
 }
 
 impl ClientCall {
     /// Starts the client span as a child of the current context and writes the
     /// propagation headers.
-    fn start(
-        instruments: &Arc<Instruments>,
-        method: &Method,
-        scheme: Option<&str>,
-        host: Option<&str>,
-        port: Option<u16>,
-        full_url: String,
-        headers: &mut HeaderMap,
-    ) -> Self {
+    fn start(instruments: &Arc<Instruments>, out: Outbound<'_>, headers: &mut HeaderMap) -> Self {
+        let Outbound {
+            method,
+            scheme,
+            host,
+            port,
+            full_url,
+            resend,
+        } = out;
         let parent = Context::current();
         let method_value = method_name(method);
         let port_text = port.map(|p| p.to_string());
@@ -82,6 +108,7 @@ impl ClientCall {
                 start: Instant::now(),
                 labels,
                 instruments: instruments.clone(),
+                done: false,
             };
         }
         let tracer = &instruments.tracer;
@@ -91,6 +118,14 @@ impl ClientCall {
             attributes.push(KeyValue::new(
                 "http.request.method_original",
                 method.as_str().to_owned(),
+            ));
+        }
+        if resend > 0 {
+            // Semantic conventions v1.45.0, http-spans.md: each resend's span
+            // carries its ordinal (1 for the first redirect followed).
+            attributes.push(KeyValue::new(
+                "http.request.resend_count",
+                i64::try_from(resend).unwrap_or(i64::MAX),
             ));
         }
         let span = tracer
@@ -106,6 +141,7 @@ impl ClientCall {
             start: Instant::now(),
             labels,
             instruments: instruments.clone(),
+            done: false,
         }
     }
 
@@ -115,6 +151,15 @@ impl ClientCall {
         status: Option<(u16, http::Version)>,
         error: Option<(String, &'static str)>,
     ) {
+        self.end(status, error);
+    }
+
+    /// Ends the span and records the duration, once.
+    fn end(&mut self, status: Option<(u16, http::Version)>, error: Option<(String, &'static str)>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
         // Passed through, `cx` holds someone else's span: leave it alone.
         let own = Context::new();
         let span = if self.traced {
@@ -148,6 +193,13 @@ impl ClientCall {
         self.instruments
             .http_client_duration
             .record(self.start.elapsed().as_secs_f64(), &self.labels);
+    }
+}
+
+impl Drop for ClientCall {
+    fn drop(&mut self) {
+        // Not finished: the caller dropped the call. No answer, no error.
+        self.end(None, None);
     }
 }
 
@@ -194,13 +246,26 @@ fn full_url(url: &reqwest::Url) -> String {
     redact::policy().url(url.as_str()).into_owned()
 }
 
+/// How many redirects an [`HttpClient`] that built its reqwest client
+/// follows, each hop a client span: the limit reqwest and Go's `http.Client`
+/// default to.
+pub const MAX_REDIRECTS: usize = 10;
+
 /// A reqwest client whose requests are traced and carry the current context.
 ///
 /// ```ignore
 /// # async fn example() -> Result<(), reqwest::Error> {
-/// let client = stock_api::otelconv::HttpClient::new(reqwest::Client::new());
+/// use stock_api::otelconv::HttpClient;
+/// // Every way of building one installs the TLS provider first, so it
+/// // makes https calls before `init` (or without it).
+/// let client = HttpClient::build()?;
 /// let response = client.get("http://127.0.0.1:8081/stock").send().await?;
 /// # let _ = response;
+/// // With reqwest options of its own: start from `HttpClient::builder()`.
+/// let quick = HttpClient::from_builder(
+///     HttpClient::builder().timeout(std::time::Duration::from_secs(2)),
+/// )?;
+/// # let _ = quick;
 /// # Ok(())
 /// # }
 /// ```
@@ -208,39 +273,102 @@ fn full_url(url: &reqwest::Url) -> String {
 /// There is no way to send a request of it untraced: [`get`](Self::get) and
 /// the other methods give a [`TracedRequest`], whose only way out is its
 /// traced `send`. Built before `init`, it records with what `init` installs.
+///
+/// Redirects: [`build`](Self::build) and [`from_builder`](Self::from_builder)
+/// make a reqwest client that does not follow redirects and follow them
+/// here, up to [`MAX_REDIRECTS`] hops, so that each hop is a client span (the
+/// ones after the first with `http.request.resend_count`) and carries its own
+/// `traceparent`. A 303, or a 301 or 302 answering a method other than GET
+/// or HEAD, is followed with GET and no body; a 307 or 308 with the same
+/// method and body. A request whose body is a stream cannot be sent twice:
+/// its redirect answer is returned as it came. Going to another origin drops
+/// `Authorization`, `Cookie`, `Proxy-Authorization` and `WWW-Authenticate`;
+/// credentials in a `Location` are never used; no `Referer` is added. Past
+/// the limit the last redirect answer is returned. [`new`](Self::new) wraps a
+/// client whose own redirect policy applies (reqwest's default follows up to
+/// ten): its hops are inside one span, whose `url.full` is the URL asked for.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     client: reqwest::Client,
     instruments: Resolve,
+    /// How many redirects this client follows itself.
+    redirects: usize,
 }
 
 /// Installs rustls' ring provider as the process's default, once; reqwest
-/// needs one before it builds a client. `init` calls it.
+/// needs one before it builds a client (with none it panics). `init` and
+/// every constructor of [`HttpClient`] call it.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl HttpClient {
-    /// A traced client over a default reqwest client (https through rustls).
+    /// A traced client over a default reqwest client (https through rustls),
+    /// following redirects itself ([`from_builder`](Self::from_builder)).
     pub fn build() -> Result<Self, reqwest::Error> {
+        Self::from_builder(Self::builder())
+    }
+
+    /// A reqwest client builder, the TLS provider installed first: a client
+    /// built from it makes https calls before `init` or without it.
+    pub fn builder() -> reqwest::ClientBuilder {
         install_tls_provider();
-        Ok(Self::new(reqwest::Client::builder().build()?))
+        reqwest::Client::builder()
+    }
+
+    /// Builds `builder`'s client (the TLS provider installed first) with no
+    /// redirect policy of its own: this client follows redirects, up to
+    /// [`MAX_REDIRECTS`], each hop a span. A redirect policy set on
+    /// `builder` is replaced.
+    pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, reqwest::Error> {
+        install_tls_provider();
+        let client = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            client,
+            instruments: Resolve::Global,
+            redirects: MAX_REDIRECTS,
+        })
     }
 
     /// Wraps `client`, recording with the global providers `init` installs
-    /// (resolved per request, so it may be built before `init`).
+    /// (resolved per request, so it may be built before `init`). Build
+    /// `client` from [`builder`](Self::builder): `reqwest::Client::new()`
+    /// panics when no TLS provider is installed yet. `client` follows
+    /// redirects as it was built to, inside one span.
     pub fn new(client: reqwest::Client) -> Self {
+        install_tls_provider();
         Self {
             client,
             instruments: Resolve::Global,
+            redirects: 0,
         }
     }
 
     /// Wraps `client`, recording with these instruments.
     pub fn with_instruments(client: reqwest::Client, instruments: Arc<Instruments>) -> Self {
         Self {
-            client,
             instruments: Resolve::Given(instruments),
+            ..Self::new(client)
+        }
+    }
+
+    /// Records with these instruments instead.
+    pub fn instruments(self, instruments: Arc<Instruments>) -> Self {
+        Self {
+            instruments: Resolve::Given(instruments),
+            ..self
+        }
+    }
+
+    /// Follows up to `max` redirects here, each hop a span (0: none). For a
+    /// wrapped client that follows none itself
+    /// (`reqwest::redirect::Policy::none()`).
+    pub fn max_redirects(self, max: usize) -> Self {
+        Self {
+            redirects: max,
+            ..self
         }
     }
 
@@ -267,7 +395,8 @@ impl HttpClient {
         }
     }
 
-    /// Sends a reqwest request built elsewhere inside a client span.
+    /// Sends a reqwest request built elsewhere inside a client span (a span
+    /// per redirect hop followed).
     pub async fn execute(
         &self,
         builder: reqwest::RequestBuilder,
@@ -281,17 +410,40 @@ impl HttpClient {
         full: Option<String>,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let mut request = builder.build()?;
+        let mut full = full;
+        let mut resend = 0;
+        loop {
+            // A copy to resend on a redirect (none for a streamed body).
+            let again = (resend < self.redirects)
+                .then(|| request.try_clone())
+                .flatten();
+            let response = self.hop(request, full.take(), resend).await?;
+            match again.and_then(|previous| redirected(previous, &response)) {
+                Some(next) => request = next,
+                None => return Ok(response),
+            }
+            resend += 1;
+        }
+    }
+
+    /// Sends one request inside its own client span.
+    async fn hop(
+        &self,
+        mut request: reqwest::Request,
+        full: Option<String>,
+        resend: usize,
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let url = request.url().clone();
         let method = request.method().clone();
-        let call = ClientCall::start(
-            &self.instruments.get(),
-            &method,
-            Some(url.scheme()),
-            url.host_str(),
-            url.port_or_known_default(),
-            full.unwrap_or_else(|| full_url(&url)),
-            request.headers_mut(),
-        );
+        let out = Outbound {
+            method: &method,
+            scheme: Some(url.scheme()),
+            host: url.host_str(),
+            port: url.port_or_known_default(),
+            full_url: full.unwrap_or_else(|| full_url(&url)),
+            resend,
+        };
+        let call = ClientCall::start(&self.instruments.get(), out, request.headers_mut());
         let result = self.client.execute(request).await;
         match &result {
             Ok(response) => {
@@ -301,6 +453,55 @@ impl HttpClient {
         }
         result
     }
+}
+
+/// The request a redirect answer asks for, from a copy of the request it
+/// answered; `None` when `response` is no redirect to follow (not 301, 302,
+/// 303, 307 or 308, no usable `Location`, a scheme other than http or https).
+fn redirected(
+    mut request: reqwest::Request,
+    response: &reqwest::Response,
+) -> Option<reqwest::Request> {
+    use http::header;
+    let same_method = match response.status().as_u16() {
+        301..=303 => false,
+        307 | 308 => true,
+        _ => return None,
+    };
+    let location = response.headers().get(header::LOCATION)?.to_str().ok()?;
+    let mut target = request.url().join(location).ok()?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return None;
+    }
+    // Credentials are never taken from a redirect's target.
+    target.set_username("").ok()?;
+    target.set_password(None).ok()?;
+    if !same_method {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            *request.method_mut() = Method::GET;
+        }
+        *request.body_mut() = None;
+        for name in [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+            header::TRANSFER_ENCODING,
+        ] {
+            request.headers_mut().remove(name);
+        }
+    }
+    if target.origin() != request.url().origin() {
+        for name in [
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::PROXY_AUTHORIZATION,
+            header::WWW_AUTHENTICATE,
+        ] {
+            request.headers_mut().remove(name);
+        }
+    }
+    *request.url_mut() = target;
+    Some(request)
 }
 
 /// A request of an [`HttpClient`]. There is no way to send it but
@@ -414,28 +615,24 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let uri = req.uri().clone();
-        let mut full = uri.clone().into_parts();
-        if let Some(pq) = &full.path_and_query {
-            full.path_and_query = pq.path().parse().ok();
-        }
-        let full_url = http::Uri::from_parts(full)
-            .map(|u| redact::policy().url(&u.to_string()).into_owned())
-            .unwrap_or_else(|_| uri.path().to_owned());
+        // The whole target, query included, cleaned as HttpClient's and Go's
+        // `url.full` are (credentials and sensitive query values replaced).
+        let full_url = redact::policy().url(&uri.to_string()).into_owned();
         let port = uri.port_u16().or(match uri.scheme_str() {
             Some("https") => Some(443),
             Some("http") => Some(80),
             _ => None,
         });
         let method = req.method().clone();
-        let call = ClientCall::start(
-            &self.instruments.get(),
-            &method,
-            uri.scheme_str(),
-            uri.host(),
+        let out = Outbound {
+            method: &method,
+            scheme: uri.scheme_str(),
+            host: uri.host(),
             port,
             full_url,
-            req.headers_mut(),
-        );
+            resend: 0,
+        };
+        let call = ClientCall::start(&self.instruments.get(), out, req.headers_mut());
         ClientFuture {
             inner: self.inner.call(req),
             call: Some(call),
