@@ -22,7 +22,8 @@ use super::*;
 type Seen = Arc<Mutex<Vec<(String, String, http::HeaderMap, Vec<u8>)>>>;
 
 /// A loopback server answering by path: `/first` 302 to `/second?sig=…`,
-/// `/second` 307 to `/final`, `/loop` 302 to itself, `/post` 302 to
+/// `/second` 307 to `/final`, `/lag` after 150 ms 302 to `/lag-final`
+/// (answered after 150 ms), `/loop` 302 to itself, `/post` 302 to
 /// `/final`, `/elsewhere` 302 to `other` (another origin), anything else 200.
 async fn redirecting_server(other: Option<String>) -> (String, Seen) {
     let seen: Seen = Arc::default();
@@ -45,7 +46,11 @@ async fn redirecting_server(other: Option<String>) -> (String, Seen) {
             let to = |status: StatusCode, location: &str| -> AxumResponse {
                 (status, [(header::LOCATION, location.to_owned())]).into_response()
             };
+            if parts.uri.path().starts_with("/lag") {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
             match parts.uri.path() {
+                "/lag" => to(StatusCode::FOUND, "/lag-final"),
                 "/first" => to(StatusCode::FOUND, "/second?sig=SECRETMARK&color=blue"),
                 "/second" => to(StatusCode::TEMPORARY_REDIRECT, "/final"),
                 "/loop" => to(StatusCode::FOUND, "/loop"),
@@ -240,6 +245,25 @@ async fn a_redirect_loop_stops_at_the_limit() {
         int(spans.last().unwrap(), "http.request.resend_count"),
         Some(MAX_REDIRECTS as i64)
     );
+}
+
+/// A request's own timeout bounds all its hops together: two hops of 150 ms
+/// do not fit in 250 ms, though each would.
+#[tokio::test]
+async fn a_request_timeout_bounds_the_whole_redirect_chain() {
+    let h = Harness::new();
+    let (base, seen) = redirecting_server(None).await;
+    let error = following(&h)
+        .get(&format!("{base}/lag"))
+        .timeout(Duration::from_millis(250))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let spans = h.finished();
+    assert_eq!(spans.len(), 2);
+    assert_eq!(attr(&spans[1], "error.type"), Some(Value::from("timeout")));
 }
 
 /// A wrapped reqwest client that follows redirects itself: its hops are one

@@ -122,3 +122,27 @@ func TestTransportCallAbandonedByItsCaller(t *testing.T) {
 		t.Error("the duration of an abandoned call carries error.type")
 	}
 }
+
+// http.Client.Timeout is the call's own timeout, not its caller giving up:
+// error.type "timeout" and an error status.
+func TestTransportClientTimeoutIsATimeout(t *testing.T) {
+	p := newTestProviders(t, nil)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer hang.Close()
+	client := &http.Client{Transport: NewTransport(nil, p.options()...), Timeout: 100 * time.Millisecond}
+	resp, err := client.Get(hang.URL + "/slow")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("the call answered")
+	}
+	s := onlySpan(t, p)
+	if s.Status().Code != codes.Error {
+		t.Errorf("status %v, want error", s.Status())
+	}
+	wantAttr(t, attrMap(s.Attributes()), keyErrorType, "timeout")
+}

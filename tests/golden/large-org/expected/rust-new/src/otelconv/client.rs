@@ -281,7 +281,9 @@ pub const MAX_REDIRECTS: usize = 10;
 /// `traceparent`. A 303, or a 301 or 302 answering a method other than GET
 /// or HEAD, is followed with GET and no body; a 307 or 308 with the same
 /// method and body. A request whose body is a stream cannot be sent twice:
-/// its redirect answer is returned as it came. Going to another origin drops
+/// its redirect answer is returned as it came. A request's own timeout
+/// ([`TracedRequest::timeout`]) bounds all its hops together; the reqwest
+/// client's timeout bounds each hop. Going to another origin drops
 /// `Authorization`, `Cookie`, `Proxy-Authorization` and `WWW-Authenticate`;
 /// credentials in a `Location` are never used; no `Referer` is added. Past
 /// the limit the last redirect answer is returned. [`new`](Self::new) wraps a
@@ -410,6 +412,8 @@ impl HttpClient {
         full: Option<String>,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let mut request = builder.build()?;
+        // The request's own timeout bounds the whole chain of hops.
+        let deadline = request.timeout().map(|t| Instant::now() + *t);
         let mut full = full;
         let mut resend = 0;
         loop {
@@ -421,6 +425,9 @@ impl HttpClient {
             match again.and_then(|previous| redirected(previous, &response)) {
                 Some(next) => request = next,
                 None => return Ok(response),
+            }
+            if let Some(deadline) = deadline {
+                *request.timeout_mut() = Some(deadline.saturating_duration_since(Instant::now()));
             }
             resend += 1;
         }
