@@ -109,7 +109,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case err != nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The caller gave up: not an error of the call.
 	case err != nil:
-		et := errorType(err)
+		et := callErrorType(r, err)
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		span.SetAttributes(keyErrorType.String(et))
@@ -169,6 +169,18 @@ func hostPort(u *url.URL) (string, int) {
 		return host, 80
 	}
 	return host, 0
+}
+
+// callErrorType is error.type of the call r that failed with err: "timeout"
+// once r's deadline has passed, whatever err says. http.Client.Timeout gives
+// a transport it does not know both a context deadline and Request.Cancel,
+// closed at the same moment; the wrapped transport may report either, and
+// the closed channel reads as a plain cancellation.
+func callErrorType(r *http.Request, err error) string {
+	if deadline, ok := r.Context().Deadline(); ok && !time.Now().Before(deadline) {
+		return "timeout"
+	}
+	return errorType(err)
 }
 
 // errorType is error.type of a failed call: "timeout" for a timeout (the
