@@ -312,7 +312,7 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
                 Some(v) => Value::from(v.as_str().into_owned()),
                 None => continue,
             }
-        } else if key != "message" && is_secret_name(&key) {
+        } else if key != "message" && is_secret_name(&key) && !classed_below(&key) {
             // Named a secret, not classed by the conventions: masked.
             Value::from(redact::MASK)
         } else {
@@ -370,6 +370,20 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether the conventions class keys below the dotted `path` (or below the
+/// path under any of its parents): then a secret-named value there is left
+/// to their actions, member by member (`app.session` when
+/// `app.session.token` is classed), instead of being masked whole.
+fn classed_below(path: &str) -> bool {
+    std::iter::once(path)
+        .chain(path.match_indices('.').map(|(i, _)| &path[i + 1..]))
+        .any(|p| {
+            conventions::REDACTIONS.iter().any(|(key, _)| {
+                key.len() > p.len() && key.starts_with(p) && key.as_bytes()[p.len()] == b'.'
+            })
+        })
 }
 
 /// The trace id, span id and trace flags of the current span, if any.
@@ -902,7 +916,7 @@ impl<'a> Scan<'a> {
         self.value(path, depth + 1)?;
         let Some(key) = privacy_key(self.policy, path) else {
             // A member named a secret, not classed by the conventions.
-            if is_secret_name(path.rsplit('.').next().unwrap_or(path)) {
+            if is_secret_name(path.rsplit('.').next().unwrap_or(path)) && !classed_below(path) {
                 self.out.truncate(written);
                 let _ = write!(self.out, "{:?}", redact::MASK);
             }

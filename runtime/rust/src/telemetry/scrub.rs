@@ -817,6 +817,102 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
 }
 
 /// The quick test only spares text the full scan leaves unchanged.
+/// The words that make a field or key name secret (tests/vectors/secret_names.json
+/// holds the same list, which Go's `secretNameTerms` is checked against):
+/// a name is secret when one of its words, or two neighbouring words joined,
+/// ends with one of these (see [`is_secret_name`]).
+pub const SECRET_NAME_TERMS: [&str; 21] = [
+    "password",
+    "passwords",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "secrets",
+    "secretkey",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authorization",
+    "credential",
+    "credentials",
+    "cookie",
+    "cookies",
+    "jwt",
+    "sessionid",
+    "sessid",
+    "session",
+];
+
+/// A word of a secret name that counts at its start too: `sessionid`,
+/// `sessions`.
+const SECRET_NAME_PREFIX: &str = "session";
+
+/// Whether `name` (a log field, a member of a structured value, a key in
+/// free text) says that its value is a secret. The name is cut into words at
+/// every byte that is no ASCII letter or digit and where lower case (or a
+/// digit) turns to upper case (`apiKey`, `APIKey`, `x_api_key`, `API-KEY` are
+/// `api` `key` with something before); it is secret when a word, or two
+/// neighbouring words joined, ends with one of [`SECRET_NAME_TERMS`] (any
+/// case), or a word starts with `session`. So `db_password`, `accessToken`,
+/// `X-Api-Key`, `Set-Cookie`, `sessionId` are secret; `tokenizer`,
+/// `max_tokens`, `keyboard`, `author` are not. Allocates nothing.
+pub fn is_secret_name(name: &str) -> bool {
+    secret_name(name.as_bytes())
+}
+
+fn secret_name(b: &[u8]) -> bool {
+    let mut prev: &[u8] = &[];
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < b.len() && b[j].is_ascii_alphanumeric() && !word_break(b, j) {
+            j += 1;
+        }
+        let word = &b[i..j];
+        if secret_word(prev, word) {
+            return true;
+        }
+        prev = word;
+        i = j;
+    }
+    false
+}
+
+/// Whether a new word starts at `j` inside a run of letters and digits.
+fn word_break(b: &[u8], j: usize) -> bool {
+    let (before, c) = (b[j - 1], b[j]);
+    c.is_ascii_uppercase()
+        && (before.is_ascii_lowercase()
+            || before.is_ascii_digit()
+            || (before.is_ascii_uppercase() && b.get(j + 1).is_some_and(u8::is_ascii_lowercase)))
+}
+
+/// Whether `word`, or `prev` and `word` joined, ends with a term.
+fn secret_word(prev: &[u8], word: &[u8]) -> bool {
+    if word.len() >= SECRET_NAME_PREFIX.len()
+        && word[..SECRET_NAME_PREFIX.len()].eq_ignore_ascii_case(SECRET_NAME_PREFIX.as_bytes())
+    {
+        return true;
+    }
+    SECRET_NAME_TERMS.iter().any(|term| {
+        let t = term.as_bytes();
+        if word.len() >= t.len() {
+            return word[word.len() - t.len()..].eq_ignore_ascii_case(t);
+        }
+        let (head, tail) = t.split_at(t.len() - word.len());
+        !prev.is_empty()
+            && prev.len() >= head.len()
+            && word.eq_ignore_ascii_case(tail)
+            && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
+    })
+}
+
 #[cfg(test)]
 mod quick_test_tests {
     use super::{has_trigger, may_need_scrub, scrub_all, scrub_data, MIN_DIGITS};
@@ -917,100 +1013,4 @@ mod quick_test_tests {
         }
         assert_eq!(scrub_data("/orders/123456789"), "/orders/REDACTED");
     }
-}
-
-/// The words that make a field or key name secret (tests/vectors/secret_names.json
-/// holds the same list, which Go's `secretNameTerms` is checked against):
-/// a name is secret when one of its words, or two neighbouring words joined,
-/// ends with one of these (see [`is_secret_name`]).
-pub const SECRET_NAME_TERMS: [&str; 21] = [
-    "password",
-    "passwords",
-    "passwd",
-    "passphrase",
-    "pwd",
-    "secret",
-    "secrets",
-    "secretkey",
-    "token",
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "authorization",
-    "credential",
-    "credentials",
-    "cookie",
-    "cookies",
-    "jwt",
-    "sessionid",
-    "sessid",
-    "session",
-];
-
-/// A word of a secret name that counts at its start too: `sessionid`,
-/// `sessions`.
-const SECRET_NAME_PREFIX: &str = "session";
-
-/// Whether `name` (a log field, a member of a structured value, a key in
-/// free text) says that its value is a secret. The name is cut into words at
-/// every byte that is no ASCII letter or digit and where lower case (or a
-/// digit) turns to upper case (`apiKey`, `APIKey`, `x_api_key`, `API-KEY` are
-/// `api` `key` with something before); it is secret when a word, or two
-/// neighbouring words joined, ends with one of [`SECRET_NAME_TERMS`] (any
-/// case), or a word starts with `session`. So `db_password`, `accessToken`,
-/// `X-Api-Key`, `Set-Cookie`, `sessionId` are secret; `tokenizer`,
-/// `max_tokens`, `keyboard`, `author` are not. Allocates nothing.
-pub fn is_secret_name(name: &str) -> bool {
-    secret_name(name.as_bytes())
-}
-
-fn secret_name(b: &[u8]) -> bool {
-    let mut prev: &[u8] = &[];
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let mut j = i + 1;
-        while j < b.len() && b[j].is_ascii_alphanumeric() && !word_break(b, j) {
-            j += 1;
-        }
-        let word = &b[i..j];
-        if secret_word(prev, word) {
-            return true;
-        }
-        prev = word;
-        i = j;
-    }
-    false
-}
-
-/// Whether a new word starts at `j` inside a run of letters and digits.
-fn word_break(b: &[u8], j: usize) -> bool {
-    let (before, c) = (b[j - 1], b[j]);
-    c.is_ascii_uppercase()
-        && (before.is_ascii_lowercase()
-            || before.is_ascii_digit()
-            || (before.is_ascii_uppercase() && b.get(j + 1).is_some_and(u8::is_ascii_lowercase)))
-}
-
-/// Whether `word`, or `prev` and `word` joined, ends with a term.
-fn secret_word(prev: &[u8], word: &[u8]) -> bool {
-    if word.len() >= SECRET_NAME_PREFIX.len()
-        && word[..SECRET_NAME_PREFIX.len()].eq_ignore_ascii_case(SECRET_NAME_PREFIX.as_bytes())
-    {
-        return true;
-    }
-    SECRET_NAME_TERMS.iter().any(|term| {
-        let t = term.as_bytes();
-        if word.len() >= t.len() {
-            return word[word.len() - t.len()..].eq_ignore_ascii_case(t);
-        }
-        let (head, tail) = t.split_at(t.len() - word.len());
-        !prev.is_empty()
-            && prev.len() >= head.len()
-            && word.eq_ignore_ascii_case(tail)
-            && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
-    })
 }
