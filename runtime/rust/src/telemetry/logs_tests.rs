@@ -74,6 +74,7 @@ fn secret_named_fields_and_members_are_masked() {
             max_tokens = 512,
             login = ?login,
             body = r#"{"user":"bob","secret":"s-json"}"#,
+            doc = ?serde_json::json!({"apiKey": "k-json-debug", "n": 1}),
             "login"
         );
     });
@@ -81,8 +82,17 @@ fn secret_named_fields_and_members_are_masked() {
     let line = &lines[0];
     let text = line.to_string();
     for secret in [
-        "hunter2", "k-123", "k-456", "987654", "sid=abc", "xyz", "t-span", "4242", "k-member",
+        "hunter2",
+        "k-123",
+        "k-456",
+        "987654",
+        "sid=abc",
+        "xyz",
+        "t-span",
+        "4242",
+        "k-member",
         "s-json",
+        "k-json-debug",
     ] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
@@ -104,6 +114,8 @@ fn secret_named_fields_and_members_are_masked() {
     assert!(login.contains(r#"password: "REDACTED""#), "{login}");
     assert!(login.contains(r#"tokenizer: "bert""#), "{login}");
     assert_eq!(line["body"], r#"{"user":"bob","secret":"REDACTED"}"#);
+    let doc = line["doc"].as_str().unwrap();
+    assert!(doc.contains(r#""n": Number(1)"#), "{doc}");
 }
 
 #[test]
@@ -129,6 +141,12 @@ fn messages_and_text_fields_are_cut_after_scrubbing() {
         assert!(!kept.contains('z') && !kept.contains('€'));
     }
     assert_eq!(lines[0]["count"], 3);
+    // Text the scrub leaves as it is is cut too.
+    let plain = "p".repeat(MAX_TEXT_BYTES * 2);
+    let lines = json_lines(|| tracing::info!(plain = %plain, "plain"));
+    let got = lines[0]["plain"].as_str().unwrap();
+    assert_eq!(got.len(), MAX_TEXT_BYTES + CUT_MARKER.len());
+    assert!(got.ends_with(CUT_MARKER));
     // Text at the limit stays whole.
     let exact = "a".repeat(MAX_TEXT_BYTES);
     let lines = json_lines(|| tracing::info!(detail = %exact, "short"));
