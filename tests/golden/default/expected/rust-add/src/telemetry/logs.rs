@@ -6,7 +6,7 @@
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
 //! secret field is dropped, hashed or masked); a field whose name says it is
-//! a secret ([`is_secret_name`](super::scrub::is_secret_name): `password`,
+//! a secret ([`is_secret_name`]: `password`,
 //! `apiKey`, `Set-Cookie`...) is masked whatever its value; the message and every other
 //! text field (an error logged with `%e` or by `#[instrument(err)]`, a value
 //! formatted with `Display` or `Debug`, an `#[instrument]` argument) are

@@ -513,8 +513,8 @@ func secretNameBefore(s string, i int) bool {
 }
 
 // secretNameTerms are the words that make a field or key name secret
-// (tests/vectors/secret_names.json holds the same list, which the Rust
-// runtime's SECRET_NAME_TERMS is checked against too): a name is secret
+// (the scaffold repository's shared table of secret names holds the same
+// list, which the Rust runtime's SECRET_NAME_TERMS is checked against too): a name is secret
 // when one of its words, or two neighbouring words joined, ends with one of
 // these (isSecretName).
 var secretNameTerms = [...]string{

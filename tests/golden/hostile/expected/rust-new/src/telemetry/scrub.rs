@@ -19,7 +19,7 @@
 //!   `db_password`, `apiKey`, `X-Api-Key`, `Cookie`, `Set-Cookie`,
 //!   `sessionid`...) in the forms `name=value`, `name: value` (a header
 //!   line: to the end of the line), `name: "value"`, `"name":"value"` and
-//!   `'name': 'value'` (see [`secret_field`]);
+//!   `'name': 'value'`;
 //! - API keys with a well-known prefix (`sk_live_`, `sk_test_`, `rk_live_`,
 //!   `rk_test_`, `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`,
 //!   `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`) and AWS access key ids (`AKIA` or
@@ -818,10 +818,9 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
         .then_some(j)
 }
 
-/// The quick test only spares text the full scan leaves unchanged.
-/// The words that make a field or key name secret (tests/vectors/secret_names.json
-/// holds the same list, which Go's `secretNameTerms` is checked against):
-/// a name is secret when one of its words, or two neighbouring words joined,
+/// The words that make a field or key name secret (the scaffold
+/// repository's shared table of secret names holds the same list, which Go's
+/// `secretNameTerms` is checked against too): a name is secret when one of its words, or two neighbouring words joined,
 /// ends with one of these (see [`is_secret_name`]).
 pub const SECRET_NAME_TERMS: [&str; 21] = [
     "password",
@@ -915,6 +914,7 @@ fn secret_word(prev: &[u8], word: &[u8]) -> bool {
     })
 }
 
+/// The quick test only spares text the full scan leaves unchanged.
 #[cfg(test)]
 mod quick_test_tests {
     use super::{has_trigger, may_need_scrub, scrub_all, scrub_data, MIN_DIGITS};
