@@ -95,3 +95,32 @@ func TestFreeTextAttributesAreScrubbed(t *testing.T) {
 		t.Errorf("app.note changed: %v", got)
 	}
 }
+
+// TestSharedSecretNames checks the secret-name words against the list the
+// Rust runtime holds too, and isSecretName against every shared name.
+func TestSharedSecretNames(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "vectors", "secret_names.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Terms []string        `json:"terms"`
+		Names map[string]bool `json:"names"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(file.Terms, ",") != strings.Join(secretNameTerms[:], ",") {
+		t.Fatalf("terms %v, the runtime holds %v", file.Terms, secretNameTerms)
+	}
+	kinds := map[bool]int{}
+	for name, want := range file.Names {
+		kinds[want]++
+		if got := isSecretName(name); got != want {
+			t.Errorf("isSecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if kinds[true] == 0 || kinds[false] == 0 {
+		t.Fatalf("the table must hold both kinds: %v", kinds)
+	}
+}

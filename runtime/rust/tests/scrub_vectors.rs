@@ -108,3 +108,32 @@ fn free_text_attributes_are_scrubbed() {
     policy().apply(&mut kept);
     assert_eq!(kept[0].value.as_str(), "mail jane@example.com");
 }
+
+const SECRET_NAMES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/vectors/secret_names.json"
+);
+
+/// One list of secret-name words for both runtimes, and the same answer
+/// for every name of the shared table.
+#[test]
+fn secret_names_agree_with_the_shared_list() {
+    use scaffold_runtime::telemetry::scrub::{is_secret_name, SECRET_NAME_TERMS};
+    let text = std::fs::read_to_string(SECRET_NAMES).expect("tests/vectors/secret_names.json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("names JSON");
+    let terms: Vec<&str> = doc["terms"]
+        .as_array()
+        .expect("terms")
+        .iter()
+        .map(|t| t.as_str().expect("a term"))
+        .collect();
+    assert_eq!(terms, SECRET_NAME_TERMS);
+    let names = doc["names"].as_object().expect("names");
+    assert!(names.values().any(|v| v == true) && names.values().any(|v| v == false));
+    let wrong: Vec<String> = names
+        .iter()
+        .filter(|(name, want)| is_secret_name(name) != want.as_bool().expect("a bool"))
+        .map(|(name, want)| format!("{name:?}: want {want}"))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -58,6 +58,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/send", a.sendFailed)
 	mux.HandleFunc("GET /orders/{id}/abandon", a.abandon)
 	mux.HandleFunc("GET /orders/{id}/redirected", a.redirected)
+	mux.HandleFunc("GET /orders/{id}/login", a.loginLogged)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
@@ -110,6 +111,29 @@ func (a *app) privacyText(w http.ResponseWriter, r *http.Request) {
 	err := errors.New(privacyTextError)
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
+	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// loginForm is logged as one value; its session id is secret by name.
+type loginForm struct {
+	User      string `json:"user"`
+	SessionID string `json:"session_id"`
+	Tokenizer string `json:"tokenizer"`
+}
+
+// loginLogged logs secret-named fields (plain, camel case, a header name, a
+// group member, a struct member, a key in a JSON text) and a message quoting
+// header lines with secrets: all leave masked; ordinary names stay.
+func (a *app) loginLogged(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	slog.InfoContext(ctx, "login token: PWMSG1\nSet-Cookie: sid=PWMSG2; Path=/",
+		slog.String("password", "PWFIELD1"),
+		slog.String("apiKey", "PWFIELD2"),
+		slog.String("Cookie", "sid=PWFIELD3"),
+		slog.Group("req", slog.String("Authorization", "Basic PWGROUP4")),
+		slog.Any("form", loginForm{User: "bob", SessionID: "PWMEMBER5", Tokenizer: "bert"}),
+		slog.String("body", `{"user":"bob","client_secret":"PWJSON6"}`),
+		slog.String("tokenizer", "bert-base"))
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
 }
 

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/send", get(send_failed))
         .route("/orders/{id}/abandon", get(abandon))
         .route("/orders/{id}/redirected", get(redirected))
+        .route("/orders/{id}/login", get(login_logged))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
         .route("/asterisk/{how}", get(asterisk))
@@ -277,6 +278,37 @@ impl std::fmt::Display for SendError {
 }
 
 impl std::error::Error for SendError {}
+
+/// Logged as one value; its session id is secret by name.
+#[derive(Debug)]
+#[allow(dead_code)]
+struct LoginForm {
+    user: &'static str,
+    session_id: &'static str,
+    tokenizer: &'static str,
+}
+
+/// Logs secret-named fields (plain, camel case, a header name, a struct
+/// member, a key in a JSON text) and a message quoting header lines with
+/// secrets: all leave masked; ordinary names stay.
+async fn login_logged(Path(id): Path<String>) -> Json<Value> {
+    let form = LoginForm {
+        user: "bob",
+        session_id: "PWMEMBER5",
+        tokenizer: "bert",
+    };
+    tracing::info!(
+        password = "PWFIELD1",
+        apiKey = "PWFIELD2",
+        "Cookie" = "sid=PWFIELD3",
+        authorization = "Basic PWGROUP4",
+        form = ?form,
+        body = r#"{"user":"bob","client_secret":"PWJSON6"}"#,
+        tokenizer = "bert-base",
+        "login token: PWMSG1\nSet-Cookie: sid=PWMSG2; Path=/"
+    );
+    Json(json!({ "id": id }))
+}
 
 /// Logs a failed send with the error as a field (`%e`, and through
 /// `#[instrument(err)]` with the address as an argument) and names spans

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -27,7 +29,12 @@ import (
 // groups, structs, maps and slices) are scrubbed as free text (ScrubText:
 // URLs, e-mail addresses, credentials, long digit runs); numbers and bools
 // stay. Inside groups the key is the dotted path ("app" then "user.email" is
-// app.user.email).
+// app.user.email). A field or member whose name says it is a secret
+// (isSecretName: password, apiKey, Set-Cookie...) and that the conventions
+// do not class is written as REDACTED, whatever its value. The message and
+// each text field are then cut to maxLogText bytes (at a character
+// boundary, ending in logCutMarker); a structured value whose JSON form is
+// longer is written as that JSON text, cut.
 type LogHandler struct {
 	base slog.Handler // the wrapped handler with the attributes added before any group
 	next slog.Handler // base with every group and attribute added
@@ -108,10 +115,34 @@ func (h LogHandler) WithGroup(name string) slog.Handler {
 	return LogHandler{base: h.base, next: h.next.WithGroup(name), ops: append(slices.Clip(h.ops), logOp{group: name}), prefix: h.prefix + name + "."}
 }
 
+// maxLogText is the longest message or text field written, in bytes, after
+// scrubbing; a longer one is cut at a character boundary and ends in
+// logCutMarker.
+const maxLogText = 16 << 10
+
+// logCutMarker is what a cut message or text field ends in.
+const logCutMarker = "...[cut]"
+
+// cutLogText returns s cut to maxLogText bytes at a character boundary,
+// with logCutMarker, or s when it is not longer.
+func cutLogText(s string) string {
+	if len(s) <= maxLogText {
+		return s
+	}
+	end := maxLogText
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + logCutMarker
+}
+
+// logText is the text a string field leaves with: scrubbed, then cut.
+func cleanLogText(s string) string { return cutLogText(ScrubText(s)) }
+
 // redactRecord applies the privacy policy to a record's message and fields,
 // whose keys are below prefix.
 func redactRecord(r slog.Record, prefix string) slog.Record {
-	msg := ScrubText(r.Message)
+	msg := cleanLogText(r.Message)
 	dirty := msg != r.Message
 	if !dirty {
 		r.Attrs(func(a slog.Attr) bool {
@@ -158,13 +189,33 @@ func logPrivacyKey(prefix, key string) string {
 	return ""
 }
 
+// logClassedBelow reports whether the conventions class keys below the
+// field key under prefix (or below it under any of its groups): then a
+// secret-named value there is left to their actions, member by member
+// (app.session when app.session.token is classed), instead of being masked
+// whole.
+func logClassedBelow(prefix, key string) bool {
+	for i := 0; i <= len(prefix); i++ {
+		if i > 0 && prefix[i-1] != '.' {
+			continue
+		}
+		path := prefix[i:] + key
+		for k := range privacyActions {
+			if len(k) > len(path) && k[len(path)] == '.' && strings.HasPrefix(k, path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func logAttrNeedsRedaction(a slog.Attr, prefix string) bool {
-	if logPrivacyKey(prefix, a.Key) != "" {
+	if logPrivacyKey(prefix, a.Key) != "" || isSecretName(a.Key) {
 		return true
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return ScrubText(a.Value.String()) != a.Value.String()
+		return cleanLogText(a.Value.String()) != a.Value.String()
 	case slog.KindGroup:
 		for _, g := range a.Value.Group() {
 			if logAttrNeedsRedaction(g, groupPrefix(prefix, a)) {
@@ -198,22 +249,26 @@ func redactLogAttr(a slog.Attr, prefix string) (slog.Attr, bool) {
 		}
 		return slog.String(a.Key, kv.Value.AsString()), true
 	}
+	if isSecretName(a.Key) && !logClassedBelow(prefix, a.Key) {
+		// Named a secret, not classed by the conventions: masked.
+		return slog.String(a.Key, redactedValue), true
+	}
 	switch v.Kind() {
 	case slog.KindGroup:
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(redactLogAttrs(v.Group(), groupPrefix(prefix, a))...)}, true
 	case slog.KindString:
-		return slog.String(a.Key, ScrubText(v.String())), true
+		return slog.String(a.Key, cleanLogText(v.String())), true
 	case slog.KindAny:
 		if err, ok := v.Any().(error); ok {
-			return slog.String(a.Key, ScrubText(err.Error())), true
+			return slog.String(a.Key, cleanLogText(err.Error())), true
 		}
 		if s, ok := v.Any().(fmt.Stringer); ok {
-			return slog.String(a.Key, ScrubText(s.String())), true
+			return slog.String(a.Key, cleanLogText(s.String())), true
 		}
 		if ss, ok := v.Any().([]string); ok {
 			out := make([]string, len(ss))
 			for i, s := range ss {
-				out[i] = ScrubText(s)
+				out[i] = cleanLogText(s)
 			}
 			return slog.Any(a.Key, out), true
 		}
@@ -268,7 +323,15 @@ func redactedTree(x any, prefix string) any {
 	if err := dec.Decode(&tree); err != nil {
 		return fmt.Sprintf("[%T not logged]", x)
 	}
-	return cleanTree(tree, prefix)
+	clean := cleanTree(tree, prefix)
+	if len(raw) <= maxLogText {
+		return clean
+	}
+	// Too long to log whole: its cleaned JSON text, cut.
+	if text, err := json.Marshal(clean); err == nil && len(text) > maxLogText {
+		return cutLogText(string(text))
+	}
+	return clean
 }
 
 func cleanTree(node any, prefix string) any {
@@ -282,6 +345,10 @@ func cleanTree(node any, prefix string) any {
 				}
 				continue
 			}
+			if isSecretName(k) && !logClassedBelow(prefix, k) {
+				out[ScrubText(k)] = redactedValue
+				continue
+			}
 			// A key may be data too (a map keyed by e-mail address).
 			out[ScrubText(k)] = cleanTree(v, prefix+k+".")
 		}
@@ -293,7 +360,7 @@ func cleanTree(node any, prefix string) any {
 		}
 		return out
 	case string:
-		return ScrubText(n)
+		return cleanLogText(n)
 	}
 	return node
 }

@@ -5,7 +5,9 @@
 //! every event written inside a span, and the fields of the spans it is in
 //! (an `#[instrument]` function's arguments, say; the event's own fields win).
 //! Fields go through the redaction policy like span attributes (a pii or
-//! secret field is dropped, hashed or masked); the message and every other
+//! secret field is dropped, hashed or masked); a field whose name says it is
+//! a secret ([`is_secret_name`]: `password`,
+//! `apiKey`, `Set-Cookie`...) is masked whatever its value; the message and every other
 //! text field (an error logged with `%e` or by `#[instrument(err)]`, a value
 //! formatted with `Display` or `Debug`, an `#[instrument]` argument) are
 //! scrubbed as free text ([`Policy::scrub`](super::redact::Policy::scrub):
@@ -14,18 +16,22 @@
 //! or list through `Debug`) is read member by member: a member whose dotted
 //! path is a pii or secret attribute name gets its action, and text that is
 //! not derived `Debug` output is not logged at all (see [`debug_text`]); the
-//! span events of [`SpanEvents`] get the same.
+//! span events of [`SpanEvents`] get the same. The message and each text
+//! field are then cut to [`MAX_TEXT_BYTES`] (at a character boundary, ending
+//! in [`CUT_MARKER`]). In the text format, control characters of the message,
+//! the keys and the values are written escaped (`\n`, `\u{1b}`), so no value
+//! starts a line of its own or reaches a terminal as an escape sequence.
 //!
 //! Lines are written by a thread of their own: an event only queues its line
-//! (at most [`QUEUE_LINES`]); when the queue is full the line is dropped and
-//! counted, and the writer reports the count in a WARN line of its own
-//! (`log lines dropped`, field `dropped`). The guard of `init` flushes the
-//! queue on shutdown and drop.
+//! (at most [`QUEUE_LINES`] lines and [`QUEUE_BYTES`] bytes); when the queue
+//! is full the line is dropped and counted, and the writer reports the count
+//! in a WARN line of its own (`log lines dropped`, field `dropped`). The
+//! guard of `init` flushes the queue on shutdown and drop.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -42,10 +48,22 @@ use tracing_subscriber::Layer;
 
 use super::conventions;
 use super::redact;
+use super::scrub::is_secret_name;
 
 /// Lines queued for the writer thread; beyond this, new lines are dropped
 /// and counted.
 pub const QUEUE_LINES: usize = 8192;
+
+/// Bytes queued for the writer thread (the lines' lengths); a line that
+/// would go beyond this is dropped and counted.
+pub const QUEUE_BYTES: usize = 8 << 20;
+
+/// The longest message or text field written, in bytes, after scrubbing;
+/// a longer one is cut at a character boundary and ends in [`CUT_MARKER`].
+pub const MAX_TEXT_BYTES: usize = 16 << 10;
+
+/// What a cut message or text field ends in.
+pub const CUT_MARKER: &str = "...[cut]";
 
 enum Message {
     Line(String),
@@ -57,6 +75,9 @@ enum Message {
 pub struct LogLayer {
     queue: SyncSender<Message>,
     dropped: Arc<AtomicU64>,
+    /// Bytes of the lines queued and not yet written.
+    queued: Arc<AtomicUsize>,
+    max_bytes: usize,
     json: bool,
 }
 
@@ -83,15 +104,29 @@ impl LogLayer {
 
     /// [`with_writer`](Self::with_writer) with a queue of `lines` lines.
     pub fn with_capacity(writer: Box<dyn Write + Send>, json: bool, lines: usize) -> Self {
+        Self::with_limits(writer, json, lines, QUEUE_BYTES)
+    }
+
+    /// [`with_writer`](Self::with_writer) with a queue of at most `lines`
+    /// lines and `bytes` bytes.
+    pub fn with_limits(
+        writer: Box<dyn Write + Send>,
+        json: bool,
+        lines: usize,
+        bytes: usize,
+    ) -> Self {
         let (queue, receiver) = mpsc::sync_channel(lines.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
-        let counted = dropped.clone();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let (counted, written) = (dropped.clone(), queued.clone());
         let _ = std::thread::Builder::new()
             .name("telemetry-logs".into())
-            .spawn(move || write_lines(receiver, writer, &counted, json));
+            .spawn(move || write_lines(receiver, writer, &counted, &written, json));
         Self {
             queue,
             dropped,
+            queued,
+            max_bytes: bytes,
             json,
         }
     }
@@ -110,8 +145,23 @@ impl LogLayer {
     }
 
     fn send(&self, line: String) {
-        // A full queue or a writer thread gone: the line is counted.
+        // A full queue (by lines or by bytes) or a writer thread gone: the
+        // line is counted.
+        let size = line.len();
+        let reserved = self
+            .queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
+                queued
+                    .checked_add(size)
+                    .filter(|total| *total <= self.max_bytes)
+            })
+            .is_ok();
+        if !reserved {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         if self.queue.try_send(Message::Line(line)).is_err() {
+            self.queued.fetch_sub(size, Ordering::AcqRel);
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -161,6 +211,7 @@ fn write_lines(
     receiver: Receiver<Message>,
     writer: Box<dyn Write + Send>,
     dropped: &AtomicU64,
+    queued: &AtomicUsize,
     json: bool,
 ) {
     let mut out = std::io::BufWriter::new(writer);
@@ -180,6 +231,7 @@ fn write_lines(
         match message {
             Message::Line(line) => {
                 let _ = out.write_all(line.as_bytes());
+                queued.fetch_sub(line.len(), Ordering::AcqRel);
             }
             Message::Flush(done) => {
                 let _ = out.flush();
@@ -247,7 +299,8 @@ impl Visit for Fields {
     }
 }
 
-/// The fields as they may leave, per the redaction policy.
+/// The fields as they may leave, per the redaction policy, each text cut
+/// to [`MAX_TEXT_BYTES`].
 fn clean(fields: Map<String, Value>) -> Map<String, Value> {
     let policy = redact::policy();
     let mut out = Map::new();
@@ -261,6 +314,9 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
                 Some(v) => Value::from(v.as_str().into_owned()),
                 None => continue,
             }
+        } else if key != "message" && is_secret_name(&key) && !classed_below(&key) {
+            // Named a secret, not classed by the conventions: masked.
+            Value::from(redact::MASK)
         } else {
             match value {
                 // The message and every other text field (an error logged
@@ -268,8 +324,8 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
                 // argument) are free text: scrubbed, as span event names
                 // are. Numbers and bools stay.
                 Value::String(s) => match policy.scrub(&s) {
-                    Cow::Borrowed(_) => Value::String(s),
-                    Cow::Owned(clean) => Value::from(clean),
+                    Cow::Borrowed(_) => Value::String(cut(s)),
+                    Cow::Owned(clean) => Value::from(cut(clean)),
                 },
                 other => other,
             }
@@ -277,6 +333,59 @@ fn clean(fields: Map<String, Value>) -> Map<String, Value> {
         out.insert(key, value);
     }
     out
+}
+
+/// `text` cut to [`MAX_TEXT_BYTES`] at a character boundary, ending in
+/// [`CUT_MARKER`] when cut.
+pub fn cut(mut text: String) -> String {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(CUT_MARKER);
+    text
+}
+
+/// `text` for the text format: control characters (and the Unicode line
+/// and paragraph separators) written escaped (`\n`, `\r`, `\t`, else
+/// `\u{..}`), so a value cannot start a line of its own or send a terminal
+/// an escape sequence. Borrowed when there is none.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let special = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    if !text.chars().any(special) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if special(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether the conventions class keys below the dotted `path` (or below the
+/// path under any of its parents): then a secret-named value there is left
+/// to their actions, member by member (`app.session` when
+/// `app.session.token` is classed), instead of being masked whole.
+fn classed_below(path: &str) -> bool {
+    std::iter::once(path)
+        .chain(path.match_indices('.').map(|(i, _)| &path[i + 1..]))
+        .any(|p| {
+            conventions::REDACTIONS.iter().any(|(key, _)| {
+                key.len() > p.len() && key.starts_with(p) && key.as_bytes()[p.len()] == b'.'
+            })
+        })
 }
 
 /// The trace id, span id and trace flags of the current span, if any.
@@ -405,8 +514,8 @@ where
                 "{} {} {}: {}",
                 rfc3339(SystemTime::now()),
                 meta.level(),
-                meta.target(),
-                message
+                escape_controls(meta.target()),
+                escape_controls(&message)
             );
             if let Some((trace_id, span_id, flags)) = ids {
                 let _ = write!(
@@ -418,7 +527,13 @@ where
                 );
             }
             for (key, value) in fields {
-                let _ = write!(line, " {key}={value}");
+                let value = value.to_string();
+                let _ = write!(
+                    line,
+                    " {}={}",
+                    escape_controls(&key),
+                    escape_controls(&value)
+                );
             }
         }
         line.push('\n');
@@ -802,6 +917,11 @@ impl<'a> Scan<'a> {
         let (start, written) = (self.at, self.out.len());
         self.value(path, depth + 1)?;
         let Some(key) = privacy_key(self.policy, path) else {
+            // A member named a secret, not classed by the conventions.
+            if is_secret_name(path.rsplit('.').next().unwrap_or(path)) && !classed_below(path) {
+                self.out.truncate(written);
+                let _ = write!(self.out, "{:?}", redact::MASK);
+            }
             return Some(());
         };
         let all = self.text;

@@ -25,8 +25,11 @@ import (
 //     separator (spaces, a tab, '=', ':', a quote, %20): a run of at least
 //     8 token characters; for Basic and Token one of only lower-case
 //     letters stays, so "basic authentication failed" does;
-//   - the values of password=, passwd=, pwd=, secret=, token=, apikey= and
-//     api_key= (any case, also as the end of a longer key);
+//   - the value of a key whose name is secret (isSecretName: password,
+//     db_password, apiKey, X-Api-Key, Cookie, Set-Cookie, sessionid...) in
+//     the forms name=value, name: value (a header line: to the end of the
+//     line), name: "value", "name":"value" and 'name': 'value' (see
+//     secretField);
 //   - API keys with a well-known prefix (sk_live_, sk_test_, rk_live_,
 //     rk_test_, ghp_, gho_, ghu_, ghs_, ghr_, github_pat_, xoxb-, xoxp-,
 //     xoxa-, xoxr-) and AWS access key ids (AKIA or ASIA and 16 upper-case
@@ -64,7 +67,6 @@ const scrubMaxSeparators = 3
 
 var (
 	credentialSchemes = [...]string{"bearer", "basic", "token"}
-	secretKeys        = [...]string{"password", "passwd", "pwd", "secret", "token", "apikey", "api_key"}
 	keyPrefixes       = [...]string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxr-"}
 	atSigns           = [...]string{"@", "\uff20", "\ufe6b", "%40", "%2540", "%252540", "%EF%BC%A0", "%ef%bc%a0"}
 	// digitSeparators are the separators of a digit run besides single
@@ -91,6 +93,8 @@ func mayNeedScrub(s string) bool {
 		case (c == 'J' || c == 'A') && s[i-2] == 'e' && s[i-1] == 'y',
 			(c == 'o' || c == '0') && s[i-2] == 'e' && s[i-1] == 'w',
 			c == '-' && i >= 4 && strings.HasPrefix(s[i-4:], "xox"):
+			return true
+		case c == ':' && secretNameBefore(s, i):
 			return true
 		case c == ' ' || c == '\t' || c == ':' || c == '"' || c == '\'' || c == '%':
 			if hasSchemeBefore(s, i) {
@@ -170,6 +174,9 @@ func scrubMatch(s string, i int, st *scrubState) (int, int) {
 		return i, -1
 	}
 	word := prevIsWord(s, i)
+	if start, end := secretField(s, i); end > 0 {
+		return start, end
+	}
 	if c == '"' && i >= st.noEmail {
 		if end := quotedEmailEnd(s, i); end > 0 {
 			return i, end
@@ -184,9 +191,6 @@ func scrubMatch(s string, i int, st *scrubState) (int, int) {
 	}
 	if !word && isAlnum(c) {
 		if start, end := credential(s, i); end > 0 {
-			return start, end
-		}
-		if start, end := secretValue(s, i); end > 0 {
 			return start, end
 		}
 		if end := prefixedKeyEnd(s, i); end > 0 {
@@ -396,31 +400,190 @@ func schemeSeparatorAt(s string, i int) int {
 	return 0
 }
 
-// secretValue returns the value after a secret key and '=' at i, or end -1.
-func secretValue(s string, i int) (int, int) {
-	j := -1
-	for _, k := range secretKeys {
-		if len(s)-i > len(k) && strings.EqualFold(s[i:i+len(k)], k) && s[i+len(k)] == '=' {
-			j = i + len(k) + 1
-			break
+// isNameByte reports whether c may be part of a key name in free text.
+func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+// secretField returns the value after a secret key name (isSecretName)
+// starting at i, or end -1: name=value, name: value (a header line: the
+// value runs to the end of the line), name: "value", name='value',
+// "name":"value" and 'name': 'value' (JSON or a literal map: an unquoted
+// value ends at '}' or ']' too). A quoted value ends at its closing quote
+// (a backslash escapes the next byte) or at the end of the text. After a
+// credential scheme word (Bearer, Basic, Token) only the credential is the
+// value.
+func secretField(s string, i int) (int, int) {
+	if i > 0 && isNameByte(s[i-1]) {
+		return i, -1
+	}
+	j := i
+	for j < len(s) && isNameByte(s[j]) {
+		j++
+	}
+	// A quoted key ("name":, 'name':) is one of JSON or a literal map.
+	json := i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && j < len(s) && s[j] == s[i-1]
+	k := j
+	if json {
+		k++
+	}
+	if j == i || k >= len(s) || s[k] != '=' && s[k] != ':' || !isSecretName(s[i:j]) {
+		return i, -1
+	}
+	sep := s[k]
+	k++
+	if sep == ':' {
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
 		}
 	}
-	if j < 0 {
+	var start, end int
+	switch {
+	case k < len(s) && (s[k] == '"' || s[k] == '\''):
+		start, end = k+1, quotedEnd(s, k+1, s[k])
+	default:
+		start = afterScheme(s, k)
+		end = start
+		if sep == ':' && !json && start == k {
+			for end < len(s) && s[end] != '\r' && s[end] != '\n' {
+				end++
+			}
+			break
+		}
+		for end < len(s) && !isValueEnd(s[end], 0) && !(json && (s[end] == '}' || s[end] == ']')) {
+			end++
+		}
+	}
+	// A value the URL cleaning (or an earlier scrub) masked stays as it is.
+	if end <= start || strings.HasPrefix(s[start:], redactedValue) {
 		return i, -1
 	}
-	var quote byte
-	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
-		quote = s[j]
-		j++
+	return start, end
+}
+
+// quotedEnd is where a quoted value starting at from ends: at the quote q
+// that no backslash escapes, or at the end of the text.
+func quotedEnd(s string, from int, q byte) int {
+	for j := from; j < len(s); j++ {
+		if s[j] == '\\' {
+			j++
+			continue
+		}
+		if s[j] == q {
+			return j
+		}
 	}
-	start := j
-	for j < len(s) && !isValueEnd(s[j], quote) {
-		j++
+	return len(s)
+}
+
+// afterScheme is k, or where the credential after a scheme word and blanks
+// (spaces, tabs, %20) at k starts.
+func afterScheme(s string, k int) int {
+	blank := func(j int) int {
+		switch {
+		case j < len(s) && (s[j] == ' ' || s[j] == '\t'):
+			return 1
+		case strings.HasPrefix(s[j:], "%20"):
+			return 3
+		}
+		return 0
 	}
-	if j == start || s[start:j] == redactedValue {
-		return i, -1
+	for _, w := range credentialSchemes {
+		j := k + len(w)
+		if len(s) > j && strings.EqualFold(s[k:j], w) && blank(j) > 0 {
+			for blank(j) > 0 {
+				j += blank(j)
+			}
+			return j
+		}
 	}
-	return start, j
+	return k
+}
+
+// secretNameBefore reports whether a secret key name (and the closing quote
+// of a quoted key) ends right before the separator at i.
+func secretNameBefore(s string, i int) bool {
+	k := i
+	if k > 0 && (s[k-1] == '"' || s[k-1] == '\'') {
+		k--
+	}
+	start := k
+	for start > 0 && isNameByte(s[start-1]) {
+		start--
+	}
+	return start < k && isSecretName(s[start:k])
+}
+
+// secretNameTerms are the words that make a field or key name secret
+// (the scaffold repository's shared table of secret names holds the same
+// list, which the Rust runtime's SECRET_NAME_TERMS is checked against too): a name is secret
+// when one of its words, or two neighbouring words joined, ends with one of
+// these (isSecretName).
+var secretNameTerms = [...]string{
+	"password", "passwords", "passwd", "passphrase", "pwd", "secret", "secrets", "secretkey",
+	"token", "apikey", "accesskey", "privatekey", "authorization", "credential", "credentials",
+	"cookie", "cookies", "jwt", "sessionid", "sessid", "session",
+}
+
+// secretNamePrefix is a word of a secret name that counts at its start too:
+// sessionid, sessions.
+const secretNamePrefix = "session"
+
+// isSecretName reports whether name (a log field, a member of a structured
+// value, a key in free text) says that its value is a secret. The name is
+// cut into words at every byte that is no ASCII letter or digit and where
+// lower case (or a digit) turns to upper case (apiKey, APIKey, x_api_key,
+// API-KEY are "api" "key" with something before); it is secret when a word,
+// or two neighbouring words joined, ends with one of secretNameTerms (any
+// case), or a word starts with "session". So db_password, accessToken,
+// X-Api-Key, Set-Cookie, sessionId are secret; tokenizer, max_tokens,
+// keyboard, author are not. Allocates nothing.
+func isSecretName(name string) bool {
+	prev := ""
+	for i := 0; i < len(name); {
+		if !isAlnum(name[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(name) && isAlnum(name[j]) && !wordBreak(name, j) {
+			j++
+		}
+		if secretWord(prev, name[i:j]) {
+			return true
+		}
+		prev, i = name[i:j], j
+	}
+	return false
+}
+
+// wordBreak reports whether a new word starts at j inside a run of letters
+// and digits.
+func wordBreak(s string, j int) bool {
+	before, c := s[j-1], s[j]
+	isUpper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	isLower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	return isUpper(c) && (isLower(before) || isDigit(before) ||
+		isUpper(before) && j+1 < len(s) && isLower(s[j+1]))
+}
+
+// secretWord reports whether word, or prev and word joined, ends with a term.
+func secretWord(prev, word string) bool {
+	if len(word) >= len(secretNamePrefix) && strings.EqualFold(word[:len(secretNamePrefix)], secretNamePrefix) {
+		return true
+	}
+	for _, t := range secretNameTerms {
+		if len(word) >= len(t) {
+			if strings.EqualFold(word[len(word)-len(t):], t) {
+				return true
+			}
+			continue
+		}
+		head, tail := t[:len(t)-len(word)], t[len(t)-len(word):]
+		if prev != "" && len(prev) >= len(head) && strings.EqualFold(word, tail) &&
+			strings.EqualFold(prev[len(prev)-len(head):], head) {
+			return true
+		}
+	}
+	return false
 }
 
 func isValueEnd(c, quote byte) bool {

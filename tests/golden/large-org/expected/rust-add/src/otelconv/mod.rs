@@ -115,6 +115,8 @@ pub mod init;
 pub mod instruments;
 pub mod limit;
 pub mod logs;
+#[cfg(test)]
+mod logs_tests;
 pub mod messaging;
 #[cfg(test)]
 mod messaging_tests;

@@ -15,8 +15,11 @@
 //!   separator (spaces, a tab, `=`, `:`, a quote, `%20`): a run of at least 8
 //!   token characters; for Basic and Token one of only lower-case letters
 //!   stays, so "basic authentication failed" does;
-//! - the values of `password=`, `passwd=`, `pwd=`, `secret=`, `token=`,
-//!   `apikey=` and `api_key=` (any case, also as the end of a longer key);
+//! - the value of a key whose name is secret ([`is_secret_name`]: `password`,
+//!   `db_password`, `apiKey`, `X-Api-Key`, `Cookie`, `Set-Cookie`,
+//!   `sessionid`...) in the forms `name=value`, `name: value` (a header
+//!   line: to the end of the line), `name: "value"`, `"name":"value"` and
+//!   `'name': 'value'`;
 //! - API keys with a well-known prefix (`sk_live_`, `sk_test_`, `rk_live_`,
 //!   `rk_test_`, `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`,
 //!   `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`) and AWS access key ids (`AKIA` or
@@ -49,9 +52,6 @@ const MAX_QUOTED: usize = 64;
 const MAX_SEPARATORS: usize = 3;
 
 const CREDENTIAL_SCHEMES: [&str; 3] = ["bearer", "basic", "token"];
-const SECRET_KEYS: [&str; 7] = [
-    "password", "passwd", "pwd", "secret", "token", "apikey", "api_key",
-];
 const KEY_PREFIXES: [&str; 14] = [
     "sk_live_",
     "sk_test_",
@@ -235,7 +235,8 @@ fn trigger_at(b: &[u8], i: usize) -> bool {
         b'J' | b'A' if &b[i - 2..i] == b"ey" => true,
         b'o' | b'0' if &b[i - 2..i] == b"ew" => true,
         b'-' if i >= 4 && &b[i - 4..i - 1] == b"xox" => true,
-        b' ' | b'\t' | b':' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
+        b':' => has_scheme_before(b, i) || secret_name_before(b, i),
+        b' ' | b'\t' | b'"' | b'\'' | b'%' => has_scheme_before(b, i),
         _ => false,
     }
 }
@@ -269,6 +270,9 @@ fn scrub_match(text: &str, i: usize, state: &mut State) -> Option<(usize, usize)
     let b = text.as_bytes();
     let c = b[i];
     let word = prev_is_word(text, i);
+    if let Some(found) = secret_field(b, i) {
+        return Some(found);
+    }
     if c == b'"' && i >= state.no_email {
         if let Some(end) = quoted_email_end(text, i) {
             return Some((i, end));
@@ -281,7 +285,7 @@ fn scrub_match(text: &str, i: usize, state: &mut State) -> Option<(usize, usize)
         }
     }
     if !word && c.is_ascii_alphanumeric() {
-        if let Some(found) = credential(b, i).or_else(|| secret_value(b, i)) {
+        if let Some(found) = credential(b, i) {
             return Some(found);
         }
         if let Some(end) = prefixed_key_end(b, i) {
@@ -495,26 +499,115 @@ fn credential(b: &[u8], i: usize) -> Option<(usize, usize)> {
     (j - start >= MIN_TOKEN && !(lower && lower_ok) && !masked).then_some((start, j))
 }
 
-/// The value after a secret key and `=` at `i`.
-fn secret_value(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    let key = SECRET_KEYS.iter().find(|k| {
-        b.len() - i > k.len()
-            && b[i..i + k.len()].eq_ignore_ascii_case(k.as_bytes())
-            && b[i + k.len()] == b'='
-    })?;
-    let mut j = i + key.len() + 1;
-    let quote = match b.get(j) {
-        Some(&q @ (b'"' | b'\'')) => {
-            j += 1;
-            Some(q)
-        }
-        _ => None,
-    };
-    let start = j;
-    while j < b.len() && !is_value_end(b[j], quote) {
+/// Whether `c` may be part of a key name in free text.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+}
+
+/// The value after a secret key name ([`is_secret_name`]) starting at `i`:
+/// `name=value`, `name: value` (a header line: the value runs to the end of
+/// the line), `name: "value"`, `name='value'` and `"name":"value"` (JSON:
+/// an unquoted value ends at `}` or `]` too). A quoted value ends at its
+/// closing quote (a backslash escapes the next byte) or at the end of the
+/// text. After a credential scheme word (`Bearer`, `Basic`, `Token`) only the
+/// credential is the value.
+fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    if i > 0 && is_name_byte(b[i - 1]) {
+        return None;
+    }
+    let mut j = i;
+    while j < b.len() && is_name_byte(b[j]) {
         j += 1;
     }
-    (j > start && &b[start..j] != MASK.as_bytes()).then_some((start, j))
+    // A quoted key (`"name":`, `'name':`) is one of JSON or a literal map.
+    let json = i > 0 && matches!(b[i - 1], b'"' | b'\'') && b.get(j) == Some(&b[i - 1]);
+    let mut k = j + usize::from(json);
+    let sep = *b.get(k)?;
+    if j == i || !(sep == b'=' || sep == b':') || !secret_name(&b[i..j]) {
+        return None;
+    }
+    k += 1;
+    if sep == b':' {
+        while matches!(b.get(k), Some(b' ' | b'\t')) {
+            k += 1;
+        }
+    }
+    let (start, end) = match b.get(k) {
+        Some(&q @ (b'"' | b'\'')) => (k + 1, quoted_end(b, k + 1, q)),
+        _ => {
+            let start = after_scheme(b, k);
+            if sep == b':' && !json && start == k {
+                let end = b[k..]
+                    .iter()
+                    .position(|c| matches!(c, b'\r' | b'\n'))
+                    .map_or(b.len(), |n| k + n);
+                (k, end)
+            } else {
+                let mut end = start;
+                while end < b.len()
+                    && !is_value_end(b[end], None)
+                    && !(json && matches!(b[end], b'}' | b']'))
+                {
+                    end += 1;
+                }
+                (start, end)
+            }
+        }
+    };
+    // A value the URL cleaning (or an earlier scrub) masked stays as it is.
+    (end > start && !b[start..].starts_with(MASK.as_bytes())).then_some((start, end))
+}
+
+/// Where a quoted value starting at `from` ends: at the quote `q` that no
+/// backslash escapes, or at the end of the text.
+fn quoted_end(b: &[u8], from: usize, q: u8) -> usize {
+    let mut j = from;
+    while j < b.len() {
+        if b[j] == b'\\' {
+            j += 2;
+            continue;
+        }
+        if b[j] == q {
+            return j;
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+/// `k`, or where the credential after a scheme word and blanks (spaces,
+/// tabs, `%20`) at `k` starts.
+fn after_scheme(b: &[u8], k: usize) -> usize {
+    let blank = |j: usize| match b.get(j) {
+        Some(b' ' | b'\t') => 1,
+        Some(b'%') if b[j..].starts_with(b"%20") => 3,
+        _ => 0,
+    };
+    for w in CREDENTIAL_SCHEMES {
+        let mut j = k + w.len();
+        if b.len() > j && b[k..j].eq_ignore_ascii_case(w.as_bytes()) && blank(j) > 0 {
+            while blank(j) > 0 {
+                j += blank(j);
+            }
+            return j;
+        }
+    }
+    k
+}
+
+/// Whether a secret key name (and the closing quote of a JSON key) ends
+/// right before the separator at `i`.
+fn secret_name_before(b: &[u8], i: usize) -> bool {
+    let k = if i > 0 && matches!(b[i - 1], b'"' | b'\'') {
+        i - 1
+    } else {
+        i
+    };
+    let mut s = k;
+    while s > 0 && is_name_byte(b[s - 1]) {
+        s -= 1;
+    }
+    s < k && secret_name(&b[s..k])
 }
 
 fn is_value_end(c: u8, quote: Option<u8>) -> bool {
@@ -723,6 +816,102 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
         .iter()
         .any(|&c| c >= 0x80 || c.is_ascii_alphabetic())
         .then_some(j)
+}
+
+/// The words that make a field or key name secret (the scaffold
+/// repository's shared table of secret names holds the same list, which Go's
+/// `secretNameTerms` is checked against too): a name is secret when one of its words, or two neighbouring words joined,
+/// ends with one of these (see [`is_secret_name`]).
+pub const SECRET_NAME_TERMS: [&str; 21] = [
+    "password",
+    "passwords",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "secrets",
+    "secretkey",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authorization",
+    "credential",
+    "credentials",
+    "cookie",
+    "cookies",
+    "jwt",
+    "sessionid",
+    "sessid",
+    "session",
+];
+
+/// A word of a secret name that counts at its start too: `sessionid`,
+/// `sessions`.
+const SECRET_NAME_PREFIX: &str = "session";
+
+/// Whether `name` (a log field, a member of a structured value, a key in
+/// free text) says that its value is a secret. The name is cut into words at
+/// every byte that is no ASCII letter or digit and where lower case (or a
+/// digit) turns to upper case (`apiKey`, `APIKey`, `x_api_key`, `API-KEY` are
+/// `api` `key` with something before); it is secret when a word, or two
+/// neighbouring words joined, ends with one of [`SECRET_NAME_TERMS`] (any
+/// case), or a word starts with `session`. So `db_password`, `accessToken`,
+/// `X-Api-Key`, `Set-Cookie`, `sessionId` are secret; `tokenizer`,
+/// `max_tokens`, `keyboard`, `author` are not. Allocates nothing.
+pub fn is_secret_name(name: &str) -> bool {
+    secret_name(name.as_bytes())
+}
+
+fn secret_name(b: &[u8]) -> bool {
+    let mut prev: &[u8] = &[];
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < b.len() && b[j].is_ascii_alphanumeric() && !word_break(b, j) {
+            j += 1;
+        }
+        let word = &b[i..j];
+        if secret_word(prev, word) {
+            return true;
+        }
+        prev = word;
+        i = j;
+    }
+    false
+}
+
+/// Whether a new word starts at `j` inside a run of letters and digits.
+fn word_break(b: &[u8], j: usize) -> bool {
+    let (before, c) = (b[j - 1], b[j]);
+    c.is_ascii_uppercase()
+        && (before.is_ascii_lowercase()
+            || before.is_ascii_digit()
+            || (before.is_ascii_uppercase() && b.get(j + 1).is_some_and(u8::is_ascii_lowercase)))
+}
+
+/// Whether `word`, or `prev` and `word` joined, ends with a term.
+fn secret_word(prev: &[u8], word: &[u8]) -> bool {
+    if word.len() >= SECRET_NAME_PREFIX.len()
+        && word[..SECRET_NAME_PREFIX.len()].eq_ignore_ascii_case(SECRET_NAME_PREFIX.as_bytes())
+    {
+        return true;
+    }
+    SECRET_NAME_TERMS.iter().any(|term| {
+        let t = term.as_bytes();
+        if word.len() >= t.len() {
+            return word[word.len() - t.len()..].eq_ignore_ascii_case(t);
+        }
+        let (head, tail) = t.split_at(t.len() - word.len());
+        !prev.is_empty()
+            && prev.len() >= head.len()
+            && word.eq_ignore_ascii_case(tail)
+            && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
+    })
 }
 
 /// The quick test only spares text the full scan leaves unchanged.
