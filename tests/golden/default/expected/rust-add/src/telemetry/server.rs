@@ -1258,8 +1258,23 @@ where
         let polled = match this.inner.as_mut().project() {
             InnerProj::Empty => Poll::Ready(None),
             InnerProj::Body { body } => {
-                let _entered = this.pending.as_ref().map(|p| p.request.enter());
-                body.poll_frame(task)
+                // A panic in the body's code ends the span as an error here,
+                // then unwinds on as it would without the layer: whoever
+                // polls may keep (or leak) the body, and the span must not
+                // wait for its drop.
+                let polled = {
+                    let _entered = this.pending.as_ref().map(|p| p.request.enter());
+                    std::panic::catch_unwind(AssertUnwindSafe(|| body.poll_frame(task)))
+                };
+                match polled {
+                    Ok(polled) => polled,
+                    Err(panic) => {
+                        if let Some(pending) = this.pending.take() {
+                            pending.finish(Some("response body panicked".to_owned()));
+                        }
+                        std::panic::resume_unwind(panic)
+                    }
+                }
             }
         };
         let error = match &polled {
