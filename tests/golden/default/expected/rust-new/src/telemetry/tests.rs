@@ -2049,6 +2049,7 @@ async fn the_server_span_ends_with_the_body() {
             }),
         )
         .route("/endless", get(|| async { Body::new(EndlessBody) }))
+        .route("/never", get(std::future::pending::<&'static str>))
         .route(
             "/boom",
             get(|| async {
@@ -2097,6 +2098,20 @@ async fn the_server_span_ends_with_the_body() {
     let waker = std::task::Waker::noop();
     let _ = pending.as_mut().poll(&mut TaskContext::from_waker(waker));
     drop(pending);
+    h.spans.reset();
+
+    // The caller goes away before the head: the span still has its route.
+    let mut pending = Box::pin(
+        app.clone()
+            .oneshot(Request::get("/never").body(Body::empty()).unwrap()),
+    );
+    let _ = pending.as_mut().poll(&mut TaskContext::from_waker(waker));
+    assert!(h.finished().is_empty(), "ended before the caller left");
+    drop(pending);
+    let span = h.only(SpanKind::Server);
+    assert_eq!(span.status, Status::Unset);
+    assert_eq!(attr(&span, "http.route"), Some(Value::from("/never")));
+    assert_eq!(attr(&span, "http.response.status_code"), None);
     h.spans.reset();
 
     // A panic in the handler: a 500, recorded as an error with its duration.

@@ -1071,6 +1071,16 @@ impl Pending {
         let error_now = error.is_some();
         if self.request.own {
             let span = self.request.cx.span();
+            if let (0, Some(route)) = (self.status, &self.route) {
+                // No head was produced (the caller left first, or a panic):
+                // the route the router chose still names the request, as it
+                // does on the duration. Set here, not at routing time: a 405
+                // head takes it back, and a span attribute cannot be removed.
+                span.set_attribute(KeyValue::new(
+                    KEYS[key::ROUTE],
+                    Value::String(StringValue::from(route.clone())),
+                ));
+            }
             if let Some(message) = error {
                 if self.status < 500 {
                     span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], "_OTHER"));
