@@ -12,20 +12,26 @@
 //! - Any other span (`#[instrument]`, `info_span!`) starts a child of the
 //!   nearest enclosing span the bridge knows, else of the current
 //!   OpenTelemetry context (a span with an explicit `parent: None` starts a
-//!   new trace). `otel.name` and `otel.kind` set its name and kind; its other
+//!   new trace). `otel.name` (when it matches the conventions' internal span
+//!   name pattern, see `usable_name`) and `otel.kind` set its name and kind,
+//!   `otel.status_code` and `otel.status_message` its status; its other
 //!   fields become attributes when the conventions know their key (see
 //!   `exported`), read only when the span records (an unsampled span
 //!   formats nothing). A field logged with `?` goes through
 //!   [`debug_text`], like log lines and span
-//!   events, and every attribute through the [`Redacting`](super::Redacting)
-//!   processor at export: the privacy policy applies to them as to
-//!   everything else. Entering the span makes its context current (so
+//!   events; text under a key the privacy rules do not class is scrubbed as
+//!   free text ([`captured_text`]); every attribute goes through the
+//!   [`Redacting`](super::Redacting) processor at export: the privacy policy
+//!   applies to them as to everything else. Entering the span makes its context current (so
 //!   outgoing calls and log lines inside belong to it); closing it ends it.
 //! - `record` on a span sets the attribute, when it records and the key is
 //!   known; the value is formatted with no lock held.
 //! - `follows_from` adds a link.
-//! - Warnings and errors inside a span become events of its OpenTelemetry
-//!   span, as [`SpanEvents`] makes them.
+//! - Warnings and errors become events of the enclosing OpenTelemetry span
+//!   (else of the current one), as [`SpanEvents`] makes them; an
+//!   `#[instrument(err)]` error sets the status of the span it ends.
+//! - The exporters' own transport crates are never bridged
+//!   ([`is_transport`], `BridgeFilter`).
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -120,7 +126,7 @@ pub(crate) fn is_request_span(meta: &Metadata<'_>) -> bool {
 /// `hyper`, `hyper_util`, `reqwest`, `rustls`, `tonic`, `tower`,
 /// `opentelemetry` and `opentelemetry_*`): their spans and events never
 /// reach the trace, since exporting them would make more of them.
-pub(crate) fn is_transport(target: &str) -> bool {
+pub fn is_transport(target: &str) -> bool {
     let krate = target.split_once("::").map_or(target, |(krate, _)| krate);
     matches!(
         krate,
@@ -437,7 +443,7 @@ pub(crate) fn exported(name: &str) -> bool {
 /// (the class's action applies at export); under any other key, scrubbed as
 /// free text like a log field ([`Policy::scrub`](super::redact::Policy::scrub):
 /// URLs, e-mail addresses, credentials, long digit runs).
-pub(crate) fn captured_text(name: &str, text: String) -> String {
+pub fn captured_text(name: &str, text: String) -> String {
     let policy = super::redact::policy();
     if policy.action(name).is_some() {
         return text;
@@ -543,8 +549,9 @@ pub trait SpanExt {
     fn context(&self) -> Context;
 
     /// Sets an attribute on this span's OpenTelemetry span (redacted at
-    /// export like every attribute); nothing when the bridge does not know
-    /// the span or it does not record.
+    /// export like every attribute; set explicitly, so not scrubbed as free
+    /// text, as Go's `span.SetAttributes`); nothing when the bridge does not
+    /// know the span or it does not record.
     fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>);
 }
 
