@@ -272,13 +272,18 @@ def admin_flood(port: int, connections: int) -> Flood:
 def disconnect(port: int, step: dict[str, Any]) -> float:
     """Send a GET, read the answer's head (with `to_end`, everything until the service
     closes the connection: a body that breaks), close the connection and wait `wait`
-    seconds (default 0.5) for the service to notice; the seconds the head took."""
+    seconds (default 0.5) for the service to notice; the seconds the head took. With
+    `before_head: SECONDS`, read nothing: close that many seconds after sending (a
+    caller that leaves before the answer's head)."""
     lines = [f"GET {step['path']} HTTP/1.1", "Host: 127.0.0.1"]
     lines += [f"{name}: {value}" for name, value in step.get("headers", [])]
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
         s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = b""
+        if "before_head" in step:
+            time.sleep(float(step["before_head"]))
+            head = b"\r\n\r\n"
         while b"\r\n\r\n" not in head:
             chunk = s.recv(4096)
             if not chunk:

@@ -37,7 +37,7 @@ REQUEST_KEYS = {"method", "path", "headers", "body", "source", "repeat", "status
 SLOW_KEYS = {"closes_within"}
 FLOOD_KEYS = {"connections", "open_at_most"}
 WAIT_KEYS = {"matches", "within"}
-DISCONNECT_KEYS = {"path", "headers", "wait", "to_end"}
+DISCONNECT_KEYS = {"path", "headers", "wait", "to_end", "before_head"}
 EXPECT_KEYS = {
     "spans",
     "spans_total",
@@ -132,6 +132,9 @@ def _check_step(where: str, step: object) -> None:
         body = _keys(f"{where}.disconnect", body, DISCONNECT_KEYS)
         if "path" not in body:
             raise TableError(f"{where}.disconnect: a request needs a path")
+        before = body.get("before_head", 0)
+        if not isinstance(before, (int, float)) or not 0 <= before <= 10:
+            raise TableError(f"{where}.disconnect: `before_head` is seconds, 0 to 10")
         return
     body = _keys(f"{where}.{kind}", body, REQUEST_KEYS)
     if "path" not in body:

@@ -60,6 +60,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/redirected", a.redirected)
 	mux.HandleFunc("GET /orders/{id}/login", a.loginLogged)
 	mux.HandleFunc("GET /stream", a.stream)
+	mux.HandleFunc("GET /hold", hold)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
 		panic("behaviour panic")
 	})
@@ -176,6 +177,17 @@ func (a *app) steps(w http.ResponseWriter, r *http.Request) {
 	slog.InfoContext(ctx, "looked up", slog.String("step", "lookup"))
 	span.End()
 	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+}
+
+// hold answers after two seconds, or returns when the caller goes away first
+// (a caller that leaves before the answer's head).
+func hold(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-r.Context().Done():
+		return
+	case <-time.After(2 * time.Second):
+	}
+	_, _ = io.WriteString(w, "held")
 }
 
 // stream writes ?chunks= chunks (default 3), 100 ms apart, flushing each;

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/login", get(login_logged))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
+        .route("/hold", get(hold))
         .route("/asterisk/{how}", get(asterisk))
         .merge(parts::routes())
         .fallback(fallback)
@@ -418,6 +419,12 @@ impl http_body::Body for Chunks {
             None => None,
         })
     }
+}
+
+/// Answers after two seconds: a caller may leave before the head.
+async fn hold() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    "held"
 }
 
 async fn panic_route() -> &'static str {

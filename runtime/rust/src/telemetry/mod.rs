@@ -122,6 +122,7 @@ pub mod messaging;
 mod messaging_tests;
 pub mod metrics;
 pub mod otlp;
+pub mod pattern;
 pub mod propagation;
 pub mod redact;
 pub mod rpc;

@@ -411,6 +411,9 @@ pub struct Parts {
     pub tracer_provider: Option<SdkTracerProvider>,
     /// The meter provider (`None` with `OTEL_SDK_DISABLED=true`).
     pub meter_provider: Option<SdkMeterProvider>,
+    /// The log filter `RUST_LOG` or the conventions give
+    /// ([`log_filter_from`]), for the log lines and the bridge.
+    pub log_filter: Targets,
     /// Start-up warnings (bad settings and what was used instead).
     pub warnings: Vec<String>,
 }
@@ -421,6 +424,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
     // https to collectors and downstreams uses rustls with the ring provider.
     super::client::install_tls_provider();
     let mut warnings = Warnings::default();
+    let log_filter = log_filter_from(&getenv, &mut warnings);
     let sdk_disabled = settings::boolean(&getenv, "OTEL_SDK_DISABLED", &mut warnings);
     super::server::known_methods_from(&getenv, &mut warnings);
     let mut lines: Vec<String> = Vec::new();
@@ -428,7 +432,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
         lines.push(w.to_owned());
     }
     if sdk_disabled {
-        return finish(warnings, lines, None, None);
+        return finish(warnings, lines, log_filter, None, None);
     }
     let (enabled, choice) = start_levers(&getenv, &mut warnings);
     let resource = resource(&getenv, &mut warnings);
@@ -501,6 +505,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
     finish(
         warnings,
         lines,
+        log_filter,
         Some(tracer_builder.build()),
         Some(meter_builder.build()),
     )
@@ -509,6 +514,7 @@ pub fn build() -> Result<Parts, TelemetryError> {
 fn finish(
     warnings: Warnings,
     mut lines: Vec<String>,
+    log_filter: Targets,
     tracer_provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
 ) -> Result<Parts, TelemetryError> {
@@ -520,20 +526,63 @@ fn finish(
     Ok(Parts {
         tracer_provider,
         meter_provider,
+        log_filter,
         warnings: all,
     })
 }
 
-/// The log filter: `RUST_LOG`, else the conventions' level.
+/// What a `RUST_LOG` warning says the variable takes.
+const RUST_LOG_FIX: &str =
+    "RUST_LOG takes comma-separated target=level directives, such as warn,my_crate=debug";
+
+/// The log filter: `RUST_LOG`, else the conventions' level. A value it
+/// cannot use (not UTF-8, a bad directive) is warned about (the variable and
+/// how to write it) and the conventions' level used; under a strict
+/// start-up it is refused, like a bad `OTEL_*` value. A directive with a
+/// span-field filter (`target[span{field=value}]=level`, `target{..}`) is
+/// dropped with a warning: its cost on every span has no bound.
+pub fn log_filter_from(
+    getenv: &dyn Fn(&str) -> Option<String>,
+    warnings: &mut Warnings,
+) -> Targets {
+    let default = || {
+        Targets::from_str(conventions::LOG_LEVEL)
+            .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
+    };
+    let used = || format!("{} ({RUST_LOG_FIX})", conventions::LOG_LEVEL);
+    let Some(raw) = getenv("RUST_LOG").filter(|v| !v.trim().is_empty()) else {
+        return default();
+    };
+    if raw == settings::NOT_UTF8 {
+        warnings.push("RUST_LOG", &raw, used());
+        return default();
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for directive in raw.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        if directive.contains(['[', ']', '{', '}']) {
+            warnings.push(
+                "RUST_LOG",
+                directive,
+                "the other directives (span-field filters are not supported; \
+                 RUST_LOG takes target=level directives)",
+            );
+        } else {
+            kept.push(directive);
+        }
+    }
+    if kept.is_empty() {
+        return default();
+    }
+    Targets::from_str(&kept.join(",")).unwrap_or_else(|_| {
+        warnings.push("RUST_LOG", &raw, used());
+        default()
+    })
+}
+
+/// The log filter: `RUST_LOG`, else the conventions' level (see
+/// [`log_filter_from`]; warnings are dropped here: [`build`] reports them).
 pub fn log_filter() -> Targets {
-    Targets::from_str(
-        std::env::var("RUST_LOG")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .as_deref()
-            .unwrap_or(conventions::LOG_LEVEL),
-    )
-    .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
+    log_filter_from(&getenv, &mut Warnings::default())
 }
 
 /// What [`layers`] returns: the guard, the start-up warnings to log, and the
@@ -572,7 +621,9 @@ where
 }
 
 /// The bridge over `tracer`, for spans and (as [`SpanEvents`]) events,
-/// filtered by `filter`; the server layer's request spans always reach it.
+/// filtered by `filter`; the server layer's request spans always reach it,
+/// the exporters' transport crates never
+/// ([`is_transport`](super::bridge::is_transport)).
 /// One layer with one filter: a filter costs on every span enter and exit.
 pub fn bridge_layers<S>(
     tracer: opentelemetry_sdk::trace::Tracer,
@@ -582,7 +633,7 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
 {
     let filter = filter.with_target(super::server::TARGET, tracing::Level::INFO);
-    Box::new(bridge(tracer).with_filter(filter))
+    Box::new(bridge(tracer).with_filter(super::bridge::BridgeFilter(filter)))
 }
 
 /// Sets telemetry up like [`init`] but installs no subscriber: the layers
@@ -619,7 +670,7 @@ where
 {
     let parts = build()?;
     super::export::announce();
-    let filter = log_filter();
+    let filter = parts.log_filter;
     global::set_text_map_propagator(super::propagation::propagator());
     let timeout = conventions::SHUTDOWN_TIMEOUT;
     let logs = LogLayer::new();

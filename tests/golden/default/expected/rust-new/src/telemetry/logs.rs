@@ -541,13 +541,22 @@ where
     }
 }
 
-/// Turns `tracing` events inside a span into events of its OpenTelemetry
-/// span (the nearest enclosing span the [bridge](super::bridge) knows):
-/// named by the message (scrubbed at export as free text), with the event's
-/// fields whose keys the conventions know as attributes (redacted at export
-/// like every attribute; other fields stay in the log line only). It leaves the span's status alone: the HTTP
-/// semantic conventions set the server span's status from the response, not
-/// from an ERROR event.
+/// Turns `tracing` warnings and errors into events of an OpenTelemetry span:
+/// the nearest enclosing span the [bridge](super::bridge) knows, else (no
+/// enclosing `tracing` span enabled, say under `RUST_LOG=warn`) the current
+/// OpenTelemetry span, the server span in a handler. Named by the message
+/// (scrubbed at export as free text), or by the level (`ERROR`, `WARN`)
+/// when it has none, with the event's fields whose keys the conventions
+/// know as attributes (text under a key the privacy rules do not class
+/// scrubbed as free text, see [`captured_text`](super::bridge::captured_text);
+/// redacted at export like every attribute; other fields stay in the log
+/// line only). It leaves the status of the server span alone: the HTTP
+/// semantic conventions set it from the response, not from an ERROR event.
+/// An ERROR event with an `error` field and no message (what
+/// `#[instrument(err)]` logs when the function returns an error) sets the
+/// status of a span the bridge started to Error, described by the error
+/// (scrubbed at export), and its `error.type` to `_OTHER` (semantic
+/// conventions v1.45.0, recording errors on spans).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SpanEvents;
 
@@ -556,18 +565,6 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(cx) = ctx
-            .event_scope(event)
-            .into_iter()
-            .flatten()
-            .find_map(|span| super::bridge::context_of(&span))
-        else {
-            return;
-        };
-        let otel = cx.span();
-        if !otel.is_recording() {
-            return;
-        }
         let meta = event.metadata();
         // Warnings and errors become span events; info and debug events stay
         // log lines (with the span's ids), so a span carries no chatter and no
@@ -575,21 +572,42 @@ where
         if *meta.level() > tracing::Level::WARN {
             return;
         }
+        let (cx, own) = ctx
+            .event_scope(event)
+            .into_iter()
+            .flatten()
+            .find_map(|span| super::bridge::started_context_of(&span))
+            .unwrap_or_else(|| (opentelemetry::Context::current(), false));
+        let otel = cx.span();
+        if !otel.is_recording() {
+            return;
+        }
         // The event's own fields only: `level` and `target` are no registry
         // attributes (the log line carries them).
         let mut fields = EventFields {
             name: None,
             attributes: Vec::new(),
+            error: None,
         };
         event.record(&mut fields);
-        let name = fields.name.unwrap_or_else(|| meta.name().to_owned());
-        otel.add_event(name, fields.attributes);
+        if let (true, None, Some(error)) = (own, &fields.name, fields.error) {
+            if *meta.level() == tracing::Level::ERROR {
+                otel.set_attribute(KeyValue::new("error.type", "_OTHER"));
+                otel.set_status(opentelemetry::trace::Status::error(error));
+            }
+        }
+        match fields.name {
+            Some(name) => otel.add_event(name, fields.attributes),
+            None => otel.add_event(meta.level().as_str(), fields.attributes),
+        }
     }
 }
 
 struct EventFields {
     name: Option<String>,
     attributes: Vec<KeyValue>,
+    /// The text of an `error` field (`#[instrument(err)]`'s).
+    error: Option<String>,
 }
 
 impl EventFields {
@@ -607,8 +625,11 @@ impl Visit for EventFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.name = Some(value.to_owned());
-        } else {
-            self.push(field, value.to_owned());
+        } else if super::bridge::exported(field.name()) {
+            self.push(
+                field,
+                super::bridge::captured_text(field.name(), value.to_owned()),
+            );
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -632,7 +653,10 @@ impl Visit for EventFields {
             self.name = Some(format!("{value:?}"));
         } else if super::bridge::exported(field.name()) {
             let text = debug_text(field.name(), &format!("{value:?}"));
-            self.push(field, text);
+            self.push(field, super::bridge::captured_text(field.name(), text));
+        } else if field.name() == "error" {
+            // Scrubbed at export, as every status description.
+            self.error = Some(format!("{value:?}"));
         }
     }
 }

@@ -1071,6 +1071,16 @@ impl Pending {
         let error_now = error.is_some();
         if self.request.own {
             let span = self.request.cx.span();
+            if let (0, Some(route)) = (self.status, &self.route) {
+                // No head was produced (the caller left first, or a panic):
+                // the route the router chose still names the request, as it
+                // does on the duration. Set here, not at routing time: a 405
+                // head takes it back, and a span attribute cannot be removed.
+                span.set_attribute(KeyValue::new(
+                    KEYS[key::ROUTE],
+                    Value::String(StringValue::from(route.clone())),
+                ));
+            }
             if let Some(message) = error {
                 if self.status < 500 {
                     span.set_attribute(KeyValue::new(KEYS[key::ERROR_TYPE], "_OTHER"));
@@ -1258,8 +1268,23 @@ where
         let polled = match this.inner.as_mut().project() {
             InnerProj::Empty => Poll::Ready(None),
             InnerProj::Body { body } => {
-                let _entered = this.pending.as_ref().map(|p| p.request.enter());
-                body.poll_frame(task)
+                // A panic in the body's code ends the span as an error here,
+                // then unwinds on as it would without the layer: whoever
+                // polls may keep (or leak) the body, and the span must not
+                // wait for its drop.
+                let polled = {
+                    let _entered = this.pending.as_ref().map(|p| p.request.enter());
+                    std::panic::catch_unwind(AssertUnwindSafe(|| body.poll_frame(task)))
+                };
+                match polled {
+                    Ok(polled) => polled,
+                    Err(panic) => {
+                        if let Some(pending) = this.pending.take() {
+                            pending.finish(Some("response body panicked".to_owned()));
+                        }
+                        std::panic::resume_unwind(panic)
+                    }
+                }
             }
         };
         let error = match &polled {

@@ -2049,6 +2049,7 @@ async fn the_server_span_ends_with_the_body() {
             }),
         )
         .route("/endless", get(|| async { Body::new(EndlessBody) }))
+        .route("/never", get(std::future::pending::<&'static str>))
         .route(
             "/boom",
             get(|| async {
@@ -2097,6 +2098,20 @@ async fn the_server_span_ends_with_the_body() {
     let waker = std::task::Waker::noop();
     let _ = pending.as_mut().poll(&mut TaskContext::from_waker(waker));
     drop(pending);
+    h.spans.reset();
+
+    // The caller goes away before the head: the span still has its route.
+    let mut pending = Box::pin(
+        app.clone()
+            .oneshot(Request::get("/never").body(Body::empty()).unwrap()),
+    );
+    let _ = pending.as_mut().poll(&mut TaskContext::from_waker(waker));
+    assert!(h.finished().is_empty(), "ended before the caller left");
+    drop(pending);
+    let span = h.only(SpanKind::Server);
+    assert_eq!(span.status, Status::Unset);
+    assert_eq!(attr(&span, "http.route"), Some(Value::from("/never")));
+    assert_eq!(attr(&span, "http.response.status_code"), None);
     h.spans.reset();
 
     // A panic in the handler: a 500, recorded as an error with its duration.
@@ -2437,4 +2452,107 @@ fn log_lines_with_multi_byte_text_around_every_trigger_are_written() {
     });
     assert!(flusher.flush(Duration::from_secs(5)));
     assert_eq!(log_lines(&buffer).len(), texts.len());
+}
+
+/// A body whose first poll panics.
+struct PanickingBody;
+
+impl http_body::Body for PanickingBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        panic!("the body panicked")
+    }
+}
+
+/// A panic while the response body is polled ends the server span at once,
+/// as an error, and goes on unwinding as it would without the layer.
+#[tokio::test]
+async fn a_panic_in_the_body_ends_the_span_as_an_error() {
+    use http_body::Body as _;
+    let h = Harness::new();
+    let app = Router::new()
+        .route("/panics", get(|| async { Body::new(PanickingBody) }))
+        .layer(HttpServerLayer::with_instruments(h.instruments.clone()));
+    let response = app
+        .oneshot(Request::get("/panics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let mut body = Box::pin(response.into_body());
+    let waker = std::task::Waker::noop();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        body.as_mut()
+            .poll_frame(&mut TaskContext::from_waker(waker))
+    }));
+    let payload = caught.expect_err("the panic went on");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the body panicked"));
+    // Before the body is dropped: a server that keeps it (or leaks it) still
+    // has the span ended.
+    let span = h.only(SpanKind::Server);
+    assert!(
+        matches!(span.status, Status::Error { .. }),
+        "{:?}",
+        span.status
+    );
+    assert_eq!(attr(&span, "error.type"), Some(Value::from("_OTHER")));
+    drop(body);
+    assert_eq!(h.finished().len(), 1);
+}
+
+/// `RUST_LOG` as the filter reads it: a value it cannot use is warned about
+/// (naming the variable, with the fix) and the conventions' level used;
+/// directives with span-field filters are dropped with a warning.
+#[test]
+fn rust_log_values_that_are_not_usable_are_warned_about() {
+    use super::settings::{Warnings, NOT_UTF8};
+    use tracing::Level;
+    let read = |value: &str| {
+        let value = value.to_owned();
+        let mut warnings = Warnings::default();
+        let filter = super::init::log_filter_from(
+            &|name: &str| (name == "RUST_LOG").then(|| value.clone()),
+            &mut warnings,
+        );
+        let lines: Vec<String> = warnings.0.iter().map(ToString::to_string).collect();
+        (filter, lines)
+    };
+    let (filter, lines) = read("warn,app=debug");
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(filter.would_enable("app::db", &Level::DEBUG));
+    assert!(!filter.would_enable("other", &Level::INFO));
+    // The conventions' level: what a value that cannot be used gives.
+    let default: tracing_subscriber::filter::Targets = conventions::LOG_LEVEL
+        .parse()
+        .expect("the conventions' level");
+    let levels = [
+        Level::ERROR,
+        Level::WARN,
+        Level::INFO,
+        Level::DEBUG,
+        Level::TRACE,
+    ];
+    let is_default = |filter: &tracing_subscriber::filter::Targets| {
+        levels
+            .iter()
+            .all(|l| filter.would_enable("app", l) == default.would_enable("app", l))
+    };
+    let (filter, lines) = read("");
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(is_default(&filter));
+    for bad in ["app=verbose", "a=b=c", NOT_UTF8] {
+        let (filter, lines) = read(bad);
+        assert_eq!(lines.len(), 1, "{bad}: {lines:?}");
+        assert!(lines[0].starts_with("RUST_LOG"), "{}", lines[0]);
+        assert!(lines[0].contains("target=level"), "{}", lines[0]);
+        assert!(!lines[0].contains('\0'), "{}", lines[0]);
+        assert!(is_default(&filter), "{bad}");
+    }
+    let (filter, lines) = read("warn,app[{user}]=trace,db{query}=debug,app[req]=trace");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains("span-field")), "{lines:?}");
+    assert!(!filter.would_enable("app", &Level::INFO));
+    assert!(filter.would_enable("app", &Level::WARN));
 }
