@@ -29,6 +29,10 @@ from scaffold.sync.lock import STATE_DIR
 RUN_LOCK = f"{STATE_DIR}/run.lock"
 MAX_WAIT_S = 3600.0
 _POLL_S = 0.05
+# A holder writes who it is just after it takes the lock; a busy answer waits this long
+# for that line, so the message can name the process.
+_STAMP_GRACE_S = 1.0
+_UNSTAMPED = "a process that has not said who it is yet"
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -81,7 +85,7 @@ def _holder(fd: int) -> str:
         data = json.loads(raw.decode("utf-8"))
         return f"pid {int(data['pid'])} on {str(data['host'])[:255]} since {data['started']}"
     except (OSError, ValueError, KeyError, TypeError):
-        return "a process that has not said who it is yet"
+        return _UNSTAMPED
 
 
 def _open(path: Path) -> int:
@@ -119,11 +123,13 @@ def _try_lock(path: Path) -> tuple[int | None, str]:
 def _acquire(root: Path, wait: float) -> int:
     path = root / RUN_LOCK
     deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT_S)
+    named_by = deadline + _STAMP_GRACE_S
     while True:
         fd, who = _try_lock(path)
         if fd is not None:
             break
-        if who and time.monotonic() >= deadline:
+        now = time.monotonic()
+        if who and now >= deadline and (who != _UNSTAMPED or now >= named_by):
             raise Busy(
                 f"{root}: another scaffold ({who}) is changing this service; run again when "
                 f"it has finished, or give --wait SECONDS (lock: {path})"

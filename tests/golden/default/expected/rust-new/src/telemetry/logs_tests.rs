@@ -32,8 +32,8 @@ fn written(json: bool, f: impl FnOnce()) -> String {
     let flusher = logs.flusher();
     tracing::subscriber::with_default(tracing_subscriber::registry().with(logs), f);
     assert!(flusher.flush(Duration::from_secs(5)));
-    let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
-    text
+    let bytes = buffer.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
 }
 
 fn json_lines(f: impl FnOnce()) -> Vec<serde_json::Value> {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +23,17 @@ import (
 // redirects"), one duration point per hop.
 func TestTransportRedirectHopsAreSpans(t *testing.T) {
 	p := newTestProviders(t, nil)
+	// A sensitive query key of these conventions, if they name any.
+	sensitive := ""
+	if len(conv.sensitiveQueryParams) > 0 {
+		sensitive = conv.sensitiveQueryParams[0]
+	}
 	var parents []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		parents = append(parents, r.Header.Get("Traceparent"))
 		switch r.URL.Path {
 		case "/first":
-			http.Redirect(w, r, "/second?sig=SECRETMARK", http.StatusFound)
+			http.Redirect(w, r, "/second?"+url.QueryEscape(sensitive)+"=SECRETMARK", http.StatusFound)
 		case "/second":
 			http.Redirect(w, r, "/final", http.StatusTemporaryRedirect)
 		default:
@@ -66,7 +72,7 @@ func TestTransportRedirectHopsAreSpans(t *testing.T) {
 		case i > 0 && (!ok || rc.AsInt64() != int64(i)):
 			t.Errorf("hop %d: http.request.resend_count %v (set %v), want %d", i, rc.AsInt64(), ok, i)
 		}
-		if u := a[keyURLFull].AsString(); strings.Contains(u, "SECRETMARK") {
+		if u := a[keyURLFull].AsString(); sensitive != "" && strings.Contains(u, "SECRETMARK") {
 			t.Errorf("hop %d: url.full %q keeps a sensitive query value", i, u)
 		}
 		if !strings.Contains(parents[i], s.SpanContext().SpanID().String()) {

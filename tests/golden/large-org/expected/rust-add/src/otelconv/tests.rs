@@ -2383,7 +2383,14 @@ fn span_names_that_look_like_data_keep_the_static_name() {
     });
     let mut names: Vec<String> = h.finished().iter().map(|s| s.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, ["charge card", "linked", "mailed", "numbered"]);
+    // "charge card" renames its span where the conventions' internal name pattern
+    // accepts it (the default's does; a stricter one keeps the static name).
+    let accepted = super::pattern::Pattern::new(super::conventions::INTERNAL_NAME_PATTERN)
+        .matches("charge card");
+    let plain = if accepted { "charge card" } else { "plain" };
+    let mut expected = vec![plain, "linked", "mailed", "numbered"];
+    expected.sort();
+    assert_eq!(names, expected);
 }
 
 #[test]
