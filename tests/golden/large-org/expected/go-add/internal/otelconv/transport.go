@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -73,6 +74,7 @@ func (t *Transport) CloseIdleConnections() {
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if tracingOff() {
 		r = r.Clone(r.Context())
+		redirectHeaders(r)
 		t.prop.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
 		return t.base.RoundTrip(r)
 	}
@@ -103,6 +105,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	r = r.Clone(ctx)
+	redirectHeaders(r)
 	t.prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
 	resp, err := t.base.RoundTrip(r)
 	switch {
@@ -150,6 +153,65 @@ func resendCount(r *http.Request) int {
 		resp = resp.Request.Response
 	}
 	return n
+}
+
+// redirectHeaders cleans the headers of r, a copy of a redirect hop (one
+// with Request.Response set), as HttpClient does in the Rust module:
+//   - once the chain of hops has left the first request's origin (scheme,
+//     host and port; http.Client itself compares host names only),
+//     Authorization, Proxy-Authorization, Cookie, Cookie2, WWW-Authenticate
+//     and every header whose name is secret (isSecretName: X-Api-Key,
+//     Private-Token, X-Auth-Token...) are dropped;
+//   - the Referer http.Client adds (the previous URL, its query included)
+//     is replaced by the caller's own Referer of the first request, or
+//     dropped when it had none.
+//
+// Here, not in a CheckRedirect, so that a client with a CheckRedirect of its
+// own cleans its hops too.
+func redirectHeaders(r *http.Request) {
+	if r.Response == nil {
+		return
+	}
+	origin := originOf(r.URL)
+	crossed := false
+	first := r
+	for resp, n := r.Response, 0; resp != nil && resp.Request != nil && n < maxResendCount; n++ {
+		first = resp.Request
+		if first.URL != nil && originOf(first.URL) != origin {
+			crossed = true
+		}
+		resp = first.Response
+	}
+	if ref := first.Header.Get("Referer"); ref != "" {
+		r.Header.Set("Referer", ref)
+	} else {
+		r.Header.Del("Referer")
+	}
+	if !crossed {
+		return
+	}
+	for name := range r.Header {
+		if isSecretName(name) || redirectCredential[http.CanonicalHeaderKey(name)] {
+			delete(r.Header, name)
+		}
+	}
+}
+
+// redirectCredential: headers dropped on leaving the origin whatever the
+// secret-name rule says of their names.
+var redirectCredential = map[string]bool{
+	"Authorization":       true,
+	"Proxy-Authorization": true,
+	"Cookie":              true,
+	"Cookie2":             true,
+	"Www-Authenticate":    true,
+}
+
+// originOf is the origin of u: scheme, host and port (the scheme's default
+// port when none is written), host names compared in lower case.
+func originOf(u *url.URL) string {
+	host, port := hostPort(u)
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(host) + ":" + strconv.Itoa(port)
 }
 
 // maxResendCount bounds resendCount's walk (http.Client stops after 10

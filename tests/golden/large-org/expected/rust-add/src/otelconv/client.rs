@@ -48,6 +48,9 @@ struct ClientCall {
     instruments: Arc<Instruments>,
     /// Whether the span has ended and the duration is recorded.
     done: bool,
+    /// Whether this hop's redirect answer is the one past the limit, which
+    /// is not followed: an error (http-spans.md, "Status").
+    redirect_limit: bool,
 }
 
 /// What a client span starts with: the request line and the attempt.
@@ -109,6 +112,7 @@ impl ClientCall {
                 labels,
                 instruments: instruments.clone(),
                 done: false,
+                redirect_limit: false,
             };
         }
         let tracer = &instruments.tracer;
@@ -142,6 +146,7 @@ impl ClientCall {
             labels,
             instruments: instruments.clone(),
             done: false,
+            redirect_limit: false,
         }
     }
 
@@ -177,7 +182,7 @@ impl ClientCall {
                 self.labels
                     .push(KeyValue::new("network.protocol.version", version));
             }
-            if code >= 400 {
+            if code >= 400 || (self.redirect_limit && is_redirect(code)) {
                 span.set_attribute(KeyValue::new("error.type", code.to_string()));
                 span.set_status(Status::error(""));
                 self.labels
@@ -247,9 +252,16 @@ fn full_url(url: &reqwest::Url) -> String {
 }
 
 /// How many redirects an [`HttpClient`] that built its reqwest client
-/// follows, each hop a client span: the limit reqwest and Go's `http.Client`
-/// default to.
-pub const MAX_REDIRECTS: usize = 10;
+/// follows, each hop a client span: as many as Go's `http.Client` follows by
+/// default (it sends at most 10 requests, so 9 redirects, and stops at the
+/// tenth redirect answer).
+pub const MAX_REDIRECTS: usize = 9;
+
+/// Whether a response with this status asks to be redirected (301, 302,
+/// 303, 307 or 308).
+fn is_redirect(code: u16) -> bool {
+    matches!(code, 301..=303 | 307 | 308)
+}
 
 /// A reqwest client whose requests are traced and carry the current context.
 ///
@@ -283,10 +295,14 @@ pub const MAX_REDIRECTS: usize = 10;
 /// method and body. A request whose body is a stream cannot be sent twice:
 /// its redirect answer is returned as it came. A request's own timeout
 /// ([`TracedRequest::timeout`]) bounds all its hops together; the reqwest
-/// client's timeout bounds each hop. Going to another origin drops
-/// `Authorization`, `Cookie`, `Proxy-Authorization` and `WWW-Authenticate`;
-/// credentials in a `Location` are never used; no `Referer` is added. Past
-/// the limit the last redirect answer is returned. [`new`](Self::new) wraps a
+/// client's timeout bounds each hop. Once the chain leaves the origin
+/// (scheme, host and port) it drops `Authorization`, `Proxy-Authorization`,
+/// `Cookie`, `Cookie2`, `WWW-Authenticate` and every header whose name is
+/// secret ([`is_secret_name`](super::scrub::is_secret_name): `X-Api-Key`,
+/// `Private-Token`...); credentials in a `Location` are never used; no
+/// `Referer` is added. Past the limit the last redirect answer is returned,
+/// its span with an error status and `error.type` its status code (Go's
+/// `http.Client` returns an error instead). [`new`](Self::new) wraps a
 /// client whose own redirect policy applies (reqwest's default follows up to
 /// ten): its hops are inside one span, whose `url.full` is the URL asked for.
 #[derive(Clone, Debug)]
@@ -421,7 +437,8 @@ impl HttpClient {
             let again = (resend < self.redirects)
                 .then(|| request.try_clone())
                 .flatten();
-            let response = self.hop(request, full.take(), resend).await?;
+            let last = self.redirects > 0 && resend == self.redirects;
+            let response = self.hop(request, full.take(), resend, last).await?;
             match again.and_then(|previous| redirected(previous, &response)) {
                 Some(next) => request = next,
                 None => return Ok(response),
@@ -439,6 +456,7 @@ impl HttpClient {
         mut request: reqwest::Request,
         full: Option<String>,
         resend: usize,
+        last: bool,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let url = request.url().clone();
         let method = request.method().clone();
@@ -450,7 +468,9 @@ impl HttpClient {
             full_url: full.unwrap_or_else(|| full_url(&url)),
             resend,
         };
-        let call = ClientCall::start(&self.instruments.get(), out, request.headers_mut());
+        let mut call = ClientCall::start(&self.instruments.get(), out, request.headers_mut());
+        // The limit reached: a redirect answer now is not followed.
+        call.redirect_limit = last;
         let result = self.client.execute(request).await;
         match &result {
             Ok(response) => {
@@ -470,11 +490,11 @@ fn redirected(
     response: &reqwest::Response,
 ) -> Option<reqwest::Request> {
     use http::header;
-    let same_method = match response.status().as_u16() {
-        301..=303 => false,
-        307 | 308 => true,
-        _ => return None,
-    };
+    let code = response.status().as_u16();
+    if !is_redirect(code) {
+        return None;
+    }
+    let same_method = code >= 307;
     let location = response.headers().get(header::LOCATION)?.to_str().ok()?;
     let mut target = request.url().join(location).ok()?;
     if !matches!(target.scheme(), "http" | "https") {
@@ -492,18 +512,31 @@ fn redirected(
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
             header::CONTENT_ENCODING,
+            header::CONTENT_LANGUAGE,
+            header::CONTENT_LOCATION,
             header::TRANSFER_ENCODING,
         ] {
             request.headers_mut().remove(name);
         }
     }
     if target.origin() != request.url().origin() {
-        for name in [
-            header::AUTHORIZATION,
-            header::COOKIE,
-            header::PROXY_AUTHORIZATION,
-            header::WWW_AUTHENTICATE,
-        ] {
+        // Removed once, gone for the rest of the chain.
+        let credentials: Vec<_> = request
+            .headers()
+            .keys()
+            .filter(|name| {
+                matches!(
+                    name.as_str(),
+                    "authorization"
+                        | "proxy-authorization"
+                        | "cookie"
+                        | "cookie2"
+                        | "www-authenticate"
+                ) || super::scrub::is_secret_name(name.as_str())
+            })
+            .cloned()
+            .collect();
+        for name in credentials {
             request.headers_mut().remove(name);
         }
     }

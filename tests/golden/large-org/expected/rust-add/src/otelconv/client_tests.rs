@@ -228,8 +228,12 @@ impl http_body::Body for Streamed {
     }
 }
 
-/// A redirect loop ends after MAX_REDIRECTS resends: that many spans and
-/// one, the last answer (a redirect) returned.
+/// A redirect loop ends after MAX_REDIRECTS resends, at ten requests as
+/// Go's `http.Client` (net/http stops when `len(via) >= 10`): ten spans, the
+/// last answer (a redirect) returned. That last hop's redirect is not
+/// followed, so its span has an error status and `error.type` its status
+/// code (semantic conventions v1.45.0, http-spans.md, "Status": "3xx codes
+/// with max redirects exceeded"); the hops before it are no errors.
 #[tokio::test]
 async fn a_redirect_loop_stops_at_the_limit() {
     let h = Harness::new();
@@ -240,13 +244,80 @@ async fn a_redirect_loop_stops_at_the_limit() {
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
-    assert_eq!(seen.lock().unwrap().len(), MAX_REDIRECTS + 1);
+    assert_eq!(seen.lock().unwrap().len(), 10);
+    assert_eq!(MAX_REDIRECTS, 9);
     let spans = h.finished();
     assert_eq!(spans.len(), MAX_REDIRECTS + 1);
+    let last = spans.last().unwrap();
     assert_eq!(
-        int(spans.last().unwrap(), "http.request.resend_count"),
+        int(last, "http.request.resend_count"),
         Some(MAX_REDIRECTS as i64)
     );
+    assert!(
+        matches!(last.status, Status::Error { .. }),
+        "{:?}",
+        last.status
+    );
+    assert_eq!(attr(last, "error.type"), Some(Value::from("302")));
+    for span in &spans[..spans.len() - 1] {
+        assert_eq!(span.status, Status::Unset);
+        assert_eq!(attr(span, "error.type"), None);
+    }
+    // A client that follows no redirect itself marks no 3xx.
+    let h = Harness::new();
+    let own = HttpClient::from_builder(HttpClient::builder())
+        .unwrap()
+        .max_redirects(0)
+        .instruments(h.instruments.clone());
+    let response = own.get(&format!("{base}/loop")).send().await.unwrap();
+    assert_eq!(response.status(), 302);
+    let spans = h.finished();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].status, Status::Unset);
+}
+
+/// The caller's credentials a redirect must not carry to another origin
+/// (here another loopback port: scheme, host and port make the origin):
+/// the usual ones and every header whose name is secret.
+const CREDENTIAL_HEADERS: [(&str, &str); 6] = [
+    ("authorization", "Bearer SECRETAUTH"),
+    ("proxy-authorization", "Basic SECRETPROXY"),
+    ("cookie", "sid=SECRETCOOKIE"),
+    ("x-api-key", "SECRETKEY"),
+    ("private-token", "SECRETTOKEN"),
+    ("x-auth-token", "SECRETXAUTH"),
+];
+
+/// Going to another origin drops every credential header and adds no
+/// `Referer`; staying in the origin keeps them (the same request as Go's
+/// `TestTransportRedirectToAnotherOriginDropsCredentials`).
+#[tokio::test]
+async fn a_redirect_to_another_origin_drops_secret_headers() {
+    let h = Harness::new();
+    let (other, other_seen) = redirecting_server(None).await;
+    let (base, seen) = redirecting_server(Some(format!("{other}/final"))).await;
+    let client = following(&h);
+    for target in ["/elsewhere?token=SECRETQUERY", "/post?token=SECRETQUERY"] {
+        let mut request = client.get(&format!("{base}{target}"));
+        for (name, value) in CREDENTIAL_HEADERS {
+            request = request.header(name, value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 200);
+    }
+    let other_seen = other_seen.lock().unwrap();
+    assert_eq!(other_seen.len(), 1);
+    for (name, _) in CREDENTIAL_HEADERS {
+        assert_eq!(other_seen[0].2.get(name), None, "{name} left the origin");
+    }
+    assert_eq!(other_seen[0].2.get(header::REFERER), None);
+    // `/post` redirects to `/final` on the same origin: all kept.
+    let seen = seen.lock().unwrap();
+    let same = seen.last().unwrap();
+    assert_eq!(same.1, "/final");
+    for (name, value) in CREDENTIAL_HEADERS {
+        assert_eq!(same.2.get(name).map(|v| v.to_str().unwrap()), Some(value));
+    }
+    assert_eq!(same.2.get(header::REFERER), None);
 }
 
 /// A request's own timeout bounds all its hops together: two hops of 150 ms

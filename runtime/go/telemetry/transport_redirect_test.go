@@ -1,0 +1,143 @@
+package telemetry
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// headerRecorder is a loopback server that answers 200 and keeps the
+// headers of every request it receives.
+type headerRecorder struct {
+	mu   sync.Mutex
+	seen []http.Header
+}
+
+func (h *headerRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.seen = append(h.seen, r.Header.Clone())
+	h.mu.Unlock()
+}
+
+func (h *headerRecorder) all() []http.Header {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]http.Header(nil), h.seen...)
+}
+
+// credentialHeaders are set by the caller on the first request; each is
+// secret by its name or one of the credentials a redirect must not carry
+// to another origin.
+var credentialHeaders = map[string]string{
+	"Authorization":       "Bearer SECRETAUTH",
+	"Proxy-Authorization": "Basic SECRETPROXY",
+	"Cookie":              "sid=SECRETCOOKIE",
+	"X-Api-Key":           "SECRETKEY",
+	"Private-Token":       "SECRETTOKEN",
+	"X-Auth-Token":        "SECRETXAUTH",
+}
+
+// redirectThrough sends a GET with the credential headers (and referer, when
+// not empty) to a loopback server that redirects to target, through client.
+func redirectThrough(t *testing.T, client *http.Client, target, referer string) {
+	t.Helper()
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/final" {
+			return
+		}
+		to := target
+		if to == "" {
+			to = "/final"
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	}))
+	defer first.Close()
+	req, _ := http.NewRequest(http.MethodGet, first.URL+"/elsewhere?token=SECRETQUERY", nil)
+	for k, v := range credentialHeaders {
+		req.Header.Set(k, v)
+	}
+	if referer != "" {
+		req.Header.Set("Referer", referer)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// A redirect to another origin (here another loopback port, same host name,
+// which http.Client alone treats as the same place): none of the caller's
+// credentials reach it, and no Referer with the first URL's query.
+func TestTransportRedirectToAnotherOriginDropsCredentials(t *testing.T) {
+	p := newTestProviders(t, nil)
+	withOwnCheck := NewClient(p.options()...)
+	calls := 0
+	withOwnCheck.CheckRedirect = func(*http.Request, []*http.Request) error {
+		calls++
+		return nil
+	}
+	for name, client := range map[string]*http.Client{
+		"NewClient":           NewClient(p.options()...),
+		"own CheckRedirect":   withOwnCheck,
+		"client of Transport": {Transport: NewTransport(nil, p.options()...)},
+	} {
+		rec := &headerRecorder{}
+		other := httptest.NewServer(rec)
+		redirectThrough(t, client, other.URL+"/final", "")
+		other.Close()
+		got := rec.all()
+		if len(got) != 1 {
+			t.Fatalf("%s: other origin got %d requests, want 1", name, len(got))
+		}
+		for k := range credentialHeaders {
+			if v := got[0].Get(k); v != "" {
+				t.Errorf("%s: other origin got %s: %q", name, k, v)
+			}
+		}
+		if v := got[0].Get("Referer"); v != "" {
+			t.Errorf("%s: other origin got Referer %q", name, v)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the caller's CheckRedirect ran %d times, want 1", calls)
+	}
+}
+
+// Within one origin a redirect keeps the caller's headers (its own Referer
+// too) and adds no Referer of its own.
+func TestTransportRedirectSameOriginKeepsHeaders(t *testing.T) {
+	p := newTestProviders(t, nil)
+	for _, referer := range []string{"", "https://caller.example/page"} {
+		var seen http.Header
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/final" {
+				seen = r.Header.Clone()
+				return
+			}
+			http.Redirect(w, r, "/final", http.StatusFound)
+		}))
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/start?token=SECRETQUERY", nil)
+		for k, v := range credentialHeaders {
+			req.Header.Set(k, v)
+		}
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := NewClient(p.options()...).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		for k, v := range credentialHeaders {
+			if seen.Get(k) != v {
+				t.Errorf("same origin: %s = %q, want %q", k, seen.Get(k), v)
+			}
+		}
+		if seen.Get("Referer") != referer {
+			t.Errorf("same origin: Referer %q, want %q", seen.Get("Referer"), referer)
+		}
+	}
+}
