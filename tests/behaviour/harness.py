@@ -145,6 +145,15 @@ def _downstream_handler(seen: Seen) -> type[BaseHTTPRequestHandler]:
                 seen.downstream.append(
                     {"method": self.command, "path": self.path, "headers": self.headers.items()}
                 )
+            if self.path.startswith("/elsewhere/"):
+                # Another origin: the same recorder under another host name.
+                port = self.server.server_address[1]
+                rest = self.path[len("/elsewhere") :].split("?")[0]
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{port}{rest}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.path.startswith("/redirect/"):
                 self.send_response(302)
                 self.send_header("Location", self.path[len("/redirect") :])

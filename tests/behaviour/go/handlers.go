@@ -58,6 +58,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orders/{id}/send", a.sendFailed)
 	mux.HandleFunc("GET /orders/{id}/abandon", a.abandon)
 	mux.HandleFunc("GET /orders/{id}/redirected", a.redirected)
+	mux.HandleFunc("GET /orders/{id}/redirected-elsewhere", a.redirectedElsewhere)
 	mux.HandleFunc("GET /orders/{id}/login", a.loginLogged)
 	mux.HandleFunc("GET /stream", a.stream)
 	mux.HandleFunc("GET /hold", hold)
@@ -271,11 +272,27 @@ func (a *app) redirected(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{"downstream": status})
 }
 
-// get calls target with the instrumented client in the request's context.
-func (a *app) get(r *http.Request, target string) (int, error) {
+// redirectedElsewhere calls a downstream path, with a query token and
+// credential headers, that the recorder redirects to another origin.
+func (a *app) redirectedElsewhere(w http.ResponseWriter, r *http.Request) {
+	target := a.downstream + "/elsewhere/orders/" + url.PathEscape(r.PathValue("id")) + "?token=SECRETMARK-query"
+	status, err := a.get(r, target, "Authorization", "Bearer SECRETMARK-auth", "X-Api-Key", "SECRETMARK-key")
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "downstream unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"downstream": status})
+}
+
+// get calls target with the instrumented client in the request's context,
+// with the headers given as name, value pairs.
+func (a *app) get(r *http.Request, target string, headers ...string) (int, error) {
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
 	if err != nil {
 		return 0, err
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {

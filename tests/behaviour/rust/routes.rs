@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/send", get(send_failed))
         .route("/orders/{id}/abandon", get(abandon))
         .route("/orders/{id}/redirected", get(redirected))
+        .route("/orders/{id}/redirected-elsewhere", get(redirected_elsewhere))
         .route("/orders/{id}/login", get(login_logged))
         .route("/stream", get(stream))
         .route("/panic", get(panic_route))
@@ -90,6 +91,30 @@ async fn abandon(State(state): State<AppState>, Path(id): Path<String>) -> Json<
     let call = state.client.get(&url).send();
     let answered = tokio::time::timeout(std::time::Duration::from_millis(200), call).await;
     Json(json!({ "abandoned": answered.is_err() }))
+}
+
+/// Calls a downstream path, with a query token and credential headers, that
+/// the recorder redirects to another origin.
+async fn redirected_elsewhere(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    let url = format!(
+        "{}/elsewhere/orders/{id}?token=SECRETMARK-query",
+        state.downstream.trim_end_matches('/')
+    );
+    let response = state
+        .client
+        .get(&url)
+        .header("authorization", "Bearer SECRETMARK-auth")
+        .header("x-api-key", "SECRETMARK-key")
+        .send()
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "downstream call failed");
+            StatusCode::BAD_GATEWAY
+        })?;
+    Ok(Json(json!({ "downstream": response.status().as_u16() })))
 }
 
 /// Calls a downstream path answered with a redirect, which the client follows.

@@ -169,8 +169,11 @@ func resendCount(r *http.Request) int {
 // Here, not in a CheckRedirect, so that a client with a CheckRedirect of its
 // own cleans its hops too.
 func redirectHeaders(r *http.Request) {
-	if r.Response == nil {
+	if r.Response == nil || r.URL == nil {
 		return
+	}
+	if r.Header == nil {
+		r.Header = make(http.Header)
 	}
 	origin := originOf(r.URL)
 	crossed := false
