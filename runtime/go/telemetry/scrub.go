@@ -115,12 +115,22 @@ func hasSchemeBefore(s string, i int) bool {
 // that no byte is scanned again and again.
 type scrubState struct {
 	noEmail, noDigits, noJWT int
+	// steps counts the positions the main loop visits and the bytes the
+	// secret-field scans read, so a test can tell that the work grows with
+	// the text and not faster.
+	steps int
 }
 
 func scrubData(s string) string {
 	if !mayNeedScrub(s) {
 		return s
 	}
+	out, _ := scrubCounted(s)
+	return out
+}
+
+// scrubCounted is scrubData without the quick test, with the work done.
+func scrubCounted(s string) (string, int) {
 	var b strings.Builder
 	st := scrubState{}
 	if !hasAtSign(s) {
@@ -128,6 +138,7 @@ func scrubData(s string) string {
 	}
 	copied := 0
 	for i := 0; i < len(s); {
+		st.steps++
 		start, end := scrubMatch(s, i, &st)
 		if end < 0 {
 			i++
@@ -141,10 +152,10 @@ func scrubData(s string) string {
 		copied, i = end, end
 	}
 	if copied == 0 {
-		return s
+		return s, st.steps
 	}
 	b.WriteString(s[copied:])
-	return b.String()
+	return b.String(), st.steps
 }
 
 func hasAtSign(s string) bool {
@@ -171,7 +182,7 @@ func scrubMatch(s string, i int, st *scrubState) (int, int) {
 		return i, -1
 	}
 	word := prevIsWord(s, i)
-	if start, end := secretField(s, i); end > 0 {
+	if start, end := secretField(s, i, st); end > 0 {
 		return start, end
 	}
 	if c == '"' && i >= st.noEmail {
@@ -408,7 +419,7 @@ func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c ==
 // (a backslash escapes the next byte) or at the end of the text. After a
 // credential scheme word (Bearer, Basic, Token) only the credential is the
 // value.
-func secretField(s string, i int) (int, int) {
+func secretField(s string, i int, st *scrubState) (int, int) {
 	if i > 0 && isNameByte(s[i-1]) {
 		return i, -1
 	}
@@ -416,6 +427,7 @@ func secretField(s string, i int) (int, int) {
 	for j < len(s) && isNameByte(s[j]) {
 		j++
 	}
+	st.steps += j - i
 	// A quoted key ("name":, 'name':) is one of JSON or a literal map.
 	json := i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && j < len(s) && s[j] == s[i-1]
 	k := j
@@ -432,25 +444,34 @@ func secretField(s string, i int) (int, int) {
 			k++
 		}
 	}
-	var start, end int
-	switch {
-	case k < len(s) && (s[k] == '"' || s[k] == '\''):
-		start, end = k+1, quotedEnd(s, k+1, s[k])
-	default:
+	quoted := k < len(s) && (s[k] == '"' || s[k] == '\'')
+	start := k
+	if quoted {
+		start = k + 1
+	} else {
 		start = afterScheme(s, k)
-		end = start
-		if sep == ':' && !json && start == k {
-			for end < len(s) && s[end] != '\r' && s[end] != '\n' {
-				end++
-			}
-			break
+	}
+	// A value the URL cleaning (or an earlier scrub) masked stays as it is;
+	// this is known before the value is read, so no text is read again and
+	// again by the keys before it.
+	if strings.HasPrefix(s[start:], redactedValue) {
+		return i, -1
+	}
+	end := start
+	switch {
+	case quoted:
+		end = quotedEnd(s, start, s[k])
+	case sep == ':' && !json && start == k:
+		for end < len(s) && s[end] != '\r' && s[end] != '\n' {
+			end++
 		}
+	default:
 		for end < len(s) && !isValueEnd(s[end], 0) && !(json && (s[end] == '}' || s[end] == ']')) {
 			end++
 		}
 	}
-	// A value the URL cleaning (or an earlier scrub) masked stays as it is.
-	if end <= start || strings.HasPrefix(s[start:], redactedValue) {
+	st.steps += end - k
+	if end <= start {
 		return i, -1
 	}
 	return start, end

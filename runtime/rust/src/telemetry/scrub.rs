@@ -98,14 +98,21 @@ pub fn scrub_data(text: &str) -> Cow<'_, str> {
 
 /// [`scrub_data`] without the quick test: every position is looked at.
 fn scrub_all(text: &str) -> Cow<'_, str> {
+    scrub_counted(text).0
+}
+
+/// [`scrub_all`] with the work it did.
+fn scrub_counted(text: &str) -> (Cow<'_, str>, usize) {
     let mut state = State {
         no_email: if has_at_sign(text) { 0 } else { text.len() },
         no_digits: 0,
         no_jwt: 0,
+        steps: 0,
     };
     let mut out = String::new();
     let (mut copied, mut i) = (0, 0);
     while i < text.len() {
+        state.steps += 1;
         match scrub_match(text, i, &mut state) {
             Some((start, end)) => {
                 if copied == 0 {
@@ -120,10 +127,10 @@ fn scrub_all(text: &str) -> Cow<'_, str> {
         }
     }
     if copied == 0 {
-        return Cow::Borrowed(text);
+        return (Cow::Borrowed(text), state.steps);
     }
     out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    (Cow::Owned(out), state.steps)
 }
 
 /// The quick test, one pass over the bytes: text without `@` (also
@@ -258,6 +265,10 @@ struct State {
     no_email: usize,
     no_digits: usize,
     no_jwt: usize,
+    /// The positions the main loop visits and the bytes the secret-field
+    /// scans read, so a test can tell that the work grows with the text
+    /// and not faster.
+    steps: usize,
 }
 
 /// The bytes `start..end` to mask for a piece starting at `i`.
@@ -268,7 +279,7 @@ fn scrub_match(text: &str, i: usize, state: &mut State) -> Option<(usize, usize)
     let b = text.as_bytes();
     let c = b[i];
     let word = prev_is_word(text, i);
-    if let Some(found) = secret_field(b, i) {
+    if let Some(found) = secret_field(b, i, &mut state.steps) {
         return Some(found);
     }
     if c == b'"' && i >= state.no_email {
@@ -509,7 +520,7 @@ fn is_name_byte(c: u8) -> bool {
 /// closing quote (a backslash escapes the next byte) or at the end of the
 /// text. After a credential scheme word (`Bearer`, `Basic`, `Token`) only the
 /// credential is the value.
-fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
+fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)> {
     if i > 0 && is_name_byte(b[i - 1]) {
         return None;
     }
@@ -517,6 +528,7 @@ fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
     while j < b.len() && is_name_byte(b[j]) {
         j += 1;
     }
+    *steps += j - i;
     // A quoted key (`"name":`, `'name':`) is one of JSON or a literal map.
     let json = i > 0 && matches!(b[i - 1], b'"' | b'\'') && b.get(j) == Some(&b[i - 1]);
     let mut k = j + usize::from(json);
@@ -530,30 +542,37 @@ fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
             k += 1;
         }
     }
-    let (start, end) = match b.get(k) {
-        Some(&q @ (b'"' | b'\'')) => (k + 1, quoted_end(b, k + 1, q)),
-        _ => {
-            let start = after_scheme(b, k);
-            if sep == b':' && !json && start == k {
-                let end = b[k..]
-                    .iter()
-                    .position(|c| matches!(c, b'\r' | b'\n'))
-                    .map_or(b.len(), |n| k + n);
-                (k, end)
-            } else {
-                let mut end = start;
-                while end < b.len()
-                    && !is_value_end(b[end], None)
-                    && !(json && matches!(b[end], b'}' | b']'))
-                {
-                    end += 1;
-                }
-                (start, end)
+    let quote = b.get(k).copied().filter(|c| matches!(c, b'"' | b'\''));
+    let start = if quote.is_some() {
+        k + 1
+    } else {
+        after_scheme(b, k)
+    };
+    // A value the URL cleaning (or an earlier scrub) masked stays as it is;
+    // this is known before the value is read, so no text is read again and
+    // again by the keys before it.
+    if b[start..].starts_with(MASK.as_bytes()) {
+        return None;
+    }
+    let end = match quote {
+        Some(q) => quoted_end(b, start, q),
+        None if sep == b':' && !json && start == k => b[k..]
+            .iter()
+            .position(|c| matches!(c, b'\r' | b'\n'))
+            .map_or(b.len(), |n| k + n),
+        None => {
+            let mut end = start;
+            while end < b.len()
+                && !is_value_end(b[end], None)
+                && !(json && matches!(b[end], b'}' | b']'))
+            {
+                end += 1;
             }
+            end
         }
     };
-    // A value the URL cleaning (or an earlier scrub) masked stays as it is.
-    (end > start && !b[start..].starts_with(MASK.as_bytes())).then_some((start, end))
+    *steps += end - k;
+    (end > start).then_some((start, end))
 }
 
 /// Where a quoted value starting at `from` ends: at the quote `q` that no
@@ -910,6 +929,44 @@ fn secret_word(prev: &[u8], word: &[u8]) -> bool {
             && word.eq_ignore_ascii_case(tail)
             && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
     })
+}
+
+/// Every scan is linear in the text, also on hostile text.
+#[cfg(test)]
+mod linear_tests {
+    use super::scrub_counted;
+
+    /// Texts whose every secret-named key holds a value that is already
+    /// masked, in the forms a scan could read to the end of the text or
+    /// line each time: a header line, `name=value`, a quoted value, a path.
+    const HOSTILE: [&str; 6] = [
+        "password:REDACTED ",
+        "password=REDACTED",
+        "password:REDACTED/",
+        "x password=REDACTED ",
+        "password: \"REDACTED ",
+        "\"token\":REDACTED,",
+    ];
+
+    fn work(unit: &str, n: usize) -> usize {
+        scrub_counted(&unit.repeat(n / unit.len())).1
+    }
+
+    /// Doubling a hostile text at most doubles the scan's work, and the
+    /// work stays a few steps per byte: a scan that read to the end of the
+    /// text from every key would do thousands of times more.
+    #[test]
+    fn the_work_grows_linearly_with_hostile_text() {
+        const N: usize = 64 << 10;
+        for unit in HOSTILE {
+            let (small, large) = (work(unit, N), work(unit, 2 * N));
+            assert!(
+                large <= 2 * small + 8 * unit.len() && large <= 8 * 2 * N,
+                "{unit:?}: {small} steps for {N} bytes, {large} for {}",
+                2 * N
+            );
+        }
+    }
 }
 
 /// The quick test only spares text the full scan leaves unchanged.
