@@ -15,9 +15,10 @@
 //!   stays, so "basic authentication failed" does;
 //! - the value of a key whose name is secret ([`is_secret_name`]: `password`,
 //!   `db_password`, `apiKey`, `X-Api-Key`, `Cookie`, `Set-Cookie`,
-//!   `sessionid`...) in the forms `name=value`, `name: value` (a header
-//!   line: to the end of the line), `name: "value"`, `"name":"value"` and
-//!   `'name': 'value'`;
+//!   `sessionid`...) in the forms `name=value`, `name = value`,
+//!   `name => value`, `name: value` (a header line: to the end of the line),
+//!   `name: "value"`, `"name":"value"`, `"name" : "value"` and
+//!   `'name': 'value'`, a JSON object or array value whole;
 //! - API keys with a well-known prefix (`sk_live_`, `sk_test_`, `rk_live_`,
 //!   `rk_test_`, `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`,
 //!   `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`) and AWS access key ids (`AKIA` or
@@ -514,9 +515,12 @@ fn is_name_byte(c: u8) -> bool {
 }
 
 /// The value after a secret key name ([`is_secret_name`]) starting at `i`:
-/// `name=value`, `name: value` (a header line: the value runs to the end of
-/// the line), `name: "value"`, `name='value'` and `"name":"value"` (JSON:
-/// an unquoted value ends at `}` or `]` too). A quoted value ends at its
+/// `name=value`, `name = value`, `name => value`, `name: value` (a header
+/// line: the value runs to the end of the line), `name: "value"`,
+/// `name='value'`, `"name":"value"` and `"name" : "value"` (JSON: an
+/// unquoted value ends at `}` or `]` too). A value opening an object or
+/// array (`{`, `[`) is masked whole ([`bracket_end`]); an unquoted `Digest`
+/// value runs to the end of the line. A quoted value ends at its
 /// closing quote (a backslash escapes the next byte) or at the end of the
 /// text. After a credential scheme word (`Bearer`, `Basic`, `Token`) only the
 /// credential is the value.
@@ -532,15 +536,31 @@ fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)>
     // A quoted key (`"name":`, `'name':`) is one of JSON or a literal map.
     let json = i > 0 && matches!(b[i - 1], b'"' | b'\'') && b.get(j) == Some(&b[i - 1]);
     let mut k = j + usize::from(json);
+    // Blanks may stand before `=` (`password = x`) and before the `:` of a
+    // quoted key (`"password" : "x"`).
+    let mut blank = k;
+    while matches!(b.get(blank), Some(b' ' | b'\t')) {
+        blank += 1;
+    }
+    *steps += blank - k;
+    let mut spaced =
+        blank > k && matches!(b.get(blank), Some(&c) if c == b'=' || json && c == b':');
+    if spaced {
+        k = blank;
+    }
     let sep = *b.get(k)?;
     if j == i || !(sep == b'=' || sep == b':') || !secret_name(&b[i..j]) {
         return None;
     }
     k += 1;
-    if sep == b':' {
-        while matches!(b.get(k), Some(b' ' | b'\t')) {
-            k += 1;
-        }
+    if sep == b'=' && b.get(k) == Some(&b'>') {
+        k += 1; // password => x
+        spaced = true;
+    }
+    // Blanks after the separator: after `:`, and after `=` or `=>` when
+    // blanks stood before it (`password= x` has an empty value).
+    while (sep == b':' || spaced) && matches!(b.get(k), Some(b' ' | b'\t')) {
+        k += 1;
     }
     let quote = b.get(k).copied().filter(|c| matches!(c, b'"' | b'\''));
     let start = if quote.is_some() {
@@ -556,7 +576,9 @@ fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)>
     }
     let end = match quote {
         Some(q) => quoted_end(b, start, q),
-        None if sep == b':' && !json && start == k => b[k..]
+        // A JSON object or array, whole.
+        None if matches!(b.get(k), Some(b'{' | b'[')) => bracket_end(b, k),
+        None if start == k && (sep == b':' && !json || is_digest(&b[k..])) => b[k..]
             .iter()
             .position(|c| matches!(c, b'\r' | b'\n'))
             .map_or(b.len(), |n| k + n),
@@ -573,6 +595,36 @@ fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)>
     };
     *steps += end - k;
     (end > start).then_some((start, end))
+}
+
+/// Where the object or array opened at `k` ends: after the bracket that
+/// closes it (any closing bracket counts, one counter, no stack), with
+/// quoted strings and their escapes skipped, or at the end of the text.
+fn bracket_end(b: &[u8], k: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = k;
+    while j < b.len() {
+        match b[j] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            q @ (b'"' | b'\'') => j = quoted_end(b, j + 1, q),
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+/// Whether `v` starts with the `Digest` scheme word and a blank: its
+/// parameters (a hash of the password among them) run to the end of the
+/// line.
+fn is_digest(v: &[u8]) -> bool {
+    v.len() > 6 && v[..6].eq_ignore_ascii_case(b"digest") && matches!(v[6], b' ' | b'\t')
 }
 
 /// Where a quoted value starting at `from` ends: at the quote `q` that no
@@ -615,8 +667,12 @@ fn after_scheme(b: &[u8], k: usize) -> usize {
 /// Whether a secret key name (and the closing quote of a JSON key) ends
 /// right before the separator at `i`.
 fn secret_name_before(b: &[u8], i: usize) -> bool {
-    let k = if i > 0 && matches!(b[i - 1], b'"' | b'\'') {
-        i - 1
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    k = if k > 0 && matches!(b[k - 1], b'"' | b'\'') {
+        k - 1
     } else {
         i
     };
