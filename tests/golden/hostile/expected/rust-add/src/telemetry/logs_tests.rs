@@ -166,15 +166,35 @@ fn the_text_format_escapes_control_characters() {
     assert_eq!(text.lines().count(), 1, "{text:?}");
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{9b}'));
     assert!(!text.contains('\r') && !text.contains('\u{2028}'));
-    assert!(text.contains(r"line\r\nFAKE"), "{text:?}");
+    assert!(text.contains(r#": "line\r\nFAKE"#), "{text:?}");
     assert!(
-        text.contains(r"\u{1b}]0;title\u{7}\u{9b}2J\u{2028}end"),
+        text.contains(r#"\u001b]0;title\u0007\u{9b}2J\u{2028}end""#),
         "{text:?}"
     );
     assert!(
         text.contains(r#"detail="a\nforged=1\u001b[31m""#),
         "{text:?}"
     );
+}
+
+/// A message with blanks, `=` or quotes is JSON-quoted in the text format,
+/// as Go's text handler quotes one, so it cannot forge fields (trace_id,
+/// user) on its line; a plain word stays as it is.
+#[test]
+fn the_text_format_quotes_a_message_that_could_forge_fields() {
+    let forged = r#"login ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 user="admin""#;
+    let text = written(false, || {
+        tracing::info!("{forged}");
+        tracing::info!(n = 1, "started");
+        tracing::info!("");
+    });
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text:?}");
+    let quoted = r#": "login ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 user=\"admin\"""#;
+    assert!(lines[0].ends_with(quoted), "{text:?}");
+    assert!(!lines[0].contains(r#" user="admin""#), "{text:?}");
+    assert!(lines[1].ends_with(": started n=1"), "{text:?}");
+    assert!(lines[2].ends_with(r#": """#), "{text:?}");
 }
 
 /// A writer that blocks until told to go on.
