@@ -592,6 +592,8 @@ var secretNameTerms = [...]string{
 	"password", "passwords", "passwd", "passphrase", "pwd", "secret", "secrets", "secretkey",
 	"token", "apikey", "accesskey", "privatekey", "authorization", "credential", "credentials",
 	"cookie", "cookies", "jwt", "sessionid", "sessid", "session",
+	"passcode", "pw", "otp", "cvv", "cvc", "signature", "basicauth",
+	"signingkey", "encryptionkey", "masterkey", "clientkey",
 }
 
 // secretNamePrefix is a word of a secret name that counts at its start too:
@@ -604,11 +606,12 @@ const secretNamePrefix = "session"
 // lower case (or a digit) turns to upper case (apiKey, APIKey, x_api_key,
 // API-KEY are "api" "key" with something before); it is secret when a word,
 // or two neighbouring words joined, ends with one of secretNameTerms (any
-// case), or a word starts with "session". So db_password, accessToken,
-// X-Api-Key, Set-Cookie, sessionId are secret; tokenizer, max_tokens,
-// keyboard, author are not. Allocates nothing.
+// case), or a word starts with "session", unless its last word is "count".
+// So db_password, accessToken, X-Api-Key, Set-Cookie, sessionId are secret;
+// tokenizer, max_tokens, token_count, keyboard, author are not. Allocates
+// nothing.
 func isSecretName(name string) bool {
-	prev := ""
+	prev, secret := "", false
 	for i := 0; i < len(name); {
 		if !isAlnum(name[i]) {
 			i++
@@ -618,12 +621,11 @@ func isSecretName(name string) bool {
 		for j < len(name) && isAlnum(name[j]) && !wordBreak(name, j) {
 			j++
 		}
-		if secretWord(prev, name[i:j]) {
-			return true
-		}
+		secret = secret || secretWord(prev, name[i:j])
 		prev, i = name[i:j], j
 	}
-	return false
+	// A count of secrets is no secret: token_count, secret_count.
+	return secret && !strings.EqualFold(prev, "count")
 }
 
 // wordBreak reports whether a new word starts at j inside a run of letters

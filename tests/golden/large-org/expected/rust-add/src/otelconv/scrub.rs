@@ -897,7 +897,7 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
 /// repository's shared table of secret names holds the same list, which Go's
 /// `secretNameTerms` is checked against too): a name is secret when one of its words, or two neighbouring words joined,
 /// ends with one of these (see [`is_secret_name`]).
-pub const SECRET_NAME_TERMS: [&str; 21] = [
+pub const SECRET_NAME_TERMS: [&str; 32] = [
     "password",
     "passwords",
     "passwd",
@@ -919,6 +919,17 @@ pub const SECRET_NAME_TERMS: [&str; 21] = [
     "sessionid",
     "sessid",
     "session",
+    "passcode",
+    "pw",
+    "otp",
+    "cvv",
+    "cvc",
+    "signature",
+    "basicauth",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
+    "clientkey",
 ];
 
 /// A word of a secret name that counts at its start too: `sessionid`,
@@ -940,6 +951,7 @@ pub fn is_secret_name(name: &str) -> bool {
 
 fn secret_name(b: &[u8]) -> bool {
     let mut prev: &[u8] = &[];
+    let mut secret = false;
     let mut i = 0;
     while i < b.len() {
         if !b[i].is_ascii_alphanumeric() {
@@ -951,13 +963,12 @@ fn secret_name(b: &[u8]) -> bool {
             j += 1;
         }
         let word = &b[i..j];
-        if secret_word(prev, word) {
-            return true;
-        }
+        secret = secret || secret_word(prev, word);
         prev = word;
         i = j;
     }
-    false
+    // A count of secrets is no secret: `token_count`, `secret_count`.
+    secret && !prev.eq_ignore_ascii_case(b"count")
 }
 
 /// Whether a new word starts at `j` inside a run of letters and digits.
