@@ -847,11 +847,19 @@ impl<'a> Scan<'a> {
             }
             _ => {
                 let atom = self.atom()?;
+                let written = self.out.len();
                 if self.eat("(") {
-                    return self.entries(path, ')', false, depth);
+                    self.entries(path, ')', false, depth)?;
+                } else if is_ident(atom) && (self.eat(" { ") || self.eat(" {")) {
+                    self.entries(path, '}', true, depth)?;
+                } else {
+                    return Some(());
                 }
-                if is_ident(atom) && (self.eat(" { ") || self.eat(" {")) {
-                    return self.entries(path, '}', true, depth);
+                // A type or variant named a secret (`Password("..")`,
+                // `Token { .. }`): what it holds is masked whole.
+                if is_secret_name(atom) {
+                    self.out.truncate(written);
+                    let _ = write!(self.out, "({:?})", redact::MASK);
                 }
                 Some(())
             }

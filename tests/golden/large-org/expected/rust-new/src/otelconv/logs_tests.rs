@@ -53,6 +53,59 @@ struct Login<'a> {
     tokenizer: &'a str,
 }
 
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Password(&'static str);
+
+#[derive(Debug)]
+#[allow(dead_code)]
+enum Auth {
+    Token(&'static str),
+    Basic {
+        user: &'static str,
+        code: &'static str,
+    },
+    Anonymous,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Account {
+    user: &'static str,
+    held: Password,
+    auth: Auth,
+    other: Auth,
+}
+
+/// A value of a type or variant named a secret (the newtype for secrets,
+/// `Password("..")`) is masked whole in a `?` field, wherever it stands;
+/// its neighbours stay.
+#[test]
+fn secret_named_types_and_variants_are_masked() {
+    let account = Account {
+        user: "bob",
+        held: Password("hunter2newtype"),
+        auth: Auth::Token("tok3nvariant"),
+        other: Auth::Anonymous,
+    };
+    let lines = json_lines(|| {
+        tracing::info!(account = ?account, held = ?Password("hunter2top"), "m");
+        tracing::info!(a = ?Auth::Basic { user: "bob", code: "c-1" }, "m");
+    });
+    let text = serde_json::to_string(&lines).unwrap();
+    for leak in ["hunter2", "tok3n"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    assert_eq!(
+        lines[0]["account"],
+        format!(
+            "Account {{ user: \"bob\", held: Password(\"{MASK}\"), auth: Token(\"{MASK}\"), other: Anonymous }}"
+        )
+    );
+    assert_eq!(lines[0]["held"], format!("Password(\"{MASK}\")"));
+    assert_eq!(lines[1]["a"], r#"Basic { user: "bob", code: "c-1" }"#);
+}
+
 #[test]
 fn secret_named_fields_and_members_are_masked() {
     let login = Login {
