@@ -354,6 +354,23 @@ pub fn cut(mut text: String) -> String {
 /// and paragraph separators) written escaped (`\n`, `\r`, `\t`, else
 /// `\u{..}`), so a value cannot start a line of its own or send a terminal
 /// an escape sequence. Borrowed when there is none.
+/// The message of a text-format line: as it is when it is printable ASCII
+/// without a blank, `=` or `"`, else JSON-quoted (control characters, C1
+/// and U+2028/U+2029 escaped), as Go's text handler quotes one, so that a
+/// message cannot forge `key=value` fields after it on its line.
+fn text_message(message: &str) -> Cow<'_, str> {
+    if !message.is_empty()
+        && message
+            .bytes()
+            .all(|c| c.is_ascii_graphic() && c != b'=' && c != b'"')
+    {
+        return Cow::Borrowed(message);
+    }
+    let quoted = Value::String(message.to_owned()).to_string();
+    Cow::Owned(escape_controls(&quoted).into_owned())
+}
+
+/// `text` with control characters, C1 and U+2028/U+2029 escaped.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
     let special = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
     if !text.chars().any(special) {
@@ -515,7 +532,7 @@ where
                 rfc3339(SystemTime::now()),
                 meta.level(),
                 escape_controls(meta.target()),
-                escape_controls(&message)
+                text_message(&message)
             );
             if let Some((trace_id, span_id, flags)) = ids {
                 let _ = write!(
@@ -830,11 +847,19 @@ impl<'a> Scan<'a> {
             }
             _ => {
                 let atom = self.atom()?;
+                let written = self.out.len();
                 if self.eat("(") {
-                    return self.entries(path, ')', false, depth);
+                    self.entries(path, ')', false, depth)?;
+                } else if is_ident(atom) && (self.eat(" { ") || self.eat(" {")) {
+                    self.entries(path, '}', true, depth)?;
+                } else {
+                    return Some(());
                 }
-                if is_ident(atom) && (self.eat(" { ") || self.eat(" {")) {
-                    return self.entries(path, '}', true, depth);
+                // A type or variant named a secret (`Password("..")`,
+                // `Token { .. }`): what it holds is masked whole.
+                if is_secret_name(atom) {
+                    self.out.truncate(written);
+                    let _ = write!(self.out, "({:?})", redact::MASK);
                 }
                 Some(())
             }

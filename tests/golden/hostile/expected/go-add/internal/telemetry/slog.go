@@ -209,8 +209,16 @@ func logClassedBelow(prefix, key string) bool {
 	return false
 }
 
+// secretLogKey reports whether the field key below prefix names a secret:
+// the key, or its dotted path (a member of a group opened with WithGroup
+// under a secret name, such as credentials.value, as slog.Group's members
+// are; api.key joins to apikey).
+func secretLogKey(prefix, key string) bool {
+	return isSecretName(key) || prefix != "" && isSecretName(prefix+key)
+}
+
 func logAttrNeedsRedaction(a slog.Attr, prefix string) bool {
-	if logPrivacyKey(prefix, a.Key) != "" || isSecretName(a.Key) {
+	if logPrivacyKey(prefix, a.Key) != "" || secretLogKey(prefix, a.Key) {
 		return true
 	}
 	switch a.Value.Kind() {
@@ -249,7 +257,7 @@ func redactLogAttr(a slog.Attr, prefix string) (slog.Attr, bool) {
 		}
 		return slog.String(a.Key, kv.Value.AsString()), true
 	}
-	if isSecretName(a.Key) && !logClassedBelow(prefix, a.Key) {
+	if secretLogKey(prefix, a.Key) && !logClassedBelow(prefix, a.Key) {
 		// Named a secret, not classed by the conventions: masked.
 		return slog.String(a.Key, redactedValue), true
 	}

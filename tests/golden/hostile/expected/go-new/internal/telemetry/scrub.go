@@ -27,9 +27,10 @@ import (
 //     letters stays, so "basic authentication failed" does;
 //   - the value of a key whose name is secret (isSecretName: password,
 //     db_password, apiKey, X-Api-Key, Cookie, Set-Cookie, sessionid...) in
-//     the forms name=value, name: value (a header line: to the end of the
-//     line), name: "value", "name":"value" and 'name': 'value' (see
-//     secretField);
+//     the forms name=value, name = value, name => value, name: value (a
+//     header line: to the end of the line), name: "value", "name":"value",
+//     "name" : "value" and 'name': 'value', a JSON object or array value
+//     whole (see secretField);
 //   - API keys with a well-known prefix (sk_live_, sk_test_, rk_live_,
 //     rk_test_, ghp_, gho_, ghu_, ghs_, ghr_, github_pat_, xoxb-, xoxp-,
 //     xoxa-, xoxr-) and AWS access key ids (AKIA or ASIA and 16 upper-case
@@ -118,12 +119,22 @@ func hasSchemeBefore(s string, i int) bool {
 // that no byte is scanned again and again.
 type scrubState struct {
 	noEmail, noDigits, noJWT int
+	// steps counts the positions the main loop visits and the bytes the
+	// secret-field scans read, so a test can tell that the work grows with
+	// the text and not faster.
+	steps int
 }
 
 func scrubData(s string) string {
 	if !mayNeedScrub(s) {
 		return s
 	}
+	out, _ := scrubCounted(s)
+	return out
+}
+
+// scrubCounted is scrubData without the quick test, with the work done.
+func scrubCounted(s string) (string, int) {
 	var b strings.Builder
 	st := scrubState{}
 	if !hasAtSign(s) {
@@ -131,6 +142,7 @@ func scrubData(s string) string {
 	}
 	copied := 0
 	for i := 0; i < len(s); {
+		st.steps++
 		start, end := scrubMatch(s, i, &st)
 		if end < 0 {
 			i++
@@ -144,10 +156,10 @@ func scrubData(s string) string {
 		copied, i = end, end
 	}
 	if copied == 0 {
-		return s
+		return s, st.steps
 	}
 	b.WriteString(s[copied:])
-	return b.String()
+	return b.String(), st.steps
 }
 
 func hasAtSign(s string) bool {
@@ -174,7 +186,7 @@ func scrubMatch(s string, i int, st *scrubState) (int, int) {
 		return i, -1
 	}
 	word := prevIsWord(s, i)
-	if start, end := secretField(s, i); end > 0 {
+	if start, end := secretField(s, i, st); end > 0 {
 		return start, end
 	}
 	if c == '"' && i >= st.noEmail {
@@ -404,14 +416,16 @@ func schemeSeparatorAt(s string, i int) int {
 func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
 
 // secretField returns the value after a secret key name (isSecretName)
-// starting at i, or end -1: name=value, name: value (a header line: the
-// value runs to the end of the line), name: "value", name='value',
-// "name":"value" and 'name': 'value' (JSON or a literal map: an unquoted
-// value ends at '}' or ']' too). A quoted value ends at its closing quote
+// starting at i, or end -1: name=value, name = value, name => value,
+// name: value (a header line: the value runs to the end of the line),
+// name: "value", name='value', "name":"value", "name" : "value" and
+// 'name': 'value' (JSON or a literal map: an unquoted value ends at '}' or
+// ']' too). A value opening an object or array ('{', '[') is masked whole
+// (bracketEnd); an unquoted Digest value runs to the end of the line. A quoted value ends at its closing quote
 // (a backslash escapes the next byte) or at the end of the text. After a
 // credential scheme word (Bearer, Basic, Token) only the credential is the
 // value.
-func secretField(s string, i int) (int, int) {
+func secretField(s string, i int, st *scrubState) (int, int) {
 	if i > 0 && isNameByte(s[i-1]) {
 		return i, -1
 	}
@@ -419,44 +433,99 @@ func secretField(s string, i int) (int, int) {
 	for j < len(s) && isNameByte(s[j]) {
 		j++
 	}
+	st.steps += j - i
 	// A quoted key ("name":, 'name':) is one of JSON or a literal map.
 	json := i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && j < len(s) && s[j] == s[i-1]
 	k := j
 	if json {
 		k++
 	}
+	// Blanks may stand before '=' (password = x) and before the ':' of a
+	// quoted key ("password" : "x").
+	b := k
+	for b < len(s) && (s[b] == ' ' || s[b] == '\t') {
+		b++
+	}
+	st.steps += b - k
+	spaced := b > k && b < len(s) && (s[b] == '=' || json && s[b] == ':')
+	if spaced {
+		k = b
+	}
 	if j == i || k >= len(s) || s[k] != '=' && s[k] != ':' || !isSecretName(s[i:j]) {
 		return i, -1
 	}
 	sep := s[k]
 	k++
-	if sep == ':' {
-		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
-			k++
-		}
+	if sep == '=' && k < len(s) && s[k] == '>' {
+		k++ // password => x
+		spaced = true
 	}
-	var start, end int
-	switch {
-	case k < len(s) && (s[k] == '"' || s[k] == '\''):
-		start, end = k+1, quotedEnd(s, k+1, s[k])
-	default:
+	// Blanks after the separator: after ':', and after '=' or "=>" when
+	// blanks stood before it (password= x has an empty value).
+	for (sep == ':' || spaced) && k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+		k++
+	}
+	quoted := k < len(s) && (s[k] == '"' || s[k] == '\'')
+	start := k
+	if quoted {
+		start = k + 1
+	} else {
 		start = afterScheme(s, k)
-		end = start
-		if sep == ':' && !json && start == k {
-			for end < len(s) && s[end] != '\r' && s[end] != '\n' {
-				end++
-			}
-			break
+	}
+	// A value the URL cleaning (or an earlier scrub) masked stays as it is;
+	// this is known before the value is read, so no text is read again and
+	// again by the keys before it.
+	if strings.HasPrefix(s[start:], redactedValue) {
+		return i, -1
+	}
+	end := start
+	switch {
+	case quoted:
+		end = quotedEnd(s, start, s[k])
+	case k < len(s) && (s[k] == '{' || s[k] == '['):
+		end = bracketEnd(s, k) // a JSON object or array, whole
+	case start == k && (sep == ':' && !json || isDigest(s[k:])):
+		for end < len(s) && s[end] != '\r' && s[end] != '\n' {
+			end++
 		}
+	default:
 		for end < len(s) && !isValueEnd(s[end], 0) && !(json && (s[end] == '}' || s[end] == ']')) {
 			end++
 		}
 	}
-	// A value the URL cleaning (or an earlier scrub) masked stays as it is.
-	if end <= start || strings.HasPrefix(s[start:], redactedValue) {
+	st.steps += end - k
+	if end <= start {
 		return i, -1
 	}
 	return start, end
+}
+
+// bracketEnd is where the object or array opened at k ends: after the
+// bracket that closes it (any closing bracket counts, one counter, no
+// stack), with quoted strings and their escapes skipped, or at the end of
+// the text.
+func bracketEnd(s string, k int) int {
+	depth := 0
+	for j := k; j < len(s); j++ {
+		switch s[j] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return j + 1
+			}
+		case '"', '\'':
+			j = quotedEnd(s, j+1, s[j])
+		}
+	}
+	return len(s)
+}
+
+// isDigest reports whether v starts with the Digest scheme word and a
+// blank: its parameters (a hash of the password among them) run to the
+// end of the line.
+func isDigest(v string) bool {
+	return len(v) > 6 && strings.EqualFold(v[:6], "digest") && (v[6] == ' ' || v[6] == '\t')
 }
 
 // quotedEnd is where a quoted value starting at from ends: at the quote q
@@ -502,8 +571,13 @@ func afterScheme(s string, k int) int {
 // of a quoted key) ends right before the separator at i.
 func secretNameBefore(s string, i int) bool {
 	k := i
+	for k > 0 && (s[k-1] == ' ' || s[k-1] == '\t') {
+		k--
+	}
 	if k > 0 && (s[k-1] == '"' || s[k-1] == '\'') {
 		k--
+	} else {
+		k = i
 	}
 	start := k
 	for start > 0 && isNameByte(s[start-1]) {
@@ -521,6 +595,8 @@ var secretNameTerms = [...]string{
 	"password", "passwords", "passwd", "passphrase", "pwd", "secret", "secrets", "secretkey",
 	"token", "apikey", "accesskey", "privatekey", "authorization", "credential", "credentials",
 	"cookie", "cookies", "jwt", "sessionid", "sessid", "session",
+	"passcode", "pw", "otp", "cvv", "cvc", "signature", "basicauth",
+	"signingkey", "encryptionkey", "masterkey", "clientkey",
 }
 
 // secretNamePrefix is a word of a secret name that counts at its start too:
@@ -533,11 +609,12 @@ const secretNamePrefix = "session"
 // lower case (or a digit) turns to upper case (apiKey, APIKey, x_api_key,
 // API-KEY are "api" "key" with something before); it is secret when a word,
 // or two neighbouring words joined, ends with one of secretNameTerms (any
-// case), or a word starts with "session". So db_password, accessToken,
-// X-Api-Key, Set-Cookie, sessionId are secret; tokenizer, max_tokens,
-// keyboard, author are not. Allocates nothing.
+// case), or a word starts with "session", unless its last word is "count".
+// So db_password, accessToken, X-Api-Key, Set-Cookie, sessionId are secret;
+// tokenizer, max_tokens, token_count, keyboard, author are not. Allocates
+// nothing.
 func isSecretName(name string) bool {
-	prev := ""
+	prev, secret := "", false
 	for i := 0; i < len(name); {
 		if !isAlnum(name[i]) {
 			i++
@@ -547,12 +624,11 @@ func isSecretName(name string) bool {
 		for j < len(name) && isAlnum(name[j]) && !wordBreak(name, j) {
 			j++
 		}
-		if secretWord(prev, name[i:j]) {
-			return true
-		}
+		secret = secret || secretWord(prev, name[i:j])
 		prev, i = name[i:j], j
 	}
-	return false
+	// A count of secrets is no secret: token_count, secret_count.
+	return secret && !strings.EqualFold(prev, "count")
 }
 
 // wordBreak reports whether a new word starts at j inside a run of letters

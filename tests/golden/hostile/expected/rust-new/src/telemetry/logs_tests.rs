@@ -53,6 +53,59 @@ struct Login<'a> {
     tokenizer: &'a str,
 }
 
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Password(&'static str);
+
+#[derive(Debug)]
+#[allow(dead_code)]
+enum Auth {
+    Token(&'static str),
+    Basic {
+        user: &'static str,
+        code: &'static str,
+    },
+    Anonymous,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Account {
+    user: &'static str,
+    held: Password,
+    auth: Auth,
+    other: Auth,
+}
+
+/// A value of a type or variant named a secret (the newtype for secrets,
+/// `Password("..")`) is masked whole in a `?` field, wherever it stands;
+/// its neighbours stay.
+#[test]
+fn secret_named_types_and_variants_are_masked() {
+    let account = Account {
+        user: "bob",
+        held: Password("hunter2newtype"),
+        auth: Auth::Token("tok3nvariant"),
+        other: Auth::Anonymous,
+    };
+    let lines = json_lines(|| {
+        tracing::info!(account = ?account, held = ?Password("hunter2top"), "m");
+        tracing::info!(a = ?Auth::Basic { user: "bob", code: "c-1" }, "m");
+    });
+    let text = serde_json::to_string(&lines).unwrap();
+    for leak in ["hunter2", "tok3n"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    assert_eq!(
+        lines[0]["account"],
+        format!(
+            "Account {{ user: \"bob\", held: Password(\"{MASK}\"), auth: Token(\"{MASK}\"), other: Anonymous }}"
+        )
+    );
+    assert_eq!(lines[0]["held"], format!("Password(\"{MASK}\")"));
+    assert_eq!(lines[1]["a"], r#"Basic { user: "bob", code: "c-1" }"#);
+}
+
 #[test]
 fn secret_named_fields_and_members_are_masked() {
     let login = Login {
@@ -166,15 +219,35 @@ fn the_text_format_escapes_control_characters() {
     assert_eq!(text.lines().count(), 1, "{text:?}");
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{9b}'));
     assert!(!text.contains('\r') && !text.contains('\u{2028}'));
-    assert!(text.contains(r"line\r\nFAKE"), "{text:?}");
+    assert!(text.contains(r#": "line\r\nFAKE"#), "{text:?}");
     assert!(
-        text.contains(r"\u{1b}]0;title\u{7}\u{9b}2J\u{2028}end"),
+        text.contains(r#"\u001b]0;title\u0007\u{9b}2J\u{2028}end""#),
         "{text:?}"
     );
     assert!(
         text.contains(r#"detail="a\nforged=1\u001b[31m""#),
         "{text:?}"
     );
+}
+
+/// A message with blanks, `=` or quotes is JSON-quoted in the text format,
+/// as Go's text handler quotes one, so it cannot forge fields (trace_id,
+/// user) on its line; a plain word stays as it is.
+#[test]
+fn the_text_format_quotes_a_message_that_could_forge_fields() {
+    let forged = r#"login ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 user="admin""#;
+    let text = written(false, || {
+        tracing::info!("{forged}");
+        tracing::info!(n = 1, "started");
+        tracing::info!("");
+    });
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text:?}");
+    let quoted = r#": "login ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 user=\"admin\"""#;
+    assert!(lines[0].ends_with(quoted), "{text:?}");
+    assert!(!lines[0].contains(r#" user="admin""#), "{text:?}");
+    assert!(lines[1].ends_with(": started n=1"), "{text:?}");
+    assert!(lines[2].ends_with(r#": """#), "{text:?}");
 }
 
 /// A writer that blocks until told to go on.

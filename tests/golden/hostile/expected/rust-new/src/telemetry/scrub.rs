@@ -17,9 +17,10 @@
 //!   stays, so "basic authentication failed" does;
 //! - the value of a key whose name is secret ([`is_secret_name`]: `password`,
 //!   `db_password`, `apiKey`, `X-Api-Key`, `Cookie`, `Set-Cookie`,
-//!   `sessionid`...) in the forms `name=value`, `name: value` (a header
-//!   line: to the end of the line), `name: "value"`, `"name":"value"` and
-//!   `'name': 'value'`;
+//!   `sessionid`...) in the forms `name=value`, `name = value`,
+//!   `name => value`, `name: value` (a header line: to the end of the line),
+//!   `name: "value"`, `"name":"value"`, `"name" : "value"` and
+//!   `'name': 'value'`, a JSON object or array value whole;
 //! - API keys with a well-known prefix (`sk_live_`, `sk_test_`, `rk_live_`,
 //!   `rk_test_`, `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`,
 //!   `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`) and AWS access key ids (`AKIA` or
@@ -100,14 +101,21 @@ pub fn scrub_data(text: &str) -> Cow<'_, str> {
 
 /// [`scrub_data`] without the quick test: every position is looked at.
 fn scrub_all(text: &str) -> Cow<'_, str> {
+    scrub_counted(text).0
+}
+
+/// [`scrub_all`] with the work it did.
+fn scrub_counted(text: &str) -> (Cow<'_, str>, usize) {
     let mut state = State {
         no_email: if has_at_sign(text) { 0 } else { text.len() },
         no_digits: 0,
         no_jwt: 0,
+        steps: 0,
     };
     let mut out = String::new();
     let (mut copied, mut i) = (0, 0);
     while i < text.len() {
+        state.steps += 1;
         match scrub_match(text, i, &mut state) {
             Some((start, end)) => {
                 if copied == 0 {
@@ -122,10 +130,10 @@ fn scrub_all(text: &str) -> Cow<'_, str> {
         }
     }
     if copied == 0 {
-        return Cow::Borrowed(text);
+        return (Cow::Borrowed(text), state.steps);
     }
     out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    (Cow::Owned(out), state.steps)
 }
 
 /// The quick test, one pass over the bytes: text without `@` (also
@@ -260,6 +268,10 @@ struct State {
     no_email: usize,
     no_digits: usize,
     no_jwt: usize,
+    /// The positions the main loop visits and the bytes the secret-field
+    /// scans read, so a test can tell that the work grows with the text
+    /// and not faster.
+    steps: usize,
 }
 
 /// The bytes `start..end` to mask for a piece starting at `i`.
@@ -270,7 +282,7 @@ fn scrub_match(text: &str, i: usize, state: &mut State) -> Option<(usize, usize)
     let b = text.as_bytes();
     let c = b[i];
     let word = prev_is_word(text, i);
-    if let Some(found) = secret_field(b, i) {
+    if let Some(found) = secret_field(b, i, &mut state.steps) {
         return Some(found);
     }
     if c == b'"' && i >= state.no_email {
@@ -505,13 +517,16 @@ fn is_name_byte(c: u8) -> bool {
 }
 
 /// The value after a secret key name ([`is_secret_name`]) starting at `i`:
-/// `name=value`, `name: value` (a header line: the value runs to the end of
-/// the line), `name: "value"`, `name='value'` and `"name":"value"` (JSON:
-/// an unquoted value ends at `}` or `]` too). A quoted value ends at its
+/// `name=value`, `name = value`, `name => value`, `name: value` (a header
+/// line: the value runs to the end of the line), `name: "value"`,
+/// `name='value'`, `"name":"value"` and `"name" : "value"` (JSON: an
+/// unquoted value ends at `}` or `]` too). A value opening an object or
+/// array (`{`, `[`) is masked whole ([`bracket_end`]); an unquoted `Digest`
+/// value runs to the end of the line. A quoted value ends at its
 /// closing quote (a backslash escapes the next byte) or at the end of the
 /// text. After a credential scheme word (`Bearer`, `Basic`, `Token`) only the
 /// credential is the value.
-fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
+fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)> {
     if i > 0 && is_name_byte(b[i - 1]) {
         return None;
     }
@@ -519,43 +534,99 @@ fn secret_field(b: &[u8], i: usize) -> Option<(usize, usize)> {
     while j < b.len() && is_name_byte(b[j]) {
         j += 1;
     }
+    *steps += j - i;
     // A quoted key (`"name":`, `'name':`) is one of JSON or a literal map.
     let json = i > 0 && matches!(b[i - 1], b'"' | b'\'') && b.get(j) == Some(&b[i - 1]);
     let mut k = j + usize::from(json);
+    // Blanks may stand before `=` (`password = x`) and before the `:` of a
+    // quoted key (`"password" : "x"`).
+    let mut blank = k;
+    while matches!(b.get(blank), Some(b' ' | b'\t')) {
+        blank += 1;
+    }
+    *steps += blank - k;
+    let mut spaced =
+        blank > k && matches!(b.get(blank), Some(&c) if c == b'=' || json && c == b':');
+    if spaced {
+        k = blank;
+    }
     let sep = *b.get(k)?;
     if j == i || !(sep == b'=' || sep == b':') || !secret_name(&b[i..j]) {
         return None;
     }
     k += 1;
-    if sep == b':' {
-        while matches!(b.get(k), Some(b' ' | b'\t')) {
-            k += 1;
-        }
+    if sep == b'=' && b.get(k) == Some(&b'>') {
+        k += 1; // password => x
+        spaced = true;
     }
-    let (start, end) = match b.get(k) {
-        Some(&q @ (b'"' | b'\'')) => (k + 1, quoted_end(b, k + 1, q)),
-        _ => {
-            let start = after_scheme(b, k);
-            if sep == b':' && !json && start == k {
-                let end = b[k..]
-                    .iter()
-                    .position(|c| matches!(c, b'\r' | b'\n'))
-                    .map_or(b.len(), |n| k + n);
-                (k, end)
-            } else {
-                let mut end = start;
-                while end < b.len()
-                    && !is_value_end(b[end], None)
-                    && !(json && matches!(b[end], b'}' | b']'))
-                {
-                    end += 1;
-                }
-                (start, end)
+    // Blanks after the separator: after `:`, and after `=` or `=>` when
+    // blanks stood before it (`password= x` has an empty value).
+    while (sep == b':' || spaced) && matches!(b.get(k), Some(b' ' | b'\t')) {
+        k += 1;
+    }
+    let quote = b.get(k).copied().filter(|c| matches!(c, b'"' | b'\''));
+    let start = if quote.is_some() {
+        k + 1
+    } else {
+        after_scheme(b, k)
+    };
+    // A value the URL cleaning (or an earlier scrub) masked stays as it is;
+    // this is known before the value is read, so no text is read again and
+    // again by the keys before it.
+    if b[start..].starts_with(MASK.as_bytes()) {
+        return None;
+    }
+    let end = match quote {
+        Some(q) => quoted_end(b, start, q),
+        // A JSON object or array, whole.
+        None if matches!(b.get(k), Some(b'{' | b'[')) => bracket_end(b, k),
+        None if start == k && (sep == b':' && !json || is_digest(&b[k..])) => b[k..]
+            .iter()
+            .position(|c| matches!(c, b'\r' | b'\n'))
+            .map_or(b.len(), |n| k + n),
+        None => {
+            let mut end = start;
+            while end < b.len()
+                && !is_value_end(b[end], None)
+                && !(json && matches!(b[end], b'}' | b']'))
+            {
+                end += 1;
             }
+            end
         }
     };
-    // A value the URL cleaning (or an earlier scrub) masked stays as it is.
-    (end > start && !b[start..].starts_with(MASK.as_bytes())).then_some((start, end))
+    *steps += end - k;
+    (end > start).then_some((start, end))
+}
+
+/// Where the object or array opened at `k` ends: after the bracket that
+/// closes it (any closing bracket counts, one counter, no stack), with
+/// quoted strings and their escapes skipped, or at the end of the text.
+fn bracket_end(b: &[u8], k: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = k;
+    while j < b.len() {
+        match b[j] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            q @ (b'"' | b'\'') => j = quoted_end(b, j + 1, q),
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+/// Whether `v` starts with the `Digest` scheme word and a blank: its
+/// parameters (a hash of the password among them) run to the end of the
+/// line.
+fn is_digest(v: &[u8]) -> bool {
+    v.len() > 6 && v[..6].eq_ignore_ascii_case(b"digest") && matches!(v[6], b' ' | b'\t')
 }
 
 /// Where a quoted value starting at `from` ends: at the quote `q` that no
@@ -598,8 +669,12 @@ fn after_scheme(b: &[u8], k: usize) -> usize {
 /// Whether a secret key name (and the closing quote of a JSON key) ends
 /// right before the separator at `i`.
 fn secret_name_before(b: &[u8], i: usize) -> bool {
-    let k = if i > 0 && matches!(b[i - 1], b'"' | b'\'') {
-        i - 1
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    k = if k > 0 && matches!(b[k - 1], b'"' | b'\'') {
+        k - 1
     } else {
         i
     };
@@ -822,7 +897,7 @@ fn domain_end(text: &str, k: usize) -> Option<usize> {
 /// repository's shared table of secret names holds the same list, which Go's
 /// `secretNameTerms` is checked against too): a name is secret when one of its words, or two neighbouring words joined,
 /// ends with one of these (see [`is_secret_name`]).
-pub const SECRET_NAME_TERMS: [&str; 21] = [
+pub const SECRET_NAME_TERMS: [&str; 32] = [
     "password",
     "passwords",
     "passwd",
@@ -844,6 +919,17 @@ pub const SECRET_NAME_TERMS: [&str; 21] = [
     "sessionid",
     "sessid",
     "session",
+    "passcode",
+    "pw",
+    "otp",
+    "cvv",
+    "cvc",
+    "signature",
+    "basicauth",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
+    "clientkey",
 ];
 
 /// A word of a secret name that counts at its start too: `sessionid`,
@@ -865,6 +951,7 @@ pub fn is_secret_name(name: &str) -> bool {
 
 fn secret_name(b: &[u8]) -> bool {
     let mut prev: &[u8] = &[];
+    let mut secret = false;
     let mut i = 0;
     while i < b.len() {
         if !b[i].is_ascii_alphanumeric() {
@@ -876,13 +963,12 @@ fn secret_name(b: &[u8]) -> bool {
             j += 1;
         }
         let word = &b[i..j];
-        if secret_word(prev, word) {
-            return true;
-        }
+        secret = secret || secret_word(prev, word);
         prev = word;
         i = j;
     }
-    false
+    // A count of secrets is no secret: `token_count`, `secret_count`.
+    secret && !prev.eq_ignore_ascii_case(b"count")
 }
 
 /// Whether a new word starts at `j` inside a run of letters and digits.
@@ -912,6 +998,44 @@ fn secret_word(prev: &[u8], word: &[u8]) -> bool {
             && word.eq_ignore_ascii_case(tail)
             && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
     })
+}
+
+/// Every scan is linear in the text, also on hostile text.
+#[cfg(test)]
+mod linear_tests {
+    use super::scrub_counted;
+
+    /// Texts whose every secret-named key holds a value that is already
+    /// masked, in the forms a scan could read to the end of the text or
+    /// line each time: a header line, `name=value`, a quoted value, a path.
+    const HOSTILE: [&str; 6] = [
+        "password:REDACTED ",
+        "password=REDACTED",
+        "password:REDACTED/",
+        "x password=REDACTED ",
+        "password: \"REDACTED ",
+        "\"token\":REDACTED,",
+    ];
+
+    fn work(unit: &str, n: usize) -> usize {
+        scrub_counted(&unit.repeat(n / unit.len())).1
+    }
+
+    /// Doubling a hostile text at most doubles the scan's work, and the
+    /// work stays a few steps per byte: a scan that read to the end of the
+    /// text from every key would do thousands of times more.
+    #[test]
+    fn the_work_grows_linearly_with_hostile_text() {
+        const N: usize = 64 << 10;
+        for unit in HOSTILE {
+            let (small, large) = (work(unit, N), work(unit, 2 * N));
+            assert!(
+                large <= 2 * small + 8 * unit.len() && large <= 8 * 2 * N,
+                "{unit:?}: {small} steps for {N} bytes, {large} for {}",
+                2 * N
+            );
+        }
+    }
 }
 
 /// The quick test only spares text the full scan leaves unchanged.

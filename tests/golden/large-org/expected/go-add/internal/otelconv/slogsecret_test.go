@@ -120,3 +120,33 @@ func TestLogHandlerOverTheTextHandlerEscapesControlCharacters(t *testing.T) {
 		t.Errorf("detail not quoted: %q", out)
 	}
 }
+
+// A group named a secret hides its members however it was opened: by
+// WithGroup (before or after With) as by slog.Group; members of other
+// groups stay.
+func TestLogHandlerMasksMembersOfSecretNamedGroups(t *testing.T) {
+	var buf bytes.Buffer
+	base := slog.New(NewLogHandler(slog.NewJSONHandler(&buf, nil)))
+	base.WithGroup("credentials").Info("m1", "user", "bob", "value", "hunter2group")
+	base.Info("m2", slog.Group("credentials", "user", "bob", "value", "hunter2inline"))
+	base.With("db", "x").WithGroup("secrets").With("primary", "hunter2with").Info("m3")
+	base.WithGroup("app").WithGroup("api").Info("m4", "key", "k-123", "n", 7)
+	base.WithGroup("request").Info("m5", "user", "bob")
+	out := buf.String()
+	for _, leak := range []string{"hunter2", "k-123"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("%q leaks:\n%s", leak, out)
+		}
+	}
+	for _, want := range []string{
+		`"credentials":{"user":"REDACTED","value":"REDACTED"}`,
+		`"credentials":"REDACTED"`,
+		`"db":"x","secrets":{"primary":"REDACTED"}`,
+		`"app":{"api":{"key":"REDACTED","n":7}}`,
+		`"request":{"user":"bob"}`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in:\n%s", want, out)
+		}
+	}
+}
