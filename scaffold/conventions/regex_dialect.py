@@ -26,7 +26,7 @@ MAX_COUNTED = 2000
 _CLASS_ESCAPES = frozenset("dDwW")
 _CONTROL_ESCAPES = frozenset("ntrfv")
 _META = frozenset(r"\.+*?()|[]{}^$-#&~/")
-_REPEAT = re.compile(r"\{(0|[1-9]\d{0,2})(,(0|[1-9]\d{0,2})?)?\}")
+_REPEAT = re.compile(r"\{(\d{1,5})(,(\d{1,5})?)?\}")
 _REFUSED_ESCAPES = {
     "s": "\\s differs between the engines (\\v); write the class, e.g. [ \\t\\n\\r\\f]",
     "S": "\\S differs between the engines (\\v); write the class, e.g. [^ \\t\\n\\r\\f]",
@@ -115,7 +115,7 @@ def _group_open(pattern: str, i: int) -> int:
         return i + 3
     raise DialectError(
         f"{pattern[i:i + 4]!r}: only (...) and (?:...) groups are read alike everywhere (no "
-        "flags, named groups, look-around or comments); write (?:...), and list both cases "
+        "flags, named groups, look-around, atomic groups or comments); write (?:...), and list both cases "
         "in a class, e.g. [Aa], for (?i)"
     )
 
@@ -133,6 +133,8 @@ def _quantifier(pattern: str, i: int) -> tuple[int, int]:
                 "a '{' must start a repetition {n}, {n,} or {n,m} (no leading zeros); "
                 "write \\{ for the character"
             )
+        if any(n and len(n) > 1 and n[0] == "0" for n in (m.group(1), m.group(3))):
+            raise DialectError("a repetition count with a leading zero; write it without")
         low, top = int(m.group(1)), m.group(3)
         high = int(top) if top else low
         if max(low, high) > MAX_REPEAT:
