@@ -35,6 +35,7 @@ IN_PLACE_ONLY = {
     "service/handlers_test.go",
     "telemetry/sampling_vectors_test.go",
     "telemetry/scrub_vectors_test.go",
+    "telemetry/pattern_vectors_test.go",
     "telemetry/tracecontext_vectors_test.go",
     "telemetry/address_vectors_test.go",
     "telemetry/envlists_test.go",

@@ -103,8 +103,9 @@ def internal_pattern(ctx: Context) -> None:
     if problem:
         ctx.add(
             path,
-            f"not a regular expression that Go and Rust both read the same way: {problem}",
-            "Use RE2 syntax: literals, classes, groups, the flags i m s U, and repetitions",
+            f"not a pattern that Go, Rust and `scaffold verify` read the same way: {problem}",
+            "Use literals, . ^ $, classes [...], \\d \\w, groups ( ) (?: ), | and greedy "
+            "repetitions (docs/conventions.md, Name patterns)",
         )
 
 

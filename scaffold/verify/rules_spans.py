@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from scaffold.conventions.model import NamePart
+from scaffold.conventions.regex_dialect import as_python
 from scaffold.verify.context import Context
 from scaffold.verify.findings import Level, Where
 from scaffold.verify.records import (
@@ -91,7 +92,9 @@ def _shape(parts: tuple[NamePart, ...]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=16)
 def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
+    # Read as Go and the Rust runtime read it (ASCII classes, `$` at the very end); a
+    # pattern outside the dialect never loads, so the plain compile is a fallback only.
+    return as_python(text) or re.compile(text)
 
 
 def _name_ok(ctx: Context, span: Span, boundary: str) -> tuple[bool, str]:

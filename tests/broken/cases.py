@@ -421,7 +421,7 @@ CASES: list[Case] = [
             '    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"',
             '    pattern: "^(?!http)[a-z]+$"',
         ),
-        Found("span_naming.internal.pattern", "no look-around"),
+        Found("span_naming.internal.pattern", "look-around"),
     ),
     Case(
         "internal-pattern-invalid",
@@ -657,15 +657,21 @@ CASES: list[Case] = [
 ]
 
 _PATTERN = '    pattern: "^[a-z][a-z0-9_.]*( [a-z0-9_.{}/-]+)*$"'
-# Patterns Python accepts but Go's regexp or Rust's regex refuse or read otherwise.
+# Patterns one of Go's regexp, Python's re and the Rust runtime's matcher refuses or reads
+# otherwise.
 _FOREIGN_PATTERNS = {
     "verbose-flag": ("(?x)a b", "(?x)"),
-    "python-end-anchor": ("a\\\\Z", "\\Z is not an escape"),
-    "possessive": ("a++", "no possessive"),
+    "python-end-anchor": ("a\\\\Z", "\\Z: write $"),
+    "possessive": ("a++", "possessive"),
+    "lazy": ("a+?", "lazy"),
+    "case-flag": ("(?i)a", "[Aa]"),
+    "posix-class": ("[[:lower:]]", "POSIX classes"),
+    "space-class": ("\\\\s", "write the class"),
+    "unicode-class": ("\\\\pL", "Unicode classes"),
     "atomic-group": ("(?>a)", "atomic groups"),
     "comment-group": ("(?#c)a", "comments"),
     "repeat-over-1000": ("\\\\d{1001}", "count over 100"),
-    "named-backreference": ("(?P<n>a)(?P=n)", "(?P="),
+    "named-backreference": ("(?P<n>a)(?P=n)", "named groups"),
     "class-intersection": ("[a-z&&[^q]]", "set operation"),
 }
 CASES += [
