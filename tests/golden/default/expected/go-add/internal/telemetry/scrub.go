@@ -434,6 +434,11 @@ func secretField(s string, i int, st *scrubState) (int, int) {
 		j++
 	}
 	st.steps += j - i
+	if j == i {
+		// Not a name: returned before the blanks below are read, so that every
+		// position of a run of blanks does not read the rest of the run.
+		return i, -1
+	}
 	// A quoted key ("name":, 'name':) is one of JSON or a literal map.
 	json := i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && j < len(s) && s[j] == s[i-1]
 	k := j
@@ -483,21 +488,31 @@ func secretField(s string, i int, st *scrubState) (int, int) {
 	case quoted:
 		end = quotedEnd(s, start, s[k])
 	case k < len(s) && (s[k] == '{' || s[k] == '['):
-		end = bracketEnd(s, k) // a JSON object or array, whole
+		// A JSON object or array, whole, and what follows its closing bracket
+		// up to the value's end (password={pa55}word is one value).
+		end = valueEnd(s, bracketEnd(s, k), json)
 	case start == k && (sep == ':' && !json || isDigest(s[k:])):
 		for end < len(s) && s[end] != '\r' && s[end] != '\n' {
 			end++
 		}
 	default:
-		for end < len(s) && !isValueEnd(s[end], 0) && !(json && (s[end] == '}' || s[end] == ']')) {
-			end++
-		}
+		end = valueEnd(s, start, json)
 	}
 	st.steps += end - k
 	if end <= start {
 		return i, -1
 	}
 	return start, end
+}
+
+// valueEnd is where an unquoted value read from `from` ends: at a value end,
+// or, after a quoted key, at the bracket that closes the object around it.
+func valueEnd(s string, from int, json bool) int {
+	end := from
+	for end < len(s) && !isValueEnd(s[end], 0) && !(json && (s[end] == '}' || s[end] == ']')) {
+		end++
+	}
+	return end
 }
 
 // bracketEnd is where the object or array opened at k ends: after the
@@ -641,8 +656,14 @@ func wordBreak(s string, j int) bool {
 		isUpper(before) && j+1 < len(s) && isLower(s[j+1]))
 }
 
-// secretWord reports whether word, or prev and word joined, ends with a term.
+// secretWord reports whether word, or prev and word joined, ends with a term,
+// after the digits word ends with (password1, token2). Joined, only terms of
+// joinedTermMin letters or more count, so that a short term (pw, otp) is not
+// made of the ends of two ordinary words (crop_w).
 func secretWord(prev, word string) bool {
+	if t := strings.TrimRight(word, "0123456789"); t != "" {
+		word = t
+	}
 	if len(word) >= len(secretNamePrefix) && strings.EqualFold(word[:len(secretNamePrefix)], secretNamePrefix) {
 		return true
 	}
@@ -653,6 +674,9 @@ func secretWord(prev, word string) bool {
 			}
 			continue
 		}
+		if len(t) < joinedTermMin {
+			continue
+		}
 		head, tail := t[:len(t)-len(word)], t[len(t)-len(word):]
 		if prev != "" && len(prev) >= len(head) && strings.EqualFold(word, tail) &&
 			strings.EqualFold(prev[len(prev)-len(head):], head) {
@@ -661,6 +685,9 @@ func secretWord(prev, word string) bool {
 	}
 	return false
 }
+
+// joinedTermMin is the length of the shortest term two words joined make.
+const joinedTermMin = 4
 
 func isValueEnd(c, quote byte) bool {
 	if quote != 0 {

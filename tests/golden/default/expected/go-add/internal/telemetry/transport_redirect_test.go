@@ -5,6 +5,7 @@ package telemetry
 
 import (
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -142,5 +143,82 @@ func TestTransportRedirectSameOriginKeepsHeaders(t *testing.T) {
 		if seen.Get("Referer") != referer {
 			t.Errorf("same origin: Referer %q, want %q", seen.Get("Referer"), referer)
 		}
+	}
+}
+
+// What a hop gets on its own way past another origin stays: the cookie jar's
+// cookies for the new origin, and a header the caller's CheckRedirect sets
+// for that hop; the caller's own credentials of the first request do not.
+func TestTransportRedirectKeepsWhatTheHopGotOnItsOwnWay(t *testing.T) {
+	p := newTestProviders(t, nil)
+	var got http.Header
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/set":
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "B-SESSION", Path: "/"})
+			http.Redirect(w, r, "/check", http.StatusFound)
+		default:
+			got = r.Header.Clone()
+		}
+	}))
+	defer other.Close()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := NewClient(p.options()...)
+	client.Jar = jar
+	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if r.URL.Path == "/check" {
+			r.Header.Set("X-Api-Key", "HOP-KEY")
+		}
+		return nil
+	}
+	redirectThrough(t, client, other.URL+"/set", "")
+	if got == nil {
+		t.Fatal("the other origin's /check got no request")
+	}
+	if c := got.Get("Cookie"); c != "sid=B-SESSION" {
+		t.Errorf("Cookie at the other origin = %q, want the jar's sid=B-SESSION alone", c)
+	}
+	if k := got.Get("X-Api-Key"); k != "HOP-KEY" {
+		t.Errorf("X-Api-Key at the other origin = %q, want the one CheckRedirect set", k)
+	}
+	if a := got.Get("Authorization"); a != "" {
+		t.Errorf("the caller's Authorization reached the other origin: %q", a)
+	}
+}
+
+// noRequest is a transport that leaves Response.Request unset.
+type noRequest struct{}
+
+func (noRequest) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if resp != nil {
+		resp.Request = nil
+	}
+	return resp, err
+}
+
+// A wrapped transport that does not set Response.Request does not open the
+// way for the caller's credentials to another origin.
+func TestTransportRedirectCleansOverATransportWithoutRequest(t *testing.T) {
+	p := newTestProviders(t, nil)
+	rec := &headerRecorder{}
+	other := httptest.NewServer(rec)
+	defer other.Close()
+	client := &http.Client{Transport: NewTransport(noRequest{}, p.options()...)}
+	redirectThrough(t, client, other.URL+"/final", "")
+	got := rec.all()
+	if len(got) != 1 {
+		t.Fatalf("other origin got %d requests, want 1", len(got))
+	}
+	for k := range credentialHeaders {
+		if v := got[0].Get(k); v != "" {
+			t.Errorf("other origin got %s: %q", k, v)
+		}
+	}
+	if v := got[0].Get("Referer"); v != "" {
+		t.Errorf("other origin got Referer %q", v)
 	}
 }

@@ -40,6 +40,21 @@ func TestScrubWorkGrowsLinearly(t *testing.T) {
 	}
 }
 
+// A run of blanks after a secret-named key (password = x allows blanks
+// before '=') is read once, not again from each of its bytes.
+func TestScrubWorkOnARunOfBlanks(t *testing.T) {
+	const n = 64 << 10
+	for _, text := range []string{
+		"password=x" + strings.Repeat(" ", n) + "y",
+		"password=x" + strings.Repeat("\t", n) + "y",
+		strings.Repeat("x =   ", n/6),
+	} {
+		if _, steps := scrubCounted(text); steps > 8*len(text) {
+			t.Errorf("%q...: %d steps for %d bytes", text[:12], steps, len(text))
+		}
+	}
+}
+
 // BenchmarkScrubHostile scrubs 256 KiB of masked secret fields.
 func BenchmarkScrubHostile(b *testing.B) {
 	for _, unit := range hostileScrubInputs[:2] {

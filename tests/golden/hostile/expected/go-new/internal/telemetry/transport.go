@@ -76,7 +76,8 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		redirectHeaders(r)
 		t.prop.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
-		return t.base.RoundTrip(r)
+		resp, err := t.base.RoundTrip(r)
+		return withRequest(resp, r), err
 	}
 	start := time.Now()
 	method, known := normalizeMethod(r.Method)
@@ -108,6 +109,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	redirectHeaders(r)
 	t.prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
 	resp, err := t.base.RoundTrip(r)
+	resp = withRequest(resp, r)
 	switch {
 	case err != nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The caller gave up: not an error of the call.
@@ -137,6 +139,16 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	span.End()
 	t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
 	return resp, err
+}
+
+// withRequest gives resp the request sent for it when the wrapped transport
+// left Response.Request unset, so that the next hop's chain (resendCount,
+// redirectHeaders) reaches back to the first request.
+func withRequest(resp *http.Response, r *http.Request) *http.Response {
+	if resp != nil && resp.Request == nil {
+		resp.Request = r
+	}
+	return resp
 }
 
 // resendCount is how many times the request was sent before: the redirect
@@ -193,11 +205,44 @@ func redirectHeaders(r *http.Request) {
 	if !crossed {
 		return
 	}
-	for name := range r.Header {
-		if isSecretName(name) || redirectCredential[http.CanonicalHeaderKey(name)] {
+	for name, values := range r.Header {
+		if !isSecretName(name) && !redirectCredential[http.CanonicalHeaderKey(name)] {
+			continue
+		}
+		kept := withoutCallerValues(values, first.Header.Values(name))
+		if len(kept) == 0 {
 			delete(r.Header, name)
+		} else {
+			r.Header[name] = kept
 		}
 	}
+}
+
+// withoutCallerValues is values less those the caller set on the first
+// request (http.Client copies them to every hop), so that what the hop got
+// on its own way stays: the cookie jar's cookies for the new origin
+// (http.Client appends them to the Cookie line, "caller; jar") and headers a
+// CheckRedirect set for this hop.
+func withoutCallerValues(values, caller []string) []string {
+	if len(caller) == 0 {
+		return values
+	}
+	kept := make([]string, 0, len(values))
+	for _, v := range values {
+		for _, c := range caller {
+			if v == c {
+				v = ""
+				break
+			}
+			if rest, ok := strings.CutPrefix(v, c+"; "); ok {
+				v = rest
+			}
+		}
+		if v != "" {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }
 
 // redirectCredential: headers dropped on leaving the origin whatever the

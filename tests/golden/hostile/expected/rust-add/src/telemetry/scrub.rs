@@ -535,6 +535,11 @@ fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)>
         j += 1;
     }
     *steps += j - i;
+    if j == i {
+        // Not a name: returned before the blanks below are read, so that every
+        // position of a run of blanks does not read the rest of the run.
+        return None;
+    }
     // A quoted key (`"name":`, `'name':`) is one of JSON or a literal map.
     let json = i > 0 && matches!(b[i - 1], b'"' | b'\'') && b.get(j) == Some(&b[i - 1]);
     let mut k = j + usize::from(json);
@@ -578,25 +583,27 @@ fn secret_field(b: &[u8], i: usize, steps: &mut usize) -> Option<(usize, usize)>
     }
     let end = match quote {
         Some(q) => quoted_end(b, start, q),
-        // A JSON object or array, whole.
-        None if matches!(b.get(k), Some(b'{' | b'[')) => bracket_end(b, k),
+        // A JSON object or array, whole, and what follows its closing bracket
+        // up to the value's end (`password={pa55}word` is one value).
+        None if matches!(b.get(k), Some(b'{' | b'[')) => value_end(b, bracket_end(b, k), json),
         None if start == k && (sep == b':' && !json || is_digest(&b[k..])) => b[k..]
             .iter()
             .position(|c| matches!(c, b'\r' | b'\n'))
             .map_or(b.len(), |n| k + n),
-        None => {
-            let mut end = start;
-            while end < b.len()
-                && !is_value_end(b[end], None)
-                && !(json && matches!(b[end], b'}' | b']'))
-            {
-                end += 1;
-            }
-            end
-        }
+        None => value_end(b, start, json),
     };
     *steps += end - k;
     (end > start).then_some((start, end))
+}
+
+/// Where an unquoted value read from `from` ends: at a value end, or, after a
+/// quoted key, at the bracket that closes the object around it.
+fn value_end(b: &[u8], from: usize, json: bool) -> usize {
+    let mut end = from;
+    while end < b.len() && !is_value_end(b[end], None) && !(json && matches!(b[end], b'}' | b']')) {
+        end += 1;
+    }
+    end
 }
 
 /// Where the object or array opened at `k` ends: after the bracket that
@@ -981,7 +988,12 @@ fn word_break(b: &[u8], j: usize) -> bool {
 }
 
 /// Whether `word`, or `prev` and `word` joined, ends with a term.
+/// Joined, only terms of `JOINED_TERM_MIN` letters or more count, so that a
+/// short term (`pw`, `otp`) is not made of the ends of two ordinary words
+/// (`crop_w`). The digits a word ends with are not read (`password1`).
 fn secret_word(prev: &[u8], word: &[u8]) -> bool {
+    let letters = word.len() - word.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let word = if letters > 0 { &word[..letters] } else { word };
     if word.len() >= SECRET_NAME_PREFIX.len()
         && word[..SECRET_NAME_PREFIX.len()].eq_ignore_ascii_case(SECRET_NAME_PREFIX.as_bytes())
     {
@@ -993,12 +1005,16 @@ fn secret_word(prev: &[u8], word: &[u8]) -> bool {
             return word[word.len() - t.len()..].eq_ignore_ascii_case(t);
         }
         let (head, tail) = t.split_at(t.len() - word.len());
-        !prev.is_empty()
+        t.len() >= JOINED_TERM_MIN
+            && !prev.is_empty()
             && prev.len() >= head.len()
             && word.eq_ignore_ascii_case(tail)
             && prev[prev.len() - head.len()..].eq_ignore_ascii_case(head)
     })
 }
+
+/// The length of the shortest term two words joined make.
+const JOINED_TERM_MIN: usize = 4;
 
 /// Every scan is linear in the text, also on hostile text.
 #[cfg(test)]
@@ -1033,6 +1049,26 @@ mod linear_tests {
                 large <= 2 * small + 8 * unit.len() && large <= 8 * 2 * N,
                 "{unit:?}: {small} steps for {N} bytes, {large} for {}",
                 2 * N
+            );
+        }
+    }
+
+    /// A run of blanks after a secret-named key (`password = x` allows blanks
+    /// before `=`) is read once, not again from each of its bytes.
+    #[test]
+    fn a_run_of_blanks_is_read_once() {
+        const N: usize = 64 << 10;
+        for text in [
+            format!("password=x{}y", " ".repeat(N)),
+            format!("password=x{}y", "\t".repeat(N)),
+            "x =   ".repeat(N / 6),
+        ] {
+            let steps = scrub_counted(&text).1;
+            assert!(
+                steps <= 8 * text.len(),
+                "{}...: {steps} steps for {} bytes",
+                &text[..12],
+                text.len()
             );
         }
     }

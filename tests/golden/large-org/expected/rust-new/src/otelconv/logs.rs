@@ -350,10 +350,6 @@ pub fn cut(mut text: String) -> String {
     text
 }
 
-/// `text` for the text format: control characters (and the Unicode line
-/// and paragraph separators) written escaped (`\n`, `\r`, `\t`, else
-/// `\u{..}`), so a value cannot start a line of its own or send a terminal
-/// an escape sequence. Borrowed when there is none.
 /// The message of a text-format line: as it is when it is printable ASCII
 /// without a blank, `=` or `"`, else JSON-quoted (control characters, C1
 /// and U+2028/U+2029 escaped), as Go's text handler quotes one, so that a
