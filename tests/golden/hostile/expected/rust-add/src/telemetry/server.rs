@@ -1146,6 +1146,10 @@ where
 {
     type Output = Result<Response<TracedBody<ResB>>, E>;
 
+    // Inlined into the router's future (the panic paths are out of line,
+    // see [`panicked`]): otherwise it is a call of its own and the response
+    // is copied once more on its way out (callgrind, bench/rust).
+    #[inline]
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(pending) = this.state.as_ref() else {
@@ -1165,9 +1169,7 @@ where
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(result)) => result,
             Err(_panic) => {
-                let mut pending = this.state.take().expect("pending request");
-                pending.head(500, false);
-                pending.finish(Some("handler panicked".to_owned()));
+                panicked(this.state.take());
                 return Poll::Ready(Ok(panic_answer()));
             }
         };
@@ -1186,6 +1188,28 @@ where
                 Err(error)
             }
         })
+    }
+}
+
+/// Ends a request whose handler panicked: a 500 head, the span an error.
+/// Cold and out of line, so the futures and bodies that call it stay small
+/// enough to be inlined on the path every request takes.
+#[cold]
+#[inline(never)]
+fn panicked(pending: Option<Pending>) {
+    if let Some(mut pending) = pending {
+        pending.head(500, false);
+        pending.finish(Some("handler panicked".to_owned()));
+    }
+}
+
+/// Ends a request whose response body panicked, as an error (out of line,
+/// as [`panicked`]).
+#[cold]
+#[inline(never)]
+fn body_panicked(pending: Option<Pending>) {
+    if let Some(pending) = pending {
+        pending.finish(Some("response body panicked".to_owned()));
     }
 }
 
@@ -1279,9 +1303,7 @@ where
                 match polled {
                     Ok(polled) => polled,
                     Err(panic) => {
-                        if let Some(pending) = this.pending.take() {
-                            pending.finish(Some("response body panicked".to_owned()));
-                        }
+                        body_panicked(this.pending.take());
                         std::panic::resume_unwind(panic)
                     }
                 }
