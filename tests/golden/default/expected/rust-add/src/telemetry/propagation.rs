@@ -255,7 +255,7 @@ pub fn kinds(
     getenv: &dyn Fn(&str) -> Option<String>,
     warnings: &mut super::settings::Warnings,
 ) -> Vec<Kind> {
-    let Some(list) = super::settings::value(getenv, "OTEL_PROPAGATORS") else {
+    let Some(list) = super::settings::choice_value(getenv, "OTEL_PROPAGATORS") else {
         return convention_kinds();
     };
     let mut out = Vec::new();

@@ -85,7 +85,7 @@ pub fn start_levers(
 ) -> (bool, SamplerChoice) {
     let choice = settings::sampler(getenv, warnings);
     let kill = conventions::KILL_SWITCH_ENV;
-    let enabled = match settings::value(getenv, kill) {
+    let enabled = match settings::choice_value(getenv, kill) {
         None => true,
         Some(v) => match parse_bool(&v) {
             Some(off) => !off,
