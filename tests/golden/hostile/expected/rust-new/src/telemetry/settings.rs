@@ -266,7 +266,7 @@ pub fn environment_ratio(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnin
         conventions::ENVIRONMENT_VARIABLE,
         &name,
         format!(
-            "ratio {lowest}, the lowest of the known environments ({})",
+            "the sampling ratio {lowest} (the lowest of {})",
             known.join(", ")
         ),
     );
@@ -308,7 +308,7 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
             w.push(
                 "OTEL_TRACES_SAMPLER",
                 other,
-                format!("parentbased_traceidratio at the environment's ratio {base}"),
+                format!("the conventions' parent-based ratio sampler (ratio {base})"),
             );
             fallback
         }
