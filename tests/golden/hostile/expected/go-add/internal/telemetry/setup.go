@@ -314,7 +314,7 @@ func startSampler(e *envReader, env string) *Sampler {
 		// specification's 1.0, not to the conventions' ratio.
 		s = newEnvSampler(e.samplerArg(1), name != "traceidratio")
 	default:
-		e.warn("OTEL_TRACES_SAMPLER", e.get("OTEL_TRACES_SAMPLER"), fmt.Sprintf("the conventions' parent-based ratio sampler (ratio %v)", ratio))
+		e.warn("OTEL_TRACES_SAMPLER", e.get("OTEL_TRACES_SAMPLER"), fmt.Sprintf("the conventions' parent-based ratio sampler at the environment's ratio %v", ratio))
 		s = NewSampler(ratio)
 	}
 	if v := e.get(conv.ratioEnv); v != "" {

@@ -308,7 +308,9 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
             w.push(
                 "OTEL_TRACES_SAMPLER",
                 other,
-                format!("the conventions' parent-based ratio sampler (ratio {base})"),
+                format!(
+                    "the conventions' parent-based ratio sampler at the environment's ratio {base}"
+                ),
             );
             fallback
         }
@@ -360,7 +362,8 @@ pub fn exporters(
     let mut none = false;
     let mut known = 0;
     let mut unknown = false;
-    for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
+    for given in list.split(',').map(str::trim) {
+        let entry = given.to_ascii_lowercase();
         match entry.as_str() {
             "otlp" => out.otlp = true,
             "console" if console_allowed => out.console = true,
@@ -375,7 +378,8 @@ pub fn exporters(
                 } else {
                     "ignored (supported here: otlp, none)"
                 };
-                w.push(name, other, supported);
+                // The entry as given, as Go writes it.
+                w.push(name, given, supported);
                 continue;
             }
         }
@@ -966,7 +970,9 @@ fn scheme_for_grpc(
         "OTEL_EXPORTER_OTLP_INSECURE".to_owned(),
     ]
     .iter()
-    .find_map(|name| value(getenv, name))
+    // The first one set decides; a value that is not UTF-8 is set and is
+    // not `true`, as the Go SDK reads it.
+    .find_map(|name| choice_value(getenv, name))
     .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if insecure {
         format!("http://{endpoint}")
