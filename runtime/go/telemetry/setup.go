@@ -267,7 +267,9 @@ func (e *envReader) propagatorList() ([]propagation.TextMapPropagator, bool) {
 			e.warn("OTEL_PROPAGATORS", name, "no B3 propagator (the Go package has none built in); ignored")
 		default:
 			unknown = true
-			e.warn("OTEL_PROPAGATORS", name, "no propagator for this entry (known: tracecontext, baggage, none)")
+			// The entry as given: lower-casing would turn bytes that are
+			// not UTF-8 into U+FFFD, where the log handler escapes them.
+			e.warn("OTEL_PROPAGATORS", strings.TrimSpace(part), "no propagator for this entry (known: tracecontext, baggage, none)")
 		}
 	}
 	if len(ps) == 0 {
@@ -309,7 +311,7 @@ func startSampler(e *envReader, env string) *Sampler {
 		// specification's 1.0, not to the conventions' ratio.
 		s = newEnvSampler(e.samplerArg(1), name != "traceidratio")
 	default:
-		e.warn("OTEL_TRACES_SAMPLER", e.get("OTEL_TRACES_SAMPLER"), "the conventions' parent-based ratio sampler")
+		e.warn("OTEL_TRACES_SAMPLER", e.get("OTEL_TRACES_SAMPLER"), fmt.Sprintf("the conventions' parent-based ratio sampler at the environment's ratio %v", ratio))
 		s = NewSampler(ratio)
 	}
 	if v := e.get(conv.ratioEnv); v != "" {

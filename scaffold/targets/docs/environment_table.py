@@ -64,7 +64,11 @@ _GENERAL: tuple[Variable, ...] = (
         "false",
         READ,
         READ,
-        ("sdk-disabled-still-propagates", "env-boolean-not-true-is-false"),
+        (
+            "sdk-disabled-still-propagates",
+            "env-boolean-not-true-is-false",
+            "parity2-choice-not-utf8-is-warned-about-unechoed",
+        ),
     ),
     Variable(
         "OTEL_SERVICE_NAME",
@@ -127,6 +131,7 @@ _GENERAL: tuple[Variable, ...] = (
             "env-propagators-b3-single-header",
             "env-propagators-only-unknown-names",
             "env-propagators-none-with-others-ignored",
+            "parity2-choice-not-utf8-is-warned-about-unechoed",
         ),
         "Each name is used once; none alone means no propagator, listed with others it is "
         "warned about and ignored. Go: b3 and b3multi are warned about and left out (the Go "
@@ -197,7 +202,11 @@ _EXPORT: tuple[Variable, ...] = (
         "and ignored.",
         "the conventions' export.compression",
         (READ, READ),
-        (_ACCEPTED, "envfix-compression-unknown-warns"),
+        (
+            _ACCEPTED,
+            "envfix-compression-unknown-warns",
+            "parity2-choice-not-utf8-is-warned-about-unechoed",
+        ),
     ),
     *_per_signal(
         "INSECURE",

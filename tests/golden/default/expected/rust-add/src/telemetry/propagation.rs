@@ -255,13 +255,14 @@ pub fn kinds(
     getenv: &dyn Fn(&str) -> Option<String>,
     warnings: &mut super::settings::Warnings,
 ) -> Vec<Kind> {
-    let Some(list) = super::settings::value(getenv, "OTEL_PROPAGATORS") else {
+    let Some(list) = super::settings::choice_value(getenv, "OTEL_PROPAGATORS") else {
         return convention_kinds();
     };
     let mut out = Vec::new();
     let mut none = false;
     let mut unknown = false;
-    for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
+    for given in list.split(',').map(str::trim) {
+        let entry = given.to_ascii_lowercase();
         let kind = match entry.as_str() {
             "tracecontext" => Kind::TraceContext,
             "baggage" => Kind::Baggage,
@@ -272,11 +273,12 @@ pub fn kinds(
                 continue;
             }
             "" => continue,
-            other => {
+            _ => {
                 unknown = true;
+                // The entry as given, as Go writes it.
                 warnings.push(
                     "OTEL_PROPAGATORS",
-                    other,
+                    given,
                     "ignored (supported: tracecontext, baggage, b3, b3multi, none)",
                 );
                 continue;

@@ -368,7 +368,7 @@ func (e *envReader) exporters(name string) []string {
 			}
 		case "":
 		default:
-			e.warn(name, part, "no exporter for this entry (known: otlp, console, none)")
+			e.warn(name, strings.TrimSpace(part), "no exporter for this entry (known: otlp, console, none)")
 		}
 	}
 	if len(out) == 0 {

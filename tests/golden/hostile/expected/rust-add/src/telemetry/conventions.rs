@@ -225,7 +225,8 @@ pub fn redaction(key: &str) -> Option<Action> {
 /// Whether database query text may be recorded.
 pub const DB_QUERY_TEXT: bool = false;
 
-/// Environment variable that switches tracing off (`true`, `1`, `t`).
+/// Environment variable that switches tracing off: `true` in any case (a boolean as the
+/// specification reads one; another value but `false` is warned about and taken as false).
 #[rustfmt::skip]
 pub const KILL_SWITCH_ENV: &str = "HOSTILE_TRACING_DISABLED";
 /// Environment variable that sets the root-span sampling ratio.

@@ -67,15 +67,6 @@ pub fn levers() -> &'static Levers {
     LEVERS.get_or_init(|| Levers::new(true, 1.0))
 }
 
-/// Reads a boolean the way the Go services do (`1`, `t`, `true`, `TRUE` ...).
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim() {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 /// The sampler and kill switch the service starts with, read through
 /// `getenv` (see [`settings::sampler`]); the kill switch variable turns
 /// tracing off. Bad values are recorded in `warnings`.
@@ -85,16 +76,10 @@ pub fn start_levers(
 ) -> (bool, SamplerChoice) {
     let choice = settings::sampler(getenv, warnings);
     let kill = conventions::KILL_SWITCH_ENV;
-    let enabled = match settings::value(getenv, kill) {
-        None => true,
-        Some(v) => match parse_bool(&v) {
-            Some(off) => !off,
-            None => {
-                warnings.push(kill, &v, "tracing on");
-                true
-            }
-        },
-    };
+    // A boolean as the specification reads one and as the Go package reads
+    // this one: `true` in any case turns tracing off; anything but `false`
+    // or empty is warned about and taken as false.
+    let enabled = !settings::boolean(getenv, kill, warnings);
     (enabled, choice)
 }
 

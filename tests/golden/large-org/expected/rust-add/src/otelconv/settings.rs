@@ -52,6 +52,12 @@ pub struct Warnings(pub Vec<Warning>);
 impl Warnings {
     /// Records one (once: the same warning twice is kept once).
     pub fn push(&mut self, variable: &str, value: &str, used: impl Into<String>) {
+        // A choice read in lower case still marks bytes that are not UTF-8.
+        let value = if value.eq_ignore_ascii_case(NOT_UTF8) {
+            NOT_UTF8
+        } else {
+            value
+        };
         let warning = Warning {
             variable: variable.to_owned(),
             value: value.to_owned(),
@@ -98,10 +104,21 @@ pub fn number_value(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> Opti
     }
 }
 
+/// Reads a variable that names a choice (a sampler, exporter, protocol,
+/// compression, temporality, propagator list or boolean): as [`value`], but
+/// a value that is not UTF-8 is [`NOT_UTF8`], which names no choice, so it
+/// is warned about (the variable named, the bytes never echoed) and the
+/// default used, as Go warns about the bytes as an unknown value (the SDK
+/// environment variable specification, v1.60.0: an unrecognised value is
+/// warned about and ignored).
+pub fn choice_value(getenv: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    number_value(getenv, name)
+}
+
 /// Reads a boolean as the specification defines it: `true` (any case) is
 /// true, unset or `false` is false, anything else is false with a warning.
 pub fn boolean(getenv: &dyn Fn(&str) -> Option<String>, name: &str, w: &mut Warnings) -> bool {
-    match value(getenv, name) {
+    match choice_value(getenv, name) {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("true") => true,
         Some(v) if v.eq_ignore_ascii_case("false") => false,
@@ -249,7 +266,7 @@ pub fn environment_ratio(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnin
         conventions::ENVIRONMENT_VARIABLE,
         &name,
         format!(
-            "ratio {lowest}, the lowest of the known environments ({})",
+            "the sampling ratio {lowest} (the lowest of {})",
             known.join(", ")
         ),
     );
@@ -269,7 +286,7 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
         base: ratio,
     };
     let fallback = choose(true, base);
-    let name = value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
+    let name = choice_value(getenv, "OTEL_TRACES_SAMPLER").map(|v| v.to_ascii_lowercase());
     // The ratio samplers' argument; unset or unusable, the specification's
     // default, 1.0.
     let mut arg = || match number_value(getenv, "OTEL_TRACES_SAMPLER_ARG") {
@@ -291,7 +308,9 @@ pub fn sampler(getenv: &dyn Fn(&str) -> Option<String>, w: &mut Warnings) -> Sam
             w.push(
                 "OTEL_TRACES_SAMPLER",
                 other,
-                format!("parentbased_traceidratio at the environment's ratio {base}"),
+                format!(
+                    "the conventions' parent-based ratio sampler at the environment's ratio {base}"
+                ),
             );
             fallback
         }
@@ -333,7 +352,7 @@ pub fn exporters(
     console_allowed: bool,
     w: &mut Warnings,
 ) -> Exporters {
-    let Some(list) = value(getenv, name) else {
+    let Some(list) = choice_value(getenv, name) else {
         return Exporters {
             otlp: true,
             console: false,
@@ -343,7 +362,8 @@ pub fn exporters(
     let mut none = false;
     let mut known = 0;
     let mut unknown = false;
-    for entry in list.split(',').map(|e| e.trim().to_ascii_lowercase()) {
+    for given in list.split(',').map(str::trim) {
+        let entry = given.to_ascii_lowercase();
         match entry.as_str() {
             "otlp" => out.otlp = true,
             "console" if console_allowed => out.console = true,
@@ -358,7 +378,8 @@ pub fn exporters(
                 } else {
                     "ignored (supported here: otlp, none)"
                 };
-                w.push(name, other, supported);
+                // The entry as given, as Go writes it.
+                w.push(name, given, supported);
                 continue;
             }
         }
@@ -410,7 +431,7 @@ pub fn protocol_built_in(
     };
     let chosen = first_usable(
         getenv,
-        value,
+        choice_value,
         &names,
         |text| {
             let lower = text.to_ascii_lowercase();
@@ -660,7 +681,7 @@ pub fn export_timeout(
 pub fn gzip(getenv: &dyn Fn(&str) -> Option<String>, signal: &str, w: &mut Warnings) -> bool {
     first_usable(
         getenv,
-        value,
+        choice_value,
         &[
             format!("OTEL_EXPORTER_OTLP_{signal}_COMPRESSION"),
             "OTEL_EXPORTER_OTLP_COMPRESSION".to_owned(),
@@ -687,7 +708,7 @@ pub fn temporality(
 ) -> opentelemetry_sdk::metrics::Temporality {
     use opentelemetry_sdk::metrics::Temporality;
     let name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
-    let Some(text) = value(getenv, name) else {
+    let Some(text) = choice_value(getenv, name) else {
         return Temporality::Cumulative;
     };
     match text.to_ascii_lowercase().as_str() {
@@ -949,7 +970,9 @@ fn scheme_for_grpc(
         "OTEL_EXPORTER_OTLP_INSECURE".to_owned(),
     ]
     .iter()
-    .find_map(|name| value(getenv, name))
+    // The first one set decides; a value that is not UTF-8 is set and is
+    // not `true`, as the Go SDK reads it.
+    .find_map(|name| choice_value(getenv, name))
     .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if insecure {
         format!("http://{endpoint}")
@@ -1197,6 +1220,56 @@ mod tests {
             "{line}"
         );
         assert!(!line.contains('\0'), "{line:?}");
+    }
+
+    // A variable naming a choice that holds bytes that are not UTF-8 is
+    // warned about, named and not echoed, and the default used, as Go warns
+    // about the bytes as an unknown value (they were taken as unset, silently,
+    // before).
+    #[test]
+    fn choices_that_are_not_utf8_are_warned_about() {
+        type Read = fn(&dyn Fn(&str) -> Option<String>, &mut Warnings);
+        let cases: [(&str, Read); 7] = [
+            ("OTEL_SDK_DISABLED", |g, w| {
+                assert!(!boolean(g, "OTEL_SDK_DISABLED", w));
+            }),
+            ("OTEL_TRACES_SAMPLER", |g, w| {
+                let _ = sampler(g, w);
+            }),
+            ("OTEL_TRACES_EXPORTER", |g, w| {
+                assert!(exporters(g, "OTEL_TRACES_EXPORTER", true, w).otlp);
+            }),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", |g, w| {
+                let _ = protocol(g, "TRACES", w);
+            }),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", |g, w| {
+                assert_eq!(gzip(g, "TRACES", w), conventions::EXPORT_GZIP);
+            }),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                |g, w| {
+                    let _ = temporality(g, w);
+                },
+            ),
+            ("OTEL_PROPAGATORS", |g, w| {
+                assert_eq!(
+                    super::super::propagation::kinds(g, w),
+                    super::super::propagation::kinds(&|_: &str| None, &mut Warnings::default())
+                );
+            }),
+        ];
+        for (name, read) in cases {
+            let getenv = env(&[(name, NOT_UTF8)]);
+            let mut w = Warnings::default();
+            read(&getenv, &mut w);
+            let ours: Vec<&Warning> = w.0.iter().filter(|w| w.variable == name).collect();
+            assert!(!ours.is_empty(), "{name}: no warning");
+            for warning in ours {
+                let line = warning.to_string();
+                assert!(line.starts_with(&format!("{name} is not UTF-8")), "{line}");
+                assert!(!line.contains('\0'), "{line:?}");
+            }
+        }
     }
 
     #[test]

@@ -1039,6 +1039,18 @@ fn start_levers_follow_the_environment_and_the_incident_variables() {
     let (_, r, _, warnings) = start(&unknown);
     assert_eq!(r, lowest);
     assert_eq!(warnings[0].variable, conventions::ENVIRONMENT_VARIABLE);
+    // The kill switch is a boolean as the specification and the Go package
+    // read one: `true` in any case is on; `1` is no boolean, warned about
+    // and taken as false (it switched tracing off here before, not in Go).
+    for (value, on, warned) in [("TRUE", false, 0), ("tRuE", false, 0), ("1", true, 1)] {
+        let pairs: &'static [(&'static str, &'static str)] =
+            Box::leak(Box::new([(conventions::KILL_SWITCH_ENV, value)]));
+        let (enabled, _, _, warnings) = start(&vars(pairs));
+        assert_eq!((enabled, warnings.len()), (on, warned), "{value}");
+        if warned > 0 {
+            assert_eq!(warnings[0].used, "false");
+        }
+    }
 }
 
 #[test]
